@@ -1,0 +1,116 @@
+"""The ``emergency`` command: an edge over the engine.
+
+Bad input exits with code 2 and one line on stderr naming the field; never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .checklist import checklist as build_checklist, checklist_markdown
+from .classify import classify as run_classify, format_text
+from .errors import EmergencyError
+from .plans import load_plan, load_plans
+
+
+def _refuse(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+def _dump(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _read_json(source: str, field: str = "input") -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+    except OSError as exc:
+        _refuse(EmergencyError(f"{field}: cannot read {source!r}: {exc.strerror}"))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _refuse(EmergencyError(f"{field}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"))
+
+
+def _plan(plan_id: str):
+    try:
+        return load_plan(plan_id)
+    except EmergencyError as exc:
+        _refuse(exc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Haimen emergency-plan decision support (海门应急预案决策支持).
+
+    Classify an incident, date its notifications, run the console.
+    """
+
+
+@main.command("plans")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def plans_cmd(fmt: str) -> None:
+    """List the plans.
+
+    Example: emergency plans --format json
+    """
+    plans = load_plans()
+    rows = [{"id": p.id, "title": p.title, "document_number": p.document_number,
+             "issued_by": p.issued_by, "issued_on": p.issued_on.isoformat()} for p in plans.values()]
+    if fmt == "json":
+        _dump(rows)
+    else:
+        for r in rows:
+            click.echo(f"{r['id']:<20} {r['document_number']:<18} {r['title']}")
+
+
+@main.command("classify")
+@click.argument("plan", metavar="PLAN")
+@click.option("--input", "source", required=True, help="A JSON object of facts; - reads stdin.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+def classify_cmd(plan: str, source: str, fmt: str) -> None:
+    """Classify an incident from facts and quote the deciding clause.
+
+    Example: echo '{"deaths": 3}' | emergency classify environment --input -
+    """
+    facts = _read_json(source)
+    try:
+        result = run_classify(_plan(plan), facts)
+    except EmergencyError as exc:
+        _refuse(exc)
+    if fmt == "json":
+        _dump(result)
+    else:
+        click.echo(format_text(result))
+
+
+@main.command("checklist")
+@click.argument("plan", metavar="PLAN")
+@click.option("--level", required=True, help="I, II, III or IV.")
+@click.option("--occurred-at", required=True, help="ISO time of the event (事发时间); +08:00 if no offset.")
+@click.option("--reported-at", required=True, help="ISO time the report was received (接报时间).")
+@click.option("--cause", default=None, help="Environment plan only: what caused the event (二(三)).")
+@click.option("--hot-topic", is_flag=True, help="A hot public-opinion event (环境 四(一)1).")
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True)
+def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cause: str | None,
+                  hot_topic: bool, fmt: str) -> None:
+    """Print the notification checklist: dated notifications, report contents, command and groups.
+
+    Example: emergency checklist environment --level III --occurred-at 2026-11-22T08:00 --reported-at 2026-11-22T08:20 --cause production_safety
+    """
+    try:
+        cl = build_checklist(_plan(plan), level, occurred_at, reported_at, cause=cause, hot_topic=hot_topic)
+    except EmergencyError as exc:
+        _refuse(exc)
+    if fmt == "json":
+        _dump(cl)
+    else:
+        click.echo(checklist_markdown(cl), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

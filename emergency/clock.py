@@ -1,0 +1,107 @@
+"""Time as an argument. Every time is Asia/Shanghai and printed with +08:00.
+
+The engine never reads the wall clock; it is handed a ``Clock``. ``SystemClock`` is the one
+place that reads it, used at the edges. Drills run on ``SimulatedClock``.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from .errors import InputError
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The wall clock, in Asia/Shanghai. Use only at the edges (CLI, web app)."""
+
+    def now(self) -> datetime:
+        return datetime.now(TZ).replace(microsecond=0)
+
+
+class FixedClock:
+    """A clock that stands still until moved; for tests."""
+
+    def __init__(self, at: datetime | str):
+        self._at = parse_time(at, "clock") if isinstance(at, str) else at.astimezone(TZ)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def advance(self, **delta) -> datetime:
+        self._at = self._at + timedelta(**delta)
+        return self._at
+
+
+class SimulatedClock:
+    """Scenario time for drills: starts at ``start``, runs at ``speed`` × real time while running.
+
+    ``real`` is the clock it reads real time from (a SystemClock in the app, a FixedClock in tests),
+    so the simulated clock itself never touches the wall clock.
+    """
+
+    def __init__(self, start: datetime, real: Clock, speed: float = 1.0, running: bool = False):
+        self._lock = threading.Lock()
+        self._sim_at_anchor = start.astimezone(TZ)
+        self._real_anchor = real.now()
+        self._real = real
+        self.speed = speed
+        self.running = running
+
+    def now(self) -> datetime:
+        with self._lock:
+            if not self.running:
+                return self._sim_at_anchor
+            elapsed = (self._real.now() - self._real_anchor) * self.speed
+            return (self._sim_at_anchor + elapsed).replace(microsecond=0)
+
+    def _reanchor(self) -> None:
+        at = self.now()
+        self._sim_at_anchor, self._real_anchor = at, self._real.now()
+
+    def pause(self) -> None:
+        self._reanchor()
+        self.running = False
+
+    def resume(self) -> None:
+        self._real_anchor = self._real.now()
+        self.running = True
+
+    def set_speed(self, speed: float) -> None:
+        if not 1 <= speed <= 60:
+            raise InputError("speed", "must be between 1 and 60")
+        self._reanchor()
+        self.speed = speed
+
+
+def parse_time(value: str | datetime, field: str) -> datetime:
+    """Parse an ISO 8601 time. A time without an offset is taken as Asia/Shanghai.
+
+    Raises InputError naming ``field`` when the value is not a time.
+    """
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(field, "must be an ISO 8601 time such as 2026-11-22T09:30+08:00")
+        try:
+            dt = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(field, f"must be an ISO 8601 time such as 2026-11-22T09:30+08:00 (got {value!r})") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=TZ)
+    return dt.astimezone(TZ)
+
+
+def format_time(dt: datetime | None) -> str | None:
+    """ISO 8601 in Asia/Shanghai with +08:00, to the second."""
+    if dt is None:
+        return None
+    return dt.astimezone(TZ).replace(microsecond=0).isoformat()

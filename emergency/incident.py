@@ -1,0 +1,72 @@
+"""The incident aggregate (事件): what is true of one incident after its events.
+
+It is plain data. The lifecycle engine derives a new snapshot from the old one and an event;
+the store keeps the latest snapshot beside the append-only events so that a test can rebuild
+it from events alone and compare.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Mark(BaseModel):
+    """Who did something and when (simulated time in a drill)."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: str
+    at: str
+    note: str | None = None
+
+
+class LevelChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: str
+    by: str
+    trigger: str
+    from_level: str | None
+    to_level: str | None
+    reason: str | None = None
+    kind: str = "response"  # response | warning
+
+
+class Snapshot(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    id: str
+    plan: str
+    title: str = ""
+    drill: bool = False
+    drill_id: str | None = None
+    event_group: str | None = None   # incidents of one event across several plans share it
+
+    state: str
+    level: str | None = None              # the response level decided (响应级别)
+    warning_level: str | None = None
+    classified_level: str | None = None   # the level the facts call for now
+    deciding_clause: str | None = None
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+    occurred_at: str
+    reported_at: str
+    cause: str | None = None
+    hot_topic: bool = False
+    sensitive: bool = False
+
+    version: int = 0
+    created_at: str
+    updated_at: str
+
+    level_history: list[LevelChange] = Field(default_factory=list)
+    confirmed_conditions: dict[str, Mark] = Field(default_factory=dict)
+    completed_tasks: dict[str, Mark] = Field(default_factory=dict)
+    notifications: dict[str, Mark] = Field(default_factory=dict)
+    condition_times: dict[str, str] = Field(default_factory=dict)
+    approvals: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[Mark] = Field(default_factory=list)
+
+    @property
+    def effective_level(self) -> str | None:
+        """The level deadlines and groups follow: the decided level, else what the facts call for."""
+        return self.level or self.classified_level

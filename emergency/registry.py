@@ -1,0 +1,124 @@
+"""The only guards and actions a plan file may name.
+
+transitions would resolve a dotted name in a plan file to any importable function; plan files
+name guards and actions from these registries instead, and a plan that names anything else
+fails validation. A guard returns None when it passes or the reason (Chinese, for the
+commander) when it does not. An action changes the working snapshot.
+
+Each takes a ``Step``: the plan, the working snapshot, the payload, the actor and the time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .incident import LevelChange, Mark
+
+
+@dataclass
+class Step:
+    plan: Any            # emergency.plans.Plan (not imported: plans imports this registry)
+    snap: Any            # emergency.incident.Snapshot, the working copy
+    payload: dict
+    actor: str
+    at: str              # formatted time of the event
+    trigger: str
+
+
+# ---- guards -----------------------------------------------------------------
+
+def termination_conditions_met(step: Step) -> str | None:
+    term = step.plan.termination
+    confirmed = set(step.snap.confirmed_conditions)
+    ids = [c.id for c in term.conditions]
+    if term.mode == "any":
+        if confirmed & set(ids):
+            return None
+        return f"终止条件未满足（{term.clause}：符合下列条件之一）：尚未确认任何一项终止条件"
+    missing = [c for c in term.conditions if c.id not in confirmed]
+    if not missing:
+        return None
+    return f"终止条件未满足（{term.clause}：须全部满足）：尚缺“" + "”“".join(c.text for c in missing) + "”"
+
+
+def approval_given(step: Step) -> str | None:
+    who = step.payload.get("approved_by")
+    if isinstance(who, str) and who.strip():
+        return None
+    approver = step.plan.termination.approval_by or "总指挥"
+    return f"需要{approver}批准（approved_by）"
+
+
+def post_incident_tasks_done(step: Step) -> str | None:
+    missing = [t for t in step.plan.post_incident if t.id not in step.snap.completed_tasks]
+    if not missing:
+        return None
+    return "后期处置任务未完成：" + "、".join(t.name for t in missing)
+
+
+def classified_below_scope(step: Step) -> str | None:
+    lv = step.snap.classified_level
+    if lv is None:
+        return None
+    return f"当前事实已达到{step.plan.level(lv).name}（{lv}级）标准（{step.snap.deciding_clause}），不能以“不足以启动最低响应级别”关闭"
+
+
+GUARDS: dict[str, Callable[[Step], str | None]] = {
+    "termination_conditions_met": termination_conditions_met,
+    "approval_given": approval_given,
+    "post_incident_tasks_done": post_incident_tasks_done,
+    "classified_below_scope": classified_below_scope,
+}
+
+
+# ---- actions ----------------------------------------------------------------
+
+def set_level(step: Step) -> None:
+    new = step.payload["level"]
+    snap = step.snap
+    snap.level_history.append(LevelChange(at=step.at, by=step.actor, trigger=step.trigger,
+                                          from_level=snap.level, to_level=new,
+                                          reason=step.payload.get("reason")))
+    snap.level = new
+
+
+def set_warning(step: Step) -> None:
+    new = step.payload["warning_level"]
+    snap = step.snap
+    snap.level_history.append(LevelChange(at=step.at, by=step.actor, trigger=step.trigger, kind="warning",
+                                          from_level=snap.warning_level, to_level=new,
+                                          reason=step.payload.get("reason")))
+    snap.warning_level = new
+
+
+def clear_warning(step: Step) -> None:
+    snap = step.snap
+    if snap.warning_level is not None:
+        snap.level_history.append(LevelChange(at=step.at, by=step.actor, trigger=step.trigger, kind="warning",
+                                              from_level=snap.warning_level, to_level=None,
+                                              reason=step.payload.get("reason")))
+        snap.warning_level = None
+
+
+def confirm_condition(step: Step) -> None:
+    step.snap.confirmed_conditions[step.payload["condition"]] = Mark(by=step.actor, at=step.at,
+                                                                     note=step.payload.get("note"))
+
+
+def complete_task(step: Step) -> None:
+    step.snap.completed_tasks[step.payload["task"]] = Mark(by=step.actor, at=step.at, note=step.payload.get("note"))
+
+
+ACTIONS: dict[str, Callable[[Step], None]] = {
+    "set_level": set_level,
+    "set_warning": set_warning,
+    "clear_warning": clear_warning,
+    "confirm_condition": confirm_condition,
+    "complete_task": complete_task,
+}
+
+# Payload fields a transition may require; the lifecycle engine validates each against the plan.
+PAYLOAD_FIELDS = {
+    "level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
+    "received_by", "notification", "facts", "note", "done_at",
+}

@@ -1,0 +1,113 @@
+"""Every plan file validates, quotes its source verbatim, and a malformed file fails clearly."""
+import re
+import shutil
+
+import pytest
+import yaml
+
+from emergency.plans import PLAN_IDS, PLANS_DIR, PlanFileError, load_plan_file, load_plans
+
+SOURCE_FILES = {
+    "environment": "environment-2023.md",
+    "work_safety": "work-safety-2018.md",
+    "hazardous_chemicals": "hazardous-chemicals-2018.md",
+    "labor_dispute": "labor-dispute-2018.md",
+}
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _quoted(node, path=""):
+    """Every (path, clause, text, source-plan) an item of a plan file quotes."""
+    if isinstance(node, dict):
+        if isinstance(node.get("text"), str) and "clause" in node:
+            yield path, node["clause"], node["text"], node.get("quoted_from")
+        for k, v in node.items():
+            yield from _quoted(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _quoted(v, f"{path}[{i}]")
+
+
+def test_all_four_plans_load_and_validate():
+    plans = load_plans()
+    assert sorted(plans) == sorted(PLAN_IDS)
+    for p in plans.values():
+        assert [lv.level for lv in p.levels] == ["I", "II", "III", "IV"]
+        assert p.document_number.startswith("海政办发")
+
+
+@pytest.mark.parametrize("plan_id", PLAN_IDS)
+def test_every_quoted_sentence_is_in_the_source_text(plan_id, sources_dir):
+    data = yaml.safe_load((PLANS_DIR / f"{plan_id}.yaml").read_text(encoding="utf-8"))
+    problems = []
+    items = list(_quoted(data))
+    assert len(items) > 40, "a plan encodes far more than a handful of clauses"
+    for path, clause, text, source in items:
+        src = _norm((sources_dir / SOURCE_FILES[source or plan_id]).read_text(encoding="utf-8"))
+        assert isinstance(clause, str) and clause, f"{path}: clause must be a non-empty string"
+        for fragment in re.split(r"……|…", text):
+            frag = _norm(fragment).strip("：:；;。，,、（）()")
+            if len(frag) >= 4 and frag not in src:
+                problems.append(f"{path} [{clause}]: {frag[:60]}")
+    assert not problems, "text not found verbatim in the source:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("plan_id", PLAN_IDS)
+def test_every_level_criterion_cites_a_clause_of_its_level(plan_id):
+    plan = load_plans()[plan_id]
+    for c in plan.criteria:
+        assert c.clause and c.text, c.id
+
+
+def _broken_copy(tmp_path, plan_id, mutate):
+    data = yaml.safe_load((PLANS_DIR / f"{plan_id}.yaml").read_text(encoding="utf-8"))
+    mutate(data)
+    target = tmp_path / f"{plan_id}.yaml"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def test_malformed_plan_names_file_path_and_problem(tmp_path):
+    def mutate(d):
+        d["criteria"][3]["when"]["at_least"] = "lots"
+    target = _broken_copy(tmp_path, "environment", mutate)
+    with pytest.raises(PlanFileError) as exc:
+        load_plan_file(target)
+    msg = str(exc.value)
+    assert str(target) in msg
+    assert "criteria[3].when.at_least" in msg
+    assert "integer" in msg
+
+
+def test_plan_naming_an_unregistered_guard_is_refused(tmp_path):
+    def mutate(d):
+        d["lifecycle"]["transitions"][0]["conditions"] = ["os.system"]
+    target = _broken_copy(tmp_path, "work_safety", mutate)
+    with pytest.raises(PlanFileError, match="unknown guard 'os.system'"):
+        load_plan_file(target)
+
+
+def test_criterion_on_an_undeclared_fact_is_refused(tmp_path):
+    def mutate(d):
+        d["criteria"][0]["when"] = {"sum": ["strike"], "at_least": 1}
+    target = _broken_copy(tmp_path, "environment", mutate)
+    with pytest.raises(PlanFileError, match="strike"):
+        load_plan_file(target)
+
+
+def test_numeric_clause_must_be_quoted(tmp_path):
+    shutil.copy(PLANS_DIR / "hazardous_chemicals.yaml", tmp_path / "hazardous_chemicals.yaml")
+    p = tmp_path / "hazardous_chemicals.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace('clause: "3.10"', "clause: 3.10", 1), encoding="utf-8")
+    with pytest.raises(PlanFileError, match="clause: Input should be a valid string"):
+        load_plan_file(p)
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    p = tmp_path / "labor_dispute.yaml"
+    p.write_text("id: labor_dispute\ncriteria: [\n", encoding="utf-8")
+    with pytest.raises(PlanFileError, match="line"):
+        load_plan_file(p)

@@ -112,5 +112,37 @@ def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cau
         click.echo(checklist_markdown(cl), nl=False)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
+@click.option("--demo", is_flag=True, help="Load one example incident per plan (marked as drills).")
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: int) -> None:
+    """Start the console and API with a production WSGI server (waitress).
+
+    Example: emergency serve --demo --port 8080
+    """
+    from waitress import serve
+
+    from webui import create_app
+
+    from .clock import SystemClock
+    from .incidents import load_demo
+    from .store import Store
+
+    config = {"DATABASE": db_path} if db_path else {}
+    app = create_app(config)
+    if demo:
+        store = Store(app.config["DATABASE"])
+        try:
+            if not store.list(drill=True, drill_id="demo"):
+                load_demo(store, SystemClock())
+        finally:
+            store.close()
+    click.echo(f"console: http://{host}:{port}/  database: {app.config['DATABASE']}", err=True)
+    serve(app, host=host, port=port, threads=threads, ident="emergency")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,59 @@
+"""The console and JSON API (Flask). ``create_app(test_config=None)`` is the application factory.
+
+Config keys: ``DATABASE`` (SQLite path; default under the user's data directory), ``SECRET_KEY``
+(from config or EMERGENCY_SECRET_KEY; otherwise generated once and kept in the instance folder),
+``CLOCK`` (an ``emergency.clock`` clock; the wall clock by default — tests pass a FixedClock).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from emergency.clock import SystemClock
+from emergency.store import Store, default_db_path
+
+from . import db
+
+
+def _secret_key(app: Flask) -> str:
+    env = os.environ.get("EMERGENCY_SECRET_KEY")
+    if env:
+        return env
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE=str(default_db_path()),
+        CLOCK=SystemClock(),
+        JSON_AS_ASCII=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.config.from_prefixed_env("EMERGENCY")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    Store(app.config["DATABASE"]).close()  # create the database and its schema on first run
+    db.init_app(app)
+
+    from . import api, console
+    app.register_blueprint(api.bp)
+    app.register_blueprint(console.bp)
+    return app

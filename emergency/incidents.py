@@ -1,0 +1,190 @@
+"""Incident services: report, act, view, rebuild. Thin functions over the lifecycle and the store;
+the web API and the CLI call these. The clock is an argument.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from .checklist import checklist as build_checklist, notifications
+from .classify import classify, raise_level
+from .clock import Clock, format_time, parse_time
+from .errors import InputError, NotFound
+from .incident import Snapshot
+from .lifecycle import lifecycle_for, replay
+from .plans import LEVEL_RANK, PLAN_IDS, load_plan
+from .store import Store
+
+
+def new_incident_id() -> str:
+    return "inc-" + secrets.token_hex(5)
+
+
+def _plan_id(data: Any) -> str:
+    if not isinstance(data, dict):
+        raise InputError("", "must be a JSON object")
+    pid = data.get("plan")
+    if pid not in PLAN_IDS:
+        raise NotFound("plan", str(pid), list(PLAN_IDS)) if pid is not None else InputError("plan", "is required")
+    return pid
+
+
+def report(store: Store, data: dict, actor: str, clock: Clock) -> Snapshot:
+    """Record a new incident (接报). ``data``: plan, facts, occurred_at, reported_at, drill, cause…"""
+    machine = lifecycle_for(_plan_id(data))
+    snap, event = machine.start(new_incident_id(), data, actor, clock.now())
+    store.create(snap, event, final=snap.state in machine.final)
+    return snap
+
+
+def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
+        clock: Clock) -> Snapshot:
+    """Apply a trigger to an incident at ``expected_version``; one transaction, one event."""
+    if not isinstance(trigger, str) or not trigger:
+        raise InputError("trigger", "is required")
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1:
+        raise InputError("expected_version", "must be the incident's version you acted on (a whole number ≥ 1)")
+    if payload is not None and not isinstance(payload, dict):
+        raise InputError("payload", "must be a JSON object")
+
+    def change(current: Snapshot):
+        machine = lifecycle_for(current.plan)
+        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now())
+        return snap, event, snap.state in machine.final
+
+    return store.append(incident_id, expected_version, change)
+
+
+def rebuild(store: Store, incident_id: str) -> Snapshot:
+    """The incident as its events alone make it."""
+    events = store.events(incident_id)
+    if not events:
+        raise NotFound("incident", incident_id)
+    return replay(events)
+
+
+def _minutes(delta_seconds: float) -> int:
+    """Whole minutes, rounding towards later (a report 30 s late is 1 minute late)."""
+    import math
+    return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
+
+
+def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
+    """The incident's dated notifications, each with its status now.
+
+    ``status``: ``done`` (with ``done_by``, ``done_at``, ``late_minutes``: minutes after due, 0 or
+    less when on time), ``overdue`` (``overdue_minutes``), ``pending`` (``minutes_left``),
+    ``immediate`` (立即, not yet done; ``elapsed_minutes`` since it counts from) or ``open``
+    (no time limit in the text, or a condition not yet arisen).
+    """
+    level = snap.effective_level
+    if level is None:
+        return []
+    plan = load_plan(snap.plan)
+    items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times)
+    for it in items:
+        mark = snap.notifications.get(it["id"])
+        due = parse_time(it["due"], "due") if it["due"] else None
+        latest = parse_time(it["latest"], "latest") if it["latest"] else None
+        if mark:
+            done_at = parse_time(mark.at, "done_at")
+            it.update(status="done", done_by=mark.by, done_at=mark.at,
+                      late_minutes=_minutes((done_at - due).total_seconds()) if due else None)
+            if it["immediate"] and due:
+                it["took_minutes"] = _minutes((done_at - due).total_seconds())
+        elif due is None:
+            it.update(status="open")
+        elif it["immediate"]:
+            if latest and now > latest:
+                it.update(status="overdue", overdue_minutes=_minutes((now - latest).total_seconds()))
+            else:
+                it.update(status="immediate", elapsed_minutes=max(0, _minutes((now - due).total_seconds())))
+        elif now > due:
+            it.update(status="overdue", overdue_minutes=_minutes((now - due).total_seconds()))
+        else:
+            it.update(status="pending", minutes_left=int((due - now).total_seconds() // 60))
+    return items
+
+
+def view(store: Store, incident_id: str, now: datetime) -> dict[str, Any]:
+    """Everything the incident page and ``GET /api/incidents/<id>`` show."""
+    snap = store.get(incident_id)
+    return snapshot_view(snap, store.events(incident_id), now)
+
+
+def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> dict[str, Any]:
+    plan = load_plan(snap.plan)
+    machine = lifecycle_for(snap.plan)
+    result = classify(plan, snap.facts)
+    suggestion = None
+    if plan.response_adjustment and plan.response_adjustment.sensitive_raise and snap.sensitive and result["level"]:
+        sr = plan.response_adjustment.sensitive_raise
+        suggestion = {"level": raise_level(result["level"], sr.steps), "clause": sr.clause, "text": sr.text}
+    level = snap.effective_level
+    cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause,
+                         hot_topic=snap.hot_topic) if level else None
+    if cl:
+        cl["notifications"] = notification_status(snap, now)
+    mismatch = None
+    if snap.level and result["level"] and snap.level != result["level"]:
+        mismatch = {"decided": snap.level, "facts_call_for": result["level"],
+                    "direction": "raise" if LEVEL_RANK[result["level"]] > LEVEL_RANK[snap.level] else "lower"}
+    return {
+        "id": snap.id,
+        "plan": snap.plan,
+        "plan_title": plan.title,
+        "title": snap.title,
+        "drill": snap.drill,
+        "drill_id": snap.drill_id,
+        "event_group": snap.event_group,
+        "state": snap.state,
+        "state_label": plan.lifecycle.state(snap.state).label,
+        "final": snap.state in machine.final,
+        "level": snap.level,
+        "level_name": plan.level(snap.level).name if snap.level else None,
+        "warning_level": snap.warning_level,
+        "classified_level": snap.classified_level,
+        "classification": result,
+        "level_mismatch": mismatch,
+        "sensitive_suggestion": suggestion,
+        "version": snap.version,
+        "allowed_triggers": machine.allowed_triggers(snap.state),
+        "actions": machine.describe_triggers(snap.state),
+        "occurred_at": snap.occurred_at,
+        "reported_at": snap.reported_at,
+        "cause": snap.cause,
+        "facts": snap.facts,
+        "checklist": cl,
+        "level_history": [h.model_dump() for h in snap.level_history],
+        "confirmed_conditions": {k: v.model_dump() for k, v in snap.confirmed_conditions.items()},
+        "completed_tasks": {k: v.model_dump() for k, v in snap.completed_tasks.items()},
+        "notes": [n.model_dump() for n in snap.notes],
+        "events": events if events is not None else [],
+        "created_at": snap.created_at,
+        "updated_at": snap.updated_at,
+        "now": format_time(now),
+    }
+
+
+def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
+    """Record the demo incidents of ``plans/demo.yaml`` (as drills), timed relative to ``clock``."""
+    from datetime import timedelta
+
+    import yaml
+
+    from .plans import PLANS_DIR
+    data = yaml.safe_load((path or PLANS_DIR / "demo.yaml").read_text(encoding="utf-8"))
+    at = clock.now()
+    out = []
+    for item in data["incidents"]:
+        snap = report(store, {
+            "plan": item["plan"], "title": item["title"], "facts": item.get("facts", {}), "drill": True,
+            "drill_id": "demo", "cause": item.get("cause"),
+            "occurred_at": format_time(at - timedelta(minutes=item["occurred_minutes_ago"])),
+            "reported_at": format_time(at - timedelta(minutes=item["reported_minutes_ago"])),
+        }, "演示", clock)
+        for action in item.get("actions", []):
+            snap = act(store, snap.id, action["trigger"], snap.version, action.get("payload", {}), "演示", clock)
+        out.append(snap)
+    return out

@@ -1,0 +1,320 @@
+"""The response lifecycle (响应流程): one engine, four machines, each built from its plan's data.
+
+States, triggers, guards, level limits and actions come from ``plan.lifecycle``; guards and
+actions resolve only through ``emergency.registry``. ``auto_transitions=False``, so no
+``to_<state>()`` shortcut can bypass a guard.
+
+Besides the plan's transitions, every state that is not final allows the record triggers
+(``tick_notification``, ``update_facts``, ``add_note``): they record what happened and never
+change the state.
+
+``Lifecycle.start`` makes the first event (``report``, 接报) and ``Lifecycle.apply`` derives the
+next snapshot from a snapshot and an event; ``replay`` rebuilds a snapshot from events alone.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from transitions import Machine
+
+from .checklist import check_cause, check_times, rules_for
+from .classify import classify
+from .clock import format_time, parse_time
+from .errors import InputError, Refused
+from .facts import parse_facts
+from .incident import Mark, Snapshot
+from .plans import LEVELS, Plan, TransitionDef, load_plan
+from .registry import ACTIONS, GUARDS, Step
+
+RECORD_TRIGGERS = {
+    "tick_notification": {"label": "勾选已完成的通知", "requires": ["notification"]},
+    "update_facts": {"label": "更新事实并重新定级", "requires": ["facts"]},
+    "add_note": {"label": "记录情况", "requires": ["note"]},
+}
+REPORT_TRIGGER = "report"
+MAX_TEXT = 2000
+
+
+def _text(payload: dict, name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"payload.{name}", "must be a non-empty string")
+    if len(value) > MAX_TEXT:
+        raise InputError(f"payload.{name}", f"must be at most {MAX_TEXT} characters")
+    return value.strip()
+
+
+class Lifecycle:
+    """The machine of one plan."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.states = [s.name for s in plan.lifecycle.states]
+        self.final = {s.name for s in plan.lifecycle.states if s.final}
+        self.specs: list[TransitionDef] = list(plan.lifecycle.transitions)
+        self.triggers = list(dict.fromkeys(t.trigger for t in self.specs))
+
+    # ------------------------------------------------------------ queries
+    def allowed_triggers(self, state: str) -> list[str]:
+        """Triggers allowed in a state: the plan's, then the record triggers (not in final states)."""
+        own = [t.trigger for t in self.specs if state in t.source]
+        if state not in self.final:
+            own += list(RECORD_TRIGGERS)
+        return list(dict.fromkeys(own))
+
+    def describe_triggers(self, state: str) -> list[dict[str, Any]]:
+        """The allowed triggers with their labels, required fields and clause, for buttons."""
+        out = []
+        for name in self.allowed_triggers(state):
+            if name in RECORD_TRIGGERS:
+                out.append({"trigger": name, "label": RECORD_TRIGGERS[name]["label"],
+                            "requires": RECORD_TRIGGERS[name]["requires"], "levels": None, "record": True,
+                            "clause": None, "text": None, "dest": [None]})
+                continue
+            specs = [t for t in self.specs if t.trigger == name and state in t.source]
+            levels = None
+            if any(t.levels for t in specs):
+                levels = [lv for lv in LEVELS if any(t.levels and lv in t.levels for t in specs)]
+            out.append({"trigger": name, "label": specs[0].label,
+                        "requires": list(dict.fromkeys(f for t in specs for f in t.requires)),
+                        "levels": levels, "record": False, "clause": specs[0].clause, "text": specs[0].text,
+                        "dest": [t.dest for t in specs], "conditions": sorted({g for t in specs for g in t.conditions})})
+        return out
+
+    def as_data(self) -> dict[str, Any]:
+        """States and transitions (trigger, source, destination) as plain data."""
+        return {
+            "initial": self.plan.lifecycle.initial,
+            "states": [s.model_dump() for s in self.plan.lifecycle.states],
+            "transitions": [t.model_dump() for t in self.specs],
+            "record_triggers": [{"trigger": k, **v} for k, v in RECORD_TRIGGERS.items()],
+        }
+
+    def diagram(self, current: str | None = None) -> str:
+        """A Mermaid state diagram drawn by transitions' GraphMachine from the same data."""
+        from transitions.extensions.diagrams import GraphMachine
+
+        labels = {s.name: s.label for s in self.plan.lifecycle.states}
+        transitions = []
+        for t in self.specs:
+            conds = list(t.conditions) + ([f"{'/'.join(t.levels)}级"] if t.levels else [])
+            transitions.append({"trigger": t.label, "source": t.source, "dest": t.dest or "=",
+                                "conditions": conds})
+
+        class _Model:  # a throwaway model for drawing; its conditions are never called
+            pass
+
+        model = _Model()
+        GraphMachine(model=model, states=self.states, transitions=transitions,
+                     initial=current or self.plan.lifecycle.initial, graph_engine="mermaid",
+                     show_conditions=True, auto_transitions=False, title=self.plan.short_title)
+        text = model.get_graph().draw(None).replace("[internal]", "")
+        for name, label in labels.items():  # GraphMachine states carry no label: put the plan's words in
+            text = text.replace(f'state "{name}" as {name}', f'state "{label}" as {name}')
+        return text
+
+    # ------------------------------------------------------------ payload checks
+    def _check_payload(self, snap: Snapshot, trigger: str, requires: list[str], payload: dict) -> dict:
+        if not isinstance(payload, dict):
+            raise InputError("payload", "must be a JSON object")
+        clean = dict(payload)
+        for name in requires:
+            if name not in payload or payload[name] in (None, ""):
+                raise InputError(f"payload.{name}", f"is required for {trigger}")
+        for name, value in payload.items():
+            if name in ("level", "warning_level"):
+                if value not in LEVELS:
+                    raise InputError(f"payload.{name}", f"must be one of {', '.join(LEVELS)} (got {value!r})")
+            elif name == "condition":
+                if self.plan.termination_condition(value) is None:
+                    ids = [c.id for c in self.plan.termination.conditions]
+                    raise InputError("payload.condition", f"must be one of {', '.join(ids)} (got {value!r})")
+            elif name == "task":
+                if self.plan.task(value) is None:
+                    ids = [t.id for t in self.plan.post_incident]
+                    raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
+            elif name == "notification":
+                ids = [r.id for r in rules_for(self.plan, snap.effective_level or "IV", snap.hot_topic)]
+                if value not in ids:
+                    raise InputError("payload.notification", f"must be one of {', '.join(ids)} (got {value!r})")
+            elif name == "facts":
+                if not isinstance(value, dict):
+                    raise InputError("payload.facts", "must be a JSON object of facts")
+                merged = {**snap.facts, **value}
+                clean["facts"] = parse_facts(merged, "payload.facts").nonzero()
+            elif name == "done_at":
+                clean["done_at"] = format_time(parse_time(value, "payload.done_at"))
+            elif name in ("reason", "approved_by", "declared_by", "received_by", "note"):
+                clean[name] = _text(payload, name)
+            else:
+                raise InputError(f"payload.{name}", f"unknown field for {trigger}")
+        return clean
+
+    # ------------------------------------------------------------ events
+    def start(self, incident_id: str, data: dict, actor: str, at: datetime) -> tuple[Snapshot, dict]:
+        """The first event (接报): a new incident from ``plan``-independent report data.
+
+        ``data``: ``facts``, ``occurred_at``, ``reported_at``, optional ``title``, ``drill``,
+        ``drill_id``, ``cause``, ``hot_topic``, ``sensitive``, ``event_group``.
+        """
+        if not isinstance(data, dict):
+            raise InputError("", "must be a JSON object")
+        known = {"plan", "facts", "occurred_at", "reported_at", "title", "drill", "drill_id", "cause", "hot_topic",
+                 "sensitive", "event_group"}
+        for name in data:
+            if name not in known:
+                raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
+        facts = parse_facts(data.get("facts"))
+        if "occurred_at" not in data:
+            raise InputError("occurred_at", "is required")
+        occurred, reported = check_times(data["occurred_at"], data.get("reported_at") or data["occurred_at"])
+        cause = check_cause(self.plan, data.get("cause"))
+        for flag in ("drill", "hot_topic", "sensitive"):
+            if not isinstance(data.get(flag, False), bool):
+                raise InputError(flag, "must be true or false")
+        title = data.get("title") or ""
+        if not isinstance(title, str) or len(title) > 200:
+            raise InputError("title", "must be text of at most 200 characters")
+        for name in ("drill_id", "event_group"):
+            if data.get(name) is not None and not isinstance(data.get(name), str):
+                raise InputError(name, "must be a string")
+        result = classify(self.plan, facts)
+        stamp = format_time(at)
+        snap = Snapshot(
+            id=incident_id, plan=self.plan.id, title=title.strip(), drill=data.get("drill", False),
+            drill_id=data.get("drill_id"), event_group=data.get("event_group"),
+            state=self.plan.lifecycle.initial, facts=facts.nonzero(),
+            classified_level=result["level"],
+            deciding_clause=result["deciding"]["clause"] if result["deciding"] else None,
+            occurred_at=format_time(occurred), reported_at=format_time(reported), cause=cause,
+            hot_topic=data.get("hot_topic", False), sensitive=data.get("sensitive", False),
+            version=1, created_at=stamp, updated_at=stamp,
+        )
+        payload = {**data, "facts": facts.nonzero(), "occurred_at": snap.occurred_at,
+                   "reported_at": snap.reported_at, "plan": self.plan.id}
+        return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
+
+    def apply(self, snap: Snapshot, trigger: str, payload: dict | None, actor: str,
+              at: datetime) -> tuple[Snapshot, dict]:
+        """The snapshot after one event. The given snapshot is not changed.
+
+        Raises InputError (unknown trigger, bad payload), Refused (not allowed in this state, or
+        the plan's guard failed, with the plan's reason).
+        """
+        payload = payload or {}
+        stamp = format_time(at)
+        if trigger in RECORD_TRIGGERS:
+            if snap.state in self.final:
+                raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
+            clean = self._check_payload(snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload)
+            work = snap.model_copy(deep=True)
+            self._record(work, trigger, clean, actor, stamp)
+            return self._finish(work, trigger, clean, actor, stamp)
+
+        if trigger not in self.triggers:
+            raise InputError("trigger", f"unknown trigger {trigger!r}; this plan's triggers: "
+                                        f"{', '.join(self.triggers + list(RECORD_TRIGGERS))}")
+        candidates = [t for t in self.specs if t.trigger == trigger and snap.state in t.source]
+        if not candidates:
+            raise Refused(f"“{trigger}” is not allowed in state {snap.state} ({self._label(snap.state)}); "
+                          f"allowed now: {', '.join(self.allowed_triggers(snap.state)) or 'none'}")
+        requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
+        clean = self._check_payload(snap, trigger, requires, payload)
+        work = snap.model_copy(deep=True)
+        step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
+        reasons: list[str] = []
+
+        class _Model:
+            pass
+
+        model = _Model()
+        machine_transitions = []
+        for t in candidates:
+            machine_transitions.append({
+                "trigger": trigger, "source": snap.state, "dest": t.dest,
+                "conditions": [self._level_guard(t, reasons)] + [self._guard(g, reasons) for g in t.conditions],
+                "after": [self._actions(t)],
+            })
+        Machine(model=model, states=self.states, transitions=machine_transitions, initial=snap.state,
+                auto_transitions=False, send_event=True)
+        if not model.trigger(trigger, step=step):
+            raise Refused(f"“{candidates[0].label}” refused", list(dict.fromkeys(reasons)))
+        work.state = model.state
+        return self._finish(work, trigger, clean, actor, stamp)
+
+    # ------------------------------------------------------------ helpers
+    def _label(self, state: str) -> str:
+        return self.plan.lifecycle.state(state).label
+
+    @staticmethod
+    def _level_guard(t: TransitionDef, reasons: list[str]):
+        def check(ev) -> bool:
+            if not t.levels:
+                return True
+            level = ev.kwargs["step"].payload.get("level")
+            if level in t.levels:
+                return True
+            reasons.append(f"{level}级不适用于“{t.label}”（适用：{'、'.join(t.levels)}级，{t.clause}）")
+            return False
+        return check
+
+    @staticmethod
+    def _guard(name: str, reasons: list[str]):
+        guard = GUARDS[name]
+
+        def check(ev) -> bool:
+            reason = guard(ev.kwargs["step"])
+            if reason:
+                reasons.append(reason)
+                return False
+            return True
+        return check
+
+    @staticmethod
+    def _actions(t: TransitionDef):
+        def run(ev) -> None:
+            for name in t.actions:
+                ACTIONS[name](ev.kwargs["step"])
+        return run
+
+    def _record(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str) -> None:
+        if trigger == "tick_notification":
+            work.notifications[clean["notification"]] = Mark(by=actor, at=clean.get("done_at") or stamp,
+                                                             note=clean.get("note"))
+        elif trigger == "update_facts":
+            work.facts = clean["facts"]
+            result = classify(self.plan, work.facts)
+            work.classified_level = result["level"]
+            work.deciding_clause = result["deciding"]["clause"] if result["deciding"] else None
+        elif trigger == "add_note":
+            work.notes.append(Mark(by=actor, at=stamp, note=clean["note"]))
+
+    def _finish(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
+        work.version += 1
+        work.updated_at = stamp
+        return work, self._event(work, trigger, clean, actor, stamp)
+
+    @staticmethod
+    def _event(snap: Snapshot, trigger: str, payload: dict, actor: str, stamp: str) -> dict:
+        return {"incident_id": snap.id, "seq": snap.version, "trigger": trigger, "payload": payload,
+                "actor": actor, "at": stamp, "state": snap.state, "level": snap.level,
+                "classified_level": snap.classified_level, "version": snap.version}
+
+
+@lru_cache(maxsize=8)
+def lifecycle_for(plan_id: str) -> Lifecycle:
+    return Lifecycle(load_plan(plan_id))
+
+
+def replay(events: list[dict]) -> Snapshot:
+    """Rebuild an incident from its events alone (each with trigger, payload, actor, at)."""
+    if not events or events[0]["trigger"] != REPORT_TRIGGER:
+        raise ValueError("an incident's events start with its report")
+    first = events[0]
+    machine = lifecycle_for(first["payload"]["plan"])
+    snap, _ = machine.start(first["incident_id"], first["payload"], first["actor"], parse_time(first["at"], "at"))
+    for ev in events[1:]:
+        snap, _ = machine.apply(snap, ev["trigger"], ev["payload"], ev["actor"], parse_time(ev["at"], "at"))
+    return snap

@@ -1,0 +1,125 @@
+"""The JSON API: status codes, field-naming refusals, and an OpenAPI description kept true."""
+import pytest
+
+from emergency.clock import FixedClock
+from webui import create_app
+from webui.openapi import IncidentRequest
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-11-22T09:00:00+08:00")
+
+
+@pytest.fixture
+def client(tmp_path, clock):
+    app = create_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test", "CLOCK": clock})
+    return app.test_client()
+
+
+def new(client, **kw):
+    body = {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",
+            "reported_at": "2026-11-22T08:10", "actor": "值班员张三", **kw}
+    r = client.post("/api/incidents", json=body)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def test_plans_and_one_plan_with_its_lifecycle(client):
+    assert [p["id"] for p in client.get("/api/plans").json] == ["environment", "work_safety", "hazardous_chemicals",
+                                                               "labor_dispute"]
+    plan = client.get("/api/plans/hazardous_chemicals").json
+    assert plan["document_number"] == "海政办发〔2018〕9号"
+    assert {"trigger": "request_support", "source": ["activated"], "dest": "support_requested"}.items() <= \
+        next(t for t in plan["lifecycle"]["transitions"] if t["trigger"] == "request_support").items()
+    assert client.get("/api/plans/nope").status_code == 404
+
+
+def test_classify_and_checklist(client):
+    r = client.post("/api/classify/environment", json={"drinking_water_interrupted": "town"})
+    assert r.json["level"] == "II" and r.json["deciding"]["clause"] == "一(五)2(5)"
+    r = client.post("/api/checklist/environment", json={"level": "II", "occurred_at": "2026-11-22T08:00",
+                                                        "reported_at": "2026-11-22T08:10"})
+    phone = next(n for n in r.json["notifications"] if n["id"] == "I-II-phone")
+    assert phone["due"] == "2026-11-22T08:20:00+08:00"
+
+
+@pytest.mark.parametrize("method, url, body, status, field", [
+    ("post", "/api/classify/environment", {"deaths": -1}, 422, "facts.deaths"),
+    ("post", "/api/classify/environment", {"deaths": 10**30}, 422, "facts.deaths"),
+    ("post", "/api/classify/environment", {"nonsense": 1}, 422, "facts.nonsense"),
+    ("post", "/api/classify/environment", [1, 2], 422, "facts"),
+    ("post", "/api/classify/mars", {}, 404, "plan"),
+    ("post", "/api/checklist/environment", {"level": "IV"}, 422, "occurred_at"),
+    ("post", "/api/checklist/environment", {"level": "IV", "occurred_at": "2026-11-22T08:00",
+                                            "reported_at": "2026-11-22T08:00", "cause": "ufo"}, 422, "cause"),
+    ("post", "/api/incidents", {"plan": "environment"}, 422, "occurred_at"),
+    ("post", "/api/incidents", {"plan": "environment", "occurred_at": "2026-11-22T08:00", "x" * 5000: 1}, 422, "x" * 5000),
+    ("post", "/api/incidents", {"plan": "nope", "occurred_at": "2026-11-22T08:00"}, 404, "plan"),
+    ("get", "/api/incidents/inc-missing", None, 404, "incident"),
+])
+def test_bad_input_gets_a_4xx_naming_the_field(client, method, url, body, status, field):
+    r = getattr(client, method)(url, json=body) if body is not None else getattr(client, method)(url)
+    assert r.status_code == status
+    assert r.json["field"] == field
+    assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_malformed_json_is_a_400(client):
+    r = client.post("/api/classify/environment", data="{not json", content_type="application/json")
+    assert r.status_code == 400 and r.json["field"] == "body"
+
+
+def test_incident_lifecycle_through_the_api(client, clock):
+    inc = new(client)
+    assert inc["state"] == "reported" and inc["version"] == 1 and inc["classified_level"] == "III"
+    assert "request_higher_response" in inc["allowed_triggers"]
+    r = client.post(f"/api/incidents/{inc['id']}/events",
+                    json={"trigger": "request_higher_response", "expected_version": 1, "payload": {"level": "III"},
+                          "actor": "指挥李四"})
+    assert r.status_code == 200 and r.json["state"] == "under_higher_command" and r.json["version"] == 2
+    full = client.get(f"/api/incidents/{inc['id']}").json
+    assert [e["actor"] for e in full["events"]] == ["值班员张三", "指挥李四"]
+    statuses = {n["id"]: n["status"] for n in full["checklist"]["notifications"]}
+    assert statuses["III-phone"] == "overdue"  # due 08:30, now 09:00
+
+
+def test_trigger_not_allowed_and_stale_version_are_409(client):
+    inc = new(client)
+    r = client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": "close", "expected_version": 1})
+    assert r.status_code == 409 and "not allowed" in r.json["message"]
+    client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": "assess", "expected_version": 1})
+    r = client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": "assess", "expected_version": 1})
+    assert r.status_code == 409 and r.json["error"] == "stale_version"
+    r = client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": "assess", "expected_version": "2"})
+    assert r.status_code == 422 and r.json["field"] == "expected_version"
+
+
+def test_drill_incidents_are_listed_only_when_asked(client):
+    real = new(client)
+    drill = new(client, drill=True)
+    assert [i["id"] for i in client.get("/api/incidents").json] == [real["id"]]
+    assert [i["id"] for i in client.get("/api/incidents?drill=true").json] == [drill["id"]]
+
+
+def test_openapi_describes_exactly_the_api_routes(client):
+    spec = client.get("/api/openapi.json").json
+    documented = {(path, m.upper()) for path, ops in spec["paths"].items() for m in ops}
+    app = client.application
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api"):
+            path = rule.rule.replace("<", "{").replace(">", "}")
+            for m in rule.methods - {"HEAD", "OPTIONS"}:
+                served.add((path, m))
+    assert documented == served
+
+
+def test_openapi_incident_fields_are_the_fields_the_engine_accepts():
+    from emergency.lifecycle import lifecycle_for
+    m = lifecycle_for("environment")
+    fields = set(IncidentRequest.model_fields) - {"actor"}
+    for name in fields:
+        m.start("x", {"plan": "environment", "occurred_at": "2026-11-22T08:00",
+                      **({name: IncidentRequest.model_fields[name].default} if name not in ("plan", "occurred_at") else {})},
+                "x", __import__("datetime").datetime(2026, 11, 22, 9, tzinfo=__import__("emergency").TZ))

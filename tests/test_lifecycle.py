@@ -1,0 +1,179 @@
+"""Each plan's machine, as its text says: warnings, below-scope closing, local handling,
+activation, level changes, termination guards and post-incident tasks."""
+import pytest
+
+from emergency.clock import FixedClock
+from emergency.errors import InputError, Refused
+from emergency.lifecycle import RECORD_TRIGGERS, lifecycle_for
+from emergency.plans import PLAN_IDS, load_plan
+
+CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
+
+
+def start(plan, facts=None, **extra):
+    m = lifecycle_for(plan)
+    snap, event = m.start("t-1", {"plan": plan, "facts": facts or {}, "occurred_at": "2026-11-22T08:00",
+                                  "reported_at": "2026-11-22T08:10", **extra}, "值班员", CLOCK.now())
+    return m, snap
+
+
+def go(m, snap, trigger, **payload):
+    snap, _ = m.apply(snap, trigger, payload, "指挥", CLOCK.now())
+    return snap
+
+
+@pytest.mark.parametrize("plan_id", PLAN_IDS)
+def test_machines_use_no_automatic_transitions(plan_id):
+    m, snap = start(plan_id)
+    assert not any(t.startswith("to_") for t in m.allowed_triggers(snap.state))
+    with pytest.raises(InputError, match="unknown trigger"):
+        m.apply(snap, "to_closed", {}, "x", CLOCK.now())
+
+
+def test_environment_warning_is_issued_adjusted_and_lifted_with_history():
+    m, snap = start("environment")
+    snap = go(m, snap, "issue_warning", warning_level="IV")
+    assert snap.state == "warning" and snap.warning_level == "IV"
+    snap = go(m, snap, "adjust_warning", warning_level="III", reason="污染带扩大")
+    assert snap.warning_level == "III"
+    snap = go(m, snap, "lift_warning", reason="危险已经解除")
+    assert snap.state == "assessing" and snap.warning_level is None
+    assert [(h.from_level, h.to_level) for h in snap.level_history if h.kind == "warning"] == [
+        (None, "IV"), ("IV", "III"), ("III", None)]
+
+
+def test_environment_levels_i_to_iii_are_requested_from_city_and_province():
+    m, snap = start("environment", {"drinking_water_interrupted": "township"})
+    with pytest.raises(Refused, match="适用：IV级"):
+        go(m, snap, "activate", level="III")
+    snap = go(m, snap, "request_higher_response", level="III")
+    assert snap.state == "under_higher_command" and snap.level == "III"
+
+
+def test_environment_level_change_moves_between_district_and_higher_command_and_keeps_history():
+    m, snap = start("environment")
+    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "change_level", level="III", reason="重大节假日，适当提高应急响应等级（四(三)）")
+    assert snap.state == "under_higher_command" and snap.level == "III"
+    snap = go(m, snap, "change_level", level="IV", reason="污染已控制")
+    assert snap.state == "activated"
+    assert [(h.from_level, h.to_level) for h in snap.level_history] == [(None, "IV"), ("IV", "III"), ("III", "IV")]
+    assert snap.level_history[1].reason.startswith("重大节假日") and snap.level_history[1].by == "指挥"
+    assert [h.to_level for h in snap.level_history] == ["IV", "III", "IV"]
+
+
+def test_environment_termination_needs_any_one_of_five_conditions():
+    m, snap = start("environment")
+    snap = go(m, snap, "activate", level="IV")
+    with pytest.raises(Refused, match="符合下列条件之一"):
+        go(m, snap, "terminate", declared_by="海门区政府")
+    snap = go(m, snap, "confirm_condition", condition="release_within_limits")
+    snap = go(m, snap, "terminate", declared_by="海门区政府")
+    assert snap.state == "terminated"
+
+
+def test_work_safety_termination_needs_all_six_conditions_and_confirmation():
+    m, snap = start("work_safety", {"deaths": 1})
+    snap = go(m, snap, "activate", level="IV")
+    conditions = [c.id for c in load_plan("work_safety").termination.conditions]
+    for cid in conditions[:-1]:
+        snap = go(m, snap, "confirm_condition", condition=cid)
+    with pytest.raises(Refused) as exc:
+        go(m, snap, "terminate", declared_by="现场指挥部", approved_by="应急指挥中心")
+    assert "次生、衍生事故（事件）隐患消除" in str(exc.value)
+    snap = go(m, snap, "confirm_condition", condition=conditions[-1])
+    with pytest.raises(InputError, match="payload.approved_by"):
+        go(m, snap, "terminate", declared_by="现场指挥部")
+    snap = go(m, snap, "terminate", declared_by="现场指挥部", approved_by="应急指挥中心")
+    assert snap.state == "terminated"
+
+
+def test_work_safety_below_scope_closes_the_response_only_when_the_facts_are_below_scope():
+    m, snap = start("work_safety", {"serious_injuries": 1})
+    snap = go(m, snap, "assess")
+    snap = go(m, snap, "close_below_scope", reason="1人重伤，不足以启动最低响应级别")
+    assert snap.state == "closed_below_scope"
+    assert "tick_notification" not in m.allowed_triggers(snap.state)
+    m, snap = start("work_safety", {"deaths": 1})
+    with pytest.raises(Refused, match="2.4"):
+        go(m, snap, "close_below_scope", reason="x")
+
+
+def test_labor_general_and_larger_are_handled_locally_and_escalate_only_with_commanders_consent():
+    m, snap = start("labor_dispute", {"petition": 45})
+    snap = go(m, snap, "handle_locally", level="III")
+    assert snap.state == "local_handling"
+    with pytest.raises(Refused, match="适用：I、II级"):
+        go(m, snap, "activate", level="III", approved_by="市政府主要负责人")
+    with pytest.raises(InputError, match="approved_by"):
+        go(m, snap, "activate", level="II")
+    snap = go(m, snap, "activate", level="II", approved_by="总指挥")
+    assert snap.state == "activated" and snap.level == "II"
+
+
+def test_hazardous_chemicals_requests_nantong_support_and_hands_over_command():
+    m, snap = start("hazardous_chemicals", {"deaths": 4})
+    snap = go(m, snap, "activate", level="III", approved_by="副市长")
+    snap = go(m, snap, "request_support", reason="救援措施不能使事故很快得到有效控制")
+    assert snap.state == "support_requested"
+    snap = go(m, snap, "hand_over_command", received_by="南通市危险化学品应急救援指挥部")
+    assert snap.state == "under_higher_command"
+
+
+def test_post_incident_tasks_must_all_be_ticked_before_closing():
+    m, snap = start("environment")
+    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "confirm_condition", condition="controlled")
+    snap = go(m, snap, "terminate", declared_by="海门区政府")
+    snap = go(m, snap, "start_post_incident")
+    tasks = [t.id for t in load_plan("environment").post_incident]
+    assert {"damage_assessment", "investigation", "aftercare", "insurance", "process_evaluation"} <= set(tasks)
+    for t in tasks[:-1]:
+        snap = go(m, snap, "complete_task", task=t)
+    with pytest.raises(Refused, match="后期处置任务未完成"):
+        go(m, snap, "close")
+    snap = go(m, snap, "complete_task", task=tasks[-1])
+    snap = go(m, snap, "close")
+    assert snap.state == "closed"
+    assert m.allowed_triggers("closed") == []
+
+
+def test_a_refused_trigger_leaves_the_snapshot_unchanged():
+    m, snap = start("environment")
+    before = snap.model_dump()
+    with pytest.raises(Refused):
+        go(m, snap, "terminate", declared_by="x")
+    assert snap.model_dump() == before
+
+
+def test_update_facts_reclassifies_without_changing_the_decided_level():
+    m, snap = start("environment", {"deaths": 1})
+    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "update_facts", facts={"drinking_water_interrupted": "township"})
+    assert snap.classified_level == "III" and snap.level == "IV"
+    assert snap.facts == {"deaths": 1, "drinking_water_interrupted": "township"}
+    with pytest.raises(InputError, match="payload.facts.deaths"):
+        go(m, snap, "update_facts", facts={"deaths": -4})
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"level": "V"}, "payload.level"),
+    ({"level": "IV", "colour": "red"}, "payload.colour"),
+])
+def test_bad_payload_names_the_field(payload, field):
+    m, snap = start("environment")
+    with pytest.raises(InputError) as exc:
+        m.apply(snap, "activate", payload, "x", CLOCK.now())
+    assert exc.value.field == field
+
+
+@pytest.mark.parametrize("plan_id", PLAN_IDS)
+def test_diagram_is_drawn_from_the_plan_data(plan_id):
+    m = lifecycle_for(plan_id)
+    text = m.diagram()
+    assert text.splitlines()[3] == "stateDiagram-v2" or "stateDiagram-v2" in text
+    for s in load_plan(plan_id).lifecycle.states:
+        assert f'state "{s.label}" as {s.name}' in text
+    for t in load_plan(plan_id).lifecycle.transitions:
+        assert t.label in text
+    assert not set(RECORD_TRIGGERS) & set(text.split())

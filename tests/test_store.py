@@ -1,0 +1,100 @@
+"""The durable incident log: rebuild from events, stale versions, concurrent operators, drills apart."""
+import threading
+
+import pytest
+
+from emergency import incidents as svc
+from emergency.clock import FixedClock
+from emergency.errors import Refused, StaleVersion
+from emergency.store import Store
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-11-22T09:00:00+08:00")
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "incidents.db"
+
+
+def new(store, clock, plan="environment", **kw):
+    data = {"plan": plan, "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}
+    return svc.report(store, {**data, **kw}, "值班员", clock)
+
+
+def test_database_is_created_in_wal_mode(db_path):
+    store = Store(db_path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"incidents", "events"} <= set(store.db.table_names())
+
+
+def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock):
+    store = Store(db_path)
+    snap = new(store, clock)
+    for trigger, payload in [("start_first_response", {}), ("activate", {"level": "IV"}),
+                             ("tick_notification", {"notification": "first-phone"}),
+                             ("update_facts", {"facts": {"evacuated": 6000}}),
+                             ("change_level", {"level": "III", "reason": "疏散人数达5000人以上"}),
+                             ("confirm_condition", {"condition": "controlled"}),
+                             ("terminate", {"declared_by": "海门区政府"})]:
+        clock.advance(minutes=3)
+        snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥", clock)
+    assert snap.version == 8
+    assert len(store.events(snap.id)) == 8
+    assert svc.rebuild(store, snap.id) == store.get(snap.id)
+
+
+def test_stale_version_is_refused_and_writes_nothing(db_path, clock):
+    store = Store(db_path)
+    snap = new(store, clock)
+    svc.act(store, snap.id, "assess", 1, {}, "甲", clock)
+    with pytest.raises(StaleVersion, match="version 1 .* version 2"):
+        svc.act(store, snap.id, "start_first_response", 1, {}, "乙", clock)
+    assert len(store.events(snap.id)) == 2
+
+
+def test_a_refused_trigger_writes_no_event(db_path, clock):
+    store = Store(db_path)
+    snap = new(store, clock)
+    with pytest.raises(Refused):
+        svc.act(store, snap.id, "terminate", 1, {"declared_by": "x"}, "甲", clock)
+    assert store.get(snap.id).version == 1 and len(store.events(snap.id)) == 1
+
+
+def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_path, clock):
+    snap = new(Store(db_path), clock)
+    results, barrier = [], threading.Barrier(20)
+
+    def operator(i):
+        store = Store(db_path, create=False)
+        barrier.wait()
+        try:
+            svc.act(store, snap.id, "add_note", 1, {"note": f"operator {i}"}, f"op{i}", clock)
+            results.append("ok")
+        except StaleVersion:
+            results.append("409")
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=operator, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1 and results.count("409") == 19
+    store = Store(db_path)
+    assert len(store.events(snap.id)) == 2
+    assert store.get(snap.id).version == 2
+
+
+def test_drills_are_never_listed_among_real_incidents(db_path, clock):
+    store = Store(db_path)
+    real = new(store, clock)
+    drill = new(store, clock, drill=True, drill_id="d1")
+    assert [s.id for s in store.list()] == [real.id]
+    assert [s.id for s in store.list(drill=True)] == [drill.id]
+    assert {s.id for s in store.list(drill=None)} == {real.id, drill.id}
+    assert store.get(drill.id).drill is True
+    assert store.db.execute("SELECT drill FROM incidents WHERE id = ?", [drill.id]).fetchone()[0] == 1

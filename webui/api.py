@@ -1,0 +1,150 @@
+"""The JSON API under /api. Same vocabulary as the CLI.
+
+Errors: malformed JSON → 400; bad input → 422 naming the field; unknown plan or incident → 404;
+a trigger not allowed now, a failed guard or a stale version → 409. Never a traceback.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, session
+
+from emergency import incidents as service
+from emergency.checklist import checklist as build_checklist
+from emergency.classify import classify
+from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
+from emergency.lifecycle import lifecycle_for
+from emergency.plans import load_plan, load_plans
+
+from .db import get_store, now
+from .openapi import openapi_spec
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+class BadJSON(EmergencyError):
+    def as_dict(self) -> dict:
+        return {"error": "bad_json", "field": "body", "message": str(self)}
+
+
+def json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    data = request.get_json(silent=True, force=True)
+    if data is None:
+        raise BadJSON("body: not valid JSON")
+    return data
+
+
+def json_object() -> dict:
+    data = json_body()
+    if not isinstance(data, dict):
+        raise InputError("body", "must be a JSON object")
+    return data
+
+
+def actor_from(data: dict) -> str:
+    """Who acts: the signed-in name, else ``actor`` in the body, else 'anonymous'."""
+    name = session.get("user") or data.pop("actor", None) or "anonymous"
+    if not isinstance(name, str) or len(name) > 100:
+        raise InputError("actor", "must be a name of at most 100 characters")
+    return name
+
+
+@bp.errorhandler(EmergencyError)
+def _refusal(exc: EmergencyError):
+    status = {BadJSON: 400, InputError: 422, NotFound: 404, Refused: 409, StaleVersion: 409}
+    code = next((c for t, c in status.items() if isinstance(exc, t)), 400)
+    return jsonify(exc.as_dict() if hasattr(exc, "as_dict") else {"error": "refused", "message": str(exc)}), code
+
+
+@bp.get("/plans")
+def plans():
+    return jsonify([{"id": p.id, "title": p.title, "short_title": p.short_title, "document_number": p.document_number,
+                     "issued_by": p.issued_by, "issued_on": p.issued_on.isoformat()} for p in load_plans().values()])
+
+
+@bp.get("/plans/<plan_id>")
+def plan(plan_id: str):
+    p = load_plan(plan_id)
+    data = p.model_dump(mode="json", by_alias=True)
+    data["lifecycle"] = lifecycle_for(plan_id).as_data()
+    return jsonify(data)
+
+
+@bp.get("/plans/<plan_id>/diagram")
+def plan_diagram(plan_id: str):
+    load_plan(plan_id)
+    return jsonify({"plan": plan_id, "mermaid": lifecycle_for(plan_id).diagram()})
+
+
+@bp.post("/classify/<plan_id>")
+def classify_facts(plan_id: str):
+    p = load_plan(plan_id)
+    return jsonify(classify(p, json_body()))
+
+
+@bp.post("/checklist/<plan_id>")
+def checklist(plan_id: str):
+    p = load_plan(plan_id)
+    data = json_object()
+    allowed = {"level", "occurred_at", "reported_at", "cause", "hot_topic"}
+    for name in data:
+        if name not in allowed:
+            raise InputError(name, f"unknown field; fields: {', '.join(sorted(allowed))}")
+    for name in ("level", "occurred_at", "reported_at"):
+        if name not in data:
+            raise InputError(name, "is required")
+    hot = data.get("hot_topic", False)
+    if not isinstance(hot, bool):
+        raise InputError("hot_topic", "must be true or false")
+    return jsonify(build_checklist(p, data["level"], data["occurred_at"], data["reported_at"],
+                                   cause=data.get("cause"), hot_topic=hot))
+
+
+@bp.get("/incidents")
+def incidents():
+    drill_arg = request.args.get("drill", "false")
+    drill = {"false": False, "true": True, "all": None}.get(drill_arg)
+    if drill_arg not in ("false", "true", "all"):
+        raise InputError("drill", "must be false, true or all")
+    store = get_store()
+    at = now()
+    rows = store.list(drill=drill, open_only=request.args.get("open") == "true")
+    return jsonify([service.snapshot_view(s, None, at) for s in rows])
+
+
+@bp.post("/incidents")
+def create_incident():
+    data = json_object()
+    actor = actor_from(data)
+    snap = service.report(get_store(), data, actor, _clock())
+    return jsonify(service.view(get_store(), snap.id, now())), 201
+
+
+@bp.get("/incidents/<incident_id>")
+def incident(incident_id: str):
+    return jsonify(service.view(get_store(), incident_id, now()))
+
+
+@bp.post("/incidents/<incident_id>/events")
+def incident_event(incident_id: str):
+    data = json_object()
+    actor = actor_from(data)
+    for name in data:
+        if name not in ("trigger", "expected_version", "payload"):
+            raise InputError(name, "unknown field; fields: trigger, expected_version, payload")
+    service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
+                data.get("payload"), actor, _clock())
+    return jsonify(service.view(get_store(), incident_id, now()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_spec())
+
+
+def _clock():
+    from flask import current_app
+    return current_app.config["CLOCK"]

@@ -1,9 +1,276 @@
-"""The browser console (filled in by the console issue)."""
-from flask import Blueprint, redirect, url_for
+"""The browser console: home, plans, classify, checklists, incident board and incident pages.
+
+Views are thin: parse the form, call the engine, flash and redirect. Refusals from the engine
+are flashed beside what the user was doing; nothing here raises a 500 on bad input.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, session,
+                   url_for)
+
+from emergency import incidents as service
+from emergency.checklist import checklist as build_checklist, checklist_markdown
+from emergency.classify import classify
+from emergency.clock import format_time
+from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
+from emergency.lifecycle import lifecycle_for
+from emergency.plans import ENVIRONMENT_CAUSES, LEVEL_RANK, PLAN_IDS, load_plan, load_plans
+
+from .db import get_store, now
+from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
 
 bp = Blueprint("console", __name__)
+
+PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
+                  "received_by", "notification", "note", "done_at")
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"t": t, "lang": session.get("lang", "zh"), "operator": session.get("user") or session.get("operator"),
+            "plans_nav": load_plans(), "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
+            "CHOICE_LABELS": CHOICE_LABELS}
+
+
+def _plan_or_404(plan_id: str):
+    try:
+        return load_plan(plan_id)
+    except NotFound:
+        abort(404)
+
+
+def _actor() -> str:
+    return session.get("user") or session.get("operator") or "未署名"
+
+
+@bp.get("/lang/<code>")
+def set_lang(code: str):
+    session["lang"] = "en" if code == "en" else "zh"
+    return redirect(request.referrer or url_for("console.home"))
+
+
+@bp.post("/operator")
+def set_operator():
+    name = (request.form.get("operator") or "").strip()
+    if not name or len(name) > 50:
+        flash(t("operator_invalid"), "error")
+    else:
+        session["operator"] = name
+    return redirect(request.referrer or url_for("console.home"))
+
+
+def _board_rows(drill: bool | None):
+    at = now()
+    rows = [service.snapshot_view(s, None, at) for s in get_store().list(drill=drill, open_only=True)]
+    for r in rows:
+        items = (r["checklist"] or {}).get("notifications", [])
+        pending = [n for n in items if n["status"] in ("pending", "overdue", "immediate")]
+        r["overdue"] = [n for n in items if n["status"] == "overdue"]
+        timed = sorted((n for n in pending if n["due"]), key=lambda n: n["due"])
+        r["next_due"] = next((n for n in timed if not n["immediate"]), timed[0] if timed else None)
+    return rows
 
 
 @bp.get("/")
 def home():
-    return redirect(url_for("api.plans"))
+    real = _board_rows(False)
+    drills = _board_rows(True)
+    overdue = [(r, n) for r in real + drills for n in r["overdue"]]
+    return render_template("home.html", plans=load_plans().values(), real=real, drills=drills, overdue=overdue)
+
+
+@bp.get("/plans/<plan_id>")
+def plan_page(plan_id: str):
+    plan = _plan_or_404(plan_id)
+    by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
+    return render_template("plan.html", plan=plan, by_level=by_level, diagram=lifecycle_for(plan_id).diagram())
+
+
+@bp.get("/classify/<plan_id>")
+def classify_page(plan_id: str):
+    plan = _plan_or_404(plan_id)
+    at = now()
+    return render_template("classify.html", plan=plan, causes=ENVIRONMENT_CAUSES, default_time=format_time(at)[:16])
+
+
+def _checklist_args() -> dict:
+    args = request.args
+    return {"level": args.get("level", ""), "occurred_at": args.get("occurred_at", ""),
+            "reported_at": args.get("reported_at") or args.get("occurred_at", ""),
+            "cause": args.get("cause") or None, "hot_topic": args.get("hot_topic") in ("1", "true", "on")}
+
+
+@bp.get("/checklist/<plan_id>")
+def checklist_page(plan_id: str):
+    plan = _plan_or_404(plan_id)
+    a = _checklist_args()
+    try:
+        cl = build_checklist(plan, a["level"], a["occurred_at"], a["reported_at"], cause=a["cause"],
+                             hot_topic=a["hot_topic"])
+    except EmergencyError as exc:
+        return render_template("checklist_form.html", plan=plan, error=exc, args=a, causes=ENVIRONMENT_CAUSES), 422
+    query = urlencode({k: v for k, v in request.args.items()})
+    return render_template("checklist.html", plan=plan, cl=cl, query=query, drill=request.args.get("drill") == "1")
+
+
+@bp.get("/checklist/<plan_id>.md")
+def checklist_markdown_download(plan_id: str):
+    plan = _plan_or_404(plan_id)
+    a = _checklist_args()
+    try:
+        cl = build_checklist(plan, a["level"], a["occurred_at"], a["reported_at"], cause=a["cause"],
+                             hot_topic=a["hot_topic"])
+    except EmergencyError as exc:
+        return Response(str(exc), status=422, mimetype="text/plain")
+    return Response(checklist_markdown(cl, drill=request.args.get("drill") == "1"), mimetype="text/markdown",
+                    headers={"Content-Disposition": f"attachment; filename=checklist-{plan_id}-{a['level']}.md"})
+
+
+@bp.get("/checklist/<plan_id>.json")
+def checklist_json_download(plan_id: str):
+    plan = _plan_or_404(plan_id)
+    a = _checklist_args()
+    try:
+        cl = build_checklist(plan, a["level"], a["occurred_at"], a["reported_at"], cause=a["cause"],
+                             hot_topic=a["hot_topic"])
+    except EmergencyError as exc:
+        return Response(json.dumps({"error": str(exc)}, ensure_ascii=False), status=422, mimetype="application/json")
+    return Response(json.dumps(cl, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=checklist-{plan_id}-{a['level']}.json"})
+
+
+def _facts_from_form(plan, form) -> dict:
+    """The plan's facts from a form; loss is entered in 万元 and converted to yuan."""
+    facts: dict = {}
+    for f in plan.facts:
+        raw = form.get(f.name, "").strip()
+        if f.name == "direct_loss_yuan":
+            if raw:
+                try:
+                    wan = float(raw)
+                except ValueError:
+                    raise InputError("direct_loss_wan", "直接经济损失须为数字（万元）") from None
+                if wan < 0 or wan > 1e9:
+                    raise InputError("direct_loss_wan", "直接经济损失须在0至10亿万元之间")
+                facts["direct_loss_yuan"] = round(wan * 10_000)
+        elif f.name in CHOICE_LABELS:
+            if raw and raw != "none":
+                facts[f.name] = raw
+        elif f.name in ("suicide_risk_in_public", "serious_crime", "employer_absconded", "industry_wide"):
+            if raw in ("on", "true", "1"):
+                facts[f.name] = True
+        elif raw:
+            if not raw.isdigit():
+                raise InputError(f"facts.{f.name}", f"{f.label}须为非负整数")
+            facts[f.name] = int(raw)
+    return facts
+
+
+@bp.post("/incidents")
+def create_incident():
+    plan_id = request.form.get("plan", "")
+    plan = _plan_or_404(plan_id)
+    form = request.form
+    try:
+        facts = _facts_from_form(plan, form)
+        snap = service.report(get_store(), {
+            "plan": plan_id, "facts": facts, "title": form.get("title", "").strip(),
+            "occurred_at": form.get("occurred_at", ""), "reported_at": form.get("reported_at") or form.get("occurred_at", ""),
+            "cause": form.get("cause") or None, "drill": form.get("drill") == "on",
+            "hot_topic": form.get("hot_topic") == "on", "sensitive": form.get("sensitive") == "on",
+            "event_group": form.get("event_group") or None,
+        }, _actor(), _clock())
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.classify_page", plan_id=plan_id))
+    flash(t("incident_recorded"), "ok")
+    return redirect(url_for("console.incident_page", incident_id=snap.id))
+
+
+@bp.get("/incidents")
+def board():
+    drill = request.args.get("drill") == "1"
+    return render_template("board.html", rows=_board_rows(drill), drill=drill)
+
+
+@bp.get("/incidents/<incident_id>")
+def incident_page(incident_id: str):
+    try:
+        v = service.view(get_store(), incident_id, now())
+    except NotFound:
+        abort(404)
+    plan = load_plan(v["plan"])
+    group = []
+    if v["event_group"]:
+        at = now()
+        group = [service.snapshot_view(s, None, at) for s in get_store().list(drill=None, event_group=v["event_group"])]
+        group.sort(key=lambda g: g["plan"] != _lead_plan(group))
+    return render_template("incident.html", v=v, plan=plan, group=group, lead=_lead_plan(group) if group else None,
+                           diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
+
+
+def _lead_plan(views: list[dict]) -> str | None:
+    """Which plan leads when one event meets several (the plans' own relation clauses).
+
+    Hazardous chemicals 8.2: where a major environmental pollution accident results, the
+    environment plan leads and the hazardous-chemicals plan assists (重大 read as level II or above).
+    Otherwise the hazardous-chemicals plan, the specialised plan for such accidents, leads over
+    work safety (work safety 9.2 sends hazardous-chemical enterprise fires and explosions to their
+    own rules); a plan alone leads itself.
+    """
+    plans = {g["plan"]: g for g in views}
+    env = plans.get("environment")
+    if env and "hazardous_chemicals" in plans:
+        level = env["level"] or env["classified_level"]
+        if level and LEVEL_RANK[level] >= LEVEL_RANK["II"]:
+            return "environment"
+    for pid in ("hazardous_chemicals", "work_safety", "environment", "labor_dispute"):
+        if pid in plans:
+            return pid
+    return None
+
+
+@bp.post("/incidents/<incident_id>/act")
+def incident_act(incident_id: str):
+    form = request.form
+    trigger = form.get("trigger", "")
+    try:
+        version = int(form.get("expected_version", ""))
+    except ValueError:
+        flash("expected_version: missing", "error")
+        return redirect(url_for("console.incident_page", incident_id=incident_id))
+    payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
+    try:
+        if trigger == "update_facts":
+            plan = load_plan(get_store().get(incident_id).plan)
+            payload = {"facts": _facts_from_form(plan, form)}
+        service.act(get_store(), incident_id, trigger, version, payload, _actor(), _clock())
+        flash(t("action_done"), "ok")
+    except StaleVersion as exc:
+        flash(t("stale") + " " + str(exc), "error")
+    except NotFound:
+        abort(404)
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("console.incident_page", incident_id=incident_id) + "#actions")
+
+
+@bp.get("/incidents/<incident_id>/checklist")
+def incident_checklist(incident_id: str):
+    try:
+        v = service.view(get_store(), incident_id, now())
+    except NotFound:
+        abort(404)
+    if not v["checklist"]:
+        flash(t("no_level_yet"), "error")
+        return redirect(url_for("console.incident_page", incident_id=incident_id))
+    plan = load_plan(v["plan"])
+    return render_template("checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)
+
+
+def _clock():
+    from flask import current_app
+    return current_app.config["CLOCK"]

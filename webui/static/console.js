@@ -1,0 +1,83 @@
+// The console's few behaviours: a clock on server time, live countdowns, live classification.
+(function () {
+  const serverNow = Date.parse(document.body.dataset.serverNow);
+  const offset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+  const now = () => new Date(Date.now() + offset);
+  function two(n) { return String(n).padStart(2, "0"); }
+  function shanghai(d) { const s = new Date(d.getTime() + 8 * 3600e3); return two(s.getUTCHours()) + ":" + two(s.getUTCMinutes()) + ":" + two(s.getUTCSeconds()); }
+  function tick() {
+    const c = document.getElementById("clock");
+    if (c) c.textContent = shanghai(now());
+    document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
+      const due = Date.parse(el.dataset.due);
+      const mins = Math.floor((due - now().getTime()) / 60000);
+      if (due - now().getTime() >= 0) { el.className = "countdown st-pending"; el.textContent = "剩余 " + mins + " 分钟"; }
+      else { el.className = "countdown st-overdue"; el.textContent = "已超时 " + Math.ceil((now().getTime() - due) / 60000) + " 分钟"; }
+    });
+  }
+  tick(); setInterval(tick, 1000);
+
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+  const COLOURS = {red: "lv-red", orange: "lv-orange", yellow: "lv-yellow", blue: "lv-blue"};
+
+  window.initClassify = function (checklistUrl) {
+    const form = document.getElementById("classify-form");
+    const body = document.getElementById("result-body");
+    const link = document.getElementById("to-checklist");
+    let seq = 0, lastLevel = null;
+    function facts() {
+      const out = {};
+      form.querySelectorAll(".field[data-field] input, .field[data-field] select").forEach(function (el) {
+        if (el.type === "checkbox") { if (el.checked) out[el.name] = true; return; }
+        const v = el.value.trim();
+        if (v === "" || v === "none") return;
+        if (el.name === "direct_loss_yuan") { const n = Number(v); out[el.name] = isNaN(n) ? v : Math.round(n * 10000); return; }
+        if (el.type === "number") { const n = Number(v); out[el.name] = (v !== "" && Number.isInteger(n)) ? n : v; return; }
+        out[el.name] = v;
+      });
+      return out;
+    }
+    function clearErrors() { form.querySelectorAll(".field").forEach(function (f) { f.classList.remove("has-error"); const e = f.querySelector(".field-error"); if (e) e.textContent = ""; }); }
+    function showError(err) {
+      let field = err.field || "";
+      if (field === "facts.direct_loss_yuan") field = "direct_loss_wan";
+      const box = form.querySelector('.field[data-field="' + field + '"]');
+      if (box) { box.classList.add("has-error"); box.querySelector(".field-error").textContent = err.message; }
+      body.innerHTML = '<p class="flash error" role="alert">' + esc(err.message) + "</p>";
+    }
+    function render(r) {
+      lastLevel = r.level;
+      let h = "";
+      if (r.level) {
+        h += '<p class="level-big"><span class="badge ' + COLOURS[r.colour] + '" id="result-level">' + esc(r.level_short) + "（" + esc(r.level) + "级）</span> " + esc(r.level_name) + "</p>";
+        h += "<h3>决定级别的条款 " + esc(r.deciding.clause) + '</h3><blockquote class="deciding" id="deciding-clause" lang="zh-CN">' + esc(r.deciding.text) + "</blockquote>";
+        const others = r.met.filter(function (m) { return m.id !== r.deciding.id; });
+        if (others.length) { h += "<h4>另符合</h4><ul>" + others.map(function (m) { return "<li>" + esc(m.level) + "级 " + esc(m.clause) + " " + esc(m.text) + "</li>"; }).join("") + "</ul>"; }
+      } else {
+        h += '<p class="level-big" id="result-level">未达到本预案分级标准</p><blockquote id="deciding-clause">' + esc(r.below_scope.clause) + " " + esc(r.below_scope.note) + "</blockquote>";
+      }
+      if (r.judgement.length) { h += "<h4>需指挥人员研判</h4><ul>" + r.judgement.map(function (j) { return "<li>" + esc(j.clause) + " " + esc(j.text) + "</li>"; }).join("") + "</ul>"; }
+      if (r.notes.length) { h += "<h4>说明</h4><ul>" + r.notes.map(function (n) { return "<li>" + esc(n.clause) + " " + esc(n.note) + "</li>"; }).join("") + "</ul>"; }
+      body.innerHTML = h;
+      updateLink();
+    }
+    function updateLink() {
+      if (!lastLevel) { link.setAttribute("aria-disabled", "true"); link.href = "#"; return; }
+      const p = new URLSearchParams({level: lastLevel, occurred_at: form.occurred_at.value, reported_at: form.reported_at.value});
+      if (form.cause) p.set("cause", form.cause.value);
+      if (form.hot_topic && form.hot_topic.checked) p.set("hot_topic", "1");
+      if (form.drill && form.drill.checked) p.set("drill", "1");
+      link.removeAttribute("aria-disabled"); link.href = checklistUrl + "?" + p.toString();
+    }
+    function run() {
+      const mine = ++seq;
+      fetch(form.dataset.api, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(facts())})
+        .then(function (res) { return res.json().then(function (j) { return {ok: res.ok, j: j}; }); })
+        .then(function (x) { if (mine !== seq) return; clearErrors(); if (x.ok) render(x.j); else showError(x.j); })
+        .catch(function () { body.innerHTML = '<p class="flash error">无法连接服务</p>'; });
+    }
+    form.addEventListener("input", run);
+    form.addEventListener("change", function () { run(); updateLink(); });
+    run();
+  };
+})();

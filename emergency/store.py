@@ -149,9 +149,9 @@ class Store:
             params.append(int(drill))
         if open_only:
             where.append("closed = 0")
-        if event_group is not None:
-            where.append("event_group = ?")
-            params.append(event_group)
+        if event_group is not None:  # an event's incidents; the first one's id may serve as the group key
+            where.append("(event_group = ? OR id = ?)")
+            params += [event_group, event_group]
         if drill_id is not None:
             where.append("drill_id = ?")
             params.append(drill_id)

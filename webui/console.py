@@ -93,7 +93,9 @@ def plan_page(plan_id: str):
 def classify_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     at = now()
-    return render_template("classify.html", plan=plan, causes=ENVIRONMENT_CAUSES, default_time=format_time(at)[:16])
+    return render_template("classify.html", plan=plan, causes=ENVIRONMENT_CAUSES, default_time=format_time(at)[:16],
+                           event_group=request.args.get("event_group", "")[:64],
+                           occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16])
 
 
 def _checklist_args() -> dict:
@@ -203,12 +205,12 @@ def incident_page(incident_id: str):
     except NotFound:
         abort(404)
     plan = load_plan(v["plan"])
-    group = []
-    if v["event_group"]:
-        at = now()
-        group = [service.snapshot_view(s, None, at) for s in get_store().list(drill=None, event_group=v["event_group"])]
-        group.sort(key=lambda g: g["plan"] != _lead_plan(group))
-    return render_template("incident.html", v=v, plan=plan, group=group, lead=_lead_plan(group) if group else None,
+    group_key = v["event_group"] or v["id"]
+    at = now()
+    group = [service.snapshot_view(s, None, at) for s in get_store().list(drill=None, event_group=group_key)
+             if s.id != v["id"]] + [v]
+    group.sort(key=lambda g: (g["plan"] != _lead_plan(group), g["created_at"]))
+    return render_template("incident.html", v=v, plan=plan, group=group, lead=_lead_plan(group), group_key=group_key,
                            diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
 
 

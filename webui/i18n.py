@@ -78,6 +78,7 @@ STRINGS = {
     "facts_call_for": ("当前事实对应级别", "The facts now call for"),
     "offer_change": ("调整为该级别", "Change to this level"),
     "linked": ("同一事件涉及的预案", "Plans this event meets"),
+    "record_other_plan": ("同一事件按其他预案登记", "Record this event under another plan"),
     "lead_plan": ("主预案", "Lead plan"),
     "update_facts": ("更新事实", "Update facts"),
     "drill_banner": ("演练 DRILL — 非真实事件", "DRILL — not a real incident"),

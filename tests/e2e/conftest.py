@@ -1,0 +1,90 @@
+"""Real headless Chromium (Debian's package) driven by Playwright, against the app served by
+waitress on a free loopback port. Every request to a host other than the app fails the test."""
+import pathlib
+import socket
+import threading
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+from waitress.server import create_server
+
+from emergency.clock import FixedClock
+from webui import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "artifacts"
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    assert pathlib.Path(CHROMIUM).exists(), "Debian's chromium is needed: scripts/install-chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-11-22T09:00:00+08:00")
+
+
+@pytest.fixture
+def server(tmp_path, clock):
+    app = create_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "e2e", "CLOCK": clock})
+    port = _free_port()
+    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield type("Server", (), {"url": f"http://127.0.0.1:{port}", "app": app, "port": port})
+    srv.close()
+
+
+@pytest.fixture
+def page_factory(browser, server):
+    """New pages (each its own context, like a second person) that refuse any other host."""
+    contexts, foreign = [], []
+
+    def make(lang="zh"):
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        contexts.append(ctx)
+
+        def guard(route):
+            host = urlparse(route.request.url)
+            if route.request.url.startswith(("data:", "blob:")) or (host.hostname == "127.0.0.1" and host.port == server.port):
+                route.continue_()
+            else:
+                foreign.append(route.request.url)
+                route.abort()
+        ctx.route("**/*", guard)
+        page = ctx.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+    assert not foreign, f"pages asked other hosts: {foreign}"
+
+
+@pytest.fixture
+def page(page_factory):
+    return page_factory()
+
+
+def shot(page, name: str) -> pathlib.Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,128 @@
+"""The console as a duty officer uses it, in real headless Chromium."""
+import re
+
+from emergency import incidents as svc
+from emergency.store import Store
+
+from .conftest import shot
+
+
+def set_operator(page, server, name):
+    page.goto(server.url + "/")
+    page.fill("input[name=operator]", name)
+    page.click(".operator button")
+
+
+def test_classify_an_environment_incident_by_typing_facts(page, server):
+    page.goto(server.url + "/classify/environment")
+    page.fill("#f-deaths", "4")
+    page.wait_for_function("document.querySelector('#result-level') && document.querySelector('#result-level').textContent.includes('（III级）')")
+    assert "因环境污染直接导致3人以上10人以下死亡" in page.inner_text("#deciding-clause")
+    page.select_option("#f-drinking_water_interrupted", "town")
+    page.wait_for_function("document.querySelector('#result-level').textContent.includes('（II级）')")
+    assert "城镇集中式饮用水水源地取水中断" in page.inner_text("#deciding-clause")
+    assert page.input_value("#f-deaths") == "4"  # what was typed is kept
+    page.fill("#f-deaths", "-3")
+    page.wait_for_selector(".field.has-error")
+    assert "facts.deaths" in page.inner_text(".field.has-error .field-error")
+    page.fill("#f-deaths", "4")
+    page.fill("#f-direct_loss_yuan", "2000")  # 万元 → 2000万元 → II
+    page.wait_for_selector(".field.has-error", state="detached")
+    shot(page, "classify-environment")
+
+
+def test_checklist_prints_without_navigation_and_with_write_in_boxes(page, server):
+    page.goto(server.url + "/checklist/hazardous_chemicals?level=II&occurred_at=2026-11-22T08:00&reported_at=2026-11-22T08:06")
+    assert page.is_visible(".topbar")
+    shot(page, "checklist-screen")
+    page.emulate_media(media="print")
+    assert not page.is_visible(".topbar")
+    assert not page.is_visible(".actions-bar")
+    assert page.locator(".write-in .box").count() >= 5
+    assert page.is_visible("text=正压自给式防毒面具")
+    assert page.locator("table.notifications details.clause summary").first.is_visible()  # clause numbers on paper
+    shot(page, "checklist-print")
+    pdf = page.pdf(format="A4")
+    assert pdf[:4] == b"%PDF"
+
+
+def test_record_tick_and_change_level(page, server):
+    set_operator(page, server, "值班员王")
+    page.goto(server.url + "/classify/environment")
+    page.fill("#f-deaths", "1")
+    page.fill("#title", "河道污染")
+    page.fill("#occurred_at", "2026-11-22T08:30")
+    page.fill("#reported_at", "2026-11-22T08:40")
+    page.click("#record")
+    page.wait_for_url(re.compile(r"/incidents/inc-"))
+    assert "事件已登记" in page.inner_text(".flash")
+    # tick the first-time phone report
+    row = page.locator("tr[data-notification=first-phone]")
+    row.locator("button").click()
+    assert "值班员王" in page.locator("tr[data-notification=first-phone]").inner_text()
+    # activate at IV, then raise to III with a reason
+    page.locator("form.action[data-trigger=activate] button").click()
+    assert "区级Ⅳ级响应" in page.inner_text("#state")
+    form = page.locator("form.action[data-trigger=change_level]")
+    form.locator("select[name=level]").select_option("III")
+    form.locator("input[name=reason]").fill("重大节假日期间，适当提高应急响应等级")
+    form.locator("button").click()
+    assert "III级" in page.inner_text("#level")
+    assert "重大节假日期间" in page.inner_text("body")
+    page.wait_for_selector(".diagram svg")
+    shot(page, "incident")
+
+
+def test_a_stale_action_from_a_second_page_is_refused(page_factory, server, clock):
+    store = Store(server.app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "work_safety", "facts": {"deaths": 2}, "occurred_at": "2026-11-22T08:00",
+                              "reported_at": "2026-11-22T08:10", "title": "起重事故"}, "值班员", clock)
+    first, second = page_factory(), page_factory()
+    for p in (first, second):
+        p.goto(f"{server.url}/incidents/{snap.id}")
+    first.locator("form.action[data-trigger=assess] button").click()
+    assert "辨识评估" in first.inner_text("#state")
+    second.locator("form.action[data-trigger=start_first_response] button").click()
+    assert "事件已被他人更新" in second.inner_text(".flash.error")
+    assert "辨识评估" in second.inner_text("#state")  # the page now shows the other person's change
+    assert len(store.events(snap.id)) == 2
+
+
+def test_home_board_and_plan_pages(page, server, clock):
+    store = Store(server.app.config["DATABASE"])
+    svc.load_demo(store, clock)
+    page.goto(server.url + "/")
+    assert page.locator(".overdue-box.alarm").count() == 1
+    shot(page, "home")
+    page.goto(server.url + "/incidents?drill=1")
+    assert page.is_visible(".drill-banner")
+    shot(page, "board-drills")
+    page.goto(server.url + "/plans/environment")
+    page.wait_for_selector(".diagram svg")
+    shot(page, "plan-environment")
+    page.click("text=English")
+    assert page.is_visible("text=Incident board")
+    assert page.locator("table.levels td", has_text="因环境污染直接导致30人以上死亡或100人以上中毒或重伤的").first.is_visible()  # plan text stays Chinese
+
+
+def test_one_event_under_three_plans_side_by_side_with_the_lead_marked(page, server):
+    page.goto(server.url + "/classify/hazardous_chemicals")
+    page.fill("#f-deaths", "4")
+    page.fill("#title", "化工厂爆炸")
+    page.fill("#occurred_at", "2026-11-22T08:00")
+    page.fill("#reported_at", "2026-11-22T08:06")
+    page.click("#record")
+    page.wait_for_url(re.compile(r"/incidents/inc-"))
+    first = page.url
+    for plan, field, value in (("work_safety", "#f-deaths", "4"), ("environment", "#f-evacuated", "12000")):
+        page.goto(first)
+        page.locator(".link-other a", has_text={"work_safety": "工矿企业", "environment": "突发环境"}[plan]).click()
+        page.fill(field, value)
+        page.fill("#reported_at", "2026-11-22T08:40")
+        page.click("#record")
+        page.wait_for_url(re.compile(r"/incidents/inc-"))
+    cards = page.locator(".linked .card")
+    assert cards.count() == 3
+    # environment at II (12,000 evacuated) is a major pollution event: hazardous chemicals 8.2 puts it in the lead
+    assert "突发环境事件" in page.locator(".linked .card", has=page.locator(".lead-tag")).inner_text()
+    shot(page, "one-event-three-plans")

@@ -123,3 +123,15 @@ def test_openapi_incident_fields_are_the_fields_the_engine_accepts():
         m.start("x", {"plan": "environment", "occurred_at": "2026-11-22T08:00",
                       **({name: IncidentRequest.model_fields[name].default} if name not in ("plan", "occurred_at") else {})},
                 "x", __import__("datetime").datetime(2026, 11, 22, 9, tzinfo=__import__("emergency").TZ))
+
+
+def test_checklist_downloads_as_markdown_and_json_and_refuses_bad_arguments(client):
+    q = "?level=III&occurred_at=2026-11-22T08:00&reported_at=2026-11-22T08:20&drill=1"
+    md = client.get("/checklist/environment.md" + q)
+    assert md.status_code == 200 and "attachment" in md.headers["Content-Disposition"]
+    text = md.get_data(as_text=True)
+    assert "演练 DRILL" in text and "| 2026-11-22T08:30:00+08:00（事发时间后30分钟内）" in text
+    js = client.get("/checklist/environment.json" + q)
+    assert js.json["level"] == "III"
+    bad = client.get("/checklist/environment.json?level=III&occurred_at=later")
+    assert bad.status_code == 422 and "occurred_at" in bad.get_data(as_text=True)

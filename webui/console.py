@@ -98,50 +98,44 @@ def classify_page(plan_id: str):
                            occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16])
 
 
-def _checklist_args() -> dict:
+def _checklist_from_args(plan) -> dict:
+    """The checklist the query string asks for: level, occurred_at, reported_at, cause, hot_topic.
+
+    Raises EmergencyError naming a bad argument.
+    """
     args = request.args
-    return {"level": args.get("level", ""), "occurred_at": args.get("occurred_at", ""),
-            "reported_at": args.get("reported_at") or args.get("occurred_at", ""),
-            "cause": args.get("cause") or None, "hot_topic": args.get("hot_topic") in ("1", "true", "on")}
+    return build_checklist(plan, args.get("level", ""), args.get("occurred_at", ""),
+                           args.get("reported_at") or args.get("occurred_at", ""), cause=args.get("cause") or None,
+                           hot_topic=args.get("hot_topic") in ("1", "true", "on"))
 
 
 @bp.get("/checklist/<plan_id>")
 def checklist_page(plan_id: str):
     plan = _plan_or_404(plan_id)
-    a = _checklist_args()
     try:
-        cl = build_checklist(plan, a["level"], a["occurred_at"], a["reported_at"], cause=a["cause"],
-                             hot_topic=a["hot_topic"])
+        cl = _checklist_from_args(plan)
     except EmergencyError as exc:
-        return render_template("checklist_form.html", plan=plan, error=exc, args=a, causes=ENVIRONMENT_CAUSES), 422
+        return render_template("checklist_form.html", plan=plan, error=exc), 422
     query = urlencode({k: v for k, v in request.args.items()})
     return render_template("checklist.html", plan=plan, cl=cl, query=query, drill=request.args.get("drill") == "1")
 
 
-@bp.get("/checklist/<plan_id>.md")
-def checklist_markdown_download(plan_id: str):
+@bp.get("/checklist/<plan_id>.<fmt>")
+def checklist_download(plan_id: str, fmt: str):
+    """The checklist as a Markdown or JSON file; 422 with the message for bad arguments."""
     plan = _plan_or_404(plan_id)
-    a = _checklist_args()
+    if fmt not in ("md", "json"):
+        abort(404)
     try:
-        cl = build_checklist(plan, a["level"], a["occurred_at"], a["reported_at"], cause=a["cause"],
-                             hot_topic=a["hot_topic"])
+        cl = _checklist_from_args(plan)
     except EmergencyError as exc:
         return Response(str(exc), status=422, mimetype="text/plain")
-    return Response(checklist_markdown(cl, drill=request.args.get("drill") == "1"), mimetype="text/markdown",
-                    headers={"Content-Disposition": f"attachment; filename=checklist-{plan_id}-{a['level']}.md"})
-
-
-@bp.get("/checklist/<plan_id>.json")
-def checklist_json_download(plan_id: str):
-    plan = _plan_or_404(plan_id)
-    a = _checklist_args()
-    try:
-        cl = build_checklist(plan, a["level"], a["occurred_at"], a["reported_at"], cause=a["cause"],
-                             hot_topic=a["hot_topic"])
-    except EmergencyError as exc:
-        return Response(json.dumps({"error": str(exc)}, ensure_ascii=False), status=422, mimetype="application/json")
-    return Response(json.dumps(cl, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=checklist-{plan_id}-{a['level']}.json"})
+    if fmt == "md":
+        body, mimetype = checklist_markdown(cl, drill=request.args.get("drill") == "1"), "text/markdown"
+    else:
+        body, mimetype = json.dumps(cl, ensure_ascii=False, indent=2), "application/json"
+    name = f"checklist-{plan_id}-{cl['level']}.{fmt}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 def _facts_from_form(plan, form) -> dict:

@@ -47,10 +47,11 @@ class SimulatedClock:
     so the simulated clock itself never touches the wall clock.
     """
 
-    def __init__(self, start: datetime, real: Clock, speed: float = 1.0, running: bool = False):
+    def __init__(self, start: datetime, real: Clock, speed: float = 1.0, running: bool = False,
+                 real_anchor: datetime | None = None):
         self._lock = threading.Lock()
         self._sim_at_anchor = start.astimezone(TZ)
-        self._real_anchor = real.now()
+        self._real_anchor = real_anchor or real.now()
         self._real = real
         self.speed = speed
         self.running = running

@@ -66,6 +66,18 @@ class Store:
         self.db["incidents"].create_index(["drill", "closed", "updated_at"], if_not_exists=True)
         self.db["incidents"].create_index(["event_group"], if_not_exists=True)
         self.db["incidents"].create_index(["drill_id"], if_not_exists=True)
+        self.db["drills"].create({
+            "id": str, "scenario_id": str, "title": str, "scenario": str, "seed": int, "variation": str,
+            "status": str, "speed": float, "sim_anchor": str, "real_anchor": str, "start": str, "fired": int,
+            "log": str, "created_at": str, "created_by": str, "finished_at": str, "version": int,
+        }, pk="id", if_not_exists=True)
+        self.db["scenarios"].create({"id": str, "yaml": str, "created_by": str, "created_at": str},
+                                    pk="id", if_not_exists=True)
+        self.db["improvements"].create({
+            "id": int, "drill_id": str, "incident_id": str, "plan": str, "clause": str, "finding": str,
+            "owner": str, "due": str, "status": str, "created_by": str, "created_at": str,
+            "closed_by": str, "closed_at": str,
+        }, pk="id", if_not_exists=True)
 
     @contextmanager
     def write(self) -> Iterator[Database]:

@@ -53,7 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     Store(app.config["DATABASE"]).close()  # create the database and its schema on first run
     db.init_app(app)
 
-    from . import api, console
+    from . import api, console, drill_pages
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(drill_pages.bp)
     return app

@@ -16,7 +16,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, Refused, Stal
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import load_plan, load_plans
 
-from .db import get_store, now
+from .db import clock_for, get_store, now
 from .openapi import openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -125,7 +125,8 @@ def create_incident():
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
-    return jsonify(service.view(get_store(), incident_id, now()))
+    clock = clock_for(get_store().get(incident_id))
+    return jsonify(service.view(get_store(), incident_id, clock.now()))
 
 
 @bp.post("/incidents/<incident_id>/events")
@@ -135,9 +136,45 @@ def incident_event(incident_id: str):
     for name in data:
         if name not in ("trigger", "expected_version", "payload"):
             raise InputError(name, "unknown field; fields: trigger, expected_version, payload")
+    clock = clock_for(get_store().get(incident_id))
     service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
-                data.get("payload"), actor, _clock())
-    return jsonify(service.view(get_store(), incident_id, now()))
+                data.get("payload"), actor, clock)
+    return jsonify(service.view(get_store(), incident_id, clock.now()))
+
+
+@bp.get("/drills")
+def drills():
+    from emergency import drill_runs
+    return jsonify([drill_runs.drill_view(d, _clock()) for d in drill_runs.list_drills(get_store())])
+
+
+@bp.post("/drills")
+def create_drill():
+    from emergency import drill_runs
+    data = json_object()
+    actor = actor_from(data)
+    for name in data:
+        if name not in ("scenario", "seed", "start"):
+            raise InputError(name, "unknown field; fields: scenario, seed, start")
+    d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor, _clock(), seed=data.get("seed"),
+                                start=data.get("start"))
+    return jsonify(drill_runs.drill_view(d, _clock())), 201
+
+
+@bp.post("/drills/<drill_id>/tick")
+def drill_tick(drill_id: str):
+    """Fire what is due on the drill's clock and return the drill (the pages poll this)."""
+    from emergency import drill_runs
+    return jsonify(drill_runs.drill_view(drill_runs.advance(get_store(), drill_id, _clock()), _clock()))
+
+
+@bp.post("/drills/<drill_id>/control")
+def drill_control(drill_id: str):
+    from emergency import drill_runs
+    data = json_object()
+    actor_from(data)
+    d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), _clock(), speed=data.get("speed"))
+    return jsonify(drill_runs.drill_view(d, _clock()))
 
 
 @bp.get("/openapi.json")

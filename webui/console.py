@@ -19,7 +19,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, LEVEL_RANK, PLAN_IDS, load_plan, load_plans
 
-from .db import get_store, now
+from .db import clock_for, get_store, now
 from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
 
 bp = Blueprint("console", __name__)
@@ -63,8 +63,7 @@ def set_operator():
 
 
 def _board_rows(drill: bool | None):
-    at = now()
-    rows = [service.snapshot_view(s, None, at) for s in get_store().list(drill=drill, open_only=True)]
+    rows = [service.snapshot_view(s, None, clock_for(s).now()) for s in get_store().list(drill=drill, open_only=True)]
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])
         pending = [n for n in items if n["status"] in ("pending", "overdue", "immediate")]
@@ -195,9 +194,11 @@ def board():
 @bp.get("/incidents/<incident_id>")
 def incident_page(incident_id: str):
     try:
-        v = service.view(get_store(), incident_id, now())
+        snap = get_store().get(incident_id)
     except NotFound:
         abort(404)
+    clock = clock_for(snap)
+    v = service.view(get_store(), incident_id, clock.now())
     plan = load_plan(v["plan"])
     group_key = v["event_group"] or v["id"]
     at = now()
@@ -205,6 +206,7 @@ def incident_page(incident_id: str):
              if s.id != v["id"]] + [v]
     group.sort(key=lambda g: (g["plan"] != _lead_plan(group), g["created_at"]))
     return render_template("incident.html", v=v, plan=plan, group=group, lead=_lead_plan(group), group_key=group_key,
+                           sim=_sim_info(snap, clock),
                            diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
 
 
@@ -240,10 +242,10 @@ def incident_act(incident_id: str):
         return redirect(url_for("console.incident_page", incident_id=incident_id))
     payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
     try:
+        snap = get_store().get(incident_id)
         if trigger == "update_facts":
-            plan = load_plan(get_store().get(incident_id).plan)
-            payload = {"facts": _facts_from_form(plan, form)}
-        service.act(get_store(), incident_id, trigger, version, payload, _actor(), _clock())
+            payload = {"facts": _facts_from_form(load_plan(snap.plan), form)}
+        service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))
         flash(t("action_done"), "ok")
     except StaleVersion as exc:
         flash(t("stale") + " " + str(exc), "error")
@@ -252,6 +254,14 @@ def incident_act(incident_id: str):
     except EmergencyError as exc:
         flash(str(exc), "error")
     return redirect(url_for("console.incident_page", incident_id=incident_id) + "#actions")
+
+
+def _sim_info(snap, clock) -> dict | None:
+    """For a drill incident: its drill's id, speed and whether its clock runs (for the page's clock)."""
+    from emergency.clock import SimulatedClock
+    if isinstance(clock, SimulatedClock):
+        return {"drill_id": snap.drill_id, "speed": clock.speed, "running": clock.running}
+    return None
 
 
 @bp.get("/incidents/<incident_id>/checklist")

@@ -24,3 +24,15 @@ def now():
 
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_store)
+
+
+def clock_for(snap):
+    """The clock an incident lives on: its drill's simulated clock, else the app's clock."""
+    from emergency import drill_runs
+    from emergency.errors import NotFound
+    if snap.drill_id and snap.drill_id != "demo":
+        try:
+            return drill_runs.drill_clock(drill_runs.get_drill(get_store(), snap.drill_id), current_app.config["CLOCK"])
+        except NotFound:
+            pass
+    return current_app.config["CLOCK"]

@@ -94,6 +94,17 @@ STRINGS = {
     "chinese": ("中文", "中文"),
     "show_drills": ("显示演练", "Show drills"),
     "show_real": ("显示真实事件", "Show real incidents"),
+    "improvement_invalid": ("整改事项未保存，请填写", "Improvement item not saved; fill in"),
+    "improvement_added": ("整改事项已登记。", "Improvement item recorded."),
+    "scenario_saved": ("情景已保存", "Scenario saved"),
+    "scenarios": ("演练情景库", "Scenario library"),
+    "new_scenario": ("编写新情景", "Write a scenario"),
+    "start_drill": ("创建演练", "Create drill"),
+    "seed": ("随机种子（留空则按原情景）", "Seed (blank: the scenario as written)"),
+    "report": ("演练评估报告", "After-action report"),
+    "improvements": ("整改事项", "Improvement items"),
+    "cards": ("应急处置卡", "Response cards"),
+    "sim_clock": ("演练时钟", "Drill clock"),
     "suggest_raise": ("敏感时段或地点：建议提高响应等级", "Sensitive time or place: consider raising to"),
 }
 

@@ -37,6 +37,21 @@ class IncidentRequest(BaseModel):
     actor: str | None = None
 
 
+class DrillRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str
+    seed: int | None = None
+    start: str | None = None
+    actor: str | None = None
+
+
+class DrillControl(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["start", "pause", "resume", "speed", "finish"]
+    speed: float | None = None
+    actor: str | None = None
+
+
 class EventRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trigger: str
@@ -72,11 +87,12 @@ def _path(name: str, schema: dict | None = None) -> dict:
 
 PLAN = _path("plan_id", {"type": "string", "enum": list(PLAN_IDS)})
 INCIDENT = _path("incident_id")
+DRILL = _path("drill_id")
 
 
 def openapi_spec() -> dict:
     schemas = {}
-    for model in (Facts, ChecklistRequest, IncidentRequest, EventRequest):
+    for model in (Facts, ChecklistRequest, IncidentRequest, EventRequest, DrillRequest, DrillControl):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -99,6 +115,13 @@ def openapi_spec() -> dict:
                                                         errors=("404",))},
             "/api/incidents/{incident_id}/events": {"post": _op("Apply a trigger at expected_version", EventRequest,
                                                                 params=[INCIDENT], errors=("404", "409", "422"))},
+            "/api/drills": {"get": _op("List drills", errors=()),
+                            "post": _op("Create a drill from a scenario (optionally a seeded variant)", DrillRequest,
+                                        ok="201")},
+            "/api/drills/{drill_id}/tick": {"post": _op("Fire what is due on the drill's clock", params=[DRILL],
+                                                        errors=("404",))},
+            "/api/drills/{drill_id}/control": {"post": _op("start, pause, resume, speed (1–60) or finish", DrillControl,
+                                                           params=[DRILL], errors=("404", "409", "422"))},
             "/api/openapi.json": {"get": _op("This description", errors=())},
         },
         "components": {"schemas": schemas},

@@ -1,8 +1,12 @@
 // The console's few behaviours: a clock on server time, live countdowns, live classification.
 (function () {
+  // Server time at page load; on a drill page it is the drill's simulated time, which runs at
+  // data-speed × real time while data-running is 1 and stands still otherwise.
   const serverNow = Date.parse(document.body.dataset.serverNow);
-  const offset = isNaN(serverNow) ? 0 : serverNow - Date.now();
-  const now = () => new Date(Date.now() + offset);
+  const loaded = Date.now();
+  const speed = Number(document.body.dataset.speed || "1") || 1;
+  const running = document.body.dataset.running !== "0";
+  const now = () => isNaN(serverNow) ? new Date() : new Date(serverNow + (running ? (Date.now() - loaded) * speed : 0));
   function two(n) { return String(n).padStart(2, "0"); }
   function shanghai(d) { const s = new Date(d.getTime() + 8 * 3600e3); return two(s.getUTCHours()) + ":" + two(s.getUTCMinutes()) + ":" + two(s.getUTCSeconds()); }
   function tick() {
@@ -19,6 +23,38 @@
 
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
   const COLOURS = {red: "lv-red", orange: "lv-orange", yellow: "lv-yellow", blue: "lv-blue"};
+
+  function post(url) { return fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"}).then(function (r) { return r.json(); }); }
+
+  // The controller's panel: ask the server to fire what is due, reload when something fired.
+  window.initDrillPanel = function () {
+    const panel = document.getElementById("drill-panel");
+    const fired = Number(panel.dataset.fired), status = panel.dataset.status;
+    function poll() {
+      post(panel.dataset.tick).then(function (d) {
+        document.getElementById("sim-time").textContent = d.sim_now.slice(11, 19);
+        document.getElementById("sim-minute").textContent = "T+" + Math.floor(d.minute);
+        if (d.fired !== fired || d.status !== status) { window.location.reload(); }
+      }).catch(function () {});
+    }
+    if (status === "running" || status === "paused") setInterval(poll, 1000);
+  };
+
+  // A drill incident's page: keep the drill's injects firing and say when the incident changed.
+  window.initDrillIncident = function (tickUrl, incidentUrl, version) {
+    function poll() {
+      post(tickUrl).then(function () { return fetch(incidentUrl).then(function (r) { return r.json(); }); })
+        .then(function (inc) {
+          if (inc.version !== version && !document.getElementById("sim-notice")) {
+            const n = document.createElement("div");
+            n.id = "sim-notice"; n.className = "sim-notice";
+            n.innerHTML = '事件有新情况（版本 ' + inc.version + '）。<button onclick="location.reload()">刷新</button>';
+            document.body.insertBefore(n, document.body.firstChild);
+          }
+        }).catch(function () {});
+    }
+    setInterval(poll, 2000);
+  };
 
   window.initClassify = function (checklistUrl) {
     const form = document.getElementById("classify-form");

@@ -1,0 +1,87 @@
+"""Response cards (应急处置卡): one printable page per plan, level and role, for the first ten
+minutes — first actions, whom to call by when, and the fields of the first report.
+
+Roles: ``duty_officer`` (值班员: what counts from receipt), ``unit_head`` (事发单位负责人/现场:
+what counts from the occurrence), ``commander`` (指挥: activation, command, warning and
+termination) and ``group:<id>`` (each response group's lead). Everything on a card is read
+from the plan data; only the role headings are wording of the console.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .checklist import CHANNEL_NAMES, load_agencies, rules_for
+from .errors import InputError
+from .plans import LEVELS, Plan
+
+ROLE_NAMES = {"duty_officer": "值班员", "unit_head": "事发单位负责人（现场）", "commander": "指挥人员"}
+
+
+def roles(plan: Plan) -> list[tuple[str, str]]:
+    return list(ROLE_NAMES.items()) + [(f"group:{g.id}", f"{g.name}牵头单位") for g in plan.groups]
+
+
+def _when(rule) -> str:
+    base = {"occurrence": "事发后", "receipt": "接报后", "condition": "条件成立时"}[rule.counted_from]
+    if rule.immediate:
+        text = f"{base}立即" if rule.counted_from != "condition" else f"{rule.condition}时立即"
+        return text + (f"（最迟{rule.cap_minutes // 60}小时）" if rule.cap_minutes else "")
+    if rule.within_minutes:
+        m = rule.within_minutes
+        return f"{base}{m // 60}小时内" if m % 60 == 0 else f"{base}{m}分钟内"
+    return "及时（原文未规定时限）"
+
+
+def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
+    """One response card. Raises InputError for an unknown level or role."""
+    if level not in LEVELS:
+        raise InputError("level", f"must be one of {', '.join(LEVELS)}")
+    known = dict(roles(plan))
+    if role not in known:
+        raise InputError("role", f"must be one of {', '.join(known)}")
+    agencies = load_agencies()
+    lv = plan.level(level)
+    rules = rules_for(plan, level)
+    out: dict[str, Any] = {"plan": plan.id, "plan_title": plan.title, "level": level, "level_name": lv.name,
+                           "colour": lv.colour, "role": role, "role_name": known[role], "actions": [], "calls": [],
+                           "report": None, "notes": []}
+
+    def calls(selected):
+        return [{"when": _when(r), "from": agencies.display(r.from_), "to": [agencies.display(t) for t in r.to],
+                 "channel": CHANNEL_NAMES[r.channel], "clause": r.clause} for r in selected]
+
+    initial = plan.reporting.report_kinds[0]
+    if role == "duty_officer":
+        out["actions"] = [{"text": "记录接报时间，核实事件类型、地点、伤亡和影响范围", "clause": initial.clause},
+                          {"text": f"按分级标准初判级别（本卡：{lv.name}）", "clause": lv.clause}]
+        out["actions"] += [{"text": f"报请启动：{a.authority}", "clause": a.clause} for a in plan.activation_for(level)]
+        out["calls"] = calls([r for r in rules if r.counted_from in ("receipt", "condition")])
+        out["report"] = {"name": initial.name, "fields": initial.fields, "clause": initial.clause}
+    elif role == "unit_head":
+        out["actions"] = [{"text": f.text, "clause": f.clause} for f in plan.first_response[:2]]
+        out["calls"] = calls([r for r in rules if r.counted_from == "occurrence"])
+        out["report"] = {"name": initial.name, "fields": initial.fields, "clause": initial.clause}
+    elif role == "commander":
+        out["actions"] = [{"text": "启动：" + a.authority, "clause": a.clause} for a in plan.activation_for(level)]
+        out["actions"] += [{"text": c.structure + "；指挥：" + agencies.display(c.commander), "clause": c.clause}
+                           for c in plan.command_for(level)]
+        out["actions"] += [{"text": s.text, "clause": s.clause} for s in plan.activation_steps]
+        if plan.warning:
+            w = next(x for x in plan.warning.levels if x.level == level)
+            out["actions"].append({"text": f"{w.colour_name}预警：{w.issuer}发布", "clause": w.clause})
+        out["calls"] = calls([r for r in rules if r.counted_from == "receipt" and r.kind == "report"])
+        mode = "符合其一" if plan.termination.mode == "any" else "须全部满足"
+        out["notes"] = [{"text": f"应急终止（{mode}）：" + "；".join(c.text for c in plan.termination.conditions)
+                         + (f"；{plan.termination.approval_by}批准" if plan.termination.requires_approval else ""),
+                         "clause": plan.termination.clause}]
+        out["groups"] = [g.name for g in plan.groups]
+    else:
+        g = next(x for x in plan.groups if f"group:{x.id}" == role)
+        out["actions"] = [{"text": part.strip(), "clause": g.clause} for part in g.duties.split("；") if part.strip()]
+        out["notes"] = [{"text": "牵头：" + "、".join(agencies.display(u) for u in g.lead)
+                         + ("；成员：" + "、".join(agencies.display(u) for u in g.members) if g.members else ""),
+                         "clause": g.clause}]
+    if plan.precautions and role in ("unit_head", "commander") or (plan.precautions and role.startswith("group:")):
+        out["notes"].append({"text": "注意：" + plan.precautions[1].text + plan.precautions[2].text,
+                             "clause": plan.precautions[1].clause + "、" + plan.precautions[2].clause})
+    return out

@@ -1,0 +1,243 @@
+"""Running drills: the simulated clock kept in the store, injects fired on it, and controls.
+
+A drill's clock is ``sim_anchor`` plus the real time since ``real_anchor`` times ``speed``
+while running. Injects fire when the scenario minute reaches them; each is recorded through
+the ordinary incident services and stamped with its scheduled simulated time. Everything a
+drill creates is a drill incident (``drill=True``), grouped as one event by the drill's id.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import incidents as service
+from .clock import Clock, FixedClock, SimulatedClock, format_time, parse_time
+from .drills import Scenario, load_scenarios, parse_scenario_yaml, timeline, variant
+from .errors import InputError, NotFound, Refused
+from .store import Store
+
+CONTROLLER = "导调"
+SPEEDS = (1, 5, 10, 30, 60)
+
+
+def scenario_library(store: Store) -> dict[str, Scenario]:
+    """The scenario files plus the scenarios controllers wrote in the browser."""
+    out = dict(load_scenarios())
+    for row in store.db.execute("SELECT id, yaml FROM scenarios ORDER BY id").fetchall():
+        out[row[0]] = parse_scenario_yaml(row[1], f"scenario {row[0]}")
+    return out
+
+
+def save_scenario(store: Store, text: str, actor: str, clock: Clock) -> Scenario:
+    """Validate a scenario written in the browser and keep it. Raises PlanFileError naming the problem."""
+    if len(text) > 100_000:
+        raise InputError("yaml", "is too long (100,000 characters at most)")
+    sc = parse_scenario_yaml(text, "scenario")
+    if sc.id in load_scenarios():
+        raise InputError("id", f"{sc.id!r} is a library scenario; choose another id")
+    with store.write() as db:
+        db["scenarios"].upsert({"id": sc.id, "yaml": text, "created_by": actor,
+                                "created_at": format_time(clock.now())}, pk="id")
+    return sc
+
+
+def _row(store: Store, drill_id: str) -> dict[str, Any]:
+    row = store.db.execute("SELECT * FROM drills WHERE id = ?", [drill_id]).fetchone()
+    if row is None:
+        raise NotFound("drill", drill_id)
+    cols = [d[0] for d in store.db.execute("SELECT * FROM drills LIMIT 0").description]
+    d = dict(zip(cols, row))
+    d["scenario"] = Scenario.model_validate_json(d["scenario"])
+    d["variation"] = json.loads(d["variation"]) if d["variation"] else None
+    d["log"] = json.loads(d["log"])
+    return d
+
+
+def get_drill(store: Store, drill_id: str) -> dict[str, Any]:
+    return _row(store, drill_id)
+
+
+def list_drills(store: Store) -> list[dict[str, Any]]:
+    ids = [r[0] for r in store.db.execute("SELECT id FROM drills ORDER BY created_at DESC").fetchall()]
+    return [_row(store, i) for i in ids]
+
+
+def drill_clock(drill: dict[str, Any], real: Clock) -> SimulatedClock:
+    return SimulatedClock(parse_time(drill["sim_anchor"], "sim_anchor"), real, speed=drill["speed"],
+                          running=drill["status"] == "running", real_anchor=parse_time(drill["real_anchor"], "real_anchor"))
+
+
+def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: int | None = None,
+                 start: str | None = None) -> dict[str, Any]:
+    """A new drill (ready, not running) from a scenario, optionally as a seeded variant."""
+    library = scenario_library(store)
+    if scenario_id not in library:
+        raise NotFound("scenario", scenario_id, sorted(library))
+    scenario, variation = library[scenario_id], None
+    if seed is not None:
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31:
+            raise InputError("seed", "must be a whole number from 0 to 2147483648")
+        scenario, variation = variant(scenario, seed)
+    t0 = parse_time(start or scenario.start, "start")
+    drill_id = "drl-" + secrets.token_hex(4)
+    now = real.now()
+    with store.write() as db:
+        db["drills"].insert({
+            "id": drill_id, "scenario_id": scenario.id, "title": scenario.title,
+            "scenario": scenario.model_dump_json(), "seed": seed, "variation": json.dumps(variation, ensure_ascii=False),
+            "status": "ready", "speed": 1.0, "sim_anchor": format_time(t0), "real_anchor": format_time(now),
+            "start": format_time(t0), "fired": 0, "log": "[]", "created_at": format_time(now), "created_by": actor,
+            "finished_at": None, "version": 1,
+        })
+    return _row(store, drill_id)
+
+
+def _update(store: Store, drill: dict[str, Any], **changes) -> dict[str, Any]:
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    with store.write() as db:
+        cur = db.execute(f"UPDATE drills SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
+                         [*changes.values(), drill["id"], drill["version"]])
+        if cur.rowcount != 1:
+            raise Refused("the drill was changed by someone else; reload (演练状态已变化，请刷新)")
+    return _row(store, drill["id"])
+
+
+def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = None) -> dict[str, Any]:
+    """start | pause | resume | speed | finish. Fires what is due before each change."""
+    drill = advance(store, drill_id, real)
+    clock = drill_clock(drill, real)
+    now_real, sim = real.now(), clock.now()
+    status = drill["status"]
+    if action == "start":
+        if status != "ready":
+            raise Refused(f"the drill is {status}; only a ready drill can start")
+        drill = _update(store, drill, status="running", real_anchor=format_time(now_real))
+    elif action == "pause":
+        if status != "running":
+            raise Refused(f"the drill is {status}; only a running drill can pause")
+        drill = _update(store, drill, status="paused", sim_anchor=format_time(sim), real_anchor=format_time(now_real))
+    elif action == "resume":
+        if status != "paused":
+            raise Refused(f"the drill is {status}; only a paused drill can resume")
+        drill = _update(store, drill, status="running", real_anchor=format_time(now_real))
+    elif action == "speed":
+        try:
+            value = float(speed)
+        except (TypeError, ValueError):
+            raise InputError("speed", "must be a number from 1 to 60") from None
+        if not 1 <= value <= 60:
+            raise InputError("speed", "must be a number from 1 to 60")
+        drill = _update(store, drill, speed=value, sim_anchor=format_time(sim), real_anchor=format_time(now_real))
+    elif action == "finish":
+        if status == "finished":
+            raise Refused("the drill has finished already")
+        drill = _update(store, drill, status="finished", sim_anchor=format_time(sim), real_anchor=format_time(now_real),
+                        finished_at=format_time(sim))
+    else:
+        raise InputError("action", "must be start, pause, resume, speed or finish")
+    return drill
+
+
+def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:
+    """Fire every step that is due on the drill's clock, each stamped with its scheduled time."""
+    drill = _row(store, drill_id)
+    if drill["status"] in ("ready",):
+        return drill
+    scenario: Scenario = drill["scenario"]
+    t0 = parse_time(drill["start"], "start")
+    sim_now = drill_clock(drill, real).now()
+    minute = (sim_now - t0).total_seconds() / 60
+    steps = timeline(scenario)
+    while drill["fired"] < len(steps) and steps[drill["fired"]]["at"] <= minute:
+        index = drill["fired"]
+        step = steps[index]
+        # claim the step first so two requests never fire it twice
+        with store.write() as db:
+            cur = db.execute("UPDATE drills SET fired = ?, version = version + 1 WHERE id = ? AND fired = ?",
+                             [index + 1, drill_id, index])
+        if cur.rowcount != 1:
+            drill = _row(store, drill_id)
+            continue
+        _fire(store, drill, step, t0 + timedelta(minutes=step["at"]))
+        drill = _row(store, drill_id)
+    return drill
+
+
+def _incident_ids(store: Store, drill_id: str) -> dict[str, str]:
+    rows = store.db.execute("SELECT id, snapshot FROM incidents WHERE drill_id = ?", [drill_id]).fetchall()
+    out = {}
+    for iid, snap in rows:
+        key = json.loads(snap).get("title", "")
+        out[key] = iid
+    return out
+
+
+def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime) -> None:
+    variation = drill["variation"] or {}
+    clock = FixedClock(at)
+    service.report(store, {
+        "plan": inc["plan"], "title": f"【演练】{inc['title']}", "facts": inc["facts"], "drill": True,
+        "drill_id": drill["id"], "event_group": drill["id"], "cause": inc.get("cause"),
+        "occurred_at": format_time(at - timedelta(minutes=inc["occurred_before"])), "reported_at": format_time(at),
+        "sensitive": bool(variation.get("sensitive")) and inc["plan"] == "environment",
+    }, CONTROLLER, clock)
+    _log(store, drill["id"], at, f"T+{inc['at']}：接报“{inc['title']}”（{inc['plan']}）", inc["key"])
+
+
+def _key_to_id(store: Store, drill: dict[str, Any], key: str) -> str | None:
+    sc: Scenario = drill["scenario"]
+    title = next(i.title for i in sc.incidents + [j.open for j in sc.injects if j.open] if i.key == key)
+    return _incident_ids(store, drill["id"]).get(f"【演练】{title}")
+
+
+def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetime) -> None:
+    if step["kind"] == "incident":
+        _open(store, drill, step["incident"], at)
+        return
+    inj = step["inject"]
+    if inj.get("open"):
+        _open(store, drill, inj["open"], at)
+    if inj.get("facts") is not None:
+        iid = _key_to_id(store, drill, inj["incident"])
+        if iid is not None:
+            for _ in range(5):  # a participant may be acting at the same moment: retry on a stale version
+                snap = store.get(iid)
+                if snap.state in service.lifecycle_for(snap.plan).final:
+                    break
+                try:
+                    service.act(store, iid, "update_facts", snap.version, {"facts": inj["facts"]}, CONTROLLER + "（注入）",
+                                FixedClock(at))
+                    break
+                except Exception as exc:  # noqa: BLE001 — a stale version: read again and retry
+                    from .errors import StaleVersion
+                    if not isinstance(exc, StaleVersion):
+                        raise
+    _log(store, drill["id"], at, inj["message"], inj.get("incident"))
+
+
+def _log(store: Store, drill_id: str, at: datetime, message: str, key: str | None) -> None:
+    with store.write() as db:
+        row = db.execute("SELECT log FROM drills WHERE id = ?", [drill_id]).fetchone()
+        log = json.loads(row[0])
+        log.append({"at": format_time(at), "message": message, "incident": key})
+        db.execute("UPDATE drills SET log = ? WHERE id = ?", [json.dumps(log, ensure_ascii=False), drill_id])
+
+
+def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
+    sc: Scenario = drill["scenario"]
+    clock = drill_clock(drill, real)
+    t0 = parse_time(drill["start"], "start")
+    now = clock.now()
+    steps = timeline(sc)
+    return {
+        "id": drill["id"], "scenario_id": drill["scenario_id"], "title": drill["title"], "status": drill["status"],
+        "speed": drill["speed"], "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"],
+        "sim_now": format_time(now), "minute": round((now - t0).total_seconds() / 60, 1),
+        "duration": sc.duration, "fired": drill["fired"], "version": drill["version"],
+        "steps": [{"at": s["at"], "kind": s["kind"], "fired": i < drill["fired"],
+                   "message": s["inject"]["message"] if s["kind"] == "inject" else f"接报：{s['incident']['title']}"}
+                  for i, s in enumerate(steps)],
+        "log": drill["log"], "finished_at": drill["finished_at"], "plans": sc.plans, "form": sc.form,
+    }

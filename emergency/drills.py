@@ -1,0 +1,263 @@
+"""Drills (演练): scenarios as data, seeded variants, and the drill's simulated time line.
+
+A scenario is a timeline of injects on scenario time (T+minutes): incidents reported, facts
+changed, messages to participants, incidents opened under another plan. ``variant`` derives an
+unscripted drill from a scenario and a seed: casualty and evacuee figures chosen next to the
+plan's own level bounds, water-source type and night/holiday timing varied. The same seed
+gives the same drill.
+
+Everything here is pure: the running drill (its clock, which injects have fired) lives in the
+store, and ``due_injects`` says what should have happened by a scenario minute.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .classify import condition_met  # noqa: F401  (re-exported for scenario checks)
+from .facts import COUNT_FACTS, parse_facts
+from .plans import ENVIRONMENT_CAUSES, PLAN_IDS, PLANS_DIR, Condition, PlanFileError, load_plan
+
+SCENARIOS_DIR = PLANS_DIR / "scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioIncident(_Strict):
+    """An incident the scenario opens: reported at T+``at``, having occurred ``occurred_before`` earlier."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    plan: str
+    title: str = Field(min_length=1, max_length=200)
+    at: int = Field(ge=0, le=24 * 60)
+    occurred_before: int = Field(default=0, ge=0, le=24 * 60)
+    facts: dict[str, Any] = {}
+    cause: str | None = None
+
+    @model_validator(mode="after")
+    def _valid(self):
+        if self.plan not in PLAN_IDS:
+            raise ValueError(f"unknown plan {self.plan!r}; plans: {', '.join(PLAN_IDS)}")
+        parse_facts(self.facts)
+        if self.cause is not None and (self.plan != "environment" or self.cause not in ENVIRONMENT_CAUSES):
+            raise ValueError("cause is for the environment plan: " + ", ".join(ENVIRONMENT_CAUSES))
+        return self
+
+
+class Inject(_Strict):
+    """At T+``at``: a message, new facts for an incident, or a new incident (under any plan)."""
+
+    at: int = Field(ge=0, le=24 * 60)
+    message: str = Field(min_length=1, max_length=500)
+    incident: str | None = None
+    facts: dict[str, Any] | None = None
+    open: ScenarioIncident | None = None
+
+    @model_validator(mode="after")
+    def _valid(self):
+        if self.facts is not None:
+            if self.incident is None:
+                raise ValueError("facts need the key of the incident they change")
+            parse_facts(self.facts)
+        if self.open is not None and self.open.at != self.at:
+            raise ValueError("an opened incident is reported at the inject's time")
+        return self
+
+
+class Variation(_Strict):
+    facts: list[str] = []          # count facts whose figures vary next to level bounds
+    water: bool = False            # vary drinking_water_interrupted among its non-none values
+    timing: bool = False           # vary the start: day, night or holiday (sensitive time, 环境 四(三))
+
+    @model_validator(mode="after")
+    def _valid(self):
+        for f in self.facts:
+            if f not in COUNT_FACTS:
+                raise ValueError(f"{f!r} is not a count fact")
+        return self
+
+
+class Scenario(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    clause: str | None = None           # the plan clause that requires such drills
+    form: str = "桌面推演"              # 桌面推演 / 功能演练 / 全面演练 (危化 6.2)
+    start: str = "2026-01-01T09:00"      # scenario T+0, Asia/Shanghai; a drill may start it at another time
+    duration: int = Field(default=60, ge=5, le=24 * 60)
+    incidents: list[ScenarioIncident] = Field(min_length=1)
+    injects: list[Inject] = []
+    variation: Variation = Variation()
+    expected_deadlines: list[str] = []  # notification ids the drill is meant to exercise
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        keys = [i.key for i in self.incidents] + [j.open.key for j in self.injects if j.open]
+        if len(set(keys)) != len(keys):
+            raise ValueError("incident keys must be unique")
+        titles = [i.title for i in self.incidents] + [j.open.title for j in self.injects if j.open]
+        if len(set(titles)) != len(titles):
+            raise ValueError("incident titles must be unique within a scenario")
+        for j in self.injects:
+            if j.incident is not None and j.incident not in keys:
+                raise ValueError(f"inject at T+{j.at} names unknown incident {j.incident!r}")
+            if j.at > self.duration:
+                raise ValueError(f"inject at T+{j.at} is after the scenario's duration ({self.duration} min)")
+        return self
+
+    @property
+    def plans(self) -> list[str]:
+        return list(dict.fromkeys([i.plan for i in self.incidents] + [j.open.plan for j in self.injects if j.open]))
+
+    def incident_plan(self, key: str) -> str:
+        for i in self.incidents + [j.open for j in self.injects if j.open]:
+            if i.key == key:
+                return i.plan
+        raise KeyError(key)
+
+
+def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
+    """Validate scenario data; raises PlanFileError naming the source, the path and the problem."""
+    if not isinstance(data, dict):
+        raise PlanFileError(source, "", "a scenario must be a mapping")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+        raise PlanFileError(source, path, err["msg"]) from None
+
+
+def parse_scenario_yaml(text: str, source: str = "scenario") -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PlanFileError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_scenario(data, source)
+
+
+@lru_cache(maxsize=2)
+def _library(directory: str) -> dict[str, Scenario]:
+    out = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        sc = parse_scenario_yaml(path.read_text(encoding="utf-8"), str(path))
+        if sc.id != path.stem:
+            raise PlanFileError(path, "id", f"must equal the file name {path.stem!r}")
+        out[sc.id] = sc
+    return out
+
+
+def load_scenarios(directory: Path | None = None) -> dict[str, Scenario]:
+    """The scenario library in ``plans/scenarios``, validated, by id."""
+    return _library(str(directory or SCENARIOS_DIR))
+
+
+# ------------------------------------------------------------------ variants
+
+def _bounds(plan_id: str, fact: str) -> list[int]:
+    """The plan's level bounds for a count fact: every at_least, below and at_most+1 of a measure
+    that counts that fact (so a value just below or at each bound changes the level)."""
+    out: set[int] = set()
+
+    def walk(c: Condition):
+        names = (c.sum or []) + (c.max_of or [])
+        if fact in names:
+            out.add(c.at_least)
+            if c.below is not None:
+                out.add(c.below)
+            if c.at_most is not None:
+                out.add(c.at_most + 1)
+        for sub in c.all or []:
+            walk(sub)
+
+    for crit in load_plan(plan_id).criteria:
+        walk(crit.when)
+    return sorted(b for b in out if b > 0)
+
+
+def _rng(scenario_id: str, seed: int) -> random.Random:
+    digest = hashlib.sha256(f"{scenario_id}:{seed}".encode()).hexdigest()
+    return random.Random(int(digest[:16], 16))
+
+
+TIMINGS = [("day", "T09:30", False), ("night", "T02:40", False), ("holiday", "T10:15", True)]
+
+
+def variant(scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, Any]]:
+    """An unscripted drill from a scenario and a seed; the same seed gives the same drill.
+
+    Returns the varied scenario and what was varied (for the controller and the report).
+    """
+    rng = _rng(scenario.id, seed)
+    data = scenario.model_dump()
+    changes: list[dict[str, Any]] = []
+    sensitive = False
+    last: dict[tuple[str, str], int] = {}  # counts never go down as the drill goes on
+
+    def vary_facts(facts: dict, plan_id: str, where: str, key: str):
+        for fact in scenario.variation.facts:
+            if fact in facts:
+                bounds = _bounds(plan_id, fact)
+                if not bounds:
+                    continue
+                bound = rng.choice(bounds)
+                value = max(0, bound + rng.choice([-1, 0, 1]), last.get((key, fact), 0))
+                last[(key, fact)] = value
+                changes.append({"where": where, "fact": fact, "from": facts[fact], "to": value, "near_bound": bound})
+                facts[fact] = value
+        if scenario.variation.water and facts.get("drinking_water_interrupted", "none") != "none":
+            new = rng.choice(["township", "town", "regional"])
+            changes.append({"where": where, "fact": "drinking_water_interrupted",
+                            "from": facts["drinking_water_interrupted"], "to": new})
+            facts["drinking_water_interrupted"] = new
+
+    for inc in data["incidents"]:
+        vary_facts(inc["facts"], inc["plan"], inc["key"], inc["key"])
+    for j in sorted(data["injects"], key=lambda j: j["at"]):
+        if j.get("open"):
+            vary_facts(j["open"]["facts"], j["open"]["plan"], j["open"]["key"], j["open"]["key"])
+        if j.get("facts") is not None:
+            vary_facts(j["facts"], scenario.incident_plan(j["incident"]), f"T+{j['at']}", j["incident"])
+    if scenario.variation.timing:
+        name, clock_time, sensitive = rng.choice(TIMINGS)
+        day = data["start"][:10]
+        data["start"] = day + clock_time
+        changes.append({"where": "start", "fact": "timing", "from": scenario.start, "to": name})
+    data["id"] = scenario.id
+    return Scenario.model_validate(data), {"seed": seed, "changes": changes, "sensitive": sensitive}
+
+
+# ------------------------------------------------------------------ the time line
+
+def due_injects(scenario: Scenario, minute: float, fired: int) -> list[tuple[int, dict[str, Any]]]:
+    """The steps that are due by scenario ``minute`` and have not fired yet.
+
+    Steps are the scenario's incidents (by ``at``) and injects, in time order; ``fired`` is how
+    many have fired. Returns (index, step) pairs; a step is ``{"kind": "incident", ...}`` or
+    ``{"kind": "inject", ...}``.
+    """
+    steps = timeline(scenario)
+    return [(i, s) for i, s in enumerate(steps) if i >= fired and s["at"] <= minute]
+
+
+def timeline(scenario: Scenario) -> list[dict[str, Any]]:
+    steps = [{"kind": "incident", "at": i.at, "incident": i.model_dump()} for i in scenario.incidents]
+    steps += [{"kind": "inject", "at": j.at, "inject": j.model_dump()} for j in scenario.injects]
+    return sorted(steps, key=lambda s: (s["at"], s["kind"] != "incident"))
+
+
+def scenario_time(start: datetime, minute: float) -> datetime:
+    return start + timedelta(minutes=minute)

@@ -1,0 +1,117 @@
+"""After-action reports (应急过程评价 / 总结报告) of drills.
+
+For each incident of a drill, at the moment the drill finished: each deadline met or missed and
+by how many minutes; the level chosen against the level the facts called for after each event;
+the groups stood up; the termination conditions checked. Findings are what a controller can
+turn into improvement items, each linked to the clause it concerns.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .checklist import checklist as build_checklist
+from .clock import format_time, parse_time
+from .incident import Snapshot
+from .incidents import notification_status
+from .plans import LEVEL_RANK, load_plan
+
+
+def _deadline_rows(snap: Snapshot, end: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for n in notification_status(snap, end):
+        if n["status"] == "open":
+            verdict, minutes = "no_limit", None
+        elif n["status"] == "done":
+            late = n.get("late_minutes")
+            if n["immediate"]:
+                verdict, minutes = "done_at_once" if (n.get("took_minutes") or 0) <= 0 else "done_after", n.get("took_minutes")
+                if n.get("latest") and parse_time(n["done_at"], "done_at") > parse_time(n["latest"], "latest"):
+                    verdict = "late"
+            else:
+                verdict, minutes = ("met" if (late or 0) <= 0 else "late"), late
+        else:  # not done by the end of the drill
+            due = parse_time(n["latest"] or n["due"], "due")
+            verdict, minutes = "missed", max(0, int((end - due).total_seconds() // 60))
+        rows.append({**n, "verdict": verdict, "minutes": minutes})
+    return rows
+
+
+def _level_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for e in events:
+        chosen, called = e["level"], e["classified_level"]
+        match = None
+        if chosen and called:
+            match = "match" if chosen == called else ("under" if LEVEL_RANK[called] > LEVEL_RANK[chosen] else "over")
+        rows.append({"at": e["at"], "trigger": e["trigger"], "actor": e["actor"], "chosen": chosen,
+                     "facts_call_for": called, "match": match})
+    return rows
+
+
+def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime) -> dict[str, Any]:
+    plan = load_plan(snap.plan)
+    deadlines = _deadline_rows(snap, end)
+    levels = _level_rows(events)
+    level = snap.effective_level
+    groups = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause)["groups"] if level else []
+    stood_up = [g["name"] for g in groups] if snap.level else []
+    conditions = [{"id": c.id, "text": c.text, "clause": c.clause, "confirmed": c.id in snap.confirmed_conditions,
+                   "by": snap.confirmed_conditions[c.id].by if c.id in snap.confirmed_conditions else None}
+                  for c in plan.termination.conditions]
+    findings = []
+    for d in deadlines:
+        if d["verdict"] in ("missed", "late"):
+            what = "未完成" if d["verdict"] == "missed" else "超时完成"
+            findings.append({"kind": "deadline", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
+                             "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
+                                     f"超过时限{d['minutes']}分钟（{d['clause']}）",
+                             "notification": d["id"], "minutes": d["minutes"]})
+    if snap.level is None and snap.classified_level and snap.state not in ("closed_below_scope", "not_activated"):
+        findings.append({"kind": "level", "clause": plan.level(snap.classified_level).clause, "plan": snap.plan,
+                         "incident_id": snap.id,
+                         "text": f"演练结束时仍未确定响应级别（事实对应{snap.classified_level}级，{snap.deciding_clause}）"})
+    for r in levels:
+        if r["match"] == "under":
+            findings.append({"kind": "level", "clause": "", "plan": snap.plan, "incident_id": snap.id,
+                             "text": f"{r['at'][11:16]} 响应级别{r['chosen']}级低于事实对应的{r['facts_call_for']}级"})
+            break
+    if snap.state not in ("terminated", "post_incident", "closed") and snap.level:
+        missing = [c for c in conditions if not c["confirmed"]]
+        if missing:
+            findings.append({"kind": "termination", "clause": plan.termination.clause, "plan": snap.plan,
+                             "incident_id": snap.id,
+                             "text": "演练结束时应急终止条件尚未确认：" + "；".join(c["text"] for c in missing)})
+    return {"incident_id": snap.id, "title": snap.title, "plan": snap.plan, "plan_title": plan.title,
+            "state": plan.lifecycle.state(snap.state).label, "level": snap.level, "classified_level": snap.classified_level,
+            "deadlines": deadlines, "levels": levels, "groups_stood_up": stood_up, "conditions": conditions,
+            "termination_mode": plan.termination.mode, "findings": findings, "events": events}
+
+
+def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime) -> dict[str, Any]:
+    """The after-action report of a drill at ``end`` (its finish time on the simulated clock)."""
+    per = [incident_report(s, ev, end) for s, ev in incidents]
+    t0 = parse_time(drill["start"], "start")
+    return {"drill_id": drill["id"], "title": drill["title"], "scenario_id": drill["scenario_id"],
+            "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"], "end": format_time(end),
+            "minutes": round((end - t0).total_seconds() / 60), "incidents": per, "log": drill["log"],
+            "findings": [f for r in per for f in r["findings"]], "chart": timeline_chart(drill, per, t0, end)}
+
+
+def timeline_chart(drill: dict[str, Any], per: list[dict[str, Any]], t0: datetime, end: datetime) -> dict[str, Any]:
+    """Positions for an SVG time line: one row per incident; events, deadlines and injects by minute."""
+    total = max(1.0, (end - t0).total_seconds() / 60)
+
+    def x(at: str) -> float:
+        return round(max(0.0, min(1.0, (parse_time(at, "at") - t0).total_seconds() / 60 / total)) * 100, 2)
+
+    rows = []
+    for r in per:
+        marks = [{"x": x(e["at"]), "kind": "event", "label": e["trigger"]} for e in r["events"]]
+        for d in r["deadlines"]:
+            if d["due"]:
+                marks.append({"x": x(d["latest"] or d["due"]), "kind": d["verdict"], "label": d["id"]})
+        rows.append({"title": r["title"], "marks": marks})
+    injects = [{"x": x(entry["at"]), "label": entry["message"]} for entry in drill["log"]]
+    ticks = [{"x": round(m / total * 100, 2), "label": f"T+{m}"} for m in range(0, int(total) + 1, max(5, int(total) // 8 or 5))]
+    return {"rows": rows, "injects": injects, "ticks": ticks}

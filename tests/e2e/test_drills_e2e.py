@@ -1,0 +1,100 @@
+"""A hazardous-chemicals drill at ×60 in real headless Chromium, from start to its after-action
+report, with one deadline deliberately missed; response cards print on one A4 page each."""
+import re
+import threading
+import time
+
+import pytest
+from waitress.server import create_server
+
+from emergency.clock import SystemClock
+from webui import create_app
+
+from .conftest import _free_port, shot
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app on the real wall clock, so the drill's clock runs in real time × speed."""
+    app = create_app({"DATABASE": str(tmp_path / "drill.db"), "SECRET_KEY": "e2e", "CLOCK": SystemClock()})
+    port = _free_port()
+    srv = create_server(app, host="127.0.0.1", port=port, threads=6)
+    threading.Thread(target=srv.run, daemon=True).start()
+    yield type("Server", (), {"url": f"http://127.0.0.1:{port}", "app": app, "port": port})
+    srv.close()
+
+
+def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, live_server):
+    ctl_ctx, part_ctx = browser.new_context(), browser.new_context()
+    try:
+        ctl, part = ctl_ctx.new_page(), part_ctx.new_page()
+        ctl.goto(live_server.url + "/drills")
+        ctl.select_option("#scenario", "hc-tank-leak")
+        ctl.click("#create-drill")
+        ctl.wait_for_url(re.compile(r"/drills/drl-"))
+        drill_url = ctl.url
+        ctl.click("#btn-start")
+        ctl.click("#speed-60")
+        ctl.wait_for_selector("#drill-incidents a", timeout=15000)
+        assert ctl.inner_text("#sim-speed") == "60"
+        shot(ctl, "drill-panel")
+
+        # a participant works the incident in another window; police-circulation is left undone on purpose
+        part.goto(live_server.url + ctl.locator("#drill-incidents a").first.get_attribute("href"))
+        assert part.is_visible(".drill-banner")
+        for nid in ("site-to-110", "head-to-government", "government-to-office", "110-to-office"):
+            part.locator(f"tr[data-notification=\"{nid}\"] button").click()
+            assert "✓" in part.locator(f"tr[data-notification=\"{nid}\"]").inner_text()
+        shot(part, "drill-incident")
+
+        # let the scenario run past its T+20 inject (about 20 s at ×60), then finish
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if int(ctl.inner_text("#sim-minute").removeprefix("T+")) >= 21:
+                break
+            time.sleep(1)
+        ctl.goto(drill_url)
+        ctl.click("#btn-finish")
+        ctl.click("#to-report")
+        ctl.wait_for_url(re.compile(r"/report$"))
+        row = ctl.locator("tr[data-notification=police-circulation]")
+        text = row.inner_text()
+        assert "未完成" in text
+        minutes = int(re.search(r"超过(\d+)分钟", text).group(1))
+        data = ctl.request.get(ctl.url + ".json").json()
+        expected = next(d for d in data["incidents"][0]["deadlines"] if d["id"] == "police-circulation")
+        assert expected["verdict"] == "missed" and expected["minutes"] == minutes and minutes >= 20
+        assert ctl.locator(".finding", has_text="海门区公安局").count() == 1
+        assert ctl.locator(".finding", has_text="仍未确定响应级别").count() == 1
+        assert "35" in str(data["incidents"][0]["events"][-1]["payload"])  # the T+20 inject reached the incident
+        shot(ctl, "after-action-report")
+
+        # the finding becomes an improvement item with an owner and a due date
+        finding = ctl.locator(".finding", has_text="海门区公安局")
+        finding.locator("input[name=owner]").fill("区公安局指挥中心")
+        finding.locator("input[name=due]").fill("2026-12-31")
+        finding.locator("button").click()
+        ctl.goto(live_server.url + "/improvements")
+        assert "区公安局指挥中心" in ctl.inner_text("body")
+    finally:
+        ctl_ctx.close()
+        part_ctx.close()
+
+
+def _pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+@pytest.mark.parametrize("plan, level", [("hazardous_chemicals", "III"), ("environment", "IV"),
+                                         ("work_safety", "II"), ("labor_dispute", "I")])
+def test_response_cards_print_on_one_a4_page_each(page, server, plan, level):
+    from emergency.cards import roles
+    from emergency.plans import load_plan
+    for role, _name in roles(load_plan(plan)):
+        page.goto(f"{server.url}/cards/{plan}/{level}/{role}")
+        page.emulate_media(media="print")
+        assert not page.is_visible(".topbar")
+        pdf = page.pdf(format="A4", print_background=True)
+        assert _pages(pdf) == 1, f"{plan} {level} {role} prints on {_pages(pdf)} pages"
+        if role in ("duty_officer", "commander"):
+            shot(page, f"card-{plan}-{level}-{role}")

@@ -1,0 +1,119 @@
+"""Scenarios as validated data, seeded variants, the drill clock and the after-action report."""
+import pytest
+
+from emergency import drill_runs as dr
+from emergency.clock import FixedClock, parse_time
+from emergency.drills import _bounds, load_scenarios, parse_scenario_yaml, variant
+from emergency.plans import PLAN_IDS, PlanFileError
+from emergency.report import drill_report
+from emergency import incidents as svc
+from emergency.store import Store
+
+
+def test_library_has_at_least_two_scenarios_per_plan_and_some_cross_plans():
+    lib = load_scenarios()
+    for plan in PLAN_IDS:
+        assert sum(plan in s.plans for s in lib.values()) >= 2, plan
+    assert sum(len(s.plans) > 1 for s in lib.values()) >= 2
+
+
+def test_same_seed_same_drill_other_seed_other_drill():
+    sc = load_scenarios()["hc-tanker-river"]
+    a, ca = variant(sc, 41)
+    b, cb = variant(sc, 41)
+    c, cc = variant(sc, 42)
+    assert a == b and ca == cb
+    assert a != c
+
+
+def test_variant_figures_land_next_to_the_plans_level_bounds():
+    sc = load_scenarios()["env-toxic-gas"]
+    for seed in range(20):
+        _, info = variant(sc, seed)
+        for ch in info["changes"]:
+            if "near_bound" in ch:
+                assert abs(ch["to"] - ch["near_bound"]) <= 1 or ch["to"] >= ch["near_bound"]
+                assert ch["near_bound"] in _bounds("environment", ch["fact"])
+
+
+def test_bounds_are_read_from_the_plan():
+    assert _bounds("environment", "evacuated") == [1, 5000, 10000, 50000]
+    assert _bounds("hazardous_chemicals", "poisoned") == [1, 30, 50, 100, 101]
+
+
+def test_variant_counts_never_go_down_as_the_drill_goes_on():
+    sc = load_scenarios()["ws-crane-collapse"]
+    for seed in range(30):
+        v, _ = variant(sc, seed)
+        first = v.incidents[0].facts["deaths"]
+        later = [j.facts["deaths"] for j in v.injects if j.facts and "deaths" in j.facts]
+        assert all(x >= first for x in later)
+
+
+@pytest.mark.parametrize("text, path", [
+    ("id: x\ntitle: t\nincidents: []\n", "incidents"),
+    ("id: x\ntitle: t\nincidents: [{key: a, plan: mars, title: t, at: 0}]\n", "incidents[0]"),
+    ("id: x\ntitle: t\nincidents: [{key: a, plan: environment, title: t, at: 0, facts: {deaths: -1}}]\n", "incidents[0]"),
+    ("id: x\ntitle: t\nincidents: [{key: a, plan: environment, title: t, at: 0}]\ninjects: [{at: 5, incident: b, facts: {deaths: 1}, message: m}]\n", ""),
+])
+def test_a_bad_scenario_is_refused_naming_where(text, path):
+    with pytest.raises(PlanFileError) as exc:
+        parse_scenario_yaml(text, "my-scenario")
+    assert "my-scenario" in str(exc.value)
+    assert path in str(exc.value)
+
+
+def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadline():
+    store = Store(":memory:")
+    real = FixedClock("2026-11-22T10:00:00+08:00")
+    drill = dr.create_drill(store, "hc-tank-leak", "导调", real)
+    drill = dr.control(store, drill["id"], "start", real)
+    drill = dr.control(store, drill["id"], "speed", real, speed=60)
+    real.advance(seconds=3)                      # 3 simulated minutes
+    drill = dr.advance(store, drill["id"], real)
+    (inc,) = store.list(drill=True, drill_id=drill["id"])
+    assert inc.title == "【演练】某化工企业储罐区苯泄漏起火" and inc.reported_at == "2026-03-14T02:30:00+08:00"
+    assert inc.occurred_at == "2026-03-14T02:26:00+08:00"
+    sim = dr.drill_clock(drill, real)
+    assert sim.now() == parse_time("2026-03-14T02:33", "t")
+    inc = svc.act(store, inc.id, "tick_notification", inc.version, {"notification": "site-to-110"}, "参演甲", sim)
+    assert inc.notifications["site-to-110"].at == "2026-03-14T02:33:00+08:00"
+    real.advance(seconds=4)                      # T+7: the T+5 inject has fired
+    drill = dr.advance(store, drill["id"], real)
+    assert store.get(inc.id).facts == {"poisoned": 12, "deaths": 1}
+    assert drill["log"][-1]["message"].startswith("T+5")
+    dr.control(store, drill["id"], "pause", real)
+    real.advance(seconds=30)                     # paused: the drill clock stands still
+    drill = dr.advance(store, drill["id"], real)
+    assert dr.drill_clock(drill, real).now() == parse_time("2026-03-14T02:37", "t")
+    drill = dr.control(store, drill["id"], "finish", real)
+    end = parse_time(drill["finished_at"], "end")
+    rep = drill_report(drill, [(s, store.events(s.id)) for s in store.list(drill=True, drill_id=drill["id"])], end)
+    rows = {d["id"]: d for d in rep["incidents"][0]["deadlines"]}
+    assert rows["site-to-110"]["verdict"] == "done_after" and rows["site-to-110"]["minutes"] == 7  # due 02:26, done 02:33
+    assert rows["police-circulation"]["verdict"] == "missed" and rows["police-circulation"]["minutes"] == 7  # due 02:30
+    assert any("海门区公安局" in f["text"] and "7分钟" in f["text"] for f in rep["findings"])
+    assert any("仍未确定响应级别（事实对应IV级" in f["text"] for f in rep["findings"])
+
+
+def test_drills_stay_out_of_the_real_board():
+    store = Store(":memory:")
+    real = FixedClock("2026-11-22T10:00:00+08:00")
+    drill = dr.create_drill(store, "ld-wage-petition", "导调", real, seed=5)
+    dr.control(store, drill["id"], "start", real)
+    real.advance(seconds=1)
+    dr.advance(store, drill["id"], real)
+    assert store.list() == []
+    assert len(store.list(drill=True)) == 1
+
+
+def test_a_controller_can_write_a_scenario_and_run_it():
+    store = Store(":memory:")
+    real = FixedClock("2026-11-22T10:00:00+08:00")
+    text = ("id: my-drill\ntitle: 自编情景\nduration: 20\nincidents:\n"
+            "  - {key: a, plan: labor_dispute, title: 欠薪上访, at: 0, facts: {petition: 12}}\n"
+            "injects:\n  - {at: 10, incident: a, facts: {petition: 40}, message: 人数增加}\n")
+    dr.save_scenario(store, text, "导调", real)
+    assert "my-drill" in dr.scenario_library(store)
+    drill = dr.create_drill(store, "my-drill", "导调", real)
+    assert drill["scenario"].incidents[0].facts == {"petition": 12}

@@ -1,0 +1,179 @@
+"""Drill pages: scenario library and editor, controller panel, after-action report, improvement
+items and response cards. Views are thin over emergency.drill_runs, .report and .cards."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from emergency import drill_runs
+from emergency.cards import card, roles
+from emergency.clock import format_time, parse_time
+from emergency.errors import EmergencyError, NotFound
+from emergency.plans import LEVELS, PlanFileError, load_plan, load_plans
+from emergency.report import drill_report
+
+from .console import _actor
+from .db import get_store
+from .i18n import t
+
+bp = Blueprint("drills", __name__)
+
+
+def _real():
+    return current_app.config["CLOCK"]
+
+
+def _drill_or_404(drill_id: str) -> dict:
+    try:
+        return drill_runs.advance(get_store(), drill_id, _real())
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/drills")
+def drills():
+    store = get_store()
+    return render_template("drills.html", scenarios=drill_runs.scenario_library(store),
+                           drills=[drill_runs.drill_view(d, _real()) for d in drill_runs.list_drills(store)])
+
+
+@bp.post("/drills")
+def create():
+    form = request.form
+    seed = form.get("seed", "").strip()
+    try:
+        d = drill_runs.create_drill(get_store(), form.get("scenario", ""), _actor(), _real(),
+                                    seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None)
+    except (EmergencyError, PlanFileError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("drills.drills"))
+    if seed and not seed.isdigit():
+        flash("seed: must be a whole number; the scenario was used as written", "error")
+    return redirect(url_for("drills.panel", drill_id=d["id"]))
+
+
+@bp.get("/drills/<drill_id>")
+def panel(drill_id: str):
+    d = _drill_or_404(drill_id)
+    view = drill_runs.drill_view(d, _real())
+    incidents = get_store().list(drill=True, drill_id=drill_id)
+    return render_template("drill.html", d=view, incidents=incidents, speeds=drill_runs.SPEEDS)
+
+
+@bp.post("/drills/<drill_id>/control")
+def control(drill_id: str):
+    try:
+        drill_runs.control(get_store(), drill_id, request.form.get("action", ""), _real(),
+                           speed=request.form.get("speed"))
+    except NotFound:
+        abort(404)
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("drills.panel", drill_id=drill_id))
+
+
+def _report(drill_id: str) -> dict:
+    d = _drill_or_404(drill_id)
+    end = parse_time(d["finished_at"], "finished_at") if d["finished_at"] else drill_runs.drill_clock(d, _real()).now()
+    store = get_store()
+    incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
+                                                         key=lambda s: s.created_at)]
+    return drill_report(d, incidents, end)
+
+
+@bp.get("/drills/<drill_id>/report")
+def report(drill_id: str):
+    rep = _report(drill_id)
+    items = _improvements(drill_id=drill_id)
+    return render_template("report.html", r=rep, items=items, plans=load_plans())
+
+
+@bp.get("/drills/<drill_id>/report.json")
+def report_json(drill_id: str):
+    rep = _report(drill_id)
+    return Response(json.dumps(rep, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=after-action-{drill_id}.json"})
+
+
+def _improvements(drill_id: str | None = None, open_only: bool = False) -> list[dict]:
+    sql, params = "SELECT * FROM improvements", []
+    where = []
+    if drill_id:
+        where.append("drill_id = ?")
+        params.append(drill_id)
+    if open_only:
+        where.append("status = 'open'")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY status DESC, due, id"
+    return list(get_store().db.query(sql, params))
+
+
+@bp.post("/drills/<drill_id>/improvements")
+def add_improvement(drill_id: str):
+    form = request.form
+    finding, owner, due = (form.get(k, "").strip() for k in ("finding", "owner", "due"))
+    errors = [name for name, value in (("owner", owner), ("due", due), ("finding", finding)) if not value]
+    try:
+        if due:
+            parse_time(due + "T00:00" if len(due) == 10 else due, "due")
+    except EmergencyError:
+        errors.append("due")
+    if errors or len(finding) > 2000 or len(owner) > 100:
+        flash(t("improvement_invalid") + "：" + "、".join(errors or ["finding"]), "error")
+        return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
+    store = get_store()
+    with store.write() as db:
+        db["improvements"].insert({"drill_id": drill_id, "incident_id": form.get("incident_id"),
+                                   "plan": form.get("plan"), "clause": form.get("clause", "")[:50], "finding": finding,
+                                   "owner": owner, "due": due[:10], "status": "open", "created_by": _actor(),
+                                   "created_at": format_time(_real().now())})
+    flash(t("improvement_added"), "ok")
+    return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
+
+
+@bp.get("/improvements")
+def improvements():
+    return render_template("improvements.html", items=_improvements(open_only=request.args.get("all") != "1"),
+                           plans=load_plans(), show_all=request.args.get("all") == "1")
+
+
+@bp.post("/improvements/<int:item_id>/close")
+def close_improvement(item_id: int):
+    store = get_store()
+    with store.write() as db:
+        db.execute("UPDATE improvements SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status = 'open'",
+                   [_actor(), format_time(_real().now()), item_id])
+    return redirect(url_for("drills.improvements"))
+
+
+@bp.get("/scenarios/new")
+def scenario_new():
+    example = (drill_runs.load_scenarios()["hc-tank-leak"].model_dump_json(indent=2))
+    return render_template("scenario_new.html", text="", example=example)
+
+
+@bp.post("/scenarios")
+def scenario_save():
+    text = request.form.get("yaml", "")
+    try:
+        sc = drill_runs.save_scenario(get_store(), text, _actor(), _real())
+    except (EmergencyError, PlanFileError) as exc:
+        return render_template("scenario_new.html", text=text, error=str(exc), example=""), 422
+    flash(t("scenario_saved") + f"：{sc.id}", "ok")
+    return redirect(url_for("drills.drills"))
+
+
+@bp.get("/cards")
+def cards_index():
+    return render_template("cards_index.html", plans=load_plans(), roles=roles, levels=LEVELS)
+
+
+@bp.get("/cards/<plan_id>/<level>/<role>")
+def card_page(plan_id: str, level: str, role: str):
+    try:
+        c = card(load_plan(plan_id), level, role)
+    except (NotFound, EmergencyError):
+        abort(404)
+    return render_template("card.html", c=c)

@@ -112,6 +112,57 @@ def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cau
         click.echo(checklist_markdown(cl), nl=False)
 
 
+@main.command("verify")
+@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
+def verify_cmd(db_path: str | None) -> None:
+    """Check every incident's event hash chain; name the first broken link. Exit 1 if any is broken.
+
+    Example: emergency verify --db ~/.local/share/emergency/emergency.db
+    """
+    from .store import Store, default_db_path
+
+    path = db_path or str(default_db_path())
+    import os
+    if not os.path.exists(path):
+        _refuse(EmergencyError(f"db: no database at {path}"))
+    store = Store(path)
+    broken = store.verify()
+    count = len(store.incident_ids())
+    for b in broken:
+        click.echo(f"BROKEN incident {b['incident_id']} at event {b['seq']}: {b['problem']}")
+    click.echo(f"{count} incidents checked, {len(broken)} broken chains")
+    sys.exit(1 if broken else 0)
+
+
+@main.command("backup")
+@click.argument("destination")
+@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
+def backup_cmd(destination: str, db_path: str | None) -> None:
+    """Copy the database while the console runs (SQLite online backup), then verify the copy.
+
+    Example: emergency backup /backup/emergency-$(date +%F).db
+    """
+    import os
+    import sqlite3
+
+    from .store import Store, default_db_path
+
+    path = db_path or str(default_db_path())
+    if not os.path.exists(path):
+        _refuse(EmergencyError(f"db: no database at {path}"))
+    if os.path.exists(destination):
+        _refuse(EmergencyError(f"destination: {destination} exists; choose a new file"))
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(destination)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    broken = Store(destination, create=False).verify()
+    click.echo(f"backed up {path} to {destination}; {len(broken)} broken chains in the copy")
+    sys.exit(1 if broken else 0)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)

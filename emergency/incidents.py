@@ -110,7 +110,9 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
 def view(store: Store, incident_id: str, now: datetime) -> dict[str, Any]:
     """Everything the incident page and ``GET /api/incidents/<id>`` show."""
     snap = store.get(incident_id)
-    return snapshot_view(snap, store.events(incident_id), now)
+    out = snapshot_view(snap, store.events(incident_id), now)
+    out["chain_head"] = store.chain_head(incident_id)
+    return out
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> dict[str, Any]:

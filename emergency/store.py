@@ -7,6 +7,7 @@ a stale version is refused, never merged. Real and drill incidents are flagged a
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -18,6 +19,16 @@ from sqlite_utils import Database
 
 from .errors import NotFound, StaleVersion
 from .incident import Snapshot
+
+
+GENESIS = "0" * 64
+HASHED = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level", "version")
+
+
+def event_hash(row: dict[str, Any]) -> str:
+    """SHA-256 of the event's content and the previous event's hash (tamper evidence)."""
+    content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def default_db_path() -> Path:
@@ -61,6 +72,7 @@ class Store:
         self.db["events"].create({
             "id": int, "incident_id": str, "seq": int, "trigger": str, "payload": str, "actor": str,
             "at": str, "state": str, "level": str, "classified_level": str, "version": int,
+            "prev_hash": str, "hash": str,
         }, pk="id", if_not_exists=True, foreign_keys=[("incident_id", "incidents", "id")])
         self.db["events"].create_index(["incident_id", "seq"], unique=True, if_not_exists=True)
         self.db["incidents"].create_index(["drill", "closed", "updated_at"], if_not_exists=True)
@@ -104,9 +116,14 @@ class Store:
                 "occurred_at": snap.occurred_at, "reported_at": snap.reported_at, "created_at": snap.created_at,
                 "updated_at": snap.updated_at, "closed": int(final), "snapshot": snap.model_dump_json()}
 
-    @staticmethod
-    def _event_row(event: dict) -> dict[str, Any]:
-        return {**event, "payload": json.dumps(event["payload"], ensure_ascii=False)}
+    def _event_row(self, event: dict) -> dict[str, Any]:
+        """The event as a row, chained: its hash covers its content and the previous event's hash."""
+        prev = self.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                               [event["incident_id"]]).fetchone()
+        row = {**event, "payload": json.dumps(event["payload"], ensure_ascii=False, sort_keys=True)}
+        row["prev_hash"] = prev[0] if prev else GENESIS
+        row["hash"] = event_hash(row)
+        return row
 
     def create(self, snap: Snapshot, event: dict, final: bool = False) -> None:
         """Insert a new incident and its first event, together."""
@@ -147,10 +164,35 @@ class Store:
 
     def events(self, incident_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT incident_id, seq, trigger, payload, actor, at, state, level, classified_level, "
-                               "version FROM events WHERE incident_id = ? ORDER BY seq", [incident_id]).fetchall()
+                               "version, hash FROM events WHERE incident_id = ? ORDER BY seq", [incident_id]).fetchall()
         keys = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
-                "version")
+                "version", "hash")
         return [{**dict(zip(keys, r)), "payload": json.loads(r[3])} for r in rows]
+
+    def chain_head(self, incident_id: str) -> str | None:
+        row = self.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                              [incident_id]).fetchone()
+        return row[0] if row else None
+
+    def verify(self) -> list[dict[str, Any]]:
+        """Check every incident's hash chain. Returns the first broken link of each broken chain."""
+        broken = []
+        for incident_id in self.incident_ids():
+            prev = GENESIS
+            rows = self.db.execute(f"SELECT {', '.join(HASHED)}, prev_hash, hash FROM events WHERE incident_id = ? "
+                                   "ORDER BY seq", [incident_id]).fetchall()
+            for r in rows:
+                row = dict(zip(HASHED + ("prev_hash", "hash"), r))
+                problem = None
+                if row["prev_hash"] != prev:
+                    problem = "prev_hash does not match the previous event's hash (an event was removed or reordered)"
+                elif event_hash(row) != row["hash"]:
+                    problem = "the event's content does not match its hash (it was changed)"
+                if problem:
+                    broken.append({"incident_id": incident_id, "seq": row["seq"], "problem": problem})
+                    break
+                prev = row["hash"]
+        return broken
 
     def list(self, drill: bool | None = False, open_only: bool = False, event_group: str | None = None,
              drill_id: str | None = None, limit: int = 500) -> list[Snapshot]:

@@ -112,6 +112,59 @@ def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cau
         click.echo(checklist_markdown(cl), nl=False)
 
 
+def _store(db_path: str | None):
+    from .store import Store, default_db_path
+    return Store(db_path or str(default_db_path()))
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage users (sign-in for the console)."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="duty_officer, commander, drill_controller or observer.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin (never an argument).")
+@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
+def user_add_cmd(name: str, role: str, password_stdin: bool, db_path: str | None) -> None:
+    """Create a user, or reset a user's role and password.
+
+    Example: printf '%s' "$PASSWORD" | emergency user add 张三 --role duty_officer --password-stdin
+    """
+    from .clock import SystemClock
+    from .users import add_user
+
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        add_user(_store(db_path), name, role, password, SystemClock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"user {name} ({role}) saved")
+
+
+@main.group("token")
+def token_group() -> None:
+    """API tokens for scripts (Authorization: Bearer …)."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
+def token_create_cmd(name: str, db_path: str | None) -> None:
+    """Print a new API token for a user; it is shown once and stored only as a hash.
+
+    Example: emergency token create 张三
+    """
+    from .clock import SystemClock
+    from .users import create_token
+
+    try:
+        click.echo(create_token(_store(db_path), name, SystemClock()))
+    except EmergencyError as exc:
+        _refuse(exc)
+
+
 @main.command("verify")
 @click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
 def verify_cmd(db_path: str | None) -> None:
@@ -185,10 +238,19 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
     config = {"DATABASE": db_path} if db_path else {}
     app = create_app(config)
     if demo:
+        import secrets
+
+        from .users import add_user
         store = Store(app.config["DATABASE"])
         try:
             if not store.list(drill=True, drill_id="demo"):
                 load_demo(store, SystemClock())
+            click.echo("demo users (passwords generated now, valid until the next --demo start):", err=True)
+            for name, role in (("demo-commander", "commander"), ("demo-duty", "duty_officer"),
+                               ("demo-controller", "drill_controller")):
+                password = secrets.token_urlsafe(9)
+                add_user(store, name, role, password, SystemClock())
+                click.echo(f"  {name:<16} {role:<17} {password}", err=True)
         finally:
             store.close()
     click.echo(f"console: http://{host}:{port}/  database: {app.config['DATABASE']}", err=True)

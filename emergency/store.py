@@ -85,6 +85,10 @@ class Store:
         }, pk="id", if_not_exists=True)
         self.db["scenarios"].create({"id": str, "yaml": str, "created_by": str, "created_at": str},
                                     pk="id", if_not_exists=True)
+        self.db["users"].create({"name": str, "role": str, "password_hash": str, "created_at": str},
+                                pk="name", if_not_exists=True)
+        self.db["tokens"].create({"token_hash": str, "name": str, "created_at": str}, pk="token_hash",
+                                 if_not_exists=True)
         self.db["improvements"].create({
             "id": int, "drill_id": str, "incident_id": str, "plan": str, "clause": str, "finding": str,
             "owner": str, "due": str, "status": str, "created_by": str, "created_at": str,

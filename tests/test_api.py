@@ -5,6 +5,8 @@ from emergency.clock import FixedClock
 from webui import create_app
 from webui.openapi import IncidentRequest
 
+from .conftest import add_users, as_user
+
 
 @pytest.fixture
 def clock():
@@ -14,12 +16,15 @@ def clock():
 @pytest.fixture
 def client(tmp_path, clock):
     app = create_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test", "CLOCK": clock})
-    return app.test_client()
+    app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
+    c = app.test_client()
+    as_user(c, "指挥李四")
+    return c
 
 
 def new(client, **kw):
     body = {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",
-            "reported_at": "2026-11-22T08:10", "actor": "值班员张三", **kw}
+            "reported_at": "2026-11-22T08:10", **kw}
     r = client.post("/api/incidents", json=body)
     assert r.status_code == 201, r.json
     return r.json
@@ -55,6 +60,7 @@ def test_classify_and_checklist(client):
                                             "reported_at": "2026-11-22T08:00", "cause": "ufo"}, 422, "cause"),
     ("post", "/api/incidents", {"plan": "environment"}, 422, "occurred_at"),
     ("post", "/api/incidents", {"plan": "environment", "occurred_at": "2026-11-22T08:00", "x" * 5000: 1}, 422, "x" * 5000),
+    ("post", "/api/incidents", {"plan": "environment", "occurred_at": "2026-11-22T08:00", "actor": "冒名"}, 422, "actor"),
     ("post", "/api/incidents", {"plan": "nope", "occurred_at": "2026-11-22T08:00"}, 404, "plan"),
     ("get", "/api/incidents/inc-missing", None, 404, "incident"),
 ])
@@ -71,12 +77,13 @@ def test_malformed_json_is_a_400(client):
 
 
 def test_incident_lifecycle_through_the_api(client, clock):
+    as_user(client, "值班员张三")
     inc = new(client)
+    as_user(client, "指挥李四")
     assert inc["state"] == "reported" and inc["version"] == 1 and inc["classified_level"] == "III"
     assert "request_higher_response" in inc["allowed_triggers"]
     r = client.post(f"/api/incidents/{inc['id']}/events",
-                    json={"trigger": "request_higher_response", "expected_version": 1, "payload": {"level": "III"},
-                          "actor": "指挥李四"})
+                    json={"trigger": "request_higher_response", "expected_version": 1, "payload": {"level": "III"}})
     assert r.status_code == 200 and r.json["state"] == "under_higher_command" and r.json["version"] == 2
     full = client.get(f"/api/incidents/{inc['id']}").json
     assert [e["actor"] for e in full["events"]] == ["值班员张三", "指挥李四"]
@@ -135,3 +142,68 @@ def test_checklist_downloads_as_markdown_and_json_and_refuses_bad_arguments(clie
     assert js.json["level"] == "III"
     bad = client.get("/checklist/environment.json?level=III&occurred_at=later")
     assert bad.status_code == 422 and "occurred_at" in bad.get_data(as_text=True)
+
+
+def test_without_sign_in_or_token_the_api_answers_401(client):
+    client.environ_base.pop("HTTP_AUTHORIZATION")
+    r = client.get("/api/plans")
+    assert r.status_code == 401 and "Bearer" in r.json["message"]
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer emg_forged"
+    assert client.get("/api/incidents").status_code == 401
+    assert client.get("/api/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize("user, trigger, payload, status", [
+    ("值班员张三", "tick_notification", {"notification": "first-phone"}, 200),
+    ("值班员张三", "request_higher_response", {"level": "III"}, 403),
+    ("观察员赵六", "add_note", {"note": "x"}, 403),
+    ("导调王五", "add_note", {"note": "x"}, 403),          # a controller acts on drill incidents only
+    ("指挥李四", "request_higher_response", {"level": "III"}, 200),
+])
+def test_roles_decide_who_may_do_what(client, user, trigger, payload, status):
+    inc = new(client)
+    as_user(client, user)
+    r = client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": trigger, "expected_version": 1, "payload": payload})
+    assert r.status_code == status, r.json
+    if status == 200:
+        assert r.json["events"][-1]["actor"] == user
+
+
+def test_observer_reads_but_cannot_record_and_controller_records_only_drills(client):
+    as_user(client, "观察员赵六")
+    assert client.get("/api/incidents").status_code == 200
+    assert client.post("/api/incidents", json={"plan": "environment", "occurred_at": "2026-11-22T08:00"}).status_code == 403
+    as_user(client, "导调王五")
+    assert client.post("/api/incidents", json={"plan": "environment", "occurred_at": "2026-11-22T08:00"}).status_code == 403
+    assert client.post("/api/incidents", json={"plan": "environment", "occurred_at": "2026-11-22T08:00",
+                                               "drill": True}).status_code == 201
+    as_user(client, "值班员张三")
+    assert client.post("/api/drills", json={"scenario": "hc-tank-leak"}).status_code == 403
+
+
+def test_browser_forms_need_the_csrf_token(client):
+    client.environ_base.pop("HTTP_AUTHORIZATION")
+    page = client.get("/login")
+    assert page.status_code == 200
+    import re
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"name": "指挥李四", "password": "wrong-password", "csrf_token": token})
+    assert r.status_code == 401
+    r = client.post("/login", data={"name": "指挥李四", "password": __import__("tests.conftest", fromlist=["x"]).PASSWORD,
+                                    "csrf_token": token})
+    assert r.status_code == 302
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    r = client.post("/incidents", data={"plan": "environment", "occurred_at": "2026-11-22T08:00"})
+    assert r.status_code == 302 and "/incidents/" not in r.location  # refused: sent back, nothing recorded
+    assert client.get("/api/incidents").json == []
+    r = client.post("/incidents", data={"plan": "environment", "occurred_at": "2026-11-22T08:00", "csrf_token": token})
+    assert r.status_code == 302 and "/incidents/inc-" in r.location
+    assert client.post("/api/classify/environment", json={}).status_code == 400  # fetch without X-CSRFToken
+    assert client.post("/api/classify/environment", json={}, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_session_cookie_is_http_only_and_same_site(client):
+    client.environ_base.pop("HTTP_AUTHORIZATION")
+    client.get("/login")
+    cookie = client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"

@@ -40,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,          # set EMERGENCY_SESSION_COOKIE_SECURE=true behind HTTPS
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        DEBUG=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.from_prefixed_env("EMERGENCY")
@@ -53,8 +56,32 @@ def create_app(test_config: dict | None = None) -> Flask:
     Store(app.config["DATABASE"]).close()  # create the database and its schema on first run
     db.init_app(app)
 
-    from . import api, console, drill_pages
+    from . import api, auth, console, drill_pages
+    auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(drill_pages.bp)
+    _error_pages(app)
     return app
+
+
+def _error_pages(app: Flask) -> None:
+    """4xx and 5xx answer with a short message (JSON under /api), never a traceback."""
+    from flask import jsonify, render_template, request
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        app.logger.exception("unexpected error")
+        err = InternalServerError()
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "internal", "message": "internal error; it has been logged"}), 500
+        return render_template("error.html", code=500, message="内部错误，已记录。"), 500

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, request
 
 from emergency import incidents as service
 from emergency.checklist import checklist as build_checklist
@@ -16,6 +16,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, Refused, Stal
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import load_plan, load_plans
 
+from .auth import actor, require, require_trigger
 from .db import clock_for, get_store, now
 from .openapi import openapi_spec
 
@@ -45,11 +46,8 @@ def json_object() -> dict:
 
 
 def actor_from(data: dict) -> str:
-    """Who acts: the signed-in name, else ``actor`` in the body, else 'anonymous'."""
-    name = session.get("user") or data.pop("actor", None) or "anonymous"
-    if not isinstance(name, str) or len(name) > 100:
-        raise InputError("actor", "must be a name of at most 100 characters")
-    return name
+    """Who acts: always the signed-in user or the token's user, never a name in the body."""
+    return actor()
 
 
 @bp.errorhandler(EmergencyError)
@@ -118,8 +116,8 @@ def incidents():
 @bp.post("/incidents")
 def create_incident():
     data = json_object()
-    actor = actor_from(data)
-    snap = service.report(get_store(), data, actor, _clock())
+    require_trigger("report", data.get("drill") is True)
+    snap = service.report(get_store(), data, actor_from(data), _clock())
     return jsonify(service.view(get_store(), snap.id, now())), 201
 
 
@@ -132,13 +130,15 @@ def incident(incident_id: str):
 @bp.post("/incidents/<incident_id>/events")
 def incident_event(incident_id: str):
     data = json_object()
-    actor = actor_from(data)
     for name in data:
         if name not in ("trigger", "expected_version", "payload"):
             raise InputError(name, "unknown field; fields: trigger, expected_version, payload")
-    clock = clock_for(get_store().get(incident_id))
+    snap = get_store().get(incident_id)
+    if isinstance(data.get("trigger"), str):
+        require_trigger(data["trigger"], snap.drill)
+    clock = clock_for(snap)
     service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
-                data.get("payload"), actor, clock)
+                data.get("payload"), actor_from(data), clock)
     return jsonify(service.view(get_store(), incident_id, clock.now()))
 
 
@@ -151,12 +151,12 @@ def drills():
 @bp.post("/drills")
 def create_drill():
     from emergency import drill_runs
+    require("drills")
     data = json_object()
-    actor = actor_from(data)
     for name in data:
         if name not in ("scenario", "seed", "start"):
             raise InputError(name, "unknown field; fields: scenario, seed, start")
-    d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor, _clock(), seed=data.get("seed"),
+    d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), _clock(), seed=data.get("seed"),
                                 start=data.get("start"))
     return jsonify(drill_runs.drill_view(d, _clock())), 201
 
@@ -171,8 +171,11 @@ def drill_tick(drill_id: str):
 @bp.post("/drills/<drill_id>/control")
 def drill_control(drill_id: str):
     from emergency import drill_runs
+    require("drills")
     data = json_object()
-    actor_from(data)
+    for name in data:
+        if name not in ("action", "speed"):
+            raise InputError(name, "unknown field; fields: action, speed")
     d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), _clock(), speed=data.get("speed"))
     return jsonify(drill_runs.drill_view(d, _clock()))
 

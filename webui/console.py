@@ -19,6 +19,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, LEVEL_RANK, PLAN_IDS, load_plan, load_plans
 
+from .auth import actor as _current_actor, require_trigger
 from .db import clock_for, get_store, now
 from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
 
@@ -30,7 +31,8 @@ PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "appr
 
 @bp.app_context_processor
 def _helpers():
-    return {"t": t, "lang": session.get("lang", "zh"), "operator": session.get("user") or session.get("operator"),
+    from flask_login import current_user
+    return {"t": t, "lang": session.get("lang", "zh"), "user": current_user if current_user.is_authenticated else None,
             "plans_nav": load_plans(), "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
             "CHOICE_LABELS": CHOICE_LABELS}
 
@@ -43,22 +45,12 @@ def _plan_or_404(plan_id: str):
 
 
 def _actor() -> str:
-    return session.get("user") or session.get("operator") or "未署名"
+    return _current_actor()
 
 
 @bp.get("/lang/<code>")
 def set_lang(code: str):
     session["lang"] = "en" if code == "en" else "zh"
-    return redirect(request.referrer or url_for("console.home"))
-
-
-@bp.post("/operator")
-def set_operator():
-    name = (request.form.get("operator") or "").strip()
-    if not name or len(name) > 50:
-        flash(t("operator_invalid"), "error")
-    else:
-        session["operator"] = name
     return redirect(request.referrer or url_for("console.home"))
 
 
@@ -169,6 +161,7 @@ def create_incident():
     plan_id = request.form.get("plan", "")
     plan = _plan_or_404(plan_id)
     form = request.form
+    require_trigger("report", form.get("drill") == "on")
     try:
         facts = _facts_from_form(plan, form)
         snap = service.report(get_store(), {
@@ -243,6 +236,7 @@ def incident_act(incident_id: str):
     payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
     try:
         snap = get_store().get(incident_id)
+        require_trigger(trigger, snap.drill)
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(load_plan(snap.plan), form)}
         service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))

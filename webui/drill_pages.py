@@ -13,6 +13,7 @@ from emergency.errors import EmergencyError, NotFound
 from emergency.plans import LEVELS, PlanFileError, load_plan, load_plans
 from emergency.report import drill_report
 
+from .auth import require
 from .console import _actor
 from .db import get_store
 from .i18n import t
@@ -40,6 +41,7 @@ def drills():
 
 @bp.post("/drills")
 def create():
+    require("drills")
     form = request.form
     seed = form.get("seed", "").strip()
     try:
@@ -63,6 +65,7 @@ def panel(drill_id: str):
 
 @bp.post("/drills/<drill_id>/control")
 def control(drill_id: str):
+    require("drills")
     try:
         drill_runs.control(get_store(), drill_id, request.form.get("action", ""), _real(),
                            speed=request.form.get("speed"))
@@ -112,6 +115,7 @@ def _improvements(drill_id: str | None = None, open_only: bool = False) -> list[
 
 @bp.post("/drills/<drill_id>/improvements")
 def add_improvement(drill_id: str):
+    require("drills")
     form = request.form
     finding, owner, due = (form.get(k, "").strip() for k in ("finding", "owner", "due"))
     errors = [name for name, value in (("owner", owner), ("due", due), ("finding", finding)) if not value]
@@ -141,6 +145,7 @@ def improvements():
 
 @bp.post("/improvements/<int:item_id>/close")
 def close_improvement(item_id: int):
+    require("drills")
     store = get_store()
     with store.write() as db:
         db.execute("UPDATE improvements SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status = 'open'",
@@ -156,6 +161,7 @@ def scenario_new():
 
 @bp.post("/scenarios")
 def scenario_save():
+    require("drills")
     text = request.form.get("yaml", "")
     try:
         sc = drill_runs.save_scenario(get_store(), text, _actor(), _real())

@@ -34,7 +34,6 @@ class IncidentRequest(BaseModel):
     hot_topic: bool = False
     sensitive: bool = False
     event_group: str | None = None
-    actor: str | None = None
 
 
 class DrillRequest(BaseModel):
@@ -42,14 +41,12 @@ class DrillRequest(BaseModel):
     scenario: str
     seed: int | None = None
     start: str | None = None
-    actor: str | None = None
 
 
 class DrillControl(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["start", "pause", "resume", "speed", "finish"]
     speed: float | None = None
-    actor: str | None = None
 
 
 class EventRequest(BaseModel):
@@ -57,11 +54,12 @@ class EventRequest(BaseModel):
     trigger: str
     expected_version: int
     payload: dict[str, Any] = {}
-    actor: str | None = None
 
 
 ERRORS = {
     "400": {"description": "malformed JSON"},
+    "401": {"description": "not signed in and no valid bearer token"},
+    "403": {"description": "the user's role may not do this"},
     "404": {"description": "unknown plan or incident"},
     "409": {"description": "trigger not allowed now, a guard of the plan failed, or a stale version"},
     "422": {"description": "invalid input; the message names the field"},
@@ -70,7 +68,7 @@ ERRORS = {
 
 def _op(summary: str, body: type[BaseModel] | None = None, ok: str = "200", params: list | None = None,
         errors: tuple = ("404", "422")) -> dict:
-    op: dict[str, Any] = {"summary": summary, "responses": {ok: {"description": "OK"},
+    op: dict[str, Any] = {"summary": summary, "responses": {ok: {"description": "OK"}, "401": ERRORS["401"],
                                                              **{e: ERRORS[e] for e in errors}}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
@@ -98,6 +96,7 @@ def openapi_spec() -> dict:
         schemas[model.__name__] = schema
     return {
         "openapi": "3.1.0",
+        "security": [{"bearer": []}],
         "info": {"title": "Haimen emergency-plan decision support API", "version": "1"},
         "paths": {
             "/api/plans": {"get": _op("List the plans", errors=())},
@@ -122,7 +121,7 @@ def openapi_spec() -> dict:
                                                         errors=("404",))},
             "/api/drills/{drill_id}/control": {"post": _op("start, pause, resume, speed (1–60) or finish", DrillControl,
                                                            params=[DRILL], errors=("404", "409", "422"))},
-            "/api/openapi.json": {"get": _op("This description", errors=())},
+            "/api/openapi.json": {"get": {**_op("This description (no sign-in needed)", errors=()), "security": []}},
         },
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -12,6 +12,8 @@ from waitress.server import create_server
 from emergency.clock import FixedClock
 from webui import create_app
 
+from ..conftest import PASSWORD, add_users
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -43,6 +45,7 @@ def clock():
 @pytest.fixture
 def server(tmp_path, clock):
     app = create_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "e2e", "CLOCK": clock})
+    add_users(app.config["DATABASE"], clock)
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -56,7 +59,7 @@ def page_factory(browser, server):
     """New pages (each its own context, like a second person) that refuse any other host."""
     contexts, foreign = [], []
 
-    def make(lang="zh"):
+    def make(user="指挥李四"):
         ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         contexts.append(ctx)
 
@@ -70,6 +73,8 @@ def page_factory(browser, server):
         ctx.route("**/*", guard)
         page = ctx.new_page()
         page.set_default_timeout(15000)
+        if user:
+            login(page, server.url, user)
         return page
 
     yield make
@@ -88,3 +93,11 @@ def shot(page, name: str) -> pathlib.Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login(page, base_url: str, user: str) -> None:
+    page.goto(base_url + "/login")
+    page.fill("#name", user)
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_selector("#whoami")

@@ -7,12 +7,6 @@ from emergency.store import Store
 from .conftest import shot
 
 
-def set_operator(page, server, name):
-    page.goto(server.url + "/")
-    page.fill("input[name=operator]", name)
-    page.click(".operator button")
-
-
 def test_classify_an_environment_incident_by_typing_facts(page, server):
     page.goto(server.url + "/classify/environment")
     page.fill("#f-deaths", "4")
@@ -47,7 +41,6 @@ def test_checklist_prints_without_navigation_and_with_write_in_boxes(page, serve
 
 
 def test_record_tick_and_change_level(page, server):
-    set_operator(page, server, "值班员王")
     page.goto(server.url + "/classify/environment")
     page.fill("#f-deaths", "1")
     page.fill("#title", "河道污染")
@@ -59,7 +52,7 @@ def test_record_tick_and_change_level(page, server):
     # tick the first-time phone report
     row = page.locator("tr[data-notification=first-phone]")
     row.locator("button").click()
-    assert "值班员王" in page.locator("tr[data-notification=first-phone]").inner_text()
+    assert "指挥李四" in page.locator("tr[data-notification=first-phone]").inner_text()
     # activate at IV, then raise to III with a reason
     page.locator("form.action[data-trigger=activate] button").click()
     assert "区级Ⅳ级响应" in page.inner_text("#state")
@@ -126,3 +119,21 @@ def test_one_event_under_three_plans_side_by_side_with_the_lead_marked(page, ser
     # environment at II (12,000 evacuated) is a major pollution event: hazardous chemicals 8.2 puts it in the lead
     assert "突发环境事件" in page.locator(".linked .card", has=page.locator(".lead-tag")).inner_text()
     shot(page, "one-event-three-plans")
+
+
+def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_factory, server, clock):
+    anonymous = page_factory(user=None)
+    anonymous.goto(server.url + "/incidents")
+    assert "/login" in anonymous.url
+    anonymous.fill("#name", "指挥李四")
+    anonymous.fill("#password", "wrong-password")
+    anonymous.click("#login")
+    assert "用户名或密码不正确" in anonymous.inner_text(".flash.error")
+    store = Store(server.app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00",
+                              "reported_at": "2026-11-22T08:10"}, "值班员张三", clock)
+    duty = page_factory(user="值班员张三")
+    duty.goto(f"{server.url}/incidents/{snap.id}")
+    duty.locator("form.action[data-trigger=activate] button").click()
+    assert "无权" in duty.inner_text("body")
+    assert store.get(snap.id).version == 1

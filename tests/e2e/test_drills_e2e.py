@@ -10,13 +10,15 @@ from waitress.server import create_server
 from emergency.clock import SystemClock
 from webui import create_app
 
-from .conftest import _free_port, shot
+from ..conftest import add_users
+from .conftest import _free_port, login, shot
 
 
 @pytest.fixture
 def live_server(tmp_path):
     """The app on the real wall clock, so the drill's clock runs in real time × speed."""
     app = create_app({"DATABASE": str(tmp_path / "drill.db"), "SECRET_KEY": "e2e", "CLOCK": SystemClock()})
+    add_users(app.config["DATABASE"], SystemClock())
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=6)
     threading.Thread(target=srv.run, daemon=True).start()
@@ -28,6 +30,8 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, li
     ctl_ctx, part_ctx = browser.new_context(), browser.new_context()
     try:
         ctl, part = ctl_ctx.new_page(), part_ctx.new_page()
+        login(ctl, live_server.url, "导调王五")
+        login(part, live_server.url, "指挥李四")
         ctl.goto(live_server.url + "/drills")
         ctl.select_option("#scenario", "hc-tank-leak")
         ctl.click("#create-drill")

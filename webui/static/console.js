@@ -24,7 +24,8 @@
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
   const COLOURS = {red: "lv-red", orange: "lv-orange", yellow: "lv-yellow", blue: "lv-blue"};
 
-  function post(url) { return fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"}).then(function (r) { return r.json(); }); }
+  const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  function post(url) { return fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRFToken": CSRF}, body: "{}"}).then(function (r) { return r.json(); }); }
 
   // The controller's panel: ask the server to fire what is due, reload when something fired.
   window.initDrillPanel = function () {
@@ -107,7 +108,7 @@
     }
     function run() {
       const mine = ++seq;
-      fetch(form.dataset.api, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(facts())})
+      fetch(form.dataset.api, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRFToken": CSRF}, body: JSON.stringify(facts())})
         .then(function (res) { return res.json().then(function (j) { return {ok: res.ok, j: j}; }); })
         .then(function (x) { if (mine !== seq) return; clearErrors(); if (x.ok) render(x.j); else showError(x.j); })
         .catch(function () { body.innerHTML = '<p class="flash error">无法连接服务</p>'; });

@@ -1,0 +1,51 @@
+"""Properties of the classifier that must hold for any facts (hypothesis)."""
+from hypothesis import given, settings, strategies as st
+
+from emergency import classify, load_plan
+from emergency.facts import CHOICE_FACTS, COUNT_FACTS, FLAG_FACTS
+from emergency.plans import LEVEL_RANK, PLAN_IDS
+
+counts = st.fixed_dictionaries({}, optional={f: st.integers(0, 200_000) for f in COUNT_FACTS if f != "direct_loss_yuan"}
+                               | {"direct_loss_yuan": st.integers(0, 300_000_000)})
+choices = st.fixed_dictionaries({}, optional={f: st.sampled_from(v) for f, v in CHOICE_FACTS.items()})
+flags = st.fixed_dictionaries({}, optional={f: st.booleans() for f in FLAG_FACTS})
+facts = st.builds(lambda a, b, c: {**a, **b, **c}, counts, choices, flags)
+CASUALTIES = ("deaths", "missing", "serious_injuries", "poisoned", "lives_endangered", "evacuated",
+              "direct_loss_yuan", "petition", "march", "strike")
+
+
+def rank(level):
+    return LEVEL_RANK[level] if level else 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(plan=st.sampled_from(PLAN_IDS), base=facts, fact=st.sampled_from(CASUALTIES), more=st.integers(1, 100_000))
+def test_more_casualties_never_lower_the_level(plan, base, fact, more):
+    p = load_plan(plan)
+    before = classify(p, base)["level"]
+    after = classify(p, {**base, fact: base.get(fact, 0) + more})["level"]
+    assert rank(after) >= rank(before)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plan=st.sampled_from(PLAN_IDS), f=facts)
+def test_the_level_is_the_highest_level_met_and_the_deciding_criterion_is_met(plan, f):
+    result = classify(load_plan(plan), f)
+    if result["level"] is None:
+        assert result["met"] == [] and result["below_scope"]
+    else:
+        assert result["deciding"] in result["met"]
+        assert rank(result["level"]) == max(rank(m["level"]) for m in result["met"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(f=facts)
+def test_every_environmental_event_is_at_least_level_iv(f):
+    assert classify(load_plan("environment"), f)["level"] is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(plan=st.sampled_from(PLAN_IDS), f=facts)
+def test_classification_is_a_pure_function_of_the_facts(plan, f):
+    p = load_plan(plan)
+    assert classify(p, f) == classify(p, dict(reversed(list(f.items()))))

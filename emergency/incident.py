@@ -64,7 +64,7 @@ class Snapshot(BaseModel):
     notifications: dict[str, Mark] = Field(default_factory=dict)
     condition_times: dict[str, str] = Field(default_factory=dict)
     approvals: list[dict[str, Any]] = Field(default_factory=list)
-    notes: list[Mark] = Field(default_factory=list)
+    # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
 
     @property
     def effective_level(self) -> str | None:

@@ -48,9 +48,9 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
     if payload is not None and not isinstance(payload, dict):
         raise InputError("payload", "must be a JSON object")
 
-    def change(current: Snapshot):
+    def change(current: Snapshot):  # current is freshly read inside the transaction: apply in place
         machine = lifecycle_for(current.plan)
-        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now())
+        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True)
         return snap, event, snap.state in machine.final
 
     return store.append(incident_id, expected_version, change)
@@ -161,7 +161,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> d
         "level_history": [h.model_dump() for h in snap.level_history],
         "confirmed_conditions": {k: v.model_dump() for k, v in snap.confirmed_conditions.items()},
         "completed_tasks": {k: v.model_dump() for k, v in snap.completed_tasks.items()},
-        "notes": [n.model_dump() for n in snap.notes],
+        "notes": [{"by": e["actor"], "at": e["at"], "note": e["payload"]["note"]}
+                  for e in (events or []) if e["trigger"] == "add_note"],
         "events": events if events is not None else [],
         "created_at": snap.created_at,
         "updated_at": snap.updated_at,

@@ -197,19 +197,29 @@ class Lifecycle:
         return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
 
     def apply(self, snap: Snapshot, trigger: str, payload: dict | None, actor: str,
-              at: datetime) -> tuple[Snapshot, dict]:
-        """The snapshot after one event. The given snapshot is not changed.
+              at: datetime | str, in_place: bool = False, trusted: bool = False) -> tuple[Snapshot, dict]:
+        """The snapshot after one event.
+
+        The given snapshot is not changed unless ``in_place`` (for a caller that owns it: the store
+        hands over a freshly read snapshot; a refusal raises before anything is written, so a
+        half-changed snapshot is simply dropped). ``trusted`` is for replay: the events were
+        accepted once, so their stored, cleaned payloads are applied without validating them again.
 
         Raises InputError (unknown trigger, bad payload), Refused (not allowed in this state, or
         the plan's guard failed, with the plan's reason).
         """
         payload = payload or {}
-        stamp = format_time(at)
+        stamp = at if isinstance(at, str) else format_time(at)
         if trigger in RECORD_TRIGGERS:
             if snap.state in self.final:
                 raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
+            if trusted:
+                self._record(snap, trigger, payload, actor, stamp, trusted=True)
+                snap.version += 1
+                snap.updated_at = stamp
+                return snap, {}
             clean = self._check_payload(snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload)
-            work = snap.model_copy(deep=True)
+            work = snap if in_place else snap.model_copy(deep=True)
             self._record(work, trigger, clean, actor, stamp)
             return self._finish(work, trigger, clean, actor, stamp)
 
@@ -222,7 +232,7 @@ class Lifecycle:
                           f"allowed now: {', '.join(self.allowed_triggers(snap.state)) or 'none'}")
         requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
         clean = self._check_payload(snap, trigger, requires, payload)
-        work = snap.model_copy(deep=True)
+        work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
         reasons: list[str] = []
 
@@ -279,17 +289,17 @@ class Lifecycle:
                 ACTIONS[name](ev.kwargs["step"])
         return run
 
-    def _record(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str) -> None:
+    def _record(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool = False) -> None:
+        mark = Mark.model_construct if trusted else Mark  # replay: the stored values were validated when written
         if trigger == "tick_notification":
-            work.notifications[clean["notification"]] = Mark(by=actor, at=clean.get("done_at") or stamp,
-                                                             note=clean.get("note"))
+            work.notifications[clean["notification"]] = mark(by=actor, at=clean.get("done_at") or stamp,
+                                                              note=clean.get("note"))
         elif trigger == "update_facts":
             work.facts = clean["facts"]
             result = classify(self.plan, work.facts)
             work.classified_level = result["level"]
             work.deciding_clause = result["deciding"]["clause"] if result["deciding"] else None
-        elif trigger == "add_note":
-            work.notes.append(Mark(by=actor, at=stamp, note=clean["note"]))
+        # add_note changes nothing but the version: the note is the event itself
 
     def _finish(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
         work.version += 1
@@ -316,5 +326,6 @@ def replay(events: list[dict]) -> Snapshot:
     machine = lifecycle_for(first["payload"]["plan"])
     snap, _ = machine.start(first["incident_id"], first["payload"], first["actor"], parse_time(first["at"], "at"))
     for ev in events[1:]:
-        snap, _ = machine.apply(snap, ev["trigger"], ev["payload"], ev["actor"], parse_time(ev["at"], "at"))
+        at = ev["at"] if ev["trigger"] in RECORD_TRIGGERS else parse_time(ev["at"], "at")
+        snap, _ = machine.apply(snap, ev["trigger"], ev["payload"], ev["actor"], at, in_place=True, trusted=True)
     return snap

@@ -166,12 +166,19 @@ class Store:
     def get(self, incident_id: str) -> Snapshot:
         return self._load(incident_id)
 
+    EVENT_KEYS = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
+                  "version", "hash")
+
     def events(self, incident_id: str) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT incident_id, seq, trigger, payload, actor, at, state, level, classified_level, "
-                               "version, hash FROM events WHERE incident_id = ? ORDER BY seq", [incident_id]).fetchall()
-        keys = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
-                "version", "hash")
-        return [{**dict(zip(keys, r)), "payload": json.loads(r[3])} for r in rows]
+        rows = self.db.execute(f"SELECT {', '.join(self.EVENT_KEYS)} FROM events WHERE incident_id = ? ORDER BY seq",
+                               [incident_id]).fetchall()
+        keys, loads = self.EVENT_KEYS, json.loads
+        out = []
+        for r in rows:
+            ev = dict(zip(keys, r))
+            ev["payload"] = loads(r[3])
+            out.append(ev)
+        return out
 
     def chain_head(self, incident_id: str) -> str | None:
         row = self.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",

@@ -1,0 +1,231 @@
+"""Benchmarks: each prints a ratio against a bare baseline measured in the same run.
+
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild
+
+Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets (issue 6):
+classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
+a bare insert; the board with 10,000 incidents / 1,000,000 events ≤ 3× the board with 100 / 10,000;
+rebuilding from 1,000 events ≤ 5× reading the rows.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing as mp
+import os
+import platform
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from emergency import incidents as svc  # noqa: E402
+from emergency.clock import FixedClock, SystemClock  # noqa: E402
+from emergency.store import Store  # noqa: E402
+from emergency.users import add_user, create_token  # noqa: E402
+
+CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
+
+
+def best(fn, repeat=7):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------ 1. classify throughput
+
+def _serve(db: str, port: int) -> None:
+    from waitress import serve
+
+    from webui import create_app
+    app = create_app({"DATABASE": db, "SECRET_KEY": "bench"})
+    app.add_url_rule("/api/bench/constant", "bench_constant", lambda: {"level": "III"}, methods=["POST"])
+    serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
+
+
+def _load(port: int, path: str, token: str, seconds: float, threads: int, out) -> None:
+    body = json.dumps({"deaths": 3, "evacuated": 12000, "drinking_water_interrupted": "township"})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    counts = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def worker(i):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop:
+            conn.request("POST", path, body=body, headers=headers)
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 200, r.status
+            counts[i] += 1
+        conn.close()
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out.put(sum(counts) / seconds)
+
+
+def bench_classify(seconds: float = 5.0) -> float:
+    tmp = tempfile.mkdtemp()
+    db = os.path.join(tmp, "bench.db")
+    store = Store(db)
+    add_user(store, "bench", "observer", "bench-password-x", CLOCK)
+    token = create_token(store, "bench", CLOCK)
+    store.close()
+    port = _port()
+    server = mp.Process(target=_serve, args=(db, port), daemon=True)
+    server.start()
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    rates = {}
+    try:
+        for name, path in (("warm-up", "/api/classify/environment"), ("constant", "/api/bench/constant"),
+                           ("classify", "/api/classify/environment")):
+            q = mp.Queue()
+            client = mp.Process(target=_load, args=(port, path, token, 1.0 if name == "warm-up" else seconds, 4, q))
+            client.start()
+            rates[name] = q.get()
+            client.join()
+    finally:
+        server.terminate()
+    ratio = rates["classify"] / rates["constant"]
+    print(f"classify: {rates['classify']:.0f} req/s, constant endpoint: {rates['constant']:.0f} req/s "
+          f"-> ratio {ratio:.2f} (target >= 0.7)")
+    return ratio
+
+
+# ------------------------------------------------------------------ 2. transition vs bare insert
+
+def bench_transition(n: int = 300) -> float:
+    tmp = tempfile.mkdtemp()
+    store = Store(os.path.join(tmp, "t.db"))  # WAL, synchronous=FULL, as in production
+    snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "bench", CLOCK)
+    store.db["bare"].create({"id": int, "payload": str}, pk="id")
+
+    def transitions():
+        nonlocal snap
+        for i in range(n):
+            snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"n{i}"}, "bench", CLOCK)
+
+    def bare():
+        for i in range(n):
+            with store.write() as db:
+                db["bare"].insert({"payload": json.dumps({"note": f"n{i}"})})
+
+    t_bare = best(bare, 3)
+    t_transition = best(transitions, 3)
+    ratio = t_bare / t_transition
+    print(f"transition with durable event: {t_transition / n * 1e3:.2f} ms, bare insert: {t_bare / n * 1e3:.2f} ms "
+          f"-> throughput ratio {ratio:.2f} (target >= 0.5)")
+    return ratio
+
+
+# ------------------------------------------------------------------ 3. the board at scale
+
+def _board_db(path: str, incidents: int, open_incidents: int, events: int) -> None:
+    store = Store(path)
+    store.db.execute("PRAGMA synchronous = OFF")
+    template = []
+    for i in range(open_incidents):
+        plan = ("environment", "work_safety", "hazardous_chemicals", "labor_dispute")[i % 4]
+        facts = {"environment": {"deaths": 3}, "work_safety": {"deaths": 1}, "hazardous_chemicals": {"poisoned": 12},
+                 "labor_dispute": {"petition": 45}}[plan]
+        snap = svc.report(store, {"plan": plan, "facts": facts, "occurred_at": "2026-11-22T08:00",
+                                  "reported_at": "2026-11-22T08:10"}, "bench", CLOCK)
+        template.append(snap)
+    rows = []
+    for i in range(incidents - open_incidents):
+        snap = template[i % len(template)].model_copy(update={"id": f"old-{i:06d}", "updated_at": "2025-01-01T00:00:00+08:00"})
+        rows.append({**Store._row(snap, True), "closed": 1})
+    store.db["incidents"].insert_all(rows, batch_size=1000)
+    per = max(1, events // incidents)
+    ids = [s.id for s in template] + [r["id"] for r in rows]
+    batch = []
+    for iid in ids:
+        for seq in range(2, per + 2):
+            batch.append({"incident_id": iid, "seq": seq, "trigger": "add_note", "payload": '{"note": "x"}',
+                          "actor": "bench", "at": "2026-11-22T09:00:00+08:00", "state": "reported", "level": None,
+                          "classified_level": "III", "version": seq, "prev_hash": "0" * 64, "hash": "0" * 64})
+            if len(batch) >= 20000:
+                store.db["events"].insert_all(batch, batch_size=20000)
+                batch = []
+    if batch:
+        store.db["events"].insert_all(batch, batch_size=20000)
+    store.db.execute("ANALYZE")
+    store.close()
+
+
+def bench_board() -> float:
+    from webui import create_app
+    tmp = tempfile.mkdtemp()
+    timings = {}
+    for name, (n, events) in {"small": (100, 10_000), "large": (10_000, 1_000_000)}.items():
+        db = os.path.join(tmp, f"{name}.db")
+        t = time.perf_counter()
+        _board_db(db, n, 100, events)
+        built = time.perf_counter() - t
+        store = Store(db)
+        add_user(store, "bench", "observer", "bench-password-x", CLOCK)
+        token = create_token(store, "bench", CLOCK)
+        store.close()
+        app = create_app({"DATABASE": db, "SECRET_KEY": "bench", "CLOCK": CLOCK})
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/incidents", headers=headers).status_code == 200
+        timings[name] = best(lambda: client.get("/incidents", headers=headers), 5)
+        count = Store(db).db.execute("SELECT count(*) FROM events").fetchone()[0]
+        print(f"  board {name}: {n} incidents (100 open), {count} events: {timings[name] * 1e3:.0f} ms "
+              f"(data built in {built:.0f} s)")
+    ratio = timings["large"] / timings["small"]
+    print(f"board: large/small -> {ratio:.2f}x (target <= 3)")
+    return ratio
+
+
+# ------------------------------------------------------------------ 4. rebuild vs bare read
+
+def bench_rebuild(n: int = 1000) -> float:
+    tmp = tempfile.mkdtemp()
+    store = Store(os.path.join(tmp, "r.db"))
+    store.db.execute("PRAGMA synchronous = OFF")
+    snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"}, "b", CLOCK)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV"}, "b", CLOCK)
+    for i in range(n - 2):
+        snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"n{i}"}, "b", CLOCK)
+    assert svc.rebuild(store, snap.id) == store.get(snap.id)
+    t_rebuild = best(lambda: svc.rebuild(store, snap.id), 9)
+    t_bare = best(lambda: store.db.execute("SELECT * FROM events WHERE incident_id = ? ORDER BY seq",
+                                           [snap.id]).fetchall(), 9)
+    ratio = t_rebuild / t_bare
+    print(f"rebuild from {n} events: {t_rebuild * 1e3:.1f} ms, bare read: {t_bare * 1e3:.1f} ms "
+          f"-> {ratio:.1f}x (target <= 5)")
+    return ratio
+
+
+BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild}
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["all"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    for name in (BENCHES if which == ["all"] else which):
+        BENCHES[name]()

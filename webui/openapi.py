@@ -4,6 +4,7 @@ A test walks the app's routes and this description and checks they name the same
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -15,8 +16,8 @@ from emergency.plans import ENVIRONMENT_CAUSES, PLAN_IDS
 class ChecklistRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     level: Literal["I", "II", "III", "IV"]
-    occurred_at: str
-    reported_at: str
+    occurred_at: datetime
+    reported_at: datetime
     cause: Literal[ENVIRONMENT_CAUSES] | None = None  # type: ignore[valid-type]
     hot_topic: bool = False
 
@@ -25,8 +26,8 @@ class IncidentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     plan: Literal[PLAN_IDS]  # type: ignore[valid-type]
     facts: Facts = Facts()
-    occurred_at: str
-    reported_at: str | None = None
+    occurred_at: datetime
+    reported_at: datetime | None = None
     title: str = ""
     drill: bool = False
     drill_id: str | None = None

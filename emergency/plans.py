@@ -274,9 +274,18 @@ class Task(Sourced):
     owner: str
 
 
+class RelationCondition(Strict):
+    """When a lead relation holds: the named plan's incident at least / below a level."""
+
+    plan: str
+    at_least: Level | None = None
+    below: Level | None = None
+
+
 class Relation(Sourced):
     plan: str | None
     name: str
+    applies_when: RelationCondition | None = None
     quoted_from: str | None = None  # the plan whose text is quoted, when it is not this plan
     relation: Literal["parent", "child", "lead_over", "led_by", "concurrent", "subordinate", "related"]
 
@@ -510,3 +519,36 @@ def load_plan(plan_id: str, directory: Path | None = None) -> Plan:
     if plan_id not in PLAN_IDS:
         raise NotFound("plan", plan_id, list(PLAN_IDS))
     return load_plans(directory)[plan_id]
+
+
+def lead_plan(levels: dict[str, str | None], directory: Path | None = None) -> str | None:
+    """Which plan leads when one event meets several, from the plans' own relation clauses.
+
+    ``levels``: plan id → the level of that plan's incident (decided, else what the facts call for).
+    A plan led by another present plan (``led_by``, or the other's ``lead_over``) whose
+    ``applies_when`` holds does not lead. Of the plans left, the first in PLAN_IDS order leads.
+    """
+    def holds(rel: Relation) -> bool:
+        cond = rel.applies_when
+        if cond is None:
+            return True
+        level = levels.get(cond.plan)
+        if level is None:
+            return False
+        if cond.at_least and LEVEL_RANK[level] < LEVEL_RANK[cond.at_least]:
+            return False
+        if cond.below and LEVEL_RANK[level] >= LEVEL_RANK[cond.below]:
+            return False
+        return True
+
+    plans = load_plans(directory)
+    led = set()
+    for pid in levels:
+        for rel in plans[pid].relations:
+            if rel.plan in levels and holds(rel):
+                if rel.relation == "led_by":
+                    led.add(pid)
+                elif rel.relation == "lead_over":
+                    led.add(rel.plan)
+    leaders = [pid for pid in PLAN_IDS if pid in levels and pid not in led]
+    return leaders[0] if leaders else None

@@ -177,3 +177,17 @@ def test_diagram_is_drawn_from_the_plan_data(plan_id):
     for t in load_plan(plan_id).lifecycle.transitions:
         assert t.label in text
     assert not set(RECORD_TRIGGERS) & set(text.split())
+
+
+@pytest.mark.parametrize("levels, lead", [
+    ({"hazardous_chemicals": "III", "environment": "II"}, "environment"),       # 危化8.2: 重大环境污染 → 环境预案为主
+    ({"hazardous_chemicals": "III", "environment": "III"}, "hazardous_chemicals"),
+    ({"hazardous_chemicals": "IV", "environment": "I"}, "environment"),
+    ({"work_safety": "III", "hazardous_chemicals": "III"}, "hazardous_chemicals"),
+    ({"work_safety": "III", "hazardous_chemicals": "II", "environment": "II"}, "environment"),
+    ({"work_safety": "III", "environment": "IV"}, "environment"),
+    ({"labor_dispute": "II"}, "labor_dispute"),
+])
+def test_the_lead_plan_follows_the_plans_relation_clauses(levels, lead):
+    from emergency.plans import lead_plan
+    assert lead_plan(levels) == lead

@@ -36,16 +36,18 @@ def test_sigkill_of_the_server_loses_no_acknowledged_write(tmp_path):
     token = add_users(db, SystemClock())["指挥李四"]
     port = _port()
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "emergency.cli", "serve", "--port", str(port), "--db", db],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(base + "/openapi.json", timeout=1).close()
                 break
             except OSError:
+                assert proc.poll() is None, "the server exited: " + (tmp_path / "server.log").read_text()
                 time.sleep(0.2)
         acked: list[tuple[str, int]] = []
         lock, stop = threading.Lock(), threading.Event()
@@ -80,7 +82,8 @@ def test_sigkill_of_the_server_loses_no_acknowledged_write(tmp_path):
     finally:
         proc.kill()
         proc.wait()
-    assert len(acked) >= 60, "the burst did not get going"
+        log.close()
+    assert len(acked) >= 60, "the burst did not get going; server log: " + (tmp_path / "server.log").read_text()[-2000:]
     store = Store(db)
     latest: dict[str, int] = {}
     for iid, version in acked:

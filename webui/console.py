@@ -17,7 +17,7 @@ from emergency.classify import classify
 from emergency.clock import format_time
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
-from emergency.plans import ENVIRONMENT_CAUSES, LEVEL_RANK, PLAN_IDS, load_plan, load_plans
+from emergency.plans import ENVIRONMENT_CAUSES, lead_plan, load_plan, load_plans
 
 from .auth import actor as _current_actor, require_trigger
 from .db import clock_for, get_store, now
@@ -204,24 +204,8 @@ def incident_page(incident_id: str):
 
 
 def _lead_plan(views: list[dict]) -> str | None:
-    """Which plan leads when one event meets several (the plans' own relation clauses).
-
-    Hazardous chemicals 8.2: where a major environmental pollution accident results, the
-    environment plan leads and the hazardous-chemicals plan assists (重大 read as level II or above).
-    Otherwise the hazardous-chemicals plan, the specialised plan for such accidents, leads over
-    work safety (work safety 9.2 sends hazardous-chemical enterprise fires and explosions to their
-    own rules); a plan alone leads itself.
-    """
-    plans = {g["plan"]: g for g in views}
-    env = plans.get("environment")
-    if env and "hazardous_chemicals" in plans:
-        level = env["level"] or env["classified_level"]
-        if level and LEVEL_RANK[level] >= LEVEL_RANK["II"]:
-            return "environment"
-    for pid in ("hazardous_chemicals", "work_safety", "environment", "labor_dispute"):
-        if pid in plans:
-            return pid
-    return None
+    """The lead plan among an event's incidents (see emergency.plans.lead_plan)."""
+    return lead_plan({g["plan"]: g["level"] or g["classified_level"] for g in views})
 
 
 @bp.post("/incidents/<incident_id>/act")

@@ -14,7 +14,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import socket
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from emergency import incidents as svc  # noqa: E402
 from emergency.clock import FixedClock, SystemClock  # noqa: E402
 from emergency.store import Store  # noqa: E402
 from emergency.users import add_user, create_token  # noqa: E402
+from tests.serving import free_port, wait_for_port  # noqa: E402
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 
@@ -38,12 +38,6 @@ def best(fn, repeat=7):
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ------------------------------------------------------------------ 1. classify throughput
@@ -88,15 +82,10 @@ def bench_classify(seconds: float = 5.0) -> float:
     add_user(store, "bench", "observer", "bench-password-x", CLOCK)
     token = create_token(store, "bench", CLOCK)
     store.close()
-    port = _port()
+    port = free_port()
     server = mp.Process(target=_serve, args=(db, port), daemon=True)
     server.start()
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port)
     rates = {}
     try:
         for name, path in (("warm-up", "/api/classify/environment"), ("constant", "/api/bench/constant"),

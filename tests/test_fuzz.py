@@ -2,37 +2,22 @@
 malformed, gets a 5xx. The server is the production one (emergency serve) on a loopback port."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from emergency.clock import SystemClock
 
 from .conftest import add_users
-
-
-def _port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .serving import serve
 
 
 def test_no_generated_request_gets_a_server_error(tmp_path):
     db = str(tmp_path / "fuzz.db")
     token = add_users(db, SystemClock())["指挥李四"]
-    port = _port()
+    server, port, _log = serve(db, tmp_path)
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    server = subprocess.Popen([sys.executable, "-m", "emergency.cli", "serve", "--port", str(port), "--db", db],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         st = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
         r = subprocess.run([st, "run", f"http://127.0.0.1:{port}/api/openapi.json", "-H", f"Authorization: Bearer {token}",
                             "-c", "not_a_server_error", "-n", "25", "--seed", "7"],

@@ -3,9 +3,6 @@ database and every incident still rebuilds from its events."""
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -16,12 +13,7 @@ from emergency.clock import SystemClock
 from emergency.store import Store
 
 from .conftest import add_users
-
-
-def _port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .serving import serve
 
 
 def _call(url, token, body):
@@ -34,21 +26,10 @@ def _call(url, token, body):
 def test_sigkill_of_the_server_loses_no_acknowledged_write(tmp_path):
     db = str(tmp_path / "server.db")
     token = add_users(db, SystemClock())["指挥李四"]
-    port = _port()
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "emergency.cli", "serve", "--port", str(port), "--db", db],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc, port, log_path = serve(db, tmp_path)
     base = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 60
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/openapi.json", timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, "the server exited: " + (tmp_path / "server.log").read_text()
-                time.sleep(0.2)
         acked: list[tuple[str, int]] = []
         lock, stop = threading.Lock(), threading.Event()
 
@@ -82,8 +63,7 @@ def test_sigkill_of_the_server_loses_no_acknowledged_write(tmp_path):
     finally:
         proc.kill()
         proc.wait()
-        log.close()
-    assert len(acked) >= 60, "the burst did not get going; server log: " + (tmp_path / "server.log").read_text()[-2000:]
+    assert len(acked) >= 60, "the burst did not get going; server log: " + log_path.read_text()[-2000:]
     store = Store(db)
     latest: dict[str, int] = {}
     for iid, version in acked:

@@ -1,7 +1,6 @@
 """Real headless Chromium (Debian's package) driven by Playwright, against the app served by
 waitress on a free loopback port. Every request to a host other than the app fails the test."""
 import pathlib
-import socket
 import threading
 from urllib.parse import urlparse
 
@@ -13,6 +12,7 @@ from emergency.clock import FixedClock
 from webui import create_app
 
 from ..conftest import PASSWORD, add_users
+from ..serving import free_port as _free_port
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,12 +20,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "artifacts"
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

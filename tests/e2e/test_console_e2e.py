@@ -7,6 +7,20 @@ from emergency.store import Store
 from .conftest import shot
 
 
+def record(page, server, plan, fields, title=None, occurred="2026-11-22T08:00", reported="2026-11-22T08:06"):
+    """Fill the classify form with ``fields`` (selector → value) and record the incident."""
+    if plan:
+        page.goto(f"{server.url}/classify/{plan}")
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    if title:
+        page.fill("#title", title)
+    page.fill("#occurred_at", occurred)
+    page.fill("#reported_at", reported)
+    page.click("#record")
+    page.wait_for_url(re.compile(r"/incidents/inc-"))
+
+
 def test_classify_an_environment_incident_by_typing_facts(page, server):
     page.goto(server.url + "/classify/environment")
     page.fill("#f-deaths", "4")
@@ -41,13 +55,8 @@ def test_checklist_prints_without_navigation_and_with_write_in_boxes(page, serve
 
 
 def test_record_tick_and_change_level(page, server):
-    page.goto(server.url + "/classify/environment")
-    page.fill("#f-deaths", "1")
-    page.fill("#title", "河道污染")
-    page.fill("#occurred_at", "2026-11-22T08:30")
-    page.fill("#reported_at", "2026-11-22T08:40")
-    page.click("#record")
-    page.wait_for_url(re.compile(r"/incidents/inc-"))
+    record(page, server, "environment", {"#f-deaths": "1"}, title="河道污染", occurred="2026-11-22T08:30",
+           reported="2026-11-22T08:40")
     assert "事件已登记" in page.inner_text(".flash")
     # tick the first-time phone report
     row = page.locator("tr[data-notification=first-phone]")
@@ -99,21 +108,12 @@ def test_home_board_and_plan_pages(page, server, clock):
 
 
 def test_one_event_under_three_plans_side_by_side_with_the_lead_marked(page, server):
-    page.goto(server.url + "/classify/hazardous_chemicals")
-    page.fill("#f-deaths", "4")
-    page.fill("#title", "化工厂爆炸")
-    page.fill("#occurred_at", "2026-11-22T08:00")
-    page.fill("#reported_at", "2026-11-22T08:06")
-    page.click("#record")
-    page.wait_for_url(re.compile(r"/incidents/inc-"))
+    record(page, server, "hazardous_chemicals", {"#f-deaths": "4"}, title="化工厂爆炸")
     first = page.url
     for plan, field, value in (("work_safety", "#f-deaths", "4"), ("environment", "#f-evacuated", "12000")):
         page.goto(first)
         page.locator(".link-other a", has_text={"work_safety": "工矿企业", "environment": "突发环境"}[plan]).click()
-        page.fill(field, value)
-        page.fill("#reported_at", "2026-11-22T08:40")
-        page.click("#record")
-        page.wait_for_url(re.compile(r"/incidents/inc-"))
+        record(page, server, None, {field: value}, reported="2026-11-22T08:40")
     cards = page.locator(".linked .card")
     assert cards.count() == 3
     # environment at II (12,000 evacuated) is a major pollution event: hazardous chemicals 8.2 puts it in the lead

@@ -1,0 +1,40 @@
+"""Starting the production server for tests and benchmarks: a free loopback port, and waiting for it."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc=None, seconds: float = 60, log_path=None) -> None:
+    """Wait until something listens on ``port``; fail with the server's log if ``proc`` exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                log = open(log_path).read() if log_path else ""
+                raise AssertionError(f"the server exited with {proc.returncode}: {log[-2000:]}")
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on port {port} after {seconds} s")
+
+
+def serve(db: str, tmp_path) -> tuple[subprocess.Popen, int, object]:
+    """``emergency serve`` on a free port with database ``db``; returns (process, port, log path)."""
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    log = open(log_path, "w")
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "emergency.cli", "serve", "--port", str(port), "--db", db],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    log.close()
+    wait_for_port(port, proc, log_path=log_path)
+    return proc, port, log_path

@@ -32,6 +32,7 @@ RECORD_TRIGGERS = {
     "tick_notification": {"label": "勾选已完成的通知", "requires": ["notification"]},
     "update_facts": {"label": "更新事实并重新定级", "requires": ["facts"]},
     "add_note": {"label": "记录情况", "requires": ["note"]},
+    "condition_arose": {"label": "记录条件已成立（开始计时）", "requires": ["notification"]},
 }
 REPORT_TRIGGER = "report"
 MAX_TEXT = 2000
@@ -136,9 +137,12 @@ class Lifecycle:
                     ids = [t.id for t in self.plan.post_incident]
                     raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
             elif name == "notification":
-                ids = [r.id for r in rules_for(self.plan, snap.effective_level or "IV", snap.hot_topic)]
+                rules = rules_for(self.plan, snap.effective_level or "IV", snap.hot_topic)
+                if trigger == "condition_arose":
+                    rules = [r for r in rules if r.counted_from == "condition"]
+                ids = [r.id for r in rules]
                 if value not in ids:
-                    raise InputError("payload.notification", f"must be one of {', '.join(ids)} (got {value!r})")
+                    raise InputError("payload.notification", f"must be one of {', '.join(ids) or '(none)'} (got {value!r})")
             elif name == "facts":
                 if not isinstance(value, dict):
                     raise InputError("payload.facts", "must be a JSON object of facts")
@@ -299,6 +303,8 @@ class Lifecycle:
             result = classify(self.plan, work.facts)
             work.classified_level = result["level"]
             work.deciding_clause = result["deciding"]["clause"] if result["deciding"] else None
+        elif trigger == "condition_arose":
+            work.condition_times[clean["notification"]] = clean.get("done_at") or stamp
         # add_note changes nothing but the version: the note is the event itself
 
     def _finish(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:

@@ -22,8 +22,8 @@ from .store import Store
 ROLES = {"duty_officer": "值班员", "commander": "指挥", "drill_controller": "演练导调", "observer": "观察员"}
 
 # What each role may do to an incident; the commander may do everything.
-DUTY_TRIGGERS = {"report", "tick_notification", "update_facts", "add_note", "start_first_response", "assess",
-                 "complete_task"}
+DUTY_TRIGGERS = {"report", "tick_notification", "update_facts", "add_note", "condition_arose", "start_first_response",
+                 "assess", "complete_task"}
 
 
 def may_act(role: str, trigger: str, drill: bool) -> bool:

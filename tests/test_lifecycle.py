@@ -191,3 +191,19 @@ def test_diagram_is_drawn_from_the_plan_data(plan_id):
 def test_the_lead_plan_follows_the_plans_relation_clauses(levels, lead):
     from emergency.plans import lead_plan
     assert lead_plan(levels) == lead
+
+
+def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_recorded():
+    from emergency.clock import parse_time
+    from emergency.incidents import notification_status
+    m, snap = start("hazardous_chemicals", {"deaths": 4})
+    snap = go(m, snap, "activate", level="III", approved_by="副市长")
+    items = {n["id"]: n for n in notification_status(snap, CLOCK.now())}
+    assert items["support-request-government"]["due"] is None
+    with pytest.raises(InputError, match="support-request-government"):
+        go(m, snap, "condition_arose", notification="site-to-110")   # not a conditional item
+    snap = go(m, snap, "condition_arose", notification="support-request-government")
+    items = {n["id"]: n for n in notification_status(snap, parse_time("2026-11-22T09:05", "now"))}
+    assert items["support-request-government"]["due"] == "2026-11-22T09:00:00+08:00"
+    assert items["support-request-government"]["status"] == "immediate"
+    assert items["support-request-government"]["elapsed_minutes"] == 5

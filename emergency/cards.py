@@ -81,7 +81,8 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
         out["notes"] = [{"text": "牵头：" + "、".join(agencies.display(u) for u in g.lead)
                          + ("；成员：" + "、".join(agencies.display(u) for u in g.members) if g.members else ""),
                          "clause": g.clause}]
-    if plan.precautions and role in ("unit_head", "commander") or (plan.precautions and role.startswith("group:")):
-        out["notes"].append({"text": "注意：" + plan.precautions[1].text + plan.precautions[2].text,
-                             "clause": plan.precautions[1].clause + "、" + plan.precautions[2].clause})
+    on_cards = [p for p in plan.precautions if p.on_cards]
+    if on_cards and role != "duty_officer":
+        out["notes"].append({"text": "注意：" + "".join(p.text for p in on_cards),
+                             "clause": "、".join(p.clause for p in on_cards)})
     return out

@@ -5,7 +5,6 @@ place that reads it, used at the edges. Drills run on ``SimulatedClock``.
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -41,15 +40,15 @@ class FixedClock:
 
 
 class SimulatedClock:
-    """Scenario time for drills: starts at ``start``, runs at ``speed`` × real time while running.
+    """Scenario time for drills: ``start`` at ``real_anchor``, then ``speed`` × real time while running.
 
     ``real`` is the clock it reads real time from (a SystemClock in the app, a FixedClock in tests),
-    so the simulated clock itself never touches the wall clock.
+    so the simulated clock itself never touches the wall clock. A drill's anchors live in the store
+    (emergency.drill_runs), which builds one of these per request.
     """
 
     def __init__(self, start: datetime, real: Clock, speed: float = 1.0, running: bool = False,
                  real_anchor: datetime | None = None):
-        self._lock = threading.Lock()
         self._sim_at_anchor = start.astimezone(TZ)
         self._real_anchor = real_anchor or real.now()
         self._real = real
@@ -57,29 +56,10 @@ class SimulatedClock:
         self.running = running
 
     def now(self) -> datetime:
-        with self._lock:
-            if not self.running:
-                return self._sim_at_anchor
-            elapsed = (self._real.now() - self._real_anchor) * self.speed
-            return (self._sim_at_anchor + elapsed).replace(microsecond=0)
-
-    def _reanchor(self) -> None:
-        at = self.now()
-        self._sim_at_anchor, self._real_anchor = at, self._real.now()
-
-    def pause(self) -> None:
-        self._reanchor()
-        self.running = False
-
-    def resume(self) -> None:
-        self._real_anchor = self._real.now()
-        self.running = True
-
-    def set_speed(self, speed: float) -> None:
-        if not 1 <= speed <= 60:
-            raise InputError("speed", "must be between 1 and 60")
-        self._reanchor()
-        self.speed = speed
+        if not self.running:
+            return self._sim_at_anchor
+        elapsed = (self._real.now() - self._real_anchor) * self.speed
+        return (self._sim_at_anchor + elapsed).replace(microsecond=0)
 
 
 def parse_time(value: str | datetime, field: str) -> datetime:

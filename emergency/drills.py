@@ -21,7 +21,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .classify import condition_met  # noqa: F401  (re-exported for scenario checks)
 from .facts import COUNT_FACTS, parse_facts
 from .plans import ENVIRONMENT_CAUSES, PLAN_IDS, PLANS_DIR, Condition, PlanFileError, load_plan
 

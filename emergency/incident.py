@@ -63,7 +63,6 @@ class Snapshot(BaseModel):
     completed_tasks: dict[str, Mark] = Field(default_factory=dict)
     notifications: dict[str, Mark] = Field(default_factory=dict)
     condition_times: dict[str, str] = Field(default_factory=dict)
-    approvals: list[dict[str, Any]] = Field(default_factory=list)
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
 
     @property

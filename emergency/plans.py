@@ -290,6 +290,10 @@ class Relation(Sourced):
     relation: Literal["parent", "child", "lead_over", "led_by", "concurrent", "subordinate", "related"]
 
 
+class Precaution(Sourced):
+    on_cards: bool = False  # printed on response cards for responders (安全防护)
+
+
 class Drills(Sourced):
     min_interval_months: int | None = None
     forms: list[str] = []
@@ -409,7 +413,7 @@ class Plan(Strict):
     groups_text: str
     groups: list[Group]
     onsite_command: OnsiteCommand | None = None
-    precautions: list[Sourced] = []
+    precautions: list[Precaution] = []
     protective_equipment: list[ProtectiveEquipment] = []
     termination: Termination
     post_incident: list[Task] = Field(min_length=1)

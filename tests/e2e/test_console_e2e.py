@@ -1,6 +1,8 @@
 """The console as a duty officer uses it, in real headless Chromium."""
 import re
 
+from playwright.sync_api import expect
+
 from emergency import incidents as svc
 from emergency.store import Store
 
@@ -25,14 +27,14 @@ def test_classify_an_environment_incident_by_typing_facts(page, server):
     page.goto(server.url + "/classify/environment")
     page.fill("#f-deaths", "4")
     page.wait_for_function("document.querySelector('#result-level') && document.querySelector('#result-level').textContent.includes('（III级）')")
-    assert "因环境污染直接导致3人以上10人以下死亡" in page.inner_text("#deciding-clause")
+    expect(page.locator("#deciding-clause")).to_contain_text("因环境污染直接导致3人以上10人以下死亡")
     page.select_option("#f-drinking_water_interrupted", "town")
     page.wait_for_function("document.querySelector('#result-level').textContent.includes('（II级）')")
-    assert "城镇集中式饮用水水源地取水中断" in page.inner_text("#deciding-clause")
+    expect(page.locator("#deciding-clause")).to_contain_text("城镇集中式饮用水水源地取水中断")
     assert page.input_value("#f-deaths") == "4"  # what was typed is kept
     page.fill("#f-deaths", "-3")
     page.wait_for_selector(".field.has-error")
-    assert "facts.deaths" in page.inner_text(".field.has-error .field-error")
+    expect(page.locator(".field.has-error .field-error")).to_contain_text("facts.deaths")
     page.fill("#f-deaths", "4")
     page.fill("#f-direct_loss_yuan", "2000")  # 万元 → 2000万元 → II
     page.wait_for_selector(".field.has-error", state="detached")
@@ -57,20 +59,20 @@ def test_checklist_prints_without_navigation_and_with_write_in_boxes(page, serve
 def test_record_tick_and_change_level(page, server):
     record(page, server, "environment", {"#f-deaths": "1"}, title="河道污染", occurred="2026-11-22T08:30",
            reported="2026-11-22T08:40")
-    assert "事件已登记" in page.inner_text(".flash")
+    expect(page.locator(".flash")).to_contain_text("事件已登记")
     # tick the first-time phone report
     row = page.locator("tr[data-notification=first-phone]")
     row.locator("button").click()
-    assert "指挥李四" in page.locator("tr[data-notification=first-phone]").inner_text()
+    expect(page.locator("tr[data-notification=first-phone]")).to_contain_text("指挥李四")
     # activate at IV, then raise to III with a reason
     page.locator("form.action[data-trigger=activate] button").click()
-    assert "区级Ⅳ级响应" in page.inner_text("#state")
+    expect(page.locator("#state")).to_contain_text("区级Ⅳ级响应")
     form = page.locator("form.action[data-trigger=change_level]")
     form.locator("select[name=level]").select_option("III")
     form.locator("input[name=reason]").fill("重大节假日期间，适当提高应急响应等级")
     form.locator("button").click()
-    assert "III级" in page.inner_text("#level")
-    assert "重大节假日期间" in page.inner_text("body")
+    expect(page.locator("#level")).to_contain_text("III级")
+    expect(page.locator("body")).to_contain_text("重大节假日期间")
     page.wait_for_selector(".diagram svg")
     shot(page, "incident")
 
@@ -83,10 +85,10 @@ def test_a_stale_action_from_a_second_page_is_refused(page_factory, server, cloc
     for p in (first, second):
         p.goto(f"{server.url}/incidents/{snap.id}")
     first.locator("form.action[data-trigger=assess] button").click()
-    assert "辨识评估" in first.inner_text("#state")
+    expect(first.locator("#state")).to_contain_text("辨识评估")
     second.locator("form.action[data-trigger=start_first_response] button").click()
-    assert "事件已被他人更新" in second.inner_text(".flash.error")
-    assert "辨识评估" in second.inner_text("#state")  # the page now shows the other person's change
+    expect(second.locator(".flash.error")).to_contain_text("事件已被他人更新")
+    expect(second.locator("#state")).to_contain_text("辨识评估")  # the page now shows the other person's change
     assert len(store.events(snap.id)) == 2
 
 
@@ -114,10 +116,9 @@ def test_one_event_under_three_plans_side_by_side_with_the_lead_marked(page, ser
         page.goto(first)
         page.locator(".link-other a", has_text={"work_safety": "工矿企业", "environment": "突发环境"}[plan]).click()
         record(page, server, None, {field: value}, reported="2026-11-22T08:40")
-    cards = page.locator(".linked .card")
-    assert cards.count() == 3
+    expect(page.locator(".linked .card")).to_have_count(3)
     # environment at II (12,000 evacuated) is a major pollution event: hazardous chemicals 8.2 puts it in the lead
-    assert "突发环境事件" in page.locator(".linked .card", has=page.locator(".lead-tag")).inner_text()
+    expect(page.locator(".linked .card", has=page.locator(".lead-tag"))).to_contain_text("突发环境事件")
     shot(page, "one-event-three-plans")
 
 
@@ -128,12 +129,12 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
     anonymous.fill("#name", "指挥李四")
     anonymous.fill("#password", "wrong-password")
     anonymous.click("#login")
-    assert "用户名或密码不正确" in anonymous.inner_text(".flash.error")
+    expect(anonymous.locator(".flash.error")).to_contain_text("用户名或密码不正确")
     store = Store(server.app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00",
                               "reported_at": "2026-11-22T08:10"}, "值班员张三", clock)
     duty = page_factory(user="值班员张三")
     duty.goto(f"{server.url}/incidents/{snap.id}")
     duty.locator("form.action[data-trigger=activate] button").click()
-    assert "无权" in duty.inner_text("body")
+    expect(duty.locator("body")).to_contain_text("无权")
     assert store.get(snap.id).version == 1

@@ -1,6 +1,8 @@
 """A hazardous-chemicals drill at ×60 in real headless Chromium, from start to its after-action
 report, with one deadline deliberately missed; response cards print on one A4 page each."""
 import re
+
+from playwright.sync_api import expect
 import threading
 import time
 
@@ -38,9 +40,10 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, li
         ctl.wait_for_url(re.compile(r"/drills/drl-"))
         drill_url = ctl.url
         ctl.click("#btn-start")
+        expect(ctl.locator("#sim-status")).to_contain_text("进行中")
         ctl.click("#speed-60")
+        expect(ctl.locator("#sim-speed")).to_have_text("60")
         ctl.wait_for_selector("#drill-incidents a", timeout=15000)
-        assert ctl.inner_text("#sim-speed") == "60"
         shot(ctl, "drill-panel")
 
         # a participant works the incident in another window; police-circulation is left undone on purpose
@@ -48,7 +51,7 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, li
         assert part.is_visible(".drill-banner")
         for nid in ("site-to-110", "head-to-government", "government-to-office", "110-to-office"):
             part.locator(f"tr[data-notification=\"{nid}\"] button").click()
-            assert "✓" in part.locator(f"tr[data-notification=\"{nid}\"]").inner_text()
+            expect(part.locator(f"tr[data-notification=\"{nid}\"]")).to_contain_text("✓")
         shot(part, "drill-incident")
 
         # let the scenario run past its T+20 inject (about 20 s at ×60), then finish
@@ -59,6 +62,7 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, li
             time.sleep(1)
         ctl.goto(drill_url)
         ctl.click("#btn-finish")
+        expect(ctl.locator("#sim-status")).to_contain_text("已结束")
         ctl.click("#to-report")
         ctl.wait_for_url(re.compile(r"/report$"))
         row = ctl.locator("tr[data-notification=police-circulation]")
@@ -78,8 +82,9 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, li
         finding.locator("input[name=owner]").fill("区公安局指挥中心")
         finding.locator("input[name=due]").fill("2026-12-31")
         finding.locator("button").click()
+        expect(ctl.locator(".flash.ok")).to_contain_text("整改事项已登记")
         ctl.goto(live_server.url + "/improvements")
-        assert "区公安局指挥中心" in ctl.inner_text("body")
+        expect(ctl.locator("body")).to_contain_text("区公安局指挥中心")
     finally:
         ctl_ctx.close()
         part_ctx.close()

@@ -15,7 +15,7 @@ from typing import Any
 from . import incidents as service
 from .clock import Clock, FixedClock, SimulatedClock, format_time, parse_time
 from .drills import Scenario, load_scenarios, parse_scenario_yaml, timeline, variant
-from .errors import InputError, NotFound, Refused
+from .errors import InputError, NotFound, Refused, StaleVersion
 from .store import Store
 
 CONTROLLER = "导调"
@@ -165,15 +165,6 @@ def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:
     return drill
 
 
-def _incident_ids(store: Store, drill_id: str) -> dict[str, str]:
-    rows = store.db.execute("SELECT id, snapshot FROM incidents WHERE drill_id = ?", [drill_id]).fetchall()
-    out = {}
-    for iid, snap in rows:
-        key = json.loads(snap).get("title", "")
-        out[key] = iid
-    return out
-
-
 def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime) -> None:
     variation = drill["variation"] or {}
     clock = FixedClock(at)
@@ -189,7 +180,7 @@ def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime
 def _key_to_id(store: Store, drill: dict[str, Any], key: str) -> str | None:
     sc: Scenario = drill["scenario"]
     title = next(i.title for i in sc.incidents + [j.open for j in sc.injects if j.open] if i.key == key)
-    return _incident_ids(store, drill["id"]).get(f"【演练】{title}")
+    return next((s.id for s in store.list(drill=True, drill_id=drill["id"]) if s.title == f"【演练】{title}"), None)
 
 
 def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetime) -> None:
@@ -210,10 +201,8 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
                     service.act(store, iid, "update_facts", snap.version, {"facts": inj["facts"]}, CONTROLLER + "（注入）",
                                 FixedClock(at))
                     break
-                except Exception as exc:  # noqa: BLE001 — a stale version: read again and retry
-                    from .errors import StaleVersion
-                    if not isinstance(exc, StaleVersion):
-                        raise
+                except StaleVersion:  # read again and retry
+                    continue
     _log(store, drill["id"], at, inj["message"], inj.get("incident"))
 
 

@@ -3,6 +3,7 @@ the web API and the CLI call these. The clock is an argument.
 """
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime
 from typing import Any
@@ -66,7 +67,6 @@ def rebuild(store: Store, incident_id: str) -> Snapshot:
 
 def _minutes(delta_seconds: float) -> int:
     """Whole minutes, rounding towards later (a report 30 s late is 1 minute late)."""
-    import math
     return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
 
 

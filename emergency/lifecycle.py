@@ -137,7 +137,8 @@ class Lifecycle:
                     ids = [t.id for t in self.plan.post_incident]
                     raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
             elif name == "notification":
-                rules = rules_for(self.plan, snap.effective_level or "IV", snap.hot_topic)
+                level = snap.effective_level
+                rules = rules_for(self.plan, level, snap.hot_topic) if level else []  # no level: no checklist yet
                 if trigger == "condition_arose":
                     rules = [r for r in rules if r.counted_from == "condition"]
                 ids = [r.id for r in rules]

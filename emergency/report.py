@@ -30,9 +30,10 @@ def _deadline_rows(snap: Snapshot, end: datetime) -> list[dict[str, Any]]:
                     verdict = "late"
             else:
                 verdict, minutes = ("met" if (late or 0) <= 0 else "late"), late
-        else:  # not done by the end of the drill
-            due = parse_time(n["latest"] or n["due"], "due")
-            verdict, minutes = "missed", max(0, int((end - due).total_seconds() // 60))
+        elif n["status"] == "pending":  # not yet due when the drill ended
+            verdict, minutes = "not_due", n["minutes_left"]
+        else:  # overdue, or an at-once report never made
+            verdict, minutes = "missed", n.get("overdue_minutes", n.get("elapsed_minutes"))
         rows.append({**n, "verdict": verdict, "minutes": minutes})
     return rows
 

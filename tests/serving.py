@@ -22,7 +22,7 @@ def wait_for_port(port: int, proc=None, seconds: float = 60, log_path=None) -> N
         except OSError:
             if proc is not None and proc.poll() is not None:
                 log = open(log_path).read() if log_path else ""
-                raise AssertionError(f"the server exited with {proc.returncode}: {log[-2000:]}")
+                raise AssertionError(f"the server exited with {proc.returncode}: {log[-2000:]}") from None
             time.sleep(0.1)
     raise AssertionError(f"nothing listens on port {port} after {seconds} s")
 

@@ -117,3 +117,17 @@ def test_a_controller_can_write_a_scenario_and_run_it():
     assert "my-drill" in dr.scenario_library(store)
     drill = dr.create_drill(store, "my-drill", "导调", real)
     assert drill["scenario"].incidents[0].facts == {"petition": 12}
+
+
+def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
+    from emergency.report import incident_report
+    store = Store(":memory:")
+    clock = FixedClock("2026-11-22T08:20:00+08:00")
+    snap = svc.report(store, {"plan": "environment", "facts": {"drinking_water_interrupted": "township"},
+                              "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "drill": True},
+                      "导调", clock)
+    rows = {d["id"]: d for d in incident_report(snap, store.events(snap.id), clock.now())["deadlines"]}
+    # 四(一)1 较大: phone within 30 min of 事发 (08:30), written within 1 hour (09:00); the drill ends at 08:20
+    assert (rows["III-phone"]["verdict"], rows["III-phone"]["minutes"]) == ("not_due", 10)
+    assert (rows["III-written"]["verdict"], rows["III-written"]["minutes"]) == ("not_due", 40)
+    assert (rows["first-phone"]["verdict"], rows["first-phone"]["minutes"]) == ("missed", 10)  # 第一时间, from 08:10

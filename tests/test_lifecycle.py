@@ -171,7 +171,7 @@ def test_bad_payload_names_the_field(payload, field):
 def test_diagram_is_drawn_from_the_plan_data(plan_id):
     m = lifecycle_for(plan_id)
     text = m.diagram()
-    assert text.splitlines()[3] == "stateDiagram-v2" or "stateDiagram-v2" in text
+    assert "stateDiagram-v2" in text
     for s in load_plan(plan_id).lifecycle.states:
         assert f'state "{s.label}" as {s.name}' in text
     for t in load_plan(plan_id).lifecycle.transitions:

@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _error_pages(app: Flask) -> None:
     """4xx and 5xx answer with a short message (JSON under /api), never a traceback."""
     from flask import jsonify, render_template, request
-    from werkzeug.exceptions import HTTPException, InternalServerError
+    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -81,7 +81,6 @@ def _error_pages(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return _http(exc)
         app.logger.exception("unexpected error")
-        err = InternalServerError()
         if request.path.startswith("/api/"):
             return jsonify({"error": "internal", "message": "internal error; it has been logged"}), 500
         return render_template("error.html", code=500, message="内部错误，已记录。"), 500

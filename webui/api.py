@@ -17,7 +17,7 @@ from emergency.lifecycle import lifecycle_for
 from emergency.plans import load_plan, load_plans
 
 from .auth import actor, require, require_trigger
-from .db import clock_for, get_store, now
+from .db import app_clock, clock_for, get_store, now
 from .openapi import openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -117,7 +117,7 @@ def incidents():
 def create_incident():
     data = json_object()
     require_trigger("report", data.get("drill") is True)
-    snap = service.report(get_store(), data, actor_from(data), _clock())
+    snap = service.report(get_store(), data, actor_from(data), app_clock())
     return jsonify(service.view(get_store(), snap.id, now())), 201
 
 
@@ -145,7 +145,7 @@ def incident_event(incident_id: str):
 @bp.get("/drills")
 def drills():
     from emergency import drill_runs
-    return jsonify([drill_runs.drill_view(d, _clock()) for d in drill_runs.list_drills(get_store())])
+    return jsonify([drill_runs.drill_view(d, app_clock()) for d in drill_runs.list_drills(get_store())])
 
 
 @bp.post("/drills")
@@ -156,16 +156,16 @@ def create_drill():
     for name in data:
         if name not in ("scenario", "seed", "start"):
             raise InputError(name, "unknown field; fields: scenario, seed, start")
-    d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), _clock(), seed=data.get("seed"),
+    d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
                                 start=data.get("start"))
-    return jsonify(drill_runs.drill_view(d, _clock())), 201
+    return jsonify(drill_runs.drill_view(d, app_clock())), 201
 
 
 @bp.post("/drills/<drill_id>/tick")
 def drill_tick(drill_id: str):
     """Fire what is due on the drill's clock and return the drill (the pages poll this)."""
     from emergency import drill_runs
-    return jsonify(drill_runs.drill_view(drill_runs.advance(get_store(), drill_id, _clock()), _clock()))
+    return jsonify(drill_runs.drill_view(drill_runs.advance(get_store(), drill_id, app_clock()), app_clock()))
 
 
 @bp.post("/drills/<drill_id>/control")
@@ -176,15 +176,11 @@ def drill_control(drill_id: str):
     for name in data:
         if name not in ("action", "speed"):
             raise InputError(name, "unknown field; fields: action, speed")
-    d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), _clock(), speed=data.get("speed"))
-    return jsonify(drill_runs.drill_view(d, _clock()))
+    d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), app_clock(), speed=data.get("speed"))
+    return jsonify(drill_runs.drill_view(d, app_clock()))
 
 
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_spec())
 
-
-def _clock():
-    from flask import current_app
-    return current_app.config["CLOCK"]

@@ -13,14 +13,13 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 
 from emergency import incidents as service
 from emergency.checklist import checklist as build_checklist, checklist_markdown
-from emergency.classify import classify
 from emergency.clock import format_time
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, lead_plan, load_plan, load_plans
 
 from .auth import actor as _current_actor, require_trigger
-from .db import clock_for, get_store, now
+from .db import app_clock, clock_for, get_store, now
 from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
 
 bp = Blueprint("console", __name__)
@@ -170,7 +169,7 @@ def create_incident():
             "cause": form.get("cause") or None, "drill": form.get("drill") == "on",
             "hot_topic": form.get("hot_topic") == "on", "sensitive": form.get("sensitive") == "on",
             "event_group": form.get("event_group") or None,
-        }, _actor(), _clock())
+        }, _actor(), app_clock())
     except EmergencyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.classify_page", plan_id=plan_id))
@@ -254,7 +253,3 @@ def incident_checklist(incident_id: str):
     plan = load_plan(v["plan"])
     return render_template("checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)
 
-
-def _clock():
-    from flask import current_app
-    return current_app.config["CLOCK"]

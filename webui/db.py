@@ -18,8 +18,13 @@ def close_store(_exc=None) -> None:
         store.close()
 
 
+def app_clock():
+    """The app's clock (the wall clock; tests pass a FixedClock)."""
+    return current_app.config["CLOCK"]
+
+
 def now():
-    return current_app.config["CLOCK"].now()
+    return app_clock().now()
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from emergency import drill_runs
 from emergency.cards import card, roles
@@ -15,19 +15,15 @@ from emergency.report import drill_report
 
 from .auth import require
 from .console import _actor
-from .db import get_store
+from .db import app_clock, get_store
 from .i18n import t
 
 bp = Blueprint("drills", __name__)
 
 
-def _real():
-    return current_app.config["CLOCK"]
-
-
 def _drill_or_404(drill_id: str) -> dict:
     try:
-        return drill_runs.advance(get_store(), drill_id, _real())
+        return drill_runs.advance(get_store(), drill_id, app_clock())
     except NotFound:
         abort(404)
 
@@ -36,7 +32,7 @@ def _drill_or_404(drill_id: str) -> dict:
 def drills():
     store = get_store()
     return render_template("drills.html", scenarios=drill_runs.scenario_library(store),
-                           drills=[drill_runs.drill_view(d, _real()) for d in drill_runs.list_drills(store)])
+                           drills=[drill_runs.drill_view(d, app_clock()) for d in drill_runs.list_drills(store)])
 
 
 @bp.post("/drills")
@@ -45,7 +41,7 @@ def create():
     form = request.form
     seed = form.get("seed", "").strip()
     try:
-        d = drill_runs.create_drill(get_store(), form.get("scenario", ""), _actor(), _real(),
+        d = drill_runs.create_drill(get_store(), form.get("scenario", ""), _actor(), app_clock(),
                                     seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None)
     except (EmergencyError, PlanFileError) as exc:
         flash(str(exc), "error")
@@ -58,7 +54,7 @@ def create():
 @bp.get("/drills/<drill_id>")
 def panel(drill_id: str):
     d = _drill_or_404(drill_id)
-    view = drill_runs.drill_view(d, _real())
+    view = drill_runs.drill_view(d, app_clock())
     incidents = get_store().list(drill=True, drill_id=drill_id)
     return render_template("drill.html", d=view, incidents=incidents, speeds=drill_runs.SPEEDS)
 
@@ -67,7 +63,7 @@ def panel(drill_id: str):
 def control(drill_id: str):
     require("drills")
     try:
-        drill_runs.control(get_store(), drill_id, request.form.get("action", ""), _real(),
+        drill_runs.control(get_store(), drill_id, request.form.get("action", ""), app_clock(),
                            speed=request.form.get("speed"))
     except NotFound:
         abort(404)
@@ -78,7 +74,7 @@ def control(drill_id: str):
 
 def _report(drill_id: str) -> dict:
     d = _drill_or_404(drill_id)
-    end = parse_time(d["finished_at"], "finished_at") if d["finished_at"] else drill_runs.drill_clock(d, _real()).now()
+    end = parse_time(d["finished_at"], "finished_at") if d["finished_at"] else drill_runs.drill_clock(d, app_clock()).now()
     store = get_store()
     incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
                                                          key=lambda s: s.created_at)]
@@ -132,7 +128,7 @@ def add_improvement(drill_id: str):
         db["improvements"].insert({"drill_id": drill_id, "incident_id": form.get("incident_id"),
                                    "plan": form.get("plan"), "clause": form.get("clause", "")[:50], "finding": finding,
                                    "owner": owner, "due": due[:10], "status": "open", "created_by": _actor(),
-                                   "created_at": format_time(_real().now())})
+                                   "created_at": format_time(app_clock().now())})
     flash(t("improvement_added"), "ok")
     return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
 
@@ -149,7 +145,7 @@ def close_improvement(item_id: int):
     store = get_store()
     with store.write() as db:
         db.execute("UPDATE improvements SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status = 'open'",
-                   [_actor(), format_time(_real().now()), item_id])
+                   [_actor(), format_time(app_clock().now()), item_id])
     return redirect(url_for("drills.improvements"))
 
 
@@ -164,7 +160,7 @@ def scenario_save():
     require("drills")
     text = request.form.get("yaml", "")
     try:
-        sc = drill_runs.save_scenario(get_store(), text, _actor(), _real())
+        sc = drill_runs.save_scenario(get_store(), text, _actor(), app_clock())
     except (EmergencyError, PlanFileError) as exc:
         return render_template("scenario_new.html", text=text, error=str(exc), example=""), 422
     flash(t("scenario_saved") + f"：{sc.id}", "ok")

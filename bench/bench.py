@@ -46,7 +46,7 @@ def _serve(db: str, port: int) -> None:
     from waitress import serve
 
     from webui import create_app
-    app = create_app({"DATABASE": db, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE": db, "SECRET_KEY": "test-key-not-secret-0123456789abcdef"})
     app.add_url_rule("/api/bench/constant", "bench_constant", lambda: {"level": "III"}, methods=["POST"])
     serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
 
@@ -177,7 +177,7 @@ def bench_board() -> float:
         add_user(store, "bench", "observer", "bench-password-x", CLOCK)
         token = create_token(store, "bench", CLOCK)
         store.close()
-        app = create_app({"DATABASE": db, "SECRET_KEY": "bench", "CLOCK": CLOCK})
+        app = create_app({"DATABASE": db, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": CLOCK})
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/incidents", headers=headers).status_code == 200

@@ -112,9 +112,53 @@ def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cau
         click.echo(checklist_markdown(cl), nl=False)
 
 
-def _store(db_path: str | None):
-    from .store import Store, default_db_path
-    return Store(db_path or str(default_db_path()))
+DB_HELP = "SQLite file (default: under the user's data directory)."
+
+
+def _db_path(db_path: str | None) -> str:
+    from .store import default_db_path
+    return db_path or str(default_db_path())
+
+
+def _store(db_path: str | None, must_exist: bool = False):
+    """The store at ``db_path``, its schema migrated; a missing or unreadable file exits 2 with one line."""
+    import os
+    import sqlite3
+
+    from .store import Store, translate_sqlite_error
+
+    path = _db_path(db_path)
+    if must_exist and not os.path.exists(path):
+        _refuse(EmergencyError(f"db: no database at {path}"))
+    try:
+        return Store(path)
+    except sqlite3.DatabaseError as exc:
+        _refuse(translate_sqlite_error(exc) or EmergencyError(f"db: {exc}"))
+    except EmergencyError as exc:
+        _refuse(exc)
+
+
+def _clock():
+    from .clock import SystemClock
+    return SystemClock()
+
+
+def _password_from_stdin() -> str:
+    return sys.stdin.readline().rstrip("\n")
+
+
+@main.command("init-db")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def init_db_cmd(db_path: str | None) -> None:
+    """Create the database, or apply the schema migrations it lacks (serve does this on start too).
+
+    Example: emergency init-db --db /var/lib/emergency/emergency.db
+    """
+    from .migrations import migrations
+
+    store = _store(db_path)
+    applied = [m.name for m in migrations.applied(store.db)]
+    click.echo(f"database {store.path}: schema at {applied[-1] if applied else 'none'} ({len(applied)} migrations)")
 
 
 @main.group("user")
@@ -124,23 +168,118 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("name")
-@click.option("--role", required=True, help="duty_officer, commander, drill_controller or observer.")
+@click.option("--role", required=True, help="duty_officer, commander, drill_controller, observer or administrator.")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin (never an argument).")
-@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
 def user_add_cmd(name: str, role: str, password_stdin: bool, db_path: str | None) -> None:
-    """Create a user, or reset a user's role and password.
+    """Create a user, or reset a user's role and password (their sessions end).
 
     Example: printf '%s' "$PASSWORD" | emergency user add 张三 --role duty_officer --password-stdin
     """
-    from .clock import SystemClock
     from .users import add_user
 
-    password = sys.stdin.readline().rstrip("\n")
     try:
-        add_user(_store(db_path), name, role, password, SystemClock())
+        add_user(_store(db_path), name, role, _password_from_stdin(), _clock())
     except EmergencyError as exc:
         _refuse(exc)
     click.echo(f"user {name} ({role}) saved")
+
+
+@user_group.command("list")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_list_cmd(db_path: str | None) -> None:
+    """List users with their role and whether they are disabled.
+
+    Example: emergency user list
+    """
+    from .users import list_users
+
+    for u in list_users(_store(db_path, must_exist=True)):
+        flags = " disabled" if u["disabled"] else ""
+        flags += " demo" if u["demo"] else ""
+        click.echo(f"{u['name']:<20} {u['role']:<17}{flags}")
+
+
+@user_group.command("set-role")
+@click.argument("name")
+@click.argument("role")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_set_role_cmd(name: str, role: str, db_path: str | None) -> None:
+    """Change a user's role; the user is signed out everywhere.
+
+    Example: emergency user set-role 张三 commander
+    """
+    from .users import set_role
+    try:
+        set_role(_store(db_path, must_exist=True), name, role, _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"user {name} is now {role}; signed out everywhere")
+
+
+@user_group.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the new password from stdin.")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_reset_password_cmd(name: str, password_stdin: bool, db_path: str | None) -> None:
+    """Set a new password; the user is signed out everywhere.
+
+    Example: printf '%s' "$PASSWORD" | emergency user reset-password 张三 --password-stdin
+    """
+    from .users import reset_password
+    try:
+        reset_password(_store(db_path, must_exist=True), name, _password_from_stdin(), _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"password of {name} reset; signed out everywhere")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_disable_cmd(name: str, db_path: str | None) -> None:
+    """Disable a user: their sessions and tokens stop working at once.
+
+    Example: emergency user disable 张三
+    """
+    from .users import set_disabled
+    try:
+        set_disabled(_store(db_path, must_exist=True), name, True, _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"user {name} disabled")
+
+
+@user_group.command("enable")
+@click.argument("name")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_enable_cmd(name: str, db_path: str | None) -> None:
+    """Enable a disabled user again.
+
+    Example: emergency user enable 张三
+    """
+    from .users import set_disabled
+    try:
+        set_disabled(_store(db_path, must_exist=True), name, False, _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"user {name} enabled")
+
+
+@user_group.command("sign-out")
+@click.argument("name")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_sign_out_cmd(name: str, db_path: str | None) -> None:
+    """End every browser session of a user (e.g. a lost phone).
+
+    Example: emergency user sign-out 张三
+    """
+    from .users import sign_out_everywhere
+    try:
+        n = sign_out_everywhere(_store(db_path, must_exist=True), name, _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"{n} sessions of {name} ended")
 
 
 @main.group("token")
@@ -150,111 +289,162 @@ def token_group() -> None:
 
 @token_group.command("create")
 @click.argument("name")
-@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
-def token_create_cmd(name: str, db_path: str | None) -> None:
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Days until it expires.")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def token_create_cmd(name: str, days: int, db_path: str | None) -> None:
     """Print a new API token for a user; it is shown once and stored only as a hash.
 
-    Example: emergency token create 张三
+    Example: emergency token create 张三 --days 30
     """
-    from .clock import SystemClock
     from .users import create_token
 
     try:
-        click.echo(create_token(_store(db_path), name, SystemClock()))
+        click.echo(create_token(_store(db_path), name, _clock(), days=days))
     except EmergencyError as exc:
         _refuse(exc)
 
 
-@main.command("verify")
-@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
-def verify_cmd(db_path: str | None) -> None:
-    """Check every incident's event hash chain; name the first broken link. Exit 1 if any is broken.
+@token_group.command("list")
+@click.option("--user", "name", default=None, help="Only this user's tokens.")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def token_list_cmd(name: str | None, db_path: str | None) -> None:
+    """List tokens: id, user, created, expires, last used, revoked.
 
-    Example: emergency verify --db ~/.local/share/emergency/emergency.db
+    Example: emergency token list --user 张三
     """
-    from .store import Store, default_db_path
+    from .users import list_tokens
 
-    path = db_path or str(default_db_path())
+    for t in list_tokens(_store(db_path, must_exist=True), name):
+        state = f"revoked {t['revoked_at']}" if t["revoked_at"] else f"expires {t['expires_at'] or '(no expiry: invalid)'}"
+        click.echo(f"{t['id'] or '(old)':<14} {t['name']:<16} created {t['created_at']}  {state}  "
+                   f"last used {t['last_used_at'] or 'never'}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def token_revoke_cmd(token_id: str, db_path: str | None) -> None:
+    """Revoke a token by its id (from emergency token list); it stops working at once.
+
+    Example: emergency token revoke tok-1a2b3c4d
+    """
+    from .users import revoke_token
+    try:
+        revoke_token(_store(db_path, must_exist=True), token_id, _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"token {token_id} revoked")
+
+
+@main.command("rotate-secret")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def rotate_secret_cmd(db_path: str | None) -> None:
+    """Replace the session-signing key beside the database and end every browser session.
+
+    Restart the console afterwards. A key given in EMERGENCY_SECRET_KEY is replaced there instead.
+    Example: emergency rotate-secret --db /var/lib/emergency/emergency.db
+    """
     import os
-    if not os.path.exists(path):
-        _refuse(EmergencyError(f"db: no database at {path}"))
-    store = Store(path)
-    broken = store.verify()
-    count = len(store.incident_ids())
-    for b in broken:
-        click.echo(f"BROKEN incident {b['incident_id']} at event {b['seq']}: {b['problem']}")
-    click.echo(f"{count} incidents checked, {len(broken)} broken chains")
-    sys.exit(1 if broken else 0)
+    import secrets
+    from pathlib import Path
+
+    from .store import private_file
+    from .users import audit
+
+    store = _store(db_path, must_exist=True)
+    path = Path(store.path).resolve().parent / "secret_key"
+    private_file(path)
+    path.write_text(secrets.token_hex(32), encoding="utf-8")
+    with store.write() as db:
+        ended = db.execute("DELETE FROM sessions").rowcount
+    audit(store, "secret_rotated", _clock(), actor="cli", detail={"sessions_ended": ended})
+    click.echo(f"new session key written to {path}; {ended} sessions ended; restart the console")
+    if os.environ.get("EMERGENCY_SECRET_KEY"):
+        click.echo("note: EMERGENCY_SECRET_KEY is set and takes precedence; replace it there too", err=True)
 
 
-@main.command("backup")
-@click.argument("destination")
-@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
-def backup_cmd(destination: str, db_path: str | None) -> None:
-    """Copy the database while the console runs (SQLite online backup), then verify the copy.
+def _problems_line(b: dict) -> str:
+    where = f"incident {b['incident_id']}" if b.get("incident_id") else f"{b.get('chain', 'log')} chain"
+    at = f" at event {b['seq']}" if b.get("seq") is not None else ""
+    return f"BROKEN {where}{at}: {b['problem']}"
 
-    Example: emergency backup /backup/emergency-$(date +%F).db
+
+@main.command("verify")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+@click.option("--anchor", "anchor_file", default=None, help="A file written by emergency anchor: check the log still holds it.")
+def verify_cmd(db_path: str | None, anchor_file: str | None) -> None:
+    """Check every hash chain, every snapshot against its events, and the ledger; name each broken link.
+
+    Exit 1 if anything is broken. Example: emergency verify --db ~/.local/share/emergency/emergency.db
     """
     import os
     import sqlite3
 
-    from .store import Store, default_db_path
+    from .integrity import verify
+    from .store import Store
 
-    path = db_path or str(default_db_path())
+    path = _db_path(db_path)
+    if not os.path.exists(path):
+        _refuse(EmergencyError(f"db: no database at {path}"))
+    anchor = _read_json(anchor_file, "anchor") if anchor_file else None
+    try:
+        store = Store(path, create=False)
+        broken = verify(store, anchor)
+        count = len(store.incident_ids())
+    except (sqlite3.DatabaseError, EmergencyError) as exc:
+        click.echo(f"BROKEN database {path}: cannot be read ({str(exc)[:200]})")
+        sys.exit(1)
+    for b in broken:
+        click.echo(_problems_line(b))
+    click.echo(f"{count} incidents checked, {len(broken)} broken chains")
+    sys.exit(1 if broken else 0)
+
+
+@main.command("anchor")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def anchor_cmd(db_path: str | None) -> None:
+    """Print the log's current heads as JSON, to keep off the machine (e.g. daily); verify --anchor checks them.
+
+    Example: emergency anchor > /backup/anchor-$(date +%F).json
+    """
+    from .clock import format_time
+
+    store = _store(db_path, must_exist=True)
+    _dump({"at": format_time(_clock().now()), "database": store.path, **store.anchor()})
+
+
+@main.command("backup")
+@click.argument("destination")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def backup_cmd(destination: str, db_path: str | None) -> None:
+    """Copy the database while the console runs (SQLite online backup), then verify the copy.
+
+    The copy is readable by its owner only. Example: emergency backup /backup/emergency-$(date +%F).db
+    """
+    import os
+    import sqlite3
+
+    from .integrity import verify
+    from .store import Store, private_file
+    from .users import audit
+
+    path = _db_path(db_path)
     if not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     if os.path.exists(destination):
         _refuse(EmergencyError(f"destination: {destination} exists; choose a new file"))
+    store = _store(path)
+    private_file(destination)
     src = sqlite3.connect(path)
     dst = sqlite3.connect(destination)
     with dst:
         src.backup(dst)
     src.close()
     dst.close()
-    broken = Store(destination, create=False).verify()
+    broken = verify(Store(destination, create=False, chain_key=store.key))
+    audit(store, "backup", _clock(), actor="cli", detail={"destination": str(destination)[:200], "broken": len(broken)})
     click.echo(f"backed up {path} to {destination}; {len(broken)} broken chains in the copy")
     sys.exit(1 if broken else 0)
-
-
-@main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--db", "db_path", default=None, help="SQLite file (default: under the user's data directory).")
-@click.option("--demo", is_flag=True, help="Load one example incident per plan (marked as drills).")
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: int) -> None:
-    """Start the console and API with a production WSGI server (waitress).
-
-    Example: emergency serve --demo --port 8080
-    """
-    from waitress import serve
-
-    from webui import create_app
-
-    from .clock import SystemClock
-    from .incidents import load_demo
-    from .store import Store
-
-    config = {"DATABASE": db_path} if db_path else {}
-    app = create_app(config)
-    if demo:
-        import secrets
-
-        from .users import add_user
-        store = Store(app.config["DATABASE"])
-        try:
-            if not store.list(drill=True, drill_id="demo"):
-                load_demo(store, SystemClock())
-            click.echo("demo users (passwords generated now, valid until the next --demo start):", err=True)
-            for name, role in (("demo-commander", "commander"), ("demo-duty", "duty_officer"),
-                               ("demo-controller", "drill_controller")):
-                password = secrets.token_urlsafe(9)
-                add_user(store, name, role, password, SystemClock())
-                click.echo(f"  {name:<16} {role:<17} {password}", err=True)
-        finally:
-            store.close()
-    click.echo(f"console: http://{host}:{port}/  database: {app.config['DATABASE']}", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="emergency")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -75,10 +75,13 @@ def parse_time(value: str | datetime, field: str) -> datetime:
         try:
             dt = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InputError(field, f"must be an ISO 8601 time such as 2026-11-22T09:30+08:00 (got {value!r})") from None
+            raise InputError(field, f"must be an ISO 8601 time such as 2026-11-22T09:30+08:00 (got {value[:40]!r})") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=TZ)
-    return dt.astimezone(TZ)
+    try:
+        return dt.astimezone(TZ)
+    except (OverflowError, ValueError):
+        raise InputError(field, f"must be a time between the years 2000 and 2100 (got {str(value)[:40]!r})") from None
 
 
 def format_time(dt: datetime | None) -> str | None:

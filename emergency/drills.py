@@ -138,7 +138,21 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         raise PlanFileError(source, path, err["msg"]) from None
 
 
+def refuse_aliases(text: str, source: str) -> None:
+    """YAML anchors and aliases can expand a few hundred bytes into gigabytes (a "billion laughs"):
+    refuse them before anything is built. Scanning events is linear in the text."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise PlanFileError(source, f"line {mark.line + 1}, column {mark.column + 1}",
+                                    "YAML anchors and aliases (& and *) are not allowed here; write the values out")
+    except yaml.YAMLError:
+        return  # reported with its position by safe_load below
+
+
 def parse_scenario_yaml(text: str, source: str = "scenario") -> Scenario:
+    refuse_aliases(text, source)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

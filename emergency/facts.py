@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
+from .inputs import shown
 
 MAX_PEOPLE = 100_000_000          # more people than live in Jiangsu: surely a typing error
 MAX_YUAN = 10_000_000_000_000     # 10万亿元
@@ -91,13 +92,13 @@ def first_error(exc: ValidationError, prefix: str = "") -> InputError:
     if kind == "extra_forbidden":
         return InputError(field, f"unknown fact; known facts: {', '.join(ALL_FACTS)}")
     if name in CHOICE_FACTS:
-        return InputError(field, f"must be one of {', '.join(CHOICE_FACTS[name])} (got {got!r})")
+        return InputError(field, f"must be one of {', '.join(CHOICE_FACTS[name])} (got {shown(got)})")
     if name in FLAG_FACTS:
-        return InputError(field, f"must be true or false (got {got!r})")
+        return InputError(field, f"must be true or false (got {shown(got)})")
     if name in COUNT_FACTS:
         limit = Facts.model_fields[name].metadata
         upper = next((m.le for m in limit if getattr(m, "le", None) is not None), None)
-        return InputError(field, f"must be a whole number from 0 to {upper} (got {got!r})")
+        return InputError(field, f"must be a whole number from 0 to {upper} (got {shown(got)})")
     return InputError(field, err["msg"])
 
 

@@ -16,8 +16,9 @@ class Mark(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     by: str
-    at: str
+    at: str                          # the time claimed (a call made before it was ticked)
     note: str | None = None
+    recorded_at: str | None = None   # when it was recorded; shown beside ``at`` when they differ
 
 
 class LevelChange(BaseModel):

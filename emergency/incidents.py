@@ -11,8 +11,9 @@ from typing import Any
 from .checklist import checklist as build_checklist, notifications
 from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
-from .errors import InputError, NotFound
+from .errors import EmergencyError, InputError, NotFound
 from .incident import Snapshot
+from .inputs import identifier
 from .lifecycle import lifecycle_for, replay
 from .plans import LEVEL_RANK, PLAN_IDS, load_plan
 from .store import Store
@@ -31,12 +32,31 @@ def _plan_id(data: Any) -> str:
     return pid
 
 
-def report(store: Store, data: dict, actor: str, clock: Clock) -> Snapshot:
-    """Record a new incident (接报). ``data``: plan, facts, occurred_at, reported_at, drill, cause…"""
+def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None) -> Snapshot:
+    """Record a new incident (接报). ``data``: plan, facts, occurred_at, reported_at, drill, cause…
+
+    ``idempotency_key`` (chosen by the client, e.g. a form's hidden field or the API's
+    ``Idempotency-Key`` header): a retried create with the same key returns the incident the first
+    one made and writes nothing. An ``event_group`` must name an existing incident's group of the
+    same kind: a drill's incidents join only their own drill's group, a real incident never a drill's.
+    """
+    key = identifier(idempotency_key, "idempotency_key")
+    if key:
+        existing = store.find_by_idempotency_key(key)
+        if existing:
+            return store.get(existing)
     machine = lifecycle_for(_plan_id(data))
     snap, event = machine.start(new_incident_id(), data, actor, clock.now())
-    store.create(snap, event, final=snap.state in machine.final)
-    return snap
+    if snap.event_group:
+        _check_group(store, snap)
+    return store.create(snap, event, final=snap.state in machine.final, idempotency_key=key)
+
+
+def _check_group(store: Store, snap: Snapshot) -> None:
+    for _id, drill, drill_id in store.group_members(snap.event_group):  # a new key starts a new group
+        if drill != snap.drill or (drill_id or None) != (snap.drill_id or None):
+            raise InputError("event_group", "a drill incident can join only its own drill's event, and a real "
+                                            "incident never a drill's (演练与真实事件不得混合)")
 
 
 def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
@@ -65,6 +85,10 @@ def rebuild(store: Store, incident_id: str) -> Snapshot:
     return replay(events)
 
 
+# A tick whose claimed time is more than this before it was recorded shows both times (补记).
+BACKDATED_AFTER_SECONDS = 5 * 60
+
+
 def _minutes(delta_seconds: float) -> int:
     """Whole minutes, rounding towards later (a report 30 s late is 1 minute late)."""
     return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
@@ -89,8 +113,10 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
         latest = parse_time(it["latest"], "latest") if it["latest"] else None
         if mark:
             done_at = parse_time(mark.at, "done_at")
-            it.update(status="done", done_by=mark.by, done_at=mark.at,
+            it.update(status="done", done_by=mark.by, done_at=mark.at, recorded_at=mark.recorded_at or mark.at,
                       late_minutes=_minutes((done_at - due).total_seconds()) if due else None)
+            recorded = parse_time(it["recorded_at"], "recorded_at")
+            it["backdated"] = (recorded - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
             if it["immediate"] and due:
                 it["took_minutes"] = _minutes((done_at - due).total_seconds())
         elif due is None:
@@ -113,6 +139,18 @@ def view(store: Store, incident_id: str, now: datetime) -> dict[str, Any]:
     out = snapshot_view(snap, store.events(incident_id), now)
     out["chain_head"] = store.chain_head(incident_id)
     return out
+
+
+def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A board row: the incident's view, or, when its stored data cannot be shown, a damaged row
+    (id, title, reason) — one bad row never takes the board down for everyone."""
+    if isinstance(row, Snapshot):
+        try:
+            return snapshot_view(row, None, now)
+        except (EmergencyError, ValueError, OverflowError, KeyError) as exc:
+            row = {"id": row.id, "title": row.title, "damaged": str(exc)[:200]}
+    return {"id": row["id"], "title": row["title"], "damaged": row["damaged"], "plan": None, "checklist": None,
+            "state": None, "level": None, "classified_level": None, "drill": None}
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> dict[str, Any]:

@@ -13,7 +13,7 @@ next snapshot from a snapshot and an event; ``replay`` rebuilds a snapshot from 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ from .classify import classify
 from .clock import format_time, parse_time
 from .errors import InputError, Refused
 from .facts import parse_facts
+from .inputs import clean_text, identifier, plausible_time
 from .incident import Mark, Snapshot
 from .plans import LEVELS, Plan, TransitionDef, load_plan
 from .registry import ACTIONS, GUARDS, Step
@@ -36,15 +37,13 @@ RECORD_TRIGGERS = {
 }
 REPORT_TRIGGER = "report"
 MAX_TEXT = 2000
+# A call may be ticked with the time it was made (another phone, a paper log); never in the future.
+CLAIM_TOLERANCE = timedelta(minutes=1)
 
 
 def _text(payload: dict, name: str) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"payload.{name}", "must be a non-empty string")
-    if len(value) > MAX_TEXT:
-        raise InputError(f"payload.{name}", f"must be at most {MAX_TEXT} characters")
-    return value.strip()
+    return clean_text(payload.get(name), f"payload.{name}", MAX_TEXT if name == "note" else 200,
+                      multiline=name in ("note", "reason"), required=True)
 
 
 class Lifecycle:
@@ -117,7 +116,7 @@ class Lifecycle:
         return text
 
     # ------------------------------------------------------------ payload checks
-    def _check_payload(self, snap: Snapshot, trigger: str, requires: list[str], payload: dict) -> dict:
+    def _check_payload(self, snap: Snapshot, trigger: str, requires: list[str], payload: dict, now: str) -> dict:
         if not isinstance(payload, dict):
             raise InputError("payload", "must be a JSON object")
         clean = dict(payload)
@@ -150,7 +149,14 @@ class Lifecycle:
                 merged = {**snap.facts, **value}
                 clean["facts"] = parse_facts(merged, "payload.facts").nonzero()
             elif name == "done_at":
-                clean["done_at"] = format_time(parse_time(value, "payload.done_at"))
+                done = parse_time(value, "payload.done_at")
+                recorded = parse_time(now, "now")
+                if done > recorded + CLAIM_TOLERANCE:
+                    raise InputError("payload.done_at", f"must not be later than now ({now}); a call not yet made "
+                                                        "cannot be ticked (不能晚于当前时间)")
+                if done < parse_time(snap.occurred_at, "occurred_at"):
+                    raise InputError("payload.done_at", f"must not be before the event occurred ({snap.occurred_at})")
+                clean["done_at"] = format_time(done)
             elif name in ("reason", "approved_by", "declared_by", "received_by", "note"):
                 clean[name] = _text(payload, name)
             else:
@@ -174,22 +180,24 @@ class Lifecycle:
         facts = parse_facts(data.get("facts"))
         if "occurred_at" not in data:
             raise InputError("occurred_at", "is required")
-        occurred, reported = check_times(data["occurred_at"], data.get("reported_at") or data["occurred_at"])
-        cause = check_cause(self.plan, data.get("cause"))
         for flag in ("drill", "hot_topic", "sensitive"):
             if not isinstance(data.get(flag, False), bool):
                 raise InputError(flag, "must be true or false")
-        title = data.get("title") or ""
-        if not isinstance(title, str) or len(title) > 200:
-            raise InputError("title", "must be text of at most 200 characters")
-        for name in ("drill_id", "event_group"):
-            if data.get(name) is not None and not isinstance(data.get(name), str):
-                raise InputError(name, "must be a string")
+        drill = data.get("drill", False)
+        occurred, reported = check_times(data["occurred_at"], data.get("reported_at") or data["occurred_at"])
+        plausible_time(occurred, "occurred_at", at, drill)
+        plausible_time(reported, "reported_at", at, drill)
+        cause = check_cause(self.plan, data.get("cause"))
+        title = clean_text(data.get("title"), "title", 200)
+        drill_id = identifier(data.get("drill_id"), "drill_id")
+        event_group = identifier(data.get("event_group"), "event_group")
+        if drill_id and not drill:
+            raise InputError("drill_id", "a real incident cannot belong to a drill (真实事件不能属于演练)")
         result = classify(self.plan, facts)
         stamp = format_time(at)
         snap = Snapshot(
-            id=incident_id, plan=self.plan.id, title=title.strip(), drill=data.get("drill", False),
-            drill_id=data.get("drill_id"), event_group=data.get("event_group"),
+            id=incident_id, plan=self.plan.id, title=title, drill=drill,
+            drill_id=drill_id, event_group=event_group,
             state=self.plan.lifecycle.initial, facts=facts.nonzero(),
             classified_level=result["level"],
             deciding_clause=result["deciding"]["clause"] if result["deciding"] else None,
@@ -198,7 +206,7 @@ class Lifecycle:
             version=1, created_at=stamp, updated_at=stamp,
         )
         payload = {**data, "facts": facts.nonzero(), "occurred_at": snap.occurred_at,
-                   "reported_at": snap.reported_at, "plan": self.plan.id}
+                   "reported_at": snap.reported_at, "plan": self.plan.id, "title": title}
         return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
 
     def apply(self, snap: Snapshot, trigger: str, payload: dict | None, actor: str,
@@ -223,7 +231,7 @@ class Lifecycle:
                 snap.version += 1
                 snap.updated_at = stamp
                 return snap, {}
-            clean = self._check_payload(snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload)
+            clean = self._check_payload(snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload, stamp)
             work = snap if in_place else snap.model_copy(deep=True)
             self._record(work, trigger, clean, actor, stamp)
             return self._finish(work, trigger, clean, actor, stamp)
@@ -236,7 +244,7 @@ class Lifecycle:
             raise Refused(f"“{trigger}” is not allowed in state {snap.state} ({self._label(snap.state)}); "
                           f"allowed now: {', '.join(self.allowed_triggers(snap.state)) or 'none'}")
         requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
-        clean = self._check_payload(snap, trigger, requires, payload)
+        clean = self._check_payload(snap, trigger, requires, payload, stamp)
         work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
         reasons: list[str] = []
@@ -297,8 +305,12 @@ class Lifecycle:
     def _record(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool = False) -> None:
         mark = Mark.model_construct if trusted else Mark  # replay: the stored values were validated when written
         if trigger == "tick_notification":
+            done = work.notifications.get(clean["notification"])
+            if done is not None and not trusted:
+                raise Refused(f"“{clean['notification']}” was ticked already by {done.by} at {done.at}; a tick is "
+                              "never overwritten — record a correction as a note (已勾选，更正请记录情况)")
             work.notifications[clean["notification"]] = mark(by=actor, at=clean.get("done_at") or stamp,
-                                                              note=clean.get("note"))
+                                                              note=clean.get("note"), recorded_at=stamp)
         elif trigger == "update_facts":
             work.facts = clean["facts"]
             result = classify(self.plan, work.facts)

@@ -1,15 +1,30 @@
 """The durable incident log (事件日志): SQLite through sqlite-utils, WAL mode.
 
-Two tables: ``incidents`` (the latest snapshot, its state, level and version) and the
-append-only ``events``. A state change and its event row are written in one transaction that
-first takes the write lock (``BEGIN IMMEDIATE``), then checks the version: a change sent with
-a stale version is refused, never merged. Real and drill incidents are flagged and listed apart.
+Tables: ``incidents`` (the latest snapshot, its state, level and version), the append-only
+``events``, ``ledger`` (the head of each database-wide chain), ``audit`` (security events about
+people: sign-ins, users, tokens, exports, backups), and the drill, scenario, user, session, token
+and improvement tables. The schema is made and changed only by the numbered migrations in
+``emergency.migrations`` (sqlite-utils ``Migrations``), run by ``Store.migrate``.
+
+A state change and its event row are written in one transaction that first takes the write lock
+(``BEGIN IMMEDIATE``), then checks the version: a change sent with a stale version is refused,
+never merged. A writer that cannot get the lock within ``lock_timeout`` seconds is refused with
+``StoreBusy`` (HTTP 503), a full disk with ``StorageFull`` (HTTP 507); readers never wait behind a
+writer (WAL).
+
+Tamper evidence: every event is chained twice, within its incident (``prev_hash``/``hash``) and
+across the whole database (``gseq``/``ghash``), with HMAC-SHA256 under a key kept outside the
+database (``chain_key`` beside it, mode 600, or ``EMERGENCY_CHAIN_KEY``). Without the key the
+chains cannot be recomputed after an edit; ``emergency.integrity.verify`` checks them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,18 +32,59 @@ from typing import Any, Callable, Iterator
 
 from sqlite_utils import Database
 
-from .errors import NotFound, StaleVersion
+from .errors import EmergencyError, InputError, NotFound, StaleVersion
 from .incident import Snapshot
 
 
 GENESIS = "0" * 64
 HASHED = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level", "version")
+AUDIT_HASHED = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
 
 
-def event_hash(row: dict[str, Any]) -> str:
-    """SHA-256 of the event's content and the previous event's hash (tamper evidence)."""
+class StoreBusy(EmergencyError):
+    """The database is locked by another writer for longer than the lock timeout (HTTP 503)."""
+
+    retry_after = 5
+
+    def as_dict(self) -> dict:
+        return {"error": "busy", "message": str(self), "retry_after": self.retry_after}
+
+
+class StorageFull(EmergencyError):
+    """The disk holding the database is full (HTTP 507)."""
+
+    def as_dict(self) -> dict:
+        return {"error": "storage_full", "message": str(self)}
+
+
+class CorruptDatabase(EmergencyError):
+    """The file is not a readable SQLite database of this service."""
+
+
+def mac(key: bytes, content: str) -> str:
+    """HMAC-SHA256 of ``content`` under the chain key, as hex."""
+    return hmac.new(key, content.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def event_hash(row: dict[str, Any], key: bytes) -> str:
+    """The event's content and the previous event's hash, keyed (tamper evidence)."""
+    content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return mac(key, content)
+
+
+def legacy_event_hash(row: dict[str, Any]) -> str:
+    """The unkeyed SHA-256 chain of databases written before migration 002 (checked once, then re-keyed)."""
     content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def audit_hash(row: dict[str, Any], key: bytes) -> str:
+    content = json.dumps([row[k] for k in AUDIT_HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return mac(key, content)
+
+
+def ledger_mac(key: bytes, chain: str, count: int, head: str) -> str:
+    return mac(key, f"{chain}|{count}|{head}")
 
 
 def default_db_path() -> Path:
@@ -37,63 +93,94 @@ def default_db_path() -> Path:
     return Path(base) / "emergency" / "emergency.db"
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), waiting up to 30 s for a lock."""
+def private_file(path: str | Path) -> None:
+    """Create ``path`` (and its directory) readable by its owner only, if it does not exist yet."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def read_or_create_key(path: Path, env: str, nbytes: int = 32) -> str:
+    """A secret from the environment variable ``env``, else the file ``path``, else a new one written there (0600)."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    private_file(path)
+    value = secrets.token_hex(nbytes)
+    path.write_text(value, encoding="utf-8")
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _key_for(path: str, env_value: str | None) -> bytes:
+    if path == ":memory:":
+        return env_value.encode() if env_value else secrets.token_bytes(32)
+    return read_or_create_key(Path(path).resolve().parent / "chain_key", "EMERGENCY_CHAIN_KEY").encode()
+
+
+def chain_key_for(path: str | Path) -> bytes:
+    """The HMAC key of a database's chains: ``EMERGENCY_CHAIN_KEY``, else ``chain_key`` beside the file."""
+    return _key_for(str(path), os.environ.get("EMERGENCY_CHAIN_KEY"))
+
+
+def connect(path: str | Path, lock_timeout: float = 10.0) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), waiting up to ``lock_timeout`` s for a lock.
+
+    A new database file is created readable by its owner only (it holds password and token hashes).
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 30000")
+        private_file(path)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=lock_timeout, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
 
+def translate_sqlite_error(exc: sqlite3.Error) -> EmergencyError | None:
+    """The refusal a person should see for a database error, or None when it is a bug."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreBusy("the database is busy with another change; try again in a few seconds "
+                         "(数据库正忙，请稍后重试)")
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageFull("storage full: the database cannot be written; tell the operator "
+                           "(存储空间已满，无法写入，请通知运维人员)")
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return CorruptDatabase(f"db: the file is not a readable database ({exc})")
+    if "drill" in text and "constraint" not in text:
+        return InputError("drill_id", str(exc))
+    return None
+
+
 class Store:
     """One connection's view of the incident log. Open one per thread (the web app: per request)."""
 
-    def __init__(self, path: str | Path, create: bool = True):
+    def __init__(self, path: str | Path, create: bool = True, lock_timeout: float = 10.0,
+                 chain_key: bytes | None = None):
         self.path = str(path)
-        self.db = Database(connect(path))
+        self.db = Database(connect(path, lock_timeout))
+        self.key = chain_key if chain_key is not None else chain_key_for(self.path)
         if create:
-            self.ensure_schema()
+            self.migrate()
 
     def close(self) -> None:
         self.db.conn.close()
 
-    def ensure_schema(self) -> None:
-        """Create the tables on first run; WAL mode."""
-        if self.path != ":memory:":
-            self.db.enable_wal()
-        self.db["incidents"].create({
-            "id": str, "plan": str, "title": str, "drill": int, "drill_id": str, "event_group": str,
-            "state": str, "level": str, "classified_level": str, "version": int, "occurred_at": str,
-            "reported_at": str, "created_at": str, "updated_at": str, "closed": int, "snapshot": str,
-        }, pk="id", if_not_exists=True, not_null={"plan", "state", "version", "drill"})
-        self.db["events"].create({
-            "id": int, "incident_id": str, "seq": int, "trigger": str, "payload": str, "actor": str,
-            "at": str, "state": str, "level": str, "classified_level": str, "version": int,
-            "prev_hash": str, "hash": str,
-        }, pk="id", if_not_exists=True, foreign_keys=[("incident_id", "incidents", "id")])
-        self.db["events"].create_index(["incident_id", "seq"], unique=True, if_not_exists=True)
-        self.db["incidents"].create_index(["drill", "closed", "updated_at"], if_not_exists=True)
-        self.db["incidents"].create_index(["event_group"], if_not_exists=True)
-        self.db["incidents"].create_index(["drill_id"], if_not_exists=True)
-        self.db["drills"].create({
-            "id": str, "scenario_id": str, "title": str, "scenario": str, "seed": int, "variation": str,
-            "status": str, "speed": float, "sim_anchor": str, "real_anchor": str, "start": str, "fired": int,
-            "log": str, "created_at": str, "created_by": str, "finished_at": str, "version": int,
-        }, pk="id", if_not_exists=True)
-        self.db["scenarios"].create({"id": str, "yaml": str, "created_by": str, "created_at": str},
-                                    pk="id", if_not_exists=True)
-        self.db["users"].create({"name": str, "role": str, "password_hash": str, "created_at": str},
-                                pk="name", if_not_exists=True)
-        self.db["tokens"].create({"token_hash": str, "name": str, "created_at": str}, pk="token_hash",
-                                 if_not_exists=True)
-        self.db["improvements"].create({
-            "id": int, "drill_id": str, "incident_id": str, "plan": str, "clause": str, "finding": str,
-            "owner": str, "due": str, "status": str, "created_by": str, "created_at": str,
-            "closed_by": str, "closed_at": str,
-        }, pk="id", if_not_exists=True)
+    def migrate(self) -> list[str]:
+        """Apply pending schema migrations (emergency init-db / serve on start). Returns their names."""
+        from .migrations import migrate
+        try:
+            return migrate(self)
+        except sqlite3.DatabaseError as exc:
+            raise translate_sqlite_error(exc) or exc from None
+
+    def ensure_schema(self) -> None:  # kept for callers of the first version
+        self.migrate()
 
     @contextmanager
     def write(self) -> Iterator[Database]:
@@ -101,15 +188,27 @@ class Store:
 
         ``db.atomic()`` starts a deferred transaction; a read-then-write there can fail to
         upgrade its lock when another writer got in first, so the lock is taken up front.
+        Raises StoreBusy when the lock is not had within the lock timeout, StorageFull on a full disk.
         """
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise translate_sqlite_error(exc) or exc from None
         try:
             yield self.db
-        except BaseException:
-            self.db.rollback()
+        except BaseException as exc:
+            if self.db.conn.in_transaction:
+                self.db.conn.rollback()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise translate_sqlite_error(exc) or exc from None
             raise
         else:
-            self.db.commit()
+            try:
+                self.db.conn.commit()
+            except sqlite3.OperationalError as exc:
+                if self.db.conn.in_transaction:
+                    self.db.conn.rollback()
+                raise translate_sqlite_error(exc) or exc from None
 
     # ------------------------------------------------------------ writes
     @staticmethod
@@ -120,20 +219,48 @@ class Store:
                 "occurred_at": snap.occurred_at, "reported_at": snap.reported_at, "created_at": snap.created_at,
                 "updated_at": snap.updated_at, "closed": int(final), "snapshot": snap.model_dump_json()}
 
-    def _event_row(self, event: dict) -> dict[str, Any]:
-        """The event as a row, chained: its hash covers its content and the previous event's hash."""
+    def _ledger(self, chain: str) -> tuple[int, str]:
+        row = self.db.execute("SELECT count, head FROM ledger WHERE chain = ?", [chain]).fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def _advance_ledger(self, chain: str, count: int, head: str) -> None:
+        self.db.execute("INSERT INTO ledger (chain, count, head, mac) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(chain) DO UPDATE SET count = excluded.count, head = excluded.head, mac = excluded.mac",
+                        [chain, count, head, ledger_mac(self.key, chain, count, head)])
+
+    def _insert_event(self, event: dict) -> None:
+        """Insert the event chained twice: within its incident and across the database."""
         prev = self.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
                                [event["incident_id"]]).fetchone()
         row = {**event, "payload": json.dumps(event["payload"], ensure_ascii=False, sort_keys=True)}
         row["prev_hash"] = prev[0] if prev else GENESIS
-        row["hash"] = event_hash(row)
-        return row
+        row["hash"] = event_hash(row, self.key)
+        count, ghead = self._ledger("events")
+        row["gseq"] = count + 1
+        row["ghash"] = mac(self.key, ghead + row["hash"])
+        self.db["events"].insert(row)
+        self._advance_ledger("events", row["gseq"], row["ghash"])
 
-    def create(self, snap: Snapshot, event: dict, final: bool = False) -> None:
-        """Insert a new incident and its first event, together."""
+    def find_by_idempotency_key(self, key: str) -> str | None:
+        row = self.db.execute("SELECT id FROM incidents WHERE idempotency_key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def create(self, snap: Snapshot, event: dict, final: bool = False, idempotency_key: str | None = None) -> Snapshot:
+        """Insert a new incident and its first event, together.
+
+        With an ``idempotency_key`` already used, nothing is written and the incident it made is returned.
+        """
         with self.write() as db:
-            db["incidents"].insert(self._row(snap, final))
-            db["events"].insert(self._event_row(event))
+            if idempotency_key:
+                existing = self.find_by_idempotency_key(idempotency_key)
+                if existing:
+                    return self._load(existing)
+            try:
+                db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
+            except sqlite3.IntegrityError as exc:
+                raise InputError("event_group" if "group" in str(exc) else "drill_id", str(exc)) from None
+            self._insert_event(event)
+        return snap
 
     def append(self, incident_id: str, expected_version: int,
                change: Callable[[Snapshot], tuple[Snapshot, dict, bool]]) -> Snapshot:
@@ -153,8 +280,23 @@ class Store:
                               int(final), snap.model_dump_json(), incident_id, expected_version])
             if cur.rowcount != 1:  # cannot happen under the write lock; refuse rather than merge
                 raise StaleVersion(expected_version, self._load(incident_id).version)
-            db["events"].insert(self._event_row(event))
+            self._insert_event(event)
         return snap
+
+    def append_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
+                     at: str) -> None:
+        """One security event (who did what to whom, from where), chained and keyed like incident events."""
+        with self.write():
+            self._insert_audit(kind, actor, subject, detail, addr, at)
+
+    def _insert_audit(self, kind, actor, subject, detail, addr, at) -> None:
+        count, head = self._ledger("audit")
+        row = {"seq": count + 1, "at": at, "kind": kind, "actor": actor or "", "subject": subject or "",
+               "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True), "addr": addr or "",
+               "prev_hash": head}
+        row["hash"] = audit_hash(row, self.key)
+        self.db["audit"].insert(row)
+        self._advance_ledger("audit", row["seq"], row["hash"])
 
     # ------------------------------------------------------------ reads
     def _load(self, incident_id: str) -> Snapshot:
@@ -165,6 +307,15 @@ class Store:
 
     def get(self, incident_id: str) -> Snapshot:
         return self._load(incident_id)
+
+    def exists(self, incident_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone() is not None
+
+    def group_members(self, group: str) -> list[tuple[str, bool, str | None]]:
+        """(id, drill, drill_id) of every incident of an event group (the first one's id may be the key)."""
+        rows = self.db.execute("SELECT id, drill, drill_id FROM incidents WHERE event_group = ? OR id = ?",
+                               [group, group]).fetchall()
+        return [(r[0], bool(r[1]), r[2]) for r in rows]
 
     EVENT_KEYS = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
                   "version", "hash")
@@ -185,29 +336,30 @@ class Store:
                               [incident_id]).fetchone()
         return row[0] if row else None
 
+    def anchor(self) -> dict[str, Any]:
+        """The database-wide heads (events and audit), to publish or keep elsewhere (a daily anchor)."""
+        out = {}
+        for chain in ("events", "audit"):
+            count, head = self._ledger(chain)
+            out[chain] = {"count": count, "head": head}
+        return out
+
     def verify(self) -> list[dict[str, Any]]:
-        """Check every incident's hash chain. Returns the first broken link of each broken chain."""
-        broken = []
-        for incident_id in self.incident_ids():
-            prev = GENESIS
-            rows = self.db.execute(f"SELECT {', '.join(HASHED)}, prev_hash, hash FROM events WHERE incident_id = ? "
-                                   "ORDER BY seq", [incident_id]).fetchall()
-            for r in rows:
-                row = dict(zip(HASHED + ("prev_hash", "hash"), r))
-                problem = None
-                if row["prev_hash"] != prev:
-                    problem = "prev_hash does not match the previous event's hash (an event was removed or reordered)"
-                elif event_hash(row) != row["hash"]:
-                    problem = "the event's content does not match its hash (it was changed)"
-                if problem:
-                    broken.append({"incident_id": incident_id, "seq": row["seq"], "problem": problem})
-                    break
-                prev = row["hash"]
-        return broken
+        """Every broken link, snapshot and anchor (see emergency.integrity.verify)."""
+        from .integrity import verify
+        return verify(self)
 
     def list(self, drill: bool | None = False, open_only: bool = False, event_group: str | None = None,
              drill_id: str | None = None, limit: int = 500) -> list[Snapshot]:
-        """Incidents, newest first. ``drill``: False real only (the default), True drills only, None both."""
+        """Incidents, newest first. ``drill``: False real only (the default), True drills only, None both.
+
+        A row whose snapshot cannot be read is skipped here; ``list_rows`` reports it as damaged.
+        """
+        return [s for s in self.list_rows(drill, open_only, event_group, drill_id, limit) if isinstance(s, Snapshot)]
+
+    def list_rows(self, drill: bool | None = False, open_only: bool = False, event_group: str | None = None,
+                  drill_id: str | None = None, limit: int = 500) -> list[Snapshot | dict[str, Any]]:
+        """Like ``list``, but a damaged row comes back as ``{"id", "title", "damaged": reason}``."""
         where, params = [], []
         if drill is not None:
             where.append("drill = ?")
@@ -220,10 +372,15 @@ class Store:
         if drill_id is not None:
             where.append("drill_id = ?")
             params.append(drill_id)
-        sql = "SELECT snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT id, title, snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY updated_at DESC, id LIMIT ?"
-        rows = self.db.execute(sql, params + [limit]).fetchall()
-        return [Snapshot.model_validate_json(r[0]) for r in rows]
+        out: list[Snapshot | dict[str, Any]] = []
+        for r in self.db.execute(sql, params + [limit]).fetchall():
+            try:
+                out.append(Snapshot.model_validate_json(r[2]))
+            except ValueError as exc:
+                out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
+        return out
 
     def incident_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM incidents ORDER BY id").fetchall()]

@@ -33,7 +33,7 @@ def serve(db: str, tmp_path) -> tuple[subprocess.Popen, int, object]:
     log_path = tmp_path / "server.log"
     log = open(log_path, "w")
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "emergency.cli", "serve", "--port", str(port), "--db", db],
+    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--db", db],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     log.close()
     wait_for_port(port, proc, log_path=log_path)

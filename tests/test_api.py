@@ -15,7 +15,7 @@ def clock():
 
 @pytest.fixture
 def client(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test", "CLOCK": clock})
+    app = create_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
     app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     as_user(c, "指挥李四")

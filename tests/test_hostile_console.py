@@ -16,7 +16,7 @@ LONG = "长" * 100_000
 @pytest.fixture
 def client(tmp_path):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    app = create_app({"DATABASE": str(tmp_path / "h.db"), "SECRET_KEY": "t", "CLOCK": clock})
+    app = create_app({"DATABASE": str(tmp_path / "h.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
     add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     page = c.get("/login").get_data(as_text=True)

@@ -1,10 +1,14 @@
-"""Each event carries a hash of its content and of the previous event; verify names the first broken link."""
+"""Tamper evidence: keyed chains per incident and across the database, snapshots bound to their
+events, a ledger that shows truncation, published anchors; verify names what broke."""
+import json
+import os
+import sqlite3
 import subprocess
 import sys
 
 from emergency import incidents as svc
 from emergency.clock import FixedClock
-from emergency.store import Store
+from emergency.store import Store, event_hash, mac
 
 
 def make(tmp_path):
@@ -13,44 +17,158 @@ def make(tmp_path):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"},
                       "值班员", clock)
-    for trigger, payload in [("assess", {}), ("activate", {"level": "IV"}), ("add_note", {"note": "现场已封控"})]:
+    for trigger, payload in [("assess", {}), ("activate", {"level": "IV", "approved_by": "区长"}),
+                             ("add_note", {"note": "现场已封控"})]:
         snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥", clock)
-    return path, store, snap
+    other = svc.report(store, {"plan": "labor_dispute", "facts": {"petition": 60}, "occurred_at": "2026-11-22T08:30"},
+                       "值班员", clock)
+    return path, store, snap, other
 
 
-def run_verify(path):
-    return subprocess.run([sys.executable, "-m", "emergency.cli", "verify", "--db", str(path)],
+def run_verify(path, *extra):
+    return subprocess.run([sys.executable, "-m", "emergency.cli", "verify", "--db", str(path), *extra],
                           capture_output=True, text=True, timeout=60)
 
 
 def test_an_untouched_log_verifies(tmp_path):
-    path, store, snap = make(tmp_path)
+    path, store, snap, _ = make(tmp_path)
     assert store.verify() == []
     r = run_verify(path)
-    assert r.returncode == 0 and "1 incidents checked, 0 broken chains" in r.stdout
+    assert r.returncode == 0 and "2 incidents checked, 0 broken chains" in r.stdout
     assert svc.view(store, snap.id, FixedClock("2026-11-22T09:00").now())["chain_head"] == store.events(snap.id)[-1]["hash"]
 
 
 def test_a_changed_event_is_named(tmp_path):
-    path, store, snap = make(tmp_path)
+    path, store, snap, _ = make(tmp_path)
     store.db.execute("UPDATE events SET actor = '别人' WHERE incident_id = ? AND seq = 2", [snap.id])
-    assert store.verify() == [{"incident_id": snap.id, "seq": 2,
-                               "problem": "the event's content does not match its hash (it was changed)"}]
+    assert {"incident_id": snap.id, "seq": 2,
+            "problem": "the event's content does not match its hash (it was changed)"} in store.verify()
     r = run_verify(path)
     assert r.returncode == 1 and f"BROKEN incident {snap.id} at event 2" in r.stdout
 
 
 def test_a_removed_event_is_named(tmp_path):
-    path, store, snap = make(tmp_path)
+    path, store, snap, _ = make(tmp_path)
     store.db.execute("DELETE FROM events WHERE incident_id = ? AND seq = 3", [snap.id])
+    broken = store.verify()
+    assert any(b["incident_id"] == snap.id and b["seq"] == 4 and "removed" in b["problem"] for b in broken)
+
+
+def test_an_edited_snapshot_is_found_though_every_chain_holds(tmp_path):
+    """The pages read the snapshot: editing it to level I and a new title must not pass."""
+    path, store, snap, _ = make(tmp_path)
+    data = json.loads(store.db.execute("SELECT snapshot FROM incidents WHERE id = ?", [snap.id]).fetchone()[0])
+    data.update(level="I", title="改写的标题")
+    store.db.execute("UPDATE incidents SET snapshot = ?, level = 'I' WHERE id = ?", [json.dumps(data), snap.id])
     (b,) = store.verify()
-    assert b["seq"] == 4 and "removed" in b["problem"]
+    assert b["incident_id"] == snap.id and "level" in b["problem"] and "title" in b["problem"]
+    r = run_verify(path)
+    assert r.returncode == 1 and "stored snapshot differs" in r.stdout
 
 
-def test_backup_while_running_copies_a_verified_database(tmp_path):
-    path, store, snap = make(tmp_path)
+def test_deleting_the_last_events_shows_in_the_ledger(tmp_path):
+    path, store, snap, other = make(tmp_path)
+    store.db.execute("DELETE FROM events WHERE incident_id = ? AND seq = 1", [other.id])  # the newest event
+    store.db.execute("DELETE FROM incidents WHERE id = ?", [other.id])
+    broken = store.verify()
+    assert any("ledger says" in b["problem"] for b in broken), broken
+    assert run_verify(path).returncode == 1
+
+
+def test_deleting_a_whole_incident_is_found(tmp_path):
+    path, store, snap, other = make(tmp_path)
+    store.db.execute("DELETE FROM events WHERE incident_id = ?", [snap.id])
+    store.db.execute("DELETE FROM incidents WHERE id = ?", [snap.id])
+    assert any("database-wide chain" in b["problem"] for b in store.verify())
+
+
+def test_recomputing_the_chain_without_the_key_is_found(tmp_path):
+    """An attacker who edits an event and recomputes its hash with a key of their own (or plain
+    SHA-256) still fails: the chain is keyed with a secret kept outside the database."""
+    path, store, snap, _ = make(tmp_path)
+    forged_key = b"attacker-does-not-have-the-key"
+    rows = store.db.execute("SELECT incident_id, seq, trigger, payload, actor, at, state, level, classified_level, "
+                            "version, prev_hash FROM events WHERE incident_id = ? ORDER BY seq", [snap.id]).fetchall()
+    cols = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
+            "version", "prev_hash")
+    prev = "0" * 64
+    for r in rows:
+        row = dict(zip(cols, r))
+        row["actor"] = "别人"
+        row["prev_hash"] = prev
+        h = event_hash(row, forged_key)
+        store.db.execute("UPDATE events SET actor = ?, prev_hash = ?, hash = ? WHERE incident_id = ? AND seq = ?",
+                         [row["actor"], prev, h, snap.id, row["seq"]])
+        prev = h
+    broken = store.verify()
+    assert any(b["incident_id"] == snap.id and b["seq"] == 1 for b in broken), broken
+    assert mac(store.key, "x") != mac(forged_key, "x")
+
+
+def test_the_chain_key_is_kept_beside_the_database_for_its_owner_only(tmp_path):
+    path, store, _, _ = make(tmp_path)
+    key_file = tmp_path / "chain_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert key_file.read_text().encode() not in path.read_bytes()
+
+
+def test_a_published_anchor_shows_a_rollback(tmp_path):
+    path, store, snap, _ = make(tmp_path)
+    anchor = subprocess.run([sys.executable, "-m", "emergency.cli", "anchor", "--db", str(path)],
+                            capture_output=True, text=True, timeout=60)
+    assert anchor.returncode == 0, anchor.stderr
+    anchor_file = tmp_path / "anchor.json"
+    anchor_file.write_text(anchor.stdout)
+    assert run_verify(path, "--anchor", str(anchor_file)).returncode == 0
+    # roll the whole database back to a copy taken before the last event: every chain and the ledger
+    # of the copy are consistent, but the published anchor is not in it
+    before = tmp_path / "before.db"
+    store2 = Store(before)
+    svc.report(store2, {"plan": "environment", "facts": {}, "occurred_at": "2026-11-22T08:00"}, "值班员",
+               FixedClock("2026-11-22T09:00"))
+    r = run_verify(before, "--anchor", str(anchor_file))
+    assert r.returncode == 1 and "published anchor" in r.stdout
+
+
+def test_verify_on_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path):
+    bad = tmp_path / "broken.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    r = run_verify(bad)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr + r.stdout
+    assert r.stdout.strip().startswith("BROKEN database") and len(r.stdout.strip().splitlines()) == 1
+
+
+def test_a_broken_chain_is_announced_on_every_page_and_at_start(tmp_path):
+    from webui import create_app
+    path, store, snap, other = make(tmp_path)
+    store.db.execute("DELETE FROM events WHERE incident_id = ?", [other.id])
+    store.db.execute("DELETE FROM incidents WHERE id = ?", [other.id])
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "k" * 32, "CLOCK": FixedClock("2026-11-22T09:00")})
+    assert app.config["CHAIN_PROBLEMS"]
+    from tests.conftest import PASSWORD
+    from emergency.users import add_user
+    add_user(store, "指挥", "commander", PASSWORD, FixedClock("2026-11-22T09:00"))
+    c = app.test_client()
+    c.get("/login")
+    with c.session_transaction():
+        pass
+    page = c.get("/login").get_data(as_text=True)
+    import re
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    c.post("/login", data={"name": "指挥", "password": PASSWORD, "csrf_token": token})
+    home = c.get("/").get_data(as_text=True)
+    assert 'id="chain-warning"' in home
+
+
+def test_backup_while_running_copies_a_verified_database_readable_by_its_owner_only(tmp_path):
+    path, store, snap, _ = make(tmp_path)
     dest = tmp_path / "copy.db"
     r = subprocess.run([sys.executable, "-m", "emergency.cli", "backup", str(dest), "--db", str(path)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert Store(dest).get(snap.id) == store.get(snap.id)
+    assert oct(os.stat(dest).st_mode & 0o777) == "0o600"
+    kinds = [row[0] for row in sqlite3.connect(path).execute("SELECT kind FROM audit")]
+    assert "backup" in kinds

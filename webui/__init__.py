@@ -1,39 +1,43 @@
 """The console and JSON API (Flask). ``create_app(test_config=None)`` is the application factory.
 
 Config keys: ``DATABASE`` (SQLite path; default under the user's data directory), ``SECRET_KEY``
-(from config or EMERGENCY_SECRET_KEY; otherwise generated once and kept in the instance folder),
-``CLOCK`` (an ``emergency.clock`` clock; the wall clock by default — tests pass a FixedClock).
+(from config or ``EMERGENCY_SECRET_KEY``, at least 32 bytes; otherwise generated once and kept in
+``secret_key`` beside the database, mode 600 — never in the source tree), ``CLOCK`` (an
+``emergency.clock`` clock; the wall clock by default — tests pass a FixedClock), ``LOCK_TIMEOUT``
+(seconds a write waits for the database lock before answering 503; default 5),
+``SESSION_IDLE_HOURS`` (default 12), ``LOGIN_RATE_LIMIT`` (per client address; default 30 per minute).
 """
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from emergency.clock import SystemClock
-from emergency.store import Store, default_db_path
+from emergency.errors import EmergencyError
+from emergency.integrity import verify_quick
+from emergency.store import StorageFull, Store, StoreBusy, default_db_path, read_or_create_key
 
-from . import db
+from . import api, auth, console, db, drill_pages
+
+MIN_SECRET_BYTES = 32
 
 
-def _secret_key(app: Flask) -> str:
-    env = os.environ.get("EMERGENCY_SECRET_KEY")
-    if env:
-        return env
-    path = Path(app.instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+class ConfigError(EmergencyError):
+    """The configuration cannot be used (e.g. a secret key that is too short)."""
+
+
+def secret_key_for(database: str) -> str:
+    """``EMERGENCY_SECRET_KEY``, else the ``secret_key`` file beside the database (made on first start)."""
+    if database == ":memory:":
+        import secrets
+        return secrets.token_hex(32)
+    return read_or_create_key(Path(database).resolve().parent / "secret_key", "EMERGENCY_SECRET_KEY")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__)
     app.config.from_mapping(
         DATABASE=str(default_db_path()),
         CLOCK=SystemClock(),
@@ -42,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,          # set EMERGENCY_SESSION_COOKIE_SECURE=true behind HTTPS
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        SESSION_IDLE_HOURS=12,
+        LOGIN_RATE_LIMIT="30 per minute",
+        LOCK_TIMEOUT=5.0,
         DEBUG=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
@@ -49,14 +56,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(app)
+        app.config["SECRET_KEY"] = secret_key_for(app.config["DATABASE"])
+    if len(str(app.config["SECRET_KEY"]).encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"SECRET_KEY: must be at least {MIN_SECRET_BYTES} bytes "
+                          "(python -c 'import secrets; print(secrets.token_hex(32))'), or leave it unset to have "
+                          "one generated beside the database")
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    Store(app.config["DATABASE"]).close()  # create the database and its schema on first run
+    store = Store(app.config["DATABASE"])  # applies pending migrations on start
+    try:
+        app.config["CHAIN_PROBLEMS"] = verify_quick(store)
+    finally:
+        store.close()
+    if app.config["CHAIN_PROBLEMS"]:
+        app.logger.error("tamper evidence: %d broken chain(s); run emergency verify", len(app.config["CHAIN_PROBLEMS"]))
     db.init_app(app)
 
-    from . import api, auth, console, drill_pages
     auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
@@ -67,14 +83,25 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _error_pages(app: Flask) -> None:
     """4xx and 5xx answer with a short message (JSON under /api), never a traceback."""
-    from flask import jsonify, render_template, request
-    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        headers = {}
+        if exc.code == 429:
+            headers["Retry-After"] = "60"
         if request.path.startswith("/api/"):
-            return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
-        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+            body = {"error": exc.name.lower().replace(" ", "_"), "message": exc.description}
+            return jsonify(body), exc.code, headers
+        return render_template("error.html", code=exc.code, message=exc.description), exc.code, headers
+
+    @app.errorhandler(StoreBusy)
+    @app.errorhandler(StorageFull)
+    def _unavailable(exc: EmergencyError):
+        code = 507 if isinstance(exc, StorageFull) else 503
+        headers = {"Retry-After": str(StoreBusy.retry_after)} if code == 503 else {}
+        if request.path.startswith("/api/"):
+            return jsonify(exc.as_dict()), code, headers
+        return render_template("error.html", code=code, message=str(exc)), code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -15,6 +15,7 @@ from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import load_plan, load_plans
+from emergency.store import StorageFull, StoreBusy
 
 from .auth import actor, require, require_trigger
 from .db import app_clock, clock_for, get_store, now
@@ -32,7 +33,10 @@ def json_body() -> Any:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:
+        raise BadJSON("body: nested too deeply") from None
     if data is None:
         raise BadJSON("body: not valid JSON")
     return data
@@ -45,16 +49,13 @@ def json_object() -> dict:
     return data
 
 
-def actor_from(data: dict) -> str:
-    """Who acts: always the signed-in user or the token's user, never a name in the body."""
-    return actor()
-
-
 @bp.errorhandler(EmergencyError)
 def _refusal(exc: EmergencyError):
-    status = {BadJSON: 400, InputError: 422, NotFound: 404, Refused: 409, StaleVersion: 409}
+    status = {BadJSON: 400, InputError: 422, NotFound: 404, Refused: 409, StaleVersion: 409, StoreBusy: 503,
+              StorageFull: 507}
     code = next((c for t, c in status.items() if isinstance(exc, t)), 400)
-    return jsonify(exc.as_dict() if hasattr(exc, "as_dict") else {"error": "refused", "message": str(exc)}), code
+    headers = {"Retry-After": str(StoreBusy.retry_after)} if code == 503 else {}
+    return jsonify(exc.as_dict() if hasattr(exc, "as_dict") else {"error": "refused", "message": str(exc)}), code, headers
 
 
 @bp.get("/plans")
@@ -109,16 +110,18 @@ def incidents():
         raise InputError("drill", "must be false, true or all")
     store = get_store()
     at = now()
-    rows = store.list(drill=drill, open_only=request.args.get("open") == "true")
-    return jsonify([service.snapshot_view(s, None, at) for s in rows])
+    rows = store.list_rows(drill=drill, open_only=request.args.get("open") == "true")
+    return jsonify([service.safe_snapshot_view(s, at) for s in rows])
 
 
 @bp.post("/incidents")
 def create_incident():
     data = json_object()
     require_trigger("report", data.get("drill") is True)
-    snap = service.report(get_store(), data, actor_from(data), app_clock())
-    return jsonify(service.view(get_store(), snap.id, now())), 201
+    key = request.headers.get("Idempotency-Key")
+    before = get_store().find_by_idempotency_key(key) if key else None
+    snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
+    return jsonify(service.view(get_store(), snap.id, now())), (200 if before else 201)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -138,7 +141,7 @@ def incident_event(incident_id: str):
         require_trigger(data["trigger"], snap.drill)
     clock = clock_for(snap)
     service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
-                data.get("payload"), actor_from(data), clock)
+                data.get("payload"), actor(), clock)
     return jsonify(service.view(get_store(), incident_id, clock.now()))
 
 
@@ -165,6 +168,7 @@ def create_drill():
 def drill_tick(drill_id: str):
     """Fire what is due on the drill's clock and return the drill (the pages poll this)."""
     from emergency import drill_runs
+    require("drill_clock")
     return jsonify(drill_runs.drill_view(drill_runs.advance(get_store(), drill_id, app_clock()), app_clock()))
 
 

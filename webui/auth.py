@@ -1,25 +1,50 @@
-"""Sign-in (browser session) and bearer tokens (scripts), roles, and CSRF protection.
+"""Sign-in (browser session) and bearer tokens (scripts), roles, CSRF, throttling and security headers.
 
 Every page and API call needs a signed-in user or ``Authorization: Bearer <token>``, except the
 sign-in page, static files and the OpenAPI description. Every state-changing request from a
 browser session must carry the CSRF token (forms: hidden field; fetch: X-CSRFToken header);
 token-authenticated API calls carry no cookie and need none.
+
+A browser session is a server-side row (``emergency.users``): the signed cookie holds only its
+random id, so signing out, disabling a user or changing a role or password ends it everywhere,
+and a session idle longer than ``SESSION_IDLE_HOURS`` (default 12, one duty shift) expires.
+
+Sign-in is throttled by client address (Flask-Limiter, ``LOGIN_RATE_LIMIT``) and by account (five
+failures in 15 minutes, counted in the database so that every worker sees them): 429 with
+Retry-After. Every attempt is a security event.
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, session,
-                   url_for)
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from emergency import users
 
-from .db import get_store
+from .db import app_clock, get_store
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
 PUBLIC = {"auth.login", "static", "api.openapi"}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 class User(UserMixin):
@@ -32,10 +57,18 @@ class User(UserMixin):
     def role_name(self) -> str:
         return users.ROLES[self.role]
 
+    def may(self, what: str) -> bool:
+        return users.may(self.role, what)
+
+
+def _idle() -> timedelta:
+    return timedelta(hours=float(current_app.config.get("SESSION_IDLE_HOURS", 12)))
+
 
 @login_manager.user_loader
-def _load(name: str):
-    u = users.get_user(get_store(), name)
+def _load(_name: str):
+    """Flask-Login's id in the cookie is not trusted alone: the server-side session must be live."""
+    u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
     return User(u["name"], u["role"]) if u else None
 
 
@@ -43,11 +76,13 @@ def _load(name: str):
 def _from_token(req):
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        u = users.user_for_token(get_store(), header[7:].strip())
+        u = users.user_for_token(get_store(), header[7:].strip()[:200], app_clock())
         if u:
             g.token_auth = True
             return User(u["name"], u["role"])
-    return None
+        return None
+    u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
+    return User(u["name"], u["role"]) if u else None
 
 
 def _gate():
@@ -57,17 +92,54 @@ def _gate():
         if request.path.startswith("/api/"):
             return jsonify({"error": "unauthorized",
                             "message": "sign in, or send Authorization: Bearer <token> (emergency token create NAME)"}), 401
+        session.pop("sid", None)
         return redirect(url_for("auth.login", next=request.full_path))
     if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("token_auth"):
         csrf.protect()
     return None
 
 
+def safe_next(target: str | None, fallback: str) -> str:
+    """A path on this site to go to after sign-in or a language switch, else ``fallback``.
+
+    Backslashes count as slashes (browsers treat them so), control characters and white space
+    anywhere refuse the target, and anything that names a scheme or another host goes home:
+    ``//x``, ``/\\x``, ``/%5Cx``, ``https:x``, ``/\\t/x``… A percent-encoded slash is decoded once
+    before the same check, so ``/%2F%2Fx`` is refused too.
+    """
+    from urllib.parse import unquote
+
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return fallback
+    for candidate in (target, unquote(target)):
+        if any(ord(ch) < 0x21 or ord(ch) == 0x7f for ch in candidate):
+            return fallback
+        norm = candidate.replace("\\", "/")
+        if not norm.startswith("/") or norm.startswith("//"):
+            return fallback
+        parts = urlsplit(norm)
+        if parts.scheme or parts.netloc:
+            return fallback
+    return target
+
+
+def same_site_referrer(fallback: str) -> str:
+    """The referring page when it is on this site (its path and query only), else ``fallback``."""
+    ref = request.referrer
+    if not ref:
+        return fallback
+    parts = urlsplit(ref)
+    if parts.netloc and parts.netloc != request.host:
+        return fallback
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(path, fallback)
+
+
 def _csrf_error(exc: CSRFError):
     if request.path.startswith("/api/"):
         return jsonify({"error": "csrf", "field": "csrf_token", "message": f"csrf_token: {exc.description}"}), 400
     flash(f"表单已过期，请重试（{exc.description}）", "error")
-    return redirect(request.referrer or url_for("console.home"))
+    return redirect(same_site_referrer(url_for("console.home")))
 
 
 def actor() -> str:
@@ -93,33 +165,72 @@ def require(what: str) -> None:
         forbid(f"{current_user.role_name}无权进行此操作（role {current_user.role} may not manage {what}）")
 
 
+def client_addr() -> str:
+    return (request.remote_addr or "")[:64]
+
+
+def audit_export(what: str) -> None:
+    """Record that the signed-in user downloaded ``what`` (a security event)."""
+    users.audit(get_store(), "export", app_clock(), actor=current_user.name, subject=current_user.name,
+                detail={"file": what[:200]}, addr=client_addr())
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("LOGIN_RATE_LIMIT", "20 per minute"), methods=["POST"])
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         csrf.protect()
-        u = users.check_password(get_store(), request.form.get("name", ""), request.form.get("password", ""))
+        store, clock = get_store(), app_clock()
+        name = request.form.get("name", "")[:50]
+        wait = users.locked_for(store, name, clock.now())
+        if wait:
+            users.audit(store, "sign_in_throttled", clock, subject=name, addr=client_addr())
+            body = render_template("login.html", error=f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试"
+                                                       f"（too many attempts; try again in {wait} s）", no_users=False)
+            return body, 429, {"Retry-After": str(wait)}
+        u = users.check_password(store, name, request.form.get("password", ""), clock, client_addr())
         if u:
             session.clear()
+            session["sid"] = users.start_session(store, u["name"], clock, client_addr())
+            session.permanent = True
             login_user(User(u["name"], u["role"]))
-            target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("console.home"))
-        error = "用户名或密码不正确（name or password is wrong）"
-    return render_template("login.html", error=error, no_users=users.count_users(get_store()) == 0), (401 if error else 200)
+            return redirect(safe_next(request.args.get("next"), url_for("console.home")))
+        error, status = "用户名或密码不正确（name or password is wrong）", 401
+    return render_template("login.html", error=error, no_users=users.count_users(get_store()) == 0), status
 
 
 @bp.post("/logout")
 def logout():
+    users.end_session(get_store(), session.get("sid"), app_clock(), client_addr())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/logout-everywhere")
+def logout_everywhere():
+    users.sign_out_everywhere(get_store(), current_user.name, app_clock(), actor=current_user.name)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.pop("Server", None)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     app.before_request(_gate)
+    app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_blueprint(bp)

@@ -6,9 +6,11 @@ are flashed beside what the user was doing; nothing here raises a 500 on bad inp
 from __future__ import annotations
 
 import json
+import secrets
+import math
 from urllib.parse import urlencode
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, session,
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
 from emergency import incidents as service
@@ -18,7 +20,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, lead_plan, load_plan, load_plans
 
-from .auth import actor as _current_actor, require_trigger
+from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
 from .db import app_clock, clock_for, get_store, now
 from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
 
@@ -33,7 +35,7 @@ def _helpers():
     from flask_login import current_user
     return {"t": t, "lang": session.get("lang", "zh"), "user": current_user if current_user.is_authenticated else None,
             "plans_nav": load_plans(), "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
-            "CHOICE_LABELS": CHOICE_LABELS}
+            "CHOICE_LABELS": CHOICE_LABELS, "chain_problems": current_app.config.get("CHAIN_PROBLEMS")}
 
 
 def _plan_or_404(plan_id: str):
@@ -50,11 +52,17 @@ def _actor() -> str:
 @bp.get("/lang/<code>")
 def set_lang(code: str):
     session["lang"] = "en" if code == "en" else "zh"
-    return redirect(request.referrer or url_for("console.home"))
+    return redirect(same_site_referrer(url_for("console.home")))
 
 
 def _board_rows(drill: bool | None):
-    rows = [service.snapshot_view(s, None, clock_for(s).now()) for s in get_store().list(drill=drill, open_only=True)]
+    rows = []
+    for s in get_store().list_rows(drill=drill, open_only=True):
+        try:
+            at = clock_for(s).now() if not isinstance(s, dict) else now()
+        except EmergencyError:
+            at = now()
+        rows.append(service.safe_snapshot_view(s, at))
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])
         pending = [n for n in items if n["status"] in ("pending", "overdue", "immediate")]
@@ -84,6 +92,7 @@ def classify_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     at = now()
     return render_template("classify.html", plan=plan, causes=ENVIRONMENT_CAUSES, default_time=format_time(at)[:16],
+                           idempotency_key="form-" + secrets.token_hex(12),
                            event_group=request.args.get("event_group", "")[:64],
                            occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16])
 
@@ -125,6 +134,7 @@ def checklist_download(plan_id: str, fmt: str):
     else:
         body, mimetype = json.dumps(cl, ensure_ascii=False, indent=2), "application/json"
     name = f"checklist-{plan_id}-{cl['level']}.{fmt}"
+    audit_export(name)
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
@@ -139,7 +149,7 @@ def _facts_from_form(plan, form) -> dict:
                     wan = float(raw)
                 except ValueError:
                     raise InputError("direct_loss_wan", "直接经济损失须为数字（万元）") from None
-                if wan < 0 or wan > 1e9:
+                if not math.isfinite(wan) or wan < 0 or wan > 1e9:
                     raise InputError("direct_loss_wan", "直接经济损失须在0至10亿万元之间")
                 facts["direct_loss_yuan"] = round(wan * 10_000)
         elif f.name in CHOICE_LABELS:
@@ -149,7 +159,7 @@ def _facts_from_form(plan, form) -> dict:
             if raw in ("on", "true", "1"):
                 facts[f.name] = True
         elif raw:
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
                 raise InputError(f"facts.{f.name}", f"{f.label}须为非负整数")
             facts[f.name] = int(raw)
     return facts
@@ -169,7 +179,7 @@ def create_incident():
             "cause": form.get("cause") or None, "drill": form.get("drill") == "on",
             "hot_topic": form.get("hot_topic") == "on", "sensitive": form.get("sensitive") == "on",
             "event_group": form.get("event_group") or None,
-        }, _actor(), app_clock())
+        }, _actor(), app_clock(), idempotency_key=form.get("idempotency_key") or None)
     except EmergencyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.classify_page", plan_id=plan_id))

@@ -8,7 +8,8 @@ from emergency.store import Store
 
 def get_store() -> Store:
     if "store" not in g:
-        g.store = Store(current_app.config["DATABASE"], create=False)
+        g.store = Store(current_app.config["DATABASE"], create=False,
+                        lock_timeout=float(current_app.config.get("LOCK_TIMEOUT", 5.0)))
     return g.store
 
 
@@ -32,10 +33,13 @@ def init_app(app: Flask) -> None:
 
 
 def clock_for(snap):
-    """The clock an incident lives on: its drill's simulated clock, else the app's clock."""
+    """The clock an incident lives on: its drill's simulated clock, else the app's clock.
+
+    A real incident always runs on the app's clock, whatever it names.
+    """
     from emergency import drill_runs
     from emergency.errors import NotFound
-    if snap.drill_id and snap.drill_id != "demo":
+    if snap.drill and snap.drill_id and snap.drill_id != "demo":
         try:
             return drill_runs.drill_clock(drill_runs.get_drill(get_store(), snap.drill_id), current_app.config["CLOCK"])
         except NotFound:

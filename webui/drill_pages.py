@@ -13,7 +13,7 @@ from emergency.errors import EmergencyError, NotFound
 from emergency.plans import LEVELS, PlanFileError, load_plan, load_plans
 from emergency.report import drill_report
 
-from .auth import require
+from .auth import audit_export, require
 from .console import _actor
 from .db import app_clock, get_store
 from .i18n import t
@@ -91,6 +91,7 @@ def report(drill_id: str):
 @bp.get("/drills/<drill_id>/report.json")
 def report_json(drill_id: str):
     rep = _report(drill_id)
+    audit_export(f"after-action-{drill_id}.json")
     return Response(json.dumps(rep, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=after-action-{drill_id}.json"})
 
@@ -112,6 +113,7 @@ def _improvements(drill_id: str | None = None, open_only: bool = False) -> list[
 @bp.post("/drills/<drill_id>/improvements")
 def add_improvement(drill_id: str):
     require("drills")
+    _drill_or_404(drill_id)
     form = request.form
     finding, owner, due = (form.get(k, "").strip() for k in ("finding", "owner", "due"))
     errors = [name for name, value in (("owner", owner), ("due", due), ("finding", finding)) if not value]

@@ -38,7 +38,7 @@ def clock():
 
 @pytest.fixture
 def server(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "e2e", "CLOCK": clock})
+    app = create_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute"})
     add_users(app.config["DATABASE"], clock)
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=4)

@@ -19,7 +19,7 @@ from .conftest import _free_port, login, shot
 @pytest.fixture
 def live_server(tmp_path):
     """The app on the real wall clock, so the drill's clock runs in real time × speed."""
-    app = create_app({"DATABASE": str(tmp_path / "drill.db"), "SECRET_KEY": "e2e", "CLOCK": SystemClock()})
+    app = create_app({"DATABASE": str(tmp_path / "drill.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": SystemClock()})
     add_users(app.config["DATABASE"], SystemClock())
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=6)

@@ -49,7 +49,7 @@
           if (inc.version !== version && !document.getElementById("sim-notice")) {
             const n = document.createElement("div");
             n.id = "sim-notice"; n.className = "sim-notice";
-            n.innerHTML = '事件有新情况（版本 ' + inc.version + '）。<button onclick="location.reload()">刷新</button>';
+            n.innerHTML = '事件有新情况（版本 ' + Number(inc.version) + '）。<button type="button" data-action="reload">刷新</button>';
             document.body.insertBefore(n, document.body.firstChild);
           }
         }).catch(function () {});
@@ -117,4 +117,16 @@
     form.addEventListener("change", function () { run(); updateLink(); });
     run();
   };
+
+  // No inline scripts (the Content-Security-Policy allows none): pages say what they need in data-* attributes.
+  document.addEventListener("click", function (ev) {
+    const el = ev.target.closest ? ev.target.closest("[data-action]") : null;
+    if (!el) return;
+    if (el.dataset.action === "print") window.print();
+    if (el.dataset.action === "reload") window.location.reload();
+  });
+  const init = document.body.dataset.init;
+  if (init === "classify") window.initClassify(document.body.dataset.checklistUrl);
+  if (init === "drill-panel") window.initDrillPanel();
+  if (init === "drill-incident") window.initDrillIncident(document.body.dataset.tickUrl, document.body.dataset.incidentUrl, Number(document.body.dataset.version));
 })();

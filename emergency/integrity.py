@@ -1,0 +1,155 @@
+"""Tamper evidence (防篡改校验): what ``emergency verify`` checks.
+
+1. Each incident's chain: every event's keyed hash covers its content and the previous event's hash.
+2. The database-wide chain over all events (``gseq``/``ghash``) ends where the ``ledger`` says, with a
+   valid MAC: a deleted incident, a deleted last event or a truncated log breaks it.
+3. Each incident's stored snapshot (what pages show) equals the snapshot rebuilt from its events.
+4. The audit chain (security events about people) and its ledger entry.
+5. Optionally, a published anchor (``emergency anchor``) is still a prefix of the log.
+
+Every finding is a dict with ``incident_id`` (or ``chain``), ``seq`` and ``problem``.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from .store import (AUDIT_HASHED, GENESIS, HASHED, Store, audit_hash, event_hash, ledger_mac, mac)
+
+
+def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every broken chain, snapshot and anchor in the database; [] when all hold."""
+    broken: list[dict[str, Any]] = []
+    broken += _incident_chains(store)
+    broken += _global_chain(store)
+    broken += _snapshots(store)
+    broken += _audit_chain(store)
+    if anchor is not None:
+        broken += check_anchor(store, anchor)
+    return broken
+
+
+def _incident_chains(store: Store) -> list[dict[str, Any]]:
+    broken = []
+    known = set(store.incident_ids())
+    ids = [r[0] for r in store.db.execute("SELECT DISTINCT incident_id FROM events ORDER BY incident_id").fetchall()]
+    for incident_id in ids:
+        if incident_id not in known:
+            broken.append({"incident_id": incident_id, "seq": None,
+                           "problem": "events exist for an incident whose row was deleted"})
+            continue
+        prev = GENESIS
+        rows = store.db.execute(f"SELECT {', '.join(HASHED)}, prev_hash, hash FROM events WHERE incident_id = ? "
+                                "ORDER BY seq", [incident_id]).fetchall()
+        for r in rows:
+            row = dict(zip(HASHED + ("prev_hash", "hash"), r))
+            problem = None
+            if row["prev_hash"] != prev:
+                problem = "prev_hash does not match the previous event's hash (an event was removed or reordered)"
+            elif not hmac.compare_digest(event_hash(row, store.key), row["hash"] or ""):
+                problem = "the event's content does not match its hash (it was changed)"
+            if problem:
+                broken.append({"incident_id": incident_id, "seq": row["seq"], "problem": problem})
+                break
+            prev = row["hash"]
+    for incident_id in sorted(known - set(ids)):
+        broken.append({"incident_id": incident_id, "seq": None, "problem": "the incident has no events"})
+    return broken
+
+
+def _global_chain(store: Store) -> list[dict[str, Any]]:
+    head, count = GENESIS, 0
+    for gseq, incident_id, seq, h, gh in store.db.execute(
+            "SELECT gseq, incident_id, seq, hash, ghash FROM events ORDER BY gseq").fetchall():
+        count += 1
+        expected = mac(store.key, head + (h or ""))
+        if gseq != count or not hmac.compare_digest(expected, gh or ""):
+            return [{"incident_id": incident_id, "seq": seq, "chain": "events",
+                     "problem": f"the database-wide chain breaks at entry {count} "
+                                "(events were deleted, inserted or recomputed)"}]
+        head = gh
+    return _ledger_problems(store, "events", count, head)
+
+
+def _ledger_problems(store: Store, chain: str, count: int, head: str) -> list[dict[str, Any]]:
+    row = store.db.execute("SELECT count, head, mac FROM ledger WHERE chain = ?", [chain]).fetchone()
+    if row is None:
+        if count == 0:
+            return []
+        return [{"incident_id": None, "seq": None, "chain": chain, "problem": f"the {chain} ledger entry is missing"}]
+    if not hmac.compare_digest(ledger_mac(store.key, chain, row[0], row[1]), row[2] or ""):
+        return [{"incident_id": None, "seq": None, "chain": chain,
+                 "problem": f"the {chain} ledger entry was changed (its MAC does not match)"}]
+    if (row[0], row[1]) != (count, head):
+        return [{"incident_id": None, "seq": None, "chain": chain,
+                 "problem": f"the {chain} log ends at entry {count} but the ledger says {row[0]} "
+                            "(entries were deleted from the end)"}]
+    return []
+
+
+def _snapshots(store: Store) -> list[dict[str, Any]]:
+    from .lifecycle import replay
+    broken = []
+    for incident_id, snapshot, state, level, version in store.db.execute(
+            "SELECT id, snapshot, state, level, version FROM incidents ORDER BY id").fetchall():
+        events = store.events(incident_id)
+        if not events:
+            continue  # reported by _incident_chains
+        try:
+            rebuilt = replay(events).model_dump(mode="json")
+            stored = json.loads(snapshot)
+        except Exception as exc:  # noqa: BLE001 - any failure to rebuild is a finding, not a crash
+            broken.append({"incident_id": incident_id, "seq": None,
+                           "problem": f"the incident cannot be rebuilt from its events ({str(exc)[:120]})"})
+            continue
+        if rebuilt != stored or (state, level, version) != (rebuilt["state"], rebuilt["level"], rebuilt["version"]):
+            diff = sorted(k for k in rebuilt if rebuilt.get(k) != stored.get(k)) or ["state/level/version columns"]
+            broken.append({"incident_id": incident_id, "seq": None,
+                           "problem": f"the stored snapshot differs from its events in {', '.join(diff)[:200]} "
+                                      "(the incident row was edited)"})
+    return broken
+
+
+def _audit_chain(store: Store) -> list[dict[str, Any]]:
+    head, count = GENESIS, 0
+    for r in store.db.execute(f"SELECT {', '.join(AUDIT_HASHED)}, prev_hash, hash FROM audit ORDER BY seq").fetchall():
+        row = dict(zip(AUDIT_HASHED + ("prev_hash", "hash"), r))
+        count += 1
+        if row["seq"] != count or row["prev_hash"] != head or not hmac.compare_digest(audit_hash(row, store.key),
+                                                                                      row["hash"] or ""):
+            return [{"incident_id": None, "seq": row["seq"], "chain": "audit",
+                     "problem": f"the audit chain breaks at entry {row['seq']} (a security event was changed or removed)"}]
+        head = row["hash"]
+    return _ledger_problems(store, "audit", count, head)
+
+
+def check_anchor(store: Store, anchor: dict[str, Any]) -> list[dict[str, Any]]:
+    """A published anchor ({"events": {"count", "head"}, …}) must still be in the log at its position."""
+    out = []
+    for chain, table, seq_col, head_col in (("events", "events", "gseq", "ghash"), ("audit", "audit", "seq", "hash")):
+        a = anchor.get(chain) if isinstance(anchor, dict) else None
+        if not a or not a.get("count"):
+            continue
+        row = store.db.execute(f"SELECT {head_col} FROM {table} WHERE {seq_col} = ?", [a["count"]]).fetchone()
+        if row is None or row[0] != a.get("head"):
+            out.append({"incident_id": None, "seq": a["count"], "chain": chain,
+                        "problem": f"the published anchor ({chain} entry {a['count']}) is not in this log "
+                                   "(the log was rolled back or rewritten)"})
+    return out
+
+
+def verify_quick(store: Store) -> list[dict[str, Any]]:
+    """What a start-up can afford on a large database: the ledger entries are authentic and the logs
+    end where they say (catches deleted incidents, truncated logs and a replaced ledger)."""
+    out = []
+    for chain, table, seq_col, head_col in (("events", "events", "gseq", "ghash"), ("audit", "audit", "seq", "hash")):
+        n, last = store.db.execute(f"SELECT count(*), max({seq_col}) FROM {table}").fetchone()
+        head = GENESIS
+        if last is not None:
+            head = store.db.execute(f"SELECT {head_col} FROM {table} WHERE {seq_col} = ?", [last]).fetchone()[0]
+        if last is not None and last != n:
+            out.append({"incident_id": None, "seq": None, "chain": chain,
+                        "problem": f"the {chain} log has {n} entries but its last is numbered {last} (entries were deleted)"})
+        out += _ledger_problems(store, chain, n, head)
+    return out

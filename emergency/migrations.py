@@ -1,0 +1,145 @@
+"""Schema migrations (sqlite-utils ``Migrations``), applied in order and recorded in ``_sqlite_migrations``.
+
+Every schema change is a new function here, never an edit of an applied one. ``migrate`` runs them
+under the write lock so two processes starting at once apply each migration once.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from .errors import EmergencyError
+
+migrations = Migrations("emergency")
+
+
+class MigrationRefused(EmergencyError):
+    """A migration found something it must not paper over (e.g. a broken chain before re-keying)."""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """The tables of the first version (created only where missing)."""
+    db["incidents"].create({
+        "id": str, "plan": str, "title": str, "drill": int, "drill_id": str, "event_group": str,
+        "state": str, "level": str, "classified_level": str, "version": int, "occurred_at": str,
+        "reported_at": str, "created_at": str, "updated_at": str, "closed": int, "snapshot": str,
+    }, pk="id", if_not_exists=True, not_null={"plan", "state", "version", "drill"})
+    db["events"].create({
+        "id": int, "incident_id": str, "seq": int, "trigger": str, "payload": str, "actor": str,
+        "at": str, "state": str, "level": str, "classified_level": str, "version": int,
+        "prev_hash": str, "hash": str,
+    }, pk="id", if_not_exists=True, foreign_keys=[("incident_id", "incidents", "id")])
+    db["events"].create_index(["incident_id", "seq"], unique=True, if_not_exists=True)
+    db["incidents"].create_index(["drill", "closed", "updated_at"], if_not_exists=True)
+    db["incidents"].create_index(["event_group"], if_not_exists=True)
+    db["incidents"].create_index(["drill_id"], if_not_exists=True)
+    db["drills"].create({
+        "id": str, "scenario_id": str, "title": str, "scenario": str, "seed": int, "variation": str,
+        "status": str, "speed": float, "sim_anchor": str, "real_anchor": str, "start": str, "fired": int,
+        "log": str, "created_at": str, "created_by": str, "finished_at": str, "version": int,
+    }, pk="id", if_not_exists=True)
+    db["scenarios"].create({"id": str, "yaml": str, "created_by": str, "created_at": str}, pk="id", if_not_exists=True)
+    db["users"].create({"name": str, "role": str, "password_hash": str, "created_at": str}, pk="name",
+                       if_not_exists=True)
+    db["tokens"].create({"token_hash": str, "name": str, "created_at": str}, pk="token_hash", if_not_exists=True)
+    db["improvements"].create({
+        "id": int, "drill_id": str, "incident_id": str, "plan": str, "clause": str, "finding": str,
+        "owner": str, "due": str, "status": str, "created_by": str, "created_at": str,
+        "closed_by": str, "closed_at": str,
+    }, pk="id", if_not_exists=True)
+
+
+def _add(db: Database, table: str, **columns) -> None:
+    have = set(db[table].columns_dict)
+    for name, kind in columns.items():
+        if name not in have:
+            db[table].add_column(name, kind)
+
+
+@migrations()
+def m002_security_and_integrity(db: Database) -> None:
+    """Keyed chains with a database-wide ledger, the audit chain, revocable sessions and tokens,
+    idempotent creates, and drills that can never mix with real incidents (enforced by triggers)."""
+    _add(db, "events", gseq=int, ghash=str)
+    db["events"].create_index(["gseq"], unique=True, if_not_exists=True)
+    db["ledger"].create({"chain": str, "count": int, "head": str, "mac": str}, pk="chain", if_not_exists=True)
+    db["audit"].create({"seq": int, "at": str, "kind": str, "actor": str, "subject": str, "detail": str, "addr": str,
+                        "prev_hash": str, "hash": str}, pk="seq", if_not_exists=True)
+    db["audit"].create_index(["kind", "at"], if_not_exists=True)
+    db["audit"].create_index(["subject", "kind", "at"], if_not_exists=True)
+    _add(db, "incidents", idempotency_key=str)
+    db["incidents"].create_index(["idempotency_key"], unique=True, if_not_exists=True)
+    _add(db, "users", disabled=int, demo=int, updated_at=str)
+    db["sessions"].create({"sid_hash": str, "name": str, "created_at": str, "last_seen": str, "addr": str},
+                          pk="sid_hash", if_not_exists=True)
+    db["sessions"].create_index(["name"], if_not_exists=True)
+    _add(db, "tokens", id=str, expires_at=str, last_used_at=str, revoked_at=str)
+    for sql in _DRILL_TRIGGERS:
+        db.execute(sql)
+    _rechain(db)
+
+
+# Drills and real incidents never mix (integrity issue, point 3): the store refuses it, not only the forms.
+_DRILL_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS incidents_real_has_no_drill BEFORE INSERT ON incidents
+       WHEN NEW.drill = 0 AND NEW.drill_id IS NOT NULL
+       BEGIN SELECT RAISE(ABORT, 'a real incident cannot belong to a drill (drill_id)'); END""",
+    """CREATE TRIGGER IF NOT EXISTS incidents_group_not_mixed BEFORE INSERT ON incidents
+       WHEN NEW.event_group IS NOT NULL AND EXISTS (
+         SELECT 1 FROM incidents m WHERE (m.event_group = NEW.event_group OR m.id = NEW.event_group)
+           AND (m.drill != NEW.drill OR coalesce(m.drill_id, '') != coalesce(NEW.drill_id, '')))
+       BEGIN SELECT RAISE(ABORT, 'an event group cannot mix drill and real incidents, or two drills (event_group)'); END""",
+    """CREATE TRIGGER IF NOT EXISTS incidents_drill_flag_fixed BEFORE UPDATE OF drill, drill_id, event_group ON incidents
+       WHEN NEW.drill != OLD.drill OR coalesce(NEW.drill_id, '') != coalesce(OLD.drill_id, '')
+         OR coalesce(NEW.event_group, '') != coalesce(OLD.event_group, '')
+       BEGIN SELECT RAISE(ABORT, 'an incident cannot change between drill and real, or change its event group'); END""",
+]
+
+
+def _rechain(db: Database) -> None:
+    """Events written before this migration carry an unkeyed SHA-256 chain. Check it, then re-key every
+    event under the chain key and build the database-wide chain. A broken old chain stops the migration:
+    re-keying it would launder the damage."""
+    from .store import GENESIS, event_hash, ledger_mac, legacy_event_hash, mac
+    key = db._emergency_key  # set by migrate()
+    cols = ("id", "incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
+            "version", "prev_hash", "hash")
+    rows = [dict(zip(cols, r)) for r in db.execute(
+        f"SELECT {', '.join(cols)} FROM events WHERE gseq IS NULL ORDER BY id").fetchall()]
+    if not rows:
+        return
+    heads: dict[str, str] = {}
+    for r in rows:
+        prev = heads.get(r["incident_id"], GENESIS)
+        if r["prev_hash"] != prev or legacy_event_hash(r) != r["hash"]:
+            raise MigrationRefused(f"incident {r['incident_id']} event {r['seq']}: the old chain is broken; "
+                                   "restore a backup before upgrading (旧哈希链已损坏)")
+        heads[r["incident_id"]] = r["hash"]
+    heads.clear()
+    ghead, count = GENESIS, 0
+    for r in rows:
+        r["prev_hash"] = heads.get(r["incident_id"], GENESIS)
+        r["hash"] = event_hash(r, key)
+        heads[r["incident_id"]] = r["hash"]
+        count += 1
+        ghead = mac(key, ghead + r["hash"])
+        db.execute("UPDATE events SET prev_hash = ?, hash = ?, gseq = ?, ghash = ? WHERE id = ?",
+                   [r["prev_hash"], r["hash"], count, ghead, r["id"]])
+    db.execute("INSERT OR REPLACE INTO ledger (chain, count, head, mac) VALUES ('events', ?, ?, ?)",
+               [count, ghead, ledger_mac(key, "events", count, ghead)])
+
+
+def migrate(store) -> list[str]:
+    """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
+    db = store.db
+    if not migrations.pending(db):
+        return []
+    if store.path != ":memory:":
+        db.enable_wal()
+    db._emergency_key = store.key
+    applied = []
+    with store.write():
+        for m in migrations.pending(db):  # read again under the lock: another process may have applied them
+            applied.append(m.name)
+        migrations.apply(db)
+    return applied

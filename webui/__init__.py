@@ -19,7 +19,7 @@ from emergency.errors import EmergencyError
 from emergency.integrity import verify_quick
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, read_or_create_key
 
-from . import api, auth, console, db, drill_pages
+from . import admin, api, auth, console, db, drill_pages
 
 MIN_SECRET_BYTES = 32
 
@@ -77,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(drill_pages.bp)
+    app.register_blueprint(admin.bp)
     _error_pages(app)
     return app
 

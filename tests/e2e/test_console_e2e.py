@@ -26,10 +26,10 @@ def record(page, server, plan, fields, title=None, occurred="2026-11-22T08:00", 
 def test_classify_an_environment_incident_by_typing_facts(page, server):
     page.goto(server.url + "/classify/environment")
     page.fill("#f-deaths", "4")
-    page.wait_for_function("document.querySelector('#result-level') && document.querySelector('#result-level').textContent.includes('（III级）')")
+    expect(page.locator("#result-level")).to_contain_text("（III级）")
     expect(page.locator("#deciding-clause")).to_contain_text("因环境污染直接导致3人以上10人以下死亡")
     page.select_option("#f-drinking_water_interrupted", "town")
-    page.wait_for_function("document.querySelector('#result-level').textContent.includes('（II级）')")
+    expect(page.locator("#result-level")).to_contain_text("（II级）")
     expect(page.locator("#deciding-clause")).to_contain_text("城镇集中式饮用水水源地取水中断")
     assert page.input_value("#f-deaths") == "4"  # what was typed is kept
     page.fill("#f-deaths", "-3")

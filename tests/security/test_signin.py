@@ -1,0 +1,183 @@
+"""High 3 and 4: sign-in throttling with security events; sessions and tokens that can be revoked."""
+import subprocess
+import sys
+
+from emergency import users
+from emergency.clock import FixedClock
+from webui import create_app
+
+from ..conftest import PASSWORD
+from .conftest import KEY, sign_in
+
+WRONG = "wrong-password-123"
+
+
+def test_five_failures_lock_the_account_with_429_and_retry_after(app, store):
+    c = app.test_client()
+    for _ in range(5):
+        r = sign_in(c, "指挥李四", WRONG)
+        assert r.status_code == 401
+        assert "用户名或密码不正确" in r.get_data(as_text=True)
+    r = sign_in(c, "指挥李四")  # even the right password waits now
+    assert r.status_code == 429
+    assert 0 < int(r.headers["Retry-After"]) <= 15 * 60
+    # another account is not locked by it
+    assert sign_in(app.test_client(), "值班员张三").status_code == 302
+    kinds = [e["kind"] for e in users.security_log(store) if e["subject"] == "指挥李四"]
+    assert kinds.count("sign_in_failed") == 5 and "sign_in_throttled" in kinds
+
+
+def test_the_lock_lifts_when_the_window_has_passed(app, clock):
+    c = app.test_client()
+    for _ in range(5):
+        sign_in(c, "指挥李四", WRONG)
+    clock.advance(minutes=15, seconds=1)
+    assert sign_in(c, "指挥李四").status_code == 302
+
+
+def test_an_unknown_name_and_a_wrong_password_get_the_same_answer(app):
+    a = sign_in(app.test_client(), "nobody-here", WRONG)
+    b = sign_in(app.test_client(), "指挥李四", WRONG)
+    assert a.status_code == b.status_code == 401
+    message = lambda r: r.get_data(as_text=True).split('role="alert">')[1].split("<")[0]  # noqa: E731
+    assert message(a) == message(b) == "用户名或密码不正确（name or password is wrong）"
+
+
+def test_sign_ins_are_recorded_with_who_when_and_from_where(app, store):
+    sign_in(app.test_client(), "指挥李四", WRONG)
+    sign_in(app.test_client(), "指挥李四")
+    failed, ok = [e for e in users.security_log(store) if e["subject"] == "指挥李四"][:2][::-1]
+    assert failed["kind"] == "sign_in_failed" and ok["kind"] == "sign_in"
+    assert failed["addr"] == "127.0.0.1" and failed["at"] == "2026-11-22T09:00:00+08:00"
+
+
+def test_a_client_address_is_throttled_by_flask_limiter(tmp_path, clock):
+    app = create_app({"DATABASE": str(tmp_path / "rl.db"), "SECRET_KEY": KEY, "CLOCK": clock,
+                      "LOGIN_RATE_LIMIT": "3 per minute"})
+    c = app.test_client()
+    codes = [sign_in(c, f"name{i}", WRONG).status_code for i in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(signed_in, app):
+    c = signed_in()
+    cookie = c.get_cookie("session").value
+    token = c.get("/").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    c.post("/logout", data={"csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/").status_code == 302
+
+
+def test_disable_role_change_and_password_reset_end_sessions_at_once(signed_in, store, clock):
+    for change in (lambda: users.set_disabled(store, "值班员张三", True, clock),
+                   lambda: users.set_role(store, "值班员张三", "observer", clock),
+                   lambda: users.reset_password(store, "值班员张三", "another-password-1", clock)):
+        users.set_disabled(store, "值班员张三", False, clock)
+        users.reset_password(store, "值班员张三", PASSWORD, clock)
+        c = signed_in("值班员张三")
+        assert c.get("/").status_code == 200
+        change()
+        assert c.get("/").status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_user(signed_in, store, clock):
+    a, b = signed_in(), signed_in()
+    token = a.get("/").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    a.post("/logout-everywhere", data={"csrf_token": token})
+    assert b.get("/").status_code == 302
+
+
+def test_a_session_idle_past_the_shift_expires(signed_in, clock):
+    c = signed_in()
+    clock.advance(hours=11, minutes=59)
+    assert c.get("/").status_code == 200
+    clock.advance(hours=12, minutes=1)
+    assert c.get("/").status_code == 302
+
+
+def test_tokens_expire_can_be_revoked_and_record_their_last_use(app, store, clock):
+    token = users.create_token(store, "指挥李四", clock, days=1)
+    c = app.test_client()
+    h = {"Authorization": f"Bearer {token}"}
+    assert c.get("/api/incidents", headers=h).status_code == 200
+    (row,) = [t for t in users.list_tokens(store, "指挥李四") if t["last_used_at"]]
+    assert row["last_used_at"] == "2026-11-22T09:00:00+08:00"
+    users.revoke_token(store, row["id"], clock)
+    assert c.get("/api/incidents", headers=h).status_code == 401
+    other = users.create_token(store, "指挥李四", clock, days=1)
+    clock.advance(days=1)
+    assert c.get("/api/incidents", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+
+
+def test_a_disabled_users_token_stops_working(app, store, clock):
+    token = app.config["TEST_TOKENS"]["值班员张三"]
+    h = {"Authorization": f"Bearer {token}"}
+    c = app.test_client()
+    assert c.get("/api/incidents", headers=h).status_code == 200
+    users.set_disabled(store, "值班员张三", True, clock)
+    assert c.get("/api/incidents", headers=h).status_code == 401
+
+
+def test_cli_manages_users_and_tokens_with_exit_codes(app):
+    db = app.config["DATABASE"]
+
+    def run(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "emergency.cli", *args, "--db", db], input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    assert run("user", "set-role", "值班员张三", "commander").returncode == 0
+    assert run("user", "set-role", "值班员张三", "king").returncode == 2
+    assert run("user", "disable", "nobody").returncode == 2
+    assert run("user", "reset-password", "值班员张三", "--password-stdin", stdin="short\n").returncode == 2
+    assert run("user", "reset-password", "值班员张三", "--password-stdin", stdin="long-enough-pw\n").returncode == 0
+    created = run("token", "create", "指挥李四", "--days", "7")
+    assert created.returncode == 0 and created.stdout.startswith("emg_")
+    listing = run("token", "list", "--user", "指挥李四")
+    token_id = [line.split()[0] for line in listing.stdout.splitlines() if "7" in line][-1]
+    assert run("token", "revoke", token_id).returncode == 0
+    assert "revoked" in run("token", "list", "--user", "指挥李四").stdout
+    assert run("token", "revoke", "tok-nope").returncode == 2
+    out = run("user", "list").stdout
+    assert "值班员张三" in out and "commander" in out
+
+
+def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
+    """--demo prints fresh passwords once on stdout; a start without --demo disables those accounts."""
+    import os
+    import signal
+
+    from ..serving import free_port, wait_for_port
+    db = str(tmp_path / "demo.db")
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--demo", "--db", db, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        wait_for_port(port, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert "demo-observer" in out and "demo-commander" in out and "demo-commander" not in err
+    password = next(line.split()[-1] for line in out.splitlines() if "demo-duty" in line)
+    from emergency.store import Store
+    store = Store(db)
+    assert users.check_password(store, "demo-duty", password) is not None
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--db", db, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        wait_for_port(port, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert users.check_password(store, "demo-duty", password) is None
+    assert clock_free_check(store)
+
+
+def clock_free_check(store):
+    return all(u["disabled"] for u in users.list_users(store) if u["demo"])
+
+
+def test_clock_is_the_apps(app):
+    assert isinstance(app.config["CLOCK"], FixedClock)

@@ -1,0 +1,36 @@
+"""The administrator's pages (管理): users, API tokens and the security log. Read-only here; changes
+are made with ``emergency user …`` and ``emergency token …`` on the server, each recorded in the
+security log."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, render_template
+
+from emergency import users
+
+from .auth import require
+from .db import get_store
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+KIND_LABELS = {
+    "sign_in": "登录成功", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限流", "sign_out": "退出",
+    "signed_out_everywhere": "全部会话已退出", "user_created": "新建用户", "user_updated": "用户重置",
+    "role_changed": "角色变更", "password_reset": "重置密码", "user_disabled": "停用用户", "user_enabled": "启用用户",
+    "token_created": "创建令牌", "token_revoked": "吊销令牌", "export": "下载导出", "backup": "备份",
+    "secret_rotated": "更换会话密钥",
+}
+
+
+@bp.get("/")
+def security():
+    """Users, tokens and the newest security events; 403 for every role but administrator."""
+    require("admin")
+    store = get_store()
+    log = users.security_log(store, limit=300)
+    for row in log:
+        row["detail"] = json.loads(row["detail"] or "{}")
+        row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
+    return render_template("admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
+                           roles=users.ROLES)

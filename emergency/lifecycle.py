@@ -184,9 +184,10 @@ class Lifecycle:
             if not isinstance(data.get(flag, False), bool):
                 raise InputError(flag, "must be true or false")
         drill = data.get("drill", False)
+        plausible_time(parse_time(data["occurred_at"], "occurred_at"), "occurred_at", at, drill)
+        if data.get("reported_at"):
+            plausible_time(parse_time(data["reported_at"], "reported_at"), "reported_at", at, drill)
         occurred, reported = check_times(data["occurred_at"], data.get("reported_at") or data["occurred_at"])
-        plausible_time(occurred, "occurred_at", at, drill)
-        plausible_time(reported, "reported_at", at, drill)
         cause = check_cause(self.plan, data.get("cause"))
         title = clean_text(data.get("title"), "title", 200)
         drill_id = identifier(data.get("drill_id"), "drill_id")

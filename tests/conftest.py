@@ -2,6 +2,9 @@ import pathlib
 
 import pytest
 
+# Real-Chromium fixtures (browser, server, page…), shared by tests/e2e and tests/security.
+pytest_plugins = ["tests.e2e.fixtures"]
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCES = ROOT.parent / "shared" / "sources"
 

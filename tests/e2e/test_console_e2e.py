@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from emergency import incidents as svc
 from emergency.store import Store
 
-from .conftest import shot
+from .fixtures import shot
 
 
 def record(page, server, plan, fields, title=None, occurred="2026-11-22T08:00", reported="2026-11-22T08:06"):

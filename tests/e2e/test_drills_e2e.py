@@ -13,7 +13,7 @@ from emergency.clock import SystemClock
 from webui import create_app
 
 from ..conftest import add_users
-from .conftest import _free_port, login, shot
+from .fixtures import _free_port, login, shot
 
 
 @pytest.fixture

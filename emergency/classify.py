@@ -2,7 +2,8 @@
 
 The highest level whose criterion the facts meet wins. Within that level the first criterion
 in the plan file decides (the plan's own order). Criteria that need a person's judgement
-(``judgement``) never decide; they are listed for the commander.
+(``judgement``) never decide; they are listed for the commander. A plan's floor (``always``: every
+event in scope is at least this level) is met only when no other criterion is.
 """
 from __future__ import annotations
 
@@ -55,7 +56,9 @@ def classify(plan: Plan, facts: Facts | dict | None) -> dict[str, Any]:
     Raises InputError for bad facts.
     """
     facts = parse_facts(facts)
-    met = [c for c in plan.criteria if condition_met(c.when, facts)]
+    met = [c for c in plan.criteria if not c.when.always and condition_met(c.when, facts)]
+    if not met:  # a plan's floor (环境 一(五)4(5), 危化 1.5) decides only when nothing else is met
+        met = [c for c in plan.criteria if c.when.always]
     met.sort(key=lambda c: -LEVEL_RANK[c.level])  # stable: keeps the plan's order within a level
     deciding = met[0] if met else None
     level = deciding.level if deciding else None

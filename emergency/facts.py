@@ -25,6 +25,9 @@ EcologicalFunction = Literal["none", "partial_loss", "lost"]
 SocialImpact = Literal["none", "some", "larger", "major", "especially_major"]
 TrafficBlocking = Literal["none", "local", "arterial"]
 OfficeSiege = Literal["none", "grassroots", "county_or_above"]
+# Where a petition is made (labor dispute 2.1, 2.2(3), 2.3(3)); missing means a city department or higher,
+# so inputs written before this fact existed keep their meaning.
+PetitionTo = Literal["city_or_above", "township", "other"]
 
 
 class Facts(BaseModel):
@@ -51,6 +54,7 @@ class Facts(BaseModel):
     social_impact: SocialImpact = "none"
     traffic_blocking: TrafficBlocking = "none"
     government_office_siege: OfficeSiege = "none"
+    petition_to: PetitionTo = "city_or_above"
 
     suicide_risk_in_public: bool = Field(default=False, strict=True)
     serious_crime: bool = Field(default=False, strict=True)

@@ -126,7 +126,10 @@ HAZARDOUS_CHEMICALS = [
     case("hazardous_chemicals", {"deaths": 3}, "III", "1.4(3)"),
     case("hazardous_chemicals", {"deaths": 2}, "IV", "1.4(4)"),
     case("hazardous_chemicals", {"missing": 1}, "IV", "1.4(4)"),
-    case("hazardous_chemicals", {}, None, None),
+    # 1.5: every accident in scope is at least 一般 (IV); 1.4(4) is a ceiling, not a floor (issue 9, point 1)
+    case("hazardous_chemicals", {}, "IV", "1.5"),
+    case("hazardous_chemicals", {"serious_injuries": 15}, "IV", "1.5"),
+    case("hazardous_chemicals", {"evacuated": 50_000}, "IV", "1.5"),
     # 中毒: 100以上 / 50～100 (100 overlaps: the inclusive bound of 特别重大 wins) / 30～49 / 30人以下
     case("hazardous_chemicals", {"poisoned": 101}, "I", "1.4(1)"),
     case("hazardous_chemicals", {"poisoned": 100}, "I", "1.4(1)"),
@@ -138,14 +141,14 @@ HAZARDOUS_CHEMICALS = [
     case("hazardous_chemicals", {"poisoned": 1}, "IV", "1.4(4)"),
     # 疏散转移10万人以上 is the only evacuation figure
     case("hazardous_chemicals", {"evacuated": 100_000}, "I", "1.4(1)"),
-    case("hazardous_chemicals", {"evacuated": 99_999}, None, None),
+    case("hazardous_chemicals", {"evacuated": 99_999}, "IV", "1.5"),
     # 直接经济损失: 1亿以上 / 5000～10000万 / 较大 (national 493号: 1000万以上5000万以下)
     case("hazardous_chemicals", {"direct_loss_yuan": YI}, "I", "1.4(1)"),
     case("hazardous_chemicals", {"direct_loss_yuan": YI - 1}, "II", "1.4(2)"),
     case("hazardous_chemicals", {"direct_loss_yuan": 5000 * WAN}, "II", "1.4(2)"),
     case("hazardous_chemicals", {"direct_loss_yuan": 5000 * WAN - 1}, "III", "1.4(3)"),
     case("hazardous_chemicals", {"direct_loss_yuan": 1000 * WAN}, "III", "1.4(3)"),
-    case("hazardous_chemicals", {"direct_loss_yuan": 1000 * WAN - 1}, None, None),
+    case("hazardous_chemicals", {"direct_loss_yuan": 1000 * WAN - 1}, "IV", "1.5"),
     # 社会影响
     case("hazardous_chemicals", {"social_impact": "especially_major"}, "I", "1.4(1)"),
     case("hazardous_chemicals", {"social_impact": "major"}, "II", "1.4(2)"),
@@ -161,6 +164,16 @@ LABOR_DISPUTE = [
     case("labor_dispute", {"petition": 29}, "IV", "2.1"),
     case("labor_dispute", {"petition": 10}, "IV", "2.1"),
     case("labor_dispute", {"petition": 9}, None, None),
+    # where the petition is made (issue 9, point 3): only a city department or higher counts
+    case("labor_dispute", {"petition": 100, "petition_to": "city_or_above"}, "II", "2.3(3)"),
+    case("labor_dispute", {"petition": 100, "petition_to": "township"}, None, None),
+    case("labor_dispute", {"petition": 100, "petition_to": "other"}, None, None),
+    case("labor_dispute", {"petition": 30, "petition_to": "other"}, None, None),
+    case("labor_dispute", {"petition": 10, "petition_to": "township"}, None, None),
+    case("labor_dispute", {"petition": 10, "petition_to": "city_or_above"}, "IV", "2.1"),
+    case("labor_dispute", {"petition": 100, "petition_to": "other", "traffic_blocking": "local"}, "II", "2.3(5)"),
+    case("labor_dispute", {"petition": 50, "petition_to": "other", "employer_absconded": True}, "I", "2.4(5)"),
+    case("labor_dispute", {"petition": 5, "petition_to": "other", "employers_involved": 3}, "II", "2.3(4)"),
     # 游行: 100以上 I / 30以上100以下 II / 10以上30以下 III
     case("labor_dispute", {"march": 100}, "I", "2.4(1)"),
     case("labor_dispute", {"march": 99}, "II", "2.3(2)"),
@@ -212,7 +225,9 @@ def test_highest_level_met_wins_and_every_met_criterion_is_listed():
     assert result["level"] == "II"
     assert result["deciding"]["clause"] == "一(五)2(2)"
     met = {(m["level"], m["clause"]) for m in result["met"]}
-    assert {("II", "一(五)2(2)"), ("III", "一(五)3(1)"), ("IV", "一(五)4(4)"), ("IV", "一(五)4(5)")} <= met
+    assert {("II", "一(五)2(2)"), ("III", "一(五)3(1)"), ("IV", "一(五)4(4)")} <= met
+    # 4(5) reads "尚未达到较大突发环境事件级别的": the floor is not listed once a higher criterion is met
+    assert ("IV", "一(五)4(5)") not in met
     assert [m["level"] for m in result["met"]] == sorted((m["level"] for m in result["met"]),
                                                         key=["I", "II", "III", "IV"].index)
 
@@ -232,7 +247,7 @@ def test_hazardous_chemicals_loss_without_a_figure_says_the_national_figure_was_
 def test_overlap_at_100_poisoned_is_noted():
     result = classify(load_plan("hazardous_chemicals"), {"poisoned": 100})
     assert any("100人" in n["note"] for n in result["notes"])
-    assert {m["level"] for m in result["met"]} == {"I", "II"}
+    assert {m["level"] for m in result["met"]} == {"I", "II"}  # the 1.5 floor is not listed once a level is met
 
 
 def test_facts_a_plan_does_not_use_are_noted_not_counted():

@@ -45,6 +45,26 @@ def test_every_environmental_event_is_at_least_level_iv(f):
 
 
 @settings(max_examples=200, deadline=None)
+@given(f=facts)
+def test_every_hazardous_chemicals_accident_in_scope_is_at_least_level_iv(f):
+    """1.5 covers every leak, fire, explosion or poisoning accident; 1.4(4) is a ceiling (issue 9, point 1)."""
+    result = classify(load_plan("hazardous_chemicals"), f)
+    assert result["level"] is not None
+    assert any(j["id"] == "IV-endangers" for j in result["judgement"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(f=facts, n=st.integers(0, 100_000))
+def test_a_petition_away_from_government_departments_never_raises_the_level(f, n):
+    """2.1/2.2(3)/2.3(3) count petitions made at a city department or higher; elsewhere they add nothing."""
+    p = load_plan("labor_dispute")
+    base = {**f, "petition": 0}
+    elsewhere = {**f, "petition": n, "petition_to": "other"}
+    if not f.get("employer_absconded") and f.get("employers_involved", 0) < 3:
+        assert rank(classify(p, elsewhere)["level"]) == rank(classify(p, base)["level"])
+
+
+@settings(max_examples=200, deadline=None)
 @given(plan=st.sampled_from(PLAN_IDS), f=facts)
 def test_classification_is_a_pure_function_of_the_facts(plan, f):
     p = load_plan(plan)

@@ -124,6 +124,8 @@ CHOICE_LABELS = {
     "traffic_blocking": {"none": "无", "local": "拦截车辆、围堵交通", "arterial": "阻断省道线、国道线交通"},
     "government_office_siege": {"none": "无", "grassroots": "围堵、冲击基层政府办公场所",
                                 "county_or_above": "围堵、冲击县级以上政府办公场所"},
+    "petition_to": {"city_or_above": "市级以上政府部门（区政府部门及以上）", "township": "区镇、街道办事处",
+                    "other": "其他地点（如厂门口）"},
 }
 
 

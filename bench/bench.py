@@ -197,7 +197,7 @@ def bench_rebuild(n: int = 1000) -> float:
     store = Store(os.path.join(tmp, "r.db"))
     store.db.execute("PRAGMA synchronous = OFF")
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"}, "b", CLOCK)
-    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV"}, "b", CLOCK)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "b", CLOCK)
     for i in range(n - 2):
         snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"n{i}"}, "b", CLOCK)
     assert svc.rebuild(store, snap.id) == store.get(snap.id)

@@ -207,7 +207,9 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
     if plan.warning:
         w = next(x for x in plan.warning.levels if x.level == level)
         out["warning"] = {"level": w.level, "colour": w.colour, "colour_name": w.colour_name, "issuer": w.issuer,
-                          "meaning": w.meaning, "clause": w.clause, "text": w.text}
+                          "meaning": w.meaning, "clause": w.clause, "text": w.text,
+                          "measures": [{"clause": m.clause, "text": m.text} for m in plan.warning.measures],
+                          "lift": {"clause": plan.warning.lift.clause, "text": plan.warning.lift.text}}
     if plan.onsite_command is not None:
         chosen = cause or "other"
         oc = next(c for c in plan.onsite_command.by_cause if c.cause == chosen)
@@ -253,6 +255,10 @@ def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
     for g in cl["groups"]:
         members = "、".join(g["members"]) or "—"
         lines.append(f"- **{g['name']}**（{g['clause']}）牵头：{'、'.join(g['lead'])}；成员：{members}。{g['duties']}")
+    if cl["warning"]:
+        w = cl["warning"]
+        lines += ["", f"## 预警（{w['colour_name']}，发布：{w['issuer']}，{w['clause']}）", ""]
+        lines += [f"- [ ] {m['text']}（{m['clause']}）" for m in w["measures"]]
     if cl["precautions"]:
         lines += ["", "## 应急处置注意事项", ""] + [f"- {p['clause']} {p['text']}" for p in cl["precautions"]]
     if cl["protective_equipment"]:

@@ -157,7 +157,7 @@ class Lifecycle:
                 if done < parse_time(snap.occurred_at, "occurred_at"):
                     raise InputError("payload.done_at", f"must not be before the event occurred ({snap.occurred_at})")
                 clean["done_at"] = format_time(done)
-            elif name in ("reason", "approved_by", "declared_by", "received_by", "note"):
+            elif name in ("reason", "approved_by", "declared_by", "received_by", "issued_by", "note"):
                 clean[name] = _text(payload, name)
             else:
                 raise InputError(f"payload.{name}", f"unknown field for {trigger}")
@@ -277,7 +277,8 @@ class Lifecycle:
         def check(ev) -> bool:
             if not t.levels:
                 return True
-            level = ev.kwargs["step"].payload.get("level")
+            payload = ev.kwargs["step"].payload
+            level = payload.get("level") if "level" in t.requires else payload.get("warning_level")
             if level in t.levels:
                 return True
             reasons.append(f"{level}级不适用于“{t.label}”（适用：{'、'.join(t.levels)}级，{t.clause}）")

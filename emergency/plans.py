@@ -335,6 +335,7 @@ class TransitionDef(Sourced):
     levels: list[Level] | None = None
     conditions: list[str] = []
     actions: list[str] = []
+    approver: str | None = None  # who must approve (approved_by), in the plan's words, for the refusal message
 
     @model_validator(mode="before")
     @classmethod
@@ -354,8 +355,8 @@ class TransitionDef(Sourced):
         for f in self.requires:
             if f not in PAYLOAD_FIELDS:
                 raise ValueError(f"unknown payload field {f!r}; fields: {', '.join(sorted(PAYLOAD_FIELDS))}")
-        if self.levels is not None and "level" not in self.requires:
-            raise ValueError("a transition limited to levels must require `level`")
+        if self.levels is not None and "level" not in self.requires and "warning_level" not in self.requires:
+            raise ValueError("a transition limited to levels must require `level` or `warning_level`")
         return self
 
 

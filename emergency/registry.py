@@ -45,7 +45,9 @@ def approval_given(step: Step) -> str | None:
     who = step.payload.get("approved_by")
     if isinstance(who, str) and who.strip():
         return None
-    approver = step.plan.termination.approval_by or "总指挥"
+    approver = next((t.approver for t in step.plan.lifecycle.transitions
+                     if t.trigger == step.trigger and t.approver and step.snap.state in t.source), None)
+    approver = approver or step.plan.termination.approval_by or "总指挥"
     return f"需要{approver}批准（approved_by）"
 
 
@@ -54,6 +56,12 @@ def post_incident_tasks_done(step: Step) -> str | None:
     if not missing:
         return None
     return "后期处置任务未完成：" + "、".join(t.name for t in missing)
+
+
+def warning_in_force(step: Step) -> str | None:
+    if step.snap.warning_level:
+        return None
+    return "当前没有生效的预警"
 
 
 def classified_below_scope(step: Step) -> str | None:
@@ -68,6 +76,7 @@ GUARDS: dict[str, Callable[[Step], str | None]] = {
     "approval_given": approval_given,
     "post_incident_tasks_done": post_incident_tasks_done,
     "classified_below_scope": classified_below_scope,
+    "warning_in_force": warning_in_force,
 }
 
 
@@ -120,5 +129,5 @@ ACTIONS: dict[str, Callable[[Step], None]] = {
 # Payload fields a transition may require; the lifecycle engine validates each against the plan.
 PAYLOAD_FIELDS = {
     "level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
-    "received_by", "notification", "facts", "note", "done_at",
+    "received_by", "issued_by", "notification", "facts", "note", "done_at",
 }

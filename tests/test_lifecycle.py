@@ -31,28 +31,55 @@ def test_machines_use_no_automatic_transitions(plan_id):
 
 
 def test_environment_warning_is_issued_adjusted_and_lifted_with_history():
+    """三(三)2: the district issues blue only, signed off; yellow to red are received from higher government."""
     m, snap = start("environment")
-    snap = go(m, snap, "issue_warning", warning_level="IV")
+    with pytest.raises(InputError, match="payload.approved_by"):
+        go(m, snap, "issue_warning", warning_level="IV")
+    with pytest.raises(Refused, match="适用：IV级"):
+        go(m, snap, "issue_warning", warning_level="III", approved_by="区政府值班领导")
+    snap = go(m, snap, "issue_warning", warning_level="IV", approved_by="区政府值班领导")
     assert snap.state == "warning" and snap.warning_level == "IV"
-    snap = go(m, snap, "adjust_warning", warning_level="III", reason="污染带扩大")
+    with pytest.raises(InputError, match="payload.issued_by"):
+        go(m, snap, "receive_warning", warning_level="III")
+    snap = go(m, snap, "receive_warning", warning_level="III", issued_by="南通市人民政府")
     assert snap.warning_level == "III"
+    with pytest.raises(Refused, match="适用：IV级"):
+        go(m, snap, "adjust_warning", warning_level="II", reason="x", approved_by="y")
+    snap = go(m, snap, "adjust_warning", warning_level="IV", reason="污染带缩小", approved_by="区政府值班领导")
     snap = go(m, snap, "lift_warning", reason="危险已经解除")
     assert snap.state == "assessing" and snap.warning_level is None
     assert [(h.from_level, h.to_level) for h in snap.level_history if h.kind == "warning"] == [
-        (None, "IV"), ("IV", "III"), ("III", None)]
+        (None, "IV"), ("IV", "III"), ("III", "IV"), ("IV", None)]
+
+
+def test_environment_warning_that_proves_a_false_alarm_ends_without_a_response():
+    m, snap = start("environment")
+    snap = go(m, snap, "issue_warning", warning_level="IV", approved_by="区政府值班领导")
+    snap = go(m, snap, "end_warning_without_response", reason="监测证实未发生污染（误报）", declared_by="海门区政府")
+    assert snap.state == "warning_ended" and snap.warning_level is None and snap.level is None
+    assert snap.state in m.final
+
+
+def test_environment_level_iv_needs_the_district_leaders_approval():
+    """四(四)2: confirmed by the environment command centre and approved by the 区政府主要领导."""
+    m, snap = start("environment")
+    with pytest.raises(InputError, match="payload.approved_by"):
+        go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "activate", level="IV", approved_by="区长")
+    assert snap.state == "activated"
 
 
 def test_environment_levels_i_to_iii_are_requested_from_city_and_province():
     m, snap = start("environment", {"drinking_water_interrupted": "township"})
     with pytest.raises(Refused, match="适用：IV级"):
-        go(m, snap, "activate", level="III")
+        go(m, snap, "activate", level="III", approved_by="区长")
     snap = go(m, snap, "request_higher_response", level="III")
     assert snap.state == "under_higher_command" and snap.level == "III"
 
 
 def test_environment_level_change_moves_between_district_and_higher_command_and_keeps_history():
     m, snap = start("environment")
-    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "activate", level="IV", approved_by="区长")
     snap = go(m, snap, "change_level", level="III", reason="重大节假日，适当提高应急响应等级（四(三)）")
     assert snap.state == "under_higher_command" and snap.level == "III"
     snap = go(m, snap, "change_level", level="IV", reason="污染已控制")
@@ -64,7 +91,7 @@ def test_environment_level_change_moves_between_district_and_higher_command_and_
 
 def test_environment_termination_needs_any_one_of_five_conditions():
     m, snap = start("environment")
-    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "activate", level="IV", approved_by="区长")
     with pytest.raises(Refused, match="符合下列条件之一"):
         go(m, snap, "terminate", declared_by="海门区政府")
     snap = go(m, snap, "confirm_condition", condition="release_within_limits")
@@ -122,7 +149,7 @@ def test_hazardous_chemicals_requests_nantong_support_and_hands_over_command():
 
 def test_post_incident_tasks_must_all_be_ticked_before_closing():
     m, snap = start("environment")
-    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "activate", level="IV", approved_by="区长")
     snap = go(m, snap, "confirm_condition", condition="controlled")
     snap = go(m, snap, "terminate", declared_by="海门区政府")
     snap = go(m, snap, "start_post_incident")
@@ -148,7 +175,7 @@ def test_a_refused_trigger_leaves_the_snapshot_unchanged():
 
 def test_update_facts_reclassifies_without_changing_the_decided_level():
     m, snap = start("environment", {"deaths": 1})
-    snap = go(m, snap, "activate", level="IV")
+    snap = go(m, snap, "activate", level="IV", approved_by="区长")
     snap = go(m, snap, "update_facts", facts={"drinking_water_interrupted": "township"})
     assert snap.classified_level == "III" and snap.level == "IV"
     assert snap.facts == {"deaths": 1, "drinking_water_interrupted": "township"}
@@ -157,8 +184,9 @@ def test_update_facts_reclassifies_without_changing_the_decided_level():
 
 
 @pytest.mark.parametrize("payload, field", [
-    ({"level": "V"}, "payload.level"),
-    ({"level": "IV", "colour": "red"}, "payload.colour"),
+    ({"level": "V", "approved_by": "区长"}, "payload.level"),
+    ({"level": "IV", "approved_by": "区长", "colour": "red"}, "payload.colour"),
+    ({"level": "IV"}, "payload.approved_by"),
 ])
 def test_bad_payload_names_the_field(payload, field):
     m, snap = start("environment")

@@ -33,7 +33,7 @@ def test_database_is_created_in_wal_mode(db_path):
 def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock):
     store = Store(db_path)
     snap = new(store, clock)
-    for trigger, payload in [("start_first_response", {}), ("activate", {"level": "IV"}),
+    for trigger, payload in [("start_first_response", {}), ("activate", {"level": "IV", "approved_by": "区长"}),
                              ("tick_notification", {"notification": "first-phone"}),
                              ("update_facts", {"facts": {"evacuated": 6000}}),
                              ("change_level", {"level": "III", "reason": "疏散人数达5000人以上"}),

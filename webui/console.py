@@ -27,7 +27,7 @@ from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
 bp = Blueprint("console", __name__)
 
 PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
-                  "received_by", "notification", "note", "done_at")
+                  "received_by", "issued_by", "notification", "note", "done_at")
 
 
 @bp.app_context_processor

@@ -64,7 +64,8 @@ def test_record_tick_and_change_level(page, server):
     row = page.locator("tr[data-notification=first-phone]")
     row.locator("button").click()
     expect(page.locator("tr[data-notification=first-phone]")).to_contain_text("指挥李四")
-    # activate at IV, then raise to III with a reason
+    # activate at IV with the district leader's approval (四(四)2), then raise to III with a reason
+    page.locator("form.action[data-trigger=activate] input[name=approved_by]").fill("区长")
     page.locator("form.action[data-trigger=activate] button").click()
     expect(page.locator("#state")).to_contain_text("区级Ⅳ级响应")
     form = page.locator("form.action[data-trigger=change_level]")
@@ -135,6 +136,7 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
                               "reported_at": "2026-11-22T08:10"}, "值班员张三", clock)
     duty = page_factory(user="值班员张三")
     duty.goto(f"{server.url}/incidents/{snap.id}")
+    duty.locator("form.action[data-trigger=activate] input[name=approved_by]").fill("区长")
     duty.locator("form.action[data-trigger=activate] button").click()
     expect(duty.locator("body")).to_contain_text("无权")
     assert store.get(snap.id).version == 1

@@ -259,6 +259,8 @@ def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
         w = cl["warning"]
         lines += ["", f"## 预警（{w['colour_name']}，发布：{w['issuer']}，{w['clause']}）", ""]
         lines += [f"- [ ] {m['text']}（{m['clause']}）" for m in w["measures"]]
+    if cl["measures"]:
+        lines += ["", "## 处置措施", ""] + [f"- [ ] {m['text']}（{m['clause']}）" for m in cl["measures"]]
     if cl["precautions"]:
         lines += ["", "## 应急处置注意事项", ""] + [f"- {p['clause']} {p['text']}" for p in cl["precautions"]]
     if cl["protective_equipment"]:

@@ -99,7 +99,7 @@ def test_environment_termination_needs_any_one_of_five_conditions():
     assert snap.state == "terminated"
 
 
-def test_work_safety_termination_needs_all_six_conditions_and_confirmation():
+def test_work_safety_termination_needs_all_six_conditions_the_hand_over_and_confirmation():
     m, snap = start("work_safety", {"deaths": 1})
     snap = go(m, snap, "activate", level="IV")
     conditions = [c.id for c in load_plan("work_safety").termination.conditions]
@@ -107,7 +107,7 @@ def test_work_safety_termination_needs_all_six_conditions_and_confirmation():
         snap = go(m, snap, "confirm_condition", condition=cid)
     with pytest.raises(Refused) as exc:
         go(m, snap, "terminate", declared_by="现场指挥部", approved_by="应急指挥中心")
-    assert "次生、衍生事故（事件）隐患消除" in str(exc.value)
+    assert "进行撤离和交接程序" in str(exc.value)  # 5.12: withdrawal and hand-over come last, before the end
     snap = go(m, snap, "confirm_condition", condition=conditions[-1])
     with pytest.raises(InputError, match="payload.approved_by"):
         go(m, snap, "terminate", declared_by="现场指挥部")
@@ -235,3 +235,22 @@ def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_
     assert items["support-request-government"]["due"] == "2026-11-22T09:00:00+08:00"
     assert items["support-request-government"]["status"] == "immediate"
     assert items["support-request-government"]["elapsed_minutes"] == 5
+
+
+def test_work_safety_i_to_iii_start_the_local_plan_under_higher_command():
+    """5.2 flow chart: the municipal plan starts for 一般及以上; 3.1: the 市长 or 分管副市长 commands."""
+    from emergency.checklist import checklist
+    cl = checklist(load_plan("work_safety"), "III", "2026-11-22T08:00", "2026-11-22T08:10")
+    assert any("市长或分管副市长" in c["commander"] for c in cl["command"])
+    assert any(c["under_higher_command"] for c in cl["command"])
+    assert any(a["clause"] == "5.2" for a in cl["activation"])
+    assert {m["clause"] for m in cl["measures"]} >= {"5.6", "5.8", "5.9(1)", "5.10"}
+
+
+def test_work_safety_warnings_blue_confirmed_locally_others_received():
+    m, snap = start("work_safety", {"deaths": 1})
+    with pytest.raises(Refused, match="适用：IV级"):
+        go(m, snap, "issue_warning", warning_level="III", approved_by="x")
+    snap = go(m, snap, "receive_warning", warning_level="III", issued_by="南通市安委会")
+    snap = go(m, snap, "end_warning_without_response", reason="险情排除", declared_by="南通市安委会")
+    assert snap.state == "warning_ended"

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .clock import format_time, parse_time
 from .errors import InputError
-from .plans import ENVIRONMENT_CAUSES, LEVELS, PLANS_DIR, Plan, ReportingRule
+from .plans import (ENVIRONMENT_CAUSES, LEVELS, PLANS_DIR, Plan, ReportingRule, load_national_rules,
+                    national_rules_for)
 
 CHANNEL_NAMES = {"phone": "电话", "written": "书面", "any": "不限方式"}
 COUNTED_FROM_NAMES = {"occurrence": "事发时间", "receipt": "接报时间", "condition": "条件成立时"}
@@ -88,9 +89,11 @@ def check_cause(plan: Plan, cause: Any) -> str | None:
 
 
 def rules_for(plan: Plan, level: str, hot_topic: bool = False) -> list[ReportingRule]:
-    """The reporting rules that apply at a level (and the hot-topic rule when asked for)."""
+    """The reporting rules that apply at a level (and the hot-topic rule when asked for), then the
+    national rules that apply to this plan at this level (``plans/national_rules.yaml``)."""
     hot = plan.reporting.hot_topic.rule if (hot_topic and plan.reporting.hot_topic) else None
-    return [r for r in plan.reporting.rules if level in r.levels or r.id == hot]
+    own = [r for r in plan.reporting.rules if level in r.levels or r.id == hot]
+    return own + national_rules_for(plan.id, level)
 
 
 def notification_item(rule: ReportingRule, occurred: datetime, reported: datetime,
@@ -125,6 +128,7 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         "clause": rule.clause,
         "text": rule.text,
         "decision": rule.decision,
+        "national": getattr(rule, "authority", None),  # a national rule, not the local plan's words
     }
 
 
@@ -137,7 +141,7 @@ def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, ho
     cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
     items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
              for r in rules_for(plan, level, hot_topic)]
-    order = {r.id: i for i, r in enumerate(plan.reporting.rules)}
+    order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + load_national_rules().rules)}
     items.sort(key=lambda it: (it["due"] is None, it["due"] or "", order[it["id"]]))
     return items
 
@@ -238,7 +242,8 @@ def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
             due = f"立即（{n['due']}）" + (f"，最迟 {n['latest']}" if n["latest"] else "")
         else:
             due = f"{n['due']}（{n['counted_from_name']}后{n['within_minutes']}分钟内）"
-        lines.append(f"| {due} | {n['from']} | {'、'.join(n['to'])} | {n['channel_name']} | {n['clause']} | |")
+        basis = f"国家规定：{n['national']} {n['clause']}" if n.get("national") else n["clause"]
+        lines.append(f"| {due} | {n['from']} | {'、'.join(n['to'])} | {n['channel_name']} | {basis} | |")
     lines += ["", "## 报告内容", ""]
     for k in cl["report_kinds"]:
         lines.append(f"### {k['name']}（{k['clause']}）")

@@ -229,3 +229,38 @@ def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
             snap = act(store, snap.id, action["trigger"], snap.version, action.get("payload", {}), "演示", clock)
         out.append(snap)
     return out
+
+
+STATUS_RANK = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "done": 4}
+
+
+def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One event under several plans: the union of every plan's duties to report (issue 9, point 2).
+
+    Whatever plan leads command, every plan's notifications stand. Items to the same recipients by
+    the same channel are kept once, with the earliest due time and every plan and clause that
+    requires them; each source keeps its own status. Sorted earliest due first.
+    """
+    merged: dict[tuple, dict[str, Any]] = {}
+    for v in views:
+        for n in (v.get("checklist") or {}).get("notifications", []):
+            recipients = frozenset((r["current"] or r["plan_name"]) for r in n["recipients"])
+            key = (recipients, n["channel"])
+            source = {"incident_id": v["id"], "plan": v["plan"], "plan_title": v.get("plan_title"), "id": n["id"],
+                      "clause": n["clause"], "text": n["text"], "national": n.get("national"),
+                      "due": n["due"], "status": n.get("status"), "immediate": n["immediate"]}
+            item = merged.get(key)
+            if item is None:
+                merged[key] = {**{k: n[k] for k in ("to", "recipients", "channel", "channel_name", "from")},
+                               "due": n["due"], "immediate": n["immediate"], "sources": [source]}
+                continue
+            item["sources"].append(source)
+            if n["due"] and (item["due"] is None or n["due"] < item["due"]):
+                item.update(due=n["due"], immediate=n["immediate"], **{"from": n["from"]})
+    out = list(merged.values())
+    for item in out:
+        statuses = [s["status"] for s in item["sources"] if s["status"]]
+        item["status"] = min(statuses, key=lambda st: STATUS_RANK.get(st, 9)) if statuses else None
+        item["plans"] = sorted({s["plan"] for s in item["sources"]})
+    out.sort(key=lambda it: (it["due"] is None, it["due"] or ""))
+    return out

@@ -526,6 +526,39 @@ def load_plan(plan_id: str, directory: Path | None = None) -> Plan:
     return load_plans(directory)[plan_id]
 
 
+class NationalRule(ReportingRule):
+    """A national rule that applies to some plans whatever they say (shown marked 国家规定)."""
+
+    authority: str
+    applies_to: list[str]
+
+
+class NationalRules(Strict):
+    source: str
+    rules: list[NationalRule]
+
+
+@lru_cache(maxsize=4)
+def _load_national(path: str) -> NationalRules:
+    p = Path(path)
+    if not p.exists():
+        return NationalRules(source="", rules=[])
+    try:
+        return NationalRules.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise PlanFileError(p, _error_path(err["loc"]), err["msg"]) from None
+
+
+def load_national_rules(directory: Path | None = None) -> NationalRules:
+    """``plans/national_rules.yaml``: national rules (e.g. 493号) shown on the plans they apply to."""
+    return _load_national(str((directory or PLANS_DIR) / "national_rules.yaml"))
+
+
+def national_rules_for(plan_id: str, level: str) -> list[NationalRule]:
+    return [r for r in load_national_rules().rules if plan_id in r.applies_to and level in r.levels]
+
+
 def lead_plan(levels: dict[str, str | None], directory: Path | None = None) -> str | None:
     """Which plan leads when one event meets several, from the plans' own relation clauses.
 
@@ -533,6 +566,13 @@ def lead_plan(levels: dict[str, str | None], directory: Path | None = None) -> s
     A plan led by another present plan (``led_by``, or the other's ``lead_over``) whose
     ``applies_when`` holds does not lead. Of the plans left, the first in PLAN_IDS order leads.
     """
+    return lead_with_basis(levels, directory)[0]
+
+
+def lead_with_basis(levels: dict[str, str | None], directory: Path | None = None) -> tuple[str | None, dict | None]:
+    """The lead plan (as ``lead_plan``) and the relation clause that put it in the lead:
+    ``{"plan", "clause", "text", "decision"}`` of the relation that made the others assist, or None
+    when no clause decides (one plan alone, or the first in order)."""
     def holds(rel: Relation) -> bool:
         cond = rel.applies_when
         if cond is None:
@@ -547,13 +587,21 @@ def lead_plan(levels: dict[str, str | None], directory: Path | None = None) -> s
         return True
 
     plans = load_plans(directory)
-    led = set()
+    led: dict[str, tuple[str, Relation]] = {}
     for pid in levels:
         for rel in plans[pid].relations:
             if rel.plan in levels and holds(rel):
                 if rel.relation == "led_by":
-                    led.add(pid)
+                    led.setdefault(pid, (pid, rel))
                 elif rel.relation == "lead_over":
-                    led.add(rel.plan)
+                    led.setdefault(rel.plan, (pid, rel))
     leaders = [pid for pid in PLAN_IDS if pid in levels and pid not in led]
-    return leaders[0] if leaders else None
+    if not leaders:
+        return None, None
+    lead = leaders[0]
+    basis = next(((owner, rel) for owner, rel in led.values()), None)
+    if basis is None:
+        return lead, None
+    owner, rel = basis
+    source = rel.quoted_from or owner
+    return lead, {"plan": source, "clause": rel.clause, "text": rel.text, "decision": rel.decision}

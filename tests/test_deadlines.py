@@ -105,11 +105,12 @@ def test_hazardous_chemicals_police_pass_alarms_to_five_bodies_with_todays_names
                           "区应急管理局（原文：市安监局）", "区交通运输局（原文：交通局）", "海门生态环境局（原文：环保局）"]
 
 
-def test_labor_dispute_reports_only_for_especially_major():
+def test_labor_dispute_dated_reports_only_for_especially_major():
     items = due_by_id("labor_dispute", "I")
     assert items["major-to-city"]["due"] == "2026-11-22T08:20:00+08:00"
     assert items["major-to-nantong-hr"]["to"] == ["南通市人力资源和社会保障局"]
-    assert set(due_by_id("labor_dispute", "IV")) == set()
+    # IV and III: 5.1 会同市人社局 — the bureau is brought in, with no time limit in the text (issue 9, point 7)
+    assert {k: v["due"] for k, v in due_by_id("labor_dispute", "IV").items()} == {"township-with-hr": None}
 
 
 def test_times_with_another_offset_are_shown_in_shanghai_time_and_cross_midnight():

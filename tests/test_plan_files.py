@@ -112,3 +112,15 @@ def test_invalid_yaml_names_the_line(tmp_path):
     p.write_text("id: labor_dispute\ncriteria: [\n", encoding="utf-8")
     with pytest.raises(PlanFileError, match="line"):
         load_plan_file(p)
+
+
+def test_national_rules_quote_their_source_and_name_real_plans(sources_dir):
+    from emergency.plans import load_national_rules
+    national = load_national_rules()
+    src = _norm((sources_dir / national.source).read_text(encoding="utf-8"))
+    assert len(national.rules) >= 3
+    own_ids = {r.id for p in load_plans().values() for r in p.reporting.rules}
+    for r in national.rules:
+        assert _norm(r.text) in src, r.id
+        assert set(r.applies_to) <= set(PLAN_IDS) and r.id not in own_ids
+        assert r.decision, f"{r.id}: a national rule carries the reading that put it here"

@@ -18,7 +18,7 @@ from emergency.checklist import checklist as build_checklist, checklist_markdown
 from emergency.clock import format_time
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
-from emergency.plans import ENVIRONMENT_CAUSES, lead_plan, load_plan, load_plans
+from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
 from .db import app_clock, clock_for, get_store, now
@@ -206,15 +206,18 @@ def incident_page(incident_id: str):
     at = now()
     group = [service.snapshot_view(s, None, at) for s in get_store().list(drill=None, event_group=group_key)
              if s.id != v["id"]] + [v]
-    group.sort(key=lambda g: (g["plan"] != _lead_plan(group), g["created_at"]))
-    return render_template("incident.html", v=v, plan=plan, group=group, lead=_lead_plan(group), group_key=group_key,
+    lead, lead_basis = _lead_plan(group)
+    group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
+    merged = service.merged_notifications(group) if len(group) > 1 else []
+    return render_template("incident.html", v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
+                           merged=merged, group_key=group_key,
                            sim=_sim_info(snap, clock),
                            diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
 
 
-def _lead_plan(views: list[dict]) -> str | None:
-    """The lead plan among an event's incidents (see emergency.plans.lead_plan)."""
-    return lead_plan({g["plan"]: g["level"] or g["classified_level"] for g in views})
+def _lead_plan(views: list[dict]) -> tuple[str | None, dict | None]:
+    """The lead plan among an event's incidents and the clause that says so (emergency.plans.lead_with_basis)."""
+    return lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in views})
 
 
 @bp.post("/incidents/<incident_id>/act")

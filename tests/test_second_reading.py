@@ -1,0 +1,102 @@
+"""The second reading of the plan texts (issue 9): each point at its edge."""
+from emergency import incidents as svc
+from emergency.checklist import checklist, checklist_markdown
+from emergency.clock import FixedClock
+from emergency.plans import lead_with_basis, load_plan
+from emergency.store import Store
+
+CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
+
+
+def _cl(plan, level):
+    return checklist(load_plan(plan), level, "2026-11-22T08:00", "2026-11-22T08:10")
+
+
+# ---- point 2: two plans on one event keep every plan's clocks
+def test_one_event_under_work_safety_and_hazardous_chemicals_keeps_both_plans_clocks():
+    store = Store(":memory:")
+    event = {"occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "event_group": "evt-ws-hc",
+             "facts": {"deaths": 12}}
+    ws = svc.report(store, {**event, "plan": "work_safety"}, "值班员", CLOCK)
+    hc = svc.report(store, {**event, "plan": "hazardous_chemicals"}, "值班员", CLOCK)
+    views = [svc.snapshot_view(s, None, CLOCK.now()) for s in (ws, hc)]
+    lead, basis = lead_with_basis({"work_safety": "II", "hazardous_chemicals": "II"})
+    assert lead == "hazardous_chemicals" and basis["clause"] == "9.2"
+    merged = svc.merged_notifications(views)
+    clauses = {(s["plan"], s["clause"]) for m in merged for s in m["sources"]}
+    # work safety 5.1: phone within 15 minutes and in writing within 30 to the government duty room
+    ws_items = [m for m in merged if any(s["plan"] == "work_safety" and s["clause"] == "5.1" for s in m["sources"])]
+    dues = {m["due"] for m in ws_items}
+    assert "2026-11-22T08:15:00+08:00" in dues and "2026-11-22T08:30:00+08:00" in dues  # counted from the accident
+    # hazardous chemicals 3.1: the at-once chain from the site
+    hc_now = [m for m in merged if any(s["plan"] == "hazardous_chemicals" and s["clause"] == "3.1" for s in m["sources"])]
+    assert any(m["immediate"] and m["due"] == "2026-11-22T08:00:00+08:00" for m in hc_now)
+    assert ("work_safety", "5.1") in clauses and ("hazardous_chemicals", "3.1") in clauses
+    # nothing a single plan requires is lost in the merge
+    for v in views:
+        ids = {(v["plan"], n["id"]) for n in v["checklist"]["notifications"]}
+        assert ids <= {(s["plan"], s["id"]) for m in merged for s in m["sources"]}
+
+
+def test_the_same_recipient_and_channel_is_kept_once_with_the_earliest_due_time():
+    store = Store(":memory:")
+    event = {"occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "event_group": "evt-dup",
+             "facts": {"deaths": 4}}
+    views = [svc.snapshot_view(svc.report(store, {**event, "plan": p}, "值班员", CLOCK), None, CLOCK.now())
+             for p in ("work_safety", "hazardous_chemicals")]
+    merged = svc.merged_notifications(views)
+    keys = [(frozenset(m["to"]), m["channel"]) for m in merged]
+    assert len(keys) == len(set(keys))
+    shared = [m for m in merged if len({s["plan"] for s in m["sources"]}) > 1]
+    assert shared, "the two plans share at least one recipient and channel (493号 to Nantong, for one)"
+    for m in shared:
+        dues = [s["due"] for s in m["sources"] if s["due"]]
+        assert m["due"] == (min(dues) if dues else None)
+
+
+def test_environment_leads_from_level_ii_pollution_with_8_2_quoted():
+    assert lead_with_basis({"environment": "II", "hazardous_chemicals": "III"})[0] == "environment"
+    lead, basis = lead_with_basis({"environment": "III", "hazardous_chemicals": "III"})
+    assert lead == "hazardous_chemicals" and basis["clause"] == "8.2" and "重大环境污染事故" in basis["text"]
+
+
+# ---- point 7: labor dispute III and IV have their notifications
+def test_labor_dispute_levels_iii_and_iv_bring_in_the_hr_bureau_and_ii_the_government_office():
+    for level in ("III", "IV"):
+        (n,) = _cl("labor_dispute", level)["notifications"]
+        assert n["clause"] == "5.1" and any("人社局" in t for t in n["to"]) and n["due"] is None
+    to = [t for n in _cl("labor_dispute", "II")["notifications"] for t in n["to"]]
+    assert any("政府办公室" in t for t in to) and any("人社局" in t for t in to)
+
+
+# ---- point 10: national rules on the checklist, marked as such
+def test_national_rules_are_on_accident_checklists_marked_with_their_article():
+    for plan in ("work_safety", "hazardous_chemicals"):
+        items = {n["id"]: n for n in _cl(plan, "IV")["notifications"]}
+        city = items["nat-493-10-city"]
+        assert city["national"].endswith("（国务院令第493号）") and city["due"] == "2026-11-22T10:10:00+08:00"
+        assert any("南通" in t for t in city["to"])
+        assert "nat-493-10-inform" in items and items["nat-493-13-supplement"]["due"] is None
+        md = checklist_markdown(_cl(plan, "IV"))
+        assert "国家规定：生产安全事故报告和调查处理条例（国务院令第493号） 493号第十条" in md
+    # only 一般 goes to Nantong by Art. 10 here; III and above already go there under the plan itself
+    assert "nat-493-10-city" not in {n["id"] for n in _cl("work_safety", "III")["notifications"]}
+    for plan in ("environment", "labor_dispute"):
+        assert not any(n["national"] for n in _cl(plan, "IV")["notifications"])
+
+
+def test_a_supplementary_report_is_dated_when_casualties_change():
+    store = Store(":memory:")
+    snap = svc.report(store, {"plan": "work_safety", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00",
+                              "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
+    later = FixedClock("2026-11-30T10:00:00+08:00")
+    snap = svc.act(store, snap.id, "condition_arose", snap.version, {"notification": "nat-493-13-supplement"}, "值班员",
+                   later)
+    item = next(n for n in svc.notification_status(snap, later.now()) if n["id"] == "nat-493-13-supplement")
+    assert item["due"] == "2026-11-30T10:00:00+08:00" and item["status"] == "immediate"
+
+
+# ---- points 5 and 6 on the checklist
+def test_environment_warning_measures_include_the_special_groups():
+    measures = _cl("environment", "IV")["warning"]["measures"]
+    assert any("老、幼、病、残、孕" in m["text"] and "警报盲区" in m["text"] for m in measures)

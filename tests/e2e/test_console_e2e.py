@@ -140,3 +140,21 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
     duty.locator("form.action[data-trigger=activate] button").click()
     expect(duty.locator("body")).to_contain_text("无权")
     assert store.get(snap.id).version == 1
+
+
+def test_one_event_under_two_plans_shows_every_duty_to_report_and_who_leads(page, server, clock):
+    """Issue 9, point 2: work safety's 15/30-minute reports and hazardous chemicals' at-once chain together."""
+    store = Store(server.app.config["DATABASE"])
+    event = {"occurred_at": "2026-11-22T08:50", "reported_at": "2026-11-22T08:55", "event_group": "evt-e2e",
+             "facts": {"deaths": 12}, "title": "化工厂储罐爆炸"}
+    svc.report(store, {**event, "plan": "work_safety"}, "值班员张三", clock)
+    hc = svc.report(store, {**event, "plan": "hazardous_chemicals"}, "值班员张三", clock)
+    page.goto(f"{server.url}/incidents/{hc.id}")
+    table = page.locator("#merged-notifications")
+    expect(table).to_contain_text("安全生产")
+    expect(table).to_contain_text("危险化学品")
+    expect(table).to_contain_text("09:05")  # work safety 5.1: phone within 15 minutes of the accident
+    expect(table).to_contain_text("09:20")  # and in writing within 30
+    expect(table).to_contain_text("国家规定")
+    expect(page.locator("#lead-basis")).to_contain_text("9.2")
+    shot(page, "incident-two-plans-merged")

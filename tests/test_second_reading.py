@@ -100,3 +100,31 @@ def test_a_supplementary_report_is_dated_when_casualties_change():
 def test_environment_warning_measures_include_the_special_groups():
     measures = _cl("environment", "IV")["warning"]["measures"]
     assert any("老、幼、病、残、孕" in m["text"] and "警报盲区" in m["text"] for m in measures)
+
+
+# ---- point 8: environment cross-district, province, survey, assessment form, who declares the end
+def test_environment_cross_district_items_are_dated_when_the_crossing_is_recorded():
+    from emergency.lifecycle import lifecycle_for
+    store = Store(":memory:")
+    snap = svc.report(store, {"plan": "environment", "facts": {"cross_boundary": "county"},
+                              "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
+    items = {n["id"]: n for n in svc.notification_status(snap, CLOCK.now())}
+    assert items["cross-district-city"]["status"] == "open" and items["office-to-province"]["due"] is None
+    assert "江苏省生态环境厅" in items["office-to-province"]["to"]
+    snap = svc.act(store, snap.id, "condition_arose", snap.version, {"notification": "cross-district-city"}, "值班员",
+                   FixedClock("2026-11-22T08:40:00+08:00"))
+    items = {n["id"]: n for n in svc.notification_status(snap, CLOCK.now())}
+    assert items["cross-district-city"]["due"] == "2026-11-22T08:40:00+08:00"
+    assert lifecycle_for("environment")
+
+
+def test_environment_end_is_declared_by_the_government_that_started_the_response():
+    from emergency.lifecycle import lifecycle_for
+    m = lifecycle_for("environment")
+    labels = {a["label"] for a in m.describe_triggers("under_higher_command") if a["trigger"] == "terminate"}
+    assert labels == {"记录省、市政府宣布应急终止"}
+    labels = {a["label"] for a in m.describe_triggers("activated") if a["trigger"] == "terminate"}
+    assert labels == {"区政府宣布应急终止"}
+    cl = _cl("environment", "IV")
+    assert any("涉事单位不明" in x["text"] for x in cl["measures"])
+    assert any("损害评估简表" in t["text"] for t in cl["post_incident"])

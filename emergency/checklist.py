@@ -195,6 +195,9 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
         "groups_clause": plan.groups_clause,
         "groups_text": plan.groups_text,
         "measures": [{"clause": m.clause, "text": m.text} for m in plan.measures],
+        "member_duties": [{"unit": agencies.display(m.unit), "clause": m.clause, "text": m.text}
+                          for m in plan.member_duties],
+        "support": [{"topic": x.topic, "clause": x.clause, "text": x.text} for x in plan.support],
         "precautions": [{"clause": p.clause, "text": p.text} for p in plan.precautions],
         "protective_equipment": [{"role": p.role, "equipment": p.equipment, "clause": p.clause, "text": p.text}
                                  for p in plan.protective_equipment],

@@ -268,6 +268,18 @@ class Termination(Sourced):
     conditions: list[TerminationCondition] = Field(min_length=1)
 
 
+class MemberDuty(Sourced):
+    """What one member unit of the command must do (e.g. 危化 2.2.3)."""
+
+    unit: str
+
+
+class SupportItem(Sourced):
+    """应急保障: duty readiness, teams, stockpiles, communications, transport, funding…"""
+
+    topic: str
+
+
 class Task(Sourced):
     id: str
     name: str
@@ -416,6 +428,10 @@ class Plan(Strict):
     onsite_command: OnsiteCommand | None = None
     precautions: list[Precaution] = []
     protective_equipment: list[ProtectiveEquipment] = []
+    member_duties_decision: str | None = None
+    member_duties: list[MemberDuty] = []
+    support_decision: str | None = None
+    support: list[SupportItem] = []
     termination: Termination
     post_incident: list[Task] = Field(min_length=1)
     relations: list[Relation] = []

@@ -128,3 +128,44 @@ def test_environment_end_is_declared_by_the_government_that_started_the_response
     cl = _cl("environment", "IV")
     assert any("涉事单位不明" in x["text"] for x in cl["measures"])
     assert any("损害评估简表" in t["text"] for t in cl["post_incident"])
+
+
+# ---- point 9: hazardous chemicals member units, monitoring, information release, groups
+def test_hazardous_chemicals_lists_all_twenty_member_units_and_its_groups_as_written():
+    plan = load_plan("hazardous_chemicals")
+    assert [m.clause for m in plan.member_duties] == [f"2.2.3({i})" for i in range(1, 21)]
+    assert plan.member_duties[4].unit == "市公安局" and "110报警后" in plan.member_duties[4].text
+    groups = {g.id: g for g in plan.groups}
+    assert groups["coordination"].lead == ["市安监局", "市应急办"]
+    assert groups["medical"].members == ["医护人员"]
+    cl = _cl("hazardous_chemicals", "IV")
+    assert len(cl["member_duties"]) == 20 and any(m["clause"] == "3.9" for m in cl["measures"])
+
+
+def test_hazardous_chemicals_information_is_released_only_when_the_command_head_approves():
+    from emergency.errors import InputError
+    from emergency.lifecycle import lifecycle_for
+    import pytest
+    m = lifecycle_for("hazardous_chemicals")
+    store = Store(":memory:")
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"},
+                      "值班员", CLOCK)
+    snap, _ = m.apply(snap, "activate", {"level": "IV", "approved_by": "总指挥"}, "指挥", CLOCK.now())
+    with pytest.raises(InputError, match="payload.approved_by"):
+        m.apply(snap, "release_information", {"note": "通报：泄漏已控制"}, "指挥", CLOCK.now())
+    snap, ev = m.apply(snap, "release_information", {"note": "通报：泄漏已控制", "approved_by": "指挥部负责人"}, "指挥",
+                       CLOCK.now())
+    assert ev["payload"]["approved_by"] == "指挥部负责人" and snap.state == "activated"
+
+
+# ---- point 11: 应急保障 as data, on the plan page and the commander's card
+def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commanders_card():
+    from emergency.cards import card
+    for plan_id, funding_clause in (("environment", "六(六)"), ("work_safety", "7.6"), ("hazardous_chemicals", "5.6")):
+        plan = load_plan(plan_id)
+        funding = [x for x in plan.support if x.topic == "资金"]
+        assert funding and funding[0].clause == funding_clause
+        notes = card(plan, "IV", "commander")["notes"]
+        assert any(n["text"].startswith("应急保障：") and "资金：" in n["text"] for n in notes)
+    env = load_plan("environment")
+    assert any("先行垫付" in x.text for x in env.support)  # the finance bureau advances when the payer is unknown

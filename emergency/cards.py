@@ -75,12 +75,9 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
                          + (f"；{plan.termination.approval_by}批准" if plan.termination.requires_approval else ""),
                          "clause": plan.termination.clause}]
         out["groups"] = [g.name for g in plan.groups]
-        if plan.support:
-            topics = list(dict.fromkeys(x.topic for x in plan.support))
-            funding = next((x for x in plan.support if x.topic == "资金"), None)
-            out["notes"].append({"text": "应急保障：" + "、".join(topics)
-                                 + (f"。资金：{funding.text}" if funding else ""),
-                                 "clause": "、".join(dict.fromkeys(x.clause for x in plan.support))})
+        if plan.support:  # one line: the card must stay on one A4 page; the plan page has the full text
+            topics = dict.fromkeys(f"{x.topic}（{x.clause}）" for x in plan.support)
+            out["notes"].append({"text": "应急保障：" + "、".join(topics), "clause": plan.support[0].clause})
     else:
         g = next(x for x in plan.groups if f"group:{x.id}" == role)
         out["actions"] = [{"text": part.strip(), "clause": g.clause} for part in g.duties.split("；") if part.strip()]

@@ -166,6 +166,6 @@ def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commande
         funding = [x for x in plan.support if x.topic == "资金"]
         assert funding and funding[0].clause == funding_clause
         notes = card(plan, "IV", "commander")["notes"]
-        assert any(n["text"].startswith("应急保障：") and "资金：" in n["text"] for n in notes)
+        assert any(n["text"].startswith("应急保障：") and f"资金（{funding_clause}）" in n["text"] for n in notes)
     env = load_plan("environment")
     assert any("先行垫付" in x.text for x in env.support)  # the finance bureau advances when the payer is unknown

@@ -225,6 +225,8 @@ def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
         "speed": drill["speed"], "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"],
         "sim_now": format_time(now), "minute": round((now - t0).total_seconds() / 60, 1),
         "duration": sc.duration, "fired": drill["fired"], "version": drill["version"],
+        "over_length": max(0, int((now - t0).total_seconds() // 60) - sc.duration)
+        if drill["status"] in ("running", "paused") and (now - t0).total_seconds() / 60 >= sc.duration else None,
         "steps": [{"at": s["at"], "kind": s["kind"], "fired": i < drill["fired"],
                    "message": s["inject"]["message"] if s["kind"] == "inject" else f"接报：{s['incident']['title']}"}
                   for i, s in enumerate(steps)],

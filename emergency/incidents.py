@@ -98,9 +98,11 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
     """The incident's dated notifications, each with its status now.
 
     ``status``: ``done`` (with ``done_by``, ``done_at``, ``late_minutes``: minutes after due, 0 or
-    less when on time), ``overdue`` (``overdue_minutes``), ``pending`` (``minutes_left``),
-    ``immediate`` (立即, not yet done; ``elapsed_minutes`` since it counts from) or ``open``
-    (no time limit in the text, or a condition not yet arisen).
+    less when on time), ``overdue`` (``overdue_minutes``; an unticked 立即 item is overdue from the
+    moment it counts from, ``past_latest`` once a cap such as 2 hours has passed too), ``pending``
+    (``minutes_left``), ``immediate`` (立即, due this very moment) or ``open`` (no time limit in the
+    text, or a condition not yet arisen). Items are returned most urgent first: overdue 立即 items,
+    then other overdue items, then by due time.
     """
     level = snap.effective_level
     if level is None:
@@ -122,14 +124,19 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
         elif due is None:
             it.update(status="open")
         elif it["immediate"]:
-            if latest and now > latest:
-                it.update(status="overdue", overdue_minutes=_minutes((now - latest).total_seconds()))
+            # 立即: overdue from its moment until it is ticked (issue 19: a pending 立即 call must never look calm)
+            if now > due:
+                it.update(status="overdue", overdue_minutes=_minutes((now - due).total_seconds()),
+                          past_latest=bool(latest and now > latest))
             else:
-                it.update(status="immediate", elapsed_minutes=max(0, _minutes((now - due).total_seconds())))
+                it.update(status="immediate", elapsed_minutes=0)
         elif now > due:
             it.update(status="overdue", overdue_minutes=_minutes((now - due).total_seconds()))
         else:
             it.update(status="pending", minutes_left=int((due - now).total_seconds() // 60))
+    rank = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "done": 4}
+    items.sort(key=lambda it: (rank[it["status"]], not (it["status"] == "overdue" and it["immediate"]),
+                               it["due"] is None, it["due"] or ""))
     return items
 
 

@@ -25,9 +25,8 @@ def _deadline_rows(snap: Snapshot, end: datetime) -> list[dict[str, Any]]:
         elif n["status"] == "done":
             late = n.get("late_minutes")
             if n["immediate"]:
-                verdict, minutes = "done_at_once" if (n.get("took_minutes") or 0) <= 0 else "done_after", n.get("took_minutes")
-                if n.get("latest") and parse_time(n["done_at"], "done_at") > parse_time(n["latest"], "latest"):
-                    verdict = "late"
+                # 立即 has no allowance in the text: made after its moment, it was late (issue 19)
+                verdict, minutes = ("done_at_once" if (n.get("took_minutes") or 0) <= 0 else "late"), n.get("took_minutes")
             else:
                 verdict, minutes = ("met" if (late or 0) <= 0 else "late"), late
         elif n["status"] == "pending":  # not yet due when the drill ended
@@ -35,6 +34,7 @@ def _deadline_rows(snap: Snapshot, end: datetime) -> list[dict[str, Any]]:
         else:  # overdue, or an at-once report never made
             verdict, minutes = "missed", n.get("overdue_minutes", n.get("elapsed_minutes"))
         rows.append({**n, "verdict": verdict, "minutes": minutes})
+    rows.sort(key=lambda r: (r["due"] is None, r["due"] or ""))  # the report reads in time order
     return rows
 
 
@@ -63,7 +63,7 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime)
     findings = []
     for d in deadlines:
         if d["verdict"] in ("missed", "late"):
-            what = "未完成" if d["verdict"] == "missed" else "超时完成"
+            what = "未完成" if d["verdict"] == "missed" else ("未立即报告" if d["immediate"] else "超时完成")
             findings.append({"kind": "deadline", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
                              "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
                                      f"超过时限{d['minutes']}分钟（{d['clause']}）",
@@ -95,7 +95,8 @@ def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dic
     t0 = parse_time(drill["start"], "start")
     return {"drill_id": drill["id"], "title": drill["title"], "scenario_id": drill["scenario_id"],
             "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"], "end": format_time(end),
-            "minutes": round((end - t0).total_seconds() / 60), "incidents": per, "log": drill["log"],
+            "minutes": round((end - t0).total_seconds() / 60), "incidents": per,
+            "log": sorted(drill["log"], key=lambda e: e["at"]),
             "findings": [f for r in per for f in r["findings"]], "chart": timeline_chart(drill, per, t0, end)}
 
 

@@ -163,3 +163,23 @@ def test_an_immediate_item_records_how_long_it_took():
     snap = _snap(notifications={"first-phone": Mark(by="值班员", at="2026-11-22T08:27:00+08:00")})
     item = next(i for i in notification_status(snap, parse_time("2026-11-22T09:00", "now")) if i["id"] == "first-phone")
     assert item["took_minutes"] == 7
+
+
+@pytest.mark.parametrize("now, status, minutes", [
+    ("2026-11-22T08:20:00", "immediate", None),      # the moment it counts from: due now
+    ("2026-11-22T08:20:01", "overdue", 1),           # a second later and unticked: overdue (issue 19)
+    ("2026-11-22T08:28:00", "overdue", 8),
+])
+def test_an_unticked_immediate_item_is_overdue_from_its_moment(now, status, minutes):
+    item = next(i for i in notification_status(_snap(), parse_time(now, "now")) if i["id"] == "first-phone")
+    assert item["immediate"] and item["due"] == "2026-11-22T08:20:00+08:00"
+    assert item["status"] == status
+    assert item.get("overdue_minutes") == minutes
+
+
+def test_overdue_immediate_items_rank_first():
+    items = notification_status(_snap(), parse_time("2026-11-22T08:45:00", "now"))
+    statuses = [(i["status"], i["immediate"]) for i in items]
+    first_timed = next(k for k, (st, imm) in enumerate(statuses) if not (st == "overdue" and imm))
+    assert all(st == "overdue" and imm for st, imm in statuses[:first_timed]) and first_timed >= 1
+    assert statuses[first_timed][0] == "overdue"  # then the 08:30 phone report, overdue too

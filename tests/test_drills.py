@@ -90,7 +90,11 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
     end = parse_time(drill["finished_at"], "end")
     rep = drill_report(drill, [(s, store.events(s.id)) for s in store.list(drill=True, drill_id=drill["id"])], end)
     rows = {d["id"]: d for d in rep["incidents"][0]["deadlines"]}
-    assert rows["site-to-110"]["verdict"] == "done_after" and rows["site-to-110"]["minutes"] == 7  # due 02:26, done 02:33
+    # 立即, due 02:26 and ticked 02:33: flagged as a late at-once report (issue 19)
+    assert rows["site-to-110"]["verdict"] == "late" and rows["site-to-110"]["minutes"] == 7
+    assert any("未立即报告" in f["text"] and f["notification"] == "site-to-110" for f in rep["findings"])
+    dues = [d["due"] for d in rep["incidents"][0]["deadlines"] if d["due"]]
+    assert dues == sorted(dues)  # the report's table reads in time order
     assert rows["police-circulation"]["verdict"] == "missed" and rows["police-circulation"]["minutes"] == 7  # due 02:30
     assert any("海门区公安局" in f["text"] and "7分钟" in f["text"] for f in rep["findings"])
     assert any("仍未确定响应级别（事实对应IV级" in f["text"] for f in rep["findings"])
@@ -131,3 +135,18 @@ def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
     assert (rows["III-phone"]["verdict"], rows["III-phone"]["minutes"]) == ("not_due", 10)
     assert (rows["III-written"]["verdict"], rows["III-written"]["minutes"]) == ("not_due", 40)
     assert (rows["first-phone"]["verdict"], rows["first-phone"]["minutes"]) == ("missed", 10)  # 第一时间, from 08:10
+
+
+def test_a_drill_warns_when_it_reaches_its_planned_length():
+    from emergency.clock import FixedClock
+    store = Store(":memory:")
+    real = FixedClock("2026-11-22T09:00:00+08:00")
+    drill = dr.create_drill(store, "hc-tank-leak", "导调", real)
+    dr.control(store, drill["id"], "start", real)
+    duration = drill["scenario"].duration
+    real.advance(minutes=duration - 1)
+    assert dr.drill_view(dr.advance(store, drill["id"], real), real)["over_length"] is None
+    real.advance(minutes=1)
+    assert dr.drill_view(dr.advance(store, drill["id"], real), real)["over_length"] == 0
+    real.advance(minutes=7)
+    assert dr.drill_view(dr.advance(store, drill["id"], real), real)["over_length"] == 7

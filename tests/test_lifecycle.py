@@ -233,8 +233,8 @@ def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_
     snap = go(m, snap, "condition_arose", notification="support-request-government")
     items = {n["id"]: n for n in notification_status(snap, parse_time("2026-11-22T09:05", "now"))}
     assert items["support-request-government"]["due"] == "2026-11-22T09:00:00+08:00"
-    assert items["support-request-government"]["status"] == "immediate"
-    assert items["support-request-government"]["elapsed_minutes"] == 5
+    assert items["support-request-government"]["status"] == "overdue"  # 立即, unticked 5 minutes after its moment
+    assert items["support-request-government"]["overdue_minutes"] == 5
 
 
 def test_work_safety_i_to_iii_start_the_local_plan_under_higher_command():

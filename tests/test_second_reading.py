@@ -93,7 +93,7 @@ def test_a_supplementary_report_is_dated_when_casualties_change():
     snap = svc.act(store, snap.id, "condition_arose", snap.version, {"notification": "nat-493-13-supplement"}, "值班员",
                    later)
     item = next(n for n in svc.notification_status(snap, later.now()) if n["id"] == "nat-493-13-supplement")
-    assert item["due"] == "2026-11-30T10:00:00+08:00" and item["status"] == "immediate"
+    assert item["due"] == "2026-11-30T10:00:00+08:00" and item["status"] == "immediate"  # due this very moment
 
 
 # ---- points 5 and 6 on the checklist

@@ -64,11 +64,10 @@ def _board_rows(drill: bool | None):
             at = now()
         rows.append(service.safe_snapshot_view(s, at))
     for r in rows:
-        items = (r["checklist"] or {}).get("notifications", [])
-        pending = [n for n in items if n["status"] in ("pending", "overdue", "immediate")]
+        items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
         r["overdue"] = [n for n in items if n["status"] == "overdue"]
-        timed = sorted((n for n in pending if n["due"]), key=lambda n: n["due"])
-        r["next_due"] = next((n for n in timed if not n["immediate"]), timed[0] if timed else None)
+        r["next_due"] = next((n for n in items if n["status"] in ("overdue", "immediate", "pending")), None)
+    rows.sort(key=lambda r: (not r.get("overdue"), not any(n["immediate"] for n in r.get("overdue") or [])))
     return rows
 
 

@@ -35,6 +35,8 @@
       post(panel.dataset.tick).then(function (d) {
         document.getElementById("sim-time").textContent = d.sim_now.slice(11, 19);
         document.getElementById("sim-minute").textContent = "T+" + Math.floor(d.minute);
+        const over = document.getElementById("over-length");
+        if (over && d.over_length !== null && d.over_length !== undefined) over.hidden = false;
         if (d.fired !== fired || d.status !== status) { window.location.reload(); }
       }).catch(function () {});
     }

@@ -11,7 +11,7 @@ from typing import Any
 from .checklist import checklist as build_checklist, notifications
 from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
-from .errors import EmergencyError, InputError, NotFound
+from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
 from .inputs import identifier
 from .lifecycle import lifecycle_for, replay
@@ -71,10 +71,26 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
 
     def change(current: Snapshot):  # current is freshly read inside the transaction: apply in place
         machine = lifecycle_for(current.plan)
+        if trigger == "close":
+            _check_group_before_closing(store, current)
         snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True)
         return snap, event, snap.state in machine.final
 
-    return store.append(incident_id, expected_version, change)
+    return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE)
+
+
+# Actions that record what happened and cannot conflict with another person's change: applied to the
+# latest version even when the page was older (a second tick of one item is still refused by the engine).
+MERGEABLE = {"add_note", "tick_notification", "condition_arose"}
+
+
+def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
+    """结案 is refused while a linked plan's incident of the same event is still only at 接报."""
+    group = snap.event_group or snap.id
+    for other in store.list(drill=None, event_group=group):
+        if other.id != snap.id and other.state == lifecycle_for(other.plan).plan.lifecycle.initial:
+            raise Refused(f"同一事件在{load_plan(other.plan).short_title}预案下的记录（{other.id}）仍停留在接报，"
+                          "请先处置或关闭该记录再结案")
 
 
 def rebuild(store: Store, incident_id: str) -> Snapshot:
@@ -157,7 +173,7 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime) -> dict[st
         except (EmergencyError, ValueError, OverflowError, KeyError) as exc:
             row = {"id": row.id, "title": row.title, "damaged": str(exc)[:200]}
     return {"id": row["id"], "title": row["title"], "damaged": row["damaged"], "plan": None, "checklist": None,
-            "state": None, "level": None, "classified_level": None, "drill": None}
+            "state": None, "level": None, "classified_level": None, "drill": None, "version": None}
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> dict[str, Any]:

@@ -51,6 +51,19 @@ def approval_given(step: Step) -> str | None:
     return f"需要{approver}批准（approved_by）"
 
 
+def immediate_reports_done(step: Step) -> str | None:
+    """结案 is refused while an at-once (立即) report of the incident's level is unticked."""
+    from .checklist import rules_for  # the checklist reads plans; imported here to keep registry import-light
+    level = step.snap.effective_level
+    if level is None:
+        return None
+    missing = [r for r in rules_for(step.plan, level, step.snap.hot_topic)
+               if r.immediate and r.counted_from != "condition" and r.id not in step.snap.notifications]
+    if not missing:
+        return None
+    return "立即报告事项尚未勾选完成：" + "；".join(f"{r.from_}→{'、'.join(r.to)}（{r.clause}）" for r in missing)
+
+
 def post_incident_tasks_done(step: Step) -> str | None:
     missing = [t for t in step.plan.post_incident if t.id not in step.snap.completed_tasks]
     if not missing:
@@ -75,6 +88,7 @@ GUARDS: dict[str, Callable[[Step], str | None]] = {
     "termination_conditions_met": termination_conditions_met,
     "approval_given": approval_given,
     "post_incident_tasks_done": post_incident_tasks_done,
+    "immediate_reports_done": immediate_reports_done,
     "classified_below_scope": classified_below_scope,
     "warning_in_force": warning_in_force,
 }

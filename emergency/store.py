@@ -263,16 +263,19 @@ class Store:
         return snap
 
     def append(self, incident_id: str, expected_version: int,
-               change: Callable[[Snapshot], tuple[Snapshot, dict, bool]]) -> Snapshot:
+               change: Callable[[Snapshot], tuple[Snapshot, dict, bool]], merge: bool = False) -> Snapshot:
         """Apply ``change`` to the incident at ``expected_version`` and write the result and its event.
 
         ``change`` takes the current snapshot and returns (new snapshot, event, whether final).
-        Raises NotFound, StaleVersion, or whatever ``change`` raises; nothing is written then.
+        With ``merge`` (a change that cannot conflict, e.g. a note) it applies to the current version
+        even when the caller saw an older one. Raises NotFound, StaleVersion, or whatever ``change``
+        raises; nothing is written then.
         """
         with self.write() as db:
             current = self._load(incident_id)
-            if current.version != expected_version:
+            if current.version != expected_version and not merge:
                 raise StaleVersion(expected_version, current.version)
+            expected_version = current.version
             snap, event, final = change(current)
             cur = db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
                              "closed=?, snapshot=? WHERE id=? AND version=?",
@@ -380,6 +383,43 @@ class Store:
                 out.append(Snapshot.model_validate_json(r[2]))
             except ValueError as exc:
                 out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
+        return out
+
+    def search(self, since: str | None = None, until: str | None = None, plan: str | None = None,
+               level: str | None = None, text: str | None = None, drill: bool | None = False,
+               closed: bool | None = None, limit: int = 200) -> list[Snapshot]:
+        """Incidents, closed ones included, by occurrence time (ISO bounds, inclusive), plan, level
+        (decided, else classified), words in the title, drill flag and closed flag; newest first."""
+        where, params = [], []
+        if since:
+            where.append("occurred_at >= ?")
+            params.append(since)
+        if until:
+            where.append("occurred_at <= ?")
+            params.append(until)
+        if plan:
+            where.append("plan = ?")
+            params.append(plan)
+        if level:
+            where.append("coalesce(level, classified_level) = ?")
+            params.append(level)
+        if text:
+            where.append("instr(title, ?) > 0")
+            params.append(text)
+        if drill is not None:
+            where.append("drill = ?")
+            params.append(int(drill))
+        if closed is not None:
+            where.append("closed = ?")
+            params.append(int(closed))
+        sql = "SELECT snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY occurred_at DESC, id LIMIT ?"
+        out = []
+        for (raw,) in self.db.execute(sql, params + [limit]).fetchall():
+            try:
+                out.append(Snapshot.model_validate_json(raw))
+            except ValueError:
+                continue
         return out
 
     def incident_ids(self) -> list[str]:

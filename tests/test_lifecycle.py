@@ -160,9 +160,36 @@ def test_post_incident_tasks_must_all_be_ticked_before_closing():
     with pytest.raises(Refused, match="后期处置任务未完成"):
         go(m, snap, "close")
     snap = go(m, snap, "complete_task", task=tasks[-1])
+    # 结案 waits for every at-once (立即) report to be ticked (issue 19, point 6)
+    with pytest.raises(Refused, match="立即报告事项尚未勾选完成") as exc:
+        go(m, snap, "close")
+    immediate = [r.id for r in load_plan("environment").reporting.rules
+                 if r.immediate and r.counted_from != "condition" and "IV" in r.levels]
+    assert immediate and "四(一)1" in str(exc.value)
+    for rid in immediate:
+        snap = go(m, snap, "tick_notification", notification=rid)
     snap = go(m, snap, "close")
     assert snap.state == "closed"
     assert m.allowed_triggers("closed") == []
+
+
+def test_closing_waits_for_a_linked_plans_incident_still_at_receipt():
+    from emergency import incidents as svc
+    from emergency.store import Store
+    store = Store(":memory:")
+    ev = {"occurred_at": "2026-11-22T08:00", "event_group": "evt-close", "facts": {"deaths": 1}}
+    env = svc.report(store, {**ev, "plan": "environment"}, "x", CLOCK)
+    svc.report(store, {**ev, "plan": "hazardous_chemicals"}, "x", CLOCK)
+    plan = load_plan("environment")
+    steps = [("activate", {"level": "IV", "approved_by": "区长"}), ("confirm_condition", {"condition": "controlled"}),
+             ("terminate", {"declared_by": "海门区政府"}), ("start_post_incident", {})]
+    steps += [("complete_task", {"task": t.id}) for t in plan.post_incident]
+    steps += [("tick_notification", {"notification": r.id}) for r in plan.reporting.rules
+              if r.immediate and r.counted_from != "condition" and "IV" in r.levels]
+    for trigger, payload in steps:
+        env = svc.act(store, env.id, trigger, env.version, payload, "指挥", CLOCK)
+    with pytest.raises(Refused, match="仍停留在接报"):
+        svc.act(store, env.id, "close", env.version, {}, "指挥", CLOCK)
 
 
 def test_a_refused_trigger_leaves_the_snapshot_unchanged():

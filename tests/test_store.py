@@ -71,7 +71,7 @@ def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_
         store = Store(db_path, create=False)
         barrier.wait()
         try:
-            svc.act(store, snap.id, "add_note", 1, {"note": f"operator {i}"}, f"op{i}", clock)
+            svc.act(store, snap.id, "start_first_response", 1, {}, f"op{i}", clock)
             results.append("ok")
         except StaleVersion:
             results.append("409")
@@ -89,6 +89,27 @@ def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_
     assert store.get(snap.id).version == 2
 
 
+def test_twenty_simultaneous_notes_are_all_kept(db_path, clock):
+    snap = new(Store(db_path), clock)
+    barrier = threading.Barrier(20)
+
+    def operator(i):
+        store = Store(db_path, create=False)
+        barrier.wait()
+        try:
+            svc.act(store, snap.id, "add_note", 1, {"note": f"operator {i}"}, f"op{i}", clock)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=operator, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store = Store(db_path)
+    assert len(store.events(snap.id)) == 21 and store.verify() == []
+
+
 def test_drills_are_never_listed_among_real_incidents(db_path, clock):
     store = Store(db_path)
     real = new(store, clock)
@@ -98,3 +119,19 @@ def test_drills_are_never_listed_among_real_incidents(db_path, clock):
     assert {s.id for s in store.list(drill=None)} == {real.id, drill.id}
     assert store.get(drill.id).drill is True
     assert store.db.execute("SELECT drill FROM incidents WHERE id = ?", [drill.id]).fetchone()[0] == 1
+
+
+def test_notes_and_ticks_are_merged_onto_a_newer_version_but_state_changes_are_not(db_path, clock):
+    """Issue 19, point 3: a note or tick never conflicts with someone else's change; a level change may."""
+    from emergency.errors import StaleVersion
+    store = Store(db_path)
+    snap = new(store, clock)
+    seen = snap.version
+    snap = svc.act(store, snap.id, "assess", seen, {}, "指挥", clock)             # someone else moved it on
+    noted = svc.act(store, snap.id, "add_note", seen, {"note": "现场已封控"}, "值班员", clock)
+    assert noted.version == seen + 2 and noted.state == "assessing"
+    ticked = svc.act(store, snap.id, "tick_notification", seen, {"notification": "first-phone"}, "值班员", clock)
+    assert "first-phone" in ticked.notifications
+    with pytest.raises(StaleVersion):
+        svc.act(store, snap.id, "activate", seen, {"level": "IV", "approved_by": "区长"}, "指挥", clock)
+    assert svc.rebuild(store, snap.id) == store.get(snap.id)

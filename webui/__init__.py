@@ -93,7 +93,9 @@ def _error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             body = {"error": exc.name.lower().replace(" ", "_"), "message": exc.description}
             return jsonify(body), exc.code, headers
-        return render_template("error.html", code=exc.code, message=exc.description), exc.code, headers
+        from .auth import same_site_referrer
+        back = same_site_referrer("") if exc.code in (403, 409, 422) else ""
+        return render_template("error.html", code=exc.code, message=exc.description, back=back), exc.code, headers
 
     @app.errorhandler(StoreBusy)
     @app.errorhandler(StorageFull)

@@ -10,15 +10,18 @@ import secrets
 import math
 from urllib.parse import urlencode
 
+from flask_login import current_user
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
 from emergency import incidents as service
 from emergency.checklist import checklist as build_checklist, checklist_markdown
-from emergency.clock import format_time
+from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans
+
+from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
 from .db import app_clock, clock_for, get_store, now
@@ -35,7 +38,8 @@ def _helpers():
     from flask_login import current_user
     return {"t": t, "lang": session.get("lang", "zh"), "user": current_user if current_user.is_authenticated else None,
             "plans_nav": load_plans(), "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
-            "CHOICE_LABELS": CHOICE_LABELS, "chain_problems": current_app.config.get("CHAIN_PROBLEMS")}
+            "CHOICE_LABELS": CHOICE_LABELS, "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
+            "poll_ms": int(current_app.config.get("POLL_MS", 10000))}
 
 
 def _plan_or_404(plan_id: str):
@@ -76,7 +80,13 @@ def home():
     real = _board_rows(False)
     drills = _board_rows(True)
     overdue = [(r, n) for r in real + drills for n in r["overdue"]]
-    return render_template("home.html", plans=load_plans().values(), real=real, drills=drills, overdue=overdue)
+    return render_template("home.html", plans=load_plans().values(), real=real, drills=drills, overdue=overdue,
+                           fingerprint=_fingerprint(real + drills))
+
+
+def _fingerprint(rows: list[dict]) -> str:
+    """What the page shows, as the board's poller computes it from /api/incidents: sorted id:version."""
+    return ",".join(sorted(f"{r['id']}:{'null' if r.get('version') is None else r['version']}" for r in rows))
 
 
 @bp.get("/plans/<plan_id>")
@@ -93,7 +103,20 @@ def classify_page(plan_id: str):
     return render_template("classify.html", plan=plan, causes=ENVIRONMENT_CAUSES, default_time=format_time(at)[:16],
                            idempotency_key="form-" + secrets.token_hex(12),
                            event_group=request.args.get("event_group", "")[:64],
-                           occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16])
+                           occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16],
+                           reported=request.args.get("reported_at", "")[:16], title=request.args.get("title", "")[:200],
+                           drill=request.args.get("drill") == "1", prefill=_prefill_facts(plan))
+
+
+def _prefill_facts(plan) -> dict:
+    """Facts carried over from the same event under another plan (``facts`` JSON in the query string),
+    only those this plan uses; anything unreadable is dropped, never an error."""
+    try:
+        facts = json.loads(request.args.get("facts", "{}")[:5000])
+    except ValueError:
+        return {}
+    used = {f.name for f in plan.facts}
+    return {k: v for k, v in facts.items() if k in used} if isinstance(facts, dict) else {}
 
 
 def _checklist_from_args(plan) -> dict:
@@ -189,7 +212,32 @@ def create_incident():
 @bp.get("/incidents")
 def board():
     drill = request.args.get("drill") == "1"
-    return render_template("board.html", rows=_board_rows(drill), drill=drill)
+    rows = _board_rows(drill)
+    return render_template("board.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
+
+
+@bp.get("/history")
+def history():
+    """Every incident, closed ones too, found by date, plan, level and words in the title."""
+    args = request.args
+    errors = {}
+    bounds = {}
+    for name, suffix in (("from", "T00:00:00+08:00"), ("to", "T23:59:59+08:00")):
+        raw = args.get(name, "").strip()
+        if raw:
+            try:
+                bounds[name] = format_time(parse_time(raw[:10] + suffix, name))
+            except EmergencyError:
+                errors[name] = "日期格式应为 2026-11-22"
+    plan_id = args.get("plan") if args.get("plan") in load_plans() else None
+    level = args.get("level") if args.get("level") in ("I", "II", "III", "IV") else None
+    closed = {"open": False, "closed": True}.get(args.get("status", ""))
+    rows = get_store().search(since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
+                              text=args.get("q", "").strip()[:100] or None, drill=args.get("drill") == "1",
+                              closed=closed)
+    at = now()
+    views = [service.safe_snapshot_view(s, at) for s in rows]
+    return render_template("history.html", rows=views, args=args, errors=errors)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -208,10 +256,73 @@ def incident_page(incident_id: str):
     lead, lead_basis = _lead_plan(group)
     group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
     merged = service.merged_notifications(group) if len(group) > 1 else []
+    draft = session.pop("draft", None)
+    if not draft or draft.get("incident") != incident_id:
+        draft = None
+    role = current_user.role
+    v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"])]  # only what this role may do
+    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"])]
     return render_template("incident.html", v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
-                           merged=merged, group_key=group_key,
+                           merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
+                           decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
                            diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
+
+
+DECISION_FIELDS = {"approved_by": "批准", "declared_by": "宣布", "issued_by": "发布（上级）", "received_by": "接管"}
+
+
+def _trigger_labels(plan) -> dict[str, str]:
+    from emergency.lifecycle import RECORD_TRIGGERS
+    labels = {"report": "接报登记"}
+    labels.update({k: v["label"] for k, v in RECORD_TRIGGERS.items()})
+    for tr in plan.lifecycle.transitions:
+        labels.setdefault(tr.trigger, tr.label)
+    return labels
+
+
+def _timeline(plan, events: list[dict]) -> list[dict]:
+    """The timeline in a person's words: the action's label, the task or condition it names, who decided."""
+    labels = _trigger_labels(plan)
+    tasks = {t.id: t.name for t in plan.post_incident}
+    conditions = {c.id: c.text for c in plan.termination.conditions}
+    out = []
+    for e in events:
+        p = e["payload"] or {}
+        details = []
+        if e["trigger"] == "complete_task" and p.get("task"):
+            details.append(tasks.get(p["task"], p["task"]))
+        if e["trigger"] == "confirm_condition" and p.get("condition"):
+            details.append(conditions.get(p["condition"], p["condition"]))
+        if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
+            details.append(p["notification"] + (f"（称于 {p['done_at'][11:16]} 完成）" if p.get("done_at") else ""))
+        for key, word in DECISION_FIELDS.items():
+            if p.get(key):
+                details.append(f"{word}：{p[key]}")
+        for key in ("reason", "note"):
+            if p.get(key):
+                details.append(p[key])
+        out.append({"at": e["at"], "label": labels.get(e["trigger"], e["trigger"]), "actor": e["actor"],
+                    "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
+    return out
+
+
+def _decisions(events: list[dict]) -> list[dict]:
+    """Who approved, declared, issued or took over what: the record of who decided."""
+    out = []
+    for e in events:
+        p = e["payload"] or {}
+        for key, word in DECISION_FIELDS.items():
+            if p.get(key):
+                out.append({"at": e["at"], "trigger": e["trigger"], "what": word, "who": p[key], "recorded_by": e["actor"]})
+    return out
+
+
+def _other_plan_query(v: dict) -> dict:
+    """What recording the same event under another plan carries over: title, times, facts and the group."""
+    return {"event_group": v["event_group"] or v["id"], "occurred_at": v["occurred_at"][:16],
+            "reported_at": v["reported_at"][:16], "title": v["title"], "facts": json.dumps(v["facts"], ensure_ascii=False),
+            "drill": "1" if v["drill"] else ""}
 
 
 def _lead_plan(views: list[dict]) -> tuple[str | None, dict | None]:
@@ -237,12 +348,20 @@ def incident_act(incident_id: str):
         service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))
         flash(t("action_done"), "ok")
     except StaleVersion as exc:
-        flash(t("stale") + " " + str(exc), "error")
+        _keep_draft(incident_id, trigger, form)
+        flash(t("stale_kept").format(seen=exc.expected, now=exc.current), "error")
     except NotFound:
         abort(404)
     except EmergencyError as exc:
+        _keep_draft(incident_id, trigger, form)
         flash(str(exc), "error")
     return redirect(url_for("console.incident_page", incident_id=incident_id) + "#actions")
+
+
+def _keep_draft(incident_id: str, trigger: str, form) -> None:
+    """A refused action keeps what was typed: the page fills the same form again."""
+    fields = {k: form[k][:2000] for k in PAYLOAD_FIELDS if form.get(k)}
+    session["draft"] = {"incident": incident_id, "trigger": trigger, "fields": fields}
 
 
 def _sim_info(snap, clock) -> dict | None:

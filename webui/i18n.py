@@ -39,6 +39,8 @@ STRINGS = {
     "incident_recorded": ("事件已登记。", "Incident recorded."),
     "action_done": ("已执行。", "Done."),
     "stale": ("操作未执行：", "Not done:"),
+    "stale_kept": ("操作未执行：事件已被他人更新（你看到的是第{seen}版，现在是第{now}版）。你填写的内容已保留在下方，请查看变化后再提交。",
+                   "Not done: someone else changed this incident (you saw version {seen}, it is now {now}). What you typed is kept below; check the change and submit again."),
     "no_level_yet": ("尚未确定级别，无法生成清单。", "No level yet: no checklist."),
     "actions_now": ("当前可执行的操作", "Actions allowed now"),
     "timeline": ("事件时间线", "Timeline"),

@@ -43,21 +43,66 @@
     if (status === "running" || status === "paused") setInterval(poll, 1000);
   };
 
-  // A drill incident's page: keep the drill's injects firing and say when the incident changed.
-  window.initDrillIncident = function (tickUrl, incidentUrl, version) {
-    function poll() {
-      post(tickUrl).then(function () { return fetch(incidentUrl).then(function (r) { return r.json(); }); })
-        .then(function (inc) {
-          if (inc.version !== version && !document.getElementById("sim-notice")) {
-            const n = document.createElement("div");
-            n.id = "sim-notice"; n.className = "sim-notice";
-            n.innerHTML = '事件有新情况（版本 ' + Number(inc.version) + '）。<button type="button" data-action="reload">刷新</button>';
-            document.body.insertBefore(n, document.body.firstChild);
-          }
-        }).catch(function () {});
+  // An incident's page: say when someone else changed it (who, when), without reloading over typed text.
+  // On a drill incident the drill's injects are kept firing as well.
+  function showChange(inc) {
+    let n = document.getElementById("sim-notice");
+    if (!n) {
+      n = document.createElement("div");
+      n.id = "sim-notice"; n.className = "sim-notice"; n.setAttribute("role", "status");
+      document.body.insertBefore(n, document.body.firstChild);
     }
-    setInterval(poll, 2000);
+    const last = (inc.events || [])[inc.events.length - 1] || {};
+    n.innerHTML = "事件有新情况：第 " + Number(inc.version) + " 版，" + esc(last.actor || "") + " " + esc((last.at || "").slice(11, 16)) +
+      ' <button type="button" data-action="reload">刷新查看</button> <span class="muted">（刷新前请先提交或记下正在填写的内容）</span>';
+  }
+  window.initIncident = function (tickUrl, incidentUrl, version, every) {
+    function poll() {
+      const ticked = tickUrl ? post(tickUrl) : Promise.resolve();
+      ticked.then(function () { return fetch(incidentUrl).then(function (r) { return r.json(); }); })
+        .then(function (inc) { if (inc.version !== version) showChange(inc); })
+        .catch(function () {});
+    }
+    setInterval(poll, every);
   };
+
+  // Board and home: reload when the open incidents or their versions change (nothing is typed there).
+  window.initBoard = function (url, every, rendered) {
+    let seen = rendered;  // what the server rendered, so a change made before the first poll still shows
+    function fingerprint(rows) { return rows.map(function (r) { return r.id + ":" + r.version; }).sort().join(","); }
+    function poll() {
+      fetch(url).then(function (r) { return r.json(); }).then(function (rows) {
+        const f = fingerprint(rows);
+        if (seen !== null && f !== seen && !document.querySelector("input:focus, textarea:focus, select:focus")) {
+          window.location.reload();
+        }
+        seen = f;
+      }).catch(function () {});
+    }
+    setInterval(poll, every);
+  };
+
+  // Diagrams on incident pages load mermaid (3.6 MB) only when opened.
+  document.querySelectorAll("details[data-mermaid-src]").forEach(function (box) {
+    box.addEventListener("toggle", function () {
+      if (!box.open || box.dataset.loaded) return;
+      box.dataset.loaded = "1";
+      const s = document.createElement("script");
+      s.src = box.dataset.mermaidSrc;
+      s.onload = function () {
+        box.querySelectorAll("pre.mermaid-lazy").forEach(function (pre) { pre.className = "mermaid"; });
+        window.mermaid.initialize({startOnLoad: false, securityLevel: "strict"});
+        window.mermaid.run({querySelector: ".diagram-box .mermaid"});
+      };
+      document.head.appendChild(s);
+    });
+  });
+
+  // Actions that end or close a response ask first.
+  document.addEventListener("submit", function (ev) {
+    const msg = ev.target.dataset ? ev.target.dataset.confirm : null;
+    if (msg && !window.confirm(msg)) ev.preventDefault();
+  });
 
   window.initClassify = function (checklistUrl) {
     const form = document.getElementById("classify-form");
@@ -130,5 +175,8 @@
   const init = document.body.dataset.init;
   if (init === "classify") window.initClassify(document.body.dataset.checklistUrl);
   if (init === "drill-panel") window.initDrillPanel();
-  if (init === "drill-incident") window.initDrillIncident(document.body.dataset.tickUrl, document.body.dataset.incidentUrl, Number(document.body.dataset.version));
+  const ds = document.body.dataset;
+  if (init === "drill-incident") window.initIncident(ds.tickUrl, ds.incidentUrl, Number(ds.version), 2000);
+  if (init === "incident") window.initIncident(null, ds.incidentUrl, Number(ds.version), Number(ds.pollMs || 10000));
+  if (init === "board") window.initBoard(ds.pollUrl, Number(ds.pollMs || 10000), ds.fingerprint || "");
 })();

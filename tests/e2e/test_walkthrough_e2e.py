@@ -1,0 +1,133 @@
+"""What a duty officer met in a full walk-through (issue 19), each fixed and checked in Chromium."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from emergency import incidents as svc
+from emergency.store import Store
+
+from .fixtures import shot
+
+pytestmark = pytest.mark.e2e
+
+
+def _incident(server, clock, **kw):
+    store = Store(server.app.config["DATABASE"])
+    data = {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:30",
+            "reported_at": "2026-11-22T08:40", "title": "河道油污", **kw}
+    return store, svc.report(store, data, "值班员张三", clock)
+
+
+def test_immediate_calls_pending_are_red_first_on_home_board_and_incident(page, server, clock):
+    _incident(server, clock)
+    page.goto(server.url + "/")
+    box = page.locator(".overdue-box")
+    expect(box).to_have_class(re.compile("alarm"))
+    expect(box).to_contain_text("河道油污")
+    page.goto(server.url + "/incidents")
+    expect(page.locator("tr.row-overdue")).to_contain_text("河道油污")
+    page.locator("text=河道油污").first.click()
+    first_row = page.locator("table.notifications tbody tr").first
+    expect(first_row).to_have_class(re.compile("st-row-overdue"))
+    expect(first_row).to_contain_text("立即未报")
+    shot(page, "walkthrough-immediate-overdue")
+
+
+def test_the_board_and_an_incident_page_show_another_users_change(page, server, clock):
+    server.app.config["POLL_MS"] = 500
+    page.goto(server.url + "/incidents")
+    store, snap = _incident(server, clock, title="另一人登记的事件")
+    expect(page.locator("body")).to_contain_text("另一人登记的事件", timeout=10000)
+    page.locator("text=另一人登记的事件").click()
+    svc.act(store, snap.id, "add_note", snap.version, {"note": "现场已封控"}, "值班员张三", clock)
+    expect(page.locator("#sim-notice")).to_contain_text("值班员张三", timeout=10000)
+
+
+def test_a_refused_action_keeps_what_was_typed_and_asks_before_ending(page, server, clock):
+    store, snap = _incident(server, clock)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "指挥李四", clock)
+    page.goto(f"{server.url}/incidents/{snap.id}")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    form = page.locator("form.action[data-trigger=terminate]")
+    expect(form).to_have_class(re.compile("danger"))
+    form.locator("input[name=declared_by]").fill("海门区人民政府")
+    form.locator("button").click()
+    expect(page.locator(".flash.error")).to_contain_text("终止条件未满足")
+    expect(page.locator("form.action[data-trigger=terminate] input[name=declared_by]")).to_have_value("海门区人民政府")
+    assert dialogs and "不能撤回" in dialogs[0]
+
+
+def test_each_role_sees_only_what_it_may_do_and_a_403_links_back(page_factory, server, clock):
+    _, snap = _incident(server, clock)
+    observer = page_factory(user="观察员赵六")
+    observer.goto(f"{server.url}/incidents/{snap.id}")
+    assert observer.locator("form.action").count() == 0
+    duty = page_factory(user="值班员张三")
+    duty.goto(f"{server.url}/incidents/{snap.id}")
+    assert duty.locator("form.action[data-trigger=activate]").count() == 0
+    assert duty.locator("form.action[data-trigger=assess]").count() == 1
+    duty.goto(f"{server.url}/incidents/{snap.id}")
+    duty.goto(f"{server.url}/admin/", referer=f"{server.url}/incidents/{snap.id}")
+    expect(duty.locator("a.button", has_text="返回")).to_be_visible()
+
+
+def test_the_record_shows_who_decided_and_the_print_who_ticked(page, server, clock):
+    store, snap = _incident(server, clock)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长王某"}, "指挥李四", clock)
+    snap = svc.act(store, snap.id, "tick_notification", snap.version, {"notification": "first-phone"}, "值班员张三", clock)
+    page.goto(f"{server.url}/incidents/{snap.id}")
+    expect(page.locator("#decisions")).to_contain_text("区长王某")
+    expect(page.locator("#timeline")).to_contain_text("启动Ⅳ级响应")
+    assert "activate" not in page.locator("#timeline").inner_text()
+    page.goto(f"{server.url}/incidents/{snap.id}/checklist")
+    page.emulate_media(media="print")
+    expect(page.locator("#incident-title")).to_contain_text("河道油污")
+    expect(page.locator("tr", has_text="第一时间").first.locator("td.write-in")).to_contain_text("值班员张三")
+
+
+def test_closed_incidents_are_found_in_history(page, server, clock):
+    store, snap = _incident(server, clock, title="已关闭的演示记录")
+    page.goto(server.url + "/history?q=已关闭")
+    expect(page.locator("#history")).to_contain_text("已关闭的演示记录")
+    page.goto(server.url + "/history?plan=labor_dispute")
+    expect(page.locator("#history")).not_to_contain_text("已关闭的演示记录")
+
+
+def test_recording_under_another_plan_keeps_facts_title_and_receipt_time(page, server, clock):
+    _, snap = _incident(server, clock, facts={"deaths": 4, "evacuated": 300})
+    page.goto(f"{server.url}/incidents/{snap.id}")
+    page.locator(".link-other a", has_text="危险化学品").click()
+    expect(page.locator("#title")).to_have_value("河道油污")
+    expect(page.locator("#reported_at")).to_have_value("2026-11-22T08:40")
+    expect(page.locator("#occurred_at")).to_have_value("2026-11-22T08:30")
+    expect(page.locator("#f-deaths")).to_have_value("4")
+    expect(page.locator("#f-evacuated")).to_have_value("300")
+
+
+def test_the_phone_layout_puts_actions_first_and_nothing_overflows(browser, server, clock):
+    from .fixtures import login
+    _, snap = _incident(server, clock)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = ctx.new_page()
+    login(page, server.url, "指挥李四")
+    page.goto(f"{server.url}/incidents/{snap.id}")
+    actions = page.locator("#actions").bounding_box()
+    checklist = page.locator("#checklist").bounding_box()
+    assert actions["y"] < checklist["y"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(page, "walkthrough-phone-incident")
+    ctx.close()
+
+
+def test_mermaid_loads_only_when_the_diagram_is_opened(page, server, clock):
+    _, snap = _incident(server, clock)
+    scripts = []
+    page.on("request", lambda r: scripts.append(r.url) if "mermaid.min.js" in r.url else None)
+    page.goto(f"{server.url}/incidents/{snap.id}")
+    page.wait_for_load_state("networkidle")
+    assert scripts == []
+    page.locator(".diagram-box summary").click()
+    page.wait_for_selector(".diagram svg")
+    assert len(scripts) == 1

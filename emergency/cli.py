@@ -143,6 +143,16 @@ def _clock():
     return SystemClock()
 
 
+def _change(db_path: str | None, change, done: str):
+    """Run ``change(store, clock)`` on an existing database; a refusal exits 2 with one line, else print ``done``
+    (formatted with the change's result as ``{result}``)."""
+    try:
+        result = change(_store(db_path, must_exist=True), _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(done.format(result=result))
+
+
 def _password_from_stdin() -> str:
     return sys.stdin.readline().rstrip("\n")
 
@@ -210,11 +220,7 @@ def user_set_role_cmd(name: str, role: str, db_path: str | None) -> None:
     Example: emergency user set-role 张三 commander
     """
     from .users import set_role
-    try:
-        set_role(_store(db_path, must_exist=True), name, role, _clock())
-    except EmergencyError as exc:
-        _refuse(exc)
-    click.echo(f"user {name} is now {role}; signed out everywhere")
+    _change(db_path, lambda store, clock: set_role(store, name, role, clock), f"user {name} is now {role}; signed out everywhere")
 
 
 @user_group.command("reset-password")
@@ -227,11 +233,9 @@ def user_reset_password_cmd(name: str, password_stdin: bool, db_path: str | None
     Example: printf '%s' "$PASSWORD" | emergency user reset-password 张三 --password-stdin
     """
     from .users import reset_password
-    try:
-        reset_password(_store(db_path, must_exist=True), name, _password_from_stdin(), _clock())
-    except EmergencyError as exc:
-        _refuse(exc)
-    click.echo(f"password of {name} reset; signed out everywhere")
+    password = _password_from_stdin()
+    _change(db_path, lambda store, clock: reset_password(store, name, password, clock),
+            f"password of {name} reset; signed out everywhere")
 
 
 @user_group.command("disable")
@@ -243,11 +247,7 @@ def user_disable_cmd(name: str, db_path: str | None) -> None:
     Example: emergency user disable 张三
     """
     from .users import set_disabled
-    try:
-        set_disabled(_store(db_path, must_exist=True), name, True, _clock())
-    except EmergencyError as exc:
-        _refuse(exc)
-    click.echo(f"user {name} disabled")
+    _change(db_path, lambda store, clock: set_disabled(store, name, True, clock), f"user {name} disabled")
 
 
 @user_group.command("enable")
@@ -259,11 +259,7 @@ def user_enable_cmd(name: str, db_path: str | None) -> None:
     Example: emergency user enable 张三
     """
     from .users import set_disabled
-    try:
-        set_disabled(_store(db_path, must_exist=True), name, False, _clock())
-    except EmergencyError as exc:
-        _refuse(exc)
-    click.echo(f"user {name} enabled")
+    _change(db_path, lambda store, clock: set_disabled(store, name, False, clock), f"user {name} enabled")
 
 
 @user_group.command("sign-out")
@@ -275,11 +271,7 @@ def user_sign_out_cmd(name: str, db_path: str | None) -> None:
     Example: emergency user sign-out 张三
     """
     from .users import sign_out_everywhere
-    try:
-        n = sign_out_everywhere(_store(db_path, must_exist=True), name, _clock())
-    except EmergencyError as exc:
-        _refuse(exc)
-    click.echo(f"{n} sessions of {name} ended")
+    _change(db_path, lambda store, clock: sign_out_everywhere(store, name, clock), "{result} sessions of " + name + " ended")
 
 
 @main.group("token")
@@ -329,11 +321,7 @@ def token_revoke_cmd(token_id: str, db_path: str | None) -> None:
     Example: emergency token revoke tok-1a2b3c4d
     """
     from .users import revoke_token
-    try:
-        revoke_token(_store(db_path, must_exist=True), token_id, _clock())
-    except EmergencyError as exc:
-        _refuse(exc)
-    click.echo(f"token {token_id} revoked")
+    _change(db_path, lambda store, clock: revoke_token(store, token_id, clock), f"token {token_id} revoked")
 
 
 @main.command("rotate-secret")

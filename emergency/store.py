@@ -377,13 +377,7 @@ class Store:
             params.append(drill_id)
         sql = "SELECT id, title, snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY updated_at DESC, id LIMIT ?"
-        out: list[Snapshot | dict[str, Any]] = []
-        for r in self.db.execute(sql, params + [limit]).fetchall():
-            try:
-                out.append(Snapshot.model_validate_json(r[2]))
-            except ValueError as exc:
-                out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
-        return out
+        return self._snapshots(sql, params + [limit])
 
     def search(self, since: str | None = None, until: str | None = None, plan: str | None = None,
                level: str | None = None, text: str | None = None, drill: bool | None = False,
@@ -414,12 +408,17 @@ class Store:
             params.append(int(closed))
         sql = "SELECT snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY occurred_at DESC, id LIMIT ?"
-        out = []
-        for (raw,) in self.db.execute(sql, params + [limit]).fetchall():
+        return [s for s in self._snapshots(sql.replace("SELECT snapshot", "SELECT id, title, snapshot", 1),
+                                           params + [limit]) if isinstance(s, Snapshot)]
+
+    def _snapshots(self, sql: str, params: list) -> list[Snapshot | dict[str, Any]]:
+        """Rows of (id, title, snapshot) as snapshots; a damaged one as ``{"id", "title", "damaged": reason}``."""
+        out: list[Snapshot | dict[str, Any]] = []
+        for r in self.db.execute(sql, params).fetchall():
             try:
-                out.append(Snapshot.model_validate_json(raw))
-            except ValueError:
-                continue
+                out.append(Snapshot.model_validate_json(r[2]))
+            except ValueError as exc:
+                out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
         return out
 
     def incident_ids(self) -> list[str]:

@@ -63,15 +63,15 @@ def test_a_refused_trigger_writes_no_event(db_path, clock):
     assert store.get(snap.id).version == 1 and len(store.events(snap.id)) == 1
 
 
-def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_path, clock):
-    snap = new(Store(db_path), clock)
+def _twenty_at_once(db_path, incident_id, trigger, payload, clock) -> list[str]:
+    """Twenty operators, each on its own connection, send ``trigger`` at version 1 at the same moment."""
     results, barrier = [], threading.Barrier(20)
 
     def operator(i):
         store = Store(db_path, create=False)
         barrier.wait()
         try:
-            svc.act(store, snap.id, "start_first_response", 1, {}, f"op{i}", clock)
+            svc.act(store, incident_id, trigger, 1, payload(i), f"op{i}", clock)
             results.append("ok")
         except StaleVersion:
             results.append("409")
@@ -83,6 +83,12 @@ def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_path, clock):
+    snap = new(Store(db_path), clock)
+    results = _twenty_at_once(db_path, snap.id, "start_first_response", lambda i: {}, clock)
     assert results.count("ok") == 1 and results.count("409") == 19
     store = Store(db_path)
     assert len(store.events(snap.id)) == 2
@@ -91,21 +97,8 @@ def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_
 
 def test_twenty_simultaneous_notes_are_all_kept(db_path, clock):
     snap = new(Store(db_path), clock)
-    barrier = threading.Barrier(20)
-
-    def operator(i):
-        store = Store(db_path, create=False)
-        barrier.wait()
-        try:
-            svc.act(store, snap.id, "add_note", 1, {"note": f"operator {i}"}, f"op{i}", clock)
-        finally:
-            store.close()
-
-    threads = [threading.Thread(target=operator, args=(i,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _twenty_at_once(db_path, snap.id, "add_note", lambda i: {"note": f"operator {i}"}, clock)
+    assert results.count("ok") == 20
     store = Store(db_path)
     assert len(store.events(snap.id)) == 21 and store.verify() == []
 

@@ -168,6 +168,16 @@ def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:
 def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime) -> None:
     variation = drill["variation"] or {}
     clock = FixedClock(at)
+    if inc.get("intake"):  # the report arrives as an intake: the participants choose the plan
+        from . import intake as intakes
+        i = inc["intake"]
+        rec = intakes.record(store, {"source": i["source"], "reference": i["reference"], "matter": i["matter"],
+                                     "description": i["description"], "caller": i.get("caller", ""),
+                                     "place": i.get("place", ""), "received_at": format_time(at), "drill": True},
+                             CONTROLLER, clock, drill_id=drill["id"], drill_title=f"【演练】{inc['title']}")
+        _log(store, drill["id"], at, f"T+{inc['at']}：{intakes.SOURCES[i['source']]}接报（{rec['id']}），"
+                                     "由参演人员判断适用预案并登记事件", inc["key"])
+        return
     service.report(store, {
         "plan": inc["plan"], "title": f"【演练】{inc['title']}", "facts": inc["facts"], "drill": True,
         "drill_id": drill["id"], "event_group": drill["id"], "cause": inc.get("cause"),

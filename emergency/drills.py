@@ -16,7 +16,7 @@ import random
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -41,6 +41,9 @@ class ScenarioIncident(_Strict):
     occurred_before: int = Field(default=0, ge=0, le=24 * 60)
     facts: dict[str, Any] = {}
     cause: str | None = None
+    # The report arrives as an intake (a 110 alarm, a 12345 work order…): participants decide from the
+    # 12345/110 list which plan applies and open the incident themselves (issue 16, point 4).
+    intake: "ScenarioIntake | None" = None
 
     @model_validator(mode="after")
     def _valid(self):
@@ -50,6 +53,29 @@ class ScenarioIncident(_Strict):
         if self.cause is not None and (self.plan != "environment" or self.cause not in ENVIRONMENT_CAUSES):
             raise ValueError("cause is for the environment plan: " + ", ".join(ENVIRONMENT_CAUSES))
         return self
+
+
+class ScenarioIntake(_Strict):
+    source: Literal["12345", "110", "unit", "public", "other"] = "110"
+    reference: str = "DRILL-0001"
+    matter: str = Field(min_length=1)      # an id of plans/reference/routing.yaml
+    description: str = Field(min_length=1, max_length=500)
+    caller: str = ""
+    place: str = ""
+
+
+    @model_validator(mode="after")
+    def _on_the_list(self):
+        from .errors import NotFound
+        from .intake import load_routing
+        try:
+            load_routing().matter(self.matter)
+        except NotFound:
+            raise ValueError(f"matter {self.matter!r} is not on the 12345/110 list (plans/reference/routing.yaml)") from None
+        return self
+
+
+ScenarioIncident.model_rebuild()
 
 
 class Inject(_Strict):

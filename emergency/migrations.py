@@ -129,6 +129,19 @@ def _rechain(db: Database) -> None:
                [count, ghead, ledger_mac(key, "events", count, ghead)])
 
 
+@migrations()
+def m003_intakes(db: Database) -> None:
+    """接报登记: every report received, whether or not it opened an incident."""
+    db["intakes"].create({
+        "id": str, "source": str, "reference": str, "received_at": str, "caller": str, "callback": str,
+        "place": str, "description": str, "matter": str, "late_reason": str, "drill": int, "drill_id": str,
+        "recorded_by": str, "recorded_at": str, "status": str, "incident_id": str, "plan": str,
+        "closed_reason": str, "closed_by": str, "closed_at": str, "drill_title": str,
+    }, pk="id", if_not_exists=True, not_null={"source", "received_at", "matter", "drill", "status"})
+    db["intakes"].create_index(["received_at"], if_not_exists=True)
+    db["intakes"].create_index(["matter", "received_at"], if_not_exists=True)
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator
 
 from sqlite_utils import Database
 
-from .errors import EmergencyError, InputError, NotFound, StaleVersion
+from .errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from .incident import Snapshot
 
 
@@ -420,6 +420,43 @@ class Store:
             except ValueError as exc:
                 out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
         return out
+
+    # ------------------------------------------------------------ intakes (接报登记)
+    INTAKE_COLUMNS = ("id", "source", "reference", "received_at", "caller", "callback", "place", "description",
+                      "matter", "late_reason", "drill", "drill_id", "recorded_by", "recorded_at", "status",
+                      "incident_id", "plan", "closed_reason", "closed_by", "closed_at", "drill_title")
+
+    def add_intake(self, row: dict[str, Any]) -> None:
+        with self.write() as db:
+            db["intakes"].insert({**row, "drill": int(bool(row.get("drill")))})
+
+    def get_intake(self, intake_id: str) -> dict[str, Any]:
+        row = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE id = ?",
+                              [intake_id]).fetchone()
+        if row is None:
+            raise NotFound("intake", str(intake_id)[:40])
+        return {**dict(zip(self.INTAKE_COLUMNS, row)), "drill": bool(row[10])}
+
+    def update_intake(self, intake_id: str, expected_status: str, **changes) -> None:
+        """Change an intake that is still ``expected_status`` (so two windows cannot both act on it)."""
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        with self.write() as db:
+            cur = db.execute(f"UPDATE intakes SET {sets} WHERE id = ? AND status = ?",
+                             [*changes.values(), intake_id, expected_status])
+            if cur.rowcount != 1:
+                current = self.get_intake(intake_id)["status"]
+                raise Refused(f"this report was handled already ({current}); reload (该接报已处理，请刷新)")
+
+    def search_intakes(self, since: str | None = None, until: str | None = None, matter: str | None = None,
+                       drill: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        where, params = ["drill = ?"], [int(drill)]
+        for clause, value in (("received_at >= ?", since), ("received_at <= ?", until), ("matter = ?", matter)):
+            if value:
+                where.append(clause)
+                params.append(value)
+        rows = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE {' AND '.join(where)} "
+                               "ORDER BY received_at DESC, id LIMIT ?", params + [limit]).fetchall()
+        return [{**dict(zip(self.INTAKE_COLUMNS, r)), "drill": bool(r[10])} for r in rows]
 
     def incident_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM incidents ORDER BY id").fetchall()]

@@ -19,7 +19,7 @@ from emergency.errors import EmergencyError
 from emergency.integrity import verify_quick
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, read_or_create_key
 
-from . import admin, api, auth, console, db, drill_pages
+from . import admin, api, auth, console, db, drill_pages, intake_pages
 
 MIN_SECRET_BYTES = 32
 
@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(drill_pages.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(intake_pages.bp)
     _error_pages(app)
     return app
 

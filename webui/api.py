@@ -184,6 +184,46 @@ def drill_control(drill_id: str):
     return jsonify(drill_runs.drill_view(d, app_clock()))
 
 
+@bp.get("/routing")
+def routing():
+    from emergency.intake import load_routing
+    return jsonify(load_routing().model_dump())
+
+
+def _intake_view(intake: dict) -> dict:
+    from emergency.intake import routing_view
+    return {**intake, "routing": routing_view(intake["matter"])}
+
+
+@bp.post("/intake")
+def create_intake():
+    from emergency import intake
+    data = json_object()
+    require_trigger("report", data.get("drill") is True)
+    return jsonify(_intake_view(intake.record(get_store(), data, actor(), app_clock()))), 201
+
+
+@bp.get("/intake/<intake_id>")
+def get_intake(intake_id: str):
+    return jsonify(_intake_view(get_store().get_intake(intake_id)))
+
+
+@bp.post("/intake/<intake_id>/incident")
+def intake_incident(intake_id: str):
+    from emergency import intake
+    data = json_object()
+    plan_id = data.pop("plan", None)
+    if not isinstance(plan_id, str):
+        raise InputError("plan", "is required")
+    record = get_store().get_intake(intake_id)
+    require_trigger("report", record["drill"])
+    for name in data:
+        if name not in ("facts", "occurred_at", "title", "cause"):
+            raise InputError(name, "unknown field; fields: plan, facts, occurred_at, title, cause")
+    snap = intake.open_incident(get_store(), intake_id, plan_id, data, actor(), app_clock())
+    return jsonify(service.view(get_store(), snap.id, now())), 201
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_spec())

@@ -18,6 +18,7 @@ from emergency import incidents as service
 from emergency.checklist import checklist as build_checklist, checklist_markdown
 from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
+from emergency.intake import open_incident as open_from_intake
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans
 
@@ -105,7 +106,8 @@ def classify_page(plan_id: str):
                            event_group=request.args.get("event_group", "")[:64],
                            occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16],
                            reported=request.args.get("reported_at", "")[:16], title=request.args.get("title", "")[:200],
-                           drill=request.args.get("drill") == "1", prefill=_prefill_facts(plan))
+                           drill=request.args.get("drill") == "1", prefill=_prefill_facts(plan),
+                           intake_id=(request.args.get("intake_id") or "")[:40])
 
 
 def _prefill_facts(plan) -> dict:
@@ -195,6 +197,13 @@ def create_incident():
     require_trigger("report", form.get("drill") == "on")
     try:
         facts = _facts_from_form(plan, form)
+        if form.get("intake_id"):
+            snap = open_from_intake(get_store(), form["intake_id"][:40], plan_id, {
+                "facts": facts, "title": form.get("title", "").strip(), "occurred_at": form.get("occurred_at", ""),
+                "cause": form.get("cause") or None, "hot_topic": form.get("hot_topic") == "on",
+                "sensitive": form.get("sensitive") == "on"}, _actor(), app_clock())
+            flash(t("incident_recorded"), "ok")
+            return redirect(url_for("console.incident_page", incident_id=snap.id))
         snap = service.report(get_store(), {
             "plan": plan_id, "facts": facts, "title": form.get("title", "").strip(),
             "occurred_at": form.get("occurred_at", ""), "reported_at": form.get("reported_at") or form.get("occurred_at", ""),

@@ -56,7 +56,8 @@ def panel(drill_id: str):
     d = _drill_or_404(drill_id)
     view = drill_runs.drill_view(d, app_clock())
     incidents = get_store().list(drill=True, drill_id=drill_id)
-    return render_template("drill.html", d=view, incidents=incidents, speeds=drill_runs.SPEEDS)
+    intakes = [r for r in get_store().search_intakes(drill=True) if r["drill_id"] == drill_id]
+    return render_template("drill.html", d=view, incidents=incidents, intakes=intakes, speeds=drill_runs.SPEEDS)
 
 
 @bp.post("/drills/<drill_id>/control")

@@ -50,6 +50,31 @@ class DrillControl(BaseModel):
     speed: float | None = None
 
 
+class IntakeRequest(BaseModel):
+    """接报登记: a report received. ``matter`` is an id of the 12345/110 list (GET /api/routing)."""
+    model_config = ConfigDict(extra="forbid")
+    source: Literal["12345", "110", "unit", "public", "other"]
+    reference: str = ""
+    received_at: datetime | None = None
+    caller: str = ""
+    callback: str = ""
+    place: str = ""
+    description: str
+    matter: str
+    late_reason: str = ""
+    drill: bool = False
+
+
+class IntakeIncidentRequest(BaseModel):
+    """Open an incident from an intake: its receipt time becomes the incident's reported_at."""
+    model_config = ConfigDict(extra="forbid")
+    plan: Literal[PLAN_IDS]  # type: ignore[valid-type]
+    facts: Facts = Facts()
+    occurred_at: datetime
+    title: str = ""
+    cause: Literal[ENVIRONMENT_CAUSES] | None = None  # type: ignore[valid-type]
+
+
 class EventRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trigger: str
@@ -87,11 +112,13 @@ def _path(name: str, schema: dict | None = None) -> dict:
 PLAN = _path("plan_id", {"type": "string", "enum": list(PLAN_IDS)})
 INCIDENT = _path("incident_id")
 DRILL = _path("drill_id")
+INTAKE = _path("intake_id")
 
 
 def openapi_spec() -> dict:
     schemas = {}
-    for model in (Facts, ChecklistRequest, IncidentRequest, EventRequest, DrillRequest, DrillControl):
+    for model in (Facts, ChecklistRequest, IncidentRequest, EventRequest, DrillRequest, DrillControl, IntakeRequest,
+                  IntakeIncidentRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -122,6 +149,14 @@ def openapi_spec() -> dict:
                                                         errors=("404",))},
             "/api/drills/{drill_id}/control": {"post": _op("start, pause, resume, speed (1–60) or finish", DrillControl,
                                                            params=[DRILL], errors=("404", "409", "422"))},
+            "/api/routing": {"get": _op("The 12345/110 routing list (海政办发〔2023〕13号 附件) with links to plans",
+                                        errors=())},
+            "/api/intake": {"post": _op("Record a report received (接报登记); answers with its routing", IntakeRequest,
+                                        ok="201")},
+            "/api/intake/{intake_id}": {"get": _op("One intake with its routing", params=[INTAKE], errors=("404",))},
+            "/api/intake/{intake_id}/incident": {"post": _op("Open an incident from an intake (reported_at = received_at)",
+                                                             IntakeIncidentRequest, params=[INTAKE], ok="201",
+                                                             errors=("404", "409", "422"))},
             "/api/openapi.json": {"get": {**_op("This description (no sign-in needed)", errors=()), "security": []}},
         },
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

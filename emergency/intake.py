@@ -1,0 +1,219 @@
+"""Intake (接报登记): a report received from 12345, 110, a unit or the public, routed by Haimen's
+12345/110 list (海政办发〔2023〕13号 附件, ``plans/reference/routing.yaml``).
+
+``check_intake`` validates what the duty officer typed; ``routing_view`` says which platform
+handles the matter first and which of our plans it may open, each with the plan's own scope
+sentence and the facts that plan grades by. The receipt time becomes the incident's
+``reported_at``, so every "from receipt" deadline counts from the real call.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .clock import format_time, parse_time
+from .errors import InputError, NotFound
+from .inputs import clean_text, shown
+from .plans import PLANS_DIR, PlanFileError, load_plan
+
+SOURCES = {"12345": "12345工单", "110": "110警情", "unit": "单位报告", "public": "群众报告", "other": "其他"}
+# A work-order or alarm number: the routing document gives no format, so only what no number can hold is refused
+# (spaces, Chinese, punctuation other than '-'), with a length any real number fits in. A decision, not the text's.
+REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,31}")
+# A call-back number: a mobile (11 digits starting with 1) or a landline with its area code (0513-…), as offices write them.
+PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+LATE_AFTER = timedelta(days=7)
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanLink(_Strict):
+    plan: str
+    mode: Literal["incident", "warning"]
+    decision: str
+
+
+class Matter(_Strict):
+    id: str
+    part: Literal["12345→110", "110→12345"]
+    category: str
+    subcategory: str
+    matter: str
+    plans: list[PlanLink] = []
+
+
+class Part(_Strict):
+    name: str
+    handled_first_by: Literal["110", "12345"]
+    meaning: str
+
+
+class Basis(_Strict):
+    clause: str
+    text: str
+
+
+class RoutingList(_Strict):
+    title: str
+    document: str
+    source: str
+    basis: Basis
+    parts: dict[str, Part]
+    decision: str
+    matters: list[Matter]
+
+    def matter(self, matter_id: str) -> Matter:
+        for m in self.matters:
+            if m.id == matter_id:
+                return m
+        raise NotFound("matter", str(matter_id)[:40])
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> RoutingList:
+    p = Path(path)
+    try:
+        routing = RoutingList.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise PlanFileError(p, ".".join(str(x) for x in err["loc"]), err["msg"]) from None
+    for m in routing.matters:
+        for link in m.plans:
+            load_plan(link.plan)  # a link to an unknown plan fails at load
+    return routing
+
+
+def load_routing(directory: Path | None = None) -> RoutingList:
+    return _load(str((directory or PLANS_DIR) / "reference" / "routing.yaml"))
+
+
+@lru_cache(maxsize=1)
+def matter_choices() -> list[dict[str, str]]:
+    """Every matter for the searchable list: its words and their pinyin initials (危化品 → whp)."""
+    from pypinyin import Style, lazy_pinyin
+    out = []
+    for m in load_routing().matters:
+        words = f"{m.subcategory or m.category} {m.matter}"
+        initials = "".join(lazy_pinyin(m.subcategory or m.category, style=Style.FIRST_LETTER))
+        out.append({"id": m.id, "label": f"{m.subcategory or m.category}（{m.category}，{m.part}）{m.matter} [{initials}]",
+                    "words": words, "initials": initials})
+    return out
+
+
+def routing_view(matter_id: str) -> dict[str, Any]:
+    """Who handles the matter first and which of our plans it may open, with the plans' own sentences."""
+    routing = load_routing()
+    m = routing.matter(matter_id)
+    part = routing.parts[m.part]
+    plans = []
+    for link in m.plans:
+        plan = load_plan(link.plan)
+        plans.append({"plan": plan.id, "title": plan.title, "short_title": plan.short_title, "mode": link.mode,
+                      "decision": link.decision, "scope_clause": plan.scope.clause, "scope_text": plan.scope.text,
+                      "facts": [{"name": f.name, "label": f.label} for f in plan.facts]})
+    return {"matter": m.model_dump(), "part": m.part, "part_name": part.name,
+            "handled_first_by": part.handled_first_by, "handling": part.meaning,
+            "basis": routing.basis.model_dump(), "document": routing.document, "plans": plans}
+
+
+def check_intake(data: Any, now: datetime) -> dict[str, Any]:
+    """A received report, checked whole. Raises InputError naming the first bad field; nothing is half-kept.
+
+    ``received_at`` defaults to ``now``; it may not be in the future, and one more than 7 days back needs
+    ``late_reason``.
+    """
+    if not isinstance(data, dict):
+        raise InputError("body", "must be a JSON object")
+    known = {"source", "reference", "received_at", "caller", "callback", "place", "description", "matter",
+             "late_reason", "drill"}
+    for name in data:
+        if name not in known:
+            raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
+    source = data.get("source")
+    if source not in SOURCES:
+        raise InputError("source", f"must be one of {', '.join(SOURCES)} (got {shown(source)})")
+    reference = clean_text(data.get("reference"), "reference", 40)
+    if source in ("12345", "110") and not reference:
+        raise InputError("reference", f"the {SOURCES[source]} number is required for a report from {source}")
+    if reference and not REFERENCE.fullmatch(reference):
+        raise InputError("reference", "must be 4–32 letters, digits or '-' (a work-order or alarm number, "
+                                      f"e.g. 20231122000123; got {shown(reference)})")
+    received = parse_time(data.get("received_at") or now, "received_at")
+    if received > now + FUTURE_TOLERANCE:
+        raise InputError("received_at", f"must not be in the future (now {format_time(now)})")
+    late_reason = clean_text(data.get("late_reason"), "late_reason", 500, multiline=True)
+    if now - received > LATE_AFTER and not late_reason:
+        raise InputError("late_reason", "the report was received more than 7 days ago: say why it is recorded now")
+    callback = clean_text(data.get("callback"), "callback", 40)
+    if callback and not PHONE.fullmatch(callback.replace(" ", "")):
+        raise InputError("callback", "must be a mobile (11 digits starting with 1) or a landline with its area code, "
+                                     f"e.g. 0513-82212345 (got {shown(callback)})")
+    matter = data.get("matter")
+    if not isinstance(matter, str) or not matter:
+        raise InputError("matter", "is required: choose the matter from the 12345/110 list")
+    try:
+        load_routing().matter(matter)
+    except NotFound:
+        raise InputError("matter", f"is not on the 12345/110 list (got {shown(matter)})") from None
+    drill = data.get("drill", False)
+    if not isinstance(drill, bool):
+        raise InputError("drill", "must be true or false")
+    return {"source": source, "reference": reference, "received_at": format_time(received),
+            "caller": clean_text(data.get("caller"), "caller", 50), "callback": callback.replace(" ", ""),
+            "place": clean_text(data.get("place"), "place", 200),
+            "description": clean_text(data.get("description"), "description", 2000, multiline=True, required=True),
+            "matter": matter, "late_reason": late_reason, "drill": drill}
+
+
+def new_intake_id() -> str:
+    import secrets
+    return "int-" + secrets.token_hex(5)
+
+
+def record(store, data: Any, actor: str, clock, drill_id: str | None = None,
+           drill_title: str | None = None) -> dict[str, Any]:
+    """Keep a received report (接报登记). Returns the stored intake.
+
+    A drill's intake carries its drill and the title its incident will have, so the drill's later
+    injects find the incident the participants open from it."""
+    clean = check_intake(data, clock.now())
+    row = {**clean, "id": new_intake_id(), "drill_id": drill_id, "recorded_by": actor,
+           "recorded_at": format_time(clock.now()), "status": "open", "incident_id": None, "plan": None,
+           "closed_reason": None, "closed_by": None, "closed_at": None, "drill_title": drill_title}
+    store.add_intake(row)
+    return store.get_intake(row["id"])
+
+
+def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, clock,
+                  idempotency_key: str | None = None):
+    """Record an incident from an intake: its receipt time becomes the incident's ``reported_at``."""
+    from . import incidents as service
+    intake = store.get_intake(intake_id)
+    load_plan(plan_id)
+    if intake["status"] == "incident" and intake["incident_id"]:
+        return store.get(intake["incident_id"])
+    data = {**data, "plan": plan_id, "reported_at": intake["received_at"], "drill": intake["drill"]}
+    if intake["drill_id"]:
+        data.update(drill_id=intake["drill_id"], event_group=intake["drill_id"])
+        if intake["drill_title"]:
+            data["title"] = intake["drill_title"]
+    snap = service.report(store, data, actor, clock, idempotency_key=idempotency_key or f"intake-{intake_id}")
+    store.update_intake(intake_id, "open", status="incident", incident_id=snap.id, plan=plan_id)
+    return snap
+
+
+def close_without_incident(store, intake_id: str, reason: Any, actor: str, clock) -> dict[str, Any]:
+    """Keep an intake that opened no incident, with the reason (e.g. 转12345办理，非突发事件)."""
+    why = clean_text(reason, "reason", 500, multiline=True, required=True)
+    store.update_intake(intake_id, "open", status="no_incident", closed_reason=why, closed_by=actor,
+                        closed_at=format_time(clock.now()))
+    return store.get_intake(intake_id)

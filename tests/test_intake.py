@@ -1,0 +1,192 @@
+"""接报登记 (issue 16): Haimen's 12345/110 list as data, intake routed by it, and the receipt time
+carried into the incident's 接报时间."""
+import pytest
+
+from emergency import incidents as svc
+from emergency import intake
+from emergency.clock import FixedClock
+from emergency.errors import InputError
+from emergency.store import Store
+from webui import create_app
+
+from .conftest import add_users, as_user
+
+
+def annex_rows(text: str) -> list[tuple[str, str, str, str]]:
+    """The annex read straight from the source: cells are tab-led lines, a row ends at an empty line;
+    an empty first cell continues the category above."""
+    part, cat, block, rows = None, None, [], []
+
+    def flush():
+        nonlocal cat, block
+        cells, block = [c[1:].strip() for c in block], []
+        if part is None or not cells or cells[0].replace(" ", "") == "类别":
+            return
+        if len(cells) == 1:
+            cells = [""] + ["", cells[0]]
+        elif len(cells) == 2:
+            cells = [""] + cells
+        cat = cells[0] or cat
+        rows.append((part, cat, cells[1], cells[2]))
+
+    for line in text.splitlines():
+        if line.startswith("一、12345转110"):
+            flush(); part, cat = "12345→110", None  # noqa: E702
+        elif line.startswith("二、110转12345"):
+            flush(); part, cat = "110→12345", None  # noqa: E702
+        elif line.startswith("\t"):
+            block.append(line)
+        elif not line.strip():
+            flush()
+    flush()
+    return rows
+
+
+def test_every_line_of_the_annex_is_encoded_in_order(sources_dir):
+    rows = annex_rows((sources_dir / "hotline-routing-2023.md").read_text(encoding="utf-8"))
+    data = [(m.part, m.category, m.subcategory, m.matter) for m in intake.load_routing().matters]
+    assert len(rows) == 130 and data == rows
+    assert intake.load_routing().basis.text in (sources_dir / "hotline-routing-2023.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-11-23T03:10:00+08:00")
+
+
+@pytest.fixture
+def store():
+    return Store(":memory:")
+
+
+def _matter(sub):
+    return next(m.id for m in intake.load_routing().matters if m.subcategory == sub)
+
+
+def test_a_12345_report_of_a_major_chemical_leak_goes_to_110_and_offers_the_chemicals_plan():
+    view = intake.routing_view(_matter("危化品重大泄露"))
+    assert view["handled_first_by"] == "110" and view["part"] == "12345→110"
+    assert [p["plan"] for p in view["plans"]][0] == "hazardous_chemicals"
+    assert view["plans"][0]["scope_clause"] == "1.5"
+
+
+def test_a_110_report_of_river_pollution_goes_to_12345_and_offers_the_environment_plan():
+    view = intake.routing_view(_matter("河流污染"))
+    assert view["handled_first_by"] == "12345"
+    assert [p["plan"] for p in view["plans"]] == ["environment"]
+
+
+def test_a_leak_not_yet_serious_is_non_urgent_but_still_in_the_chemicals_plans_scope():
+    view = intake.routing_view(_matter("危化品泄露"))
+    assert view["handled_first_by"] == "12345" and view["plans"][0]["plan"] == "hazardous_chemicals"
+    assert "尚未造成严重后果" in view["matter"]["matter"] and "1.5" in view["plans"][0]["decision"]
+    hazard = intake.routing_view(_matter("安全生产"))
+    assert hazard["plans"][0]["plan"] == "work_safety" and hazard["plans"][0]["mode"] == "warning"
+
+
+def test_wage_claims_at_height_and_group_petitions_offer_the_labor_plan():
+    assert intake.routing_view(_matter("危难救助"))["plans"][0]["plan"] == "labor_dispute"
+    assert intake.routing_view(_matter("劳资纠纷"))["plans"][0]["plan"] == "labor_dispute"
+
+
+def test_an_incident_from_an_intake_counts_its_deadlines_from_the_call(store, clock):
+    rec = intake.record(store, {"source": "110", "reference": "20261123000178", "received_at": "2026-11-23T02:55",
+                                "matter": _matter("危化品重大泄露"), "description": "化工园区储罐泄漏，有刺激性气味"},
+                        "值班员", clock)
+    snap = intake.open_incident(store, rec["id"], "hazardous_chemicals",
+                                {"facts": {"poisoned": 3}, "occurred_at": "2026-11-23T02:40"}, "值班员", clock)
+    assert snap.reported_at == "2026-11-23T02:55:00+08:00"
+    items = {n["id"]: n for n in svc.notification_status(snap, clock.now())}
+    receipt = [n for n in items.values() if n["counted_from"] == "receipt" and n["due"]]
+    assert receipt and all(n["counted_from_time"] == "2026-11-23T02:55:00+08:00" for n in receipt)
+    assert store.get_intake(rec["id"])["incident_id"] == snap.id
+    # opened twice (a second window): the same incident, no second one
+    again = intake.open_incident(store, rec["id"], "hazardous_chemicals",
+                                 {"facts": {}, "occurred_at": "2026-11-23T02:40"}, "值班员", clock)
+    assert again.id == snap.id and len(store.list(drill=None)) == 1
+
+
+def test_moving_the_receipt_time_moves_the_deadlines(store, clock):
+    def first_receipt_due(received):
+        rec = intake.record(store, {"source": "12345", "reference": "GD-2026-0001", "received_at": received,
+                                    "matter": _matter("河流污染"), "description": "河面发黑"}, "值班员", clock)
+        snap = intake.open_incident(store, rec["id"], "environment", {"facts": {"deaths": 3},
+                                                                        "occurred_at": "2026-11-23T01:00"}, "值班员", clock)
+        return next(n["due"] for n in svc.notification_status(snap, clock.now())
+                    if n["counted_from"] == "receipt" and n["due"] and not n["immediate"])
+    a, b = first_receipt_due("2026-11-23T02:00"), first_receipt_due("2026-11-23T02:20")
+    assert (a[11:16], b[11:16]) != (None, None) and int(b[14:16]) - int(a[14:16]) == 20
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"matter": "Z999"}, "matter"),
+    ({"received_at": "2026-11-23T03:12"}, "received_at"),          # two minutes in the future
+    ({"received_at": "2026-11-15T03:09"}, "late_reason"),          # more than 7 days back, no reason
+    ({"reference": "工单 12"}, "reference"),
+    ({"reference": ""}, "reference"),                              # a 110 report needs its alarm number
+    ({"callback": "12345"}, "callback"),
+    ({"source": "weibo"}, "source"),
+    ({"description": ""}, "description"),
+])
+def test_bad_intakes_are_refused_by_field_and_nothing_is_kept(store, clock, data, field):
+    base = {"source": "110", "reference": "20261123000178", "matter": _matter("河流污染"), "description": "河面发黑"}
+    with pytest.raises(InputError) as exc:
+        intake.record(store, {**base, **data}, "值班员", clock)
+    assert exc.value.field == field
+    assert store.search_intakes() == []
+
+
+def test_a_late_intake_is_kept_with_its_reason_and_one_that_opened_nothing_is_searchable(store, clock):
+    rec = intake.record(store, {"source": "public", "received_at": "2026-11-10T09:00", "late_reason": "纸质记录补登",
+                                "matter": _matter("生产噪音"), "description": "夜间工厂噪音"}, "值班员", clock)
+    intake.close_without_incident(store, rec["id"], "非突发事件，已转12345办理", "值班员", clock)
+    found = store.search_intakes(since="2026-11-10T00:00:00+08:00", until="2026-11-10T23:59:59+08:00",
+                                 matter=_matter("生产噪音"))
+    assert [(r["id"], r["status"], r["closed_reason"]) for r in found] == [(rec["id"], "no_incident", "非突发事件，已转12345办理")]
+    assert store.search_intakes(matter=_matter("河流污染")) == []
+
+
+def test_the_api_records_an_intake_and_opens_an_incident_from_it(tmp_path, clock):
+    app = create_app({"DATABASE": str(tmp_path / "i.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
+    app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
+    c = app.test_client()
+    as_user(c, "值班员张三")
+    r = c.post("/api/intake", json={"source": "12345", "reference": "GD20261123001", "matter": _matter("危化品重大泄露"),
+                                    "description": "储罐泄漏", "received_at": "2026-11-23T03:00"})
+    assert r.status_code == 201 and r.json["routing"]["handled_first_by"] == "110"
+    bad = c.post("/api/intake", json={"source": "12345", "reference": "GD20261123001", "matter": "nope",
+                                      "description": "x"})
+    assert bad.status_code == 422 and bad.json["field"] == "matter"
+    inc = c.post(f"/api/intake/{r.json['id']}/incident", json={"plan": "hazardous_chemicals",
+                                                               "occurred_at": "2026-11-23T02:50"})
+    assert inc.status_code == 201 and inc.json["reported_at"] == "2026-11-23T03:00:00+08:00"
+    assert c.get(f"/api/intake/{r.json['id']}").json["incident_id"] == inc.json["id"]
+    assert len(c.get("/api/routing").json["matters"]) == 130
+
+
+def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
+    """Issue 16, point 4: the first report arrives as an intake; the participants choose the plan."""
+    from emergency import drill_runs as dr
+    store = Store(":memory:")
+    real = FixedClock("2026-11-23T09:00:00+08:00")
+    drill = dr.create_drill(store, "hc-110-alarm", "导调", real)
+    dr.control(store, drill["id"], "start", real)
+    drill = dr.advance(store, drill["id"], real)
+    (rec,) = store.search_intakes(drill=True)
+    assert rec["drill_id"] == drill["id"] and rec["received_at"] == "2026-06-10T22:15:00+08:00"
+    assert store.list(drill=True, drill_id=drill["id"]) == []            # no incident until someone opens one
+    assert "110警情接报" in drill["log"][-1]["message"]
+    snap = intake.open_incident(store, rec["id"], "hazardous_chemicals", {"facts": {"poisoned": 2},
+                                "occurred_at": "2026-06-10T22:05"}, "值班员", FixedClock("2026-06-10T22:16"))
+    assert snap.drill and snap.drill_id == drill["id"] and snap.reported_at == "2026-06-10T22:15:00+08:00"
+    real.advance(minutes=9)                                              # T+9: the T+8 inject reaches that incident
+    dr.advance(store, drill["id"], real)
+    assert store.get(snap.id).facts["poisoned"] == 14
+
+
+def test_a_scenario_naming_a_matter_off_the_list_is_refused():
+    from emergency.drills import parse_scenario_yaml
+    from emergency.plans import PlanFileError
+    text = (intake.PLANS_DIR / "scenarios" / "hc-110-alarm.yaml").read_text(encoding="utf-8").replace("A033", "Z999")
+    with pytest.raises(PlanFileError, match="not on the 12345/110 list"):
+        parse_scenario_yaml(text)

@@ -1,0 +1,86 @@
+"""接报登记 pages: record a report from 12345, 110, a unit or the public; see who handles it first under
+Haimen's 12345/110 list and which plans it may open; open an incident from it (its receipt time
+becomes the incident's 接报时间) or keep it with the reason it opened none. Views are thin over
+emergency.intake."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from emergency import intake as intakes
+from emergency.clock import format_time, parse_time
+from emergency.errors import EmergencyError, NotFound
+
+from .auth import actor, require_trigger
+from .db import app_clock, get_store, now
+
+bp = Blueprint("intake", __name__)
+
+
+def _search_args() -> dict:
+    out = {}
+    for name, suffix in (("from", "T00:00:00+08:00"), ("to", "T23:59:59+08:00")):
+        raw = request.args.get(name, "").strip()
+        if raw:
+            try:
+                out[name] = format_time(parse_time(raw[:10] + suffix, name))
+            except EmergencyError:
+                pass
+    return out
+
+
+def _form_page(values: dict | None = None, error: EmergencyError | None = None, status: int = 200):
+    bounds = _search_args()
+    matter = request.args.get("matter") or None
+    rows = get_store().search_intakes(since=bounds.get("from"), until=bounds.get("to"), matter=matter,
+                                      drill=request.args.get("drill") == "1")
+    routing = intakes.load_routing()
+    names = {m.id: m for m in routing.matters}
+    return render_template("intake.html", values=values or {"received_at": format_time(now())[:16], "source": "110"},
+                           error=error, choices=intakes.matter_choices(), sources=intakes.SOURCES, rows=rows,
+                           names=names, args=request.args), status
+
+
+@bp.get("/intake")
+def intake_form():
+    """The intake form and the log of what was received (searchable by date and matter)."""
+    return _form_page()
+
+
+@bp.post("/intake")
+def intake_record():
+    form = request.form
+    values = {k: form.get(k, "") for k in ("source", "reference", "received_at", "caller", "callback", "place",
+                                           "description", "matter", "late_reason")}
+    drill = form.get("drill") == "on"
+    require_trigger("report", drill)
+    data = {k: v for k, v in values.items() if v}
+    data["drill"] = drill
+    try:
+        record = intakes.record(get_store(), data, actor(), app_clock())
+    except EmergencyError as exc:
+        return _form_page({**values, "drill": drill}, exc, 422)
+    return redirect(url_for("intake.intake_page", intake_id=record["id"]))
+
+
+@bp.get("/intake/<intake_id>")
+def intake_page(intake_id: str):
+    try:
+        record = get_store().get_intake(intake_id)
+    except NotFound:
+        abort(404)
+    return render_template("intake_view.html", i=record, r=intakes.routing_view(record["matter"]),
+                           sources=intakes.SOURCES)
+
+
+@bp.post("/intake/<intake_id>/close")
+def intake_close(intake_id: str):
+    try:
+        record = get_store().get_intake(intake_id)
+        require_trigger("report", record["drill"])
+        intakes.close_without_incident(get_store(), intake_id, request.form.get("reason"), actor(), app_clock())
+        flash("已记录：本次接报未启动事件。", "ok")
+    except NotFound:
+        abort(404)
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("intake.intake_page", intake_id=intake_id))

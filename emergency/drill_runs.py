@@ -70,8 +70,13 @@ def drill_clock(drill: dict[str, Any], real: Clock) -> SimulatedClock:
 
 
 def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: int | None = None,
-                 start: str | None = None) -> dict[str, Any]:
-    """A new drill (ready, not running) from a scenario, optionally as a seeded variant."""
+                 start: str | None = None, boundary: bool = False) -> dict[str, Any]:
+    """A new drill (ready, not running) from a scenario, optionally as a seeded variant (``boundary``:
+    figures may jump to any of the plan's level bounds, not only next to their own)."""
+    if not isinstance(boundary, bool):
+        raise InputError("boundary", "must be true or false")
+    if boundary and seed is None:
+        raise InputError("boundary", "a boundary drill is a seeded variant: give a seed too")
     library = scenario_library(store)
     if scenario_id not in library:
         raise NotFound("scenario", scenario_id, sorted(library))
@@ -79,7 +84,7 @@ def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: 
     if seed is not None:
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31:
             raise InputError("seed", "must be a whole number from 0 to 2147483648")
-        scenario, variation = variant(scenario, seed)
+        scenario, variation = variant(scenario, seed, boundary=boundary)
     t0 = parse_time(start or scenario.start, "start")
     drill_id = "drl-" + secrets.token_hex(4)
     now = real.now()
@@ -105,7 +110,13 @@ def _update(store: Store, drill: dict[str, Any], **changes) -> dict[str, Any]:
 
 
 def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = None) -> dict[str, Any]:
-    """start | pause | resume | speed | finish. Fires what is due before each change."""
+    """start | pause | resume | speed | finish. Fires what is due before each change.
+
+    ``speed`` goes with ``start`` (start at that speed) or ``speed``; with any other action it is refused.
+    """
+    if speed not in (None, "") and action not in ("start", "speed"):
+        raise InputError("speed", f"goes with start or speed, not {str(action)[:20]}")
+    speed = None if speed == "" else speed
     drill = advance(store, drill_id, real)
     clock = drill_clock(drill, real)
     now_real, sim = real.now(), clock.now()
@@ -113,7 +124,10 @@ def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = 
     if action == "start":
         if status != "ready":
             raise Refused(f"the drill is {status}; only a ready drill can start")
-        drill = _update(store, drill, status="running", real_anchor=format_time(now_real))
+        changes = {"status": "running", "real_anchor": format_time(now_real)}
+        if speed is not None:  # start at a chosen speed (it was silently ignored before)
+            changes["speed"] = _speed(speed)
+        drill = _update(store, drill, **changes)
     elif action == "pause":
         if status != "running":
             raise Refused(f"the drill is {status}; only a running drill can pause")
@@ -123,13 +137,8 @@ def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = 
             raise Refused(f"the drill is {status}; only a paused drill can resume")
         drill = _update(store, drill, status="running", real_anchor=format_time(now_real))
     elif action == "speed":
-        try:
-            value = float(speed)
-        except (TypeError, ValueError):
-            raise InputError("speed", "must be a number from 1 to 60") from None
-        if not 1 <= value <= 60:
-            raise InputError("speed", "must be a number from 1 to 60")
-        drill = _update(store, drill, speed=value, sim_anchor=format_time(sim), real_anchor=format_time(now_real))
+        drill = _update(store, drill, speed=_speed(speed), sim_anchor=format_time(sim),
+                        real_anchor=format_time(now_real))
     elif action == "finish":
         if status == "finished":
             raise Refused("the drill has finished already")
@@ -138,6 +147,16 @@ def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = 
     else:
         raise InputError("action", "must be start, pause, resume, speed or finish")
     return drill
+
+
+def _speed(speed: Any) -> float:
+    try:
+        value = float(speed)
+    except (TypeError, ValueError):
+        raise InputError("speed", "must be a number from 1 to 60") from None
+    if not 1 <= value <= 60:
+        raise InputError("speed", "must be a number from 1 to 60")
+    return value
 
 
 def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:

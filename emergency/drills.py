@@ -235,9 +235,23 @@ def _rng(scenario_id: str, seed: int) -> random.Random:
 TIMINGS = [("day", "T09:30", False), ("night", "T02:40", False), ("holiday", "T10:15", True)]
 
 
-def variant(scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, Any]]:
+def _near_own_bound(bounds: list[int], original: int, rng: random.Random) -> int:
+    """A figure next to a bound of the level band the scenario's own figure is in, so the scenario's arc
+    (its escalation from one level to the next) is kept: the band's lower bound, one above it, or one
+    below the next bound."""
+    lower = max((b for b in bounds if b <= original), default=0)
+    upper = min((b for b in bounds if b > original), default=None)
+    choices = {lower, lower + 1} | ({upper - 1} if upper is not None else set())
+    choices = {c for c in choices if (upper is None or c < upper) and c >= (1 if original >= 1 else 0)}
+    return rng.choice(sorted(choices)) if choices else original
+
+
+def variant(scenario: Scenario, seed: int, boundary: bool = False) -> tuple[Scenario, dict[str, Any]]:
     """An unscripted drill from a scenario and a seed; the same seed gives the same drill.
 
+    Each figure moves next to a bound of its own level band, so the scenario's arc is kept; with
+    ``boundary`` (a boundary drill the controller asks for) any of the plan's bounds may be chosen,
+    which can move a report to another level. Counts never go down as the drill goes on.
     Returns the varied scenario and what was varied (for the controller and the report).
     """
     rng = _rng(scenario.id, seed)
@@ -252,10 +266,15 @@ def variant(scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, Any]]:
                 bounds = _bounds(plan_id, fact)
                 if not bounds:
                     continue
-                bound = rng.choice(bounds)
-                value = max(0, bound + rng.choice([-1, 0, 1]), last.get((key, fact), 0))
+                if boundary:
+                    proposed = max(0, rng.choice(bounds) + rng.choice([-1, 0, 1]))
+                else:
+                    proposed = _near_own_bound(bounds, facts[fact], rng)
+                value = max(proposed, last.get((key, fact), 0))
+                bound = min(bounds, key=lambda b: abs(b - proposed))
                 last[(key, fact)] = value
-                changes.append({"where": where, "fact": fact, "from": facts[fact], "to": value, "near_bound": bound})
+                changes.append({"where": where, "fact": fact, "from": facts[fact], "to": value, "near_bound": bound,
+                                "held": value != proposed})
                 facts[fact] = value
         if scenario.variation.water and facts.get("drinking_water_interrupted", "none") != "none":
             new = rng.choice(["township", "town", "regional"])
@@ -276,7 +295,8 @@ def variant(scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, Any]]:
         data["start"] = day + clock_time
         changes.append({"where": "start", "fact": "timing", "from": scenario.start, "to": name})
     data["id"] = scenario.id
-    return Scenario.model_validate(data), {"seed": seed, "changes": changes, "sensitive": sensitive}
+    return Scenario.model_validate(data), {"seed": seed, "changes": changes, "sensitive": sensitive,
+                                           "boundary": boundary}
 
 
 # ------------------------------------------------------------------ the time line

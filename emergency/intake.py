@@ -139,7 +139,7 @@ def check_intake(data: Any, now: datetime) -> dict[str, Any]:
         if name not in known:
             raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
     source = data.get("source")
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         raise InputError("source", f"must be one of {', '.join(SOURCES)} (got {shown(source)})")
     reference = clean_text(data.get("reference"), "reference", 40)
     if source in ("12345", "110") and not reference:

@@ -126,6 +126,7 @@ def test_moving_the_receipt_time_moves_the_deadlines(store, clock):
     ({"reference": ""}, "reference"),                              # a 110 report needs its alarm number
     ({"callback": "12345"}, "callback"),
     ({"source": "weibo"}, "source"),
+    ({"source": {}}, "source"),                                    # found by the API fuzz run: was a 500
     ({"description": ""}, "description"),
 ])
 def test_bad_intakes_are_refused_by_field_and_nothing_is_kept(store, clock, data, field):

@@ -157,10 +157,10 @@ def create_drill():
     require("drills")
     data = json_object()
     for name in data:
-        if name not in ("scenario", "seed", "start"):
-            raise InputError(name, "unknown field; fields: scenario, seed, start")
+        if name not in ("scenario", "seed", "start", "boundary"):
+            raise InputError(name, "unknown field; fields: scenario, seed, start, boundary")
     d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
-                                start=data.get("start"))
+                                start=data.get("start"), boundary=data.get("boundary", False))
     return jsonify(drill_runs.drill_view(d, app_clock())), 201
 
 

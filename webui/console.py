@@ -36,9 +36,10 @@ PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "appr
 
 @bp.app_context_processor
 def _helpers():
-    from flask_login import current_user
+    plans = load_plans()
     return {"t": t, "lang": session.get("lang", "zh"), "user": current_user if current_user.is_authenticated else None,
-            "plans_nav": load_plans(), "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
+            "plans_nav": plans, "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
+            "FACT_LABELS": {f.name: f.label for p in plans.values() for f in p.facts},
             "CHOICE_LABELS": CHOICE_LABELS, "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
             "poll_ms": int(current_app.config.get("POLL_MS", 10000))}
 
@@ -223,6 +224,16 @@ def board():
     drill = request.args.get("drill") == "1"
     rows = _board_rows(drill)
     return render_template("board.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
+
+
+@bp.get("/wall")
+def wall():
+    """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
+    drill = request.args.get("drill") == "1"
+    rows = _board_rows(drill)
+    for r in rows:
+        r["overdue_count"] = len(r.get("overdue") or [])
+    return render_template("wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
 
 
 @bp.get("/history")

@@ -42,7 +42,8 @@ def create():
     seed = form.get("seed", "").strip()
     try:
         d = drill_runs.create_drill(get_store(), form.get("scenario", ""), _actor(), app_clock(),
-                                    seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None)
+                                    seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None,
+                                    boundary=form.get("boundary") == "on" and seed.isdigit())
     except (EmergencyError, PlanFileError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("drills.drills"))

@@ -42,6 +42,7 @@ class DrillRequest(BaseModel):
     scenario: str
     seed: int | None = None
     start: str | None = None
+    boundary: bool = False  # with a seed: figures may jump to any level bound (a boundary drill)
 
 
 class DrillControl(BaseModel):

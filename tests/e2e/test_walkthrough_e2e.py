@@ -131,3 +131,20 @@ def test_mermaid_loads_only_when_the_diagram_is_opened(page, server, clock):
     page.locator(".diagram-box summary").click()
     page.wait_for_selector(".diagram svg")
     assert len(scripts) == 1
+
+
+def test_the_wall_screen_is_readable_from_across_the_room(browser, server, clock):
+    """Issue 18, point 5: large type, no navigation, overdue first, follows changes; 1920×1080."""
+    from .fixtures import login
+    store, snap = _incident(server, clock, title="储罐泄漏")
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = ctx.new_page()
+    login(page, server.url, "值班员张三")
+    page.goto(server.url + "/wall")
+    expect(page.locator("#wall-board")).to_contain_text("储罐泄漏")
+    assert page.locator("nav").count() == 0
+    size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#wall-board td')).fontSize)")
+    assert size >= 28
+    expect(page.locator("#wall-board tr.row-overdue")).to_contain_text("立即未报")
+    shot(page, "wall-screen")
+    ctx.close()

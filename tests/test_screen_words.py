@@ -1,0 +1,71 @@
+"""No developer words on screen (issue 18, point 2): every page a person reads shows plan titles and
+Chinese labels, never snake_case ids — outside code, form fields holding code, URLs and downloads."""
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from emergency import incidents as svc
+from emergency.clock import FixedClock
+from emergency.plans import load_plans
+from emergency.store import Store
+from webui import create_app
+
+from .conftest import add_users
+from .security.conftest import sign_in
+
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+class VisibleText(HTMLParser):
+    """The text a person reads: not scripts, styles, code, preformatted diagrams or code editors."""
+    HIDDEN = ("code", "script", "style", "pre", "textarea")
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag in self.HIDDEN
+
+    def handle_endtag(self, tag):
+        self.depth -= tag in self.HIDDEN and self.depth > 0
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    db = str(tmp_path_factory.mktemp("words") / "w.db")
+    app = create_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock})
+    add_users(db, clock)
+    demo = svc.load_demo(Store(db), clock)
+    client = app.test_client()
+    sign_in(client, "指挥李四")
+    return client, demo
+
+
+def pages(demo):
+    out = ["/", "/incidents", "/incidents?drill=1", "/drills", "/cards", "/improvements", "/history", "/intake",
+           "/scenarios/new"]
+    for pid in load_plans():
+        out += [f"/plans/{pid}", f"/classify/{pid}", f"/checklist/{pid}?level=III&occurred_at=2026-11-22T08:00",
+                f"/cards/{pid}/III/commander", f"/cards/{pid}/IV/duty_officer"]
+    out += [f"/incidents/{s.id}" for s in demo] + [f"/incidents/{s.id}/checklist" for s in demo]
+    return out
+
+
+def test_no_page_shows_a_snake_case_id(site):
+    client, demo = site
+    found = {}
+    for path in pages(demo):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        parser = VisibleText()
+        parser.feed(r.get_data(as_text=True))
+        for word in set(SNAKE.findall(" ".join(parser.parts))):
+            found.setdefault(word, path)
+    assert found == {}, f"internal names on screen: {found}"

@@ -376,10 +376,16 @@ class Lifecycle(Strict):
     initial: str
     states: list[StateDef]
     transitions: list[TransitionDef]
+    # The response's main path in order (接报 → 先期处置 → 研判 → 启动 → 终止 → 后期处置 → 结案), drawn large;
+    # every other state is a side path, drawn apart.
+    main_path: list[str] = []
 
     @model_validator(mode="after")
     def _consistent(self):
         names = [s.name for s in self.states]
+        for name in self.main_path:
+            if name not in names:
+                raise ValueError(f"main_path names an unknown state {name!r}")
         if len(set(names)) != len(names):
             raise ValueError("state names must be unique")
         if self.initial not in names:

@@ -84,6 +84,25 @@ def classified_below_scope(step: Step) -> str | None:
     return f"当前事实已达到{step.plan.level(lv).name}（{lv}级）标准（{step.snap.deciding_clause}），不能以“不足以启动最低响应级别”关闭"
 
 
+def guard_words(name: str, plan, transition) -> str:
+    """A guard in the plan's own words, with its clause, for diagrams (never the guard's code name)."""
+    term = plan.termination
+    if name == "termination_conditions_met":
+        return f"终止条件{'满足其一' if term.mode == 'any' else '全部满足'}（{term.clause}）"
+    if name == "approval_given":
+        who = transition.approver or term.approval_by or "总指挥"
+        return f"须{who}批准（{transition.clause}）"
+    if name == "post_incident_tasks_done":
+        return "后期处置任务全部完成"
+    if name == "immediate_reports_done":
+        return "立即报告事项均已完成"
+    if name == "classified_below_scope":
+        return f"事实未达最低响应级别（{transition.clause}）"
+    if name == "warning_in_force":
+        return "预警生效中"
+    return "须满足预案条件"
+
+
 GUARDS: dict[str, Callable[[Step], str | None]] = {
     "termination_conditions_met": termination_conditions_met,
     "approval_given": approval_given,

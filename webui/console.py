@@ -95,7 +95,9 @@ def _fingerprint(rows: list[dict]) -> str:
 def plan_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
-    return render_template("plan.html", plan=plan, by_level=by_level, diagram=lifecycle_for(plan_id).diagram())
+    machine = lifecycle_for(plan_id)
+    return render_template("plan.html", plan=plan, by_level=by_level, diagram=machine.diagram(),
+                           main_diagram=machine.main_diagram())
 
 
 @bp.get("/classify/<plan_id>")
@@ -204,7 +206,7 @@ def create_incident():
                 "cause": form.get("cause") or None, "hot_topic": form.get("hot_topic") == "on",
                 "sensitive": form.get("sensitive") == "on"}, _actor(), app_clock())
             flash(t("incident_recorded"), "ok")
-            return redirect(url_for("console.incident_page", incident_id=snap.id))
+            return redirect(_after_recording(snap.id))
         snap = service.report(get_store(), {
             "plan": plan_id, "facts": facts, "title": form.get("title", "").strip(),
             "occurred_at": form.get("occurred_at", ""), "reported_at": form.get("reported_at") or form.get("occurred_at", ""),
@@ -216,7 +218,14 @@ def create_incident():
         flash(str(exc), "error")
         return redirect(url_for("console.classify_page", plan_id=plan_id))
     flash(t("incident_recorded"), "ok")
-    return redirect(url_for("console.incident_page", incident_id=snap.id))
+    return redirect(_after_recording(snap.id))
+
+
+def _after_recording(incident_id: str) -> str:
+    """The incident page, or its printable checklist when the officer asked for it (one click fewer)."""
+    if request.form.get("then") == "checklist":
+        return url_for("console.incident_checklist", incident_id=incident_id)
+    return url_for("console.incident_page", incident_id=incident_id)
 
 
 @bp.get("/incidents")
@@ -286,7 +295,8 @@ def incident_page(incident_id: str):
                            merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
-                           diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
+                           diagram=lifecycle_for(v["plan"]).main_diagram(v["state"], v["allowed_triggers"]),
+                           full_diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
 
 
 DECISION_FIELDS = {"approved_by": "批准", "declared_by": "宣布", "issued_by": "发布（上级）", "received_by": "接管"}

@@ -171,6 +171,16 @@
     if (!el) return;
     if (el.dataset.action === "print") window.print();
     if (el.dataset.action === "reload") window.location.reload();
+    if (el.dataset.action === "zoom-in" || el.dataset.action === "zoom-out") {
+      const box = el.closest("section, details, main").querySelector(".diagram-main");
+      const svg = box && box.querySelector("svg");
+      if (!svg) return;
+      const now = Number(box.dataset.zoom || "1");
+      const next = Math.min(3, Math.max(0.5, now * (el.dataset.action === "zoom-in" ? 1.25 : 0.8)));
+      box.dataset.zoom = String(next);
+      svg.style.maxWidth = "none";
+      svg.style.width = (svg.viewBox.baseVal.width * next) + "px";
+    }
   });
   const init = document.body.dataset.init;
   if (init === "classify") window.initClassify(document.body.dataset.checklistUrl);

@@ -74,8 +74,8 @@ def test_record_tick_and_change_level(page, server):
     form.locator("button").click()
     expect(page.locator("#level")).to_contain_text("III级")
     expect(page.locator("body")).to_contain_text("重大节假日期间")
-    page.locator(".diagram-box summary").click()  # the diagram loads when opened
-    page.wait_for_selector(".diagram svg")
+    page.locator(".diagram-box > summary").click()  # the diagram loads when opened
+    page.wait_for_selector(".diagram-main svg")
     shot(page, "incident")
 
 
@@ -104,7 +104,7 @@ def test_home_board_and_plan_pages(page, server, clock):
     assert page.is_visible(".drill-banner")
     shot(page, "board-drills")
     page.goto(server.url + "/plans/environment")
-    page.wait_for_selector(".diagram svg")
+    page.wait_for_selector(".diagram-main svg")
     shot(page, "plan-environment")
     page.click("text=English")
     assert page.is_visible("text=Incident board")

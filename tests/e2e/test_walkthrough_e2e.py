@@ -128,8 +128,8 @@ def test_mermaid_loads_only_when_the_diagram_is_opened(page, server, clock):
     page.goto(f"{server.url}/incidents/{snap.id}")
     page.wait_for_load_state("networkidle")
     assert scripts == []
-    page.locator(".diagram-box summary").click()
-    page.wait_for_selector(".diagram svg")
+    page.locator(".diagram-box > summary").click()
+    page.wait_for_selector(".diagram-main svg")
     assert len(scripts) == 1
 
 
@@ -148,3 +148,33 @@ def test_the_wall_screen_is_readable_from_across_the_room(browser, server, clock
     expect(page.locator("#wall-board tr.row-overdue")).to_contain_text("立即未报")
     shot(page, "wall-screen")
     ctx.close()
+
+
+def test_pages_in_chromium_show_no_internal_names(page, server, clock):
+    """Issue 18, point 2, as a person sees it: the rendered text of the main pages has no snake_case ids."""
+    store, snap = _incident(server, clock)
+    svc.load_demo(store, clock)
+    strip = """() => { const b = document.body.cloneNode(true);
+        b.querySelectorAll('code, pre, script, style, textarea, svg').forEach(e => e.remove()); return b.innerText; }"""
+    for path in ("/", "/incidents", "/drills", "/plans/labor_dispute", "/classify/labor_dispute",
+                 f"/incidents/{snap.id}", "/intake", "/history", "/cards"):
+        page.goto(server.url + path)
+        words = re.findall(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", page.evaluate(strip))
+        assert words == [], (path, words)
+
+
+def test_a_drill_started_from_the_browser_takes_its_speed(page, server):
+    """Issue 18, point 4: start with a speed is taken, not silently ignored."""
+    page.goto(server.url + "/drills")
+    result = page.evaluate("""async () => {
+        const h = {'Content-Type': 'application/json',
+                   'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content};
+        const d = await (await fetch('/api/drills', {method: 'POST', headers: h,
+                          body: JSON.stringify({scenario: 'hc-tank-leak', seed: 3})})).json();
+        const r = await fetch('/api/drills/' + d.id + '/control', {method: 'POST', headers: h,
+                          body: JSON.stringify({action: 'start', speed: 30})});
+        const bad = await fetch('/api/drills/' + d.id + '/control', {method: 'POST', headers: h,
+                          body: JSON.stringify({action: 'pause', speed: 5})});
+        return {status: r.status, speed: (await r.json()).speed, bad: bad.status};
+    }""")
+    assert result == {"status": 200, "speed": 30.0, "bad": 422}

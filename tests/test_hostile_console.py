@@ -59,3 +59,13 @@ def test_no_form_answers_hostile_input_with_a_server_error(client, body):
 def test_no_page_answers_hostile_urls_with_a_server_error(client, url):
     r = client.get(url)
     assert 400 <= r.status_code < 500
+
+
+def test_vendored_mermaid_is_served_compressed(client):
+    r = client.get("/static/vendor/mermaid/mermaid.min.js", headers={"Accept-Encoding": "gzip, deflate"})
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"
+    assert int(r.headers["Content-Length"]) < 1_500_000  # 3.6 MB uncompressed
+    import gzip
+    assert len(gzip.decompress(r.data)) > 3_000_000
+    with client.get("/static/vendor/mermaid/mermaid.min.js") as plain:
+        assert "Content-Encoding" not in plain.headers

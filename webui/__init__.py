@@ -81,7 +81,41 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(intake_pages.bp)
     _error_pages(app)
+    app.after_request(_compress_vendor)
     return app
+
+
+_GZ_CACHE: dict[tuple[str, float], bytes] = {}
+
+
+def _compress_vendor(response):
+    """Vendored scripts (mermaid is 3.6 MB) go out gzip-compressed to browsers that accept it,
+    compressed once per file version and kept in memory."""
+    import gzip
+
+    from flask import request
+    if (request.path.startswith("/static/vendor/") and response.status_code == 200
+            and "gzip" in request.headers.get("Accept-Encoding", "") and not response.headers.get("Content-Encoding")):
+        path = Path(app_static_root()) / request.path[len("/static/"):]
+        try:
+            key = (str(path), path.stat().st_mtime)
+        except OSError:
+            return response
+        if key not in _GZ_CACHE:
+            _GZ_CACHE[key] = gzip.compress(path.read_bytes(), 6)
+        body = _GZ_CACHE[key]
+        if hasattr(response.response, "close"):
+            response.response.close()  # the file the static view opened
+        response.direct_passthrough = False
+        response.set_data(body)
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Content-Length"] = str(len(body))
+        response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+def app_static_root() -> str:
+    return str(Path(__file__).resolve().parent / "static")
 
 
 def _error_pages(app: Flask) -> None:

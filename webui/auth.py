@@ -155,14 +155,19 @@ def forbid(message: str):
     abort(403, description=message)
 
 
-def require_trigger(trigger: str, drill: bool) -> None:
+def require_trigger(trigger: str, drill: bool, label: str | None = None) -> None:
+    """Refuse a trigger the signed-in role may not fire: the API names the ids, a page the action's words."""
     if not users.may_act(current_user.role, trigger, drill):
-        forbid(f"{current_user.role_name}无权执行“{trigger}”（role {current_user.role} may not {trigger}）")
+        if request.path.startswith("/api/"):
+            forbid(f"{current_user.role_name}无权执行“{trigger}”（role {current_user.role} may not {trigger}）")
+        forbid(f"{current_user.role_name}无权执行“{label or '此操作'}”")
 
 
 def require(what: str) -> None:
     if not users.may(current_user.role, what):
-        forbid(f"{current_user.role_name}无权进行此操作（role {current_user.role} may not manage {what}）")
+        if request.path.startswith("/api/"):
+            forbid(f"{current_user.role_name}无权进行此操作（role {current_user.role} may not manage {what}）")
+        forbid(f"{current_user.role_name}无权进行此操作")
 
 
 def client_addr() -> str:

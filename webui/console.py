@@ -372,7 +372,7 @@ def incident_act(incident_id: str):
     payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
     try:
         snap = get_store().get(incident_id)
-        require_trigger(trigger, snap.drill)
+        require_trigger(trigger, snap.drill, label=_trigger_labels(load_plan(snap.plan)).get(trigger))
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(load_plan(snap.plan), form)}
         service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))

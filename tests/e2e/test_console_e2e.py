@@ -144,7 +144,7 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
         add('csrf_token', document.querySelector('meta[name=csrf-token]').content); add('trigger', 'activate');
         add('expected_version', '1'); add('level', 'IV'); add('approved_by', '区长');
         document.body.appendChild(f); f.submit(); }""", f"/incidents/{snap.id}/act")
-    expect(duty.locator("body")).to_contain_text("无权")
+    expect(duty.locator("body")).to_contain_text("值班员无权执行“启动Ⅳ级响应（区政府主要领导批准）”")
     assert store.get(snap.id).version == 1
 
 

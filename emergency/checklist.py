@@ -36,6 +36,7 @@ class Agencies(BaseModel):
     model_config = ConfigDict(extra="forbid")
     basis: list[dict[str, str]]
     renamed: list[Renamed]
+    current_names: list[dict[str, str]] = []   # bodies named by today's name already (no mapping needed)
     unverified: list[dict[str, str]] = []
 
     def current(self, name: str) -> str | None:

@@ -157,6 +157,40 @@ def _password_from_stdin() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def _default_sources():
+    """The plan texts: EMERGENCY_SOURCES_DIR, else ../shared/sources beside the checkout, if present."""
+    import os
+    from pathlib import Path
+    env = os.environ.get("EMERGENCY_SOURCES_DIR")
+    if env:
+        return Path(env)
+    guess = Path(__file__).resolve().parent.parent.parent / "shared" / "sources"
+    return guess if guess.is_dir() else None
+
+
+@main.command("lint")
+@click.argument("plan_files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--sources", "sources", default=None, type=click.Path(file_okay=False),
+              help="The plan texts, to check every quotation (default: ../shared/sources).")
+def lint_cmd(plan_files: tuple[str, ...], sources: str | None) -> None:
+    """Check plan files before they are adopted: lifecycle, levels, termination, agencies, quotations,
+    national ceilings, scenarios, the three-year evaluation. Exit 1 on errors; warnings are printed.
+
+    Example: emergency lint plans/environment.yaml --sources ../shared/sources
+    """
+    from pathlib import Path
+
+    from .lint import lint_all
+
+    findings = lint_all([Path(f) for f in plan_files] or None, Path(sources) if sources else _default_sources(),
+                        _clock().now().date())
+    for f in findings:
+        click.echo(f.line())
+    errors = sum(f.severity == "error" for f in findings)
+    click.echo(f"{len(findings) - errors} warnings, {errors} errors")
+    sys.exit(1 if errors else 0)
+
+
 @main.command("init-db")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
 def init_db_cmd(db_path: str | None) -> None:

@@ -69,3 +69,8 @@ def test_vendored_mermaid_is_served_compressed(client):
     assert len(gzip.decompress(r.data)) > 3_000_000
     with client.get("/static/vendor/mermaid/mermaid.min.js") as plain:
         assert "Content-Encoding" not in plain.headers
+
+
+def test_home_lists_the_plans_due_for_their_three_year_evaluation(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="revision-due"' in html and "海政办发〔2018〕9号" in html and "2021-02-02" in html

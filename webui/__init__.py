@@ -72,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         store.close()
     if app.config["CHAIN_PROBLEMS"]:
         app.logger.error("tamper evidence: %d broken chain(s); run emergency verify", len(app.config["CHAIN_PROBLEMS"]))
+    _lint_on_start(app)
     db.init_app(app)
 
     auth.init_app(app)
@@ -116,6 +117,19 @@ def _compress_vendor(response):
 
 def app_static_root() -> str:
     return str(Path(__file__).resolve().parent / "static")
+
+
+def _lint_on_start(app: Flask) -> None:
+    """The plan checks of ``emergency lint`` at start: an error stops the console, warnings are logged."""
+    from emergency.cli import _default_sources
+    from emergency.lint import lint_all
+    findings = lint_all(None, _default_sources(), app.config["CLOCK"].now().date())
+    errors = [f for f in findings if f.severity == "error"]
+    for f in findings:
+        app.logger.warning("plan check: %s", f.line())
+    if errors:
+        raise ConfigError("plans: " + errors[0].line() + (f" (and {len(errors) - 1} more; run emergency lint)"
+                                                           if len(errors) > 1 else ""))
 
 
 def _error_pages(app: Flask) -> None:

@@ -19,6 +19,7 @@ from emergency.checklist import checklist as build_checklist, checklist_markdown
 from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
+from emergency.lint import revision_due
 from emergency.lifecycle import lifecycle_for
 from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans
 
@@ -82,7 +83,10 @@ def home():
     real = _board_rows(False)
     drills = _board_rows(True)
     overdue = [(r, n) for r in real + drills for n in r["overdue"]]
+    today = now().date()
+    revision = [(p, revision_due(p)) for p in load_plans().values() if revision_due(p) <= today]
     return render_template("home.html", plans=load_plans().values(), real=real, drills=drills, overdue=overdue,
+                           revision=revision,
                            fingerprint=_fingerprint(real + drills))
 
 

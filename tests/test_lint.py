@@ -1,0 +1,68 @@
+"""emergency lint (issue 13, points 1 and 5): clean on the four plans but for the evaluation dates,
+and each kind of breakage in a copy is named with its file, path and clause."""
+import datetime
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from emergency.lint import lint_all, lint_plan
+from emergency.plans import PLANS_DIR
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+def test_the_four_plans_lint_clean_but_for_their_three_year_evaluation(sources_dir):
+    findings = lint_all(None, sources_dir, TODAY)
+    assert [f for f in findings if f.severity == "error"] == []
+    warnings = [f for f in findings if f.severity == "warning"]
+    assert {f.file.rsplit("/", 1)[-1] for f in warnings} == {"environment.yaml", "work_safety.yaml",
+                                                             "hazardous_chemicals.yaml", "labor_dispute.yaml"}
+    assert all("three-year evaluation" in f.message for f in warnings)
+    # the environment plan (2023-09-05) falls due on 2026-09-05: not yet on the 4th, due on the 5th
+    env = PLANS_DIR / "environment.yaml"
+    assert lint_plan(env, sources_dir, datetime.date(2026, 9, 4)) == []
+    assert len(lint_plan(env, sources_dir, datetime.date(2026, 9, 5))) == 1
+
+
+def _unreachable(d):
+    d["lifecycle"]["transitions"] = [t for t in d["lifecycle"]["transitions"] if t["trigger"] != "start_post_incident"]
+
+
+def _no_activation(d):
+    d["activation"] = [a for a in d["activation"] if "IV" not in a["levels"]]
+
+
+def _misquoted(d):
+    d["criteria"][0]["text"] = d["criteria"][0]["text"].replace("死亡", "受伤")
+
+
+def _long_deadline(d):
+    rule = next(r for r in d["reporting"]["rules"] if r.get("within_minutes"))
+    rule["within_minutes"] = 300
+
+
+@pytest.mark.parametrize("change, words", [
+    (_unreachable, "cannot be reached"), (_no_activation, "level IV has no activation"),
+    (_misquoted, "not found verbatim"), (_long_deadline, "longer than the national ceiling"),
+])
+def test_each_breakage_is_named(tmp_path, sources_dir, change, words):
+    path = tmp_path / "environment.yaml"
+    shutil.copy(PLANS_DIR / "environment.yaml", path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    errors = [f for f in lint_plan(path, sources_dir, TODAY) if f.severity == "error"]
+    assert any(words in f.message for f in errors), errors
+    assert all(f.file == str(path) for f in errors)
+    r = subprocess.run([sys.executable, "-m", "emergency.cli", "lint", str(path), "--sources", str(sources_dir)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and words in r.stdout
+
+
+def test_the_cli_exits_0_with_warnings_on_the_plans_as_they_are(sources_dir):
+    r = subprocess.run([sys.executable, "-m", "emergency.cli", "lint", "--sources", str(sources_dir)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "0 errors" in r.stdout and "WARNING" in r.stdout

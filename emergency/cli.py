@@ -191,6 +191,54 @@ def lint_cmd(plan_files: tuple[str, ...], sources: str | None) -> None:
     sys.exit(1 if errors else 0)
 
 
+def _plan_version(spec: str):
+    """A plan from a file, or from git as REV:PATH (e.g. HEAD~3:plans/environment.yaml)."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from .plans import PlanFileError, load_plan_file
+
+    if os.path.exists(spec):
+        path = Path(spec)
+    elif ":" in spec:
+        rev, _, inner = spec.partition(":")
+        try:
+            text = subprocess.run(["git", "show", f"{rev}:{inner}"], capture_output=True, text=True, check=True,
+                                  timeout=30).stdout
+        except (subprocess.CalledProcessError, OSError) as exc:
+            _refuse(EmergencyError(f"plan: cannot read {spec!r} from git ({getattr(exc, 'stderr', '') or exc})".strip()))
+        path = Path(tempfile.mkdtemp()) / Path(inner).name
+        path.write_text(text, encoding="utf-8")
+    else:
+        _refuse(EmergencyError(f"plan: no file {spec!r} (give a path, or REV:PATH for a git revision)"))
+    try:
+        return load_plan_file(path)
+    except PlanFileError as exc:
+        _refuse(EmergencyError(str(exc)))
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def diff_cmd(old: str, new: str, fmt: str) -> None:
+    """What a plan revision changes for the people on duty: thresholds (and the cases that now grade
+    differently), deadlines, recipients, groups and leads, lifecycle, termination.
+
+    Example: emergency diff HEAD~5:plans/environment.yaml plans/environment.yaml --format markdown
+    """
+    from .plandiff import as_markdown, as_text, diff_plans
+
+    a, b = _plan_version(old), _plan_version(new)
+    if a.id != b.id:
+        _refuse(EmergencyError(f"new: compares one plan's versions; got {a.id} and {b.id}"))
+    changes = diff_plans(a, b)
+    title = f"{b.short_title}：{old} → {new}"
+    click.echo((as_markdown if fmt == "markdown" else as_text)(changes, title), nl=False)
+
+
 @main.command("init-db")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
 def init_db_cmd(db_path: str | None) -> None:

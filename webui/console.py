@@ -104,6 +104,32 @@ def plan_page(plan_id: str):
                            main_diagram=machine.main_diagram())
 
 
+@bp.route("/plans/<plan_id>/diff", methods=["GET", "POST"])
+def plan_diff(plan_id: str):
+    """Paste a revised plan file: what it changes for the people on duty, against the plan in force."""
+    import tempfile
+    from pathlib import Path
+
+    from emergency.drills import refuse_aliases
+    from emergency.plandiff import diff_plans
+    from emergency.plans import PlanFileError, load_plan_file
+
+    plan = _plan_or_404(plan_id)
+    text = request.form.get("yaml", "") if request.method == "POST" else ""
+    changes, error = None, None
+    if text:
+        try:
+            if len(text) > 500_000:
+                raise InputError("yaml", "is too long (500,000 characters at most)")
+            refuse_aliases(text, "revision")
+            path = Path(tempfile.mkdtemp()) / f"{plan_id}.yaml"
+            path.write_text(text, encoding="utf-8")
+            changes = diff_plans(plan, load_plan_file(path))
+        except (EmergencyError, PlanFileError) as exc:
+            error = str(exc)[:500]
+    return render_template("plan_diff.html", plan=plan, text=text, changes=changes, error=error), (422 if error else 200)
+
+
 @bp.get("/classify/<plan_id>")
 def classify_page(plan_id: str):
     plan = _plan_or_404(plan_id)

@@ -1,0 +1,175 @@
+"""What a plan revision changes for the people on duty (预案修订对比): ``emergency diff OLD NEW``.
+
+Compares two versions of one plan: level thresholds (and the cases that now grade differently,
+found by classifying every bound of either version, at and just below it, under both), reporting
+deadlines and recipients, groups and their leads, lifecycle states and guards, termination.
+Returns plain findings; ``as_text`` and ``as_markdown`` write them for people.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .classify import classify
+from .plans import Condition, Plan
+
+COUNT_WORDS = {"at_least": "至少", "below": "少于", "at_most": "至多"}
+FIELD_WORDS = {"level": "级别", "warning_level": "预警级别", "reason": "理由", "approved_by": "批准人",
+               "declared_by": "宣布单位", "received_by": "接管机构", "issued_by": "发布机关", "condition": "终止条件",
+               "task": "任务", "note": "情况", "notification": "报告事项"}
+
+
+def _step_words(plan: Plan, t) -> str:
+    """A lifecycle step's conditions and what it asks for, in words."""
+    from .registry import guard_words
+    guards = "、".join(guard_words(g, plan, t) for g in t.conditions) or "无条件"
+    asks = "、".join(FIELD_WORDS.get(f, f) for f in t.requires) or "无"
+    return f"{guards}；需填写：{asks}" + (f"；适用{'/'.join(t.levels)}级" if t.levels else "")
+
+
+def _cond(c: Condition) -> str:
+    """A condition in words: 死亡人数+失踪人数 至少30、少于100."""
+    if c.sum is not None or c.max_of is not None:
+        names = "+".join(c.sum or []) if c.sum is not None else "max(" + ",".join(c.max_of or []) + ")"
+        bounds = [f"{COUNT_WORDS[k]}{getattr(c, k)}" for k in ("at_least", "below", "at_most")
+                  if getattr(c, k) is not None and not (k == "at_least" and getattr(c, k) == 0)]
+        return f"{names} {'、'.join(bounds)}"
+    if c.fact is not None:
+        return f"{c.fact} ∈ {'/'.join(c.in_)}"
+    if c.flag is not None:
+        return c.flag
+    if c.all is not None:
+        return " 且 ".join(_cond(x) for x in c.all)
+    if c.always:
+        return "（兜底：未达其他标准时）"
+    return f"（研判：{c.judgement}）"
+
+
+def _rule_words(r) -> str:
+    when = "立即" if r.immediate else (f"{r.within_minutes}分钟内" if r.within_minutes else "无时限")
+    start = {"occurrence": "自事发", "receipt": "自接报", "condition": "自条件成立"}[r.counted_from]
+    return (f"{r.from_} → {'、'.join(r.to)}（{ {'phone': '电话', 'written': '书面', 'any': '不限方式'}[r.channel] }，"
+            f"{start}{when}，{'/'.join(r.levels)}级）")
+
+
+def _bound_cases(old: Plan, new: Plan) -> list[dict[str, Any]]:
+    bounds: dict[str, set[int]] = {}
+
+    def walk(c: Condition):
+        for name in (c.sum or []) + (c.max_of or []):
+            for b in (c.at_least, c.below, (c.at_most + 1) if c.at_most is not None else None):
+                if b:
+                    bounds.setdefault(name, set()).update({b, b - 1})
+        for sub in c.all or []:
+            walk(sub)
+
+    for plan in (old, new):
+        for crit in plan.criteria:
+            walk(crit.when)
+    return [{fact: value} for fact in sorted(bounds) for value in sorted(bounds[fact]) if value >= 0]
+
+
+def diff_plans(old: Plan, new: Plan) -> list[dict[str, Any]]:
+    """Every change between two versions of a plan, as ``{"area", "what", "old", "new", "clause"}``."""
+    out: list[dict[str, Any]] = []
+
+    def add(area: str, what: str, before: Any, after: Any, clause: str = "") -> None:
+        out.append({"area": area, "what": what, "old": before, "new": after, "clause": clause})
+
+    # ---- levels: thresholds, then the cases they move
+    old_c, new_c = {c.id: c for c in old.criteria}, {c.id: c for c in new.criteria}
+    for cid in sorted(old_c.keys() | new_c.keys()):
+        a, b = old_c.get(cid), new_c.get(cid)
+        if a is None:
+            add("分级标准", f"新增 {b.level}级 {cid}", None, f"{_cond(b.when)} — {b.text}", b.clause)
+        elif b is None:
+            add("分级标准", f"删除 {a.level}级 {cid}", f"{_cond(a.when)} — {a.text}", None, a.clause)
+        elif (a.when, a.level) != (b.when, b.level):
+            add("分级标准", f"{cid}（{b.level}级）", _cond(a.when), _cond(b.when), b.clause)
+        elif a.text != b.text:
+            add("分级标准", f"{cid} 原文", a.text, b.text, b.clause)
+    if old.criteria != new.criteria:
+        for facts in _bound_cases(old, new):
+            ra, rb = classify(old, facts), classify(new, facts)
+            la = (ra["level"], ra["deciding"]["clause"] if ra["deciding"] else None)
+            lb = (rb["level"], rb["deciding"]["clause"] if rb["deciding"] else None)
+            if la[0] != lb[0]:
+                add("定级结果", "、".join(f"{k}={v}" for k, v in facts.items()),
+                    f"{la[0] or '未达标准'}级（{la[1] or '—'}）", f"{lb[0] or '未达标准'}级（{lb[1] or '—'}）")
+
+    # ---- reporting
+    old_r, new_r = {r.id: r for r in old.reporting.rules}, {r.id: r for r in new.reporting.rules}
+    for rid in sorted(old_r.keys() | new_r.keys()):
+        a, b = old_r.get(rid), new_r.get(rid)
+        if a is None:
+            add("信息报告", f"新增 {rid}", None, _rule_words(b), b.clause)
+        elif b is None:
+            add("信息报告", f"删除 {rid}", _rule_words(a), None, a.clause)
+        elif _rule_words(a) != _rule_words(b):
+            add("信息报告", rid, _rule_words(a), _rule_words(b), b.clause)
+
+    # ---- groups
+    old_g, new_g = {g.id: g for g in old.groups}, {g.id: g for g in new.groups}
+    for gid in sorted(old_g.keys() | new_g.keys()):
+        a, b = old_g.get(gid), new_g.get(gid)
+        if a is None:
+            add("工作组", f"新增 {b.name}", None, f"牵头：{'、'.join(b.lead)}", b.clause)
+        elif b is None:
+            add("工作组", f"删除 {a.name}", f"牵头：{'、'.join(a.lead)}", None, a.clause)
+        else:
+            if a.lead != b.lead:
+                add("工作组", f"{b.name} 牵头单位", "、".join(a.lead), "、".join(b.lead), b.clause)
+            if a.members != b.members:
+                add("工作组", f"{b.name} 成员单位", "、".join(a.members) or "—", "、".join(b.members) or "—", b.clause)
+
+    # ---- lifecycle
+    sa = {s.name: s.label for s in old.lifecycle.states}
+    sb = {s.name: s.label for s in new.lifecycle.states}
+    for name in sorted(sa.keys() ^ sb.keys()):
+        add("响应流程", f"{'新增' if name in sb else '删除'}状态 {name}", sa.get(name), sb.get(name))
+
+    def key(t):
+        return (t.trigger, tuple(t.source), t.dest)
+
+    ta = {key(t): t for t in old.lifecycle.transitions}
+    tb = {key(t): t for t in new.lifecycle.transitions}
+    for k in sorted(ta.keys() | tb.keys(), key=str):
+        a, b = ta.get(k), tb.get(k)
+        where = f"{'/'.join(k[1])} → {k[2] or '（不变）'}"
+        if a is None:
+            add("响应流程", f"新增步骤 {b.label}", None, f"{where}；{_step_words(new, b)}", b.clause)
+        elif b is None:
+            add("响应流程", f"删除步骤 {a.label}", f"{where}；{_step_words(old, a)}", None, a.clause)
+        elif (a.conditions, a.requires, a.levels) != (b.conditions, b.requires, b.levels):
+            add("响应流程", f"{b.label} 的条件", _step_words(old, a), _step_words(new, b), b.clause)
+
+    # ---- termination
+    modes = {"any": "符合其一", "all": "须全部满足"}
+    if old.termination.mode != new.termination.mode:
+        add("应急终止", "判断方式", modes[old.termination.mode], modes[new.termination.mode], new.termination.clause)
+    ca = {c.id: c.text for c in old.termination.conditions}
+    cb = {c.id: c.text for c in new.termination.conditions}
+    for cid in sorted(ca.keys() | cb.keys()):
+        if ca.get(cid) != cb.get(cid):
+            add("应急终止", f"条件 {cid}", ca.get(cid), cb.get(cid), new.termination.clause)
+    return out
+
+
+def as_text(changes: list[dict[str, Any]], title: str) -> str:
+    if not changes:
+        return f"{title}: 无变化 (nothing changed)\n"
+    lines = [f"{title}: {len(changes)} 处变化"]
+    for c in changes:
+        clause = f" [{c['clause']}]" if c["clause"] else ""
+        lines.append(f"- {c['area']} · {c['what']}{clause}: {c['old'] if c['old'] is not None else '（无）'} → "
+                     f"{c['new'] if c['new'] is not None else '（无）'}")
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(changes: list[dict[str, Any]], title: str) -> str:
+    if not changes:
+        return f"# {title}\n\n无变化。\n"
+    lines = [f"# {title}", "", "| 方面 | 事项 | 条款 | 原 | 新 |", "|---|---|---|---|---|"]
+    for c in changes:
+        cells = [c["area"], c["what"], c["clause"] or "", str(c["old"] or "（无）"), str(c["new"] or "（无）")]
+        lines.append("| " + " | ".join(x.replace("|", "｜") for x in cells) + " |")
+    return "\n".join(lines) + "\n"

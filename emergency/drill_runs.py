@@ -224,7 +224,7 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
         if iid is not None:
             for _ in range(5):  # a participant may be acting at the same moment: retry on a stale version
                 snap = store.get(iid)
-                if snap.state in service.lifecycle_for(snap.plan).final:
+                if snap.state in service.lifecycle_for(snap.plan, snap.plan_version).final:
                     break
                 try:
                     service.act(store, iid, "update_facts", snap.version, {"facts": inj["facts"]}, CONTROLLER + "（注入）",

@@ -37,6 +37,7 @@ class Snapshot(BaseModel):
 
     id: str
     plan: str
+    plan_version: str | None = None   # the plan file it started under (its checklist and lifecycle stay on it)
     title: str = ""
     drill: bool = False
     drill_id: str | None = None

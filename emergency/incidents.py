@@ -15,7 +15,7 @@ from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
 from .inputs import identifier
 from .lifecycle import lifecycle_for, replay
-from .plans import LEVEL_RANK, PLAN_IDS, load_plan
+from .plans import LEVEL_RANK, PLAN_IDS, current_version, load_plan, plan_for
 from .store import Store
 
 
@@ -70,7 +70,7 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
         raise InputError("payload", "must be a JSON object")
 
     def change(current: Snapshot):  # current is freshly read inside the transaction: apply in place
-        machine = lifecycle_for(current.plan)
+        machine = lifecycle_for(current.plan, current.plan_version)
         if trigger == "close":
             _check_group_before_closing(store, current)
         snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True)
@@ -88,7 +88,7 @@ def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
     """结案 is refused while a linked plan's incident of the same event is still only at 接报."""
     group = snap.event_group or snap.id
     for other in store.list(drill=None, event_group=group):
-        if other.id != snap.id and other.state == lifecycle_for(other.plan).plan.lifecycle.initial:
+        if other.id != snap.id and other.state == lifecycle_for(other.plan, other.plan_version).plan.lifecycle.initial:
             raise Refused(f"同一事件在{load_plan(other.plan).short_title}预案下的记录（{other.id}）仍停留在接报，"
                           "请先处置或关闭该记录再结案")
 
@@ -123,7 +123,7 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
     level = snap.effective_level
     if level is None:
         return []
-    plan = load_plan(snap.plan)
+    plan = plan_for(snap.plan, snap.plan_version)
     items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times)
     for it in items:
         mark = snap.notifications.get(it["id"])
@@ -177,8 +177,8 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime) -> dict[st
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> dict[str, Any]:
-    plan = load_plan(snap.plan)
-    machine = lifecycle_for(snap.plan)
+    plan = plan_for(snap.plan, snap.plan_version)
+    machine = lifecycle_for(snap.plan, snap.plan_version)
     result = classify(plan, snap.facts)
     suggestion = None
     if plan.response_adjustment and plan.response_adjustment.sensitive_raise and snap.sensitive and result["level"]:
@@ -228,6 +228,9 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> d
         "created_at": snap.created_at,
         "updated_at": snap.updated_at,
         "now": format_time(now),
+        "plan_version": snap.plan_version,
+        "plan_document": f"{plan.document_number}（{plan.issued_on}）",
+        "newer_plan": bool(snap.plan_version) and snap.plan_version != current_version(snap.plan),
     }
 
 

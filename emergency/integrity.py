@@ -15,6 +15,7 @@ import hmac
 import json
 from typing import Any
 
+from .incident import Snapshot
 from .store import (AUDIT_HASHED, GENESIS, HASHED, Store, audit_hash, event_hash, ledger_mac, mac)
 
 
@@ -97,6 +98,7 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
         if not events:
             continue  # reported by _incident_chains
         try:
+            store._with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
             rebuilt = replay(events).model_dump(mode="json")
             stored = json.loads(snapshot)
         except Exception as exc:  # noqa: BLE001 - any failure to rebuild is a finding, not a crash

@@ -26,7 +26,7 @@ from .errors import InputError, Refused
 from .facts import parse_facts
 from .inputs import clean_text, identifier, plausible_time
 from .incident import Mark, Snapshot
-from .plans import LEVELS, Plan, TransitionDef, load_plan
+from .plans import LEVELS, Plan, TransitionDef, current_version, load_plan, plan_for
 from .registry import ACTIONS, GUARDS, Step
 
 RECORD_TRIGGERS = {
@@ -210,6 +210,8 @@ class Lifecycle:
         return clean
 
     # ------------------------------------------------------------ events
+    version: str | None = None  # set by lifecycle_for
+
     def start(self, incident_id: str, data: dict, actor: str, at: datetime) -> tuple[Snapshot, dict]:
         """The first event (接报): a new incident from ``plan``-independent report data.
 
@@ -220,6 +222,7 @@ class Lifecycle:
             raise InputError("", "must be a JSON object")
         known = {"plan", "facts", "occurred_at", "reported_at", "title", "drill", "drill_id", "cause", "hot_topic",
                  "sensitive", "event_group"}
+        data = {k: v for k, v in data.items() if k != "plan_version"}  # the version is the machine's, never the caller's
         for name in data:
             if name not in known:
                 raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
@@ -243,7 +246,7 @@ class Lifecycle:
         result = classify(self.plan, facts)
         stamp = format_time(at)
         snap = Snapshot(
-            id=incident_id, plan=self.plan.id, title=title, drill=drill,
+            id=incident_id, plan=self.plan.id, plan_version=self.version, title=title, drill=drill,
             drill_id=drill_id, event_group=event_group,
             state=self.plan.lifecycle.initial, facts=facts.nonzero(),
             classified_level=result["level"],
@@ -253,7 +256,7 @@ class Lifecycle:
             version=1, created_at=stamp, updated_at=stamp,
         )
         payload = {**data, "facts": facts.nonzero(), "occurred_at": snap.occurred_at,
-                   "reported_at": snap.reported_at, "plan": self.plan.id, "title": title}
+                   "reported_at": snap.reported_at, "plan": self.plan.id, "title": title, "plan_version": self.version}
         return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
 
     def apply(self, snap: Snapshot, trigger: str, payload: dict | None, actor: str,
@@ -380,9 +383,17 @@ class Lifecycle:
                 "classified_level": snap.classified_level, "version": snap.version}
 
 
-@lru_cache(maxsize=8)
-def lifecycle_for(plan_id: str) -> Lifecycle:
-    return Lifecycle(load_plan(plan_id))
+def lifecycle_for(plan_id: str, version: str | None = None) -> Lifecycle:
+    """The machine of a plan, of a given version (an incident's own) or the one in force."""
+    return _lifecycle(plan_id, version if version and version != current_version(plan_id) else None,
+                      current_version(plan_id))
+
+
+@lru_cache(maxsize=32)
+def _lifecycle(plan_id: str, version: str | None, _current: str) -> Lifecycle:
+    machine = Lifecycle(plan_for(plan_id, version))
+    machine.version = version or _current
+    return machine
 
 
 def replay(events: list[dict]) -> Snapshot:
@@ -390,7 +401,7 @@ def replay(events: list[dict]) -> Snapshot:
     if not events or events[0]["trigger"] != REPORT_TRIGGER:
         raise ValueError("an incident's events start with its report")
     first = events[0]
-    machine = lifecycle_for(first["payload"]["plan"])
+    machine = lifecycle_for(first["payload"]["plan"], first["payload"].get("plan_version"))
     snap, _ = machine.start(first["incident_id"], first["payload"], first["actor"], parse_time(first["at"], "at"))
     for ev in events[1:]:
         at = ev["at"] if ev["trigger"] in RECORD_TRIGGERS else parse_time(ev["at"], "at")

@@ -142,6 +142,13 @@ def m003_intakes(db: Database) -> None:
     db["intakes"].create_index(["matter", "received_at"], if_not_exists=True)
 
 
+@migrations()
+def m004_plan_versions(db: Database) -> None:
+    """Every plan file an incident started under, kept so the incident stays on it after the file changes."""
+    db["plan_versions"].create({"version": str, "plan": str, "text": str, "first_used_at": str},
+                               pk=("plan", "version"), if_not_exists=True)
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

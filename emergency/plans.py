@@ -8,6 +8,7 @@ malformed file fails with ``PlanFileError`` naming the file, the path inside it 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -533,12 +534,70 @@ def load_plan_file(path: Path) -> Plan:
 @lru_cache(maxsize=8)
 def _load_all(directory: str) -> dict[str, Plan]:
     d = Path(directory)
-    return {pid: load_plan_file(d / f"{pid}.yaml") for pid in PLAN_IDS}
+    plans = {}
+    for pid in PLAN_IDS:
+        text = (d / f"{pid}.yaml").read_text(encoding="utf-8")
+        plans[pid] = load_plan_file(d / f"{pid}.yaml")
+        _TEXTS[(directory, pid)] = (version_of_text(text), text)  # the version of exactly what was loaded
+    return plans
+
+
+_TEXTS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def load_plans(directory: Path | None = None) -> dict[str, Plan]:
     """All four plans, validated, by id. Cached per directory."""
     return _load_all(str(directory or PLANS_DIR))
+
+
+# ---------------------------------------------------------------- versions
+# A plan's version is the SHA-256 of its file (first 16 hex digits). An incident keeps the version it
+# started under; older versions are kept in the store (plan_versions) and registered here when needed.
+_OLDER: dict[tuple[str, str], Plan] = {}
+
+
+def version_of_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def current_version(plan_id: str, directory: Path | None = None) -> str:
+    """The version of the plan in force: the file as it was loaded (a new file is adopted at restart)."""
+    return _current(plan_id, directory)[0]
+
+
+def current_text(plan_id: str, directory: Path | None = None) -> str:
+    return _current(plan_id, directory)[1]
+
+
+def _current(plan_id: str, directory: Path | None) -> tuple[str, str]:
+    key = str(directory or PLANS_DIR)
+    load_plans(directory)
+    return _TEXTS[(key, plan_id)]
+
+
+def register_version(plan_id: str, version: str, text: str) -> Plan:
+    """Make an older version of a plan loadable (its text kept in the store)."""
+    if (plan_id, version) not in _OLDER:
+        data = yaml.safe_load(text)
+        _OLDER[(plan_id, version)] = Plan.model_validate(data)
+    return _OLDER[(plan_id, version)]
+
+
+def is_known_version(plan_id: str, version: str | None) -> bool:
+    return version is None or version == current_version(plan_id) or (plan_id, version) in _OLDER
+
+
+def plan_for(plan_id: str, version: str | None = None) -> Plan:
+    """The plan an incident runs under: its own version, else the one in force.
+
+    Raises NotFound for a version neither in force nor registered from the store.
+    """
+    if version is None or version == current_version(plan_id):
+        return load_plan(plan_id)
+    try:
+        return _OLDER[(plan_id, version)]
+    except KeyError:
+        raise NotFound("plan version", f"{plan_id}@{version}") from None
 
 
 def load_plan(plan_id: str, directory: Path | None = None) -> Plan:

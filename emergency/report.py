@@ -14,7 +14,7 @@ from .checklist import checklist as build_checklist
 from .clock import format_time, parse_time
 from .incident import Snapshot
 from .incidents import notification_status
-from .plans import LEVEL_RANK, load_plan
+from .plans import LEVEL_RANK, plan_for
 
 
 def _deadline_rows(snap: Snapshot, end: datetime) -> list[dict[str, Any]]:
@@ -51,7 +51,7 @@ def _level_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime) -> dict[str, Any]:
-    plan = load_plan(snap.plan)
+    plan = plan_for(snap.plan, snap.plan_version)
     deadlines = _deadline_rows(snap, end)
     levels = _level_rows(events)
     level = snap.effective_level

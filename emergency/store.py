@@ -255,6 +255,8 @@ class Store:
                 existing = self.find_by_idempotency_key(idempotency_key)
                 if existing:
                     return self._load(existing)
+            if snap.plan_version:
+                self._keep_plan_version(snap.plan, snap.plan_version, snap.created_at)
             try:
                 db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
             except sqlite3.IntegrityError as exc:
@@ -301,12 +303,30 @@ class Store:
         self.db["audit"].insert(row)
         self._advance_ledger("audit", row["seq"], row["hash"])
 
+    def _keep_plan_version(self, plan_id: str, version: str, at: str) -> None:
+        """Keep the text of the plan version an incident starts under (once per version)."""
+        from .plans import current_text, current_version
+        if version != current_version(plan_id):
+            return  # only the file in force can be started under; an older one is kept already
+        self.db.execute("INSERT OR IGNORE INTO plan_versions (plan, version, text, first_used_at) VALUES (?, ?, ?, ?)",
+                        [plan_id, version, current_text(plan_id), at])
+
+    def _with_plan_version(self, snap: Snapshot) -> Snapshot:
+        """Make sure the plan version the incident runs under is loadable (it may be an older file)."""
+        from .plans import is_known_version, register_version
+        if not is_known_version(snap.plan, snap.plan_version):
+            row = self.db.execute("SELECT text FROM plan_versions WHERE plan = ? AND version = ?",
+                                  [snap.plan, snap.plan_version]).fetchone()
+            if row is not None:
+                register_version(snap.plan, snap.plan_version, row[0])
+        return snap
+
     # ------------------------------------------------------------ reads
     def _load(self, incident_id: str) -> Snapshot:
         row = self.db.execute("SELECT snapshot FROM incidents WHERE id = ?", [incident_id]).fetchone()
         if row is None:
             raise NotFound("incident", incident_id)
-        return Snapshot.model_validate_json(row[0])
+        return self._with_plan_version(Snapshot.model_validate_json(row[0]))
 
     def get(self, incident_id: str) -> Snapshot:
         return self._load(incident_id)
@@ -416,7 +436,7 @@ class Store:
         out: list[Snapshot | dict[str, Any]] = []
         for r in self.db.execute(sql, params).fetchall():
             try:
-                out.append(Snapshot.model_validate_json(r[2]))
+                out.append(self._with_plan_version(Snapshot.model_validate_json(r[2])))
             except ValueError as exc:
                 out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
         return out

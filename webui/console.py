@@ -21,7 +21,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
 from emergency.lint import revision_due
 from emergency.lifecycle import lifecycle_for
-from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans
+from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans, plan_for
 
 from emergency.users import may_act
 
@@ -307,7 +307,7 @@ def incident_page(incident_id: str):
         abort(404)
     clock = clock_for(snap)
     v = service.view(get_store(), incident_id, clock.now())
-    plan = load_plan(v["plan"])
+    plan = plan_for(v["plan"], v["plan_version"])
     group_key = v["event_group"] or v["id"]
     at = now()
     group = [service.snapshot_view(s, None, at) for s in get_store().list(drill=None, event_group=group_key)
@@ -325,8 +325,8 @@ def incident_page(incident_id: str):
                            merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
-                           diagram=lifecycle_for(v["plan"]).main_diagram(v["state"], v["allowed_triggers"]),
-                           full_diagram=lifecycle_for(v["plan"]).diagram(v["state"]))
+                           diagram=lifecycle_for(v["plan"], v["plan_version"]).main_diagram(v["state"], v["allowed_triggers"]),
+                           full_diagram=lifecycle_for(v["plan"], v["plan_version"]).diagram(v["state"]))
 
 
 DECISION_FIELDS = {"approved_by": "批准", "declared_by": "宣布", "issued_by": "发布（上级）", "received_by": "接管"}
@@ -402,9 +402,10 @@ def incident_act(incident_id: str):
     payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
     try:
         snap = get_store().get(incident_id)
-        require_trigger(trigger, snap.drill, label=_trigger_labels(load_plan(snap.plan)).get(trigger))
+        snap_plan = plan_for(snap.plan, snap.plan_version)
+        require_trigger(trigger, snap.drill, label=_trigger_labels(snap_plan).get(trigger))
         if trigger == "update_facts":
-            payload = {"facts": _facts_from_form(load_plan(snap.plan), form)}
+            payload = {"facts": _facts_from_form(snap_plan, form)}
         service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))
         flash(t("action_done"), "ok")
     except StaleVersion as exc:
@@ -441,6 +442,6 @@ def incident_checklist(incident_id: str):
     if not v["checklist"]:
         flash(t("no_level_yet"), "error")
         return redirect(url_for("console.incident_page", incident_id=incident_id))
-    plan = load_plan(v["plan"])
+    plan = plan_for(v["plan"], v["plan_version"])
     return render_template("checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)
 

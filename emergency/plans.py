@@ -310,6 +310,8 @@ class Precaution(Sourced):
 class Drills(Sourced):
     min_interval_months: int | None = None
     forms: list[str] = []
+    duty_of: str = ""               # who must drill, as the sentence says (government, member units, enterprises)
+    government_duty: bool = True    # False where the plan puts the duty on enterprises, not the government
 
 
 class SensitiveRaise(Sourced):

@@ -183,3 +183,19 @@ def card_page(plan_id: str, level: str, role: str):
     except (NotFound, EmergencyError):
         abort(404)
     return render_template("card.html", c=c)
+
+
+@bp.get("/coverage")
+def coverage_page():
+    """Which parts of each plan drills have exercised in the last 12 and 36 months, and which never."""
+    from emergency.coverage import coverage
+    return render_template("coverage.html", cov=coverage(get_store(), app_clock().now()))
+
+
+@bp.get("/coverage.xlsx")
+def coverage_download():
+    from emergency.coverage import coverage, coverage_xlsx
+    body = coverage_xlsx(coverage(get_store(), app_clock().now()))
+    audit_export("drill-coverage.xlsx")
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=drill-coverage.xlsx"})

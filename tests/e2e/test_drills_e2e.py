@@ -9,7 +9,9 @@ import time
 import pytest
 from waitress.server import create_server
 
+from emergency import incidents as svc
 from emergency.clock import SystemClock
+from emergency.store import Store
 from webui import create_app
 
 from ..conftest import add_users
@@ -107,3 +109,24 @@ def test_response_cards_print_on_one_a4_page_each(page, server, plan, level):
         assert _pages(pdf) == 1, f"{plan} {level} {role} prints on {_pages(pdf)} pages"
         if role in ("duty_officer", "commander"):
             shot(page, f"card-{plan}-{level}-{role}")
+
+
+def test_the_coverage_page_after_two_drills_marks_exercised_and_never(page, server, clock):
+    """Issue 13, point 4, in Chromium."""
+    from emergency import drill_runs as dr
+    from emergency.clock import FixedClock
+    store = Store(server.app.config["DATABASE"])
+    real = FixedClock("2026-11-22T08:00:00+08:00")
+    for scenario in ("hc-tank-leak", "env-river-spill"):
+        d = dr.create_drill(store, scenario, "导调王五", real)
+        dr.control(store, d["id"], "start", real)
+        real.advance(minutes=1)
+        dr.advance(store, d["id"], real)
+    (inc,) = [s for s in store.list(drill=True) if s.plan == "hazardous_chemicals"]
+    svc.act(store, inc.id, "tick_notification", inc.version, {"notification": "site-to-110"}, "值班员", real)
+    page.goto(server.url + "/coverage")
+    hc = page.locator("section[data-plan=hazardous_chemicals]")
+    expect(hc.locator("tr[data-item='报告:site-to-110']")).to_have_class("exercised")
+    expect(hc.locator("tr[data-item='级别:I']")).to_contain_text("从未演练")
+    expect(page.locator("section[data-plan=work_safety]")).to_contain_text("本预案将演练义务规定给企业")
+    shot(page, "coverage")

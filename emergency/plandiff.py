@@ -75,51 +75,52 @@ def diff_plans(old: Plan, new: Plan) -> list[dict[str, Any]]:
     def add(area: str, what: str, before: Any, after: Any, clause: str = "") -> None:
         out.append({"area": area, "what": what, "old": before, "new": after, "clause": clause})
 
+    def keyed(area: str, olds: list, news: list, key, name, words, changed) -> None:
+        """Items matched by id: added, removed, or changed as ``changed(a, b)`` reports."""
+        a_map, b_map = {key(x): x for x in olds}, {key(x): x for x in news}
+        for k in sorted(a_map.keys() | b_map.keys()):
+            a, b = a_map.get(k), b_map.get(k)
+            if a is None:
+                add(area, f"新增 {name(b)}", None, words(b), b.clause)
+            elif b is None:
+                add(area, f"删除 {name(a)}", words(a), None, a.clause)
+            else:
+                for what, before, after in changed(a, b):
+                    add(area, what, before, after, b.clause)
+
     # ---- levels: thresholds, then the cases they move
-    old_c, new_c = {c.id: c for c in old.criteria}, {c.id: c for c in new.criteria}
-    for cid in sorted(old_c.keys() | new_c.keys()):
-        a, b = old_c.get(cid), new_c.get(cid)
-        if a is None:
-            add("分级标准", f"新增 {b.level}级 {cid}", None, f"{_cond(b.when)} — {b.text}", b.clause)
-        elif b is None:
-            add("分级标准", f"删除 {a.level}级 {cid}", f"{_cond(a.when)} — {a.text}", None, a.clause)
-        elif (a.when, a.level) != (b.when, b.level):
-            add("分级标准", f"{cid}（{b.level}级）", _cond(a.when), _cond(b.when), b.clause)
-        elif a.text != b.text:
-            add("分级标准", f"{cid} 原文", a.text, b.text, b.clause)
+    def criterion_changes(a, b):
+        if (a.when, a.level) != (b.when, b.level):
+            return [(f"{b.id}（{b.level}级）", _cond(a.when), _cond(b.when))]
+        return [(f"{b.id} 原文", a.text, b.text)] if a.text != b.text else []
+
+    keyed("分级标准", old.criteria, new.criteria, lambda c: c.id, lambda c: f"{c.level}级 {c.id}",
+          lambda c: f"{_cond(c.when)} — {c.text}", criterion_changes)
     if old.criteria != new.criteria:
         for facts in _bound_cases(old, new):
             ra, rb = classify(old, facts), classify(new, facts)
             la = (ra["level"], ra["deciding"]["clause"] if ra["deciding"] else None)
             lb = (rb["level"], rb["deciding"]["clause"] if rb["deciding"] else None)
             if la[0] != lb[0]:
-                add("定级结果", "、".join(f"{k}={v}" for k, v in facts.items()),
-                    f"{la[0] or '未达标准'}级（{la[1] or '—'}）", f"{lb[0] or '未达标准'}级（{lb[1] or '—'}）")
+                def words(level, clause):
+                    return f"{level}级（{clause}）" if level else "未达分级标准"
+                add("定级结果", "、".join(f"{k}={v}" for k, v in facts.items()), words(*la), words(*lb))
 
     # ---- reporting
-    old_r, new_r = {r.id: r for r in old.reporting.rules}, {r.id: r for r in new.reporting.rules}
-    for rid in sorted(old_r.keys() | new_r.keys()):
-        a, b = old_r.get(rid), new_r.get(rid)
-        if a is None:
-            add("信息报告", f"新增 {rid}", None, _rule_words(b), b.clause)
-        elif b is None:
-            add("信息报告", f"删除 {rid}", _rule_words(a), None, a.clause)
-        elif _rule_words(a) != _rule_words(b):
-            add("信息报告", rid, _rule_words(a), _rule_words(b), b.clause)
+    keyed("信息报告", old.reporting.rules, new.reporting.rules, lambda r: r.id, lambda r: r.id, _rule_words,
+          lambda a, b: [(b.id, _rule_words(a), _rule_words(b))] if _rule_words(a) != _rule_words(b) else [])
 
     # ---- groups
-    old_g, new_g = {g.id: g for g in old.groups}, {g.id: g for g in new.groups}
-    for gid in sorted(old_g.keys() | new_g.keys()):
-        a, b = old_g.get(gid), new_g.get(gid)
-        if a is None:
-            add("工作组", f"新增 {b.name}", None, f"牵头：{'、'.join(b.lead)}", b.clause)
-        elif b is None:
-            add("工作组", f"删除 {a.name}", f"牵头：{'、'.join(a.lead)}", None, a.clause)
-        else:
-            if a.lead != b.lead:
-                add("工作组", f"{b.name} 牵头单位", "、".join(a.lead), "、".join(b.lead), b.clause)
-            if a.members != b.members:
-                add("工作组", f"{b.name} 成员单位", "、".join(a.members) or "—", "、".join(b.members) or "—", b.clause)
+    def group_changes(a, b):
+        out_ = []
+        if a.lead != b.lead:
+            out_.append((f"{b.name} 牵头单位", "、".join(a.lead), "、".join(b.lead)))
+        if a.members != b.members:
+            out_.append((f"{b.name} 成员单位", "、".join(a.members) or "—", "、".join(b.members) or "—"))
+        return out_
+
+    keyed("工作组", old.groups, new.groups, lambda g: g.id, lambda g: g.name,
+          lambda g: f"牵头：{'、'.join(g.lead)}", group_changes)
 
     # ---- lifecycle
     sa = {s.name: s.label for s in old.lifecycle.states}

@@ -9,6 +9,7 @@ Config keys: ``DATABASE`` (SQLite path; default under the user's data directory)
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
@@ -122,14 +123,20 @@ def app_static_root() -> str:
 def _lint_on_start(app: Flask) -> None:
     """The plan checks of ``emergency lint`` at start: an error stops the console, warnings are logged."""
     from emergency.cli import _default_sources
-    from emergency.lint import lint_all
-    findings = lint_all(None, _default_sources(), app.config["CLOCK"].now().date())
+    findings = _lint_once(_default_sources(), app.config["CLOCK"].now().date())
     errors = [f for f in findings if f.severity == "error"]
     for f in findings:
         app.logger.warning("plan check: %s", f.line())
     if errors:
         raise ConfigError("plans: " + errors[0].line() + (f" (and {len(errors) - 1} more; run emergency lint)"
                                                            if len(errors) > 1 else ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _lint_once(sources, today):
+    """The checks once per process and day (the plans are loaded once per process too)."""
+    from emergency.lint import lint_all
+    return tuple(lint_all(None, sources, today))
 
 
 def _error_pages(app: Flask) -> None:

@@ -26,17 +26,9 @@ from typing import Any
 import yaml
 
 from .checklist import load_agencies, rules_for
-from .plans import LEVELS, PLANS_DIR, Plan, PlanFileError, load_plan_file
+from .plans import LEVELS, PLAN_IDS, PLANS_DIR, Plan, PlanFileError, load_national_rules, load_plan_file, load_plans
 
 EVALUATION_YEARS = 3
-# National ceilings, minutes, per kind of plan (national-rules.md).
-CEILINGS = {
-    "work_safety": {"I": 120, "II": 120, "III": 120, "IV": 120},
-    "hazardous_chemicals": {"I": 120, "II": 120, "III": 120, "IV": 120},
-    "environment": {"I": 120, "II": 120, "III": 240, "IV": 240},
-}
-SOURCE_FILES = {"environment": "environment-2023.md", "work_safety": "work-safety-2018.md",
-                "hazardous_chemicals": "hazardous-chemicals-2018.md", "labor_dispute": "labor-dispute-2018.md"}
 # Names that are roles or groups of people rather than bodies with a current name (not "unmapped").
 NOT_AGENCIES = re.compile(r"人员|负责人|居民|单位$|社区|公众|经营者|群众|专家|队伍|机构$|对象|联动协议|受影响|等$"
                           r"|^(当地|相关|属地|事发地|负有)|指挥部$|指挥中心$|^(110|119)")
@@ -159,18 +151,20 @@ def _agencies(plan: Plan, name: str) -> list[Finding]:
 
 
 def _ceilings(plan: Plan, name: str) -> list[Finding]:
-    limits = CEILINGS.get(plan.id)
-    if not limits:
-        return []
+    """Each reporting limit against the national ceilings in plans/national_rules.yaml."""
+    ceilings = [c for c in load_national_rules().ceilings if plan.id in c.applies_to]
     out = []
     for i, r in enumerate(plan.reporting.rules):
         if r.kind != "report" or r.within_minutes is None:
             continue
-        ceiling = min(limits[lv] for lv in r.levels)
-        if r.within_minutes > ceiling:
+        binding = [c for c in ceilings if set(c.levels) & set(r.levels)]
+        if not binding:
+            continue
+        ceiling = min(binding, key=lambda c: c.minutes)
+        if r.within_minutes > ceiling.minutes:
             out.append(Finding("error", name, f"reporting.rules[{i}].within_minutes", r.clause,
-                               f"{r.within_minutes} minutes is longer than the national ceiling of {ceiling} minutes "
-                               f"for levels {'/'.join(r.levels)} (national-rules.md)"))
+                               f"{r.within_minutes} minutes is longer than the national ceiling of {ceiling.minutes} "
+                               f"minutes for levels {'/'.join(r.levels)} ({ceiling.clause})"))
     return out
 
 
@@ -184,7 +178,8 @@ def _quotes(path: Path, plan: Plan, name: str, sources: Path | None) -> list[Fin
     for where, clause, text, quoted_from in _quoted(data):
         source_id = quoted_from or plan.id
         if source_id not in texts:
-            file = Path(sources) / SOURCE_FILES.get(source_id, "")
+            source_plan = plan if source_id == plan.id else load_plans()[source_id]
+            file = Path(sources) / source_plan.source_file
             texts[source_id] = _norm(file.read_text(encoding="utf-8")) if file.is_file() else ""
         for fragment in re.split(r"……|…", text):
             frag = _norm(fragment).strip("：:；;。，,、（）()")
@@ -238,7 +233,7 @@ def lint_scenarios(directory: Path | None = None) -> list[Finding]:
 def lint_all(files: list[Path] | None, sources: Path | None, today: _dt.date) -> list[Finding]:
     """The given plan files (default: every plan in plans/) and the scenario library."""
     if not files:
-        files = [PLANS_DIR / f"{pid}.yaml" for pid in SOURCE_FILES]
+        files = [PLANS_DIR / f"{pid}.yaml" for pid in PLAN_IDS]
         out = lint_scenarios()
     else:
         out = []

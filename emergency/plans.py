@@ -407,6 +407,7 @@ class Lifecycle(Strict):
 
 class Plan(Strict):
     id: Literal["environment", "work_safety", "hazardous_chemicals", "labor_dispute"]
+    source_file: str              # the plan's original text in the sources folder
     title: str
     short_title: str
     title_en: str
@@ -616,9 +617,18 @@ class NationalRule(ReportingRule):
     applies_to: list[str]
 
 
+class Ceiling(Sourced):
+    """The longest a report may take to go up one level under a national rule, per plan and level."""
+
+    applies_to: list[str]
+    levels: list[Level]
+    minutes: int = Field(gt=0)
+
+
 class NationalRules(Strict):
     source: str
     rules: list[NationalRule]
+    ceilings: list[Ceiling] = []
 
 
 @lru_cache(maxsize=4)

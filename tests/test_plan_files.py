@@ -7,12 +7,7 @@ import yaml
 
 from emergency.plans import PLAN_IDS, PLANS_DIR, PlanFileError, load_plan_file, load_plans
 
-SOURCE_FILES = {
-    "environment": "environment-2023.md",
-    "work_safety": "work-safety-2018.md",
-    "hazardous_chemicals": "hazardous-chemicals-2018.md",
-    "labor_dispute": "labor-dispute-2018.md",
-}
+SOURCE_FILES = {pid: plan.source_file for pid, plan in load_plans().items()}
 
 
 def _norm(s: str) -> str:
@@ -124,3 +119,12 @@ def test_national_rules_quote_their_source_and_name_real_plans(sources_dir):
         assert _norm(r.text) in src, r.id
         assert set(r.applies_to) <= set(PLAN_IDS) and r.id not in own_ids
         assert r.decision, f"{r.id}: a national rule carries the reading that put it here"
+
+
+def test_national_ceilings_quote_their_source(sources_dir):
+    from emergency.plans import load_national_rules
+    src = _norm((sources_dir / "national-rules.md").read_text(encoding="utf-8"))
+    ceilings = load_national_rules().ceilings
+    assert {c.minutes for c in ceilings} == {120, 240}
+    for c in ceilings:
+        assert _norm(c.text) in src and ("2 hours" in c.text) == (c.minutes == 120)

@@ -275,12 +275,9 @@ def wall():
     return render_template("wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
 
 
-@bp.get("/history")
-def history():
-    """Every incident, closed ones too, found by date, plan, level and words in the title."""
-    args = request.args
-    errors = {}
-    bounds = {}
+def date_bounds(args) -> tuple[dict, dict]:
+    """``from``/``to`` dates of a search form as whole days in Asia/Shanghai, and any that cannot be read."""
+    bounds, errors = {}, {}
     for name, suffix in (("from", "T00:00:00+08:00"), ("to", "T23:59:59+08:00")):
         raw = args.get(name, "").strip()
         if raw:
@@ -288,6 +285,14 @@ def history():
                 bounds[name] = format_time(parse_time(raw[:10] + suffix, name))
             except EmergencyError:
                 errors[name] = "日期格式应为 2026-11-22"
+    return bounds, errors
+
+
+@bp.get("/history")
+def history():
+    """Every incident, closed ones too, found by date, plan, level and words in the title."""
+    args = request.args
+    bounds, errors = date_bounds(args)
     plan_id = args.get("plan") if args.get("plan") in load_plans() else None
     level = args.get("level") if args.get("level") in ("I", "II", "III", "IV") else None
     closed = {"open": False, "closed": True}.get(args.get("status", ""))

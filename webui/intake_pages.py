@@ -7,29 +7,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from emergency import intake as intakes
-from emergency.clock import format_time, parse_time
+from emergency.clock import format_time
 from emergency.errors import EmergencyError, NotFound
 
 from .auth import actor, require_trigger
+from .console import date_bounds
 from .db import app_clock, get_store, now
 
 bp = Blueprint("intake", __name__)
 
 
-def _search_args() -> dict:
-    out = {}
-    for name, suffix in (("from", "T00:00:00+08:00"), ("to", "T23:59:59+08:00")):
-        raw = request.args.get(name, "").strip()
-        if raw:
-            try:
-                out[name] = format_time(parse_time(raw[:10] + suffix, name))
-            except EmergencyError:
-                pass
-    return out
-
-
 def _form_page(values: dict | None = None, error: EmergencyError | None = None, status: int = 200):
-    bounds = _search_args()
+    bounds, _errors = date_bounds(request.args)
     matter = request.args.get("matter") or None
     rows = get_store().search_intakes(since=bounds.get("from"), until=bounds.get("to"), matter=matter,
                                       drill=request.args.get("drill") == "1")

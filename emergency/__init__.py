@@ -1,16 +1,19 @@
 """Haimen emergency-plan decision support engine (海门应急预案决策支持).
 
-A pure core: plans as validated data, classification, dated notification checklists and
-the response lifecycle. It imports neither Flask nor the database; the store, the CLI and
-the web console are edges over it.
+A core of plans as validated data (``library.PlanLibrary``: one plans directory), classification,
+dated notification checklists and the response lifecycle, with the durable store
+(``store.Store``, SQLite) as its one persistence seam. It never imports Flask or the web package;
+the CLI (``emergency.cli``) and the console (``webui``) are edges over it. The clock is always an
+argument.
 """
-from .errors import InputError, Refused, StaleVersion, NotFound
-from .plans import Plan, load_plans, load_plan, PLANS_DIR
 from .classify import classify
-from .clock import TZ, parse_time, format_time
+from .clock import TZ, format_time, parse_time
+from .errors import InputError, NotFound, Refused, StaleVersion
+from .library import PlanLibrary
+from .plans import Plan
 
 __all__ = [
     "InputError", "Refused", "StaleVersion", "NotFound",
-    "Plan", "load_plans", "load_plan", "PLANS_DIR",
+    "Plan", "PlanLibrary",
     "classify", "TZ", "parse_time", "format_time",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checklist import CHANNEL_NAMES, load_agencies, rules_for
+from .deadlines import CHANNEL_NAMES
 from .errors import InputError
 from .plans import LEVELS, Plan
 
@@ -39,9 +39,9 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
     known = dict(roles(plan))
     if role not in known:
         raise InputError("role", f"must be one of {', '.join(known)}")
-    agencies = load_agencies()
+    agencies = plan.library.agencies
     lv = plan.level(level)
-    rules = rules_for(plan, level)
+    rules = plan.rules_for(level)
     out: dict[str, Any] = {"plan": plan.id, "plan_title": plan.title, "level": level, "level_name": lv.name,
                            "colour": lv.colour, "role": role, "role_name": known[role], "actions": [], "calls": [],
                            "report": None, "notes": []}

@@ -1,150 +1,26 @@
-"""Notification checklists (通知清单): every reporting rule of a plan as a dated item, with the
-report kinds and their fields, command, groups, on-site command and precautions.
-
-Due times are counted from the occurrence (事发) or the receipt of the report (接报), as each
-rule says, in Asia/Shanghai. "At once" (立即) items are ``immediate`` and due at the time they
-count from; a cap (每级上报时间不得超过2小时) is given as ``latest``. Items that count from a
-condition (e.g. 请求上级支援) have no due time until the condition is recorded.
+"""Notification checklists (通知清单): the dated notifications of ``emergency.deadlines`` with the
+report kinds and their fields, command, groups, on-site command and precautions of a plan at a level.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict
-
-from .clock import format_time, parse_time
+from .agencies import Agencies
+from .clock import format_time
+from .deadlines import check_level, check_times, notifications
 from .errors import InputError
-from .plans import (ENVIRONMENT_CAUSES, LEVELS, PLANS_DIR, Plan, ReportingRule, load_national_rules,
-                    national_rules_for)
-
-CHANNEL_NAMES = {"phone": "电话", "written": "书面", "any": "不限方式"}
-COUNTED_FROM_NAMES = {"occurrence": "事发时间", "receipt": "接报时间", "condition": "条件成立时"}
-
-
-class Renamed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    plan_name: str
-    current: str
-    basis: str
-
-
-class Agencies(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    basis: list[dict[str, str]]
-    renamed: list[Renamed]
-    current_names: list[dict[str, str]] = []   # bodies named by today's name already (no mapping needed)
-    unverified: list[dict[str, str]] = []
-
-    def current(self, name: str) -> str | None:
-        """Today's name for a body a plan names, or None where it is unchanged or unknown."""
-        for r in self.renamed:
-            if r.plan_name == name:
-                return r.current if r.current != name else None
-        return None
-
-    def display(self, name: str) -> str:
-        """Today's name with the plan's name beside it: ``区应急管理局（原文：市安监局）``."""
-        cur = self.current(name)
-        return f"{cur}（原文：{name}）" if cur else name
-
-    def unit(self, name: str) -> dict[str, str | None]:
-        return {"plan_name": name, "current": self.current(name), "display": self.display(name)}
-
-
-@lru_cache(maxsize=4)
-def _load_agencies(path: str) -> Agencies:
-    return Agencies.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-
-
-def load_agencies(directory: Path | None = None) -> Agencies:
-    return _load_agencies(str((directory or PLANS_DIR) / "agencies.yaml"))
-
-
-def _check_level(level: Any) -> str:
-    if level not in LEVELS:
-        raise InputError("level", f"must be one of {', '.join(LEVELS)} (got {level!r})")
-    return level
-
-
-def check_times(occurred_at: Any, reported_at: Any) -> tuple[datetime, datetime]:
-    """Parse both times; the report cannot be received before the event happened."""
-    occurred = parse_time(occurred_at, "occurred_at")
-    reported = parse_time(reported_at, "reported_at")
-    if reported < occurred:
-        raise InputError("reported_at", "must not be before occurred_at (接报时间不能早于事发时间)")
-    return occurred, reported
+from .inputs import shown
+from .plans import Plan
 
 
 def check_cause(plan: Plan, cause: Any) -> str | None:
     if cause in (None, ""):
         return None
-    if plan.onsite_command is None:
-        raise InputError("cause", f"only the environment plan takes a cause; {plan.id} does not")
-    if cause not in ENVIRONMENT_CAUSES:
-        raise InputError("cause", f"must be one of {', '.join(ENVIRONMENT_CAUSES)} (got {cause!r})")
+    if not plan.causes:
+        raise InputError("cause", f"this plan ({plan.id}) has no on-site command by cause; leave cause empty")
+    if not isinstance(cause, str) or cause not in plan.causes:
+        raise InputError("cause", f"must be one of {', '.join(plan.causes)} (got {shown(cause)})")
     return cause
-
-
-def rules_for(plan: Plan, level: str, hot_topic: bool = False) -> list[ReportingRule]:
-    """The reporting rules that apply at a level (and the hot-topic rule when asked for), then the
-    national rules that apply to this plan at this level (``plans/national_rules.yaml``)."""
-    hot = plan.reporting.hot_topic.rule if (hot_topic and plan.reporting.hot_topic) else None
-    own = [r for r in plan.reporting.rules if level in r.levels or r.id == hot]
-    return own + national_rules_for(plan.id, level)
-
-
-def notification_item(rule: ReportingRule, occurred: datetime, reported: datetime,
-                      agencies: Agencies, condition_at: datetime | None = None) -> dict[str, Any]:
-    """One dated notification from one rule."""
-    base = {"occurrence": occurred, "receipt": reported, "condition": condition_at}[rule.counted_from]
-    if base is None:
-        due = None
-    elif rule.immediate:
-        due = base
-    elif rule.within_minutes is not None:
-        due = base + timedelta(minutes=rule.within_minutes)
-    else:
-        due = None
-    latest = base + timedelta(minutes=rule.cap_minutes) if (base is not None and rule.cap_minutes) else None
-    return {
-        "id": rule.id,
-        "from": agencies.display(rule.from_),
-        "to": [agencies.display(t) for t in rule.to],
-        "recipients": [agencies.unit(t) for t in rule.to],
-        "channel": rule.channel,
-        "channel_name": CHANNEL_NAMES[rule.channel],
-        "immediate": rule.immediate,
-        "within_minutes": rule.within_minutes,
-        "due": format_time(due),
-        "latest": format_time(latest),
-        "counted_from": rule.counted_from,
-        "counted_from_name": COUNTED_FROM_NAMES[rule.counted_from],
-        "counted_from_time": format_time(base),
-        "condition": rule.condition,
-        "kind": rule.kind,
-        "clause": rule.clause,
-        "text": rule.text,
-        "decision": rule.decision,
-        "national": getattr(rule, "authority", None),  # a national rule, not the local plan's words
-    }
-
-
-def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
-                  condition_times: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Dated notifications for a level, earliest due first; items with no due time last."""
-    level = _check_level(level)
-    occurred, reported = check_times(occurred_at, reported_at)
-    agencies = load_agencies()
-    cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
-    items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
-             for r in rules_for(plan, level, hot_topic)]
-    order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + load_national_rules().rules)}
-    items.sort(key=lambda it: (it["due"] is None, it["due"] or "", order[it["id"]]))
-    return items
 
 
 def _units(agencies: Agencies, names: list[str]) -> list[str]:
@@ -162,10 +38,10 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
     ``protective_equipment``, ``termination`` and ``post_incident``.
     Raises InputError naming a bad level, time or cause.
     """
-    level = _check_level(level)
+    level = check_level(level)
     occurred, reported = check_times(occurred_at, reported_at)
     cause = check_cause(plan, cause)
-    agencies = load_agencies()
+    agencies = plan.library.agencies
     lv = plan.level(level)
     out: dict[str, Any] = {
         "plan": plan.id,
@@ -219,66 +95,9 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
                           "measures": [{"clause": m.clause, "text": m.text} for m in plan.warning.measures],
                           "lift": {"clause": plan.warning.lift.clause, "text": plan.warning.lift.text}}
     if plan.onsite_command is not None:
-        chosen = cause or "other"
-        oc = next(c for c in plan.onsite_command.by_cause if c.cause == chosen)
+        # no cause given: the plan's last entry, its catch-all (environment 二(三)(9) 其他类型)
+        oc = next((c for c in plan.onsite_command.by_cause if c.cause == cause), plan.onsite_command.by_cause[-1])
         out["onsite_command"] = {"cause": oc.cause, "cause_name": oc.name, "leads": _units(agencies, oc.leads),
                                  "clause": oc.clause, "text": oc.text,
                                  "composition": plan.onsite_command.text}
     return out
-
-
-def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
-    """The checklist as Markdown, with a blank column to write the time each call was made."""
-    lines = []
-    if drill:
-        lines.append("> **演练 DRILL** — 本清单用于演练，不是真实事件。\n")
-    lines += [f"# 通知清单：{cl['plan_title']}", "",
-              f"- 文号：{cl['document_number']}",
-              f"- 级别：{cl['level_name']}（{cl['level']}级）",
-              f"- 事发时间：{cl['occurred_at']}", f"- 接报时间：{cl['reported_at']}", "",
-              "## 信息报告", "",
-              "| 截止时间 | 报告单位 | 报告对象 | 方式 | 依据 | 实际报告时间 |",
-              "|---|---|---|---|---|---|"]
-    for n in cl["notifications"]:
-        if n["due"] is None:
-            due = f"条件成立时立即：{n['condition']}" if n["condition"] else "原文未规定时限"
-        elif n["immediate"]:
-            due = f"立即（{n['due']}）" + (f"，最迟 {n['latest']}" if n["latest"] else "")
-        else:
-            due = f"{n['due']}（{n['counted_from_name']}后{n['within_minutes']}分钟内）"
-        basis = f"国家规定：{n['national']} {n['clause']}" if n.get("national") else n["clause"]
-        lines.append(f"| {due} | {n['from']} | {'、'.join(n['to'])} | {n['channel_name']} | {basis} | |")
-    lines += ["", "## 报告内容", ""]
-    for k in cl["report_kinds"]:
-        lines.append(f"### {k['name']}（{k['clause']}）")
-        lines += [f"- [ ] {f}" for f in k["fields"]]
-        lines.append("")
-    lines += ["## 指挥体系", ""]
-    for c in cl["command"]:
-        lines.append(f"- {c['structure']}；指挥：{c['commander']}（{c['clause']}）")
-    if cl["onsite_command"]:
-        oc = cl["onsite_command"]
-        lines += ["", f"## 现场应急指挥部（{oc['cause_name']}）", "",
-                  f"负责组建：{'、'.join(oc['leads'])}（{oc['clause']}）"]
-    lines += ["", "## 工作组", ""]
-    for g in cl["groups"]:
-        members = "、".join(g["members"]) or "—"
-        lines.append(f"- **{g['name']}**（{g['clause']}）牵头：{'、'.join(g['lead'])}；成员：{members}。{g['duties']}")
-    if cl["warning"]:
-        w = cl["warning"]
-        lines += ["", f"## 预警（{w['colour_name']}，发布：{w['issuer']}，{w['clause']}）", ""]
-        lines += [f"- [ ] {m['text']}（{m['clause']}）" for m in w["measures"]]
-    if cl["measures"]:
-        lines += ["", "## 处置措施", ""] + [f"- [ ] {m['text']}（{m['clause']}）" for m in cl["measures"]]
-    if cl["precautions"]:
-        lines += ["", "## 应急处置注意事项", ""] + [f"- {p['clause']} {p['text']}" for p in cl["precautions"]]
-    if cl["protective_equipment"]:
-        lines += ["", "## 安全防护", ""] + [f"- {p['role']}：{'、'.join(p['equipment'])}（{p['clause']}）"
-                                            for p in cl["protective_equipment"]]
-    t = cl["termination"]
-    mode = "符合下列条件之一" if t["mode"] == "any" else "下列条件须全部满足"
-    lines += ["", f"## 应急终止（{t['clause']}，{mode}）", ""] + [f"- [ ] {c['text']}" for c in t["conditions"]]
-    if t["requires_approval"]:
-        lines.append(f"- [ ] {t['approval_by']}批准")
-    lines += ["", "## 后期处置", ""] + [f"- [ ] {p['name']}（{p['clause']}，{p['owner']}）" for p in cl["post_incident"]]
-    return "\n".join(lines) + "\n"

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .facts import Facts, parse_facts
+from pydantic import BaseModel
+
+from .facts import nonzero
 from .plans import LEVEL_RANK, LEVELS, Condition, Criterion, Plan
 
 
-def measure(cond: Condition, facts: Facts) -> int:
+def measure(cond: Condition, facts: BaseModel) -> int:
     values = [getattr(facts, name) for name in (cond.sum or cond.max_of or [])]
     return sum(values) if cond.sum is not None else max(values)
 
 
-def condition_met(cond: Condition, facts: Facts) -> bool:
+def condition_met(cond: Condition, facts: BaseModel) -> bool:
     """Whether the facts meet one condition; ``judgement`` conditions are never met by facts alone."""
     if cond.sum is not None or cond.max_of is not None:
         value = measure(cond, facts)
@@ -45,7 +47,7 @@ def _criterion_view(plan: Plan, c: Criterion) -> dict[str, Any]:
             "clause": c.clause, "text": c.text}
 
 
-def classify(plan: Plan, facts: Facts | dict | None) -> dict[str, Any]:
+def classify(plan: Plan, facts: BaseModel | dict | None) -> dict[str, Any]:
     """Classify facts under a plan.
 
     Returns a dict: ``plan``; ``level`` (``I``–``IV`` or None when below the plan's scope);
@@ -55,7 +57,7 @@ def classify(plan: Plan, facts: Facts | dict | None) -> dict[str, Any]:
     use); ``below_scope`` when level is None; ``facts`` (the facts given).
     Raises InputError for bad facts.
     """
-    facts = parse_facts(facts)
+    facts = plan.vocabulary.parse(facts)
     met = [c for c in plan.criteria if not c.when.always and condition_met(c.when, facts)]
     if not met:  # a plan's floor (环境 一(五)4(5), 危化 1.5) decides only when nothing else is met
         met = [c for c in plan.criteria if c.when.always]
@@ -68,7 +70,7 @@ def classify(plan: Plan, facts: Facts | dict | None) -> dict[str, Any]:
         if c.note:
             notes.append({"clause": c.clause, "note": c.note})
     used = {f.name for f in plan.facts}
-    unused = [name for name in facts.nonzero() if name not in used]
+    unused = [name for name in nonzero(facts) if name not in used]
     if unused:
         notes.append({"clause": "", "note": "本预案分级标准不使用以下事实，未计入：" + "、".join(unused)})
     for n in plan.notes:
@@ -89,7 +91,7 @@ def classify(plan: Plan, facts: Facts | dict | None) -> dict[str, Any]:
         ],
         "notes": notes,
         "below_scope": None,
-        "facts": facts.nonzero(),
+        "facts": nonzero(facts),
     }
     if level is None:
         result["below_scope"] = {"clause": plan.below_scope.clause, "text": plan.below_scope.text,

@@ -4,16 +4,33 @@ Bad input exits with code 2 and one line on stderr naming the field; never a tra
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
+import secrets
+import sqlite3
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .checklist import checklist as build_checklist, checklist_markdown
+from .checklist import checklist as build_checklist
 from .classify import classify as run_classify, format_text
+from .clock import SystemClock, format_time
 from .errors import EmergencyError
-from .plans import load_plan, load_plans
+from .integrity import verify
+from .library import PLANS_ENV, PlanLibrary, default_plans_dir, library
+from .lint import default_sources, lint_all
+from .markdown import checklist_markdown
+from .migrations import migrations
+from .plandiff import as_markdown, as_text, diff_plans
+from .plans import PlanFileError
+from .store import Store, default_db_path, private_file, translate_sqlite_error
+from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled,
+                    set_role, sign_out_everywhere)
 
 
 def _refuse(exc: Exception) -> None:
@@ -36,9 +53,30 @@ def _read_json(source: str, field: str = "input") -> Any:
         _refuse(EmergencyError(f"{field}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"))
 
 
-def _plan(plan_id: str):
+PLANS_HELP = f"The plans directory (default: ${PLANS_ENV}, else the plans shipped with the package)."
+
+
+def open_library(directory: str | None) -> PlanLibrary:
+    """The plan library of ``directory`` (or the default); a directory that does not load exits 2 naming the file."""
     try:
-        return load_plan(plan_id)
+        return library(directory or default_plans_dir())
+    except EmergencyError as exc:
+        _refuse(exc)
+
+
+def plans_option(command):
+    """``--plans DIR`` (or ``EMERGENCY_PLANS_DIR``) on a command that reads plans; the command gets ``plans``,
+    a PlanLibrary."""
+    @click.option("--plans", "plans_dir", default=None, type=click.Path(file_okay=False), help=PLANS_HELP)
+    @functools.wraps(command)
+    def run(*args, plans_dir: str | None = None, **kwargs):
+        return command(*args, plans=open_library(plans_dir), **kwargs)
+    return run
+
+
+def _plan(plans: PlanLibrary, plan_id: str):
+    try:
+        return plans.plan(plan_id)
     except EmergencyError as exc:
         _refuse(exc)
 
@@ -53,14 +91,14 @@ def main() -> None:
 
 @main.command("plans")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
-def plans_cmd(fmt: str) -> None:
+@plans_option
+def plans_cmd(fmt: str, plans: PlanLibrary) -> None:
     """List the plans.
 
     Example: emergency plans --format json
     """
-    plans = load_plans()
     rows = [{"id": p.id, "title": p.title, "document_number": p.document_number,
-             "issued_by": p.issued_by, "issued_on": p.issued_on.isoformat()} for p in plans.values()]
+             "issued_by": p.issued_by, "issued_on": p.issued_on.isoformat()} for p in plans.plans.values()]
     if fmt == "json":
         _dump(rows)
     else:
@@ -72,14 +110,15 @@ def plans_cmd(fmt: str) -> None:
 @click.argument("plan", metavar="PLAN")
 @click.option("--input", "source", required=True, help="A JSON object of facts; - reads stdin.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-def classify_cmd(plan: str, source: str, fmt: str) -> None:
+@plans_option
+def classify_cmd(plan: str, source: str, fmt: str, plans: PlanLibrary) -> None:
     """Classify an incident from facts and quote the deciding clause.
 
     Example: echo '{"deaths": 3}' | emergency classify environment --input -
     """
     facts = _read_json(source)
     try:
-        result = run_classify(_plan(plan), facts)
+        result = run_classify(_plan(plans, plan), facts)
     except EmergencyError as exc:
         _refuse(exc)
     if fmt == "json":
@@ -96,14 +135,15 @@ def classify_cmd(plan: str, source: str, fmt: str) -> None:
 @click.option("--cause", default=None, help="Environment plan only: what caused the event (二(三)).")
 @click.option("--hot-topic", is_flag=True, help="A hot public-opinion event (环境 四(一)1).")
 @click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True)
+@plans_option
 def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cause: str | None,
-                  hot_topic: bool, fmt: str) -> None:
+                  hot_topic: bool, fmt: str, plans: PlanLibrary) -> None:
     """Print the notification checklist: dated notifications, report contents, command and groups.
 
     Example: emergency checklist environment --level III --occurred-at 2026-11-22T08:00 --reported-at 2026-11-22T08:20 --cause production_safety
     """
     try:
-        cl = build_checklist(_plan(plan), level, occurred_at, reported_at, cause=cause, hot_topic=hot_topic)
+        cl = build_checklist(_plan(plans, plan), level, occurred_at, reported_at, cause=cause, hot_topic=hot_topic)
     except EmergencyError as exc:
         _refuse(exc)
     if fmt == "json":
@@ -116,22 +156,16 @@ DB_HELP = "SQLite file (default: under the user's data directory)."
 
 
 def _db_path(db_path: str | None) -> str:
-    from .store import default_db_path
     return db_path or str(default_db_path())
 
 
-def _store(db_path: str | None, must_exist: bool = False):
+def _store(db_path: str | None, must_exist: bool = False, plans: PlanLibrary | None = None):
     """The store at ``db_path``, its schema migrated; a missing or unreadable file exits 2 with one line."""
-    import os
-    import sqlite3
-
-    from .store import Store, translate_sqlite_error
-
     path = _db_path(db_path)
     if must_exist and not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     try:
-        return Store(path)
+        return Store(path, plans=plans)
     except sqlite3.DatabaseError as exc:
         _refuse(translate_sqlite_error(exc) or EmergencyError(f"db: {exc}"))
     except EmergencyError as exc:
@@ -139,7 +173,6 @@ def _store(db_path: str | None, must_exist: bool = False):
 
 
 def _clock():
-    from .clock import SystemClock
     return SystemClock()
 
 
@@ -157,33 +190,19 @@ def _password_from_stdin() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _default_sources():
-    """The plan texts: EMERGENCY_SOURCES_DIR, else ../shared/sources beside the checkout, if present."""
-    import os
-    from pathlib import Path
-    env = os.environ.get("EMERGENCY_SOURCES_DIR")
-    if env:
-        return Path(env)
-    guess = Path(__file__).resolve().parent.parent.parent / "shared" / "sources"
-    return guess if guess.is_dir() else None
-
-
 @main.command("lint")
 @click.argument("plan_files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--sources", "sources", default=None, type=click.Path(file_okay=False),
               help="The plan texts, to check every quotation (default: ../shared/sources).")
-def lint_cmd(plan_files: tuple[str, ...], sources: str | None) -> None:
+@plans_option
+def lint_cmd(plan_files: tuple[str, ...], sources: str | None, plans: PlanLibrary) -> None:
     """Check plan files before they are adopted: lifecycle, levels, termination, agencies, quotations,
     national ceilings, scenarios, the three-year evaluation. Exit 1 on errors; warnings are printed.
 
     Example: emergency lint plans/environment.yaml --sources ../shared/sources
     """
-    from pathlib import Path
-
-    from .lint import lint_all
-
-    findings = lint_all([Path(f) for f in plan_files] or None, Path(sources) if sources else _default_sources(),
-                        _clock().now().date())
+    findings = lint_all([Path(f) for f in plan_files] or None, Path(sources) if sources else default_sources(),
+                        _clock().now().date(), plans)
     for f in findings:
         click.echo(f.line())
     errors = sum(f.severity == "error" for f in findings)
@@ -191,15 +210,8 @@ def lint_cmd(plan_files: tuple[str, ...], sources: str | None) -> None:
     sys.exit(1 if errors else 0)
 
 
-def _plan_version(spec: str):
+def _plan_version(spec: str, plans: PlanLibrary):
     """A plan from a file, or from git as REV:PATH (e.g. HEAD~3:plans/environment.yaml)."""
-    import os
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    from .plans import PlanFileError, load_plan_file
-
     if os.path.exists(spec):
         path = Path(spec)
     elif ":" in spec:
@@ -214,7 +226,7 @@ def _plan_version(spec: str):
     else:
         _refuse(EmergencyError(f"plan: no file {spec!r} (give a path, or REV:PATH for a git revision)"))
     try:
-        return load_plan_file(path)
+        return plans.load_plan_file(path)
     except PlanFileError as exc:
         _refuse(EmergencyError(str(exc)))
 
@@ -223,15 +235,14 @@ def _plan_version(spec: str):
 @click.argument("old")
 @click.argument("new")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
-def diff_cmd(old: str, new: str, fmt: str) -> None:
+@plans_option
+def diff_cmd(old: str, new: str, fmt: str, plans: PlanLibrary) -> None:
     """What a plan revision changes for the people on duty: thresholds (and the cases that now grade
     differently), deadlines, recipients, groups and leads, lifecycle, termination.
 
     Example: emergency diff HEAD~5:plans/environment.yaml plans/environment.yaml --format markdown
     """
-    from .plandiff import as_markdown, as_text, diff_plans
-
-    a, b = _plan_version(old), _plan_version(new)
+    a, b = _plan_version(old, plans), _plan_version(new, plans)
     if a.id != b.id:
         _refuse(EmergencyError(f"new: compares one plan's versions; got {a.id} and {b.id}"))
     changes = diff_plans(a, b)
@@ -241,14 +252,13 @@ def diff_cmd(old: str, new: str, fmt: str) -> None:
 
 @main.command("init-db")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
-def init_db_cmd(db_path: str | None) -> None:
+@plans_option
+def init_db_cmd(db_path: str | None, plans: PlanLibrary) -> None:
     """Create the database, or apply the schema migrations it lacks (serve does this on start too).
 
     Example: emergency init-db --db /var/lib/emergency/emergency.db
     """
-    from .migrations import migrations
-
-    store = _store(db_path)
+    store = _store(db_path, plans=plans)
     applied = [m.name for m in migrations.applied(store.db)]
     click.echo(f"database {store.path}: schema at {applied[-1] if applied else 'none'} ({len(applied)} migrations)")
 
@@ -268,8 +278,6 @@ def user_add_cmd(name: str, role: str, password_stdin: bool, db_path: str | None
 
     Example: printf '%s' "$PASSWORD" | emergency user add 张三 --role duty_officer --password-stdin
     """
-    from .users import add_user
-
     try:
         add_user(_store(db_path), name, role, _password_from_stdin(), _clock())
     except EmergencyError as exc:
@@ -284,8 +292,6 @@ def user_list_cmd(db_path: str | None) -> None:
 
     Example: emergency user list
     """
-    from .users import list_users
-
     for u in list_users(_store(db_path, must_exist=True)):
         flags = " disabled" if u["disabled"] else ""
         flags += " demo" if u["demo"] else ""
@@ -301,7 +307,6 @@ def user_set_role_cmd(name: str, role: str, db_path: str | None) -> None:
 
     Example: emergency user set-role 张三 commander
     """
-    from .users import set_role
     _change(db_path, lambda store, clock: set_role(store, name, role, clock), f"user {name} is now {role}; signed out everywhere")
 
 
@@ -314,7 +319,6 @@ def user_reset_password_cmd(name: str, password_stdin: bool, db_path: str | None
 
     Example: printf '%s' "$PASSWORD" | emergency user reset-password 张三 --password-stdin
     """
-    from .users import reset_password
     password = _password_from_stdin()
     _change(db_path, lambda store, clock: reset_password(store, name, password, clock),
             f"password of {name} reset; signed out everywhere")
@@ -328,7 +332,6 @@ def user_disable_cmd(name: str, db_path: str | None) -> None:
 
     Example: emergency user disable 张三
     """
-    from .users import set_disabled
     _change(db_path, lambda store, clock: set_disabled(store, name, True, clock), f"user {name} disabled")
 
 
@@ -340,7 +343,6 @@ def user_enable_cmd(name: str, db_path: str | None) -> None:
 
     Example: emergency user enable 张三
     """
-    from .users import set_disabled
     _change(db_path, lambda store, clock: set_disabled(store, name, False, clock), f"user {name} enabled")
 
 
@@ -352,7 +354,6 @@ def user_sign_out_cmd(name: str, db_path: str | None) -> None:
 
     Example: emergency user sign-out 张三
     """
-    from .users import sign_out_everywhere
     _change(db_path, lambda store, clock: sign_out_everywhere(store, name, clock), "{result} sessions of " + name + " ended")
 
 
@@ -370,8 +371,6 @@ def token_create_cmd(name: str, days: int, db_path: str | None) -> None:
 
     Example: emergency token create 张三 --days 30
     """
-    from .users import create_token
-
     try:
         click.echo(create_token(_store(db_path), name, _clock(), days=days))
     except EmergencyError as exc:
@@ -386,8 +385,6 @@ def token_list_cmd(name: str | None, db_path: str | None) -> None:
 
     Example: emergency token list --user 张三
     """
-    from .users import list_tokens
-
     for t in list_tokens(_store(db_path, must_exist=True), name):
         state = f"revoked {t['revoked_at']}" if t["revoked_at"] else f"expires {t['expires_at'] or '(no expiry: invalid)'}"
         click.echo(f"{t['id'] or '(old)':<14} {t['name']:<16} created {t['created_at']}  {state}  "
@@ -402,7 +399,6 @@ def token_revoke_cmd(token_id: str, db_path: str | None) -> None:
 
     Example: emergency token revoke tok-1a2b3c4d
     """
-    from .users import revoke_token
     _change(db_path, lambda store, clock: revoke_token(store, token_id, clock), f"token {token_id} revoked")
 
 
@@ -414,13 +410,6 @@ def rotate_secret_cmd(db_path: str | None) -> None:
     Restart the console afterwards. A key given in EMERGENCY_SECRET_KEY is replaced there instead.
     Example: emergency rotate-secret --db /var/lib/emergency/emergency.db
     """
-    import os
-    import secrets
-    from pathlib import Path
-
-    from .store import private_file
-    from .users import audit
-
     store = _store(db_path, must_exist=True)
     path = Path(store.path).resolve().parent / "secret_key"
     private_file(path)
@@ -442,23 +431,18 @@ def _problems_line(b: dict) -> str:
 @main.command("verify")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
 @click.option("--anchor", "anchor_file", default=None, help="A file written by emergency anchor: check the log still holds it.")
-def verify_cmd(db_path: str | None, anchor_file: str | None) -> None:
+@plans_option
+def verify_cmd(db_path: str | None, anchor_file: str | None, plans: PlanLibrary) -> None:
     """Check every hash chain, every snapshot against its events, and the ledger; name each broken link.
 
     Exit 1 if anything is broken. Example: emergency verify --db ~/.local/share/emergency/emergency.db
     """
-    import os
-    import sqlite3
-
-    from .integrity import verify
-    from .store import Store
-
     path = _db_path(db_path)
     if not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     anchor = _read_json(anchor_file, "anchor") if anchor_file else None
     try:
-        store = Store(path, create=False)
+        store = Store(path, create=False, plans=plans)
         broken = verify(store, anchor)
         count = len(store.incident_ids())
     except (sqlite3.DatabaseError, EmergencyError) as exc:
@@ -477,8 +461,6 @@ def anchor_cmd(db_path: str | None) -> None:
 
     Example: emergency anchor > /backup/anchor-$(date +%F).json
     """
-    from .clock import format_time
-
     store = _store(db_path, must_exist=True)
     _dump({"at": format_time(_clock().now()), "database": store.path, **store.anchor()})
 
@@ -486,24 +468,18 @@ def anchor_cmd(db_path: str | None) -> None:
 @main.command("backup")
 @click.argument("destination")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
-def backup_cmd(destination: str, db_path: str | None) -> None:
+@plans_option
+def backup_cmd(destination: str, db_path: str | None, plans: PlanLibrary) -> None:
     """Copy the database while the console runs (SQLite online backup), then verify the copy.
 
     The copy is readable by its owner only. Example: emergency backup /backup/emergency-$(date +%F).db
     """
-    import os
-    import sqlite3
-
-    from .integrity import verify
-    from .store import Store, private_file
-    from .users import audit
-
     path = _db_path(db_path)
     if not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     if os.path.exists(destination):
         _refuse(EmergencyError(f"destination: {destination} exists; choose a new file"))
-    store = _store(path)
+    store = _store(path, plans=plans)
     private_file(destination)
     src = sqlite3.connect(path)
     dst = sqlite3.connect(destination)
@@ -511,7 +487,7 @@ def backup_cmd(destination: str, db_path: str | None) -> None:
         src.backup(dst)
     src.close()
     dst.close()
-    broken = verify(Store(destination, create=False, chain_key=store.key))
+    broken = verify(Store(destination, create=False, chain_key=store.key, plans=plans))
     audit(store, "backup", _clock(), actor="cli", detail={"destination": str(destination)[:200], "broken": len(broken)})
     click.echo(f"backed up {path} to {destination}; {len(broken)} broken chains in the copy")
     sys.exit(1 if broken else 0)

@@ -15,8 +15,12 @@ from typing import Any
 from .clock import parse_time
 from .incident import Snapshot
 from .lifecycle import RECORD_TRIGGERS
-from .plans import LEVELS, load_plans, plan_for
-from .report import _deadline_rows
+from io import BytesIO
+
+from openpyxl import Workbook
+
+from .plans import LEVELS, Plan
+from .report import deadline_rows
 
 WINDOWS = {"12个月": 365, "36个月": 3 * 365}
 
@@ -36,8 +40,7 @@ def _items(plan) -> list[dict[str, str]]:
     return out
 
 
-def _exercised(snap: Snapshot, events: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    plan = plan_for(snap.plan, snap.plan_version)
+def _exercised(snap: Snapshot, events: list[dict[str, Any]], plan: Plan) -> set[tuple[str, str]]:
     done = {("报告", rid) for rid in snap.notifications}
     done |= {("级别", h.to_level) for h in snap.level_history if h.kind == "response" and h.to_level}
     if snap.level:
@@ -57,14 +60,16 @@ def coverage(store, now: datetime) -> dict[str, Any]:
         events = store.events(snap.id)
         d = drills.get(snap.drill_id or "")
         when = parse_time(d["created_at"], "created_at") if d else parse_time(snap.created_at, "created_at")
-        runs.append((snap.plan, when, _exercised(snap, events)))
+        if snap.plan not in store.plans.plans:
+            continue  # a drill under a plan no longer in the library
+        runs.append((snap.plan, when, _exercised(snap, events, store.plans.plan_for(snap.plan, snap.plan_version))))
         last_drill[snap.plan] = max(last_drill.get(snap.plan, when), when)
         end = parse_time(events[-1]["at"], "at") if events else parse_time(snap.updated_at, "at")
-        for row in _deadline_rows(snap, end):
+        for row in deadline_rows(snap, end, store.plans):
             if row["verdict"] in ("missed", "late"):
                 missed[(snap.plan, row["id"], row["clause"])] += 1
     plans = []
-    for plan in load_plans().values():
+    for plan in store.plans.plans.values():
         rows = []
         for item in _items(plan):
             key = (item["kind"], item["id"])
@@ -92,15 +97,11 @@ def coverage(store, now: datetime) -> dict[str, Any]:
 
 
 def _drill_rows(store) -> list[dict[str, Any]]:
-    return [{"id": r[0], "created_at": r[1]} for r in store.db.execute("SELECT id, created_at FROM drills").fetchall()]
+    return store.drills.times()
 
 
 def coverage_xlsx(cov: dict[str, Any]) -> bytes:
     """The matrix as an .xlsx workbook (one sheet per plan, one for the deadlines most often missed)."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-
     def cell(value):  # a leading = + - @ would be read as a formula: keep it text
         return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 

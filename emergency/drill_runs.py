@@ -12,10 +12,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import incidents as service
+from . import incidents as service, intake as intakes
 from .clock import Clock, FixedClock, SimulatedClock, format_time, parse_time
-from .drills import Scenario, load_scenarios, parse_scenario_yaml, timeline, variant
+from .drills import Scenario, parse_scenario_yaml, timeline, variant
 from .errors import InputError, NotFound, Refused, StaleVersion
+from .incident import Snapshot
 from .store import Store
 
 CONTROLLER = "导调"
@@ -24,9 +25,9 @@ SPEEDS = (1, 5, 10, 30, 60)
 
 def scenario_library(store: Store) -> dict[str, Scenario]:
     """The scenario files plus the scenarios controllers wrote in the browser."""
-    out = dict(load_scenarios())
-    for row in store.db.execute("SELECT id, yaml FROM scenarios ORDER BY id").fetchall():
-        out[row[0]] = parse_scenario_yaml(row[1], f"scenario {row[0]}")
+    out = dict(store.plans.scenarios)
+    for scenario_id, text in store.drills.scenario_texts():
+        out[scenario_id] = parse_scenario_yaml(text, store.plans, f"scenario {scenario_id}")
     return out
 
 
@@ -34,24 +35,16 @@ def save_scenario(store: Store, text: str, actor: str, clock: Clock) -> Scenario
     """Validate a scenario written in the browser and keep it. Raises PlanFileError naming the problem."""
     if len(text) > 100_000:
         raise InputError("yaml", "is too long (100,000 characters at most)")
-    sc = parse_scenario_yaml(text, "scenario")
-    if sc.id in load_scenarios():
+    sc = parse_scenario_yaml(text, store.plans, "scenario")
+    if sc.id in store.plans.scenarios:
         raise InputError("id", f"{sc.id!r} is a library scenario; choose another id")
-    with store.write() as db:
-        db["scenarios"].upsert({"id": sc.id, "yaml": text, "created_by": actor,
-                                "created_at": format_time(clock.now())}, pk="id")
+    store.drills.save_scenario(sc.id, text, actor, format_time(clock.now()))
     return sc
 
 
 def _row(store: Store, drill_id: str) -> dict[str, Any]:
-    row = store.db.execute("SELECT * FROM drills WHERE id = ?", [drill_id]).fetchone()
-    if row is None:
-        raise NotFound("drill", drill_id)
-    cols = [d[0] for d in store.db.execute("SELECT * FROM drills LIMIT 0").description]
-    d = dict(zip(cols, row))
-    d["scenario"] = Scenario.model_validate_json(d["scenario"])
-    d["variation"] = json.loads(d["variation"]) if d["variation"] else None
-    d["log"] = json.loads(d["log"])
+    d = store.drills.get(drill_id)
+    d["scenario"] = Scenario.model_validate_json(d["scenario"], context={"plans": store.plans})
     return d
 
 
@@ -60,8 +53,7 @@ def get_drill(store: Store, drill_id: str) -> dict[str, Any]:
 
 
 def list_drills(store: Store) -> list[dict[str, Any]]:
-    ids = [r[0] for r in store.db.execute("SELECT id FROM drills ORDER BY created_at DESC").fetchall()]
-    return [_row(store, i) for i in ids]
+    return [_row(store, i) for i in store.drills.ids()]
 
 
 def drill_clock(drill: dict[str, Any], real: Clock) -> SimulatedClock:
@@ -84,28 +76,23 @@ def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: 
     if seed is not None:
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31:
             raise InputError("seed", "must be a whole number from 0 to 2147483648")
-        scenario, variation = variant(scenario, seed, boundary=boundary)
+        scenario, variation = variant(scenario, seed, store.plans, boundary=boundary)
     t0 = parse_time(start or scenario.start, "start")
     drill_id = "drl-" + secrets.token_hex(4)
     now = real.now()
-    with store.write() as db:
-        db["drills"].insert({
+    store.drills.insert({
             "id": drill_id, "scenario_id": scenario.id, "title": scenario.title,
             "scenario": scenario.model_dump_json(), "seed": seed, "variation": json.dumps(variation, ensure_ascii=False),
             "status": "ready", "speed": 1.0, "sim_anchor": format_time(t0), "real_anchor": format_time(now),
             "start": format_time(t0), "fired": 0, "log": "[]", "created_at": format_time(now), "created_by": actor,
             "finished_at": None, "version": 1,
-        })
+    })
     return _row(store, drill_id)
 
 
 def _update(store: Store, drill: dict[str, Any], **changes) -> dict[str, Any]:
-    sets = ", ".join(f"{k} = ?" for k in changes)
-    with store.write() as db:
-        cur = db.execute(f"UPDATE drills SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
-                         [*changes.values(), drill["id"], drill["version"]])
-        if cur.rowcount != 1:
-            raise Refused("the drill was changed by someone else; reload (演练状态已变化，请刷新)")
+    if not store.drills.update(drill["id"], drill["version"], changes):
+        raise Refused("the drill was changed by someone else; reload (演练状态已变化，请刷新)")
     return _row(store, drill["id"])
 
 
@@ -173,10 +160,7 @@ def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:
         index = drill["fired"]
         step = steps[index]
         # claim the step first so two requests never fire it twice
-        with store.write() as db:
-            cur = db.execute("UPDATE drills SET fired = ?, version = version + 1 WHERE id = ? AND fired = ?",
-                             [index + 1, drill_id, index])
-        if cur.rowcount != 1:
+        if not store.drills.claim_step(drill_id, index):
             drill = _row(store, drill_id)
             continue
         _fire(store, drill, step, t0 + timedelta(minutes=step["at"]))
@@ -188,7 +172,6 @@ def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime
     variation = drill["variation"] or {}
     clock = FixedClock(at)
     if inc.get("intake"):  # the report arrives as an intake: the participants choose the plan
-        from . import intake as intakes
         i = inc["intake"]
         rec = intakes.record(store, {"source": i["source"], "reference": i["reference"], "matter": i["matter"],
                                      "description": i["description"], "caller": i.get("caller", ""),
@@ -201,9 +184,15 @@ def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime
         "plan": inc["plan"], "title": f"【演练】{inc['title']}", "facts": inc["facts"], "drill": True,
         "drill_id": drill["id"], "event_group": drill["id"], "cause": inc.get("cause"),
         "occurred_at": format_time(at - timedelta(minutes=inc["occurred_before"])), "reported_at": format_time(at),
-        "sensitive": bool(variation.get("sensitive")) and inc["plan"] == "environment",
+        # a sensitive time raises the response only where the plan says so (环境 四(三)2)
+        "sensitive": bool(variation.get("sensitive")) and _raises_when_sensitive(store, inc["plan"]),
     }, CONTROLLER, clock)
     _log(store, drill["id"], at, f"T+{inc['at']}：接报“{inc['title']}”（{inc['plan']}）", inc["key"])
+
+
+def _raises_when_sensitive(store: Store, plan_id: str) -> bool:
+    adjustment = store.plans.plan(plan_id).response_adjustment
+    return bool(adjustment and adjustment.sensitive_raise)
 
 
 def _key_to_id(store: Store, drill: dict[str, Any], key: str) -> str | None:
@@ -224,7 +213,7 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
         if iid is not None:
             for _ in range(5):  # a participant may be acting at the same moment: retry on a stale version
                 snap = store.get(iid)
-                if snap.state in service.lifecycle_for(snap.plan, snap.plan_version).final:
+                if snap.state in store.plans.lifecycle(snap.plan, snap.plan_version).final:
                     break
                 try:
                     service.act(store, iid, "update_facts", snap.version, {"facts": inj["facts"]}, CONTROLLER + "（注入）",
@@ -236,11 +225,7 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
 
 
 def _log(store: Store, drill_id: str, at: datetime, message: str, key: str | None) -> None:
-    with store.write() as db:
-        row = db.execute("SELECT log FROM drills WHERE id = ?", [drill_id]).fetchone()
-        log = json.loads(row[0])
-        log.append({"at": format_time(at), "message": message, "incident": key})
-        db.execute("UPDATE drills SET log = ? WHERE id = ?", [json.dumps(log, ensure_ascii=False), drill_id])
+    store.drills.append_log(drill_id, {"at": format_time(at), "message": message, "incident": key})
 
 
 def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
@@ -261,3 +246,17 @@ def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
                   for i, s in enumerate(steps)],
         "log": drill["log"], "finished_at": drill["finished_at"], "plans": sc.plans, "form": sc.form,
     }
+
+
+def clock_for(store: Store, snap: Snapshot, real: Clock) -> Clock:
+    """The clock an incident lives on: its drill's simulated clock, else ``real``.
+
+    A real incident always runs on the real clock, whatever it names; a drill incident whose drill
+    is not in the store (the demo incidents) runs on the real clock too.
+    """
+    if snap.drill and snap.drill_id:
+        try:
+            return drill_clock(get_drill(store, snap.drill_id), real)
+        except NotFound:
+            pass
+    return real

@@ -7,24 +7,32 @@ plan's own level bounds, water-source type and night/holiday timing varied. The 
 gives the same drill.
 
 Everything here is pure: the running drill (its clock, which injects have fired) lives in the
-store, and ``due_injects`` says what should have happened by a scenario minute.
+store (``emergency.drill_runs``). Scenarios are validated against a plan library passed as
+validation context (``{"plans": PlanLibrary}``): plans, facts, causes and 12345/110 matters.
 """
 from __future__ import annotations
 
 import hashlib
 import random
-from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from .facts import COUNT_FACTS, parse_facts
-from .plans import ENVIRONMENT_CAUSES, PLAN_IDS, PLANS_DIR, Condition, PlanFileError, load_plan
+from typing import TYPE_CHECKING
 
-SCENARIOS_DIR = PLANS_DIR / "scenarios"
+from .errors import EmergencyError, NotFound
+from .plans import Condition, PlanFileError, error_path
+
+if TYPE_CHECKING:  # the library reads the scenarios; they are validated against it
+    from .library import PlanLibrary
+
+
+def _plans(info: ValidationInfo) -> PlanLibrary:
+    plans = (info.context or {}).get("plans")
+    if plans is None:
+        raise ValueError("scenarios are validated against a plan library (validation context 'plans')")
+    return plans
 
 
 class _Strict(BaseModel):
@@ -46,12 +54,18 @@ class ScenarioIncident(_Strict):
     intake: "ScenarioIntake | None" = None
 
     @model_validator(mode="after")
-    def _valid(self):
-        if self.plan not in PLAN_IDS:
-            raise ValueError(f"unknown plan {self.plan!r}; plans: {', '.join(PLAN_IDS)}")
-        parse_facts(self.facts)
-        if self.cause is not None and (self.plan != "environment" or self.cause not in ENVIRONMENT_CAUSES):
-            raise ValueError("cause is for the environment plan: " + ", ".join(ENVIRONMENT_CAUSES))
+    def _valid(self, info: ValidationInfo):
+        plans = _plans(info)
+        if self.plan not in plans.plans:
+            raise ValueError(f"unknown plan {self.plan!r}; plans: {', '.join(plans.ids)}")
+        causes = plans.plan(self.plan).causes
+        try:
+            plans.vocabulary.parse(self.facts)
+        except EmergencyError as exc:
+            raise ValueError(str(exc)) from None
+        if self.cause is not None and self.cause not in causes:
+            raise ValueError(f"cause {self.cause!r}: " + (f"this plan's causes: {', '.join(causes)}" if causes
+                                                          else "this plan has no on-site command by cause"))
         return self
 
 
@@ -65,11 +79,9 @@ class ScenarioIntake(_Strict):
 
 
     @model_validator(mode="after")
-    def _on_the_list(self):
-        from .errors import NotFound
-        from .intake import load_routing
+    def _on_the_list(self, info: ValidationInfo):
         try:
-            load_routing().matter(self.matter)
+            _plans(info).routing.matter(self.matter)
         except NotFound:
             raise ValueError(f"matter {self.matter!r} is not on the 12345/110 list (plans/reference/routing.yaml)") from None
         return self
@@ -88,11 +100,14 @@ class Inject(_Strict):
     open: ScenarioIncident | None = None
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self, info: ValidationInfo):
         if self.facts is not None:
             if self.incident is None:
                 raise ValueError("facts need the key of the incident they change")
-            parse_facts(self.facts)
+            try:
+                _plans(info).vocabulary.parse(self.facts)
+            except EmergencyError as exc:
+                raise ValueError(str(exc)) from None
         if self.open is not None and self.open.at != self.at:
             raise ValueError("an opened incident is reported at the inject's time")
         return self
@@ -100,14 +115,28 @@ class Inject(_Strict):
 
 class Variation(_Strict):
     facts: list[str] = []          # count facts whose figures vary next to level bounds
-    water: bool = False            # vary drinking_water_interrupted among its non-none values
+    choices: list[str] = []        # choice facts varied among their other values (when not at the default)
     timing: bool = False           # vary the start: day, night or holiday (sensitive time, 环境 四(三))
 
+    @model_validator(mode="before")
+    @classmethod
+    def _older_water(cls, data: Any):
+        """Scenarios written before choices could vary said ``water: true`` for the drinking-water source."""
+        if isinstance(data, dict) and "water" in data:
+            data = dict(data)
+            if data.pop("water"):
+                data["choices"] = list(dict.fromkeys([*data.get("choices", []), "drinking_water_interrupted"]))
+        return data
+
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self, info: ValidationInfo):
+        vocab = _plans(info).vocabulary
         for f in self.facts:
-            if f not in COUNT_FACTS:
+            if f not in vocab.count_names:
                 raise ValueError(f"{f!r} is not a count fact")
+        for f in self.choices:
+            if f not in vocab.choice_values:
+                raise ValueError(f"{f!r} is not a choice fact")
         return self
 
 
@@ -121,8 +150,10 @@ class Scenario(_Strict):
     duration: int = Field(default=60, ge=5, le=24 * 60)
     incidents: list[ScenarioIncident] = Field(min_length=1)
     injects: list[Inject] = []
-    variation: Variation = Variation()
-    expected_deadlines: list[str] = []  # notification ids the drill is meant to exercise
+    variation: Variation = Field(default_factory=lambda: Variation.model_construct())
+    # The notifications the drill is meant to exercise (checked by lint; the after-action report lists
+    # any of them no incident of the drill had done by its end).
+    expected_deadlines: list[str] = []
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -150,18 +181,15 @@ class Scenario(_Strict):
         raise KeyError(key)
 
 
-def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
-    """Validate scenario data; raises PlanFileError naming the source, the path and the problem."""
+def parse_scenario(data: Any, plans: PlanLibrary, source: str = "scenario") -> Scenario:
+    """Validate scenario data against ``plans``; raises PlanFileError naming the source, the path and the problem."""
     if not isinstance(data, dict):
         raise PlanFileError(source, "", "a scenario must be a mapping")
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={"plans": plans})
     except ValidationError as exc:
         err = exc.errors()[0]
-        path = ""
-        for part in err["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-        raise PlanFileError(source, path, err["msg"]) from None
+        raise PlanFileError(source, error_path(err["loc"]), err["msg"]) from None
 
 
 def refuse_aliases(text: str, source: str) -> None:
@@ -177,7 +205,7 @@ def refuse_aliases(text: str, source: str) -> None:
         return  # reported with its position by safe_load below
 
 
-def parse_scenario_yaml(text: str, source: str = "scenario") -> Scenario:
+def parse_scenario_yaml(text: str, plans: PlanLibrary, source: str = "scenario") -> Scenario:
     refuse_aliases(text, source)
     try:
         data = yaml.safe_load(text)
@@ -185,28 +213,12 @@ def parse_scenario_yaml(text: str, source: str = "scenario") -> Scenario:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise PlanFileError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_scenario(data, source)
-
-
-@lru_cache(maxsize=2)
-def _library(directory: str) -> dict[str, Scenario]:
-    out = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
-        sc = parse_scenario_yaml(path.read_text(encoding="utf-8"), str(path))
-        if sc.id != path.stem:
-            raise PlanFileError(path, "id", f"must equal the file name {path.stem!r}")
-        out[sc.id] = sc
-    return out
-
-
-def load_scenarios(directory: Path | None = None) -> dict[str, Scenario]:
-    """The scenario library in ``plans/scenarios``, validated, by id."""
-    return _library(str(directory or SCENARIOS_DIR))
+    return parse_scenario(data, plans, source)
 
 
 # ------------------------------------------------------------------ variants
 
-def _bounds(plan_id: str, fact: str) -> list[int]:
+def _bounds(plan, fact: str) -> list[int]:
     """The plan's level bounds for a count fact: every at_least, below and at_most+1 of a measure
     that counts that fact (so a value just below or at each bound changes the level)."""
     out: set[int] = set()
@@ -222,7 +234,7 @@ def _bounds(plan_id: str, fact: str) -> list[int]:
         for sub in c.all or []:
             walk(sub)
 
-    for crit in load_plan(plan_id).criteria:
+    for crit in plan.criteria:
         walk(crit.when)
     return sorted(b for b in out if b > 0)
 
@@ -246,7 +258,8 @@ def _near_own_bound(bounds: list[int], original: int, rng: random.Random) -> int
     return rng.choice(sorted(choices)) if choices else original
 
 
-def variant(scenario: Scenario, seed: int, boundary: bool = False) -> tuple[Scenario, dict[str, Any]]:
+def variant(scenario: Scenario, seed: int, plans: PlanLibrary,
+            boundary: bool = False) -> tuple[Scenario, dict[str, Any]]:
     """An unscripted drill from a scenario and a seed; the same seed gives the same drill.
 
     Each figure moves next to a bound of its own level band, so the scenario's arc is kept; with
@@ -263,7 +276,7 @@ def variant(scenario: Scenario, seed: int, boundary: bool = False) -> tuple[Scen
     def vary_facts(facts: dict, plan_id: str, where: str, key: str):
         for fact in scenario.variation.facts:
             if fact in facts:
-                bounds = _bounds(plan_id, fact)
+                bounds = _bounds(plans.plan(plan_id), fact)
                 if not bounds:
                     continue
                 if boundary:
@@ -276,11 +289,12 @@ def variant(scenario: Scenario, seed: int, boundary: bool = False) -> tuple[Scen
                 changes.append({"where": where, "fact": fact, "from": facts[fact], "to": value, "near_bound": bound,
                                 "held": value != proposed})
                 facts[fact] = value
-        if scenario.variation.water and facts.get("drinking_water_interrupted", "none") != "none":
-            new = rng.choice(["township", "town", "regional"])
-            changes.append({"where": where, "fact": "drinking_water_interrupted",
-                            "from": facts["drinking_water_interrupted"], "to": new})
-            facts["drinking_water_interrupted"] = new
+        for fact in scenario.variation.choices:
+            choice = plans.vocabulary.choice(fact)
+            if facts.get(fact, choice.default) != choice.default:
+                new = rng.choice([v for v in choice.values if v != choice.default])
+                changes.append({"where": where, "fact": fact, "from": facts[fact], "to": new})
+                facts[fact] = new
 
     for inc in data["incidents"]:
         vary_facts(inc["facts"], inc["plan"], inc["key"], inc["key"])
@@ -295,28 +309,13 @@ def variant(scenario: Scenario, seed: int, boundary: bool = False) -> tuple[Scen
         data["start"] = day + clock_time
         changes.append({"where": "start", "fact": "timing", "from": scenario.start, "to": name})
     data["id"] = scenario.id
-    return Scenario.model_validate(data), {"seed": seed, "changes": changes, "sensitive": sensitive,
+    return Scenario.model_validate(data, context={"plans": plans}), {"seed": seed, "changes": changes, "sensitive": sensitive,
                                            "boundary": boundary}
 
 
 # ------------------------------------------------------------------ the time line
 
-def due_injects(scenario: Scenario, minute: float, fired: int) -> list[tuple[int, dict[str, Any]]]:
-    """The steps that are due by scenario ``minute`` and have not fired yet.
-
-    Steps are the scenario's incidents (by ``at``) and injects, in time order; ``fired`` is how
-    many have fired. Returns (index, step) pairs; a step is ``{"kind": "incident", ...}`` or
-    ``{"kind": "inject", ...}``.
-    """
-    steps = timeline(scenario)
-    return [(i, s) for i, s in enumerate(steps) if i >= fired and s["at"] <= minute]
-
-
 def timeline(scenario: Scenario) -> list[dict[str, Any]]:
     steps = [{"kind": "incident", "at": i.at, "incident": i.model_dump()} for i in scenario.incidents]
     steps += [{"kind": "inject", "at": j.at, "inject": j.model_dump()} for j in scenario.injects]
     return sorted(steps, key=lambda s: (s["at"], s["kind"] != "incident"))
-
-
-def scenario_time(start: datetime, minute: float) -> datetime:
-    return start + timedelta(minutes=minute)

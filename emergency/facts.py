@@ -1,120 +1,167 @@
 """The facts vocabulary: the contract shared by the CLI, the web API and the console.
 
-All facts are optional: a missing count is 0, a missing choice is ``none``, a missing flag is
-false. Unknown names are refused. ``parse_facts`` turns any refusal into one ``InputError``
-naming the field and what is allowed.
+The vocabulary is data (``plans/reference/facts.yaml``): counts, choices with their labels, and
+flags. ``Vocabulary.model`` is the pydantic model of one set of facts built from it, so every
+input is validated by the same model the OpenAPI description is generated from.
+
+All facts are optional: a missing count is 0, a missing choice its first value (``none`` for
+most), a missing flag false. Unknown names are refused. ``Vocabulary.parse`` turns any refusal
+into one ``InputError`` naming the field and what is allowed.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from functools import cached_property
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from .errors import InputError
 from .inputs import shown
 
-MAX_PEOPLE = 100_000_000          # more people than live in Jiangsu: surely a typing error
-MAX_YUAN = 10_000_000_000_000     # 10万亿元
-
-Count = Field(default=0, ge=0, le=MAX_PEOPLE, strict=True)
-
-DrinkingWater = Literal["none", "township", "town", "regional"]
-CrossBoundary = Literal["none", "county", "city", "province", "national"]
-ProtectedSpecies = Literal["none", "damaged", "mass_death", "extinct"]
-EcologicalFunction = Literal["none", "partial_loss", "lost"]
-SocialImpact = Literal["none", "some", "larger", "major", "especially_major"]
-TrafficBlocking = Literal["none", "local", "arterial"]
-OfficeSiege = Literal["none", "grassroots", "county_or_above"]
-# Where a petition is made (labor dispute 2.1, 2.2(3), 2.3(3)); missing means a city department or higher,
-# so inputs written before this fact existed keep their meaning.
-PetitionTo = Literal["city_or_above", "township", "other"]
+NAME = r"^[a-z][a-z0-9_]{0,40}$"
 
 
-class Facts(BaseModel):
-    """What is known about an incident (事件事实)."""
-
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    deaths: int = Count
-    missing: int = Count
-    serious_injuries: int = Count
-    poisoned: int = Count
-    lives_endangered: int = Count
-    evacuated: int = Count
-    direct_loss_yuan: int = Field(default=0, ge=0, le=MAX_YUAN, strict=True)
-    petition: int = Count
-    march: int = Count
-    strike: int = Count
-    employers_involved: int = Field(default=0, ge=0, le=1_000_000, strict=True)
 
-    drinking_water_interrupted: DrinkingWater = "none"
-    cross_boundary: CrossBoundary = "none"
-    protected_species: ProtectedSpecies = "none"
-    ecological_function: EcologicalFunction = "none"
-    social_impact: SocialImpact = "none"
-    traffic_blocking: TrafficBlocking = "none"
-    government_office_siege: OfficeSiege = "none"
-    petition_to: PetitionTo = "city_or_above"
+class EnteredAs(_Strict):
+    """The console takes a count in another unit (e.g. a loss in 万元) and converts it."""
 
-    suicide_risk_in_public: bool = Field(default=False, strict=True)
-    serious_crime: bool = Field(default=False, strict=True)
-    employer_absconded: bool = Field(default=False, strict=True)
-    industry_wide: bool = Field(default=False, strict=True)
-
-    def nonzero(self) -> dict[str, Any]:
-        """The facts that differ from their defaults."""
-        return self.model_dump(exclude_defaults=True)
+    field: str = Field(pattern=NAME)
+    unit: str
+    factor: int = Field(gt=0)
+    label: str
 
 
-def _kind(name: str) -> str:
-    ann = Facts.model_fields[name].annotation
-    if ann is int:
-        return "count"
-    if ann is bool:
-        return "flag"
-    return "choice"
+class CountFact(_Strict):
+    name: str = Field(pattern=NAME)
+    label: str
+    max: int = Field(gt=0)
+    entered_as: EnteredAs | None = None
 
 
-COUNT_FACTS = tuple(n for n in Facts.model_fields if _kind(n) == "count")
-FLAG_FACTS = tuple(n for n in Facts.model_fields if _kind(n) == "flag")
-CHOICE_FACTS = {n: get_args(Facts.model_fields[n].annotation) for n in Facts.model_fields if _kind(n) == "choice"}
-ALL_FACTS = tuple(Facts.model_fields)
+class ChoiceFact(_Strict):
+    name: str = Field(pattern=NAME)
+    label: str
+    values: dict[str, str] = Field(min_length=2)  # value → label; the first is the default
+
+    @field_validator("values")
+    @classmethod
+    def _value_names(cls, values: dict[str, str]) -> dict[str, str]:
+        for v in values:
+            if not isinstance(v, str) or not v.replace("_", "").isalnum() or not v.isascii():
+                raise ValueError(f"choice value {v!r}: letters, digits and _ only")
+        return values
+
+    @property
+    def default(self) -> str:
+        return next(iter(self.values))
 
 
-def fact_kind(name: str) -> str:
-    return _kind(name)
+class FlagFact(_Strict):
+    name: str = Field(pattern=NAME)
+    label: str
 
 
-def first_error(exc: ValidationError, prefix: str = "") -> InputError:
-    """One clear ``InputError`` from a pydantic error: the field's dotted path and what is allowed."""
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-    name = str(err["loc"][-1]) if err["loc"] else ""
-    kind = err["type"]
-    got = err.get("input")
-    if kind == "extra_forbidden":
-        return InputError(field, f"unknown fact; known facts: {', '.join(ALL_FACTS)}")
-    if name in CHOICE_FACTS:
-        return InputError(field, f"must be one of {', '.join(CHOICE_FACTS[name])} (got {shown(got)})")
-    if name in FLAG_FACTS:
-        return InputError(field, f"must be true or false (got {shown(got)})")
-    if name in COUNT_FACTS:
-        limit = Facts.model_fields[name].metadata
-        upper = next((m.le for m in limit if getattr(m, "le", None) is not None), None)
-        return InputError(field, f"must be a whole number from 0 to {upper} (got {shown(got)})")
-    return InputError(field, err["msg"])
+class Vocabulary(_Strict):
+    """Every fact a plan may use, as read from the vocabulary file."""
+
+    counts: list[CountFact]
+    choices: list[ChoiceFact] = []
+    flags: list[FlagFact] = []
+
+    @model_validator(mode="after")
+    def _unique(self):
+        names = [f.name for f in (*self.counts, *self.choices, *self.flags)]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"facts named twice: {', '.join(dupes)}")
+        return self
+
+    # ---- the names by kind
+    @cached_property
+    def count_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.counts)
+
+    @cached_property
+    def flag_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.flags)
+
+    @cached_property
+    def choice_values(self) -> dict[str, tuple[str, ...]]:
+        return {f.name: tuple(f.values) for f in self.choices}
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return self.count_names + tuple(self.choice_values) + self.flag_names
+
+    def kind(self, name: str) -> Literal["count", "choice", "flag"] | None:
+        if name in self.count_names:
+            return "count"
+        if name in self.choice_values:
+            return "choice"
+        if name in self.flag_names:
+            return "flag"
+        return None
+
+    def count(self, name: str) -> CountFact:
+        return next(f for f in self.counts if f.name == name)
+
+    def choice(self, name: str) -> ChoiceFact:
+        return next(f for f in self.choices if f.name == name)
+
+    def choice_labels(self) -> dict[str, dict[str, str]]:
+        """Each choice fact's values with the labels shown for them."""
+        return {f.name: dict(f.values) for f in self.choices}
+
+    # ---- the model of one set of facts
+    @cached_property
+    def model(self) -> type[BaseModel]:
+        """The pydantic model of a set of facts (事件事实): every fact optional, unknown names refused."""
+        fields: dict[str, Any] = {}
+        for c in self.counts:
+            fields[c.name] = (int, Field(default=0, ge=0, le=c.max, strict=True, description=c.label))
+        for ch in self.choices:
+            fields[ch.name] = (Literal[tuple(ch.values)], Field(default=ch.default, description=ch.label))  # type: ignore[valid-type]
+        for fl in self.flags:
+            fields[fl.name] = (bool, Field(default=False, strict=True, description=fl.label))
+        return create_model("Facts", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
+
+    def parse(self, data: Any, prefix: str = "facts") -> BaseModel:
+        """Validate a JSON object of facts. Raises InputError naming the first bad field."""
+        if isinstance(data, self.model):
+            return data
+        if data is None:
+            data = {}
+        if isinstance(data, BaseModel):
+            data = data.model_dump(exclude_defaults=True)
+        if not isinstance(data, dict):
+            raise InputError(prefix, f"must be a JSON object of facts (got {type(data).__name__})")
+        try:
+            return self.model.model_validate(data)
+        except ValidationError as exc:
+            raise self.first_error(exc, prefix) from None
+
+    def first_error(self, exc: ValidationError, prefix: str = "") -> InputError:
+        """One clear ``InputError`` from a pydantic error: the field's dotted path and what is allowed."""
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+        name = str(err["loc"][-1]) if err["loc"] else ""
+        got = err.get("input")
+        if err["type"] == "extra_forbidden":
+            return InputError(field, f"unknown fact; known facts: {', '.join(self.names)}")
+        kind = self.kind(name)
+        if kind == "choice":
+            return InputError(field, f"must be one of {', '.join(self.choice_values[name])} (got {shown(got)})")
+        if kind == "flag":
+            return InputError(field, f"must be true or false (got {shown(got)})")
+        if kind == "count":
+            return InputError(field, f"must be a whole number from 0 to {self.count(name).max} (got {shown(got)})")
+        return InputError(field, err["msg"])
 
 
-def parse_facts(data: Any, prefix: str = "facts") -> Facts:
-    """Validate a JSON object of facts. Raises InputError naming the first bad field."""
-    if isinstance(data, Facts):
-        return data
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InputError(prefix, f"must be a JSON object of facts (got {type(data).__name__})")
-    try:
-        return Facts.model_validate(data)
-    except ValidationError as exc:
-        raise first_error(exc, prefix) from None
+def nonzero(facts: BaseModel) -> dict[str, Any]:
+    """The facts that differ from their defaults."""
+    return facts.model_dump(exclude_defaults=True)

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from .checklist import checklist as build_checklist, notifications
+import yaml
+
+from .checklist import checklist as build_checklist
 from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
+from .deadlines import notifications
 from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
 from .inputs import identifier
-from .lifecycle import lifecycle_for, replay
-from .plans import LEVEL_RANK, PLAN_IDS, current_version, load_plan, plan_for
+from .library import PlanLibrary, library
+from .lifecycle import replay
+from .plans import LEVEL_RANK
 from .store import Store
 
 
@@ -23,13 +27,13 @@ def new_incident_id() -> str:
     return "inc-" + secrets.token_hex(5)
 
 
-def _plan_id(data: Any) -> str:
+def _plan_id(data: Any, plans: PlanLibrary) -> str:
     if not isinstance(data, dict):
         raise InputError("", "must be a JSON object")
     pid = data.get("plan")
-    if pid not in PLAN_IDS:
-        raise NotFound("plan", str(pid), list(PLAN_IDS)) if pid is not None else InputError("plan", "is required")
-    return pid
+    if pid is None:
+        raise InputError("plan", "is required")
+    return plans.plan(pid).id
 
 
 def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None) -> Snapshot:
@@ -45,7 +49,7 @@ def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: 
         existing = store.find_by_idempotency_key(key)
         if existing:
             return store.get(existing)
-    machine = lifecycle_for(_plan_id(data))
+    machine = store.plans.lifecycle(_plan_id(data, store.plans))
     snap, event = machine.start(new_incident_id(), data, actor, clock.now())
     if snap.event_group:
         _check_group(store, snap)
@@ -70,7 +74,7 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
         raise InputError("payload", "must be a JSON object")
 
     def change(current: Snapshot):  # current is freshly read inside the transaction: apply in place
-        machine = lifecycle_for(current.plan, current.plan_version)
+        machine = store.plans.lifecycle(current.plan, current.plan_version)
         if trigger == "close":
             _check_group_before_closing(store, current)
         snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True)
@@ -88,8 +92,9 @@ def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
     """结案 is refused while a linked plan's incident of the same event is still only at 接报."""
     group = snap.event_group or snap.id
     for other in store.list(drill=None, event_group=group):
-        if other.id != snap.id and other.state == lifecycle_for(other.plan, other.plan_version).plan.lifecycle.initial:
-            raise Refused(f"同一事件在{load_plan(other.plan).short_title}预案下的记录（{other.id}）仍停留在接报，"
+        other_plan = store.plans.plan_for(other.plan, other.plan_version)
+        if other.id != snap.id and other.state == other_plan.lifecycle.initial:
+            raise Refused(f"同一事件在{other_plan.short_title}预案下的记录（{other.id}）仍停留在接报，"
                           "请先处置或关闭该记录再结案")
 
 
@@ -98,7 +103,7 @@ def rebuild(store: Store, incident_id: str) -> Snapshot:
     events = store.events(incident_id)
     if not events:
         raise NotFound("incident", incident_id)
-    return replay(events)
+    return replay(events, store.plans)
 
 
 # A tick whose claimed time is more than this before it was recorded shows both times (补记).
@@ -110,7 +115,7 @@ def _minutes(delta_seconds: float) -> int:
     return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
 
 
-def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
+def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None) -> list[dict[str, Any]]:
     """The incident's dated notifications, each with its status now.
 
     ``status``: ``done`` (with ``done_by``, ``done_at``, ``late_minutes``: minutes after due, 0 or
@@ -123,7 +128,7 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
     level = snap.effective_level
     if level is None:
         return []
-    plan = plan_for(snap.plan, snap.plan_version)
+    plan = (plans or library()).plan_for(snap.plan, snap.plan_version)
     items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times)
     for it in items:
         mark = snap.notifications.get(it["id"])
@@ -159,26 +164,29 @@ def notification_status(snap: Snapshot, now: datetime) -> list[dict[str, Any]]:
 def view(store: Store, incident_id: str, now: datetime) -> dict[str, Any]:
     """Everything the incident page and ``GET /api/incidents/<id>`` show."""
     snap = store.get(incident_id)
-    out = snapshot_view(snap, store.events(incident_id), now)
+    out = snapshot_view(snap, store.events(incident_id), now, store.plans)
     out["chain_head"] = store.chain_head(incident_id)
     return out
 
 
-def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime) -> dict[str, Any]:
+def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: PlanLibrary | None = None) -> dict[str, Any]:
     """A board row: the incident's view, or, when its stored data cannot be shown, a damaged row
     (id, title, reason) — one bad row never takes the board down for everyone."""
     if isinstance(row, Snapshot):
         try:
-            return snapshot_view(row, None, now)
+            return snapshot_view(row, None, now, plans)
         except (EmergencyError, ValueError, OverflowError, KeyError) as exc:
             row = {"id": row.id, "title": row.title, "damaged": str(exc)[:200]}
     return {"id": row["id"], "title": row["title"], "damaged": row["damaged"], "plan": None, "checklist": None,
             "state": None, "level": None, "classified_level": None, "drill": None, "version": None}
 
 
-def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> dict[str, Any]:
-    plan = plan_for(snap.plan, snap.plan_version)
-    machine = lifecycle_for(snap.plan, snap.plan_version)
+def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
+                  plans: PlanLibrary | None = None) -> dict[str, Any]:
+    """What the pages and the API show of one incident (``events``: its timeline, when wanted)."""
+    plans = plans or library()
+    plan = plans.plan_for(snap.plan, snap.plan_version)
+    machine = plans.lifecycle(snap.plan, snap.plan_version)
     result = classify(plan, snap.facts)
     suggestion = None
     if plan.response_adjustment and plan.response_adjustment.sensitive_raise and snap.sensitive and result["level"]:
@@ -188,7 +196,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> d
     cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause,
                          hot_topic=snap.hot_topic) if level else None
     if cl:
-        cl["notifications"] = notification_status(snap, now)
+        cl["notifications"] = notification_status(snap, now, plans)
     mismatch = None
     if snap.level and result["level"] and snap.level != result["level"]:
         mismatch = {"decided": snap.level, "facts_call_for": result["level"],
@@ -230,18 +238,13 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime) -> d
         "now": format_time(now),
         "plan_version": snap.plan_version,
         "plan_document": f"{plan.document_number}（{plan.issued_on}）",
-        "newer_plan": bool(snap.plan_version) and snap.plan_version != current_version(snap.plan),
+        "newer_plan": bool(snap.plan_version) and snap.plan_version != plans.current_version(snap.plan),
     }
 
 
 def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
-    """Record the demo incidents of ``plans/demo.yaml`` (as drills), timed relative to ``clock``."""
-    from datetime import timedelta
-
-    import yaml
-
-    from .plans import PLANS_DIR
-    data = yaml.safe_load((path or PLANS_DIR / "demo.yaml").read_text(encoding="utf-8"))
+    """Record the demo incidents of the library's ``demo/incidents.yaml`` (as drills), timed relative to ``clock``."""
+    data = yaml.safe_load((path or store.plans.demo_file).read_text(encoding="utf-8"))
     at = clock.now()
     out = []
     for item in data["incidents"]:

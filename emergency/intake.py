@@ -1,5 +1,5 @@
 """Intake (接报登记): a report received from 12345, 110, a unit or the public, routed by Haimen's
-12345/110 list (海政办发〔2023〕13号 附件, ``plans/reference/routing.yaml``).
+12345/110 list (海政办发〔2023〕13号 附件, ``reference/routing.yaml`` of the plan library).
 
 ``check_intake`` validates what the duty officer typed; ``routing_view`` says which platform
 handles the matter first and which of our plans it may open, each with the plan's own scope
@@ -9,18 +9,17 @@ sentence and the facts that plan grades by. The receipt time becomes the inciden
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pypinyin import Style, lazy_pinyin
 
+from . import incidents as service
 from .clock import format_time, parse_time
 from .errors import InputError, NotFound
 from .inputs import clean_text, shown
-from .plans import PLANS_DIR, PlanFileError, load_plan
+from .routing import RoutingList
 
 SOURCES = {"12345": "12345工单", "110": "110警情", "unit": "单位报告", "public": "群众报告", "other": "其他"}
 # A work-order or alarm number: the routing document gives no format, so only what no number can hold is refused
@@ -32,76 +31,10 @@ LATE_AFTER = timedelta(days=7)
 FUTURE_TOLERANCE = timedelta(minutes=1)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PlanLink(_Strict):
-    plan: str
-    mode: Literal["incident", "warning"]
-    decision: str
-
-
-class Matter(_Strict):
-    id: str
-    part: Literal["12345→110", "110→12345"]
-    category: str
-    subcategory: str
-    matter: str
-    plans: list[PlanLink] = []
-
-
-class Part(_Strict):
-    name: str
-    handled_first_by: Literal["110", "12345"]
-    meaning: str
-
-
-class Basis(_Strict):
-    clause: str
-    text: str
-
-
-class RoutingList(_Strict):
-    title: str
-    document: str
-    source: str
-    basis: Basis
-    parts: dict[str, Part]
-    decision: str
-    matters: list[Matter]
-
-    def matter(self, matter_id: str) -> Matter:
-        for m in self.matters:
-            if m.id == matter_id:
-                return m
-        raise NotFound("matter", str(matter_id)[:40])
-
-
-@lru_cache(maxsize=4)
-def _load(path: str) -> RoutingList:
-    p = Path(path)
-    try:
-        routing = RoutingList.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise PlanFileError(p, ".".join(str(x) for x in err["loc"]), err["msg"]) from None
-    for m in routing.matters:
-        for link in m.plans:
-            load_plan(link.plan)  # a link to an unknown plan fails at load
-    return routing
-
-
-def load_routing(directory: Path | None = None) -> RoutingList:
-    return _load(str((directory or PLANS_DIR) / "reference" / "routing.yaml"))
-
-
-@lru_cache(maxsize=1)
-def matter_choices() -> list[dict[str, str]]:
+def matter_choices(routing: RoutingList) -> list[dict[str, str]]:
     """Every matter for the searchable list: its words and their pinyin initials (危化品 → whp)."""
-    from pypinyin import Style, lazy_pinyin
     out = []
-    for m in load_routing().matters:
+    for m in routing.matters:
         words = f"{m.subcategory or m.category} {m.matter}"
         initials = "".join(lazy_pinyin(m.subcategory or m.category, style=Style.FIRST_LETTER))
         out.append({"id": m.id, "label": f"{m.subcategory or m.category}（{m.category}，{m.part}）{m.matter} [{initials}]",
@@ -109,14 +42,14 @@ def matter_choices() -> list[dict[str, str]]:
     return out
 
 
-def routing_view(matter_id: str) -> dict[str, Any]:
-    """Who handles the matter first and which of our plans it may open, with the plans' own sentences."""
-    routing = load_routing()
+def routing_view(matter_id: str, library) -> dict[str, Any]:
+    """Who handles the matter first and which of the library's plans it may open, with the plans' own sentences."""
+    routing = library.routing
     m = routing.matter(matter_id)
     part = routing.parts[m.part]
     plans = []
     for link in m.plans:
-        plan = load_plan(link.plan)
+        plan = library.plan(link.plan)
         plans.append({"plan": plan.id, "title": plan.title, "short_title": plan.short_title, "mode": link.mode,
                       "decision": link.decision, "scope_clause": plan.scope.clause, "scope_text": plan.scope.text,
                       "facts": [{"name": f.name, "label": f.label} for f in plan.facts]})
@@ -125,7 +58,7 @@ def routing_view(matter_id: str) -> dict[str, Any]:
             "basis": routing.basis.model_dump(), "document": routing.document, "plans": plans}
 
 
-def check_intake(data: Any, now: datetime) -> dict[str, Any]:
+def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, Any]:
     """A received report, checked whole. Raises InputError naming the first bad field; nothing is half-kept.
 
     ``received_at`` defaults to ``now``; it may not be in the future, and one more than 7 days back needs
@@ -161,7 +94,7 @@ def check_intake(data: Any, now: datetime) -> dict[str, Any]:
     if not isinstance(matter, str) or not matter:
         raise InputError("matter", "is required: choose the matter from the 12345/110 list")
     try:
-        load_routing().matter(matter)
+        routing.matter(matter)
     except NotFound:
         raise InputError("matter", f"is not on the 12345/110 list (got {shown(matter)})") from None
     drill = data.get("drill", False)
@@ -175,7 +108,6 @@ def check_intake(data: Any, now: datetime) -> dict[str, Any]:
 
 
 def new_intake_id() -> str:
-    import secrets
     return "int-" + secrets.token_hex(5)
 
 
@@ -185,7 +117,7 @@ def record(store, data: Any, actor: str, clock, drill_id: str | None = None,
 
     A drill's intake carries its drill and the title its incident will have, so the drill's later
     injects find the incident the participants open from it."""
-    clean = check_intake(data, clock.now())
+    clean = check_intake(data, clock.now(), store.plans.routing)
     row = {**clean, "id": new_intake_id(), "drill_id": drill_id, "recorded_by": actor,
            "recorded_at": format_time(clock.now()), "status": "open", "incident_id": None, "plan": None,
            "closed_reason": None, "closed_by": None, "closed_at": None, "drill_title": drill_title}
@@ -196,9 +128,8 @@ def record(store, data: Any, actor: str, clock, drill_id: str | None = None,
 def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, clock,
                   idempotency_key: str | None = None):
     """Record an incident from an intake: its receipt time becomes the incident's ``reported_at``."""
-    from . import incidents as service
     intake = store.get_intake(intake_id)
-    load_plan(plan_id)
+    store.plans.plan(plan_id)
     if intake["status"] == "incident" and intake["incident_id"]:
         return store.get(intake["incident_id"])
     data = {**data, "plan": plan_id, "reported_at": intake["received_at"], "drill": intake["drill"]}

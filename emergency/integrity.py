@@ -15,8 +15,14 @@ import hmac
 import json
 from typing import Any
 
+from typing import TYPE_CHECKING
+
+from .chains import AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac, mac
 from .incident import Snapshot
-from .store import (AUDIT_HASHED, GENESIS, HASHED, Store, audit_hash, event_hash, ledger_mac, mac)
+from .lifecycle import replay
+
+if TYPE_CHECKING:  # the store calls verify; verify reads the store
+    from .store import Store
 
 
 def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -90,7 +96,6 @@ def _ledger_problems(store: Store, chain: str, count: int, head: str) -> list[di
 
 
 def _snapshots(store: Store) -> list[dict[str, Any]]:
-    from .lifecycle import replay
     broken = []
     for incident_id, snapshot, state, level, version in store.db.execute(
             "SELECT id, snapshot, state, level, version FROM incidents ORDER BY id").fetchall():
@@ -99,7 +104,7 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
             continue  # reported by _incident_chains
         try:
             store._with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
-            rebuilt = replay(events).model_dump(mode="json")
+            rebuilt = replay(events, store.plans).model_dump(mode="json")
             stored = json.loads(snapshot)
         except Exception as exc:  # noqa: BLE001 - any failure to rebuild is a finding, not a crash
             broken.append({"incident_id": incident_id, "seq": None,

@@ -14,20 +14,22 @@ next snapshot from a snapshot and an event; ``replay`` rebuilds a snapshot from 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from transitions import Machine
 
-from .checklist import check_cause, check_times, rules_for
+from transitions.extensions.diagrams import GraphMachine
+
+from .checklist import check_cause
 from .classify import classify
 from .clock import format_time, parse_time
+from .deadlines import check_times
 from .errors import InputError, Refused
-from .facts import parse_facts
+from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
 from .incident import Mark, Snapshot
-from .plans import LEVELS, Plan, TransitionDef, current_version, load_plan, plan_for
-from .registry import ACTIONS, GUARDS, Step
+from .plans import LEVELS, Plan, TransitionDef
+from .registry import ACTIONS, GUARDS, Step, guard_words
 
 RECORD_TRIGGERS = {
     "tick_notification": {"label": "勾选已完成的通知", "requires": ["notification"]},
@@ -96,8 +98,6 @@ class Lifecycle:
         """The main path (plan data ``main_path``) as a top-to-bottom Mermaid flowchart, large and in order:
         each step labelled with the plan's words and its guards with their clauses; the current state
         highlighted and the steps allowed now drawn bold. Side paths are left to ``diagram``."""
-        from .registry import guard_words
-
         main = self.plan.lifecycle.main_path or self.states
         labels = {st.name: st.label for st in self.plan.lifecycle.states}
 
@@ -138,10 +138,6 @@ class Lifecycle:
 
     def diagram(self, current: str | None = None) -> str:
         """A Mermaid state diagram drawn by transitions' GraphMachine from the same data."""
-        from transitions.extensions.diagrams import GraphMachine
-
-        from .registry import guard_words
-
         labels = {s.name: s.label for s in self.plan.lifecycle.states}
         transitions = []
         for t in self.specs:
@@ -183,7 +179,7 @@ class Lifecycle:
                     raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
             elif name == "notification":
                 level = snap.effective_level
-                rules = rules_for(self.plan, level, snap.hot_topic) if level else []  # no level: no checklist yet
+                rules = self.plan.rules_for(level, snap.hot_topic) if level else []  # no level: no checklist yet
                 if trigger == "condition_arose":
                     rules = [r for r in rules if r.counted_from == "condition"]
                 ids = [r.id for r in rules]
@@ -193,7 +189,7 @@ class Lifecycle:
                 if not isinstance(value, dict):
                     raise InputError("payload.facts", "must be a JSON object of facts")
                 merged = {**snap.facts, **value}
-                clean["facts"] = parse_facts(merged, "payload.facts").nonzero()
+                clean["facts"] = nonzero(self.plan.vocabulary.parse(merged, "payload.facts"))
             elif name == "done_at":
                 done = parse_time(value, "payload.done_at")
                 recorded = parse_time(now, "now")
@@ -210,7 +206,7 @@ class Lifecycle:
         return clean
 
     # ------------------------------------------------------------ events
-    version: str | None = None  # set by lifecycle_for
+    version: str | None = None  # set by PlanLibrary.lifecycle
 
     def start(self, incident_id: str, data: dict, actor: str, at: datetime) -> tuple[Snapshot, dict]:
         """The first event (接报): a new incident from ``plan``-independent report data.
@@ -226,7 +222,7 @@ class Lifecycle:
         for name in data:
             if name not in known:
                 raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
-        facts = parse_facts(data.get("facts"))
+        facts = self.plan.vocabulary.parse(data.get("facts"))
         if "occurred_at" not in data:
             raise InputError("occurred_at", "is required")
         for flag in ("drill", "hot_topic", "sensitive"):
@@ -248,14 +244,14 @@ class Lifecycle:
         snap = Snapshot(
             id=incident_id, plan=self.plan.id, plan_version=self.version, title=title, drill=drill,
             drill_id=drill_id, event_group=event_group,
-            state=self.plan.lifecycle.initial, facts=facts.nonzero(),
+            state=self.plan.lifecycle.initial, facts=nonzero(facts),
             classified_level=result["level"],
             deciding_clause=result["deciding"]["clause"] if result["deciding"] else None,
             occurred_at=format_time(occurred), reported_at=format_time(reported), cause=cause,
             hot_topic=data.get("hot_topic", False), sensitive=data.get("sensitive", False),
             version=1, created_at=stamp, updated_at=stamp,
         )
-        payload = {**data, "facts": facts.nonzero(), "occurred_at": snap.occurred_at,
+        payload = {**data, "facts": nonzero(facts), "occurred_at": snap.occurred_at,
                    "reported_at": snap.reported_at, "plan": self.plan.id, "title": title, "plan_version": self.version}
         return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
 
@@ -383,25 +379,13 @@ class Lifecycle:
                 "classified_level": snap.classified_level, "version": snap.version}
 
 
-def lifecycle_for(plan_id: str, version: str | None = None) -> Lifecycle:
-    """The machine of a plan, of a given version (an incident's own) or the one in force."""
-    return _lifecycle(plan_id, version if version and version != current_version(plan_id) else None,
-                      current_version(plan_id))
-
-
-@lru_cache(maxsize=32)
-def _lifecycle(plan_id: str, version: str | None, _current: str) -> Lifecycle:
-    machine = Lifecycle(plan_for(plan_id, version))
-    machine.version = version or _current
-    return machine
-
-
-def replay(events: list[dict]) -> Snapshot:
-    """Rebuild an incident from its events alone (each with trigger, payload, actor, at)."""
+def replay(events: list[dict], plans) -> Snapshot:
+    """Rebuild an incident from its events alone (each with trigger, payload, actor, at), under the plan
+    version its report names, from ``plans`` (a ``PlanLibrary``)."""
     if not events or events[0]["trigger"] != REPORT_TRIGGER:
         raise ValueError("an incident's events start with its report")
     first = events[0]
-    machine = lifecycle_for(first["payload"]["plan"], first["payload"].get("plan_version"))
+    machine = plans.lifecycle(first["payload"]["plan"], first["payload"].get("plan_version"))
     snap, _ = machine.start(first["incident_id"], first["payload"], first["actor"], parse_time(first["at"], "at"))
     for ev in events[1:]:
         at = ev["at"] if ev["trigger"] in RECORD_TRIGGERS else parse_time(ev["at"], "at")

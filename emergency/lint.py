@@ -18,6 +18,7 @@ Checks:
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from .checklist import load_agencies, rules_for
-from .plans import LEVELS, PLAN_IDS, PLANS_DIR, Plan, PlanFileError, load_national_rules, load_plan_file, load_plans
+from .library import PlanLibrary
+from .plans import LEVELS, Plan, PlanFileError
 
 EVALUATION_YEARS = 3
 # Names that are roles or groups of people rather than bodies with a current name (not "unmapped").
@@ -64,12 +65,22 @@ def _quoted(node: Any, path: str = ""):
             yield from _quoted(value, f"{path}[{i}]")
 
 
-def lint_plan(path: Path, sources: Path | None, today: _dt.date) -> list[Finding]:
-    """Every finding for one plan file (a file that does not even load is one error)."""
+def default_sources():
+    """The plan texts: EMERGENCY_SOURCES_DIR, else ../shared/sources beside the checkout, if present."""
+    env = os.environ.get("EMERGENCY_SOURCES_DIR")
+    if env:
+        return Path(env)
+    guess = Path(__file__).resolve().parent.parent.parent / "shared" / "sources"
+    return guess if guess.is_dir() else None
+
+
+def lint_plan(path: Path, sources: Path | None, today: _dt.date, plans: PlanLibrary) -> list[Finding]:
+    """Every finding for one plan file, read against the vocabulary and reference data of ``plans``
+    (a file that does not even load is one error)."""
     path = Path(path)
     name = str(path)
     try:
-        plan = load_plan_file(path)
+        plan = plans.load_plan_file(path)
     except PlanFileError as exc:
         return [Finding("error", name, "", "", str(exc))]
     out: list[Finding] = []
@@ -78,7 +89,7 @@ def lint_plan(path: Path, sources: Path | None, today: _dt.date) -> list[Finding
     out += _termination(plan, name)
     out += _agencies(plan, name)
     out += _ceilings(plan, name)
-    out += _quotes(path, plan, name, sources)
+    out += _quotes(path, plan, name, sources, plans)
     out += _revision(plan, name, today)
     return out
 
@@ -113,7 +124,7 @@ def _levels(plan: Plan, name: str) -> list[Finding]:
             out.append(Finding("error", name, "activation", "", f"level {lv} has no activation (who starts the response)"))
         if not plan.command_for(lv):
             out.append(Finding("error", name, "command", "", f"level {lv} has no command structure"))
-        if not rules_for(plan, lv):
+        if not plan.rules_for(lv):
             out.append(Finding("error", name, "reporting.rules", "", f"level {lv} has no notification"))
     if not plan.groups:
         out.append(Finding("error", name, "groups", plan.groups_clause, "the plan sets up no response group"))
@@ -134,7 +145,7 @@ def _termination(plan: Plan, name: str) -> list[Finding]:
 
 
 def _agencies(plan: Plan, name: str) -> list[Finding]:
-    agencies = load_agencies()
+    agencies = plan.library.agencies
     known = {r.plan_name for r in agencies.renamed} | {r.current for r in agencies.renamed}
     known |= set(re.split(r"[、，]", agencies.basis[0]["text"])) if agencies.basis else set()  # 2023 names
     known |= {c["name"] for c in agencies.current_names}
@@ -146,13 +157,13 @@ def _agencies(plan: Plan, name: str) -> list[Finding]:
             continue
         seen.add(unit)
         out.append(Finding("warning", name, where, clause,
-                           f"{unit!r} is not in plans/agencies.yaml: unmapped (today's name unknown or unchanged)"))
+                           f"{unit!r} is not in reference/agencies.yaml: unmapped (today's name unknown or unchanged)"))
     return out
 
 
 def _ceilings(plan: Plan, name: str) -> list[Finding]:
-    """Each reporting limit against the national ceilings in plans/national_rules.yaml."""
-    ceilings = [c for c in load_national_rules().ceilings if plan.id in c.applies_to]
+    """Each reporting limit against the national ceilings in reference/national_rules.yaml."""
+    ceilings = [c for c in plan.library.national_rules.ceilings if plan.id in c.applies_to]
     out = []
     for i, r in enumerate(plan.reporting.rules):
         if r.kind != "report" or r.within_minutes is None:
@@ -168,7 +179,7 @@ def _ceilings(plan: Plan, name: str) -> list[Finding]:
     return out
 
 
-def _quotes(path: Path, plan: Plan, name: str, sources: Path | None) -> list[Finding]:
+def _quotes(path: Path, plan: Plan, name: str, sources: Path | None, plans: PlanLibrary) -> list[Finding]:
     if sources is None or not Path(sources).is_dir():
         return [Finding("warning", name, "", "", "the source texts were not found: quotations not checked "
                                                  "(give --sources DIR)")]
@@ -178,7 +189,7 @@ def _quotes(path: Path, plan: Plan, name: str, sources: Path | None) -> list[Fin
     for where, clause, text, quoted_from in _quoted(data):
         source_id = quoted_from or plan.id
         if source_id not in texts:
-            source_plan = plan if source_id == plan.id else load_plans()[source_id]
+            source_plan = plan if source_id == plan.id else plans.plan(source_id)
             file = Path(sources) / source_plan.source_file
             texts[source_id] = _norm(file.read_text(encoding="utf-8")) if file.is_file() else ""
         for fragment in re.split(r"……|…", text):
@@ -206,37 +217,39 @@ def revision_due(plan: Plan) -> _dt.date:
         return issued.replace(year=issued.year + EVALUATION_YEARS, day=28)
 
 
-def lint_scenarios(directory: Path | None = None) -> list[Finding]:
+def lint_scenarios(plans: PlanLibrary) -> list[Finding]:
     """Scenarios name only facts the plan grades by and notification ids the plan has."""
-    from .drills import load_scenarios
-    from .plans import load_plan
     out = []
-    for sc in load_scenarios(directory).values():
+    try:
+        scenarios = plans.scenarios
+    except PlanFileError as exc:
+        return [Finding("error", exc.file, exc.path, "", exc.problem)]
+    for sc in scenarios.values():
         file = f"scenarios/{sc.id}.yaml"
         entries = [(f"incidents[{i}]", inc.plan, inc.facts) for i, inc in enumerate(sc.incidents)]
         entries += [(f"injects[{i}]", sc.incident_plan(j.incident), j.facts or {})
                     for i, j in enumerate(sc.injects) if j.incident]
         entries += [(f"injects[{i}].open", j.open.plan, j.open.facts) for i, j in enumerate(sc.injects) if j.open]
         for where, plan_id, facts in entries:
-            used = {f.name for f in load_plan(plan_id).facts}
+            used = {f.name for f in plans.plan(plan_id).facts}
             for fact in facts:
                 if fact not in used:
                     out.append(Finding("error", file, f"{where}.facts.{fact}", "",
                                        f"the {plan_id} plan does not grade by {fact!r}"))
-        ids = {r.id for p in sc.plans for r in load_plan(p).reporting.rules}
+        ids = {r.id for p in sc.plans for r in plans.plan(p).reporting.rules}
         for k, nid in enumerate(sc.expected_deadlines):
             if nid not in ids:
                 out.append(Finding("error", file, f"expected_deadlines[{k}]", "", f"no plan of the scenario has {nid!r}"))
     return out
 
 
-def lint_all(files: list[Path] | None, sources: Path | None, today: _dt.date) -> list[Finding]:
-    """The given plan files (default: every plan in plans/) and the scenario library."""
+def lint_all(files: list[Path] | None, sources: Path | None, today: _dt.date, plans: PlanLibrary) -> list[Finding]:
+    """The given plan files (default: every plan of the library) and, then, the library's scenarios."""
     if not files:
-        files = [PLANS_DIR / f"{pid}.yaml" for pid in PLAN_IDS]
-        out = lint_scenarios()
+        files = [plans.directory / f"{pid}.yaml" for pid in plans.ids]
+        out = lint_scenarios(plans)
     else:
         out = []
     for f in files:
-        out += lint_plan(Path(f), sources, today)
+        out += lint_plan(Path(f), sources, today, plans)
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .chains import GENESIS, event_hash, ledger_mac, legacy_event_hash, mac
 from .errors import EmergencyError
 
 migrations = Migrations("emergency")
@@ -100,7 +101,6 @@ def _rechain(db: Database) -> None:
     """Events written before this migration carry an unkeyed SHA-256 chain. Check it, then re-key every
     event under the chain key and build the database-wide chain. A broken old chain stops the migration:
     re-keying it would launder the damage."""
-    from .store import GENESIS, event_hash, ledger_mac, legacy_event_hash, mac
     key = db._emergency_key  # set by migrate()
     cols = ("id", "incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
             "version", "prev_hash", "hash")

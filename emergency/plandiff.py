@@ -11,6 +11,7 @@ from typing import Any
 
 from .classify import classify
 from .plans import Condition, Plan
+from .registry import guard_words
 
 COUNT_WORDS = {"at_least": "至少", "below": "少于", "at_most": "至多"}
 FIELD_WORDS = {"level": "级别", "warning_level": "预警级别", "reason": "理由", "approved_by": "批准人",
@@ -20,7 +21,6 @@ FIELD_WORDS = {"level": "级别", "warning_level": "预警级别", "reason": "�
 
 def _step_words(plan: Plan, t) -> str:
     """A lifecycle step's conditions and what it asks for, in words."""
-    from .registry import guard_words
     guards = "、".join(guard_words(g, plan, t) for g in t.conditions) or "无条件"
     asks = "、".join(FIELD_WORDS.get(f, f) for f in t.requires) or "无"
     return f"{guards}；需填写：{asks}" + (f"；适用{'/'.join(t.levels)}级" if t.levels else "")

@@ -1,33 +1,46 @@
 """Plans as validated data (预案数据).
 
-Each file in ``plans/`` is one plan: levels and criteria, warning, reporting rules, command,
-groups, termination, post-incident tasks and the lifecycle machine. Every item carries the
-clause it comes from and the original Chinese sentence. ``load_plan`` validates a file and a
-malformed file fails with ``PlanFileError`` naming the file, the path inside it and the problem.
+Each ``*.yaml`` file at the top of a plans directory is one plan: levels and criteria, warning,
+reporting rules, command, groups, termination, post-incident tasks and the lifecycle machine.
+Every item carries the clause it comes from and the original Chinese sentence. The models here
+validate one file; ``emergency.library`` reads a whole directory. Criteria are checked against
+the facts vocabulary passed as validation context (``{"vocabulary": Vocabulary}``), so a plan
+names only facts the vocabulary file defines.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
-from .errors import NotFound
-from .facts import ALL_FACTS, CHOICE_FACTS, COUNT_FACTS, FLAG_FACTS
+from .facts import Vocabulary
 from .registry import ACTIONS, GUARDS, PAYLOAD_FIELDS
+from .roles import Role
 
-PLANS_DIR = Path(__file__).resolve().parent.parent / "plans"
-PLAN_IDS = ("environment", "work_safety", "hazardous_chemicals", "labor_dispute")
 LEVELS = ("I", "II", "III", "IV")
 LEVEL_RANK = {"I": 4, "II": 3, "III": 2, "IV": 1}
-ENVIRONMENT_CAUSES = ("pollutant_discharge", "production_safety", "traffic_accident", "water_diversion",
-                      "ship_pollution", "public_health", "social_security", "natural_disaster", "other")
 
 Level = Literal["I", "II", "III", "IV"]
+PLAN_ID = r"^[a-z][a-z0-9_]{0,40}$"
+
+
+def _vocabulary(info: ValidationInfo) -> Vocabulary:
+    vocab = (info.context or {}).get("vocabulary")
+    if vocab is None:
+        raise ValueError("plans are validated against a facts vocabulary (validation context 'vocabulary')")
+    return vocab
+
+
+def error_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
 
 
 class PlanFileError(ValueError):
@@ -77,7 +90,9 @@ class Condition(Strict):
     judgement: str | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self):
+    def _one_kind(self, info: ValidationInfo):
+        vocab = _vocabulary(info)
+        counts, choices, flags = vocab.count_names, vocab.choice_values, vocab.flag_names
         measure = self.sum is not None or self.max_of is not None
         kinds = [measure, self.fact is not None, self.flag is not None, self.all is not None,
                  self.always is not None, self.judgement is not None]
@@ -87,8 +102,8 @@ class Condition(Strict):
             if self.sum is not None and self.max_of is not None:
                 raise ValueError("use sum or max_of, not both")
             for name in self.sum or self.max_of or []:
-                if name not in COUNT_FACTS:
-                    raise ValueError(f"{name!r} is not a count fact; counts: {', '.join(COUNT_FACTS)}")
+                if name not in counts:
+                    raise ValueError(f"{name!r} is not a count fact; counts: {', '.join(counts)}")
             if self.at_least is None:
                 raise ValueError("a measure needs at_least (以上, inclusive)")
             if self.below is not None and self.at_most is not None:
@@ -99,17 +114,17 @@ class Condition(Strict):
         elif self.at_least is not None or self.below is not None or self.at_most is not None:
             raise ValueError("bounds go with sum or max_of only")
         if self.fact is not None:
-            if self.fact not in CHOICE_FACTS:
-                raise ValueError(f"{self.fact!r} is not a choice fact; choices: {', '.join(CHOICE_FACTS)}")
+            if self.fact not in choices:
+                raise ValueError(f"{self.fact!r} is not a choice fact; choices: {', '.join(choices)}")
             if not self.in_:
                 raise ValueError("a choice condition needs `in`")
             for v in self.in_:
-                if v not in CHOICE_FACTS[self.fact]:
-                    raise ValueError(f"{v!r} is not a value of {self.fact}; values: {', '.join(CHOICE_FACTS[self.fact])}")
+                if v not in choices[self.fact]:
+                    raise ValueError(f"{v!r} is not a value of {self.fact}; values: {', '.join(choices[self.fact])}")
         elif self.in_ is not None:
             raise ValueError("`in` goes with `fact`")
-        if self.flag is not None and self.flag not in FLAG_FACTS:
-            raise ValueError(f"{self.flag!r} is not a flag fact; flags: {', '.join(FLAG_FACTS)}")
+        if self.flag is not None and self.flag not in flags:
+            raise ValueError(f"{self.flag!r} is not a flag fact; flags: {', '.join(flags)}")
         if self.always is False:
             raise ValueError("always must be true when given")
         return self
@@ -351,6 +366,8 @@ class TransitionDef(Sourced):
     conditions: list[str] = []
     actions: list[str] = []
     approver: str | None = None  # who must approve (approved_by), in the plan's words, for the refusal message
+    # Who may fire it (a drill controller may also act on drill incidents). Default: the commander alone.
+    roles: list[Role] = ["commander"]
 
     @model_validator(mode="before")
     @classmethod
@@ -382,13 +399,21 @@ class Lifecycle(Strict):
     # The response's main path in order (接报 → 先期处置 → 研判 → 启动 → 终止 → 后期处置 → 结案), drawn large;
     # every other state is a side path, drawn apart.
     main_path: list[str] = []
+    # Who may record an incident (接报) and the record steps (tick a notification, update facts, a note).
+    record_roles: list[Role] = ["commander", "duty_officer"]
+    # States in which the plan's response was never started (a warning that ended, a case below scope,
+    # one handled locally): an after-action report does not ask for a level there.
+    without_response: list[str] = []
+    # States at or after the end of the response (应急终止 and after): termination conditions were met.
+    response_ended: list[str] = []
 
     @model_validator(mode="after")
     def _consistent(self):
         names = [s.name for s in self.states]
-        for name in self.main_path:
-            if name not in names:
-                raise ValueError(f"main_path names an unknown state {name!r}")
+        for field in ("main_path", "without_response", "response_ended"):
+            for name in getattr(self, field):
+                if name not in names:
+                    raise ValueError(f"{field} names an unknown state {name!r}")
         if len(set(names)) != len(names):
             raise ValueError("state names must be unique")
         if self.initial not in names:
@@ -406,7 +431,10 @@ class Lifecycle(Strict):
 # ---------------------------------------------------------------- the plan
 
 class Plan(Strict):
-    id: Literal["environment", "work_safety", "hazardous_chemicals", "labor_dispute"]
+    id: str = Field(pattern=PLAN_ID)  # equals the file name
+    # Where the plan stands in lists, and which plan leads when two apply to one event and no relation
+    # clause decides (lower first). No plan text gives this order; it is the order of the console.
+    order: int = Field(ge=0)
     source_file: str              # the plan's original text in the sources folder
     title: str
     short_title: str
@@ -448,13 +476,15 @@ class Plan(Strict):
     drills: Drills | None = None
     lifecycle: Lifecycle
 
+    _library: Any = PrivateAttr(default=None)  # the emergency.library.PlanLibrary it was loaded from
+
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self, info: ValidationInfo):
         if [lv.level for lv in self.levels] != list(LEVELS):
             raise ValueError("levels must be I, II, III, IV in that order")
         declared = {f.name for f in self.facts}
         for f in declared:
-            if f not in ALL_FACTS:
+            if f not in _vocabulary(info).names:
                 raise ValueError(f"facts: {f!r} is not in the facts vocabulary")
         for c in self.criteria:
             missing = c.when.facts_used() - declared
@@ -470,9 +500,9 @@ class Plan(Strict):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{name}: ids must be unique")
         if self.onsite_command:
-            for oc in self.onsite_command.by_cause:
-                if oc.cause not in ENVIRONMENT_CAUSES:
-                    raise ValueError(f"onsite_command: unknown cause {oc.cause!r}")
+            causes = [oc.cause for oc in self.onsite_command.by_cause]
+            if len(set(causes)) != len(causes):
+                raise ValueError("onsite_command: each cause once")
         if self.reporting.hot_topic and self.reporting.hot_topic.rule not in {r.id for r in self.reporting.rules}:
             raise ValueError("reporting.hot_topic.rule names no rule")
         for lv in LEVELS:
@@ -480,17 +510,34 @@ class Plan(Strict):
                 raise ValueError(f"command: level {lv} has no command structure")
             if not any(lv in a.levels for a in self.activation):
                 raise ValueError(f"activation: level {lv} has no activation authority")
-        for r in self.relations:
-            if r.plan is not None and r.plan not in PLAN_IDS:
-                raise ValueError(f"relations: unknown plan id {r.plan!r}")
         return self
 
     # -- look-ups used by the engine and the console
+    @property
+    def library(self):
+        """The ``PlanLibrary`` this plan was loaded from (its vocabulary, agencies, national rules)."""
+        if self._library is None:
+            raise RuntimeError(f"plan {self.id} was not loaded through a PlanLibrary")
+        return self._library
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self.library.vocabulary
+
+    @property
+    def causes(self) -> dict[str, str]:
+        """The causes that decide the on-site command (cause id → name), in the plan's order; {} when none."""
+        return {oc.cause: oc.name for oc in self.onsite_command.by_cause} if self.onsite_command else {}
+
     def level(self, level: str) -> LevelDef:
         return next(lv for lv in self.levels if lv.level == level)
 
-    def fact_labels(self) -> dict[str, str]:
-        return {f.name: f.label for f in self.facts}
+    def rules_for(self, level: str, hot_topic: bool = False) -> list[ReportingRule]:
+        """The reporting rules that apply at a level (and the hot-topic rule when asked for), then the
+        national rules that apply to this plan at this level (``reference/national_rules.yaml``)."""
+        hot = self.reporting.hot_topic.rule if (hot_topic and self.reporting.hot_topic) else None
+        own = [r for r in self.reporting.rules if level in r.levels or r.id == hot]
+        return own + self.library.national_rules_for(self.id, level)
 
     def termination_condition(self, cid: str) -> TerminationCondition | None:
         return next((c for c in self.termination.conditions if c.id == cid), None)
@@ -503,111 +550,6 @@ class Plan(Strict):
 
     def activation_for(self, level: str) -> list[ActivationDef]:
         return [a for a in self.activation if level in a.levels]
-
-
-def _error_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def load_plan_file(path: Path) -> Plan:
-    """Load and validate one plan file. Raises PlanFileError naming the file, path and problem."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PlanFileError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise PlanFileError(path, "", "a plan file must be a mapping")
-    if data.get("id") != path.stem:
-        raise PlanFileError(path, "id", f"must equal the file name {path.stem!r} (got {data.get('id')!r})")
-    try:
-        return Plan.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise PlanFileError(path, _error_path(err["loc"]), err["msg"]) from None
-
-
-@lru_cache(maxsize=8)
-def _load_all(directory: str) -> dict[str, Plan]:
-    d = Path(directory)
-    plans = {}
-    for pid in PLAN_IDS:
-        text = (d / f"{pid}.yaml").read_text(encoding="utf-8")
-        plans[pid] = load_plan_file(d / f"{pid}.yaml")
-        _TEXTS[(directory, pid)] = (version_of_text(text), text)  # the version of exactly what was loaded
-    return plans
-
-
-_TEXTS: dict[tuple[str, str], tuple[str, str]] = {}
-
-
-def load_plans(directory: Path | None = None) -> dict[str, Plan]:
-    """All four plans, validated, by id. Cached per directory."""
-    return _load_all(str(directory or PLANS_DIR))
-
-
-# ---------------------------------------------------------------- versions
-# A plan's version is the SHA-256 of its file (first 16 hex digits). An incident keeps the version it
-# started under; older versions are kept in the store (plan_versions) and registered here when needed.
-_OLDER: dict[tuple[str, str], Plan] = {}
-
-
-def version_of_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def current_version(plan_id: str, directory: Path | None = None) -> str:
-    """The version of the plan in force: the file as it was loaded (a new file is adopted at restart)."""
-    return _current(plan_id, directory)[0]
-
-
-def current_text(plan_id: str, directory: Path | None = None) -> str:
-    return _current(plan_id, directory)[1]
-
-
-def _current(plan_id: str, directory: Path | None) -> tuple[str, str]:
-    key = str(directory or PLANS_DIR)
-    load_plans(directory)
-    return _TEXTS[(key, plan_id)]
-
-
-def register_version(plan_id: str, version: str, text: str) -> Plan:
-    """Make an older version of a plan loadable (its text kept in the store)."""
-    if (plan_id, version) not in _OLDER:
-        data = yaml.safe_load(text)
-        _OLDER[(plan_id, version)] = Plan.model_validate(data)
-    return _OLDER[(plan_id, version)]
-
-
-def is_known_version(plan_id: str, version: str | None) -> bool:
-    return version is None or version == current_version(plan_id) or (plan_id, version) in _OLDER
-
-
-def plan_for(plan_id: str, version: str | None = None) -> Plan:
-    """The plan an incident runs under: its own version, else the one in force.
-
-    Raises NotFound for a version neither in force nor registered from the store.
-    """
-    if version is None or version == current_version(plan_id):
-        return load_plan(plan_id)
-    try:
-        return _OLDER[(plan_id, version)]
-    except KeyError:
-        raise NotFound("plan version", f"{plan_id}@{version}") from None
-
-
-def load_plan(plan_id: str, directory: Path | None = None) -> Plan:
-    """One plan by id. Raises NotFound for an unknown id, naming the known ones."""
-    if plan_id not in PLAN_IDS:
-        raise NotFound("plan", plan_id, list(PLAN_IDS))
-    return load_plans(directory)[plan_id]
 
 
 class NationalRule(ReportingRule):
@@ -629,72 +571,3 @@ class NationalRules(Strict):
     source: str
     rules: list[NationalRule]
     ceilings: list[Ceiling] = []
-
-
-@lru_cache(maxsize=4)
-def _load_national(path: str) -> NationalRules:
-    p = Path(path)
-    if not p.exists():
-        return NationalRules(source="", rules=[])
-    try:
-        return NationalRules.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise PlanFileError(p, _error_path(err["loc"]), err["msg"]) from None
-
-
-def load_national_rules(directory: Path | None = None) -> NationalRules:
-    """``plans/national_rules.yaml``: national rules (e.g. 493号) shown on the plans they apply to."""
-    return _load_national(str((directory or PLANS_DIR) / "national_rules.yaml"))
-
-
-def national_rules_for(plan_id: str, level: str) -> list[NationalRule]:
-    return [r for r in load_national_rules().rules if plan_id in r.applies_to and level in r.levels]
-
-
-def lead_plan(levels: dict[str, str | None], directory: Path | None = None) -> str | None:
-    """Which plan leads when one event meets several, from the plans' own relation clauses.
-
-    ``levels``: plan id → the level of that plan's incident (decided, else what the facts call for).
-    A plan led by another present plan (``led_by``, or the other's ``lead_over``) whose
-    ``applies_when`` holds does not lead. Of the plans left, the first in PLAN_IDS order leads.
-    """
-    return lead_with_basis(levels, directory)[0]
-
-
-def lead_with_basis(levels: dict[str, str | None], directory: Path | None = None) -> tuple[str | None, dict | None]:
-    """The lead plan (as ``lead_plan``) and the relation clause that put it in the lead:
-    ``{"plan", "clause", "text", "decision"}`` of the relation that made the others assist, or None
-    when no clause decides (one plan alone, or the first in order)."""
-    def holds(rel: Relation) -> bool:
-        cond = rel.applies_when
-        if cond is None:
-            return True
-        level = levels.get(cond.plan)
-        if level is None:
-            return False
-        if cond.at_least and LEVEL_RANK[level] < LEVEL_RANK[cond.at_least]:
-            return False
-        if cond.below and LEVEL_RANK[level] >= LEVEL_RANK[cond.below]:
-            return False
-        return True
-
-    plans = load_plans(directory)
-    led: dict[str, tuple[str, Relation]] = {}
-    for pid in levels:
-        for rel in plans[pid].relations:
-            if rel.plan in levels and holds(rel):
-                if rel.relation == "led_by":
-                    led.setdefault(pid, (pid, rel))
-                elif rel.relation == "lead_over":
-                    led.setdefault(rel.plan, (pid, rel))
-    leaders = [pid for pid in PLAN_IDS if pid in levels and pid not in led]
-    if not leaders:
-        return None, None
-    lead = leaders[0]
-    basis = next(((owner, rel) for owner, rel in led.values()), None)
-    if basis is None:
-        return lead, None
-    owner, rel = basis
-    source = rel.quoted_from or owner
-    return lead, {"plan": source, "clause": rel.clause, "text": rel.text, "decision": rel.decision}

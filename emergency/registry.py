@@ -53,11 +53,10 @@ def approval_given(step: Step) -> str | None:
 
 def immediate_reports_done(step: Step) -> str | None:
     """结案 is refused while an at-once (立即) report of the incident's level is unticked."""
-    from .checklist import rules_for  # the checklist reads plans; imported here to keep registry import-light
     level = step.snap.effective_level
     if level is None:
         return None
-    missing = [r for r in rules_for(step.plan, level, step.snap.hot_topic)
+    missing = [r for r in step.plan.rules_for(level, step.snap.hot_topic)
                if r.immediate and r.counted_from != "condition" and r.id not in step.snap.notifications]
     if not missing:
         return None

@@ -14,12 +14,14 @@ from .checklist import checklist as build_checklist
 from .clock import format_time, parse_time
 from .incident import Snapshot
 from .incidents import notification_status
-from .plans import LEVEL_RANK, plan_for
+from .library import PlanLibrary, library
+from .plans import LEVEL_RANK
 
 
-def _deadline_rows(snap: Snapshot, end: datetime) -> list[dict[str, Any]]:
+def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary) -> list[dict[str, Any]]:
+    """Each of the incident's deadlines judged at ``end``: met, late, missed, not yet due or without a limit."""
     rows = []
-    for n in notification_status(snap, end):
+    for n in notification_status(snap, end, plans):
         if n["status"] == "open":
             verdict, minutes = "no_limit", None
         elif n["status"] == "done":
@@ -50,9 +52,11 @@ def _level_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime) -> dict[str, Any]:
-    plan = plan_for(snap.plan, snap.plan_version)
-    deadlines = _deadline_rows(snap, end)
+def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
+                    plans: PlanLibrary | None = None) -> dict[str, Any]:
+    plans = plans or library()
+    plan = plans.plan_for(snap.plan, snap.plan_version)
+    deadlines = deadline_rows(snap, end, plans)
     levels = _level_rows(events)
     level = snap.effective_level
     groups = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause)["groups"] if level else []
@@ -68,7 +72,7 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime)
                              "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
                                      f"超过时限{d['minutes']}分钟（{d['clause']}）",
                              "notification": d["id"], "minutes": d["minutes"]})
-    if snap.level is None and snap.classified_level and snap.state not in ("closed_below_scope", "not_activated"):
+    if snap.level is None and snap.classified_level and snap.state not in plan.lifecycle.without_response:
         findings.append({"kind": "level", "clause": plan.level(snap.classified_level).clause, "plan": snap.plan,
                          "incident_id": snap.id,
                          "text": f"演练结束时仍未确定响应级别（事实对应{snap.classified_level}级，{snap.deciding_clause}）"})
@@ -77,7 +81,7 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime)
             findings.append({"kind": "level", "clause": "", "plan": snap.plan, "incident_id": snap.id,
                              "text": f"{r['at'][11:16]} 响应级别{r['chosen']}级低于事实对应的{r['facts_call_for']}级"})
             break
-    if snap.state not in ("terminated", "post_incident", "closed") and snap.level:
+    if snap.state not in plan.lifecycle.response_ended and snap.level:
         missing = [c for c in conditions if not c["confirmed"]]
         if missing:
             findings.append({"kind": "termination", "clause": plan.termination.clause, "plan": snap.plan,
@@ -89,9 +93,10 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime)
             "termination_mode": plan.termination.mode, "findings": findings, "events": events}
 
 
-def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime) -> dict[str, Any]:
+def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime,
+                 plans: PlanLibrary | None = None) -> dict[str, Any]:
     """The after-action report of a drill at ``end`` (its finish time on the simulated clock)."""
-    per = [incident_report(s, ev, end) for s, ev in incidents]
+    per = [incident_report(s, ev, end, plans) for s, ev in incidents]
     t0 = parse_time(drill["start"], "start")
     return {"drill_id": drill["id"], "title": drill["title"], "scenario_id": drill["scenario_id"],
             "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"], "end": format_time(end),

@@ -20,8 +20,6 @@ chains cannot be recomputed after an edit; ``emergency.integrity.verify`` checks
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -32,13 +30,14 @@ from typing import Any, Callable, Iterator
 
 from sqlite_utils import Database
 
+from .chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac,  # noqa: F401 - the store's API
+                     legacy_event_hash, mac)
 from .errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from .incident import Snapshot
-
-
-GENESIS = "0" * 64
-HASHED = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level", "version")
-AUDIT_HASHED = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
+from .integrity import verify as verify_store
+from .library import PlanLibrary, library
+from .migrations import migrate as apply_migrations
+from .repositories import Drills, Improvements, People
 
 
 class StoreBusy(EmergencyError):
@@ -59,32 +58,6 @@ class StorageFull(EmergencyError):
 
 class CorruptDatabase(EmergencyError):
     """The file is not a readable SQLite database of this service."""
-
-
-def mac(key: bytes, content: str) -> str:
-    """HMAC-SHA256 of ``content`` under the chain key, as hex."""
-    return hmac.new(key, content.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def event_hash(row: dict[str, Any], key: bytes) -> str:
-    """The event's content and the previous event's hash, keyed (tamper evidence)."""
-    content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
-    return mac(key, content)
-
-
-def legacy_event_hash(row: dict[str, Any]) -> str:
-    """The unkeyed SHA-256 chain of databases written before migration 002 (checked once, then re-keyed)."""
-    content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def audit_hash(row: dict[str, Any], key: bytes) -> str:
-    content = json.dumps([row[k] for k in AUDIT_HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
-    return mac(key, content)
-
-
-def ledger_mac(key: bytes, chain: str, count: int, head: str) -> str:
-    return mac(key, f"{chain}|{count}|{head}")
 
 
 def default_db_path() -> Path:
@@ -157,12 +130,26 @@ def translate_sqlite_error(exc: sqlite3.Error) -> EmergencyError | None:
     return None
 
 
+def init_database(path: str | Path, plans: PlanLibrary | None = None) -> list[str]:
+    """Create the database at ``path`` or apply the schema migrations it lacks (``emergency init-db``,
+    ``emergency serve`` on start). Returns the names of the migrations applied."""
+    store = Store(path, create=False, plans=plans)
+    try:
+        return store.migrate()
+    finally:
+        store.close()
+
+
 class Store:
     """One connection's view of the incident log. Open one per thread (the web app: per request)."""
 
     def __init__(self, path: str | Path, create: bool = True, lock_timeout: float = 10.0,
-                 chain_key: bytes | None = None):
+                 chain_key: bytes | None = None, plans: PlanLibrary | None = None):
         self.path = str(path)
+        # The plan library incidents are read against: the store keeps the text of every plan version an
+        # incident started under, and makes an older one loadable again when the incident is read.
+        self.plans = plans or library()
+        self.people, self.drills, self.improvements = People(self), Drills(self), Improvements(self)
         self.db = Database(connect(path, lock_timeout))
         self.key = chain_key if chain_key is not None else chain_key_for(self.path)
         if create:
@@ -173,14 +160,10 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Apply pending schema migrations (emergency init-db / serve on start). Returns their names."""
-        from .migrations import migrate
         try:
-            return migrate(self)
+            return apply_migrations(self)
         except sqlite3.DatabaseError as exc:
             raise translate_sqlite_error(exc) or exc from None
-
-    def ensure_schema(self) -> None:  # kept for callers of the first version
-        self.migrate()
 
     @contextmanager
     def write(self) -> Iterator[Database]:
@@ -305,20 +288,18 @@ class Store:
 
     def _keep_plan_version(self, plan_id: str, version: str, at: str) -> None:
         """Keep the text of the plan version an incident starts under (once per version)."""
-        from .plans import current_text, current_version
-        if version != current_version(plan_id):
+        if version != self.plans.current_version(plan_id):
             return  # only the file in force can be started under; an older one is kept already
         self.db.execute("INSERT OR IGNORE INTO plan_versions (plan, version, text, first_used_at) VALUES (?, ?, ?, ?)",
-                        [plan_id, version, current_text(plan_id), at])
+                        [plan_id, version, self.plans.current_text(plan_id), at])
 
     def _with_plan_version(self, snap: Snapshot) -> Snapshot:
         """Make sure the plan version the incident runs under is loadable (it may be an older file)."""
-        from .plans import is_known_version, register_version
-        if not is_known_version(snap.plan, snap.plan_version):
+        if snap.plan in self.plans.plans and not self.plans.is_known_version(snap.plan, snap.plan_version):
             row = self.db.execute("SELECT text FROM plan_versions WHERE plan = ? AND version = ?",
                                   [snap.plan, snap.plan_version]).fetchone()
             if row is not None:
-                register_version(snap.plan, snap.plan_version, row[0])
+                self.plans.register_version(snap.plan, snap.plan_version, row[0])
         return snap
 
     # ------------------------------------------------------------ reads
@@ -369,8 +350,7 @@ class Store:
 
     def verify(self) -> list[dict[str, Any]]:
         """Every broken link, snapshot and anchor (see emergency.integrity.verify)."""
-        from .integrity import verify
-        return verify(self)
+        return verify_store(self)
 
     def list(self, drill: bool | None = False, open_only: bool = False, event_group: str | None = None,
              drill_id: str | None = None, limit: int = 500) -> list[Snapshot]:

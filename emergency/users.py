@@ -1,10 +1,10 @@
 """Users, roles, sessions and API tokens (登录与角色).
 
-Roles: ``duty_officer`` (值班员: record incidents, tick notifications, record facts and notes),
-``commander`` (指挥: everything on incidents — activate, change level, terminate…),
-``drill_controller`` (演练导调: create and run drills, act on drill incidents),
-``observer`` (观察员: read only), ``administrator`` (管理员: users, tokens and the security log;
-no incident actions). Passwords are hashed with werkzeug's scrypt; tokens and session ids are
+Roles (``emergency.roles``): ``duty_officer`` 值班员, ``commander`` 指挥, ``drill_controller``
+演练导调 (creates and runs drills and acts on drill incidents), ``observer`` 观察员 (reads only),
+``administrator`` 管理员 (users, tokens and the security log; no incident actions). Who may fire
+each step of a response is plan data: each transition's ``roles`` and the lifecycle's
+``record_roles`` (recording an incident and the record steps). Passwords are hashed with werkzeug's scrypt; tokens and session ids are
 random and stored only as their SHA-256. No user and no password exist until someone creates them.
 
 Revocation: a browser session is a row in ``sessions``; signing out deletes it, and disabling a
@@ -26,14 +26,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import Clock, format_time, parse_time
 from .errors import InputError, NotFound
+from .lifecycle import RECORD_TRIGGERS, REPORT_TRIGGER
+from .plans import Plan
+from .roles import ROLES
 from .store import Store
 
-ROLES = {"duty_officer": "值班员", "commander": "指挥", "drill_controller": "演练导调", "observer": "观察员",
-         "administrator": "管理员"}
-
-# What each role may do to an incident; the commander may do everything.
-DUTY_TRIGGERS = {"report", "tick_notification", "update_facts", "add_note", "condition_arose", "start_first_response",
-                 "assess", "complete_task"}
 # Sign-in throttling per account, counted in the database so every worker sees it.
 FAILED_LIMIT = 5
 FAILED_WINDOW = timedelta(minutes=15)
@@ -41,15 +38,15 @@ DEFAULT_TOKEN_DAYS = 90
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
 
-def may_act(role: str, trigger: str, drill: bool) -> bool:
-    """Whether ``role`` may apply ``trigger`` (``report`` = record an incident) to a real or drill incident."""
-    if role == "commander":
+def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
+    """Whether ``role`` may apply ``trigger`` (``report`` = record an incident) to a real or drill incident
+    of ``plan``: the plan's lifecycle says who may fire each transition (``roles``) and who may record
+    (``record_roles``: the report and the record steps); a drill controller may act on any drill incident."""
+    if role == "drill_controller" and drill:
         return True
-    if role == "duty_officer":
-        return trigger in DUTY_TRIGGERS
-    if role == "drill_controller":
-        return drill
-    return False
+    if trigger == REPORT_TRIGGER or trigger in RECORD_TRIGGERS:
+        return role in plan.lifecycle.record_roles
+    return any(role in t.roles for t in plan.lifecycle.transitions if t.trigger == trigger)
 
 
 def may(role: str, what: str) -> bool:
@@ -95,11 +92,10 @@ def audit(store: Store, kind: str, clock: Clock, actor: str | None = None, subje
 
 
 def _require_user(store: Store, name: str) -> dict[str, Any]:
-    row = store.db.execute("SELECT name, role, coalesce(disabled, 0), coalesce(demo, 0) FROM users WHERE name = ?",
-                           [name]).fetchone()
-    if row is None:
+    user = store.people.user(name)
+    if user is None:
         raise NotFound("user", name)
-    return {"name": row[0], "role": row[1], "disabled": bool(row[2]), "demo": bool(row[3])}
+    return user
 
 
 def add_user(store: Store, name: str, role: str, password: str, clock: Clock, actor: str = "cli",
@@ -110,14 +106,14 @@ def add_user(store: Store, name: str, role: str, password: str, clock: Clock, ac
     """
     _check_name(name), _check_role(role), _check_password(password)
     stamp = format_time(clock.now())
-    with store.write() as db:
-        existed = db.execute("SELECT role FROM users WHERE name = ?", [name]).fetchone()
-        db["users"].upsert({"name": name, "role": role, "password_hash": generate_password_hash(password),
-                            "created_at": stamp, "updated_at": stamp, "disabled": 0, "demo": int(demo)}, pk="name")
-        db.execute("DELETE FROM sessions WHERE name = ?", [name])
-        store._insert_audit("user_updated" if existed else "user_created", actor, name,
-                            {"role": role, **({"previous_role": existed[0]} if existed else {}), "demo": demo},
-                            None, stamp)
+
+    def detail(before):
+        return {"role": role, **({"previous_role": before["role"]} if before else {}), "demo": demo}
+
+    existed = store.people.user(name) is not None
+    store.people.save_user({"name": name, "role": role, "password_hash": generate_password_hash(password),
+                            "created_at": stamp, "updated_at": stamp, "disabled": 0, "demo": int(demo)},
+                           ("user_updated" if existed else "user_created", actor, detail, stamp))
 
 
 def set_role(store: Store, name: str, role: str, clock: Clock, actor: str = "cli") -> None:
@@ -125,45 +121,35 @@ def set_role(store: Store, name: str, role: str, clock: Clock, actor: str = "cli
     _check_role(role)
     old = _require_user(store, name)
     stamp = format_time(clock.now())
-    with store.write() as db:
-        db.execute("UPDATE users SET role = ?, updated_at = ? WHERE name = ?", [role, stamp, name])
-        db.execute("DELETE FROM sessions WHERE name = ?", [name])
-        store._insert_audit("role_changed", actor, name, {"from": old["role"], "to": role}, None, stamp)
+    store.people.change_user(name, {"role": role, "updated_at": stamp},
+                             ("role_changed", actor, {"from": old["role"], "to": role}, stamp))
 
 
 def reset_password(store: Store, name: str, password: str, clock: Clock, actor: str = "cli") -> None:
     _check_password(password)
     _require_user(store, name)
     stamp = format_time(clock.now())
-    with store.write() as db:
-        db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?",
-                   [generate_password_hash(password), stamp, name])
-        db.execute("DELETE FROM sessions WHERE name = ?", [name])
-        store._insert_audit("password_reset", actor, name, {}, None, stamp)
+    store.people.change_user(name, {"password_hash": generate_password_hash(password), "updated_at": stamp},
+                             ("password_reset", actor, {}, stamp))
 
 
 def set_disabled(store: Store, name: str, disabled: bool, clock: Clock, actor: str = "cli") -> None:
     """Disable (or enable) a user: a disabled user's sessions and tokens stop working at once."""
     _require_user(store, name)
     stamp = format_time(clock.now())
-    with store.write() as db:
-        db.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?", [int(disabled), stamp, name])
-        db.execute("DELETE FROM sessions WHERE name = ?", [name])
-        store._insert_audit("user_disabled" if disabled else "user_enabled", actor, name, {}, None, stamp)
+    store.people.change_user(name, {"disabled": int(disabled), "updated_at": stamp},
+                             ("user_disabled" if disabled else "user_enabled", actor, {}, stamp))
 
 
 def sign_out_everywhere(store: Store, name: str, clock: Clock, actor: str = "cli") -> int:
     """End every session of a user. Returns how many there were."""
     _require_user(store, name)
-    with store.write() as db:
-        n = db.execute("DELETE FROM sessions WHERE name = ?", [name]).rowcount
-        store._insert_audit("signed_out_everywhere", actor, name, {"sessions": n}, None, format_time(clock.now()))
-    return n
+    return store.people.end_sessions(name, actor, format_time(clock.now()))
 
 
 def retire_demo_users(store: Store, clock: Clock) -> list[str]:
     """Disable the accounts a ``--demo`` start made (each start makes new ones; none outlives its demo)."""
-    names = [r[0] for r in store.db.execute("SELECT name FROM users WHERE demo = 1 AND coalesce(disabled, 0) = 0")]
+    names = store.people.demo_names()
     for name in names:
         set_disabled(store, name, True, clock, actor="serve")
     return names
@@ -172,10 +158,7 @@ def retire_demo_users(store: Store, clock: Clock) -> list[str]:
 # ------------------------------------------------------------------ sign-in
 def recent_failures(store: Store, name: str, now: datetime) -> list[str]:
     """Times of the failed sign-ins for ``name`` in the throttling window, oldest first."""
-    since = format_time(now - FAILED_WINDOW)
-    return [r[0] for r in store.db.execute(
-        "SELECT at FROM audit WHERE kind = 'sign_in_failed' AND subject = ? AND at >= ? ORDER BY seq",
-        [name, since]).fetchall()]
+    return store.people.failed_sign_ins(name, format_time(now - FAILED_WINDOW))
 
 
 def locked_for(store: Store, name: str, now: datetime) -> int:
@@ -195,33 +178,27 @@ def check_password(store: Store, name: str, password: str, clock: Clock | None =
     With a ``clock``, the attempt is recorded as a security event.
     """
     name = name if isinstance(name, str) else ""
-    row = store.db.execute("SELECT name, role, password_hash, coalesce(disabled, 0) FROM users WHERE name = ?",
-                           [name[:50]]).fetchone()
-    ok = check_password_hash(row[2] if row else _DUMMY_HASH, password or "") and row is not None and not row[3]
+    user = store.people.user(name[:50])
+    ok = (check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
+          and user is not None and not user["disabled"])
     if clock is not None:
         audit(store, "sign_in" if ok else "sign_in_failed", clock, actor=name[:50] if ok else None,
               subject=name[:50], addr=addr)
-    return {"name": row[0], "role": row[1]} if ok else None
+    return {"name": user["name"], "role": user["role"]} if ok else None
 
 
 def start_session(store: Store, name: str, clock: Clock, addr: str | None = None) -> str:
     """A new server-side session; returns its id (kept only in the signed cookie)."""
     sid = secrets.token_urlsafe(32)
     stamp = format_time(clock.now())
-    with store.write() as db:
-        db["sessions"].insert({"sid_hash": _sha(sid), "name": name, "created_at": stamp, "last_seen": stamp,
-                               "addr": addr or ""})
+    store.people.add_session({"sid_hash": _sha(sid), "name": name, "created_at": stamp, "last_seen": stamp,
+                              "addr": addr or ""})
     return sid
 
 
 def end_session(store: Store, sid: str | None, clock: Clock, addr: str | None = None) -> None:
-    if not sid:
-        return
-    with store.write() as db:
-        row = db.execute("SELECT name FROM sessions WHERE sid_hash = ?", [_sha(sid)]).fetchone()
-        db.execute("DELETE FROM sessions WHERE sid_hash = ?", [_sha(sid)])
-        if row:
-            store._insert_audit("sign_out", row[0], row[0], {}, addr, format_time(clock.now()))
+    if sid:
+        store.people.drop_session(_sha(sid), format_time(clock.now()), addr)
 
 
 def user_for_session(store: Store, sid: str | None, clock: Clock, idle: timedelta) -> dict[str, Any] | None:
@@ -231,37 +208,30 @@ def user_for_session(store: Store, sid: str | None, clock: Clock, idle: timedelt
     """
     if not sid or not isinstance(sid, str):
         return None
-    row = store.db.execute(
-        "SELECT s.name, u.role, s.last_seen, coalesce(u.disabled, 0) FROM sessions s JOIN users u ON u.name = s.name "
-        "WHERE s.sid_hash = ?", [_sha(sid)]).fetchone()
-    if row is None or row[3]:
+    session = store.people.session(_sha(sid))
+    if session is None or session["disabled"]:
         return None
     now = clock.now()
-    last = parse_time(row[2], "last_seen")
+    last = parse_time(session["last_seen"], "last_seen")
     if now - last > idle:
-        with store.write() as db:
-            db.execute("DELETE FROM sessions WHERE sid_hash = ?", [_sha(sid)])
+        store.people.drop_session(_sha(sid))
         return None
     if now - last > timedelta(minutes=1):
-        with store.write() as db:
-            db.execute("UPDATE sessions SET last_seen = ? WHERE sid_hash = ?", [format_time(now), _sha(sid)])
-    return {"name": row[0], "role": row[1]}
+        store.people.touch_session(_sha(sid), format_time(now))
+    return {"name": session["name"], "role": session["role"]}
 
 
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
-    row = store.db.execute("SELECT name, role, coalesce(disabled, 0) FROM users WHERE name = ?", [name]).fetchone()
-    return {"name": row[0], "role": row[1], "disabled": bool(row[2])} if row else None
+    user = store.people.user(name)
+    return {"name": user["name"], "role": user["role"], "disabled": user["disabled"]} if user else None
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:
-    rows = store.db.execute("SELECT name, role, coalesce(disabled, 0), coalesce(demo, 0), created_at, updated_at "
-                            "FROM users ORDER BY name").fetchall()
-    return [{"name": r[0], "role": r[1], "disabled": bool(r[2]), "demo": bool(r[3]), "created_at": r[4],
-             "updated_at": r[5]} for r in rows]
+    return store.people.users()
 
 
 def count_users(store: Store) -> int:
-    return store.db.execute("SELECT count(*) FROM users WHERE coalesce(disabled, 0) = 0").fetchone()[0]
+    return store.people.count_enabled()
 
 
 # ------------------------------------------------------------------ tokens
@@ -274,49 +244,32 @@ def create_token(store: Store, name: str, clock: Clock, days: int = DEFAULT_TOKE
     token = "emg_" + secrets.token_urlsafe(32)
     token_id = "tok-" + secrets.token_hex(4)
     now = clock.now()
-    with store.write() as db:
-        db["tokens"].insert({"token_hash": _sha(token), "name": name, "created_at": format_time(now), "id": token_id,
-                             "expires_at": format_time(now + timedelta(days=days)), "last_used_at": None,
-                             "revoked_at": None})
-        store._insert_audit("token_created", actor, name, {"token": token_id, "days": days}, None, format_time(now))
+    store.people.add_token({"token_hash": _sha(token), "name": name, "created_at": format_time(now), "id": token_id,
+                            "expires_at": format_time(now + timedelta(days=days)), "last_used_at": None,
+                            "revoked_at": None}, actor, {"token": token_id, "days": days})
     return token
 
 
 def list_tokens(store: Store, name: str | None = None) -> list[dict[str, Any]]:
-    sql = "SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM tokens"
-    rows = store.db.execute(sql + (" WHERE name = ?" if name else "") + " ORDER BY created_at",
-                            [name] if name else []).fetchall()
-    return [dict(zip(("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at"), r)) for r in rows]
+    return store.people.tokens(name)
 
 
 def revoke_token(store: Store, token_id: str, clock: Clock, actor: str = "cli") -> None:
-    stamp = format_time(clock.now())
-    with store.write() as db:
-        row = db.execute("SELECT name, revoked_at FROM tokens WHERE id = ?", [token_id]).fetchone()
-        if row is None:
-            raise NotFound("token", token_id)
-        if row[1] is None:
-            db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ?", [stamp, token_id])
-            store._insert_audit("token_revoked", actor, row[0], {"token": token_id}, None, stamp)
+    store.people.revoke_token(token_id, actor, format_time(clock.now()))
 
 
 def user_for_token(store: Store, token: str, clock: Clock) -> dict[str, Any] | None:
     """The user of a valid token (not revoked, not expired, user enabled), recording its last use (per minute)."""
-    row = store.db.execute(
-        "SELECT t.name, u.role, t.expires_at, t.revoked_at, t.last_used_at, coalesce(u.disabled, 0), t.token_hash "
-        "FROM tokens t JOIN users u ON u.name = t.name WHERE t.token_hash = ?", [_sha(token)]).fetchone()
-    if row is None or row[3] is not None or row[5]:
+    row = store.people.token(_sha(token))
+    if row is None or row["revoked_at"] is not None or row["disabled"]:
         return None
     now = clock.now()
-    if row[2] is None or parse_time(row[2], "expires_at") <= now:  # tokens of the first version had no expiry
+    if row["expires_at"] is None or parse_time(row["expires_at"], "expires_at") <= now:  # first-version tokens had none
         return None
-    if row[4] is None or now - parse_time(row[4], "last_used_at") > timedelta(minutes=1):
-        with store.write() as db:
-            db.execute("UPDATE tokens SET last_used_at = ? WHERE token_hash = ?", [format_time(now), row[6]])
-    return {"name": row[0], "role": row[1]}
+    if row["last_used_at"] is None or now - parse_time(row["last_used_at"], "last_used_at") > timedelta(minutes=1):
+        store.people.touch_token(_sha(token), format_time(now))
+    return {"name": row["name"], "role": row["role"]}
 
 
 def security_log(store: Store, limit: int = 500) -> list[dict[str, Any]]:
-    rows = store.db.execute("SELECT seq, at, kind, actor, subject, detail, addr FROM audit ORDER BY seq DESC LIMIT ?",
-                            [limit]).fetchall()
-    return [dict(zip(("seq", "at", "kind", "actor", "subject", "detail", "addr"), r)) for r in rows]
+    return store.people.security_log(limit)

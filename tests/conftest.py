@@ -1,6 +1,13 @@
 import pathlib
 
 import pytest
+from click.testing import CliRunner
+
+from emergency.clock import FixedClock
+from emergency.store import Store, init_database
+from emergency.users import add_user, create_token
+from webui import create_app
+
 
 # Real-Chromium fixtures (browser, server, page…), shared by tests/e2e and tests/security.
 pytest_plugins = ["tests.e2e.fixtures"]
@@ -22,8 +29,6 @@ PASSWORD = "test-password-不是默认"
 
 def add_users(database: str, clock) -> dict[str, str]:
     """Create the test users in ``database``; return an API token for each."""
-    from emergency.store import Store
-    from emergency.users import add_user, create_token
     store = Store(database)
     try:
         for name, role in USERS.items():
@@ -36,3 +41,58 @@ def add_users(database: str, clock) -> dict[str, str]:
 def as_user(client, name: str) -> None:
     """Make the test client send the bearer token of ``name``."""
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {client.application.config['TEST_TOKENS'][name]}"
+
+
+TEST_KEY = "test-key-not-secret-0123456789abcdef"
+
+
+def new_app(config: dict):
+    """The console as ``emergency serve`` starts it: the database initialised first (init-db), then the app."""
+    if config.get("DATABASE") and config["DATABASE"] != ":memory:":
+        init_database(config["DATABASE"], None if not config.get("PLANS_DIR") else _library(config["PLANS_DIR"]))
+    return create_app(config)
+
+
+def _library(directory):
+    from emergency.library import library
+    return library(directory)
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-11-22T09:00:00+08:00")
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    """A console on a fresh database at a fixed clock, with one user of each role (tokens in TEST_TOKENS)."""
+    application = new_app({"DATABASE": str(tmp_path / "app.db"), "TESTING": True, "SECRET_KEY": TEST_KEY,
+                           "CLOCK": clock})
+    application.config["TEST_TOKENS"] = add_users(application.config["DATABASE"], clock)
+    return application
+
+
+@pytest.fixture
+def client(app):
+    """A test client acting as the commander (as_user switches)."""
+    c = app.test_client()
+    as_user(c, "指挥李四")
+    return c
+
+
+@pytest.fixture
+def runner():
+    """The ``emergency`` command, run in-process (exit codes and output as a shell would see them)."""
+    return CliRunner()
+
+
+def signed_in(app, name: str):
+    """A test client signed in through the sign-in form as ``name`` (a browser session); ``.csrf`` is the
+    page token every form post needs."""
+    import re
+    c = app.test_client()
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    c.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    c.csrf = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/").get_data(as_text=True)).group(1)
+    return c

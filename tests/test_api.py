@@ -1,11 +1,15 @@
 """The JSON API: status codes, field-naming refusals, and an OpenAPI description kept true."""
+import datetime
+
 import pytest
 
 from emergency.clock import FixedClock
-from webui import create_app
-from webui.openapi import IncidentRequest
+from emergency.clock import TZ
+from emergency.errors import InputError
+from webui.openapi import library_models
+from tests.library import PLANS
 
-from .conftest import add_users, as_user
+from .conftest import add_users, as_user, new_app
 
 
 @pytest.fixture
@@ -15,7 +19,7 @@ def clock():
 
 @pytest.fixture
 def client(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
+    app = new_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
     app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     as_user(c, "指挥李四")
@@ -123,13 +127,23 @@ def test_openapi_describes_exactly_the_api_routes(client):
 
 
 def test_openapi_incident_fields_are_the_fields_the_engine_accepts():
-    from emergency.lifecycle import lifecycle_for
-    m = lifecycle_for("environment")
-    fields = set(IncidentRequest.model_fields) - {"actor"}
-    for name in fields:
-        m.start("x", {"plan": "environment", "occurred_at": "2026-11-22T08:00",
-                      **({name: IncidentRequest.model_fields[name].default} if name not in ("plan", "occurred_at") else {})},
-                "x", __import__("datetime").datetime(2026, 11, 22, 9, tzinfo=__import__("emergency").TZ))
+    """Every field the OpenAPI description documents is accepted by the engine, and a field it does not
+    document is refused naming it: the description and the engine accept the same body."""
+    model = library_models(PLANS)["IncidentRequest"]
+    machine = PLANS.lifecycle("environment")
+    at = datetime.datetime(2026, 11, 22, 9, tzinfo=TZ)
+    base = {"plan": "environment", "occurred_at": "2026-11-22T08:00"}
+    samples = {"facts": {"deaths": 3}, "reported_at": "2026-11-22T08:10", "title": "河道污染", "drill": True,
+               "drill_id": "drl-1", "cause": "traffic_accident", "hot_topic": True, "sensitive": True,
+               "event_group": "grp-1"}
+    assert set(model.model_fields) == set(base) | set(samples)
+    for name, value in samples.items():
+        snap, event = machine.start("x", {**base, name: value, **({"drill": True} if name == "drill_id" else {})},
+                                    "x", at)
+        assert name in event["payload"]  # kept in the report event as the engine cleaned it
+    with pytest.raises(InputError) as refused:
+        machine.start("x", {**base, "casualties": 3}, "x", at)
+    assert refused.value.field == "casualties"
 
 
 def test_checklist_downloads_as_markdown_and_json_and_refuses_bad_arguments(client):

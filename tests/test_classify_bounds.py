@@ -5,7 +5,8 @@ from plans/*.yaml, so a wrong number in a plan file fails a test.
 """
 import pytest
 
-from emergency import classify, load_plan
+from emergency import classify
+from tests.library import PLANS
 
 YI = 100_000_000      # 1亿元
 WAN = 10_000          # 万元
@@ -209,7 +210,7 @@ LABOR_DISPUTE = [
 
 @pytest.mark.parametrize("plan_id, facts, level, clause", ENVIRONMENT + WORK_SAFETY + HAZARDOUS_CHEMICALS + LABOR_DISPUTE)
 def test_level_and_deciding_clause(plan_id, facts, level, clause):
-    result = classify(load_plan(plan_id), facts)
+    result = classify(PLANS.plan(plan_id), facts)
     assert result["level"] == level
     if level is None:
         assert result["deciding"] is None
@@ -217,11 +218,11 @@ def test_level_and_deciding_clause(plan_id, facts, level, clause):
     else:
         assert result["deciding"]["clause"] == clause
         assert result["deciding"]["level"] == level
-        assert result["level_name"] == load_plan(plan_id).level(level).name
+        assert result["level_name"] == PLANS.plan(plan_id).level(level).name
 
 
 def test_highest_level_met_wins_and_every_met_criterion_is_listed():
-    result = classify(load_plan("environment"), {"deaths": 3, "evacuated": 12_000, "cross_boundary": "county"})
+    result = classify(PLANS.plan("environment"), {"deaths": 3, "evacuated": 12_000, "cross_boundary": "county"})
     assert result["level"] == "II"
     assert result["deciding"]["clause"] == "一(五)2(2)"
     met = {(m["level"], m["clause"]) for m in result["met"]}
@@ -233,31 +234,31 @@ def test_highest_level_met_wins_and_every_met_criterion_is_listed():
 
 
 def test_deciding_clause_is_quoted_in_the_plans_words():
-    result = classify(load_plan("environment"), {"drinking_water_interrupted": "township"})
+    result = classify(PLANS.plan("environment"), {"drinking_water_interrupted": "township"})
     assert result["deciding"]["text"] == "因环境污染造成乡镇集中式饮用水水源地取水中断的"
     assert result["level_name"] == "较大突发环境事件"
 
 
 def test_hazardous_chemicals_loss_without_a_figure_says_the_national_figure_was_used():
-    result = classify(load_plan("hazardous_chemicals"), {"direct_loss_yuan": 2000 * WAN})
+    result = classify(PLANS.plan("hazardous_chemicals"), {"direct_loss_yuan": 2000 * WAN})
     assert result["level"] == "III"
     assert any("493号" in n["note"] for n in result["notes"])
 
 
 def test_overlap_at_100_poisoned_is_noted():
-    result = classify(load_plan("hazardous_chemicals"), {"poisoned": 100})
+    result = classify(PLANS.plan("hazardous_chemicals"), {"poisoned": 100})
     assert any("100人" in n["note"] for n in result["notes"])
     assert {m["level"] for m in result["met"]} == {"I", "II"}  # the 1.5 floor is not listed once a level is met
 
 
 def test_facts_a_plan_does_not_use_are_noted_not_counted():
-    result = classify(load_plan("environment"), {"missing": 12})
+    result = classify(PLANS.plan("environment"), {"missing": 12})
     assert result["level"] == "IV"
     assert any("missing" in n["note"] for n in result["notes"])
 
 
 def test_work_safety_qualitative_scope_criteria_are_shown_for_judgement():
-    result = classify(load_plan("work_safety"), {})
+    result = classify(PLANS.plan("work_safety"), {})
     clauses = {j["clause"] for j in result["judgement"]}
     assert clauses == {"1.3(2)", "1.3(3)"}
     assert result["below_scope"]["clause"] == "4.3"

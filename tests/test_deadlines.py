@@ -6,8 +6,9 @@ from the plan texts.
 """
 import pytest
 
-from emergency import load_plan
-from emergency.checklist import checklist, notifications
+from emergency.checklist import checklist
+from emergency.deadlines import notifications
+from tests.library import PLANS
 from emergency.clock import parse_time
 from emergency.incident import Mark, Snapshot
 from emergency.incidents import notification_status
@@ -16,7 +17,7 @@ OCC, REC = "2026-11-22T08:00", "2026-11-22T08:20"
 
 
 def due_by_id(plan_id, level, hot_topic=False, occ=OCC, rec=REC):
-    return {n["id"]: n for n in notifications(load_plan(plan_id), level, occ, rec, hot_topic)}
+    return {n["id"]: n for n in notifications(PLANS.plan(plan_id), level, occ, rec, hot_topic)}
 
 
 @pytest.mark.parametrize("level, rule, due, channel", [
@@ -119,13 +120,13 @@ def test_times_with_another_offset_are_shown_in_shanghai_time_and_cross_midnight
 
 
 def test_checklist_onsite_command_by_cause():
-    cl = checklist(load_plan("environment"), "IV", OCC, REC, cause="traffic_accident")
+    cl = checklist(PLANS.plan("environment"), "IV", OCC, REC, cause="traffic_accident")
     assert cl["onsite_command"]["clause"] == "二(三)(3)"
     assert cl["onsite_command"]["leads"] == ["区交通运输局（原文：交通运输局）", "海门区公安局（原文：公安局）", "海门生态环境局"]
 
 
 def test_checklist_hazardous_chemicals_has_precautions_and_protective_equipment():
-    cl = checklist(load_plan("hazardous_chemicals"), "II", OCC, REC)
+    cl = checklist(PLANS.plan("hazardous_chemicals"), "II", OCC, REC)
     assert [p["clause"] for p in cl["precautions"]][:2] == ["3.5(1)", "3.5(2)"]
     assert any("正压自给式防毒面具" in p["text"] for p in cl["precautions"])
     assert cl["protective_equipment"][1]["equipment"] == ["密闭型防毒面罩", "防酸碱型防护服", "空气呼吸器"]

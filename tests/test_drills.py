@@ -3,47 +3,48 @@ import pytest
 
 from emergency import drill_runs as dr
 from emergency.clock import FixedClock, parse_time
-from emergency.drills import _bounds, load_scenarios, parse_scenario_yaml, variant
+from emergency.drills import _bounds, parse_scenario_yaml, variant
 from emergency.errors import InputError
-from emergency.plans import PLAN_IDS, PlanFileError
+from emergency.plans import PlanFileError
+from tests.library import PLANS
 from emergency.report import drill_report
 from emergency import incidents as svc
 from emergency.store import Store
 
 
 def test_library_has_at_least_two_scenarios_per_plan_and_some_cross_plans():
-    lib = load_scenarios()
-    for plan in PLAN_IDS:
+    lib = PLANS.scenarios
+    for plan in PLANS.ids:
         assert sum(plan in s.plans for s in lib.values()) >= 2, plan
     assert sum(len(s.plans) > 1 for s in lib.values()) >= 2
 
 
 def test_same_seed_same_drill_other_seed_other_drill():
-    sc = load_scenarios()["hc-tanker-river"]
-    a, ca = variant(sc, 41)
-    b, cb = variant(sc, 41)
-    c, cc = variant(sc, 42)
+    sc = PLANS.scenarios["hc-tanker-river"]
+    a, ca = variant(sc, 41, PLANS)
+    b, cb = variant(sc, 41, PLANS)
+    c, cc = variant(sc, 42, PLANS)
     assert a == b and ca == cb
     assert a != c
 
 
 @pytest.mark.parametrize("boundary", [False, True])
 def test_variant_figures_land_next_to_the_plans_level_bounds(boundary):
-    sc = load_scenarios()["env-toxic-gas"]
+    sc = PLANS.scenarios["env-toxic-gas"]
     for seed in range(20):
-        _, info = variant(sc, seed, boundary=boundary)
+        _, info = variant(sc, seed, PLANS, boundary=boundary)
         for ch in info["changes"]:
             if "near_bound" in ch:
-                assert ch["near_bound"] in _bounds("environment", ch["fact"])
+                assert ch["near_bound"] in _bounds(PLANS.plan("environment"), ch["fact"])
                 if not ch["held"]:  # held: kept at an earlier, larger figure so counts never go down
                     assert abs(ch["to"] - ch["near_bound"]) <= 1
 
 
 def test_a_variant_keeps_the_scenarios_arc_unless_a_boundary_drill_is_asked_for():
     """Issue 18, point 4: 3 poisoned at T+0 must not become 101 and skip the escalation the drill tests."""
-    from emergency import classify, load_plan
-    sc = load_scenarios()["hc-tank-leak"]
-    plan = load_plan("hazardous_chemicals")
+    from emergency import classify
+    sc = PLANS.scenarios["hc-tank-leak"]
+    plan = PLANS.plan("hazardous_chemicals")
 
     def arc(scenario):
         """The level the facts call for at T+0 and after each inject that changes them."""
@@ -57,20 +58,20 @@ def test_a_variant_keeps_the_scenarios_arc_unless_a_boundary_drill_is_asked_for(
 
     written = arc(sc)
     for seed in range(40):
-        assert arc(variant(sc, seed)[0]) == written, seed
-    jumped = [variant(sc, seed, boundary=True)[0].incidents[0].facts["poisoned"] for seed in range(40)]
+        assert arc(variant(sc, seed, PLANS)[0]) == written, seed
+    jumped = [variant(sc, seed, PLANS, boundary=True)[0].incidents[0].facts["poisoned"] for seed in range(40)]
     assert max(jumped) >= 29  # a boundary drill may start at a higher level's bound
 
 
 def test_bounds_are_read_from_the_plan():
-    assert _bounds("environment", "evacuated") == [1, 5000, 10000, 50000]
-    assert _bounds("hazardous_chemicals", "poisoned") == [1, 30, 50, 100, 101]
+    assert _bounds(PLANS.plan("environment"), "evacuated") == [1, 5000, 10000, 50000]
+    assert _bounds(PLANS.plan("hazardous_chemicals"), "poisoned") == [1, 30, 50, 100, 101]
 
 
 def test_variant_counts_never_go_down_as_the_drill_goes_on():
-    sc = load_scenarios()["ws-crane-collapse"]
+    sc = PLANS.scenarios["ws-crane-collapse"]
     for seed in range(30):
-        v, _ = variant(sc, seed)
+        v, _ = variant(sc, seed, PLANS)
         first = v.incidents[0].facts["deaths"]
         later = [j.facts["deaths"] for j in v.injects if j.facts and "deaths" in j.facts]
         assert all(x >= first for x in later)
@@ -84,7 +85,7 @@ def test_variant_counts_never_go_down_as_the_drill_goes_on():
 ])
 def test_a_bad_scenario_is_refused_naming_where(text, path):
     with pytest.raises(PlanFileError) as exc:
-        parse_scenario_yaml(text, "my-scenario")
+        parse_scenario_yaml(text, PLANS, "my-scenario")
     assert "my-scenario" in str(exc.value)
     assert path in str(exc.value)
 

@@ -1,8 +1,8 @@
 """Bad facts are refused with one message naming the field and what is allowed."""
 import pytest
 
-from emergency import InputError, classify, load_plan
-from emergency.facts import parse_facts
+from emergency import InputError, classify
+from tests.library import PLANS
 
 
 @pytest.mark.parametrize("facts, field, allowed", [
@@ -17,16 +17,16 @@ from emergency.facts import parse_facts
 ])
 def test_bad_fact_is_refused_naming_the_field(facts, field, allowed):
     with pytest.raises(InputError) as exc:
-        classify(load_plan("environment"), facts)
+        classify(PLANS.plan("environment"), facts)
     assert exc.value.field == field
     assert allowed in str(exc.value)
 
 
 def test_facts_must_be_an_object():
     with pytest.raises(InputError, match="JSON object"):
-        parse_facts([1, 2])
+        PLANS.vocabulary.parse([1, 2])
 
 
 def test_missing_facts_take_their_defaults():
-    f = parse_facts({})
+    f = PLANS.vocabulary.parse({})
     assert f.deaths == 0 and f.cross_boundary == "none" and f.serious_crime is False

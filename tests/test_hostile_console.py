@@ -6,9 +6,8 @@ import pytest
 from emergency import incidents as svc
 from emergency.clock import FixedClock
 from emergency.store import Store
-from webui import create_app
 
-from .conftest import PASSWORD, add_users
+from .conftest import PASSWORD, add_users, new_app
 
 LONG = "长" * 100_000
 
@@ -16,7 +15,7 @@ LONG = "长" * 100_000
 @pytest.fixture
 def client(tmp_path):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    app = create_app({"DATABASE": str(tmp_path / "h.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
+    app = new_app({"DATABASE": str(tmp_path / "h.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
     add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     page = c.get("/login").get_data(as_text=True)

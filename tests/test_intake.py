@@ -4,12 +4,12 @@ import pytest
 
 from emergency import incidents as svc
 from emergency import intake
+from tests.library import PLANS, PLANS_DIR
 from emergency.clock import FixedClock
 from emergency.errors import InputError
 from emergency.store import Store
-from webui import create_app
 
-from .conftest import add_users, as_user
+from .conftest import add_users, as_user, new_app
 
 
 def annex_rows(text: str) -> list[tuple[str, str, str, str]]:
@@ -44,9 +44,9 @@ def annex_rows(text: str) -> list[tuple[str, str, str, str]]:
 
 def test_every_line_of_the_annex_is_encoded_in_order(sources_dir):
     rows = annex_rows((sources_dir / "hotline-routing-2023.md").read_text(encoding="utf-8"))
-    data = [(m.part, m.category, m.subcategory, m.matter) for m in intake.load_routing().matters]
+    data = [(m.part, m.category, m.subcategory, m.matter) for m in PLANS.routing.matters]
     assert len(rows) == 130 and data == rows
-    assert intake.load_routing().basis.text in (sources_dir / "hotline-routing-2023.md").read_text(encoding="utf-8")
+    assert PLANS.routing.basis.text in (sources_dir / "hotline-routing-2023.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -60,33 +60,33 @@ def store():
 
 
 def _matter(sub):
-    return next(m.id for m in intake.load_routing().matters if m.subcategory == sub)
+    return next(m.id for m in PLANS.routing.matters if m.subcategory == sub)
 
 
 def test_a_12345_report_of_a_major_chemical_leak_goes_to_110_and_offers_the_chemicals_plan():
-    view = intake.routing_view(_matter("危化品重大泄露"))
+    view = intake.routing_view(_matter("危化品重大泄露"), PLANS)
     assert view["handled_first_by"] == "110" and view["part"] == "12345→110"
     assert [p["plan"] for p in view["plans"]][0] == "hazardous_chemicals"
     assert view["plans"][0]["scope_clause"] == "1.5"
 
 
 def test_a_110_report_of_river_pollution_goes_to_12345_and_offers_the_environment_plan():
-    view = intake.routing_view(_matter("河流污染"))
+    view = intake.routing_view(_matter("河流污染"), PLANS)
     assert view["handled_first_by"] == "12345"
     assert [p["plan"] for p in view["plans"]] == ["environment"]
 
 
 def test_a_leak_not_yet_serious_is_non_urgent_but_still_in_the_chemicals_plans_scope():
-    view = intake.routing_view(_matter("危化品泄露"))
+    view = intake.routing_view(_matter("危化品泄露"), PLANS)
     assert view["handled_first_by"] == "12345" and view["plans"][0]["plan"] == "hazardous_chemicals"
     assert "尚未造成严重后果" in view["matter"]["matter"] and "1.5" in view["plans"][0]["decision"]
-    hazard = intake.routing_view(_matter("安全生产"))
+    hazard = intake.routing_view(_matter("安全生产"), PLANS)
     assert hazard["plans"][0]["plan"] == "work_safety" and hazard["plans"][0]["mode"] == "warning"
 
 
 def test_wage_claims_at_height_and_group_petitions_offer_the_labor_plan():
-    assert intake.routing_view(_matter("危难救助"))["plans"][0]["plan"] == "labor_dispute"
-    assert intake.routing_view(_matter("劳资纠纷"))["plans"][0]["plan"] == "labor_dispute"
+    assert intake.routing_view(_matter("危难救助"), PLANS)["plans"][0]["plan"] == "labor_dispute"
+    assert intake.routing_view(_matter("劳资纠纷"), PLANS)["plans"][0]["plan"] == "labor_dispute"
 
 
 def test_an_incident_from_an_intake_counts_its_deadlines_from_the_call(store, clock):
@@ -148,7 +148,7 @@ def test_a_late_intake_is_kept_with_its_reason_and_one_that_opened_nothing_is_se
 
 
 def test_the_api_records_an_intake_and_opens_an_incident_from_it(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "i.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
+    app = new_app({"DATABASE": str(tmp_path / "i.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
     app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     as_user(c, "值班员张三")
@@ -188,6 +188,6 @@ def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
 def test_a_scenario_naming_a_matter_off_the_list_is_refused():
     from emergency.drills import parse_scenario_yaml
     from emergency.plans import PlanFileError
-    text = (intake.PLANS_DIR / "scenarios" / "hc-110-alarm.yaml").read_text(encoding="utf-8").replace("A033", "Z999")
+    text = (PLANS_DIR / "scenarios" / "hc-110-alarm.yaml").read_text(encoding="utf-8").replace("A033", "Z999")
     with pytest.raises(PlanFileError, match="not on the 12345/110 list"):
-        parse_scenario_yaml(text)
+        parse_scenario_yaml(text, PLANS)

@@ -4,14 +4,14 @@ import pytest
 
 from emergency.clock import FixedClock
 from emergency.errors import InputError, Refused
-from emergency.lifecycle import RECORD_TRIGGERS, lifecycle_for
-from emergency.plans import PLAN_IDS, load_plan
+from emergency.lifecycle import RECORD_TRIGGERS
+from tests.library import PLANS
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 
 
 def start(plan, facts=None, **extra):
-    m = lifecycle_for(plan)
+    m = PLANS.lifecycle(plan)
     snap, event = m.start("t-1", {"plan": plan, "facts": facts or {}, "occurred_at": "2026-11-22T08:00",
                                   "reported_at": "2026-11-22T08:10", **extra}, "值班员", CLOCK.now())
     return m, snap
@@ -22,7 +22,7 @@ def go(m, snap, trigger, **payload):
     return snap
 
 
-@pytest.mark.parametrize("plan_id", PLAN_IDS)
+@pytest.mark.parametrize("plan_id", PLANS.ids)
 def test_machines_use_no_automatic_transitions(plan_id):
     m, snap = start(plan_id)
     assert not any(t.startswith("to_") for t in m.allowed_triggers(snap.state))
@@ -102,7 +102,7 @@ def test_environment_termination_needs_any_one_of_five_conditions():
 def test_work_safety_termination_needs_all_six_conditions_the_hand_over_and_confirmation():
     m, snap = start("work_safety", {"deaths": 1})
     snap = go(m, snap, "activate", level="IV")
-    conditions = [c.id for c in load_plan("work_safety").termination.conditions]
+    conditions = [c.id for c in PLANS.plan("work_safety").termination.conditions]
     for cid in conditions[:-1]:
         snap = go(m, snap, "confirm_condition", condition=cid)
     with pytest.raises(Refused) as exc:
@@ -153,7 +153,7 @@ def test_post_incident_tasks_must_all_be_ticked_before_closing():
     snap = go(m, snap, "confirm_condition", condition="controlled")
     snap = go(m, snap, "terminate", declared_by="海门区政府")
     snap = go(m, snap, "start_post_incident")
-    tasks = [t.id for t in load_plan("environment").post_incident]
+    tasks = [t.id for t in PLANS.plan("environment").post_incident]
     assert {"damage_assessment", "investigation", "aftercare", "insurance", "process_evaluation"} <= set(tasks)
     for t in tasks[:-1]:
         snap = go(m, snap, "complete_task", task=t)
@@ -163,7 +163,7 @@ def test_post_incident_tasks_must_all_be_ticked_before_closing():
     # 结案 waits for every at-once (立即) report to be ticked (issue 19, point 6)
     with pytest.raises(Refused, match="立即报告事项尚未勾选完成") as exc:
         go(m, snap, "close")
-    immediate = [r.id for r in load_plan("environment").reporting.rules
+    immediate = [r.id for r in PLANS.plan("environment").reporting.rules
                  if r.immediate and r.counted_from != "condition" and "IV" in r.levels]
     assert immediate and "四(一)1" in str(exc.value)
     for rid in immediate:
@@ -180,7 +180,7 @@ def test_closing_waits_for_a_linked_plans_incident_still_at_receipt():
     ev = {"occurred_at": "2026-11-22T08:00", "event_group": "evt-close", "facts": {"deaths": 1}}
     env = svc.report(store, {**ev, "plan": "environment"}, "x", CLOCK)
     svc.report(store, {**ev, "plan": "hazardous_chemicals"}, "x", CLOCK)
-    plan = load_plan("environment")
+    plan = PLANS.plan("environment")
     steps = [("activate", {"level": "IV", "approved_by": "区长"}), ("confirm_condition", {"condition": "controlled"}),
              ("terminate", {"declared_by": "海门区政府"}), ("start_post_incident", {})]
     steps += [("complete_task", {"task": t.id}) for t in plan.post_incident]
@@ -222,14 +222,14 @@ def test_bad_payload_names_the_field(payload, field):
     assert exc.value.field == field
 
 
-@pytest.mark.parametrize("plan_id", PLAN_IDS)
+@pytest.mark.parametrize("plan_id", PLANS.ids)
 def test_diagram_is_drawn_from_the_plan_data(plan_id):
-    m = lifecycle_for(plan_id)
+    m = PLANS.lifecycle(plan_id)
     text = m.diagram()
     assert "stateDiagram-v2" in text
-    for s in load_plan(plan_id).lifecycle.states:
+    for s in PLANS.plan(plan_id).lifecycle.states:
         assert f'state "{s.label}" as {s.name}' in text
-    for t in load_plan(plan_id).lifecycle.transitions:
+    for t in PLANS.plan(plan_id).lifecycle.transitions:
         assert t.label in text
     assert not set(RECORD_TRIGGERS) & set(text.split())
 
@@ -244,8 +244,7 @@ def test_diagram_is_drawn_from_the_plan_data(plan_id):
     ({"labor_dispute": "II"}, "labor_dispute"),
 ])
 def test_the_lead_plan_follows_the_plans_relation_clauses(levels, lead):
-    from emergency.plans import lead_plan
-    assert lead_plan(levels) == lead
+    assert PLANS.lead_plan(levels) == lead
 
 
 def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_recorded():
@@ -267,7 +266,7 @@ def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_
 def test_work_safety_i_to_iii_start_the_local_plan_under_higher_command():
     """5.2 flow chart: the municipal plan starts for 一般及以上; 3.1: the 市长 or 分管副市长 commands."""
     from emergency.checklist import checklist
-    cl = checklist(load_plan("work_safety"), "III", "2026-11-22T08:00", "2026-11-22T08:10")
+    cl = checklist(PLANS.plan("work_safety"), "III", "2026-11-22T08:00", "2026-11-22T08:10")
     assert any("市长或分管副市长" in c["commander"] for c in cl["command"])
     assert any(c["under_higher_command"] for c in cl["command"])
     assert any(a["clause"] == "5.2" for a in cl["activation"])

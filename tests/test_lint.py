@@ -9,13 +9,13 @@ import pytest
 import yaml
 
 from emergency.lint import lint_all, lint_plan
-from emergency.plans import PLANS_DIR
+from tests.library import PLANS, PLANS_DIR
 
 TODAY = datetime.date(2026, 11, 23)
 
 
 def test_the_four_plans_lint_clean_but_for_their_three_year_evaluation(sources_dir):
-    findings = lint_all(None, sources_dir, TODAY)
+    findings = lint_all(None, sources_dir, TODAY, PLANS)
     assert [f for f in findings if f.severity == "error"] == []
     warnings = [f for f in findings if f.severity == "warning"]
     assert {f.file.rsplit("/", 1)[-1] for f in warnings} == {"environment.yaml", "work_safety.yaml",
@@ -23,8 +23,8 @@ def test_the_four_plans_lint_clean_but_for_their_three_year_evaluation(sources_d
     assert all("three-year evaluation" in f.message for f in warnings)
     # the environment plan (2023-09-05) falls due on 2026-09-05: not yet on the 4th, due on the 5th
     env = PLANS_DIR / "environment.yaml"
-    assert lint_plan(env, sources_dir, datetime.date(2026, 9, 4)) == []
-    assert len(lint_plan(env, sources_dir, datetime.date(2026, 9, 5))) == 1
+    assert lint_plan(env, sources_dir, datetime.date(2026, 9, 4), PLANS) == []
+    assert len(lint_plan(env, sources_dir, datetime.date(2026, 9, 5), PLANS)) == 1
 
 
 def _unreachable(d):
@@ -54,7 +54,7 @@ def test_each_breakage_is_named(tmp_path, sources_dir, change, words):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    errors = [f for f in lint_plan(path, sources_dir, TODAY) if f.severity == "error"]
+    errors = [f for f in lint_plan(path, sources_dir, TODAY, PLANS) if f.severity == "error"]
     assert any(words in f.message for f in errors), errors
     assert all(f.file == str(path) for f in errors)
     r = subprocess.run([sys.executable, "-m", "emergency.cli", "lint", str(path), "--sources", str(sources_dir)],

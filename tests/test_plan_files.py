@@ -5,9 +5,10 @@ import shutil
 import pytest
 import yaml
 
-from emergency.plans import PLAN_IDS, PLANS_DIR, PlanFileError, load_plan_file, load_plans
+from emergency.plans import PlanFileError
+from tests.library import PLANS, PLANS_DIR
 
-SOURCE_FILES = {pid: plan.source_file for pid, plan in load_plans().items()}
+SOURCE_FILES = {pid: plan.source_file for pid, plan in PLANS.plans.items()}
 
 
 def _norm(s: str) -> str:
@@ -27,14 +28,14 @@ def _quoted(node, path=""):
 
 
 def test_all_four_plans_load_and_validate():
-    plans = load_plans()
-    assert sorted(plans) == sorted(PLAN_IDS)
+    plans = PLANS.plans
+    assert sorted(plans) == sorted(PLANS.ids)
     for p in plans.values():
         assert [lv.level for lv in p.levels] == ["I", "II", "III", "IV"]
         assert p.document_number.startswith("海政办发")
 
 
-@pytest.mark.parametrize("plan_id", PLAN_IDS)
+@pytest.mark.parametrize("plan_id", PLANS.ids)
 def test_every_quoted_sentence_is_in_the_source_text(plan_id, sources_dir):
     data = yaml.safe_load((PLANS_DIR / f"{plan_id}.yaml").read_text(encoding="utf-8"))
     problems = []
@@ -50,10 +51,10 @@ def test_every_quoted_sentence_is_in_the_source_text(plan_id, sources_dir):
     assert not problems, "text not found verbatim in the source:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("plan_id", PLAN_IDS)
+@pytest.mark.parametrize("plan_id", PLANS.ids)
 def test_every_level_criterion_cites_a_clause_of_its_level(plan_id):
     """A criterion sits under its level's clause (or, for work safety IV, the scope clause 1.3)."""
-    plan = load_plans()[plan_id]
+    plan = PLANS.plans[plan_id]
     for c in plan.criteria:
         assert c.clause.startswith((plan.level(c.level).clause, plan.scope.clause)), (c.id, c.clause)
 
@@ -71,7 +72,7 @@ def test_malformed_plan_names_file_path_and_problem(tmp_path):
         d["criteria"][3]["when"]["at_least"] = "lots"
     target = _broken_copy(tmp_path, "environment", mutate)
     with pytest.raises(PlanFileError) as exc:
-        load_plan_file(target)
+        PLANS.load_plan_file(target)
     msg = str(exc.value)
     assert str(target) in msg
     assert "criteria[3].when.at_least" in msg
@@ -83,7 +84,7 @@ def test_plan_naming_an_unregistered_guard_is_refused(tmp_path):
         d["lifecycle"]["transitions"][0]["conditions"] = ["os.system"]
     target = _broken_copy(tmp_path, "work_safety", mutate)
     with pytest.raises(PlanFileError, match="unknown guard 'os.system'"):
-        load_plan_file(target)
+        PLANS.load_plan_file(target)
 
 
 def test_criterion_on_an_undeclared_fact_is_refused(tmp_path):
@@ -91,7 +92,7 @@ def test_criterion_on_an_undeclared_fact_is_refused(tmp_path):
         d["criteria"][0]["when"] = {"sum": ["strike"], "at_least": 1}
     target = _broken_copy(tmp_path, "environment", mutate)
     with pytest.raises(PlanFileError, match="strike"):
-        load_plan_file(target)
+        PLANS.load_plan_file(target)
 
 
 def test_numeric_clause_must_be_quoted(tmp_path):
@@ -99,32 +100,30 @@ def test_numeric_clause_must_be_quoted(tmp_path):
     p = tmp_path / "hazardous_chemicals.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace('clause: "3.10"', "clause: 3.10", 1), encoding="utf-8")
     with pytest.raises(PlanFileError, match="clause: Input should be a valid string"):
-        load_plan_file(p)
+        PLANS.load_plan_file(p)
 
 
 def test_invalid_yaml_names_the_line(tmp_path):
     p = tmp_path / "labor_dispute.yaml"
     p.write_text("id: labor_dispute\ncriteria: [\n", encoding="utf-8")
     with pytest.raises(PlanFileError, match="line"):
-        load_plan_file(p)
+        PLANS.load_plan_file(p)
 
 
 def test_national_rules_quote_their_source_and_name_real_plans(sources_dir):
-    from emergency.plans import load_national_rules
-    national = load_national_rules()
+    national = PLANS.national_rules
     src = _norm((sources_dir / national.source).read_text(encoding="utf-8"))
     assert len(national.rules) >= 3
-    own_ids = {r.id for p in load_plans().values() for r in p.reporting.rules}
+    own_ids = {r.id for p in PLANS.plans.values() for r in p.reporting.rules}
     for r in national.rules:
         assert _norm(r.text) in src, r.id
-        assert set(r.applies_to) <= set(PLAN_IDS) and r.id not in own_ids
+        assert set(r.applies_to) <= set(PLANS.ids) and r.id not in own_ids
         assert r.decision, f"{r.id}: a national rule carries the reading that put it here"
 
 
 def test_national_ceilings_quote_their_source(sources_dir):
-    from emergency.plans import load_national_rules
     src = _norm((sources_dir / "national-rules.md").read_text(encoding="utf-8"))
-    ceilings = load_national_rules().ceilings
+    ceilings = PLANS.national_rules.ceilings
     assert {c.minutes for c in ceilings} == {120, 240}
     for c in ceilings:
         assert _norm(c.text) in src and ("2 hours" in c.text) == (c.minutes == 120)

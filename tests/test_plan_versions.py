@@ -4,55 +4,49 @@ import shutil
 
 import pytest
 
-import emergency.plans as plans
 from emergency import incidents as svc
 from emergency.clock import FixedClock
-from emergency.lifecycle import _lifecycle
+from emergency.library import PlanLibrary
 from emergency.store import Store
+from tests.library import PLANS_DIR
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 
 
 @pytest.fixture
-def plans_dir(tmp_path, monkeypatch):
+def plans_dir(tmp_path):
     d = tmp_path / "plans"
-    shutil.copytree(plans.PLANS_DIR, d)
-    monkeypatch.setattr(plans, "PLANS_DIR", d)
-
-    def restart():  # the console adopts a new plan file when it starts
-        plans._load_all.cache_clear()
-        _lifecycle.cache_clear()
-    restart()
-    yield d, restart
-    restart()
+    shutil.copytree(PLANS_DIR, d)
+    return d
 
 
-def _phone_due(snap):
-    return next(n["due"] for n in svc.notification_status(snap, CLOCK.now()) if n["id"] == "III-phone")
+def _phone_due(snap, plans):
+    return next(n["due"] for n in svc.notification_status(snap, CLOCK.now(), plans) if n["id"] == "III-phone")
 
 
 def test_an_incident_keeps_its_plan_version_after_the_plan_file_changes(plans_dir, tmp_path):
-    d, restart = plans_dir
-    store = Store(tmp_path / "v.db")
+    d = plans_dir
+    first = PlanLibrary(d)  # the console as started before the edit
+    store = Store(tmp_path / "v.db", plans=first)
     before = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",
                                 "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
     old_version = before.plan_version
-    assert old_version == plans.current_version("environment") and _phone_due(before).endswith("08:30:00+08:00")
+    assert old_version == first.current_version("environment") and _phone_due(before, first).endswith("08:30:00+08:00")
     text = (d / "environment.yaml").read_text(encoding="utf-8")
     rule = text.index("- id: III-phone")
     edited = text[:rule] + text[rule:].replace("within_minutes: 30", "within_minutes: 20", 1)
     assert edited != text
     (d / "environment.yaml").write_text(edited, encoding="utf-8")
-    restart()
-    plans._OLDER.clear()  # a fresh process: the old version is known only from the database
-    assert plans.current_version("environment") != old_version
-    kept = Store(tmp_path / "v.db").get(before.id)
-    assert kept.plan_version == old_version and _phone_due(kept).endswith("08:30:00+08:00")
-    view = svc.snapshot_view(kept, None, CLOCK.now())
+    later = PlanLibrary(d)  # a restart: the old version is known only from the database
+    assert later.current_version("environment") != old_version
+    store = Store(tmp_path / "v.db", plans=later)
+    kept = store.get(before.id)
+    assert kept.plan_version == old_version and _phone_due(kept, later).endswith("08:30:00+08:00")
+    view = svc.snapshot_view(kept, None, CLOCK.now(), later)
     assert view["newer_plan"] is True
     after = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",
                                "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
-    assert after.plan_version != old_version and _phone_due(after).endswith("08:20:00+08:00")
+    assert after.plan_version != old_version and _phone_due(after, later).endswith("08:20:00+08:00")
     # actions and the tamper check still run the incident on its own version
     kept = svc.act(store, before.id, "tick_notification", kept.version, {"notification": "III-phone"}, "值班员", CLOCK)
     assert store.verify() == []

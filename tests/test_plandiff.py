@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from emergency.plandiff import diff_plans
-from emergency.plans import PLANS_DIR, load_plan, load_plan_file
+from tests.library import PLANS, PLANS_DIR
 
 
 def _moved(tmp_path):
@@ -17,7 +17,7 @@ def _moved(tmp_path):
 
 
 def test_a_moved_threshold_is_listed_with_the_cases_that_change_level(tmp_path):
-    changes = diff_plans(load_plan("environment"), load_plan_file(_moved(tmp_path)))
+    changes = diff_plans(PLANS.plan("environment"), PLANS.load_plan_file(_moved(tmp_path)))
     thresholds = [c for c in changes if c["area"] == "分级标准"]
     assert [(c["what"], c["old"], c["new"]) for c in thresholds] == [("I-1-deaths（I级）", "deaths 至少30", "deaths 至少25")]
     moved = {c["what"]: (c["old"], c["new"]) for c in changes if c["area"] == "定级结果"}
@@ -43,12 +43,11 @@ def test_the_cli_writes_markdown_and_refuses_two_different_plans(tmp_path):
 
 def test_the_console_page_shows_a_revision_against_the_plan_in_force(tmp_path):
     from emergency.clock import FixedClock
-    from webui import create_app
 
-    from .conftest import add_users
+    from .conftest import add_users, new_app
     from .security.conftest import csrf_of, sign_in
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    app = create_app({"DATABASE": str(tmp_path / "d.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
+    app = new_app({"DATABASE": str(tmp_path / "d.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
     add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     sign_in(c, "指挥李四")

@@ -1,14 +1,14 @@
 """Properties of the classifier that must hold for any facts (hypothesis)."""
 from hypothesis import given, settings, strategies as st
 
-from emergency import classify, load_plan
-from emergency.facts import CHOICE_FACTS, COUNT_FACTS, FLAG_FACTS
-from emergency.plans import LEVEL_RANK, PLAN_IDS
+from emergency import classify
+from emergency.plans import LEVEL_RANK
+from tests.library import PLANS
 
-counts = st.fixed_dictionaries({}, optional={f: st.integers(0, 200_000) for f in COUNT_FACTS if f != "direct_loss_yuan"}
+counts = st.fixed_dictionaries({}, optional={f: st.integers(0, 200_000) for f in PLANS.vocabulary.count_names if f != "direct_loss_yuan"}
                                | {"direct_loss_yuan": st.integers(0, 300_000_000)})
-choices = st.fixed_dictionaries({}, optional={f: st.sampled_from(v) for f, v in CHOICE_FACTS.items()})
-flags = st.fixed_dictionaries({}, optional={f: st.booleans() for f in FLAG_FACTS})
+choices = st.fixed_dictionaries({}, optional={f: st.sampled_from(v) for f, v in PLANS.vocabulary.choice_values.items()})
+flags = st.fixed_dictionaries({}, optional={f: st.booleans() for f in PLANS.vocabulary.flag_names})
 facts = st.builds(lambda a, b, c: {**a, **b, **c}, counts, choices, flags)
 CASUALTIES = ("deaths", "missing", "serious_injuries", "poisoned", "lives_endangered", "evacuated",
               "direct_loss_yuan", "petition", "march", "strike")
@@ -19,18 +19,18 @@ def rank(level):
 
 
 @settings(max_examples=300, deadline=None)
-@given(plan=st.sampled_from(PLAN_IDS), base=facts, fact=st.sampled_from(CASUALTIES), more=st.integers(1, 100_000))
+@given(plan=st.sampled_from(PLANS.ids), base=facts, fact=st.sampled_from(CASUALTIES), more=st.integers(1, 100_000))
 def test_more_casualties_never_lower_the_level(plan, base, fact, more):
-    p = load_plan(plan)
+    p = PLANS.plan(plan)
     before = classify(p, base)["level"]
     after = classify(p, {**base, fact: base.get(fact, 0) + more})["level"]
     assert rank(after) >= rank(before)
 
 
 @settings(max_examples=300, deadline=None)
-@given(plan=st.sampled_from(PLAN_IDS), f=facts)
+@given(plan=st.sampled_from(PLANS.ids), f=facts)
 def test_the_level_is_the_highest_level_met_and_the_deciding_criterion_is_met(plan, f):
-    result = classify(load_plan(plan), f)
+    result = classify(PLANS.plan(plan), f)
     if result["level"] is None:
         assert result["met"] == [] and result["below_scope"]
     else:
@@ -41,14 +41,14 @@ def test_the_level_is_the_highest_level_met_and_the_deciding_criterion_is_met(pl
 @settings(max_examples=200, deadline=None)
 @given(f=facts)
 def test_every_environmental_event_is_at_least_level_iv(f):
-    assert classify(load_plan("environment"), f)["level"] is not None
+    assert classify(PLANS.plan("environment"), f)["level"] is not None
 
 
 @settings(max_examples=200, deadline=None)
 @given(f=facts)
 def test_every_hazardous_chemicals_accident_in_scope_is_at_least_level_iv(f):
     """1.5 covers every leak, fire, explosion or poisoning accident; 1.4(4) is a ceiling (issue 9, point 1)."""
-    result = classify(load_plan("hazardous_chemicals"), f)
+    result = classify(PLANS.plan("hazardous_chemicals"), f)
     assert result["level"] is not None
     assert any(j["id"] == "IV-endangers" for j in result["judgement"])
 
@@ -57,7 +57,7 @@ def test_every_hazardous_chemicals_accident_in_scope_is_at_least_level_iv(f):
 @given(f=facts, n=st.integers(0, 100_000))
 def test_a_petition_away_from_government_departments_never_raises_the_level(f, n):
     """2.1/2.2(3)/2.3(3) count petitions made at a city department or higher; elsewhere they add nothing."""
-    p = load_plan("labor_dispute")
+    p = PLANS.plan("labor_dispute")
     base = {**f, "petition": 0}
     elsewhere = {**f, "petition": n, "petition_to": "other"}
     if not f.get("employer_absconded") and f.get("employers_involved", 0) < 3:
@@ -65,7 +65,7 @@ def test_a_petition_away_from_government_departments_never_raises_the_level(f, n
 
 
 @settings(max_examples=200, deadline=None)
-@given(plan=st.sampled_from(PLAN_IDS), f=facts)
+@given(plan=st.sampled_from(PLANS.ids), f=facts)
 def test_classification_is_a_pure_function_of_the_facts(plan, f):
-    p = load_plan(plan)
+    p = PLANS.plan(plan)
     assert classify(p, f) == classify(p, dict(reversed(list(f.items()))))

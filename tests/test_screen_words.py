@@ -7,11 +7,10 @@ import pytest
 
 from emergency import incidents as svc
 from emergency.clock import FixedClock
-from emergency.plans import load_plans
+from tests.library import PLANS
 from emergency.store import Store
-from webui import create_app
 
-from .conftest import add_users
+from .conftest import add_users, new_app
 from .security.conftest import sign_in
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
@@ -40,7 +39,7 @@ class VisibleText(HTMLParser):
 def site(tmp_path_factory):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     db = str(tmp_path_factory.mktemp("words") / "w.db")
-    app = create_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock})
+    app = new_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock})
     add_users(db, clock)
     demo = svc.load_demo(Store(db), clock)
     client = app.test_client()
@@ -51,7 +50,7 @@ def site(tmp_path_factory):
 def pages(demo):
     out = ["/", "/incidents", "/incidents?drill=1", "/drills", "/cards", "/improvements", "/history", "/intake",
            "/scenarios/new"]
-    for pid in load_plans():
+    for pid in PLANS.plans:
         out += [f"/plans/{pid}", f"/classify/{pid}", f"/checklist/{pid}?level=III&occurred_at=2026-11-22T08:00",
                 f"/cards/{pid}/III/commander", f"/cards/{pid}/IV/duty_officer"]
     out += [f"/incidents/{s.id}" for s in demo] + [f"/incidents/{s.id}/checklist" for s in demo]

@@ -1,15 +1,16 @@
 """The second reading of the plan texts (issue 9): each point at its edge."""
 from emergency import incidents as svc
-from emergency.checklist import checklist, checklist_markdown
+from emergency.checklist import checklist
+from emergency.markdown import checklist_markdown
 from emergency.clock import FixedClock
-from emergency.plans import lead_with_basis, load_plan
+from tests.library import PLANS
 from emergency.store import Store
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 
 
 def _cl(plan, level):
-    return checklist(load_plan(plan), level, "2026-11-22T08:00", "2026-11-22T08:10")
+    return checklist(PLANS.plan(plan), level, "2026-11-22T08:00", "2026-11-22T08:10")
 
 
 # ---- point 2: two plans on one event keep every plan's clocks
@@ -20,7 +21,7 @@ def test_one_event_under_work_safety_and_hazardous_chemicals_keeps_both_plans_cl
     ws = svc.report(store, {**event, "plan": "work_safety"}, "值班员", CLOCK)
     hc = svc.report(store, {**event, "plan": "hazardous_chemicals"}, "值班员", CLOCK)
     views = [svc.snapshot_view(s, None, CLOCK.now()) for s in (ws, hc)]
-    lead, basis = lead_with_basis({"work_safety": "II", "hazardous_chemicals": "II"})
+    lead, basis = PLANS.lead_with_basis({"work_safety": "II", "hazardous_chemicals": "II"})
     assert lead == "hazardous_chemicals" and basis["clause"] == "9.2"
     merged = svc.merged_notifications(views)
     clauses = {(s["plan"], s["clause"]) for m in merged for s in m["sources"]}
@@ -55,8 +56,8 @@ def test_the_same_recipient_and_channel_is_kept_once_with_the_earliest_due_time(
 
 
 def test_environment_leads_from_level_ii_pollution_with_8_2_quoted():
-    assert lead_with_basis({"environment": "II", "hazardous_chemicals": "III"})[0] == "environment"
-    lead, basis = lead_with_basis({"environment": "III", "hazardous_chemicals": "III"})
+    assert PLANS.lead_with_basis({"environment": "II", "hazardous_chemicals": "III"})[0] == "environment"
+    lead, basis = PLANS.lead_with_basis({"environment": "III", "hazardous_chemicals": "III"})
     assert lead == "hazardous_chemicals" and basis["clause"] == "8.2" and "重大环境污染事故" in basis["text"]
 
 
@@ -104,7 +105,6 @@ def test_environment_warning_measures_include_the_special_groups():
 
 # ---- point 8: environment cross-district, province, survey, assessment form, who declares the end
 def test_environment_cross_district_items_are_dated_when_the_crossing_is_recorded():
-    from emergency.lifecycle import lifecycle_for
     store = Store(":memory:")
     snap = svc.report(store, {"plan": "environment", "facts": {"cross_boundary": "county"},
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
@@ -115,12 +115,11 @@ def test_environment_cross_district_items_are_dated_when_the_crossing_is_recorde
                    FixedClock("2026-11-22T08:40:00+08:00"))
     items = {n["id"]: n for n in svc.notification_status(snap, CLOCK.now())}
     assert items["cross-district-city"]["due"] == "2026-11-22T08:40:00+08:00"
-    assert lifecycle_for("environment")
+    assert PLANS.lifecycle("environment")
 
 
 def test_environment_end_is_declared_by_the_government_that_started_the_response():
-    from emergency.lifecycle import lifecycle_for
-    m = lifecycle_for("environment")
+    m = PLANS.lifecycle("environment")
     labels = {a["label"] for a in m.describe_triggers("under_higher_command") if a["trigger"] == "terminate"}
     assert labels == {"记录省、市政府宣布应急终止"}
     labels = {a["label"] for a in m.describe_triggers("activated") if a["trigger"] == "terminate"}
@@ -132,7 +131,7 @@ def test_environment_end_is_declared_by_the_government_that_started_the_response
 
 # ---- point 9: hazardous chemicals member units, monitoring, information release, groups
 def test_hazardous_chemicals_lists_all_twenty_member_units_and_its_groups_as_written():
-    plan = load_plan("hazardous_chemicals")
+    plan = PLANS.plan("hazardous_chemicals")
     assert [m.clause for m in plan.member_duties] == [f"2.2.3({i})" for i in range(1, 21)]
     assert plan.member_duties[4].unit == "市公安局" and "110报警后" in plan.member_duties[4].text
     groups = {g.id: g for g in plan.groups}
@@ -144,9 +143,8 @@ def test_hazardous_chemicals_lists_all_twenty_member_units_and_its_groups_as_wri
 
 def test_hazardous_chemicals_information_is_released_only_when_the_command_head_approves():
     from emergency.errors import InputError
-    from emergency.lifecycle import lifecycle_for
     import pytest
-    m = lifecycle_for("hazardous_chemicals")
+    m = PLANS.lifecycle("hazardous_chemicals")
     store = Store(":memory:")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"},
                       "值班员", CLOCK)
@@ -162,10 +160,10 @@ def test_hazardous_chemicals_information_is_released_only_when_the_command_head_
 def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commanders_card():
     from emergency.cards import card
     for plan_id, funding_clause in (("environment", "六(六)"), ("work_safety", "7.6"), ("hazardous_chemicals", "5.6")):
-        plan = load_plan(plan_id)
+        plan = PLANS.plan(plan_id)
         funding = [x for x in plan.support if x.topic == "资金"]
         assert funding and funding[0].clause == funding_clause
         notes = card(plan, "IV", "commander")["notes"]
         assert any(n["text"].startswith("应急保障：") and f"资金（{funding_clause}）" in n["text"] for n in notes)
-    env = load_plan("environment")
+    env = PLANS.plan("environment")
     assert any("先行垫付" in x.text for x in env.support)  # the finance bureau advances when the payer is unknown

@@ -2,6 +2,7 @@
 events, a ledger that shows truncation, published anchors; verify names what broke."""
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import sys
 from emergency import incidents as svc
 from emergency.clock import FixedClock
 from emergency.store import Store, event_hash, mac
+from emergency.users import add_user
+from tests.conftest import PASSWORD, new_app
 
 
 def make(tmp_path):
@@ -141,21 +144,17 @@ def test_verify_on_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path):
 
 
 def test_a_broken_chain_is_announced_on_every_page_and_at_start(tmp_path):
-    from webui import create_app
     path, store, snap, other = make(tmp_path)
     store.db.execute("DELETE FROM events WHERE incident_id = ?", [other.id])
     store.db.execute("DELETE FROM incidents WHERE id = ?", [other.id])
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "k" * 32, "CLOCK": FixedClock("2026-11-22T09:00")})
+    app = new_app({"DATABASE": str(path), "SECRET_KEY": "k" * 32, "CLOCK": FixedClock("2026-11-22T09:00")})
     assert app.config["CHAIN_PROBLEMS"]
-    from tests.conftest import PASSWORD
-    from emergency.users import add_user
     add_user(store, "指挥", "commander", PASSWORD, FixedClock("2026-11-22T09:00"))
     c = app.test_client()
     c.get("/login")
     with c.session_transaction():
         pass
     page = c.get("/login").get_data(as_text=True)
-    import re
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     c.post("/login", data={"name": "指挥", "password": PASSWORD, "csrf_token": token})
     home = c.get("/").get_data(as_text=True)

@@ -1,6 +1,8 @@
 """The console and JSON API (Flask). ``create_app(test_config=None)`` is the application factory.
 
-Config keys: ``DATABASE`` (SQLite path; default under the user's data directory), ``SECRET_KEY``
+Config keys: ``DATABASE`` (SQLite path; default under the user's data directory; its schema must be
+current — ``emergency init-db``, which ``emergency serve`` runs on start), ``PLANS_DIR`` (the plans
+directory; default ``EMERGENCY_PLANS_DIR``, else the plans shipped with the package), ``SECRET_KEY``
 (from config or ``EMERGENCY_SECRET_KEY``, at least 32 bytes; otherwise generated once and kept in
 ``secret_key`` beside the database, mode 600 — never in the source tree), ``CLOCK`` (an
 ``emergency.clock`` clock; the wall clock by default — tests pass a FixedClock), ``LOCK_TIMEOUT``
@@ -10,6 +12,8 @@ Config keys: ``DATABASE`` (SQLite path; default under the user's data directory)
 from __future__ import annotations
 
 import functools
+import gzip
+import secrets
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
@@ -18,9 +22,13 @@ from werkzeug.exceptions import HTTPException
 from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
 from emergency.integrity import verify_quick
+from emergency.library import PlanLibrary, default_plans_dir, library
+from emergency.lint import default_sources, lint_all
+from emergency.migrations import migrations
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, read_or_create_key
 
 from . import admin, api, auth, console, db, drill_pages, intake_pages
+from .auth import same_site_referrer
 
 MIN_SECRET_BYTES = 32
 
@@ -32,7 +40,6 @@ class ConfigError(EmergencyError):
 def secret_key_for(database: str) -> str:
     """``EMERGENCY_SECRET_KEY``, else the ``secret_key`` file beside the database (made on first start)."""
     if database == ":memory:":
-        import secrets
         return secrets.token_hex(32)
     return read_or_create_key(Path(database).resolve().parent / "secret_key", "EMERGENCY_SECRET_KEY")
 
@@ -65,16 +72,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    store = Store(app.config["DATABASE"])  # applies pending migrations on start
     try:
+        plans = library(app.config.get("PLANS_DIR") or default_plans_dir())
+    except EmergencyError as exc:
+        raise ConfigError(f"PLANS_DIR: {exc}") from None
+    store = Store(app.config["DATABASE"], create=False, plans=plans)
+    try:
+        pending = migrations.pending(store.db)
+        if pending:
+            raise ConfigError(f"DATABASE: {app.config['DATABASE']} lacks {len(pending)} schema migration(s) "
+                              f"({pending[0].name}…): run emergency init-db --db {app.config['DATABASE']}")
         # VERIFY_ON_START=False only for synthetic benchmark data written around the store
         app.config["CHAIN_PROBLEMS"] = verify_quick(store) if app.config.get("VERIFY_ON_START", True) else []
     finally:
         store.close()
     if app.config["CHAIN_PROBLEMS"]:
         app.logger.error("tamper evidence: %d broken chain(s); run emergency verify", len(app.config["CHAIN_PROBLEMS"]))
-    _lint_on_start(app)
-    db.init_app(app)
+    _lint_on_start(app, plans)
+    db.init_app(app, plans)
 
     auth.init_app(app)
     app.register_blueprint(api.bp)
@@ -93,9 +108,6 @@ _GZ_CACHE: dict[tuple[str, float], bytes] = {}
 def _compress_vendor(response):
     """Vendored scripts (mermaid is 3.6 MB) go out gzip-compressed to browsers that accept it,
     compressed once per file version and kept in memory."""
-    import gzip
-
-    from flask import request
     if (request.path.startswith("/static/vendor/") and response.status_code == 200
             and "gzip" in request.headers.get("Accept-Encoding", "") and not response.headers.get("Content-Encoding")):
         path = Path(app_static_root()) / request.path[len("/static/"):]
@@ -120,10 +132,9 @@ def app_static_root() -> str:
     return str(Path(__file__).resolve().parent / "static")
 
 
-def _lint_on_start(app: Flask) -> None:
+def _lint_on_start(app: Flask, plans: PlanLibrary) -> None:
     """The plan checks of ``emergency lint`` at start: an error stops the console, warnings are logged."""
-    from emergency.cli import _default_sources
-    findings = _lint_once(_default_sources(), app.config["CLOCK"].now().date())
+    findings = _lint_once(default_sources(), app.config["CLOCK"].now().date(), plans)
     errors = [f for f in findings if f.severity == "error"]
     for f in findings:
         app.logger.warning("plan check: %s", f.line())
@@ -132,11 +143,10 @@ def _lint_on_start(app: Flask) -> None:
                                                            if len(errors) > 1 else ""))
 
 
-@functools.lru_cache(maxsize=4)
-def _lint_once(sources, today):
-    """The checks once per process and day (the plans are loaded once per process too)."""
-    from emergency.lint import lint_all
-    return tuple(lint_all(None, sources, today))
+@functools.lru_cache(maxsize=8)
+def _lint_once(sources, today, plans: PlanLibrary):
+    """The checks once per process, library and day (the plans are loaded once per process too)."""
+    return tuple(lint_all(None, sources, today, plans))
 
 
 def _error_pages(app: Flask) -> None:
@@ -150,7 +160,6 @@ def _error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             body = {"error": exc.name.lower().replace(" ", "_"), "message": exc.description}
             return jsonify(body), exc.code, headers
-        from .auth import same_site_referrer
         back = same_site_referrer("") if exc.code in (403, 409, 422) else ""
         return render_template("error.html", code=exc.code, message=exc.description, back=back), exc.code, headers
 

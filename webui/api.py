@@ -9,16 +9,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from emergency import incidents as service
+from emergency import drill_runs, incidents as service, intake
 from emergency.checklist import checklist as build_checklist
 from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
-from emergency.lifecycle import lifecycle_for
-from emergency.plans import load_plan, load_plans
 from emergency.store import StorageFull, StoreBusy
 
 from .auth import actor, require, require_trigger
-from .db import app_clock, clock_for, get_store, now
+from .db import app_clock, get_store, now, plans as library
 from .openapi import openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -61,32 +59,32 @@ def _refusal(exc: EmergencyError):
 @bp.get("/plans")
 def plans():
     return jsonify([{"id": p.id, "title": p.title, "short_title": p.short_title, "document_number": p.document_number,
-                     "issued_by": p.issued_by, "issued_on": p.issued_on.isoformat()} for p in load_plans().values()])
+                     "issued_by": p.issued_by, "issued_on": p.issued_on.isoformat()} for p in library().plans.values()])
 
 
 @bp.get("/plans/<plan_id>")
 def plan(plan_id: str):
-    p = load_plan(plan_id)
+    p = library().plan(plan_id)
     data = p.model_dump(mode="json", by_alias=True)
-    data["lifecycle"] = lifecycle_for(plan_id).as_data()
+    data["lifecycle"] = library().lifecycle(plan_id).as_data()
     return jsonify(data)
 
 
 @bp.get("/plans/<plan_id>/diagram")
 def plan_diagram(plan_id: str):
-    load_plan(plan_id)
-    return jsonify({"plan": plan_id, "mermaid": lifecycle_for(plan_id).diagram()})
+    library().plan(plan_id)
+    return jsonify({"plan": plan_id, "mermaid": library().lifecycle(plan_id).diagram()})
 
 
 @bp.post("/classify/<plan_id>")
 def classify_facts(plan_id: str):
-    p = load_plan(plan_id)
+    p = library().plan(plan_id)
     return jsonify(classify(p, json_body()))
 
 
 @bp.post("/checklist/<plan_id>")
 def checklist(plan_id: str):
-    p = load_plan(plan_id)
+    p = library().plan(plan_id)
     data = json_object()
     allowed = {"level", "occurred_at", "reported_at", "cause", "hot_topic"}
     for name in data:
@@ -111,13 +109,24 @@ def incidents():
     store = get_store()
     at = now()
     rows = store.list_rows(drill=drill, open_only=request.args.get("open") == "true")
-    return jsonify([service.safe_snapshot_view(s, at) for s in rows])
+    return jsonify([service.safe_snapshot_view(s, at, library()) for s in rows])
+
+
+def _plan_named(data: dict):
+    """The plan a request body names (``plan``): 422 when missing, 404 when unknown."""
+    if data.get("plan") is None:
+        raise InputError("plan", "is required")
+    return library().plan(data["plan"])
+
+
+def clock_for(snap):
+    return drill_runs.clock_for(get_store(), snap, app_clock())
 
 
 @bp.post("/incidents")
 def create_incident():
     data = json_object()
-    require_trigger("report", data.get("drill") is True)
+    require_trigger("report", data.get("drill") is True, _plan_named(data))
     key = request.headers.get("Idempotency-Key")
     before = get_store().find_by_idempotency_key(key) if key else None
     snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
@@ -138,7 +147,7 @@ def incident_event(incident_id: str):
             raise InputError(name, "unknown field; fields: trigger, expected_version, payload")
     snap = get_store().get(incident_id)
     if isinstance(data.get("trigger"), str):
-        require_trigger(data["trigger"], snap.drill)
+        require_trigger(data["trigger"], snap.drill, library().plan_for(snap.plan, snap.plan_version))
     clock = clock_for(snap)
     service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
                 data.get("payload"), actor(), clock)
@@ -147,13 +156,11 @@ def incident_event(incident_id: str):
 
 @bp.get("/drills")
 def drills():
-    from emergency import drill_runs
     return jsonify([drill_runs.drill_view(d, app_clock()) for d in drill_runs.list_drills(get_store())])
 
 
 @bp.post("/drills")
 def create_drill():
-    from emergency import drill_runs
     require("drills")
     data = json_object()
     for name in data:
@@ -167,14 +174,12 @@ def create_drill():
 @bp.post("/drills/<drill_id>/tick")
 def drill_tick(drill_id: str):
     """Fire what is due on the drill's clock and return the drill (the pages poll this)."""
-    from emergency import drill_runs
     require("drill_clock")
     return jsonify(drill_runs.drill_view(drill_runs.advance(get_store(), drill_id, app_clock()), app_clock()))
 
 
 @bp.post("/drills/<drill_id>/control")
 def drill_control(drill_id: str):
-    from emergency import drill_runs
     require("drills")
     data = json_object()
     for name in data:
@@ -186,20 +191,17 @@ def drill_control(drill_id: str):
 
 @bp.get("/routing")
 def routing():
-    from emergency.intake import load_routing
-    return jsonify(load_routing().model_dump())
+    return jsonify(library().routing.model_dump())
 
 
-def _intake_view(intake: dict) -> dict:
-    from emergency.intake import routing_view
-    return {**intake, "routing": routing_view(intake["matter"])}
+def _intake_view(record: dict) -> dict:
+    return {**record, "routing": intake.routing_view(record["matter"], library())}
 
 
 @bp.post("/intake")
 def create_intake():
-    from emergency import intake
     data = json_object()
-    require_trigger("report", data.get("drill") is True)
+    require_trigger("report", data.get("drill") is True, None)
     return jsonify(_intake_view(intake.record(get_store(), data, actor(), app_clock()))), 201
 
 
@@ -210,13 +212,12 @@ def get_intake(intake_id: str):
 
 @bp.post("/intake/<intake_id>/incident")
 def intake_incident(intake_id: str):
-    from emergency import intake
     data = json_object()
     plan_id = data.pop("plan", None)
     if not isinstance(plan_id, str):
         raise InputError("plan", "is required")
     record = get_store().get_intake(intake_id)
-    require_trigger("report", record["drill"])
+    require_trigger("report", record["drill"], library().plan(plan_id))
     for name in data:
         if name not in ("facts", "occurred_at", "title", "cause"):
             raise InputError(name, "unknown field; fields: plan, facts, occurred_at, title, cause")
@@ -226,5 +227,5 @@ def intake_incident(intake_id: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_spec())
+    return jsonify(openapi_spec(library()))
 

@@ -16,7 +16,7 @@ Retry-After. Every attempt is a security event.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request,
                    session, url_for)
@@ -26,8 +26,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from emergency import users
+from emergency.roles import ROLES
 
-from .db import app_clock, get_store
+from .db import app_clock, get_store, plans
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -55,7 +56,7 @@ class User(UserMixin):
 
     @property
     def role_name(self) -> str:
-        return users.ROLES[self.role]
+        return ROLES[self.role]
 
     def may(self, what: str) -> bool:
         return users.may(self.role, what)
@@ -107,8 +108,6 @@ def safe_next(target: str | None, fallback: str) -> str:
     ``//x``, ``/\\x``, ``/%5Cx``, ``https:x``, ``/\\t/x``… A percent-encoded slash is decoded once
     before the same check, so ``/%2F%2Fx`` is refused too.
     """
-    from urllib.parse import unquote
-
     if not target or not isinstance(target, str) or len(target) > 2000:
         return fallback
     for candidate in (target, unquote(target)):
@@ -155,9 +154,11 @@ def forbid(message: str):
     abort(403, description=message)
 
 
-def require_trigger(trigger: str, drill: bool, label: str | None = None) -> None:
-    """Refuse a trigger the signed-in role may not fire: the API names the ids, a page the action's words."""
-    if not users.may_act(current_user.role, trigger, drill):
+def require_trigger(trigger: str, drill: bool, plan, label: str | None = None) -> None:
+    """Refuse a trigger of ``plan`` the signed-in role may not fire: the API names the ids, a page the action's words.
+    ``plan`` None (an intake, before any plan is chosen): the role must be allowed it under some plan."""
+    candidates = [plan] if plan is not None else list(plans().plans.values())
+    if not any(users.may_act(current_user.role, trigger, drill, p) for p in candidates):
         if request.path.startswith("/api/"):
             forbid(f"{current_user.role_name}无权执行“{trigger}”（role {current_user.role} may not {trigger}）")
         forbid(f"{current_user.role_name}无权执行“{label or '此操作'}”")

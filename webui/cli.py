@@ -10,10 +10,17 @@ import secrets
 import sys
 
 import click
+from waitress import serve
 
-from emergency.cli import DB_HELP, _refuse, main
+from emergency.cli import DB_HELP, _db_path, _refuse, main, plans_option
 from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
+from emergency.incidents import load_demo
+from emergency.library import PlanLibrary
+from emergency.store import Store, init_database
+from emergency.users import add_user, count_users, retire_demo_users
+
+from . import ConfigError, create_app
 
 DEMO_USERS = (("demo-commander", "commander"), ("demo-duty", "duty_officer"),
               ("demo-controller", "drill_controller"), ("demo-observer", "observer"))
@@ -25,31 +32,24 @@ DEMO_USERS = (("demo-commander", "commander"), ("demo-duty", "duty_officer"),
 @click.option("--db", "db_path", default=None, help=DB_HELP)
 @click.option("--demo", is_flag=True, help="Load one example incident per plan (marked as drills) and demo users.")
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: int) -> None:
+@plans_option
+def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: int, plans: PlanLibrary) -> None:
     """Start the console and API with a production WSGI server (waitress).
 
-    Creates the database on first run and applies pending migrations. Demo accounts made by an
+    Creates the database on first run and applies pending migrations (emergency init-db) before the
+    app starts. Demo accounts made by an
     earlier ``--demo`` start are disabled at every start; ``--demo`` makes new ones with new
     passwords, printed once. Example: emergency serve --demo --port 8080
     """
-    from waitress import serve
-
-    from emergency.incidents import load_demo
-    from emergency.store import Store
-    from emergency.users import add_user, count_users, retire_demo_users
-
-    from . import ConfigError, create_app
-
     os.umask(0o077)  # the database, its WAL and the key files are the owner's only
-    config = {"DATABASE": db_path} if db_path else {}
+    database = db_path or os.environ.get("EMERGENCY_DATABASE") or _db_path(None)
     try:
-        app = create_app(config)
-    except ConfigError as exc:
-        _refuse(exc)
-    except EmergencyError as exc:
+        init_database(database, plans)
+        app = create_app({"DATABASE": database, "PLANS_DIR": str(plans.directory)})
+    except (ConfigError, EmergencyError) as exc:
         _refuse(exc)
     clock = SystemClock()
-    store = Store(app.config["DATABASE"])
+    store = Store(app.config["DATABASE"], create=False, plans=plans)
     try:
         retire_demo_users(store, clock)
         if demo:

@@ -6,8 +6,10 @@ are flashed beside what the user was doing; nothing here raises a 500 on bad inp
 from __future__ import annotations
 
 import json
-import secrets
 import math
+import secrets
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask_login import current_user
@@ -15,19 +17,22 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 
 from emergency import incidents as service
-from emergency.checklist import checklist as build_checklist, checklist_markdown
-from emergency.clock import format_time, parse_time
+from emergency.checklist import checklist as build_checklist
+from emergency.clock import SimulatedClock, format_time, parse_time
+from emergency.drill_runs import clock_for as drill_clock_for
+from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
+from emergency.lifecycle import RECORD_TRIGGERS
 from emergency.lint import revision_due
-from emergency.lifecycle import lifecycle_for
-from emergency.plans import ENVIRONMENT_CAUSES, lead_with_basis, load_plan, load_plans, plan_for
-
+from emergency.markdown import checklist_markdown
+from emergency.plandiff import diff_plans
+from emergency.plans import PlanFileError
 from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
-from .db import app_clock, clock_for, get_store, now
-from .i18n import CAUSE_NAMES, CHOICE_LABELS, t
+from .db import app_clock, get_store, now, plans
+from .i18n import t
 
 bp = Blueprint("console", __name__)
 
@@ -37,19 +42,25 @@ PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "appr
 
 @bp.app_context_processor
 def _helpers():
-    plans = load_plans()
+    library = plans()
     return {"t": t, "lang": session.get("lang", "zh"), "user": current_user if current_user.is_authenticated else None,
-            "plans_nav": plans, "now_iso": format_time(now()), "CAUSE_NAMES": CAUSE_NAMES,
-            "FACT_LABELS": {f.name: f.label for p in plans.values() for f in p.facts},
-            "CHOICE_LABELS": CHOICE_LABELS, "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
+            "plans_nav": library.plans, "now_iso": format_time(now()), "CAUSE_NAMES": library.causes,
+            "FACT_LABELS": {f.name: f.label for p in library.plans.values() for f in p.facts},
+            "VOCABULARY": library.vocabulary,
+            "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
             "poll_ms": int(current_app.config.get("POLL_MS", 10000))}
 
 
 def _plan_or_404(plan_id: str):
     try:
-        return load_plan(plan_id)
+        return plans().plan(plan_id)
     except NotFound:
         abort(404)
+
+
+def clock_for(snap):
+    """The clock an incident lives on (its drill's simulated clock, else the app's)."""
+    return drill_clock_for(get_store(), snap, app_clock())
 
 
 def _actor() -> str:
@@ -69,7 +80,7 @@ def _board_rows(drill: bool | None):
             at = clock_for(s).now() if not isinstance(s, dict) else now()
         except EmergencyError:
             at = now()
-        rows.append(service.safe_snapshot_view(s, at))
+        rows.append(service.safe_snapshot_view(s, at, plans()))
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
         r["overdue"] = [n for n in items if n["status"] == "overdue"]
@@ -84,8 +95,8 @@ def home():
     drills = _board_rows(True)
     overdue = [(r, n) for r in real + drills for n in r["overdue"]]
     today = now().date()
-    revision = [(p, revision_due(p)) for p in load_plans().values() if revision_due(p) <= today]
-    return render_template("home.html", plans=load_plans().values(), real=real, drills=drills, overdue=overdue,
+    revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
+    return render_template("home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
                            revision=revision,
                            fingerprint=_fingerprint(real + drills))
 
@@ -99,7 +110,7 @@ def _fingerprint(rows: list[dict]) -> str:
 def plan_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
-    machine = lifecycle_for(plan_id)
+    machine = plans().lifecycle(plan_id)
     return render_template("plan.html", plan=plan, by_level=by_level, diagram=machine.diagram(),
                            main_diagram=machine.main_diagram())
 
@@ -107,13 +118,6 @@ def plan_page(plan_id: str):
 @bp.route("/plans/<plan_id>/diff", methods=["GET", "POST"])
 def plan_diff(plan_id: str):
     """Paste a revised plan file: what it changes for the people on duty, against the plan in force."""
-    import tempfile
-    from pathlib import Path
-
-    from emergency.drills import refuse_aliases
-    from emergency.plandiff import diff_plans
-    from emergency.plans import PlanFileError, load_plan_file
-
     plan = _plan_or_404(plan_id)
     text = request.form.get("yaml", "") if request.method == "POST" else ""
     changes, error = None, None
@@ -124,7 +128,7 @@ def plan_diff(plan_id: str):
             refuse_aliases(text, "revision")
             path = Path(tempfile.mkdtemp()) / f"{plan_id}.yaml"
             path.write_text(text, encoding="utf-8")
-            changes = diff_plans(plan, load_plan_file(path))
+            changes = diff_plans(plan, plans().load_plan_file(path))
         except (EmergencyError, PlanFileError) as exc:
             error = str(exc)[:500]
     return render_template("plan_diff.html", plan=plan, text=text, changes=changes, error=error), (422 if error else 200)
@@ -134,7 +138,7 @@ def plan_diff(plan_id: str):
 def classify_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     at = now()
-    return render_template("classify.html", plan=plan, causes=ENVIRONMENT_CAUSES, default_time=format_time(at)[:16],
+    return render_template("classify.html", plan=plan, causes=plan.causes, default_time=format_time(at)[:16],
                            idempotency_key="form-" + secrets.token_hex(12),
                            event_group=request.args.get("event_group", "")[:64],
                            occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16],
@@ -196,26 +200,32 @@ def checklist_download(plan_id: str, fmt: str):
 
 
 def _facts_from_form(plan, form) -> dict:
-    """The plan's facts from a form; loss is entered in 万元 and converted to yuan."""
+    """The plan's facts from a form, by their kind in the vocabulary: a count entered in another unit
+    (``entered_as``: the loss in 万元) is converted; an unticked flag and a default choice are left out."""
+    vocab = plan.vocabulary
     facts: dict = {}
     for f in plan.facts:
         raw = form.get(f.name, "").strip()
-        if f.name == "direct_loss_yuan":
-            if raw:
-                try:
-                    wan = float(raw)
-                except ValueError:
-                    raise InputError("direct_loss_wan", "直接经济损失须为数字（万元）") from None
-                if not math.isfinite(wan) or wan < 0 or wan > 1e9:
-                    raise InputError("direct_loss_wan", "直接经济损失须在0至10亿万元之间")
-                facts["direct_loss_yuan"] = round(wan * 10_000)
-        elif f.name in CHOICE_LABELS:
-            if raw and raw != "none":
+        kind = vocab.kind(f.name)
+        if kind == "choice":
+            if raw and raw != vocab.choice(f.name).default:
                 facts[f.name] = raw
-        elif f.name in ("suicide_risk_in_public", "serious_crime", "employer_absconded", "industry_wide"):
+        elif kind == "flag":
             if raw in ("on", "true", "1"):
                 facts[f.name] = True
-        elif raw:
+        elif not raw:
+            continue
+        elif vocab.count(f.name).entered_as:
+            unit = vocab.count(f.name).entered_as
+            try:
+                value = float(raw)
+            except ValueError:
+                raise InputError(unit.field, f"{unit.label}须为数字（{unit.unit}）") from None
+            top = vocab.count(f.name).max / unit.factor
+            if not math.isfinite(value) or value < 0 or value > top:
+                raise InputError(unit.field, f"{unit.label}须在0至{top:g}{unit.unit}之间")
+            facts[f.name] = round(value * unit.factor)
+        else:
             if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
                 raise InputError(f"facts.{f.name}", f"{f.label}须为非负整数")
             facts[f.name] = int(raw)
@@ -227,7 +237,7 @@ def create_incident():
     plan_id = request.form.get("plan", "")
     plan = _plan_or_404(plan_id)
     form = request.form
-    require_trigger("report", form.get("drill") == "on")
+    require_trigger("report", form.get("drill") == "on", plan)
     try:
         facts = _facts_from_form(plan, form)
         if form.get("intake_id"):
@@ -293,14 +303,14 @@ def history():
     """Every incident, closed ones too, found by date, plan, level and words in the title."""
     args = request.args
     bounds, errors = date_bounds(args)
-    plan_id = args.get("plan") if args.get("plan") in load_plans() else None
+    plan_id = args.get("plan") if args.get("plan") in plans().plans else None
     level = args.get("level") if args.get("level") in ("I", "II", "III", "IV") else None
     closed = {"open": False, "closed": True}.get(args.get("status", ""))
     rows = get_store().search(since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
                               text=args.get("q", "").strip()[:100] or None, drill=args.get("drill") == "1",
                               closed=closed)
     at = now()
-    views = [service.safe_snapshot_view(s, at) for s in rows]
+    views = [service.safe_snapshot_view(s, at, plans()) for s in rows]
     return render_template("history.html", rows=views, args=args, errors=errors)
 
 
@@ -312,10 +322,10 @@ def incident_page(incident_id: str):
         abort(404)
     clock = clock_for(snap)
     v = service.view(get_store(), incident_id, clock.now())
-    plan = plan_for(v["plan"], v["plan_version"])
+    plan = plans().plan_for(v["plan"], v["plan_version"])
     group_key = v["event_group"] or v["id"]
     at = now()
-    group = [service.snapshot_view(s, None, at) for s in get_store().list(drill=None, event_group=group_key)
+    group = [service.snapshot_view(s, None, at, plans()) for s in get_store().list(drill=None, event_group=group_key)
              if s.id != v["id"]] + [v]
     lead, lead_basis = _lead_plan(group)
     group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
@@ -324,21 +334,21 @@ def incident_page(incident_id: str):
     if not draft or draft.get("incident") != incident_id:
         draft = None
     role = current_user.role
-    v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"])]  # only what this role may do
-    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"])]
+    v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"], plan)]  # only this role's
+    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"], plan)]
+    machine = plans().lifecycle(v["plan"], v["plan_version"])
     return render_template("incident.html", v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
-                           diagram=lifecycle_for(v["plan"], v["plan_version"]).main_diagram(v["state"], v["allowed_triggers"]),
-                           full_diagram=lifecycle_for(v["plan"], v["plan_version"]).diagram(v["state"]))
+                           diagram=machine.main_diagram(v["state"], v["allowed_triggers"]),
+                           full_diagram=machine.diagram(v["state"]))
 
 
 DECISION_FIELDS = {"approved_by": "批准", "declared_by": "宣布", "issued_by": "发布（上级）", "received_by": "接管"}
 
 
 def _trigger_labels(plan) -> dict[str, str]:
-    from emergency.lifecycle import RECORD_TRIGGERS
     labels = {"report": "接报登记"}
     labels.update({k: v["label"] for k, v in RECORD_TRIGGERS.items()})
     for tr in plan.lifecycle.transitions:
@@ -391,8 +401,8 @@ def _other_plan_query(v: dict) -> dict:
 
 
 def _lead_plan(views: list[dict]) -> tuple[str | None, dict | None]:
-    """The lead plan among an event's incidents and the clause that says so (emergency.plans.lead_with_basis)."""
-    return lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in views})
+    """The lead plan among an event's incidents and the clause that says so (PlanLibrary.lead_with_basis)."""
+    return plans().lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in views})
 
 
 @bp.post("/incidents/<incident_id>/act")
@@ -407,8 +417,8 @@ def incident_act(incident_id: str):
     payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
     try:
         snap = get_store().get(incident_id)
-        snap_plan = plan_for(snap.plan, snap.plan_version)
-        require_trigger(trigger, snap.drill, label=_trigger_labels(snap_plan).get(trigger))
+        snap_plan = plans().plan_for(snap.plan, snap.plan_version)
+        require_trigger(trigger, snap.drill, snap_plan, label=_trigger_labels(snap_plan).get(trigger))
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
         service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))
@@ -432,7 +442,6 @@ def _keep_draft(incident_id: str, trigger: str, form) -> None:
 
 def _sim_info(snap, clock) -> dict | None:
     """For a drill incident: its drill's id, speed and whether its clock runs (for the page's clock)."""
-    from emergency.clock import SimulatedClock
     if isinstance(clock, SimulatedClock):
         return {"drill_id": snap.drill_id, "speed": clock.speed, "running": clock.running}
     return None
@@ -447,6 +456,6 @@ def incident_checklist(incident_id: str):
     if not v["checklist"]:
         flash(t("no_level_yet"), "error")
         return redirect(url_for("console.incident_page", incident_id=incident_id))
-    plan = plan_for(v["plan"], v["plan_version"])
+    plan = plans().plan_for(v["plan"], v["plan_version"])
     return render_template("checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)
 

@@ -1,15 +1,24 @@
-"""The store's life on ``g``: one connection per request, closed at teardown."""
+"""The app's plan library, store and clock for a request: one store connection per request, closed
+at teardown; the library and the clock come from the app's configuration (``PLANS_DIR``, ``CLOCK``)."""
 from __future__ import annotations
 
 from flask import Flask, current_app, g
 
+from emergency.library import PlanLibrary
 from emergency.store import Store
+
+PLANS_KEY = "emergency.plans"
+
+
+def plans() -> PlanLibrary:
+    """The plan library the app was started with (``PLANS_DIR``)."""
+    return current_app.extensions[PLANS_KEY]
 
 
 def get_store() -> Store:
     if "store" not in g:
         g.store = Store(current_app.config["DATABASE"], create=False,
-                        lock_timeout=float(current_app.config.get("LOCK_TIMEOUT", 5.0)))
+                        lock_timeout=float(current_app.config.get("LOCK_TIMEOUT", 5.0)), plans=plans())
     return g.store
 
 
@@ -28,20 +37,6 @@ def now():
     return app_clock().now()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, library: PlanLibrary) -> None:
+    app.extensions[PLANS_KEY] = library
     app.teardown_appcontext(close_store)
-
-
-def clock_for(snap):
-    """The clock an incident lives on: its drill's simulated clock, else the app's clock.
-
-    A real incident always runs on the app's clock, whatever it names.
-    """
-    from emergency import drill_runs
-    from emergency.errors import NotFound
-    if snap.drill and snap.drill_id and snap.drill_id != "demo":
-        try:
-            return drill_runs.drill_clock(drill_runs.get_drill(get_store(), snap.drill_id), current_app.config["CLOCK"])
-        except NotFound:
-            pass
-    return current_app.config["CLOCK"]

@@ -10,12 +10,13 @@ from emergency import drill_runs
 from emergency.cards import card, roles
 from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, NotFound
-from emergency.plans import LEVELS, PlanFileError, load_plan, load_plans
+from emergency.coverage import coverage, coverage_xlsx
+from emergency.plans import LEVELS, PlanFileError
 from emergency.report import drill_report
 
 from .auth import audit_export, require
 from .console import _actor
-from .db import app_clock, get_store
+from .db import app_clock, get_store, plans
 from .i18n import t
 
 bp = Blueprint("drills", __name__)
@@ -80,14 +81,14 @@ def _report(drill_id: str) -> dict:
     store = get_store()
     incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
                                                          key=lambda s: s.created_at)]
-    return drill_report(d, incidents, end)
+    return drill_report(d, incidents, end, plans())
 
 
 @bp.get("/drills/<drill_id>/report")
 def report(drill_id: str):
     rep = _report(drill_id)
-    items = _improvements(drill_id=drill_id)
-    return render_template("report.html", r=rep, items=items, plans=load_plans())
+    items = get_store().improvements.list(drill_id=drill_id)
+    return render_template("report.html", r=rep, items=items, plans=plans().plans)
 
 
 @bp.get("/drills/<drill_id>/report.json")
@@ -96,20 +97,6 @@ def report_json(drill_id: str):
     audit_export(f"after-action-{drill_id}.json")
     return Response(json.dumps(rep, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=after-action-{drill_id}.json"})
-
-
-def _improvements(drill_id: str | None = None, open_only: bool = False) -> list[dict]:
-    sql, params = "SELECT * FROM improvements", []
-    where = []
-    if drill_id:
-        where.append("drill_id = ?")
-        params.append(drill_id)
-    if open_only:
-        where.append("status = 'open'")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY status DESC, due, id"
-    return list(get_store().db.query(sql, params))
 
 
 @bp.post("/drills/<drill_id>/improvements")
@@ -127,9 +114,7 @@ def add_improvement(drill_id: str):
     if errors or len(finding) > 2000 or len(owner) > 100:
         flash(t("improvement_invalid") + "：" + "、".join(errors or ["finding"]), "error")
         return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
-    store = get_store()
-    with store.write() as db:
-        db["improvements"].insert({"drill_id": drill_id, "incident_id": form.get("incident_id"),
+    get_store().improvements.add({"drill_id": drill_id, "incident_id": form.get("incident_id"),
                                    "plan": form.get("plan"), "clause": form.get("clause", "")[:50], "finding": finding,
                                    "owner": owner, "due": due[:10], "status": "open", "created_by": _actor(),
                                    "created_at": format_time(app_clock().now())})
@@ -139,23 +124,21 @@ def add_improvement(drill_id: str):
 
 @bp.get("/improvements")
 def improvements():
-    return render_template("improvements.html", items=_improvements(open_only=request.args.get("all") != "1"),
-                           plans=load_plans(), show_all=request.args.get("all") == "1")
+    return render_template("improvements.html", items=get_store().improvements.list(open_only=request.args.get("all") != "1"),
+                           plans=plans().plans, show_all=request.args.get("all") == "1")
 
 
 @bp.post("/improvements/<int:item_id>/close")
 def close_improvement(item_id: int):
     require("drills")
-    store = get_store()
-    with store.write() as db:
-        db.execute("UPDATE improvements SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status = 'open'",
-                   [_actor(), format_time(app_clock().now()), item_id])
+    get_store().improvements.close(item_id, _actor(), format_time(app_clock().now()))
     return redirect(url_for("drills.improvements"))
 
 
 @bp.get("/scenarios/new")
 def scenario_new():
-    example = (drill_runs.load_scenarios()["hc-tank-leak"].model_dump_json(indent=2))
+    scenarios = plans().scenarios
+    example = next(iter(scenarios.values())).model_dump_json(indent=2) if scenarios else ""
     return render_template("scenario_new.html", text="", example=example)
 
 
@@ -173,13 +156,13 @@ def scenario_save():
 
 @bp.get("/cards")
 def cards_index():
-    return render_template("cards_index.html", plans=load_plans(), roles=roles, levels=LEVELS)
+    return render_template("cards_index.html", plans=plans().plans, roles=roles, levels=LEVELS)
 
 
 @bp.get("/cards/<plan_id>/<level>/<role>")
 def card_page(plan_id: str, level: str, role: str):
     try:
-        c = card(load_plan(plan_id), level, role)
+        c = card(plans().plan(plan_id), level, role)
     except (NotFound, EmergencyError):
         abort(404)
     return render_template("card.html", c=c)
@@ -188,13 +171,11 @@ def card_page(plan_id: str, level: str, role: str):
 @bp.get("/coverage")
 def coverage_page():
     """Which parts of each plan drills have exercised in the last 12 and 36 months, and which never."""
-    from emergency.coverage import coverage
     return render_template("coverage.html", cov=coverage(get_store(), app_clock().now()))
 
 
 @bp.get("/coverage.xlsx")
 def coverage_download():
-    from emergency.coverage import coverage, coverage_xlsx
     body = coverage_xlsx(coverage(get_store(), app_clock().now()))
     audit_export("drill-coverage.xlsx")
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

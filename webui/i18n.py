@@ -107,30 +107,6 @@ STRINGS = {
     "suggest_raise": ("敏感时段或地点：建议提高响应等级", "Sensitive time or place: consider raising to"),
 }
 
-CAUSE_NAMES = {
-    "pollutant_discharge": "企业事业单位排污", "production_safety": "生产安全事故", "traffic_accident": "交通事故",
-    "water_diversion": "调引水或水质性缺水", "ship_pollution": "船舶污染事故", "public_health": "公共卫生事件",
-    "social_security": "社会安全事件", "natural_disaster": "自然灾害", "other": "其他类型",
-}
-
-CHOICE_LABELS = {
-    "drinking_water_interrupted": {"none": "无", "township": "乡镇集中式饮用水水源地取水中断",
-                                   "town": "城镇集中式饮用水水源地取水中断", "regional": "区域集中式饮用水水源地取水中断"},
-    "cross_boundary": {"none": "无", "county": "跨区县级行政区域纠纷", "city": "跨市级行政区域影响",
-                       "province": "跨省级行政区域影响", "national": "重大跨国境影响"},
-    "protected_species": {"none": "无", "damaged": "国家重点保护动植物物种受到破坏",
-                          "mass_death": "国家重点保护野生动植物种群大批死亡", "extinct": "国家重点保护物种灭绝"},
-    "ecological_function": {"none": "无", "partial_loss": "区域生态功能部分丧失", "lost": "区域生态功能丧失"},
-    "social_impact": {"none": "无", "some": "一定社会影响", "larger": "较大社会影响", "major": "重大社会影响",
-                      "especially_major": "社会影响特别重大"},
-    "traffic_blocking": {"none": "无", "local": "拦截车辆、围堵交通", "arterial": "阻断省道线、国道线交通"},
-    "government_office_siege": {"none": "无", "grassroots": "围堵、冲击基层政府办公场所",
-                                "county_or_above": "围堵、冲击县级以上政府办公场所"},
-    "petition_to": {"city_or_above": "市级以上政府部门（区政府部门及以上）", "township": "区镇、街道办事处",
-                    "other": "其他地点（如厂门口）"},
-}
-
-
 def t(key: str) -> str:
     zh, en = STRINGS[key]
     lang = session.get("lang", "zh") if has_request_context() else "zh"

@@ -12,7 +12,7 @@ from emergency.errors import EmergencyError, NotFound
 
 from .auth import actor, require_trigger
 from .console import date_bounds
-from .db import app_clock, get_store, now
+from .db import app_clock, get_store, now, plans
 
 bp = Blueprint("intake", __name__)
 
@@ -22,10 +22,10 @@ def _form_page(values: dict | None = None, error: EmergencyError | None = None, 
     matter = request.args.get("matter") or None
     rows = get_store().search_intakes(since=bounds.get("from"), until=bounds.get("to"), matter=matter,
                                       drill=request.args.get("drill") == "1")
-    routing = intakes.load_routing()
+    routing = plans().routing
     names = {m.id: m for m in routing.matters}
     return render_template("intake.html", values=values or {"received_at": format_time(now())[:16], "source": "110"},
-                           error=error, choices=intakes.matter_choices(), sources=intakes.SOURCES, rows=rows,
+                           error=error, choices=intakes.matter_choices(routing), sources=intakes.SOURCES, rows=rows,
                            names=names, args=request.args), status
 
 
@@ -41,7 +41,7 @@ def intake_record():
     values = {k: form.get(k, "") for k in ("source", "reference", "received_at", "caller", "callback", "place",
                                            "description", "matter", "late_reason")}
     drill = form.get("drill") == "on"
-    require_trigger("report", drill)
+    require_trigger("report", drill, None)
     data = {k: v for k, v in values.items() if v}
     data["drill"] = drill
     try:
@@ -57,7 +57,7 @@ def intake_page(intake_id: str):
         record = get_store().get_intake(intake_id)
     except NotFound:
         abort(404)
-    return render_template("intake_view.html", i=record, r=intakes.routing_view(record["matter"]),
+    return render_template("intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
                            sources=intakes.SOURCES)
 
 
@@ -65,7 +65,7 @@ def intake_page(intake_id: str):
 def intake_close(intake_id: str):
     try:
         record = get_store().get_intake(intake_id)
-        require_trigger("report", record["drill"])
+        require_trigger("report", record["drill"], None)
         intakes.close_without_incident(get_store(), intake_id, request.form.get("reason"), actor(), app_clock())
         flash("已记录：本次接报未启动事件。", "ok")
     except NotFound:

@@ -5,36 +5,12 @@ A test walks the app's routes and this description and checks they name the same
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
-from emergency.facts import Facts
-from emergency.plans import ENVIRONMENT_CAUSES, PLAN_IDS
-
-
-class ChecklistRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    level: Literal["I", "II", "III", "IV"]
-    occurred_at: datetime
-    reported_at: datetime
-    cause: Literal[ENVIRONMENT_CAUSES] | None = None  # type: ignore[valid-type]
-    hot_topic: bool = False
-
-
-class IncidentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    plan: Literal[PLAN_IDS]  # type: ignore[valid-type]
-    facts: Facts = Facts()
-    occurred_at: datetime
-    reported_at: datetime | None = None
-    title: str = ""
-    drill: bool = False
-    drill_id: str | None = None
-    cause: Literal[ENVIRONMENT_CAUSES] | None = None  # type: ignore[valid-type]
-    hot_topic: bool = False
-    sensitive: bool = False
-    event_group: str | None = None
+from emergency.library import PlanLibrary
 
 
 class DrillRequest(BaseModel):
@@ -64,16 +40,6 @@ class IntakeRequest(BaseModel):
     matter: str
     late_reason: str = ""
     drill: bool = False
-
-
-class IntakeIncidentRequest(BaseModel):
-    """Open an incident from an intake: its receipt time becomes the incident's reported_at."""
-    model_config = ConfigDict(extra="forbid")
-    plan: Literal[PLAN_IDS]  # type: ignore[valid-type]
-    facts: Facts = Facts()
-    occurred_at: datetime
-    title: str = ""
-    cause: Literal[ENVIRONMENT_CAUSES] | None = None  # type: ignore[valid-type]
 
 
 class EventRequest(BaseModel):
@@ -110,13 +76,37 @@ def _path(name: str, schema: dict | None = None) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
 
 
-PLAN = _path("plan_id", {"type": "string", "enum": list(PLAN_IDS)})
 INCIDENT = _path("incident_id")
 DRILL = _path("drill_id")
 INTAKE = _path("intake_id")
+STRICT = ConfigDict(extra="forbid")
 
 
-def openapi_spec() -> dict:
+@lru_cache(maxsize=8)
+def library_models(library: PlanLibrary) -> dict[str, type[BaseModel]]:
+    """The request models that depend on the plans: plan ids, the facts vocabulary and the causes."""
+    facts = library.vocabulary.model
+    plan = Literal[library.ids]  # type: ignore[valid-type]
+    cause = (Literal[tuple(library.causes)] | None) if library.causes else None  # type: ignore[valid-type]
+    checklist = create_model("ChecklistRequest", __config__=STRICT, level=(Literal["I", "II", "III", "IV"], ...),
+                             occurred_at=(datetime, ...), reported_at=(datetime, ...), cause=(cause, None),
+                             hot_topic=(bool, False))
+    incident = create_model("IncidentRequest", __config__=STRICT, plan=(plan, ...), facts=(facts, facts()),
+                            occurred_at=(datetime, ...), reported_at=(datetime | None, None), title=(str, ""),
+                            drill=(bool, False), drill_id=(str | None, None), cause=(cause, None),
+                            hot_topic=(bool, False), sensitive=(bool, False), event_group=(str | None, None))
+    from_intake = create_model("IntakeIncidentRequest", __config__=STRICT, plan=(plan, ...), facts=(facts, facts()),
+                               occurred_at=(datetime, ...), title=(str, ""), cause=(cause, None))
+    from_intake.__doc__ = "Open an incident from an intake: its receipt time becomes the incident's reported_at."
+    return {"Facts": facts, "ChecklistRequest": checklist, "IncidentRequest": incident,
+            "IntakeIncidentRequest": from_intake}
+
+
+def openapi_spec(library: PlanLibrary) -> dict:
+    models = library_models(library)
+    Facts, ChecklistRequest, IncidentRequest, IntakeIncidentRequest = (
+        models[k] for k in ("Facts", "ChecklistRequest", "IncidentRequest", "IntakeIncidentRequest"))
+    PLAN = _path("plan_id", {"type": "string", "enum": list(library.ids)})
     schemas = {}
     for model in (Facts, ChecklistRequest, IncidentRequest, EventRequest, DrillRequest, DrillControl, IntakeRequest,
                   IntakeIncidentRequest):

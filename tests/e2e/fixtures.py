@@ -9,9 +9,8 @@ from playwright.sync_api import sync_playwright
 from waitress.server import create_server
 
 from emergency.clock import FixedClock
-from webui import create_app
 
-from ..conftest import PASSWORD, add_users
+from ..conftest import PASSWORD, add_users, new_app
 from ..serving import free_port as _free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +37,7 @@ def clock():
 
 @pytest.fixture
 def server(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute"})
+    app = new_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute"})
     add_users(app.config["DATABASE"], clock)
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=4)

@@ -12,16 +12,15 @@ from waitress.server import create_server
 from emergency import incidents as svc
 from emergency.clock import SystemClock
 from emergency.store import Store
-from webui import create_app
 
-from ..conftest import add_users
+from ..conftest import add_users, new_app
 from .fixtures import _free_port, login, shot
 
 
 @pytest.fixture
 def live_server(tmp_path):
     """The app on the real wall clock, so the drill's clock runs in real time × speed."""
-    app = create_app({"DATABASE": str(tmp_path / "drill.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": SystemClock()})
+    app = new_app({"DATABASE": str(tmp_path / "drill.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": SystemClock()})
     add_users(app.config["DATABASE"], SystemClock())
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=6)
@@ -100,8 +99,8 @@ def _pages(pdf: bytes) -> int:
                                          ("work_safety", "II"), ("labor_dispute", "I")])
 def test_response_cards_print_on_one_a4_page_each(page, server, plan, level):
     from emergency.cards import roles
-    from emergency.plans import load_plan
-    for role, _name in roles(load_plan(plan)):
+    from tests.library import PLANS
+    for role, _name in roles(PLANS.plan(plan)):
         page.goto(f"{server.url}/cards/{plan}/{level}/{role}")
         page.emulate_media(media="print")
         assert not page.is_visible(".topbar")

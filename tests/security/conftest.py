@@ -5,9 +5,8 @@ import pytest
 
 from emergency.clock import FixedClock
 from emergency.users import add_user
-from webui import create_app
 
-from ..conftest import PASSWORD, add_users
+from ..conftest import PASSWORD, add_users, new_app
 
 KEY = "security-suite-key-0123456789abcdef"
 
@@ -19,7 +18,7 @@ def clock():
 
 @pytest.fixture
 def app(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "sec.db"), "SECRET_KEY": KEY, "CLOCK": clock,
+    app = new_app({"DATABASE": str(tmp_path / "sec.db"), "SECRET_KEY": KEY, "CLOCK": clock,
                       "LOGIN_RATE_LIMIT": "1000 per minute"})
     app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
     from emergency.store import Store

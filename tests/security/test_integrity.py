@@ -13,7 +13,7 @@ from emergency.clock import FixedClock
 from emergency.errors import InputError
 from emergency.store import StorageFull, Store
 
-from .conftest import csrf_of
+from .conftest import csrf_of, new_app
 
 
 @pytest.fixture
@@ -157,11 +157,10 @@ def test_a_long_note_is_refused_with_its_field(api):
 
 # ---------------------------------------------------------------- 6. a locked or full database
 def test_a_write_that_cannot_get_the_lock_answers_503_and_reads_go_on(tmp_path, clock):
-    from webui import create_app
 
     from ..conftest import add_users
     db = str(tmp_path / "lock.db")
-    app = create_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock, "LOCK_TIMEOUT": 0.5})
+    app = new_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock, "LOCK_TIMEOUT": 0.5})
     token = add_users(db, clock)["指挥李四"]
     c = app.test_client()
     c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from webui import ConfigError, create_app
+from webui import ConfigError
 
-from .conftest import sign_in
+from .conftest import sign_in, new_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,18 +29,18 @@ def test_gitignore_covers_keys_databases_and_tool_caches():
 def test_the_key_is_generated_beside_the_database_for_its_owner_only(tmp_path, monkeypatch):
     monkeypatch.delenv("EMERGENCY_SECRET_KEY", raising=False)
     data = tmp_path / "data"
-    app = create_app({"DATABASE": str(data / "e.db")})
+    app = new_app({"DATABASE": str(data / "e.db")})
     key_file = data / "secret_key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert app.config["SECRET_KEY"] == key_file.read_text() and len(app.config["SECRET_KEY"]) >= 64
     assert not (ROOT / "instance").exists()
-    assert create_app({"DATABASE": str(data / "e.db")}).config["SECRET_KEY"] == app.config["SECRET_KEY"]
+    assert new_app({"DATABASE": str(data / "e.db")}).config["SECRET_KEY"] == app.config["SECRET_KEY"]
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 31])
 def test_a_configured_key_shorter_than_32_bytes_is_refused(tmp_path, key):
     with pytest.raises(ConfigError, match="SECRET_KEY: must be at least 32 bytes"):
-        create_app({"DATABASE": str(tmp_path / "e.db"), "SECRET_KEY": key})
+        new_app({"DATABASE": str(tmp_path / "e.db"), "SECRET_KEY": key})
 
 
 def test_serve_refuses_a_short_key_from_the_environment_with_exit_2(tmp_path):
@@ -54,7 +54,7 @@ def test_rotate_secret_writes_a_new_key_and_signs_everyone_out(tmp_path, monkeyp
     monkeypatch.delenv("EMERGENCY_SECRET_KEY", raising=False)
     from ..conftest import add_users
     db = str(tmp_path / "e.db")
-    app = create_app({"DATABASE": db, "CLOCK": clock})
+    app = new_app({"DATABASE": db, "CLOCK": clock})
     add_users(db, clock)
     c = app.test_client()
     assert sign_in(c, "指挥李四").status_code == 302

@@ -4,10 +4,9 @@ import sys
 
 from emergency import users
 from emergency.clock import FixedClock
-from webui import create_app
 
 from ..conftest import PASSWORD
-from .conftest import KEY, sign_in
+from .conftest import KEY, sign_in, new_app
 
 WRONG = "wrong-password-123"
 
@@ -52,7 +51,7 @@ def test_sign_ins_are_recorded_with_who_when_and_from_where(app, store):
 
 
 def test_a_client_address_is_throttled_by_flask_limiter(tmp_path, clock):
-    app = create_app({"DATABASE": str(tmp_path / "rl.db"), "SECRET_KEY": KEY, "CLOCK": clock,
+    app = new_app({"DATABASE": str(tmp_path / "rl.db"), "SECRET_KEY": KEY, "CLOCK": clock,
                       "LOGIN_RATE_LIMIT": "3 per minute"})
     c = app.test_client()
     codes = [sign_in(c, f"name{i}", WRONG).status_code for i in range(4)]

@@ -115,7 +115,7 @@
         if (el.type === "checkbox") { if (el.checked) out[el.name] = true; return; }
         const v = el.value.trim();
         if (v === "" || v === "none") return;
-        if (el.name === "direct_loss_yuan") { const n = Number(v); out[el.name] = isNaN(n) ? v : Math.round(n * 10000); return; }
+        if (el.dataset.factor) { const n = Number(v); out[el.name] = isNaN(n) ? v : Math.round(n * Number(el.dataset.factor)); return; }
         if (el.type === "number") { const n = Number(v); out[el.name] = (v !== "" && Number.isInteger(n)) ? n : v; return; }
         out[el.name] = v;
       });
@@ -124,8 +124,8 @@
     function clearErrors() { form.querySelectorAll(".field").forEach(function (f) { f.classList.remove("has-error"); const e = f.querySelector(".field-error"); if (e) e.textContent = ""; }); }
     function showError(err) {
       let field = err.field || "";
-      if (field === "facts.direct_loss_yuan") field = "direct_loss_wan";
-      const box = form.querySelector('.field[data-field="' + field + '"]');
+      const box = form.querySelector('.field[data-field="' + field + '"]') ||
+        form.querySelector('.field[data-fact="' + field.replace(/^facts\./, "") + '"]');
       if (box) { box.classList.add("has-error"); box.querySelector(".field-error").textContent = err.message; }
       body.innerHTML = '<p class="flash error" role="alert">' + esc(err.message) + "</p>";
     }

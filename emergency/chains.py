@@ -1,0 +1,39 @@
+"""The keyed hash chains of the log (tamper evidence): every event chained within its incident and across
+the database, the audit chain of security events, and the ledger's MAC of where each chain ends.
+HMAC-SHA256 under the chain key kept outside the database."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+GENESIS = "0" * 64
+HASHED = ("incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level", "version")
+AUDIT_HASHED = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
+
+
+def mac(key: bytes, content: str) -> str:
+    """HMAC-SHA256 of ``content`` under the chain key, as hex."""
+    return hmac.new(key, content.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def event_hash(row: dict[str, Any], key: bytes) -> str:
+    """The event's content and the previous event's hash, keyed (tamper evidence)."""
+    content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return mac(key, content)
+
+
+def legacy_event_hash(row: dict[str, Any]) -> str:
+    """The unkeyed SHA-256 chain of databases written before migration 002 (checked once, then re-keyed)."""
+    content = json.dumps([row[k] for k in HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def audit_hash(row: dict[str, Any], key: bytes) -> str:
+    content = json.dumps([row[k] for k in AUDIT_HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return mac(key, content)
+
+
+def ledger_mac(key: bytes, chain: str, count: int, head: str) -> str:
+    return mac(key, f"{chain}|{count}|{head}")

@@ -1,0 +1,5 @@
+"""The plan library the tests read: the plans shipped in the repository's plans/ directory."""
+from emergency.library import library
+
+PLANS = library()
+PLANS_DIR = PLANS.directory

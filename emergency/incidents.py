@@ -221,7 +221,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "sensitive_suggestion": suggestion,
         "version": snap.version,
         "allowed_triggers": machine.allowed_triggers(snap.state),
-        "actions": machine.describe_triggers(snap.state),
+        "actions": _with_blocks(machine.describe_triggers(snap.state), machine.blocked(snap)),
         "occurred_at": snap.occurred_at,
         "reported_at": snap.reported_at,
         "cause": snap.cause,
@@ -240,6 +240,11 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "plan_document": f"{plan.document_number}（{plan.issued_on}）",
         "newer_plan": bool(snap.plan_version) and snap.plan_version != plans.current_version(snap.plan),
     }
+
+
+def _with_blocks(actions: list[dict[str, Any]], blocked: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Each action with ``blocked``: why the plan refuses it now (a condition on the incident), or []."""
+    return [{**a, "blocked": blocked.get(a["trigger"], [])} for a in actions]
 
 
 def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:

@@ -29,7 +29,7 @@ from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
 from .incident import Mark, Snapshot
 from .plans import LEVELS, Plan, TransitionDef
-from .registry import ACTIONS, GUARDS, Step, guard_words
+from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
 
 RECORD_TRIGGERS = {
     "tick_notification": {"label": "勾选已完成的通知", "requires": ["notification"]},
@@ -82,7 +82,45 @@ class Lifecycle:
             out.append({"trigger": name, "label": specs[0].label,
                         "requires": list(dict.fromkeys(f for t in specs for f in t.requires)),
                         "levels": levels, "record": False, "clause": specs[0].clause, "text": specs[0].text,
-                        "dest": [t.dest for t in specs], "conditions": sorted({g for t in specs for g in t.conditions})})
+                        "dest": [t.dest for t in specs], "conditions": sorted({g for t in specs for g in t.conditions}),
+                        # ends or closes the response (asks for confirmation on screen)
+                        "ends": any(t.dest in self.final or (t.dest in self.plan.lifecycle.response_ended
+                                                              and state not in self.plan.lifecycle.response_ended)
+                                    for t in specs if t.dest)})
+        return out
+
+    def machine(self, state: str, reasons: list[str], incident_guards_only: bool = False) -> tuple[Machine, Any]:
+        """A transitions machine (and its model) at ``state`` with the plan's transitions from there, each with
+        its level limit and guards, which append their refusal to ``reasons``. ``auto_transitions`` is off, so no
+        ``to_<state>`` shortcut exists. ``incident_guards_only``: only the guards that read the incident itself
+        (for ``blocked``), not the level or approval the person has yet to type."""
+        class _Model:
+            pass
+
+        model = _Model()
+        transitions = []
+        for t in self.specs:
+            if state not in t.source:
+                continue
+            guards = [g for g in t.conditions if not incident_guards_only or g in INCIDENT_GUARDS]
+            checks = ([] if incident_guards_only else [self._level_guard(t, reasons)]) + [self._guard(g, reasons)
+                                                                                        for g in guards]
+            transitions.append({"trigger": t.trigger, "source": state, "dest": t.dest, "conditions": checks,
+                                "after": [self._actions(t)]})
+        machine = Machine(model=model, states=self.states, transitions=transitions, initial=state,
+                          auto_transitions=False, send_event=True)
+        return machine, model
+
+    def blocked(self, snap: Snapshot) -> dict[str, list[str]]:
+        """For each of the plan's steps allowed in the incident's state, why a guard that reads only the incident
+        refuses it now (empty: it may be taken), asked of transitions' own ``may_<trigger>``."""
+        reasons: list[str] = []
+        machine, model = self.machine(snap.state, reasons, incident_guards_only=True)
+        out = {}
+        for trigger in machine.get_triggers(snap.state):
+            reasons.clear()
+            step = Step(plan=self.plan, snap=snap, payload={}, actor="", at="", trigger=trigger)
+            out[trigger] = [] if getattr(model, f"may_{trigger}")(step=step) else list(dict.fromkeys(reasons))
         return out
 
     def as_data(self) -> dict[str, Any]:
@@ -294,20 +332,7 @@ class Lifecycle:
         work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
         reasons: list[str] = []
-
-        class _Model:
-            pass
-
-        model = _Model()
-        machine_transitions = []
-        for t in candidates:
-            machine_transitions.append({
-                "trigger": trigger, "source": snap.state, "dest": t.dest,
-                "conditions": [self._level_guard(t, reasons)] + [self._guard(g, reasons) for g in t.conditions],
-                "after": [self._actions(t)],
-            })
-        Machine(model=model, states=self.states, transitions=machine_transitions, initial=snap.state,
-                auto_transitions=False, send_event=True)
+        _machine, model = self.machine(snap.state, reasons)
         if not model.trigger(trigger, step=step):
             raise Refused(f"“{candidates[0].label}” refused", list(dict.fromkeys(reasons)))
         work.state = model.state

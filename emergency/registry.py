@@ -102,6 +102,11 @@ def guard_words(name: str, plan, transition) -> str:
     return "须满足预案条件"
 
 
+# Guards that read only the incident, never what the person types: whether they hold can be told before the
+# click, so the console shows the reason beside a step instead of offering a button that will be refused.
+INCIDENT_GUARDS = {"termination_conditions_met", "post_incident_tasks_done", "immediate_reports_done",
+                   "warning_in_force", "classified_below_scope"}
+
 GUARDS: dict[str, Callable[[Step], str | None]] = {
     "termination_conditions_met": termination_conditions_met,
     "approval_given": approval_given,

@@ -31,13 +31,19 @@ def test_same_seed_same_drill_other_seed_other_drill():
 @pytest.mark.parametrize("boundary", [False, True])
 def test_variant_figures_land_next_to_the_plans_level_bounds(boundary):
     sc = PLANS.scenarios["env-toxic-gas"]
+    plan = PLANS.plan("environment")
+    checked = 0
     for seed in range(20):
-        _, info = variant(sc, seed, PLANS, boundary=boundary)
+        varied, info = variant(sc, seed, PLANS, boundary=boundary)
         for ch in info["changes"]:
-            if "near_bound" in ch:
-                assert ch["near_bound"] in _bounds(PLANS.plan("environment"), ch["fact"])
-                if not ch["held"]:  # held: kept at an earlier, larger figure so counts never go down
-                    assert abs(ch["to"] - ch["near_bound"]) <= 1
+            if "near_bound" not in ch or ch["held"]:  # held: kept at an earlier, larger figure (counts never go down)
+                continue
+            bounds = _bounds(plan, ch["fact"])
+            # measured from the plan's own bounds, not from what the variant says it aimed at
+            assert min(abs(ch["to"] - b) for b in bounds) <= 1, ch
+            assert ch["near_bound"] in bounds
+            checked += 1
+    assert checked >= 20  # the property was tested on real changes, not vacuously
 
 
 def test_a_variant_keeps_the_scenarios_arc_unless_a_boundary_drill_is_asked_for():

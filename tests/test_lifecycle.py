@@ -24,10 +24,32 @@ def go(m, snap, trigger, **payload):
 
 @pytest.mark.parametrize("plan_id", PLANS.ids)
 def test_machines_use_no_automatic_transitions(plan_id):
+    """The transitions machine the engine applies a step with has no to_<state> shortcut past the guards."""
     m, snap = start(plan_id)
+    for state in [st.name for st in PLANS.plan(plan_id).lifecycle.states]:
+        machine, model = m.machine(state, [])
+        assert not [e for e in machine.events if e.startswith("to_")], state
+        assert not hasattr(model, "to_closed")
     assert not any(t.startswith("to_") for t in m.allowed_triggers(snap.state))
     with pytest.raises(InputError, match="unknown trigger"):
         m.apply(snap, "to_closed", {}, "x", CLOCK.now())
+
+
+def test_a_step_the_plan_refuses_now_is_marked_with_the_refusal_it_would_give():
+    """The console offers no button whose guard fails: ``blocked`` asks transitions' may_<trigger> with the
+    guards that read the incident, and its reason is the refusal the step itself gives."""
+    m, snap = start("environment", {"deaths": 1})
+    snap = go(m, snap, "activate", level="IV", approved_by="区长")
+    blocked = m.blocked(snap)
+    assert blocked["terminate"] and "终止条件未满足" in blocked["terminate"][0]
+    assert blocked["change_level"] == []  # needs only what the person types
+    with pytest.raises(Refused) as refused:
+        go(m, snap, "terminate", declared_by="海门区人民政府")
+    assert blocked["terminate"][0] in refused.value.reasons
+    cond = PLANS.plan("environment").termination.conditions[0].id
+    snap = go(m, snap, "confirm_condition", condition=cond)
+    assert m.blocked(snap)["terminate"] == []
+    assert go(m, snap, "terminate", declared_by="海门区人民政府").state == "terminated"
 
 
 def test_environment_warning_is_issued_adjusted_and_lifted_with_history():

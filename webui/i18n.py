@@ -43,6 +43,7 @@ STRINGS = {
                    "Not done: someone else changed this incident (you saw version {seen}, it is now {now}). What you typed is kept below; check the change and submit again."),
     "no_level_yet": ("尚未确定级别，无法生成清单。", "No level yet: no checklist."),
     "actions_now": ("当前可执行的操作", "Actions allowed now"),
+    "not_yet": ("尚不能执行", "Not yet"),
     "timeline": ("事件时间线", "Timeline"),
     "level_history": ("级别变更", "Level changes"),
     "notifications": ("信息报告", "Notifications"),

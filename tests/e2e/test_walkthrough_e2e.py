@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency import incidents as svc
+from tests.library import PLANS
 from emergency.store import Store
 
 from .fixtures import shot
@@ -52,9 +53,18 @@ def test_a_refused_action_keeps_what_was_typed_and_asks_before_ending(page, serv
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
     form = page.locator("form.action[data-trigger=terminate]")
     expect(form).to_have_class(re.compile("danger"))
+    # the plan's condition is not met yet: the page says so and offers no button that would be refused
+    expect(form.locator(".blocked")).to_contain_text("终止条件未满足")
+    expect(form.locator("button")).to_be_disabled()
+    # someone else confirms a condition meanwhile: the page is stale; the end is refused, what was typed stays
+    cond = next(iter(c.id for c in PLANS.plan("environment").termination.conditions))
+    svc.act(store, snap.id, "confirm_condition", snap.version, {"condition": cond}, "指挥王", clock)
+    page.reload()
+    expect(form.locator("button")).to_be_enabled()
+    svc.act(store, snap.id, "add_note", snap.version + 1, {"note": "现场报告"}, "值班员张三", clock)
     form.locator("input[name=declared_by]").fill("海门区人民政府")
     form.locator("button").click()
-    expect(page.locator(".flash.error")).to_contain_text("终止条件未满足")
+    expect(page.locator(".flash.error")).to_contain_text("事件已被他人更新")
     expect(page.locator("form.action[data-trigger=terminate] input[name=declared_by]")).to_have_value("海门区人民政府")
     assert dialogs and "不能撤回" in dialogs[0]
 

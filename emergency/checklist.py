@@ -7,7 +7,7 @@ from typing import Any
 
 from .agencies import Agencies
 from .clock import format_time
-from .deadlines import check_level, check_times, notifications
+from .deadlines import Notification, check_level, check_times, notifications
 from .errors import InputError
 from .inputs import shown
 from .plans import Plan
@@ -28,7 +28,8 @@ def _units(agencies: Agencies, names: list[str]) -> list[str]:
 
 
 def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause: Any = None,
-              hot_topic: bool = False, condition_times: dict[str, Any] | None = None) -> dict[str, Any]:
+              hot_topic: bool = False, condition_times: dict[str, Any] | None = None,
+              dated: list[Notification] | None = None) -> dict[str, Any]:
     """Everything a duty officer needs once the level is known.
 
     Returns a dict with ``notifications`` (each: ``from``, ``to``, ``channel``, ``due``,
@@ -36,7 +37,8 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
     ``groups`` (each: ``name``, ``lead``, ``members``, ``duties``), ``onsite_command`` (the
     environment plan, by cause), ``first_response``, ``warning``, ``precautions``,
     ``protective_equipment``, ``termination`` and ``post_incident``.
-    Raises InputError naming a bad level, time or cause.
+    ``dated``: the notifications already dated (with their status) for an incident, so they are not
+    computed twice. Raises InputError naming a bad level, time or cause.
     """
     level = check_level(level)
     occurred, reported = check_times(occurred_at, reported_at)
@@ -54,7 +56,8 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
         "reported_at": format_time(reported),
         "cause": cause,
         "hot_topic": hot_topic,
-        "notifications": notifications(plan, level, occurred, reported, hot_topic, condition_times),
+        "notifications": [n.view() for n in (dated if dated is not None else
+                                             notifications(plan, level, occurred, reported, hot_topic, condition_times))],
         "reporting_notes": [{"clause": n.clause, "text": n.text} for n in plan.reporting.notes],
         "report_kinds": [{"id": k.id, "name": k.name, "fields": k.fields, "clause": k.clause, "text": k.text}
                          for k in plan.reporting.report_kinds],

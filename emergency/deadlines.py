@@ -8,7 +8,9 @@ condition (e.g. 请求上级支援) have no due time until the condition is reco
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .agencies import Agencies
 from .clock import format_time, parse_time
@@ -34,8 +36,56 @@ def check_times(occurred_at: Any, reported_at: Any) -> tuple[datetime, datetime]
     return occurred, reported
 
 
+class Notification(BaseModel):
+    """One dated notification of a plan (``notifications``), and its status at a moment once an incident's
+    ticks are read (``emergency.incidents.notification_status``). Times stay datetimes until ``view``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    from_: str = Field(alias="from")
+    to: list[str]
+    recipients: list[dict[str, str | None]]
+    channel: Literal["phone", "written", "any"]
+    channel_name: str
+    immediate: bool
+    within_minutes: int | None
+    due: datetime | None
+    latest: datetime | None
+    counted_from: Literal["occurrence", "receipt", "condition"]
+    counted_from_name: str
+    counted_from_time: datetime | None
+    condition: str | None
+    kind: str
+    clause: str
+    text: str
+    decision: str | None
+    national: str | None  # a national rule's authority, not the local plan's words
+    # the status at a moment (set by notification_status; unset on a plain checklist)
+    status: Literal["done", "overdue", "pending", "immediate", "open"] | None = None
+    done_by: str | None = None
+    done_at: datetime | None = None
+    recorded_at: datetime | None = None
+    late_minutes: int | None = None
+    backdated: bool | None = None
+    took_minutes: int | None = None
+    overdue_minutes: int | None = None
+    past_latest: bool | None = None
+    elapsed_minutes: int | None = None
+    minutes_left: int | None = None
+
+    def view(self) -> dict[str, Any]:
+        """As the pages, the API and the downloads show it: times printed with +08:00; status fields only
+        once a status is set."""
+        out = self.model_dump(by_alias=True, exclude_unset=True)
+        for key in ("due", "latest", "counted_from_time", "done_at", "recorded_at"):
+            if key in out:
+                out[key] = format_time(out[key])
+        return out
+
+
 def notification_item(rule: ReportingRule, occurred: datetime, reported: datetime,
-                      agencies: Agencies, condition_at: datetime | None = None) -> dict[str, Any]:
+                      agencies: Agencies, condition_at: datetime | None = None) -> Notification:
     """One dated notification from one rule."""
     base = {"occurrence": occurred, "receipt": reported, "condition": condition_at}[rule.counted_from]
     if base is None:
@@ -47,31 +97,17 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
     else:
         due = None
     latest = base + timedelta(minutes=rule.cap_minutes) if (base is not None and rule.cap_minutes) else None
-    return {
-        "id": rule.id,
-        "from": agencies.display(rule.from_),
-        "to": [agencies.display(t) for t in rule.to],
-        "recipients": [agencies.unit(t) for t in rule.to],
-        "channel": rule.channel,
-        "channel_name": CHANNEL_NAMES[rule.channel],
-        "immediate": rule.immediate,
-        "within_minutes": rule.within_minutes,
-        "due": format_time(due),
-        "latest": format_time(latest),
-        "counted_from": rule.counted_from,
-        "counted_from_name": COUNTED_FROM_NAMES[rule.counted_from],
-        "counted_from_time": format_time(base),
-        "condition": rule.condition,
-        "kind": rule.kind,
-        "clause": rule.clause,
-        "text": rule.text,
-        "decision": rule.decision,
-        "national": getattr(rule, "authority", None),  # a national rule, not the local plan's words
-    }
+    return Notification(
+        id=rule.id, from_=agencies.display(rule.from_), to=[agencies.display(t) for t in rule.to],
+        recipients=[agencies.unit(t) for t in rule.to], channel=rule.channel, channel_name=CHANNEL_NAMES[rule.channel],
+        immediate=rule.immediate, within_minutes=rule.within_minutes, due=due, latest=latest,
+        counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
+        counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
+        decision=rule.decision, national=getattr(rule, "authority", None))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
-                  condition_times: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                  condition_times: dict[str, Any] | None = None) -> list[Notification]:
     """Dated notifications for a level, earliest due first; items with no due time last."""
     level = check_level(level)
     occurred, reported = check_times(occurred_at, reported_at)
@@ -80,5 +116,5 @@ def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, ho
     items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
              for r in plan.rules_for(level, hot_topic)]
     order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules)}
-    items.sort(key=lambda it: (it["due"] is None, it["due"] or "", order[it["id"]]))
+    items.sort(key=lambda it: (it.due is None, it.due or occurred, order[it.id]))
     return items

@@ -13,7 +13,7 @@ import yaml
 from .checklist import checklist as build_checklist
 from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
-from .deadlines import notifications
+from .deadlines import Notification, notifications
 from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
 from .inputs import identifier
@@ -115,8 +115,8 @@ def _minutes(delta_seconds: float) -> int:
     return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
 
 
-def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None) -> list[dict[str, Any]]:
-    """The incident's dated notifications, each with its status now.
+def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None) -> list[Notification]:
+    """The incident's dated notifications, each with its status now (typed; ``Notification.view`` shows it).
 
     ``status``: ``done`` (with ``done_by``, ``done_at``, ``late_minutes``: minutes after due, 0 or
     less when on time), ``overdue`` (``overdue_minutes``; an unticked 立即 item is overdue from the
@@ -131,33 +131,31 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     plan = (plans or library()).plan_for(snap.plan, snap.plan_version)
     items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times)
     for it in items:
-        mark = snap.notifications.get(it["id"])
-        due = parse_time(it["due"], "due") if it["due"] else None
-        latest = parse_time(it["latest"], "latest") if it["latest"] else None
+        mark = snap.notifications.get(it.id)
+        due, latest = it.due, it.latest
         if mark:
             done_at = parse_time(mark.at, "done_at")
-            it.update(status="done", done_by=mark.by, done_at=mark.at, recorded_at=mark.recorded_at or mark.at,
-                      late_minutes=_minutes((done_at - due).total_seconds()) if due else None)
-            recorded = parse_time(it["recorded_at"], "recorded_at")
-            it["backdated"] = (recorded - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
-            if it["immediate"] and due:
-                it["took_minutes"] = _minutes((done_at - due).total_seconds())
+            it.status, it.done_by, it.done_at = "done", mark.by, done_at
+            it.recorded_at = parse_time(mark.recorded_at or mark.at, "recorded_at")
+            it.late_minutes = _minutes((done_at - due).total_seconds()) if due else None
+            it.backdated = (it.recorded_at - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
+            if it.immediate and due:
+                it.took_minutes = _minutes((done_at - due).total_seconds())
         elif due is None:
-            it.update(status="open")
-        elif it["immediate"]:
+            it.status = "open"
+        elif it.immediate:
             # 立即: overdue from its moment until it is ticked (issue 19: a pending 立即 call must never look calm)
             if now > due:
-                it.update(status="overdue", overdue_minutes=_minutes((now - due).total_seconds()),
-                          past_latest=bool(latest and now > latest))
+                it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
+                it.past_latest = bool(latest and now > latest)
             else:
-                it.update(status="immediate", elapsed_minutes=0)
+                it.status, it.elapsed_minutes = "immediate", 0
         elif now > due:
-            it.update(status="overdue", overdue_minutes=_minutes((now - due).total_seconds()))
+            it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
         else:
-            it.update(status="pending", minutes_left=int((due - now).total_seconds() // 60))
-    rank = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "done": 4}
-    items.sort(key=lambda it: (rank[it["status"]], not (it["status"] == "overdue" and it["immediate"]),
-                               it["due"] is None, it["due"] or ""))
+            it.status, it.minutes_left = "pending", int((due - now).total_seconds() // 60)
+    items.sort(key=lambda it: (STATUS_RANK[it.status], not (it.status == "overdue" and it.immediate),
+                               it.due is None, it.due or now))
     return items
 
 
@@ -193,10 +191,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         sr = plan.response_adjustment.sensitive_raise
         suggestion = {"level": raise_level(result["level"], sr.steps), "clause": sr.clause, "text": sr.text}
     level = snap.effective_level
-    cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause,
-                         hot_topic=snap.hot_topic) if level else None
-    if cl:
-        cl["notifications"] = notification_status(snap, now, plans)
+    cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause, hot_topic=snap.hot_topic,
+                         dated=notification_status(snap, now, plans)) if level else None
     mismatch = None
     if snap.level and result["level"] and snap.level != result["level"]:
         mismatch = {"decided": snap.level, "facts_call_for": result["level"],

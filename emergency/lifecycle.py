@@ -1,11 +1,11 @@
-"""The response lifecycle (响应流程): one engine, four machines, each built from its plan's data.
+"""The response lifecycle (响应流程): one engine, one machine per plan of the library, built from its plan's data.
 
 States, triggers, guards, level limits and actions come from ``plan.lifecycle``; guards and
 actions resolve only through ``emergency.registry``. ``auto_transitions=False``, so no
 ``to_<state>()`` shortcut can bypass a guard.
 
 Besides the plan's transitions, every state that is not final allows the record triggers
-(``tick_notification``, ``update_facts``, ``add_note``): they record what happened and never
+(``tick_notification``, ``update_facts``, ``add_note``, ``condition_arose``): they record what happened and never
 change the state.
 
 ``Lifecycle.start`` makes the first event (``report``, 接报) and ``Lifecycle.apply`` derives the
@@ -299,8 +299,11 @@ class Lifecycle:
 
         The given snapshot is not changed unless ``in_place`` (for a caller that owns it: the store
         hands over a freshly read snapshot; a refusal raises before anything is written, so a
-        half-changed snapshot is simply dropped). ``trusted`` is for replay: the events were
-        accepted once, so their stored, cleaned payloads are applied without validating them again.
+        half-changed snapshot is simply dropped). ``trusted`` is for replay, and applies to the record
+        steps only (ticks, facts, notes): their stored payloads were checked against the clock when they
+        were made (a tick may not claim a time in the future), so they are applied as stored. The plan's
+        own steps are checked again on replay, guards included, so a log that could not have happened
+        does not rebuild.
 
         Raises InputError (unknown trigger, bad payload), Refused (not allowed in this state, or
         the plan's guard failed, with the plan's reason).

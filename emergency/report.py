@@ -21,7 +21,7 @@ from .plans import LEVEL_RANK
 def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary) -> list[dict[str, Any]]:
     """Each of the incident's deadlines judged at ``end``: met, late, missed, not yet due or without a limit."""
     rows = []
-    for n in notification_status(snap, end, plans):
+    for n in (item.view() for item in notification_status(snap, end, plans)):
         if n["status"] == "open":
             verdict, minutes = "no_limit", None
         elif n["status"] == "done":

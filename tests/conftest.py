@@ -1,3 +1,4 @@
+import os
 import pathlib
 
 import pytest
@@ -13,7 +14,7 @@ from webui import create_app
 pytest_plugins = ["tests.e2e.fixtures"]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SOURCES = ROOT.parent / "shared" / "sources"
+SOURCES = pathlib.Path(os.environ.get("EMERGENCY_SOURCES_DIR") or ROOT.parent / "shared" / "sources")
 
 
 @pytest.fixture(scope="session")

@@ -3,3 +3,9 @@ from emergency.library import library
 
 PLANS = library()
 PLANS_DIR = PLANS.directory
+
+
+def status_views(snap, now, plans=PLANS) -> list[dict]:
+    """An incident's notifications with their status at ``now``, as the pages and the API show them."""
+    from emergency.incidents import notification_status
+    return [n.view() for n in notification_status(snap, now, plans)]

@@ -32,5 +32,5 @@ def security():
     for row in log:
         row["detail"] = json.loads(row["detail"] or "{}")
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
-    return render_template("admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
+    return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
                            roles=users.ROLES)

@@ -192,7 +192,7 @@ def login():
         wait = users.locked_for(store, name, clock.now())
         if wait:
             users.audit(store, "sign_in_throttled", clock, subject=name, addr=client_addr())
-            body = render_template("login.html", error=f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试"
+            body = render_template("auth/login.html", error=f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试"
                                                        f"（too many attempts; try again in {wait} s）", no_users=False)
             return body, 429, {"Retry-After": str(wait)}
         u = users.check_password(store, name, request.form.get("password", ""), clock, client_addr())
@@ -203,7 +203,7 @@ def login():
             login_user(User(u["name"], u["role"]))
             return redirect(safe_next(request.args.get("next"), url_for("console.home")))
         error, status = "用户名或密码不正确（name or password is wrong）", 401
-    return render_template("login.html", error=error, no_users=users.count_users(get_store()) == 0), status
+    return render_template("auth/login.html", error=error, no_users=users.count_users(get_store()) == 0), status
 
 
 @bp.post("/logout")

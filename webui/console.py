@@ -96,7 +96,7 @@ def home():
     overdue = [(r, n) for r in real + drills for n in r["overdue"]]
     today = now().date()
     revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
-    return render_template("home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
+    return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
                            revision=revision,
                            fingerprint=_fingerprint(real + drills))
 
@@ -111,7 +111,7 @@ def plan_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
     machine = plans().lifecycle(plan_id)
-    return render_template("plan.html", plan=plan, by_level=by_level, diagram=machine.diagram(),
+    return render_template("console/plan.html", plan=plan, by_level=by_level, diagram=machine.diagram(),
                            main_diagram=machine.main_diagram())
 
 
@@ -131,14 +131,14 @@ def plan_diff(plan_id: str):
             changes = diff_plans(plan, plans().load_plan_file(path))
         except (EmergencyError, PlanFileError) as exc:
             error = str(exc)[:500]
-    return render_template("plan_diff.html", plan=plan, text=text, changes=changes, error=error), (422 if error else 200)
+    return render_template("console/plan_diff.html", plan=plan, text=text, changes=changes, error=error), (422 if error else 200)
 
 
 @bp.get("/classify/<plan_id>")
 def classify_page(plan_id: str):
     plan = _plan_or_404(plan_id)
     at = now()
-    return render_template("classify.html", plan=plan, causes=plan.causes, default_time=format_time(at)[:16],
+    return render_template("console/classify.html", plan=plan, causes=plan.causes, default_time=format_time(at)[:16],
                            idempotency_key="form-" + secrets.token_hex(12),
                            event_group=request.args.get("event_group", "")[:64],
                            occurred=request.args.get("occurred_at", "")[:16] or format_time(at)[:16],
@@ -175,9 +175,9 @@ def checklist_page(plan_id: str):
     try:
         cl = _checklist_from_args(plan)
     except EmergencyError as exc:
-        return render_template("checklist_form.html", plan=plan, error=exc), 422
+        return render_template("console/checklist_form.html", plan=plan, error=exc), 422
     query = urlencode({k: v for k, v in request.args.items()})
-    return render_template("checklist.html", plan=plan, cl=cl, query=query, drill=request.args.get("drill") == "1")
+    return render_template("console/checklist.html", plan=plan, cl=cl, query=query, drill=request.args.get("drill") == "1")
 
 
 @bp.get("/checklist/<plan_id>.<fmt>")
@@ -272,7 +272,7 @@ def _after_recording(incident_id: str) -> str:
 def board():
     drill = request.args.get("drill") == "1"
     rows = _board_rows(drill)
-    return render_template("board.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
+    return render_template("console/board.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
 
 
 @bp.get("/wall")
@@ -282,7 +282,7 @@ def wall():
     rows = _board_rows(drill)
     for r in rows:
         r["overdue_count"] = len(r.get("overdue") or [])
-    return render_template("wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
+    return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
 
 
 def date_bounds(args) -> tuple[dict, dict]:
@@ -311,7 +311,7 @@ def history():
                               closed=closed)
     at = now()
     views = [service.safe_snapshot_view(s, at, plans()) for s in rows]
-    return render_template("history.html", rows=views, args=args, errors=errors)
+    return render_template("console/history.html", rows=views, args=args, errors=errors)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -337,7 +337,7 @@ def incident_page(incident_id: str):
     v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"], plan)]  # only this role's
     v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"], plan)]
     machine = plans().lifecycle(v["plan"], v["plan_version"])
-    return render_template("incident.html", v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
+    return render_template("console/incident.html", v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
@@ -457,5 +457,5 @@ def incident_checklist(incident_id: str):
         flash(t("no_level_yet"), "error")
         return redirect(url_for("console.incident_page", incident_id=incident_id))
     plan = plans().plan_for(v["plan"], v["plan_version"])
-    return render_template("checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)
+    return render_template("console/checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)
 

@@ -32,7 +32,7 @@ def _drill_or_404(drill_id: str) -> dict:
 @bp.get("/drills")
 def drills():
     store = get_store()
-    return render_template("drills.html", scenarios=drill_runs.scenario_library(store),
+    return render_template("drills/drills.html", scenarios=drill_runs.scenario_library(store),
                            drills=[drill_runs.drill_view(d, app_clock()) for d in drill_runs.list_drills(store)])
 
 
@@ -59,7 +59,7 @@ def panel(drill_id: str):
     view = drill_runs.drill_view(d, app_clock())
     incidents = get_store().list(drill=True, drill_id=drill_id)
     intakes = [r for r in get_store().search_intakes(drill=True) if r["drill_id"] == drill_id]
-    return render_template("drill.html", d=view, incidents=incidents, intakes=intakes, speeds=drill_runs.SPEEDS)
+    return render_template("drills/drill.html", d=view, incidents=incidents, intakes=intakes, speeds=drill_runs.SPEEDS)
 
 
 @bp.post("/drills/<drill_id>/control")
@@ -88,7 +88,7 @@ def _report(drill_id: str) -> dict:
 def report(drill_id: str):
     rep = _report(drill_id)
     items = get_store().improvements.list(drill_id=drill_id)
-    return render_template("report.html", r=rep, items=items, plans=plans().plans)
+    return render_template("drills/report.html", r=rep, items=items, plans=plans().plans)
 
 
 @bp.get("/drills/<drill_id>/report.json")
@@ -124,7 +124,7 @@ def add_improvement(drill_id: str):
 
 @bp.get("/improvements")
 def improvements():
-    return render_template("improvements.html", items=get_store().improvements.list(open_only=request.args.get("all") != "1"),
+    return render_template("drills/improvements.html", items=get_store().improvements.list(open_only=request.args.get("all") != "1"),
                            plans=plans().plans, show_all=request.args.get("all") == "1")
 
 
@@ -139,7 +139,7 @@ def close_improvement(item_id: int):
 def scenario_new():
     scenarios = plans().scenarios
     example = next(iter(scenarios.values())).model_dump_json(indent=2) if scenarios else ""
-    return render_template("scenario_new.html", text="", example=example)
+    return render_template("drills/scenario_new.html", text="", example=example)
 
 
 @bp.post("/scenarios")
@@ -149,14 +149,14 @@ def scenario_save():
     try:
         sc = drill_runs.save_scenario(get_store(), text, _actor(), app_clock())
     except (EmergencyError, PlanFileError) as exc:
-        return render_template("scenario_new.html", text=text, error=str(exc), example=""), 422
+        return render_template("drills/scenario_new.html", text=text, error=str(exc), example=""), 422
     flash(t("scenario_saved") + f"：{sc.id}", "ok")
     return redirect(url_for("drills.drills"))
 
 
 @bp.get("/cards")
 def cards_index():
-    return render_template("cards_index.html", plans=plans().plans, roles=roles, levels=LEVELS)
+    return render_template("drills/cards_index.html", plans=plans().plans, roles=roles, levels=LEVELS)
 
 
 @bp.get("/cards/<plan_id>/<level>/<role>")
@@ -165,13 +165,13 @@ def card_page(plan_id: str, level: str, role: str):
         c = card(plans().plan(plan_id), level, role)
     except (NotFound, EmergencyError):
         abort(404)
-    return render_template("card.html", c=c)
+    return render_template("drills/card.html", c=c)
 
 
 @bp.get("/coverage")
 def coverage_page():
     """Which parts of each plan drills have exercised in the last 12 and 36 months, and which never."""
-    return render_template("coverage.html", cov=coverage(get_store(), app_clock().now()))
+    return render_template("drills/coverage.html", cov=coverage(get_store(), app_clock().now()))
 
 
 @bp.get("/coverage.xlsx")

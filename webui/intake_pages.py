@@ -24,7 +24,7 @@ def _form_page(values: dict | None = None, error: EmergencyError | None = None, 
                                       drill=request.args.get("drill") == "1")
     routing = plans().routing
     names = {m.id: m for m in routing.matters}
-    return render_template("intake.html", values=values or {"received_at": format_time(now())[:16], "source": "110"},
+    return render_template("intake/intake.html", values=values or {"received_at": format_time(now())[:16], "source": "110"},
                            error=error, choices=intakes.matter_choices(routing), sources=intakes.SOURCES, rows=rows,
                            names=names, args=request.args), status
 
@@ -57,7 +57,7 @@ def intake_page(intake_id: str):
         record = get_store().get_intake(intake_id)
     except NotFound:
         abort(404)
-    return render_template("intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
+    return render_template("intake/intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
                            sources=intakes.SOURCES)
 
 

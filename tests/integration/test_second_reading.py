@@ -3,7 +3,7 @@ from emergency import incidents as svc
 from emergency.checklist import checklist
 from emergency.markdown import checklist_markdown
 from emergency.clock import FixedClock
-from tests.library import PLANS
+from tests.library import PLANS, status_views
 from emergency.store import Store
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -93,7 +93,7 @@ def test_a_supplementary_report_is_dated_when_casualties_change():
     later = FixedClock("2026-11-30T10:00:00+08:00")
     snap = svc.act(store, snap.id, "condition_arose", snap.version, {"notification": "nat-493-13-supplement"}, "值班员",
                    later)
-    item = next(n for n in svc.notification_status(snap, later.now()) if n["id"] == "nat-493-13-supplement")
+    item = next(n for n in status_views(snap, later.now()) if n["id"] == "nat-493-13-supplement")
     assert item["due"] == "2026-11-30T10:00:00+08:00" and item["status"] == "immediate"  # due this very moment
 
 
@@ -108,12 +108,12 @@ def test_environment_cross_district_items_are_dated_when_the_crossing_is_recorde
     store = Store(":memory:")
     snap = svc.report(store, {"plan": "environment", "facts": {"cross_boundary": "county"},
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
-    items = {n["id"]: n for n in svc.notification_status(snap, CLOCK.now())}
+    items = {n["id"]: n for n in status_views(snap, CLOCK.now())}
     assert items["cross-district-city"]["status"] == "open" and items["office-to-province"]["due"] is None
     assert "江苏省生态环境厅" in items["office-to-province"]["to"]
     snap = svc.act(store, snap.id, "condition_arose", snap.version, {"notification": "cross-district-city"}, "值班员",
                    FixedClock("2026-11-22T08:40:00+08:00"))
-    items = {n["id"]: n for n in svc.notification_status(snap, CLOCK.now())}
+    items = {n["id"]: n for n in status_views(snap, CLOCK.now())}
     assert items["cross-district-city"]["due"] == "2026-11-22T08:40:00+08:00"
     assert PLANS.lifecycle("environment")
 

@@ -8,7 +8,7 @@ from emergency import incidents as svc
 from emergency.clock import FixedClock
 from emergency.library import PlanLibrary
 from emergency.store import Store
-from tests.library import PLANS_DIR
+from tests.library import PLANS_DIR, status_views
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 
@@ -21,7 +21,7 @@ def plans_dir(tmp_path):
 
 
 def _phone_due(snap, plans):
-    return next(n["due"] for n in svc.notification_status(snap, CLOCK.now(), plans) if n["id"] == "III-phone")
+    return next(n["due"] for n in status_views(snap, CLOCK.now(), plans) if n["id"] == "III-phone")
 
 
 def test_an_incident_keeps_its_plan_version_after_the_plan_file_changes(plans_dir, tmp_path):

@@ -10,8 +10,8 @@ from emergency.clock import FixedClock
 from tests.library import PLANS
 from emergency.store import Store
 
-from .conftest import add_users, new_app
-from .security.conftest import sign_in
+from tests.conftest import add_users, new_app
+from tests.security.conftest import sign_in
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 

@@ -2,10 +2,10 @@
 activation, level changes, termination guards and post-incident tasks."""
 import pytest
 
-from emergency.clock import FixedClock
+from emergency.clock import FixedClock, parse_time
 from emergency.errors import InputError, Refused
 from emergency.lifecycle import RECORD_TRIGGERS
-from tests.library import PLANS
+from tests.library import PLANS, status_views
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 
@@ -270,16 +270,14 @@ def test_the_lead_plan_follows_the_plans_relation_clauses(levels, lead):
 
 
 def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_recorded():
-    from emergency.clock import parse_time
-    from emergency.incidents import notification_status
     m, snap = start("hazardous_chemicals", {"deaths": 4})
     snap = go(m, snap, "activate", level="III", approved_by="副市长")
-    items = {n["id"]: n for n in notification_status(snap, CLOCK.now())}
+    items = {n["id"]: n for n in status_views(snap, CLOCK.now())}
     assert items["support-request-government"]["due"] is None
     with pytest.raises(InputError, match="support-request-government"):
         go(m, snap, "condition_arose", notification="site-to-110")   # not a conditional item
     snap = go(m, snap, "condition_arose", notification="support-request-government")
-    items = {n["id"]: n for n in notification_status(snap, parse_time("2026-11-22T09:05", "now"))}
+    items = {n["id"]: n for n in status_views(snap, parse_time("2026-11-22T09:05", "now"))}
     assert items["support-request-government"]["due"] == "2026-11-22T09:00:00+08:00"
     assert items["support-request-government"]["status"] == "overdue"  # 立即, unticked 5 minutes after its moment
     assert items["support-request-government"]["overdue_minutes"] == 5

@@ -8,16 +8,15 @@ import pytest
 
 from emergency.checklist import checklist
 from emergency.deadlines import notifications
-from tests.library import PLANS
+from tests.library import PLANS, status_views
 from emergency.clock import parse_time
 from emergency.incident import Mark, Snapshot
-from emergency.incidents import notification_status
 
 OCC, REC = "2026-11-22T08:00", "2026-11-22T08:20"
 
 
 def due_by_id(plan_id, level, hot_topic=False, occ=OCC, rec=REC):
-    return {n["id"]: n for n in notifications(PLANS.plan(plan_id), level, occ, rec, hot_topic)}
+    return {n["id"]: n for n in (item.view() for item in notifications(PLANS.plan(plan_id), level, occ, rec, hot_topic))}
 
 
 @pytest.mark.parametrize("level, rule, due, channel", [
@@ -146,7 +145,7 @@ def _snap(**kw):
     ("2026-11-22T08:45:00", "overdue", ("overdue_minutes", 15)),
 ])
 def test_status_of_a_phone_report_due_0830(now, status, extra):
-    item = next(i for i in notification_status(_snap(), parse_time(now, "now")) if i["id"] == "III-phone")
+    item = next(i for i in status_views(_snap(), parse_time(now, "now")) if i["id"] == "III-phone")
     assert item["status"] == status
     assert item[extra[0]] == extra[1]
 
@@ -155,14 +154,14 @@ def test_status_of_a_phone_report_due_0830(now, status, extra):
                                            ("2026-11-22T08:12:00", -18)])
 def test_a_ticked_report_says_how_late_it_was(done_at, late):
     snap = _snap(notifications={"III-phone": Mark(by="值班员", at=parse_time(done_at, "t").isoformat())})
-    item = next(i for i in notification_status(snap, parse_time("2026-11-22T12:00", "now")) if i["id"] == "III-phone")
+    item = next(i for i in status_views(snap, parse_time("2026-11-22T12:00", "now")) if i["id"] == "III-phone")
     assert item["status"] == "done"
     assert item["late_minutes"] == late
 
 
 def test_an_immediate_item_records_how_long_it_took():
     snap = _snap(notifications={"first-phone": Mark(by="值班员", at="2026-11-22T08:27:00+08:00")})
-    item = next(i for i in notification_status(snap, parse_time("2026-11-22T09:00", "now")) if i["id"] == "first-phone")
+    item = next(i for i in status_views(snap, parse_time("2026-11-22T09:00", "now")) if i["id"] == "first-phone")
     assert item["took_minutes"] == 7
 
 
@@ -172,14 +171,14 @@ def test_an_immediate_item_records_how_long_it_took():
     ("2026-11-22T08:28:00", "overdue", 8),
 ])
 def test_an_unticked_immediate_item_is_overdue_from_its_moment(now, status, minutes):
-    item = next(i for i in notification_status(_snap(), parse_time(now, "now")) if i["id"] == "first-phone")
+    item = next(i for i in status_views(_snap(), parse_time(now, "now")) if i["id"] == "first-phone")
     assert item["immediate"] and item["due"] == "2026-11-22T08:20:00+08:00"
     assert item["status"] == status
     assert item.get("overdue_minutes") == minutes
 
 
 def test_overdue_immediate_items_rank_first():
-    items = notification_status(_snap(), parse_time("2026-11-22T08:45:00", "now"))
+    items = status_views(_snap(), parse_time("2026-11-22T08:45:00", "now"))
     statuses = [(i["status"], i["immediate"]) for i in items]
     first_timed = next(k for k, (st, imm) in enumerate(statuses) if not (st == "overdue" and imm))
     assert all(st == "overdue" and imm for st, imm in statuses[:first_timed]) and first_timed >= 1

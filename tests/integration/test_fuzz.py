@@ -8,8 +8,8 @@ from pathlib import Path
 
 from emergency.clock import SystemClock
 
-from .conftest import add_users
-from .serving import serve
+from tests.conftest import add_users
+from tests.serving import serve
 
 
 def test_no_generated_request_gets_a_server_error(tmp_path):

@@ -12,8 +12,8 @@ from emergency import incidents as svc
 from emergency.clock import SystemClock
 from emergency.store import Store
 
-from .conftest import add_users
-from .serving import serve
+from tests.conftest import add_users
+from tests.serving import serve
 
 
 def _call(url, token, body):

@@ -44,8 +44,8 @@ def test_the_cli_writes_markdown_and_refuses_two_different_plans(tmp_path):
 def test_the_console_page_shows_a_revision_against_the_plan_in_force(tmp_path):
     from emergency.clock import FixedClock
 
-    from .conftest import add_users, new_app
-    from .security.conftest import csrf_of, sign_in
+    from tests.conftest import add_users, new_app
+    from tests.security.conftest import csrf_of, sign_in
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     app = new_app({"DATABASE": str(tmp_path / "d.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
     add_users(app.config["DATABASE"], clock)

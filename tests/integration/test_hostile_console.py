@@ -7,7 +7,7 @@ from emergency import incidents as svc
 from emergency.clock import FixedClock
 from emergency.store import Store
 
-from .conftest import PASSWORD, add_users, new_app
+from tests.conftest import PASSWORD, add_users, new_app
 
 LONG = "长" * 100_000
 

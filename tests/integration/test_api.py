@@ -9,7 +9,7 @@ from emergency.errors import InputError
 from webui.openapi import library_models
 from tests.library import PLANS
 
-from .conftest import add_users, as_user, new_app
+from tests.conftest import add_users, as_user, new_app
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@
 carried into the incident's 接报时间."""
 import pytest
 
-from emergency import incidents as svc
 from emergency import intake
-from tests.library import PLANS, PLANS_DIR
+from tests.library import PLANS, PLANS_DIR, status_views
 from emergency.clock import FixedClock
 from emergency.errors import InputError
 from emergency.store import Store
 
-from .conftest import add_users, as_user, new_app
+from tests.conftest import add_users, as_user, new_app
 
 
 def annex_rows(text: str) -> list[tuple[str, str, str, str]]:
@@ -96,7 +95,7 @@ def test_an_incident_from_an_intake_counts_its_deadlines_from_the_call(store, cl
     snap = intake.open_incident(store, rec["id"], "hazardous_chemicals",
                                 {"facts": {"poisoned": 3}, "occurred_at": "2026-11-23T02:40"}, "值班员", clock)
     assert snap.reported_at == "2026-11-23T02:55:00+08:00"
-    items = {n["id"]: n for n in svc.notification_status(snap, clock.now())}
+    items = {n["id"]: n for n in status_views(snap, clock.now())}
     receipt = [n for n in items.values() if n["counted_from"] == "receipt" and n["due"]]
     assert receipt and all(n["counted_from_time"] == "2026-11-23T02:55:00+08:00" for n in receipt)
     assert store.get_intake(rec["id"])["incident_id"] == snap.id
@@ -112,7 +111,7 @@ def test_moving_the_receipt_time_moves_the_deadlines(store, clock):
                                     "matter": _matter("河流污染"), "description": "河面发黑"}, "值班员", clock)
         snap = intake.open_incident(store, rec["id"], "environment", {"facts": {"deaths": 3},
                                                                         "occurred_at": "2026-11-23T01:00"}, "值班员", clock)
-        return next(n["due"] for n in svc.notification_status(snap, clock.now())
+        return next(n["due"] for n in status_views(snap, clock.now())
                     if n["counted_from"] == "receipt" and n["due"] and not n["immediate"])
     a, b = first_receipt_due("2026-11-23T02:00"), first_receipt_due("2026-11-23T02:20")
     assert (a[11:16], b[11:16]) != (None, None) and int(b[14:16]) - int(a[14:16]) == 20

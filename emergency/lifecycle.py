@@ -13,7 +13,7 @@ next snapshot from a snapshot and an event; ``replay`` rebuilds a snapshot from 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from transitions import Machine
@@ -29,6 +29,7 @@ from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
 from .incident import Mark, Snapshot
 from .plans import LEVELS, Plan, TransitionDef
+from .payloads import clean_payload
 from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
 
 RECORD_TRIGGERS = {
@@ -38,14 +39,6 @@ RECORD_TRIGGERS = {
     "condition_arose": {"label": "记录条件已成立（开始计时）", "requires": ["notification"]},
 }
 REPORT_TRIGGER = "report"
-MAX_TEXT = 2000
-# A call may be ticked with the time it was made (another phone, a paper log); never in the future.
-CLAIM_TOLERANCE = timedelta(minutes=1)
-
-
-def _text(payload: dict, name: str) -> str:
-    return clean_text(payload.get(name), f"payload.{name}", MAX_TEXT if name == "note" else 200,
-                      multiline=name in ("note", "reason"), required=True)
 
 
 class Lifecycle:
@@ -195,54 +188,6 @@ class Lifecycle:
             text = text.replace(f'state "{name}" as {name}', f'state "{label}" as {name}')
         return text
 
-    # ------------------------------------------------------------ payload checks
-    def _check_payload(self, snap: Snapshot, trigger: str, requires: list[str], payload: dict, now: str) -> dict:
-        if not isinstance(payload, dict):
-            raise InputError("payload", "must be a JSON object")
-        clean = dict(payload)
-        for name in requires:
-            if name not in payload or payload[name] in (None, ""):
-                raise InputError(f"payload.{name}", f"is required for {trigger}")
-        for name, value in payload.items():
-            if name in ("level", "warning_level"):
-                if value not in LEVELS:
-                    raise InputError(f"payload.{name}", f"must be one of {', '.join(LEVELS)} (got {value!r})")
-            elif name == "condition":
-                if self.plan.termination_condition(value) is None:
-                    ids = [c.id for c in self.plan.termination.conditions]
-                    raise InputError("payload.condition", f"must be one of {', '.join(ids)} (got {value!r})")
-            elif name == "task":
-                if self.plan.task(value) is None:
-                    ids = [t.id for t in self.plan.post_incident]
-                    raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
-            elif name == "notification":
-                level = snap.effective_level
-                rules = self.plan.rules_for(level, snap.hot_topic) if level else []  # no level: no checklist yet
-                if trigger == "condition_arose":
-                    rules = [r for r in rules if r.counted_from == "condition"]
-                ids = [r.id for r in rules]
-                if value not in ids:
-                    raise InputError("payload.notification", f"must be one of {', '.join(ids) or '(none)'} (got {value!r})")
-            elif name == "facts":
-                if not isinstance(value, dict):
-                    raise InputError("payload.facts", "must be a JSON object of facts")
-                merged = {**snap.facts, **value}
-                clean["facts"] = nonzero(self.plan.vocabulary.parse(merged, "payload.facts"))
-            elif name == "done_at":
-                done = parse_time(value, "payload.done_at")
-                recorded = parse_time(now, "now")
-                if done > recorded + CLAIM_TOLERANCE:
-                    raise InputError("payload.done_at", f"must not be later than now ({now}); a call not yet made "
-                                                        "cannot be ticked (不能晚于当前时间)")
-                if done < parse_time(snap.occurred_at, "occurred_at"):
-                    raise InputError("payload.done_at", f"must not be before the event occurred ({snap.occurred_at})")
-                clean["done_at"] = format_time(done)
-            elif name in ("reason", "approved_by", "declared_by", "received_by", "issued_by", "note"):
-                clean[name] = _text(payload, name)
-            else:
-                raise InputError(f"payload.{name}", f"unknown field for {trigger}")
-        return clean
-
     # ------------------------------------------------------------ events
     version: str | None = None  # set by PlanLibrary.lifecycle
 
@@ -318,7 +263,7 @@ class Lifecycle:
                 snap.version += 1
                 snap.updated_at = stamp
                 return snap, {}
-            clean = self._check_payload(snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload, stamp)
+            clean = clean_payload(self.plan, snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload, stamp)
             work = snap if in_place else snap.model_copy(deep=True)
             self._record(work, trigger, clean, actor, stamp)
             return self._finish(work, trigger, clean, actor, stamp)
@@ -331,7 +276,7 @@ class Lifecycle:
             raise Refused(f"“{trigger}” is not allowed in state {snap.state} ({self._label(snap.state)}); "
                           f"allowed now: {', '.join(self.allowed_triggers(snap.state)) or 'none'}")
         requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
-        clean = self._check_payload(snap, trigger, requires, payload, stamp)
+        clean = clean_payload(self.plan, snap, trigger, requires, payload, stamp)
         work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
         reasons: list[str] = []

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, create_model
 
 from emergency.library import PlanLibrary
+from emergency.payloads import StepPayload
 
 
 class DrillRequest(BaseModel):
@@ -46,7 +47,8 @@ class EventRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     trigger: str
     expected_version: int
-    payload: dict[str, Any] = {}
+    # the fields any step may carry; which are required depends on the trigger (GET /api/plans/{id}: requires)
+    payload: StepPayload = StepPayload()
 
 
 ERRORS = {

@@ -262,3 +262,53 @@ def test_work_safety_qualitative_scope_criteria_are_shown_for_judgement():
     clauses = {j["clause"] for j in result["judgement"]}
     assert clauses == {"1.3(2)", "1.3(3)"}
     assert result["below_scope"]["clause"] == "4.3"
+
+
+# ---- found by mutation testing (mutmut over classify.py): what the earlier cases let through
+
+def test_at_an_upper_bound_only_the_higher_bands_criterion_is_met():
+    """以下 excludes the bound: 10 deaths is 较大 (III) alone, not also "3人以上10人以下" of the band below,
+    which the text output would otherwise list as 另符合."""
+    met = [m["id"] for m in classify(PLANS.plan("work_safety"), {"deaths": 10})["met"]]
+    assert "III-deaths" not in met and met[0] == "II-deaths"
+    met = [m["id"] for m in classify(PLANS.plan("work_safety"), {"deaths": 9})["met"]]
+    assert met[0] == "III-deaths"
+
+
+def test_a_plans_floor_decides_when_nothing_else_is_met():
+    env = classify(PLANS.plan("environment"), {})
+    assert (env["level"], env["deciding"]["clause"]) == ("IV", "一(五)4(5)")
+    hc = classify(PLANS.plan("hazardous_chemicals"), {})
+    assert (hc["level"], hc["deciding"]["clause"]) == ("IV", "1.5")
+    assert [m["id"] for m in classify(PLANS.plan("environment"), {"deaths": 3})["met"]] == ["III-1-deaths"]
+
+
+def test_the_whole_result_as_the_api_and_the_cli_give_it():
+    """Every key of a result, written out by hand from work safety 2.3, 1.3(1)–(3), 9.2 and 4.3."""
+    result = classify(PLANS.plan("work_safety"), {"deaths": 3, "petition": 5})
+    deaths_iii = {"id": "III-deaths", "level": "III", "level_name": "较大事故", "clause": "2.3",
+                  "text": "指一次死亡3人以上、10人以下（含失踪）"}
+    assert result == {
+        "plan": "work_safety", "plan_title": "海门市安全生产事故应急预案（修订版）",
+        "level": "III", "level_name": "较大事故", "level_short": "较大", "colour": "yellow",
+        "deciding": deaths_iii,
+        "met": [deaths_iii, {"id": "scope-deaths", "level": "IV", "level_name": "一般事故", "clause": "1.3(1)",
+                             "text": "造成1人以上死亡（含失踪）"}],
+        "judgement": [
+            {"id": "scope-capacity", "level": "IV", "clause": "1.3(2)",
+             "text": "超出区、镇政府（管委会）应急处置能力，或跨区、镇级行政区、跨市内多个领域（行业和部门）的工矿企业安全生产事故。",
+             "question": "超出区镇处置能力，或跨区镇、跨多个领域（由指挥中心判断）"},
+            {"id": "scope-leaders", "level": "IV", "clause": "1.3(3)",
+             "text": "市政府领导认为需要市安全生产委员会（以下简称市安委会）处置的工矿企业安全生产事故。",
+             "question": "市政府领导认为需要市安委会处置"}],
+        "notes": [{"clause": "", "note": "本预案分级标准不使用以下事实，未计入：petition"},
+                  {"clause": "9.2", "note": "危化品企业火灾爆炸事故另见《海门市危险化学品事故应急预案》。"}],
+        "below_scope": None,
+        "facts": {"deaths": 3, "petition": 5},
+    }
+    below = classify(PLANS.plan("work_safety"), {})
+    assert below["level"] is None and below["level_short"] is None and below["colour"] is None
+    assert below["below_scope"] == {
+        "clause": "4.3", "text": "如果事故不足以启动应急救援体系的最低响应级别，则应急响应关闭。",
+        "note": "未达到本预案适用范围（1.3）和一般事故标准（2.4）：由企业或所辖区镇按原有规定向应急管理局等部门报告（9.2），"
+                "本预案应急响应关闭。"}

@@ -1,0 +1,149 @@
+"""What a step of the response may carry (its payload), as pydantic models: one per trigger and the fields
+its transitions require, each field checked against the plan and the incident it is applied to.
+
+``step_payload(trigger, requires)`` is the model of one trigger; ``clean_payload`` validates a payload with
+it, in the context of the plan, the incident and the time of the event, and returns the cleaned payload
+(texts stripped and checked, facts merged onto the incident's and re-validated, a claimed time printed
+with +08:00). Every refusal is one ``InputError`` naming ``payload.<field>``.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, create_model, field_validator
+
+from .clock import format_time, parse_time
+from .errors import InputError
+from .facts import nonzero
+from .inputs import clean_text
+from .plans import LEVELS
+
+# A call may be ticked with the time it was made (another phone, a paper log); never in the future.
+CLAIM_TOLERANCE = timedelta(minutes=1)
+# Free-text fields and their longest length (a note is a paragraph, the rest a name or a sentence).
+TEXTS = {"reason": 200, "approved_by": 200, "declared_by": 200, "received_by": 200, "issued_by": 200, "note": 2000}
+MULTILINE = {"reason", "note"}
+
+
+class StepPayload(BaseModel):
+    """Every field a step may carry; a trigger's model makes the fields its transitions require required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Any = None
+    warning_level: Any = None
+    reason: Any = None
+    condition: Any = None
+    task: Any = None
+    approved_by: Any = None
+    declared_by: Any = None
+    received_by: Any = None
+    issued_by: Any = None
+    notification: Any = None
+    facts: Any = None
+    note: Any = None
+    done_at: Any = None
+
+    @field_validator("level", "warning_level")
+    @classmethod
+    def _level(cls, value, info: ValidationInfo):
+        if value is not None and value not in LEVELS:
+            raise InputError(f"payload.{info.field_name}", f"must be one of {', '.join(LEVELS)} (got {value!r})")
+        return value
+
+    @field_validator("condition")
+    @classmethod
+    def _condition(cls, value, info: ValidationInfo):
+        plan = info.context["plan"]
+        if value is not None and plan.termination_condition(value) is None:
+            ids = [c.id for c in plan.termination.conditions]
+            raise InputError("payload.condition", f"must be one of {', '.join(ids)} (got {value!r})")
+        return value
+
+    @field_validator("task")
+    @classmethod
+    def _task(cls, value, info: ValidationInfo):
+        plan = info.context["plan"]
+        if value is not None and plan.task(value) is None:
+            ids = [t.id for t in plan.post_incident]
+            raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
+        return value
+
+    @field_validator("notification")
+    @classmethod
+    def _notification(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        plan, snap = info.context["plan"], info.context["snap"]
+        level = snap.effective_level
+        rules = plan.rules_for(level, snap.hot_topic) if level else []  # no level: no checklist yet
+        if info.context["trigger"] == "condition_arose":
+            rules = [r for r in rules if r.counted_from == "condition"]
+        ids = [r.id for r in rules]
+        if value not in ids:
+            raise InputError("payload.notification", f"must be one of {', '.join(ids) or '(none)'} (got {value!r})")
+        return value
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        if not isinstance(value, dict):
+            raise InputError("payload.facts", "must be a JSON object of facts")
+        plan, snap = info.context["plan"], info.context["snap"]
+        return nonzero(plan.vocabulary.parse({**snap.facts, **value}, "payload.facts"))
+
+    @field_validator("done_at")
+    @classmethod
+    def _done_at(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        done = parse_time(value, "payload.done_at")
+        now = info.context["now"]
+        if done > parse_time(now, "now") + CLAIM_TOLERANCE:
+            raise InputError("payload.done_at", f"must not be later than now ({now}); a call not yet made "
+                                                "cannot be ticked (不能晚于当前时间)")
+        occurred = info.context["snap"].occurred_at
+        if done < parse_time(occurred, "occurred_at"):
+            raise InputError("payload.done_at", f"must not be before the event occurred ({occurred})")
+        return format_time(done)
+
+    @field_validator(*TEXTS)
+    @classmethod
+    def _text(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        return clean_text(value, f"payload.{info.field_name}", TEXTS[info.field_name],
+                          multiline=info.field_name in MULTILINE, required=True)
+
+
+@lru_cache(maxsize=256)
+def step_payload(trigger: str, requires: tuple[str, ...]) -> type[StepPayload]:
+    """The payload model of ``trigger``: the fields its transitions ``requires`` are required."""
+    required = {name: (Any, ...) for name in requires}
+    return create_model(f"{trigger}_payload", __base__=StepPayload, **required)
+
+
+def clean_payload(plan, snap, trigger: str, requires: list[str], payload: Any, now: str) -> dict[str, Any]:
+    """The payload of one step, validated with its trigger's model; only the fields given are kept."""
+    if not isinstance(payload, dict):
+        raise InputError("payload", "must be a JSON object")
+    for name in requires:  # given but empty is missing too
+        if payload.get(name) in (None, ""):
+            raise InputError(f"payload.{name}", f"is required for {trigger}")
+    model = step_payload(trigger, tuple(requires))
+    try:
+        checked = model.model_validate(payload, context={"plan": plan, "snap": snap, "now": now, "trigger": trigger})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, InputError):
+            raise inner from None
+        name = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            raise InputError(f"payload.{name}", f"unknown field for {trigger}") from None
+        raise InputError(f"payload.{name}", err["msg"]) from None
+    return {k: v for k, v in checked.model_dump(include=set(payload)).items() if v is not None}

@@ -36,8 +36,15 @@ def clock():
 
 
 @pytest.fixture
-def server(tmp_path, clock):
-    app = new_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute"})
+def server_config():
+    """More configuration for the served app (a test module overrides it, e.g. with its own PLANS_DIR)."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path, clock, server_config):
+    app = new_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef",
+                   "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute", **server_config})
     add_users(app.config["DATABASE"], clock)
     port = _free_port()
     srv = create_server(app, host="127.0.0.1", port=port, threads=4)

@@ -10,6 +10,7 @@ from emergency.checklist import checklist
 from emergency.deadlines import notifications
 from tests.library import PLANS, status_views
 from emergency.clock import parse_time
+from emergency.errors import InputError
 from emergency.incident import Mark, Snapshot
 
 OCC, REC = "2026-11-22T08:00", "2026-11-22T08:20"
@@ -183,3 +184,53 @@ def test_overdue_immediate_items_rank_first():
     first_timed = next(k for k, (st, imm) in enumerate(statuses) if not (st == "overdue" and imm))
     assert all(st == "overdue" and imm for st, imm in statuses[:first_timed]) and first_timed >= 1
     assert statuses[first_timed][0] == "overdue"  # then the 08:30 phone report, overdue too
+
+
+# ---- found by mutation testing (mutmut over deadlines.py)
+
+def test_a_plain_checklist_item_is_exactly_the_rule_dated_and_named_as_today():
+    """Work safety 5.1: the unit head's hour, counted from the accident; 市安监局 shown as 区应急管理局 with the
+    plan's name beside it; no status on a checklist that belongs to no incident."""
+    item = due_by_id("work_safety", "IV")["head-to-authority"]
+    rule = next(r for r in PLANS.plan("work_safety").reporting.rules if r.id == "head-to-authority")
+    assert item == {
+        "id": "head-to-authority", "from": "单位负责人",
+        "to": ["区应急管理局（原文：市安监局）", "负有安全生产监管职责的有关部门"],
+        "recipients": [{"plan_name": "市安监局", "current": "区应急管理局", "display": "区应急管理局（原文：市安监局）"},
+                       {"plan_name": "负有安全生产监管职责的有关部门", "current": None,
+                        "display": "负有安全生产监管职责的有关部门"}],
+        "channel": "any", "channel_name": "不限方式", "immediate": False, "within_minutes": 60,
+        "due": "2026-11-22T09:00:00+08:00", "latest": None, "counted_from": "occurrence",
+        "counted_from_name": "事发时间", "counted_from_time": "2026-11-22T08:00:00+08:00", "condition": None,
+        "kind": "report", "clause": "5.1", "text": "单位负责人接报后应于1小时内报市级以上安监部门或负有安全生产监管职的有关部门",
+        "decision": rule.decision, "national": None,
+    }
+
+
+def test_a_national_rule_says_whose_rule_it_is():
+    item = due_by_id("work_safety", "IV")["nat-493-10-city"]
+    assert item["national"] == "生产安全事故报告和调查处理条例（国务院令第493号）"
+    assert item["due"] == "2026-11-22T10:20:00+08:00"  # 2 hours from receipt (Art. 11)
+
+
+def test_items_run_by_due_time_and_those_without_one_come_last():
+    items = [n.view() for n in notifications(PLANS.plan("work_safety"), "IV", OCC, REC)]
+    dues = [n["due"] for n in items]
+    assert dues[-1] is None and None not in dues[:-1]
+    assert dues[:-1] == sorted(dues[:-1])
+    assert [n["id"] for n in items][:2] == ["site-to-head", "head-to-110"]  # same moment: the plan's own order
+
+
+def test_a_report_received_before_the_event_is_refused_naming_the_field():
+    with pytest.raises(InputError) as refused:
+        notifications(PLANS.plan("environment"), "III", "2026-11-22T08:00", "2026-11-22T07:59")
+    assert refused.value.field == "reported_at" and "接报时间不能早于事发时间" in str(refused.value)
+    with pytest.raises(InputError) as bad:
+        notifications(PLANS.plan("environment"), "III", "yesterday", REC)
+    assert bad.value.field == "occurred_at"
+    with pytest.raises(InputError) as bad:
+        notifications(PLANS.plan("environment"), "III", OCC, "later")
+    assert bad.value.field == "reported_at"
+    with pytest.raises(InputError) as bad:
+        notifications(PLANS.plan("environment"), "V", OCC, REC)
+    assert bad.value.field == "level"

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from typing import TYPE_CHECKING
 
 from .errors import EmergencyError, NotFound
-from .plans import Condition, PlanFileError, error_path
+from .plans import Condition, PlanFileError, error_path, load_yaml_text
 
 if TYPE_CHECKING:  # the library reads the scenarios; they are validated against it
     from .library import PlanLibrary
@@ -207,13 +207,7 @@ def refuse_aliases(text: str, source: str) -> None:
 
 def parse_scenario_yaml(text: str, plans: PlanLibrary, source: str = "scenario") -> Scenario:
     refuse_aliases(text, source)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PlanFileError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_scenario(data, plans, source)
+    return parse_scenario(load_yaml_text(text, source), plans, source)
 
 
 # ------------------------------------------------------------------ variants

@@ -25,7 +25,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .agencies import Agencies
@@ -33,7 +32,7 @@ from .drills import Scenario, parse_scenario_yaml
 from .errors import NotFound
 from .facts import Vocabulary
 from .lifecycle import Lifecycle
-from .plans import LEVEL_RANK, NationalRule, NationalRules, Plan, PlanFileError, Relation, error_path
+from .plans import LEVEL_RANK, NationalRule, NationalRules, Plan, PlanFileError, Relation, error_path, load_yaml_text
 from .routing import RoutingList
 
 PLANS_ENV = "EMERGENCY_PLANS_DIR"
@@ -54,13 +53,10 @@ def version_of_text(text: str) -> str:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PlanFileError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlanFileError(path, "", f"cannot be read: {exc.strerror or exc}") from None
+    return load_yaml_text(text, path)
 
 
 def validated(model: type[BaseModel], data: Any, path: Path | str, context: dict | None = None) -> Any:
@@ -108,12 +104,7 @@ class PlanLibrary:
     # ------------------------------------------------------------ plans
     def parse_plan(self, text: str, path: Path | str) -> Plan:
         """One plan file's text, validated against this library's vocabulary (not added to the library)."""
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise PlanFileError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        data = load_yaml_text(text, path)
         if not isinstance(data, dict):
             raise PlanFileError(path, "", "a plan file must be a mapping")
         stem = Path(str(path)).stem

@@ -13,6 +13,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
 from .facts import Vocabulary
@@ -41,6 +42,16 @@ def error_path(loc: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def load_yaml_text(text: str, source: Path | str) -> Any:
+    """YAML text as data; a syntax error is a PlanFileError naming the source, the line and the column."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PlanFileError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
 class PlanFileError(ValueError):

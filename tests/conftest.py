@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from emergency.clock import FixedClock
+from emergency.library import library
 from emergency.store import Store, init_database
 from emergency.users import add_user, create_token
 from webui import create_app
@@ -50,13 +51,15 @@ TEST_KEY = "test-key-not-secret-0123456789abcdef"
 def new_app(config: dict):
     """The console as ``emergency serve`` starts it: the database initialised first (init-db), then the app."""
     if config.get("DATABASE") and config["DATABASE"] != ":memory:":
-        init_database(config["DATABASE"], None if not config.get("PLANS_DIR") else _library(config["PLANS_DIR"]))
+        init_database(config["DATABASE"], library(config["PLANS_DIR"]) if config.get("PLANS_DIR") else None)
     return create_app(config)
 
 
-def _library(directory):
-    from emergency.library import library
-    return library(directory)
+def app_with_users(database: str, clock, **config):
+    """``new_app`` on ``database`` at ``clock``, with one user of each role (their tokens in TEST_TOKENS)."""
+    application = new_app({"DATABASE": database, "SECRET_KEY": TEST_KEY, "CLOCK": clock, **config})
+    application.config["TEST_TOKENS"] = add_users(database, clock)
+    return application
 
 
 @pytest.fixture
@@ -67,10 +70,7 @@ def clock():
 @pytest.fixture
 def app(tmp_path, clock):
     """A console on a fresh database at a fixed clock, with one user of each role (tokens in TEST_TOKENS)."""
-    application = new_app({"DATABASE": str(tmp_path / "app.db"), "TESTING": True, "SECRET_KEY": TEST_KEY,
-                           "CLOCK": clock})
-    application.config["TEST_TOKENS"] = add_users(application.config["DATABASE"], clock)
-    return application
+    return app_with_users(str(tmp_path / "app.db"), clock, TESTING=True)
 
 
 @pytest.fixture

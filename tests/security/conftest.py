@@ -3,34 +3,26 @@ import re
 
 import pytest
 
-from emergency.clock import FixedClock
+from emergency.store import Store
 from emergency.users import add_user
 
-from ..conftest import PASSWORD, add_users, new_app
+from ..conftest import PASSWORD, app_with_users, new_app  # noqa: F401 - new_app is imported from here by the suite
 
 KEY = "security-suite-key-0123456789abcdef"
 
 
 @pytest.fixture
-def clock():
-    return FixedClock("2026-11-22T09:00:00+08:00")
-
-
-@pytest.fixture
 def app(tmp_path, clock):
-    app = new_app({"DATABASE": str(tmp_path / "sec.db"), "SECRET_KEY": KEY, "CLOCK": clock,
-                      "LOGIN_RATE_LIMIT": "1000 per minute"})
-    app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
-    from emergency.store import Store
-    store = Store(app.config["DATABASE"])
+    """The shared app with this suite's key, a loose sign-in limit, and an administrator besides."""
+    application = app_with_users(str(tmp_path / "sec.db"), clock, SECRET_KEY=KEY, LOGIN_RATE_LIMIT="1000 per minute")
+    store = Store(application.config["DATABASE"])
     add_user(store, "管理员甲", "administrator", PASSWORD, clock)
     store.close()
-    return app
+    return application
 
 
 @pytest.fixture
 def store(app):
-    from emergency.store import Store
     s = Store(app.config["DATABASE"])
     yield s
     s.close()

@@ -53,22 +53,15 @@ class StepPayload(BaseModel):
             raise InputError(f"payload.{info.field_name}", f"must be one of {', '.join(LEVELS)} (got {value!r})")
         return value
 
-    @field_validator("condition")
+    @field_validator("condition", "task")
     @classmethod
-    def _condition(cls, value, info: ValidationInfo):
+    def _plan_item(cls, value, info: ValidationInfo):
+        """A termination condition or a post-incident task: one of the plan's own ids."""
         plan = info.context["plan"]
-        if value is not None and plan.termination_condition(value) is None:
-            ids = [c.id for c in plan.termination.conditions]
-            raise InputError("payload.condition", f"must be one of {', '.join(ids)} (got {value!r})")
-        return value
-
-    @field_validator("task")
-    @classmethod
-    def _task(cls, value, info: ValidationInfo):
-        plan = info.context["plan"]
-        if value is not None and plan.task(value) is None:
-            ids = [t.id for t in plan.post_incident]
-            raise InputError("payload.task", f"must be one of {', '.join(ids)} (got {value!r})")
+        items = plan.termination.conditions if info.field_name == "condition" else plan.post_incident
+        ids = [item.id for item in items]
+        if value is not None and value not in ids:
+            raise InputError(f"payload.{info.field_name}", f"must be one of {', '.join(ids)} (got {value!r})")
         return value
 
     @field_validator("notification")

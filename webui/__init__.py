@@ -27,8 +27,9 @@ from emergency.lint import default_sources, lint_all
 from emergency.migrations import migrations
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, read_or_create_key
 
-from . import admin, api, auth, console, db, drill_pages, intake_pages
+from . import admin, api, auth, console, db, drill_pages, i18n, intake_pages
 from .auth import same_site_referrer
+from .i18n import gettext
 
 MIN_SECRET_BYTES = 32
 
@@ -91,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _lint_on_start(app, plans)
     db.init_app(app, plans)
 
+    i18n.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
@@ -179,4 +181,4 @@ def _error_pages(app: Flask) -> None:
         app.logger.exception("unexpected error")
         if request.path.startswith("/api/"):
             return jsonify({"error": "internal", "message": "internal error; it has been logged"}), 500
-        return render_template("error.html", code=500, message="内部错误，已记录。"), 500
+        return render_template("error.html", code=500, message=gettext("内部错误，已记录。")), 500

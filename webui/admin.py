@@ -11,15 +11,16 @@ from emergency import users
 
 from .auth import require
 from .db import get_store
+from .i18n import lazy_gettext as _l
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 KIND_LABELS = {
-    "sign_in": "登录成功", "sign_in_failed": "登录失败", "sign_in_throttled": "登录被限流", "sign_out": "退出",
-    "signed_out_everywhere": "全部会话已退出", "user_created": "新建用户", "user_updated": "用户重置",
-    "role_changed": "角色变更", "password_reset": "重置密码", "user_disabled": "停用用户", "user_enabled": "启用用户",
-    "token_created": "创建令牌", "token_revoked": "吊销令牌", "export": "下载导出", "backup": "备份",
-    "secret_rotated": "更换会话密钥",
+    "sign_in": _l("登录成功"), "sign_in_failed": _l("登录失败"), "sign_in_throttled": _l("登录被限流"), "sign_out": _l("退出"),
+    "signed_out_everywhere": _l("全部会话已退出"), "user_created": _l("新建用户"), "user_updated": _l("用户重置"),
+    "role_changed": _l("角色变更"), "password_reset": _l("重置密码"), "user_disabled": _l("停用用户"), "user_enabled": _l("启用用户"),
+    "token_created": _l("创建令牌"), "token_revoked": _l("吊销令牌"), "export": _l("下载导出"), "backup": _l("备份"),
+    "secret_rotated": _l("更换会话密钥"),
 }
 
 

@@ -29,6 +29,7 @@ from emergency import users
 from emergency.roles import ROLES
 
 from .db import app_clock, get_store, plans
+from .i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -137,7 +138,7 @@ def same_site_referrer(fallback: str) -> str:
 def _csrf_error(exc: CSRFError):
     if request.path.startswith("/api/"):
         return jsonify({"error": "csrf", "field": "csrf_token", "message": f"csrf_token: {exc.description}"}), 400
-    flash(f"表单已过期，请重试（{exc.description}）", "error")
+    flash(_("表单已过期，请重试（%(why)s）", why=exc.description), "error")
     return redirect(same_site_referrer(url_for("console.home")))
 
 
@@ -161,14 +162,14 @@ def require_trigger(trigger: str, drill: bool, plan, label: str | None = None) -
     if not any(users.may_act(current_user.role, trigger, drill, p) for p in candidates):
         if request.path.startswith("/api/"):
             forbid(f"{current_user.role_name}无权执行“{trigger}”（role {current_user.role} may not {trigger}）")
-        forbid(f"{current_user.role_name}无权执行“{label or '此操作'}”")
+        forbid(_("%(role)s无权执行“%(action)s”", role=current_user.role_name, action=label or _("此操作")))
 
 
 def require(what: str) -> None:
     if not users.may(current_user.role, what):
         if request.path.startswith("/api/"):
             forbid(f"{current_user.role_name}无权进行此操作（role {current_user.role} may not manage {what}）")
-        forbid(f"{current_user.role_name}无权进行此操作")
+        forbid(_("%(role)s无权进行此操作", role=current_user.role_name))
 
 
 def client_addr() -> str:
@@ -192,8 +193,7 @@ def login():
         wait = users.locked_for(store, name, clock.now())
         if wait:
             users.audit(store, "sign_in_throttled", clock, subject=name, addr=client_addr())
-            body = render_template("auth/login.html", error=f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试"
-                                                       f"（too many attempts; try again in {wait} s）", no_users=False)
+            body = render_template("auth/login.html", error=_("尝试次数过多，请 %(minutes)s 分钟后再试", minutes=wait // 60 + 1), no_users=False)
             return body, 429, {"Retry-After": str(wait)}
         u = users.check_password(store, name, request.form.get("password", ""), clock, client_addr())
         if u:
@@ -202,7 +202,7 @@ def login():
             session.permanent = True
             login_user(User(u["name"], u["role"]))
             return redirect(safe_next(request.args.get("next"), url_for("console.home")))
-        error, status = "用户名或密码不正确（name or password is wrong）", 401
+        error, status = _("用户名或密码不正确"), 401
     return render_template("auth/login.html", error=error, no_users=users.count_users(get_store()) == 0), status
 
 

@@ -32,7 +32,7 @@ from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
 from .db import app_clock, get_store, now, plans
-from .i18n import t
+from .i18n import current_language, gettext as _, lazy_gettext as _l
 
 bp = Blueprint("console", __name__)
 
@@ -43,7 +43,7 @@ PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "appr
 @bp.app_context_processor
 def _helpers():
     library = plans()
-    return {"t": t, "lang": session.get("lang", "zh"), "user": current_user if current_user.is_authenticated else None,
+    return {"lang": current_language(), "user": current_user if current_user.is_authenticated else None,
             "plans_nav": library.plans, "now_iso": format_time(now()), "CAUSE_NAMES": library.causes,
             "FACT_LABELS": {f.name: f.label for p in library.plans.values() for f in p.facts},
             "VOCABULARY": library.vocabulary,
@@ -220,14 +220,14 @@ def _facts_from_form(plan, form) -> dict:
             try:
                 value = float(raw)
             except ValueError:
-                raise InputError(unit.field, f"{unit.label}须为数字（{unit.unit}）") from None
+                raise InputError(unit.field, _("%(field)s须为数字（%(unit)s）", field=unit.label, unit=unit.unit)) from None
             top = vocab.count(f.name).max / unit.factor
             if not math.isfinite(value) or value < 0 or value > top:
-                raise InputError(unit.field, f"{unit.label}须在0至{top:g}{unit.unit}之间")
+                raise InputError(unit.field, _("%(field)s须在0至%(top)s%(unit)s之间", field=unit.label, top=f"{top:g}", unit=unit.unit))
             facts[f.name] = round(value * unit.factor)
         else:
             if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-                raise InputError(f"facts.{f.name}", f"{f.label}须为非负整数")
+                raise InputError(f"facts.{f.name}", _("%(field)s须为非负整数", field=f.label))
             facts[f.name] = int(raw)
     return facts
 
@@ -245,7 +245,7 @@ def create_incident():
                 "facts": facts, "title": form.get("title", "").strip(), "occurred_at": form.get("occurred_at", ""),
                 "cause": form.get("cause") or None, "hot_topic": form.get("hot_topic") == "on",
                 "sensitive": form.get("sensitive") == "on"}, _actor(), app_clock())
-            flash(t("incident_recorded"), "ok")
+            flash(_("事件已登记。"), "ok")
             return redirect(_after_recording(snap.id))
         snap = service.report(get_store(), {
             "plan": plan_id, "facts": facts, "title": form.get("title", "").strip(),
@@ -257,7 +257,7 @@ def create_incident():
     except EmergencyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("console.classify_page", plan_id=plan_id))
-    flash(t("incident_recorded"), "ok")
+    flash(_("事件已登记。"), "ok")
     return redirect(_after_recording(snap.id))
 
 
@@ -294,7 +294,7 @@ def date_bounds(args) -> tuple[dict, dict]:
             try:
                 bounds[name] = format_time(parse_time(raw[:10] + suffix, name))
             except EmergencyError:
-                errors[name] = "日期格式应为 2026-11-22"
+                errors[name] = _("日期格式应为 2026-11-22")
     return bounds, errors
 
 
@@ -345,11 +345,11 @@ def incident_page(incident_id: str):
                            full_diagram=machine.diagram(v["state"]))
 
 
-DECISION_FIELDS = {"approved_by": "批准", "declared_by": "宣布", "issued_by": "发布（上级）", "received_by": "接管"}
+DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "issued_by": _l("发布（上级）"), "received_by": _l("接管")}
 
 
 def _trigger_labels(plan) -> dict[str, str]:
-    labels = {"report": "接报登记"}
+    labels = {"report": _("接报登记")}
     labels.update({k: v["label"] for k, v in RECORD_TRIGGERS.items()})
     for tr in plan.lifecycle.transitions:
         labels.setdefault(tr.trigger, tr.label)
@@ -370,7 +370,7 @@ def _timeline(plan, events: list[dict]) -> list[dict]:
         if e["trigger"] == "confirm_condition" and p.get("condition"):
             details.append(conditions.get(p["condition"], p["condition"]))
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
-            details.append(p["notification"] + (f"（称于 {p['done_at'][11:16]} 完成）" if p.get("done_at") else ""))
+            details.append(p["notification"] + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
         for key, word in DECISION_FIELDS.items():
             if p.get(key):
                 details.append(f"{word}：{p[key]}")
@@ -422,10 +422,10 @@ def incident_act(incident_id: str):
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
         service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))
-        flash(t("action_done"), "ok")
+        flash(_("已执行。"), "ok")
     except StaleVersion as exc:
         _keep_draft(incident_id, trigger, form)
-        flash(t("stale_kept").format(seen=exc.expected, now=exc.current), "error")
+        flash(_("操作未执行：事件已被他人更新（你看到的是第%(seen)s版，现在是第%(now)s版）。你填写的内容已保留在下方，请查看变化后再提交。", seen=exc.expected, now=exc.current), "error")
     except NotFound:
         abort(404)
     except EmergencyError as exc:
@@ -454,7 +454,7 @@ def incident_checklist(incident_id: str):
     except NotFound:
         abort(404)
     if not v["checklist"]:
-        flash(t("no_level_yet"), "error")
+        flash(_("尚未确定级别，无法生成清单。"), "error")
         return redirect(url_for("console.incident_page", incident_id=incident_id))
     plan = plans().plan_for(v["plan"], v["plan_version"])
     return render_template("console/checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)

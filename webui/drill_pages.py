@@ -17,7 +17,7 @@ from emergency.report import drill_report
 from .auth import audit_export, require
 from .console import _actor
 from .db import app_clock, get_store, plans
-from .i18n import t
+from .i18n import gettext as _
 
 bp = Blueprint("drills", __name__)
 
@@ -112,13 +112,13 @@ def add_improvement(drill_id: str):
     except EmergencyError:
         errors.append("due")
     if errors or len(finding) > 2000 or len(owner) > 100:
-        flash(t("improvement_invalid") + "：" + "、".join(errors or ["finding"]), "error")
+        flash(_("整改事项未保存，请填写：%(fields)s", fields="、".join(errors or ["finding"])), "error")
         return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
     get_store().improvements.add({"drill_id": drill_id, "incident_id": form.get("incident_id"),
                                    "plan": form.get("plan"), "clause": form.get("clause", "")[:50], "finding": finding,
                                    "owner": owner, "due": due[:10], "status": "open", "created_by": _actor(),
                                    "created_at": format_time(app_clock().now())})
-    flash(t("improvement_added"), "ok")
+    flash(_("整改事项已登记。"), "ok")
     return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
 
 
@@ -150,7 +150,7 @@ def scenario_save():
         sc = drill_runs.save_scenario(get_store(), text, _actor(), app_clock())
     except (EmergencyError, PlanFileError) as exc:
         return render_template("drills/scenario_new.html", text=text, error=str(exc), example=""), 422
-    flash(t("scenario_saved") + f"：{sc.id}", "ok")
+    flash(_("情景已保存：%(id)s", id=sc.id), "ok")
     return redirect(url_for("drills.drills"))
 
 

@@ -1,114 +1,36 @@
-"""Console wording: Chinese first, English on request. Plan text is always shown in the original Chinese."""
+"""Console wording through Flask-Babel: the UI is written in Chinese (the message ids) and translated
+to English from ``webui/translations/en``. Plan text — quotations, names, clause text — is never
+translated: templates mark it ``lang="zh-CN"`` (the ``zh`` filter) so readers and tests can tell it apart.
+
+Catalogue upkeep (README, Translations): ``pybabel extract -F babel.cfg -o /tmp/messages.pot .``,
+``pybabel update -i /tmp/messages.pot -d webui/translations``, translate, ``pybabel compile -d webui/translations``.
+"""
 from __future__ import annotations
 
-from flask import has_request_context, session
+from flask import Flask, has_request_context, session
+from flask_babel import Babel, gettext, lazy_gettext
+from markupsafe import Markup, escape
 
-STRINGS = {
-    "app_title": ("海门区应急预案决策支持", "Haimen emergency-plan decision support"),
-    "home": ("首页", "Home"),
-    "board": ("事件看板", "Incident board"),
-    "drills": ("演练", "Drills"),
-    "plans": ("预案", "Plans"),
-    "classify": ("定级", "Classify"),
-    "checklist": ("通知清单", "Checklist"),
-    "open_incidents": ("进行中的事件", "Open incidents"),
-    "running_drills": ("进行中的演练", "Running drills"),
-    "overdue": ("已超时", "Overdue"),
-    "nothing_overdue": ("当前没有超时事项。", "Nothing is overdue."),
-    "no_incidents": ("当前没有进行中的事件。", "No open incidents."),
-    "level": ("级别", "Level"),
-    "state": ("状态", "State"),
-    "next_deadline": ("下一个时限", "Next deadline"),
-    "facts": ("事实", "Facts"),
-    "result": ("定级结果", "Result"),
-    "deciding_clause": ("决定级别的条款", "Deciding clause"),
-    "also_met": ("另符合", "Also met"),
-    "notes": ("说明", "Notes"),
-    "judgement": ("需指挥人员研判", "For the commander to judge"),
-    "below_scope": ("未达到本预案分级标准", "Below the plan's scope"),
-    "record_incident": ("登记事件", "Record incident"),
-    "open_checklist": ("生成通知清单", "Open checklist"),
-    "occurred_at": ("事发时间", "Occurred at"),
-    "reported_at": ("接报时间", "Report received at"),
-    "title": ("事件名称", "Title"),
-    "cause": ("事件起因（现场指挥部组建）", "Cause (on-site command)"),
-    "hot_topic": ("社会舆论广泛关注的热点事件", "Hot public-opinion event"),
-    "sensitive": ("重要地段、重大节假日、重大活动或重要会议期间", "Sensitive time or place"),
-    "drill_flag": ("这是演练", "This is a drill"),
-    "loss_wan": ("直接经济损失（万元）", "Direct loss (10,000 yuan)"),
-    "incident_recorded": ("事件已登记。", "Incident recorded."),
-    "action_done": ("已执行。", "Done."),
-    "stale": ("操作未执行：", "Not done:"),
-    "stale_kept": ("操作未执行：事件已被他人更新（你看到的是第{seen}版，现在是第{now}版）。你填写的内容已保留在下方，请查看变化后再提交。",
-                   "Not done: someone else changed this incident (you saw version {seen}, it is now {now}). What you typed is kept below; check the change and submit again."),
-    "no_level_yet": ("尚未确定级别，无法生成清单。", "No level yet: no checklist."),
-    "actions_now": ("当前可执行的操作", "Actions allowed now"),
-    "not_yet": ("尚不能执行", "Not yet"),
-    "timeline": ("事件时间线", "Timeline"),
-    "level_history": ("级别变更", "Level changes"),
-    "notifications": ("信息报告", "Notifications"),
-    "due": ("截止时间", "Due"),
-    "from": ("报告单位", "From"),
-    "to": ("报告对象", "To"),
-    "channel": ("方式", "Channel"),
-    "clause": ("条款", "Clause"),
-    "status": ("状态", "Status"),
-    "done": ("已完成", "Done"),
-    "tick": ("标记完成", "Mark done"),
-    "report_kinds": ("报告内容", "Report contents"),
-    "command": ("指挥体系", "Command"),
-    "groups": ("工作组", "Response groups"),
-    "lead": ("牵头", "Lead"),
-    "members": ("成员", "Members"),
-    "duties": ("职责", "Duties"),
-    "termination": ("应急终止条件", "Termination conditions"),
-    "post_incident": ("后期处置", "Post-incident tasks"),
-    "print": ("打印", "Print"),
-    "download_md": ("下载 Markdown", "Download Markdown"),
-    "download_json": ("下载 JSON", "Download JSON"),
-    "actual_time": ("实际报告时间", "Time actually reported"),
-    "precautions": ("应急处置注意事项", "Precautions"),
-    "protective": ("安全防护装备", "Protective equipment"),
-    "onsite": ("现场应急指挥部", "On-site command"),
-    "lifecycle": ("响应流程", "Response lifecycle"),
-    "levels": ("事件分级", "Levels"),
-    "reporting_rules": ("信息报告规定", "Reporting rules"),
-    "original": ("原文", "Original text"),
-    "reclassify": ("按最新事实重新定级", "Re-classification on the latest facts"),
-    "facts_call_for": ("当前事实对应级别", "The facts now call for"),
-    "offer_change": ("调整为该级别", "Change to this level"),
-    "linked": ("同一事件涉及的预案", "Plans this event meets"),
-    "record_other_plan": ("同一事件按其他预案登记", "Record this event under another plan"),
-    "lead_plan": ("主预案", "Lead plan"),
-    "update_facts": ("更新事实", "Update facts"),
-    "drill_banner": ("演练 DRILL — 非真实事件", "DRILL — not a real incident"),
-    "minutes_left": ("剩余", "left"),
-    "minutes": ("分钟", "min"),
-    "immediate": ("立即", "At once"),
-    "no_limit": ("原文未规定时限", "No time limit in the text"),
-    "on_condition": ("条件成立时立即", "At once when"),
-    "warning": ("预警", "Warning"),
-    "activation": ("启动权限", "Activation authority"),
-    "confirmed": ("已确认", "Confirmed"),
-    "english": ("English", "English"),
-    "chinese": ("中文", "中文"),
-    "show_drills": ("显示演练", "Show drills"),
-    "show_real": ("显示真实事件", "Show real incidents"),
-    "improvement_invalid": ("整改事项未保存，请填写", "Improvement item not saved; fill in"),
-    "improvement_added": ("整改事项已登记。", "Improvement item recorded."),
-    "scenario_saved": ("情景已保存", "Scenario saved"),
-    "scenarios": ("演练情景库", "Scenario library"),
-    "new_scenario": ("编写新情景", "Write a scenario"),
-    "start_drill": ("创建演练", "Create drill"),
-    "seed": ("随机种子（留空则按原情景）", "Seed (blank: the scenario as written)"),
-    "report": ("演练评估报告", "After-action report"),
-    "improvements": ("整改事项", "Improvement items"),
-    "cards": ("应急处置卡", "Response cards"),
-    "sim_clock": ("演练时钟", "Drill clock"),
-    "suggest_raise": ("敏感时段或地点：建议提高响应等级", "Sensitive time or place: consider raising to"),
-}
+LANGUAGES = ("zh", "en")
 
-def t(key: str) -> str:
-    zh, en = STRINGS[key]
+
+def current_language() -> str:
+    """The reader's choice (the 中文/English switch), Chinese by default."""
     lang = session.get("lang", "zh") if has_request_context() else "zh"
-    return en if lang == "en" else zh
+    return lang if lang in LANGUAGES else "zh"
+
+
+def plan_text(value) -> Markup:
+    """Text quoted from a plan or naming a unit: shown as written, marked as Chinese."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup('<span lang="zh-CN">%s</span>') % escape(value)
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=current_language, default_locale="zh", default_domain="messages",
+          default_translation_directories="translations")
+    app.jinja_env.filters["zh"] = plan_text
+
+
+__all__ = ["gettext", "lazy_gettext", "current_language", "plan_text", "init_app"]

@@ -13,6 +13,7 @@ from emergency.errors import EmergencyError, NotFound
 from .auth import actor, require_trigger
 from .console import date_bounds
 from .db import app_clock, get_store, now, plans
+from .i18n import gettext as _
 
 bp = Blueprint("intake", __name__)
 
@@ -67,7 +68,7 @@ def intake_close(intake_id: str):
         record = get_store().get_intake(intake_id)
         require_trigger("report", record["drill"], None)
         intakes.close_without_incident(get_store(), intake_id, request.form.get("reason"), actor(), app_clock())
-        flash("已记录：本次接报未启动事件。", "ok")
+        flash(_("已记录：本次接报未启动事件。"), "ok")
     except NotFound:
         abort(404)
     except EmergencyError as exc:

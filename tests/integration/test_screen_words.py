@@ -68,3 +68,58 @@ def test_no_page_shows_a_snake_case_id(site):
         for word in set(SNAKE.findall(" ".join(parser.parts))):
             found.setdefault(word, path)
     assert found == {}, f"internal names on screen: {found}"
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class EnglishText(HTMLParser):
+    """What an English reader sees that is not marked as plan text: text outside elements with
+    ``lang="zh-CN"`` (plan quotations, names, clause text), scripts, styles and code; plus placeholders."""
+    HIDDEN = ("code", "script", "style", "pre", "textarea")
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.parts = [], []
+
+    def _hidden(self) -> bool:
+        return bool(self.stack) and self.stack[-1][1]
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        hidden = self._hidden() or tag in self.HIDDEN or (attrs.get("lang") or "").startswith("zh")
+        if not hidden and attrs.get("placeholder"):
+            self.parts.append(attrs["placeholder"])
+        if tag not in VOID:
+            self.stack.append((tag, hidden))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        if not self._hidden():
+            self.parts.append(data)
+
+
+def test_every_page_in_english_shows_chinese_only_as_marked_plan_text(site):
+    """Issue 14, point 6: with English chosen, every UI word comes from the catalogue; what stays Chinese is
+    plan text — quotations, names of units and plans, clause text — marked lang="zh-CN" in the templates."""
+    _, demo = site
+    client = site[0].application.test_client()
+    sign_in(client, "指挥李四")
+    client.get("/lang/en")
+    found = {}
+    for path in pages(demo) + ["/plans/environment/diff", "/wall", "/coverage"]:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        parser = EnglishText()
+        parser.feed(r.get_data(as_text=True))
+        for part in parser.parts:
+            for run in HAN.findall(part):
+                found.setdefault(run, (path, part.strip()[:80]))
+    assert found == {}, "Chinese outside plan text in English pages:\n" + "\n".join(
+        f"{k}: {v}" for k, v in list(found.items())[:60])

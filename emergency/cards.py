@@ -13,12 +13,21 @@ from typing import Any
 from .deadlines import CHANNEL_NAMES
 from .errors import InputError
 from .plans import LEVELS, Plan
+from .wording import N_
 
-ROLE_NAMES = {"duty_officer": "值班员", "unit_head": "事发单位负责人（现场）", "commander": "指挥人员"}
+ROLE_NAMES = {"duty_officer": N_("值班员"), "unit_head": N_("事发单位负责人（现场）"), "commander": N_("指挥人员")}
+GROUP_LEAD = N_("牵头单位")
 
 
 def roles(plan: Plan) -> list[tuple[str, str]]:
-    return list(ROLE_NAMES.items()) + [(f"group:{g.id}", f"{g.name}牵头单位") for g in plan.groups]
+    return list(ROLE_NAMES.items()) + [(f"group:{g.id}", f"{g.name}{GROUP_LEAD}") for g in plan.groups]
+
+
+def role_words(plan: Plan, role: str) -> tuple[str | None, str]:
+    """A card role as (the plan's group name or None, the console word): 综合协调组 + 牵头单位, or None + 值班员."""
+    if role.startswith("group:"):
+        return next(g.name for g in plan.groups if f"group:{g.id}" == role), GROUP_LEAD
+    return None, ROLE_NAMES[role]
 
 
 def _when(rule) -> str:

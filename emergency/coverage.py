@@ -21,22 +21,23 @@ from openpyxl import Workbook
 
 from .plans import LEVELS, Plan
 from .report import deadline_rows
+from .wording import N_
 
 WINDOWS = {"12个月": 365, "36个月": 3 * 365}
 
 
 def _items(plan) -> list[dict[str, str]]:
     """Every exercisable part of a plan: kind, id, clause, words."""
-    out = [{"kind": "报告", "id": r.id, "clause": r.clause, "label": f"{r.from_} → {'、'.join(r.to)}"}
+    out = [{"kind": N_("报告"), "id": r.id, "clause": r.clause, "label": f"{r.from_} → {'、'.join(r.to)}"}
            for r in plan.reporting.rules]
-    out += [{"kind": "级别", "id": lv, "clause": plan.level(lv).clause, "label": plan.level(lv).name} for lv in LEVELS]
-    out += [{"kind": "工作组", "id": g.id, "clause": g.clause, "label": g.name} for g in plan.groups]
+    out += [{"kind": N_("级别"), "id": lv, "clause": plan.level(lv).clause, "label": plan.level(lv).name} for lv in LEVELS]
+    out += [{"kind": N_("工作组"), "id": g.id, "clause": g.clause, "label": g.name} for g in plan.groups]
     seen = set()
     for t in plan.lifecycle.transitions:
         if t.trigger not in seen:
             seen.add(t.trigger)
-            out.append({"kind": "响应步骤", "id": t.trigger, "clause": t.clause, "label": t.label})
-    out += [{"kind": "终止条件", "id": c.id, "clause": c.clause, "label": c.text} for c in plan.termination.conditions]
+            out.append({"kind": N_("响应步骤"), "id": t.trigger, "clause": t.clause, "label": t.label})
+    out += [{"kind": N_("终止条件"), "id": c.id, "clause": c.clause, "label": c.text} for c in plan.termination.conditions]
     return out
 
 

@@ -16,9 +16,10 @@ from .agencies import Agencies
 from .clock import format_time, parse_time
 from .errors import InputError
 from .plans import LEVELS, Plan, ReportingRule
+from .wording import N_
 
-CHANNEL_NAMES = {"phone": "电话", "written": "书面", "any": "不限方式"}
-COUNTED_FROM_NAMES = {"occurrence": "事发时间", "receipt": "接报时间", "condition": "条件成立时"}
+CHANNEL_NAMES = {"phone": N_("电话"), "written": N_("书面"), "any": N_("不限方式")}
+COUNTED_FROM_NAMES = {"occurrence": N_("事发时间"), "receipt": N_("接报时间"), "condition": N_("条件成立时")}
 
 
 def check_level(level: Any) -> str:

@@ -19,9 +19,10 @@ from . import incidents as service
 from .clock import format_time, parse_time
 from .errors import InputError, NotFound
 from .inputs import clean_text, shown
+from .wording import N_
 from .routing import RoutingList
 
-SOURCES = {"12345": "12345工单", "110": "110警情", "unit": "单位报告", "public": "群众报告", "other": "其他"}
+SOURCES = {"12345": N_("12345工单"), "110": N_("110警情"), "unit": N_("单位报告"), "public": N_("群众报告"), "other": N_("其他")}
 # A work-order or alarm number: the routing document gives no format, so only what no number can hold is refused
 # (spaces, Chinese, punctuation other than '-'), with a length any real number fits in. A decision, not the text's.
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,31}")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from .wording import N_
+
 Role = Literal["duty_officer", "commander", "drill_controller", "observer", "administrator"]
-ROLES = {"duty_officer": "值班员", "commander": "指挥", "drill_controller": "演练导调", "observer": "观察员",
-         "administrator": "管理员"}
+ROLES = {"duty_officer": N_("值班员"), "commander": N_("指挥"), "drill_controller": N_("演练导调"), "observer": N_("观察员"),
+         "administrator": N_("管理员")}
 
 assert set(ROLES) == set(get_args(Role)), "every role has its Chinese name"

@@ -1,7 +1,7 @@
 """Sign-in (browser session) and bearer tokens (scripts), roles, CSRF, throttling and security headers.
 
 Every page and API call needs a signed-in user or ``Authorization: Bearer <token>``, except the
-sign-in page, static files and the OpenAPI description. Every state-changing request from a
+sign-in page, the language switch, static files and the OpenAPI description. Every state-changing request from a
 browser session must carry the CSRF token (forms: hidden field; fetch: X-CSRFToken header);
 token-authenticated API calls carry no cookie and need none.
 
@@ -35,7 +35,7 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
-PUBLIC = {"auth.login", "static", "api.openapi"}
+PUBLIC = {"auth.login", "static", "api.openapi", "console.set_lang"}  # the language switch works before sign-in
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -197,7 +197,10 @@ def login():
             return body, 429, {"Retry-After": str(wait)}
         u = users.check_password(store, name, request.form.get("password", ""), clock, client_addr())
         if u:
+            lang = session.get("lang")  # the language chosen before signing in stays chosen
             session.clear()
+            if lang:
+                session["lang"] = lang
             session["sid"] = users.start_session(store, u["name"], clock, client_addr())
             session.permanent = True
             login_user(User(u["name"], u["role"]))

@@ -11,7 +11,21 @@ from flask import Flask, has_request_context, session
 from flask_babel import Babel, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
+from emergency.cards import role_words
+from emergency.wording import N_
+
 LANGUAGES = ("zh", "en")
+
+
+# The words console.js writes into pages (countdowns, the live classification, the change notice).
+JS_WORDS = (N_("剩余"), N_("分钟"), N_("已超时"), N_("事件有新情况：第 %(level)s 版，"), N_("刷新查看"),
+            N_("（刷新前请先提交或记下正在填写的内容）"), N_("（%(level)s级）"), N_("%(level)s级"), N_("决定级别的条款"),
+            N_("另符合"), N_("未达到本预案分级标准"), N_("需指挥人员研判"), N_("说明"), N_("无法连接服务"))
+
+
+def js_words() -> dict[str, str]:
+    """JS_WORDS in the reader's language, for the page to hand to console.js."""
+    return {word: gettext(word) for word in JS_WORDS}
 
 
 def current_language() -> str:
@@ -27,10 +41,18 @@ def plan_text(value) -> Markup:
     return Markup('<span lang="zh-CN">%s</span>') % escape(value)
 
 
+def card_role(plan, role: str) -> Markup:
+    """A response card's role in the reader's language: the plan's group name stays as written."""
+    group, word = role_words(plan, role)
+    return (plan_text(group) if group else Markup("")) + gettext(word)
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=current_language, default_locale="zh", default_domain="messages",
           default_translation_directories="translations")
     app.jinja_env.filters["zh"] = plan_text
+    app.jinja_env.globals["card_role"] = card_role
+    app.jinja_env.globals["js_words"] = js_words
 
 
 __all__ = ["gettext", "lazy_gettext", "current_language", "plan_text", "init_app"]

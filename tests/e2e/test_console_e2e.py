@@ -164,3 +164,24 @@ def test_one_event_under_two_plans_shows_every_duty_to_report_and_who_leads(page
     expect(table).to_contain_text("国家规定")
     expect(page.locator("#lead-basis")).to_contain_text("9.2")
     shot(page, "incident-two-plans-merged")
+
+
+def test_in_english_the_live_classification_and_countdowns_speak_english_around_the_plan_text(page, server):
+    """console.js writes its words from the page's catalogue (issue 14, point 6); the clause stays Chinese."""
+    page.goto(server.url + "/classify/environment")
+    page.click("text=English")
+    page.wait_for_selector("html[lang=en]")
+    page.fill("#f-deaths", "4")
+    expect(page.locator("#result-level")).to_contain_text("(level III)")
+    expect(page.locator("#result")).to_contain_text("Deciding clause")
+    expect(page.locator("#deciding-clause")).to_contain_text("因环境污染直接导致3人以上10人以下死亡")
+    han = re.compile(r"[\u4e00-\u9fff]")
+    outside = page.evaluate("""() => { const out = []; const walk = (n) => {
+        if (n.nodeType === 1 && (n.lang || '').startsWith('zh')) return;
+        if (n.nodeType === 3) out.push(n.textContent);
+        n.childNodes.forEach(walk); }; walk(document.querySelector('#result')); return out.join(' '); }""")
+    assert not han.search(outside), outside
+    record(page, server, None, {}, title="English check")
+    page.goto(page.url.split("#")[0] + "/checklist")
+    expect(page.locator(".countdown").first).to_contain_text(re.compile(r"min"))
+    shot(page, "checklist-english")

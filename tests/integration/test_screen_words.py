@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from emergency import drill_runs, intake, users
 from emergency import incidents as svc
 from emergency.clock import FixedClock
 from tests.library import PLANS
@@ -76,8 +77,9 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 class EnglishText(HTMLParser):
     """What an English reader sees that is not marked as plan text: text outside elements with
-    ``lang="zh-CN"`` (plan quotations, names, clause text), scripts, styles and code; plus placeholders."""
-    HIDDEN = ("code", "script", "style", "pre", "textarea")
+    ``lang="zh-CN"`` (plan quotations, names, clause text), scripts, styles and code; plus placeholders.
+    The tab title is left out: it is made of the incident's and the plan's names, and <title> holds no markup."""
+    HIDDEN = ("code", "script", "style", "pre", "textarea", "title")
 
     def __init__(self):
         super().__init__()
@@ -109,17 +111,38 @@ def test_every_page_in_english_shows_chinese_only_as_marked_plan_text(site):
     """Issue 14, point 6: with English chosen, every UI word comes from the catalogue; what stays Chinese is
     plan text — quotations, names of units and plans, clause text — marked lang="zh-CN" in the templates."""
     _, demo = site
-    client = site[0].application.test_client()
-    sign_in(client, "指挥李四")
+    app = site[0].application
+    clock = app.config["CLOCK"]
+    with app.app_context():
+        store = Store(app.config["DATABASE"])
+        users.add_user(store, "管理员孙七", "administrator", "admin-password-long", clock)
+        ready = drill_runs.create_drill(store, "env-river-spill", "导调王五", clock)
+        done = drill_runs.create_drill(store, "hc-110-alarm", "导调王五", clock, seed=7)
+        drill_runs.control(store, done["id"], "start", clock)
+        drill_runs.control(store, done["id"], "finish", clock)
+        received = intake.record(store, {"source": "110", "reference": "20261122000123", "received_at": "2026-11-22T08:40",
+                                         "matter": store.plans.routing.matters[0].id, "description": "化工园区异味"},
+                                 "值班员张三", clock)
+        store.close()
+    extra = ["/plans/environment/diff", "/wall", "/coverage", f"/drills/{ready['id']}", f"/drills/{done['id']}",
+             f"/drills/{done['id']}/report", f"/intake/{received['id']}", "/history?status=closed&from=2026-01-01"]
+    client = app.test_client()
     client.get("/lang/en")
     found = {}
-    for path in pages(demo) + ["/plans/environment/diff", "/wall", "/coverage"]:
-        r = client.get(path)
-        assert r.status_code == 200, path
+    def read(path, r, status=200):
+        assert r.status_code == status, path
+        assert '<html lang="en">' in r.get_data(as_text=True), f"{path} is not in English"
         parser = EnglishText()
         parser.feed(r.get_data(as_text=True))
         for part in parser.parts:
             for run in HAN.findall(part):
                 found.setdefault(run, (path, part.strip()[:80]))
-    assert found == {}, "Chinese outside plan text in English pages:\n" + "\n".join(
-        f"{k}: {v}" for k, v in list(found.items())[:60])
+    read("/login", client.get("/login"))
+    sign_in(client, "管理员孙七", "admin-password-long")
+    read("/admin/", client.get("/admin/"))
+    sign_in(client, "指挥李四")
+    read("/no-such-page", client.get("/no-such-page"), 404)
+    for path in pages(demo) + extra:
+        read(path, client.get(path))
+    parts = sorted({v for v in found.values()})
+    assert found == {}, "Chinese outside plan text in English pages:\n" + "\n".join(f"{p}: {t}" for p, t in parts[:80])

@@ -39,7 +39,10 @@ def test_an_unknown_name_and_a_wrong_password_get_the_same_answer(app):
     b = sign_in(app.test_client(), "指挥李四", WRONG)
     assert a.status_code == b.status_code == 401
     message = lambda r: r.get_data(as_text=True).split('role="alert">')[1].split("<")[0]  # noqa: E731
-    assert message(a) == message(b) == "用户名或密码不正确（name or password is wrong）"
+    assert message(a) == message(b) == "用户名或密码不正确"
+    english = app.test_client()
+    english.get("/lang/en")  # the switch works before sign-in, and the refusal is in the chosen language
+    assert message(sign_in(english, "nobody-here", WRONG)) == "Name or password is wrong"
 
 
 def test_sign_ins_are_recorded_with_who_when_and_from_where(app, store):

@@ -7,6 +7,9 @@
   const speed = Number(document.body.dataset.speed || "1") || 1;
   const running = document.body.dataset.running !== "0";
   const now = () => isNaN(serverNow) ? new Date() : new Date(serverNow + (running ? (Date.now() - loaded) * speed : 0));
+  // The console's words in the reader's language, from the page (webui/i18n.py JS_WORDS); Chinese if absent.
+  const WORDS = (function () { const el = document.getElementById("ui-words"); try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; } })();
+  function w(zh, level) { const s = WORDS[zh] || zh; return level === undefined ? s : s.replace("%(level)s", level); }
   function two(n) { return String(n).padStart(2, "0"); }
   function shanghai(d) { const s = new Date(d.getTime() + 8 * 3600e3); return two(s.getUTCHours()) + ":" + two(s.getUTCMinutes()) + ":" + two(s.getUTCSeconds()); }
   function tick() {
@@ -15,8 +18,8 @@
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       const due = Date.parse(el.dataset.due);
       const mins = Math.floor((due - now().getTime()) / 60000);
-      if (due - now().getTime() >= 0) { el.className = "countdown st-pending"; el.textContent = "剩余 " + mins + " 分钟"; }
-      else { el.className = "countdown st-overdue"; el.textContent = "已超时 " + Math.ceil((now().getTime() - due) / 60000) + " 分钟"; }
+      if (due - now().getTime() >= 0) { el.className = "countdown st-pending"; el.textContent = w("剩余") + " " + mins + " " + w("分钟"); }
+      else { el.className = "countdown st-overdue"; el.textContent = w("已超时") + " " + Math.ceil((now().getTime() - due) / 60000) + " " + w("分钟"); }
     });
   }
   tick(); setInterval(tick, 1000);
@@ -53,8 +56,8 @@
       document.body.insertBefore(n, document.body.firstChild);
     }
     const last = (inc.events || [])[inc.events.length - 1] || {};
-    n.innerHTML = "事件有新情况：第 " + Number(inc.version) + " 版，" + esc(last.actor || "") + " " + esc((last.at || "").slice(11, 16)) +
-      ' <button type="button" data-action="reload">刷新查看</button> <span class="muted">（刷新前请先提交或记下正在填写的内容）</span>';
+    n.innerHTML = esc(w("事件有新情况：第 %(level)s 版，", Number(inc.version))) + '<span lang="zh-CN">' + esc(last.actor || "") + "</span> " + esc((last.at || "").slice(11, 16)) +
+      ' <button type="button" data-action="reload">' + esc(w("刷新查看")) + '</button> <span class="muted">' + esc(w("（刷新前请先提交或记下正在填写的内容）")) + "</span>";
   }
   window.initIncident = function (tickUrl, incidentUrl, version, every) {
     function poll() {
@@ -133,15 +136,15 @@
       lastLevel = r.level;
       let h = "";
       if (r.level) {
-        h += '<p class="level-big"><span class="badge ' + COLOURS[r.colour] + '" id="result-level">' + esc(r.level_short) + "（" + esc(r.level) + "级）</span> " + esc(r.level_name) + "</p>";
-        h += "<h3>决定级别的条款 " + esc(r.deciding.clause) + '</h3><blockquote class="deciding" id="deciding-clause" lang="zh-CN">' + esc(r.deciding.text) + "</blockquote>";
+        h += '<p class="level-big"><span class="badge ' + COLOURS[r.colour] + '" id="result-level"><span lang="zh-CN">' + esc(r.level_short) + "</span>" + esc(w("（%(level)s级）", r.level)) + '</span> <span lang="zh-CN">' + esc(r.level_name) + "</span></p>";
+        h += "<h3>" + esc(w("决定级别的条款")) + ' <span lang="zh-CN">' + esc(r.deciding.clause) + '</span></h3><blockquote class="deciding" id="deciding-clause" lang="zh-CN">' + esc(r.deciding.text) + "</blockquote>";
         const others = r.met.filter(function (m) { return m.id !== r.deciding.id; });
-        if (others.length) { h += "<h4>另符合</h4><ul>" + others.map(function (m) { return "<li>" + esc(m.level) + "级 " + esc(m.clause) + " " + esc(m.text) + "</li>"; }).join("") + "</ul>"; }
+        if (others.length) { h += "<h4>" + esc(w("另符合")) + "</h4><ul>" + others.map(function (m) { return "<li>" + esc(w("%(level)s级", m.level)) + ' <span lang="zh-CN">' + esc(m.clause) + " " + esc(m.text) + "</span></li>"; }).join("") + "</ul>"; }
       } else {
-        h += '<p class="level-big" id="result-level">未达到本预案分级标准</p><blockquote id="deciding-clause">' + esc(r.below_scope.clause) + " " + esc(r.below_scope.note) + "</blockquote>";
+        h += '<p class="level-big" id="result-level">' + esc(w("未达到本预案分级标准")) + '</p><blockquote id="deciding-clause" lang="zh-CN">' + esc(r.below_scope.clause) + " " + esc(r.below_scope.note) + "</blockquote>";
       }
-      if (r.judgement.length) { h += "<h4>需指挥人员研判</h4><ul>" + r.judgement.map(function (j) { return "<li>" + esc(j.clause) + " " + esc(j.text) + "</li>"; }).join("") + "</ul>"; }
-      if (r.notes.length) { h += "<h4>说明</h4><ul>" + r.notes.map(function (n) { return "<li>" + esc(n.clause) + " " + esc(n.note) + "</li>"; }).join("") + "</ul>"; }
+      if (r.judgement.length) { h += "<h4>" + esc(w("需指挥人员研判")) + "</h4><ul>" + r.judgement.map(function (j) { return '<li lang="zh-CN">' + esc(j.clause) + " " + esc(j.text) + "</li>"; }).join("") + "</ul>"; }
+      if (r.notes.length) { h += "<h4>" + esc(w("说明")) + "</h4><ul>" + r.notes.map(function (n) { return '<li lang="zh-CN">' + esc(n.clause) + " " + esc(n.note) + "</li>"; }).join("") + "</ul>"; }
       body.innerHTML = h;
       updateLink();
     }
@@ -158,7 +161,7 @@
       fetch(form.dataset.api, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRFToken": CSRF}, body: JSON.stringify(facts())})
         .then(function (res) { return res.json().then(function (j) { return {ok: res.ok, j: j}; }); })
         .then(function (x) { if (mine !== seq) return; clearErrors(); if (x.ok) render(x.j); else showError(x.j); })
-        .catch(function () { body.innerHTML = '<p class="flash error">无法连接服务</p>'; });
+        .catch(function () { body.innerHTML = '<p class="flash error">' + esc(w("无法连接服务")) + "</p>"; });
     }
     form.addEventListener("input", run);
     form.addEventListener("change", function () { run(); updateLink(); });

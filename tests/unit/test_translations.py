@@ -1,0 +1,46 @@
+"""The English catalogue (issue 14, point 6): what ships (.mo) is what was translated (.po), every
+message the code and templates use is in it, and every entry is translated."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "webui" / "translations" / "en" / "LC_MESSAGES"
+
+
+def _read(path: Path, reader=read_po):
+    with path.open("rb") as f:
+        return reader(f)
+
+
+def _messages(catalog) -> dict[str, str]:
+    return {m.id: m.string for m in catalog if m.id}
+
+
+def test_the_shipped_mo_is_the_compiled_po():
+    po = _messages(_read(CATALOGUE / "messages.po"))
+    mo = _messages(_read(CATALOGUE / "messages.mo", read_mo))
+    assert mo == po, "run: pybabel compile -d webui/translations"
+
+
+def test_every_message_is_translated_and_keeps_its_placeholders():
+    po = _read(CATALOGUE / "messages.po")
+    untranslated = [m.id for m in po if m.id and not m.string]
+    assert untranslated == []
+    for m in po:
+        if m.id:
+            assert sorted(re.findall(r"%\(\w+\)s", m.id)) == sorted(re.findall(r"%\(\w+\)s", m.string)), m.id
+            assert not re.search(r"[\u4e00-\u9fff]", m.string), f"{m.id}: the English has Chinese in it"
+
+
+def test_the_catalogue_holds_every_message_in_the_code(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
+                    "-k", "_l", "-k", "N_", "-o", str(pot), str(ROOT)], check=True, cwd=ROOT, capture_output=True)
+    wanted = {m.id for m in _read(pot) if m.id}
+    have = set(_messages(_read(CATALOGUE / "messages.po")))
+    assert wanted - have == set(), "run pybabel update (README, Translations)"

@@ -31,6 +31,7 @@ from .incident import Mark, Snapshot
 from .plans import LEVELS, Plan, TransitionDef
 from .payloads import clean_payload
 from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
+from .requests import REPORT_FIELDS
 
 RECORD_TRIGGERS = {
     "tick_notification": {"label": "勾选已完成的通知", "requires": ["notification"]},
@@ -199,12 +200,11 @@ class Lifecycle:
         """
         if not isinstance(data, dict):
             raise InputError("", "must be a JSON object")
-        known = {"plan", "facts", "occurred_at", "reported_at", "title", "drill", "drill_id", "cause", "hot_topic",
-                 "sensitive", "event_group"}
+        known = REPORT_FIELDS  # the same list as the API's IncidentRequest (emergency.requests)
         data = {k: v for k, v in data.items() if k != "plan_version"}  # the version is the machine's, never the caller's
         for name in data:
             if name not in known:
-                raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
+                raise InputError(name, f"unknown field; fields: {', '.join(known)}")
         facts = self.plan.vocabulary.parse(data.get("facts"))
         if "occurred_at" not in data:
             raise InputError("occurred_at", "is required")

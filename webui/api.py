@@ -13,11 +13,12 @@ from emergency import drill_runs, incidents as service, intake
 from emergency.checklist import checklist as build_checklist
 from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
+from emergency.requests import check_body, library_models
 from emergency.store import StorageFull, StoreBusy
 
 from .auth import actor, require, require_trigger
 from .db import app_clock, get_store, now, plans as library
-from .openapi import openapi_spec
+from .openapi import EventRequest, openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -86,18 +87,9 @@ def classify_facts(plan_id: str):
 def checklist(plan_id: str):
     p = library().plan(plan_id)
     data = json_object()
-    allowed = {"level", "occurred_at", "reported_at", "cause", "hot_topic"}
-    for name in data:
-        if name not in allowed:
-            raise InputError(name, f"unknown field; fields: {', '.join(sorted(allowed))}")
-    for name in ("level", "occurred_at", "reported_at"):
-        if name not in data:
-            raise InputError(name, "is required")
-    hot = data.get("hot_topic", False)
-    if not isinstance(hot, bool):
-        raise InputError("hot_topic", "must be true or false")
+    check_body(library_models(library())["ChecklistRequest"], data)
     return jsonify(build_checklist(p, data["level"], data["occurred_at"], data["reported_at"],
-                                   cause=data.get("cause"), hot_topic=hot))
+                                   cause=data.get("cause"), hot_topic=data.get("hot_topic", False)))
 
 
 @bp.get("/incidents")
@@ -127,6 +119,7 @@ def clock_for(snap):
 def create_incident():
     data = json_object()
     require_trigger("report", data.get("drill") is True, _plan_named(data))
+    check_body(library_models(library())["IncidentRequest"], data)
     key = request.headers.get("Idempotency-Key")
     before = get_store().find_by_idempotency_key(key) if key else None
     snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
@@ -143,8 +136,8 @@ def incident(incident_id: str):
 def incident_event(incident_id: str):
     data = json_object()
     for name in data:
-        if name not in ("trigger", "expected_version", "payload"):
-            raise InputError(name, "unknown field; fields: trigger, expected_version, payload")
+        if name not in EventRequest.model_fields:
+            raise InputError(name, f"unknown field; fields: {', '.join(EventRequest.model_fields)}")
     snap = get_store().get(incident_id)
     if isinstance(data.get("trigger"), str):
         require_trigger(data["trigger"], snap.drill, library().plan_for(snap.plan, snap.plan_version))
@@ -218,9 +211,7 @@ def intake_incident(intake_id: str):
         raise InputError("plan", "is required")
     record = get_store().get_intake(intake_id)
     require_trigger("report", record["drill"], library().plan(plan_id))
-    for name in data:
-        if name not in ("facts", "occurred_at", "title", "cause"):
-            raise InputError(name, "unknown field; fields: plan, facts, occurred_at, title, cause")
+    check_body(library_models(library())["IntakeIncidentRequest"], {**data, "plan": plan_id})
     snap = intake.open_incident(get_store(), intake_id, plan_id, data, actor(), app_clock())
     return jsonify(service.view(get_store(), snap.id, now())), 201
 

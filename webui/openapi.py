@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, create_model
 
 from emergency.library import PlanLibrary
+from emergency.requests import library_models
 from emergency.payloads import StepPayload
 
 
@@ -81,29 +82,6 @@ def _path(name: str, schema: dict | None = None) -> dict:
 INCIDENT = _path("incident_id")
 DRILL = _path("drill_id")
 INTAKE = _path("intake_id")
-STRICT = ConfigDict(extra="forbid")
-
-
-@lru_cache(maxsize=8)
-def library_models(library: PlanLibrary) -> dict[str, type[BaseModel]]:
-    """The request models that depend on the plans: plan ids, the facts vocabulary and the causes."""
-    facts = library.vocabulary.model
-    plan = Literal[library.ids]  # type: ignore[valid-type]
-    cause = (Literal[tuple(library.causes)] | None) if library.causes else None  # type: ignore[valid-type]
-    checklist = create_model("ChecklistRequest", __config__=STRICT, level=(Literal["I", "II", "III", "IV"], ...),
-                             occurred_at=(datetime, ...), reported_at=(datetime, ...), cause=(cause, None),
-                             hot_topic=(bool, False))
-    incident = create_model("IncidentRequest", __config__=STRICT, plan=(plan, ...), facts=(facts, facts()),
-                            occurred_at=(datetime, ...), reported_at=(datetime | None, None), title=(str, ""),
-                            drill=(bool, False), drill_id=(str | None, None), cause=(cause, None),
-                            hot_topic=(bool, False), sensitive=(bool, False), event_group=(str | None, None))
-    from_intake = create_model("IntakeIncidentRequest", __config__=STRICT, plan=(plan, ...), facts=(facts, facts()),
-                               occurred_at=(datetime, ...), title=(str, ""), cause=(cause, None))
-    from_intake.__doc__ = "Open an incident from an intake: its receipt time becomes the incident's reported_at."
-    return {"Facts": facts, "ChecklistRequest": checklist, "IncidentRequest": incident,
-            "IntakeIncidentRequest": from_intake}
-
-
 def openapi_spec(library: PlanLibrary) -> dict:
     models = library_models(library)
     Facts, ChecklistRequest, IncidentRequest, IntakeIncidentRequest = (

@@ -6,7 +6,7 @@ import pytest
 from emergency.clock import FixedClock
 from emergency.clock import TZ
 from emergency.errors import InputError
-from webui.openapi import library_models
+from emergency.requests import library_models
 from tests.library import PLANS
 
 from tests.conftest import add_users, as_user, new_app
@@ -221,3 +221,25 @@ def test_session_cookie_is_http_only_and_same_site(client):
     client.get("/login")
     cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_each_body_is_refused_with_the_fields_its_openapi_schema_documents(client):
+    """One list of accepted fields (issue 14, point 4): an unknown field is refused naming the fields the
+    OpenAPI description gives for that body, and a wrong type is refused naming its field."""
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    received = client.post("/api/intake", json={"source": "public", "received_at": "2026-11-22T08:05", "description": "x",
+                                                "matter": PLANS.routing.matters[0].id})
+    assert received.status_code == 201, received.get_json()
+    intake_id = received.get_json()["id"]
+    bodies = {"IncidentRequest": ("/api/incidents", {"plan": "environment", "occurred_at": "2026-11-22T08:00"}),
+              "ChecklistRequest": ("/api/checklist/environment", {"level": "III", "occurred_at": "2026-11-22T08:00",
+                                                                  "reported_at": "2026-11-22T08:10"}),
+              "IntakeIncidentRequest": (f"/api/intake/{intake_id}/incident",
+                                        {"plan": "environment", "occurred_at": "2026-11-22T08:00"})}
+    for name, (url, good) in bodies.items():
+        r = client.post(url, json={**good, "colour": "red"})
+        assert r.status_code == 422 and r.get_json()["field"] == "colour", name
+        listed = r.get_json()["message"].split("fields: ")[1].split(", ")
+        assert set(listed) == set(schemas[name]["properties"]), name
+        r = client.post(url, json={**good, "occurred_at": "yesterday"})
+        assert r.status_code == 422 and r.get_json()["field"] == "occurred_at", name

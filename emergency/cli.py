@@ -25,7 +25,6 @@ from .integrity import verify
 from .library import PLANS_ENV, PlanLibrary, default_plans_dir, library
 from .lint import default_sources, lint_all
 from .markdown import checklist_markdown
-from .migrations import migrations
 from .plandiff import as_markdown, as_text, diff_plans
 from .plans import PlanFileError
 from .store import Store, default_db_path, private_file, translate_sqlite_error
@@ -259,7 +258,7 @@ def init_db_cmd(db_path: str | None, plans: PlanLibrary) -> None:
     Example: emergency init-db --db /var/lib/emergency/emergency.db
     """
     store = _store(db_path, plans=plans)
-    applied = [m.name for m in migrations.applied(store.db)]
+    applied = store.applied_migrations()
     click.echo(f"database {store.path}: schema at {applied[-1] if applied else 'none'} ({len(applied)} migrations)")
 
 

@@ -27,6 +27,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlite_utils import Database
 
@@ -36,7 +37,7 @@ from .errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from .incident import Snapshot
 from .integrity import verify as verify_store
 from .library import PlanLibrary, library
-from .migrations import migrate as apply_migrations
+from .migrations import migrate as apply_migrations, migrations
 from .repositories import Drills, Improvements, People
 
 
@@ -88,11 +89,21 @@ def read_or_create_key(path: Path, env: str, nbytes: int = 32) -> str:
     return value
 
 
+def key_dir_for(location: str | Path) -> Path:
+    """Where the keys of a database live when the environment does not give them: beside a SQLite file;
+    for a PostgreSQL URL, ``EMERGENCY_KEY_DIR`` or the user's data directory. Several servers on one
+    PostgreSQL database must share them: give each the same ``EMERGENCY_SECRET_KEY`` and
+    ``EMERGENCY_CHAIN_KEY`` (README, Operations) or the same key directory."""
+    if is_postgres(location):
+        return Path(os.environ.get("EMERGENCY_KEY_DIR") or default_db_path().parent)
+    return Path(location).resolve().parent
+
+
 @functools.lru_cache(maxsize=32)
 def _key_for(path: str, env_value: str | None) -> bytes:
     if path == ":memory:":
         return env_value.encode() if env_value else secrets.token_bytes(32)
-    return read_or_create_key(Path(path).resolve().parent / "chain_key", "EMERGENCY_CHAIN_KEY").encode()
+    return read_or_create_key(key_dir_for(path) / "chain_key", "EMERGENCY_CHAIN_KEY").encode()
 
 
 def chain_key_for(path: str | Path) -> bytes:
@@ -140,8 +151,37 @@ def init_database(path: str | Path, plans: PlanLibrary | None = None) -> list[st
         store.close()
 
 
+def is_postgres(location: str | Path) -> bool:
+    """A PostgreSQL URL (``postgresql://…``) rather than a SQLite file path."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def shown_location(location: str | Path) -> str:
+    """A database location fit for a message or a log: a URL's password is replaced by ***."""
+    text = str(location)
+    if is_postgres(text):
+        parts = urlsplit(text)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+            return urlunsplit(parts._replace(netloc=netloc))
+    return text
+
+
 class Store:
-    """One connection's view of the incident log. Open one per thread (the web app: per request)."""
+    """One connection's view of the incident log. Open one per thread (the web app: per request).
+
+    ``Store(location)`` is the SQLite store for a file path (the embedded default) and the PostgreSQL
+    store (``emergency.pgstore``) for a ``postgresql://`` URL: the same interface, the same SQL where the
+    two agree, and the dialect's own transaction, locking and migrations where they do not.
+    """
+
+    IntegrityError: type[Exception] = sqlite3.IntegrityError
+
+    def __new__(cls, location: str | Path, *args, **kwargs):
+        if cls is Store and is_postgres(location):
+            from .pgstore import PostgresStore  # psycopg is needed only by a PostgreSQL deployment
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path, create: bool = True, lock_timeout: float = 10.0,
                  chain_key: bytes | None = None, plans: PlanLibrary | None = None):
@@ -150,10 +190,14 @@ class Store:
         # incident started under, and makes an older one loadable again when the incident is read.
         self.plans = plans or library()
         self.people, self.drills, self.improvements = People(self), Drills(self), Improvements(self)
-        self.db = Database(connect(path, lock_timeout))
+        self.lock_timeout = lock_timeout
+        self.db = self._open()
         self.key = chain_key if chain_key is not None else chain_key_for(self.path)
         if create:
             self.migrate()
+
+    def _open(self):
+        return Database(connect(self.path, self.lock_timeout))
 
     def close(self) -> None:
         self.db.conn.close()
@@ -164,6 +208,21 @@ class Store:
             return apply_migrations(self)
         except sqlite3.DatabaseError as exc:
             raise translate_sqlite_error(exc) or exc from None
+
+    def pending_migrations(self) -> list[str]:
+        """The names of the schema migrations this database lacks."""
+        return [m.name for m in migrations.pending(self.db)]
+
+    def applied_migrations(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+    def translate_error(self, exc: Exception) -> EmergencyError | None:
+        """The refusal a person should see for a database error of this store, or None when it is a bug."""
+        return translate_sqlite_error(exc) if isinstance(exc, sqlite3.Error) else None
+
+    @property
+    def kind(self) -> str:
+        return "sqlite"
 
     @contextmanager
     def write(self) -> Iterator[Database]:
@@ -242,8 +301,8 @@ class Store:
                 self._keep_plan_version(snap.plan, snap.plan_version, snap.created_at)
             try:
                 db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
-            except sqlite3.IntegrityError as exc:
-                raise InputError("event_group" if "group" in str(exc) else "drill_id", str(exc)) from None
+            except self.IntegrityError as exc:
+                raise InputError("event_group" if "group" in str(exc) else "drill_id", str(exc).splitlines()[0]) from None
             self._insert_event(event)
         return snap
 
@@ -290,8 +349,8 @@ class Store:
         """Keep the text of the plan version an incident starts under (once per version)."""
         if version != self.plans.current_version(plan_id):
             return  # only the file in force can be started under; an older one is kept already
-        self.db.execute("INSERT OR IGNORE INTO plan_versions (plan, version, text, first_used_at) VALUES (?, ?, ?, ?)",
-                        [plan_id, version, self.plans.current_text(plan_id), at])
+        self.db.execute("INSERT INTO plan_versions (plan, version, text, first_used_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (plan, version) DO NOTHING", [plan_id, version, self.plans.current_text(plan_id), at])
 
     def _with_plan_version(self, snap: Snapshot) -> Snapshot:
         """Make sure the plan version the incident runs under is loadable (it may be an older file)."""

@@ -8,6 +8,7 @@ from emergency.clock import FixedClock
 from emergency.library import library
 from emergency.store import Store, init_database
 from emergency.users import add_user, create_token
+from tests.pg import Cluster
 from webui import create_app
 
 
@@ -97,3 +98,32 @@ def signed_in(app, name: str):
     c.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
     c.csrf = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/").get_data(as_text=True)).group(1)
     return c
+
+
+# ---------------------------------------------------------------- both stores (issue 12)
+REQUIRE_POSTGRES = os.environ.get("EMERGENCY_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server for the whole run (tests/pg.py), or a skip when there is none here."""
+    try:
+        cluster = Cluster()
+    except RuntimeError as exc:
+        if REQUIRE_POSTGRES:
+            raise
+        pytest.skip(f"no PostgreSQL here ({exc})")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path):
+    """A fresh, empty database of each kind: a SQLite file path, then a PostgreSQL URL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "incidents.db")
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.database()
+    yield url
+    cluster.drop(url)

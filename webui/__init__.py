@@ -24,8 +24,7 @@ from emergency.errors import EmergencyError
 from emergency.integrity import verify_quick
 from emergency.library import PlanLibrary, default_plans_dir, library
 from emergency.lint import default_sources, lint_all
-from emergency.migrations import migrations
-from emergency.store import StorageFull, Store, StoreBusy, default_db_path, read_or_create_key
+from emergency.store import StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key, shown_location
 
 from . import admin, api, auth, console, db, drill_pages, i18n, intake_pages
 from .auth import same_site_referrer
@@ -42,7 +41,7 @@ def secret_key_for(database: str) -> str:
     """``EMERGENCY_SECRET_KEY``, else the ``secret_key`` file beside the database (made on first start)."""
     if database == ":memory:":
         return secrets.token_hex(32)
-    return read_or_create_key(Path(database).resolve().parent / "secret_key", "EMERGENCY_SECRET_KEY")
+    return read_or_create_key(key_dir_for(database) / "secret_key", "EMERGENCY_SECRET_KEY")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -79,10 +78,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ConfigError(f"PLANS_DIR: {exc}") from None
     store = Store(app.config["DATABASE"], create=False, plans=plans)
     try:
-        pending = migrations.pending(store.db)
+        pending = store.pending_migrations()
         if pending:
-            raise ConfigError(f"DATABASE: {app.config['DATABASE']} lacks {len(pending)} schema migration(s) "
-                              f"({pending[0].name}…): run emergency init-db --db {app.config['DATABASE']}")
+            raise ConfigError(f"DATABASE: {shown_location(app.config['DATABASE'])} lacks {len(pending)} schema "
+                              f"migration(s) ({pending[0]}…): run emergency init-db --db {shown_location(app.config['DATABASE'])}")
         # VERIFY_ON_START=False only for synthetic benchmark data written around the store
         app.config["CHAIN_PROBLEMS"] = verify_quick(store) if app.config.get("VERIFY_ON_START", True) else []
     finally:

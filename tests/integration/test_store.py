@@ -15,8 +15,9 @@ def clock():
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "incidents.db"
+def db_path(store_location):
+    """Every test here runs on both stores: a SQLite file, then a PostgreSQL database (issue 12)."""
+    return store_location
 
 
 def new(store, clock, plan="environment", **kw):
@@ -24,10 +25,12 @@ def new(store, clock, plan="environment", **kw):
     return svc.report(store, {**data, **kw}, "值班员", clock)
 
 
-def test_database_is_created_in_wal_mode(db_path):
+def test_database_is_created_with_its_tables_and_sqlite_in_wal_mode(db_path):
     store = Store(db_path)
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {"incidents", "events"} <= set(store.db.table_names())
+    if store.kind == "sqlite":
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"incidents", "events", "ledger", "audit", "intakes", "plan_versions"} <= set(store.db.table_names())
+    assert store.pending_migrations() == [] and store.applied_migrations()[-1] == "m004_plan_versions"
 
 
 def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock):
@@ -65,7 +68,7 @@ def test_a_refused_trigger_writes_no_event(db_path, clock):
 
 def _twenty_at_once(db_path, incident_id, trigger, payload, clock) -> list[str]:
     """Twenty operators, each on its own connection, send ``trigger`` at version 1 at the same moment."""
-    results, barrier = [], threading.Barrier(20)
+    results, barrier = [], threading.Barrier(20, timeout=60)
 
     def operator(i):
         store = Store(db_path, create=False)

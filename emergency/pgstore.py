@@ -1,0 +1,249 @@
+"""The incident log on PostgreSQL (psycopg 3 and its connection pool): the same ``Store`` interface as
+SQLite, for a city or province that runs several app servers on one database.
+
+What differs from SQLite, and why:
+
+- **One writer at a time, enforced by the database.** Every write transaction first takes the
+  transaction-level advisory lock ``pg_advisory_xact_lock(WRITE_LOCK)``, as SQLite's ``BEGIN IMMEDIATE``
+  takes the write lock. So the version check, the chain heads (``prev_hash`` and the ledger) and the
+  event row are read and written by one transaction at a time across every process and machine; the
+  conditional ``UPDATE … WHERE version = ?`` stays as the second line. A writer that cannot get the lock
+  in ``lock_timeout`` seconds is refused with ``StoreBusy`` (HTTP 503). Readers never wait (MVCC).
+- **Migrations** are the numbered SQL files in ``emergency/sql/postgresql/``, one per SQLite migration
+  and named like it, applied in order under the same lock and recorded in ``_schema_migrations``.
+- **The SQL the store writes** uses ``?`` placeholders; ``PgDatabase`` gives it to psycopg as ``%s``
+  and offers the few sqlite-utils table calls the repositories use (insert, get, rows_where, count_where,
+  upsert, update, delete_where), so the store's code is one text for both databases.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any, Iterator
+
+import psycopg
+from psycopg import errors as pgerrors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+from sqlite_utils.db import NotFoundError
+
+from .errors import EmergencyError
+from .store import CorruptDatabase, StorageFull, Store, StoreBusy, shown_location
+
+# The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
+WRITE_LOCK = 0x454D4552
+POOL_SIZE = int(os.environ.get("EMERGENCY_POOL_SIZE", "20"))  # per process; PostgreSQL allows 100 connections by default
+
+_pools: dict[str, ConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool_for(url: str, size: int = POOL_SIZE) -> ConnectionPool:
+    """The process's connection pool for ``url`` (made on first use; autocommit connections)."""
+    with _pools_lock:
+        pool = _pools.get(url)
+        if pool is None:
+            pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"autocommit": True}, open=False,
+                                  name=shown_location(url))
+            try:
+                pool.open(wait=True, timeout=10)
+            except PoolTimeout:
+                pool.close()
+                raise EmergencyError(f"db: cannot connect to {shown_location(url)}") from None
+            _pools[url] = pool
+        return pool
+
+
+def close_pool(url: str) -> None:
+    """Close the pool for ``url`` (tests dropping a database; a process shutting down)."""
+    with _pools_lock:
+        pool = _pools.pop(url, None)
+    if pool is not None:
+        pool.close()
+
+
+def _sql(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _values(params) -> list:
+    return [int(p) if isinstance(p, bool) else p for p in (params or [])]
+
+
+class PgTable:
+    """The sqlite-utils table calls the store and repositories make, on a PostgreSQL table."""
+
+    def __init__(self, db: "PgDatabase", name: str):
+        self.db, self.name = db, name
+
+    @property
+    def pk(self) -> str:
+        return self.db.primary_key(self.name)
+
+    def insert(self, row: dict[str, Any]) -> None:
+        cols = list(row)
+        self.db.execute(f"INSERT INTO {self.name} ({', '.join(_quoted(c) for c in cols)}) "
+                        f"VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
+
+    def upsert(self, row: dict[str, Any], pk: str) -> None:
+        cols = list(row)
+        sets = ", ".join(f"{_quoted(c)} = EXCLUDED.{_quoted(c)}" for c in cols if c != pk)
+        self.db.execute(f"INSERT INTO {self.name} ({', '.join(_quoted(c) for c in cols)}) "
+                        f"VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT ({pk}) DO UPDATE SET {sets}",
+                        [row[c] for c in cols])
+
+    def get(self, key: Any) -> dict[str, Any]:
+        rows = self.rows_where(f"{self.pk} = ?", [key])
+        if not rows:
+            raise NotFoundError(f"{self.name}: {key!r}")
+        return rows[0]
+
+    def rows_where(self, where: str | None = None, where_args=None, order_by: str | None = None,
+                   select: str = "*", limit: int | None = None) -> list[dict[str, Any]]:
+        sql = f"SELECT {select} FROM {self.name}" + (f" WHERE {where}" if where else "")
+        sql += (f" ORDER BY {order_by}" if order_by else "") + (f" LIMIT {int(limit)}" if limit is not None else "")
+        with self.db.conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(_sql(sql), _values(where_args)).fetchall()
+
+    def count_where(self, where: str | None = None, where_args=None) -> int:
+        sql = f"SELECT count(*) FROM {self.name}" + (f" WHERE {where}" if where else "")
+        return self.db.execute(sql, where_args).fetchone()[0]
+
+    def update(self, key: Any, changes: dict[str, Any]) -> None:
+        sets = ", ".join(f"{_quoted(c)} = ?" for c in changes)
+        self.db.execute(f"UPDATE {self.name} SET {sets} WHERE {self.pk} = ?", [*changes.values(), key])
+
+    def delete_where(self, where: str, where_args=None) -> None:
+        self.db.execute(f"DELETE FROM {self.name} WHERE {where}", where_args)
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"'
+
+
+class PgDatabase:
+    """One pooled connection, spoken to like the store speaks to sqlite-utils' ``Database``."""
+
+    _primary_keys: dict[str, str] = {}
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def execute(self, sql: str, params=None) -> psycopg.Cursor:
+        return self.conn.execute(_sql(sql), _values(params))
+
+    def __getitem__(self, table: str) -> PgTable:
+        return PgTable(self, table)
+
+    def table_names(self) -> list[str]:
+        rows = self.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+        return [r[0] for r in rows.fetchall()]
+
+    def primary_key(self, table: str) -> str:
+        """The table's one-column primary key, read from the catalogue (not repeated in Python)."""
+        if table not in self._primary_keys:
+            row = self.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = ?::regclass AND i.indisprimary", [table]).fetchall()
+            if len(row) != 1:
+                raise EmergencyError(f"{table}: no one-column primary key")
+            self._primary_keys[table] = row[0][0]
+        return self._primary_keys[table]
+
+
+MIGRATIONS_DIR = "sql/postgresql"
+
+
+def migration_files() -> list[tuple[str, str]]:
+    """(name, SQL) of every PostgreSQL migration, in order."""
+    folder = resources.files("emergency").joinpath(MIGRATIONS_DIR)
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(p.name[:-4], p.read_text(encoding="utf-8")) for p in files]
+
+
+class PostgresStore(Store):
+    """The incident log in a PostgreSQL database; see the module's description."""
+
+    IntegrityError = psycopg.IntegrityError
+
+    def _open(self) -> PgDatabase:
+        self._pool = pool_for(self.path)
+        try:
+            conn = self._pool.getconn(timeout=self.lock_timeout)
+        except PoolTimeout:
+            raise StoreBusy("every database connection is in use; try again in a few seconds "
+                            "(数据库连接已满，请稍后重试)") from None
+        return PgDatabase(conn)
+
+    def close(self) -> None:
+        if getattr(self, "db", None) is not None:
+            self._pool.putconn(self.db.conn)
+            self.db = None
+
+    def __del__(self):  # a store dropped without close() gives its connection back to the pool
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - the pool may be closed already at interpreter exit
+            pass
+
+    @property
+    def kind(self) -> str:
+        return "postgresql"
+
+    @contextmanager
+    def write(self) -> Iterator[PgDatabase]:
+        """One write transaction holding the service's write lock (an advisory lock) from its start."""
+        try:
+            with self.db.conn.transaction():
+                self.db.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'")
+                self.db.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+                yield self.db
+        except psycopg.Error as exc:
+            raise self.translate_error(exc) or exc from None
+
+    def translate_error(self, exc: Exception) -> EmergencyError | None:
+        if isinstance(exc, (pgerrors.LockNotAvailable, pgerrors.QueryCanceled, pgerrors.SerializationFailure,
+                            pgerrors.DeadlockDetected)):
+            return StoreBusy("the database is busy with another change; try again in a few seconds "
+                             "(数据库正忙，请稍后重试)")
+        if isinstance(exc, (pgerrors.DiskFull, pgerrors.OutOfMemory)):
+            return StorageFull("storage full: the database cannot be written; tell the operator "
+                               "(存储空间已满，无法写入，请通知运维人员)")
+        if isinstance(exc, pgerrors.UndefinedTable):
+            return CorruptDatabase(f"db: {shown_location(self.path)} has no schema of this service "
+                                   "(run emergency init-db)")
+        return None
+
+    # ------------------------------------------------------------ schema
+    def _applied(self) -> list[str]:
+        self.db.execute("CREATE TABLE IF NOT EXISTS _schema_migrations (name text PRIMARY KEY, applied_at text)")
+        return [r[0] for r in self.db.execute("SELECT name FROM _schema_migrations ORDER BY name").fetchall()]
+
+    def applied_migrations(self) -> list[str]:
+        if not self._has_table("_schema_migrations"):
+            return []
+        return [r[0] for r in self.db.execute("SELECT name FROM _schema_migrations ORDER BY name").fetchall()]
+
+    def pending_migrations(self) -> list[str]:
+        applied = set(self.applied_migrations())
+        return [name for name, _ in migration_files() if name not in applied]
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT to_regclass(?) IS NOT NULL", [name]).fetchone()[0]
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this database lacks, in order, each recorded with its time, under the write lock
+        (two servers starting at once apply each one once)."""
+        if not self.pending_migrations():
+            return []
+        done = []
+        with self.write() as db:
+            applied = set(self._applied())  # read again under the lock
+            for name, sql in migration_files():
+                if name not in applied:
+                    db.conn.execute(sql)
+                    db.execute("INSERT INTO _schema_migrations (name, applied_at) VALUES (?, now()::text)", [name])
+                    done.append(name)
+        return done

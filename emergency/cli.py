@@ -27,7 +27,7 @@ from .lint import default_sources, lint_all
 from .markdown import checklist_markdown
 from .plandiff import as_markdown, as_text, diff_plans
 from .plans import PlanFileError
-from .store import Store, default_db_path, private_file, translate_sqlite_error
+from .store import Store, copy_store, default_db_path, is_postgres, private_file, shown_location, translate_sqlite_error
 from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled,
                     set_role, sign_out_everywhere)
 
@@ -151,17 +151,18 @@ def checklist_cmd(plan: str, level: str, occurred_at: str, reported_at: str, cau
         click.echo(checklist_markdown(cl), nl=False)
 
 
-DB_HELP = "SQLite file (default: under the user's data directory)."
+DB_HELP = ("SQLite file, or a postgresql:// URL (default: EMERGENCY_DATABASE_URL, else a SQLite file under the "
+           "user's data directory).")
 
 
 def _db_path(db_path: str | None) -> str:
-    return db_path or str(default_db_path())
+    return db_path or os.environ.get("EMERGENCY_DATABASE_URL") or str(default_db_path())
 
 
 def _store(db_path: str | None, must_exist: bool = False, plans: PlanLibrary | None = None):
     """The store at ``db_path``, its schema migrated; a missing or unreadable file exits 2 with one line."""
     path = _db_path(db_path)
-    if must_exist and not os.path.exists(path):
+    if must_exist and not is_postgres(path) and not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     try:
         return Store(path, plans=plans)
@@ -437,15 +438,17 @@ def verify_cmd(db_path: str | None, anchor_file: str | None, plans: PlanLibrary)
     Exit 1 if anything is broken. Example: emergency verify --db ~/.local/share/emergency/emergency.db
     """
     path = _db_path(db_path)
-    if not os.path.exists(path):
+    if not is_postgres(path) and not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     anchor = _read_json(anchor_file, "anchor") if anchor_file else None
     try:
         store = Store(path, create=False, plans=plans)
         broken = verify(store, anchor)
         count = len(store.incident_ids())
-    except (sqlite3.DatabaseError, EmergencyError) as exc:
-        click.echo(f"BROKEN database {path}: cannot be read ({str(exc)[:200]})")
+    except Exception as exc:  # noqa: BLE001 - any database error: the file or database cannot be read
+        if not isinstance(exc, (sqlite3.DatabaseError, EmergencyError)) and "psycopg" not in type(exc).__module__:
+            raise
+        click.echo(f"BROKEN database {shown_location(path)}: cannot be read ({str(exc)[:200]})")
         sys.exit(1)
     for b in broken:
         click.echo(_problems_line(b))
@@ -474,6 +477,9 @@ def backup_cmd(destination: str, db_path: str | None, plans: PlanLibrary) -> Non
     The copy is readable by its owner only. Example: emergency backup /backup/emergency-$(date +%F).db
     """
     path = _db_path(db_path)
+    if is_postgres(path):
+        _refuse(EmergencyError("db: a PostgreSQL database is backed up with pg_dump (README, Operations), "
+                               "then checked with emergency verify"))
     if not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     if os.path.exists(destination):
@@ -490,6 +496,42 @@ def backup_cmd(destination: str, db_path: str | None, plans: PlanLibrary) -> Non
     audit(store, "backup", _clock(), actor="cli", detail={"destination": str(destination)[:200], "broken": len(broken)})
     click.echo(f"backed up {path} to {destination}; {len(broken)} broken chains in the copy")
     sys.exit(1 if broken else 0)
+
+
+@main.command("migrate-store")
+@click.option("--from", "source", required=True, help="The database to copy: a SQLite file or sqlite:///PATH, "
+              "or a postgresql:// URL.")
+@click.option("--to", "target", required=True, help="The new database: a postgresql:// URL, or a SQLite file.")
+@plans_option
+def migrate_store_cmd(source: str, target: str, plans: PlanLibrary) -> None:
+    """Copy every table from one store to another (SQLite to PostgreSQL, or back), then verify every hash
+    chain on the target. Refuses a target that already holds data. Both use the same chain key
+    (EMERGENCY_CHAIN_KEY, or the chain_key file of the source).
+
+    Example: emergency migrate-store --from sqlite:///var/lib/emergency/emergency.db --to postgresql://emergency@db/emergency
+    """
+    source, target = _sqlite_path(source), _sqlite_path(target)
+    if not is_postgres(source) and not os.path.exists(source):
+        _refuse(EmergencyError(f"from: no database at {source}"))
+    src = _store(source, plans=plans)
+    dst = _store(target, plans=plans)
+    dst.key = src.key
+    try:
+        copied = copy_store(src, dst)
+    except EmergencyError as exc:
+        _refuse(exc)
+    broken = verify(dst)
+    for b in broken:
+        click.echo(_problems_line(b))
+    click.echo(f"copied {sum(copied.values())} rows in {len(copied)} tables from {shown_location(source)} to "
+               f"{shown_location(target)}: {copied.get('incidents', 0)} incidents, {copied.get('events', 0)} events; "
+               f"{len(broken)} broken chains on the target")
+    sys.exit(1 if broken else 0)
+
+
+def _sqlite_path(location: str) -> str:
+    """sqlite:///relative.db and sqlite:////absolute.db (as SQLAlchemy writes them) name SQLite files."""
+    return location[len("sqlite:///"):] if location.startswith("sqlite:///") else location
 
 
 if __name__ == "__main__":  # pragma: no cover

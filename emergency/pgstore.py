@@ -30,20 +30,22 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlite_utils.db import NotFoundError
 
 from .errors import EmergencyError
-from .store import CorruptDatabase, StorageFull, Store, StoreBusy, shown_location
+from .store import CorruptDatabase, StorageFull, Store, StoreBusy, quoted, shown_location
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552
 POOL_SIZE = int(os.environ.get("EMERGENCY_POOL_SIZE", "20"))  # per process; PostgreSQL allows 100 connections by default
 
-_pools: dict[str, ConnectionPool] = {}
+_pools: dict[tuple[int, str], ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
 def pool_for(url: str, size: int = POOL_SIZE) -> ConnectionPool:
-    """The process's connection pool for ``url`` (made on first use; autocommit connections)."""
+    """The process's connection pool for ``url`` (made on first use; autocommit connections). Keyed by
+    process too: a server worker forked after ``serve`` ran the migrations opens its own connections."""
+    key = (os.getpid(), url)
     with _pools_lock:
-        pool = _pools.get(url)
+        pool = _pools.get(key)
         if pool is None:
             pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"autocommit": True}, open=False,
                                   name=shown_location(url))
@@ -52,15 +54,22 @@ def pool_for(url: str, size: int = POOL_SIZE) -> ConnectionPool:
             except PoolTimeout:
                 pool.close()
                 raise EmergencyError(f"db: cannot connect to {shown_location(url)}") from None
-            _pools[url] = pool
+            _pools[key] = pool
         return pool
 
 
 def close_pool(url: str) -> None:
     """Close the pool for ``url`` (tests dropping a database; a process shutting down)."""
     with _pools_lock:
-        pool = _pools.pop(url, None)
+        pool = _pools.pop((os.getpid(), url), None)
     if pool is not None:
+        pool.close()
+
+
+def close_all_pools() -> None:
+    with _pools_lock:
+        pools = [_pools.pop(k) for k in list(_pools) if k[0] == os.getpid()]
+    for pool in pools:
         pool.close()
 
 
@@ -84,13 +93,13 @@ class PgTable:
 
     def insert(self, row: dict[str, Any]) -> None:
         cols = list(row)
-        self.db.execute(f"INSERT INTO {self.name} ({', '.join(_quoted(c) for c in cols)}) "
+        self.db.execute(f"INSERT INTO {self.name} ({quoted(cols)}) "
                         f"VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
 
     def upsert(self, row: dict[str, Any], pk: str) -> None:
         cols = list(row)
-        sets = ", ".join(f"{_quoted(c)} = EXCLUDED.{_quoted(c)}" for c in cols if c != pk)
-        self.db.execute(f"INSERT INTO {self.name} ({', '.join(_quoted(c) for c in cols)}) "
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c != pk)
+        self.db.execute(f"INSERT INTO {self.name} ({quoted(cols)}) "
                         f"VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT ({pk}) DO UPDATE SET {sets}",
                         [row[c] for c in cols])
 
@@ -112,15 +121,11 @@ class PgTable:
         return self.db.execute(sql, where_args).fetchone()[0]
 
     def update(self, key: Any, changes: dict[str, Any]) -> None:
-        sets = ", ".join(f"{_quoted(c)} = ?" for c in changes)
+        sets = ", ".join(f'"{c}" = ?' for c in changes)
         self.db.execute(f"UPDATE {self.name} SET {sets} WHERE {self.pk} = ?", [*changes.values(), key])
 
     def delete_where(self, where: str, where_args=None) -> None:
         self.db.execute(f"DELETE FROM {self.name} WHERE {where}", where_args)
-
-
-def _quoted(column: str) -> str:
-    return f'"{column}"'
 
 
 class PgDatabase:
@@ -191,6 +196,16 @@ class PostgresStore(Store):
     @property
     def kind(self) -> str:
         return "postgresql"
+
+    def insert_rows(self, table: str, columns: list[str], rows: list) -> None:
+        with self.db.conn.cursor() as cur:
+            cur.executemany(_sql(f"INSERT INTO {table} ({quoted(columns)}) "
+                                 f"VALUES ({', '.join('?' for _ in columns)})"), rows)
+
+    def after_copy(self) -> None:
+        for table in ("events", "improvements"):
+            self.db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
 
     @contextmanager
     def write(self) -> Iterator[PgDatabase]:

@@ -174,7 +174,7 @@ class Drills:
 
     def update(self, drill_id: str, version: int, changes: dict[str, Any]) -> bool:
         """Apply ``changes`` if the drill is still at ``version`` (and count a new version). False if it is not."""
-        sets = ", ".join(f"[{k}] = ?" for k in changes)
+        sets = ", ".join(f"\"{k}\" = ?" for k in changes)
         with self.store.write() as db:
             cur = db.execute(f"UPDATE drills SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
                              [*changes.values(), drill_id, version])

@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -141,6 +142,41 @@ def translate_sqlite_error(exc: sqlite3.Error) -> EmergencyError | None:
     return None
 
 
+def close_pools() -> None:
+    """Close this process's PostgreSQL connection pools (before a server forks its workers)."""
+    if "emergency.pgstore" in sys.modules:
+        sys.modules["emergency.pgstore"].close_all_pools()
+
+
+def quoted(columns) -> str:
+    """Column names for SQL, each double-quoted (``trigger`` is a keyword in both dialects)."""
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+# Every table of the schema, parents before children (events name their incident).
+TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
+          "improvements", "intakes", "plan_versions")
+
+
+def copy_store(source: "Store", target: "Store") -> dict[str, int]:
+    """Copy every row of ``source`` into the empty ``target`` in one transaction (emergency migrate-store).
+    Refuses a target holding any row. Returns the rows copied per table."""
+    full = [t for t in TABLES if target.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]]
+    if full:
+        raise Refused(f"to: the target already holds data ({', '.join(full)}); give an empty database")
+    copied = {}
+    with target.write():
+        for table in TABLES:
+            cur = source.db.execute(f"SELECT * FROM {table}")
+            columns = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+            if rows:
+                target.insert_rows(table, columns, rows)
+            copied[table] = len(rows)
+        target.after_copy()
+    return copied
+
+
 def init_database(path: str | Path, plans: PlanLibrary | None = None) -> list[str]:
     """Create the database at ``path`` or apply the schema migrations it lacks (``emergency init-db``,
     ``emergency serve`` on start). Returns the names of the migrations applied."""
@@ -223,6 +259,14 @@ class Store:
     @property
     def kind(self) -> str:
         return "sqlite"
+
+    def insert_rows(self, table: str, columns: list[str], rows: list) -> None:
+        """Insert many rows at once (inside ``write()``)."""
+        self.db.conn.executemany(f"INSERT INTO {table} ({quoted(columns)}) "
+                                 f"VALUES ({', '.join('?' for _ in columns)})", rows)
+
+    def after_copy(self) -> None:
+        """Bring counters up to the copied rows (PostgreSQL's identity sequences; nothing on SQLite)."""
 
     @contextmanager
     def write(self) -> Iterator[Database]:

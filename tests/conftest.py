@@ -118,11 +118,13 @@ def pg_cluster():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_location(request, tmp_path):
-    """A fresh, empty database of each kind: a SQLite file path, then a PostgreSQL URL."""
+def store_location(request, tmp_path, monkeypatch):
+    """A fresh, empty database of each kind: a SQLite file path, then a PostgreSQL URL (its keys in the
+    test's own directory, as EMERGENCY_KEY_DIR says)."""
     if request.param == "sqlite":
         yield str(tmp_path / "incidents.db")
         return
+    monkeypatch.setenv("EMERGENCY_KEY_DIR", str(tmp_path / "keys"))
     cluster = request.getfixturevalue("pg_cluster")
     url = cluster.database()
     yield url

@@ -27,13 +27,14 @@ def wait_for_port(port: int, proc=None, seconds: float = 60, log_path=None) -> N
     raise AssertionError(f"nothing listens on port {port} after {seconds} s")
 
 
-def serve(db: str, tmp_path) -> tuple[subprocess.Popen, int, object]:
-    """``emergency serve`` on a free port with database ``db``; returns (process, port, log path)."""
+def serve(db: str, tmp_path, *args: str, env: dict | None = None, name: str = "server"):
+    """``emergency serve`` on a free port with database ``db`` (and ``args``, e.g. ``--workers 2``);
+    returns (process, port, log path)."""
     port = free_port()
-    log_path = tmp_path / "server.log"
+    log_path = tmp_path / f"{name}.log"
     log = open(log_path, "w")
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--db", db],
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--db", db, *args],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     log.close()
     wait_for_port(port, proc, log_path=log_path)

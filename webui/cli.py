@@ -10,6 +10,7 @@ import secrets
 import sys
 
 import click
+from gunicorn.app.base import BaseApplication
 from waitress import serve
 
 from emergency.cli import DB_HELP, _db_path, _refuse, main, plans_option
@@ -17,7 +18,7 @@ from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
 from emergency.incidents import load_demo
 from emergency.library import PlanLibrary
-from emergency.store import Store, init_database
+from emergency.store import Store, close_pools, init_database, shown_location
 from emergency.users import add_user, count_users, retire_demo_users
 
 from . import ConfigError, create_app
@@ -31,18 +32,25 @@ DEMO_USERS = (("demo-commander", "commander"), ("demo-duty", "duty_officer"),
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--db", "db_path", default=None, help=DB_HELP)
 @click.option("--demo", is_flag=True, help="Load one example incident per plan (marked as drills) and demo users.")
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes on the one port (more than 1: gunicorn's pre-fork workers).")
 @plans_option
-def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: int, plans: PlanLibrary) -> None:
-    """Start the console and API with a production WSGI server (waitress).
+def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: int, workers: int,
+              plans: PlanLibrary) -> None:
+    """Start the console and API with a production WSGI server: waitress, or with ``--workers N`` N gunicorn
+    processes sharing the port (on SQLite or PostgreSQL; sessions, CSRF and tokens work across them, as
+    the secret key is shared through its file or EMERGENCY_SECRET_KEY).
 
     Creates the database on first run and applies pending migrations (emergency init-db) before the
     app starts. Demo accounts made by an
     earlier ``--demo`` start are disabled at every start; ``--demo`` makes new ones with new
-    passwords, printed once. Example: emergency serve --demo --port 8080
+    passwords, printed once. Examples: emergency serve --demo --port 8080;
+    emergency serve --db postgresql://emergency@db.example/emergency --workers 4
     """
     os.umask(0o077)  # the database, its WAL and the key files are the owner's only
-    database = db_path or os.environ.get("EMERGENCY_DATABASE") or _db_path(None)
+    database = db_path or os.environ.get("EMERGENCY_DATABASE_URL") or os.environ.get("EMERGENCY_DATABASE") \
+        or _db_path(None)
     try:
         init_database(database, plans)
         app = create_app({"DATABASE": database, "PLANS_DIR": str(plans.directory)})
@@ -68,9 +76,32 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
         store.close()
     for problem in app.config["CHAIN_PROBLEMS"]:
         click.echo(f"WARNING tamper evidence: {problem['problem']} — run emergency verify", err=True)
-    click.echo(f"console: http://{host}:{port}/  database: {app.config['DATABASE']}", err=True)
+    click.echo(f"console: http://{host}:{port}/  database: {shown_location(database)}"
+               + (f"  workers: {workers}" if workers > 1 else ""), err=True)
     sys.stdout.flush()
-    serve(app, host=host, port=port, threads=threads, ident="")
+    if workers == 1:
+        serve(app, host=host, port=port, threads=threads, ident="")
+        return
+    config = {"DATABASE": database, "PLANS_DIR": str(plans.directory), "SECRET_KEY": app.config["SECRET_KEY"]}
+    close_pools()  # each worker opens its own connections after the fork
+    Workers(lambda: create_app(config), {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                                          "worker_class": "gthread", "accesslog": None, "errorlog": "-",
+                                          "loglevel": "warning", "timeout": 60}).run()
+
+
+class Workers(BaseApplication):
+    """gunicorn's pre-fork server with the app made by ``factory`` in each worker (``serve --workers``)."""
+
+    def __init__(self, factory, options: dict):
+        self.factory, self.options = factory, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.factory()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,8 +18,9 @@ def clock():
 
 
 @pytest.fixture
-def client(tmp_path, clock):
-    app = new_app({"DATABASE": str(tmp_path / "api.db"), "TESTING": True, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
+def client(store_location, clock):
+    """The API on both stores: a SQLite file, then a PostgreSQL database (issue 12)."""
+    app = new_app({"DATABASE": store_location, "TESTING": True, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
     app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
     c = app.test_client()
     as_user(c, "指挥李四")

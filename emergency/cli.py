@@ -27,7 +27,8 @@ from .lint import default_sources, lint_all
 from .markdown import checklist_markdown
 from .plandiff import as_markdown, as_text, diff_plans
 from .plans import PlanFileError
-from .store import Store, copy_store, default_db_path, is_postgres, private_file, shown_location, translate_sqlite_error
+from .store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for, private_file,
+                    shown_location, translate_sqlite_error)
 from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled,
                     set_role, sign_out_everywhere)
 
@@ -514,9 +515,9 @@ def migrate_store_cmd(source: str, target: str, plans: PlanLibrary) -> None:
     if not is_postgres(source) and not os.path.exists(source):
         _refuse(EmergencyError(f"from: no database at {source}"))
     src = _store(source, plans=plans)
-    dst = _store(target, plans=plans)
-    dst.key = src.key
     try:
+        adopt_chain_key(src.key, target)  # the copy's chains were made with the source's key
+        dst = _store(target, plans=plans)
         copied = copy_store(src, dst)
     except EmergencyError as exc:
         _refuse(exc)
@@ -525,7 +526,9 @@ def migrate_store_cmd(source: str, target: str, plans: PlanLibrary) -> None:
         click.echo(_problems_line(b))
     click.echo(f"copied {sum(copied.values())} rows in {len(copied)} tables from {shown_location(source)} to "
                f"{shown_location(target)}: {copied.get('incidents', 0)} incidents, {copied.get('events', 0)} events; "
-               f"{len(broken)} broken chains on the target")
+               f"{len(broken)} broken chains on the target (keyed with the source's chain key, kept in "
+               f"{'EMERGENCY_CHAIN_KEY' if os.environ.get('EMERGENCY_CHAIN_KEY') else key_dir_for(target) / 'chain_key'}; "
+               "the servers on the target need the same key)")
     sys.exit(1 if broken else 0)
 
 

@@ -212,8 +212,8 @@ class PostgresStore(Store):
         """One write transaction holding the service's write lock (an advisory lock) from its start."""
         try:
             with self.db.conn.transaction():
-                self.db.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'")
-                self.db.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+                self.db.execute("SELECT set_config('lock_timeout', ?, true), pg_advisory_xact_lock(?)",
+                                [f"{int(self.lock_timeout * 1000)}ms", WRITE_LOCK])
                 yield self.db
         except psycopg.Error as exc:
             raise self.translate_error(exc) or exc from None

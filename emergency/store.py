@@ -107,6 +107,25 @@ def _key_for(path: str, env_value: str | None) -> bytes:
     return read_or_create_key(key_dir_for(path) / "chain_key", "EMERGENCY_CHAIN_KEY").encode()
 
 
+def adopt_chain_key(key: bytes, location: str | Path) -> None:
+    """Make ``key`` the chain key of the database at ``location`` (a copy made by migrate-store keeps its
+    source's chains, so it must keep their key). Refuses when the target already has another key."""
+    given = os.environ.get("EMERGENCY_CHAIN_KEY")
+    if given is not None:
+        if given.encode() != key:
+            raise Refused("EMERGENCY_CHAIN_KEY: differs from the source's chain key; the copy's chains could "
+                          "not be verified with it (unset it, or set it to the source's key)")
+        return
+    path = key_dir_for(location) / "chain_key"
+    if path.exists():
+        if path.read_text(encoding="utf-8").strip().encode() != key:
+            raise Refused(f"to: {path} holds another chain key; move it away or set EMERGENCY_CHAIN_KEY "
+                          "to the source's key")
+        return
+    private_file(path)
+    path.write_text(key.decode(), encoding="utf-8")
+
+
 def chain_key_for(path: str | Path) -> bytes:
     """The HMAC key of a database's chains: ``EMERGENCY_CHAIN_KEY``, else ``chain_key`` beside the file."""
     return _key_for(str(path), os.environ.get("EMERGENCY_CHAIN_KEY"))
@@ -316,12 +335,15 @@ class Store:
 
     def _insert_event(self, event: dict) -> None:
         """Insert the event chained twice: within its incident and across the database."""
-        prev = self.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
-                               [event["incident_id"]]).fetchone()
+        # both heads in one round trip: the time under the write lock is what several writers queue for
+        prev, count, ghead = self.db.execute(
+            "SELECT (SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1), "
+            "(SELECT count FROM ledger WHERE chain = 'events'), (SELECT head FROM ledger WHERE chain = 'events')",
+            [event["incident_id"]]).fetchone()
         row = {**event, "payload": json.dumps(event["payload"], ensure_ascii=False, sort_keys=True)}
-        row["prev_hash"] = prev[0] if prev else GENESIS
+        row["prev_hash"] = prev or GENESIS
         row["hash"] = event_hash(row, self.key)
-        count, ghead = self._ledger("events")
+        count, ghead = (count, ghead) if count is not None else (0, GENESIS)
         row["gseq"] = count + 1
         row["ghash"] = mac(self.key, ghead + row["hash"])
         self.db["events"].insert(row)
@@ -358,21 +380,42 @@ class Store:
         With ``merge`` (a change that cannot conflict, e.g. a note) it applies to the current version
         even when the caller saw an older one. Raises NotFound, StaleVersion, or whatever ``change``
         raises; nothing is written then.
+
+        The change is worked out before the write lock is taken (it is most of a transition's time), and
+        written under the lock only if the incident is still at the version it was worked out from (the
+        conditional UPDATE): writers on several processes then wait for each other only while the rows
+        and both chains are written. When another writer got in between, a state change is refused as
+        stale; a merge is worked out again under the lock, so it always lands.
         """
+        current = self._load(incident_id)
+        if current.version != expected_version and not merge:
+            raise StaleVersion(expected_version, current.version)
+        seen = current.version  # change() may apply in place
+        snap, event, final = change(current)
         with self.write() as db:
+            written = self._write_change(db, incident_id, seen, snap, event, final)
+        if written:
+            return snap
+        if not merge:
+            raise StaleVersion(expected_version, self._load(incident_id).version)
+        with self.write() as db:  # a merge that lost the race: read and apply under the lock
             current = self._load(incident_id)
-            if current.version != expected_version and not merge:
-                raise StaleVersion(expected_version, current.version)
-            expected_version = current.version
+            seen = current.version
             snap, event, final = change(current)
-            cur = db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
-                             "closed=?, snapshot=? WHERE id=? AND version=?",
-                             [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at,
-                              int(final), snap.model_dump_json(), incident_id, expected_version])
-            if cur.rowcount != 1:  # cannot happen under the write lock; refuse rather than merge
-                raise StaleVersion(expected_version, self._load(incident_id).version)
-            self._insert_event(event)
+            if not self._write_change(db, incident_id, seen, snap, event, final):
+                raise StaleVersion(seen, self._load(incident_id).version)  # cannot happen under the lock
         return snap
+
+    def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
+        """Write ``snap`` and its event if the incident is still at version ``seen``; False if it is not."""
+        cur = db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
+                         "closed=?, snapshot=? WHERE id=? AND version=?",
+                         [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at,
+                          int(final), snap.model_dump_json(), incident_id, seen])
+        if cur.rowcount != 1:
+            return False
+        self._insert_event(event)
+        return True
 
     def append_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
                      at: str) -> None:

@@ -1,0 +1,87 @@
+"""Moving data between the stores (issue 12, point 5) and one schema on both (point 1)."""
+import psycopg
+import pytest
+
+from emergency import incidents as svc
+from emergency.clock import FixedClock
+from emergency.cli import main
+from emergency.pgstore import migration_files
+from emergency.store import Store, TABLES
+
+from tests.conftest import add_users
+
+
+@pytest.fixture
+def pg_url(pg_cluster, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMERGENCY_KEY_DIR", str(tmp_path / "keys"))
+    url = pg_cluster.database()
+    yield url
+    pg_cluster.drop(url)
+
+
+def _rows(store, table):
+    cur = store.db.execute(f"SELECT * FROM {table}")
+    columns = [d[0] for d in cur.description]
+    return columns, sorted(tuple(r) for r in cur.fetchall())
+
+
+def test_sqlite_to_postgresql_copies_every_row_verifies_and_refuses_a_full_target(tmp_path, pg_url, runner):
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    db = str(tmp_path / "district.db")
+    add_users(db, clock)
+    source = Store(db)
+    demo = svc.load_demo(source, clock)
+    svc.act(source, demo[0].id, "add_note", demo[0].version, {"note": "迁移前的记录"}, "值班员", clock)
+    result = runner.invoke(main, ["migrate-store", "--from", f"sqlite:///{db}", "--to", pg_url])
+    assert result.exit_code == 0, result.output
+    assert "0 broken chains on the target" in result.output
+    target = Store(pg_url, create=False)  # its chain key is the source's, adopted by migrate-store
+    assert target.key == source.key
+    for table in TABLES:
+        assert _rows(target, table) == _rows(source, table), table
+    assert target.verify() == []
+    assert svc.rebuild(target, demo[0].id) == target.get(demo[0].id)
+    # the copy is a working store: a new event continues both chains
+    snap = svc.act(target, demo[0].id, "add_note", target.get(demo[0].id).version, {"note": "迁移后"}, "值班员", clock)
+    assert target.verify() == [] and snap.version == source.get(demo[0].id).version + 1
+    again = runner.invoke(main, ["migrate-store", "--from", db, "--to", pg_url])
+    assert again.exit_code == 2 and "already holds data" in again.output
+
+
+def test_postgresql_back_to_sqlite(tmp_path, pg_url, runner):
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    source = Store(pg_url)
+    svc.load_demo(source, clock)
+    back = str(tmp_path / "back.db")
+    result = runner.invoke(main, ["migrate-store", "--from", pg_url, "--to", back])
+    assert result.exit_code == 0, result.output
+    target = Store(back, create=False)
+    assert target.key == source.key
+    for table in TABLES:
+        assert _rows(target, table) == _rows(source, table), table
+
+
+def test_a_missing_source_is_refused_with_exit_2(tmp_path, runner):
+    result = runner.invoke(main, ["migrate-store", "--from", str(tmp_path / "none.db"), "--to", str(tmp_path / "x.db")])
+    assert result.exit_code == 2 and "no database" in result.output
+
+
+def test_both_stores_have_the_same_migrations_and_the_same_columns(tmp_path, pg_url):
+    """Each schema change is one step on each store, named alike, giving the same tables and columns."""
+    lite, pg = Store(str(tmp_path / "s.db")), Store(pg_url)
+    assert lite.applied_migrations() == pg.applied_migrations() == [name for name, _ in migration_files()]
+    for table in TABLES:
+        lite_cols = [r[1] for r in lite.db.execute(f"PRAGMA table_info({table})").fetchall()]
+        pg_cols = [r[0] for r in pg.db.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()]
+        assert sorted(lite_cols) == sorted(pg_cols), table
+
+
+def test_the_store_itself_refuses_mixing_drills_and_real_incidents_on_postgresql(pg_url):
+    store = Store(pg_url)
+    with pytest.raises(Exception) as refused:
+        store.db.execute("INSERT INTO incidents (id, plan, drill, drill_id, state, version) "
+                         "VALUES ('x', 'environment', 0, 'drl-1', 'reported', 1)")
+    assert "cannot belong to a drill" in str(refused.value)
+    assert isinstance(refused.value, psycopg.IntegrityError)

@@ -164,26 +164,34 @@ def _board_db(path: str, incidents: int, open_incidents: int, events: int) -> No
     store.close()
 
 
-def bench_board() -> float:
+def _time_board(location: str, incidents: int, events: int, build) -> tuple[float, int, float]:
+    """Build a database of ``incidents`` (100 open) and ``events`` with ``build``; time the board on it.
+    Returns (seconds per board, events in the database, seconds the data took to build)."""
     from webui import create_app
+    t = time.perf_counter()
+    build(location, incidents, 100, events)
+    built = time.perf_counter() - t
+    store = Store(location)
+    add_user(store, "bench", "observer", "bench-password-x", CLOCK)
+    token = create_token(store, "bench", CLOCK)
+    count = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    store.close()
+    app = create_app({"DATABASE": location, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": CLOCK,
+                      "VERIFY_ON_START": False})  # rows bulk-inserted around the store carry no ledger
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/incidents", headers=headers).status_code == 200
+    return best(lambda: client.get("/incidents", headers=headers), 5), count, built
+
+
+BOARD_SIZES = {"small": (100, 10_000), "large": (10_000, 1_000_000)}
+
+
+def bench_board() -> float:
     tmp = tempfile.mkdtemp()
     timings = {}
-    for name, (n, events) in {"small": (100, 10_000), "large": (10_000, 1_000_000)}.items():
-        db = os.path.join(tmp, f"{name}.db")
-        t = time.perf_counter()
-        _board_db(db, n, 100, events)
-        built = time.perf_counter() - t
-        store = Store(db)
-        add_user(store, "bench", "observer", "bench-password-x", CLOCK)
-        token = create_token(store, "bench", CLOCK)
-        store.close()
-        app = create_app({"DATABASE": db, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": CLOCK,
-                          "VERIFY_ON_START": False})  # rows bulk-inserted around the store carry no ledger
-        client = app.test_client()
-        headers = {"Authorization": f"Bearer {token}"}
-        assert client.get("/incidents", headers=headers).status_code == 200
-        timings[name] = best(lambda c=client, h=headers: c.get("/incidents", headers=h), 5)
-        count = Store(db).db.execute("SELECT count(*) FROM events").fetchone()[0]
+    for name, (n, events) in BOARD_SIZES.items():
+        timings[name], count, built = _time_board(os.path.join(tmp, f"{name}.db"), n, events, _board_db)
         print(f"  board {name}: {n} incidents (100 open), {count} events: {timings[name] * 1e3:.0f} ms "
               f"(data built in {built:.0f} s)")
     ratio = timings["large"] / timings["small"]
@@ -298,26 +306,11 @@ def _pg_board_db(url: str, incidents: int, open_incidents: int, events: int) -> 
 
 def bench_pg_board() -> float:
     from tests.pg import Cluster
-    from webui import create_app
     cluster = Cluster()
     timings = {}
     try:
-        for name, (n, events) in {"small": (100, 10_000), "large": (10_000, 1_000_000)}.items():
-            url = cluster.database()
-            t = time.perf_counter()
-            _pg_board_db(url, n, 100, events)
-            built = time.perf_counter() - t
-            store = Store(url)
-            add_user(store, "bench", "observer", "bench-password-x", CLOCK)
-            token = create_token(store, "bench", CLOCK)
-            count = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
-            store.close()
-            app = create_app({"DATABASE": url, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": CLOCK,
-                              "VERIFY_ON_START": False})
-            client = app.test_client()
-            headers = {"Authorization": f"Bearer {token}"}
-            assert client.get("/incidents", headers=headers).status_code == 200
-            timings[name] = best(lambda c=client, h=headers: c.get("/incidents", headers=h), 5)
+        for name, (n, events) in BOARD_SIZES.items():
+            timings[name], count, built = _time_board(cluster.database(), n, events, _pg_board_db)
             print(f"  pg board {name}: {n} incidents (100 open), {count} events: {timings[name] * 1e3:.0f} ms "
                   f"(data built in {built:.0f} s)")
     finally:

@@ -261,7 +261,8 @@ def init_db_cmd(db_path: str | None, plans: PlanLibrary) -> None:
     """
     store = _store(db_path, plans=plans)
     applied = store.applied_migrations()
-    click.echo(f"database {store.path}: schema at {applied[-1] if applied else 'none'} ({len(applied)} migrations)")
+    click.echo(f"database {shown_location(store.path)}: schema at {applied[-1] if applied else 'none'} "
+               f"({len(applied)} migrations)")
 
 
 @main.group("user")
@@ -412,7 +413,7 @@ def rotate_secret_cmd(db_path: str | None) -> None:
     Example: emergency rotate-secret --db /var/lib/emergency/emergency.db
     """
     store = _store(db_path, must_exist=True)
-    path = Path(store.path).resolve().parent / "secret_key"
+    path = key_dir_for(store.path) / "secret_key"
     private_file(path)
     path.write_text(secrets.token_hex(32), encoding="utf-8")
     with store.write() as db:
@@ -465,7 +466,7 @@ def anchor_cmd(db_path: str | None) -> None:
     Example: emergency anchor > /backup/anchor-$(date +%F).json
     """
     store = _store(db_path, must_exist=True)
-    _dump({"at": format_time(_clock().now()), "database": store.path, **store.anchor()})
+    _dump({"at": format_time(_clock().now()), "database": shown_location(store.path), **store.anchor()})
 
 
 @main.command("backup")

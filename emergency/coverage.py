@@ -14,7 +14,7 @@ from typing import Any
 
 from .clock import parse_time
 from .incident import Snapshot
-from .lifecycle import RECORD_TRIGGERS
+from .lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -46,7 +46,7 @@ def _exercised(snap: Snapshot, events: list[dict[str, Any]], plan: Plan) -> set[
     done |= {("级别", h.to_level) for h in snap.level_history if h.kind == "response" and h.to_level}
     if snap.level:
         done |= {("工作组", g.id) for g in plan.groups}
-    done |= {("响应步骤", e["trigger"]) for e in events if e["trigger"] not in RECORD_TRIGGERS and e["trigger"] != "report"}
+    done |= {("响应步骤", e["trigger"]) for e in events if e["trigger"] not in RECORD_TRIGGERS and e["trigger"] not in ("report", ISSUE_TRIGGER)}
     done |= {("终止条件", cid) for cid in snap.confirmed_conditions}
     return done
 
@@ -103,8 +103,7 @@ def _drill_rows(store) -> list[dict[str, Any]]:
 
 def coverage_xlsx(cov: dict[str, Any]) -> bytes:
     """The matrix as an .xlsx workbook (one sheet per plan, one for the deadlines most often missed)."""
-    def cell(value):  # a leading = + - @ would be read as a formula: keep it text
-        return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    from .exports import safe_cell as cell
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -32,6 +32,21 @@ class LevelChange(BaseModel):
     kind: str = "response"  # response | warning
 
 
+class IssuedReport(BaseModel):
+    """A written report issued from the console (首报、续报、终报、补报); its file is in the documents table."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str                 # first | progress | final | supplementary
+    number: int               # 续报一 is progress 1; the others count too, so a second 首报 is never issued
+    title: str
+    document_id: str
+    sha256: str
+    by: str
+    at: str
+    level: str | None = None          # the level the report stated (a later change offers a 续报)
+    casualties: dict[str, int] = Field(default_factory=dict)  # the casualty facts it stated
+
+
 class Snapshot(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
@@ -65,6 +80,7 @@ class Snapshot(BaseModel):
     completed_tasks: dict[str, Mark] = Field(default_factory=dict)
     notifications: dict[str, Mark] = Field(default_factory=dict)
     condition_times: dict[str, str] = Field(default_factory=dict)
+    reports: list[IssuedReport] = Field(default_factory=list)
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
 
     @property

@@ -27,7 +27,7 @@ from .deadlines import check_times
 from .errors import InputError, Refused
 from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
-from .incident import Mark, Snapshot
+from .incident import IssuedReport, Mark, Snapshot
 from .plans import LEVELS, Plan, TransitionDef
 from .payloads import clean_payload
 from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
@@ -40,6 +40,9 @@ RECORD_TRIGGERS = {
     "condition_arose": {"label": "记录条件已成立（开始计时）", "requires": ["notification"]},
 }
 REPORT_TRIGGER = "report"
+# Issuing a written report (emergency.documents) is an event of its own: it records the issued file's hash and is
+# made only by the documents service, never as a step a caller names (its payload is the server's, not a person's).
+ISSUE_TRIGGER = "issue_report"
 
 
 class Lifecycle:
@@ -255,6 +258,11 @@ class Lifecycle:
         """
         payload = payload or {}
         stamp = at if isinstance(at, str) else format_time(at)
+        if trigger == ISSUE_TRIGGER:
+            if not trusted:
+                raise InputError("trigger", "a report is issued from its draft (POST …/reports), not as a step")
+            work = snap if in_place else snap.model_copy(deep=True)
+            return self.issue(work, payload, actor, stamp)
         if trigger in RECORD_TRIGGERS:
             if snap.state in self.final:
                 raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
@@ -285,6 +293,13 @@ class Lifecycle:
             raise Refused(f"“{candidates[0].label}” refused", list(dict.fromkeys(reasons)))
         work.state = model.state
         return self._finish(work, trigger, clean, actor, stamp)
+
+    def issue(self, work: Snapshot, record: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
+        """Record an issued report on ``work`` (changed in place): allowed in any state but a final one."""
+        if work.state in self.final:
+            raise Refused(f"a report cannot be issued: the incident is closed ({self._label(work.state)})")
+        work.reports.append(IssuedReport(**record, by=actor, at=stamp))
+        return self._finish(work, ISSUE_TRIGGER, record, actor, stamp)
 
     # ------------------------------------------------------------ helpers
     def _label(self, state: str) -> str:

@@ -149,6 +149,21 @@ def m004_plan_versions(db: Database) -> None:
                                pk=("plan", "version"), if_not_exists=True)
 
 
+@migrations()
+def m005_documents(db: Database) -> None:
+    """Issued reports (首报、续报、终报): the exact file, its hash (also in the incident's event), who and when.
+    An issued document is never changed or removed: a correction is a new 续报."""
+    db["documents"].create({
+        "id": str, "incident_id": str, "kind": str, "number": int, "title": str, "filename": str, "sha256": str,
+        "size": int, "content": bytes, "draft": str, "drill": int, "issued_by": str, "issued_at": str,
+        "event_seq": int,
+    }, pk="id", if_not_exists=True, not_null={"incident_id", "kind", "sha256", "content", "draft", "issued_at"})
+    db["documents"].create_index(["incident_id", "issued_at"], if_not_exists=True)
+    for when in ("UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER IF NOT EXISTS documents_never_{when.lower()} BEFORE {when} ON documents
+                       BEGIN SELECT RAISE(ABORT, 'an issued document cannot be changed or removed'); END""")
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -231,10 +231,55 @@ class HotTopic(Sourced):
     rule: str
 
 
+# What the console can put into a report field from the incident's record (emergency.documents); a field
+# without one is left for the officer to write. issuer/signer/contact are the document's own header lines.
+FillSource = Literal["occurred_at", "casualties", "loss", "evacuated", "facts", "measures", "progress", "groups",
+                     "issuer", "signer", "contact"]
+
+
 class ReportKind(Sourced):
     id: str
     name: str
     fields: list[str]
+    fill: dict[str, FillSource] = {}
+
+    @model_validator(mode="after")
+    def _fill_names_fields(self):
+        unknown = [name for name in self.fill if name not in self.fields]
+        if unknown:
+            raise ValueError(f"fill names fields this report kind does not list: {', '.join(unknown)}")
+        return self
+
+
+class Addressee(Sourced):
+    """主送机关: to whom the written reports go (by the plan's names; today's names are shown)."""
+
+    to: list[str] = Field(min_length=1)
+
+
+class DocumentDef(Strict):
+    """One written report the console drafts: the report kind whose fields it carries, and others added to it."""
+
+    report_kind: str
+    also: list[str] = []
+
+
+class SupplementaryDef(Strict):
+    """A report owed again when casualties change within some days of the event (a national rule's 补报)."""
+
+    rule: str
+    within_days: int = Field(gt=0)
+
+
+class Documents(Strict):
+    """首报, 续报 and 终报 (issue 11). ``casualties``: the facts whose change after a report offers a 续报."""
+
+    casualties: list[str] = []
+    addressee: Addressee
+    first: DocumentDef
+    progress: DocumentDef
+    final: DocumentDef
+    supplementary: SupplementaryDef | None = None
 
 
 class Reporting(Strict):
@@ -242,6 +287,20 @@ class Reporting(Strict):
     hot_topic: HotTopic | None = None
     notes: list[Sourced] = []
     report_kinds: list[ReportKind]
+    documents: Documents | None = None
+
+    @model_validator(mode="after")
+    def _documents_name_kinds(self):
+        if self.documents:
+            kinds = {k.id for k in self.report_kinds}
+            for doc in (self.documents.first, self.documents.progress, self.documents.final):
+                for name in [doc.report_kind, *doc.also]:
+                    if name not in kinds:
+                        raise ValueError(f"documents: no report kind {name!r} (kinds: {', '.join(sorted(kinds))})")
+        return self
+
+    def report_kind(self, kind_id: str) -> ReportKind:
+        return next(k for k in self.report_kinds if k.id == kind_id)
 
 
 # ---------------------------------------------------------------- command, groups, termination
@@ -514,6 +573,10 @@ class Plan(Strict):
             causes = [oc.cause for oc in self.onsite_command.by_cause]
             if len(set(causes)) != len(causes):
                 raise ValueError("onsite_command: each cause once")
+        if self.reporting.documents:
+            missing = set(self.reporting.documents.casualties) - declared
+            if missing:
+                raise ValueError(f"reporting.documents.casualties: facts not declared under `facts`: {', '.join(sorted(missing))}")
         if self.reporting.hot_topic and self.reporting.hot_topic.rule not in {r.id for r in self.reporting.rules}:
             raise ValueError("reporting.hot_topic.rule names no rule")
         for lv in LEVELS:

@@ -174,7 +174,7 @@ def quoted(columns) -> str:
 
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
-          "improvements", "intakes", "plan_versions")
+          "improvements", "intakes", "plan_versions", "documents")
 
 
 def copy_store(source: "Store", target: "Store") -> dict[str, int]:
@@ -373,7 +373,8 @@ class Store:
         return snap
 
     def append(self, incident_id: str, expected_version: int,
-               change: Callable[[Snapshot], tuple[Snapshot, dict, bool]], merge: bool = False) -> Snapshot:
+               change: Callable[[Snapshot], tuple[Snapshot, dict, bool]], merge: bool = False,
+               also: list[tuple[str, dict]] = ()) -> Snapshot:
         """Apply ``change`` to the incident at ``expected_version`` and write the result and its event.
 
         ``change`` takes the current snapshot and returns (new snapshot, event, whether final).
@@ -386,6 +387,8 @@ class Store:
         conditional UPDATE): writers on several processes then wait for each other only while the rows
         and both chains are written. When another writer got in between, a state change is refused as
         stale; a merge is worked out again under the lock, so it always lands.
+
+        ``also``: rows (table, row) written in the same transaction as the event, e.g. an issued document.
         """
         current = self._load(incident_id)
         if current.version != expected_version and not merge:
@@ -394,6 +397,8 @@ class Store:
         snap, event, final = change(current)
         with self.write() as db:
             written = self._write_change(db, incident_id, seen, snap, event, final)
+            for table, row in also if written else ():
+                db[table].insert(row)
         if written:
             return snap
         if not merge:
@@ -404,6 +409,8 @@ class Store:
             snap, event, final = change(current)
             if not self._write_change(db, incident_id, seen, snap, event, final):
                 raise StaleVersion(seen, self._load(incident_id).version)  # cannot happen under the lock
+            for table, row in also:
+                db[table].insert(row)
         return snap
 
     def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
@@ -485,6 +492,27 @@ class Store:
         row = self.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
                               [incident_id]).fetchone()
         return row[0] if row else None
+
+    def documents(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's issued documents, oldest first, without their content."""
+        rows = self.db.execute("SELECT id, incident_id, kind, number, title, filename, sha256, size, drill, issued_by, "
+                               "issued_at, event_seq FROM documents WHERE incident_id = ? ORDER BY issued_at, event_seq",
+                               [incident_id]).fetchall()
+        keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "size", "drill", "issued_by",
+                "issued_at", "event_seq")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def document(self, document_id: str) -> dict[str, Any]:
+        """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
+        row = self.db.execute("SELECT id, incident_id, kind, number, title, filename, sha256, content, draft, drill, "
+                              "issued_by, issued_at, event_seq FROM documents WHERE id = ?", [document_id]).fetchone()
+        if not row:
+            raise NotFound("document", document_id)
+        keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",
+                "issued_by", "issued_at", "event_seq")
+        out = dict(zip(keys, row))
+        out["content"] = bytes(out["content"])
+        return out
 
     def anchor(self) -> dict[str, Any]:
         """The database-wide heads (events and audit), to publish or keep elsewhere (a daily anchor)."""

@@ -23,7 +23,8 @@ from emergency.drill_runs import clock_for as drill_clock_for
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
-from emergency.lifecycle import RECORD_TRIGGERS
+from emergency import documents
+from emergency.lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
 from emergency.plandiff import diff_plans
@@ -337,7 +338,9 @@ def incident_page(incident_id: str):
     v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"], plan)]  # only this role's
     v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"], plan)]
     machine = plans().lifecycle(v["plan"], v["plan_version"])
-    return render_template("console/incident.html", v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
+    offers = documents.offers(snap, plan, clock.now(), plans())
+    return render_template("console/incident.html", offers=offers, documents=get_store().documents(incident_id),
+                           may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
@@ -349,7 +352,7 @@ DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "is
 
 
 def _trigger_labels(plan) -> dict[str, str]:
-    labels = {"report": _("接报登记")}
+    labels = {"report": _("接报登记"), "issue_report": _("签发书面报告")}
     labels.update({k: v["label"] for k, v in RECORD_TRIGGERS.items()})
     for tr in plan.lifecycle.transitions:
         labels.setdefault(tr.trigger, tr.label)
@@ -377,6 +380,8 @@ def _timeline(plan, events: list[dict]) -> list[dict]:
         for key in ("reason", "note"):
             if p.get(key):
                 details.append(p[key])
+        if e["trigger"] == "issue_report":
+            details.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
         out.append({"at": e["at"], "label": labels.get(e["trigger"], e["trigger"]), "actor": e["actor"],
                     "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
     return out

@@ -2,16 +2,18 @@
 items and response cards. Views are thin over emergency.drill_runs, .report and .cards."""
 from __future__ import annotations
 
+import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 
-from emergency import drill_runs
+from emergency import drill_runs, exports
 from emergency.cards import card, roles
 from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, NotFound
 from emergency.coverage import coverage, coverage_xlsx
 from emergency.plans import LEVELS, PlanFileError
+from emergency.documents import DOCX_TYPE
 from emergency.report import drill_report
 
 from .auth import audit_export, require
@@ -97,6 +99,23 @@ def report_json(drill_id: str):
     audit_export(f"after-action-{drill_id}.json")
     return Response(json.dumps(rep, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=after-action-{drill_id}.json"})
+
+
+@bp.get("/drills/<drill_id>/report.docx")
+def report_docx(drill_id: str):
+    body = exports.drill_report_docx(_report(drill_id), get_store().improvements.list(drill_id=drill_id))
+    return _docx(body, f"演练-{drill_id}-评估报告.docx")
+
+
+@bp.get("/drills/<drill_id>/improvements.docx")
+def improvements_docx(drill_id: str):
+    body = exports.improvements_docx(_report(drill_id), get_store().improvements.list(drill_id=drill_id))
+    return _docx(body, f"演练-{drill_id}-整改计划.docx")
+
+
+def _docx(body: bytes, name: str):
+    audit_export(name)
+    return send_file(io.BytesIO(body), mimetype=DOCX_TYPE, as_attachment=True, download_name=name)
 
 
 @bp.post("/drills/<drill_id>/improvements")

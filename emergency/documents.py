@@ -1,0 +1,444 @@
+"""The written reports the plans require (首报、续报、终报、补报), drafted from the incident and issued as files.
+
+A report is first a ``Draft``: its header lines (主送、报告单位、签发人、联系人), an opening paragraph and sections
+— the plan's own report fields (``plans/*.yaml`` ``reporting.report_kinds``, chosen per document by
+``reporting.documents``), then the level with its deciding clause, the measures taken, the notifications made and
+the groups stood up. The console shows the draft, the officer edits its text, and ``issue`` turns it into a .docx
+(``docx_file``, GB/T 9704 layout), records the file's hash as an event of the incident and keeps the file — all in
+one transaction, at the version the officer saw, so two windows issuing at once issue it once.
+
+Pure except ``issue``, which writes through the store. The clock is an argument.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .checklist import checklist as build_checklist
+from .classify import classify
+from .clock import Clock, format_time, parse_time
+from .errors import InputError, Refused
+from .incident import Snapshot
+from .incidents import notification_status
+from .inputs import clean_text
+from .lifecycle import ISSUE_TRIGGER, REPORT_TRIGGER
+from .plans import Plan
+from .wording import N_
+
+Kind = Literal["first", "progress", "final", "supplementary"]
+KIND_NAMES = {"first": N_("首报"), "progress": N_("续报"), "final": N_("终报"), "supplementary": N_("补报")}
+NUMERALS = "零一二三四五六七八九十"
+UNVERIFIED = "待核实"          # what a field left blank prints as: the recipient sees what is not yet known
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The parts of a report after the plan's own fields, in order (their headings are numbered 二、三、…).
+PARTS = {"level": "事件级别", "measures": "处置情况", "notifications": "信息报告情况", "groups": "应急工作组",
+         "termination": "应急终止"}
+HEADER_SOURCES = {"issuer", "signer", "contact"}   # report fields the header lines answer
+TEXT_LIMIT = 4000
+
+
+def numeral(n: int) -> str:
+    """一 … 九十九, for 续报一、续报二 and the numbered headings."""
+    if n <= 10:
+        return NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[ones] if ones else "")
+
+
+def cn_time(value: str) -> str:
+    """2026-12-02T10:05:00+08:00 → 2026年12月2日10时05分."""
+    t = parse_time(value, "at")
+    return f"{t.year}年{t.month}月{t.day}日{t.hour}时{t.minute:02d}分"
+
+
+def cn_date(value: str) -> str:
+    t = parse_time(value, "at")
+    return f"{t.year}年{t.month}月{t.day}日"
+
+
+class Section(BaseModel):
+    """One paragraph of the body: a plan field (``label``, with its clause) or a part of the report (``part``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    part: str                     # "fields" or one of PARTS
+    label: str | None = None      # the plan's field name, for a field
+    clause: str | None = None
+    text: str = ""
+
+
+class Draft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    incident_id: str
+    plan: str
+    plan_title: str
+    kind: Kind
+    number: int                   # 续报 n; 1 for the others
+    name: str                     # 首报 / 续报二 / 终报 / 补报
+    title: str
+    drill: bool
+    version: int                  # the incident's version it was drafted from
+    date: str                     # 成文日期, from the clock
+    addressee: str = ""           # 主送机关
+    issuer: str = ""              # 报告单位 / 发文机关署名
+    signer: str = ""              # 签发人
+    contact: str = ""             # 联系人及联系方式
+    opening: str = ""
+    sections: list[Section] = Field(default_factory=list)
+    basis: list[dict[str, str]] = Field(default_factory=list)   # the report kinds its fields come from (clause, text)
+
+    @property
+    def filename(self) -> str:
+        return f"{'演练-' if self.drill else ''}{self.incident_id}-{self.name}.docx"
+
+
+# ---------------------------------------------------------------- what is offered
+
+def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, Any]]:
+    """The reports that may be issued now, each with why (``reason``) and whether it is called for (``due``):
+    a 首报 until one is issued; then 续报 (called for when the level or the casualties changed since the last
+    report), 终报 once the response has ended, and the national 补报 when casualties changed within its days."""
+    docs = plan.reporting.documents
+    if docs is None or snap.state in plans.lifecycle(snap.plan, snap.plan_version).final:
+        return []
+    if not any(r.kind == "first" for r in snap.reports):
+        return [{"kind": "first", "name": KIND_NAMES["first"], "due": True, "reason": N_("尚未报送首报")}]
+    last = snap.reports[-1]
+    changed = []
+    if (snap.effective_level or None) != (last.level or None):
+        changed.append(N_("级别已变化"))
+    if casualties(snap, plan) != last.casualties:
+        changed.append(N_("伤亡人数已变化"))
+    out = [{"kind": "progress", "name": f"{KIND_NAMES['progress']}{numeral(_next_number(snap, 'progress'))}",
+            "due": bool(changed), "reason": "、".join(changed) or N_("报告处置进展")}]
+    if docs.supplementary and casualties(snap, plan) != _first(snap).casualties:
+        limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.within_days)
+        if now <= limit:
+            rule = next(r for r in plans.national_rules.rules if r.id == docs.supplementary.rule)
+            out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
+                        "reason": N_("事发之日起30日内伤亡人数发生变化"), "clause": rule.clause, "text": rule.text})
+    if snap.state in plan.lifecycle.response_ended and not any(r.kind == "final" for r in snap.reports):
+        out.append({"kind": "final", "name": KIND_NAMES["final"], "due": True, "reason": N_("应急响应已结束")})
+    return out
+
+
+def _first(snap: Snapshot):
+    return next(r for r in snap.reports if r.kind == "first")
+
+
+def _next_number(snap: Snapshot, kind: str) -> int:
+    return sum(1 for r in snap.reports if r.kind == kind) + 1
+
+
+def casualties(snap: Snapshot, plan: Plan) -> dict[str, int]:
+    docs = plan.reporting.documents
+    return {name: int(snap.facts.get(name, 0) or 0) for name in (docs.casualties if docs else [])}
+
+
+# ---------------------------------------------------------------- drafting
+
+def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, now: datetime, plans,
+          header: dict[str, str] | None = None) -> Draft:
+    """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered."""
+    offered = {o["kind"]: o for o in offers(snap, plan, now, plans)}
+    if kind not in offered:
+        raise Refused(f"kind: a {kind} report is not offered now (offered: {', '.join(offered) or 'none'})")
+    docs = plan.reporting.documents
+    number = _next_number(snap, kind)
+    name = f"{KIND_NAMES[kind]}{numeral(number)}" if kind == "progress" else KIND_NAMES[kind]
+    if kind == "supplementary":
+        kinds = [plan.reporting.report_kind(docs.first.report_kind)]
+        fields = [(k, f) for k in kinds for f in k.fields if k.fill.get(f) in ("casualties", "occurred_at")]
+        fields = fields or [(kinds[0], f) for f in kinds[0].fields if kinds[0].fill.get(f) == "occurred_at"]
+        rule = offered["supplementary"]
+        basis = [{"clause": rule["clause"], "text": rule["text"]}]
+    else:
+        doc = getattr(docs, kind)
+        kinds = [plan.reporting.report_kind(k) for k in [doc.report_kind, *doc.also]]
+        fields = [(k, f) for k in kinds for f in k.fields]
+        basis = [{"clause": k.clause, "text": k.text} for k in kinds]
+    header = {k: v for k, v in (header or {}).items() if v}
+    since = snap.reports[-1].at if snap.reports else None
+    facts_text = Facts(snap, plan, events, since, now, plans)
+    sections = []
+    for i, (k, field) in enumerate(fields, 1):
+        source = k.fill.get(field)
+        if source in HEADER_SOURCES:
+            continue  # the header lines say it (报告单位、签发人、联系人)
+        sections.append(Section(id=f"field-{i}", part="fields", label=field, clause=k.clause,
+                                text=facts_text.fill(source) if source else ""))
+    sections.append(Section(id="level", part="level", text=facts_text.level()))
+    sections.append(Section(id="measures", part="measures",
+                            text=facts_text.steps(since if kind == "progress" else None)))
+    sections.append(Section(id="notifications", part="notifications", text=facts_text.notifications()))
+    sections.append(Section(id="groups", part="groups", text=facts_text.groups()))
+    if kind == "final":
+        sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
+    title = f"关于{snap.title or plan.short_title + '事件'}的{name}"
+    opening = (f"{cn_time(snap.occurred_at)}，{snap.title or plan.short_title + '事件'}。"
+               f"{cn_time(snap.reported_at)}接报。现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
+    return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
+                 title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
+                 date=format_time(now), addressee=header.get("addressee") or _addressee(plan, snap),
+                 issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
+                 opening=opening, sections=sections, basis=basis)
+
+
+def _addressee(plan: Plan, snap: Snapshot) -> str:
+    """主送: the plan's addressee of written reports (``reporting.documents.addressee``), by today's names."""
+    agencies = plan.library.agencies
+    return "、".join(agencies.current(t) or t for t in plan.reporting.documents.addressee.to)
+
+
+class Facts:
+    """The sentences a draft is filled with, each from the incident's record (never a figure it does not hold)."""
+
+    def __init__(self, snap: Snapshot, plan: Plan, events: list[dict[str, Any]], since: str | None, now: datetime,
+                 plans):
+        self.snap, self.plan, self.events, self.since, self.now, self.plans = snap, plan, events, since, now, plans
+        self.labels = {f.name: f.label for f in plan.facts}
+        self.units = {f.name: f.unit for f in plan.facts}
+
+    def fill(self, source: str) -> str:
+        return getattr(self, source)()
+
+    def occurred_at(self) -> str:
+        return f"{cn_time(self.snap.occurred_at)}（事发），{cn_time(self.snap.reported_at)}接报"
+
+    def _figures(self, names: list[str]) -> str:
+        return "，".join(f"{self.labels.get(n, n)}{int(self.snap.facts.get(n, 0) or 0)}{self.units.get(n) or ''}"
+                        for n in names)
+
+    def casualties(self) -> str:
+        names = self.plan.reporting.documents.casualties if self.plan.reporting.documents else []
+        return f"据现有记录：{self._figures(names)}。" if names else ""
+
+    def loss(self) -> str:
+        yuan = int(self.snap.facts.get("direct_loss_yuan", 0) or 0)
+        return f"初步估计{yuan / 10000:g}万元（据现有记录）。" if yuan else ""
+
+    def evacuated(self) -> str:
+        return f"{self._figures(['evacuated'])}。" if self.snap.facts.get("evacuated") else ""
+
+    def _shown(self, name: str, value: Any) -> str:
+        kind = self.plan.vocabulary.kind(name)
+        if kind == "flag":
+            return "是" if value else "否"
+        if kind == "choice":
+            return self.plan.vocabulary.choice_labels()[name].get(value, str(value))
+        return f"{value}{self.units.get(name) or ''}"
+
+    def facts(self) -> str:
+        parts = [f"{self.labels.get(n, n)}：{self._shown(n, v)}" for n, v in self.snap.facts.items()]
+        return "；".join(parts) + ("。" if parts else "")
+
+    def _step_lines(self, since: str | None) -> list[str]:
+        labels = {t.trigger: t.label for t in self.plan.lifecycle.transitions}
+        lines = []
+        for e in self.events:
+            if since and e["at"] <= since:
+                continue
+            p = e.get("payload") or {}
+            if e["trigger"] in (REPORT_TRIGGER, ISSUE_TRIGGER, "tick_notification", "condition_arose"):
+                continue
+            if e["trigger"] == "add_note":
+                what = p.get("note", "")
+            elif e["trigger"] == "update_facts":
+                what = "事实更新：" + "；".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
+                                               for n, v in (p.get("facts") or {}).items())
+            else:
+                what = labels.get(e["trigger"], e["trigger"])
+                if p.get("level"):
+                    what += f"（{p['level']}级）"
+                if p.get("reason"):
+                    what += f"：{p['reason']}"
+            lines.append(f"{cn_time(e['at'])[5:]}，{what}。".replace("。。", "。"))
+        return lines
+
+    def measures(self) -> str:
+        return "\n".join(self._step_lines(None))
+
+    def progress(self) -> str:
+        return "\n".join(self._step_lines(self.since))
+
+    def steps(self, since: str | None) -> str:
+        return "\n".join(self._step_lines(since))
+
+    def level(self) -> str:
+        result = classify(self.plan, self.snap.facts)
+        out = []
+        if result["deciding"]:
+            d = result["deciding"]
+            lv = self.plan.level(result["level"])
+            out.append(f"依据《{self.plan.title}》{d['clause']}“{d['text']}”，现有事实对应{lv.name}（{lv.level}级）。")
+        else:
+            out.append("现有事实未达到本预案分级标准。")
+        if self.snap.level:
+            lv = self.plan.level(self.snap.level)
+            out.append(f"已确定响应级别为{lv.level}级（{lv.short}）。")
+        return "".join(out)
+
+    def notifications(self) -> str:
+        lines = []
+        for n in notification_status(self.snap, self.now, self.plans):
+            to = "、".join(n.to)
+            if n.status == "done":
+                lines.append(f"{cn_time(format_time(n.done_at))[5:]}，已向{to}报告（{n.channel_name}，{n.id}）。")
+            elif n.status in ("overdue", "immediate", "pending"):
+                how = "" if n.channel == "any" else f"（{n.channel_name}）"
+                lines.append(f"尚未向{to}{how}报告。")
+        return "\n".join(lines)
+
+    def groups(self) -> str:
+        level = self.snap.level
+        if not level:
+            return "尚未启动应急响应，未成立应急工作组。"
+        cl = build_checklist(self.plan, level, self.snap.occurred_at, self.snap.reported_at, cause=self.snap.cause)
+        return "\n".join(f"{g['name']}（牵头：{g['lead']}）" if g.get("lead") else g["name"] for g in cl["groups"])
+
+    def termination(self) -> str:
+        lines = []
+        for c in self.plan.termination.conditions:
+            mark = self.snap.confirmed_conditions.get(c.id)
+            lines.append(f"{c.text}：{'已确认（' + mark.by + '，' + cn_time(mark.at)[5:] + '）' if mark else '尚未确认'}。")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- editing
+
+def edited(base: Draft, form: dict[str, Any]) -> Draft:
+    """The draft with the officer's text: header lines, opening and each section by id. Every text is checked
+    (no control characters, NUL or direction overrides — they would corrupt the document); the refusal names
+    the field. The structure (kind, number, sections and their order) stays the draft's."""
+    out = base.model_copy(deep=True)
+    for name, limit in (("addressee", 200), ("issuer", 100), ("signer", 50), ("contact", 200), ("title", 200)):
+        if name in form:
+            setattr(out, name, clean_text(form[name], name, limit))
+    if "opening" in form:
+        out.opening = clean_text(form["opening"], "opening", TEXT_LIMIT, multiline=True)
+    for s in out.sections:
+        if s.id in form:
+            s.text = clean_text(form[s.id], s.label or PARTS.get(s.part, s.id), TEXT_LIMIT, multiline=True)
+    if base.drill and not out.title.startswith("【演练】"):
+        out.title = "【演练】" + out.title   # a drill's report is marked 演练 whatever is typed
+    return out
+
+
+def check_issuable(d: Draft) -> None:
+    """What a written report must name before it goes out (environment 四(一)2: 报告单位、签发人、联系人)."""
+    for name, words in (("issuer", "报告单位"), ("signer", "签发人"), ("contact", "联系人及联系方式"), ("title", "标题")):
+        if not getattr(d, name).strip():
+            raise InputError(name, f"is required before the report is issued ({words}不能为空)")
+
+
+# ---------------------------------------------------------------- the Word file
+
+def body_paragraphs(d: Draft) -> list[tuple[str, str, str]]:
+    """The body as (style, lead, text) in order: headings ``h1``, fields ``field`` (lead = the field's name),
+    text ``p``. The .docx and the printable page are both made from this, so they say the same."""
+    out: list[tuple[str, str, str]] = []
+    if d.opening:
+        out.append(("p", "", d.opening))
+    part_no, field_no, current = 0, 0, None
+    for s in d.sections:
+        if s.part != current:
+            current = s.part
+            part_no += 1
+            out.append(("h1", "", f"{numeral(part_no)}、{'基本情况' if s.part == 'fields' else PARTS[s.part]}"))
+        if s.part == "fields":
+            field_no += 1
+            out.append(("field", f"（{numeral(field_no)}）{s.label}：", s.text.strip() or UNVERIFIED))
+        else:
+            for line in (s.text.strip() or UNVERIFIED).splitlines():
+                if line.strip():
+                    out.append(("p", "", line.strip()))
+    return out
+
+
+def xml_safe(text: str) -> str:
+    """Text with any character XML 1.0 cannot carry removed (a stored value from before the checks)."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF
+                                                             and ch not in "\ufffe\uffff"))
+
+
+def docx_file(d: Draft) -> bytes:
+    """The report as a .docx in the GB/T 9704-2012 layout (see emergency.docx_layout)."""
+    from .docx_layout import OfficialDocument  # python-docx is loaded only when a document is made
+
+    doc = OfficialDocument(drill=d.drill)
+    doc.letterhead(d.issuer or "（报告单位）")
+    doc.number_line(d.name, d.signer)
+    doc.title(d.title)
+    if d.addressee:
+        doc.addressee(d.addressee + "：")
+    for style, lead, text in body_paragraphs(d):
+        if style == "h1":
+            doc.heading(text)
+        elif style == "field":
+            doc.field(lead, text)
+        else:
+            doc.paragraph(text)
+    doc.signature(d.issuer, cn_date(d.date))
+    doc.note(f"（联系人及联系方式：{d.contact}）" if d.contact else "")
+    doc.basis([f"{b['clause']}：{b['text']}" for b in d.basis], d.plan_title)
+    return doc.bytes()
+
+
+# ---------------------------------------------------------------- issuing
+
+def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock) -> dict[str, Any]:
+    """Issue ``d``: make the .docx, and in one transaction record the issue event (with the file's SHA-256)
+    and keep the file. Refused as stale when the incident changed since the draft was made (another window
+    issued it, or the facts moved): the officer reviews the new draft."""
+    check_issuable(d)
+    content = docx_file(d)
+    digest = hashlib.sha256(content).hexdigest()
+    document_id = "doc-" + secrets.token_hex(6)
+    rows: list[tuple[str, dict]] = []
+
+    def change(current: Snapshot):
+        plan = store.plans.plan_for(current.plan, current.plan_version)
+        machine = store.plans.lifecycle(current.plan, current.plan_version)
+        if d.kind == "first" and any(r.kind == "first" for r in current.reports):
+            raise Refused("kind: the 首报 was issued already; a correction is a new 续报")
+        record = {"kind": d.kind, "number": d.number, "title": d.title, "document_id": document_id,
+                  "sha256": digest, "level": current.effective_level, "casualties": casualties(current, plan)}
+        stamp = format_time(clock.now())
+        snap, event = machine.issue(current, record, actor, stamp)
+        rows[:] = [("documents", {"id": document_id, "incident_id": incident_id, "kind": d.kind, "number": d.number,
+                                  "title": d.title, "filename": d.filename, "sha256": digest, "size": len(content),
+                                  "content": content, "draft": d.model_dump_json(), "drill": int(d.drill),
+                                  "issued_by": actor, "issued_at": stamp, "event_seq": snap.version})]
+        return snap, event, False
+
+    store.append(incident_id, d.version, change, also=rows)  # StaleVersion when it moved on
+    return {"document_id": document_id, "sha256": digest, "name": d.name, "filename": d.filename,
+            "size": len(content)}
+
+
+def verify_documents(store, incident_id: str) -> list[str]:
+    """Each kept file against the hash its issue event recorded; the problems found (empty: all match)."""
+    recorded = {e["payload"]["document_id"]: e["payload"]["sha256"] for e in store.events(incident_id)
+                if e["trigger"] == ISSUE_TRIGGER}
+    problems = []
+    for row in store.documents(incident_id):
+        kept = store.document(row["id"])
+        if recorded.get(row["id"]) != hashlib.sha256(kept["content"]).hexdigest():
+            problems.append(f"{row['id']}: the kept file does not match the hash in the event log")
+    for doc_id in set(recorded) - {r["id"] for r in store.documents(incident_id)}:
+        problems.append(f"{doc_id}: issued but its file is missing")
+    return problems
+
+
+def stored_draft(row: dict[str, Any]) -> Draft:
+    return Draft.model_validate(json.loads(row["draft"]))
+
+
+def document_row_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "kind", "number", "title", "filename", "sha256", "issued_by", "issued_at")}
+

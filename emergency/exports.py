@@ -1,0 +1,144 @@
+"""The office's copies of the record: the incident timeline and drill reports as .docx (the official layout of
+``emergency.docx_layout``, 演练 on every page of a drill's), the board and an incident's notifications as .xlsx.
+
+Pure: each function takes what it shows and returns the file's bytes.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .clock import format_time
+from .incident import Snapshot
+from .incidents import notification_status
+from .plans import Plan
+
+VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
+            "no_limit": "未规定时限"}
+STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限", "immediate": "立即办理", "open": "待条件"}
+
+
+def safe_cell(value: Any) -> Any:
+    """A text that starts with = + - @ would be read as a formula by a spreadsheet: keep it text."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+def _workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, head, rows in sheets:
+        ws = wb.create_sheet(name[:31])
+        ws.append(head)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([safe_cell(x) for x in row])
+        ws.freeze_panes = "A2"
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _short(at: str | None) -> str:
+    return (at or "")[:16].replace("T", " ")
+
+
+def board_xlsx(views: list[dict[str, Any]], plans, now: datetime) -> bytes:
+    """The board at ``now``: each incident with its plan, level, state and what is overdue or next due."""
+    rows = []
+    for v in views:
+        if v.get("damaged"):
+            rows.append([v["id"], v["title"], "", "", "", "", "", f"无法显示：{v['damaged']}"])
+            continue
+        items = v["checklist"]["notifications"] if v.get("checklist") else []
+        overdue = [n for n in items if n.get("status") == "overdue"]
+        nxt = next((n for n in items if n.get("status") in ("pending", "immediate")), None)
+        rows.append([v["id"], v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
+                     v.get("classified_level") or "", v.get("state_label", v.get("state")), len(overdue),
+                     f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
+    return _workbook_bytes([(f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}",
+                             ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "超时事项数", "下一时限"], rows)])
+
+
+def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> bytes:
+    """An incident's notifications with their due times, who reported and when; and the written reports issued."""
+    rows = []
+    for n in (item.view() for item in notification_status(snap, now, plans)):
+        rows.append([n["id"], n["clause"], n["from"], "、".join(n["to"]), n["channel_name"],
+                     "立即" if n["immediate"] else (f"{n['within_minutes']}分钟" if n["within_minutes"] else ""),
+                     _short(n["due"]), STATUS.get(n["status"], n["status"]), n.get("done_by") or "",
+                     _short(n.get("done_at")), n.get("late_minutes") if n["status"] == "done" else n.get("overdue_minutes")])
+    issued = [[d["title"], d["kind"], d["issued_by"], _short(d["issued_at"]), d["sha256"]] for d in documents]
+    return _workbook_bytes([
+        ("报告事项", ["编号", "条款", "报告人", "报告对象", "方式", "时限", "截止时间", "状态", "完成人", "完成时间",
+                  "超时（分钟）"], rows),
+        ("书面报告", ["标题", "类别", "签发人（操作员）", "签发时间", "SHA-256"], issued)])
+
+
+def _document(drill: bool, title: str):
+    from .docx_layout import OfficialDocument  # python-docx is loaded only when a document is made
+
+    doc = OfficialDocument(drill=drill)
+    doc.title(("【演练】" if drill else "") + title)
+    return doc
+
+
+def timeline_docx(snap: Snapshot, plan: Plan, timeline: list[dict[str, Any]]) -> bytes:
+    """The incident's timeline, one paragraph per event, in the official layout."""
+    doc = _document(snap.drill, f"{snap.title or snap.id}处置时间线")
+    doc.paragraph(f"预案：{plan.title}。事发时间{_short(snap.occurred_at)}，接报时间{_short(snap.reported_at)}。")
+    for t in timeline:
+        details = "；".join(t["details"])
+        doc.paragraph(f"{_short(t['at'])} {t['label']}（{t['actor']}，状态：{t['state']}"
+                      f"{'，' + t['level'] + '级' if t['level'] else ''}）{'：' + details if details else ''}")
+    return doc.bytes()
+
+
+def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
+    """A drill's after-action report (应急演练评估报告), 演练 in its title and on every page."""
+    doc = _document(True, f"{report['title']}评估报告")
+    doc.paragraph(f"演练时间：{_short(report['start'])}至{_short(report['end'])}（模拟时钟，共{report['minutes']}分钟）。"
+                  f"场景：{report['scenario_id']}。")
+    for n, inc in enumerate(report["incidents"], 1):
+        doc.heading(f"{_numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
+        doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
+                      f"{inc['classified_level'] or '未达分级标准'}。")
+        for d in inc["deadlines"]:
+            minutes = f"，{d['minutes']}分钟" if d["minutes"] not in (None, 0) else ""
+            doc.paragraph(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）：{VERDICTS[d['verdict']]}{minutes}。")
+        if inc["groups_stood_up"]:
+            doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")
+    doc.heading(f"{_numeral(len(report['incidents']) + 1)}、发现的问题")
+    for f in report["findings"] or [{"text": "未发现超时或定级问题。"}]:
+        doc.paragraph(f["text"])
+    if items:
+        doc.heading(f"{_numeral(len(report['incidents']) + 2)}、整改事项")
+        _improvement_lines(doc, items)
+    return doc.bytes()
+
+
+def improvements_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
+    """The drill's improvement plan (整改计划): each item with its finding, clause, owner and due date."""
+    doc = _document(True, f"{report['title']}整改计划")
+    doc.paragraph(f"依据{_short(report['end'])}结束的演练评估，整改事项如下：")
+    if not items:
+        doc.paragraph("尚未登记整改事项。")
+    _improvement_lines(doc, items)
+    return doc.bytes()
+
+
+def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
+    for n, it in enumerate(items, 1):
+        state = "已完成" if it.get("status") == "closed" else "未完成"
+        clause = f"（{it['clause']}）" if it.get("clause") else ""
+        doc.field(f"（{_numeral(n)}）", f"{it['finding']}{clause}。责任单位：{it.get('owner') or ''}；完成时限："
+                                         f"{it.get('due') or ''}；{state}。")
+
+
+def _numeral(n: int) -> str:
+    from .documents import numeral
+    return numeral(n)

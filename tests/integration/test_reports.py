@@ -1,0 +1,279 @@
+"""Written reports (issue 11): 首报、续报、终报 drafted from the record, edited, issued once, kept unchanged; the
+.docx in the GB/T 9704 layout, its PDF, drill documents marked 演练, and the office's exports."""
+import io
+import re
+import unicodedata
+
+import docx
+import openpyxl
+import pytest
+from docx.shared import Pt
+
+from emergency import documents
+from emergency.clock import FixedClock
+from emergency.incidents import rebuild
+from emergency.store import Store
+from tests.conftest import app_with_users, signed_in
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-12-02T10:30:00+08:00")
+
+
+@pytest.fixture
+def app(store_location, clock):
+    return app_with_users(store_location, clock, TESTING=True, ISSUER="海门区应急管理局（测试）")
+
+
+@pytest.fixture
+def officer(app):
+    return signed_in(app, "值班员张三")
+
+
+def report_incident(client, plan="work_safety", drill=False, **facts):
+    body = {"plan": plan, "title": "某机械厂行车倒塌", "facts": facts or {"deaths": 1, "serious_injuries": 2},
+            "occurred_at": "2026-12-02T10:05", "reported_at": "2026-12-02T10:12", "drill": drill}
+    r = client.post("/api/incidents", json=body, headers={"X-CSRFToken": client.csrf})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.json["id"]
+
+
+def draft_form(client, incident_id, kind):
+    page = client.get(f"/incidents/{incident_id}/reports/new?kind={kind}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    html = page.get_data(as_text=True)
+    form = {name: value for name, value in re.findall(r'<input (?:type="hidden" )?name="([^"]+)"[^>]*value="([^"]*)"', html)}
+    for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        form[name] = text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    return html, form
+
+
+def issue(client, incident_id, form, **edits):
+    return client.post(f"/incidents/{incident_id}/reports", data={**form, **edits, "csrf_token": client.csrf})
+
+
+def body_text(content: bytes) -> list[str]:
+    return [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+
+
+def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers_edit(app, officer):
+    inc = report_incident(officer)
+    html, form = draft_form(officer, inc, "first")
+    for field in ("主要危害物质及危险源", "次生和衍生事故（事件）的可能性", "已经采取的措施"):  # work safety 5.1's list
+        assert field in html
+    assert "5.1" in html and form["issuer"] == "海门区应急管理局（测试）"
+    assert "2026年12月2日10时05分" in form["field-1"]          # 时间, from the record
+    r = issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000", **{"field-2": "海门港新区某机械厂二号车间"})
+    assert r.status_code == 302
+    page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
+    store = Store(app.config["DATABASE"])
+    [row] = store.documents(inc)
+    assert row["sha256"] in page and row["kind"] == "first"
+    event = store.events(inc)[-1]
+    assert event["trigger"] == "issue_report" and event["payload"]["sha256"] == row["sha256"]
+    kept = store.document(row["id"])
+    text = body_text(kept["content"])
+    assert text[0] == "海门区应急管理局（测试）"
+    assert "签发人：李局长" in text[1]
+    assert "关于某机械厂行车倒塌的首报" in text
+    assert "（二）地点：海门港新区某机械厂二号车间" in text          # the sentence the officer wrote
+    assert "（三）信息来源：待核实" in text                          # left blank: printed as not yet verified
+    level = next(t for t in text if t.startswith("依据《"))
+    assert "2.4" in level and "（IV级）" in level                   # the level with its deciding clause
+    assert "（联系人及联系方式：王五 0513-82100000）" in text
+    assert any(t.startswith("5.1：报告内容主要包括") for t in text)   # what the contents follow, quoted
+    assert documents.verify_documents(store, inc) == []
+    assert rebuild(store, inc) == store.get(inc)                    # the issue event replays
+    # downloaded byte for byte, and the export is logged with who took it
+    r = officer.get(f"/documents/{row['id']}.docx")
+    assert r.data == kept["content"] and "attachment" in r.headers["Content-Disposition"]
+    assert store.db.execute("SELECT count(*) FROM audit WHERE kind = 'export' AND actor = '值班员张三'").fetchone()[0] == 1
+    store.close()
+
+
+def test_the_docx_is_in_the_gbt_9704_layout(app, officer):
+    inc = report_incident(officer)
+    _html, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
+    store = Store(app.config["DATABASE"])
+    d = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"]))
+    s = d.sections[0]
+    def mm(*lengths):  # Word keeps twentieths of a point: compare to a tenth of a millimetre
+        return tuple(round(x.mm, 1) for x in lengths)
+    assert mm(s.page_width, s.page_height) == (210, 297)
+    assert mm(s.top_margin, s.left_margin, s.right_margin, s.bottom_margin) == (37, 28, 26, 35)
+    body = next(p for p in d.paragraphs if p.text.startswith("依据《"))
+    run = body.runs[0]
+    assert run.font.size == Pt(16) and run._element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋_GB2312"
+    spacing = body.paragraph_format.line_spacing or body.style.paragraph_format.line_spacing
+    assert round(spacing.pt, 2) == 28.95                              # 22 lines on the 225 mm 版心
+    title = next(p for p in d.paragraphs if p.text.startswith("关于"))
+    assert title.runs[0].font.size == Pt(22)
+    assert title.runs[0]._element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "方正小标宋简体"
+    assert "PAGE" in s.footer._element.xml and "PAGE" in s.even_page_footer._element.xml
+    assert "演练" not in s.header._element.xml                        # a real incident's report is not marked
+    store.close()
+
+
+def test_two_windows_issue_the_first_report_once(app, officer, clock):
+    inc = report_incident(officer)
+    other = signed_in(app, "指挥李四")
+    _h, form = draft_form(officer, inc, "first")
+    _h, form2 = draft_form(other, inc, "first")
+    assert issue(officer, inc, form, signer="甲", contact="乙 0513-1").status_code == 302
+    r = issue(other, inc, form2, signer="丙", contact="丁 0513-2")
+    page = other.get(r.headers["Location"]).get_data(as_text=True)
+    assert "未签发" in page and 'data-report-kind="first"' not in page  # back on the incident: the 首报 is out
+    store = Store(app.config["DATABASE"])
+    assert [d["kind"] for d in store.documents(inc)] == ["first"]
+    assert sum(1 for e in store.events(inc) if e["trigger"] == "issue_report") == 1
+    store.close()
+
+
+def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement(app, officer, clock):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
+    assert 'data-report-kind="first"' not in page and 'data-report-kind="progress"' in page
+    assert "建议报送" not in page                                      # nothing changed: offered, not called for
+    clock.advance(minutes=20)
+    store = Store(app.config["DATABASE"])
+    r = officer.post(f"/api/incidents/{inc}/events", json={"trigger": "update_facts", "expected_version": store.get(inc).version,
+                                                         "payload": {"facts": {"deaths": 3}}},
+                     headers={"X-CSRFToken": officer.csrf})
+    assert r.status_code == 200, r.json
+    offers = {o["kind"]: o for o in documents.offers(store.get(inc), store.plans.plan("work_safety"), clock.now(), store.plans)}
+    assert offers["progress"]["due"] and offers["progress"]["name"] == "续报一"
+    assert "级别已变化" in offers["progress"]["reason"] and "伤亡人数已变化" in offers["progress"]["reason"]
+    assert offers["supplementary"]["clause"] == "493号第十三条"
+    html, form = draft_form(officer, inc, "progress")
+    assert "事故应急救援进展情况" in html and "5.4(6)" in html
+    assert "事实更新" in form["field-1"]                                # the progress since the 首报
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    _h, form = draft_form(officer, inc, "progress")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    titles = [d["title"] for d in store.documents(inc)]
+    assert titles == ["关于某机械厂行车倒塌的首报", "关于某机械厂行车倒塌的续报一", "关于某机械厂行车倒塌的续报二"]
+    second = body_text(store.document(store.documents(inc)[1]["id"])["content"])
+    assert any("（III级）" in t for t in second)                        # the new level, stated in the 续报
+    store.close()
+
+
+def test_a_first_report_after_it_was_issued_is_refused(app, officer):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    r = officer.get(f"/incidents/{inc}/reports/new?kind=first")
+    assert r.status_code == 302
+    assert "not offered" in officer.get(r.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field, value", [("field-2", "地点\x00"), ("title", "标题\x0b"), ("signer", "\u202e李")])
+def test_characters_that_break_xml_are_refused_naming_the_field(app, officer, field, value):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    r = issue(officer, inc, {**form, "signer": "甲", "contact": "乙 0513-1"}, **{field: value})
+    page = officer.get(r.headers["Location"]).get_data(as_text=True)
+    assert "control" in page and (field if field in ("title", "signer") else "地点") in page
+    store = Store(app.config["DATABASE"])
+    assert store.documents(inc) == []
+    store.close()
+
+
+def test_blank_header_lines_are_refused(app, officer):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    r = issue(officer, inc, {**form, "signer": "", "contact": "乙"})
+    assert "签发人不能为空" in officer.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    observer = signed_in(app, "观察员赵六")
+    assert observer.get(f"/incidents/{inc}/reports/new?kind=progress").status_code == 403
+    assert observer.post(f"/incidents/{inc}/reports", data={"kind": "progress", "csrf_token": observer.csrf}).status_code == 403
+    store = Store(app.config["DATABASE"])
+    doc = store.documents(inc)[0]["id"]
+    assert observer.get(f"/documents/{doc}.docx").status_code == 200
+    store.close()
+
+
+def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    store = Store(app.config["DATABASE"])
+    for sql in ("UPDATE documents SET content = ?", "DELETE FROM documents WHERE content <> ?"):
+        with pytest.raises(Exception, match="cannot be changed or removed"):
+            with store.write() as db:
+                db.execute(sql, [b"forged"])
+    assert documents.verify_documents(store, inc) == []
+    store.close()
+
+
+def test_a_drill_report_is_marked_in_its_title_and_on_every_page(app, officer):
+    inc = report_incident(officer, drill=True)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, {**form, "title": "关于行车倒塌的首报"}, signer="甲", contact="乙 0513-1")  # 演练 cannot be typed away
+    store = Store(app.config["DATABASE"])
+    row = store.documents(inc)[0]
+    d = docx.Document(io.BytesIO(store.document(row["id"])["content"]))
+    assert row["title"].startswith("【演练】") and row["filename"].startswith("演练-")
+    assert any(p.text == "【演练】关于行车倒塌的首报" for p in d.paragraphs)
+    section = d.sections[0]
+    assert section.header.paragraphs[0].text == "演练" and section.even_page_header.paragraphs[0].text == "演练"
+    store.close()
+
+
+def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
+    from pypdf import PdfReader
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    long_text = "现场正在组织搜救，" * 120                                # long enough for a second page
+    issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000", **{"field-2": long_text})
+    store = Store(app.config["DATABASE"])
+    doc = store.documents(inc)[0]["id"]
+    r = officer.get(f"/documents/{doc}.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    pdf = PdfReader(io.BytesIO(r.data))
+    assert len(pdf.pages) >= 2
+    text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages)).replace(" ", "").replace("\n", "")
+    for expected in ("关于某机械厂行车倒塌的首报", "签发人：李局长", "（IV级）", "现场正在组织搜救"):
+        assert in_pdf_text(expected, text), expected
+
+
+def in_pdf_text(expected: str, text: str) -> bool:
+    """The Noto CJK font maps some glyphs back to radical code points (门 → U+2ED4) in the PDF's text layer:
+    a character may come back as any radical, everything else exactly."""
+    pattern = "".join(f"(?:{re.escape(ch)}|[\u2e80-\u2fdf])" for ch in unicodedata.normalize("NFKC", expected))
+    return re.search(pattern, text) is not None
+    store.close()
+
+
+def test_the_pdf_refusal_names_what_is_missing(app, officer):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    app.config["CHROMIUM"] = "/nonexistent/chromium"
+    store = Store(app.config["DATABASE"])
+    r = officer.get(f"/documents/{store.documents(inc)[0]['id']}.pdf")
+    assert r.status_code == 503 and "chromium" in r.get_data(as_text=True).lower()
+    store.close()
+
+
+def test_exports_of_the_timeline_notifications_and_board(app, officer):
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    timeline = body_text(officer.get(f"/incidents/{inc}/timeline.docx").data)
+    assert timeline[0] == "某机械厂行车倒塌处置时间线" and any("签发书面报告" in t for t in timeline)
+    wb = openpyxl.load_workbook(io.BytesIO(officer.get(f"/incidents/{inc}/notifications.xlsx").data))
+    rows = list(wb["报告事项"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("编号", "条款", "报告人", "报告对象") and len(rows) > 3
+    assert list(wb["书面报告"].iter_rows(values_only=True))[1][0] == "关于某机械厂行车倒塌的首报"
+    board = openpyxl.load_workbook(io.BytesIO(officer.get("/incidents.xlsx").data)).active
+    assert [r[0] for r in board.iter_rows(min_row=2, values_only=True)] == [inc]

@@ -1,0 +1,178 @@
+"""Written reports (首报、续报、终报、补报) and the office's exports: draft, edit, issue, download.
+
+The draft is made from the incident at the version the officer sees; issuing sends that version back, so a second
+window (or a change of facts meanwhile) is refused as stale and the officer reviews the new draft with the text
+typed kept. What was issued is served byte for byte from the store; the PDF is printed from the same draft.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_login import current_user
+
+from emergency import documents as reports
+from emergency import exports
+from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
+from emergency.lifecycle import ISSUE_TRIGGER
+
+from .auth import audit_export, require_trigger
+from .db import app_clock, get_store, plans
+from .i18n import gettext as _
+from .pdf import PdfUnavailable, print_pdf
+
+bp = Blueprint("reports", __name__)
+
+HEADER = ("addressee", "issuer", "signer", "contact")
+
+
+def _incident(incident_id: str):
+    try:
+        snap = get_store().get(incident_id)
+    except NotFound:
+        abort(404)
+    return snap, plans().plan_for(snap.plan, snap.plan_version)
+
+
+def _clock(snap):
+    from .console import clock_for
+    return clock_for(snap)
+
+
+def _header_defaults() -> dict[str, str]:
+    """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER)."""
+    kept = session.get("report_header") or {}
+    return {"issuer": kept.get("issuer") or current_app.config.get("ISSUER", ""), "signer": kept.get("signer", ""),
+            "contact": kept.get("contact", "")}
+
+
+def _draft(snap, plan, kind: str):
+    return reports.draft(snap, get_store().events(snap.id), plan, kind, _clock(snap).now(), plans(), _header_defaults())
+
+
+@bp.get("/incidents/<incident_id>/reports/new")
+def draft_page(incident_id: str):
+    snap, plan = _incident(incident_id)
+    require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
+    kind = request.args.get("kind", "")
+    try:
+        d = _draft(snap, plan, kind)
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.incident_page", incident_id=incident_id) + "#reports")
+    kept = session.pop("report_edits", None)
+    if kept and kept.get("incident") == incident_id and kept.get("kind") == kind:
+        try:
+            d = reports.edited(d, {k: v for k, v in kept["form"].items() if k != "title" or not snap.drill})
+        except InputError:
+            pass
+    return render_template("reports/draft.html", d=d, plan=plan, snap=snap,
+                           parts=reports.PARTS, unverified=reports.UNVERIFIED)
+
+
+@bp.post("/incidents/<incident_id>/reports")
+def issue(incident_id: str):
+    snap, plan = _incident(incident_id)
+    require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
+    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "kind", "expected_version")}
+    kind = request.form.get("kind", "")
+    back = url_for("reports.draft_page", incident_id=incident_id, kind=kind)
+    try:
+        seen = int(request.form.get("expected_version", ""))
+    except ValueError:
+        flash("expected_version: missing", "error")
+        return redirect(back)
+    try:
+        if snap.version != seen:  # another window issued, or the record moved on: review the new draft first
+            raise StaleVersion(seen, snap.version)
+        d = reports.edited(_draft(snap, plan, kind), form)
+        reports.check_issuable(d)
+        issued = reports.issue(get_store(), incident_id, d, current_user.name, _clock(snap))
+    except StaleVersion as exc:
+        session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
+        flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",
+                seen=exc.expected, now=exc.current), "error")
+        return redirect(back if kind in {o["kind"] for o in _offered(incident_id)} else
+                        url_for("console.incident_page", incident_id=incident_id) + "#reports")
+    except EmergencyError as exc:
+        session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
+        flash(str(exc), "error")
+        return redirect(back)
+    session["report_header"] = {k: d.model_dump()[k] for k in ("issuer", "signer", "contact")}
+    flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
+    return redirect(url_for("console.incident_page", incident_id=incident_id) + "#reports")
+
+
+def _offered(incident_id: str) -> list[dict]:
+    snap, plan = _incident(incident_id)
+    return reports.offers(snap, plan, _clock(snap).now(), plans())
+
+
+def _document(document_id: str) -> dict:
+    try:
+        return get_store().document(document_id)
+    except NotFound:
+        abort(404)
+
+
+def _download(body: bytes, name: str, mimetype: str):
+    audit_export(name)
+    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.get("/documents/<document_id>.docx")
+def document_docx(document_id: str):
+    row = _document(document_id)
+    return _download(row["content"], row["filename"], reports.DOCX_TYPE)
+
+
+@bp.get("/documents/<document_id>")
+def document_page(document_id: str):
+    """The issued report as a printable A4 page (what the PDF is printed from)."""
+    row = _document(document_id)
+    d = reports.stored_draft(row)
+    return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row,
+                           date=reports.cn_date(d.date))
+
+
+@bp.get("/documents/<document_id>.pdf")
+def document_pdf(document_id: str):
+    row = _document(document_id)
+    d = reports.stored_draft(row)
+    css = (Path(current_app.static_folder) / "report-print.css").read_text(encoding="utf-8")
+    html = render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row,
+                           date=reports.cn_date(d.date), standalone=True, css=css)
+    try:
+        body = print_pdf(html, current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
+    except PdfUnavailable as exc:
+        return render_template("error.html", code=503, message=str(exc)), 503
+    return _download(body, row["filename"].removesuffix(".docx") + ".pdf", "application/pdf")
+
+
+# ---------------------------------------------------------------- exports of the record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/incidents/<incident_id>/timeline.docx")
+def timeline_docx(incident_id: str):
+    snap, plan = _incident(incident_id)
+    from .console import _timeline
+    body = exports.timeline_docx(snap, plan, _timeline(plan, get_store().events(incident_id)))
+    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx", reports.DOCX_TYPE)
+
+
+@bp.get("/incidents/<incident_id>/notifications.xlsx")
+def notifications_xlsx(incident_id: str):
+    snap, plan = _incident(incident_id)
+    body = exports.notifications_xlsx(snap, plan, _clock(snap).now(), plans(), get_store().documents(incident_id))
+    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-报告事项.xlsx", XLSX)
+
+
+@bp.get("/incidents.xlsx")
+def board_xlsx():
+    from emergency import incidents as service
+    at = app_clock().now()
+    rows = [service.safe_snapshot_view(s, at, plans()) for s in get_store().list(drill=request.args.get("drill") == "1")]
+    return _download(exports.board_xlsx(rows, plans(), at), "incidents-board.xlsx", XLSX)

@@ -1,6 +1,6 @@
 """Benchmarks: each prints a ratio against a bare baseline measured in the same run.
 
-    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx
 
 Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets (issue 6):
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
@@ -320,8 +320,50 @@ def bench_pg_board() -> float:
     return ratio
 
 
+# ------------------------------------------------------------------ 6. a written report of a long incident (issue 11)
+
+def bench_report_docx(n: int = 200) -> float:
+    """Drafting and building the .docx of a 续报 for an incident of ``n`` events, against python-docx writing the
+    same number of paragraphs bare (the floor any .docx of that length costs). Target: under a second outright."""
+    import io
+
+    import docx
+
+    from emergency import documents
+    tmp = tempfile.mkdtemp()
+    store = Store(os.path.join(tmp, "d.db"))
+    store.db.execute("PRAGMA synchronous = OFF")
+    snap = svc.report(store, {"plan": "environment", "title": "基准事件", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:00"}, "b", CLOCK)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "b", CLOCK)
+    for i in range(n - 2):
+        snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"第{i}条处置情况记录：现场正在处置。"}, "b", CLOCK)
+    plan = store.plans.plan("environment")
+    header = {"issuer": "基准单位", "signer": "甲", "contact": "乙 0513-1"}
+
+    def build():
+        s = store.get(snap.id)
+        d = documents.draft(s, store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
+        return documents.docx_file(d), d
+
+    content, d = build()
+    paragraphs = len(documents.body_paragraphs(d)) + 8   # the body plus the header, title, signature and notes
+
+    def bare():
+        doc = docx.Document()
+        for i in range(paragraphs):
+            doc.add_paragraph(f"第{i}条处置情况记录：现场正在处置。")
+        doc.save(io.BytesIO())
+
+    t_report, t_bare = best(build, 5), best(bare, 5)
+    ratio = t_report / t_bare
+    print(f"report .docx of a {n}-event incident ({paragraphs} paragraphs, {len(content) // 1024} KiB): "
+          f"{t_report * 1e3:.0f} ms, bare python-docx: {t_bare * 1e3:.0f} ms -> {ratio:.2f}x (target: under 1 s)")
+    return ratio
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
-           "pg-transition": bench_pg_transition, "pg-board": bench_pg_board}
+           "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

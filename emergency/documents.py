@@ -366,10 +366,21 @@ def xml_safe(text: str) -> str:
                                                              and ch not in "\ufffe\uffff"))
 
 
+def _xml_safe_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {k: _xml_safe_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe_values(v) for v in value]
+    return value
+
+
 def docx_file(d: Draft) -> bytes:
     """The report as a .docx in the GB/T 9704-2012 layout (see emergency.docx_layout)."""
     from .docx_layout import OfficialDocument  # python-docx is loaded only when a document is made
 
+    d = Draft.model_validate(_xml_safe_values(d.model_dump()))  # belt and braces: edits are checked already
     doc = OfficialDocument(drill=d.drill)
     doc.letterhead(d.issuer or "（报告单位）")
     doc.number_line(d.name, d.signer)
@@ -422,17 +433,9 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock) -> dict[s
 
 
 def verify_documents(store, incident_id: str) -> list[str]:
-    """Each kept file against the hash its issue event recorded; the problems found (empty: all match)."""
-    recorded = {e["payload"]["document_id"]: e["payload"]["sha256"] for e in store.events(incident_id)
-                if e["trigger"] == ISSUE_TRIGGER}
-    problems = []
-    for row in store.documents(incident_id):
-        kept = store.document(row["id"])
-        if recorded.get(row["id"]) != hashlib.sha256(kept["content"]).hexdigest():
-            problems.append(f"{row['id']}: the kept file does not match the hash in the event log")
-    for doc_id in set(recorded) - {r["id"] for r in store.documents(incident_id)}:
-        problems.append(f"{doc_id}: issued but its file is missing")
-    return problems
+    """The incident's kept files against the hashes its issue events recorded (emergency verify checks them all)."""
+    from .integrity import issued_documents
+    return [p["problem"] for p in issued_documents(store, incident_id)]
 
 
 def stored_draft(row: dict[str, Any]) -> Draft:

@@ -33,9 +33,13 @@ DRILL_MARK = "演练"
 
 
 def _fonts(run, east_asian: str, size, bold: bool = False, colour: RGBColor | None = None) -> None:
+    """The run's fonts where they differ from the body's (the Normal style: 3号仿宋, Times New Roman for Latin)."""
+    if (east_asian, size, bold, colour) == (BODY_FONT, SIZE_3, False, None):
+        return  # the style says it: a long report stays quick to build
     run.font.name = LATIN
     run.font.size = size
-    run.font.bold = bold
+    if bold:
+        run.font.bold = True
     r_pr = run._element.get_or_add_rPr()
     r_fonts = r_pr.find(qn("w:rFonts"))
     if r_fonts is None:

@@ -5,12 +5,14 @@
    valid MAC: a deleted incident, a deleted last event or a truncated log breaks it.
 3. Each incident's stored snapshot (what pages show) equals the snapshot rebuilt from its events.
 4. The audit chain (security events about people) and its ledger entry.
-5. Optionally, a published anchor (``emergency anchor``) is still a prefix of the log.
+5. Each issued report's kept file has the SHA-256 its issue event recorded (and every issued file is kept).
+6. Optionally, a published anchor (``emergency anchor``) is still a prefix of the log.
 
 Every finding is a dict with ``incident_id`` (or ``chain``), ``seq`` and ``problem``.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 from typing import Any
@@ -32,6 +34,7 @@ def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str,
     broken += _global_chain(store)
     broken += _snapshots(store)
     broken += _audit_chain(store)
+    broken += issued_documents(store)
     if anchor is not None:
         broken += check_anchor(store, anchor)
     return broken
@@ -116,6 +119,26 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
                            "problem": f"the stored snapshot differs from its events in {', '.join(diff)[:200]} "
                                       "(the incident row was edited)"})
     return broken
+
+
+def issued_documents(store: Store, incident_id: str | None = None) -> list[dict[str, Any]]:
+    """Each issued report's file against the hash in its issue event; a recorded issue whose file is gone."""
+    where, params = ("AND incident_id = ?", [incident_id]) if incident_id else ("", [])
+    recorded = {}
+    for inc, seq, payload in store.db.execute(f"SELECT incident_id, seq, payload FROM events WHERE trigger = 'issue_report' "
+                                              f"{where}", params).fetchall():
+        p = json.loads(payload)
+        recorded[p["document_id"]] = (inc, seq, p["sha256"])
+    out = []
+    for doc_id, inc, content in store.db.execute(f"SELECT id, incident_id, content FROM documents WHERE 1 = 1 {where}",
+                                                 params).fetchall():
+        inc_, seq, digest = recorded.pop(doc_id, (inc, None, None))
+        if digest != hashlib.sha256(bytes(content)).hexdigest():
+            out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: the kept file does not "
+                                                                 "match the SHA-256 in its issue event"})
+    for doc_id, (inc, seq, _digest) in recorded.items():
+        out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: its file is missing"})
+    return out
 
 
 def _audit_chain(store: Store) -> list[dict[str, Any]]:

@@ -44,7 +44,7 @@ def draft_form(client, incident_id, kind):
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
     html = page.get_data(as_text=True)
     form = {name: value for name, value in re.findall(r'<input (?:type="hidden" )?name="([^"]+)"[^>]*value="([^"]*)"', html)}
-    for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+    for name, text in re.findall(r'<textarea[^>]*\sname="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         form[name] = text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
     return html, form
 
@@ -104,8 +104,10 @@ def test_the_docx_is_in_the_gbt_9704_layout(app, officer):
     assert mm(s.page_width, s.page_height) == (210, 297)
     assert mm(s.top_margin, s.left_margin, s.right_margin, s.bottom_margin) == (37, 28, 26, 35)
     body = next(p for p in d.paragraphs if p.text.startswith("依据《"))
-    run = body.runs[0]
-    assert run.font.size == Pt(16) and run._element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋_GB2312"
+    normal = d.styles["Normal"]                                      # the body's runs take the style's fonts
+    assert body.runs[0].font.size is None and body.style.name == "Normal"
+    assert normal.font.size == Pt(16) and normal.font.name == "Times New Roman"
+    assert normal.element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋_GB2312"
     spacing = body.paragraph_format.line_spacing or body.style.paragraph_format.line_spacing
     assert round(spacing.pt, 2) == 28.95                              # 22 lines on the 225 mm 版心
     title = next(p for p in d.paragraphs if p.text.startswith("关于"))
@@ -277,3 +279,100 @@ def test_exports_of_the_timeline_notifications_and_board(app, officer):
     assert list(wb["书面报告"].iter_rows(values_only=True))[1][0] == "关于某机械厂行车倒塌的首报"
     board = openpyxl.load_workbook(io.BytesIO(officer.get("/incidents.xlsx").data)).active
     assert [r[0] for r in board.iter_rows(min_row=2, values_only=True)] == [inc]
+
+
+# ---------------------------------------------------------------- the engine, without the pages
+
+HEADER = {"issuer": "海门区人民政府总值班室", "signer": "甲", "contact": "乙 0513-1"}
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / "r.db"))
+    yield s
+    s.close()
+
+
+def issue_kind(store, snap, kind, clock):
+    plan = store.plans.plan_for(snap.plan, snap.plan_version)
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
+    documents.issue(store, snap.id, d, "值班员张三", clock)
+    return d
+
+
+def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
+    from emergency import incidents as svc
+    snap = svc.report(store, {"plan": "labor_dispute", "title": "某建筑工地欠薪集体上访", "facts": {"petition": 600},
+                              "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
+    plan = store.plans.plan("labor_dispute")
+    assert snap.classified_level == "II"
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "II", "approved_by": "市长"}, "指挥李四", clock)
+    issue_kind(store, snap, "first", clock)
+    snap = store.get(snap.id)
+    assert "final" not in {o["kind"] for o in documents.offers(snap, plan, clock.now(), store.plans)}
+    for c in plan.termination.conditions:
+        snap = svc.act(store, snap.id, "confirm_condition", snap.version, {"condition": c.id}, "指挥李四", clock)
+    snap = svc.act(store, snap.id, "terminate", snap.version, {"declared_by": "总指挥", "approved_by": "市长"},
+                   "指挥李四", clock)
+    offers = {o["kind"] for o in documents.offers(snap, plan, clock.now(), store.plans)}
+    assert offers == {"progress", "final"}                         # no 493号 补报: not a production-safety accident
+    d = issue_kind(store, snap, "final", clock)
+    labels = [s.label for s in d.sections if s.part == "fields"]
+    assert labels == ["紧急事件的处置情况", "劳动者工资偿付情况", "遗留问题"]
+    termination = next(s for s in d.sections if s.part == "termination").text
+    assert "已确认" in termination and "尚未确认" not in termination
+    assert d.title == "关于某建筑工地欠薪集体上访的终报"
+    assert "final" not in {o["kind"] for o in documents.offers(store.get(snap.id), plan, clock.now(), store.plans)}
+
+
+def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store, clock):
+    from emergency import incidents as svc
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "某化工厂储罐泄漏", "facts": {"poisoned": 4},
+                              "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
+    plan = store.plans.plan("hazardous_chemicals")
+    issue_kind(store, snap, "first", clock)
+    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"deaths": 1}}, "值班员张三", clock)
+    d = issue_kind(store, snap, "supplementary", clock)
+    casualty = next(s for s in d.sections if s.label and "伤亡人数" in s.label)
+    assert "死亡人数1人" in casualty.text and "中毒人数4人" in casualty.text
+    assert d.basis[0]["clause"] == "493号第十三条"
+    clock.advance(days=29, hours=22, minutes=30)                     # exactly 30 days after 09:00 on 12-02
+    assert clock.now().isoformat() == "2027-01-01T09:00:00+08:00"
+    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"deaths": 2}}, "值班员张三", clock)
+    assert "supplementary" in {o["kind"] for o in documents.offers(snap, plan, clock.now(), store.plans)}
+    clock.advance(minutes=1)                                         # one minute later the national rule no longer asks
+    offers = {o["kind"]: o for o in documents.offers(snap, plan, clock.now(), store.plans)}
+    assert "supplementary" not in offers and offers["progress"]["due"]
+
+
+def test_a_closed_incident_takes_no_report_and_issue_is_not_a_step(store, clock):
+    from emergency import incidents as svc
+    from emergency.errors import InputError
+    snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-12-02T09:00"}, "甲", clock)
+    with pytest.raises(InputError, match="issued from its draft"):
+        svc.act(store, snap.id, "issue_report", snap.version, {"sha256": "0" * 64}, "甲", clock)
+    assert documents.offers(snap, store.plans.plan("environment"), clock.now(), store.plans)[0]["kind"] == "first"
+
+
+def test_a_stored_value_with_control_characters_still_makes_a_valid_docx():
+    d = documents.Draft(incident_id="inc-1", plan="environment", plan_title="预案", kind="first", number=1, name="首报",
+                        title="标题\x00", drill=False, version=1, date="2026-12-02T09:00:00+08:00", issuer="单位\x1f",
+                        signer="甲", contact="乙", opening="导语\x08",
+                        sections=[documents.Section(id="field-1", part="fields", label="地点", text="河道\x0c下游")])
+    text = body_text(documents.docx_file(d))
+    assert "标题" in text and "（一）地点：河道下游" in text
+
+
+def test_verify_finds_a_kept_file_that_no_longer_matches_its_hash(store, clock):
+    """Tamper evidence (SQLite file edited around the service, the trigger dropped first)."""
+    from emergency import incidents as svc
+    snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
+                              "occurred_at": "2026-12-02T09:00"}, "甲", clock)
+    issue_kind(store, snap, "first", clock)
+    assert store.verify() == []
+    store.db.execute("DROP TRIGGER documents_never_update")
+    store.db.execute("UPDATE documents SET content = ?", [b"a forged file"])
+    store.db.conn.commit()
+    [problem] = store.verify()
+    assert problem["incident_id"] == snap.id and "does not match" in problem["problem"]
+    assert documents.verify_documents(store, snap.id) == [problem["problem"]]

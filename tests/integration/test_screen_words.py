@@ -55,6 +55,9 @@ def pages(demo):
         out += [f"/plans/{pid}", f"/classify/{pid}", f"/checklist/{pid}?level=III&occurred_at=2026-11-22T08:00",
                 f"/cards/{pid}/III/commander", f"/cards/{pid}/IV/duty_officer"]
     out += [f"/incidents/{s.id}" for s in demo] + [f"/incidents/{s.id}/checklist" for s in demo]
+    # the draft of a written report, for every demo incident still open (issue 11)
+    out += [f"/incidents/{s.id}/reports/new?kind=first" for s in demo
+            if s.state not in PLANS.lifecycle(s.plan).final]
     return out
 
 

@@ -53,6 +53,14 @@ def issue(client, incident_id, form, **edits):
     return client.post(f"/incidents/{incident_id}/reports", data={**form, **edits, "csrf_token": client.csrf})
 
 
+def with_first_report(app, client, **header):
+    """An incident with its 首报 issued through the pages."""
+    inc = report_incident(client)
+    _h, form = draft_form(client, inc, "first")
+    assert issue(client, inc, form, **{"signer": "甲", "contact": "乙 0513-1", **header}).status_code == 302
+    return inc
+
+
 def body_text(content: bytes) -> list[str]:
     return [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
 
@@ -93,9 +101,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
 
 
 def test_the_docx_is_in_the_gbt_9704_layout(app, officer):
-    inc = report_incident(officer)
-    _html, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
+    inc = with_first_report(app, officer, signer="李局长", contact="王五 0513-82100000")
     store = Store(app.config["DATABASE"])
     d = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"]))
     s = d.sections[0]
@@ -134,9 +140,7 @@ def test_two_windows_issue_the_first_report_once(app, officer, clock):
 
 
 def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement(app, officer, clock):
-    inc = report_incident(officer)
-    _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    inc = with_first_report(app, officer)
     page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
     assert 'data-report-kind="first"' not in page and 'data-report-kind="progress"' in page
     assert "建议报送" not in page                                      # nothing changed: offered, not called for
@@ -164,9 +168,7 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
 
 
 def test_a_first_report_after_it_was_issued_is_refused(app, officer):
-    inc = report_incident(officer)
-    _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    inc = with_first_report(app, officer)
     r = officer.get(f"/incidents/{inc}/reports/new?kind=first")
     assert r.status_code == 302
     assert "not offered" in officer.get(r.headers["Location"]).get_data(as_text=True)
@@ -192,9 +194,7 @@ def test_blank_header_lines_are_refused(app, officer):
 
 
 def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
-    inc = report_incident(officer)
-    _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    inc = with_first_report(app, officer)
     observer = signed_in(app, "观察员赵六")
     assert observer.get(f"/incidents/{inc}/reports/new?kind=progress").status_code == 403
     assert observer.post(f"/incidents/{inc}/reports", data={"kind": "progress", "csrf_token": observer.csrf}).status_code == 403
@@ -205,9 +205,7 @@ def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
 
 
 def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
-    inc = report_incident(officer)
-    _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    inc = with_first_report(app, officer, signer="甲", contact="乙 0513-1")
     store = Store(app.config["DATABASE"])
     for sql in ("UPDATE documents SET content = ?", "DELETE FROM documents WHERE content <> ?"):
         with pytest.raises(Exception, match="cannot be changed or removed"):
@@ -257,9 +255,7 @@ def in_pdf_text(expected: str, text: str) -> bool:
 
 
 def test_the_pdf_refusal_names_what_is_missing(app, officer):
-    inc = report_incident(officer)
-    _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    inc = with_first_report(app, officer)
     app.config["CHROMIUM"] = "/nonexistent/chromium"
     store = Store(app.config["DATABASE"])
     r = officer.get(f"/documents/{store.documents(inc)[0]['id']}.pdf")
@@ -268,9 +264,7 @@ def test_the_pdf_refusal_names_what_is_missing(app, officer):
 
 
 def test_exports_of_the_timeline_notifications_and_board(app, officer):
-    inc = report_incident(officer)
-    _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, form, signer="甲", contact="乙 0513-1")
+    inc = with_first_report(app, officer)
     timeline = body_text(officer.get(f"/incidents/{inc}/timeline.docx").data)
     assert timeline[0] == "某机械厂行车倒塌处置时间线" and any("签发书面报告" in t for t in timeline)
     wb = openpyxl.load_workbook(io.BytesIO(officer.get(f"/incidents/{inc}/notifications.xlsx").data))

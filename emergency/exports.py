@@ -19,6 +19,7 @@ from .plans import Plan
 
 VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
             "no_limit": "未规定时限"}
+MINUTES_WORD = {"late": "超时", "missed": "已超过时限", "not_due": "尚余"}
 STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限", "immediate": "立即办理", "open": "待条件"}
 
 
@@ -108,7 +109,8 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
         doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
                       f"{inc['classified_level'] or '未达分级标准'}。")
         for d in inc["deadlines"]:
-            minutes = f"，{d['minutes']}分钟" if d["minutes"] not in (None, 0) else ""
+            minutes = (f"，{MINUTES_WORD[d['verdict']]}{d['minutes']}分钟"
+                       if d["minutes"] not in (None, 0) and d["verdict"] in MINUTES_WORD else "")
             doc.paragraph(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）：{VERDICTS[d['verdict']]}{minutes}。")
         if inc["groups_stood_up"]:
             doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")

@@ -370,3 +370,33 @@ def test_verify_finds_a_kept_file_that_no_longer_matches_its_hash(store, clock):
     [problem] = store.verify()
     assert problem["incident_id"] == snap.id and "does not match" in problem["problem"]
     assert documents.verify_documents(store, snap.id) == [problem["problem"]]
+
+
+def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked_drill(app, clock):
+    from emergency import drill_runs as dr
+    store = Store(app.config["DATABASE"])
+    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
+    dr.control(store, drill["id"], "start", clock)
+    dr.control(store, drill["id"], "speed", clock, speed=60)
+    clock.advance(seconds=10)                                        # 10 simulated minutes: deadlines are missed
+    dr.advance(store, drill["id"], clock)
+    drill = dr.control(store, drill["id"], "finish", clock)
+    store.improvements.add({"drill_id": drill["id"], "plan": "hazardous_chemicals", "clause": "3.1",
+                            "finding": "未立即报告110", "owner": "区应急管理局", "due": "2027-01-31", "status": "open",
+                            "created_by": "导调王五", "created_at": "2026-12-02T11:00:00+08:00"})
+    controller = signed_in(app, "导调王五")
+    for url, title in ((f"/drills/{drill['id']}/report.docx", "评估报告"), (f"/drills/{drill['id']}/improvements.docx", "整改计划")):
+        r = controller.get(url)
+        assert r.status_code == 200 and "%E6%BC%94%E7%BB%83" in r.headers["Content-Disposition"]  # 演练- in the name
+        d = docx.Document(io.BytesIO(r.data))
+        assert d.paragraphs[0].text.startswith("【演练】") and d.paragraphs[0].text.endswith(title)
+        section = d.sections[0]
+        assert section.header.paragraphs[0].text == "演练" and section.even_page_header.paragraphs[0].text == "演练"
+        text = [p.text for p in d.paragraphs]
+        assert any("未立即报告110（3.1）。责任单位：区应急管理局；完成时限：2027-01-31；未完成。" in t for t in text)
+    report = [p.text for p in docx.Document(io.BytesIO(controller.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]
+    # each deadline judged at the drill's end (10 simulated minutes after the 02:30 receipt)
+    assert "区应急管理局（原文：市应急办）（不限方式，3.1）：未完成，已超过时限10分钟。" in report
+    assert "南通市应急管理局（不限方式，493号第十条、第十一条）：未到时限，尚余110分钟。" in report
+    assert "演练结束时仍未确定响应级别（事实对应IV级，1.4(4)）" in report
+    store.close()

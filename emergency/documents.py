@@ -116,19 +116,16 @@ def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, A
         changed.append(N_("伤亡人数已变化"))
     out = [{"kind": "progress", "name": f"{KIND_NAMES['progress']}{numeral(_next_number(snap, 'progress'))}",
             "due": bool(changed), "reason": "、".join(changed) or N_("报告处置进展")}]
-    if docs.supplementary and casualties(snap, plan) != _first(snap).casualties:
+    # the national 补报: casualties changed since the last report that stated them, within the rule's days
+    if docs.supplementary and casualties(snap, plan) != last.casualties:
         limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.within_days)
         if now <= limit:
             rule = next(r for r in plans.national_rules.rules if r.id == docs.supplementary.rule)
             out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
-                        "reason": N_("事发之日起30日内伤亡人数发生变化"), "clause": rule.clause, "text": rule.text})
+                        "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text})
     if snap.state in plan.lifecycle.response_ended and not any(r.kind == "final" for r in snap.reports):
         out.append({"kind": "final", "name": KIND_NAMES["final"], "due": True, "reason": N_("应急响应已结束")})
     return out
-
-
-def _first(snap: Snapshot):
-    return next(r for r in snap.reports if r.kind == "first")
 
 
 def _next_number(snap: Snapshot, kind: str) -> int:
@@ -151,10 +148,10 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     docs = plan.reporting.documents
     number = _next_number(snap, kind)
     name = f"{KIND_NAMES[kind]}{numeral(number)}" if kind == "progress" else KIND_NAMES[kind]
-    if kind == "supplementary":
-        kinds = [plan.reporting.report_kind(docs.first.report_kind)]
-        fields = [(k, f) for k in kinds for f in k.fields if k.fill.get(f) in ("casualties", "occurred_at")]
-        fields = fields or [(kinds[0], f) for f in kinds[0].fields if kinds[0].fill.get(f) == "occurred_at"]
+    if kind == "supplementary":  # the time, and the casualties as the plan's own report fields name them
+        used = [plan.reporting.report_kind(d.report_kind) for d in (docs.first, docs.progress, docs.final)]
+        fields = [(k, f) for k in used[:1] for f in k.fields if k.fill.get(f) == "occurred_at"]
+        fields += list({f: (k, f) for k in used for f in k.fields if k.fill.get(f) == "casualties"}.values())[:1]
         rule = offered["supplementary"]
         basis = [{"clause": rule["clause"], "text": rule["text"]}]
     else:

@@ -330,6 +330,7 @@ def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store,
     casualty = next(s for s in d.sections if s.label and "伤亡人数" in s.label)
     assert "死亡人数1人" in casualty.text and "中毒人数4人" in casualty.text
     assert d.basis[0]["clause"] == "493号第十三条"
+    assert "supplementary" not in {o["kind"] for o in documents.offers(store.get(snap.id), plan, clock.now(), store.plans)}
     clock.advance(days=29, hours=22, minutes=30)                     # exactly 30 days after 09:00 on 12-02
     assert clock.now().isoformat() == "2027-01-01T09:00:00+08:00"
     snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"deaths": 2}}, "值班员张三", clock)
@@ -337,6 +338,17 @@ def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store,
     clock.advance(minutes=1)                                         # one minute later the national rule no longer asks
     offers = {o["kind"]: o for o in documents.offers(snap, plan, clock.now(), store.plans)}
     assert "supplementary" not in offers and offers["progress"]["due"]
+
+
+def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress_fields(store, clock):
+    from emergency import incidents as svc
+    snap = svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "facts": {"deaths": 1},
+                              "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
+    issue_kind(store, snap, "first", clock)
+    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"serious_injuries": 4}}, "甲", clock)
+    d = issue_kind(store, snap, "supplementary", clock)
+    assert [(s.label, s.clause) for s in d.sections if s.part == "fields"] == [("时间", "5.1"), ("事故中人员伤亡、财产损失信息", "5.4(6)")]
+    assert "重伤人数4人" in d.sections[1].text
 
 
 def test_a_closed_incident_takes_no_report_and_issue_is_not_a_step(store, clock):

@@ -1,6 +1,6 @@
 """Benchmarks: each prints a ratio against a bare baseline measured in the same run.
 
-    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import
 
 Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets (issue 6):
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
@@ -362,8 +362,45 @@ def bench_report_docx(n: int = 200) -> float:
     return ratio
 
 
+# ------------------------------------------------------------------ 7. importing a directory (issue 10)
+
+def bench_directory_import(n: int = 2000) -> float:
+    """Reading, checking and writing a 2,000-contact .xlsx against openpyxl only reading the same file."""
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from emergency import directory
+    tmp = tempfile.mkdtemp()
+    store = Store(os.path.join(tmp, "c.db"))
+    units = sorted(set(directory.known_units(store.plans).values()))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(directory.COLUMNS)
+    for i in range(n):
+        ws.append([units[i % len(units)], f"示例{i:04d}", "值班员", f"0513-{i:08d}", f"100{i:08d}", "", "", i % 9 + 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    content = buf.getvalue()
+
+    def imported():
+        contacts = directory.check(directory.read_rows(content, "d.xlsx"), store.plans)
+        directory.replace(store, contacts, "bench", "2026-12-02T10:00:00+08:00")
+
+    def bare():
+        rows = load_workbook(io.BytesIO(content), data_only=True).active.iter_rows(values_only=True)
+        return list(rows)
+
+    t_import, t_bare = best(imported, 3), best(bare, 3)
+    ratio = t_import / t_bare
+    print(f"import of {n} contacts (.xlsx {len(content) // 1024} KiB): {t_import * 1e3:.0f} ms, openpyxl reading it: "
+          f"{t_bare * 1e3:.0f} ms -> {ratio:.2f}x (target: seconds)")
+    return ratio
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
-           "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx}
+           "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
+           "directory-import": bench_directory_import}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

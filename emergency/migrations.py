@@ -164,6 +164,16 @@ def m005_documents(db: Database) -> None:
                        BEGIN SELECT RAISE(ABORT, 'an issued document cannot be changed or removed'); END""")
 
 
+@migrations()
+def m006_contacts(db: Database) -> None:
+    """The contact directory (通讯录): a unit's own lines (name empty) and its people, replaced whole on import."""
+    db["contacts"].create({
+        "id": int, "unit": str, "name": str, "position": str, "office_phone": str, "mobile": str, "fax": str,
+        "duty_line": str, "precedence": int, "updated_by": str, "updated_at": str,
+    }, pk="id", if_not_exists=True, not_null={"unit"})
+    db["contacts"].create_index(["unit", "precedence"], if_not_exists=True)
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -51,12 +51,13 @@ def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
 
 def may(role: str, what: str) -> bool:
     """Permissions that are not incident triggers: ``drills`` (run drills, write scenarios, improvement items),
-    ``drill_clock`` (advance a drill's clock, which fires its injects), ``admin`` (users, tokens, security log)."""
+    ``drill_clock`` (advance a drill's clock, which fires its injects), ``admin`` (users, tokens, security log),
+    ``directory`` (import the contact directory)."""
     if what == "drills":
         return role in ("drill_controller", "commander")
     if what == "drill_clock":
         return role in ("drill_controller", "commander", "duty_officer")
-    if what == "admin":
+    if what in ("admin", "directory"):  # directory: import the contact directory (通讯录)
         return role == "administrator"
     return False
 

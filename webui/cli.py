@@ -16,6 +16,7 @@ from waitress import serve
 from emergency.cli import DB_HELP, _db_path, _refuse, main, plans_option
 from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
+from emergency.directory import load_demo as load_demo_directory
 from emergency.incidents import load_demo
 from emergency.library import PlanLibrary
 from emergency.store import Store, close_pools, init_database, shown_location
@@ -63,6 +64,7 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
         if demo:
             if not store.list(drill=True, drill_id="demo"):
                 load_demo(store, clock)
+            load_demo_directory(store, clock.now().isoformat(timespec="seconds"))
             lines = ["demo users (passwords made now; disabled when the console next starts without --demo):"]
             for name, role in DEMO_USERS:
                 password = secrets.token_urlsafe(12)

@@ -23,7 +23,7 @@ from emergency.drill_runs import clock_for as drill_clock_for
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
-from emergency import documents
+from emergency import directory, documents
 from emergency.lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
@@ -33,6 +33,7 @@ from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
 from .db import app_clock, get_store, now, plans
+from .directory_pages import plan_units
 from .i18n import current_language, gettext as _, lazy_gettext as _l
 
 bp = Blueprint("console", __name__)
@@ -97,8 +98,9 @@ def home():
     overdue = [(r, n) for r in real + drills for n in r["overdue"]]
     today = now().date()
     revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
+    grouped = directory.by_unit(directory.load(get_store()))
     return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
-                           revision=revision,
+                           revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            fingerprint=_fingerprint(real + drills))
 
 

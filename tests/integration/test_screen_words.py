@@ -58,6 +58,8 @@ def pages(demo):
     # the draft of a written report, for every demo incident still open (issue 11)
     out += [f"/incidents/{s.id}/reports/new?kind=first" for s in demo
             if s.state not in PLANS.lifecycle(s.plan).final]
+    # the directory and each demo incident's call sheet (issue 10)
+    out += ["/directory"] + [f"/incidents/{s.id}/calls" for s in demo]
     return out
 
 

@@ -1,0 +1,263 @@
+"""The contact directory (通讯录): the units the plans name and the people in them, with the numbers to dial.
+
+Offices keep their directory in Excel. ``read_rows`` reads an .xlsx (openpyxl) or .csv into rows; ``check`` checks
+every row before anything is written and refuses the whole file with each problem's row, column and what is
+allowed; ``Store``-side, ``replace`` writes the checked directory in one transaction. Units are the recipients and
+group units the plans name (``known_units``), by today's name (``plans/reference/agencies.yaml``); a plan's old
+name is accepted and stored as today's.
+
+Pure except ``replace`` and ``load``, which read and write through the store.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import EmergencyError
+from .inputs import clean_text
+
+# The sheet's columns, in order, as offices name them.
+COLUMNS = ["单位", "姓名", "职务", "办公电话", "手机", "传真", "24小时值班电话", "顺序"]
+FIELDS = ["unit", "name", "position", "office_phone", "mobile", "fax", "duty_line", "precedence"]
+MAX_ROWS = 5000          # a district's directory is a few hundred lines; 10,000 rows is a wrong file
+MOBILE = re.compile(r"1\d{10}")
+LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
+SHEET = "通讯录"
+
+
+class Contact(BaseModel):
+    """One line: a unit's own numbers (``name`` empty) or a person in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str
+    name: str = ""
+    position: str = ""
+    office_phone: str = ""
+    mobile: str = ""
+    fax: str = ""
+    duty_line: str = ""
+    precedence: int = 1
+
+
+class ImportRefused(EmergencyError):
+    """The file as a whole is refused; ``problems`` lists each (row, column, message); nothing was written."""
+
+    def __init__(self, problems: list[dict[str, Any]]):
+        self.problems = problems
+        first = problems[0]
+        where = f"row {first['row']}, {first['column']}: " if first.get("row") else ""
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"directory: {where}{first['message']}{more}; nothing was imported")
+
+
+def known_units(plans) -> dict[str, str]:
+    """Every unit the plans name (as recipients, reporters and group units), by today's name: name → today's."""
+    agencies = plans.agencies
+    names: set[str] = set()
+    for plan in plans.plans.values():
+        for rule in plan.reporting.rules:
+            names.update(rule.to)
+        for group in plan.groups:
+            names.update(group.lead)
+            names.update(group.members)
+    for rule in plans.national_rules.rules:
+        names.update(rule.to)
+    out = {}
+    for name in names:
+        today = agencies.current(name) or name
+        out[name] = today
+        out[today] = today
+    return out
+
+
+def read_rows(content: bytes, filename: str) -> list[list[Any]]:
+    """The rows of an .xlsx (one sheet, no merged cells) or a UTF-8 .csv, header first."""
+    if filename.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRefused([{"row": None, "column": "", "message": "a .csv must be UTF-8 (Excel: 另存为 CSV UTF-8)"}]) from None
+        return [row for row in csv.reader(io.StringIO(text))]
+    if not filename.lower().endswith(".xlsx"):
+        raise ImportRefused([{"row": None, "column": "", "message": "give an .xlsx or a .csv file"}])
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(io.BytesIO(content), data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
+        raise ImportRefused([{"row": None, "column": "", "message": f"not a readable .xlsx ({type(exc).__name__})"}]) from None
+    if len(wb.sheetnames) != 1:
+        raise ImportRefused([{"row": None, "column": "", "message": f"the workbook must hold one sheet ({SHEET}); it holds "
+                                                                   f"{len(wb.sheetnames)}: {', '.join(wb.sheetnames)}"}])
+    ws = wb.worksheets[0]
+    if ws.merged_cells.ranges:
+        merged = ", ".join(str(r) for r in list(ws.merged_cells.ranges)[:3])
+        raise ImportRefused([{"row": None, "column": "", "message": f"merged cells ({merged}) cannot be read as rows: "
+                                                                   "unmerge them and repeat the value on each row"}])
+    if ws.max_row > MAX_ROWS + 1:
+        raise ImportRefused([{"row": None, "column": "", "message": f"{ws.max_row - 1} rows: at most {MAX_ROWS} "
+                                                                   "(is this the directory?)"}])
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def check(rows: list[list[Any]], plans) -> list[Contact]:
+    """The directory the rows give, or ImportRefused naming every bad row and column (nothing half-read)."""
+    if not rows:
+        raise ImportRefused([{"row": None, "column": "", "message": "the file is empty"}])
+    header = [_text(h) for h in rows[0]]
+    if header[:len(COLUMNS)] != COLUMNS or any(header[len(COLUMNS):]):
+        raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(COLUMNS)} "
+                                                                      f"(found: {'、'.join(h for h in header if h)})"}])
+    if len(rows) - 1 > MAX_ROWS:
+        raise ImportRefused([{"row": None, "column": "", "message": f"{len(rows) - 1} rows: at most {MAX_ROWS}"}])
+    units = known_units(plans)
+    problems: list[dict[str, Any]] = []
+    out: list[Contact] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, raw in enumerate(rows[1:], start=2):
+        values = [_text(v) for v in list(raw) + [None] * (len(COLUMNS) - len(raw))]
+        if not any(values):
+            continue  # a blank line between units
+        row = dict(zip(FIELDS, values))
+
+        def bad(field: str, message: str) -> None:
+            problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
+
+        for field in ("unit", "name", "position"):
+            try:
+                row[field] = clean_text(row[field], COLUMNS[FIELDS.index(field)], 100)
+            except EmergencyError as exc:
+                bad(field, str(exc))
+        if not row["unit"]:
+            bad("unit", "is required")
+        elif row["unit"] not in units:
+            bad("unit", f"{row['unit']!r} is not a unit the plans name (see the directory page's list of units)")
+        else:
+            row["unit"] = units[row["unit"]]
+        for field in ("office_phone", "fax", "duty_line", "mobile"):
+            value = re.sub(r"[\s]", "", row[field])
+            row[field] = value
+            if not value:
+                continue
+            if field == "mobile" and not MOBILE.fullmatch(value):
+                bad(field, f"{value!r}: a mobile is 11 digits starting with 1")
+            elif field == "duty_line" and not (LANDLINE.fullmatch(value) or MOBILE.fullmatch(value)):
+                bad(field, f"{value!r}: a landline with its area code (e.g. 0513-82100000) or an 11-digit mobile")
+            elif field in ("office_phone", "fax") and not LANDLINE.fullmatch(value):
+                bad(field, f"{value!r}: a landline carries its area code, e.g. 0513-82100000")
+        if row["precedence"]:
+            if not row["precedence"].isdigit() or not 1 <= int(row["precedence"]) <= 99:
+                bad("precedence", f"{row['precedence']!r}: a whole number from 1 (try first) to 99")
+        if row["unit"] and not row["name"] and not (row["duty_line"] or row["office_phone"] or row["fax"]):
+            bad("duty_line", "a unit's own line needs a number (24小时值班电话, 办公电话 or 传真)")
+        if row["name"] and not (row["mobile"] or row["office_phone"]):
+            bad("mobile", "a person needs a number to dial (手机 or 办公电话)")
+        key = (row["unit"], row["name"])
+        if key in seen:
+            bad("name", f"{row['name'] or row['unit']!r} is listed twice (rows {seen[key]} and {number})")
+        seen.setdefault(key, number)
+        if not problems:
+            out.append(Contact(**{**row, "precedence": int(row["precedence"] or 1)}))
+    if problems:
+        raise ImportRefused(problems)
+    return out
+
+
+def by_unit(contacts: Iterable[Contact | dict]) -> dict[str, dict[str, Any]]:
+    """Each unit's own lines and its people in the order to try them (precedence, then as listed)."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in contacts:
+        c = c if isinstance(c, Contact) else Contact(**c)
+        entry = out.setdefault(c.unit, {"unit": c.unit, "lines": [], "people": []})
+        (entry["people"] if c.name else entry["lines"]).append(c)
+    for entry in out.values():
+        entry["people"].sort(key=lambda p: p.precedence)
+    return out
+
+
+def numbers_to_dial(unit: str, directory: dict[str, dict[str, Any]], personal: bool) -> list[dict[str, str]]:
+    """The numbers for ``unit`` in the order to try them: its 24-hour duty line, its office line and fax, then its
+    people by precedence (office phone, then mobile). ``personal`` False (an observer): no personal mobiles."""
+    entry = directory.get(unit)
+    if not entry:
+        return []
+    out = []
+    for line in entry["lines"]:
+        for kind, number in (("duty_line", line.duty_line), ("office_phone", line.office_phone), ("fax", line.fax)):
+            if number:
+                out.append({"kind": kind, "number": number, "who": unit, "position": ""})
+    for p in entry["people"]:
+        for kind, number in (("office_phone", p.office_phone), ("mobile", p.mobile if personal else "")):
+            if number:
+                out.append({"kind": kind, "number": number, "who": p.name, "position": p.position})
+    return out
+
+
+def gaps(units: Iterable[str], directory: dict[str, dict[str, Any]]) -> list[str]:
+    """The units among ``units`` with no number in the directory."""
+    return sorted({u for u in units if u not in directory})
+
+
+def to_rows(contacts: Iterable[Contact | dict]) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(COLUMNS)]
+    for c in contacts:
+        c = c if isinstance(c, Contact) else Contact(**c)
+        rows.append([c.unit, c.name, c.position, c.office_phone, c.mobile, c.fax, c.duty_line, c.precedence])
+    return rows
+
+
+def xlsx_bytes(contacts: Iterable[Contact | dict]) -> bytes:
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    for row in to_rows(contacts):
+        ws.append([str(v) if i < 7 else v for i, v in enumerate(row)])   # numbers stay text: 0513- keeps its 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(contacts: Iterable[Contact | dict]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(to_rows(contacts))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------- the store's side
+
+def replace(store, contacts: list[Contact], actor: str, at: str) -> None:
+    """The whole directory replaced by ``contacts`` in one transaction, with an audit entry saying who and how many."""
+    with store.write() as db:
+        db.execute("DELETE FROM contacts")
+        if contacts:
+            store.insert_rows("contacts", FIELDS + ["updated_by", "updated_at"],
+                              [[getattr(c, f) for f in FIELDS] + [actor, at] for c in contacts])
+        store._insert_audit("directory_imported", actor, None, {"rows": len(contacts)}, None, at)
+
+
+def load_demo(store, at: str) -> int:
+    """The demo directory (``demo/directory.csv`` beside the demo incidents: fictitious names, 0513-0000… lines and
+    100… mobiles no carrier issues), when the directory is empty. Returns the rows loaded."""
+    if store.db.execute("SELECT count(*) FROM contacts").fetchone()[0]:
+        return 0
+    path = store.plans.demo_file.parent / "directory.csv"
+    contacts = check(read_rows(path.read_bytes(), path.name), store.plans)
+    replace(store, contacts, "演示", at)
+    return len(contacts)
+
+
+def load(store) -> list[Contact]:
+    rows = store.db.execute(f"SELECT {', '.join(FIELDS)} FROM contacts ORDER BY unit, name = '' DESC, precedence, id").fetchall()
+    return [Contact(**dict(zip(FIELDS, r))) for r in rows]

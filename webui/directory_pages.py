@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from emergency import directory
-from emergency.errors import NotFound
+from emergency.errors import EmergencyError, NotFound
 from emergency.incidents import notification_status
 
 from .auth import audit_export, require
@@ -91,16 +91,38 @@ def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
         snap = get_store().get(incident_id)
     except NotFound:
         abort(404)
+    views = [item.view() for item in notification_status(snap, clock_for(snap).now(), plans())]
+    return {"id": snap.id, "title": snap.title, "drill": snap.drill, "plan": snap.plan}, dial_lines(views)
+
+
+def dial_lines(notifications: list[dict]) -> list[dict]:
+    """Each notification with, for each recipient, the numbers to dial in order (none for an unknown unit)."""
     grouped = directory.by_unit(_contacts())
     lines = []
-    for n in (item.view() for item in notification_status(snap, clock_for(snap).now(), plans())):
+    for n in notifications:
         recipients = []
         for r in n["recipients"]:
             unit = r["current"] or r["plan_name"]
             recipients.append({"unit": unit, "display": r["display"],
                                "numbers": directory.numbers_to_dial(unit, grouped, personal_numbers_shown())})
         lines.append({**n, "dial": recipients})
-    return {"id": snap.id, "title": snap.title, "drill": snap.drill, "plan": snap.plan}, lines
+    return lines
+
+
+@bp.get("/checklist/<plan_id>/calls")
+def checklist_calls(plan_id: str):
+    """The call sheet of a checklist result, before any incident is recorded (same arguments as the checklist)."""
+    from .console import _checklist_from_args, _plan_or_404
+    plan = _plan_or_404(plan_id)
+    try:
+        cl = _checklist_from_args(plan)
+    except EmergencyError as exc:
+        return render_template("error.html", code=422, message=str(exc)), 422
+    lines = dial_lines(cl["notifications"])
+    gaps = sorted({r["display"] for line in lines for r in line["dial"] if not r["numbers"]})
+    incident = {"id": None, "title": f"{plan.short_title} {cl['level']}级（尚未登记为事件）",
+                "drill": request.args.get("drill") == "1", "plan": plan.id}
+    return render_template("directory/calls.html", incident=incident, lines=lines, gaps=gaps, plan=plan)
 
 
 @bp.get("/incidents/<incident_id>/calls")

@@ -194,3 +194,14 @@ def test_a_checklist_names_its_recipients_without_a_number(app, clock):
     page = duty.get(url).get_data(as_text=True)
     gaps = page[page.index('id="checklist-gaps"'):]
     assert "海门区政府" not in gaps[:gaps.index("</p>")]
+
+
+def test_a_checklist_result_has_its_call_sheet_before_any_incident(app, clock):
+    upload(admin_client(app, clock), xlsx(GOOD), "通讯录.xlsx")
+    duty = signed_in(app, "值班员张三")
+    query = "level=III&occurred_at=2026-12-02T10:00&reported_at=2026-12-02T10:05"
+    checklist = duty.get(f"/checklist/environment?{query}").get_data(as_text=True)
+    assert 'id="checklist-call-sheet" href="/checklist/environment/calls?level=III&amp;' in checklist
+    page = duty.get(f"/checklist/environment/calls?{query}").get_data(as_text=True)
+    assert "尚未登记为事件" in page and "0513-82100000" in page and "10:05" in page
+    assert duty.get("/checklist/environment/calls?level=V&occurred_at=2026-12-02T10:00").status_code == 422

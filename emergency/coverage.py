@@ -15,9 +15,7 @@ from typing import Any
 from .clock import parse_time
 from .incident import Snapshot
 from .lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
-from io import BytesIO
 
-from openpyxl import Workbook
 
 from .plans import LEVELS, Plan
 from .report import deadline_rows
@@ -103,20 +101,11 @@ def _drill_rows(store) -> list[dict[str, Any]]:
 
 def coverage_xlsx(cov: dict[str, Any]) -> bytes:
     """The matrix as an .xlsx workbook (one sheet per plan, one for the deadlines most often missed)."""
-    from .exports import safe_cell as cell
+    from .exports import workbook_bytes
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    for p in cov["plans"]:
-        ws = wb.create_sheet(p["plan"][:31])
-        ws.append(["类别", "编号", "条款", "内容", "近12个月", "近36个月", "累计", "从未演练"])
-        for r in p["rows"]:
-            ws.append([cell(x) for x in (r["kind"], r["id"], r["clause"], r["label"], r["12个月"], r["36个月"],
-                                         r["ever"], "是" if r["never"] else "")])
-    ws = wb.create_sheet("最常超时")
-    ws.append(["预案", "报告事项", "条款", "次数"])
-    for m in cov["missed"]:
-        ws.append([cell(m["plan"]), cell(m["id"]), cell(m["clause"]), m["times"]])
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    sheets = [(p["plan"], ["类别", "编号", "条款", "内容", "近12个月", "近36个月", "累计", "从未演练"],
+               [[r["kind"], r["id"], r["clause"], r["label"], r["12个月"], r["36个月"], r["ever"], "是" if r["never"] else ""]
+                for r in p["rows"]]) for p in cov["plans"]]
+    sheets.append(("最常超时", ["预案", "报告事项", "条款", "次数"],
+                   [[m["plan"], m["id"], m["clause"], m["times"]] for m in cov["missed"]]))
+    return workbook_bytes(sheets)

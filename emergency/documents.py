@@ -171,7 +171,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
                                 text=facts_text.fill(source) if source else ""))
     sections.append(Section(id="level", part="level", text=facts_text.level()))
     sections.append(Section(id="measures", part="measures",
-                            text=facts_text.steps(since if kind == "progress" else None)))
+                            text=facts_text.progress() if kind == "progress" else facts_text.measures()))
     sections.append(Section(id="notifications", part="notifications", text=facts_text.notifications()))
     sections.append(Section(id="groups", part="groups", text=facts_text.groups()))
     if kind == "final":
@@ -262,9 +262,6 @@ class Facts:
 
     def progress(self) -> str:
         return "\n".join(self._step_lines(self.since))
-
-    def steps(self, since: str | None) -> str:
-        return "\n".join(self._step_lines(since))
 
     def level(self) -> str:
         result = classify(self.plan, self.snap.facts)
@@ -437,8 +434,3 @@ def verify_documents(store, incident_id: str) -> list[str]:
 
 def stored_draft(row: dict[str, Any]) -> Draft:
     return Draft.model_validate(json.loads(row["draft"]))
-
-
-def document_row_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("id", "kind", "number", "title", "filename", "sha256", "issued_by", "issued_at")}
-

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from .clock import format_time
+from .documents import numeral
 from .incident import Snapshot
 from .incidents import notification_status
 from .plans import Plan
@@ -28,7 +29,7 @@ def safe_cell(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
-def _workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for name, head, rows in sheets:
@@ -61,7 +62,7 @@ def board_xlsx(views: list[dict[str, Any]], plans, now: datetime) -> bytes:
         rows.append([v["id"], v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
                      v.get("classified_level") or "", v.get("state_label", v.get("state")), len(overdue),
                      f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
-    return _workbook_bytes([(f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}",
+    return workbook_bytes([(f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}",
                              ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "超时事项数", "下一时限"], rows)])
 
 
@@ -74,7 +75,7 @@ def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documen
                      _short(n["due"]), STATUS.get(n["status"], n["status"]), n.get("done_by") or "",
                      _short(n.get("done_at")), n.get("late_minutes") if n["status"] == "done" else n.get("overdue_minutes")])
     issued = [[d["title"], d["kind"], d["issued_by"], _short(d["issued_at"]), d["sha256"]] for d in documents]
-    return _workbook_bytes([
+    return workbook_bytes([
         ("报告事项", ["编号", "条款", "报告人", "报告对象", "方式", "时限", "截止时间", "状态", "完成人", "完成时间",
                   "超时（分钟）"], rows),
         ("书面报告", ["标题", "类别", "签发人（操作员）", "签发时间", "SHA-256"], issued)])
@@ -105,7 +106,7 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
     doc.paragraph(f"演练时间：{_short(report['start'])}至{_short(report['end'])}（模拟时钟，共{report['minutes']}分钟）。"
                   f"场景：{report['scenario_id']}。")
     for n, inc in enumerate(report["incidents"], 1):
-        doc.heading(f"{_numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
+        doc.heading(f"{numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
         doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
                       f"{inc['classified_level'] or '未达分级标准'}。")
         for d in inc["deadlines"]:
@@ -114,11 +115,11 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
             doc.paragraph(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）：{VERDICTS[d['verdict']]}{minutes}。")
         if inc["groups_stood_up"]:
             doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")
-    doc.heading(f"{_numeral(len(report['incidents']) + 1)}、发现的问题")
+    doc.heading(f"{numeral(len(report['incidents']) + 1)}、发现的问题")
     for f in report["findings"] or [{"text": "未发现超时或定级问题。"}]:
         doc.paragraph(f["text"])
     if items:
-        doc.heading(f"{_numeral(len(report['incidents']) + 2)}、整改事项")
+        doc.heading(f"{numeral(len(report['incidents']) + 2)}、整改事项")
         _improvement_lines(doc, items)
     return doc.bytes()
 
@@ -137,10 +138,5 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
     for n, it in enumerate(items, 1):
         state = "已完成" if it.get("status") == "closed" else "未完成"
         clause = f"（{it['clause']}）" if it.get("clause") else ""
-        doc.field(f"（{_numeral(n)}）", f"{it['finding']}{clause}。责任单位：{it.get('owner') or ''}；完成时限："
+        doc.field(f"（{numeral(n)}）", f"{it['finding']}{clause}。责任单位：{it.get('owner') or ''}；完成时限："
                                          f"{it.get('due') or ''}；{state}。")
-
-
-def _numeral(n: int) -> str:
-    from .documents import numeral
-    return numeral(n)

@@ -17,7 +17,7 @@ from emergency.requests import check_body, library_models
 from emergency.store import StorageFull, StoreBusy
 
 from .auth import actor, require, require_trigger
-from .db import app_clock, get_store, now, plans as library
+from .db import app_clock, clock_for, get_store, now, plans as library
 from .openapi import EventRequest, openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -109,10 +109,6 @@ def _plan_named(data: dict):
     if data.get("plan") is None:
         raise InputError("plan", "is required")
     return library().plan(data["plan"])
-
-
-def clock_for(snap):
-    return drill_runs.clock_for(get_store(), snap, app_clock())
 
 
 @bp.post("/incidents")

@@ -19,7 +19,6 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from emergency import incidents as service
 from emergency.checklist import checklist as build_checklist
 from emergency.clock import SimulatedClock, format_time, parse_time
-from emergency.drill_runs import clock_for as drill_clock_for
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
@@ -32,7 +31,7 @@ from emergency.plans import PlanFileError
 from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
-from .db import app_clock, get_store, now, plans
+from .db import app_clock, clock_for, get_store, now, plans
 from .directory_pages import plan_units
 from .i18n import current_language, gettext as _, lazy_gettext as _l
 
@@ -58,11 +57,6 @@ def _plan_or_404(plan_id: str):
         return plans().plan(plan_id)
     except NotFound:
         abort(404)
-
-
-def clock_for(snap):
-    """The clock an incident lives on (its drill's simulated clock, else the app's)."""
-    return drill_clock_for(get_store(), snap, app_clock())
 
 
 def _actor() -> str:

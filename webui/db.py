@@ -37,6 +37,12 @@ def now():
     return app_clock().now()
 
 
+def clock_for(snap):
+    """The clock an incident lives on (its drill's simulated clock, else the app's)."""
+    from emergency.drill_runs import clock_for as drill_clock_for
+    return drill_clock_for(get_store(), snap, app_clock())
+
+
 def init_app(app: Flask, library: PlanLibrary) -> None:
     app.extensions[PLANS_KEY] = library
     app.teardown_appcontext(close_store)

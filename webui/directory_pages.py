@@ -14,10 +14,11 @@ from flask_login import current_user
 
 from emergency import directory
 from emergency.errors import EmergencyError, NotFound
+from emergency.exports import workbook_bytes
 from emergency.incidents import notification_status
 
 from .auth import audit_export, require
-from .db import app_clock, get_store, plans
+from .db import app_clock, clock_for, get_store, plans
 from .i18n import gettext as _
 
 bp = Blueprint("directory", __name__)
@@ -86,7 +87,6 @@ def export(fmt: str):
 
 def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
     """The incident and, for each of its notifications, the numbers to dial for each recipient in order."""
-    from .console import clock_for
     try:
         snap = get_store().get(incident_id)
     except NotFound:
@@ -148,8 +148,7 @@ def calls_download(incident_id: str, fmt: str):
         body = json.dumps({"incident": incident, "notifications": lines}, ensure_ascii=False, indent=2).encode()
         mimetype = "application/json"
     elif fmt == "xlsx":
-        from emergency.exports import _workbook_bytes
-        body, mimetype = _workbook_bytes([("呼叫单", head, rows)]), XLSX
+        body, mimetype = workbook_bytes([("呼叫单", head, rows)]), XLSX
     else:
         md = [f"# {'【演练】' if incident['drill'] else ''}{incident['title'] or incident_id} 呼叫单", "",
               "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

@@ -18,7 +18,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.lifecycle import ISSUE_TRIGGER
 
 from .auth import audit_export, require_trigger
-from .db import app_clock, get_store, plans
+from .db import app_clock, clock_for, get_store, plans
 from .i18n import gettext as _
 from .pdf import PdfUnavailable, print_pdf
 
@@ -35,11 +35,6 @@ def _incident(incident_id: str):
     return snap, plans().plan_for(snap.plan, snap.plan_version)
 
 
-def _clock(snap):
-    from .console import clock_for
-    return clock_for(snap)
-
-
 def _header_defaults() -> dict[str, str]:
     """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER)."""
     kept = session.get("report_header") or {}
@@ -48,7 +43,7 @@ def _header_defaults() -> dict[str, str]:
 
 
 def _draft(snap, plan, kind: str):
-    return reports.draft(snap, get_store().events(snap.id), plan, kind, _clock(snap).now(), plans(), _header_defaults())
+    return reports.draft(snap, get_store().events(snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults())
 
 
 @bp.get("/incidents/<incident_id>/reports/new")
@@ -88,7 +83,7 @@ def issue(incident_id: str):
             raise StaleVersion(seen, snap.version)
         d = reports.edited(_draft(snap, plan, kind), form)
         reports.check_issuable(d)
-        issued = reports.issue(get_store(), incident_id, d, current_user.name, _clock(snap))
+        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap))
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",
@@ -106,7 +101,7 @@ def issue(incident_id: str):
 
 def _offered(incident_id: str) -> list[dict]:
     snap, plan = _incident(incident_id)
-    return reports.offers(snap, plan, _clock(snap).now(), plans())
+    return reports.offers(snap, plan, clock_for(snap).now(), plans())
 
 
 def _document(document_id: str) -> dict:
@@ -166,7 +161,7 @@ def timeline_docx(incident_id: str):
 @bp.get("/incidents/<incident_id>/notifications.xlsx")
 def notifications_xlsx(incident_id: str):
     snap, plan = _incident(incident_id)
-    body = exports.notifications_xlsx(snap, plan, _clock(snap).now(), plans(), get_store().documents(incident_id))
+    body = exports.notifications_xlsx(snap, plan, clock_for(snap).now(), plans(), get_store().documents(incident_id))
     return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-报告事项.xlsx", XLSX)
 
 

@@ -351,7 +351,7 @@ def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress
     assert "重伤人数4人" in d.sections[1].text
 
 
-def test_a_closed_incident_takes_no_report_and_issue_is_not_a_step(store, clock):
+def test_issue_report_cannot_be_sent_as_a_step(store, clock):
     from emergency import incidents as svc
     from emergency.errors import InputError
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-12-02T09:00"}, "甲", clock)

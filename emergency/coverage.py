@@ -14,7 +14,7 @@ from typing import Any
 
 from .clock import parse_time
 from .incident import Snapshot
-from .lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
+from .lifecycle import RECORD_TRIGGERS, SERVER_TRIGGERS
 
 
 from .plans import LEVELS, Plan
@@ -44,7 +44,7 @@ def _exercised(snap: Snapshot, events: list[dict[str, Any]], plan: Plan) -> set[
     done |= {("级别", h.to_level) for h in snap.level_history if h.kind == "response" and h.to_level}
     if snap.level:
         done |= {("工作组", g.id) for g in plan.groups}
-    done |= {("响应步骤", e["trigger"]) for e in events if e["trigger"] not in RECORD_TRIGGERS and e["trigger"] not in ("report", ISSUE_TRIGGER)}
+    done |= {("响应步骤", e["trigger"]) for e in events if e["trigger"] not in RECORD_TRIGGERS and e["trigger"] not in ("report", *SERVER_TRIGGERS)}
     done |= {("终止条件", cid) for cid in snap.confirmed_conditions}
     return done
 

@@ -29,10 +29,28 @@ LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
 SHEET = "通讯录"
 
 
+# Which numbers a column takes: a mobile, a landline with its area code, or either.
+NUMBER_KINDS = {"mobile": "mobile", "office_phone": "landline", "fax": "landline", "duty_line": "either"}
+
+
+def number_problem(value: str, kind: str) -> str | None:
+    """What is wrong with ``value`` as a number of ``kind`` (mobile / landline / either), or None (also when empty)."""
+    if not value:
+        return None
+    if kind == "mobile" and not MOBILE.fullmatch(value):
+        return f"{value!r}: a mobile is 11 digits starting with 1"
+    if kind == "either" and not (LANDLINE.fullmatch(value) or MOBILE.fullmatch(value)):
+        return f"{value!r}: a landline with its area code (e.g. 0513-82100000) or an 11-digit mobile"
+    if kind == "landline" and not LANDLINE.fullmatch(value):
+        return f"{value!r}: a landline carries its area code, e.g. 0513-82100000"
+    return None
+
+
 class Contact(BaseModel):
     """One line: a unit's own numbers (``name`` empty) or a person in it."""
 
     model_config = ConfigDict(extra="forbid")
+    id: int | None = None    # the stored row's id (None until stored)
     unit: str
     name: str = ""
     position: str = ""
@@ -74,8 +92,9 @@ def known_units(plans) -> dict[str, str]:
     return out
 
 
-def read_rows(content: bytes, filename: str) -> list[list[Any]]:
-    """The rows of an .xlsx (one sheet, no merged cells) or a UTF-8 .csv, header first."""
+def read_rows(content: bytes, filename: str, sheet: str = SHEET) -> list[list[Any]]:
+    """The rows of an .xlsx (one sheet, named like ``sheet`` by convention; no merged cells) or a UTF-8 .csv,
+    header first. Refuses (ImportRefused) anything else, and more than MAX_ROWS rows."""
     if filename.lower().endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -90,7 +109,7 @@ def read_rows(content: bytes, filename: str) -> list[list[Any]]:
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
         raise ImportRefused([{"row": None, "column": "", "message": f"not a readable .xlsx ({type(exc).__name__})"}]) from None
     if len(wb.sheetnames) != 1:
-        raise ImportRefused([{"row": None, "column": "", "message": f"the workbook must hold one sheet ({SHEET}); it holds "
+        raise ImportRefused([{"row": None, "column": "", "message": f"the workbook must hold one sheet ({sheet}); it holds "
                                                                    f"{len(wb.sheetnames)}: {', '.join(wb.sheetnames)}"}])
     ws = wb.worksheets[0]
     if ws.merged_cells.ranges:
@@ -103,7 +122,8 @@ def read_rows(content: bytes, filename: str) -> list[list[Any]]:
     return [list(row) for row in ws.iter_rows(values_only=True)]
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A cell as text: None is empty, a whole float (Excel's numbers) has no .0, spaces around are dropped."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -115,7 +135,7 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
     """The directory the rows give, or ImportRefused naming every bad row and column (nothing half-read)."""
     if not rows:
         raise ImportRefused([{"row": None, "column": "", "message": "the file is empty"}])
-    header = [_text(h) for h in rows[0]]
+    header = [text_of(h) for h in rows[0]]
     if header[:len(COLUMNS)] != COLUMNS or any(header[len(COLUMNS):]):
         raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(COLUMNS)} "
                                                                       f"(found: {'、'.join(h for h in header if h)})"}])
@@ -126,7 +146,7 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
     out: list[Contact] = []
     seen: dict[tuple[str, str], int] = {}
     for number, raw in enumerate(rows[1:], start=2):
-        values = [_text(v) for v in list(raw) + [None] * (len(COLUMNS) - len(raw))]
+        values = [text_of(v) for v in list(raw) + [None] * (len(COLUMNS) - len(raw))]
         if not any(values):
             continue  # a blank line between units
         row = dict(zip(FIELDS, values))
@@ -148,14 +168,9 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
         for field in ("office_phone", "fax", "duty_line", "mobile"):
             value = re.sub(r"[\s]", "", row[field])
             row[field] = value
-            if not value:
-                continue
-            if field == "mobile" and not MOBILE.fullmatch(value):
-                bad(field, f"{value!r}: a mobile is 11 digits starting with 1")
-            elif field == "duty_line" and not (LANDLINE.fullmatch(value) or MOBILE.fullmatch(value)):
-                bad(field, f"{value!r}: a landline with its area code (e.g. 0513-82100000) or an 11-digit mobile")
-            elif field in ("office_phone", "fax") and not LANDLINE.fullmatch(value):
-                bad(field, f"{value!r}: a landline carries its area code, e.g. 0513-82100000")
+            problem = number_problem(value, NUMBER_KINDS[field])
+            if problem:
+                bad(field, problem)
         if row["precedence"]:
             if not row["precedence"].isdigit() or not 1 <= int(row["precedence"]) <= 99:
                 bad("precedence", f"{row['precedence']!r}: a whole number from 1 (try first) to 99")
@@ -186,17 +201,19 @@ def by_unit(contacts: Iterable[Contact | dict]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def numbers_to_dial(unit: str, directory: dict[str, dict[str, Any]], personal: bool) -> list[dict[str, str]]:
-    """The numbers for ``unit`` in the order to try them: its 24-hour duty line, its office line and fax, then its
-    people by precedence (office phone, then mobile). ``personal`` False (an observer): no personal mobiles."""
-    entry = directory.get(unit)
-    if not entry:
-        return []
+def numbers_to_dial(unit: str, directory: dict[str, dict[str, Any]], personal: bool, on_duty=None) -> list[dict[str, str]]:
+    """The numbers for ``unit`` in the order to try them: its 24-hour duty line, its office line and fax, then the
+    person on duty now (``on_duty``: a ``roster.Shift``, for units that keep a roster), then its people by
+    precedence (office phone, then mobile). ``personal`` False (an observer): no personal mobiles."""
+    entry = directory.get(unit) or {"lines": [], "people": []}
     out = []
     for line in entry["lines"]:
         for kind, number in (("duty_line", line.duty_line), ("office_phone", line.office_phone), ("fax", line.fax)):
             if number:
                 out.append({"kind": kind, "number": number, "who": unit, "position": ""})
+    if on_duty is not None and on_duty.officer_phone and (personal or not MOBILE.fullmatch(on_duty.officer_phone)):
+        out.append({"kind": "on_duty", "number": on_duty.officer_phone, "who": on_duty.officer,
+                    "position": f"值班员（{on_duty.shift or '当班'}）"})
     for p in entry["people"]:
         for kind, number in (("office_phone", p.office_phone), ("mobile", p.mobile if personal else "")):
             if number:
@@ -259,5 +276,38 @@ def load_demo(store, at: str) -> int:
 
 
 def load(store) -> list[Contact]:
-    rows = store.db.execute(f"SELECT {', '.join(FIELDS)} FROM contacts ORDER BY unit, name = '' DESC, precedence, id").fetchall()
-    return [Contact(**dict(zip(FIELDS, r))) for r in rows]
+    rows = store.db.execute(f"SELECT id, {', '.join(FIELDS)} FROM contacts "
+                            "ORDER BY unit, name = '' DESC, precedence, id").fetchall()
+    return [Contact(**dict(zip(["id"] + FIELDS, r))) for r in rows]
+
+
+def save_one(store, values: dict[str, Any], contact_id: int | None, actor: str, at: str) -> Contact:
+    """Add one contact (``contact_id`` None) or change one, checked as an imported row would be (the row number
+    in a refusal is 2, the form's one line) and refused when it would list a unit or person twice."""
+    contact = check([COLUMNS, [values.get(f, "") for f in FIELDS]], store.plans)[0]
+    with store.write() as db:
+        if contact_id is not None and not db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone():
+            raise ImportRefused([{"row": None, "column": "", "message": f"contact {contact_id} does not exist (reload)"}])
+        twin = db.execute("SELECT id FROM contacts WHERE unit = ? AND coalesce(name, '') = ? AND id != ?",
+                          [contact.unit, contact.name, contact_id or -1]).fetchone()
+        if twin:
+            raise ImportRefused([{"row": 2, "column": "姓名", "message": f"{contact.name or contact.unit!r} is listed "
+                                                                       "already; change that line instead"}])
+        cells = [getattr(contact, f) for f in FIELDS] + [actor, at]
+        if contact_id is None:
+            store.insert_rows("contacts", FIELDS + ["updated_by", "updated_at"], [cells])
+        else:
+            db.execute(f"UPDATE contacts SET {', '.join(f'{f} = ?' for f in FIELDS + ['updated_by', 'updated_at'])} "
+                       "WHERE id = ?", cells + [contact_id])
+        store._insert_audit("contact_saved", actor, contact.unit, {"name": contact.name, "id": contact_id}, None, at)
+    return contact
+
+
+def delete_one(store, contact_id: int, actor: str, at: str) -> None:
+    """Remove one line of the directory, with an audit entry."""
+    with store.write() as db:
+        row = db.execute("SELECT unit, name FROM contacts WHERE id = ?", [contact_id]).fetchone()
+        if row is None:
+            raise ImportRefused([{"row": None, "column": "", "message": f"contact {contact_id} does not exist (reload)"}])
+        db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
+        store._insert_audit("contact_deleted", actor, row[0], {"name": row[1] or "", "id": contact_id}, None, at)

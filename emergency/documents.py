@@ -26,7 +26,7 @@ from .errors import InputError, Refused
 from .incident import Snapshot
 from .incidents import notification_status
 from .inputs import clean_text
-from .lifecycle import ISSUE_TRIGGER, REPORT_TRIGGER
+from .lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
 from .plans import Plan
 from .wording import N_
 
@@ -241,7 +241,7 @@ class Facts:
             if since and e["at"] <= since:
                 continue
             p = e.get("payload") or {}
-            if e["trigger"] in (REPORT_TRIGGER, ISSUE_TRIGGER, "tick_notification", "condition_arose"):
+            if e["trigger"] in (REPORT_TRIGGER, *SERVER_TRIGGERS, "tick_notification", "condition_arose", "record_call"):
                 continue
             if e["trigger"] == "add_note":
                 what = p.get("note", "")

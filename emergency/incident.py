@@ -47,6 +47,37 @@ class IssuedReport(BaseModel):
     casualties: dict[str, int] = Field(default_factory=dict)  # the casualty facts it stated
 
 
+class CallAttempt(BaseModel):
+    """One attempt to pass on a notification (呼叫记录): ``emergency.calls`` says whether it acknowledges it."""
+
+    model_config = ConfigDict(extra="forbid")
+    notification: str
+    outcome: str                      # connected | no_answer | busy | voicemail | faxed | delivered
+    at: str                           # when the call was made (claimed; a call from another phone is logged later)
+    recorded_at: str
+    by: str
+    unit: str = ""                    # the recipient unit called
+    number: str = ""
+    reached: str = ""                 # the person who answered (接听人)
+    document: str = ""                # a written report: what was sent
+    received_by: str = ""             # who signed for it (签收人)
+    note: str = ""
+    acknowledged: bool = False
+
+
+class SentMessage(BaseModel):
+    """A message sent through an outbound channel (短信、钉钉、企业微信、邮件) for a notification, and its answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    notification: str
+    channel: str                      # the channel's name in the instance configuration, never its address
+    text: str
+    ok: bool
+    response: str = ""
+    by: str
+    at: str
+
+
 class Snapshot(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
@@ -81,6 +112,8 @@ class Snapshot(BaseModel):
     notifications: dict[str, Mark] = Field(default_factory=dict)
     condition_times: dict[str, str] = Field(default_factory=dict)
     reports: list[IssuedReport] = Field(default_factory=list)
+    calls: list[CallAttempt] = Field(default_factory=list)
+    messages: list[SentMessage] = Field(default_factory=list)
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
 
     @property

@@ -85,7 +85,24 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
 
 # Actions that record what happened and cannot conflict with another person's change: applied to the
 # latest version even when the page was older (a second tick of one item is still refused by the engine).
-MERGEABLE = {"add_note", "tick_notification", "condition_arose"}
+MERGEABLE = {"add_note", "tick_notification", "condition_arose", "record_call"}
+
+
+def record_message(store: Store, incident_id: str, notification: str, channel: str, text: str, ok: bool,
+                   response: str, actor: str, clock: Clock) -> Snapshot:
+    """Record a message sent (or not) through an outbound channel for one of the incident's notifications: one
+    ``send_message`` event carrying the channel's name, the text and its answer (merged onto the latest
+    version: a message cannot conflict with anyone's change)."""
+    def change(current: Snapshot):
+        machine = store.plans.lifecycle(current.plan, current.plan_version)
+        if notification not in {r.id for r in machine.plan.reporting.rules}:
+            raise InputError("notification", f"{notification!r} is not one of the plan's notifications")
+        record = {"notification": notification, "channel": channel, "text": text, "ok": ok, "response": response}
+        snap, event = machine.record_message(current, record, actor, format_time(clock.now()))
+        return snap, event, False
+
+    current = store.get(incident_id)
+    return store.append(incident_id, current.version, change, merge=True)
 
 
 def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
@@ -226,6 +243,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "level_history": [h.model_dump() for h in snap.level_history],
         "confirmed_conditions": {k: v.model_dump() for k, v in snap.confirmed_conditions.items()},
         "completed_tasks": {k: v.model_dump() for k, v in snap.completed_tasks.items()},
+        "calls": [a.model_dump() for a in snap.calls],
+        "messages": [m.model_dump() for m in snap.messages],
         "notes": [{"by": e["actor"], "at": e["at"], "note": e["payload"]["note"]}
                   for e in (events or []) if e["trigger"] == "add_note"],
         "events": events if events is not None else [],

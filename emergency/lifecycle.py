@@ -27,7 +27,8 @@ from .deadlines import check_times
 from .errors import InputError, Refused
 from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
-from .incident import IssuedReport, Mark, Snapshot
+from .calls import HANDED_OVER, OUTCOMES, acknowledges
+from .incident import CallAttempt, IssuedReport, Mark, SentMessage, Snapshot
 from .plans import LEVELS, Plan, TransitionDef
 from .payloads import clean_payload
 from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
@@ -38,11 +39,16 @@ RECORD_TRIGGERS = {
     "update_facts": {"label": "更新事实并重新定级", "requires": ["facts"]},
     "add_note": {"label": "记录情况", "requires": ["note"]},
     "condition_arose": {"label": "记录条件已成立（开始计时）", "requires": ["notification"]},
+    "record_call": {"label": "记录呼叫", "requires": ["notification", "outcome"]},
 }
 REPORT_TRIGGER = "report"
 # Issuing a written report (emergency.documents) is an event of its own: it records the issued file's hash and is
 # made only by the documents service, never as a step a caller names (its payload is the server's, not a person's).
 ISSUE_TRIGGER = "issue_report"
+# A message sent through an outbound channel (emergency.outbound) is recorded with the channel's answer, which is the
+# server's to write: like an issued report, it is never a step a caller names.
+MESSAGE_TRIGGER = "send_message"
+SERVER_TRIGGERS = (ISSUE_TRIGGER, MESSAGE_TRIGGER)
 
 
 class Lifecycle:
@@ -258,11 +264,12 @@ class Lifecycle:
         """
         payload = payload or {}
         stamp = at if isinstance(at, str) else format_time(at)
-        if trigger == ISSUE_TRIGGER:
+        if trigger in SERVER_TRIGGERS:
             if not trusted:
-                raise InputError("trigger", "a report is issued from its draft (POST …/reports), not as a step")
+                raise InputError("trigger", "a report is issued from its draft (POST …/reports), and a message is sent "
+                                            "from the call form, not as a step")
             work = snap if in_place else snap.model_copy(deep=True)
-            return self.issue(work, payload, actor, stamp)
+            return (self.issue if trigger == ISSUE_TRIGGER else self.record_message)(work, payload, actor, stamp)
         if trigger in RECORD_TRIGGERS:
             if snap.state in self.final:
                 raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
@@ -300,6 +307,47 @@ class Lifecycle:
             raise Refused(f"a report cannot be issued: the incident is closed ({self._label(work.state)})")
         work.reports.append(IssuedReport(**record, by=actor, at=stamp))
         return self._finish(work, ISSUE_TRIGGER, record, actor, stamp)
+
+    def record_message(self, work: Snapshot, record: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
+        """Record a message sent (or that failed to send) through an outbound channel, on ``work`` in place."""
+        if work.state in self.final:
+            raise Refused(f"a message cannot be recorded: the incident is closed ({self._label(work.state)})")
+        work.messages.append(SentMessage(**record, by=actor, at=stamp))
+        return self._finish(work, MESSAGE_TRIGGER, record, actor, stamp)
+
+    def channel_of(self, snap: Snapshot, notification: str) -> str:
+        """The channel (phone / written / any) of one of the incident's notifications."""
+        level = snap.effective_level
+        for rule in self.plan.rules_for(level, snap.hot_topic) if level else []:
+            if rule.id == notification:
+                return rule.channel
+        for rule in self.plan.reporting.rules:  # a level changed since the call: the rule is still the plan's
+            if rule.id == notification:
+                return rule.channel
+        return "any"
+
+    def _record_call(self, work: Snapshot, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
+        """An attempt (``record_call``): kept on the snapshot; the first one that acknowledges completes the item."""
+        channel = self.channel_of(work, clean["notification"])
+        if not trusted:
+            outcome = clean["outcome"]
+            if outcome == "connected" and not clean.get("reached"):
+                raise InputError("payload.reached", "name the person who answered (接通须记录接听人)")
+            if outcome in HANDED_OVER and not clean.get("document"):
+                raise InputError("payload.document", "say which document was sent (已传真/已送达须记录所送文件)")
+            if clean.get("received_by") and outcome not in HANDED_OVER | {"connected"}:
+                raise InputError("payload.received_by", f"nobody signs for a call that was {outcome} "
+                                                        "(未接通不能记录签收人)")
+        at = clean.get("done_at") or stamp
+        ack = acknowledges(channel, clean)
+        fields = {k: clean.get(k) or "" for k in ("unit", "number", "reached", "document", "received_by", "note")}
+        work.calls.append((CallAttempt.model_construct if trusted else CallAttempt)(
+            notification=clean["notification"], outcome=clean["outcome"], at=at, recorded_at=stamp, by=actor,
+            acknowledged=ack, **fields))
+        if ack and clean["notification"] not in work.notifications:
+            who = clean.get("reached") or clean.get("received_by")
+            work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp,
+                                                             note=f"{OUTCOMES[clean['outcome']]}：{who}")
 
     # ------------------------------------------------------------ helpers
     def _label(self, state: str) -> str:
@@ -351,6 +399,8 @@ class Lifecycle:
             result = classify(self.plan, work.facts)
             work.classified_level = result["level"]
             work.deciding_clause = result["deciding"]["clause"] if result["deciding"] else None
+        elif trigger == "record_call":
+            self._record_call(work, clean, actor, stamp, trusted)
         elif trigger == "condition_arose":
             work.condition_times[clean["notification"]] = clean.get("done_at") or stamp
         # add_note changes nothing but the version: the note is the event itself

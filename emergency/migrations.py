@@ -174,6 +174,17 @@ def m006_contacts(db: Database) -> None:
     db["contacts"].create_index(["unit", "precedence"], if_not_exists=True)
 
 
+@migrations()
+def m007_roster(db: Database) -> None:
+    """The duty roster (值班表): one row a shift of a unit, its times with +08:00; replaced per unit on import."""
+    db["roster"].create({
+        "id": int, "unit": str, "shift": str, "starts_at": str, "ends_at": str, "officer": str, "officer_phone": str,
+        "leader": str, "leader_phone": str, "updated_by": str, "updated_at": str,
+    }, pk="id", if_not_exists=True, not_null={"unit", "starts_at", "ends_at", "officer"})
+    db["roster"].create_index(["unit", "starts_at"], if_not_exists=True)
+    db["roster"].create_index(["ends_at"], if_not_exists=True)
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -8,12 +8,14 @@ with +08:00). Every refusal is one ``InputError`` naming ``payload.<field>``.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, create_model, field_validator
 
+from .calls import OUTCOMES
 from .clock import format_time, parse_time
 from .errors import InputError
 from .facts import nonzero
@@ -23,7 +25,10 @@ from .plans import LEVELS
 # A call may be ticked with the time it was made (another phone, a paper log); never in the future.
 CLAIM_TOLERANCE = timedelta(minutes=1)
 # Free-text fields and their longest length (a note is a paragraph, the rest a name or a sentence).
-TEXTS = {"reason": 200, "approved_by": 200, "declared_by": 200, "received_by": 200, "issued_by": 200, "note": 2000}
+TEXTS = {"reason": 200, "approved_by": 200, "declared_by": 200, "received_by": 200, "issued_by": 200, "note": 2000,
+         "reached": 100, "document": 200, "unit": 100}
+# A number as dialled: digits with an area code's hyphen or an extension, or a leading + (what a duty phone shows).
+NUMBER = re.compile(r"\+?[0-9][0-9-]{2,23}")
 MULTILINE = {"reason", "note"}
 
 
@@ -45,6 +50,29 @@ class StepPayload(BaseModel):
     facts: Any = None
     note: Any = None
     done_at: Any = None
+    outcome: Any = None
+    number: Any = None
+    unit: Any = None
+    reached: Any = None
+    document: Any = None
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome(cls, value):
+        if value is not None and value not in OUTCOMES:
+            raise InputError("payload.outcome", f"must be one of {', '.join(OUTCOMES)} (got {value!r})")
+        return value
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value):
+        if value is None:
+            return value
+        text = re.sub(r"\s", "", str(value))
+        if not NUMBER.fullmatch(text):
+            raise InputError("payload.number", f"{str(value)[:30]!r}: a telephone or fax number, digits with its area "
+                                               "code (e.g. 0513-82100000) or an 11-digit mobile")
+        return text
 
     @field_validator("level", "warning_level")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from . import calls
 from .checklist import checklist as build_checklist
 from .clock import format_time, parse_time
 from .incident import Snapshot
@@ -18,8 +19,26 @@ from .library import PlanLibrary, library
 from .plans import LEVEL_RANK
 
 
+def call_score(snap: Snapshot, notification: str, due: str | None, end: datetime) -> dict[str, Any]:
+    """How one notification was passed on (drills score attempts, not ticks): ``attempts`` and ``failed_attempts``,
+    ``acknowledged_at`` and by whom (None when no call acknowledged it), ``messages`` sent, ``ticked_only`` (done by a
+    bare tick, with no call that acknowledged it) and ``escalated`` (still unacknowledged 5 minutes before its due
+    time, so raised to the commander on duty)."""
+    prog = calls.progress([a.model_dump() for a in snap.calls], notification)
+    ack = prog["acknowledged"]
+    escalated = False
+    if due:
+        raised = calls.raised_at(parse_time(due, "due"))
+        escalated = end >= raised and (ack is None or parse_time(ack["at"], "at") > raised)
+    return {"attempts": prog["count"], "failed_attempts": prog["failed"],
+            "acknowledged_at": ack["at"] if ack else None, "acknowledged_by": (ack["reached"] or ack["received_by"]) if ack else None,
+            "messages": sum(1 for m in snap.messages if m.notification == notification),
+            "ticked_only": notification in snap.notifications and ack is None, "escalated": escalated}
+
+
 def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary) -> list[dict[str, Any]]:
-    """Each of the incident's deadlines judged at ``end``: met, late, missed, not yet due or without a limit."""
+    """Each of the incident's deadlines judged at ``end``: met, late, missed, not yet due or without a limit,
+    with how it was called (``call_score``)."""
     rows = []
     for n in (item.view() for item in notification_status(snap, end, plans)):
         if n["status"] == "open":
@@ -35,7 +54,7 @@ def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary) -> list[dic
             verdict, minutes = "not_due", n["minutes_left"]
         else:  # overdue, or an at-once report never made
             verdict, minutes = "missed", n.get("overdue_minutes", n.get("elapsed_minutes"))
-        rows.append({**n, "verdict": verdict, "minutes": minutes})
+        rows.append({**n, "verdict": verdict, "minutes": minutes, **call_score(snap, n["id"], n["due"], end)})
     rows.sort(key=lambda r: (r["due"] is None, r["due"] or ""))  # the report reads in time order
     return rows
 
@@ -72,6 +91,16 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
                              "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
                                      f"超过时限{d['minutes']}分钟（{d['clause']}）",
                              "notification": d["id"], "minutes": d["minutes"]})
+        if d["ticked_only"]:
+            findings.append({"kind": "calls", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
+                             "notification": d["id"], "minutes": None,
+                             "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）只勾选完成，无接通或签收的"
+                                     f"呼叫记录（{d['clause']}；演练按呼叫与确认计分）"})
+        elif d["failed_attempts"] and not d["acknowledged_at"]:
+            findings.append({"kind": "calls", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
+                             "notification": d["id"], "minutes": None,
+                             "text": f"{'、'.join(d['to'])}（{d['channel_name']}）呼叫{d['attempts']}次、"
+                                     f"{d['failed_attempts']}次未接通，至演练结束未获确认（{d['clause']}）"})
     if snap.level is None and snap.classified_level and snap.state not in plan.lifecycle.without_response:
         findings.append({"kind": "level", "clause": plan.level(snap.classified_level).clause, "plan": snap.plan,
                          "incident_id": snap.id,
@@ -87,7 +116,15 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
             findings.append({"kind": "termination", "clause": plan.termination.clause, "plan": snap.plan,
                              "incident_id": snap.id,
                              "text": "演练结束时应急终止条件尚未确认：" + "；".join(c["text"] for c in missing)})
-    return {"incident_id": snap.id, "title": snap.title, "plan": snap.plan, "plan_title": plan.title,
+    timed = [d for d in deadlines if d["due"]]
+    scores = {"deadlines": len(timed), "attempts": sum(d["attempts"] for d in deadlines),
+              "failed_attempts": sum(d["failed_attempts"] for d in deadlines),
+              "acknowledged": sum(1 for d in timed if d["acknowledged_at"]),
+              "acknowledged_in_time": sum(1 for d in timed if d["acknowledged_at"]
+                                          and d["acknowledged_at"] <= d["due"]),
+              "ticked_only": sum(1 for d in deadlines if d["ticked_only"]),
+              "escalated": sum(1 for d in timed if d["escalated"])}
+    return {"incident_id": snap.id, "title": snap.title, "plan": snap.plan, "plan_title": plan.title, "scores": scores,
             "state": plan.lifecycle.state(snap.state).label, "level": snap.level, "classified_level": snap.classified_level,
             "deadlines": deadlines, "levels": levels, "groups_stood_up": stood_up, "conditions": conditions,
             "termination_mode": plan.termination.mode, "findings": findings, "events": events}

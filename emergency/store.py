@@ -174,7 +174,7 @@ def quoted(columns) -> str:
 
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
-          "improvements", "intakes", "plan_versions", "documents", "contacts")
+          "improvements", "intakes", "plan_versions", "documents", "contacts", "roster")
 
 
 def copy_store(source: "Store", target: "Store") -> dict[str, int]:

@@ -26,7 +26,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import Clock, format_time, parse_time
 from .errors import InputError, NotFound
-from .lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS, REPORT_TRIGGER
+from .lifecycle import RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
 from .plans import Plan
 from .roles import ROLES
 from .store import Store
@@ -44,7 +44,7 @@ def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
     (``record_roles``: the report and the record steps); a drill controller may act on any drill incident."""
     if role == "drill_controller" and drill:
         return True
-    if trigger in (REPORT_TRIGGER, ISSUE_TRIGGER) or trigger in RECORD_TRIGGERS:
+    if trigger == REPORT_TRIGGER or trigger in SERVER_TRIGGERS or trigger in RECORD_TRIGGERS:
         return role in plan.lifecycle.record_roles
     return any(role in t.roles for t in plan.lifecycle.transitions if t.trigger == trigger)
 

@@ -7,7 +7,10 @@ directory; default ``EMERGENCY_PLANS_DIR``, else the plans shipped with the pack
 ``secret_key`` beside the database, mode 600 — never in the source tree), ``CLOCK`` (an
 ``emergency.clock`` clock; the wall clock by default — tests pass a FixedClock), ``LOCK_TIMEOUT``
 (seconds a write waits for the database lock before answering 503; default 5),
-``SESSION_IDLE_HOURS`` (default 12), ``LOGIN_RATE_LIMIT`` (per client address; default 30 per minute).
+``SESSION_IDLE_HOURS`` (default 12), ``LOGIN_RATE_LIMIT`` (per client address; default 30 per minute),
+``REMINDER_MINUTES`` (the browser's reminders announce what falls due within it; default 5), ``DUTY_ROOM`` (the
+unit whose roster names the commander on duty; default 海门区政府总值班室), ``OUTBOUND_CHANNELS`` (name → apprise
+URL for sending first notices; default none).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from emergency.library import PlanLibrary, default_plans_dir, library
 from emergency.lint import default_sources, lint_all
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key, shown_location
 
-from . import admin, api, auth, console, db, directory_pages, drill_pages, i18n, intake_pages, report_pages
+from . import admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, intake_pages, report_pages
 from .auth import same_site_referrer
 from .i18n import gettext
 
@@ -59,6 +62,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         LOCK_TIMEOUT=5.0,
         DEBUG=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        REMINDER_MINUTES=5,                   # the browser announces what falls due within this many minutes
+        DUTY_ROOM="海门区政府总值班室",          # whose roster names the commander on duty (带班领导)
+        OUTBOUND_CHANNELS={},                 # name → apprise URL (EMERGENCY_OUTBOUND_CHANNELS as JSON); never in git
     )
     app.config.from_prefixed_env("EMERGENCY")
     if test_config:
@@ -100,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(intake_pages.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(directory_pages.bp)
+    app.register_blueprint(call_pages.bp)
     _error_pages(app)
     app.after_request(_compress_vendor)
     return app

@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask_login import current_user
 
 from emergency import drill_runs, incidents as service, intake
+from emergency.callsheet import masked
 from emergency.checklist import checklist as build_checklist
 from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
@@ -125,7 +127,18 @@ def create_incident():
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
     clock = clock_for(get_store().get(incident_id))
-    return jsonify(service.view(get_store(), incident_id, clock.now()))
+    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now())))
+
+
+def shown_view(view: dict) -> dict:
+    """An incident's view as this user may see it: an observer sees no personal mobile dialled on a call."""
+    if current_user.role != "observer":
+        return view
+    view["calls"] = [masked(a) for a in view["calls"]]
+    for e in view["events"]:
+        if e["trigger"] == "record_call":
+            e["payload"] = masked(e["payload"])
+    return view
 
 
 @bp.post("/incidents/<incident_id>/events")
@@ -140,7 +153,7 @@ def incident_event(incident_id: str):
     clock = clock_for(snap)
     service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
                 data.get("payload"), actor(), clock)
-    return jsonify(service.view(get_store(), incident_id, clock.now()))
+    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now())))
 
 
 @bp.get("/drills")

@@ -18,6 +18,7 @@ from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
 from emergency.directory import load_demo as load_demo_directory
 from emergency.incidents import load_demo
+from emergency.roster import load_demo as load_demo_roster
 from emergency.library import PlanLibrary
 from emergency.store import Store, close_pools, init_database, shown_location
 from emergency.users import add_user, count_users, retire_demo_users
@@ -65,6 +66,7 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
             if not store.list(drill=True, drill_id="demo"):
                 load_demo(store, clock)
             load_demo_directory(store, clock.now().isoformat(timespec="seconds"))
+            load_demo_roster(store, clock.now())
             lines = ["demo users (passwords made now; disabled when the console next starts without --demo):"]
             for name, role in DEMO_USERS:
                 password = secrets.token_urlsafe(12)

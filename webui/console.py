@@ -22,7 +22,9 @@ from emergency.clock import SimulatedClock, format_time, parse_time
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
-from emergency import directory, documents
+from emergency import calls, directory, documents, roster
+from emergency.calls import OUTCOMES
+from emergency.callsheet import masked
 from emergency.lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
@@ -32,7 +34,8 @@ from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
 from .db import app_clock, clock_for, get_store, now, plans
-from .directory_pages import plan_units
+from .call_pages import configured_channels
+from .directory_pages import call_lines, on_duty_now, plan_units
 from .i18n import current_language, gettext as _, lazy_gettext as _l
 
 bp = Blueprint("console", __name__)
@@ -49,7 +52,8 @@ def _helpers():
             "FACT_LABELS": {f.name: f.label for p in library.plans.values() for f in p.facts},
             "VOCABULARY": library.vocabulary,
             "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
-            "poll_ms": int(current_app.config.get("POLL_MS", 10000))}
+            "poll_ms": int(current_app.config.get("POLL_MS", 10000)), "OUTCOMES": OUTCOMES,
+            "remind_minutes": int(current_app.config.get("REMINDER_MINUTES", 5))}
 
 
 def _plan_or_404(plan_id: str):
@@ -71,18 +75,34 @@ def set_lang(code: str):
 
 def _board_rows(drill: bool | None):
     rows = []
+    page_now = now()
     for s in get_store().list_rows(drill=drill, open_only=True):
         try:
-            at = clock_for(s).now() if not isinstance(s, dict) else now()
+            at = clock_for(s).now() if not isinstance(s, dict) else page_now
         except EmergencyError:
-            at = now()
-        rows.append(service.safe_snapshot_view(s, at, plans()))
+            at = page_now
+        row = service.safe_snapshot_view(s, at, plans())
+        row["remind"] = _reminders(row, at, page_now)
+        rows.append(row)
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
         r["overdue"] = [n for n in items if n["status"] == "overdue"]
         r["next_due"] = next((n for n in items if n["status"] in ("overdue", "immediate", "pending")), None)
     rows.sort(key=lambda r: (not r.get("overdue"), not any(n["immediate"] for n in r.get("overdue") or [])))
     return rows
+
+
+def _reminders(row: dict, at, page_now) -> list[dict]:
+    """The row's notifications not yet done that have a due time, for the browser's reminders: each due time on
+    the page's clock (a drill's due time is as far from the page's now as from the drill's own)."""
+    out = []
+    for n in (row.get("checklist") or {}).get("notifications", []):
+        if n["status"] in ("pending", "overdue", "immediate") and n["due"]:
+            due = parse_time(n["due"], "due") - at + page_now
+            title = row.get("title") or row.get("plan_title") or row["id"]
+            out.append({"due": format_time(due), "key": f"{row['id']}:{n['id']}",
+                        "label": f"{'【演练】' if row.get('drill') else ''}{title}：{'、'.join(n['to'])}（{n['channel_name']}）"})
+    return out
 
 
 @bp.get("/")
@@ -93,8 +113,11 @@ def home():
     today = now().date()
     revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
     grouped = directory.by_unit(directory.load(get_store()))
+    at = now()
     return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
+                           duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
+                           gap_days=roster.GAP_DAYS,
                            fingerprint=_fingerprint(real + drills))
 
 
@@ -335,7 +358,8 @@ def incident_page(incident_id: str):
     v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"], plan)]
     machine = plans().lifecycle(v["plan"], v["plan_version"])
     offers = documents.offers(snap, plan, clock.now(), plans())
-    return render_template("console/incident.html", offers=offers, documents=get_store().documents(incident_id),
+    call_sheet = _calls_view(snap, v, plan, clock.now())
+    return render_template("console/incident.html", offers=offers, **call_sheet, documents=get_store().documents(incident_id),
                            may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, timeline=_timeline(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
@@ -344,11 +368,29 @@ def incident_page(incident_id: str):
                            full_diagram=machine.diagram(v["state"]))
 
 
+def _calls_view(snap, v: dict, plan, at) -> dict:
+    """The incident page's calls: each notification's numbers, attempts and next number (``lines``), the items
+    raised to the commander on duty (``escalated``), who that is now (``duty``), the outbound channels and a
+    first-notice text per notification."""
+    items = (v["checklist"] or {}).get("notifications", [])
+    lines = call_lines(items, [a.model_dump() for a in snap.calls], at) if items else []
+    level = v["level"] or v["classified_level"]
+    head = f"{'【演练】' if v['drill'] else ''}{v['title'] or plan.short_title}（{plan.short_title}"
+    head += f"，{level}级" if level else ""
+    head += f"，事发{v['occurred_at'][5:16].replace('T', ' ')}）"
+    texts = {n["id"]: f"{head}。按{n['clause']}向{'、'.join(n['to'])}{n['channel_name']}报告，请值班人员接收并回复。"
+             for n in items}
+    return {"call_lines": lines, "escalated": calls.escalations(items, at), "duty": on_duty_now(now()),
+            "channels": list(configured_channels()), "message_texts": texts,
+            "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
+            "failures_before_next": calls.FAILURES_BEFORE_NEXT}
+
+
 DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "issued_by": _l("发布（上级）"), "received_by": _l("接管")}
 
 
 def _trigger_labels(plan) -> dict[str, str]:
-    labels = {"report": _("接报登记"), "issue_report": _("签发书面报告")}
+    labels = {"report": _("接报登记"), "issue_report": _("签发书面报告"), "send_message": _("发送消息")}
     labels.update({k: v["label"] for k, v in RECORD_TRIGGERS.items()})
     for tr in plan.lifecycle.transitions:
         labels.setdefault(tr.trigger, tr.label)
@@ -368,6 +410,13 @@ def _timeline(plan, events: list[dict]) -> list[dict]:
             details.append(tasks.get(p["task"], p["task"]))
         if e["trigger"] == "confirm_condition" and p.get("condition"):
             details.append(conditions.get(p["condition"], p["condition"]))
+        if e["trigger"] == "record_call":
+            p = p if current_user.role != "observer" else masked(p)
+            who = p.get("reached") or p.get("received_by") or ""
+            details.append(" ".join(x for x in (p.get("notification"), p.get("unit"), p.get("number"),
+                                                 _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))
+        if e["trigger"] == "send_message":
+            details.append(f"{p.get('notification', '')} {p.get('channel', '')} " + (_("已发出") if p.get("ok") else _("发送失败")))
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
             details.append(p["notification"] + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
         for key, word in DECISION_FIELDS.items():

@@ -1,24 +1,27 @@
-"""The contact directory (通讯录) and the call sheet (通知呼叫单) built on it.
+"""The contact directory (通讯录), the duty roster (值班表) and the call sheet (通知呼叫单) built on them.
 
-Everyone signed in reads the directory; an administrator imports it (a whole .xlsx or .csv, checked before anything
-is written). Personal mobiles are personal data: an observer sees the units' duty lines and office numbers only,
-on screen and in every export; every export is logged with who took it.
+Everyone signed in reads the directory and the roster; an administrator imports them (a whole .xlsx or .csv,
+checked before anything is written) and edits single contacts. Personal mobiles are personal data: an observer
+sees the units' duty lines and office numbers only, on screen and in every export; every export is logged with
+who took it.
 """
 from __future__ import annotations
 
 import io
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from emergency import directory
+from emergency import callsheet, directory, roster
+from emergency.calls import OUTCOMES
+from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, NotFound
 from emergency.exports import workbook_bytes
 from emergency.incidents import notification_status
 
 from .auth import audit_export, require
-from .db import app_clock, clock_for, get_store, plans
+from .db import app_clock, clock_for, get_store, now, plans
 from .i18n import gettext as _
 
 bp = Blueprint("directory", __name__)
@@ -53,9 +56,41 @@ def _checklist_gaps():
 def page(problems=None, status=200):
     contacts = _contacts()
     grouped = directory.by_unit(contacts)
+    editing = None
+    if current_user.may("directory") and request.args.get("edit", "").isdigit():
+        editing = next((c for c in contacts if c.id == int(request.args["edit"])), None)
     return render_template("directory/index.html", grouped=grouped, gaps=directory.gaps(plan_units(), grouped),
                            units=plan_units(), problems=problems, columns=directory.COLUMNS,
+                           fields=dict(zip(directory.FIELDS, directory.COLUMNS)), editing=editing,
+                           form=request.form if request.method == "POST" else {},
                            personal=personal_numbers_shown(), may_import=current_user.may("directory")), status
+
+
+@bp.post("/directory/contacts")
+def save_contact():
+    """Add one contact, or change the one ``id`` names (administrator); a bad value re-shows the form with the
+    field named (422), nothing written."""
+    require("directory")
+    raw = request.form.get("id", "")
+    contact_id = int(raw) if raw.isdigit() else None
+    values = {f: request.form.get(f, "").strip() for f in directory.FIELDS}
+    try:
+        c = directory.save_one(get_store(), values, contact_id, current_user.name, format_time(now()))
+    except directory.ImportRefused as exc:
+        return page(problems=exc.problems, status=422)
+    flash(_("已保存：%(who)s", who=f"{c.unit} {c.name}".strip()), "ok")
+    return redirect(url_for("directory.page") + f"#unit-{c.unit}")
+
+
+@bp.post("/directory/contacts/<int:contact_id>/delete")
+def delete_contact(contact_id: int):
+    require("directory")
+    try:
+        directory.delete_one(get_store(), contact_id, current_user.name, format_time(now()))
+    except directory.ImportRefused as exc:
+        return page(problems=exc.problems, status=404)
+    flash(_("已删除。"), "ok")
+    return redirect(url_for("directory.page"))
 
 
 @bp.post("/directory/import")
@@ -85,28 +120,35 @@ def export(fmt: str):
                      download_name=name)
 
 
+def duty_room() -> str:
+    """The unit whose roster gives the commander on duty (``DUTY_ROOM``: the district's 总值班室 by default,
+    today's name of the plans' 市政府总值班室)."""
+    return current_app.config["DUTY_ROOM"]
+
+
+def call_lines(notifications: list[dict], attempts: list[dict], at) -> list[dict]:
+    """The call sheet's lines (``emergency.callsheet.lines``) from this request's directory and roster."""
+    grouped = directory.by_unit(_contacts())
+    shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
+    return callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown())
+
+
+def on_duty_now(at) -> dict:
+    """The duty room's shift now (its 值班员 and 带班领导) for the top of the call sheet and the home page."""
+    shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
+    return {"unit": duty_room(), "commander": callsheet.commander_on_duty(shifts, duty_room(), at)}
+
+
 def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
     """The incident and, for each of its notifications, the numbers to dial for each recipient in order."""
     try:
         snap = get_store().get(incident_id)
     except NotFound:
         abort(404)
-    views = [item.view() for item in notification_status(snap, clock_for(snap).now(), plans())]
-    return {"id": snap.id, "title": snap.title, "drill": snap.drill, "plan": snap.plan}, dial_lines(views)
-
-
-def dial_lines(notifications: list[dict]) -> list[dict]:
-    """Each notification with, for each recipient, the numbers to dial in order (none for an unknown unit)."""
-    grouped = directory.by_unit(_contacts())
-    lines = []
-    for n in notifications:
-        recipients = []
-        for r in n["recipients"]:
-            unit = r["current"] or r["plan_name"]
-            recipients.append({"unit": unit, "display": r["display"],
-                               "numbers": directory.numbers_to_dial(unit, grouped, personal_numbers_shown())})
-        lines.append({**n, "dial": recipients})
-    return lines
+    at = clock_for(snap).now()
+    views = [item.view() for item in notification_status(snap, at, plans())]
+    return ({"id": snap.id, "title": snap.title, "drill": snap.drill, "plan": snap.plan, "now": format_time(at)},
+            call_lines(views, [a.model_dump() for a in snap.calls], at))
 
 
 @bp.get("/checklist/<plan_id>/calls")
@@ -118,19 +160,19 @@ def checklist_calls(plan_id: str):
         cl = _checklist_from_args(plan)
     except EmergencyError as exc:
         return render_template("error.html", code=422, message=str(exc)), 422
-    lines = dial_lines(cl["notifications"])
-    gaps = sorted({r["display"] for line in lines for r in line["dial"] if not r["numbers"]})
+    at = now()
+    lines = call_lines(cl["notifications"], [], at)
     incident = {"id": None, "title": f"{plan.short_title} {cl['level']}级（尚未登记为事件）",
-                "drill": request.args.get("drill") == "1", "plan": plan.id}
-    return render_template("directory/calls.html", incident=incident, lines=lines, gaps=gaps, plan=plan)
+                "drill": request.args.get("drill") == "1", "plan": plan.id, "now": format_time(at)}
+    return render_template("directory/calls.html", incident=incident, lines=lines, gaps=callsheet.gaps(lines), plan=plan,
+                           duty=on_duty_now(at))
 
 
 @bp.get("/incidents/<incident_id>/calls")
 def calls(incident_id: str):
     incident, lines = call_sheet(incident_id)
-    gaps = sorted({r["display"] for line in lines for r in line["dial"] if not r["numbers"]})
-    return render_template("directory/calls.html", incident=incident, lines=lines, gaps=gaps,
-                           plan=plans().plan(incident["plan"]))
+    return render_template("directory/calls.html", incident=incident, lines=lines, gaps=callsheet.gaps(lines),
+                           plan=plans().plan(incident["plan"]), duty=on_duty_now(parse_time(incident["now"], "now")))
 
 
 @bp.get("/incidents/<incident_id>/calls.<fmt>")
@@ -141,9 +183,12 @@ def calls_download(incident_id: str, fmt: str):
     name = f"{'演练-' if incident['drill'] else ''}{incident_id}-呼叫单.{fmt}"
     audit_export(name)
     rows = [[line["due"] or "", "、".join(line["to"]), line["channel_name"], line["clause"], r["display"],
-             "；".join(f"{d['who']} {d['number']}" for d in r["numbers"]) or "通讯录无此单位号码", "", "", ""]
+             "；".join(f"{d['who']} {d['number']}" for d in r["numbers"]) or "通讯录无此单位号码",
+             "；".join(f"{a['at'][11:16]} {a['number']} {OUTCOMES[a['outcome']]} {a['reached'] or a['received_by']}".strip()
+                      for a in r["attempts"]),
+             "已确认" if line["calls"]["acknowledged"] else "", "", "", ""]
             for line in lines for r in line["dial"]]
-    head = ["时限", "报告对象", "方式", "条款", "单位", "号码（按拨打顺序）", "拨打时间", "接听人", "结果"]
+    head = ["时限", "报告对象", "方式", "条款", "单位", "号码（按拨打顺序）", "已呼叫", "确认", "拨打时间", "接听人", "结果"]
     if fmt == "json":
         body = json.dumps({"incident": incident, "notifications": lines}, ensure_ascii=False, indent=2).encode()
         mimetype = "application/json"
@@ -155,3 +200,52 @@ def calls_download(incident_id: str, fmt: str):
         md += ["| " + " | ".join(str(c).replace("|", "／") for c in row) + " |" for row in rows]
         body, mimetype = ("\n".join(md) + "\n").encode(), "text/markdown"
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+# ---------------------------------------------------------------- the duty roster (值班表)
+
+def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
+    """The shifts as this user may see them: an observer sees no personal mobile of the people on duty."""
+    if personal_numbers_shown():
+        return shifts
+    return [s.model_copy(update={k: "" for k in ("officer_phone", "leader_phone")
+                                 if directory.MOBILE.fullmatch(getattr(s, k) or "")}) for s in shifts]
+
+@bp.get("/roster")
+def roster_page(problems=None, status=200):
+    at = now()
+    shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
+    units = sorted({s.unit for s in shifts})
+    return render_template("directory/roster.html", shifts=shifts, units=units, problems=problems,
+                           gaps=roster.gaps(shifts, at), columns=roster.COLUMNS, days=roster.GAP_DAYS,
+                           on_duty={u: roster.on_duty(shifts, u, at) for u in units}, duty=on_duty_now(at),
+                           may_import=current_user.may("directory")), status
+
+
+@bp.post("/roster/import")
+def roster_import():
+    """Import a roster file (administrator): the shifts of the units it names are replaced; a bad row refuses
+    the whole file (422, each row and column named), nothing written."""
+    require("directory")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return roster_page(problems=[{"row": None, "column": "file", "message": _("请选择 .xlsx 或 .csv 文件")}], status=422)
+    try:
+        shifts = roster.read(upload.read(), upload.filename, plans())
+    except directory.ImportRefused as exc:
+        return roster_page(problems=exc.problems, status=422)
+    units = roster.replace(get_store(), shifts, current_user.name, format_time(now()))
+    flash(_("值班表已导入：%(n)s 个班次（%(units)s）。", n=len(shifts), units="、".join(units)), "ok")
+    return redirect(url_for("directory.roster_page"))
+
+
+@bp.get("/roster.<fmt>")
+def roster_export(fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    shifts = shown_shifts(roster.load(get_store()))
+    name = f"值班表.{fmt}"
+    audit_export(name + ("" if personal_numbers_shown() else "（不含个人手机）"))
+    body = roster.xlsx_bytes(shifts) if fmt == "xlsx" else roster.csv_bytes(shifts)
+    return send_file(io.BytesIO(body), mimetype=XLSX if fmt == "xlsx" else "text/csv", as_attachment=True,
+                     download_name=name)

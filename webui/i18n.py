@@ -20,7 +20,8 @@ LANGUAGES = ("zh", "en")
 # The words console.js writes into pages (countdowns, the live classification, the change notice).
 JS_WORDS = (N_("剩余"), N_("分钟"), N_("已超时"), N_("事件有新情况：第 %(level)s 版，"), N_("刷新查看"),
             N_("（刷新前请先提交或记下正在填写的内容）"), N_("（%(level)s级）"), N_("%(level)s级"), N_("决定级别的条款"),
-            N_("另符合"), N_("未达到本预案分级标准"), N_("需指挥人员研判"), N_("说明"), N_("无法连接服务"))
+            N_("另符合"), N_("未达到本预案分级标准"), N_("需指挥人员研判"), N_("说明"), N_("无法连接服务"),
+            N_("即将到期"), N_("应急报告提醒"), N_("桌面提醒已开启"), N_("浏览器未允许桌面提醒"))
 
 
 def js_words() -> dict[str, str]:

@@ -408,7 +408,7 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
         assert any("未立即报告110（3.1）。责任单位：区应急管理局；完成时限：2027-01-31；未完成。" in t for t in text)
     report = [p.text for p in docx.Document(io.BytesIO(controller.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]
     # each deadline judged at the drill's end (10 simulated minutes after the 02:30 receipt)
-    assert "区应急管理局（原文：市应急办）（不限方式，3.1）：未完成，已超过时限10分钟。" in report
+    assert "区应急管理局（原文：市应急办）（不限方式，3.1）：未完成，已超过时限10分钟；呼叫0次，未获确认。" in report
     assert "南通市应急管理局（不限方式，493号第十条、第十一条）：未到时限，尚余110分钟。" in report
     assert "演练结束时仍未确定响应级别（事实对应IV级，1.4(4)）" in report
     store.close()

@@ -24,6 +24,62 @@
   }
   tick(); setInterval(tick, 1000);
 
+  // Reminders (issue 10, point 5): what falls due within N minutes and what is overdue, from the page itself
+  // (elements with data-remind-due), on the page's clock, so they work with the network gone. A banner, the
+  // tab title counting overdue items, a short sound served by the app, and a desktop notification where the
+  // user allowed them; each item announces itself once when it comes due-soon and once when it goes overdue.
+  const baseTitle = document.title;
+  const announced = {};
+  function remindWindow() {
+    const own = Number(localStorage.getItem("remindMinutes"));
+    return own > 0 ? own : (Number(document.body.dataset.remindMinutes) || 5);
+  }
+  function announce(texts) {
+    const box = document.getElementById("reminders");
+    document.body.dataset.chimes = String(Number(document.body.dataset.chimes || "0") + 1);
+    try { const a = new Audio(box.dataset.sound); const p = a.play(); if (p && p.catch) p.catch(function () {}); } catch (e) {}
+    if ("Notification" in window && Notification.permission === "granted") {
+      try {
+        new Notification(w("应急报告提醒"), {body: texts.join("\n"), tag: "emergency-reminder"});
+        document.body.dataset.notified = String(Number(document.body.dataset.notified || "0") + 1);
+      } catch (e) {}
+    }
+  }
+  function reminders() {
+    const box = document.getElementById("reminders");
+    if (!box) return;
+    const minutes = remindWindow();
+    const t = now().getTime();
+    const over = [], soon = [], fresh = [];
+    document.querySelectorAll("[data-remind-due]").forEach(function (el) {
+      const due = Date.parse(el.dataset.remindDue);
+      if (isNaN(due)) return;
+      const left = due - t, label = el.dataset.remindLabel || "";
+      const key = (el.dataset.remindKey || el.dataset.notification || label) + "@" + el.dataset.remindDue;
+      let state = null;
+      if (left < 0) { state = "over"; over.push({label: label, mins: Math.ceil(-left / 60000)}); }
+      else if (left <= minutes * 60000) { state = "soon"; soon.push({label: label, mins: Math.floor(left / 60000)}); }
+      if (state && announced[key] !== state) { announced[key] = state; fresh.push((state === "over" ? w("已超时") : w("即将到期")) + " " + label); }
+    });
+    document.getElementById("reminder-overdue-count").textContent = over.length;
+    document.getElementById("reminder-soon-count").textContent = soon.length;
+    document.getElementById("reminder-window").textContent = minutes;
+    document.getElementById("reminder-list").innerHTML =
+      over.map(function (x) { return '<li class="st-overdue">' + esc(w("已超时")) + " " + x.mins + " " + esc(w("分钟")) + ' <span lang="zh-CN">' + esc(x.label) + "</span></li>"; }).join("") +
+      soon.map(function (x) { return '<li class="st-pending">' + esc(w("剩余")) + " " + x.mins + " " + esc(w("分钟")) + ' <span lang="zh-CN">' + esc(x.label) + "</span></li>"; }).join("");
+    box.hidden = !(over.length || soon.length);
+    document.title = (over.length ? "(" + over.length + ") " : "") + baseTitle;
+    if (fresh.length) announce(fresh);
+  }
+  (function () {
+    const input = document.getElementById("remind-minutes");
+    if (input) {
+      input.value = remindWindow();
+      input.addEventListener("change", function () { const v = Number(input.value); if (v > 0 && v <= 120) { localStorage.setItem("remindMinutes", String(v)); reminders(); } });
+    }
+    reminders(); setInterval(reminders, 1000);
+  })();
+
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
   const COLOURS = {red: "lv-red", orange: "lv-orange", yellow: "lv-yellow", blue: "lv-blue"};
 
@@ -170,9 +226,14 @@
 
   // No inline scripts (the Content-Security-Policy allows none): pages say what they need in data-* attributes.
   document.addEventListener("click", function (ev) {
-    const el = ev.target.closest ? ev.target.closest("[data-action]") : null;
+    const el = ev.target.closest ? ev.target.closest("[data-action], [data-open-call]") : null;
     if (!el) return;
     if (el.dataset.action === "print") window.print();
+    if (el.dataset.openCall) { const box = document.getElementById("call-" + el.dataset.openCall); if (box) box.open = true; }
+    if (el.dataset.action === "enable-notifications") {
+      if (!("Notification" in window)) { el.textContent = w("浏览器未允许桌面提醒"); return; }
+      Notification.requestPermission().then(function (p) { el.textContent = p === "granted" ? w("桌面提醒已开启") : w("浏览器未允许桌面提醒"); });
+    }
     if (el.dataset.action === "reload") window.location.reload();
     if (el.dataset.action === "zoom-in" || el.dataset.action === "zoom-out") {
       const box = el.closest("section, details, main").querySelector(".diagram-main");

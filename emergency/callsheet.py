@@ -1,0 +1,63 @@
+"""The call sheet (通知呼叫单): each notification the plans require, with the numbers to dial for each recipient in
+order, the person on duty where the unit keeps a roster, the attempts made so far and the number to try next.
+
+Pure: it takes the notifications (views, with status and due), the incident's attempts, the directory grouped
+by unit (``directory.by_unit``), the shifts (``roster.load``) and the moment; the pages, downloads and the API
+show what it returns.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from . import calls, directory, roster
+
+
+def _belongs(attempt: dict[str, Any], unit: str, names: set[str], numbers: set[str]) -> bool:
+    """An attempt was made to this recipient: it names the unit (by today's or the plan's name) or dialled one
+    of its numbers."""
+    return (attempt.get("unit") or "") in names or (attempt.get("number") or "") in numbers
+
+
+def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]], grouped: dict[str, dict[str, Any]],
+          shifts: list[roster.Shift], at: datetime, personal: bool) -> list[dict[str, Any]]:
+    """Each notification with ``dial`` (per recipient: ``numbers`` in order, ``on_duty``, its ``attempts`` and
+    ``suggest``, the number to try now), ``calls`` (``calls.progress``) and ``requirement`` (what acknowledges it)."""
+    attempts = [a if personal else masked(a) for a in attempts]
+    out = []
+    for n in notifications:
+        prog = calls.progress(attempts, n["id"])
+        recipients = []
+        for r in n["recipients"]:
+            unit = r["current"] or r["plan_name"]
+            shift = roster.on_duty(shifts, unit, at)
+            numbers = directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
+            names = {unit, r.get("plan_name") or unit, r.get("display") or unit}
+            mine = [a for a in prog["attempts"] if _belongs(a, unit, names, {d["number"] for d in numbers})]
+            recipients.append({"unit": unit, "display": r["display"], "numbers": numbers,
+                               "on_duty": shift.model_dump() if shift else None, "attempts": mine,
+                               "suggest": calls.next_contact(numbers, mine) if numbers else None})
+        out.append({**n, "dial": recipients, "calls": prog, "requirement": calls.requirement(n["channel"])})
+    return out
+
+
+def masked(attempt: dict[str, Any]) -> dict[str, Any]:
+    """An attempt as an observer sees it: a personal mobile dialled is not shown."""
+    if directory.MOBILE.fullmatch(attempt.get("number") or ""):
+        return {**attempt, "number": attempt["number"][:3] + "********"}
+    return attempt
+
+
+def gaps(call_lines: list[dict[str, Any]]) -> list[str]:
+    """The recipients on the sheet with no number to dial."""
+    return sorted({r["display"] for line in call_lines for r in line["dial"] if not r["numbers"]})
+
+
+def commander_on_duty(shifts: list[roster.Shift], duty_room: str, at: datetime) -> dict[str, Any] | None:
+    """The 带班领导 of the duty room's shift at ``at`` (who an item about to slip is raised to), or None when the
+    roster has nobody there."""
+    shift = roster.on_duty(shifts, duty_room, at)
+    if shift is None:
+        return None
+    return {"unit": duty_room, "leader": shift.leader, "leader_phone": shift.leader_phone, "officer": shift.officer,
+            "officer_phone": shift.officer_phone, "shift": shift.shift, "until": shift.ends_at}

@@ -1,0 +1,276 @@
+"""The duty roster (值班表): who is 值班员 and 带班领导 for each shift, for the district duty room and for each unit
+that keeps one.
+
+Offices keep it in Excel, one row a shift: 单位、日期、班次、开始、结束、值班员、值班员电话、带班领导、带班领导电话.
+A shift whose end is not after its start ends the next day (18:00–08:00 is a night shift, 08:00–08:00 a
+24-hour one). ``check`` reads every row before anything is written and refuses the whole file with each
+problem's row and column, overlapping shifts of one unit included; ``on_duty`` is who holds a unit's shift at
+a moment; ``gaps`` the hours in the next days that no shift covers. ``replace`` (store side) replaces the
+shifts of the units a file names, in one transaction.
+
+Pure except ``replace``, ``load`` and ``load_demo``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from .clock import TZ, format_time, parse_time
+from .directory import ImportRefused, known_units, number_problem, read_rows, text_of
+from .inputs import clean_text
+from .errors import EmergencyError
+
+COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
+FIELDS = ["unit", "date", "shift", "start", "end", "officer", "officer_phone", "leader", "leader_phone"]
+SHEET = "值班表"
+GAP_DAYS = 7   # issue 10: "a roster with a gap in the next 7 days is flagged"
+
+
+class Shift(BaseModel):
+    """One shift of one unit, its times with +08:00."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str
+    shift: str = ""
+    starts_at: str
+    ends_at: str
+    officer: str
+    officer_phone: str = ""
+    leader: str = ""
+    leader_phone: str = ""
+
+    def covers(self, at: datetime) -> bool:
+        return parse_time(self.starts_at, "starts_at") <= at < parse_time(self.ends_at, "ends_at")
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = text_of(value).replace("/", "-").replace(".", "-")
+    try:
+        y, m, d = (int(p) for p in text.split("-"))
+        return date(y, m, d)
+    except ValueError:
+        raise ValueError(f"{text!r}: a date such as 2026-12-02") from None
+
+
+def _time(value: Any) -> time:
+    if isinstance(value, datetime):
+        return value.time()
+    if isinstance(value, time):
+        return value
+    if isinstance(value, float) and 0 <= value < 1:   # Excel's fraction of a day, unformatted
+        minutes = round(value * 24 * 60)
+        return time(minutes // 60, minutes % 60)
+    text = text_of(value).replace("：", ":")
+    try:
+        h, m = (int(p) for p in text.split(":")[:2])
+        return time(h, m)
+    except ValueError:
+        raise ValueError(f"{text!r}: a time such as 08:00") from None
+
+
+def check(rows: list[list[Any]], plans) -> list[Shift]:
+    """The shifts the rows give, or ImportRefused naming every bad row and column (nothing half-read).
+    Two shifts of one unit that overlap are refused, naming both rows."""
+    if not rows:
+        raise ImportRefused([{"row": None, "column": "", "message": "the file is empty"}])
+    header = [text_of(h) for h in rows[0]]
+    if header[:len(COLUMNS)] != COLUMNS or any(header[len(COLUMNS):]):
+        raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(COLUMNS)} "
+                                                                      f"(found: {'、'.join(h for h in header if h)})"}])
+    units = known_units(plans)
+    problems: list[dict[str, Any]] = []
+    shifts: list[tuple[int, Shift]] = []
+    for number, raw in enumerate(rows[1:], start=2):
+        cells = list(raw) + [None] * (len(COLUMNS) - len(raw))
+        if not any(text_of(v) for v in cells):
+            continue
+        row = dict(zip(FIELDS, cells))
+        before = len(problems)
+
+        def bad(field: str, message: str) -> None:
+            problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
+
+        text = {}
+        for field in ("unit", "shift", "officer", "leader"):
+            try:
+                text[field] = clean_text(text_of(row[field]), COLUMNS[FIELDS.index(field)], 100)
+            except EmergencyError as exc:
+                bad(field, str(exc))
+                text[field] = ""
+        unit = text["unit"]
+        if not unit:
+            bad("unit", "is required")
+        elif unit not in units:
+            bad("unit", f"{unit!r} is not a unit the plans name (see the directory page's list of units)")
+        if not text["officer"]:
+            bad("officer", "is required: who is on duty (值班员)")
+        phones = {}
+        for field in ("officer_phone", "leader_phone"):
+            phones[field] = "".join(text_of(row[field]).split())
+            problem = number_problem(phones[field], "either")
+            if problem:
+                bad(field, problem)
+        if phones["leader_phone"] and not text["leader"]:
+            bad("leader", "a 带班领导电话 needs the 带班领导's name")
+        starts = ends = None
+        try:
+            day = _date(row["date"]) if text_of(row["date"]) or isinstance(row["date"], (date, datetime)) else None
+            if day is None:
+                bad("date", "is required (e.g. 2026-12-02)")
+        except ValueError as exc:
+            day = None
+            bad("date", str(exc))
+        times = {}
+        for field in ("start", "end"):
+            try:
+                if row[field] is None or text_of(row[field]) == "":
+                    bad(field, "is required (e.g. 08:00)")
+                else:
+                    times[field] = _time(row[field])
+            except ValueError as exc:
+                bad(field, str(exc))
+        if day and len(times) == 2:
+            starts = datetime.combine(day, times["start"], TZ)
+            ends = datetime.combine(day, times["end"], TZ)
+            if ends <= starts:
+                ends += timedelta(days=1)   # a night shift, or 08:00–08:00 for 24 hours
+        if len(problems) == before:
+            shifts.append((number, Shift(unit=units[unit], shift=text["shift"], starts_at=format_time(starts),
+                                         ends_at=format_time(ends), officer=text["officer"],
+                                         officer_phone=phones["officer_phone"], leader=text["leader"],
+                                         leader_phone=phones["leader_phone"])))
+    by_unit: dict[str, list[tuple[int, Shift]]] = {}
+    for number, s in shifts:
+        by_unit.setdefault(s.unit, []).append((number, s))
+    for unit, items in by_unit.items():
+        items.sort(key=lambda x: x[1].starts_at)
+        for (n1, a), (n2, b) in zip(items, items[1:]):
+            if b.starts_at < a.ends_at:
+                problems.append({"row": n2, "column": "开始", "message": f"{unit}: this shift ({b.starts_at[5:16]}) "
+                                 f"overlaps the shift of row {n1} ({a.starts_at[5:16]}–{a.ends_at[5:16]})"})
+    if not shifts and not problems:
+        problems.append({"row": None, "column": "", "message": "the file holds no shift"})
+    if problems:
+        raise ImportRefused(sorted(problems, key=lambda p: (p["row"] or 0)))
+    return [s for _, s in shifts]
+
+
+def on_duty(shifts: Iterable[Shift], unit: str, at: datetime) -> Shift | None:
+    """The shift of ``unit`` that covers ``at``, or None."""
+    return next((s for s in shifts if s.unit == unit and s.covers(at)), None)
+
+
+def gaps(shifts: Iterable[Shift], now: datetime, days: int = GAP_DAYS) -> list[dict[str, str]]:
+    """For each unit that keeps a roster, the stretches of the next ``days`` days that no shift covers:
+    ``{"unit", "from", "to"}``, earliest first."""
+    end = now + timedelta(days=days)
+    by_unit: dict[str, list[Shift]] = {}
+    for s in shifts:
+        by_unit.setdefault(s.unit, []).append(s)
+    out = []
+    for unit, items in sorted(by_unit.items()):
+        cursor = now
+        for s in sorted(items, key=lambda s: s.starts_at):
+            start, finish = parse_time(s.starts_at, "starts_at"), parse_time(s.ends_at, "ends_at")
+            if finish <= cursor:
+                continue
+            if start > cursor:
+                out.append({"unit": unit, "from": format_time(cursor), "to": format_time(min(start, end))})
+            cursor = max(cursor, finish)
+            if cursor >= end:
+                break
+        if cursor < end:
+            out.append({"unit": unit, "from": format_time(cursor), "to": format_time(end)})
+    return [g for g in out if g["from"] < g["to"]]
+
+
+def to_rows(shifts: Iterable[Shift]) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(COLUMNS)]
+    for s in shifts:
+        rows.append([s.unit, s.starts_at[:10], s.shift, s.starts_at[11:16], s.ends_at[11:16], s.officer,
+                     s.officer_phone, s.leader, s.leader_phone])
+    return rows
+
+
+def xlsx_bytes(shifts: Iterable[Shift]) -> bytes:
+    from .exports import workbook_bytes
+    rows = to_rows(shifts)
+    return workbook_bytes([(SHEET, rows[0], rows[1:])])
+
+
+def csv_bytes(shifts: Iterable[Shift]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(to_rows(shifts))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def read(content: bytes, filename: str, plans) -> list[Shift]:
+    """A roster file (.xlsx or .csv) checked whole."""
+    return check(read_rows(content, filename, SHEET), plans)
+
+
+# ---------------------------------------------------------------- the store's side
+STORED = ["unit", "shift", "starts_at", "ends_at", "officer", "officer_phone", "leader", "leader_phone"]
+
+
+def replace(store, shifts: list[Shift], actor: str, at: str) -> list[str]:
+    """The shifts of the units ``shifts`` name replaced by them, in one transaction with an audit entry.
+    Other units' rosters are kept. Returns the units replaced."""
+    units = sorted({s.unit for s in shifts})
+    with store.write() as db:
+        for unit in units:
+            db.execute("DELETE FROM roster WHERE unit = ?", [unit])
+        store.insert_rows("roster", STORED + ["updated_by", "updated_at"],
+                          [[getattr(s, f) for f in STORED] + [actor, at] for s in shifts])
+        store._insert_audit("roster_imported", actor, None, {"rows": len(shifts), "units": units}, None, at)
+    return units
+
+
+def load(store, since: str | None = None) -> list[Shift]:
+    """The shifts (ending after ``since``, when given), by unit and start."""
+    sql = f"SELECT {', '.join(STORED)} FROM roster"
+    params: list[Any] = []
+    if since:
+        sql += " WHERE ends_at > ?"
+        params.append(since)
+    rows = store.db.execute(sql + " ORDER BY unit, starts_at", params).fetchall()
+    return [Shift(**dict(zip(STORED, r))) for r in rows]
+
+
+def demo_rows(spec: dict[str, Any], today: date) -> list[list[Any]]:
+    """The demo roster's rows from ``demo/roster.yaml``: each unit's shifts from yesterday for ``days`` days, its
+    fictitious people taking turns."""
+    rows: list[list[Any]] = [list(COLUMNS)]
+    for u in spec["units"]:
+        turn = 0
+        for offset in range(-1, spec["days"]):
+            day = today + timedelta(days=offset)
+            for sh in u["shifts"]:
+                officer = u["officers"][turn % len(u["officers"])]
+                leader = u["leaders"][turn % len(u["leaders"])] if u.get("leaders") else {"name": "", "phone": ""}
+                rows.append([u["unit"], day.isoformat(), sh["shift"], sh["start"], sh["end"], officer["name"],
+                             str(officer["phone"]), leader["name"], str(leader["phone"])])
+                turn += 1
+    return rows
+
+
+def load_demo(store, now: datetime) -> int:
+    """The demo roster (``demo/roster.yaml``: fictitious people, 100… numbers) when no roster is kept."""
+    if store.db.execute("SELECT count(*) FROM roster").fetchone()[0]:
+        return 0
+    path = store.plans.demo_file.parent / "roster.yaml"
+    if not path.exists():
+        return 0
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    shifts = check(demo_rows(spec, now.date()), store.plans)
+    replace(store, shifts, "演示", format_time(now))
+    return len(shifts)

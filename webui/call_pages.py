@@ -1,0 +1,88 @@
+"""Recording calls (呼叫记录) on an incident's page, and sending a first notice through an outbound channel.
+
+``POST /incidents/<id>/calls`` records one attempt against a notification (``record_call``, an event in the
+hash-chained log) and, when the operator chose a channel, sends the message through it (apprise) and records
+what the channel answered (``send_message``). The call is recorded first: a failed send is shown and logged,
+and never stands in the way of the phone path.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from emergency import incidents as service
+from emergency import outbound
+from emergency.errors import EmergencyError, NotFound
+from emergency.lifecycle import MESSAGE_TRIGGER
+
+from .auth import actor, require_trigger
+from .db import clock_for, get_store, plans
+from .i18n import gettext as _
+
+bp = Blueprint("calls", __name__)
+
+CALL_FIELDS = ("notification", "outcome", "unit", "number", "reached", "document", "received_by", "done_at", "note")
+
+
+def configured_channels() -> dict[str, str]:
+    """The instance's outbound channels (``OUTBOUND_CHANNELS``), name → apprise URL."""
+    return outbound.channels(current_app.config.get("OUTBOUND_CHANNELS"))
+
+
+@bp.post("/incidents/<incident_id>/calls")
+def record_call(incident_id: str):
+    """Record an attempt (and send a message when a channel is chosen). Refusals are flashed beside the form,
+    naming the field; nothing is written for a refused attempt."""
+    form = request.form
+    back = url_for("console.incident_page", incident_id=incident_id) + "#calls"
+    try:
+        snap = get_store().get(incident_id)
+    except NotFound:
+        abort(404)
+    plan = plans().plan_for(snap.plan, snap.plan_version)
+    clock = clock_for(snap)
+    payload = {k: form[k].strip() for k in CALL_FIELDS if form.get(k, "").strip()}
+    channel = form.get("channel", "").strip()
+    try:
+        version = int(form.get("expected_version", ""))
+    except ValueError:
+        version = snap.version
+    if payload.get("outcome"):
+        try:
+            require_trigger("record_call", snap.drill, plan, label=_("记录呼叫"))
+            service.act(get_store(), incident_id, "record_call", version, payload, actor(), clock)
+            flash(_("已记录呼叫。"), "ok")
+        except EmergencyError as exc:
+            flash(str(exc), "error")
+            return redirect(back)
+    elif not channel:
+        flash(_("payload.outcome: 请选择呼叫结果（或选择发送渠道只发消息）"), "error")
+        return redirect(back)
+    if channel:
+        _send(incident_id, snap, plan, payload.get("notification", ""), channel, form.get("message", ""), clock)
+    return redirect(back)
+
+
+def _send(incident_id: str, snap, plan, notification: str, channel: str, text: str, clock) -> None:
+    """Send through ``channel`` and record the answer; a failure is flashed and recorded, never raised."""
+    try:
+        require_trigger(MESSAGE_TRIGGER, snap.drill, plan, label=_("发送消息"))
+        channels = configured_channels()
+        if channel not in channels:
+            flash(_("channel: 未配置此发送渠道：%(name)s", name=channel[:50]), "error")
+            return
+        text = outbound.check_text(text)
+        if notification not in {r.id for r in plan.reporting.rules}:
+            flash(_("notification: 请选择要通知的事项"), "error")
+            return
+        title = f"{'【演练】' if snap.drill else ''}{snap.title or plan.short_title}"
+        ok, answer = outbound.send(channels[channel], title, text)
+        service.record_message(get_store(), incident_id, notification, channel, text, ok, answer, actor(), clock)
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+        return
+    if ok:
+        flash(_("消息已通过“%(name)s”发出。", name=channel), "ok")
+    else:
+        flash(_("消息未能通过“%(name)s”发出：%(why)s。请按号码电话通知。", name=channel, why=answer[:200]), "error")
+    current_app.logger.info("outbound %s by %s: %s", channel, current_user.name, "ok" if ok else "failed")

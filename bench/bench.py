@@ -1,6 +1,6 @@
 """Benchmarks: each prints a ratio against a bare baseline measured in the same run.
 
-    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet
 
 Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets (issue 6):
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
@@ -398,9 +398,43 @@ def bench_directory_import(n: int = 2000) -> float:
     return ratio
 
 
+# ------------------------------------------------------------------ 8. the call sheet of an incident (issue 10)
+
+def bench_call_sheet(attempts: int = 40) -> float:
+    """An incident's call sheet (the demo directory and roster read, numbers in order, on-duty people, attempts
+    and the next number per recipient) against the dated notifications it is built on (notification_status)."""
+    from emergency import callsheet, directory, roster
+    from emergency.incidents import notification_status
+    tmp = tempfile.mkdtemp()
+    store = Store(os.path.join(tmp, "s.db"))
+    directory.load_demo(store, "2026-11-22T09:00:00+08:00")
+    roster.load_demo(store, CLOCK.now())
+    snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50",
+                              "reported_at": "2026-11-22T08:55"}, "bench", CLOCK)
+    for i in range(attempts):
+        snap = svc.act(store, snap.id, "record_call", snap.version,
+                       {"notification": "III-phone", "outcome": "no_answer", "number": f"0513-0001{i:04d}"}, "bench", CLOCK)
+    at = CLOCK.now()
+
+    def bare():
+        return [n.view() for n in notification_status(snap, at, store.plans)]
+
+    def sheet():
+        views = bare()
+        grouped = directory.by_unit(directory.load(store))
+        shifts = roster.load(store, since="2026-11-22T09:00:00+08:00")
+        return callsheet.lines(views, [a.model_dump() for a in snap.calls], grouped, shifts, at, personal=True)
+
+    t_sheet, t_bare = best(sheet, 7), best(bare, 7)
+    ratio = t_sheet / t_bare
+    print(f"call sheet ({len(bare())} notifications, {attempts} attempts, demo directory and roster): "
+          f"{t_sheet * 1e3:.1f} ms, the notifications alone: {t_bare * 1e3:.1f} ms -> {ratio:.2f}x")
+    return ratio
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
-           "directory-import": bench_directory_import}
+           "directory-import": bench_directory_import, "call-sheet": bench_call_sheet}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

@@ -23,7 +23,7 @@ from .inputs import clean_text
 # The sheet's columns, in order, as offices name them.
 COLUMNS = ["单位", "姓名", "职务", "办公电话", "手机", "传真", "24小时值班电话", "顺序"]
 FIELDS = ["unit", "name", "position", "office_phone", "mobile", "fax", "duty_line", "precedence"]
-MAX_ROWS = 5000          # a district's directory is a few hundred lines; 10,000 rows is a wrong file
+MAX_ROWS = 5000          # a district's directory is a few hundred lines, a month's roster too; 10,000 rows is a wrong file
 MOBILE = re.compile(r"1\d{10}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
 SHEET = "通讯录"
@@ -118,7 +118,7 @@ def read_rows(content: bytes, filename: str, sheet: str = SHEET) -> list[list[An
                                                                    "unmerge them and repeat the value on each row"}])
     if ws.max_row > MAX_ROWS + 1:
         raise ImportRefused([{"row": None, "column": "", "message": f"{ws.max_row - 1} rows: at most {MAX_ROWS} "
-                                                                   "(is this the directory?)"}])
+                                                                   "(is this the right file?)"}])
     return [list(row) for row in ws.iter_rows(values_only=True)]
 
 
@@ -131,16 +131,22 @@ def text_of(value: Any) -> str:
     return str(value).strip()
 
 
-def check(rows: list[list[Any]], plans) -> list[Contact]:
-    """The directory the rows give, or ImportRefused naming every bad row and column (nothing half-read)."""
+def check_header(rows: list[list[Any]], columns: list[str]) -> None:
+    """Refuse (ImportRefused) an empty file, one whose first row is not ``columns`` in order, or one of more than
+    MAX_ROWS rows."""
     if not rows:
         raise ImportRefused([{"row": None, "column": "", "message": "the file is empty"}])
     header = [text_of(h) for h in rows[0]]
-    if header[:len(COLUMNS)] != COLUMNS or any(header[len(COLUMNS):]):
-        raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(COLUMNS)} "
+    if header[:len(columns)] != columns or any(header[len(columns):]):
+        raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(columns)} "
                                                                       f"(found: {'、'.join(h for h in header if h)})"}])
     if len(rows) - 1 > MAX_ROWS:
         raise ImportRefused([{"row": None, "column": "", "message": f"{len(rows) - 1} rows: at most {MAX_ROWS}"}])
+
+
+def check(rows: list[list[Any]], plans) -> list[Contact]:
+    """The directory the rows give, or ImportRefused naming every bad row and column (nothing half-read)."""
+    check_header(rows, COLUMNS)
     units = known_units(plans)
     problems: list[dict[str, Any]] = []
     out: list[Contact] = []

@@ -115,8 +115,9 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
             called = f"呼叫{d['attempts']}次" + (f"（未接通{d['failed_attempts']}次）" if d["failed_attempts"] else "")
             called += (f"，{_short(d['acknowledged_at'])}确认（{d['acknowledged_by']}）" if d["acknowledged_at"]
                        else "，只勾选、无确认记录" if d["ticked_only"] else "，未获确认")
-            doc.paragraph(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）：{VERDICTS[d['verdict']]}{minutes}；"
-                          f"{called}。")
+            quiet = d["attempts"] == 0 and not d["ticked_only"] and d["verdict"] in ("not_due", "no_limit")
+            doc.paragraph(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）：{VERDICTS[d['verdict']]}{minutes}"
+                          + ("。" if quiet else f"；{called}。"))
         if inc["groups_stood_up"]:
             doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")
     doc.heading(f"{numeral(len(report['incidents']) + 1)}、发现的问题")

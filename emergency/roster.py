@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .clock import TZ, format_time, parse_time
-from .directory import ImportRefused, known_units, number_problem, read_rows, text_of
+from .directory import ImportRefused, check_header, known_units, number_problem, read_rows, text_of
 from .inputs import clean_text
 from .errors import EmergencyError
 
@@ -80,12 +80,7 @@ def _time(value: Any) -> time:
 def check(rows: list[list[Any]], plans) -> list[Shift]:
     """The shifts the rows give, or ImportRefused naming every bad row and column (nothing half-read).
     Two shifts of one unit that overlap are refused, naming both rows."""
-    if not rows:
-        raise ImportRefused([{"row": None, "column": "", "message": "the file is empty"}])
-    header = [text_of(h) for h in rows[0]]
-    if header[:len(COLUMNS)] != COLUMNS or any(header[len(COLUMNS):]):
-        raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(COLUMNS)} "
-                                                                      f"(found: {'、'.join(h for h in header if h)})"}])
+    check_header(rows, COLUMNS)
     units = known_units(plans)
     problems: list[dict[str, Any]] = []
     shifts: list[tuple[int, Shift]] = []

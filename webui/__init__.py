@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from emergency import outbound
 from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
 from emergency.integrity import verify_quick
@@ -77,6 +78,10 @@ def create_app(test_config: dict | None = None) -> Flask:
                           "one generated beside the database")
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    try:
+        outbound.channels(app.config.get("OUTBOUND_CHANNELS"))
+    except EmergencyError as exc:
+        raise ConfigError(str(exc)) from None
 
     try:
         plans = library(app.config.get("PLANS_DIR") or default_plans_dir())

@@ -83,6 +83,7 @@ def _board_rows(drill: bool | None):
             at = page_now
         row = service.safe_snapshot_view(s, at, plans())
         row["remind"] = _reminders(row, at, page_now)
+        row["escalated"] = calls.escalations((row.get("checklist") or {}).get("notifications", []), at)
         rows.append(row)
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
@@ -110,11 +111,13 @@ def home():
     real = _board_rows(False)
     drills = _board_rows(True)
     overdue = [(r, n) for r in real + drills for n in r["overdue"]]
+    escalated = [(r, n) for r in real + drills for n in r.get("escalated", [])]
     today = now().date()
     revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
     grouped = directory.by_unit(directory.load(get_store()))
     at = now()
     return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
+                           escalated=escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES,
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
                            gap_days=roster.GAP_DAYS,

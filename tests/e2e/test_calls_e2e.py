@@ -55,6 +55,12 @@ def test_roster_calls_reminders_and_the_printed_call_sheet(page_factory, server,
     page.click("tr[data-notification=III-phone] [data-open-call]")
     item = page.locator("#call-III-phone")
     expect(item.locator(".suggest-number")).to_have_text("0513-00010073")
+    expect(item.locator("input[name=number]")).to_have_value("0513-00010073")
+    disc = page.locator("#call-discoverer form.call-form")                   # two recipients: the number follows
+    page.locator("#call-discoverer").evaluate("d => d.open = true")
+    disc.locator("select[name=unit]").select_option("海门生态环境局")
+    expect(disc.locator("input[name=number]")).to_have_value(re.compile(r"^0513-0001"))
+    assert disc.locator("input[name=number]").input_value() != "0513-00010058"
     item.locator("select[name=outcome]").select_option("no_answer")
     item.locator("button.record-call").click()
     expect(page.locator(".flash.ok")).to_contain_text("已记录呼叫")

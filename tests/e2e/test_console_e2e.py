@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from emergency import incidents as svc
 from emergency.store import Store
 
-from .fixtures import shot
+from .fixtures import acknowledge, shot
 
 
 def record(page, server, plan, fields, title=None, occurred="2026-11-22T08:00", reported="2026-11-22T08:06"):
@@ -56,13 +56,12 @@ def test_checklist_prints_without_navigation_and_with_write_in_boxes(page, serve
     assert pdf[:4] == b"%PDF"
 
 
-def test_record_tick_and_change_level(page, server):
+def test_record_acknowledge_and_change_level(page, server):
     record(page, server, "environment", {"#f-deaths": "1"}, title="河道污染", occurred="2026-11-22T08:30",
            reported="2026-11-22T08:40")
     expect(page.locator(".flash")).to_contain_text("事件已登记")
-    # tick the first-time phone report
-    row = page.locator("tr[data-notification=first-phone]")
-    row.locator("button").click()
+    # the first-time phone report, acknowledged on a call that got through (issue 10)
+    acknowledge(page, "first-phone")
     expect(page.locator("tr[data-notification=first-phone]")).to_contain_text("指挥李四")
     # activate at IV with the district leader's approval (四(四)2), then raise to III with a reason
     page.locator("form.action[data-trigger=activate] input[name=approved_by]").fill("区长")

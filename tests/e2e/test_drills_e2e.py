@@ -14,7 +14,7 @@ from emergency.clock import SystemClock
 from emergency.store import Store
 
 from ..conftest import add_users, new_app
-from .fixtures import _free_port, login, shot
+from .fixtures import _free_port, acknowledge, login, shot
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, li
         part.goto(live_server.url + ctl.locator("#drill-incidents a").first.get_attribute("href"))
         assert part.is_visible(".drill-banner")
         for nid in ("site-to-110", "head-to-government", "government-to-office", "110-to-office"):
-            part.locator(f"tr[data-notification=\"{nid}\"] button").click()
+            acknowledge(part, nid)
             expect(part.locator(f"tr[data-notification=\"{nid}\"]")).to_contain_text("✓")
         shot(part, "drill-incident")
 

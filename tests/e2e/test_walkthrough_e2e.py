@@ -28,7 +28,7 @@ def test_immediate_calls_pending_are_red_first_on_home_board_and_incident(page, 
     expect(box).to_contain_text("河道油污")
     page.goto(server.url + "/incidents")
     expect(page.locator("tr.row-overdue")).to_contain_text("河道油污")
-    page.locator("text=河道油污").first.click()
+    page.locator("table.board a", has_text="河道油污").first.click()
     first_row = page.locator("table.notifications tbody tr").first
     expect(first_row).to_have_class(re.compile("st-row-overdue"))
     expect(first_row).to_contain_text("立即未报")
@@ -40,7 +40,7 @@ def test_the_board_and_an_incident_page_show_another_users_change(page, server, 
     page.goto(server.url + "/incidents")
     store, snap = _incident(server, clock, title="另一人登记的事件")
     expect(page.locator("body")).to_contain_text("另一人登记的事件", timeout=10000)
-    page.locator("text=另一人登记的事件").click()
+    page.locator("table.board a", has_text="另一人登记的事件").click()
     svc.act(store, snap.id, "add_note", snap.version, {"note": "现场已封控"}, "值班员张三", clock)
     expect(page.locator("#sim-notice")).to_contain_text("值班员张三", timeout=10000)
 

@@ -139,9 +139,11 @@ def test_console_records_calls_suggests_the_next_number_and_escalates(app, clock
     assert nxt != "0513-00010073" and "2 次未接通" in box                    # two failures: the next number
     clock.advance(minutes=14)                                               # 09:14: six minutes before 09:20
     assert "III-phone" not in escalated(duty.get(url).get_data(as_text=True))
+    assert "III-phone" not in escalated(duty.get("/").get_data(as_text=True))
     clock.advance(minutes=1)                                                # 09:15: five minutes before: raised
     html = duty.get(url).get_data(as_text=True)
     assert "III-phone" in escalated(html)
+    assert "III-phone" in escalated(duty.get("/").get_data(as_text=True))  # the home page raises it too
     assert "值班表中此刻无带班领导" in re.search(r'id="escalation".*?</section>', html, re.S).group(0)  # no roster: said
     # refused in the console: the field named, nothing written
     r = attempt("connected", "0513-00010073")
@@ -291,3 +293,31 @@ def test_the_call_sheet_download_lists_attempts(app):
     data = c.get(f"/incidents/{inc['id']}/calls.json").get_json()
     line = next(n for n in data["notifications"] if n["id"] == "III-phone")
     assert line["calls"]["count"] == 1 and line["dial"][0]["attempts"][0]["outcome"] == "busy"
+
+
+def test_the_demo_roster_is_fictitious_and_covers_the_next_seven_days(tmp_path, clock):
+    store = Store(str(tmp_path / "d.db"))
+    assert roster.load_demo(store, clock.now()) > 0
+    shifts = roster.load(store)
+    assert roster.gaps(shifts, clock.now()) == []
+    assert roster.on_duty(shifts, "海门区政府总值班室", clock.now()).leader.startswith("示例")
+    for s in shifts:
+        assert s.officer.startswith("示例") and s.officer_phone.startswith("100")  # no carrier issues 100…
+        assert s.leader == "" or (s.leader.startswith("示例") and s.leader_phone.startswith("100"))
+    assert roster.load_demo(store, clock.now()) == 0                        # never over an office's own
+    store.close()
+
+
+def test_the_board_carries_each_due_item_for_the_reminders_on_the_pages_clock(app, clock):
+    c = app.test_client()
+    as_user(c, "值班员张三")
+    inc = new_incident(c)
+    duty = signed_in(app, "值班员张三")
+    board = duty.get("/incidents").get_data(as_text=True)
+    dues = dict(re.findall(r'data-remind-due="([^"]+)" data-remind-key="([^"]+)"', board))
+    assert dues.get("2026-11-22T09:20:00+08:00", "").startswith(inc["id"])
+    assert f'{inc["id"]}:III-written' in board                              # 09:50
+    call(c, inc, notification="III-phone", outcome="connected", reached="示例值班员073")
+    board = duty.get("/").get_data(as_text=True)
+    assert f'{inc["id"]}:III-phone' not in board                            # acknowledged: nothing to remind
+    assert 'id="reminders"' in board

@@ -144,3 +144,9 @@ def test_without_channels_the_form_offers_none(tmp_path, clock):
     html = duty.get(incident_page(duty)).get_data(as_text=True)
     assert 'name="channel"' not in html and 'class="record-call"' in html
 
+
+
+def test_a_channel_map_that_is_not_one_stops_the_console_at_start(tmp_path, clock):
+    from webui import ConfigError
+    with pytest.raises(ConfigError, match="OUTBOUND_CHANNELS"):
+        app_with_users(str(tmp_path / "app.db"), clock, OUTBOUND_CHANNELS=["mailto://x"])

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from emergency import drill_runs, intake, users
+from emergency import directory, drill_runs, intake, roster, users
 from emergency import incidents as svc
 from emergency.clock import FixedClock
 from tests.library import PLANS
@@ -42,7 +42,10 @@ def site(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("words") / "w.db")
     app = new_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock})
     add_users(db, clock)
-    demo = svc.load_demo(Store(db), clock)
+    store = Store(db)
+    demo = svc.load_demo(store, clock)
+    directory.load_demo(store, "2026-11-22T09:00:00+08:00")   # the call sheets and call forms with numbers (issue 10)
+    roster.load_demo(store, clock.now())                       # and the people on duty
     client = app.test_client()
     sign_in(client, "指挥李四")
     return client, demo
@@ -59,7 +62,7 @@ def pages(demo):
     out += [f"/incidents/{s.id}/reports/new?kind=first" for s in demo
             if s.state not in PLANS.lifecycle(s.plan).final]
     # the directory and each demo incident's call sheet (issue 10)
-    out += ["/directory"] + [f"/incidents/{s.id}/calls" for s in demo]
+    out += ["/directory", "/roster"] + [f"/incidents/{s.id}/calls" for s in demo]
     return out
 
 

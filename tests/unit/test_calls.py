@@ -94,6 +94,7 @@ def test_night_and_24_hour_shifts_end_the_next_day():
     assert roster.on_duty(shifts, "海门区政府总值班室", night).officer == "示例乙"
     assert roster.on_duty(shifts, "海门区政府总值班室", night + timedelta(minutes=1)).officer == "示例丙"  # end exclusive
     assert roster.on_duty(shifts, "海门区政府总值班室", datetime(2026, 12, 2, 7, 59, tzinfo=TZ)) is None
+    assert roster.on_duty(shifts, "区应急管理局", night) is None            # another unit's shift is not its own
 
 
 def test_overlapping_shifts_and_bad_cells_are_refused_with_row_and_column():

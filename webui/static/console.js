@@ -54,19 +54,24 @@
     document.querySelectorAll("[data-remind-due]").forEach(function (el) {
       const due = Date.parse(el.dataset.remindDue);
       if (isNaN(due)) return;
-      const left = due - t, label = el.dataset.remindLabel || "";
+      const left = due - t, label = el.dataset.remindLabel || "", href = el.dataset.remindHref || "";
       const key = (el.dataset.remindKey || el.dataset.notification || label) + "@" + el.dataset.remindDue;
       let state = null;
-      if (left < 0) { state = "over"; over.push({label: label, mins: Math.ceil(-left / 60000)}); }
-      else if (left <= minutes * 60000) { state = "soon"; soon.push({label: label, mins: Math.floor(left / 60000)}); }
+      if (left < 0) { state = "over"; over.push({label: label, href: href, mins: Math.ceil(-left / 60000)}); }
+      else if (left <= minutes * 60000) { state = "soon"; soon.push({label: label, href: href, mins: Math.floor(left / 60000)}); }
       if (state && announced[key] !== state) { announced[key] = state; fresh.push((state === "over" ? w("已超时") : w("即将到期")) + " " + label); }
     });
     document.getElementById("reminder-overdue-count").textContent = over.length;
     document.getElementById("reminder-soon-count").textContent = soon.length;
     document.getElementById("reminder-window").textContent = minutes;
+    function item(x, cls, word) {
+      const label = '<span lang="zh-CN">' + esc(x.label) + "</span>";
+      return '<li class="' + cls + '">' + esc(w(word)) + " " + x.mins + " " + esc(w("分钟")) + " " +
+        (x.href ? '<a class="reminder-link" href="' + esc(x.href) + '">' + label + "</a>" : label) + "</li>";
+    }
     document.getElementById("reminder-list").innerHTML =
-      over.map(function (x) { return '<li class="st-overdue">' + esc(w("已超时")) + " " + x.mins + " " + esc(w("分钟")) + ' <span lang="zh-CN">' + esc(x.label) + "</span></li>"; }).join("") +
-      soon.map(function (x) { return '<li class="st-pending">' + esc(w("剩余")) + " " + x.mins + " " + esc(w("分钟")) + ' <span lang="zh-CN">' + esc(x.label) + "</span></li>"; }).join("");
+      over.map(function (x) { return item(x, "st-overdue", "已超时"); }).join("") +
+      soon.map(function (x) { return item(x, "st-pending", "剩余"); }).join("");
     box.hidden = !(over.length || soon.length);
     document.title = (over.length ? "(" + over.length + ") " : "") + baseTitle;
     if (fresh.length) announce(fresh);
@@ -155,6 +160,15 @@
       };
       document.head.appendChild(s);
     });
+  });
+
+  // The call form: choosing another recipient fills in the number to try next for it.
+  document.addEventListener("change", function (ev) {
+    const sel = ev.target;
+    if (!sel.matches || !sel.matches(".call-form select[name=unit]")) return;
+    const opt = sel.options[sel.selectedIndex];
+    const number = sel.form.querySelector("input[name=number]");
+    if (opt && number) number.value = opt.dataset.suggest || "";
   });
 
   // Actions that end or close a response ask first.

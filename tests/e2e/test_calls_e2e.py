@@ -82,6 +82,7 @@ def test_roster_calls_reminders_and_the_printed_call_sheet(page_factory, server,
     # the clock passes 09:15, five minutes before the two 09:20 phone reports (海门区政府, 南通市生态环境局, 四(一)1):
     # due soon; then 09:21: overdue
     chimes = int(page.evaluate("document.body.dataset.chimes || '0'"))
+    page.context.set_offline(True)                                           # the reminders need no network
     page.clock.fast_forward("14:30")
     expect(page.locator("#reminder-soon-count")).to_have_text("0")                  # 09:14:30: not yet
     page.clock.fast_forward("01:00")
@@ -92,6 +93,7 @@ def test_roster_calls_reminders_and_the_printed_call_sheet(page_factory, server,
     expect(page.locator("#reminder-overdue-count")).to_have_text("3")
     assert re.match(r"^\(3\) ", page.title())
     shot(page, "incident-reminders")
+    page.context.set_offline(False)
 
     # the call sheet, with the attempt and the people on duty, printed on A4
     page.goto(page.url.split("#")[0] + "/calls")

@@ -162,12 +162,16 @@ def escalated(html: str) -> list[str]:
     return re.findall(r'<li data-notification="([^"]+)"', box.group(0)) if box else []
 
 
-def roster_xlsx(rows) -> bytes:
+def roster_xlsx(rows, sheets=1, merge=None) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "值班表"
     for row in rows:
         ws.append(row)
+    if merge:
+        ws.merge_cells(merge)
+    for i in range(1, sheets):
+        wb.create_sheet(f"Sheet{i + 1}")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -227,6 +231,20 @@ def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     store = Store(app.config["DATABASE"])
     assert store.db.execute("SELECT count(*) FROM audit WHERE kind = 'roster_imported'").fetchone()[0] == 2
     assert store.db.execute("SELECT count(*) FROM audit WHERE kind = 'export'").fetchone()[0] >= 1
+    store.close()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: roster_xlsx(ROSTER, sheets=2), "must hold one sheet (值班表)"),
+    (lambda: roster_xlsx(ROSTER, merge="A2:A3"), "merged cells (A2:A3)"),
+    (lambda: roster_xlsx([roster.COLUMNS] + [ROSTER[1]] * 10000), "rows: at most 5000"),
+    (lambda: roster_xlsx([["单位", "日期"]] + ROSTER[1:]), "the columns must be"),
+])
+def test_a_roster_file_that_is_not_one_is_refused_whole(app, clock, make, message):
+    r = upload_roster(admin(app, clock), make())
+    assert r.status_code == 422 and message in r.get_data(as_text=True)
+    store = Store(app.config["DATABASE"])
+    assert roster.load(store) == []
     store.close()
 
 

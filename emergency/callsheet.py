@@ -41,6 +41,17 @@ def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]
     return out
 
 
+def first_notice(incident: dict[str, Any], plan_name: str, notification: dict[str, Any]) -> str:
+    """The text offered for a first notice by message (the operator edits it before sending): the event, its plan,
+    level and time, and the report the plan requires of whom."""
+    level = incident.get("level") or incident.get("classified_level")
+    head = f"{'【演练】' if incident.get('drill') else ''}{incident.get('title') or plan_name}（{plan_name}"
+    head += f"，{level}级" if level else ""
+    head += f"，事发{incident['occurred_at'][5:16].replace('T', ' ')}）"
+    return (f"{head}。按{notification['clause']}向{'、'.join(notification['to'])}{notification['channel_name']}报告，"
+            "请值班人员接收并回复。")
+
+
 def masked(attempt: dict[str, Any]) -> dict[str, Any]:
     """An attempt as an observer sees it: a personal mobile dialled is not shown."""
     if directory.MOBILE.fullmatch(attempt.get("number") or ""):

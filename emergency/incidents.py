@@ -95,8 +95,8 @@ def record_message(store: Store, incident_id: str, notification: str, channel: s
     version: a message cannot conflict with anyone's change)."""
     def change(current: Snapshot):
         machine = store.plans.lifecycle(current.plan, current.plan_version)
-        if notification not in {r.id for r in machine.plan.reporting.rules}:
-            raise InputError("notification", f"{notification!r} is not one of the plan's notifications")
+        if machine.rule_of(current, notification) is None:
+            raise InputError("notification", f"{notification!r} is not one of the incident's notifications")
         record = {"notification": notification, "channel": channel, "text": text, "ok": ok, "response": response}
         snap, event = machine.record_message(current, record, actor, format_time(clock.now()))
         return snap, event, False

@@ -315,16 +315,17 @@ class Lifecycle:
         work.messages.append(SentMessage(**record, by=actor, at=stamp))
         return self._finish(work, MESSAGE_TRIGGER, record, actor, stamp)
 
+    def rule_of(self, snap: Snapshot, notification: str):
+        """The reporting rule ``notification`` names for this incident: one of the rules at its level (national
+        rules included), else one of the plan's own (the level changed since), else None."""
+        level = snap.effective_level
+        rules = (self.plan.rules_for(level, snap.hot_topic) if level else []) + list(self.plan.reporting.rules)
+        return next((r for r in rules if r.id == notification), None)
+
     def channel_of(self, snap: Snapshot, notification: str) -> str:
         """The channel (phone / written / any) of one of the incident's notifications."""
-        level = snap.effective_level
-        for rule in self.plan.rules_for(level, snap.hot_topic) if level else []:
-            if rule.id == notification:
-                return rule.channel
-        for rule in self.plan.reporting.rules:  # a level changed since the call: the rule is still the plan's
-            if rule.id == notification:
-                return rule.channel
-        return "any"
+        rule = self.rule_of(snap, notification)
+        return rule.channel if rule else "any"
 
     def _record_call(self, work: Snapshot, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
         """An attempt (``record_call``): kept on the snapshot; the first one that acknowledges completes the item."""

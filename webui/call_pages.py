@@ -72,8 +72,8 @@ def _send(incident_id: str, snap, plan, notification: str, channel: str, text: s
             flash(_("channel: 未配置此发送渠道：%(name)s", name=channel[:50]), "error")
             return
         text = outbound.check_text(text)
-        if notification not in {r.id for r in plan.reporting.rules}:
-            flash(_("notification: 请选择要通知的事项"), "error")
+        if plans().lifecycle(snap.plan, snap.plan_version).rule_of(snap, notification) is None:
+            flash(_("notification: 请选择要通知的事项"), "error")   # checked before anything goes out
             return
         title = f"{'【演练】' if snap.drill else ''}{snap.title or plan.short_title}"
         ok, answer = outbound.send(channels[channel], title, text)

@@ -24,6 +24,7 @@ from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
 from emergency import calls, directory, documents, roster
 from emergency.calls import OUTCOMES
+from emergency import callsheet
 from emergency.callsheet import masked
 from emergency.lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
@@ -377,12 +378,7 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
     first-notice text per notification."""
     items = (v["checklist"] or {}).get("notifications", [])
     lines = call_lines(items, [a.model_dump() for a in snap.calls], at) if items else []
-    level = v["level"] or v["classified_level"]
-    head = f"{'【演练】' if v['drill'] else ''}{v['title'] or plan.short_title}（{plan.short_title}"
-    head += f"，{level}级" if level else ""
-    head += f"，事发{v['occurred_at'][5:16].replace('T', ' ')}）"
-    texts = {n["id"]: f"{head}。按{n['clause']}向{'、'.join(n['to'])}{n['channel_name']}报告，请值班人员接收并回复。"
-             for n in items}
+    texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
     return {"call_lines": lines, "escalated": calls.escalations(items, at), "duty": on_duty_now(now()),
             "channels": list(configured_channels()), "message_texts": texts,
             "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
@@ -418,6 +414,8 @@ def _timeline(plan, events: list[dict]) -> list[dict]:
             who = p.get("reached") or p.get("received_by") or ""
             details.append(" ".join(x for x in (p.get("notification"), p.get("unit"), p.get("number"),
                                                  _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))
+            if p.get("done_at"):
+                details.append(_("（称于 %(time)s 完成）", time=p["done_at"][11:16]))
         if e["trigger"] == "send_message":
             details.append(f"{p.get('notification', '')} {p.get('channel', '')} " + (_("已发出") if p.get("ok") else _("发送失败")))
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):

@@ -339,3 +339,18 @@ def test_the_board_carries_each_due_item_for_the_reminders_on_the_pages_clock(ap
     board = duty.get("/").get_data(as_text=True)
     assert f'{inc["id"]}:III-phone' not in board                            # acknowledged: nothing to remind
     assert 'id="reminders"' in board
+
+
+def test_a_message_is_recorded_for_a_national_rules_item_and_refused_for_an_unknown_one(app, clock):
+    from emergency.errors import InputError
+    from emergency.incidents import record_message, report as record
+    store = Store(app.config["DATABASE"])
+    snap = record(store, {"plan": "work_safety", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:50",
+                          "reported_at": "2026-11-22T08:55"}, "值班员张三", clock)
+    assert snap.classified_level == "IV"
+    snap = record_message(store, snap.id, "nat-493-10-city", "邮件", "首报通知", True, "sent", "值班员张三", clock)
+    assert [(m.notification, m.ok) for m in snap.messages] == [("nat-493-10-city", True)]
+    with pytest.raises(InputError, match="notification"):
+        record_message(store, snap.id, "nope", "邮件", "x", True, "sent", "值班员张三", clock)
+    assert len(store.events(snap.id)) == 2
+    store.close()

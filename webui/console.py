@@ -306,7 +306,9 @@ def wall():
     rows = _board_rows(drill)
     for r in rows:
         r["overdue_count"] = len(r.get("overdue") or [])
-    return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows))
+        r["escalated_count"] = len(r.get("escalated") or [])
+    return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows),
+                           duty=on_duty_now(now()))
 
 
 def date_bounds(args) -> tuple[dict, dict]:

@@ -222,6 +222,8 @@ def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     html = duty.get(page.headers["Location"]).get_data(as_text=True)
     escalation = re.search(r'id="escalation".*?</section>', html, re.S).group(0)
     assert "示例带班领导甲" in escalation and "10000030001" in escalation and "III-phone" in escalated(html)
+    wall = duty.get("/wall").get_data(as_text=True)                         # the duty room's screen says it too
+    assert re.search(r'id="wall-escalated">[^<]*[1-9]', wall) and "示例带班领导甲" in wall
     # export and import back as is; the export is logged
     exported = boss.get("/roster.xlsx")
     assert exported.status_code == 200

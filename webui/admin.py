@@ -1,17 +1,20 @@
-"""The administrator's pages (管理): users, API tokens and the security log. Read-only here; changes
-are made with ``emergency user …`` and ``emergency token …`` on the server, each recorded in the
-security log."""
+"""The administrator's pages (管理): users, API tokens and the security log. An administrator adds users,
+changes their role, resets a password and disables or enables an account here (issue 10: the administrator
+manages users) or with ``emergency user …`` on the server; tokens stay with ``emergency token …``. Every change
+is recorded in the security log with who made it."""
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from emergency import users
+from emergency.errors import EmergencyError, InputError
 
 from .auth import require
-from .db import get_store
-from .i18n import lazy_gettext as _l
+from .db import app_clock, get_store
+from .i18n import gettext as _, lazy_gettext as _l
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -20,7 +23,8 @@ KIND_LABELS = {
     "signed_out_everywhere": _l("全部会话已退出"), "user_created": _l("新建用户"), "user_updated": _l("用户重置"),
     "role_changed": _l("角色变更"), "password_reset": _l("重置密码"), "user_disabled": _l("停用用户"), "user_enabled": _l("启用用户"),
     "token_created": _l("创建令牌"), "token_revoked": _l("吊销令牌"), "export": _l("下载导出"), "backup": _l("备份"),
-    "secret_rotated": _l("更换会话密钥"),
+    "secret_rotated": _l("更换会话密钥"), "directory_imported": _l("导入通讯录"), "contact_saved": _l("修改通讯录"),
+    "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"),
 }
 
 
@@ -35,3 +39,42 @@ def security():
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
     return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
                            roles=users.ROLES)
+
+
+@bp.post("/users")
+def add_user():
+    """A new user (name, role, a password of at least 10 characters told to them in person); an existing name is
+    refused rather than reset."""
+    require("admin")
+    form = request.form
+    name = form.get("name", "").strip()
+    try:
+        if users.get_user(get_store(), name):
+            raise InputError("name", _("已有此用户；修改角色或重置密码请在下方该用户一行操作"))
+        users.add_user(get_store(), name, form.get("role", ""), form.get("password", ""), app_clock(),
+                       actor=current_user.name)
+        flash(_("已新建用户：%(name)s", name=name), "ok")
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.security") + "#users")
+
+
+@bp.post("/users/<name>")
+def change_user(name: str):
+    """Change one user: ``role``, ``password``, or ``disabled`` (1/0). An administrator cannot disable or demote
+    themselves (the last one would lock everyone out of the console's management)."""
+    require("admin")
+    form, store, clock = request.form, get_store(), app_clock()
+    try:
+        if name == current_user.name and (form.get("disabled") == "1" or form.get("role") not in (None, "administrator")):
+            raise InputError("name", _("不能停用自己或改变自己的角色"))
+        if form.get("role"):
+            users.set_role(store, name, form["role"], clock, actor=current_user.name)
+        if form.get("password"):
+            users.reset_password(store, name, form["password"], clock, actor=current_user.name)
+        if form.get("disabled") in ("0", "1"):
+            users.set_disabled(store, name, form["disabled"] == "1", clock, actor=current_user.name)
+        flash(_("已修改用户：%(name)s", name=name), "ok")
+    except EmergencyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.security") + "#users")

@@ -49,6 +49,15 @@ ISSUE_TRIGGER = "issue_report"
 # server's to write: like an issued report, it is never a step a caller names.
 MESSAGE_TRIGGER = "send_message"
 SERVER_TRIGGERS = (ISSUE_TRIGGER, MESSAGE_TRIGGER)
+# What the steps that are not the plan's own are called on screen and in reports.
+OTHER_STEP_LABELS = {REPORT_TRIGGER: "接报登记", ISSUE_TRIGGER: "签发书面报告", MESSAGE_TRIGGER: "发送消息",
+                     **{k: v["label"] for k, v in RECORD_TRIGGERS.items()}}
+
+
+def step_label(plan: Plan, trigger: str) -> str:
+    """A step's name in the plan's words (its transition's label), or the service's for the other steps."""
+    own = next((t.label for t in plan.lifecycle.transitions if t.trigger == trigger), None)
+    return own or OTHER_STEP_LABELS.get(trigger, trigger)
 
 
 class Lifecycle:

@@ -16,6 +16,7 @@ from .clock import format_time, parse_time
 from .incident import Snapshot
 from .incidents import notification_status
 from .library import PlanLibrary, library
+from .lifecycle import step_label
 from .plans import LEVEL_RANK
 
 
@@ -59,15 +60,20 @@ def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary) -> list[dic
     return rows
 
 
-def _level_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
+def _level_rows(events: list[dict[str, Any]], plan) -> list[dict[str, Any]]:
+    """The level decided against the level the facts called for, at the first event and at each event after which
+    either changed (a call or a note that changes neither adds no row), each step by its name."""
+    rows, last = [], None
     for e in events:
         chosen, called = e["level"], e["classified_level"]
+        if rows and (chosen, called) == last:
+            continue
+        last = (chosen, called)
         match = None
         if chosen and called:
             match = "match" if chosen == called else ("under" if LEVEL_RANK[called] > LEVEL_RANK[chosen] else "over")
-        rows.append({"at": e["at"], "trigger": e["trigger"], "actor": e["actor"], "chosen": chosen,
-                     "facts_call_for": called, "match": match})
+        rows.append({"at": e["at"], "trigger": e["trigger"], "label": step_label(plan, e["trigger"]), "actor": e["actor"],
+                     "chosen": chosen, "facts_call_for": called, "match": match})
     return rows
 
 
@@ -76,7 +82,7 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
     plans = plans or library()
     plan = plans.plan_for(snap.plan, snap.plan_version)
     deadlines = deadline_rows(snap, end, plans)
-    levels = _level_rows(events)
+    levels = _level_rows(events, plan)
     level = snap.effective_level
     groups = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause)["groups"] if level else []
     stood_up = [g["name"] for g in groups] if snap.level else []

@@ -94,19 +94,20 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
         def bad(field: str, message: str) -> None:
             problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
 
-        text = {}
+        text, unreadable = {}, set()
         for field in ("unit", "shift", "officer", "leader"):
             try:
                 text[field] = clean_text(text_of(row[field]), COLUMNS[FIELDS.index(field)], 100)
             except EmergencyError as exc:
                 bad(field, str(exc))
                 text[field] = ""
+                unreadable.add(field)   # said once: not "is required" as well
         unit = text["unit"]
-        if not unit:
+        if not unit and "unit" not in unreadable:
             bad("unit", "is required")
-        elif unit not in units:
+        elif unit and unit not in units:
             bad("unit", f"{unit!r} is not a unit the plans name (see the directory page's list of units)")
-        if not text["officer"]:
+        if not text["officer"] and "officer" not in unreadable:
             bad("officer", "is required: who is on duty (值班员)")
         phones = {}
         for field in ("officer_phone", "leader_phone"):

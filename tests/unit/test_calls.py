@@ -39,7 +39,9 @@ def _fails(number, n, outcome="no_answer"):
 
 
 def test_two_failed_attempts_on_a_number_suggest_the_next_one():
-    assert calls.next_contact(NUMBERS, [])["number"] == "0513-82100000"
+    first = calls.next_contact(NUMBERS, [])
+    assert first["number"] == "0513-82100000" and first["tries_here"] == 0 and first["failed_before"] == []
+    assert calls.next_contact(NUMBERS, [], failures=1)["number"] == "0513-82100000"   # untried is never "failed"
     one = calls.next_contact(NUMBERS, _fails("0513-82100000", 1))
     assert one["number"] == "0513-82100000" and one["tries_here"] == 1       # one failure: try it again
     two = calls.next_contact(NUMBERS, _fails("0513-82100000", 1) + _fails("0513-82100000", 1, "busy"))
@@ -54,10 +56,18 @@ def test_two_failed_attempts_on_a_number_suggest_the_next_one():
 def test_progress_counts_attempts_and_finds_the_acknowledgement():
     attempts = [{"notification": "a", "outcome": "no_answer", "at": "2026-12-02T09:01:00+08:00", "acknowledged": False},
                 {"notification": "a", "outcome": "connected", "at": "2026-12-02T09:03:00+08:00", "acknowledged": True},
+                {"notification": "a", "outcome": "faxed", "at": "2026-12-02T09:02:00+08:00", "acknowledged": False},
                 {"notification": "b", "outcome": "busy", "at": "2026-12-02T09:02:00+08:00", "acknowledged": False}]
     p = calls.progress(attempts, "a")
-    assert p["count"] == 2 and p["failed"] == 1 and p["acknowledged"]["at"] == "2026-12-02T09:03:00+08:00"
+    assert p["count"] == 3 and p["failed"] == 1 and p["acknowledged"]["at"] == "2026-12-02T09:03:00+08:00"
+    assert [a["at"][11:16] for a in p["attempts"]] == ["09:01", "09:02", "09:03"]         # oldest first
     assert calls.progress(attempts, "b")["acknowledged"] is None
+
+
+def test_the_form_says_what_acknowledges_each_channel():
+    assert calls.requirement("phone") == "电话接通并记录接听人"
+    assert calls.requirement("written") == "传真或送达后记录签收人"
+    assert calls.requirement("any") == "电话接通并记录接听人，或送达后记录签收人"
 
 
 def _item(due: datetime, status="pending"):
@@ -71,6 +81,8 @@ def test_escalation_at_exactly_five_minutes_before_the_due_time():
     assert calls.escalations([_item(due)], due - timedelta(minutes=6)) == []          # a minute earlier: not yet
     assert calls.escalations([_item(due, "overdue")], due + timedelta(minutes=1)) != []
     assert calls.escalations([_item(due, "done")], due) == []                         # acknowledged: never
+    both = [_item(due, "done"), {"id": "y", "status": "pending", "due": due}]        # a datetime due works too
+    assert calls.escalations(both, due) == [both[1]]                                  # a done item stops nothing
     assert calls.escalations([{"id": "y", "status": "open", "due": None}], due) == []
     assert calls.raised_at(due) == due - timedelta(minutes=5)
 
@@ -97,6 +109,29 @@ def test_night_and_24_hour_shifts_end_the_next_day():
     assert roster.on_duty(shifts, "区应急管理局", night) is None            # another unit's shift is not its own
 
 
+def test_excel_dates_and_times_and_blank_rows_are_read():
+    from datetime import date, time
+    shifts = roster.check([HEAD,
+                           ["区应急管理局", date(2026, 12, 2), "白班", time(8, 0), time(18, 0), "示例甲", "", "", ""],
+                           [None] * 9,                                                  # a blank line between days
+                           ["区应急管理局", datetime(2026, 12, 2), "夜班", 0.75, 1 / 3, "示例乙", 10000020001.0, "", ""],
+                           ["区应急管理局", "2026/12/3", "白班", "8：00", "18:00:00", "示例丙", "100 0002 0003", "", ""],
+                           ["区应急管理局", "2026.12.3", "夜班", 0.75, 0.0, "示例丁", "", "", ""],
+                           ["区应急管理局", "2026-12-04", "早班", 0.0, 0.7604166666666666, "示例戊", "", "", ""]], PLANS)
+    assert [(s.starts_at, s.ends_at) for s in shifts] == [
+        ("2026-12-02T08:00:00+08:00", "2026-12-02T18:00:00+08:00"),
+        ("2026-12-02T18:00:00+08:00", "2026-12-03T08:00:00+08:00"),     # Excel's fractions of a day
+        ("2026-12-03T08:00:00+08:00", "2026-12-03T18:00:00+08:00"),
+        ("2026-12-03T18:00:00+08:00", "2026-12-04T00:00:00+08:00"),     # 0.0 is midnight
+        ("2026-12-04T00:00:00+08:00", "2026-12-04T18:15:00+08:00")]
+    assert [s.shift for s in shifts] == ["白班", "夜班", "白班", "夜班", "早班"]
+    assert shifts[1].officer_phone == "10000020001"                     # a number Excel stored as a float
+    assert shifts[2].officer_phone == "10000020003"                     # spaces dropped
+    with pytest.raises(directory.ImportRefused) as exc:
+        roster.check([HEAD, ["区应急管理局", "2026-12-02", "", 1.5, "18:00", "示例", "", "", ""]], PLANS)
+    assert exc.value.problems[0]["column"] == "开始"                     # 1.5 days is not a time of day
+
+
 def test_overlapping_shifts_and_bad_cells_are_refused_with_row_and_column():
     with pytest.raises(directory.ImportRefused) as exc:
         roster.check([HEAD,
@@ -110,6 +145,35 @@ def test_overlapping_shifts_and_bad_cells_are_refused_with_row_and_column():
     assert "row 2" in overlap["message"]
     assert (4, "单位") in problems
     assert {(5, "日期"), (5, "开始"), (5, "值班员"), (5, "值班员电话"), (5, "带班领导")} <= problems
+    said = {(p["row"], p["column"]): p["message"] for p in exc.value.problems}
+    assert "a date such as 2026-12-02" in said[(5, "日期")] and "a time such as 08:00" in said[(5, "开始")]
+    assert said[(5, "值班员")].startswith("is required") and "11-digit mobile" in said[(5, "值班员电话")]
+    assert said[(5, "带班领导")] == "a 带班领导电话 needs the 带班领导's name"
+    assert "not a unit the plans name" in said[(4, "单位")]
+    with pytest.raises(directory.ImportRefused) as exc:
+        roster.check([HEAD, ["", "", "夜班", "", None, "", "", "", ""]], PLANS)    # only the shift filled in
+    said = {p["column"]: p["message"] for p in exc.value.problems}
+    assert said == {"单位": "is required", "日期": "is required (e.g. 2026-12-02)", "开始": "is required (e.g. 08:00)",
+                    "结束": "is required (e.g. 08:00)", "值班员": "is required: who is on duty (值班员)"}
+    with pytest.raises(directory.ImportRefused) as exc:
+        roster.check([HEAD, ["区应急管理局", "2026-12-02", "", "08:00", "18:00", "示" * 101, "", "", ""]], PLANS)
+    assert [(p["row"], p["column"]) for p in exc.value.problems] == [(2, "值班员")]
+    assert exc.value.problems[0]["message"].startswith("值班员") and "100" in exc.value.problems[0]["message"]
+    with pytest.raises(directory.ImportRefused) as exc:
+        roster.check([HEAD], PLANS)
+    assert exc.value.problems == [{"row": None, "column": "", "message": "the file holds no shift"}]
+
+
+def test_overlaps_are_per_unit_and_found_in_any_order():
+    rows = [HEAD, ["区应急管理局", "2026-12-02", "", "12:00", "20:00", "示例乙", "", "", ""],
+            ["海门区政府总值班室", "2026-12-02", "", "08:00", "18:00", "示例丙", "", "", ""],   # another unit: no overlap
+            ["区应急管理局", "2026-12-02", "", "08:00", "13:00", "示例甲", "", "", ""],
+            ["区应急管理局", "2026-12-03", "", "08:00", "小时", "示例丁", "", "", ""]]
+    with pytest.raises(directory.ImportRefused) as exc:
+        roster.check(rows, PLANS)
+    assert [(p["row"], p["column"]) for p in exc.value.problems] == [(2, "开始"), (5, "结束")]     # in row order
+    assert exc.value.problems[0]["message"] == ("区应急管理局: this shift (12-02T12:00) overlaps the shift of row 4 "
+                                                "(12-02T08:00–12-02T13:00)")
 
 
 def test_adjacent_shifts_are_not_an_overlap():

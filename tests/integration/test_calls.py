@@ -13,6 +13,7 @@ from emergency.incidents import act, notification_status, rebuild
 from emergency.store import Store
 from emergency.users import add_user
 from tests.conftest import PASSWORD, app_with_users, as_user, signed_in
+from tests.integration.test_directory import xlsx
 from tests.library import PLANS
 
 
@@ -163,18 +164,7 @@ def escalated(html: str) -> list[str]:
 
 
 def roster_xlsx(rows, sheets=1, merge=None) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "值班表"
-    for row in rows:
-        ws.append(row)
-    if merge:
-        ws.merge_cells(merge)
-    for i in range(1, sheets):
-        wb.create_sheet(f"Sheet{i + 1}")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx(rows, sheets, merge, title="值班表")
 
 
 ROSTER = [roster.COLUMNS,

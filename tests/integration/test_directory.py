@@ -16,10 +16,11 @@ from tests.library import PLANS
 HEADER = directory.COLUMNS
 
 
-def xlsx(rows, sheets=1, merge=None) -> bytes:
+def xlsx(rows, sheets=1, merge=None, title="通讯录") -> bytes:
+    """A workbook of ``rows`` on a sheet named ``title``, with ``sheets`` sheets in all and ``merge`` merged."""
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "通讯录"
+    ws.title = title
     for row in rows:
         ws.append(row)
     if merge:

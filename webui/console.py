@@ -182,24 +182,26 @@ def _prefill_facts(plan) -> dict:
     return {k: v for k, v in facts.items() if k in used} if isinstance(facts, dict) else {}
 
 
-def _checklist_from_args(plan) -> dict:
-    """The checklist the query string asks for: level, occurred_at, reported_at, cause, hot_topic.
-
-    Raises EmergencyError naming a bad argument.
-    """
+def checklist_of_request(plan_id: str):
+    """The plan (404 if unknown) and the checklist the query string asks for — level, occurred_at, reported_at,
+    cause, hot_topic — as ``(plan, checklist, None)``, or ``(plan, None, refusal)`` naming a bad argument. The
+    checklist page, its downloads and its call sheet each answer the refusal in their own way."""
+    plan = _plan_or_404(plan_id)
     args = request.args
-    return build_checklist(plan, args.get("level", ""), args.get("occurred_at", ""),
-                           args.get("reported_at") or args.get("occurred_at", ""), cause=args.get("cause") or None,
-                           hot_topic=args.get("hot_topic") in ("1", "true", "on"))
+    try:
+        cl = build_checklist(plan, args.get("level", ""), args.get("occurred_at", ""),
+                             args.get("reported_at") or args.get("occurred_at", ""), cause=args.get("cause") or None,
+                             hot_topic=args.get("hot_topic") in ("1", "true", "on"))
+    except EmergencyError as exc:
+        return plan, None, exc
+    return plan, cl, None
 
 
 @bp.get("/checklist/<plan_id>")
 def checklist_page(plan_id: str):
-    plan = _plan_or_404(plan_id)
-    try:
-        cl = _checklist_from_args(plan)
-    except EmergencyError as exc:
-        return render_template("console/checklist_form.html", plan=plan, error=exc), 422
+    plan, cl, refused = checklist_of_request(plan_id)
+    if refused:
+        return render_template("console/checklist_form.html", plan=plan, error=refused), 422
     query = urlencode({k: v for k, v in request.args.items()})
     return render_template("console/checklist.html", plan=plan, cl=cl, query=query, drill=request.args.get("drill") == "1")
 
@@ -207,13 +209,11 @@ def checklist_page(plan_id: str):
 @bp.get("/checklist/<plan_id>.<fmt>")
 def checklist_download(plan_id: str, fmt: str):
     """The checklist as a Markdown or JSON file; 422 with the message for bad arguments."""
-    plan = _plan_or_404(plan_id)
     if fmt not in ("md", "json"):
         abort(404)
-    try:
-        cl = _checklist_from_args(plan)
-    except EmergencyError as exc:
-        return Response(str(exc), status=422, mimetype="text/plain")
+    plan, cl, refused = checklist_of_request(plan_id)
+    if refused:
+        return Response(str(refused), status=422, mimetype="text/plain")
     if fmt == "md":
         body, mimetype = checklist_markdown(cl, drill=request.args.get("drill") == "1"), "text/markdown"
     else:
@@ -379,7 +379,7 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
     raised to the commander on duty (``escalated``), who that is now (``duty``), the outbound channels and a
     first-notice text per notification."""
     items = (v["checklist"] or {}).get("notifications", [])
-    lines = call_lines(items, [a.model_dump() for a in snap.calls], at) if items else []
+    lines = call_lines(items, [a.model_dump() for a in snap.calls]) if items else []
     texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
     return {"call_lines": lines, "escalated": calls.escalations(items, at), "duty": on_duty_now(now()),
             "channels": list(configured_channels()), "message_texts": texts,

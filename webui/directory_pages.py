@@ -15,8 +15,8 @@ from flask_login import current_user
 
 from emergency import callsheet, directory, roster
 from emergency.calls import OUTCOMES
-from emergency.clock import format_time, parse_time
-from emergency.errors import EmergencyError, NotFound
+from emergency.clock import format_time
+from emergency.errors import NotFound
 from emergency.exports import workbook_bytes
 from emergency.incidents import notification_status
 
@@ -126,8 +126,10 @@ def duty_room() -> str:
     return current_app.config["DUTY_ROOM"]
 
 
-def call_lines(notifications: list[dict], attempts: list[dict], at) -> list[dict]:
-    """The call sheet's lines (``emergency.callsheet.lines``) from this request's directory and roster."""
+def call_lines(notifications: list[dict], attempts: list[dict]) -> list[dict]:
+    """The call sheet's lines (``emergency.callsheet.lines``) from this request's directory and roster. Who is on
+    duty is read on the app's clock: a drill on a simulated clock still calls the people on duty now."""
+    at = now()
     grouped = directory.by_unit(_contacts())
     shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
     return callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown())
@@ -148,20 +150,18 @@ def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
     at = clock_for(snap).now()
     views = [item.view() for item in notification_status(snap, at, plans())]
     return ({"id": snap.id, "title": snap.title, "drill": snap.drill, "plan": snap.plan, "now": format_time(at)},
-            call_lines(views, [a.model_dump() for a in snap.calls], at))
+            call_lines(views, [a.model_dump() for a in snap.calls]))
 
 
 @bp.get("/checklist/<plan_id>/calls")
 def checklist_calls(plan_id: str):
     """The call sheet of a checklist result, before any incident is recorded (same arguments as the checklist)."""
-    from .console import _checklist_from_args, _plan_or_404
-    plan = _plan_or_404(plan_id)
-    try:
-        cl = _checklist_from_args(plan)
-    except EmergencyError as exc:
-        return render_template("error.html", code=422, message=str(exc)), 422
+    from .console import checklist_of_request
+    plan, cl, refused = checklist_of_request(plan_id)
+    if refused:
+        return render_template("error.html", code=422, message=str(refused)), 422
     at = now()
-    lines = call_lines(cl["notifications"], [], at)
+    lines = call_lines(cl["notifications"], [])
     incident = {"id": None, "title": f"{plan.short_title} {cl['level']}级（尚未登记为事件）",
                 "drill": request.args.get("drill") == "1", "plan": plan.id, "now": format_time(at)}
     return render_template("directory/calls.html", incident=incident, lines=lines, gaps=callsheet.gaps(lines), plan=plan,
@@ -172,7 +172,7 @@ def checklist_calls(plan_id: str):
 def calls(incident_id: str):
     incident, lines = call_sheet(incident_id)
     return render_template("directory/calls.html", incident=incident, lines=lines, gaps=callsheet.gaps(lines),
-                           plan=plans().plan(incident["plan"]), duty=on_duty_now(parse_time(incident["now"], "now")))
+                           plan=plans().plan(incident["plan"]), duty=on_duty_now(now()))
 
 
 @bp.get("/incidents/<incident_id>/calls.<fmt>")

@@ -17,7 +17,8 @@ on duty). The attempts themselves are events of the incident (``record_call``) i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from .wording import N_
 

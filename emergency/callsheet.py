@@ -8,7 +8,8 @@ show what it returns.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from . import calls, directory, roster
 

@@ -44,7 +44,7 @@ def _dump(obj: Any) -> None:
 
 def _read_json(source: str, field: str = "input") -> Any:
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
         _refuse(EmergencyError(f"{field}: cannot read {source!r}: {exc.strerror}"))
     try:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -155,9 +156,9 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
         values = [text_of(v) for v in list(raw) + [None] * (len(COLUMNS) - len(raw))]
         if not any(values):
             continue  # a blank line between units
-        row = dict(zip(FIELDS, values))
+        row = dict(zip(FIELDS, values, strict=False))
 
-        def bad(field: str, message: str) -> None:
+        def bad(field: str, message: str, number: int = number) -> None:  # this row's number, bound now
             problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
 
         for field in ("unit", "name", "position"):
@@ -284,7 +285,7 @@ def load_demo(store, at: str) -> int:
 def load(store) -> list[Contact]:
     rows = store.db.execute(f"SELECT id, {', '.join(FIELDS)} FROM contacts "
                             "ORDER BY unit, name = '' DESC, precedence, id").fetchall()
-    return [Contact(**dict(zip(["id"] + FIELDS, r))) for r in rows]
+    return [Contact(**dict(zip(["id"] + FIELDS, r, strict=False))) for r in rows]
 
 
 def save_one(store, values: dict[str, Any], contact_id: int | None, actor: str, at: str) -> Contact:

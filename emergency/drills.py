@@ -51,7 +51,7 @@ class ScenarioIncident(_Strict):
     cause: str | None = None
     # The report arrives as an intake (a 110 alarm, a 12345 work order…): participants decide from the
     # 12345/110 list which plan applies and open the incident themselves (issue 16, point 4).
-    intake: "ScenarioIntake | None" = None
+    intake: ScenarioIntake | None = None
 
     @model_validator(mode="after")
     def _valid(self, info: ValidationInfo):

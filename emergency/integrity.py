@@ -53,7 +53,7 @@ def _incident_chains(store: Store) -> list[dict[str, Any]]:
         rows = store.db.execute(f"SELECT {', '.join(HASHED)}, prev_hash, hash FROM events WHERE incident_id = ? "
                                 "ORDER BY seq", [incident_id]).fetchall()
         for r in rows:
-            row = dict(zip(HASHED + ("prev_hash", "hash"), r))
+            row = dict(zip(HASHED + ("prev_hash", "hash"), r, strict=False))
             problem = None
             if row["prev_hash"] != prev:
                 problem = "prev_hash does not match the previous event's hash (an event was removed or reordered)"
@@ -144,7 +144,7 @@ def issued_documents(store: Store, incident_id: str | None = None) -> list[dict[
 def _audit_chain(store: Store) -> list[dict[str, Any]]:
     head, count = GENESIS, 0
     for r in store.db.execute(f"SELECT {', '.join(AUDIT_HASHED)}, prev_hash, hash FROM audit ORDER BY seq").fetchall():
-        row = dict(zip(AUDIT_HASHED + ("prev_hash", "hash"), r))
+        row = dict(zip(AUDIT_HASHED + ("prev_hash", "hash"), r, strict=False))
         count += 1
         if row["seq"] != count or row["prev_hash"] != head or not hmac.compare_digest(audit_hash(row, store.key),
                                                                                       row["hash"] or ""):

@@ -104,7 +104,7 @@ def _rechain(db: Database) -> None:
     key = db._emergency_key  # set by migrate()
     cols = ("id", "incident_id", "seq", "trigger", "payload", "actor", "at", "state", "level", "classified_level",
             "version", "prev_hash", "hash")
-    rows = [dict(zip(cols, r)) for r in db.execute(
+    rows = [dict(zip(cols, r, strict=False)) for r in db.execute(
         f"SELECT {', '.join(cols)} FROM events WHERE gseq IS NULL ORDER BY id").fetchall()]
     if not rows:
         return

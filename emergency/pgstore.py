@@ -21,7 +21,8 @@ import os
 import threading
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import psycopg
 from psycopg import errors as pgerrors
@@ -84,7 +85,7 @@ def _values(params) -> list:
 class PgTable:
     """The sqlite-utils table calls the store and repositories make, on a PostgreSQL table."""
 
-    def __init__(self, db: "PgDatabase", name: str):
+    def __init__(self, db: PgDatabase, name: str):
         self.db, self.name = db, name
 
     @property

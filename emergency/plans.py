@@ -96,7 +96,7 @@ class Condition(Strict):
     fact: str | None = None
     in_: list[str] | None = Field(default=None, alias="in")
     flag: str | None = None
-    all: list["Condition"] | None = None
+    all: list[Condition] | None = None
     always: bool | None = None
     judgement: str | None = None
 

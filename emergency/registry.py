@@ -10,7 +10,8 @@ Each takes a ``Step``: the plan, the working snapshot, the payload, the actor an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .incident import LevelChange, Mark
 

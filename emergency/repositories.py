@@ -122,7 +122,7 @@ class People:
             "FROM tokens t JOIN users u ON u.name = t.name WHERE t.token_hash = ?", [token_hash]).fetchone()
         if row is None:
             return None
-        return dict(zip(("name", "role", "expires_at", "revoked_at", "last_used_at"), row[:5])) | {"disabled": bool(row[5])}
+        return dict(zip(("name", "role", "expires_at", "revoked_at", "last_used_at"), row[:5], strict=False)) | {"disabled": bool(row[5])}
 
     def touch_token(self, token_hash: str, at: str) -> None:
         with self.store.write() as db:

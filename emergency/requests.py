@@ -28,7 +28,7 @@ INTAKE_INCIDENT_FIELDS = ("plan", "facts", "occurred_at", "title", "cause")
 
 
 @lru_cache(maxsize=8)
-def library_models(library: "PlanLibrary") -> dict[str, type[BaseModel]]:
+def library_models(library: PlanLibrary) -> dict[str, type[BaseModel]]:
     """The request models that depend on the plans: plan ids, the facts vocabulary and the causes."""
     facts = library.vocabulary.model
     plan = Literal[library.ids]  # type: ignore[valid-type]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -88,10 +89,10 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
         cells = list(raw) + [None] * (len(COLUMNS) - len(raw))
         if not any(text_of(v) for v in cells):
             continue
-        row = dict(zip(FIELDS, cells))
+        row = dict(zip(FIELDS, cells, strict=False))
         before = len(problems)
 
-        def bad(field: str, message: str) -> None:
+        def bad(field: str, message: str, number: int = number) -> None:  # this row's number, bound now
             problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
 
         text, unreadable = {}, set()
@@ -149,7 +150,7 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
         by_unit.setdefault(s.unit, []).append((number, s))
     for unit, items in by_unit.items():
         items.sort(key=lambda x: x[1].starts_at)
-        for (n1, a), (n2, b) in zip(items, items[1:]):
+        for (n1, a), (n2, b) in zip(items, items[1:], strict=False):
             if b.starts_at < a.ends_at:
                 problems.append({"row": n2, "column": "开始", "message": f"{unit}: this shift ({b.starts_at[5:16]}) "
                                  f"overlaps the shift of row {n1} ({a.starts_at[5:16]}–{a.ends_at[5:16]})"})
@@ -239,7 +240,7 @@ def load(store, since: str | None = None) -> list[Shift]:
         sql += " WHERE ends_at > ?"
         params.append(since)
     rows = store.db.execute(sql + " ORDER BY unit, starts_at", params).fetchall()
-    return [Shift(**dict(zip(STORED, r))) for r in rows]
+    return [Shift(**dict(zip(STORED, r, strict=False))) for r in rows]
 
 
 def demo_rows(spec: dict[str, Any], today: date) -> list[list[Any]]:

@@ -27,7 +27,8 @@ import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlite_utils import Database
@@ -177,7 +178,7 @@ TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "user
           "improvements", "intakes", "plan_versions", "documents", "contacts", "roster")
 
 
-def copy_store(source: "Store", target: "Store") -> dict[str, int]:
+def copy_store(source: Store, target: Store) -> dict[str, int]:
     """Copy every row of ``source`` into the empty ``target`` in one transaction (emergency migrate-store).
     Refuses a target holding any row. Returns the rows copied per table."""
     full = [t for t in TABLES if target.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]]
@@ -483,7 +484,7 @@ class Store:
         keys, loads = self.EVENT_KEYS, json.loads
         out = []
         for r in rows:
-            ev = dict(zip(keys, r))
+            ev = dict(zip(keys, r, strict=False))
             ev["payload"] = loads(r[3])
             out.append(ev)
         return out
@@ -500,7 +501,7 @@ class Store:
                                [incident_id]).fetchall()
         keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "size", "drill", "issued_by",
                 "issued_at", "event_seq")
-        return [dict(zip(keys, r)) for r in rows]
+        return [dict(zip(keys, r, strict=False)) for r in rows]
 
     def document(self, document_id: str) -> dict[str, Any]:
         """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
@@ -510,7 +511,7 @@ class Store:
             raise NotFound("document", document_id)
         keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",
                 "issued_by", "issued_at", "event_seq")
-        out = dict(zip(keys, row))
+        out = dict(zip(keys, row, strict=False))
         out["content"] = bytes(out["content"])
         return out
 
@@ -609,7 +610,7 @@ class Store:
                               [intake_id]).fetchone()
         if row is None:
             raise NotFound("intake", str(intake_id)[:40])
-        return {**dict(zip(self.INTAKE_COLUMNS, row)), "drill": bool(row[10])}
+        return {**dict(zip(self.INTAKE_COLUMNS, row, strict=False)), "drill": bool(row[10])}
 
     def update_intake(self, intake_id: str, expected_status: str, **changes) -> None:
         """Change an intake that is still ``expected_status`` (so two windows cannot both act on it)."""
@@ -630,7 +631,7 @@ class Store:
                 params.append(value)
         rows = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE {' AND '.join(where)} "
                                "ORDER BY received_at DESC, id LIMIT ?", params + [limit]).fetchall()
-        return [{**dict(zip(self.INTAKE_COLUMNS, r)), "drill": bool(r[10])} for r in rows]
+        return [{**dict(zip(self.INTAKE_COLUMNS, r, strict=False)), "drill": bool(r[10])} for r in rows]
 
     def incident_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM incidents ORDER BY id").fetchall()]

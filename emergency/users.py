@@ -16,6 +16,7 @@ Every change here and every sign-in is a security event in the audit chain (``St
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -35,7 +36,21 @@ from .store import Store
 FAILED_LIMIT = 5
 FAILED_WINDOW = timedelta(minutes=15)
 DEFAULT_TOKEN_DAYS = 90
-_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+# The password hash: werkzeug's scrypt. The test suite alone sets a cheap method (tests/conftest.py) so that
+# making users does not dominate its time; ``serve`` refuses to start under anything but this (webui/cli.py).
+PASSWORD_HASH_METHOD = "scrypt"
+PRODUCTION_HASH_METHOD = "scrypt"
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash no password matches, checked for an unknown name so that it costs what a known one does; made
+    on first use (not at import: every CLI command would pay for it)."""
+    return generate_password_hash("not-a-password-of-anyone", method=method)
 
 
 def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
@@ -112,7 +127,7 @@ def add_user(store: Store, name: str, role: str, password: str, clock: Clock, ac
         return {"role": role, **({"previous_role": before["role"]} if before else {}), "demo": demo}
 
     existed = store.people.user(name) is not None
-    store.people.save_user({"name": name, "role": role, "password_hash": generate_password_hash(password),
+    store.people.save_user({"name": name, "role": role, "password_hash": _hash(password),
                             "created_at": stamp, "updated_at": stamp, "disabled": 0, "demo": int(demo)},
                            ("user_updated" if existed else "user_created", actor, detail, stamp))
 
@@ -130,7 +145,7 @@ def reset_password(store: Store, name: str, password: str, clock: Clock, actor: 
     _check_password(password)
     _require_user(store, name)
     stamp = format_time(clock.now())
-    store.people.change_user(name, {"password_hash": generate_password_hash(password), "updated_at": stamp},
+    store.people.change_user(name, {"password_hash": _hash(password), "updated_at": stamp},
                              ("password_reset", actor, {}, stamp))
 
 
@@ -180,7 +195,7 @@ def check_password(store: Store, name: str, password: str, clock: Clock | None =
     """
     name = name if isinstance(name, str) else ""
     user = store.people.user(name[:50])
-    ok = (check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
+    ok = (check_password_hash(user["password_hash"] if user else _dummy_hash(PASSWORD_HASH_METHOD), password or "")
           and user is not None and not user["disabled"])
     if clock is not None:
         audit(store, "sign_in" if ok else "sign_in_failed", clock, actor=name[:50] if ok else None,

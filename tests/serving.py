@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -39,3 +40,37 @@ def serve(db: str, tmp_path, *args: str, env: dict | None = None, name: str = "s
     log.close()
     wait_for_port(port, proc, log_path=log_path)
     return proc, port, log_path
+
+
+class ThreadedServer:
+    """The app served by waitress in a thread of the test process, on a free loopback port.
+
+    The thread runs waitress's poll loop itself and closes the sockets on its own side after the loop
+    has stopped: closing them from another thread while the loop waits in ``select`` gave "Bad file
+    descriptor" in that thread (issue 30), reported against whichever test ran next.
+    """
+
+    def __init__(self, app, threads: int = 4, **adjustments):
+        from waitress.server import create_server
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = create_server(app, host="127.0.0.1", port=self.port, threads=threads, **adjustments)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name=f"waitress-{self.port}")
+        self._thread.start()
+
+    def _serve(self) -> None:
+        from waitress import wasyncore
+        socket_map = getattr(self.server, "_map", None) or self.server.map
+        try:
+            while not self._stopping.is_set():
+                self.server.asyncore.loop(timeout=0.05, map=socket_map, count=1)
+        finally:
+            self.server.task_dispatcher.shutdown()
+            wasyncore.close_all(socket_map)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+        assert not self._thread.is_alive(), "the test server did not stop"

@@ -21,6 +21,7 @@ from emergency.incidents import load_demo
 from emergency.roster import load_demo as load_demo_roster
 from emergency.library import PlanLibrary
 from emergency.store import Store, close_pools, init_database, shown_location
+from emergency import users
 from emergency.users import add_user, count_users, retire_demo_users
 
 from . import ConfigError, create_app
@@ -51,6 +52,9 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
     emergency serve --db postgresql://emergency@db.example/emergency --workers 4
     """
     os.umask(0o077)  # the database, its WAL and the key files are the owner's only
+    if users.PASSWORD_HASH_METHOD != users.PRODUCTION_HASH_METHOD:  # the test suite's cheap hash, never served
+        _refuse(ConfigError(f"passwords would be hashed with {users.PASSWORD_HASH_METHOD}, not "
+                            f"{users.PRODUCTION_HASH_METHOD}: a setting of the test suite only (密码散列方式不可用于服务)"))
     database = db_path or os.environ.get("EMERGENCY_DATABASE_URL") or os.environ.get("EMERGENCY_DATABASE") \
         or _db_path(None)
     try:

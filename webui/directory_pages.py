@@ -61,7 +61,7 @@ def page(problems=None, status=200):
         editing = next((c for c in contacts if c.id == int(request.args["edit"])), None)
     return render_template("directory/index.html", grouped=grouped, gaps=directory.gaps(plan_units(), grouped),
                            units=plan_units(), problems=problems, columns=directory.COLUMNS,
-                           fields=dict(zip(directory.FIELDS, directory.COLUMNS)), editing=editing,
+                           fields=dict(zip(directory.FIELDS, directory.COLUMNS, strict=False)), editing=editing,
                            form=request.form if request.method == "POST" else {},
                            personal=personal_numbers_shown(), may_import=current_user.may("directory")), status
 

@@ -5,10 +5,9 @@ A test walks the app's routes and this description and checks they name the same
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict
 
 from emergency.library import PlanLibrary
 from emergency.requests import library_models

@@ -1,17 +1,15 @@
 """Real headless Chromium (Debian's package) driven by Playwright, against the app served by
 waitress on a free loopback port. Every request to a host other than the app fails the test."""
 import pathlib
-import threading
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
-from waitress.server import create_server
 
 from emergency.clock import FixedClock
 
-from ..conftest import PASSWORD, add_users, new_app
-from ..serving import free_port as _free_port
+from ..conftest import PASSWORD, app_with_users
+from ..serving import ThreadedServer
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -43,15 +41,10 @@ def server_config():
 
 @pytest.fixture
 def server(tmp_path, clock, server_config):
-    app = new_app({"DATABASE": str(tmp_path / "e2e.db"), "SECRET_KEY": "test-key-not-secret-0123456789abcdef",
-                   "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute", **server_config})
-    add_users(app.config["DATABASE"], clock)
-    port = _free_port()
-    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield type("Server", (), {"url": f"http://127.0.0.1:{port}", "app": app, "port": port})
-    srv.close()
+    app = app_with_users(str(tmp_path / "e2e.db"), clock, LOGIN_RATE_LIMIT="1000 per minute", **server_config)
+    srv = ThreadedServer(app, threads=4)
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def test_issue_a_first_report_then_a_progress_report_after_a_level_change(page, 
     expect(row).to_have_count(1)
     digest = row.locator("code.hash").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
-    expect(page.locator("#timeline")).to_contain_text(f"签发书面报告 · 指挥李四")
+    expect(page.locator("#timeline")).to_contain_text("签发书面报告 · 指挥李四")
     expect(page.locator("#timeline")).to_contain_text(digest)
     with page.expect_download() as dl:
         row.locator("a", has_text="Word").click()

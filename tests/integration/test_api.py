@@ -81,6 +81,7 @@ def test_malformed_json_is_a_400(client):
     assert r.status_code == 400 and r.json["field"] == "body"
 
 
+@pytest.mark.both_stores
 def test_incident_lifecycle_through_the_api(client, clock):
     as_user(client, "值班员张三")
     inc = new(client)
@@ -96,6 +97,7 @@ def test_incident_lifecycle_through_the_api(client, clock):
     assert statuses["III-phone"] == "overdue"  # due 08:30, now 09:00
 
 
+@pytest.mark.both_stores
 def test_trigger_not_allowed_and_stale_version_are_409(client):
     inc = new(client)
     r = client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": "close", "expected_version": 1})
@@ -184,6 +186,7 @@ def test_roles_decide_who_may_do_what(client, user, trigger, payload, status):
         assert r.json["events"][-1]["actor"] == user
 
 
+@pytest.mark.both_stores
 def test_observer_reads_but_cannot_record_and_controller_records_only_drills(client):
     as_user(client, "观察员赵六")
     assert client.get("/api/incidents").status_code == 200

@@ -49,6 +49,7 @@ def item(view, notification):
     return next(n for n in view["checklist"]["notifications"] if n["id"] == notification)
 
 
+@pytest.mark.both_stores
 def test_an_unanswered_call_does_not_complete_an_item_an_answered_one_does(app, clock):
     c = app.test_client()
     as_user(c, "值班员张三")
@@ -184,6 +185,7 @@ def upload_roster(client, content: bytes, name="值班表.xlsx"):
                        content_type="multipart/form-data")
 
 
+@pytest.mark.both_stores
 def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     boss = admin(app, clock)
     overlapping = ROSTER + [["海门区政府总值班室", "2026-11-22", "加班", "17:00", "20:00", "示例丙", "", "", ""]]

@@ -2,17 +2,15 @@
 import json
 import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
+from tests.cli import emergency
 
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
 
 def run(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "emergency.cli", *args], input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return emergency(*args, stdin=stdin)
 
 
 def test_classify_from_stdin_prints_json_with_the_deciding_clause():

@@ -63,6 +63,7 @@ def upload(client, content: bytes, name: str):
                        content_type="multipart/form-data")
 
 
+@pytest.mark.both_stores
 def test_an_import_is_checked_whole_and_stored_by_todays_names(app, clock):
     admin = admin_client(app, clock)
     r = upload(admin, xlsx(GOOD), "通讯录.xlsx")
@@ -116,6 +117,7 @@ def test_a_file_that_is_not_a_directory_is_refused_whole(app, clock, content, na
     assert r.status_code == 422 and words in r.get_data(as_text=True)
 
 
+@pytest.mark.both_stores
 def test_csv_round_trip_and_observers_never_see_personal_mobiles(app, clock):
     admin = admin_client(app, clock)
     body = io.StringIO()

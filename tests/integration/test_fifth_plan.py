@@ -3,8 +3,6 @@ one new choice fact added to the vocabulary, started with PLANS_DIR / --plans, c
 and prints a checklist with no Python change."""
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import yaml
 from emergency.library import PlanLibrary
 from tests.conftest import TEST_KEY, add_users, as_user, new_app, signed_in
 from tests.library import PLANS_DIR
+from tests.cli import emergency
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "fifth_plan"
 
@@ -100,15 +99,12 @@ def test_the_duty_officer_records_and_the_commander_acts_in_the_console(fifth):
 
 def test_the_cli_takes_plans_dir(fifth, tmp_path):
     plans, texts, *_ = fifth
-    run = [sys.executable, "-m", "webui.cli"]
-    out = subprocess.run(run + ["classify", "flood_control", "--plans", str(plans), "--input", "-"],
-                         input=json.dumps({"river_level": "above_record"}), capture_output=True, text=True, timeout=60)
+    out = emergency("classify", "flood_control", "--plans", str(plans), "--input", "-",
+                    stdin=json.dumps({"river_level": "above_record"}))
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["level"] == "I"
-    unknown = subprocess.run(run + ["classify", "flood_control", "--input", "-"], input="{}", capture_output=True,
-                             text=True, timeout=60)
+    unknown = emergency("classify", "flood_control", "--input", "-", stdin="{}")
     assert unknown.returncode == 2 and "flood_control" in unknown.stderr  # not in the shipped plans
-    lint = subprocess.run(run + ["lint", "--plans", str(plans), "--sources", str(texts)], capture_output=True,
-                          text=True, timeout=120)
+    lint = emergency("lint", "--plans", str(plans), "--sources", str(texts))
     assert lint.returncode == 0, lint.stdout
-    assert "flood_control" not in "\n".join(l for l in lint.stdout.splitlines() if l.startswith("ERROR"))
+    assert "flood_control" not in "\n".join(line for line in lint.stdout.splitlines() if line.startswith("ERROR"))

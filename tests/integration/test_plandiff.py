@@ -1,10 +1,9 @@
 """emergency diff (issue 13, point 2): a moved threshold and the cases it moves; nothing for an identical file."""
 import re
-import subprocess
-import sys
 
 from emergency.plandiff import diff_plans
 from tests.library import PLANS, PLANS_DIR
+from tests.cli import emergency
 
 
 def _moved(tmp_path):
@@ -27,17 +26,14 @@ def test_a_moved_threshold_is_listed_with_the_cases_that_change_level(tmp_path):
 
 
 def test_identical_files_have_nothing_changed(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "emergency.cli", "diff", str(PLANS_DIR / "environment.yaml"),
-                        str(PLANS_DIR / "environment.yaml")], capture_output=True, text=True, timeout=60)
+    r = emergency("diff", str(PLANS_DIR / "environment.yaml"), str(PLANS_DIR / "environment.yaml"))
     assert r.returncode == 0 and "无变化" in r.stdout
 
 
 def test_the_cli_writes_markdown_and_refuses_two_different_plans(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "emergency.cli", "diff", str(PLANS_DIR / "environment.yaml"),
-                        str(_moved(tmp_path)), "--format", "markdown"], capture_output=True, text=True, timeout=60)
+    r = emergency("diff", str(PLANS_DIR / "environment.yaml"), str(_moved(tmp_path)), "--format", "markdown")
     assert r.returncode == 0 and re.search(r"\| 分级标准 \| I-1-deaths（I级） \| 一\(五\)1\(1\) \|", r.stdout)
-    bad = subprocess.run([sys.executable, "-m", "emergency.cli", "diff", str(PLANS_DIR / "environment.yaml"),
-                          str(PLANS_DIR / "work_safety.yaml")], capture_output=True, text=True, timeout=60)
+    bad = emergency("diff", str(PLANS_DIR / "environment.yaml"), str(PLANS_DIR / "work_safety.yaml"))
     assert bad.returncode == 2 and "one plan's versions" in bad.stderr
 
 
@@ -45,7 +41,7 @@ def test_the_console_page_shows_a_revision_against_the_plan_in_force(tmp_path):
     from emergency.clock import FixedClock
 
     from tests.conftest import add_users, new_app
-    from tests.security.conftest import csrf_of, sign_in
+    from tests.integration.security.conftest import csrf_of, sign_in
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     app = new_app({"DATABASE": str(tmp_path / "d.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock})
     add_users(app.config["DATABASE"], clock)

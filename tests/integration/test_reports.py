@@ -124,6 +124,7 @@ def test_the_docx_is_in_the_gbt_9704_layout(app, officer):
     store.close()
 
 
+@pytest.mark.both_stores
 def test_two_windows_issue_the_first_report_once(app, officer, clock):
     inc = report_incident(officer)
     other = signed_in(app, "指挥李四")
@@ -204,6 +205,7 @@ def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
     store.close()
 
 
+@pytest.mark.both_stores
 def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
     inc = with_first_report(app, officer, signer="甲", contact="乙 0513-1")
     store = Store(app.config["DATABASE"])
@@ -229,6 +231,7 @@ def test_a_drill_report_is_marked_in_its_title_and_on_every_page(app, officer):
     store.close()
 
 
+@pytest.mark.e2e  # Chromium prints it
 def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     from pypdf import PdfReader
     inc = report_incident(officer)

@@ -12,7 +12,7 @@ from tests.library import PLANS
 from emergency.store import Store
 
 from tests.conftest import add_users, new_app
-from tests.security.conftest import sign_in
+from tests.integration.security.conftest import sign_in
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 

@@ -1,8 +1,11 @@
 """The second reading of the plan texts (issue 9): each point at its edge."""
+import pytest
+
 from emergency import incidents as svc
 from emergency.checklist import checklist
 from emergency.markdown import checklist_markdown
 from emergency.clock import FixedClock
+from emergency.errors import Refused
 from tests.library import PLANS, status_views
 from emergency.store import Store
 
@@ -167,3 +170,21 @@ def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commande
         assert any(n["text"].startswith("应急保障：") and f"资金（{funding_clause}）" in n["text"] for n in notes)
     env = PLANS.plan("environment")
     assert any("先行垫付" in x.text for x in env.support)  # the finance bureau advances when the payer is unknown
+
+
+# moved from tests/unit/test_lifecycle.py (issue 30): it writes to a database
+def test_closing_waits_for_a_linked_plans_incident_still_at_receipt():
+    store = Store(":memory:")
+    ev = {"occurred_at": "2026-11-22T08:00", "event_group": "evt-close", "facts": {"deaths": 1}}
+    env = svc.report(store, {**ev, "plan": "environment"}, "x", CLOCK)
+    svc.report(store, {**ev, "plan": "hazardous_chemicals"}, "x", CLOCK)
+    plan = PLANS.plan("environment")
+    steps = [("activate", {"level": "IV", "approved_by": "区长"}), ("confirm_condition", {"condition": "controlled"}),
+             ("terminate", {"declared_by": "海门区政府"}), ("start_post_incident", {})]
+    steps += [("complete_task", {"task": t.id}) for t in plan.post_incident]
+    steps += [("tick_notification", {"notification": r.id}) for r in plan.reporting.rules
+              if r.immediate and r.counted_from != "condition" and "IV" in r.levels]
+    for trigger, payload in steps:
+        env = svc.act(store, env.id, trigger, env.version, payload, "指挥", CLOCK)
+    with pytest.raises(Refused, match="仍停留在接报"):
+        svc.act(store, env.id, "close", env.version, {}, "指挥", CLOCK)

@@ -8,6 +8,8 @@ from emergency.clock import FixedClock
 from emergency.errors import Refused, StaleVersion
 from emergency.store import Store
 
+pytestmark = pytest.mark.both_stores  # the store is what is tested: SQLite and PostgreSQL
+
 
 @pytest.fixture
 def clock():

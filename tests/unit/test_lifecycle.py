@@ -195,25 +195,6 @@ def test_post_incident_tasks_must_all_be_ticked_before_closing():
     assert m.allowed_triggers("closed") == []
 
 
-def test_closing_waits_for_a_linked_plans_incident_still_at_receipt():
-    from emergency import incidents as svc
-    from emergency.store import Store
-    store = Store(":memory:")
-    ev = {"occurred_at": "2026-11-22T08:00", "event_group": "evt-close", "facts": {"deaths": 1}}
-    env = svc.report(store, {**ev, "plan": "environment"}, "x", CLOCK)
-    svc.report(store, {**ev, "plan": "hazardous_chemicals"}, "x", CLOCK)
-    plan = PLANS.plan("environment")
-    steps = [("activate", {"level": "IV", "approved_by": "区长"}), ("confirm_condition", {"condition": "controlled"}),
-             ("terminate", {"declared_by": "海门区政府"}), ("start_post_incident", {})]
-    steps += [("complete_task", {"task": t.id}) for t in plan.post_incident]
-    steps += [("tick_notification", {"notification": r.id}) for r in plan.reporting.rules
-              if r.immediate and r.counted_from != "condition" and "IV" in r.levels]
-    for trigger, payload in steps:
-        env = svc.act(store, env.id, trigger, env.version, payload, "指挥", CLOCK)
-    with pytest.raises(Refused, match="仍停留在接报"):
-        svc.act(store, env.id, "close", env.version, {}, "指挥", CLOCK)
-
-
 def test_a_refused_trigger_leaves_the_snapshot_unchanged():
     m, snap = start("environment")
     before = snap.model_dump()

@@ -6,7 +6,7 @@ import pytest
 from emergency.store import Store
 from emergency.users import add_user
 
-from ..conftest import PASSWORD, app_with_users, new_app  # noqa: F401 - new_app is imported from here by the suite
+from tests.conftest import PASSWORD, app_with_users, new_app  # noqa: F401 - new_app is imported from here by the suite
 
 KEY = "security-suite-key-0123456789abcdef"
 

@@ -19,6 +19,8 @@ from emergency.store import Store
 from tests.conftest import add_users
 from tests.serving import serve
 
+pytestmark = pytest.mark.both_stores  # the store is what is tested: SQLite and PostgreSQL
+
 
 def _call(url, token, body=None, method="POST"):
     data = json.dumps(body).encode() if body is not None else None

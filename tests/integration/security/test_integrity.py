@@ -158,7 +158,7 @@ def test_a_long_note_is_refused_with_its_field(api):
 # ---------------------------------------------------------------- 6. a locked or full database
 def test_a_write_that_cannot_get_the_lock_answers_503_and_reads_go_on(tmp_path, clock):
 
-    from ..conftest import add_users
+    from tests.conftest import add_users
     db = str(tmp_path / "lock.db")
     app = new_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock, "LOCK_TIMEOUT": 0.5})
     token = add_users(db, clock)["指挥李四"]

@@ -3,7 +3,7 @@ print buttons are wired) and the browser reports no violation."""
 import pytest
 from playwright.sync_api import expect
 
-from ..e2e.fixtures import shot
+from .fixtures import shot
 
 pytestmark = pytest.mark.e2e
 

@@ -2,14 +2,13 @@
 and each kind of breakage in a copy is named with its file, path and clause."""
 import datetime
 import shutil
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from emergency.lint import lint_all, lint_plan
 from tests.library import PLANS, PLANS_DIR
+from tests.cli import emergency
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -57,12 +56,10 @@ def test_each_breakage_is_named(tmp_path, sources_dir, change, words):
     errors = [f for f in lint_plan(path, sources_dir, TODAY, PLANS) if f.severity == "error"]
     assert any(words in f.message for f in errors), errors
     assert all(f.file == str(path) for f in errors)
-    r = subprocess.run([sys.executable, "-m", "emergency.cli", "lint", str(path), "--sources", str(sources_dir)],
-                       capture_output=True, text=True, timeout=60)
+    r = emergency("lint", str(path), "--sources", str(sources_dir))
     assert r.returncode == 1 and words in r.stdout
 
 
 def test_the_cli_exits_0_with_warnings_on_the_plans_as_they_are(sources_dir):
-    r = subprocess.run([sys.executable, "-m", "emergency.cli", "lint", "--sources", str(sources_dir)],
-                       capture_output=True, text=True, timeout=60)
+    r = emergency("lint", "--sources", str(sources_dir))
     assert r.returncode == 0 and "0 errors" in r.stdout and "WARNING" in r.stdout

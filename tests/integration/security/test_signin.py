@@ -1,12 +1,11 @@
 """High 3 and 4: sign-in throttling with security events; sessions and tokens that can be revoked."""
-import subprocess
-import sys
 
 from emergency import users
 from emergency.clock import FixedClock
 
-from ..conftest import PASSWORD
+from tests.conftest import PASSWORD
 from .conftest import KEY, sign_in, new_app
+from tests.cli import emergency
 
 WRONG = "wrong-password-123"
 
@@ -125,8 +124,7 @@ def test_cli_manages_users_and_tokens_with_exit_codes(app):
     db = app.config["DATABASE"]
 
     def run(*args, stdin=None):
-        return subprocess.run([sys.executable, "-m", "emergency.cli", *args, "--db", db], input=stdin,
-                              capture_output=True, text=True, timeout=60)
+        return emergency(*args, "--db", db, stdin=stdin)
 
     assert run("user", "set-role", "值班员张三", "commander").returncode == 0
     assert run("user", "set-role", "值班员张三", "king").returncode == 2
@@ -142,43 +140,6 @@ def test_cli_manages_users_and_tokens_with_exit_codes(app):
     assert run("token", "revoke", "tok-nope").returncode == 2
     out = run("user", "list").stdout
     assert "值班员张三" in out and "commander" in out
-
-
-def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
-    """--demo prints fresh passwords once on stdout; a start without --demo disables those accounts."""
-    import os
-    import signal
-
-    from ..serving import free_port, wait_for_port
-    db = str(tmp_path / "demo.db")
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--demo", "--db", db, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        wait_for_port(port, proc)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    assert "demo-observer" in out and "demo-commander" in out and "demo-commander" not in err
-    password = next(line.split()[-1] for line in out.splitlines() if "demo-duty" in line)
-    from emergency.store import Store
-    store = Store(db)
-    assert users.check_password(store, "demo-duty", password) is not None
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--db", db, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        wait_for_port(port, proc)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
-    assert users.check_password(store, "demo-duty", password) is None
-    assert clock_free_check(store)
-
-
-def clock_free_check(store):
-    return all(u["disabled"] for u in users.list_users(store) if u["demo"])
 
 
 def test_clock_is_the_apps(app):

@@ -1,11 +1,9 @@
 """Also 5: security headers on every page, no server banner, and the pages still work in Chromium."""
-import threading
 import urllib.request
 
 import pytest
-from waitress.server import create_server
 
-from ..serving import free_port
+from tests.serving import ThreadedServer
 
 PAGES = ["/", "/incidents", "/plans/environment", "/classify/hazardous_chemicals", "/drills", "/cards",
          "/improvements", "/scenarios/new", "/checklist/environment?level=III&occurred_at=2026-11-22T08:00",
@@ -27,12 +25,10 @@ def test_every_page_carries_the_security_headers(signed_in, path):
 
 
 def test_the_production_server_sends_no_version_banner(app):
-    port = free_port()
-    srv = create_server(app, host="127.0.0.1", port=port, threads=2, ident="")
-    threading.Thread(target=srv.run, daemon=True).start()
+    srv = ThreadedServer(app, threads=2, ident="")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as resp:
+        with urllib.request.urlopen(f"{srv.url}/login", timeout=10) as resp:
             assert resp.headers.get("Server") in (None, "")
             assert "Content-Security-Policy" in resp.headers
     finally:
-        srv.close()
+        srv.stop()

@@ -1,7 +1,5 @@
 """Critical 1: no session-signing key, chain key or database in git; keys made outside the source tree."""
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,8 +7,10 @@ import pytest
 from webui import ConfigError
 
 from .conftest import sign_in, new_app
+from tests.cli import emergency
+from emergency import users
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_no_secret_key_or_database_is_tracked_in_git():
@@ -43,16 +43,24 @@ def test_a_configured_key_shorter_than_32_bytes_is_refused(tmp_path, key):
         new_app({"DATABASE": str(tmp_path / "e.db"), "SECRET_KEY": key})
 
 
-def test_serve_refuses_a_short_key_from_the_environment_with_exit_2(tmp_path):
-    env = {**os.environ, "EMERGENCY_SECRET_KEY": "change-me"}
-    r = subprocess.run([sys.executable, "-m", "webui.cli", "serve", "--db", str(tmp_path / "e.db"), "--port", "1"],
-                       capture_output=True, text=True, env=env, timeout=60)
+def test_serve_refuses_a_short_key_from_the_environment_with_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setattr(users, "PASSWORD_HASH_METHOD", users.PRODUCTION_HASH_METHOD)
+    r = emergency("serve", "--db", str(tmp_path / "e.db"), "--port", "1", env={"EMERGENCY_SECRET_KEY": "change-me"})
     assert r.returncode == 2 and "SECRET_KEY: must be at least 32 bytes" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serve_refuses_the_test_suites_cheap_password_hash(tmp_path):
+    """The suite hashes its users' passwords with one PBKDF2 round (tests/conftest.py); served, that would let a
+    stolen database give up its passwords at once, so ``serve`` refuses to start with it (exit 2)."""
+    assert users.PASSWORD_HASH_METHOD != users.PRODUCTION_HASH_METHOD  # what the suite runs under
+    r = emergency("serve", "--db", str(tmp_path / "e.db"), "--port", "1")
+    assert r.returncode == 2 and "pbkdf2:sha256:1" in r.stderr and "scrypt" in r.stderr
+    assert not (tmp_path / "e.db").exists()  # refused before anything was made
 
 
 def test_rotate_secret_writes_a_new_key_and_signs_everyone_out(tmp_path, monkeypatch, clock):
     monkeypatch.delenv("EMERGENCY_SECRET_KEY", raising=False)
-    from ..conftest import add_users
+    from tests.conftest import add_users
     db = str(tmp_path / "e.db")
     app = new_app({"DATABASE": db, "CLOCK": clock})
     add_users(db, clock)
@@ -60,8 +68,7 @@ def test_rotate_secret_writes_a_new_key_and_signs_everyone_out(tmp_path, monkeyp
     assert sign_in(c, "指挥李四").status_code == 302
     assert c.get("/").status_code == 200
     old = (tmp_path / "secret_key").read_text()
-    r = subprocess.run([sys.executable, "-m", "emergency.cli", "rotate-secret", "--db", db], capture_output=True,
-                       text=True, timeout=60, env={k: v for k, v in os.environ.items() if k != "EMERGENCY_SECRET_KEY"})
+    r = emergency("rotate-secret", "--db", db, env={"EMERGENCY_SECRET_KEY": None})
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "secret_key").read_text() != old
     assert "1 sessions ended" in r.stdout

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .agencies import Agencies
 from .clock import format_time, parse_time
 from .errors import InputError
-from .plans import LEVELS, Plan, ReportingRule
+from .plans import LEVELS, NationalRule, OfficeRule, Plan, ReportingRule
 from .wording import N_
 
 CHANNEL_NAMES = {"phone": N_("电话"), "written": N_("书面"), "any": N_("不限方式")}
@@ -62,6 +62,7 @@ class Notification(BaseModel):
     text: str
     decision: str | None
     national: str | None  # a national rule's authority, not the local plan's words
+    office: str | None = None  # an office rule's document (本单位规定), neither the plan's nor the nation's words
     # the status at a moment (set by notification_status; unset on a plain checklist)
     status: Literal["done", "overdue", "pending", "immediate", "open"] | None = None
     done_by: str | None = None
@@ -104,7 +105,9 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         immediate=rule.immediate, within_minutes=rule.within_minutes, due=due, latest=latest,
         counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
-        decision=rule.decision, national=getattr(rule, "authority", None))
+        decision=rule.decision,
+        national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
+        **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
@@ -116,6 +119,7 @@ def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, ho
     cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
     items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
              for r in plan.rules_for(level, hot_topic)]
-    order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules)}
+    order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules
+                                           + plan.office_rules)}
     items.sort(key=lambda it: (it.due is None, it.due or occurred, order[it.id]))
     return items

@@ -118,7 +118,7 @@ def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, A
             "due": bool(changed), "reason": "、".join(changed) or N_("报告处置进展")}]
     # the national 补报: casualties changed since the last report that stated them, within the rule's days
     if docs.supplementary and casualties(snap, plan) != last.casualties:
-        limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.within_days)
+        limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.days_for(snap.facts))
         if now <= limit:
             rule = next(r for r in plans.national_rules.rules if r.id == docs.supplementary.rule)
             out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,

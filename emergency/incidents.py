@@ -297,6 +297,7 @@ def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
             key = (recipients, n["channel"])
             source = {"incident_id": v["id"], "plan": v["plan"], "plan_title": v.get("plan_title"), "id": n["id"],
                       "clause": n["clause"], "text": n["text"], "national": n.get("national"),
+                      "office": n.get("office"),
                       "due": n["due"], "status": n.get("status"), "immediate": n["immediate"]}
             item = merged.get(key)
             if item is None:

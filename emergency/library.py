@@ -32,7 +32,10 @@ from .drills import Scenario, parse_scenario_yaml
 from .errors import NotFound
 from .facts import Vocabulary
 from .lifecycle import Lifecycle
-from .plans import LEVEL_RANK, NationalRule, NationalRules, Plan, PlanFileError, Relation, error_path, load_yaml_text
+import yaml
+
+from .plans import (LEVEL_RANK, NationalRule, NationalRules, OfficeRules, Plan, PlanFileError, Relation, error_path,
+                    load_yaml_text)
 from .routing import RoutingList
 
 PLANS_ENV = "EMERGENCY_PLANS_DIR"
@@ -45,6 +48,14 @@ def default_plans_dir() -> Path:
     if configured:
         return Path(configured)
     return Path(str(resources.files("emergency_plans")))
+
+
+# An office's own rules (reference/office_rules.yaml) that apply to a plan are pinned with the plan: they are
+# appended to the plan's text after this line, so the plan's version (the hash of that text) changes when they
+# do, the store keeps them with the plan text an incident started under, and an incident keeps the rules it
+# started with, exactly as it keeps an older plan file. With no office rule for a plan its text and version are
+# the plan file's alone, as before.
+OFFICE_SEPARATOR = "\n# ==== 本单位规定（reference/office_rules.yaml）====\n"
 
 
 def version_of_text(text: str) -> str:
@@ -83,8 +94,12 @@ class PlanLibrary:
         self._texts: dict[str, tuple[str, str]] = {}   # id → (version, text) of the file in force
         self._older: dict[tuple[str, str], Plan] = {}  # (id, version) → an older version from the store
         loaded = {}
+        office = self._office_raw()
         for path in sorted(self.directory.glob("*.yaml")):
             text = path.read_text(encoding="utf-8")
+            extra = _office_section(office, path.stem)
+            if extra:
+                text += OFFICE_SEPARATOR + extra
             loaded[path.stem] = self.parse_plan(text, path)
             self._texts[path.stem] = (version_of_text(text), text)
         if not loaded:
@@ -103,7 +118,9 @@ class PlanLibrary:
 
     # ------------------------------------------------------------ plans
     def parse_plan(self, text: str, path: Path | str) -> Plan:
-        """One plan file's text, validated against this library's vocabulary (not added to the library)."""
+        """One plan file's text, validated against this library's vocabulary (not added to the library); the
+        office rules pinned after OFFICE_SEPARATOR, if any, go with it."""
+        text, _, extra = text.partition(OFFICE_SEPARATOR)
         data = load_yaml_text(text, path)
         if not isinstance(data, dict):
             raise PlanFileError(path, "", "a plan file must be a mapping")
@@ -112,6 +129,8 @@ class PlanLibrary:
             raise PlanFileError(path, "id", f"must equal the file name {stem!r} (got {data.get('id')!r})")
         plan = validated(Plan, data, path, {"vocabulary": self.vocabulary})
         plan._library = self
+        if extra:
+            plan._office_rules = validated(OfficeRules, load_yaml_text(extra, path), f"{path} (本单位规定)").rules
         return plan
 
     def load_plan_file(self, path: Path) -> Plan:
@@ -178,8 +197,21 @@ class PlanLibrary:
             return NationalRules(source="", rules=[])
         return validated(NationalRules, read_yaml(path), path)
 
+    def _office_raw(self) -> dict[str, Any]:
+        """``reference/office_rules.yaml`` as read and validated (an office's own rules; absent or empty: none)."""
+        path = self.directory / "reference" / "office_rules.yaml"
+        data = read_yaml(path) if path.exists() else None
+        data = data or {"source": "", "rules": []}
+        validated(OfficeRules, data, path)
+        return data
+
+    @cached_property
+    def office_rules(self) -> OfficeRules:
+        """The office's own rules in force (each plan's incidents keep the ones they started with)."""
+        return validated(OfficeRules, self._office_raw(), self.directory / "reference" / "office_rules.yaml")
+
     def national_rules_for(self, plan_id: str, level: str) -> list[NationalRule]:
-        return [r for r in self.national_rules.rules if plan_id in r.applies_to and level in r.levels]
+        return [r for r in self.national_rules.rules if r.applies(plan_id, level)]
 
     @cached_property
     def routing(self) -> RoutingList:
@@ -268,3 +300,11 @@ def _library(directory: str) -> PlanLibrary:
 def library(directory: Path | str | None = None) -> PlanLibrary:
     """The library of a plans directory (default: ``default_plans_dir()``), read once per process."""
     return _library(str(Path(directory or default_plans_dir()).resolve()))
+
+
+def _office_section(office: dict[str, Any], plan_id: str) -> str:
+    """The office rules that apply to ``plan_id``, as the YAML text pinned after its plan file (or "")."""
+    rules = [r for r in office.get("rules") or [] if plan_id in (r.get("applies_to") or [])]
+    if not rules:
+        return ""
+    return yaml.safe_dump({"source": office.get("source", ""), "rules": rules}, allow_unicode=True, sort_keys=False)

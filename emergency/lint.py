@@ -12,6 +12,8 @@ Checks:
 - no reporting limit longer than the national ceiling for its kind of event (493号 Art. 9/11: one hour to
   the county level and two hours per level; 环境保护部令第17号 Art. 3: four hours for IV/III, two for II/I);
 - scenarios name only facts the plan grades by and notifications the plan has;
+- the national and the office's own rules name known plans and unique ids, and an office rule stays within the
+  national ceiling (a warning);
 - the plan's issue date against the three-year evaluation of 突发事件应急预案管理办法 (as the plan-revision
   issue states it; the sources here do not give the number) — a warning.
 """
@@ -243,11 +245,45 @@ def lint_scenarios(plans: PlanLibrary) -> list[Finding]:
     return out
 
 
+def lint_overlays(plans: PlanLibrary) -> list[Finding]:
+    """The national rules and the office's own rules (reference/national_rules.yaml, office_rules.yaml): each names
+    plans the library has, no id is used twice (nor by a plan's own rule, which it would shadow on a checklist),
+    and an office rule's limit is no longer than the national ceiling for its plans and levels (a warning: the
+    national limit still stands beside it)."""
+    out: list[Finding] = []
+    try:
+        overlays = [("reference/national_rules.yaml", plans.national_rules.rules),
+                    ("reference/office_rules.yaml", plans.office_rules.rules)]
+    except PlanFileError as exc:
+        return [Finding("error", exc.file, exc.path, "", exc.problem)]
+    own = {r.id for p in plans.plans.values() for r in p.reporting.rules}
+    seen: set[str] = set()
+    for file, rules in overlays:
+        for i, r in enumerate(rules):
+            where = f"rules[{i}]"
+            for pid in [*r.applies_to, *r.plan_levels]:
+                if pid not in plans.plans:
+                    out.append(Finding("error", file, f"{where}.applies_to", r.clause,
+                                       f"unknown plan {pid!r}; plans: {', '.join(plans.ids)}"))
+            if r.id in seen or r.id in own:
+                out.append(Finding("error", file, f"{where}.id", r.clause, f"id {r.id!r} is used already"))
+            seen.add(r.id)
+            if file.endswith("office_rules.yaml") and r.within_minutes:
+                for c in plans.national_rules.ceilings:
+                    levels = {lv for pid in r.applies_to for lv in r.plan_levels.get(pid, r.levels)}
+                    if set(c.applies_to) & set(r.applies_to) and set(c.levels) & levels and r.within_minutes > c.minutes:
+                        out.append(Finding("warning", file, f"{where}.within_minutes", r.clause,
+                                           f"{r.within_minutes} minutes is longer than the national ceiling of "
+                                           f"{c.minutes} minutes ({c.clause}); both are listed"))
+    return out
+
+
 def lint_all(files: list[Path] | None, sources: Path | None, today: _dt.date, plans: PlanLibrary) -> list[Finding]:
-    """The given plan files (default: every plan of the library) and, then, the library's scenarios."""
+    """The given plan files (default: every plan of the library) and, then, the library's scenarios and the
+    national and office rules."""
     if not files:
         files = [plans.directory / f"{pid}.yaml" for pid in plans.ids]
-        out = lint_scenarios(plans)
+        out = lint_scenarios(plans) + lint_overlays(plans)
     else:
         out = []
     for f in files:

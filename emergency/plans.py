@@ -264,11 +264,27 @@ class DocumentDef(Strict):
     also: list[str] = []
 
 
+class ShorterWindow(Strict):
+    """Fewer days for some kinds of event: those whose fact ``fact`` is one of ``in``."""
+
+    fact: str
+    in_: list[str] = Field(alias="in", min_length=1)
+    within_days: int = Field(gt=0)
+
+
 class SupplementaryDef(Strict):
     """A report owed again when casualties change within some days of the event (a national rule's 补报)."""
 
     rule: str
     within_days: int = Field(gt=0)
+    shorter: ShorterWindow | None = None  # 493号 Art. 13: 7 days for road traffic and fire accidents
+    decision: str | None = None
+
+    def days_for(self, facts: dict[str, Any]) -> int:
+        """The window for an event with these facts."""
+        if self.shorter and facts.get(self.shorter.fact) in self.shorter.in_:
+            return self.shorter.within_days
+        return self.within_days
 
 
 class Documents(Strict):
@@ -547,6 +563,8 @@ class Plan(Strict):
     lifecycle: Lifecycle
 
     _library: Any = PrivateAttr(default=None)  # the emergency.library.PlanLibrary it was loaded from
+    # The office's own rules (本单位规定) this version of the plan runs with: pinned with the plan (library.py).
+    _office_rules: list = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo):
@@ -611,7 +629,13 @@ class Plan(Strict):
         national rules that apply to this plan at this level (``reference/national_rules.yaml``)."""
         hot = self.reporting.hot_topic.rule if (hot_topic and self.reporting.hot_topic) else None
         own = [r for r in self.reporting.rules if level in r.levels or r.id == hot]
-        return own + self.library.national_rules_for(self.id, level)
+        office = [r for r in self._office_rules if r.applies(self.id, level)]
+        return own + self.library.national_rules_for(self.id, level) + office
+
+    @property
+    def office_rules(self) -> list[OfficeRule]:
+        """The office's own reporting rules pinned to this version of the plan (``reference/office_rules.yaml``)."""
+        return list(self._office_rules)
 
     def termination_condition(self, cid: str) -> TerminationCondition | None:
         return next((c for c in self.termination.conditions if c.id == cid), None)
@@ -631,6 +655,25 @@ class NationalRule(ReportingRule):
 
     authority: str
     applies_to: list[str]
+    # Levels for one plan where they differ from ``levels`` (493号 Art. 10 sends every hazardous-chemicals
+    # accident to Nantong, while for work safety the plan itself already does so from 较大 up).
+    plan_levels: dict[str, list[Level]] = {}
+
+    def applies(self, plan_id: str, level: str) -> bool:
+        """Whether the rule stands on the checklist of ``plan_id`` at ``level``."""
+        return plan_id in self.applies_to and level in self.plan_levels.get(plan_id, self.levels)
+
+
+class OfficeRule(NationalRule):
+    """An office's own reporting rule (本单位规定), e.g. a municipal 信息报送 rule: ``authority`` names the document
+    and its number, ``text`` quotes its sentence. Shown marked 本单位规定, never as the plan's or the nation's words."""
+
+
+class OfficeRules(Strict):
+    """``reference/office_rules.yaml``: empty as shipped; an office fills it with its own rules."""
+
+    source: str = ""
+    rules: list[OfficeRule] = []
 
 
 class Ceiling(Sourced):

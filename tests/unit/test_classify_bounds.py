@@ -302,7 +302,10 @@ def test_the_whole_result_as_the_api_and_the_cli_give_it():
              "text": "市政府领导认为需要市安全生产委员会（以下简称市安委会）处置的工矿企业安全生产事故。",
              "question": "市政府领导认为需要市安委会处置"}],
         "notes": [{"clause": "", "note": "本预案分级标准不使用以下事实，未计入：petition"},
-                  {"clause": "9.2", "note": "危化品企业火灾爆炸事故另见《海门市危险化学品事故应急预案》。"}],
+                  {"clause": "9.2", "note": "危化品企业火灾爆炸事故另见《海门市危险化学品事故应急预案》。"},
+                  # 9.2's second sentence (third reading, issue 29): who proposes and who confirms
+                  {"clause": "9.2", "note": "本预案适用范围以外、需由安委会处置的其他工矿企业安全生产事故：由区应急管理局（原市安监局）"
+                                            "或相关部门提出，经区政府领导确认后按本预案处置。"}],
         "below_scope": None,
         "facts": {"deaths": 3, "petition": 5},
     }

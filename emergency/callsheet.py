@@ -53,11 +53,22 @@ def first_notice(incident: dict[str, Any], plan_name: str, notification: dict[st
             "请值班人员接收并回复。")
 
 
+NUMBER_KEYS = {"number", "officer_phone", "leader_phone", "mobile", "office_phone", "fax", "duty_line", "phone"}
+
+
 def masked(attempt: dict[str, Any]) -> dict[str, Any]:
-    """An attempt as an observer sees it: a personal mobile dialled is not shown."""
-    if directory.MOBILE.fullmatch(attempt.get("number") or ""):
-        return {**attempt, "number": attempt["number"][:3] + "********"}
-    return attempt
+    """An attempt as an observer sees it: a personal mobile dialled is not shown, however it was written."""
+    return {**attempt, "number": directory.masked_number(attempt["number"])} if attempt.get("number") else attempt
+
+
+def for_observer(value: Any) -> Any:
+    """Any view (an incident, a list of them, a call sheet) as an observer may see it: every mobile under a key
+    that holds a number is masked, at any depth (issue 26: the incident list showed them)."""
+    if isinstance(value, dict):
+        return {k: directory.masked_number(v) if k in NUMBER_KEYS else for_observer(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [for_observer(v) for v in value]
+    return value
 
 
 def gaps(call_lines: list[dict[str, Any]]) -> list[str]:

@@ -12,6 +12,10 @@ from zoneinfo import ZoneInfo
 from .errors import InputError
 
 TZ = ZoneInfo("Asia/Shanghai")
+# One rule for every time that enters (issue 26): from 2000 up to 2100. Where a clock is at hand the future is
+# bounded more tightly (emergency.inputs.plausible_time: a day ahead for a real incident).
+EARLIEST = datetime(2000, 1, 1, tzinfo=TZ)
+LATEST = datetime(2100, 1, 1, tzinfo=TZ)
 
 
 class Clock(Protocol):
@@ -79,9 +83,12 @@ def parse_time(value: str | datetime, field: str) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=TZ)
     try:
-        return dt.astimezone(TZ)
+        dt = dt.astimezone(TZ)
     except (OverflowError, ValueError):
-        raise InputError(field, f"must be a time between the years 2000 and 2100 (got {str(value)[:40]!r})") from None
+        dt = None
+    if dt is None or not EARLIEST <= dt < LATEST:
+        raise InputError(field, f"must be a time between the years 2000 and 2100 (got {str(value)[:40]!r})")
+    return dt
 
 
 def format_time(dt: datetime | None) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from typing import Any
 from collections.abc import Iterable
 
@@ -28,6 +29,36 @@ MAX_ROWS = 5000          # a district's directory is a few hundred lines, a mont
 MOBILE = re.compile(r"1\d{10}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
 SHEET = "通讯录"
+
+
+# How a mobile may be written (issue 26): spaces, hyphens or brackets between digit groups, a +86/0086 prefix.
+_SEPARATORS = re.compile(r"[\s\-()（）]")
+
+
+def mobile_of(value: Any) -> str | None:
+    """The 11-digit mobile ``value`` is, however it was written (``+86 138 0013 8000``, ``138-0013-8000``), or None
+    for a landline, a fax, an extension or anything that is not a number."""
+    if not isinstance(value, str):
+        return None
+    digits = _SEPARATORS.sub("", value)
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+            break
+    return digits if MOBILE.fullmatch(digits) else None
+
+
+def normalized_number(value: str) -> str:
+    """A number as it is stored: a mobile as its 11 digits (so that it is known as a mobile wherever it is shown),
+    any other number as typed without spaces."""
+    return mobile_of(value) or re.sub(r"\s", "", value)
+
+
+def masked_number(value: Any) -> Any:
+    """``value`` as an observer sees it: a mobile (a person's own number) hidden but for its first three digits;
+    anything else unchanged."""
+    mobile = mobile_of(value)
+    return mobile[:3] + "********" if mobile else value
 
 
 # Which numbers a column takes: a mobile, a landline with its area code, or either.
@@ -93,34 +124,99 @@ def known_units(plans) -> dict[str, str]:
     return out
 
 
+# A workbook is a zip: its parts are checked before any is parsed (issue 26: a 152 KB file took 72 s and 602 MB
+# when loaded whole). A real directory or month's roster is well under 1 MB unpacked.
+XLSX_MAX_PARTS = 100
+XLSX_MAX_UNPACKED = 20 * 1024 * 1024        # all parts together, unpacked
+XLSX_MAX_RATIO = 100                        # unpacked / packed for any part over 1 MB
+MAX_CELL = 1000                             # characters in one cell (the longest field takes 100)
+
+
+def _refused(message: str) -> ImportRefused:
+    return ImportRefused([{"row": None, "column": "", "message": message}])
+
+
+def _check_zip(content: bytes) -> None:
+    """Refuse a workbook whose parts are too many, too large unpacked or packed too tightly, before parsing it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _refused("not a readable .xlsx (not a zip file)") from None
+    if len(parts) > XLSX_MAX_PARTS:
+        raise _refused(f"not a readable .xlsx ({len(parts)} parts in the file; a workbook has a few dozen)")
+    total = sum(p.file_size for p in parts)
+    if total > XLSX_MAX_UNPACKED:
+        raise _refused(f"the workbook unpacks to {total // (1024 * 1024)} MB: at most {XLSX_MAX_UNPACKED // (1024 * 1024)} MB "
+                       "(is this the right file?)")
+    for p in parts:
+        if p.file_size > 1024 * 1024 and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1):
+            raise _refused(f"not a readable .xlsx (part {p.filename[:40]} unpacks {p.file_size // max(p.compress_size, 1)} "
+                           "times its size)")
+        if p.filename.startswith("xl/worksheets/"):
+            merged = re.findall(rb'<mergeCell ref="([A-Z0-9:]+)"', _part(content, p.filename))
+            if merged:
+                shown = ", ".join(m.decode() for m in merged[:3])
+                raise _refused(f"merged cells ({shown}) cannot be read as rows: unmerge them and repeat the value on "
+                               "each row")
+
+
+def _part(content: bytes, name: str) -> bytes:
+    """One part of the workbook, unpacked (its size was checked first)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return z.read(name)
+
+
 def read_rows(content: bytes, filename: str, sheet: str = SHEET) -> list[list[Any]]:
     """The rows of an .xlsx (one sheet, named like ``sheet`` by convention; no merged cells) or a UTF-8 .csv,
-    header first. Refuses (ImportRefused) anything else, and more than MAX_ROWS rows."""
+    header first. Refuses (ImportRefused) anything else, more than MAX_ROWS rows, a cell over MAX_CELL characters,
+    and a workbook whose zip is out of bounds — each before reading further than it must."""
     if filename.lower().endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ImportRefused([{"row": None, "column": "", "message": "a .csv must be UTF-8 (Excel: 另存为 CSV UTF-8)"}]) from None
-        return [row for row in csv.reader(io.StringIO(text))]
+            raise _refused("a .csv must be UTF-8 (Excel: 另存为 CSV UTF-8)") from None
+        rows = []
+        try:
+            for row in csv.reader(io.StringIO(text)):
+                rows.append(row)
+                if len(rows) > MAX_ROWS + 1:
+                    raise _refused(f"more than {MAX_ROWS} rows (is this the right file?)")
+        except csv.Error as exc:
+            raise _refused(f"not a readable .csv (row {len(rows) + 1}: {exc})") from None
+        _check_cells(rows)
+        return rows
     if not filename.lower().endswith(".xlsx"):
-        raise ImportRefused([{"row": None, "column": "", "message": "give an .xlsx or a .csv file"}])
+        raise _refused("give an .xlsx or a .csv file")
+    _check_zip(content)
     from openpyxl import load_workbook
     try:
-        wb = load_workbook(io.BytesIO(content), data_only=True)
+        wb = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise ImportRefused([{"row": None, "column": "", "message": f"not a readable .xlsx ({type(exc).__name__})"}]) from None
-    if len(wb.sheetnames) != 1:
-        raise ImportRefused([{"row": None, "column": "", "message": f"the workbook must hold one sheet ({sheet}); it holds "
-                                                                   f"{len(wb.sheetnames)}: {', '.join(wb.sheetnames)}"}])
-    ws = wb.worksheets[0]
-    if ws.merged_cells.ranges:
-        merged = ", ".join(str(r) for r in list(ws.merged_cells.ranges)[:3])
-        raise ImportRefused([{"row": None, "column": "", "message": f"merged cells ({merged}) cannot be read as rows: "
-                                                                   "unmerge them and repeat the value on each row"}])
-    if ws.max_row > MAX_ROWS + 1:
-        raise ImportRefused([{"row": None, "column": "", "message": f"{ws.max_row - 1} rows: at most {MAX_ROWS} "
-                                                                   "(is this the right file?)"}])
-    return [list(row) for row in ws.iter_rows(values_only=True)]
+        raise _refused(f"not a readable .xlsx ({type(exc).__name__})") from None
+    try:
+        if len(wb.sheetnames) != 1:
+            raise _refused(f"the workbook must hold one sheet ({sheet}); it holds "
+                           f"{len(wb.sheetnames)}: {', '.join(wb.sheetnames)}")
+        rows = []
+        for row in wb.worksheets[0].iter_rows(values_only=True):  # streamed: stops at the limit
+            rows.append(list(row))
+            if len(rows) > MAX_ROWS + 1:
+                raise _refused(f"more than {MAX_ROWS} rows (is this the right file?)")
+    finally:
+        wb.close()
+    while rows and not any(v not in (None, "") for v in rows[-1]):
+        rows.pop()  # a read-only sheet may report trailing empty rows of its declared size
+    _check_cells(rows)
+    return rows
+
+
+def _check_cells(rows: list[list[Any]]) -> None:
+    for i, row in enumerate(rows, 1):
+        for j, value in enumerate(row):
+            if isinstance(value, str) and len(value) > MAX_CELL:
+                raise ImportRefused([{"row": i, "column": str(j + 1),
+                                      "message": f"a cell of {len(value)} characters: at most {MAX_CELL}"}])
 
 
 def text_of(value: Any) -> str:
@@ -173,13 +269,13 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
         else:
             row["unit"] = units[row["unit"]]
         for field in ("office_phone", "fax", "duty_line", "mobile"):
-            value = re.sub(r"[\s]", "", row[field])
+            value = normalized_number(row[field]) if NUMBER_KINDS[field] != "landline" else re.sub(r"[\s]", "", row[field])
             row[field] = value
             problem = number_problem(value, NUMBER_KINDS[field])
             if problem:
                 bad(field, problem)
-        if row["precedence"]:
-            if not row["precedence"].isdigit() or not 1 <= int(row["precedence"]) <= 99:
+        if row["precedence"]:  # ASCII digits only: "²", "①" or "፩" are digits to str.isdigit but not to int()
+            if not (row["precedence"].isascii() and row["precedence"].isdigit()) or not 1 <= int(row["precedence"]) <= 99:
                 bad("precedence", f"{row['precedence']!r}: a whole number from 1 (try first) to 99")
         if row["unit"] and not row["name"] and not (row["duty_line"] or row["office_phone"] or row["fax"]):
             bad("duty_line", "a unit's own line needs a number (24小时值班电话, 办公电话 or 传真)")
@@ -218,11 +314,12 @@ def numbers_to_dial(unit: str, directory: dict[str, dict[str, Any]], personal: b
         for kind, number in (("duty_line", line.duty_line), ("office_phone", line.office_phone), ("fax", line.fax)):
             if number:
                 out.append({"kind": kind, "number": number, "who": unit, "position": ""})
-    if on_duty is not None and on_duty.officer_phone and (personal or not MOBILE.fullmatch(on_duty.officer_phone)):
+    if on_duty is not None and on_duty.officer_phone and (personal or not mobile_of(on_duty.officer_phone)):
         out.append({"kind": "on_duty", "number": on_duty.officer_phone, "who": on_duty.officer,
                     "position": f"值班员（{on_duty.shift or '当班'}）"})
     for p in entry["people"]:
-        for kind, number in (("office_phone", p.office_phone), ("mobile", p.mobile if personal else "")):
+        for kind, number in (("office_phone", p.office_phone if personal or not mobile_of(p.office_phone) else ""),
+                             ("mobile", p.mobile if personal else "")):
             if number:
                 out.append({"kind": kind, "number": number, "who": p.name, "position": p.position})
     return out
@@ -231,6 +328,14 @@ def numbers_to_dial(unit: str, directory: dict[str, dict[str, Any]], personal: b
 def gaps(units: Iterable[str], directory: dict[str, dict[str, Any]]) -> list[str]:
     """The units among ``units`` with no number in the directory."""
     return sorted({u for u in units if u not in directory})
+
+
+def for_observer(contact: Contact) -> Contact:
+    """A line as an observer sees it: a person's own mobile is not shown, in whichever column it was typed."""
+    if not contact.name:
+        return contact  # a unit's own lines are the unit's, not a person's
+    return contact.model_copy(update={"mobile": "", **{f: masked_number(getattr(contact, f))
+                                                       for f in ("office_phone", "fax", "duty_line")}})
 
 
 def to_rows(contacts: Iterable[Contact | dict]) -> list[list[Any]]:
@@ -242,21 +347,15 @@ def to_rows(contacts: Iterable[Contact | dict]) -> list[list[Any]]:
 
 
 def xlsx_bytes(contacts: Iterable[Contact | dict]) -> bytes:
-    from openpyxl import Workbook
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    for row in to_rows(contacts):
-        ws.append([str(v) if i < 7 else v for i, v in enumerate(row)])   # numbers stay text: 0513- keeps its 0
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    from .exports import workbook_bytes
+    rows = to_rows(contacts)
+    # numbers stay text (0513- keeps its 0); every cell is made safe from formulas
+    return workbook_bytes([(SHEET, rows[0], [[str(v) if i < 7 else v for i, v in enumerate(r)] for r in rows[1:]])])
 
 
 def csv_bytes(contacts: Iterable[Contact | dict]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(to_rows(contacts))
-    return buf.getvalue().encode("utf-8-sig")
+    from .exports import csv_bytes as safe_csv
+    return safe_csv(to_rows(contacts))
 
 
 # ---------------------------------------------------------------- the store's side

@@ -24,9 +24,22 @@ MINUTES_WORD = {"late": "超时", "missed": "已超过时限", "not_due": "尚�
 STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限", "immediate": "立即办理", "open": "待条件"}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def safe_cell(value: Any) -> Any:
-    """A text that starts with = + - @ would be read as a formula by a spreadsheet: keep it text."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    """A text that starts with = + - @ (or a tab or carriage return) would be read as a formula by a spreadsheet:
+    keep it text. Every .xlsx and .csv the console writes goes through this (issue 26)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def csv_bytes(rows: list[list[Any]]) -> bytes:
+    """Rows as a UTF-8 .csv with a byte-order mark (so Excel reads the Chinese), every cell made safe."""
+    import csv
+    import io
+    buf = io.StringIO()
+    csv.writer(buf).writerows([[safe_cell(x) for x in row] for row in rows])
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:

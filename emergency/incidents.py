@@ -3,6 +3,9 @@ the web API and the CLI call these. The clock is an argument.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import math
 import secrets
 from datetime import datetime, timedelta
@@ -36,15 +39,30 @@ def _plan_id(data: Any, plans: PlanLibrary) -> str:
     return plans.plan(pid).id
 
 
-def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None) -> Snapshot:
+def scoped_idempotency_key(key: str | None, actor: str, data: dict) -> str | None:
+    """The key a create is remembered by: the client's key scoped to who sent it and what they sent (issue 26:
+    a global key gave one user's incident to another's different create, and a drill create a real incident).
+    The same person retrying the same body gets the same key; anyone or anything else, another."""
+    key = identifier(key, "idempotency_key")
+    if not key:
+        return None
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256("\0".join((actor, key, body)).encode("utf-8")).hexdigest()[:40]
+    return f"k-{digest}"
+
+
+def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None,
+           scoped: bool = True) -> Snapshot:
     """Record a new incident (接报). ``data``: plan, facts, occurred_at, reported_at, drill, cause…
 
     ``idempotency_key`` (chosen by the client, e.g. a form's hidden field or the API's
-    ``Idempotency-Key`` header): a retried create with the same key returns the incident the first
-    one made and writes nothing. An ``event_group`` must name an existing incident's group of the
+    ``Idempotency-Key`` header): a retried create with the same key, by the same person with the same body,
+    returns the incident the first one made and writes nothing (``scoped_idempotency_key``). A key the server
+    makes itself (an intake's: one incident per intake, whoever opens it) is used as it is (``scoped=False``).
+    An ``event_group`` must name an existing incident's group of the
     same kind: a drill's incidents join only their own drill's group, a real incident never a drill's.
     """
-    key = identifier(idempotency_key, "idempotency_key")
+    key = scoped_idempotency_key(idempotency_key, actor, data) if scoped else identifier(idempotency_key, "idempotency_key")
     if key:
         existing = store.find_by_idempotency_key(key)
         if existing:

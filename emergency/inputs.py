@@ -10,14 +10,13 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
-from .clock import TZ
+from .clock import EARLIEST, LATEST
 from .errors import InputError
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # Bidirectional overrides and isolates make text read differently from what it says.
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-EARLIEST = datetime(2000, 1, 1, tzinfo=TZ)
-DRILL_LATEST = datetime(2100, 1, 1, tzinfo=TZ)
+DRILL_LATEST = LATEST
 FUTURE_TOLERANCE = timedelta(days=1)
 
 

@@ -138,7 +138,10 @@ def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, c
         data.update(drill_id=intake["drill_id"], event_group=intake["drill_id"])
         if intake["drill_title"]:
             data["title"] = intake["drill_title"]
-    snap = service.report(store, data, actor, clock, idempotency_key=idempotency_key or f"intake-{intake_id}")
+    if idempotency_key:  # the client's own key, scoped to who sent what
+        snap = service.report(store, data, actor, clock, idempotency_key=idempotency_key)
+    else:  # one incident per intake, whoever opens it
+        snap = service.report(store, data, actor, clock, idempotency_key=f"intake-{intake_id}", scoped=False)
     store.update_intake(intake_id, "open", status="incident", incident_id=snap.id, plan=plan_id)
     return snap
 

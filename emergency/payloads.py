@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, create_model, field_validator
 
 from .calls import OUTCOMES
+from .directory import normalized_number
 from .clock import format_time, parse_time
 from .errors import InputError
 from .facts import nonzero
@@ -59,7 +60,7 @@ class StepPayload(BaseModel):
     @field_validator("outcome")
     @classmethod
     def _outcome(cls, value):
-        if value is not None and value not in OUTCOMES:
+        if value is not None and (not isinstance(value, str) or value not in OUTCOMES):
             raise InputError("payload.outcome", f"must be one of {', '.join(OUTCOMES)} (got {value!r})")
         return value
 
@@ -72,7 +73,7 @@ class StepPayload(BaseModel):
         if not NUMBER.fullmatch(text):
             raise InputError("payload.number", f"{str(value)[:30]!r}: a telephone or fax number, digits with its area "
                                                "code (e.g. 0513-82100000) or an 11-digit mobile")
-        return text
+        return normalized_number(text)  # a mobile kept as its 11 digits, so it is known (and masked) as one
 
     @field_validator("level", "warning_level")
     @classmethod

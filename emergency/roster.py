@@ -12,16 +12,15 @@ Pure except ``replace``, ``load`` and ``load_demo``.
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
+
 from typing import Any
 from collections.abc import Iterable
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from .clock import TZ, format_time, parse_time
+from .clock import EARLIEST, LATEST, TZ, format_time, parse_time
 from .directory import ImportRefused, check_header, known_units, number_problem, read_rows, text_of
 from .inputs import clean_text
 from .errors import EmergencyError
@@ -50,16 +49,22 @@ class Shift(BaseModel):
 
 
 def _date(value: Any) -> date:
+    """A roster date, from 2000 up to 2099 (the one rule for every time that enters, emergency.clock): 9999-12-31
+    with a night shift once rolled over into the year 1 (issue 26)."""
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = text_of(value).replace("/", "-").replace(".", "-")
-    try:
-        y, m, d = (int(p) for p in text.split("-"))
-        return date(y, m, d)
-    except ValueError:
-        raise ValueError(f"{text!r}: a date such as 2026-12-02") from None
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        text = text_of(value).replace("/", "-").replace(".", "-")
+        try:
+            y, m, d = (int(p) for p in text.split("-"))
+            day = date(y, m, d)
+        except ValueError:
+            raise ValueError(f"{text!r}: a date such as 2026-12-02") from None
+    if not EARLIEST.date() <= day < LATEST.date() - timedelta(days=1):
+        raise ValueError(f"{day.isoformat()}: a date from 2000 to 2099")
+    return day
 
 
 def _time(value: Any) -> time:
@@ -205,9 +210,8 @@ def xlsx_bytes(shifts: Iterable[Shift]) -> bytes:
 
 
 def csv_bytes(shifts: Iterable[Shift]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(to_rows(shifts))
-    return buf.getvalue().encode("utf-8-sig")
+    from .exports import csv_bytes as safe_csv
+    return safe_csv(to_rows(shifts))
 
 
 def read(content: bytes, filename: str, plans) -> list[Shift]:

@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from emergency import drill_runs, incidents as service, intake
-from emergency.callsheet import masked
+from emergency.callsheet import for_observer
 from emergency.checklist import checklist as build_checklist
 from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
@@ -103,7 +103,7 @@ def incidents():
     store = get_store()
     at = now()
     rows = store.list_rows(drill=drill, open_only=request.args.get("open") == "true")
-    return jsonify([service.safe_snapshot_view(s, at, library()) for s in rows])
+    return jsonify(shown_view([service.safe_snapshot_view(s, at, library()) for s in rows]))
 
 
 def _plan_named(data: dict):
@@ -119,7 +119,8 @@ def create_incident():
     require_trigger("report", data.get("drill") is True, _plan_named(data))
     check_body(library_models(library())["IncidentRequest"], data)
     key = request.headers.get("Idempotency-Key")
-    before = get_store().find_by_idempotency_key(key) if key else None
+    scoped = service.scoped_idempotency_key(key, actor(), data)
+    before = get_store().find_by_idempotency_key(scoped) if scoped else None
     snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
     return jsonify(service.view(get_store(), snap.id, now())), (200 if before else 201)
 
@@ -130,15 +131,10 @@ def incident(incident_id: str):
     return jsonify(shown_view(service.view(get_store(), incident_id, clock.now())))
 
 
-def shown_view(view: dict) -> dict:
-    """An incident's view as this user may see it: an observer sees no personal mobile dialled on a call."""
-    if current_user.role != "observer":
-        return view
-    view["calls"] = [masked(a) for a in view["calls"]]
-    for e in view["events"]:
-        if e["trigger"] == "record_call":
-            e["payload"] = masked(e["payload"])
-    return view
+def shown_view(view):
+    """An incident's view (or a list of them) as this user may see it: an observer sees no personal mobile, on a
+    call, in an event or in the roster's people on duty, however the number was written."""
+    return for_observer(view) if current_user.role == "observer" else view
 
 
 @bp.post("/incidents/<incident_id>/events")

@@ -25,7 +25,7 @@ from emergency.intake import open_incident as open_from_intake
 from emergency import calls, directory, documents, roster
 from emergency.calls import OUTCOMES
 from emergency import callsheet
-from emergency.callsheet import masked
+from emergency.callsheet import for_observer, masked
 from emergency.lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
@@ -178,8 +178,19 @@ def _prefill_facts(plan) -> dict:
         facts = json.loads(request.args.get("facts", "{}")[:5000])
     except ValueError:
         return {}
-    used = {f.name for f in plan.facts}
-    return {k: v for k, v in facts.items() if k in used} if isinstance(facts, dict) else {}
+    if not isinstance(facts, dict):
+        return {}
+    used, vocabulary = {f.name for f in plan.facts}, plan.vocabulary
+    choices = vocabulary.choice_labels()
+
+    def fits(name, value) -> bool:  # only a value the form can show as it is (issue 26: "x" for a loss was a 500)
+        kind = vocabulary.kind(name)
+        if kind == "flag":
+            return isinstance(value, bool)
+        if kind == "choice":
+            return isinstance(value, str) and value in choices.get(name, {})
+        return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    return {k: v for k, v in facts.items() if k in used and fits(k, v)}
 
 
 def checklist_of_request(plan_id: str):
@@ -348,6 +359,8 @@ def incident_page(incident_id: str):
         abort(404)
     clock = clock_for(snap)
     v = service.view(get_store(), incident_id, clock.now())
+    if current_user.role == "observer":
+        v = for_observer(v)
     plan = plans().plan_for(v["plan"], v["plan_version"])
     group_key = v["event_group"] or v["id"]
     at = now()

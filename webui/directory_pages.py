@@ -34,7 +34,7 @@ def personal_numbers_shown() -> bool:
 
 def _contacts():
     shown = personal_numbers_shown()
-    return [c if shown else c.model_copy(update={"mobile": ""}) for c in directory.load(get_store())]
+    return [c if shown else directory.for_observer(c) for c in directory.load(get_store())]
 
 
 def plan_units() -> list[str]:
@@ -132,7 +132,8 @@ def call_lines(notifications: list[dict], attempts: list[dict]) -> list[dict]:
     at = now()
     grouped = directory.by_unit(_contacts())
     shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
-    return callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown())
+    lines = callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown())
+    return lines if personal_numbers_shown() else callsheet.for_observer(lines)
 
 
 def on_duty_now(at) -> dict:
@@ -209,7 +210,7 @@ def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
     if personal_numbers_shown():
         return shifts
     return [s.model_copy(update={k: "" for k in ("officer_phone", "leader_phone")
-                                 if directory.MOBILE.fullmatch(getattr(s, k) or "")}) for s in shifts]
+                                 if directory.mobile_of(getattr(s, k))}) for s in shifts]
 
 @bp.get("/roster")
 def roster_page(problems=None, status=200):

@@ -1,0 +1,204 @@
+"""Issue 26: the outside test's short reproductions, each of which was a leak, a 500 or a crash, now refused
+or masked. Each test fails on the code before the fix."""
+import csv
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from emergency import directory, roster
+from emergency.directory import ImportRefused
+from emergency.store import Store
+from tests.cli import emergency
+from tests.conftest import as_user, signed_in
+from tests.library import PLANS
+
+MOBILES = {"+8613800138000": "13800138000", "138-0013-8000": "13800138000", "139 0013 9000": "13900139000"}
+
+
+def _texts(body: bytes) -> str:
+    """Everything a person could read in a download: a zip's (xlsx, docx) parts unpacked, else the text."""
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return body.decode("utf-8", "replace")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[\s\-+()]", "", text)
+
+
+def _incident(client):
+    r = client.post("/api/incidents", json={"plan": "hazardous_chemicals", "occurred_at": "2026-11-22T08:00",
+                                            "facts": {"deaths": 1}, "title": "槽罐车泄漏"})
+    assert r.status_code == 201
+    return r.json
+
+
+def test_an_observer_never_sees_a_mobile_however_it_was_written(app, client):
+    inc = _incident(client)
+    version = inc["version"]
+    for number in MOBILES:
+        r = client.post(f"/api/incidents/{inc['id']}/events", json={
+            "trigger": "record_call", "expected_version": version,
+            "payload": {"notification": "site-to-110", "unit": "110公安指挥中心", "number": number,
+                        "outcome": "no_answer"}})
+        assert r.status_code == 200, r.json
+        version = r.json["version"]
+    stored = {c["number"] for c in r.json["calls"]}
+    assert stored == {"13800138000", "13900139000"}  # normalised when stored
+    store = Store(app.config["DATABASE"])
+    directory.replace(store, directory.check([directory.COLUMNS,
+                                              ["海门区政府", "", "", "", "", "", "0513-82100000", ""],
+                                              ["海门区政府", "示例甲", "值班员", "0513-82100003", "", "", "139-0013-9000", 1]],
+                                             PLANS), "管理员", "2026-11-22T09:00:00+08:00")
+    store.close()
+    observer = signed_in(app, "观察员赵六")
+    as_user(observer, "观察员赵六")
+    paths = ["/api/incidents", "/api/incidents?drill=all", f"/api/incidents/{inc['id']}", f"/incidents/{inc['id']}",
+             f"/incidents/{inc['id']}/calls", f"/incidents/{inc['id']}/calls.json", f"/incidents/{inc['id']}/calls.xlsx",
+             f"/incidents/{inc['id']}/calls.md", f"/incidents/{inc['id']}/timeline.docx",
+             f"/incidents/{inc['id']}/notifications.xlsx", "/directory", "/directory.csv", "/directory.xlsx", "/",
+             "/incidents", "/wall", "/roster"]
+    for path in paths:
+        r = observer.get(path)
+        assert r.status_code == 200, path
+        seen = _digits(_texts(r.data))
+        for mobile in set(MOBILES.values()):
+            assert mobile not in seen, f"{path} shows {mobile} to an observer"
+    duty = signed_in(app, "值班员张三")
+    assert "13800138000" in _digits(_texts(duty.get(f"/incidents/{inc['id']}/calls.json").data))  # who may, sees it
+
+
+@pytest.mark.parametrize("trigger", ["add_note", "record_call", "tick_notification", "condition_arose"])
+@pytest.mark.parametrize("outcome", [[], {}])
+def test_an_outcome_that_is_not_a_word_is_refused_naming_the_field(client, trigger, outcome):
+    inc = _incident(client)
+    r = client.post(f"/api/incidents/{inc['id']}/events", json={
+        "trigger": trigger, "expected_version": inc["version"],
+        "payload": {"outcome": outcome, "note": "x", "notification": "site-to-110", "unit": "110公安指挥中心",
+                    "number": "0513-82100000"}})
+    assert r.status_code == 422 and r.json["field"].startswith("payload.")
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T08:00", "0001-01-01T08:00", "1999-12-31T23:59"])
+def test_a_checklist_time_out_of_bounds_is_refused_everywhere(client, when):
+    q = f"level=III&occurred_at=2026-11-22T08:00&reported_at={when}"
+    assert client.post("/api/checklist/environment", json={"level": "III", "occurred_at": "2026-11-22T08:00",
+                                                           "reported_at": when}).status_code == 422
+    for path in (f"/checklist/environment?{q}", f"/checklist/environment.md?{q}", f"/checklist/environment/calls?{q}"):
+        assert client.get(path).status_code == 422, path
+    ran = emergency("checklist", "environment", "--level", "III", "--occurred-at", "2026-11-22T08:00",
+                    "--reported-at", when)
+    assert ran.returncode == 2 and "reported_at" in ran.stderr and "between the years 2000 and 2100" in ran.stderr
+
+
+def test_an_intake_received_in_the_year_1_is_refused(client):
+    r = client.post("/api/intake", json={"source": "12345", "reference": "GD20261123001", "matter": "A033",
+                                         "description": "储罐泄漏", "received_at": "0001-01-01T03:00"})
+    assert r.status_code == 422 and r.json["field"] == "received_at"
+
+
+def test_the_classify_page_drops_a_carried_fact_it_cannot_show(client):
+    r = client.get('/classify/environment?facts={"direct_loss_yuan":"x","deaths":2}')
+    assert r.status_code == 200 and 'value="2"' in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("order", ["²", "①", "፩", "٣"])
+def test_a_precedence_that_only_looks_like_a_digit_is_refused_naming_its_column(order):
+    rows = [directory.COLUMNS, ["海门区政府", "示例甲", "值班员", "0513-82100003", "", "", "", order]]
+    with pytest.raises(ImportRefused) as refused:
+        directory.check(rows, PLANS)
+    assert refused.value.problems[0]["column"] == "顺序" and refused.value.problems[0]["row"] == 2
+
+
+def test_a_csv_field_longer_than_the_reader_takes_is_refused_not_a_crash():
+    body = ",".join(directory.COLUMNS) + "\n海门区政府," + "甲" * 140_000 + ",,,,,,\n"
+    with pytest.raises(ImportRefused) as refused:
+        directory.read_rows(body.encode("utf-8"), "d.csv")
+    assert "not a readable .csv" in refused.value.problems[0]["message"]
+
+
+def test_a_night_shift_on_the_last_day_of_9999_is_refused_naming_the_date():
+    rows = [roster.COLUMNS, ["海门区政府总值班室", "9999-12-31", "夜班", "18:00", "08:00", "示例值班员", "", "", ""]]
+    with pytest.raises(ImportRefused) as refused:
+        roster.check(rows, PLANS)
+    assert refused.value.problems[0]["column"] == "日期" and "2000 to 2099" in refused.value.problems[0]["message"]
+
+
+def test_a_name_that_starts_like_a_formula_stays_text_in_every_export(app):
+    rows = [directory.COLUMNS, ["海门区政府", "", "", "", "", "", "0513-82100000", ""],
+            ["海门区政府", '=HYPERLINK("http://x.invalid","点我")', "值班员", "0513-82100003", "", "", "", 1],
+            ["海门区政府", "@SUM(1+1)", "-2+3", "0513-82100004", "", "", "", 2]]
+    contacts = directory.check(rows, PLANS)
+    book = openpyxl.load_workbook(io.BytesIO(directory.xlsx_bytes(contacts)))
+    cells = [c for row in book.active.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)                    # no live formula
+    assert not any(isinstance(c.value, str) and c.value.startswith(("=", "@", "-")) for c in cells)
+    for line in csv.reader(io.StringIO(directory.csv_bytes(contacts).decode("utf-8-sig"))):
+        assert not any(v.startswith(("=", "+", "-", "@")) for v in line)
+    shift = [roster.COLUMNS, ["海门区政府总值班室", "2026-11-22", "白班", "08:00", "18:00", "=1+1", "", "", ""]]
+    for line in csv.reader(io.StringIO(roster.csv_bytes(roster.check(shift, PLANS)).decode("utf-8-sig"))):
+        assert not any(v.startswith("=") for v in line)
+
+
+def test_an_idempotency_key_belongs_to_one_person_and_one_request(app, client):
+    body = {"plan": "environment", "occurred_at": "2026-11-22T08:00", "facts": {"deaths": 1}, "title": "甲"}
+    first = client.post("/api/incidents", json=body, headers={"Idempotency-Key": "same-key"})
+    again = client.post("/api/incidents", json=body, headers={"Idempotency-Key": "same-key"})
+    assert (first.status_code, again.status_code) == (201, 200) and again.json["id"] == first.json["id"]
+    other = app.test_client()
+    as_user(other, "值班员张三")
+    theirs = other.post("/api/incidents", json={**body, "title": "乙"}, headers={"Idempotency-Key": "same-key"})
+    assert theirs.status_code == 201 and theirs.json["id"] != first.json["id"] and theirs.json["title"] == "乙"
+    controller = app.test_client()
+    as_user(controller, "导调王五")
+    drill = controller.post("/api/incidents", json={**body, "drill": True}, headers={"Idempotency-Key": "same-key"})
+    assert drill.status_code == 201 and drill.json["drill"] is True and drill.json["id"] != first.json["id"]
+
+
+def _workbook(sheet_xml: str) -> bytes:
+    """A real .xlsx (openpyxl's parts) whose sheet is ``sheet_xml``, packed as Excel packs it (deflate)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "通讯录"
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, sheet_xml if name == "xl/worksheets/sheet1.xml" else src.read(name))
+    return out.getvalue()
+
+
+def _sheet(rows_xml: str, padding: int = 0) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main"><sheetData>' + rows_xml + "</sheetData>"
+            + ("<!--" + "a" * padding + "-->" if padding else "") + "</worksheet>")
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def test_a_spreadsheet_bomb_is_refused_before_it_is_parsed(monkeypatch):
+    body = _workbook(_sheet('<row r="1">' + _cell("A1", "单位") + "</row>", padding=60 * 1024 * 1024))
+    assert len(body) < 200_000                       # a small upload that unpacks to 60 MB
+    import openpyxl as real
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+    monkeypatch.setattr(real, "load_workbook", must_not_parse)
+    with pytest.raises(ImportRefused) as refused:
+        directory.read_rows(body, "d.xlsx")
+    assert "unpacks to" in refused.value.problems[0]["message"]
+
+
+def test_a_single_huge_cell_is_refused_naming_its_row():
+    header = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(directory.COLUMNS))
+    body = _workbook(_sheet(f'<row r="1">{header}</row><row r="2">{_cell("A2", "海门区政府")}{_cell("B2", "a" * 900 * 1024)}'
+                            "</row>"))
+    with pytest.raises(ImportRefused) as refused:
+        directory.read_rows(body, "d.xlsx")
+    assert refused.value.problems[0]["row"] == 2 and "at most 1000" in refused.value.problems[0]["message"]

@@ -11,6 +11,8 @@ Pure except ``issue``, which writes through the store. The clock is an argument.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 import json
 import secrets
@@ -396,13 +398,19 @@ def docx_file(d: Draft) -> bytes:
 
 # ---------------------------------------------------------------- issuing
 
-def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock) -> dict[str, Any]:
-    """Issue ``d``: make the .docx, and in one transaction record the issue event (with the file's SHA-256)
-    and keep the file. Refused as stale when the incident changed since the draft was made (another window
-    issued it, or the facts moved): the officer reviews the new draft."""
+def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
+          render_pdf: Callable[[Draft], bytes | None] | None = None) -> dict[str, Any]:
+    """Issue ``d``: make the .docx (and, with ``render_pdf``, the PDF, printed once here and kept), and in one
+    transaction record the issue event — with the SHA-256 of the file, of the draft every rendering is made
+    from, and of the PDF — and keep them. Refused as stale when the incident changed since the draft was made
+    (another window issued it, or the facts moved): the officer reviews the new draft."""
     check_issuable(d)
     content = docx_file(d)
     digest = hashlib.sha256(content).hexdigest()
+    draft_json = d.model_dump_json()
+    draft_digest = hashlib.sha256(draft_json.encode("utf-8")).hexdigest()
+    pdf = render_pdf(d) if render_pdf else None   # before the write lock: printing takes a second or two
+    pdf_digest = hashlib.sha256(pdf).hexdigest() if pdf else None
     document_id = "doc-" + secrets.token_hex(6)
     rows: list[tuple[str, dict]] = []
 
@@ -412,12 +420,14 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock) -> dict[s
         if d.kind == "first" and any(r.kind == "first" for r in current.reports):
             raise Refused("kind: the 首报 was issued already; a correction is a new 续报")
         record = {"kind": d.kind, "number": d.number, "title": d.title, "document_id": document_id,
-                  "sha256": digest, "level": current.effective_level, "casualties": casualties(current, plan)}
+                  "sha256": digest, "draft_sha256": draft_digest, "pdf_sha256": pdf_digest,
+                  "level": current.effective_level, "casualties": casualties(current, plan)}
         stamp = format_time(clock.now())
         snap, event = machine.issue(current, record, actor, stamp)
         rows[:] = [("documents", {"id": document_id, "incident_id": incident_id, "kind": d.kind, "number": d.number,
                                   "title": d.title, "filename": d.filename, "sha256": digest, "size": len(content),
-                                  "content": content, "draft": d.model_dump_json(), "drill": int(d.drill),
+                                  "content": content, "draft": draft_json, "draft_sha256": draft_digest,
+                                  "pdf": pdf, "pdf_sha256": pdf_digest, "drill": int(d.drill),
                                   "issued_by": actor, "issued_at": stamp, "event_seq": snap.version})]
         return snap, event, False
 

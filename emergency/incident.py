@@ -45,6 +45,8 @@ class IssuedReport(BaseModel):
     at: str
     level: str | None = None          # the level the report stated (a later change offers a 续报)
     casualties: dict[str, int] = Field(default_factory=dict)  # the casualty facts it stated
+    draft_sha256: str | None = None   # the text every rendering is made from (issue 26; None before)
+    pdf_sha256: str | None = None     # the PDF printed once at issue (None: printed on request, not kept)
 
 
 class CallAttempt(BaseModel):

@@ -122,21 +122,41 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
 
 
 def issued_documents(store: Store, incident_id: str | None = None) -> list[dict[str, Any]]:
-    """Each issued report's file against the hash in its issue event; a recorded issue whose file is gone."""
+    """Each issued report against the hashes in its issue event: the kept file, the draft every page and PDF is
+    made from, and the kept PDF (issue 26: a draft replaced under an unchanged file was served as issued); a
+    recorded issue whose file is gone; a kept document no issue event recorded."""
     where, params = ("AND incident_id = ?", [incident_id]) if incident_id else ("", [])
     recorded = {}
     for inc, seq, payload in store.db.execute(f"SELECT incident_id, seq, payload FROM events WHERE trigger = 'issue_report' "
                                               f"{where}", params).fetchall():
         p = json.loads(payload)
-        recorded[p["document_id"]] = (inc, seq, p["sha256"])
+        recorded[p["document_id"]] = (inc, seq, p)
     out = []
-    for doc_id, inc, content in store.db.execute(f"SELECT id, incident_id, content FROM documents WHERE 1 = 1 {where}",
-                                                 params).fetchall():
-        inc_, seq, digest = recorded.pop(doc_id, (inc, None, None))
-        if digest != hashlib.sha256(bytes(content)).hexdigest():
-            out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: the kept file does not "
-                                                                 "match the SHA-256 in its issue event"})
-    for doc_id, (inc, seq, _digest) in recorded.items():
+
+    def sha(value) -> str | None:
+        if value is None:
+            return None
+        return hashlib.sha256(value.encode("utf-8") if isinstance(value, str) else bytes(value)).hexdigest()
+    rows = store.db.execute(f"SELECT id, incident_id, content, draft, pdf FROM documents WHERE 1 = 1 {where}",
+                            params).fetchall()
+    for doc_id, inc, content, draft, pdf in rows:
+        if doc_id not in recorded:
+            out.append({"incident_id": inc, "seq": None, "problem": f"issued document {doc_id}: no issue event "
+                                                                    "records it (it was put there, not issued)"})
+            continue
+        inc_, seq, p = recorded.pop(doc_id)
+        checks = [("the kept file", content, p["sha256"])]
+        if p.get("draft_sha256"):
+            checks.append(("the kept text (draft) its pages are made from", draft, p["draft_sha256"]))
+        if p.get("pdf_sha256"):
+            checks.append(("the kept PDF", pdf, p["pdf_sha256"]))
+        elif pdf is not None and "draft_sha256" in p:
+            checks.append(("the kept PDF", pdf, None))  # a PDF where none was issued
+        for what, value, digest in checks:
+            if sha(value) != digest:
+                out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: {what} does not "
+                                                                       "match the SHA-256 in its issue event"})
+    for doc_id, (inc, seq, _p) in recorded.items():
         out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: its file is missing"})
     return out
 

@@ -185,6 +185,19 @@ def m007_roster(db: Database) -> None:
     db["roster"].create_index(["ends_at"], if_not_exists=True)
 
 
+@migrations()
+def m008_document_renderings(db: Database) -> None:
+    """What an issued report is served as, kept and hashed (issue 26): the draft's hash, and the PDF printed once
+    at issue with its hash (both also in the issue event). A document cannot be replaced by inserting its id
+    again (INSERT OR REPLACE deleted the row without the delete trigger seeing it)."""
+    db["documents"].add_column("draft_sha256", str)
+    db["documents"].add_column("pdf", bytes)
+    db["documents"].add_column("pdf_sha256", str)
+    db.execute("""CREATE TRIGGER IF NOT EXISTS documents_never_replaced BEFORE INSERT ON documents
+                  WHEN EXISTS (SELECT 1 FROM documents WHERE id = NEW.id)
+                  BEGIN SELECT RAISE(ABORT, 'an issued document cannot be changed or removed'); END""")
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

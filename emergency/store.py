@@ -505,14 +505,14 @@ class Store:
 
     def document(self, document_id: str) -> dict[str, Any]:
         """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
-        row = self.db.execute("SELECT id, incident_id, kind, number, title, filename, sha256, content, draft, drill, "
-                              "issued_by, issued_at, event_seq FROM documents WHERE id = ?", [document_id]).fetchone()
+        keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",
+                "issued_by", "issued_at", "event_seq", "pdf", "pdf_sha256")
+        row = self.db.execute(f"SELECT {', '.join(keys)} FROM documents WHERE id = ?", [document_id]).fetchone()
         if not row:
             raise NotFound("document", document_id)
-        keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",
-                "issued_by", "issued_at", "event_seq")
-        out = dict(zip(keys, row, strict=False))
+        out = dict(zip(keys, row, strict=True))
         out["content"] = bytes(out["content"])
+        out["pdf"] = bytes(out["pdf"]) if out["pdf"] is not None else None
         return out
 
     def anchor(self) -> dict[str, Any]:

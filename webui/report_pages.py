@@ -20,7 +20,7 @@ from emergency.lifecycle import ISSUE_TRIGGER
 from .auth import audit_export, require_trigger
 from .db import app_clock, clock_for, get_store, plans
 from .i18n import gettext as _
-from .pdf import PdfUnavailable, print_pdf
+from .pdf import RETRY_AFTER_SECONDS, PdfUnavailable, PrintBusy, print_pdf
 
 bp = Blueprint("reports", __name__)
 
@@ -83,7 +83,7 @@ def issue(incident_id: str):
             raise StaleVersion(seen, snap.version)
         d = reports.edited(_draft(snap, plan, kind), form)
         reports.check_issuable(d)
-        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap))
+        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none)
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",
@@ -131,17 +131,37 @@ def document_page(document_id: str):
                            date=reports.cn_date(d.date))
 
 
+def _print_html(d, row=None) -> str:
+    css = (Path(current_app.static_folder) / "report-print.css").read_text(encoding="utf-8")
+    return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row or {},
+                           date=reports.cn_date(d.date), standalone=True, css=css)
+
+
+def _pdf_or_none(d) -> bytes | None:
+    """The PDF of a report being issued, printed once and kept with it; None when Chromium cannot print it now
+    (the report is issued all the same, and its PDF is printed when it is asked for)."""
+    try:
+        return print_pdf(_print_html(d), current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
+    except PdfUnavailable:
+        current_app.logger.warning("the PDF was not printed at issue; it will be printed on request")
+        return None
+
+
 @bp.get("/documents/<document_id>.pdf")
 def document_pdf(document_id: str):
+    """The PDF kept at issue (hashed in the issue event); for a report issued without one, printed now, within
+    the print slots (503 with Retry-After when they are all taken)."""
     row = _document(document_id)
-    d = reports.stored_draft(row)
-    css = (Path(current_app.static_folder) / "report-print.css").read_text(encoding="utf-8")
-    html = render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row,
-                           date=reports.cn_date(d.date), standalone=True, css=css)
-    try:
-        body = print_pdf(html, current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
-    except PdfUnavailable as exc:
-        return render_template("error.html", code=503, message=str(exc)), 503
+    body = row["pdf"]
+    if body is None:
+        try:
+            body = print_pdf(_print_html(reports.stored_draft(row), row),
+                             current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
+        except PrintBusy as exc:
+            return (render_template("error.html", code=503, message=str(exc)), 503,
+                    {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        except PdfUnavailable as exc:
+            return render_template("error.html", code=503, message=str(exc)), 503
     return _download(body, row["filename"].removesuffix(".docx") + ".pdf", "application/pdf")
 
 

@@ -213,6 +213,20 @@ def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
         with pytest.raises(Exception, match="cannot be changed or removed"):
             with store.write() as db:
                 db.execute(sql, [b"forged"])
+    # issue 26: inserting the same id again (SQLite's INSERT OR REPLACE, PostgreSQL's upsert) and TRUNCATE
+    doc = store.documents(inc)[0]["id"]
+    columns = "id, incident_id, kind, sha256, content, draft, issued_at"
+    replace = (f"INSERT OR REPLACE INTO documents ({columns}) VALUES (?, ?, 'first', 'x', ?, '{{}}', 'x')"
+               if store.kind == "sqlite" else
+               f"INSERT INTO documents ({columns}) VALUES (?, ?, 'first', 'x', ?, '{{}}', 'x') "
+               "ON CONFLICT (id) DO UPDATE SET draft = EXCLUDED.draft")
+    attempts = [(replace, [doc, inc, b"forged"])]
+    if store.kind == "postgresql":
+        attempts.append(("TRUNCATE documents", []))
+    for sql, args in attempts:
+        with pytest.raises(Exception, match="cannot be changed or removed"):
+            with store.write() as db:
+                db.execute(sql, args)
     assert documents.verify_documents(store, inc) == []
     store.close()
 
@@ -258,11 +272,15 @@ def in_pdf_text(expected: str, text: str) -> bool:
 
 
 def test_the_pdf_refusal_names_what_is_missing(app, officer):
-    inc = with_first_report(app, officer)
+    """Without Chromium the report is issued all the same (the .docx is the document); its PDF, not printed at
+    issue, is refused naming what is missing, and the Word file downloads."""
     app.config["CHROMIUM"] = "/nonexistent/chromium"
+    inc = with_first_report(app, officer)
     store = Store(app.config["DATABASE"])
-    r = officer.get(f"/documents/{store.documents(inc)[0]['id']}.pdf")
+    doc = store.documents(inc)[0]["id"]
+    r = officer.get(f"/documents/{doc}.pdf")
     assert r.status_code == 503 and "chromium" in r.get_data(as_text=True).lower()
+    assert officer.get(f"/documents/{doc}.docx").status_code == 200
     store.close()
 
 
@@ -385,6 +403,27 @@ def test_verify_finds_a_kept_file_that_no_longer_matches_its_hash(store, clock):
     [problem] = store.verify()
     assert problem["incident_id"] == snap.id and "does not match" in problem["problem"]
     assert documents.verify_documents(store, snap.id) == [problem["problem"]]
+
+
+def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchanged_file(store, clock):
+    """Issue 26: the print page and the PDF are made from the kept draft, so its hash is in the issue event, and
+    so is the PDF's (printed once at issue). Replacing either, the file untouched, is named by verify."""
+    from emergency import incidents as svc
+    snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
+                              "occurred_at": "2026-12-02T09:00"}, "甲", clock)
+    plan = store.plans.plan_for(snap.plan, snap.plan_version)
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    issued = documents.issue(store, snap.id, d, "值班员张三", clock, render_pdf=lambda _d: b"%PDF-1.4 the issued print")
+    row = store.document(issued["document_id"])
+    assert row["pdf"] == b"%PDF-1.4 the issued print" and store.verify() == []
+    store.db.execute("DROP TRIGGER documents_never_update")
+    forged = row["draft"].replace("河道污染", "无事发生")
+    store.db.execute("UPDATE documents SET draft = ?, pdf = ?", [forged, b"%PDF-1.4 forged"])
+    store.db.conn.commit()
+    problems = [p["problem"] for p in store.verify()]
+    doc = issued["document_id"]
+    assert any(doc in p and "kept text (draft)" in p for p in problems)
+    assert any(doc in p and "kept PDF" in p for p in problems)
 
 
 def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked_drill(app, clock):

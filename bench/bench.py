@@ -432,9 +432,81 @@ def bench_call_sheet(attempts: int = 40) -> float:
     return ratio
 
 
+def bench_pdf_flood(clients: int = 16, seconds: float = 15.0) -> float:
+    """Issue 26: ``clients`` observers keep PDF downloads in flight while a duty officer opens an incident. One
+    report was issued with its PDF kept (served from the database), one before that change (no kept PDF: printed
+    on request, within the print slots). The duty officer's median and worst time for the incident, against the
+    same requests with nobody downloading. Target: under 1 s."""
+    import statistics
+    import urllib.request
+
+    from emergency import documents
+    from webui.pdf import print_pdf
+    tmp = tempfile.mkdtemp()
+    db = os.path.join(tmp, "pdf.db")
+    store = Store(db)
+    add_user(store, "观察员", "observer", "bench-password-123", CLOCK)
+    add_user(store, "值班员", "duty_officer", "bench-password-123", CLOCK)
+    tokens = {n: create_token(store, n, CLOCK) for n in ("观察员", "值班员")}
+    snap = svc.report(store, {"plan": "environment", "title": "基准事件", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:00"}, "b", CLOCK)
+    plan = store.plans.plan("environment")
+    header = {"issuer": "基准单位", "signer": "甲", "contact": "乙 0513-1"}
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
+    kept = documents.issue(store, snap.id, d, "b", CLOCK, render_pdf=lambda _d: print_pdf(
+        "<html><head><meta charset='utf-8'></head><body><p>基准报告</p></body></html>"))["document_id"]
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", CLOCK.now(), store.plans, header)
+    legacy = documents.issue(store, snap.id, d, "b", CLOCK)["document_id"]
+    store.close()
+    port = free_port()
+    server = mp.get_context("spawn").Process(target=_serve, args=(db, port), daemon=True)
+    server.start()
+    wait_for_port(port)
+
+    def get(path, who):
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {tokens[who]}"})
+        t = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                r.read()
+                status = r.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        return time.perf_counter() - t, status
+
+    def duty_times(n=20):
+        return [get(f"/api/incidents/{snap.id}", "值班员")[0] for _ in range(n)]
+
+    quiet = duty_times()
+    results = {}
+    for name, doc in (("kept PDF", kept), ("printed on request", legacy)):
+        stop, statuses = threading.Event(), []
+
+        def flood(doc=doc, stop=stop, statuses=statuses):
+            while not stop.is_set():
+                statuses.append(get(f"/documents/{doc}.pdf", "观察员")[1])
+        threads = [threading.Thread(target=flood) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        busy = duty_times()
+        time.sleep(max(0.0, seconds - 1 - sum(busy)))
+        stop.set()
+        for t in threads:
+            t.join()
+        results[name] = busy
+        print(f"{clients} PDF downloads in flight ({name}): the duty officer's incident median "
+              f"{statistics.median(busy) * 1e3:.0f} ms, worst {max(busy) * 1e3:.0f} ms (quiet: median "
+              f"{statistics.median(quiet) * 1e3:.0f} ms); downloads answered {len(statuses)}: "
+              f"{statuses.count(200)} × 200, {statuses.count(503)} × 503")
+    server.terminate()
+    ratio = statistics.median(results["printed on request"]) / statistics.median(quiet)
+    return ratio
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
-           "directory-import": bench_directory_import, "call-sheet": bench_call_sheet}
+           "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

@@ -35,7 +35,7 @@ PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; fo
                "frame-src 'none'; form-action 'none'; base-uri 'none'")
 TIMEOUT_SECONDS = 30
 MAX_PRINTS = 2
-QUEUE_SECONDS = 5
+QUEUE_SECONDS = 0.2  # a request does not hold a server thread waiting for a print: it is told to come back
 RETRY_AFTER_SECONDS = 10
 _slots = threading.BoundedSemaphore(MAX_PRINTS)
 

@@ -20,6 +20,14 @@ DRILL_LATEST = LATEST
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
+def plain(value: str | None) -> str | None:
+    """``value`` without bidirectional controls and control characters: what a name typed by anyone (a failed
+    sign-in's, say) is recorded and shown as, so it reads as what it is (issue 26: U+202E reversed it)."""
+    if value is None:
+        return None
+    return "".join(ch for ch in value if ch not in BIDI and unicodedata.category(ch) not in ("Cc", "Cs", "Cf"))
+
+
 def shown(value: Any, limit: int = 60) -> str:
     """``repr(value)`` cut to ``limit`` characters, for messages."""
     text = repr(value)

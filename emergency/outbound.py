@@ -45,11 +45,26 @@ def _without_secrets(text: str, url: str) -> str:
     return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
+class _NoChannelAddresses(logging.Filter):
+    """apprise logs a channel's URL (with its token or password) when it cannot parse it; a record of the apprise
+    logger keeps the scheme and loses the rest, wherever the log goes (issue 26)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://)\S+", r"\1***", record.getMessage())
+        record.args = ()
+        return True
+
+
+_FILTER = _NoChannelAddresses()
+
+
 def send(url: str, title: str, text: str) -> tuple[bool, str]:
     """Send ``text`` (with ``title``) through the channel at ``url``: (accepted, the channel's answer as logged).
     Never raises; an unknown or unreachable channel is (False, why)."""
     import apprise
 
+    if _FILTER not in logging.getLogger("apprise").filters:
+        logging.getLogger("apprise").addFilter(_FILTER)
     sender = apprise.Apprise()
     try:
         if not sender.add(url):

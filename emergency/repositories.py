@@ -129,10 +129,19 @@ class People:
             db["tokens"].update(token_hash, {"last_used_at": at})
 
     # ---- security events
-    def failed_sign_ins(self, name: str, since: str) -> list[str]:
-        """Times of the failed sign-ins for ``name`` since ``since``, oldest first."""
-        return [r["at"] for r in self.store.db["audit"].rows_where(
-            "kind = 'sign_in_failed' AND subject = ? AND at >= ?", [name, since], order_by="seq", select="at")]
+    def failed_sign_ins(self, name: str, since: str) -> list[dict[str, Any]]:
+        """The failed sign-ins for ``name`` since ``since`` and since an administrator last unlocked it, oldest
+        first: each its time and the address it came from."""
+        unlocked = [r["seq"] for r in self.store.db["audit"].rows_where(
+            "kind = 'account_unlocked' AND subject = ?", [name], order_by="seq desc", limit=1, select="seq")]
+        return [{"at": r["at"], "addr": r["addr"] or ""} for r in self.store.db["audit"].rows_where(
+            "kind = 'sign_in_failed' AND subject = ? AND at >= ? AND seq > ?", [name, since, unlocked[0] if unlocked else 0],
+            order_by="seq", select="at, addr")]
+
+    def failed_names(self, since: str) -> list[str]:
+        """The names with a failed sign-in since ``since`` (those an administrator may find locked)."""
+        return [r["subject"] for r in self.store.db["audit"].rows_where(
+            "kind = 'sign_in_failed' AND at >= ? AND subject IS NOT NULL", [since], select="DISTINCT subject")]
 
     def security_log(self, limit: int = 500) -> list[dict[str, Any]]:
         return [{k: r[k] for k in AUDIT_COLUMNS}

@@ -17,6 +17,7 @@ Every change here and every sign-in is a security event in the audit chain (``St
 from __future__ import annotations
 
 import functools
+import math
 import hashlib
 import re
 import secrets
@@ -27,6 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import Clock, format_time, parse_time
 from .errors import InputError, NotFound
+from .inputs import plain
 from .lifecycle import RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
 from .plans import Plan
 from .roles import ROLES
@@ -104,7 +106,7 @@ def _check_password(password: Any) -> str:
 def audit(store: Store, kind: str, clock: Clock, actor: str | None = None, subject: str | None = None,
           detail: dict | None = None, addr: str | None = None) -> None:
     """Record a security event (user_created, sign_in_failed, token_revoked, export, backup…)."""
-    store.append_audit(kind, actor, subject, detail, addr, format_time(clock.now()))
+    store.append_audit(kind, plain(actor), plain(subject), detail, addr, format_time(clock.now()))
 
 
 def _require_user(store: Store, name: str) -> dict[str, Any]:
@@ -172,19 +174,47 @@ def retire_demo_users(store: Store, clock: Clock) -> list[str]:
 
 
 # ------------------------------------------------------------------ sign-in
-def recent_failures(store: Store, name: str, now: datetime) -> list[str]:
-    """Times of the failed sign-ins for ``name`` in the throttling window, oldest first."""
+FIRST_DELAY = timedelta(seconds=30)  # an address's wait after its first failure on a locked account; it doubles
+
+
+def recent_failures(store: Store, name: str, now: datetime) -> list[dict[str, Any]]:
+    """The failed sign-ins for ``name`` in the throttling window (and since its last unlock), oldest first."""
     return store.people.failed_sign_ins(name, format_time(now - FAILED_WINDOW))
 
 
-def locked_for(store: Store, name: str, now: datetime) -> int:
-    """Seconds until ``name`` may try again (0: now). Five failures in 15 minutes lock the account for
-    what remains of the window since the oldest of them; a success does not reset it."""
+def locked_for(store: Store, name: str, now: datetime, addr: str | None = None) -> int:
+    """Seconds until a sign-in to ``name`` from ``addr`` may be tried (0: now).
+
+    Five failures in 15 minutes lock the account, but not against everyone (issue 26: anyone could lock the
+    commander out at night): an address that has made no failed attempt on it in the window still gets through
+    with the right password; an address that has waits, 30 seconds after its first failure, doubling with
+    each, at most what is left of the window. An administrator's unlock clears the count."""
     fails = recent_failures(store, name, now)
     if len(fails) < FAILED_LIMIT:
         return 0
-    oldest = parse_time(fails[-FAILED_LIMIT], "at")
-    return max(1, int((oldest + FAILED_WINDOW - now).total_seconds()))
+    mine = [f for f in fails if f["addr"] == (addr or "")]
+    if not mine:
+        return 0
+    delay = min(FIRST_DELAY * 2 ** (len(mine) - 1), FAILED_WINDOW)
+    until = min(parse_time(mine[-1]["at"], "at") + delay, parse_time(fails[-FAILED_LIMIT]["at"], "at") + FAILED_WINDOW)
+    return max(0, math.ceil((until - now).total_seconds()))
+
+
+def locked_accounts(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """The accounts locked now (five failures in the window since their last unlock), for the administrator:
+    each with its failures and the addresses they came from."""
+    out = []
+    for name in sorted(store.people.failed_names(format_time(now - FAILED_WINDOW))):
+        fails = recent_failures(store, name, now)
+        if len(fails) >= FAILED_LIMIT:
+            out.append({"name": name, "failures": len(fails), "last": fails[-1]["at"],
+                        "addresses": sorted({f["addr"] for f in fails if f["addr"]})})
+    return out
+
+
+def unlock(store: Store, name: str, clock: Clock, actor: str) -> None:
+    """Clear a locked account's failures (a security event); the user signs in again at once."""
+    audit(store, "account_unlocked", clock, actor=actor, subject=name)
 
 
 def check_password(store: Store, name: str, password: str, clock: Clock | None = None,

@@ -24,7 +24,7 @@ KIND_LABELS = {
     "role_changed": _l("角色变更"), "password_reset": _l("重置密码"), "user_disabled": _l("停用用户"), "user_enabled": _l("启用用户"),
     "token_created": _l("创建令牌"), "token_revoked": _l("吊销令牌"), "export": _l("下载导出"), "backup": _l("备份"),
     "secret_rotated": _l("更换会话密钥"), "directory_imported": _l("导入通讯录"), "contact_saved": _l("修改通讯录"),
-    "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"),
+    "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"), "account_unlocked": _l("解除锁定"),
 }
 
 
@@ -38,7 +38,16 @@ def security():
         row["detail"] = json.loads(row["detail"] or "{}")
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
     return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
-                           roles=users.ROLES)
+                           roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()))
+
+
+@bp.post("/locked/<name>")
+def unlock(name: str):
+    """Clear a locked account's failed sign-ins (issue 26): its user signs in again at once, from anywhere."""
+    require("admin")
+    users.unlock(get_store(), name[:50], app_clock(), actor=current_user.name)
+    flash(_("已解除锁定：%(name)s", name=name[:50]), "ok")
+    return redirect(url_for("admin.security") + "#locked")
 
 
 @bp.post("/users")

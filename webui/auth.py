@@ -190,7 +190,7 @@ def login():
         csrf.protect()
         store, clock = get_store(), app_clock()
         name = request.form.get("name", "")[:50]
-        wait = users.locked_for(store, name, clock.now())
+        wait = users.locked_for(store, name, clock.now(), client_addr())
         if wait:
             users.audit(store, "sign_in_throttled", clock, subject=name, addr=client_addr())
             body = render_template("auth/login.html", error=_("尝试次数过多，请 %(minutes)s 分钟后再试", minutes=wait // 60 + 1), no_users=False)

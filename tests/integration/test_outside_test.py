@@ -202,3 +202,11 @@ def test_a_single_huge_cell_is_refused_naming_its_row():
     with pytest.raises(ImportRefused) as refused:
         directory.read_rows(body, "d.xlsx")
     assert refused.value.problems[0]["row"] == 2 and "at most 1000" in refused.value.problems[0]["message"]
+
+
+def test_a_channel_address_apprise_cannot_parse_never_reaches_the_log(caplog):
+    from emergency import outbound
+    with caplog.at_level("DEBUG"):
+        ok, answer = outbound.send("notaservice://S3CRETTOKEN@host.invalid/x", "首报", "测试")
+    assert ok is False and "S3CRETTOKEN" not in answer
+    assert "S3CRETTOKEN" not in caplog.text and "host.invalid" not in caplog.text

@@ -178,6 +178,8 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     sections.append(Section(id="groups", part="groups", text=facts_text.groups()))
     if kind == "final":
         sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
+    for section in sections:  # generated or typed, every section is held to the same bound (issue 26)
+        section.text = bounded(section.text)
     title = f"关于{snap.title or plan.short_title + '事件'}的{name}"
     opening = (f"{cn_time(snap.occurred_at)}，{snap.title or plan.short_title + '事件'}。"
                f"{cn_time(snap.reported_at)}接报。现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
@@ -305,6 +307,23 @@ class Facts:
         return "\n".join(lines)
 
 
+def bounded(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` within ``limit`` characters: a long record keeps its first and last lines and says how many lines
+    between them are left to the timeline (issue 26: 120 notes made a section that could not be issued)."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    head, tail = [], []
+    budget = limit - 60  # room for the line that counts what was left out
+    while lines and len("\n".join(head + tail)) + len(lines[0]) + 1 < budget * 2 // 3:
+        head.append(lines.pop(0))
+    while lines and len("\n".join(head + tail)) + len(lines[-1]) + 1 < budget:
+        tail.insert(0, lines.pop())
+    if not head and not tail:  # one very long line
+        return text[:budget] + f"……（以下{len(text) - budget}字从略）"
+    return "\n".join([*head, f"……（中间另有{len(lines)}条记录，详见事件时间线）", *tail])
+
+
 # ---------------------------------------------------------------- editing
 
 def edited(base: Draft, form: dict[str, Any]) -> Draft:
@@ -330,6 +349,10 @@ def check_issuable(d: Draft) -> None:
     for name, words in (("issuer", "报告单位"), ("signer", "签发人"), ("contact", "联系人及联系方式"), ("title", "标题")):
         if not getattr(d, name).strip():
             raise InputError(name, f"is required before the report is issued ({words}不能为空)")
+    for section in d.sections:
+        if len(section.text) > TEXT_LIMIT:
+            raise InputError(section.label or PARTS.get(section.part, section.id),
+                             f"is {len(section.text)} characters; at most {TEXT_LIMIT}")
 
 
 # ---------------------------------------------------------------- the Word file

@@ -32,12 +32,13 @@ from .inputs import plain
 from .lifecycle import RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
 from .plans import Plan
 from .roles import ROLES
-from .store import Store
+from .store import StorageFull, Store
 
 # Sign-in throttling per account, counted in the database so every worker sees it.
 FAILED_LIMIT = 5
 FAILED_WINDOW = timedelta(minutes=15)
 DEFAULT_TOKEN_DAYS = 90
+UNSTORED_SESSION = timedelta(hours=1)  # a sign-in made while the disk was full lasts this long
 # The password hash: werkzeug's scrypt. The test suite alone sets a cheap method (tests/conftest.py) so that
 # making users does not dominate its time; ``serve`` refuses to start under anything but this (webui/cli.py).
 PASSWORD_HASH_METHOD = "scrypt"
@@ -227,9 +228,9 @@ def check_password(store: Store, name: str, password: str, clock: Clock | None =
     user = store.people.user(name[:50])
     ok = (check_password_hash(user["password_hash"] if user else _dummy_hash(PASSWORD_HASH_METHOD), password or "")
           and user is not None and not user["disabled"])
-    if clock is not None:
-        audit(store, "sign_in" if ok else "sign_in_failed", clock, actor=name[:50] if ok else None,
-              subject=name[:50], addr=addr)
+    if clock is not None:  # on a full disk the attempt is not recorded, and signing in goes on (issue 26)
+        _bookkeeping(lambda: audit(store, "sign_in" if ok else "sign_in_failed", clock, actor=name[:50] if ok else None,
+                                   subject=name[:50], addr=addr))
     return {"name": user["name"], "role": user["role"]} if ok else None
 
 
@@ -263,8 +264,33 @@ def user_for_session(store: Store, sid: str | None, clock: Clock, idle: timedelt
         store.people.drop_session(_sha(sid))
         return None
     if now - last > timedelta(minutes=1):
-        store.people.touch_session(_sha(sid), format_time(now))
+        _bookkeeping(lambda: store.people.touch_session(_sha(sid), format_time(now)))
     return {"name": session["name"], "role": session["role"]}
+
+
+def _bookkeeping(write) -> bool:
+    """A write that only keeps the books of a read (a session's or a token's last use): on a full disk it is
+    skipped, so reading goes on (issue 26: a full disk answered 507 to an idle token's first request). True when
+    it was written."""
+    try:
+        write()
+        return True
+    except StorageFull:
+        return False
+
+
+def user_for_unstored_session(store: Store, held: Any, clock: Clock) -> dict[str, Any] | None:
+    """The user of a sign-in made while the disk was full (its session could not be stored): held in the signed
+    cookie (``{"name", "until"}``) for at most UNSTORED_SESSION, while the user exists and is enabled."""
+    if not isinstance(held, dict) or not isinstance(held.get("name"), str) or not isinstance(held.get("until"), str):
+        return None
+    try:
+        if parse_time(held["until"], "until") <= clock.now():
+            return None
+    except InputError:
+        return None
+    user = store.people.user(held["name"])
+    return {"name": user["name"], "role": user["role"]} if user and not user["disabled"] else None
 
 
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
@@ -313,7 +339,7 @@ def user_for_token(store: Store, token: str, clock: Clock) -> dict[str, Any] | N
     if row["expires_at"] is None or parse_time(row["expires_at"], "expires_at") <= now:  # first-version tokens had none
         return None
     if row["last_used_at"] is None or now - parse_time(row["last_used_at"], "last_used_at") > timedelta(minutes=1):
-        store.people.touch_token(_sha(token), format_time(now))
+        _bookkeeping(lambda: store.people.touch_token(_sha(token), format_time(now)))
     return {"name": row["name"], "role": row["role"]}
 
 

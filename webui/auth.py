@@ -26,7 +26,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from emergency import users
+from emergency.clock import format_time
 from emergency.roles import ROLES
+from emergency.store import StorageFull
 
 from .db import app_clock, get_store, plans
 from .i18n import gettext as _
@@ -67,11 +69,18 @@ def _idle() -> timedelta:
     return timedelta(hours=float(current_app.config.get("SESSION_IDLE_HOURS", 12)))
 
 
+def _session_user():
+    """The user of this browser: its server-side session, or a sign-in held in the cookie while the disk was full."""
+    u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
+    if u is None and session.get("unstored"):
+        u = users.user_for_unstored_session(get_store(), session.get("unstored"), app_clock())
+    return User(u["name"], u["role"]) if u else None
+
+
 @login_manager.user_loader
 def _load(_name: str):
     """Flask-Login's id in the cookie is not trusted alone: the server-side session must be live."""
-    u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
-    return User(u["name"], u["role"]) if u else None
+    return _session_user()
 
 
 @login_manager.request_loader
@@ -83,8 +92,7 @@ def _from_token(req):
             g.token_auth = True
             return User(u["name"], u["role"])
         return None
-    u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
-    return User(u["name"], u["role"]) if u else None
+    return _session_user()
 
 
 def _gate():
@@ -177,9 +185,14 @@ def client_addr() -> str:
 
 
 def audit_export(what: str) -> None:
-    """Record that the signed-in user downloaded ``what`` (a security event)."""
-    users.audit(get_store(), "export", app_clock(), actor=current_user.name, subject=current_user.name,
-                detail={"file": what[:200]}, addr=client_addr())
+    """Record that the signed-in user downloaded ``what`` (a security event). On a full disk the download goes on
+    and the record is refused with a warning the user sees (issue 26: reads must work while the disk is full)."""
+    try:
+        users.audit(get_store(), "export", app_clock(), actor=current_user.name, subject=current_user.name,
+                    detail={"file": what[:200]}, addr=client_addr())
+    except StorageFull:
+        current_app.logger.warning("storage full: the download of %s was not recorded in the security log", what[:200])
+        flash(_("存储空间已满：本次下载未能记入安全日志；请通知运维人员。"), "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -201,7 +214,11 @@ def login():
             session.clear()
             if lang:
                 session["lang"] = lang
-            session["sid"] = users.start_session(store, u["name"], clock, client_addr())
+            try:
+                session["sid"] = users.start_session(store, u["name"], clock, client_addr())
+            except StorageFull:  # the disk is full: sign in all the same, for an hour, held in the signed cookie
+                session["unstored"] = {"name": u["name"], "until": format_time(clock.now() + users.UNSTORED_SESSION)}
+                flash(_("存储空间已满：本次登录未能写入数据库，1小时内有效；请立即通知运维人员清理磁盘。"), "error")
             session.permanent = True
             login_user(User(u["name"], u["role"]))
             return redirect(safe_next(request.args.get("next"), url_for("console.home")))
@@ -211,7 +228,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    users.end_session(get_store(), session.get("sid"), app_clock(), client_addr())
+    try:
+        users.end_session(get_store(), session.get("sid"), app_clock(), client_addr())
+    except StorageFull:
+        pass  # the cookie is cleared below; the stored session ends with its idle time
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

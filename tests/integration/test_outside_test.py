@@ -210,3 +210,77 @@ def test_a_channel_address_apprise_cannot_parse_never_reaches_the_log(caplog):
         ok, answer = outbound.send("notaservice://S3CRETTOKEN@host.invalid/x", "首报", "测试")
     assert ok is False and "S3CRETTOKEN" not in answer
     assert "S3CRETTOKEN" not in caplog.text and "host.invalid" not in caplog.text
+
+
+def test_with_the_disk_full_a_duty_officer_signs_in_and_reads_and_only_writes_are_refused(app, client, monkeypatch):
+    """Issue 26: a full disk answered 507 to sign-in, to an idle token's first request and to audited exports.
+    The store's every write transaction is made to fail as on a full disk (SQLITE_FULL)."""
+    from contextlib import contextmanager
+
+    from emergency.store import StorageFull, Store as RealStore
+    from tests.conftest import PASSWORD
+    inc = _incident(client)
+
+    @contextmanager
+    def full(self):
+        raise StorageFull("storage full: the database cannot be written; tell the operator (存储空间已满)")
+        yield  # pragma: no cover
+    monkeypatch.setattr(RealStore, "write", full)
+    duty = app.test_client()
+    page = duty.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = duty.post("/login", data={"name": "值班员张三", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+    shown = duty.get(f"/incidents/{inc['id']}")
+    assert shown.status_code == 200 and "槽罐车泄漏" in shown.get_data(as_text=True) and "存储空间已满" in \
+        shown.get_data(as_text=True)                                         # told why, once
+    assert duty.get("/").status_code == 200
+    download = duty.get(f"/incidents/{inc['id']}/calls.xlsx")
+    assert download.status_code == 200 and download.data[:2] == b"PK"       # the download, unrecorded, with a warning
+    assert "未能记入安全日志" in duty.get("/").get_data(as_text=True)
+    reader = app.test_client()
+    as_user(reader, "观察员赵六")                                             # a token used for the first time
+    assert reader.get(f"/api/incidents/{inc['id']}").status_code == 200
+    write = client.post("/api/incidents", json={"plan": "environment", "occurred_at": "2026-11-22T08:00"})
+    assert write.status_code == 507 and "存储空间已满" in write.json["message"]
+
+
+def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_first_and_last_lines(tmp_path):
+    """Issue 26: 120 notes made 已经采取的措施 7,211 characters, over the 4,000 any section may hold."""
+    from emergency import documents
+    from emergency import incidents as svc
+    from emergency.clock import FixedClock
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store = Store(str(tmp_path / "long.db"))
+    snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:00"}, "值班员", clock)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "指挥", clock)
+    for i in range(120):
+        snap = svc.act(store, snap.id, "add_note", snap.version,
+                       {"note": f"第{i:03d}条：现场继续处置，监测数据正常，无新增伤亡。"}, "值班员", clock)
+    plan = store.plans.plan("environment")
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+                        {"issuer": "区应急管理局", "signer": "甲", "contact": "乙 0513-1"})
+    assert all(len(s.text) <= documents.TEXT_LIMIT for s in d.sections)
+    measures = next(s for s in d.sections if s.part == "measures").text
+    assert "第000条" in measures and "第119条" in measures and "详见事件时间线" in measures
+    assert documents.issue(store, snap.id, d, "值班员", clock)["document_id"]
+    too_long = d.model_copy(deep=True)
+    too_long.sections[0].text = "字" * (documents.TEXT_LIMIT + 1)   # a section that no form field checked
+    with pytest.raises(Exception, match="at most 4000"):
+        documents.check_issuable(too_long)
+
+
+def test_the_incident_page_pages_its_timeline(app, client):
+    inc = _incident(client)
+    version = inc["version"]
+    for i in range(230):
+        r = client.post(f"/api/incidents/{inc['id']}/events", json={"trigger": "add_note", "expected_version": version,
+                                                                    "payload": {"note": f"记录{i:03d}"}})
+        version = r.json["version"]
+    duty = signed_in(app, "值班员张三")
+    first = duty.get(f"/incidents/{inc['id']}").get_data(as_text=True)
+    assert "记录229" in first and "记录100" not in first and "第1/3页" in first
+    last = duty.get(f"/incidents/{inc['id']}?timeline_page=3").get_data(as_text=True)
+    assert "记录000" in last and "记录229" not in last
+    assert duty.get(f"/incidents/{inc['id']}?timeline_page=x").status_code == 200

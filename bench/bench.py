@@ -504,9 +504,52 @@ def bench_pdf_flood(clients: int = 16, seconds: float = 15.0) -> float:
     return ratio
 
 
+def _refuse_in_child(body: bytes, out) -> None:
+    import resource
+
+    from emergency import directory
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    try:
+        directory.read_rows(body, "bomb.xlsx")
+        verdict = "read"
+    except directory.ImportRefused as exc:
+        verdict = exc.problems[0]["message"][:60]
+    out.put((time.perf_counter() - t, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, verdict))
+
+
+def bench_xlsx_bomb() -> float:
+    """Issue 26: spreadsheet bombs (a small upload that unpacks to 60 MB; one cell of 900 KB; 10,000 rows), each
+    read in a fresh process: the time to the refusal and the process's peak memory, against reading a normal
+    2-row directory the same way. Target: under 2 s and 200 MB."""
+    from tests.integration.test_outside_test import _cell, _sheet, _workbook
+
+    from emergency import directory
+    header = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(directory.COLUMNS))
+    rows = "".join(f'<row r="{r}">{_cell(f"A{r}", "海门区政府")}{_cell(f"G{r}", "0513-82100000")}</row>'
+                   for r in range(2, 10_002))
+    cases = {"normal": _workbook(_sheet(f'<row r="1">{header}</row><row r="2">{_cell("A2", "海门区政府")}</row>')),
+             "60 MB unpacked": _workbook(_sheet(f'<row r="1">{header}</row>', padding=60 * 1024 * 1024)),
+             "one 900 KB cell": _workbook(_sheet(f'<row r="1">{header}</row><row r="2">{_cell("B2", "a" * 900 * 1024)}</row>')),
+             "10,000 rows": _workbook(_sheet(f'<row r="1">{header}</row>{rows}'))}
+    ctx = mp.get_context("spawn")
+    results = {}
+    for name, body in cases.items():
+        q = ctx.Queue()
+        proc = ctx.Process(target=_refuse_in_child, args=(body, q))
+        proc.start()
+        results[name] = q.get(timeout=120)
+        proc.join()
+        took, peak, verdict = results[name]
+        print(f"{name} ({len(body) // 1024} KB uploaded): {took * 1e3:.0f} ms, peak memory +{peak} MB, {verdict}")
+    worst = max(results[n][0] for n in cases if n != "normal")
+    return worst / max(results["normal"][0], 1e-6)
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
-           "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood}
+           "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood,
+           "xlsx-bomb": bench_xlsx_bomb}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

@@ -196,6 +196,11 @@ def _addressee(plan: Plan, snap: Snapshot) -> str:
     return "、".join(agencies.current(t) or t for t in plan.reporting.documents.addressee.to)
 
 
+def _plan_name(display: str) -> str:
+    """A checklist's display name (today's name with the plan's own in brackets) back to the plan's name."""
+    return display.split("（原文：", 1)[1].rstrip("）") if "（原文：" in display else display
+
+
 class Facts:
     """The sentences a draft is filled with, each from the incident's record (never a figure it does not hold)."""
 
@@ -250,8 +255,8 @@ class Facts:
             if e["trigger"] == "add_note":
                 what = p.get("note", "")
             elif e["trigger"] == "update_facts":
-                what = "事实更新：" + "；".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
-                                               for n, v in (p.get("facts") or {}).items())
+                what = "经核实，" + "，".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
+                                              for n, v in (p.get("facts") or {}).items())
             else:
                 what = labels.get(e["trigger"], e["trigger"])
                 if p.get("level"):
@@ -281,29 +286,53 @@ class Facts:
             out.append(f"已确定响应级别为{lv.level}级（{lv.short}）。")
         return "".join(out)
 
+    def _unit(self, name: str) -> str:
+        """A body by today's name only (the plan's own name stays on screen, never in a document)."""
+        return self.plan.library.agencies.current(name) or name
+
     def notifications(self) -> str:
-        lines = []
-        for n in notification_status(self.snap, self.now, self.plans):
-            to = "、".join(n.to)
-            if n.status == "done":
-                lines.append(f"{cn_time(format_time(n.done_at))[5:]}，已向{to}报告（{n.channel_name}，{n.id}）。")
-            elif n.status in ("overdue", "immediate", "pending"):
-                how = "" if n.channel == "any" else f"（{n.channel_name}）"
-                lines.append(f"尚未向{to}{how}报告。")
-        return "\n".join(lines)
+        """信息报告情况 as prose (issue 28): what was reported, to whom, when, by which means and who received it;
+        then what is still owed, never to a body already reported to. No ids, no list syntax."""
+        done, owed, reached = [], [], set()
+        items = notification_status(self.snap, self.now, self.plans)
+        for n in items:
+            if n.status != "done":
+                continue
+            to = [self._unit(r["plan_name"]) for r in n.recipients]
+            reached.update(to)
+            ack = next((c for c in reversed(self.snap.calls) if c.notification == n.id
+                        and (c.reached or c.received_by)), None)
+            means = "电话" if n.channel == "phone" else "书面" if n.channel == "written" else ""
+            if ack:
+                means = ("电话，接听人" + ack.reached) if ack.reached else ("书面送达，签收人" + ack.received_by)
+            done.append(f"{cn_time(format_time(n.done_at))[5:]}，已向{'、'.join(dict.fromkeys(to))}报告"
+                        + (f"（{means}）" if means else "") + "。")
+        for n in items:
+            if n.status in ("overdue", "immediate", "pending"):
+                to = [u for u in dict.fromkeys(self._unit(r["plan_name"]) for r in n.recipients) if u not in reached]
+                if to:
+                    how = {"phone": "（电话）", "written": "（书面）"}.get(n.channel, "")
+                    owed.append(f"尚需向{'、'.join(to)}{how}报告。")
+        return "\n".join(done + list(dict.fromkeys(owed)))
 
     def groups(self) -> str:
         level = self.snap.level
         if not level:
             return "尚未启动应急响应，未成立应急工作组。"
         cl = build_checklist(self.plan, level, self.snap.occurred_at, self.snap.reported_at, cause=self.snap.cause)
-        return "\n".join(f"{g['name']}（牵头：{g['lead']}）" if g.get("lead") else g["name"] for g in cl["groups"])
+        lines = []
+        for g in cl["groups"]:
+            leads = g.get("lead") or []
+            leads = [leads] if isinstance(leads, str) else leads
+            named = "、".join(dict.fromkeys(self._unit(_plan_name(x)) for x in leads))
+            lines.append(f"{g['name']}（牵头单位：{named}）" if named else g["name"])
+        return "\n".join(lines)
 
     def termination(self) -> str:
         lines = []
         for c in self.plan.termination.conditions:
             mark = self.snap.confirmed_conditions.get(c.id)
-            lines.append(f"{c.text}：{'已确认（' + mark.by + '，' + cn_time(mark.at)[5:] + '）' if mark else '尚未确认'}。")
+            lines.append(f"{c.text}：{'已于' + cn_time(mark.at)[5:] + '确认' if mark else '尚未确认'}。")
         return "\n".join(lines)
 
 

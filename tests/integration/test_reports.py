@@ -157,7 +157,7 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
     assert offers["supplementary"]["clause"] == "493号第十三条"
     html, form = draft_form(officer, inc, "progress")
     assert "事故应急救援进展情况" in html and "5.4(6)" in html
-    assert "事实更新" in form["field-1"]                                # the progress since the 首报
+    assert "经核实" in form["field-1"]                                # the progress since the 首报
     issue(officer, inc, form, signer="甲", contact="乙 0513-1")
     _h, form = draft_form(officer, inc, "progress")
     issue(officer, inc, form, signer="甲", contact="乙 0513-1")
@@ -335,7 +335,7 @@ def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
     labels = [s.label for s in d.sections if s.part == "fields"]
     assert labels == ["紧急事件的处置情况", "劳动者工资偿付情况", "遗留问题"]
     termination = next(s for s in d.sections if s.part == "termination").text
-    assert "已确认" in termination and "尚未确认" not in termination
+    assert re.search(r"已于.+确认", termination) and "尚未确认" not in termination
     assert d.title == "关于某建筑工地欠薪集体上访的终报"
     assert "final" not in {o["kind"] for o in documents.offers(store.get(snap.id), plan, clock.now(), store.plans)}
 

@@ -1,0 +1,60 @@
+"""Issue 28, points 1 and 2: what leaves the office is Chinese prose — no ids, no lists, no English, no sign-in
+names, units by today's name only — and 信息报告情况 never says 尚未 and 已 of the same body."""
+import io
+import re
+
+import docx
+import pytest
+
+from emergency import documents
+from emergency import incidents as svc
+from emergency.clock import FixedClock
+from emergency.store import Store
+
+FORBIDDEN = [(re.compile(r"[A-Za-z_]{3,}"), "an id or English"), (re.compile(r"[\[\]'{}]"), "list or dict syntax"),
+             (re.compile("（原文："), "the plan's old name"), (re.compile("None"), "a Python None")]
+ACTORS = ("值班员张三", "指挥李四")  # the sign-in names of the people who recorded, acted and issued
+HEADER = {"issuer": "海门区政府总值班室", "signer": "王五", "contact": "赵六 0513-82100000"}
+
+
+def _docx_text(content: bytes) -> str:
+    d = docx.Document(io.BytesIO(content))
+    return "\n".join(p.text for p in d.paragraphs)
+
+
+@pytest.fixture
+def record(tmp_path):
+    clock = FixedClock("2026-12-06T02:40:00+08:00")
+    store = Store(str(tmp_path / "words.db"))
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "槽罐车泄漏", "facts": {"deaths": 1, "poisoned": 3},
+                              "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
+    clock.advance(minutes=5)
+    snap = svc.act(store, snap.id, "record_call", snap.version, {
+        "notification": "government-to-office", "unit": "区应急管理局", "number": "0513-82100000",
+        "outcome": "connected", "reached": "周敏"}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "record_call", snap.version, {
+        "notification": "nat-493-10-city", "unit": "南通市应急管理局", "number": "0513-85000000",
+        "outcome": "faxed", "document": "事故快报", "received_by": "钱七"}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "副区长"}, "指挥李四", clock)
+    snap = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"deaths": 2}}, "值班员张三", clock)
+    return store, snap, clock
+
+
+def test_an_issued_first_report_reads_as_a_government_document(record):
+    store, snap, clock = record
+    plan = store.plans.plan("hazardous_chemicals")
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    issued = documents.issue(store, snap.id, d, "值班员张三", clock)
+    text = _docx_text(store.document(issued["document_id"])["content"])
+    for pattern, what in FORBIDDEN:
+        found = pattern.search(text)
+        assert found is None, f"{what} in the issued report: …{text[max(0, found.start() - 30):found.end() + 30]}…"
+    for actor in ACTORS:
+        assert actor not in text
+    reported = next(s.text for s in d.sections if s.part == "notifications")
+    assert "已向区应急管理局" in reported and "接听人周敏" in reported and "签收人钱七" in reported
+    done = set(re.findall(r"已向(.+?)报告", reported))
+    owed = set(re.findall(r"尚需向(.+?)(?:（|报告)", reported))
+    assert not {u for group in done for u in group.split("、")} & {u for group in owed for u in group.split("、")}
+    groups = next(s.text for s in d.sections if s.part == "groups")
+    assert "牵头单位：区应急管理局" in groups

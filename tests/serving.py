@@ -5,6 +5,8 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port() -> int:
@@ -74,3 +76,33 @@ class ThreadedServer:
         self._stopping.set()
         self._thread.join(timeout=10)
         assert not self._thread.is_alive(), "the test server did not stop"
+
+
+@contextmanager
+def loopback_http(answer: bytes = b"{}"):
+    """A throw-away HTTP server on loopback that answers every GET and POST with ``answer`` and records each
+    request as {"method", "path", "headers", "body"}; yields (port, the records)."""
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def _record(self):
+            length = int(self.headers.get("Content-Length", 0) or 0)
+            received.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                             "body": self.rfile.read(length) if length else b""})
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST = _record  # noqa: N815 - the standard library's names
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], received
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,34 +1,17 @@
 """Issue 26: the Chromium that prints PDFs reads nothing but its page: an injected frame of a local file or an image
 from a server on this machine is never fetched, no script runs, and prints beyond the slots wait or are refused."""
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pypdf import PdfReader
 
-from tests.serving import free_port
+from tests.serving import loopback_http
 from webui import pdf
 
 
 @pytest.fixture
 def listener():
-    hits = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the standard library's name
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"SECRET-FROM-LOOPBACK")
-
-        def log_message(self, *args):
-            pass
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], hits
-    server.shutdown()
-    server.server_close()
+    with loopback_http(b"SECRET-FROM-LOOPBACK") as (port, received):
+        yield port, received
 
 
 def _text(body: bytes) -> str:

@@ -3,10 +3,8 @@ on loopback (aiosmtpd) and a local webhook receiver. Each message, its channel a
 a failed send is shown and never blocks the phone path; the channel's address and secret never reach the log."""
 import json
 import re
-import threading
 from email import message_from_bytes
 from email.header import decode_header, make_header
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -14,7 +12,7 @@ from aiosmtpd.controller import Controller
 from emergency.clock import FixedClock
 from emergency.store import Store
 from tests.conftest import app_with_users, signed_in
-from tests.serving import free_port
+from tests.serving import free_port, loopback_http
 
 
 class Mailbox:
@@ -37,25 +35,9 @@ def smtp():
 
 @pytest.fixture
 def webhook():
-    received = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            received.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": json.loads(body)})
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], received
-    server.shutdown()
-    server.server_close()
+    """A JSON webhook on loopback; its requests as received (tests/serving.py)."""
+    with loopback_http() as (port, received):
+        yield port, received
 
 
 @pytest.fixture
@@ -102,8 +84,8 @@ def test_messages_go_out_by_mail_and_webhook_and_every_send_is_an_event(tmp_path
     body = mail.get_payload(decode=True) if not mail.is_multipart() else mail.get_payload(0).get_payload(decode=True)
     assert "III级" in body.decode() and "海门区政府" in body.decode()
     assert send(duty, url, "钉钉值班群").status_code == 302                  # a message without a call
-    assert received[0]["path"] == "/robot/send" and received[0]["auth"].startswith("Basic ")
-    assert "海门区政府" in received[0]["body"]["message"]
+    assert received[0]["path"] == "/robot/send" and received[0]["headers"]["Authorization"].startswith("Basic ")
+    assert "海门区政府" in json.loads(received[0]["body"])["message"]
     r = send(duty, url, "短信网关", outcome="busy")                          # the gateway is down
     assert r.status_code == 302
     html = duty.get(url).get_data(as_text=True)

@@ -50,7 +50,10 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
         raise InputError("role", f"must be one of {', '.join(known)}")
     agencies = plan.library.agencies
     lv = plan.level(level)
-    rules = plan.rules_for(level)
+    # a card lists what the district's people do: the hops above Nantong (the city's and the province's duty,
+    # 493号 Art. 10) stay on the checklist, not on a card that must fit one A4 page
+    rules = [r for r in plan.rules_for(level) if not r.from_.startswith(("南通", "江苏"))
+             and (r.card_roles is None or role in r.card_roles)]
     out: dict[str, Any] = {"plan": plan.id, "plan_title": plan.title, "level": level, "level_name": lv.name,
                            "colour": lv.colour, "role": role, "role_name": known[role], "actions": [], "calls": [],
                            "report": None, "notes": []}
@@ -94,7 +97,9 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
                          + ("；成员：" + "、".join(agencies.display(u) for u in g.members) if g.members else ""),
                          "clause": g.clause}]
     on_cards = [p for p in plan.precautions if p.on_cards]
-    if on_cards and role != "duty_officer":
-        out["notes"].append({"text": "注意：" + "".join(p.text for p in on_cards),
-                             "clause": "、".join(p.clause for p in on_cards)})
+    clauses = "、".join(dict.fromkeys(p.clause for p in on_cards))
+    if on_cards and role == "commander":  # one line: the commander's card is full; the responders' cards say it all
+        out["notes"].append({"text": f"安全防护与群众疏散：见预案{clauses}（各工作组处置卡载有全文）", "clause": clauses})
+    elif on_cards and role != "duty_officer":
+        out["notes"].append({"text": "注意：" + "".join(p.text for p in on_cards), "clause": clauses})
     return out

@@ -215,6 +215,8 @@ class ReportingRule(Sourced):
     counted_from: Literal["occurrence", "receipt", "condition"]
     condition: str | None = None
     kind: Literal["report", "information_release"] = "report"
+    # Which response cards list it (cards.py roles); None: as the card's role decides from when it counts.
+    card_roles: list[str] | None = None
 
     @model_validator(mode="after")
     def _timing(self):

@@ -25,7 +25,6 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, se
         ctl.select_option("#scenario", "hc-tank-leak")
         ctl.click("#create-drill")
         ctl.wait_for_url(re.compile(r"/drills/drl-"))
-        drill_url = ctl.url
         ctl.click("#btn-start")
         expect(ctl.locator("#sim-status")).to_contain_text("进行中")
         ctl.click("#speed-60")
@@ -41,9 +40,12 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, se
             expect(part.locator(f"tr[data-notification=\"{nid}\"]")).to_contain_text("✓")
         shot(part, "drill-incident")
 
-        # run the scenario past its T+20 inject: 21 seconds of the app's clock at ×60, then finish
+        # run the scenario past its T+20 inject: 21 seconds of the app's clock at ×60, then finish. The panel
+        # reloads itself when the inject fires; wait for that reload rather than navigating over it
+        fired = ctl.get_attribute("#drill-panel", "data-fired")
         clock.advance(seconds=21)
-        ctl.goto(drill_url)
+        expect(ctl.locator("#drill-panel")).not_to_have_attribute("data-fired", fired)
+        ctl.wait_for_load_state()
         expect(ctl.locator("#sim-minute")).to_have_text("T+21")
         ctl.click("#btn-finish")
         expect(ctl.locator("#sim-status")).to_contain_text("已结束")

@@ -139,6 +139,29 @@ def casualties(snap: Snapshot, plan: Plan) -> dict[str, int]:
     return {name: int(snap.facts.get(name, 0) or 0) for name in (docs.casualties if docs else [])}
 
 
+def changes_since_last(snap: Snapshot, plan: Plan) -> str:
+    """The first paragraph's sentence on what changed since the last report issued (issue 28: a 续报 says what is
+    new before anything else): the level and each casualty figure that moved; empty when there was no report."""
+    if not snap.reports:
+        return ""
+    last = snap.reports[-1]
+    changes = []
+    if (snap.effective_level or None) != (last.level or None):
+        was = f"{last.level}级" if last.level else "未定级"
+        changes.append(f"响应级别由{was}调整为{snap.effective_level}级" if snap.effective_level else "响应级别已撤销")
+    labels = {f.name: f.label for f in plan.facts}
+    units = {f.name: f.unit or "" for f in plan.facts}
+    for name, now_value in casualties(snap, plan).items():
+        before = last.casualties.get(name, 0)
+        if now_value != before:
+            changes.append(f"{labels.get(name, name)}由{before}{units.get(name, '')}{'增至' if now_value > before else '减至'}"
+                           f"{now_value}{units.get(name, '')}")
+    when = cn_time(last.at)[5:]
+    if not changes:
+        return f"自{when}报告以来，级别和伤亡人数未发生变化。"
+    return f"自{when}报告以来，" + "，".join(changes) + "。"
+
+
 # ---------------------------------------------------------------- drafting
 
 def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, now: datetime, plans,
@@ -182,7 +205,8 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         section.text = bounded(section.text)
     title = f"关于{snap.title or plan.short_title + '事件'}的{name}"
     opening = (f"{cn_time(snap.occurred_at)}，{snap.title or plan.short_title + '事件'}。"
-               f"{cn_time(snap.reported_at)}接报。现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
+               f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
+               + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
     return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
                  title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
                  date=format_time(now), addressee=header.get("addressee") or _addressee(plan, snap),

@@ -58,3 +58,18 @@ def test_an_issued_first_report_reads_as_a_government_document(record):
     assert not {u for group in done for u in group.split("、")} & {u for group in owed for u in group.split("、")}
     groups = next(s.text for s in d.sections if s.part == "groups")
     assert "牵头单位：区应急管理局" in groups
+
+
+def test_a_progress_report_opens_with_what_changed_since_the_last_report(record):
+    store, snap, clock = record
+    plan = store.plans.plan("hazardous_chemicals")
+    first = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    assert "以来" not in first.opening
+    documents.issue(store, snap.id, first, "值班员张三", clock)
+    clock.advance(minutes=30)
+    snap = store.get(snap.id)
+    snap = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"deaths": 3}}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "change_level", snap.version, {"level": "III", "reason": "死亡3人"}, "指挥李四", clock)
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans, HEADER)
+    assert "响应级别由IV级调整为III级" in d.opening and "死亡人数由2人增至3人" in d.opening
+    assert d.opening.index("以来") < d.opening.index("续报如下")

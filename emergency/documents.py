@@ -90,6 +90,7 @@ class Draft(BaseModel):
     issuer: str = ""              # 报告单位 / 发文机关署名
     signer: str = ""              # 签发人
     contact: str = ""             # 联系人及联系方式
+    doc_number: str = ""          # 发文字号, given at issue (e.g. 海应值〔2026〕12号); empty without a prefix
     opening: str = ""
     sections: list[Section] = Field(default_factory=list)
     basis: list[dict[str, str]] = Field(default_factory=list)   # the report kinds its fields come from (clause, text)
@@ -455,7 +456,7 @@ def docx_file(d: Draft) -> bytes:
     d = Draft.model_validate(_xml_safe_values(d.model_dump()))  # belt and braces: edits are checked already
     doc = OfficialDocument(drill=d.drill)
     doc.letterhead(d.issuer or "（报告单位）")
-    doc.number_line(d.name, d.signer)
+    doc.number_line(d.doc_number or d.name, d.signer)
     doc.title(d.title)
     if d.addressee:
         doc.addressee(d.addressee + "：")
@@ -474,13 +475,22 @@ def docx_file(d: Draft) -> bytes:
 
 # ---------------------------------------------------------------- issuing
 
+def document_number(store, prefix: str, year: int, drill: bool) -> str:
+    """The next 发文字号 of an office (its ``prefix``) in ``year``: 海应值〔2026〕12号. Drills are numbered apart
+    (…号（演练）), so an exercise never takes a real document's number."""
+    stem = f"{prefix}〔{year}〕"
+    return f"{stem}{store.document_numbers(stem, drill) + 1}号" + ("（演练）" if drill else "")
+
+
 def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
-          render_pdf: Callable[[Draft], bytes | None] | None = None) -> dict[str, Any]:
+          render_pdf: Callable[[Draft], bytes | None] | None = None, prefix: str = "") -> dict[str, Any]:
     """Issue ``d``: make the .docx (and, with ``render_pdf``, the PDF, printed once here and kept), and in one
     transaction record the issue event — with the SHA-256 of the file, of the draft every rendering is made
     from, and of the PDF — and keep them. Refused as stale when the incident changed since the draft was made
     (another window issued it, or the facts moved): the officer reviews the new draft."""
     check_issuable(d)
+    if prefix:  # numbered now; two windows taking the same number meet the unique index and issue again
+        d = d.model_copy(update={"doc_number": document_number(store, prefix, clock.now().year, d.drill)})
     content = docx_file(d)
     digest = hashlib.sha256(content).hexdigest()
     draft_json = d.model_dump_json()
@@ -504,6 +514,7 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
                                   "title": d.title, "filename": d.filename, "sha256": digest, "size": len(content),
                                   "content": content, "draft": draft_json, "draft_sha256": draft_digest,
                                   "pdf": pdf, "pdf_sha256": pdf_digest, "drill": int(d.drill),
+                                  "doc_number": d.doc_number or None,
                                   "issued_by": actor, "issued_at": stamp, "event_seq": snap.version})]
         return snap, event, False
 

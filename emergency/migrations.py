@@ -198,6 +198,14 @@ def m008_document_renderings(db: Database) -> None:
                   BEGIN SELECT RAISE(ABORT, 'an issued document cannot be changed or removed'); END""")
 
 
+@migrations()
+def m009_document_numbers(db: Database) -> None:
+    """发文字号 (issue 28): each issued report's number, e.g. 海应值〔2026〕12号, unique so two offices' windows
+    issuing at once never share one."""
+    db["documents"].add_column("doc_number", str)
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_documents_doc_number ON documents (doc_number)")
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -503,6 +503,11 @@ class Store:
                 "issued_at", "event_seq")
         return [dict(zip(keys, r, strict=False)) for r in rows]
 
+    def document_numbers(self, stem: str, drill: bool) -> int:
+        """How many issued documents (drills' or real ones) carry a 发文字号 starting with ``stem`` (海应值〔2026〕)."""
+        return self.db.execute("SELECT count(*) FROM documents WHERE doc_number LIKE ? AND drill = ?",
+                               [stem + "%", int(drill)]).fetchone()[0]
+
     def document(self, document_id: str) -> dict[str, Any]:
         """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
         keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",

@@ -83,7 +83,8 @@ def issue(incident_id: str):
             raise StaleVersion(seen, snap.version)
         d = reports.edited(_draft(snap, plan, kind), form)
         reports.check_issuable(d)
-        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none)
+        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none,
+                               prefix=current_app.config.get("DOCUMENT_PREFIX", ""))
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",

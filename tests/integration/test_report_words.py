@@ -73,3 +73,21 @@ def test_a_progress_report_opens_with_what_changed_since_the_last_report(record)
     d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans, HEADER)
     assert "响应级别由IV级调整为III级" in d.opening and "死亡人数由2人增至3人" in d.opening
     assert d.opening.index("以来") < d.opening.index("续报如下")
+
+
+def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
+    store, snap, clock = record
+    plan = store.plans.plan("hazardous_chemicals")
+    numbers = []
+    for kind in ("first", "progress"):
+        d = documents.draft(store.get(snap.id), store.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
+        issued = documents.issue(store, snap.id, d, "值班员张三", clock, prefix="海应值")
+        row = store.document(issued["document_id"])
+        numbers.append(documents.stored_draft(row).doc_number)
+        assert numbers[-1] in _docx_text(row["content"])                   # on the number line of the file
+    assert numbers == ["海应值〔2026〕1号", "海应值〔2026〕2号"]
+    drill = svc.report(store, {"plan": "hazardous_chemicals", "title": "演练", "drill": True, "facts": {"deaths": 1},
+                               "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
+    d = documents.draft(drill, store.events(drill.id), plan, "first", clock.now(), store.plans, HEADER)
+    issued = documents.issue(store, drill.id, d, "值班员张三", clock, prefix="海应值")
+    assert documents.stored_draft(store.document(issued["document_id"])).doc_number == "海应值〔2026〕1号（演练）"

@@ -261,6 +261,9 @@ def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages)).replace(" ", "").replace("\n", "")
     for expected in ("关于某机械厂行车倒塌的首报", "签发人：李局长", "（IV级）", "现场正在组织搜救"):
         assert in_pdf_text(expected, text), expected
+    # real fonts embedded, no Type 3 bitmaps (issue 28; what pdffonts would list)
+    subtypes = {f.get_object().get("/Subtype") for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
+    assert "/Type3" not in subtypes and subtypes, subtypes
     # GB/T 9704 page numbers, as the .docx has them (issue 28): "— 1 —" on the first page, "— 2 —" on the second
     for number, page in enumerate(pdf.pages[:2], 1):
         assert f"—{number}—" in unicodedata.normalize("NFKC", page.extract_text()).replace(" ", "")

@@ -112,7 +112,10 @@ def new_app(config: dict, initialised: bool = False):
 def app_with_users(database: str, clock, **config):
     """``new_app`` on ``database`` at ``clock``, with one user of each role (their tokens in TEST_TOKENS)."""
     tokens = _copy_template(str(database), config.get("PLANS_DIR"), clock)
-    application = new_app({"DATABASE": database, "SECRET_KEY": TEST_KEY, "CLOCK": clock, **config},
+    # Reports issued in tests are not printed by Chromium at issue (a second or two each) unless a test asks for it
+    # (PRINT_AT_ISSUE); their PDF is then printed on request, as for a report issued before PDFs were kept.
+    application = new_app({"DATABASE": database, "SECRET_KEY": TEST_KEY, "CLOCK": clock, "PRINT_AT_ISSUE": False,
+                           **config},
                           initialised=tokens is not None)
     application.config["TEST_TOKENS"] = tokens if tokens is not None else add_users(database, clock)
     return application

@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         DEBUG=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
         REMINDER_MINUTES=5,                   # the browser announces what falls due within this many minutes
+        PRINT_AT_ISSUE=True,                  # Chromium prints each report's PDF once, at issue, and it is kept
         DOCUMENT_PREFIX="海政值",              # 发文字号 prefix of this office (EMERGENCY_DOCUMENT_PREFIX): 海政值〔2026〕1号
         DUTY_ROOM="海门区政府总值班室",          # whose roster names the commander on duty (带班领导)
         OUTBOUND_CHANNELS={},                 # name → apprise URL (EMERGENCY_OUTBOUND_CHANNELS as JSON); never in git

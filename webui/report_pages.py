@@ -83,7 +83,7 @@ def issue(incident_id: str):
             raise StaleVersion(seen, snap.version)
         d = reports.edited(_draft(snap, plan, kind), form)
         reports.check_issuable(d)
-        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none,
+        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
                                prefix=current_app.config.get("DOCUMENT_PREFIX", ""))
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}

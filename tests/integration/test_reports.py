@@ -248,14 +248,16 @@ def test_a_drill_report_is_marked_in_its_title_and_on_every_page(app, officer):
 @pytest.mark.e2e  # Chromium prints it
 def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     from pypdf import PdfReader
+    app.config["PRINT_AT_ISSUE"] = True  # printed once, at issue, and kept
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
     long_text = "现场正在组织搜救，" * 120                                # long enough for a second page
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000", **{"field-2": long_text})
     store = Store(app.config["DATABASE"])
     doc = store.documents(inc)[0]["id"]
+    assert store.document(doc)["pdf"] is not None                      # kept beside the .docx
     r = officer.get(f"/documents/{doc}.pdf")
-    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == store.document(doc)["pdf"]
     pdf = PdfReader(io.BytesIO(r.data))
     assert len(pdf.pages) >= 2
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages)).replace(" ", "").replace("\n", "")

@@ -98,7 +98,7 @@ def _document(drill: bool, title: str):
     from .docx_layout import OfficialDocument  # python-docx is loaded only when a document is made
 
     doc = OfficialDocument(drill=drill)
-    doc.title(("【演练】" if drill else "") + title)
+    doc.title(("【演练】" if drill and not title.startswith("【演练】") else "") + title)  # never doubled
     return doc
 
 

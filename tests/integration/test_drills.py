@@ -198,3 +198,34 @@ def test_start_takes_a_speed_and_speed_is_refused_with_other_actions():
     assert dr.get_drill(store, drill["id"])["status"] == "running"
     with pytest.raises(InputError, match="boundary"):
         dr.create_drill(store, "hc-tank-leak", "导调", real, boundary=True)
+
+
+def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_svg_text(app, clock):
+    """Issue 28, point 6: the chart was empty — an HTML <span> inside SVG <text> draws nothing — and the Word
+    report's title read 【演练】【演练】."""
+    import io
+    import re
+
+    import docx
+
+    from emergency import exports
+    from tests.conftest import signed_in
+    store = Store(app.config["DATABASE"])
+    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
+    drill = dr.control(store, drill["id"], "start", clock)
+    drill = dr.control(store, drill["id"], "speed", clock, speed=60)
+    clock.advance(seconds=7)
+    drill = dr.advance(store, drill["id"], clock)
+    drill = dr.control(store, drill["id"], "finish", clock)
+    incidents = store.list(drill=True, drill_id=drill["id"])
+    events = sum(len(store.events(s.id)) for s in incidents)
+    store.close()
+    page = signed_in(app, "导调王五").get(f"/drills/{drill['id']}/report").get_data(as_text=True)
+    svg = re.search(r"<svg class=\"chart\".*?</svg>", page, re.S).group(0)
+    assert len(re.findall(r"<circle ", svg)) == events and "<span" not in svg
+    labels = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+    assert labels and all(label.strip() for label in labels)
+    report = drill_report(drill, [(s, []) for s in incidents], parse_time(drill["finished_at"], "end"))
+    title = docx.Document(io.BytesIO(exports.drill_report_docx(report, []))).core_properties.title or ""
+    body = "\n".join(p.text for p in docx.Document(io.BytesIO(exports.drill_report_docx(report, []))).paragraphs)
+    assert "【演练】【演练】" not in title + body

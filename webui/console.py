@@ -111,14 +111,17 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
 def home():
     real = _board_rows(False)
     drills = _board_rows(True)
-    overdue = [(r, n) for r in real + drills for n in r["overdue"]]
-    escalated = [(r, n) for r in real + drills for n in r.get("escalated", [])]
+    # the live picture is real incidents only (issue 31): drills are counted apart and raise nothing to the real
+    # leader on duty; their reminders sound on the drill board, not here
+    overdue = [(r, n) for r in real for n in r["overdue"]]
+    drill_overdue = sum(len(r["overdue"]) for r in drills)
+    escalated = [(r, n) for r in real for n in r.get("escalated", [])]
     today = now().date()
     revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
     grouped = directory.by_unit(directory.load(get_store()))
     at = now()
     return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
-                           escalated=escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES,
+                           escalated=escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES, drill_overdue=drill_overdue,
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
                            gap_days=roster.GAP_DAYS,
@@ -407,7 +410,9 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
     items = (v["checklist"] or {}).get("notifications", [])
     lines = call_lines(items, [a.model_dump() for a in snap.calls]) if items else []
     texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
-    return {"call_lines": lines, "escalated": calls.escalations(items, at), "duty": on_duty_now(now()),
+    # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one (issue 31)
+    duty = {"unit": _("演练"), "drill": True} if snap.drill else on_duty_now(now())
+    return {"call_lines": lines, "escalated": calls.escalations(items, at), "duty": duty,
             "channels": list(configured_channels()), "message_texts": texts,
             "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
             "failures_before_next": calls.FAILURES_BEFORE_NEXT}

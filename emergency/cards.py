@@ -50,10 +50,9 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
         raise InputError("role", f"must be one of {', '.join(known)}")
     agencies = plan.library.agencies
     lv = plan.level(level)
-    # a card lists what the district's people do: the hops above Nantong (the city's and the province's duty,
-    # 493号 Art. 10) stay on the checklist, not on a card that must fit one A4 page
-    rules = [r for r in plan.rules_for(level) if not r.from_.startswith(("南通", "江苏"))
-             and (r.card_roles is None or role in r.card_roles)]
+    # a rule may name the cards it goes on (``card_roles``; [] for none, e.g. the hops above Nantong, which are
+    # the city's and the province's duty and stay on the checklist of a card that must fit one A4 page)
+    rules = [r for r in plan.rules_for(level) if r.card_roles is None or role in r.card_roles]
     out: dict[str, Any] = {"plan": plan.id, "plan_title": plan.title, "level": level, "level_name": lv.name,
                            "colour": lv.colour, "role": role, "role_name": known[role], "actions": [], "calls": [],
                            "report": None, "notes": []}

@@ -221,11 +221,6 @@ def _addressee(plan: Plan, snap: Snapshot) -> str:
     return "、".join(agencies.current(t) or t for t in plan.reporting.documents.addressee.to)
 
 
-def _plan_name(display: str) -> str:
-    """A checklist's display name (today's name with the plan's own in brackets) back to the plan's name."""
-    return display.split("（原文：", 1)[1].rstrip("）") if "（原文：" in display else display
-
-
 class Facts:
     """The sentences a draft is filled with, each from the incident's record (never a figure it does not hold)."""
 
@@ -345,12 +340,11 @@ class Facts:
         if not level:
             return "尚未启动应急响应，未成立应急工作组。"
         cl = build_checklist(self.plan, level, self.snap.occurred_at, self.snap.reported_at, cause=self.snap.cause)
+        stood_up = {g["id"] for g in cl["groups"]}
         lines = []
-        for g in cl["groups"]:
-            leads = g.get("lead") or []
-            leads = [leads] if isinstance(leads, str) else leads
-            named = "、".join(dict.fromkeys(self._unit(_plan_name(x)) for x in leads))
-            lines.append(f"{g['name']}（牵头单位：{named}）" if named else g["name"])
+        for g in (g for g in self.plan.groups if g.id in stood_up):
+            named = "、".join(dict.fromkeys(self._unit(u) for u in g.lead))
+            lines.append(f"{g.name}（牵头单位：{named}）" if named else g.name)
         return "\n".join(lines)
 
     def termination(self) -> str:

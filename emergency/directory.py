@@ -137,34 +137,29 @@ def _refused(message: str) -> ImportRefused:
 
 
 def _check_zip(content: bytes) -> None:
-    """Refuse a workbook whose parts are too many, too large unpacked or packed too tightly, before parsing it."""
+    """Refuse a workbook whose parts are too many, too large unpacked or packed too tightly, or whose sheet has
+    merged cells — all read from the zip before any parsing."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             parts = z.infolist()
+            if len(parts) > XLSX_MAX_PARTS:
+                raise _refused(f"not a readable .xlsx ({len(parts)} parts in the file; a workbook has a few dozen)")
+            total = sum(p.file_size for p in parts)
+            if total > XLSX_MAX_UNPACKED:
+                raise _refused(f"the workbook unpacks to {total // (1024 * 1024)} MB: at most "
+                               f"{XLSX_MAX_UNPACKED // (1024 * 1024)} MB (is this the right file?)")
+            for p in parts:
+                if p.file_size > 1024 * 1024 and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1):
+                    raise _refused(f"not a readable .xlsx (part {p.filename[:40]} unpacks "
+                                   f"{p.file_size // max(p.compress_size, 1)} times its size)")
+                merged = re.findall(rb'<mergeCell ref="([A-Z0-9:]+)"', z.read(p.filename)) \
+                    if p.filename.startswith("xl/worksheets/") else []
+                if merged:
+                    shown = ", ".join(m.decode() for m in merged[:3])
+                    raise _refused(f"merged cells ({shown}) cannot be read as rows: unmerge them and repeat the value "
+                                   "on each row")
     except (zipfile.BadZipFile, ValueError, OSError):
         raise _refused("not a readable .xlsx (not a zip file)") from None
-    if len(parts) > XLSX_MAX_PARTS:
-        raise _refused(f"not a readable .xlsx ({len(parts)} parts in the file; a workbook has a few dozen)")
-    total = sum(p.file_size for p in parts)
-    if total > XLSX_MAX_UNPACKED:
-        raise _refused(f"the workbook unpacks to {total // (1024 * 1024)} MB: at most {XLSX_MAX_UNPACKED // (1024 * 1024)} MB "
-                       "(is this the right file?)")
-    for p in parts:
-        if p.file_size > 1024 * 1024 and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1):
-            raise _refused(f"not a readable .xlsx (part {p.filename[:40]} unpacks {p.file_size // max(p.compress_size, 1)} "
-                           "times its size)")
-        if p.filename.startswith("xl/worksheets/"):
-            merged = re.findall(rb'<mergeCell ref="([A-Z0-9:]+)"', _part(content, p.filename))
-            if merged:
-                shown = ", ".join(m.decode() for m in merged[:3])
-                raise _refused(f"merged cells ({shown}) cannot be read as rows: unmerge them and repeat the value on "
-                               "each row")
-
-
-def _part(content: bytes, name: str) -> bytes:
-    """One part of the workbook, unpacked (its size was checked first)."""
-    with zipfile.ZipFile(io.BytesIO(content)) as z:
-        return z.read(name)
 
 
 def read_rows(content: bytes, filename: str, sheet: str = SHEET) -> list[list[Any]]:
@@ -269,7 +264,7 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
         else:
             row["unit"] = units[row["unit"]]
         for field in ("office_phone", "fax", "duty_line", "mobile"):
-            value = normalized_number(row[field]) if NUMBER_KINDS[field] != "landline" else re.sub(r"[\s]", "", row[field])
+            value = normalized_number(row[field])
             row[field] = value
             problem = number_problem(value, NUMBER_KINDS[field])
             if problem:

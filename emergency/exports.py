@@ -6,7 +6,8 @@ Pure: each function takes what it shows and returns the file's bytes.
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
+import csv
+from io import BytesIO, StringIO
 from typing import Any
 
 from openpyxl import Workbook
@@ -35,9 +36,7 @@ def safe_cell(value: Any) -> Any:
 
 def csv_bytes(rows: list[list[Any]]) -> bytes:
     """Rows as a UTF-8 .csv with a byte-order mark (so Excel reads the Chinese), every cell made safe."""
-    import csv
-    import io
-    buf = io.StringIO()
+    buf = StringIO()
     csv.writer(buf).writerows([[safe_cell(x) for x in row] for row in rows])
     return buf.getvalue().encode("utf-8-sig")
 

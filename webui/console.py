@@ -183,16 +183,14 @@ def _prefill_facts(plan) -> dict:
         return {}
     if not isinstance(facts, dict):
         return {}
-    used, vocabulary = {f.name for f in plan.facts}, plan.vocabulary
-    choices = vocabulary.choice_labels()
+    used = {f.name for f in plan.facts}
 
-    def fits(name, value) -> bool:  # only a value the form can show as it is (issue 26: "x" for a loss was a 500)
-        kind = vocabulary.kind(name)
-        if kind == "flag":
-            return isinstance(value, bool)
-        if kind == "choice":
-            return isinstance(value, str) and value in choices.get(name, {})
-        return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    def fits(name, value) -> bool:  # only a value the vocabulary accepts (issue 26: "x" for a loss was a 500)
+        try:
+            plan.vocabulary.parse({name: value})
+            return True
+        except EmergencyError:
+            return False
     return {k: v for k, v in facts.items() if k in used and fits(k, v)}
 
 

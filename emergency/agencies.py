@@ -15,12 +15,38 @@ class Renamed(BaseModel):
     basis: str
 
 
+class Office(BaseModel):
+    """An office that uses the console and the bodies the plans name that it acts for (issue 27)."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit: str                 # the directory's unit, by today's name
+    acts_for: list[str]       # plan names or today's names of the bodies it acts for
+    basis: str
+
+
+def parties(text: str) -> list[str]:
+    """The bodies one ``from`` names, split at the top-level 、，；: ``公安110指挥中心、事故发生地区镇政府（管委会）`` is
+    two; ``区镇（街道）政府（管委会、办事处）`` one (a 、 inside brackets does not split)."""
+    out, depth, part = [], 0, ""
+    for ch in text:
+        depth += ch in "（(" 
+        depth -= ch in "）)"
+        if depth == 0 and ch in "、，,；;":
+            out.append(part)
+            part = ""
+        else:
+            part += ch
+    out.append(part)
+    return [p.strip() for p in out if p.strip()]
+
+
 class Agencies(BaseModel):
     model_config = ConfigDict(extra="forbid")
     basis: list[dict[str, str]]
     renamed: list[Renamed]
     current_names: list[dict[str, str]] = []   # bodies named by today's name already (no mapping needed)
     unverified: list[dict[str, str]] = []      # names the lint lists for a person to resolve (kept as data)
+    offices: list[Office] = []                 # who acts for which body (issue 27)
 
     def current(self, name: str) -> str | None:
         """Today's name for a body a plan names, or None where it is unchanged or unknown."""
@@ -36,3 +62,18 @@ class Agencies(BaseModel):
 
     def unit(self, name: str) -> dict[str, str | None]:
         return {"plan_name": name, "current": self.current(name), "display": self.display(name)}
+
+    def owner(self, body: str) -> str:
+        """The unit whose duty a body's item is: the office that acts for it, else the body by today's name."""
+        for office in self.offices:
+            if body in office.acts_for or (self.current(body) or body) in office.acts_for:
+                return office.unit
+        return self.current(body) or body
+
+    def owners(self, text: str) -> list[str]:
+        """The units whose duty an item ``from`` ``text`` is, in the order the text names them."""
+        return list(dict.fromkeys(self.owner(p) for p in parties(text)))
+
+    def acts_for(self, unit: str, body: str) -> bool:
+        """Whether ``unit`` is (or acts for) ``body``: a recipient named by the plan reached through the unit."""
+        return unit in (body, self.current(body)) or self.owner(body) == unit

@@ -29,7 +29,7 @@ from .plandiff import as_markdown, as_text, diff_plans
 from .plans import PlanFileError
 from .store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for, private_file,
                     shown_location, translate_sqlite_error)
-from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled,
+from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled, set_unit,
                     set_role, sign_out_everywhere)
 
 
@@ -274,17 +274,34 @@ def user_group() -> None:
 @click.argument("name")
 @click.option("--role", required=True, help="duty_officer, commander, drill_controller, observer or administrator.")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin (never an argument).")
+@click.option("--unit", default=None, help="The office the user works for, by today's name (default: the duty room).")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
-def user_add_cmd(name: str, role: str, password_stdin: bool, db_path: str | None) -> None:
-    """Create a user, or reset a user's role and password (their sessions end).
+def user_add_cmd(name: str, role: str, password_stdin: bool, unit: str | None, db_path: str | None) -> None:
+    """Create a user, or reset a user's role, office and password (their sessions end).
 
-    Example: printf '%s' "$PASSWORD" | emergency user add 张三 --role duty_officer --password-stdin
+    Example: printf '%s' "$PASSWORD" | emergency user add 张三 --role duty_officer --unit 区应急管理局 --password-stdin
     """
     try:
-        add_user(_store(db_path), name, role, _password_from_stdin(), _clock())
+        add_user(_store(db_path), name, role, _password_from_stdin(), _clock(), unit=unit)
     except EmergencyError as exc:
         _refuse(exc)
-    click.echo(f"user {name} ({role}) saved")
+    click.echo(f"user {name} ({role}{', ' + unit if unit else ''}) saved")
+
+
+@user_group.command("unit")
+@click.argument("name")
+@click.argument("unit")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+def user_unit_cmd(name: str, unit: str, db_path: str | None) -> None:
+    """Move a user to another office (their sessions end). An empty UNIT ('') puts them back in the duty room.
+
+    Example: emergency user unit 张三 区应急管理局
+    """
+    try:
+        set_unit(_store(db_path), name, unit, _clock())
+    except EmergencyError as exc:
+        _refuse(exc)
+    click.echo(f"user {name} now works for {unit or 'the duty room'}")
 
 
 @user_group.command("list")
@@ -297,7 +314,7 @@ def user_list_cmd(db_path: str | None) -> None:
     for u in list_users(_store(db_path, must_exist=True)):
         flags = " disabled" if u["disabled"] else ""
         flags += " demo" if u["demo"] else ""
-        click.echo(f"{u['name']:<20} {u['role']:<17}{flags}")
+        click.echo(f"{u['name']:<20} {u['role']:<17} {u.get('unit') or '':<16}{flags}")
 
 
 @user_group.command("set-role")

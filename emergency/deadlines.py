@@ -64,7 +64,13 @@ class Notification(BaseModel):
     national: str | None  # a national rule's authority, not the local plan's words
     office: str | None = None  # an office rule's document (本单位规定), neither the plan's nor the nation's words
     # the status at a moment (set by notification_status; unset on a plain checklist)
-    status: Literal["done", "overdue", "pending", "immediate", "open"] | None = None
+    owners: list[str] = Field(default_factory=list)   # the units whose duty it is (issue 27), today's names
+    # the status at a moment (set by notification_status; unset on a plain checklist). ``accounted``: another party's
+    # item whose every recipient is acknowledged or accounted for; ``closed``: not done when the incident closed
+    status: Literal["done", "accounted", "overdue", "pending", "immediate", "open", "closed"] | None = None
+    ours: bool | None = None          # the office's own item (set when the office is known)
+    receipts: list[dict[str, Any]] | None = None   # per recipient: name, display, how, words, by, at (None: not yet)
+    left: list[str] | None = None     # recipients neither acknowledged nor accounted for
     done_by: str | None = None
     done_at: datetime | None = None
     recorded_at: datetime | None = None
@@ -105,21 +111,24 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         immediate=rule.immediate, within_minutes=rule.within_minutes, due=due, latest=latest,
         counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
-        decision=rule.decision,
+        decision=rule.decision, owners=agencies.owners(rule.from_),
         national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
-                  condition_times: dict[str, Any] | None = None) -> list[Notification]:
-    """Dated notifications for a level, earliest due first; items with no due time last."""
+                  condition_times: dict[str, Any] | None = None,
+                  rules: list[ReportingRule] | None = None) -> list[Notification]:
+    """Dated notifications for a level (or for ``rules``: an incident's duties, kept ones included), earliest due
+    first; items with no due time last."""
     level = check_level(level)
     occurred, reported = check_times(occurred_at, reported_at)
     agencies = plan.library.agencies
     cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
     items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
-             for r in plan.rules_for(level, hot_topic)]
+             for r in (rules if rules is not None else plan.rules_for(level, hot_topic))]
     order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules
                                            + plan.office_rules)}
+    order.update({it.id: len(order) for it in items if it.id not in order})
     items.sort(key=lambda it: (it.due is None, it.due or occurred, order[it.id]))
     return items

@@ -187,7 +187,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         basis = [{"clause": k.clause, "text": k.text} for k in kinds]
     header = {k: v for k, v in (header or {}).items() if v}
     since = snap.reports[-1].at if snap.reports else None
-    facts_text = Facts(snap, plan, events, since, now, plans)
+    facts_text = Facts(snap, plan, events, since, now, plans, header.get("office") or "")
     sections = []
     for i, (k, field) in enumerate(fields, 1):
         source = k.fill.get(field)
@@ -225,8 +225,9 @@ class Facts:
     """The sentences a draft is filled with, each from the incident's record (never a figure it does not hold)."""
 
     def __init__(self, snap: Snapshot, plan: Plan, events: list[dict[str, Any]], since: str | None, now: datetime,
-                 plans):
+                 plans, office: str = ""):
         self.snap, self.plan, self.events, self.since, self.now, self.plans = snap, plan, events, since, now, plans
+        self.office = office   # the issuing office: what it still owes is its own items only (issue 27)
         self.labels = {f.name: f.label for f in plan.facts}
         self.units = {f.name: f.unit for f in plan.facts}
 
@@ -311,29 +312,35 @@ class Facts:
         return self.plan.library.agencies.current(name) or name
 
     def notifications(self) -> str:
-        """信息报告情况 as prose (issue 28): what was reported, to whom, when, by which means and who received it;
-        then what is still owed, never to a body already reported to. No ids, no list syntax."""
-        done, owed, reached = [], [], set()
-        items = notification_status(self.snap, self.now, self.plans)
+        """信息报告情况 as prose (issues 27 and 28), as the issuing office speaks: what was reported, to whom, when, by
+        which means and who received it (each recipient apart); what others reported that we know of (the accounts
+        of issue 27); then what the office still owes, never to a body already reported to. No ids, no lists."""
+        done, known, owed, reached = [], [], [], set()
+        items = notification_status(self.snap, self.now, self.plans, self.office or None)
         for n in items:
-            if n.status != "done":
-                continue
-            to = [self._unit(r["plan_name"]) for r in n.recipients]
-            reached.update(to)
-            ack = next((c for c in reversed(self.snap.calls) if c.notification == n.id
-                        and (c.reached or c.received_by)), None)
-            means = "电话" if n.channel == "phone" else "书面" if n.channel == "written" else ""
-            if ack:
-                means = ("电话，接听人" + ack.reached) if ack.reached else ("书面送达，签收人" + ack.received_by)
-            done.append(f"{cn_time(format_time(n.done_at))[5:]}，已向{'、'.join(dict.fromkeys(to))}报告"
-                        + (f"（{means}）" if means else "") + "。")
+            for r in n.receipts or []:
+                unit = self._unit(r["recipient"])
+                if r["how"] in ("acknowledged", "ticked"):
+                    reached.add(unit)
+                    means = f"（{r['words']}）" if r["how"] == "acknowledged" and r.get("words") else ""
+                    done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
+                elif r["how"] == "reported_by":
+                    known.append(f"{r['words'].removeprefix('已由').split('报告')[0]}已向{unit}报告"
+                                 f"（{cn_time(r['at'])[5:]}获知）。")
+                elif r["how"] == "known":
+                    owner = "、".join(self._unit(o) for o in n.owners)
+                    known.append(f"{cn_time(r['at'])[5:]}获知{owner}已向{unit}报告{r['words'].removeprefix('已获知')}。")
+                elif r["how"] == "unknown":
+                    owner = "、".join(self._unit(o) for o in n.owners)
+                    known.append(f"{owner}向{unit}报告的情况不明（{r['words'].removeprefix('情况不明：')}）。")
         for n in items:
-            if n.status in ("overdue", "immediate", "pending"):
-                to = [u for u in dict.fromkeys(self._unit(r["plan_name"]) for r in n.recipients) if u not in reached]
+            if n.status in ("overdue", "immediate", "pending") and n.ours is not False:
+                to = [u for u in dict.fromkeys(self._unit(r["recipient"]) for r in n.receipts or [] if r["how"] is None)
+                      if u not in reached]
                 if to:
                     how = {"phone": "（电话）", "written": "（书面）"}.get(n.channel, "")
                     owed.append(f"尚需向{'、'.join(to)}{how}报告。")
-        return "\n".join(done + list(dict.fromkeys(owed)))
+        return "\n".join(list(dict.fromkeys(done)) + list(dict.fromkeys(known)) + list(dict.fromkeys(owed)))
 
     def groups(self) -> str:
         level = self.snap.level

@@ -80,6 +80,62 @@ class SentMessage(BaseModel):
     at: str
 
 
+class Receipt(BaseModel):
+    """One recipient of a notification, acknowledged (a call or a receipt we recorded: ``how`` = acknowledged, or
+    ticked from a record kept elsewhere) or accounted for when the item is another party's (issue 27): ``known``
+    (已获知：来电/平台/现场反馈, from ``source``), ``reported_by`` (已由``source``报告) or ``unknown`` (情况不明, ``reason``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    how: str                          # acknowledged | ticked | known | reported_by | unknown
+    by: str
+    at: str                           # when it happened (claimed)
+    recorded_at: str
+    office: str = ""                  # the office of who recorded it
+    via: str = ""                     # known: 来电 / 平台 / 现场反馈
+    source: str = ""                  # known / reported_by: from whom, by whom
+    reason: str = ""                  # unknown: why it cannot be told
+    note: str = ""                    # acknowledged: 接通：张三 / 已传真：李四（签收）
+
+
+class TaskStep(BaseModel):
+    """A member unit's 签收, 反馈 or 办结 of a task; ``on_behalf`` when an officer of another office recorded it
+    from a phone call (``contact``: who called)."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: str
+    at: str
+    recorded_at: str
+    office: str = ""
+    note: str = ""
+    contact: str = ""
+    on_behalf: bool = False
+
+
+class Task(BaseModel):
+    """A task given to a unit (issue 27): a post-incident task handed over (移交) or a duty assigned (任务下达)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str                           # t1, t2 … within the incident
+    kind: str                         # handover | assignment
+    ref: str                          # the plan's item: a post-incident task id, group:<id>, duty:<n>, measure:<n>
+    title: str
+    clause: str
+    text: str = ""
+    unit: str                         # the unit it is given to, by today's name
+    due: str | None = None
+    note: str = ""
+    by: str
+    at: str
+    office: str = ""                  # the office that gave it
+    signed: TaskStep | None = None
+    feedback: list[TaskStep] = Field(default_factory=list)
+    done: TaskStep | None = None
+
+    @property
+    def status(self) -> str:
+        return "done" if self.done else "reported" if self.feedback else "signed" if self.signed else "assigned"
+
+
 class Snapshot(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
@@ -116,7 +172,13 @@ class Snapshot(BaseModel):
     reports: list[IssuedReport] = Field(default_factory=list)
     calls: list[CallAttempt] = Field(default_factory=list)
     messages: list[SentMessage] = Field(default_factory=list)
+    receipts: dict[str, dict[str, Receipt]] = Field(default_factory=dict)  # notification → recipient → receipt
+    kept: dict[str, str] = Field(default_factory=dict)   # duties kept across a level change: rule id → level owed at
+    tasks: list[Task] = Field(default_factory=list)      # handed over and assigned (issue 27)
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
+
+    def open_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if t.done is None]
 
     @property
     def effective_level(self) -> str | None:

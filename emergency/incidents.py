@@ -17,6 +17,7 @@ from .checklist import checklist as build_checklist
 from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
 from .deadlines import Notification, notifications
+from .duties import TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
 from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
 from .inputs import identifier
@@ -82,8 +83,10 @@ def _check_group(store: Store, snap: Snapshot) -> None:
 
 
 def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
-        clock: Clock) -> Snapshot:
-    """Apply a trigger to an incident at ``expected_version``; one transaction, one event."""
+        clock: Clock, office: str | None = None) -> Snapshot:
+    """Apply a trigger to an incident at ``expected_version``; one transaction, one event. ``office``: the office of
+    who acts (issue 27), recorded in the event: it decides whether an item is theirs to report or to account for,
+    and whether a task's 签收/反馈 is their own or recorded on the unit's behalf."""
     if not isinstance(trigger, str) or not trigger:
         raise InputError("trigger", "is required")
     if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1:
@@ -95,7 +98,7 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
         machine = store.plans.lifecycle(current.plan, current.plan_version)
         if trigger == "close":
             _check_group_before_closing(store, current)
-        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True)
+        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True, office=office)
         return snap, event, snap.state in machine.final
 
     return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE)
@@ -103,7 +106,18 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
 
 # Actions that record what happened and cannot conflict with another person's change: applied to the
 # latest version even when the page was older (a second tick of one item is still refused by the engine).
-MERGEABLE = {"add_note", "tick_notification", "condition_arose", "record_call"}
+MERGEABLE = {"add_note", "tick_notification", "condition_arose", "record_call", "account_for", "sign_task",
+             "report_task", "finish_task", "assign_task", "hand_over_task"}
+
+
+def task_view(task, now: datetime, office: str | None = None) -> dict[str, Any]:
+    """A task as the pages and the API show it: its status in words, whether it is overdue (only while open, never
+    once done or on a closed record's finished task) and whether it is the looking office's own."""
+    out = task.model_dump()
+    out.update(status=task.status, status_name=TASK_STATUS[task.status], kind_name=TASK_KINDS[task.kind],
+               overdue=bool(task.done is None and task.due and parse_time(task.due, "due") < now),
+               mine=bool(office) and office == task.unit, given=bool(office) and office == task.office)
+    return out
 
 
 def record_message(store: Store, incident_id: str, notification: str, channel: str, text: str, ok: bool,
@@ -150,23 +164,39 @@ def _minutes(delta_seconds: float) -> int:
     return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
 
 
-def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None) -> list[Notification]:
+def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None,
+                        office: str | None = None) -> list[Notification]:
     """The incident's dated notifications, each with its status now (typed; ``Notification.view`` shows it).
 
-    ``status``: ``done`` (with ``done_by``, ``done_at``, ``late_minutes``: minutes after due, 0 or
-    less when on time), ``overdue`` (``overdue_minutes``; an unticked 立即 item is overdue from the
+    The items are the duties of its level and those kept from an earlier level (``duties.duty_rules``). ``office``:
+    the office looking (issue 27): each item says whether it is ``ours``; without it, ``ours`` stays unset.
+    ``status``: ``done`` (every recipient acknowledged; with ``done_by``, ``done_at``, ``late_minutes``: minutes
+    after due, 0 or less when on time), ``accounted`` (another party's item, every recipient acknowledged or
+    accounted for), ``overdue`` (``overdue_minutes``; an unticked 立即 item is overdue from the
     moment it counts from, ``past_latest`` once a cap such as 2 hours has passed too), ``pending``
-    (``minutes_left``), ``immediate`` (立即, due this very moment) or ``open`` (no time limit in the
-    text, or a condition not yet arisen). Items are returned most urgent first: overdue 立即 items,
-    then other overdue items, then by due time.
+    (``minutes_left``), ``immediate`` (立即, due this very moment), ``open`` (no time limit in the
+    text, or a condition not yet arisen) or ``closed`` (not done when the incident closed: no countdown). Each item
+    lists its ``receipts`` per recipient and the recipients ``left``. Items are returned most urgent first: overdue
+    立即 items, then other overdue items, then by due time.
     """
     level = snap.effective_level
     if level is None:
         return []
     plan = (plans or library()).plan_for(snap.plan, snap.plan_version)
-    items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times)
+    agencies = plan.library.agencies
+    closed = plan.lifecycle.state(snap.state).final
+    rules = {r.id: r for r in duty_rules(plan, snap)}
+    items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times,
+                          rules=list(rules.values()))
     for it in items:
         mark = snap.notifications.get(it.id)
+        got = snap.receipts.get(it.id, {})
+        it.receipts = [{"recipient": t, "display": agencies.display(t), **(
+            {"how": got[t].how, "words": receipt_words(got[t].model_dump()), "by": got[t].by, "at": got[t].at}
+            if t in got else {"how": None})} for t in rules[it.id].to]
+        it.left = [r["display"] for r in it.receipts if r["how"] is None and not mark]
+        if office:
+            it.ours = office in it.owners
         due, latest = it.due, it.latest
         if mark:
             done_at = parse_time(mark.at, "done_at")
@@ -176,6 +206,10 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
             it.backdated = (it.recorded_at - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
             if it.immediate and due:
                 it.took_minutes = _minutes((done_at - due).total_seconds())
+        elif item_state(rules[it.id], got) == "accounted":
+            it.status = "accounted"
+        elif closed:
+            it.status = "closed"   # a closed record shows no countdown anywhere (issue 27, point 5)
         elif due is None:
             it.status = "open"
         elif it.immediate:
@@ -194,20 +228,21 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     return items
 
 
-def view(store: Store, incident_id: str, now: datetime) -> dict[str, Any]:
-    """Everything the incident page and ``GET /api/incidents/<id>`` show."""
+def view(store: Store, incident_id: str, now: datetime, office: str | None = None) -> dict[str, Any]:
+    """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom, issue 27)."""
     snap = store.get(incident_id)
-    out = snapshot_view(snap, store.events(incident_id), now, store.plans)
+    out = snapshot_view(snap, store.events(incident_id), now, store.plans, office)
     out["chain_head"] = store.chain_head(incident_id)
     return out
 
 
-def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: PlanLibrary | None = None) -> dict[str, Any]:
+def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: PlanLibrary | None = None,
+                       office: str | None = None) -> dict[str, Any]:
     """A board row: the incident's view, or, when its stored data cannot be shown, a damaged row
     (id, title, reason) — one bad row never takes the board down for everyone."""
     if isinstance(row, Snapshot):
         try:
-            return snapshot_view(row, None, now, plans)
+            return snapshot_view(row, None, now, plans, office)
         except (EmergencyError, ValueError, OverflowError, KeyError) as exc:
             row = {"id": row.id, "title": row.title, "damaged": str(exc)[:200]}
     return {"id": row["id"], "title": row["title"], "damaged": row["damaged"], "plan": None, "checklist": None,
@@ -215,8 +250,9 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
-                  plans: PlanLibrary | None = None) -> dict[str, Any]:
-    """What the pages and the API show of one incident (``events``: its timeline, when wanted)."""
+                  plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
+    """What the pages and the API show of one incident (``events``: its timeline, when wanted; ``office``: the
+    office looking, which marks each notification ``ours`` or another party's)."""
     plans = plans or library()
     plan = plans.plan_for(snap.plan, snap.plan_version)
     machine = plans.lifecycle(snap.plan, snap.plan_version)
@@ -227,7 +263,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         suggestion = {"level": raise_level(result["level"], sr.steps), "clause": sr.clause, "text": sr.text}
     level = snap.effective_level
     cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause, hot_topic=snap.hot_topic,
-                         dated=notification_status(snap, now, plans)) if level else None
+                         dated=notification_status(snap, now, plans, office)) if level else None
     mismatch = None
     if snap.level and result["level"] and snap.level != result["level"]:
         mismatch = {"decided": snap.level, "facts_call_for": result["level"],
@@ -263,6 +299,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "completed_tasks": {k: v.model_dump() for k, v in snap.completed_tasks.items()},
         "calls": [a.model_dump() for a in snap.calls],
         "messages": [m.model_dump() for m in snap.messages],
+        "tasks": [task_view(t, now, office) for t in snap.tasks],
+        "office": office,
         "notes": [{"by": e["actor"], "at": e["at"], "note": e["payload"]["note"]}
                   for e in (events or []) if e["trigger"] == "add_note"],
         "events": events if events is not None else [],
@@ -298,7 +336,7 @@ def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
     return out
 
 
-STATUS_RANK = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "done": 4}
+STATUS_RANK = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "closed": 4, "accounted": 5, "done": 6}
 
 
 def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -28,7 +28,8 @@ from .errors import InputError, Refused
 from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
 from .calls import HANDED_OVER, OUTCOMES, acknowledges
-from .incident import CallAttempt, IssuedReport, Mark, SentMessage, Snapshot
+from .duties import KNOWN_VIA, duty_rules, handed_over, is_ours, item_state, keep_on_change, recipients_reached, task_ref
+from .incident import CallAttempt, IssuedReport, Mark, Receipt, SentMessage, Snapshot, Task, TaskStep
 from .plans import LEVELS, Plan, TransitionDef
 from .payloads import clean_payload
 from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
@@ -40,6 +41,17 @@ RECORD_TRIGGERS = {
     "add_note": {"label": "记录情况", "requires": ["note"]},
     "condition_arose": {"label": "记录条件已成立（开始计时）", "requires": ["notification"]},
     "record_call": {"label": "记录呼叫", "requires": ["notification", "outcome"]},
+    # issue 27: another party's duty accounted for (never a call), and tasks handed over or assigned to a unit
+    "account_for": {"label": "记录他方报告情况", "requires": ["notification", "how"]},
+    "hand_over_task": {"label": "移交后期处置任务", "requires": ["task", "unit", "due"]},
+    "assign_task": {"label": "下达任务", "requires": ["duty", "unit", "due"]},
+}
+# A task's 签收, 反馈 and 办结 (issue 27, point 6): allowed in every state, a closed one included, because a task handed
+# over at closing stays on the receiving unit's list until it is done.
+FOLLOW_UP_TRIGGERS = {
+    "sign_task": {"label": "签收任务", "requires": ["task_id"]},
+    "report_task": {"label": "反馈任务", "requires": ["task_id", "note"]},
+    "finish_task": {"label": "办结任务", "requires": ["task_id"]},
 }
 REPORT_TRIGGER = "report"
 # Issuing a written report (emergency.documents) is an event of its own: it records the issued file's hash and is
@@ -51,7 +63,7 @@ MESSAGE_TRIGGER = "send_message"
 SERVER_TRIGGERS = (ISSUE_TRIGGER, MESSAGE_TRIGGER)
 # What the steps that are not the plan's own are called on screen and in reports.
 OTHER_STEP_LABELS = {REPORT_TRIGGER: "接报登记", ISSUE_TRIGGER: "签发书面报告", MESSAGE_TRIGGER: "发送消息",
-                     **{k: v["label"] for k, v in RECORD_TRIGGERS.items()}}
+                     **{k: v["label"] for k, v in (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS).items()}}
 
 
 def step_label(plan: Plan, trigger: str) -> str:
@@ -76,15 +88,17 @@ class Lifecycle:
         own = [t.trigger for t in self.specs if state in t.source]
         if state not in self.final:
             own += list(RECORD_TRIGGERS)
+        own += list(FOLLOW_UP_TRIGGERS)
         return list(dict.fromkeys(own))
 
     def describe_triggers(self, state: str) -> list[dict[str, Any]]:
         """The allowed triggers with their labels, required fields and clause, for buttons."""
         out = []
         for name in self.allowed_triggers(state):
-            if name in RECORD_TRIGGERS:
-                out.append({"trigger": name, "label": RECORD_TRIGGERS[name]["label"],
-                            "requires": RECORD_TRIGGERS[name]["requires"], "levels": None, "record": True,
+            if name in RECORD_TRIGGERS or name in FOLLOW_UP_TRIGGERS:
+                spec = (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS)[name]
+                out.append({"trigger": name, "label": spec["label"],
+                            "requires": spec["requires"], "levels": None, "record": True,
                             "clause": None, "text": None, "dest": [None]})
                 continue
             specs = [t for t in self.specs if t.trigger == name and state in t.source]
@@ -141,7 +155,7 @@ class Lifecycle:
             "initial": self.plan.lifecycle.initial,
             "states": [s.model_dump() for s in self.plan.lifecycle.states],
             "transitions": [t.model_dump() for t in self.specs],
-            "record_triggers": [{"trigger": k, **v} for k, v in RECORD_TRIGGERS.items()],
+            "record_triggers": [{"trigger": k, **v} for k, v in (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS).items()],
         }
 
     def main_diagram(self, current: str | None = None, allowed: list[str] | tuple = ()) -> str:
@@ -257,7 +271,8 @@ class Lifecycle:
         return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
 
     def apply(self, snap: Snapshot, trigger: str, payload: dict | None, actor: str,
-              at: datetime | str, in_place: bool = False, trusted: bool = False) -> tuple[Snapshot, dict]:
+              at: datetime | str, in_place: bool = False, trusted: bool = False,
+              office: str | None = None) -> tuple[Snapshot, dict]:
         """The snapshot after one event.
 
         The given snapshot is not changed unless ``in_place`` (for a caller that owns it: the store
@@ -266,28 +281,41 @@ class Lifecycle:
         steps only (ticks, facts, notes): their stored payloads were checked against the clock when they
         were made (a tick may not claim a time in the future), so they are applied as stored. The plan's
         own steps are checked again on replay, guards included, so a log that could not have happened
-        does not rebuild.
+        does not rebuild. ``office``: the office of who acts (issue 27), kept in the event's payload.
+
+        A change of the level the incident follows keeps the old level's duties that were done or due
+        (``duties.keep_on_change``).
 
         Raises InputError (unknown trigger, bad payload), Refused (not allowed in this state, or
         the plan's guard failed, with the plan's reason).
         """
         payload = payload or {}
         stamp = at if isinstance(at, str) else format_time(at)
+        before = snap.effective_level
+        snap, event = self._apply(snap, trigger, payload, actor, stamp, in_place, trusted, office)
+        keep_on_change(self.plan, snap, before, stamp)
+        return snap, event
+
+    def _apply(self, snap: Snapshot, trigger: str, payload: dict, actor: str, stamp: str, in_place: bool,
+               trusted: bool, office: str | None) -> tuple[Snapshot, dict]:
         if trigger in SERVER_TRIGGERS:
             if not trusted:
                 raise InputError("trigger", "a report is issued from its draft (POST …/reports), and a message is sent "
                                             "from the call form, not as a step")
             work = snap if in_place else snap.model_copy(deep=True)
             return (self.issue if trigger == ISSUE_TRIGGER else self.record_message)(work, payload, actor, stamp)
-        if trigger in RECORD_TRIGGERS:
-            if snap.state in self.final:
+        if trigger in RECORD_TRIGGERS or trigger in FOLLOW_UP_TRIGGERS:
+            if snap.state in self.final and trigger not in FOLLOW_UP_TRIGGERS:
                 raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
             if trusted:
                 self._record(snap, trigger, payload, actor, stamp, trusted=True)
                 snap.version += 1
                 snap.updated_at = stamp
                 return snap, {}
-            clean = clean_payload(self.plan, snap, trigger, RECORD_TRIGGERS[trigger]["requires"], payload, stamp)
+            spec = (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS)[trigger]
+            clean = clean_payload(self.plan, snap, trigger, spec["requires"], payload, stamp)
+            if office:
+                clean["office"] = office
             work = snap if in_place else snap.model_copy(deep=True)
             self._record(work, trigger, clean, actor, stamp)
             return self._finish(work, trigger, clean, actor, stamp)
@@ -327,8 +355,7 @@ class Lifecycle:
     def rule_of(self, snap: Snapshot, notification: str):
         """The reporting rule ``notification`` names for this incident: one of the rules at its level (national
         rules included), else one of the plan's own (the level changed since), else None."""
-        level = snap.effective_level
-        rules = (self.plan.rules_for(level, snap.hot_topic) if level else []) + list(self.plan.reporting.rules)
+        rules = duty_rules(self.plan, snap) + list(self.plan.reporting.rules)
         return next((r for r in rules if r.id == notification), None)
 
     def channel_of(self, snap: Snapshot, notification: str) -> str:
@@ -348,16 +375,94 @@ class Lifecycle:
             if clean.get("received_by") and outcome not in HANDED_OVER | {"connected"}:
                 raise InputError("payload.received_by", f"nobody signs for a call that was {outcome} "
                                                         "(未接通不能记录签收人)")
+        rule = self.rule_of(work, clean["notification"])
+        recipients = recipients_reached(rule, clean.get("unit"), self.plan.library.agencies) if rule else []
+        if rule and not recipients and not trusted:
+            raise InputError("payload.unit", "此项报告对象有多个，请选择所呼叫的单位：" + "、".join(
+                self.plan.library.agencies.current(t) or t for t in rule.to))
         at = clean.get("done_at") or stamp
         ack = acknowledges(channel, clean)
         fields = {k: clean.get(k) or "" for k in ("unit", "number", "reached", "document", "received_by", "note")}
         work.calls.append((CallAttempt.model_construct if trusted else CallAttempt)(
             notification=clean["notification"], outcome=clean["outcome"], at=at, recorded_at=stamp, by=actor,
             acknowledged=ack, **fields))
-        if ack and clean["notification"] not in work.notifications:
-            who = clean.get("reached") or clean.get("received_by")
-            work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp,
-                                                             note=f"{OUTCOMES[clean['outcome']]}：{who}")
+        if not ack:
+            return
+        words = receipt_prose(clean)
+        # each recipient separately (issue 27, point 3); a call logged before the item had its recipients named (an
+        # old log replayed) acknowledges every recipient, as it did when it was recorded
+        reached = recipients or (rule.to if rule else [])
+        got = work.receipts.setdefault(clean["notification"], {})
+        for name in reached:
+            got.setdefault(name, Receipt(how="acknowledged", by=actor, at=at, recorded_at=stamp, note=words,
+                                         office=clean.get("office", "")))
+        if clean["notification"] not in work.notifications and (rule is None or item_state(rule, got) == "done"):
+            work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp, note=words)
+
+    def _account_for(self, work: Snapshot, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
+        """Another party's duty accounted for (issue 27, point 2): what the office knows of it, per recipient. Never
+        a call, and never for an item that is the office's own."""
+        rule = self.rule_of(work, clean["notification"])
+        agencies = self.plan.library.agencies
+        office = clean.get("office")
+        if not trusted:
+            if is_ours(rule, agencies, office):
+                raise Refused(f"此项是本单位（{office}）的报告责任（{rule.clause}），须实际报告并记录接听人或签收人，"
+                              "不能以“已获知/已由他方报告/情况不明”代替")
+            how = clean["how"]
+            if how in ("known", "reported_by") and not clean.get("source"):
+                raise InputError("payload.source", "请写明由谁告知或由谁报告")
+            if how == "known" and clean.get("via") not in KNOWN_VIA:
+                raise InputError("payload.via", "请选择获知途径：" + "、".join(KNOWN_VIA))
+            if how == "unknown" and not clean.get("reason"):
+                raise InputError("payload.reason", "情况不明须写明原因")
+            if clean.get("recipient") and clean["recipient"] not in rule.to:
+                raise InputError("payload.recipient", "不是此项的报告对象；报告对象：" + "、".join(rule.to))
+        got = work.receipts.setdefault(clean["notification"], {})
+        names = [clean["recipient"]] if clean.get("recipient") else [t for t in rule.to if t not in got]
+        for name in names:
+            got[name] = Receipt(how=clean["how"], by=actor, at=clean.get("done_at") or stamp, recorded_at=stamp,
+                                office=office or "", via=clean.get("via", ""), source=clean.get("source", ""),
+                                reason=clean.get("reason", ""))
+
+    def _task(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
+        """Tasks (issue 27, points 5 and 6): a post-incident task handed over (移交), a duty assigned (任务下达), and
+        a unit's 签收, 反馈 and 办结 — its own, or recorded by another office from a call (``on_behalf``)."""
+        office = clean.get("office", "")
+        if trigger in ("hand_over_task", "assign_task"):
+            if trigger == "hand_over_task":
+                item = self.plan.task(clean["task"])
+                if not trusted and (clean["task"] in work.completed_tasks or handed_over(work, clean["task"])):
+                    raise Refused(f"“{item.name}”已完成或已移交")
+                ref, title, clause, text = item.id, item.name, item.clause, item.text
+            else:
+                found = task_ref(self.plan, clean["duty"])
+                ref, title, clause, text = found["ref"], found["title"], found["clause"], found["text"]
+            work.tasks.append(Task(id=f"t{len(work.tasks) + 1}", kind="handover" if trigger == "hand_over_task"
+                                   else "assignment", ref=ref, title=title, clause=clause, text=text,
+                                   unit=clean["unit"], due=clean["due"], note=clean.get("note", ""), by=actor,
+                                   at=stamp, office=office))
+            return
+        task = next((t for t in work.tasks if t.id == clean["task_id"]), None)
+        if task is None:
+            raise InputError("payload.task_id", f"没有这项任务（{clean['task_id']}）")
+        on_behalf = bool(office) and office != task.unit
+        if not trusted:
+            if task.done is not None:
+                raise Refused(f"任务“{task.title}”已办结")
+            if on_behalf and not clean.get("contact"):
+                raise InputError("payload.contact", f"代{task.unit}记录须写明电话告知人（对方姓名）")
+            if trigger == "sign_task" and task.signed is not None:
+                raise Refused(f"任务“{task.title}”已由{task.signed.by}签收")
+        step = TaskStep(by=actor, at=clean.get("done_at") or stamp, recorded_at=stamp, office=office,
+                        note=clean.get("note", ""), contact=clean.get("contact", ""), on_behalf=on_behalf)
+        if trigger == "sign_task":
+            task.signed = step
+        elif trigger == "report_task":
+            task.signed = task.signed or step   # a report back is a receipt too
+            task.feedback.append(step)
+        else:
+            task.done = step
 
     # ------------------------------------------------------------ helpers
     def _label(self, state: str) -> str:
@@ -404,6 +509,11 @@ class Lifecycle:
                               "never overwritten — record a correction as a note (已勾选，更正请记录情况)")
             work.notifications[clean["notification"]] = mark(by=actor, at=clean.get("done_at") or stamp,
                                                               note=clean.get("note"), recorded_at=stamp)
+            rule = self.rule_of(work, clean["notification"])
+            got = work.receipts.setdefault(clean["notification"], {})
+            for name in (rule.to if rule else []):
+                got.setdefault(name, Receipt(how="ticked", by=actor, at=clean.get("done_at") or stamp,
+                                             recorded_at=stamp, note=clean.get("note") or ""))
         elif trigger == "update_facts":
             work.facts = clean["facts"]
             result = classify(self.plan, work.facts)
@@ -411,6 +521,10 @@ class Lifecycle:
             work.deciding_clause = result["deciding"]["clause"] if result["deciding"] else None
         elif trigger == "record_call":
             self._record_call(work, clean, actor, stamp, trusted)
+        elif trigger == "account_for":
+            self._account_for(work, clean, actor, stamp, trusted)
+        elif trigger in ("hand_over_task", "assign_task") or trigger in FOLLOW_UP_TRIGGERS:
+            self._task(work, trigger, clean, actor, stamp, trusted)
         elif trigger == "condition_arose":
             work.condition_times[clean["notification"]] = clean.get("done_at") or stamp
         # add_note changes nothing but the version: the note is the event itself
@@ -425,6 +539,14 @@ class Lifecycle:
         return {"incident_id": snap.id, "seq": snap.version, "trigger": trigger, "payload": payload,
                 "actor": actor, "at": stamp, "state": snap.state, "level": snap.level,
                 "classified_level": snap.classified_level, "version": snap.version}
+
+
+def receipt_prose(call: dict) -> str:
+    """How a recipient was reached, as a report says it: 电话，接听人周敏 / 传真，签收人钱七 / 书面送达，签收人钱七."""
+    means = {"connected": "电话", "faxed": "传真", "delivered": "书面送达"}[call["outcome"]]
+    parts = [means] + ([f"接听人{call['reached']}"] if call.get("reached") else []) + (
+        [f"签收人{call['received_by']}"] if call.get("received_by") else [])
+    return "，".join(parts)
 
 
 def replay(events: list[dict], plans) -> Snapshot:

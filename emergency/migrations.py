@@ -206,6 +206,15 @@ def m009_document_numbers(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_documents_doc_number ON documents (doc_number)")
 
 
+@migrations()
+def m010_offices(db: Database) -> None:
+    """Whose duty is it (issue 27): each user works for one office (a unit of the directory, by today's name); an
+    incident with a task still open (handed over or assigned) stays on the receiving unit's list after it closes."""
+    db["users"].add_column("unit", str)
+    db["incidents"].add_column("follow_up", int, not_null_default=0)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_incidents_follow_up ON incidents (follow_up)")
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -20,14 +20,16 @@ from .directory import normalized_number
 from .clock import format_time, parse_time
 from .errors import InputError
 from .facts import nonzero
-from .inputs import clean_text
+from .inputs import clean_text, shown
+from .duties import ACCOUNTS, duty_rules, task_ref
 from .plans import LEVELS
 
 # A call may be ticked with the time it was made (another phone, a paper log); never in the future.
 CLAIM_TOLERANCE = timedelta(minutes=1)
 # Free-text fields and their longest length (a note is a paragraph, the rest a name or a sentence).
 TEXTS = {"reason": 200, "approved_by": 200, "declared_by": 200, "received_by": 200, "issued_by": 200, "note": 2000,
-         "reached": 100, "document": 200, "unit": 100}
+         "reached": 100, "document": 200, "unit": 100, "source": 100, "contact": 100, "via": 20, "recipient": 200,
+         "task_id": 20}
 # A number as dialled: digits with an area code's hyphen or an extension, or a leading + (what a duty phone shows).
 NUMBER = re.compile(r"\+?[0-9][0-9-]{2,23}")
 MULTILINE = {"reason", "note"}
@@ -56,6 +58,42 @@ class StepPayload(BaseModel):
     unit: Any = None
     reached: Any = None
     document: Any = None
+    # issue 27: accounting for another party's duty, and tasks
+    how: Any = None
+    via: Any = None
+    source: Any = None
+    recipient: Any = None
+    duty: Any = None
+    due: Any = None
+    task_id: Any = None
+    contact: Any = None
+
+    @field_validator("how")
+    @classmethod
+    def _how(cls, value):
+        if value is not None and value not in ACCOUNTS:
+            raise InputError("payload.how", f"must be one of {', '.join(ACCOUNTS)} (got {shown(value)})")
+        return value
+
+    @field_validator("duty")
+    @classmethod
+    def _duty(cls, value, info: ValidationInfo):
+        """What a commander assigns: one of the plan's groups, member duties or measures (``duties.task_refs``)."""
+        if value is not None and (not isinstance(value, str) or task_ref(info.context["plan"], value) is None):
+            raise InputError("payload.duty", f"must be one of the plan's groups, member duties or measures "
+                                             f"(group:…, duty:N, measure:N; got {shown(value)})")
+        return value
+
+    @field_validator("due")
+    @classmethod
+    def _due(cls, value, info: ValidationInfo):
+        if value is None:
+            return value
+        due = parse_time(value, "payload.due")
+        occurred = info.context["snap"].occurred_at
+        if due < parse_time(occurred, "occurred_at"):
+            raise InputError("payload.due", f"must not be before the event occurred ({occurred})")
+        return format_time(due)
 
     @field_validator("outcome")
     @classmethod
@@ -99,8 +137,7 @@ class StepPayload(BaseModel):
         if value is None:
             return value
         plan, snap = info.context["plan"], info.context["snap"]
-        level = snap.effective_level
-        rules = plan.rules_for(level, snap.hot_topic) if level else []  # no level: no checklist yet
+        rules = duty_rules(plan, snap)  # no level: no checklist yet; duties kept from an earlier level count
         if info.context["trigger"] == "condition_arose":
             rules = [r for r in rules if r.counted_from == "condition"]
         ids = [r.id for r in rules]

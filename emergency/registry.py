@@ -54,21 +54,28 @@ def approval_given(step: Step) -> str | None:
 
 def immediate_reports_done(step: Step) -> str | None:
     """结案 is refused while an at-once (立即) report of the incident's level is unticked."""
-    level = step.snap.effective_level
-    if level is None:
+    from .duties import duty_rules, item_state  # duties imports plans, which imports this registry
+
+    if step.snap.effective_level is None:
         return None
-    missing = [r for r in step.plan.rules_for(level, step.snap.hot_topic)
-               if r.immediate and r.counted_from != "condition" and r.id not in step.snap.notifications]
+    snap = step.snap
+    missing = [r for r in duty_rules(step.plan, snap)
+               if r.immediate and r.counted_from != "condition" and r.id not in snap.notifications
+               and item_state(r, snap.receipts.get(r.id, {})) is None]
     if not missing:
         return None
-    return "立即报告事项尚未勾选完成：" + "；".join(f"{r.from_}→{'、'.join(r.to)}（{r.clause}）" for r in missing)
+    ag = step.plan.library.agencies
+    return ("立即报告事项尚未确认（本单位的须确认接听或签收，他方的须记录获知情况）：" +
+            "；".join(f"{ag.current(r.from_) or r.from_}→{'、'.join(ag.current(t) or t for t in r.to)}（{r.clause}）"
+                     for r in missing))
 
 
 def post_incident_tasks_done(step: Step) -> str | None:
-    missing = [t for t in step.plan.post_incident if t.id not in step.snap.completed_tasks]
+    handed = {t.ref for t in step.snap.tasks if t.kind == "handover"}
+    missing = [t for t in step.plan.post_incident if t.id not in step.snap.completed_tasks and t.id not in handed]
     if not missing:
         return None
-    return "后期处置任务未完成：" + "、".join(t.name for t in missing)
+    return "后期处置任务未完成或未移交：" + "、".join(t.name for t in missing)
 
 
 def warning_in_force(step: Step) -> str | None:
@@ -93,9 +100,9 @@ def guard_words(name: str, plan, transition) -> str:
         who = transition.approver or term.approval_by or "总指挥"
         return f"须{who}批准（{transition.clause}）"
     if name == "post_incident_tasks_done":
-        return "后期处置任务全部完成"
+        return "后期处置任务均已完成或移交"
     if name == "immediate_reports_done":
-        return "立即报告事项均已完成"
+        return "立即报告事项均已确认或记录获知情况"
     if name == "classified_below_scope":
         return f"事实未达最低响应级别（{transition.clause}）"
     if name == "warning_in_force":
@@ -168,4 +175,5 @@ ACTIONS: dict[str, Callable[[Step], None]] = {
 PAYLOAD_FIELDS = {
     "level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
     "received_by", "issued_by", "notification", "facts", "note", "done_at",
+    "how", "via", "source", "recipient", "duty", "due", "task_id", "contact", "unit",
 }

@@ -17,7 +17,7 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from .store import Store
 
-USER_COLUMNS = ("name", "role", "disabled", "demo", "created_at", "updated_at")
+USER_COLUMNS = ("name", "role", "unit", "disabled", "demo", "created_at", "updated_at")
 TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
 AUDIT_COLUMNS = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
 
@@ -79,9 +79,10 @@ class People:
     def session(self, sid_hash: str) -> dict[str, Any] | None:
         """The session with its user's role and whether the user is disabled, or None."""
         row = self.store.db.execute(
-            "SELECT s.name, u.role, s.last_seen, coalesce(u.disabled, 0) FROM sessions s JOIN users u ON u.name = s.name "
-            "WHERE s.sid_hash = ?", [sid_hash]).fetchone()
-        return None if row is None else {"name": row[0], "role": row[1], "last_seen": row[2], "disabled": bool(row[3])}
+            "SELECT s.name, u.role, s.last_seen, coalesce(u.disabled, 0), u.unit FROM sessions s JOIN users u "
+            "ON u.name = s.name WHERE s.sid_hash = ?", [sid_hash]).fetchone()
+        return None if row is None else {"name": row[0], "role": row[1], "last_seen": row[2], "disabled": bool(row[3]),
+                                         "unit": row[4]}
 
     def drop_session(self, sid_hash: str, audit_at: str | None = None, addr: str | None = None) -> None:
         """End one session; with ``audit_at``, record the sign-out."""
@@ -118,11 +119,12 @@ class People:
     def token(self, token_hash: str) -> dict[str, Any] | None:
         """A token with its user's role and whether the user is disabled, or None."""
         row = self.store.db.execute(
-            "SELECT t.name, u.role, t.expires_at, t.revoked_at, t.last_used_at, coalesce(u.disabled, 0) "
+            "SELECT t.name, u.role, t.expires_at, t.revoked_at, t.last_used_at, coalesce(u.disabled, 0), u.unit "
             "FROM tokens t JOIN users u ON u.name = t.name WHERE t.token_hash = ?", [token_hash]).fetchone()
         if row is None:
             return None
-        return dict(zip(("name", "role", "expires_at", "revoked_at", "last_used_at"), row[:5], strict=False)) | {"disabled": bool(row[5])}
+        return dict(zip(("name", "role", "expires_at", "revoked_at", "last_used_at"), row[:5], strict=False)) | {
+            "disabled": bool(row[5]), "unit": row[6]}
 
     def touch_token(self, token_hash: str, at: str) -> None:
         with self.store.write() as db:

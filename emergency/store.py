@@ -323,7 +323,8 @@ class Store:
                 "drill_id": snap.drill_id, "event_group": snap.event_group, "state": snap.state,
                 "level": snap.level, "classified_level": snap.classified_level, "version": snap.version,
                 "occurred_at": snap.occurred_at, "reported_at": snap.reported_at, "created_at": snap.created_at,
-                "updated_at": snap.updated_at, "closed": int(final), "snapshot": snap.model_dump_json()}
+                "updated_at": snap.updated_at, "closed": int(final), "follow_up": int(bool(snap.open_tasks())),
+                "snapshot": snap.model_dump_json()}
 
     def _ledger(self, chain: str) -> tuple[int, str]:
         row = self.db.execute("SELECT count, head FROM ledger WHERE chain = ?", [chain]).fetchone()
@@ -417,9 +418,9 @@ class Store:
     def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
         """Write ``snap`` and its event if the incident is still at version ``seen``; False if it is not."""
         cur = db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
-                         "closed=?, snapshot=? WHERE id=? AND version=?",
+                         "closed=?, follow_up=?, snapshot=? WHERE id=? AND version=?",
                          [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at,
-                          int(final), snap.model_dump_json(), incident_id, seen])
+                          int(final), int(bool(snap.open_tasks())), snap.model_dump_json(), incident_id, seen])
         if cur.rowcount != 1:
             return False
         self._insert_event(event)
@@ -547,7 +548,9 @@ class Store:
         if drill is not None:
             where.append("drill = ?")
             params.append(int(drill))
-        if open_only:
+        if open_only == "or_follow_up":   # open, or closed with a task still open (issue 27)
+            where.append("(closed = 0 OR follow_up = 1)")
+        elif open_only:
             where.append("closed = 0")
         if event_group is not None:  # an event's incidents; the first one's id may serve as the group key
             where.append("(event_group = ? OR id = ?)")

@@ -28,8 +28,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import Clock, format_time, parse_time
 from .errors import InputError, NotFound
-from .inputs import plain
-from .lifecycle import RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
+from .inputs import clean_text, plain
+from .lifecycle import FOLLOW_UP_TRIGGERS, RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
 from .plans import Plan
 from .roles import ROLES
 from .store import StorageFull, Store
@@ -62,6 +62,10 @@ def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
     (``record_roles``: the report and the record steps); a drill controller may act on any drill incident."""
     if role == "drill_controller" and drill:
         return True
+    if trigger == "assign_task":  # a commander gives tasks to member units (issue 27, point 6)
+        return role == "commander" and role in plan.lifecycle.record_roles
+    if trigger in FOLLOW_UP_TRIGGERS:  # a unit's 签收/反馈/办结, its own or taken by phone on its behalf
+        return role in plan.lifecycle.record_roles
     if trigger == REPORT_TRIGGER or trigger in SERVER_TRIGGERS or trigger in RECORD_TRIGGERS:
         return role in plan.lifecycle.record_roles
     return any(role in t.roles for t in plan.lifecycle.transitions if t.trigger == trigger)
@@ -117,20 +121,31 @@ def _require_user(store: Store, name: str) -> dict[str, Any]:
     return user
 
 
-def add_user(store: Store, name: str, role: str, password: str, clock: Clock, actor: str = "cli",
-             demo: bool = False) -> None:
-    """Create a user, or reset an existing user's role and password (which signs them out everywhere).
+def _check_unit(unit: Any) -> str | None:
+    """The office a user works for (issue 27): a unit by today's name, as the directory and the plans name it; None
+    leaves the instance's duty room (``DUTY_ROOM``)."""
+    if unit in (None, ""):
+        return None
+    return clean_text(unit, "unit", 100, required=True)
 
-    Raises InputError for a bad name, role or weak password.
+
+def add_user(store: Store, name: str, role: str, password: str, clock: Clock, actor: str = "cli",
+             demo: bool = False, unit: str | None = None) -> None:
+    """Create a user, or reset an existing user's role, office and password (which signs them out everywhere).
+    ``unit``: the office the user works for (None: the instance's duty room).
+
+    Raises InputError for a bad name, role, unit or weak password.
     """
     _check_name(name), _check_role(role), _check_password(password)
+    unit = _check_unit(unit)
     stamp = format_time(clock.now())
 
     def detail(before):
-        return {"role": role, **({"previous_role": before["role"]} if before else {}), "demo": demo}
+        return {"role": role, **({"previous_role": before["role"]} if before else {}), "demo": demo,
+                **({"unit": unit} if unit else {})}
 
     existed = store.people.user(name) is not None
-    store.people.save_user({"name": name, "role": role, "password_hash": _hash(password),
+    store.people.save_user({"name": name, "role": role, "unit": unit, "password_hash": _hash(password),
                             "created_at": stamp, "updated_at": stamp, "disabled": 0, "demo": int(demo)},
                            ("user_updated" if existed else "user_created", actor, detail, stamp))
 
@@ -142,6 +157,15 @@ def set_role(store: Store, name: str, role: str, clock: Clock, actor: str = "cli
     stamp = format_time(clock.now())
     store.people.change_user(name, {"role": role, "updated_at": stamp},
                              ("role_changed", actor, {"from": old["role"], "to": role}, stamp))
+
+
+def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str = "cli") -> None:
+    """Move a user to another office (issue 27); their sessions end, so every page they see speaks for the new one."""
+    unit = _check_unit(unit)
+    old = _require_user(store, name)
+    stamp = format_time(clock.now())
+    store.people.change_user(name, {"unit": unit, "updated_at": stamp},
+                             ("unit_changed", actor, {"from": old.get("unit"), "to": unit}, stamp))
 
 
 def reset_password(store: Store, name: str, password: str, clock: Clock, actor: str = "cli") -> None:
@@ -231,7 +255,7 @@ def check_password(store: Store, name: str, password: str, clock: Clock | None =
     if clock is not None:  # on a full disk the attempt is not recorded, and signing in goes on (issue 26)
         _bookkeeping(lambda: audit(store, "sign_in" if ok else "sign_in_failed", clock, actor=name[:50] if ok else None,
                                    subject=name[:50], addr=addr))
-    return {"name": user["name"], "role": user["role"]} if ok else None
+    return {"name": user["name"], "role": user["role"], "unit": user.get("unit")} if ok else None
 
 
 def start_session(store: Store, name: str, clock: Clock, addr: str | None = None) -> str:
@@ -265,7 +289,7 @@ def user_for_session(store: Store, sid: str | None, clock: Clock, idle: timedelt
         return None
     if now - last > timedelta(minutes=1):
         _bookkeeping(lambda: store.people.touch_session(_sha(sid), format_time(now)))
-    return {"name": session["name"], "role": session["role"]}
+    return {"name": session["name"], "role": session["role"], "unit": session.get("unit")}
 
 
 def _bookkeeping(write) -> bool:
@@ -290,7 +314,7 @@ def user_for_unstored_session(store: Store, held: Any, clock: Clock) -> dict[str
     except InputError:
         return None
     user = store.people.user(held["name"])
-    return {"name": user["name"], "role": user["role"]} if user and not user["disabled"] else None
+    return {"name": user["name"], "role": user["role"], "unit": user.get("unit")} if user and not user["disabled"] else None
 
 
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
@@ -340,7 +364,7 @@ def user_for_token(store: Store, token: str, clock: Clock) -> dict[str, Any] | N
         return None
     if row["last_used_at"] is None or now - parse_time(row["last_used_at"], "last_used_at") > timedelta(minutes=1):
         _bookkeeping(lambda: store.people.touch_token(_sha(token), format_time(now)))
-    return {"name": row["name"], "role": row["role"]}
+    return {"name": row["name"], "role": row["role"], "unit": row.get("unit")}
 
 
 def security_log(store: Store, limit: int = 500) -> list[dict[str, Any]]:

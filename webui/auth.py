@@ -52,10 +52,16 @@ SECURITY_HEADERS = {
 
 
 class User(UserMixin):
-    def __init__(self, name: str, role: str):
+    def __init__(self, name: str, role: str, unit: str | None = None):
         self.id = name
         self.name = name
         self.role = role
+        self.unit = unit
+
+    @property
+    def office(self) -> str:
+        """The office this user works for (issue 27): their unit, else the instance's duty room (``DUTY_ROOM``)."""
+        return self.unit or current_app.config["DUTY_ROOM"]
 
     @property
     def role_name(self) -> str:
@@ -74,7 +80,7 @@ def _session_user():
     u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
     if u is None and session.get("unstored"):
         u = users.user_for_unstored_session(get_store(), session.get("unstored"), app_clock())
-    return User(u["name"], u["role"]) if u else None
+    return User(u["name"], u["role"], u.get("unit")) if u else None
 
 
 @login_manager.user_loader
@@ -90,7 +96,7 @@ def _from_token(req):
         u = users.user_for_token(get_store(), header[7:].strip()[:200], app_clock())
         if u:
             g.token_auth = True
-            return User(u["name"], u["role"])
+            return User(u["name"], u["role"], u.get("unit"))
         return None
     return _session_user()
 
@@ -220,7 +226,7 @@ def login():
                 session["unstored"] = {"name": u["name"], "until": format_time(clock.now() + users.UNSTORED_SESSION)}
                 flash(_("存储空间已满：本次登录未能写入数据库，1小时内有效；请立即通知运维人员清理磁盘。"), "error")
             session.permanent = True
-            login_user(User(u["name"], u["role"]))
+            login_user(User(u["name"], u["role"], u.get("unit")))
             return redirect(safe_next(request.args.get("next"), url_for("console.home")))
         error, status = _("用户名或密码不正确"), 401
     return render_template("auth/login.html", error=error, no_users=users.count_users(get_store()) == 0), status

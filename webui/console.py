@@ -26,7 +26,8 @@ from emergency import calls, directory, documents, roster
 from emergency.calls import OUTCOMES
 from emergency import callsheet
 from emergency.callsheet import for_observer, masked
-from emergency.lifecycle import ISSUE_TRIGGER, RECORD_TRIGGERS
+from emergency.duties import KNOWN_VIA, TASK_STATUS, receipt_words, task_refs
+from emergency.lifecycle import FOLLOW_UP_TRIGGERS, ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
 from emergency.plandiff import diff_plans
@@ -42,7 +43,9 @@ from .i18n import current_language, gettext as _, lazy_gettext as _l
 bp = Blueprint("console", __name__)
 
 PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
-                  "received_by", "issued_by", "notification", "note", "done_at")
+                  "received_by", "issued_by", "notification", "note", "done_at",
+                  # issue 27: another party's duty accounted for; tasks handed over, assigned, signed and reported
+                  "how", "via", "source", "recipient", "unit", "due", "duty", "task_id", "contact")
 
 
 @bp.app_context_processor
@@ -68,6 +71,16 @@ def _actor() -> str:
     return _current_actor()
 
 
+def office() -> str:
+    """The office the signed-in user works for (issue 27): every page speaks for it."""
+    return current_user.office
+
+
+def ours(items: list[dict]) -> list[dict]:
+    """The office's own items (issue 27): only these are raised to its 带班领导, counted and reminded of."""
+    return [n for n in items if n.get("ours") is not False]
+
+
 @bp.get("/lang/<code>")
 def set_lang(code: str):
     session["lang"] = "en" if code == "en" else "zh"
@@ -82,13 +95,14 @@ def _board_rows(drill: bool | None):
             at = clock_for(s).now() if not isinstance(s, dict) else page_now
         except EmergencyError:
             at = page_now
-        row = service.safe_snapshot_view(s, at, plans())
+        row = service.safe_snapshot_view(s, at, plans(), office())
         row["remind"] = _reminders(row, at, page_now)
-        row["escalated"] = calls.escalations((row.get("checklist") or {}).get("notifications", []), at)
+        row["escalated"] = calls.escalations(ours((row.get("checklist") or {}).get("notifications", [])), at)
         rows.append(row)
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
-        r["overdue"] = [n for n in items if n["status"] == "overdue"]
+        r["overdue"] = [n for n in ours(items) if n["status"] == "overdue"]
+        r["others_open"] = [n for n in items if n.get("ours") is False and n["status"] in ("overdue", "immediate")]
         r["next_due"] = next((n for n in items if n["status"] in ("overdue", "immediate", "pending")), None)
     rows.sort(key=lambda r: (not r.get("overdue"), not any(n["immediate"] for n in r.get("overdue") or [])))
     return rows
@@ -98,7 +112,7 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
     """The row's notifications not yet done that have a due time, for the browser's reminders: each due time on
     the page's clock (a drill's due time is as far from the page's now as from the drill's own)."""
     out = []
-    for n in (row.get("checklist") or {}).get("notifications", []):
+    for n in ours((row.get("checklist") or {}).get("notifications", [])):
         if n["status"] in ("pending", "overdue", "immediate") and n["due"]:
             due = parse_time(n["due"], "due") - at + page_now
             title = row.get("title") or row.get("plan_title") or row["id"]
@@ -359,13 +373,13 @@ def incident_page(incident_id: str):
     except NotFound:
         abort(404)
     clock = clock_for(snap)
-    v = service.view(get_store(), incident_id, clock.now())
+    v = service.view(get_store(), incident_id, clock.now(), office())
     if current_user.role == "observer":
         v = for_observer(v)
     plan = plans().plan_for(v["plan"], v["plan_version"])
     group_key = v["event_group"] or v["id"]
     at = now()
-    group = [service.snapshot_view(s, None, at, plans()) for s in get_store().list(drill=None, event_group=group_key)
+    group = [service.snapshot_view(s, None, at, plans(), office()) for s in get_store().list(drill=None, event_group=group_key)
              if s.id != v["id"]] + [v]
     lead, lead_basis = _lead_plan(group)
     group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
@@ -379,7 +393,12 @@ def incident_page(incident_id: str):
     machine = plans().lifecycle(v["plan"], v["plan_version"])
     offers = documents.offers(snap, plan, clock.now(), plans())
     call_sheet = _calls_view(snap, v, plan, clock.now())
+    may_assign = "assign_task" in v["allowed_triggers"]
+    may_follow_up = may_act(role, "sign_task", v["drill"], plan)
+    unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
     return render_template("console/incident.html", offers=offers, **call_sheet, documents=get_store().documents(incident_id),
+                           KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
+                           task_refs=task_refs(plan),
                            may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"]),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
@@ -410,7 +429,7 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
     texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
     # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one (issue 31)
     duty = {"unit": _("演练"), "drill": True} if snap.drill else on_duty_now(now())
-    return {"call_lines": lines, "escalated": calls.escalations(items, at), "duty": duty,
+    return {"call_lines": lines, "escalated": calls.escalations(ours(items), at), "duty": duty,
             "channels": list(configured_channels()), "message_texts": texts,
             "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
             "failures_before_next": calls.FAILURES_BEFORE_NEXT}
@@ -421,7 +440,7 @@ DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "is
 
 def _trigger_labels(plan) -> dict[str, str]:
     labels = {"report": _("接报登记"), "issue_report": _("签发书面报告"), "send_message": _("发送消息")}
-    labels.update({k: v["label"] for k, v in RECORD_TRIGGERS.items()})
+    labels.update({k: v["label"] for k, v in (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS).items()})
     for tr in plan.lifecycle.transitions:
         labels.setdefault(tr.trigger, tr.label)
     return labels
@@ -452,8 +471,13 @@ def _timeline(plan, events: list[dict]) -> list[dict]:
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
             details.append(p["notification"] + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
         for key, word in DECISION_FIELDS.items():
-            if p.get(key):
+            if p.get(key) and e["trigger"] not in RECORD_TRIGGERS:
                 details.append(f"{word}：{p[key]}")
+        if e["trigger"] == "account_for":
+            details.append(" ".join(x for x in (p.get("notification"), p.get("recipient"), receipt_words(p)) if x))
+        if e["trigger"] in FOLLOW_UP_TRIGGERS or e["trigger"] in ("hand_over_task", "assign_task"):
+            details.append(" ".join(x for x in (p.get("task_id") or p.get("task") or p.get("duty"), p.get("unit"),
+                                                 (_("代记录，告知人：") + p["contact"]) if p.get("contact") else "") if x))
         for key in ("reason", "note"):
             if p.get(key):
                 details.append(p[key])
@@ -469,6 +493,8 @@ def _decisions(events: list[dict]) -> list[dict]:
     out = []
     for e in events:
         p = e["payload"] or {}
+        if e["trigger"] in RECORD_TRIGGERS:  # a call's 签收人 is a receipt, never a 接管 (issue 27, point 3)
+            continue
         for key, word in DECISION_FIELDS.items():
             if p.get(key):
                 out.append({"at": e["at"], "trigger": e["trigger"], "what": word, "who": p[key], "recorded_by": e["actor"]})
@@ -503,8 +529,8 @@ def incident_act(incident_id: str):
         require_trigger(trigger, snap.drill, snap_plan, label=_trigger_labels(snap_plan).get(trigger))
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
-        service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap))
-        flash(_("已执行。"), "ok")
+        service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap), office())
+        flash(_("已执行：%(action)s。", action=_trigger_labels(snap_plan).get(trigger, trigger)), "ok")
     except StaleVersion as exc:
         _keep_draft(incident_id, trigger, form)
         flash(_("操作未执行：事件已被他人更新（你看到的是第%(seen)s版，现在是第%(now)s版）。你填写的内容已保留在下方，请查看变化后再提交。", seen=exc.expected, now=exc.current), "error")

@@ -121,8 +121,11 @@ def export(fmt: str):
 
 
 def duty_room() -> str:
-    """The unit whose roster gives the commander on duty (``DUTY_ROOM``: the district's 总值班室 by default,
-    today's name of the plans' 市政府总值班室)."""
+    """The unit whose roster gives the commander on duty: the signed-in user's office (issue 27: a bureau's officer
+    raises items to the bureau's own 带班领导), else ``DUTY_ROOM`` (the district's 总值班室 by default, today's name
+    of the plans' 市政府总值班室)."""
+    if current_user and current_user.is_authenticated:
+        return current_user.office
     return current_app.config["DUTY_ROOM"]
 
 

@@ -24,7 +24,9 @@ def clock():
 
 @pytest.fixture
 def app(store_location, clock):
-    application = app_with_users(store_location, clock, TESTING=True)
+    # the environment plan's reports to 海门区政府 (III-phone, first-phone) are the bureau's duty (区有关部门, issue 27):
+    # these users work for 海门生态环境局, whose roster names the leader its items are raised to
+    application = app_with_users(store_location, clock, TESTING=True, DUTY_ROOM="海门生态环境局")
     store = Store(application.config["DATABASE"])
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     store.close()
@@ -169,8 +171,8 @@ def roster_xlsx(rows, sheets=1, merge=None) -> bytes:
 
 
 ROSTER = [roster.COLUMNS,
-          ["海门区政府总值班室", "2026-11-22", "白班", "08:00", "18:00", "示例值班员甲", "10000020001", "示例带班领导甲", "10000030001"],
-          ["海门区政府总值班室", "2026-11-22", "夜班", "18:00", "08:00", "示例值班员乙", "10000020002", "示例带班领导乙", "10000030002"]]
+          ["海门生态环境局", "2026-11-22", "白班", "08:00", "18:00", "示例值班员甲", "10000020001", "示例带班领导甲", "10000030001"],
+          ["海门生态环境局", "2026-11-22", "夜班", "18:00", "08:00", "示例值班员乙", "10000020002", "示例带班领导乙", "10000030002"]]
 
 
 def admin(app, clock):
@@ -188,7 +190,7 @@ def upload_roster(client, content: bytes, name="值班表.xlsx"):
 @pytest.mark.both_stores
 def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     boss = admin(app, clock)
-    overlapping = ROSTER + [["海门区政府总值班室", "2026-11-22", "加班", "17:00", "20:00", "示例丙", "", "", ""]]
+    overlapping = ROSTER + [["海门生态环境局", "2026-11-22", "加班", "17:00", "20:00", "示例丙", "", "", ""]]
     r = upload_roster(boss, roster_xlsx(overlapping))
     assert r.status_code == 422
     body = r.get_data(as_text=True)
@@ -220,7 +222,7 @@ def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     exported = boss.get("/roster.xlsx")
     assert exported.status_code == 200
     rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True)]
-    assert rows[1][:6] == ["海门区政府总值班室", "2026-11-22", "白班", "08:00", "18:00", "示例值班员甲"]
+    assert rows[1][:6] == ["海门生态环境局", "2026-11-22", "白班", "08:00", "18:00", "示例值班员甲"]
     assert upload_roster(boss, exported.data).status_code == 302
     store = Store(app.config["DATABASE"])
     assert store.db.execute("SELECT count(*) FROM audit WHERE kind = 'roster_imported'").fetchone()[0] == 2

@@ -10,8 +10,9 @@ from tests.conftest import signed_in
 
 def _drill_incident(app, clock):
     store = Store(app.config["DATABASE"])
-    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "演练：储罐泄漏", "drill": True,
-                              "facts": {"deaths": 1}, "occurred_at": "2026-11-22T07:00"}, "导调王五", clock)
+    # a work-safety accident of level III: 市政府、市安委办 → 南通市 at once (5.1), the duty room's own item (issue 27)
+    snap = svc.report(store, {"plan": "work_safety", "title": "演练：厂房坍塌", "drill": True,
+                              "facts": {"deaths": 3}, "occurred_at": "2026-11-22T07:00"}, "导调王五", clock)
     store.close()
     return snap
 

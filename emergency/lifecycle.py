@@ -27,7 +27,7 @@ from .deadlines import check_times
 from .errors import InputError, Refused
 from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
-from .calls import HANDED_OVER, OUTCOMES, acknowledges
+from .calls import HANDED_OVER, acknowledges
 from .duties import KNOWN_VIA, duty_rules, handed_over, is_ours, item_state, keep_on_change, recipients_reached, task_ref
 from .incident import CallAttempt, IssuedReport, Mark, Receipt, SentMessage, Snapshot, Task, TaskStep
 from .plans import LEVELS, Plan, TransitionDef

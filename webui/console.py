@@ -26,7 +26,7 @@ from emergency import calls, directory, documents, roster
 from emergency.calls import OUTCOMES
 from emergency import callsheet
 from emergency.callsheet import for_observer, masked
-from emergency.duties import KNOWN_VIA, TASK_STATUS, receipt_words, task_refs
+from emergency.duties import KNOWN_VIA, receipt_words, task_refs
 from emergency.lifecycle import FOLLOW_UP_TRIGGERS, ISSUE_TRIGGER, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
@@ -130,16 +130,38 @@ def home():
     overdue = [(r, n) for r in real for n in r["overdue"]]
     drill_overdue = sum(len(r["overdue"]) for r in drills)
     escalated = [(r, n) for r in real for n in r.get("escalated", [])]
+    todo, raised_tasks = _task_queue(real)
     today = now().date()
     revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
     grouped = directory.by_unit(directory.load(get_store()))
     at = now()
     return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
                            escalated=escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES, drill_overdue=drill_overdue,
+                           todo=todo, raised_tasks=raised_tasks, office=office(),
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
                            gap_days=roster.GAP_DAYS,
                            fingerprint=_fingerprint(real + drills))
+
+
+def _task_queue(real: list[dict]) -> tuple[list, list]:
+    """The office's 待办 (issue 27): open tasks given to it — assigned, or handed over at closing (a closed record
+    keeps them until they are done) — and the open tasks it gave that are overdue (raised to whoever gave them).
+    Real incidents only; a drill's tasks stay on its own incidents."""
+    at = now()
+    views = {r["id"]: r for r in real if r.get("tasks") is not None}
+    for s in get_store().list(drill=False, open_only="or_follow_up"):
+        if s.id not in views and s.tasks:
+            views[s.id] = service.snapshot_view(s, None, at, plans(), office())
+    todo, raised = [], []
+    for v in views.values():
+        for t in v.get("tasks") or []:
+            if t["done"] is None and t["mine"]:
+                todo.append((v, t))
+            elif t["done"] is None and t["overdue"] and t["by"] == _actor():
+                raised.append((v, t))
+    todo.sort(key=lambda p: (p[1]["due"] or "9999"))
+    return todo, raised
 
 
 def _fingerprint(rows: list[dict]) -> str:

@@ -1,0 +1,106 @@
+"""Issue 27 in Chromium: the tanker leak walked as the duty room and as the 区应急管理局 — only our items raised,
+another party's accounted for without a call, a four-recipient item needing four acknowledgements, a fax's 签收人
+never a 接管, and a commander's task signed for and reported back by a user of the bureau."""
+import re
+
+from playwright.sync_api import expect
+
+from emergency import directory
+from emergency.store import Store
+from emergency.users import add_user
+
+from ..conftest import PASSWORD
+from .fixtures import shot
+from .test_console_e2e import record
+
+BUREAU_USER = "应急局值班员孙八"
+
+
+def call(page, notification, unit, outcome="connected", reached="", received_by="", document=""):
+    page.locator(f"#call-{notification}").evaluate("d => d.open = true")
+    form = page.locator(f"#call-{notification} form.call-form")
+    form.locator("select[name=unit]").select_option(unit)
+    form.locator("input[name=number]").fill("0513-82100000")
+    form.locator("select[name=outcome]").select_option(outcome)
+    if reached:
+        form.locator("input[name=reached]").fill(reached)
+    if document:
+        form.locator("input[name=document]").fill(document)
+    if received_by:
+        form.locator("input[name=received_by]").fill(received_by)
+    form.locator("button.record-call").click()
+    expect(page.locator(".flash.ok")).to_be_visible()
+
+
+def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server, clock):
+    store = Store(server.app.config["DATABASE"])
+    add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
+    directory.load_demo(store, "2026-11-22T09:00:00+08:00")
+    store.close()
+
+    room = page_factory("值班员张三")            # the duty room (DUTY_ROOM), 110 called at 08:55
+    record(room, server, "hazardous_chemicals", {"#f-deaths": "1", "#f-poisoned": "3"}, title="槽罐车泄漏（虚构）",
+           occurred="2026-11-22T08:45", reported="2026-11-22T08:55")
+    url = room.url.split("#")[0]
+    # nothing of another party is raised to our leader or counted in the tab title
+    expect(room.locator("#escalation")).to_have_count(0)
+    assert not re.match(r"^\(\d+\) ", room.title())
+    expect(room.locator("#our-items")).to_contain_text("海门区政府总值班室")
+    expect(room.locator("table.own-items tr[data-notification=office-to-leaders]")).to_be_visible()
+    other = room.locator("table.others-items tr[data-notification=site-to-110]")
+    expect(other).to_contain_text("待记录获知情况")
+    # 110 is who called us: accounted for, never a call we made
+    other.locator("details.account summary").click()
+    form = other.locator("form.account-form")
+    form.locator("select[name=how]").select_option("known")
+    form.locator("select[name=via]").select_option("来电")
+    form.locator("input[name=source]").fill("110公安指挥中心")
+    form.locator("button").click()
+    expect(room.locator("tr[data-notification=site-to-110]")).to_contain_text("已记录获知情况")
+    expect(room.locator("#timeline")).to_contain_text("记录他方报告情况")
+    expect(room.locator("#call-site-to-110 .attempt-count")).to_contain_text("已呼叫 0 次")
+    shot(room, "whose-duty-duty-room")
+
+    bureau = page_factory(BUREAU_USER)
+    bureau.goto(url)
+    expect(bureau.locator("#our-items")).to_contain_text("区应急管理局")
+    inform = "table.own-items tr[data-notification=nat-493-10-inform]"
+    expect(bureau.locator(inform)).to_be_visible()
+    for n, unit in enumerate(["公安机关", "人力资源社会保障行政部门", "工会", "人民检察院"], 1):
+        call(bureau, "nat-493-10-inform", unit, reached=f"接听人{n}")
+        if n < 4:
+            expect(bureau.locator(inform)).not_to_have_class(re.compile("st-row-done"))
+            expect(bureau.locator(inform + " ul.receipts li.st-left")).to_have_count(4 - n)
+    expect(bureau.locator(inform)).to_have_class(re.compile("st-row-done"))
+    # a fax signed for: a receipt on the item, nothing in the record of decisions
+    call(bureau, "nat-493-10-city", "南通市应急管理局", outcome="faxed", document="事故快报", received_by="周敏")
+    expect(bureau.locator("tr[data-notification=nat-493-10-city]")).to_contain_text("已完成")
+    expect(bureau.locator("#timeline")).to_contain_text("周敏")
+    assert "接管" not in (bureau.locator("#decisions").all_inner_texts() or [""])[0]
+
+    # the commander gives the 综合协调组's duty to the bureau; the bureau signs for it and reports back
+    boss = page_factory("指挥李四")
+    boss.goto(url)
+    boss.locator("details.assign summary").click()
+    assign = boss.locator("form.assign-form")
+    assign.locator("select[name=duty]").select_option("group:coordination")
+    assign.locator("input[name=unit]").fill("区应急管理局")
+    assign.locator("input[name=due]").fill("2026-11-22T12:00")
+    assign.locator("button").click()
+    expect(boss.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("待签收")
+    bureau.goto(server.url + "/")
+    expect(bureau.locator("#todo li[data-task-id=t1]")).to_contain_text("综合协调组")
+    bureau.goto(url + "#tasks")
+    row = bureau.locator("#task-list tr[data-task-id=t1]")
+    row.locator("form[data-step=sign_task]").evaluate("f => f.closest('details').open = true")
+    row.locator("form[data-step=sign_task] button").click()
+    expect(bureau.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("已签收")
+    row = bureau.locator("#task-list tr[data-task-id=t1]")
+    row.locator("form[data-step=report_task]").evaluate("f => f.closest('details').open = true")
+    row.locator("form[data-step=report_task] textarea[name=note]").fill("已通知各成员单位负责人赶赴现场")
+    row.locator("form[data-step=report_task] button").click()
+    expect(bureau.locator(".flash.ok")).to_contain_text("反馈任务")
+    boss.reload()                                             # the commander's page, read again
+    expect(boss.locator("#task-list tr[data-task-id=t1]")).to_contain_text("已通知各成员单位负责人赶赴现场")
+    expect(boss.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("已反馈")
+    shot(boss, "whose-duty-tasks")

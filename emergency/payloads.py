@@ -87,13 +87,8 @@ class StepPayload(BaseModel):
     @field_validator("due")
     @classmethod
     def _due(cls, value, info: ValidationInfo):
-        if value is None:
-            return value
-        due = parse_time(value, "payload.due")
-        occurred = info.context["snap"].occurred_at
-        if due < parse_time(occurred, "occurred_at"):
-            raise InputError("payload.due", f"must not be before the event occurred ({occurred})")
-        return format_time(due)
+        """A task's due time: any time from the event on (a task may be due weeks later)."""
+        return None if value is None else format_time(_since_occurrence(value, "payload.due", info))
 
     @field_validator("outcome")
     @classmethod
@@ -160,14 +155,11 @@ class StepPayload(BaseModel):
     def _done_at(cls, value, info: ValidationInfo):
         if value is None:
             return value
-        done = parse_time(value, "payload.done_at")
+        done = _since_occurrence(value, "payload.done_at", info)
         now = info.context["now"]
         if done > parse_time(now, "now") + CLAIM_TOLERANCE:
             raise InputError("payload.done_at", f"must not be later than now ({now}); a call not yet made "
                                                 "cannot be ticked (不能晚于当前时间)")
-        occurred = info.context["snap"].occurred_at
-        if done < parse_time(occurred, "occurred_at"):
-            raise InputError("payload.done_at", f"must not be before the event occurred ({occurred})")
         return format_time(done)
 
     @field_validator(*TEXTS)
@@ -177,6 +169,15 @@ class StepPayload(BaseModel):
             return value
         return clean_text(value, f"payload.{info.field_name}", TEXTS[info.field_name],
                           multiline=info.field_name in MULTILINE, required=True)
+
+
+def _since_occurrence(value: Any, field: str, info: ValidationInfo):
+    """A claimed time, never before the event occurred."""
+    moment = parse_time(value, field)
+    occurred = info.context["snap"].occurred_at
+    if moment < parse_time(occurred, "occurred_at"):
+        raise InputError(field, f"must not be before the event occurred ({occurred})")
+    return moment
 
 
 @lru_cache(maxsize=256)

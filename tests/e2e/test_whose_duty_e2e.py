@@ -32,6 +32,15 @@ def call(page, notification, unit, outcome="connected", reached="", received_by=
     expect(page.locator(".flash.ok")).to_be_visible()
 
 
+def task_step(page, step, note=None):
+    """签收 or 反馈 of task t1 on its row of the incident page."""
+    form = page.locator(f"#task-list tr[data-task-id=t1] form[data-step={step}]")
+    form.evaluate("f => f.closest('details').open = true")
+    if note:
+        form.locator("textarea[name=note]").fill(note)
+    form.locator("button").click()
+
+
 def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server, clock):
     store = Store(server.app.config["DATABASE"])
     add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
@@ -91,14 +100,9 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     bureau.goto(server.url + "/")
     expect(bureau.locator("#todo li[data-task-id=t1]")).to_contain_text("综合协调组")
     bureau.goto(url + "#tasks")
-    row = bureau.locator("#task-list tr[data-task-id=t1]")
-    row.locator("form[data-step=sign_task]").evaluate("f => f.closest('details').open = true")
-    row.locator("form[data-step=sign_task] button").click()
+    task_step(bureau, "sign_task")
     expect(bureau.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("已签收")
-    row = bureau.locator("#task-list tr[data-task-id=t1]")
-    row.locator("form[data-step=report_task]").evaluate("f => f.closest('details').open = true")
-    row.locator("form[data-step=report_task] textarea[name=note]").fill("已通知各成员单位负责人赶赴现场")
-    row.locator("form[data-step=report_task] button").click()
+    task_step(bureau, "report_task", "已通知各成员单位负责人赶赴现场")
     expect(bureau.locator(".flash.ok")).to_contain_text("反馈任务")
     boss.reload()                                             # the commander's page, read again
     expect(boss.locator("#task-list tr[data-task-id=t1]")).to_contain_text("已通知各成员单位负责人赶赴现场")

@@ -99,13 +99,18 @@ def login(page, base_url: str, user: str) -> None:
 def acknowledge(page, notification: str, who: str = "示例接听人") -> None:
     """On an incident page, record the call that acknowledges ``notification`` (issue 10: an item is done when
     acknowledged): got through to ``who``, or, where the form takes a receipt, delivered and signed for by ``who``."""
-    page.locator(f'tr[data-notification="{notification}"] [data-open-call]').click()
     form = page.locator(f"#call-{notification} form.call-form")
-    if form.locator("input[name=received_by]").count():
-        form.locator("select[name=outcome]").select_option("delivered")
-        form.locator("input[name=document]").fill("书面报告")
-        form.locator("input[name=received_by]").fill(who)
-    else:
-        form.locator("select[name=outcome]").select_option("connected")
-        form.locator("input[name=reached]").fill(who)
-    form.locator("button.record-call").click()
+    units = form.locator("select[name=unit] option").evaluate_all("os => os.map(o => o.value)")
+    for unit in units:  # each recipient is acknowledged apart (issue 27)
+        page.locator(f"#call-{notification}").evaluate("d => d.open = true")
+        form = page.locator(f"#call-{notification} form.call-form")
+        form.locator("select[name=unit]").select_option(unit)
+        if form.locator("input[name=received_by]").count():
+            form.locator("select[name=outcome]").select_option("delivered")
+            form.locator("input[name=document]").fill("书面报告")
+            form.locator("input[name=received_by]").fill(who)
+        else:
+            form.locator("select[name=outcome]").select_option("connected")
+            form.locator("input[name=reached]").fill(who)
+        form.locator("button.record-call").click()
+        page.wait_for_load_state()

@@ -13,6 +13,13 @@ from .fixtures import shot
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def server_config():
+    """The environment plan's at-once report to 海门区政府 is the bureau's (区有关部门, issue 27): these officers work
+    for 海门生态环境局, so its items are their own, raised and counted."""
+    return {"DUTY_ROOM": "海门生态环境局"}
+
+
 def _incident(server, clock, **kw):
     store = Store(server.app.config["DATABASE"])
     data = {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:30",

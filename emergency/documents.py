@@ -26,6 +26,7 @@ from .classify import classify
 from .clock import Clock, format_time, parse_time
 from .errors import InputError, Refused
 from .incident import Snapshot
+from .duties import task_ref
 from .incidents import notification_status
 from .inputs import clean_text
 from .lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
@@ -215,6 +216,10 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
                  opening=opening, sections=sections, basis=basis)
 
 
+# Record steps that are not measures taken: calls and accounts are told in 信息报告情况, a task's 签收/办结 by its 反馈.
+NOT_MEASURES = ("tick_notification", "condition_arose", "record_call", "account_for", "sign_task", "finish_task")
+
+
 def _addressee(plan: Plan, snap: Snapshot) -> str:
     """主送: the plan's addressee of written reports (``reporting.documents.addressee``), by today's names."""
     agencies = plan.library.agencies
@@ -271,10 +276,19 @@ class Facts:
             if since and e["at"] <= since:
                 continue
             p = e.get("payload") or {}
-            if e["trigger"] in (REPORT_TRIGGER, *SERVER_TRIGGERS, "tick_notification", "condition_arose", "record_call"):
+            if e["trigger"] in (REPORT_TRIGGER, *SERVER_TRIGGERS, *NOT_MEASURES):
                 continue
+            task = next((t for t in self.snap.tasks if t.id == p.get("task_id")), None)
             if e["trigger"] == "add_note":
                 what = p.get("note", "")
+            elif e["trigger"] in ("assign_task", "hand_over_task"):
+                title = (task_ref(self.plan, p["duty"]) or {}).get("title") if e["trigger"] == "assign_task" \
+                    else self.plan.task(p["task"]).name
+                due = f"，完成时限{cn_time(p['due'])[5:]}" if p.get("due") else ""
+                what = (f"向{p['unit']}下达任务：{title}{due}" if e["trigger"] == "assign_task"
+                        else f"{title}移交{p['unit']}办理{due}")
+            elif e["trigger"] == "report_task" and task is not None:
+                what = f"{task.unit}反馈{task.title}任务情况：{p.get('note', '')}"
             elif e["trigger"] == "update_facts":
                 what = "经核实，" + "，".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
                                               for n, v in (p.get("facts") or {}).items())
@@ -318,21 +332,25 @@ class Facts:
         done, known, owed, reached = [], [], [], set()
         items = notification_status(self.snap, self.now, self.plans, self.office or None)
         for n in items:
+            owner = "、".join(dict.fromkeys(self._unit(o) for o in n.owners))
+            accounts: dict[tuple, list[str]] = {}   # one sentence per account, however many recipients it covers
             for r in n.receipts or []:
                 unit = self._unit(r["recipient"])
                 if r["how"] in ("acknowledged", "ticked"):
                     reached.add(unit)
                     means = f"（{r['words']}）" if r["how"] == "acknowledged" and r.get("words") else ""
                     done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
-                elif r["how"] == "reported_by":
-                    known.append(f"{r['words'].removeprefix('已由').split('报告')[0]}已向{unit}报告"
-                                 f"（{cn_time(r['at'])[5:]}获知）。")
-                elif r["how"] == "known":
-                    owner = "、".join(self._unit(o) for o in n.owners)
-                    known.append(f"{cn_time(r['at'])[5:]}获知{owner}已向{unit}报告{r['words'].removeprefix('已获知')}。")
-                elif r["how"] == "unknown":
-                    owner = "、".join(self._unit(o) for o in n.owners)
-                    known.append(f"{owner}向{unit}报告的情况不明（{r['words'].removeprefix('情况不明：')}）。")
+                elif r["how"]:
+                    got = self.snap.receipts[n.id][r["recipient"]]
+                    accounts.setdefault((got.how, got.via, got.source, got.reason, got.at), []).append(unit)
+            for (how, via, source, reason, at), units in accounts.items():
+                to = "、".join(units)
+                if how == "known":
+                    known.append(f"{cn_time(at)[5:]}，据{source}{'（' + via + '）' if via else ''}获知，{owner}已向{to}报告。")
+                elif how == "reported_by":
+                    known.append(f"{source}已向{to}报告（{cn_time(at)[5:]}获知）。")
+                else:
+                    known.append(f"{owner}向{to}报告的情况不明：{reason}。")
         for n in items:
             if n.status in ("overdue", "immediate", "pending") and n.ours is not False:
                 to = [u for u in dict.fromkeys(self._unit(r["recipient"]) for r in n.receipts or [] if r["how"] is None)

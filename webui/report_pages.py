@@ -36,10 +36,11 @@ def _incident(incident_id: str):
 
 
 def _header_defaults() -> dict[str, str]:
-    """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER)."""
+    """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER), else the
+    person's own office; ``office``: the issuing office, whose own items alone are 尚需 in the report (issue 27)."""
     kept = session.get("report_header") or {}
-    return {"issuer": kept.get("issuer") or current_app.config.get("ISSUER", ""), "signer": kept.get("signer", ""),
-            "contact": kept.get("contact", "")}
+    return {"issuer": kept.get("issuer") or current_app.config.get("ISSUER") or current_user.office,
+            "signer": kept.get("signer", ""), "contact": kept.get("contact", ""), "office": current_user.office}
 
 
 def _draft(snap, plan, kind: str):

@@ -108,3 +108,15 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     expect(boss.locator("#task-list tr[data-task-id=t1]")).to_contain_text("已通知各成员单位负责人赶赴现场")
     expect(boss.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("已反馈")
     shot(boss, "whose-duty-tasks")
+    # on a phone (390×844) the page fits the screen: the items and tasks stack as cards, nothing off to the side
+    phone = boss.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                             storage_state=boss.context.storage_state())
+    small = phone.new_page()
+    small.goto(url)
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    widest = small.evaluate("Math.max(...[...document.querySelectorAll('table.notifications tr, #task-list tr')]"
+                            ".map(r => r.getBoundingClientRect().right))")
+    assert widest <= 390                                    # each row a card within the screen, not scrolled aside
+    expect(small.locator("table.notifications thead").first).to_be_hidden()
+    shot(small, "whose-duty-phone")
+    phone.close()

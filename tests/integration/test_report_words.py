@@ -91,3 +91,26 @@ def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
     d = documents.draft(drill, store.events(drill.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, drill.id, d, "值班员张三", clock, prefix="海应值")
     assert documents.stored_draft(store.document(issued["document_id"])).doc_number == "海应值〔2026〕1号（演练）"
+
+
+def test_what_the_duty_room_knows_of_others_reports_is_prose_and_it_owes_only_its_own(record):
+    """Issue 27 in the report: an account is a sentence of its own (one for every recipient it covers), never an
+    event name among the measures; the issuing office's 尚需 lists its own items only."""
+    store, snap, clock = record
+    snap = svc.act(store, snap.id, "account_for", snap.version, {"notification": "site-to-110", "how": "known",
+                                                                  "via": "来电", "source": "110公安指挥中心"},
+                   "值班员张三", clock, "海门区政府总值班室")
+    snap = svc.act(store, snap.id, "assign_task", snap.version, {"duty": "group:coordination", "unit": "区应急管理局",
+                                                                  "due": "2026-12-06T06:00"}, "指挥李四", clock)
+    plan = store.plans.plan("hazardous_chemicals")
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+                        {**HEADER, "office": "海门区政府总值班室"})
+    text = "\n".join(s.text for s in d.sections)
+    for pattern, what in FORBIDDEN:
+        found = pattern.search(text)
+        assert found is None, f"{what} in the draft: …{text[max(0, found.start() - 30):found.end() + 30]}…"
+    reported = next(s.text for s in d.sections if s.part == "notifications")
+    assert "据110公安指挥中心（来电）获知，事故现场人员已向110公安指挥中心、119消防指挥中心、单位负责人报告。" in reported
+    assert "尚需向当地政府" not in reported                  # 单位负责人's duty, not the duty room's
+    measures = next(s.text for s in d.sections if s.part == "measures")
+    assert "向区应急管理局下达任务：综合协调组，完成时限12月6日6时" in measures

@@ -18,13 +18,12 @@ Pure functions over a plan, its reporting rules and an incident's snapshot:
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from .agencies import Agencies
 from .clock import parse_time
 from .deadlines import notification_item
-from .incident import Snapshot, Task
+from .incident import Snapshot, UnitTask
 from .plans import Plan, ReportingRule
 from .wording import N_
 
@@ -37,13 +36,10 @@ TASK_STATUS = {"assigned": N_("待签收"), "signed": N_("已签收"), "reported
 TASK_KINDS = {"handover": N_("移交"), "assignment": N_("任务下达")}
 
 
-def owners(rule: ReportingRule, agencies: Agencies) -> list[str]:
-    """The units whose duty ``rule`` is (today's names; a body no office acts for is its own owner)."""
-    return agencies.owners(rule.from_)
-
-
 def is_ours(rule: ReportingRule, agencies: Agencies, office: str | None) -> bool:
-    return bool(office) and office in owners(rule, agencies)
+    """Whether ``rule`` is ``office``'s own duty: the office is among the units its 报告单位 names (``Agencies.owners``:
+    today's names; a body no office acts for is its own owner)."""
+    return bool(office) and office in agencies.owners(rule.from_)
 
 
 def recipients_reached(rule: ReportingRule, unit: str | None, agencies: Agencies) -> list[str]:
@@ -52,6 +48,14 @@ def recipients_reached(rule: ReportingRule, unit: str | None, agencies: Agencies
     if len(rule.to) == 1:
         return list(rule.to)
     return [t for t in rule.to if unit and agencies.acts_for(unit, t)]
+
+
+def call_receipt(call: dict[str, Any]) -> str:
+    """How a recipient was reached, as a report says it: 电话，接听人周敏 / 传真，签收人钱七 / 书面送达，签收人钱七."""
+    means = {"connected": "电话", "faxed": "传真", "delivered": "书面送达"}[call["outcome"]]
+    parts = [means] + ([f"接听人{call['reached']}"] if call.get("reached") else []) + (
+        [f"签收人{call['received_by']}"] if call.get("received_by") else [])
+    return "，".join(parts)
 
 
 def receipt_words(receipt: dict[str, Any]) -> str:
@@ -131,11 +135,6 @@ def task_ref(plan: Plan, ref: str) -> dict[str, str] | None:
     return next((r for r in task_refs(plan) if r["ref"] == ref), None)
 
 
-def handed_over(snap: Snapshot, task_id: str) -> Task | None:
+def handed_over(snap: Snapshot, task_id: str) -> UnitTask | None:
     """The handover of a post-incident task of the plan, if it was handed over."""
     return next((t for t in snap.tasks if t.kind == "handover" and t.ref == task_id), None)
-
-
-def overdue_tasks(snap: Snapshot, now: datetime) -> list[Task]:
-    """Open tasks past their due time (raised to the commander who gave them)."""
-    return [t for t in snap.open_tasks() if t.due and parse_time(t.due, "due") < now]

@@ -111,7 +111,7 @@ class TaskStep(BaseModel):
     on_behalf: bool = False
 
 
-class Task(BaseModel):
+class UnitTask(BaseModel):
     """A task given to a unit (issue 27): a post-incident task handed over (移交) or a duty assigned (任务下达)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -174,10 +174,10 @@ class Snapshot(BaseModel):
     messages: list[SentMessage] = Field(default_factory=list)
     receipts: dict[str, dict[str, Receipt]] = Field(default_factory=dict)  # notification → recipient → receipt
     kept: dict[str, str] = Field(default_factory=dict)   # duties kept across a level change: rule id → level owed at
-    tasks: list[Task] = Field(default_factory=list)      # handed over and assigned (issue 27)
+    tasks: list[UnitTask] = Field(default_factory=list)      # handed over and assigned (issue 27)
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
 
-    def open_tasks(self) -> list[Task]:
+    def open_tasks(self) -> list[UnitTask]:
         return [t for t in self.tasks if t.done is None]
 
     @property

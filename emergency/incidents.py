@@ -22,7 +22,7 @@ from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
 from .inputs import identifier
 from .library import PlanLibrary, library
-from .lifecycle import replay
+from .lifecycle import RECORD_STEPS, replay
 from .plans import LEVEL_RANK
 from .store import Store
 
@@ -106,8 +106,7 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
 
 # Actions that record what happened and cannot conflict with another person's change: applied to the
 # latest version even when the page was older (a second tick of one item is still refused by the engine).
-MERGEABLE = {"add_note", "tick_notification", "condition_arose", "record_call", "account_for", "sign_task",
-             "report_task", "finish_task", "assign_task", "hand_over_task"}
+MERGEABLE = set(RECORD_STEPS) - {"update_facts"}
 
 
 def task_view(task, now: datetime, office: str | None = None) -> dict[str, Any]:
@@ -116,7 +115,7 @@ def task_view(task, now: datetime, office: str | None = None) -> dict[str, Any]:
     out = task.model_dump()
     out.update(status=task.status, status_name=TASK_STATUS[task.status], kind_name=TASK_KINDS[task.kind],
                overdue=bool(task.done is None and task.due and parse_time(task.due, "due") < now),
-               mine=bool(office) and office == task.unit, given=bool(office) and office == task.office)
+               mine=bool(office) and office == task.unit)
     return out
 
 

@@ -28,8 +28,8 @@ from .errors import InputError, Refused
 from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
 from .calls import HANDED_OVER, acknowledges
-from .duties import KNOWN_VIA, duty_rules, handed_over, is_ours, item_state, keep_on_change, recipients_reached, task_ref
-from .incident import CallAttempt, IssuedReport, Mark, Receipt, SentMessage, Snapshot, Task, TaskStep
+from .duties import KNOWN_VIA, call_receipt, duty_rules, handed_over, is_ours, item_state, keep_on_change, recipients_reached, task_ref
+from .incident import CallAttempt, IssuedReport, Mark, Receipt, SentMessage, Snapshot, TaskStep, UnitTask
 from .plans import LEVELS, Plan, TransitionDef
 from .payloads import clean_payload
 from .registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step, guard_words
@@ -53,6 +53,7 @@ FOLLOW_UP_TRIGGERS = {
     "report_task": {"label": "反馈任务", "requires": ["task_id", "note"]},
     "finish_task": {"label": "办结任务", "requires": ["task_id"]},
 }
+RECORD_STEPS = RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS   # the steps that record and never change the state
 REPORT_TRIGGER = "report"
 # Issuing a written report (emergency.documents) is an event of its own: it records the issued file's hash and is
 # made only by the documents service, never as a step a caller names (its payload is the server's, not a person's).
@@ -63,7 +64,7 @@ MESSAGE_TRIGGER = "send_message"
 SERVER_TRIGGERS = (ISSUE_TRIGGER, MESSAGE_TRIGGER)
 # What the steps that are not the plan's own are called on screen and in reports.
 OTHER_STEP_LABELS = {REPORT_TRIGGER: "接报登记", ISSUE_TRIGGER: "签发书面报告", MESSAGE_TRIGGER: "发送消息",
-                     **{k: v["label"] for k, v in (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS).items()}}
+                     **{k: v["label"] for k, v in RECORD_STEPS.items()}}
 
 
 def step_label(plan: Plan, trigger: str) -> str:
@@ -95,8 +96,8 @@ class Lifecycle:
         """The allowed triggers with their labels, required fields and clause, for buttons."""
         out = []
         for name in self.allowed_triggers(state):
-            if name in RECORD_TRIGGERS or name in FOLLOW_UP_TRIGGERS:
-                spec = (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS)[name]
+            if name in RECORD_STEPS:
+                spec = RECORD_STEPS[name]
                 out.append({"trigger": name, "label": spec["label"],
                             "requires": spec["requires"], "levels": None, "record": True,
                             "clause": None, "text": None, "dest": [None]})
@@ -155,7 +156,7 @@ class Lifecycle:
             "initial": self.plan.lifecycle.initial,
             "states": [s.model_dump() for s in self.plan.lifecycle.states],
             "transitions": [t.model_dump() for t in self.specs],
-            "record_triggers": [{"trigger": k, **v} for k, v in (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS).items()],
+            "record_triggers": [{"trigger": k, **v} for k, v in RECORD_STEPS.items()],
         }
 
     def main_diagram(self, current: str | None = None, allowed: list[str] | tuple = ()) -> str:
@@ -304,7 +305,7 @@ class Lifecycle:
                                             "from the call form, not as a step")
             work = snap if in_place else snap.model_copy(deep=True)
             return (self.issue if trigger == ISSUE_TRIGGER else self.record_message)(work, payload, actor, stamp)
-        if trigger in RECORD_TRIGGERS or trigger in FOLLOW_UP_TRIGGERS:
+        if trigger in RECORD_STEPS:
             if snap.state in self.final and trigger not in FOLLOW_UP_TRIGGERS:
                 raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
             if trusted:
@@ -312,7 +313,7 @@ class Lifecycle:
                 snap.version += 1
                 snap.updated_at = stamp
                 return snap, {}
-            spec = (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS)[trigger]
+            spec = RECORD_STEPS[trigger]
             clean = clean_payload(self.plan, snap, trigger, spec["requires"], payload, stamp)
             if office:
                 clean["office"] = office
@@ -388,7 +389,7 @@ class Lifecycle:
             acknowledged=ack, **fields))
         if not ack:
             return
-        words = receipt_prose(clean)
+        words = call_receipt(clean)
         # each recipient separately (issue 27, point 3); a call logged before the item had its recipients named (an
         # old log replayed) acknowledges every recipient, as it did when it was recorded
         reached = recipients or (rule.to if rule else [])
@@ -438,7 +439,7 @@ class Lifecycle:
             else:
                 found = task_ref(self.plan, clean["duty"])
                 ref, title, clause, text = found["ref"], found["title"], found["clause"], found["text"]
-            work.tasks.append(Task(id=f"t{len(work.tasks) + 1}", kind="handover" if trigger == "hand_over_task"
+            work.tasks.append(UnitTask(id=f"t{len(work.tasks) + 1}", kind="handover" if trigger == "hand_over_task"
                                    else "assignment", ref=ref, title=title, clause=clause, text=text,
                                    unit=clean["unit"], due=clean["due"], note=clean.get("note", ""), by=actor,
                                    at=stamp, office=office))
@@ -539,14 +540,6 @@ class Lifecycle:
         return {"incident_id": snap.id, "seq": snap.version, "trigger": trigger, "payload": payload,
                 "actor": actor, "at": stamp, "state": snap.state, "level": snap.level,
                 "classified_level": snap.classified_level, "version": snap.version}
-
-
-def receipt_prose(call: dict) -> str:
-    """How a recipient was reached, as a report says it: 电话，接听人周敏 / 传真，签收人钱七 / 书面送达，签收人钱七."""
-    means = {"connected": "电话", "faxed": "传真", "delivered": "书面送达"}[call["outcome"]]
-    parts = [means] + ([f"接听人{call['reached']}"] if call.get("reached") else []) + (
-        [f"签收人{call['received_by']}"] if call.get("received_by") else [])
-    return "，".join(parts)
 
 
 def replay(events: list[dict], plans) -> Snapshot:

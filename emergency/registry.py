@@ -71,8 +71,10 @@ def immediate_reports_done(step: Step) -> str | None:
 
 
 def post_incident_tasks_done(step: Step) -> str | None:
-    handed = {t.ref for t in step.snap.tasks if t.kind == "handover"}
-    missing = [t for t in step.plan.post_incident if t.id not in step.snap.completed_tasks and t.id not in handed]
+    from .duties import handed_over
+
+    missing = [t for t in step.plan.post_incident
+               if t.id not in step.snap.completed_tasks and not handed_over(step.snap, t.id)]
     if not missing:
         return None
     return "后期处置任务未完成或未移交：" + "、".join(t.name for t in missing)

@@ -27,7 +27,7 @@ from emergency.calls import OUTCOMES
 from emergency import callsheet
 from emergency.callsheet import for_observer, masked
 from emergency.duties import KNOWN_VIA, receipt_words, task_refs
-from emergency.lifecycle import FOLLOW_UP_TRIGGERS, ISSUE_TRIGGER, RECORD_TRIGGERS
+from emergency.lifecycle import FOLLOW_UP_TRIGGERS, ISSUE_TRIGGER, RECORD_STEPS, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
 from emergency.plandiff import diff_plans
@@ -102,7 +102,6 @@ def _board_rows(drill: bool | None):
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
         r["overdue"] = [n for n in ours(items) if n["status"] == "overdue"]
-        r["others_open"] = [n for n in items if n.get("ours") is False and n["status"] in ("overdue", "immediate")]
         r["next_due"] = next((n for n in items if n["status"] in ("overdue", "immediate", "pending")), None)
     rows.sort(key=lambda r: (not r.get("overdue"), not any(n["immediate"] for n in r.get("overdue") or [])))
     return rows
@@ -462,7 +461,7 @@ DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "is
 
 def _trigger_labels(plan) -> dict[str, str]:
     labels = {"report": _("接报登记"), "issue_report": _("签发书面报告"), "send_message": _("发送消息")}
-    labels.update({k: v["label"] for k, v in (RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS).items()})
+    labels.update({k: v["label"] for k, v in RECORD_STEPS.items()})
     for tr in plan.lifecycle.transitions:
         labels.setdefault(tr.trigger, tr.label)
     return labels

@@ -64,10 +64,10 @@ def test_a_four_recipient_item_needs_four_acknowledgements():
     call = {"notification": "nat-493-10-inform", "number": "0513-82100000", "outcome": "connected"}
     with pytest.raises(InputError, match="payload.unit"):       # which of the four was called
         go(m, snap, "record_call", office=BUREAU, **call, reached="甲")
-    for n, unit in enumerate(["公安机关", "人力资源社会保障行政部门", "工会"]):
-        snap = go(m, snap, "record_call", office=BUREAU, **call, unit=unit, reached=f"接听人{n}")
+    for called, unit in enumerate(["公安机关", "人力资源社会保障行政部门", "工会"], 1):
+        snap = go(m, snap, "record_call", office=BUREAU, **call, unit=unit, reached=f"接听人{called}")
         got = items(snap, BUREAU)["nat-493-10-inform"]
-        assert got.status != "done" and len(got.left) == 3 - n - 1 + 1
+        assert got.status != "done" and len(got.left) == 4 - called
     assert items(snap, BUREAU)["nat-493-10-inform"].left == ["人民检察院"]
     snap = go(m, snap, "record_call", office=BUREAU, **call, unit="人民检察院", reached="丁")
     assert items(snap, BUREAU)["nat-493-10-inform"].status == "done"
@@ -98,7 +98,8 @@ def environment_iv():
 def test_a_duty_done_or_due_before_a_level_change_stays_with_its_clock():
     m, snap = environment_iv()
     assert snap.level == "IV"
-    late = AT + timedelta(hours=3)   # IV-written was due 04:30 (2 hours from the occurrence); bureau-IV-written too
+    # 四(一)1: IV-written “事发后2小时内…书面报告” was due 04:30 (occurred 02:30); bureau-IV-written likewise (四(一)1)
+    late = AT + timedelta(hours=3)
     snap = go(m, snap, "record_call", office="海门生态环境局", at=late, notification="bureau-IV-written",
               unit="南通市生态环境局", number="0513-85000000", outcome="faxed", document="首报", received_by="钱七")
     snap = go(m, snap, "change_level", at=late, level="III", reason="疏散人数增加")

@@ -5,6 +5,8 @@ Every unit on a checklist is shown by today's name with the plan's own beside it
 """
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -38,6 +40,15 @@ def parties(text: str) -> list[str]:
             part += ch
     out.append(part)
     return [p.strip() for p in out if p.strip()]
+
+
+PLAN_NAME_ASIDE = re.compile(r"（原文：[^（）]*(?:（[^（）]*）[^（）]*)*）")
+
+
+def today_only(text: str) -> str:
+    """A text shown with the plan's names beside today's (``Agencies.display``) as a document prints it: today's
+    names only — the plan's own name stays on screen, never in what leaves the office (issue 28)."""
+    return PLAN_NAME_ASIDE.sub("", text)
 
 
 class Agencies(BaseModel):

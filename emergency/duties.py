@@ -24,7 +24,7 @@ from .agencies import Agencies
 from .clock import parse_time
 from .deadlines import notification_item
 from .incident import Snapshot, UnitTask
-from .plans import Plan, ReportingRule
+from .plans import LEVELS, Plan, ReportingRule
 from .wording import N_
 
 # What an office records of another party's duty (issue 27, point 2), in the words a duty room's log uses.
@@ -114,6 +114,15 @@ def keep_on_change(plan: Plan, snap: Snapshot, before: str | None, at: str) -> N
                                  parse_time(cond, "condition") if cond else None)
         if touched or (item.due is not None and item.due <= moment):
             snap.kept[rule.id] = before
+
+
+def item_names(plan: Plan) -> dict[str, str]:
+    """Every reporting item of the plan at any level (its own, the nation's and the office's rules) in words a person
+    reads — 报告单位 → 接收对象 — by id: a timeline or an export names the item, never its id."""
+    ag = plan.library.agencies
+    rules = {r.id: r for level in LEVELS for r in plan.rules_for(level, hot_topic=True)}
+    rules.update((r.id, r) for r in plan.reporting.rules)
+    return {rid: f"{ag.display(r.from_)} → {'、'.join(ag.display(t) for t in r.to)}" for rid, r in rules.items()}
 
 
 # ---- tasks ------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from .agencies import today_only
 from .clock import format_time
 from .documents import numeral
 from .incident import Snapshot
@@ -20,7 +21,7 @@ from .incidents import notification_status
 from .plans import Plan
 
 VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
-            "no_limit": "未规定时限"}
+            "no_limit": "未规定时限", "accounted": "已记录获知情况"}
 MINUTES_WORD = {"late": "超时", "missed": "已超过时限", "not_due": "尚余"}
 STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限", "immediate": "立即办理", "open": "待条件"}
 
@@ -107,8 +108,8 @@ def timeline_docx(snap: Snapshot, plan: Plan, timeline: list[dict[str, Any]]) ->
     doc.paragraph(f"预案：{plan.title}。事发时间{_short(snap.occurred_at)}，接报时间{_short(snap.reported_at)}。")
     for t in timeline:
         details = "；".join(t["details"])
-        doc.paragraph(f"{_short(t['at'])} {t['label']}（{t['actor']}，状态：{t['state']}"
-                      f"{'，' + t['level'] + '级' if t['level'] else ''}）{'：' + details if details else ''}")
+        doc.paragraph(today_only(f"{_short(t['at'])} {t['label']}（{t['actor']}，状态：{t['state']}"
+                                 f"{'，' + t['level'] + '级' if t['level'] else ''}）{'：' + details if details else ''}"))
     return doc.bytes()
 
 
@@ -116,7 +117,8 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
     """A drill's after-action report (应急演练评估报告), 演练 in its title and on every page."""
     doc = _document(True, f"{report['title']}评估报告")
     doc.paragraph(f"演练时间：{_short(report['start'])}至{_short(report['end'])}（模拟时钟，共{report['minutes']}分钟）。"
-                  f"场景：{report['scenario_id']}。")
+                  + (f"评估对象：{report['office']}的报告时限与呼叫确认；他方的报告事项列其获知情况。"
+                     if report.get("office") else ""))
     for n, inc in enumerate(report["incidents"], 1):
         doc.heading(f"{numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
         doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
@@ -128,13 +130,17 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
             called += (f"，{_short(d['acknowledged_at'])}确认（{d['acknowledged_by']}）" if d["acknowledged_at"]
                        else "，只勾选、无确认记录" if d["ticked_only"] else "，未获确认")
             quiet = d["attempts"] == 0 and not d["ticked_only"] and d["verdict"] in ("not_due", "no_limit")
-            doc.paragraph(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）：{VERDICTS[d['verdict']]}{minutes}"
-                          + ("。" if quiet else f"；{called}。"))
+            doc.paragraph(today_only(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）："
+                                     f"{VERDICTS[d['verdict']]}{minutes}" + ("。" if quiet else f"；{called}。")))
+        for o in inc.get("others", []):
+            doc.paragraph(today_only(f"他方事项：{o['from']}向{'、'.join(o['to'])}报告（{o['channel_name']}，"
+                                     f"{o['clause']}）——" + "；".join(f"{t['display']}：{t['words']}"
+                                                                    for t in o["recipients"]) + "。"))
         if inc["groups_stood_up"]:
             doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")
     doc.heading(f"{numeral(len(report['incidents']) + 1)}、发现的问题")
     for f in report["findings"] or [{"text": "未发现超时或定级问题。"}]:
-        doc.paragraph(f["text"])
+        doc.paragraph(today_only(f["text"]))
     if items:
         doc.heading(f"{numeral(len(report['incidents']) + 2)}、整改事项")
         _improvement_lines(doc, items)

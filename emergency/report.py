@@ -37,12 +37,16 @@ def call_score(snap: Snapshot, notification: str, due: str | None, end: datetime
             "ticked_only": notification in snap.notifications and ack is None, "escalated": escalated}
 
 
-def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary) -> list[dict[str, Any]]:
+def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary,
+                  office: str | None = None) -> list[dict[str, Any]]:
     """Each of the incident's deadlines judged at ``end``: met, late, missed, not yet due or without a limit,
-    with how it was called (``call_score``)."""
+    with how it was called (``call_score``). With ``office``, each row says whether it is ``ours``; another party's
+    item whose recipients were all accounted for is ``accounted``."""
     rows = []
-    for n in (item.view() for item in notification_status(snap, end, plans)):
-        if n["status"] == "open":
+    for n in (item.view() for item in notification_status(snap, end, plans, office)):
+        if n["status"] == "accounted":
+            verdict, minutes = "accounted", None
+        elif n["status"] == "open":
             verdict, minutes = "no_limit", None
         elif n["status"] == "done":
             late = n.get("late_minutes")
@@ -77,11 +81,24 @@ def _level_rows(events: list[dict[str, Any]], plan) -> list[dict[str, Any]]:
     return rows
 
 
+def accounted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Another party's items as the after-action report lists them (issue 27): who reports to whom, and for each
+    recipient how the drill's officers accounted for it (已获知、已由××报告、情况不明) or that nothing was recorded."""
+    return [{"id": r["id"], "from": r["from"], "to": r["to"], "channel_name": r["channel_name"], "clause": r["clause"],
+             "accounted": r["verdict"] in ("accounted", "met", "done_at_once", "late"),
+             "recipients": [{"display": t["display"], "words": t.get("words") or "未记录获知情况"}
+                            for t in r.get("receipts") or []]} for r in rows]
+
+
 def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
-                    plans: PlanLibrary | None = None) -> dict[str, Any]:
+                    plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
+    """One incident of a drill judged at ``end``. ``office``: the office the drill trains (issue 27) — only its own
+    items are scored and make findings; another party's are listed with how they were accounted for."""
     plans = plans or library()
     plan = plans.plan_for(snap.plan, snap.plan_version)
-    deadlines = deadline_rows(snap, end, plans)
+    rows = deadline_rows(snap, end, plans, office)
+    deadlines = [d for d in rows if d.get("ours") is not False]
+    others = accounted_rows([d for d in rows if d.get("ours") is False])
     levels = _level_rows(events, plan)
     level = snap.effective_level
     groups = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause)["groups"] if level else []
@@ -132,16 +149,17 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
               "escalated": sum(1 for d in timed if d["escalated"])}
     return {"incident_id": snap.id, "title": snap.title, "plan": snap.plan, "plan_title": plan.title, "scores": scores,
             "state": plan.lifecycle.state(snap.state).label, "level": snap.level, "classified_level": snap.classified_level,
-            "deadlines": deadlines, "levels": levels, "groups_stood_up": stood_up, "conditions": conditions,
+            "office": office, "deadlines": deadlines, "others": others, "levels": levels, "groups_stood_up": stood_up, "conditions": conditions,
             "termination_mode": plan.termination.mode, "findings": findings, "events": events}
 
 
 def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime,
-                 plans: PlanLibrary | None = None) -> dict[str, Any]:
-    """The after-action report of a drill at ``end`` (its finish time on the simulated clock)."""
-    per = [incident_report(s, ev, end, plans) for s, ev in incidents]
+                 plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
+    """The after-action report of a drill at ``end`` (its finish time on the simulated clock), scoring the items of
+    ``office`` (the office the drill trains) and listing how others' were accounted for."""
+    per = [incident_report(s, ev, end, plans, office) for s, ev in incidents]
     t0 = parse_time(drill["start"], "start")
-    return {"drill_id": drill["id"], "title": drill["title"], "scenario_id": drill["scenario_id"],
+    return {"drill_id": drill["id"], "title": drill["title"], "office": office, "scenario_id": drill["scenario_id"],
             "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"], "end": format_time(end),
             "minutes": round((end - t0).total_seconds() / 60), "incidents": per,
             "log": sorted(drill["log"], key=lambda e: e["at"]),

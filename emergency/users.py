@@ -165,7 +165,7 @@ def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str
     old = _require_user(store, name)
     stamp = format_time(clock.now())
     store.people.change_user(name, {"unit": unit, "updated_at": stamp},
-                             ("unit_changed", actor, {"from": old.get("unit"), "to": unit}, stamp))
+                             ("unit_changed", actor, {"from": old.get("unit") or "", "to": unit or ""}, stamp))
 
 
 def reset_password(store: Store, name: str, password: str, clock: Clock, actor: str = "cli") -> None:
@@ -319,7 +319,7 @@ def user_for_unstored_session(store: Store, held: Any, clock: Clock) -> dict[str
 
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
     user = store.people.user(name)
-    return {"name": user["name"], "role": user["role"], "disabled": user["disabled"]} if user else None
+    return {"name": user["name"], "role": user["role"], "unit": user.get("unit"), "disabled": user["disabled"]} if user else None
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from emergency import users
 from emergency.errors import EmergencyError, InputError
 
 from .auth import require
-from .db import app_clock, get_store
+from .db import app_clock, get_store, plans
 from .i18n import gettext as _, lazy_gettext as _l
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,8 +24,25 @@ KIND_LABELS = {
     "role_changed": _l("角色变更"), "password_reset": _l("重置密码"), "user_disabled": _l("停用用户"), "user_enabled": _l("启用用户"),
     "token_created": _l("创建令牌"), "token_revoked": _l("吊销令牌"), "export": _l("下载导出"), "backup": _l("备份"),
     "secret_rotated": _l("更换会话密钥"), "directory_imported": _l("导入通讯录"), "contact_saved": _l("修改通讯录"),
-    "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"), "account_unlocked": _l("解除锁定"),
+    "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"), "account_unlocked": _l("解除锁定"), "unit_changed": _l("单位变更"),
 }
+
+
+def units() -> list[str]:
+    """The offices a user may work for (issue 27): the offices of ``agencies.yaml`` first, then every unit the plans
+    name by today's name (the same names the items' owners resolve to)."""
+    from emergency.directory import known_units
+    library = plans()
+    offices = [o.unit for o in library.agencies.offices]
+    return list(dict.fromkeys(offices + sorted(set(known_units(library).values()))))
+
+
+def _unit(form) -> str | None:
+    """The unit a form names, refused unless the plans name it (a typo would leave the user with no items)."""
+    unit = (form.get("unit") or "").strip()
+    if unit and unit not in units():
+        raise InputError("unit", _("“%(unit)s”不是预案或通讯录中的单位，请从列表中选择", unit=unit[:100]))
+    return unit or None
 
 
 @bp.get("/")
@@ -38,7 +55,7 @@ def security():
         row["detail"] = json.loads(row["detail"] or "{}")
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
     return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
-                           roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()))
+                           roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()), units=units())
 
 
 @bp.post("/locked/<name>")
@@ -61,7 +78,7 @@ def add_user():
         if users.get_user(get_store(), name):
             raise InputError("name", _("已有此用户；修改角色或重置密码请在下方该用户一行操作"))
         users.add_user(get_store(), name, form.get("role", ""), form.get("password", ""), app_clock(),
-                       actor=current_user.name)
+                       actor=current_user.name, unit=_unit(form))
         flash(_("已新建用户：%(name)s", name=name), "ok")
     except EmergencyError as exc:
         flash(str(exc), "error")
@@ -70,7 +87,7 @@ def add_user():
 
 @bp.post("/users/<name>")
 def change_user(name: str):
-    """Change one user: ``role``, ``password``, or ``disabled`` (1/0). An administrator cannot disable or demote
+    """Change one user: ``role``, ``unit`` (the office; empty: the duty room), ``password``, or ``disabled`` (1/0). An administrator cannot disable or demote
     themselves (the last one would lock everyone out of the console's management)."""
     require("admin")
     form, store, clock = request.form, get_store(), app_clock()
@@ -79,6 +96,8 @@ def change_user(name: str):
             raise InputError("name", _("不能停用自己或改变自己的角色"))
         if form.get("role"):
             users.set_role(store, name, form["role"], clock, actor=current_user.name)
+        if "unit" in form:
+            users.set_unit(store, name, _unit(form), clock, actor=current_user.name)
         if form.get("password"):
             users.reset_password(store, name, form["password"], clock, actor=current_user.name)
         if form.get("disabled") in ("0", "1"):

@@ -103,7 +103,7 @@ def incidents():
     store = get_store()
     at = now()
     rows = store.list_rows(drill=drill, open_only=request.args.get("open") == "true")
-    return jsonify(shown_view([service.safe_snapshot_view(s, at, library()) for s in rows]))
+    return jsonify(shown_view([service.safe_snapshot_view(s, at, library(), current_user.office) for s in rows]))
 
 
 def _plan_named(data: dict):
@@ -122,13 +122,13 @@ def create_incident():
     scoped = service.scoped_idempotency_key(key, actor(), data)
     before = get_store().find_by_idempotency_key(scoped) if scoped else None
     snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
-    return jsonify(service.view(get_store(), snap.id, now())), (200 if before else 201)
+    return jsonify(service.view(get_store(), snap.id, now(), current_user.office)), (200 if before else 201)
 
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
     clock = clock_for(get_store().get(incident_id))
-    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now())))
+    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now(), current_user.office)))
 
 
 def shown_view(view):
@@ -148,8 +148,8 @@ def incident_event(incident_id: str):
         require_trigger(data["trigger"], snap.drill, library().plan_for(snap.plan, snap.plan_version))
     clock = clock_for(snap)
     service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
-                data.get("payload"), actor(), clock)
-    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now())))
+                data.get("payload"), actor(), clock, current_user.office)
+    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now(), current_user.office)))
 
 
 @bp.get("/drills")
@@ -218,7 +218,7 @@ def intake_incident(intake_id: str):
     require_trigger("report", record["drill"], library().plan(plan_id))
     check_body(library_models(library())["IntakeIncidentRequest"], {**data, "plan": plan_id})
     snap = intake.open_incident(get_store(), intake_id, plan_id, data, actor(), app_clock())
-    return jsonify(service.view(get_store(), snap.id, now())), 201
+    return jsonify(service.view(get_store(), snap.id, now(), current_user.office)), 201
 
 
 @bp.get("/openapi.json")

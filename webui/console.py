@@ -26,7 +26,7 @@ from emergency import calls, directory, documents, roster
 from emergency.calls import OUTCOMES
 from emergency import callsheet
 from emergency.callsheet import for_observer, masked
-from emergency.duties import KNOWN_VIA, receipt_words, task_refs
+from emergency.duties import KNOWN_VIA, item_names, receipt_words, task_refs
 from emergency.lifecycle import FOLLOW_UP_TRIGGERS, ISSUE_TRIGGER, RECORD_STEPS, RECORD_TRIGGERS
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
@@ -421,7 +421,7 @@ def incident_page(incident_id: str):
                            KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
                            task_refs=task_refs(plan),
                            may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
-                           merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"]),
+                           merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
                            decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
                            diagram=machine.main_diagram(v["state"], v["allowed_triggers"]),
@@ -431,13 +431,13 @@ def incident_page(incident_id: str):
 TIMELINE_PAGE = 100  # events on one page of an incident's timeline, newest first (issue 26: 9,331 made 2.8 MB)
 
 
-def _timeline_page(plan, events: list[dict]) -> dict:
+def _timeline_page(plan, events: list[dict], given: list | None = None) -> dict:
     """One page of the timeline (``?timeline_page=N``, newest first), with the pages there are."""
     pages = max(1, -(-len(events) // TIMELINE_PAGE))
     raw = request.args.get("timeline_page", "1")
     page = min(max(int(raw), 1), pages) if raw.isascii() and raw.isdigit() else 1
     end = len(events) - (page - 1) * TIMELINE_PAGE
-    return {"timeline": _timeline(plan, events[max(0, end - TIMELINE_PAGE):end]), "timeline_page": page,
+    return {"timeline": _timeline(plan, events[max(0, end - TIMELINE_PAGE):end], given), "timeline_page": page,
             "timeline_pages": pages, "timeline_total": len(events)}
 
 
@@ -467,10 +467,14 @@ def _trigger_labels(plan) -> dict[str, str]:
     return labels
 
 
-def _timeline(plan, events: list[dict]) -> list[dict]:
-    """The timeline in a person's words: the action's label, the task or condition it names, who decided."""
+def _timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
+    """The timeline in a person's words: the action's label, the item, task or condition it names (by its words, never
+    its id), who decided. ``given``: the incident's tasks (t1, t2 … named by their titles)."""
     labels = _trigger_labels(plan)
     tasks = {t.id: t.name for t in plan.post_incident}
+    tasks.update((r["ref"], r["title"]) for r in task_refs(plan))
+    tasks.update((t.id, t.title) for t in given or [])
+    items = item_names(plan)
     conditions = {c.id: c.text for c in plan.termination.conditions}
     out = []
     for e in events:
@@ -483,21 +487,24 @@ def _timeline(plan, events: list[dict]) -> list[dict]:
         if e["trigger"] == "record_call":
             p = p if current_user.role != "observer" else masked(p)
             who = p.get("reached") or p.get("received_by") or ""
-            details.append(" ".join(x for x in (p.get("notification"), p.get("unit"), p.get("number"),
+            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("unit"), p.get("number"),
                                                  _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))
             if p.get("done_at"):
                 details.append(_("（称于 %(time)s 完成）", time=p["done_at"][11:16]))
         if e["trigger"] == "send_message":
-            details.append(f"{p.get('notification', '')} {p.get('channel', '')} " + (_("已发出") if p.get("ok") else _("发送失败")))
+            details.append(f"{items.get(p.get('notification'), p.get('notification', ''))} {p.get('channel', '')} "
+                           + (_("已发出") if p.get("ok") else _("发送失败")))
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
-            details.append(p["notification"] + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
+            details.append(items.get(p["notification"], p["notification"]) + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
         for key, word in DECISION_FIELDS.items():
             if p.get(key) and e["trigger"] not in RECORD_TRIGGERS:
                 details.append(f"{word}：{p[key]}")
         if e["trigger"] == "account_for":
-            details.append(" ".join(x for x in (p.get("notification"), p.get("recipient"), receipt_words(p)) if x))
+            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("recipient"),
+                                                 receipt_words(p)) if x))
         if e["trigger"] in FOLLOW_UP_TRIGGERS or e["trigger"] in ("hand_over_task", "assign_task"):
-            details.append(" ".join(x for x in (p.get("task_id") or p.get("task") or p.get("duty"), p.get("unit"),
+            ref = p.get("task_id") or p.get("task") or p.get("duty")
+            details.append(" ".join(x for x in (tasks.get(ref, ref), p.get("unit"),
                                                  (_("代记录，告知人：") + p["contact"]) if p.get("contact") else "") if x))
         for key in ("reason", "note"):
             if p.get(key):

@@ -6,6 +6,7 @@ import io
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from emergency import drill_runs, exports
 from emergency.cards import card, roles
@@ -83,7 +84,7 @@ def _report(drill_id: str) -> dict:
     store = get_store()
     incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
                                                          key=lambda s: s.created_at)]
-    return drill_report(d, incidents, end, plans())
+    return drill_report(d, incidents, end, plans(), current_user.office)   # scored for the office reading it
 
 
 @bp.get("/drills/<drill_id>/report")

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from emergency.deadlines import Notification
+from emergency.incident import Receipt, UnitTask
 from emergency.library import PlanLibrary
 from emergency.requests import library_models
 from emergency.payloads import StepPayload
@@ -62,8 +64,11 @@ ERRORS = {
 
 
 def _op(summary: str, body: type[BaseModel] | None = None, ok: str = "200", params: list | None = None,
-        errors: tuple = ("404", "422")) -> dict:
-    op: dict[str, Any] = {"summary": summary, "responses": {ok: {"description": "OK"}, "401": ERRORS["401"],
+        errors: tuple = ("404", "422"), answer: str | None = None) -> dict:
+    done: dict[str, Any] = {"description": "OK"}
+    if answer:
+        done["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{answer}"}}}
+    op: dict[str, Any] = {"summary": summary, "responses": {ok: done, "401": ERRORS["401"],
                                                              **{e: ERRORS[e] for e in errors}}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {
@@ -79,6 +84,28 @@ def _path(name: str, schema: dict | None = None) -> dict:
 
 
 INCIDENT = _path("incident_id")
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# What an incident answers with, as far as whose duty it is (issue 27): the office looking, each notification's
+# owners, ``ours``, receipts per recipient (acknowledged or accounted for) and recipients left, and the tasks given.
+INCIDENT_VIEW = {
+    "type": "object",
+    "description": "One incident as GET /api/incidents/{id} and POST …/events answer (the fields named here; "
+                   "others: state, level, version, allowed_triggers, actions, facts, events …).",
+    "properties": {
+        "office": {"type": ["string", "null"], "description": "the office of the user looking"},
+        "checklist": {"type": ["object", "null"], "properties": {
+            "notifications": {"type": "array", "items": _ref("NotificationStatus")}}},
+        "tasks": {"type": "array", "items": _ref("TaskView")},
+    },
+}
+TASK_EXTRA = {"status": {"enum": ["assigned", "signed", "reported", "done"]}, "status_name": {"type": "string"},
+              "kind_name": {"type": "string"}, "overdue": {"type": "boolean"},
+              "mine": {"type": "boolean", "description": "given to the office looking"}}
 DRILL = _path("drill_id")
 INTAKE = _path("intake_id")
 def openapi_spec(library: PlanLibrary) -> dict:
@@ -92,6 +119,16 @@ def openapi_spec(library: PlanLibrary) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
+    notification = Notification.model_json_schema(by_alias=True, mode="serialization",
+                                                   ref_template="#/components/schemas/{model}")
+    notification["properties"]["receipts"] = {"anyOf": [{"type": "array", "items": _ref("Receipt")},
+                                                        {"type": "null"}],
+                                              "description": "per recipient; how is null while not yet"}
+    task = UnitTask.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(task.pop("$defs", {}))
+    task["properties"].update(TASK_EXTRA)
+    schemas.update(NotificationStatus=notification, TaskView=task, Receipt=Receipt.model_json_schema(),
+                   IncidentView=INCIDENT_VIEW)
     return {
         "openapi": "3.1.0",
         "security": [{"bearer": []}],
@@ -109,9 +146,10 @@ def openapi_spec(library: PlanLibrary) -> dict:
             },
             "/api/incidents/{incident_id}": {"get": _op("One incident: state, level, version, allowed triggers, "
                                                         "checklist with status, events", params=[INCIDENT],
-                                                        errors=("404",))},
+                                                        errors=("404",), answer="IncidentView")},
             "/api/incidents/{incident_id}/events": {"post": _op("Apply a trigger at expected_version", EventRequest,
-                                                                params=[INCIDENT], errors=("404", "409", "422"))},
+                                                                params=[INCIDENT], errors=("404", "409", "422"),
+                                                                answer="IncidentView")},
             "/api/drills": {"get": _op("List drills", errors=()),
                             "post": _op("Create a drill from a scenario (optionally a seeded variant)", DrillRequest,
                                         ok="201")},

@@ -176,7 +176,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def timeline_docx(incident_id: str):
     snap, plan = _incident(incident_id)
     from .console import _timeline
-    body = exports.timeline_docx(snap, plan, _timeline(plan, get_store().events(incident_id)))
+    body = exports.timeline_docx(snap, plan, _timeline(plan, get_store().events(incident_id), snap.tasks))
     return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx", reports.DOCX_TYPE)
 
 

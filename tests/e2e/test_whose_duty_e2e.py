@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from emergency import directory
+from emergency import directory, incidents as svc
 from emergency.store import Store
 from emergency.users import add_user
 
@@ -67,6 +67,8 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     form.locator("button").click()
     expect(room.locator("tr[data-notification=site-to-110]")).to_contain_text("已记录获知情况")
     expect(room.locator("#timeline")).to_contain_text("记录他方报告情况")
+    expect(room.locator("#timeline")).to_contain_text("事故现场人员 → 110公安指挥中心")   # the item in words …
+    expect(room.locator("#timeline")).not_to_contain_text("site-to-110")              # … never its id
     expect(room.locator("#call-site-to-110 .attempt-count")).to_contain_text("已呼叫 0 次")
     shot(room, "whose-duty-duty-room")
 
@@ -107,6 +109,8 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     boss.reload()                                             # the commander's page, read again
     expect(boss.locator("#task-list tr[data-task-id=t1]")).to_contain_text("已通知各成员单位负责人赶赴现场")
     expect(boss.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("已反馈")
+    expect(boss.locator("#timeline")).to_contain_text("综合协调组 区应急管理局")
+    assert not re.search(r"\bt1\b|group:", boss.locator("#timeline").inner_text())
     shot(boss, "whose-duty-tasks")
     # on a phone (390×844) the page fits the screen: the items and tasks stack as cards, nothing off to the side
     phone = boss.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
@@ -120,3 +124,72 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     expect(small.locator("table.notifications thead").first).to_be_hidden()
     shot(small, "whose-duty-phone")
     phone.close()
+
+
+def test_a_level_change_keeps_the_faxed_row_and_the_environment_record_closes_with_its_tasks_handed_over(
+        page_factory, server, clock):
+    """Points 4 and 5 in Chromium: IV→III keeps the 南通市 row the bureau faxed; the environment record of the same
+    event closes with its seven 后期处置 tasks handed over to 海门生态环境局 (others' 立即 items accounted for, not
+    called), shows no countdown once closed, and the tasks wait on the receiving unit's home page."""
+    store = Store(server.app.config["DATABASE"])
+    add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
+    add_user(store, "环境局值班员吴十", "duty_officer", PASSWORD, clock, unit="海门生态环境局")
+    tanker = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",
+                                "occurred_at": "2026-11-22T08:45", "reported_at": "2026-11-22T08:55"}, "值班员张三", clock)
+    tanker = svc.act(store, tanker.id, "activate", 1, {"level": "IV", "approved_by": "区长"}, "指挥李四", clock)
+    spill = svc.report(store, {"plan": "environment", "facts": {"evacuated": 100}, "title": "槽罐车泄漏致河道污染（虚构）",
+                               "occurred_at": "2026-11-22T08:45", "reported_at": "2026-11-22T08:55"}, "值班员张三", clock)
+    spill = svc.act(store, spill.id, "activate", 1, {"level": "IV", "approved_by": "区长"}, "指挥李四", clock)
+    for trigger, payload in (("confirm_condition", {"condition": "controlled"}),
+                             ("terminate", {"declared_by": "海门区政府"}), ("start_post_incident", {})):
+        spill = svc.act(store, spill.id, trigger, spill.version, payload, "指挥李四", clock)
+    store.close()
+
+    bureau = page_factory(BUREAU_USER)
+    bureau.goto(f"{server.url}/incidents/{tanker.id}")
+    call(bureau, "nat-493-10-city", "南通市应急管理局", outcome="faxed", document="事故快报", received_by="周敏")
+    boss = page_factory("指挥李四")
+    boss.goto(f"{server.url}/incidents/{tanker.id}")
+    form = boss.locator("form.action[data-trigger=change_level]")
+    form.locator("select[name=level]").select_option("III")
+    form.locator("input[name=reason]").fill("死亡人数增至3人")
+    form.locator("button").click()
+    expect(boss.locator("#level")).to_contain_text("III级")
+    bureau.reload()
+    expect(bureau.locator("tr[data-notification=nat-493-10-city]")).to_contain_text("已完成")
+
+    boss.goto(f"{server.url}/incidents/{spill.id}")
+    tasks = boss.locator("ul.post-incident li[data-task]")
+    assert tasks.count() == 7
+    for n in range(7):
+        row = boss.locator("ul.post-incident li[data-task]").nth(n)
+        row.locator("details.hand-over summary").click()
+        handover = row.locator("form.hand-over-form")
+        handover.locator("input[name=unit]").fill("海门生态环境局")
+        handover.locator("input[name=due]").fill("2027-01-31T17:00")
+        handover.locator("input[name=note]").fill("按后期处置条款办理")
+        handover.locator("button").click()
+        expect(boss.locator(".flash.ok")).to_be_visible()
+    expect(boss.locator("ul.post-incident li.ticked")).to_have_count(7)
+    # the 第一时间 reports are others' (the bureau's, 区有关部门): accounted for, never a call we made
+    while boss.locator("table.others-items tr:not(.st-row-done) details.account").count():
+        row = boss.locator("table.others-items tr:not(.st-row-done)").filter(has=boss.locator("details.account")).first
+        row.locator("details.account summary").click()
+        account = row.locator("form.account-form")
+        account.locator("select[name=how]").select_option("reported_by")
+        account.locator("input[name=source]").fill("海门生态环境局")
+        account.locator("button").click()
+        expect(boss.locator(".flash.ok")).to_be_visible()
+        if boss.locator("form.action[data-trigger=close]").count() and not boss.locator(
+                "form.action[data-trigger=close] .blocked").count():
+            break
+    expect(boss.locator("form.action[data-trigger=close] .blocked")).to_have_count(0)
+    boss.once("dialog", lambda d: d.accept())                 # 结案 asks before it ends the response
+    boss.locator("form.action[data-trigger=close] button").click()
+    expect(boss.locator("#state")).to_contain_text("结案")
+    body = boss.locator("main").inner_text()
+    assert "剩余" not in body and "已超时" not in body
+    expect(boss.locator(".countdown")).to_have_count(0)       # no live countdown anywhere on a closed record
+    shot(boss, "whose-duty-closed-with-handovers")
+    env = page_factory("环境局值班员吴十")
+    expect(env.locator("#todo li[data-task-id]")).to_have_count(7)

@@ -72,3 +72,24 @@ def test_an_administrator_cannot_lock_themselves_out_and_nobody_else_manages_use
                                              "csrf_token": commander.csrf})
     assert r.status_code == 403 and stored(app, "x1") is None
     assert commander.post("/admin/users/值班员张三", data={"disabled": "1", "csrf_token": commander.csrf}).status_code == 403
+
+
+def test_an_administrator_sets_the_office_a_user_works_for(app, clock):
+    """Issue 27: the office is set on the admin page as on the command line; a unit the plans do not name is refused
+    in Chinese (a typo would leave the user with no items of their own), and the change is in the security log."""
+    boss = admin(app, clock)
+    boss.post("/admin/users", data={"name": "应急局值班员孙八", "role": "duty_officer", "unit": "区应急管理局",
+                                    "password": "new-user-password-1", "csrf_token": boss.csrf})
+    assert stored(app, "应急局值班员孙八")["unit"] == "区应急管理局"
+    page = boss.get("/admin/").get_data(as_text=True)
+    assert re.search(r'data-user="应急局值班员孙八">.*?class="user-unit"><span lang="zh-CN">区应急管理局<', page)
+    assert '<option value="海门生态环境局">' in page                       # the offices to choose from
+    boss.post("/admin/users/应急局值班员孙八", data={"unit": "海门区不存在局", "csrf_token": boss.csrf})
+    assert "“海门区不存在局”不是预案或通讯录中的单位" in " ".join(flashes(boss))
+    assert stored(app, "应急局值班员孙八")["unit"] == "区应急管理局"
+    boss.post("/admin/users/应急局值班员孙八", data={"unit": "海门生态环境局", "csrf_token": boss.csrf})
+    assert stored(app, "应急局值班员孙八")["unit"] == "海门生态环境局"
+    boss.post("/admin/users/应急局值班员孙八", data={"unit": "", "csrf_token": boss.csrf})   # back to the duty room
+    assert stored(app, "应急局值班员孙八")["unit"] is None
+    log = boss.get("/admin/").get_data(as_text=True)
+    assert "单位变更" in log and "None" not in log

@@ -129,6 +129,29 @@ def test_openapi_describes_exactly_the_api_routes(client):
     assert documented == served
 
 
+def test_openapi_describes_whose_duty_each_item_is_and_the_tasks_given(client):
+    """Issue 27, point 7: the incident's answer carries each item's owners, ``ours``, receipts per recipient and
+    recipients left, and the tasks given; the description documents every field the answer has."""
+    spec = client.get("/api/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    answer = spec["paths"]["/api/incidents/{incident_id}"]["get"]["responses"]["200"]["content"]
+    assert answer["application/json"]["schema"]["$ref"].endswith("/IncidentView")
+    inc = new(client)
+    r = client.post(f"/api/incidents/{inc['id']}/events", json={
+        "trigger": "assign_task", "expected_version": 1,
+        "payload": {"duty": "group:coordination", "unit": "海门生态环境局", "due": "2026-11-22T12:00"}})
+    assert r.status_code == 200, r.json
+    seen = client.get(f"/api/incidents/{inc['id']}").json
+    assert seen["office"] == "海门区政府总值班室"
+    item = seen["checklist"]["notifications"][0]
+    assert {"owners", "ours", "receipts", "left"} <= set(item)
+    assert set(item) <= set(schemas["NotificationStatus"]["properties"])
+    assert set(item["receipts"][0]) - {"display", "recipient", "words"} <= set(schemas["Receipt"]["properties"])
+    task = seen["tasks"][0]
+    assert task["unit"] == "海门生态环境局" and task["status"] == "assigned"
+    assert set(task) <= set(schemas["TaskView"]["properties"])
+
+
 def test_openapi_incident_fields_are_the_fields_the_engine_accepts():
     """Every field the OpenAPI description documents is accepted by the engine, and a field it does not
     document is refused naming it: the description and the engine accept the same body."""

@@ -458,7 +458,15 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
         assert any("未立即报告110（3.1）。责任单位：区应急管理局；完成时限：2027-01-31；未完成。" in t for t in text)
     report = [p.text for p in docx.Document(io.BytesIO(controller.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]
     # each deadline judged at the drill's end (10 simulated minutes after the 02:30 receipt)
-    assert "区应急管理局（原文：市应急办）（不限方式，3.1）：未完成，已超过时限10分钟；呼叫0次，未获确认。" in report
+    # scored for the controller's office (the duty room): the bureau's and 110's items are listed with what is known
+    assert ("他方事项：110公安指挥中心、119消防指挥中心向区应急管理局报告（不限方式，3.1）——区应急管理局：未记录获知情况。"
+            in report)
+    assert not any("原文" in p for p in report)
+    # a controller of the bureau reads the same drill scored on the bureau's own items: the 493号 report is its own
+    from emergency.users import set_unit
+    set_unit(store, "导调王五", "区应急管理局", clock)
+    bureau = signed_in(app, "导调王五")
+    report = [p.text for p in docx.Document(io.BytesIO(bureau.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]
     assert "南通市应急管理局（不限方式，493号第十条、第十一条）：未到时限，尚余110分钟。" in report
     assert "演练结束时仍未确定响应级别（事实对应IV级，1.4(4)）" in report
     store.close()

@@ -161,3 +161,27 @@ def test_a_task_taken_by_phone_on_a_units_behalf_names_who_called():
     assert not snap.tasks[0].feedback[0].on_behalf
     with pytest.raises(InputError, match="payload.duty"):
         go(m, snap, "assign_task", duty="group:nonexistent", unit=BUREAU, due="2026-12-06T06:00")
+
+
+def test_the_after_action_report_scores_our_items_and_lists_how_others_were_accounted_for():
+    """Point 7: a drill of the duty room is scored on the duty room's items; another party's item is listed with how
+    it was accounted for — never a missed deadline or a finding of ours."""
+    from emergency.report import incident_report
+    m, snap = tanker()
+    snap = go(m, snap, "account_for", notification="site-to-110", how="known", via="来电", source="110公安指挥中心")
+    end = AT + timedelta(hours=3)
+    rep = incident_report(snap, [], end, PLANS, DUTY_ROOM)
+    scored = {d["id"] for d in rep["deadlines"]}
+    others = {o["id"]: o for o in rep["others"]}
+    assert "office-to-leaders" in scored and not scored & set(others)
+    assert others["site-to-110"]["accounted"]
+    assert others["site-to-110"]["recipients"][0]["words"].startswith("已获知（来电，110公安指挥中心")
+    assert not others["nat-493-10-city"]["accounted"]            # the bureau's report: nothing recorded of it
+    # no finding names another party's item: the drill trained the duty room, not 110 or the bureau
+    assert not {f.get("notification") for f in rep["findings"]} & set(others)
+    # the same record read for the bureau: its 493号 report to 南通市 (2 hours) is its own, missed by the end
+    rep = incident_report(snap, [], end, PLANS, BUREAU)
+    missed = {f["notification"] for f in rep["findings"] if f["kind"] == "deadline"}
+    assert "nat-493-10-city" in missed and "site-to-110" not in {d["id"] for d in rep["deadlines"]}
+    # without an office (the CLI's whole-plan view) every item is scored as before
+    assert {d["id"] for d in incident_report(snap, [], end, PLANS)["deadlines"]} == scored | set(others)

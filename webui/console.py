@@ -354,8 +354,10 @@ def wall():
     for r in rows:
         r["overdue_count"] = len(r.get("overdue") or [])
         r["escalated_count"] = len(r.get("escalated") or [])
+    # the office's 待办 in one line (issue 27): tasks given to it still open, how many past their time
+    todo = [] if drill else _task_queue(rows)[0]
     return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows),
-                           duty=on_duty_now(now()))
+                           duty=on_duty_now(now()), todo=todo, todo_overdue=sum(1 for _v, t in todo if t["overdue"]))
 
 
 def date_bounds(args) -> tuple[dict, dict]:

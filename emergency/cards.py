@@ -44,10 +44,10 @@ def _when(rule) -> str:
 def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
     """One response card. Raises InputError for an unknown level or role."""
     if level not in LEVELS:
-        raise InputError("level", f"must be one of {', '.join(LEVELS)}")
+        raise InputError("level", "须为以下之一：%(allowed)s", allowed=list(LEVELS))
     known = dict(roles(plan))
     if role not in known:
-        raise InputError("role", f"must be one of {', '.join(known)}")
+        raise InputError("role", "须为以下之一：%(allowed)s", allowed=list(known))
     agencies = plan.library.agencies
     lv = plan.level(level)
     # a rule may name the cards it goes on (``card_roles``; [] for none, e.g. the hops above Nantong, which are

@@ -8,7 +8,7 @@ from typing import Any
 from .agencies import Agencies
 from .clock import format_time
 from .deadlines import Notification, check_level, check_times, notifications
-from .errors import InputError
+from .errors import InputError, choices
 from .inputs import shown
 from .plans import Plan
 
@@ -17,9 +17,9 @@ def check_cause(plan: Plan, cause: Any) -> str | None:
     if cause in (None, ""):
         return None
     if not plan.causes:
-        raise InputError("cause", f"this plan ({plan.id}) has no on-site command by cause; leave cause empty")
+        raise InputError("cause", "本预案不按事故起因设现场指挥，请不要填写")
     if not isinstance(cause, str) or cause not in plan.causes:
-        raise InputError("cause", f"must be one of {', '.join(plan.causes)} (got {shown(cause)})")
+        raise InputError("cause", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=choices(plan.causes), got=shown(cause))
     return cause
 
 

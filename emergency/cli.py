@@ -34,7 +34,9 @@ from .users import (add_user, audit, create_token, list_tokens, list_users, rese
 
 
 def _refuse(exc: Exception) -> None:
-    click.echo(f"error: {exc}", err=True)
+    """One line on stderr, exit 2: the refusal as a person reads it, and the field it names for a script."""
+    field = getattr(exc, "field", None)
+    click.echo(f"error: {exc}" + (f" [{field}]" if field else ""), err=True)
     sys.exit(2)
 
 
@@ -497,8 +499,7 @@ def backup_cmd(destination: str, db_path: str | None, plans: PlanLibrary) -> Non
     """
     path = _db_path(db_path)
     if is_postgres(path):
-        _refuse(EmergencyError("db: a PostgreSQL database is backed up with pg_dump (README, Operations), "
-                               "then checked with emergency verify"))
+        _refuse(EmergencyError("PostgreSQL数据库请用pg_dump备份（见README“运维”），再用emergency verify校验"))
     if not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     if os.path.exists(destination):

@@ -75,11 +75,11 @@ def parse_time(value: str | datetime, field: str) -> datetime:
         dt = value
     else:
         if not isinstance(value, str) or not value.strip():
-            raise InputError(field, "must be an ISO 8601 time such as 2026-11-22T09:30+08:00")
+            raise InputError(field, "须为时间，例如2026-11-22T09:30+08:00")
         try:
             dt = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InputError(field, f"must be an ISO 8601 time such as 2026-11-22T09:30+08:00 (got {value[:40]!r})") from None
+            raise InputError(field, "须为时间，例如2026-11-22T09:30+08:00（收到：“%(got)s”）", got=value[:40]) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=TZ)
     try:
@@ -87,7 +87,7 @@ def parse_time(value: str | datetime, field: str) -> datetime:
     except (OverflowError, ValueError):
         dt = None
     if dt is None or not EARLIEST <= dt < LATEST:
-        raise InputError(field, f"must be a time between the years 2000 and 2100 (got {str(value)[:40]!r})")
+        raise InputError(field, "须为2000年至2100年之间的时间（收到：“%(got)s”）", got=str(value)[:40])
     return dt
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .agencies import Agencies
 from .clock import format_time, parse_time
 from .errors import InputError
+from .inputs import shown
 from .plans import LEVELS, NationalRule, OfficeRule, Plan, ReportingRule
 from .wording import N_
 
@@ -24,7 +25,7 @@ COUNTED_FROM_NAMES = {"occurrence": N_("事发时间"), "receipt": N_("接报时
 
 def check_level(level: Any) -> str:
     if level not in LEVELS:
-        raise InputError("level", f"must be one of {', '.join(LEVELS)} (got {level!r})")
+        raise InputError("level", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=list(LEVELS), got=shown(level))
     return level
 
 
@@ -33,7 +34,7 @@ def check_times(occurred_at: Any, reported_at: Any) -> tuple[datetime, datetime]
     occurred = parse_time(occurred_at, "occurred_at")
     reported = parse_time(reported_at, "reported_at")
     if reported < occurred:
-        raise InputError("reported_at", "must not be before occurred_at (接报时间不能早于事发时间)")
+        raise InputError("reported_at", "接报时间不能早于事发时间")
     return occurred, reported
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
+from .wording import N_
 from .errors import EmergencyError
 from .inputs import clean_text
 
@@ -70,11 +71,11 @@ def number_problem(value: str, kind: str) -> str | None:
     if not value:
         return None
     if kind == "mobile" and not MOBILE.fullmatch(value):
-        return f"{value!r}: a mobile is 11 digits starting with 1"
+        return f"“{value}”不是手机号码：手机为以1开头的11位数字"
     if kind == "either" and not (LANDLINE.fullmatch(value) or MOBILE.fullmatch(value)):
-        return f"{value!r}: a landline with its area code (e.g. 0513-82100000) or an 11-digit mobile"
+        return f"“{value}”不是电话号码：固定电话带区号（例如0513-82100000），手机为11位数字"
     if kind == "landline" and not LANDLINE.fullmatch(value):
-        return f"{value!r}: a landline carries its area code, e.g. 0513-82100000"
+        return f"“{value}”不是固定电话号码：须带区号，例如0513-82100000"
     return None
 
 
@@ -99,9 +100,10 @@ class ImportRefused(EmergencyError):
     def __init__(self, problems: list[dict[str, Any]]):
         self.problems = problems
         first = problems[0]
-        where = f"row {first['row']}, {first['column']}: " if first.get("row") else ""
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"directory: {where}{first['message']}{more}; nothing was imported")
+        where = f"第{first['row']}行“{first['column']}”：" if first.get("row") else ""
+        more = f"（另有{len(problems) - 1}处问题）" if len(problems) > 1 else ""
+        super().__init__(N_("导入被拒绝，未写入任何数据：%(where)s%(first)s%(more)s"), where=where, first=first["message"],
+                         more=more)
 
 
 def known_units(plans) -> dict[str, str]:
@@ -143,23 +145,22 @@ def _check_zip(content: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             parts = z.infolist()
             if len(parts) > XLSX_MAX_PARTS:
-                raise _refused(f"not a readable .xlsx ({len(parts)} parts in the file; a workbook has a few dozen)")
+                raise _refused(f"不是可读的.xlsx文件（文件含{len(parts)}个部件，工作簿通常只有几十个）")
             total = sum(p.file_size for p in parts)
             if total > XLSX_MAX_UNPACKED:
-                raise _refused(f"the workbook unpacks to {total // (1024 * 1024)} MB: at most "
-                               f"{XLSX_MAX_UNPACKED // (1024 * 1024)} MB (is this the right file?)")
+                raise _refused(f"工作簿解压后有{total // (1024 * 1024)} MB，最多"
+                               f"{XLSX_MAX_UNPACKED // (1024 * 1024)} MB（请确认文件是否正确）")
             for p in parts:
                 if p.file_size > 1024 * 1024 and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1):
-                    raise _refused(f"not a readable .xlsx (part {p.filename[:40]} unpacks "
-                                   f"{p.file_size // max(p.compress_size, 1)} times its size)")
+                    raise _refused(f"不是可读的.xlsx文件（部件{p.filename[:40]}解压后为原大小的"
+                                   f"{p.file_size // max(p.compress_size, 1)}倍）")
                 merged = re.findall(rb'<mergeCell ref="([A-Z0-9:]+)"', z.read(p.filename)) \
                     if p.filename.startswith("xl/worksheets/") else []
                 if merged:
                     shown = ", ".join(m.decode() for m in merged[:3])
-                    raise _refused(f"merged cells ({shown}) cannot be read as rows: unmerge them and repeat the value "
-                                   "on each row")
+                    raise _refused(f"含合并单元格（{shown}），无法按行读取：请取消合并，并在每一行填写")
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise _refused("not a readable .xlsx (not a zip file)") from None
+        raise _refused("不是可读的.xlsx文件") from None
 
 
 def read_rows(content: bytes, filename: str, sheet: str = SHEET) -> list[list[Any]]:
@@ -170,34 +171,33 @@ def read_rows(content: bytes, filename: str, sheet: str = SHEET) -> list[list[An
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise _refused("a .csv must be UTF-8 (Excel: 另存为 CSV UTF-8)") from None
+            raise _refused(".csv文件须为UTF-8编码（Excel：另存为“CSV UTF-8”）") from None
         rows = []
         try:
             for row in csv.reader(io.StringIO(text)):
                 rows.append(row)
                 if len(rows) > MAX_ROWS + 1:
-                    raise _refused(f"more than {MAX_ROWS} rows (is this the right file?)")
-        except csv.Error as exc:
-            raise _refused(f"not a readable .csv (row {len(rows) + 1}: {exc})") from None
+                    raise _refused(f"超过{MAX_ROWS}行（请确认文件是否正确）")
+        except csv.Error:
+            raise _refused(f"不是可读的.csv文件（第{len(rows) + 1}行）") from None
         _check_cells(rows)
         return rows
     if not filename.lower().endswith(".xlsx"):
-        raise _refused("give an .xlsx or a .csv file")
+        raise _refused("请选择.xlsx或.csv文件")
     _check_zip(content)
     from openpyxl import load_workbook
     try:
         wb = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise _refused(f"not a readable .xlsx ({type(exc).__name__})") from None
+    except Exception:  # openpyxl raises several kinds for a file that is not a workbook
+        raise _refused("不是可读的.xlsx文件") from None
     try:
         if len(wb.sheetnames) != 1:
-            raise _refused(f"the workbook must hold one sheet ({sheet}); it holds "
-                           f"{len(wb.sheetnames)}: {', '.join(wb.sheetnames)}")
+            raise _refused(f"工作簿只能有一张工作表（{sheet}），现有{len(wb.sheetnames)}张：{'、'.join(wb.sheetnames)}")
         rows = []
         for row in wb.worksheets[0].iter_rows(values_only=True):  # streamed: stops at the limit
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
-                raise _refused(f"more than {MAX_ROWS} rows (is this the right file?)")
+                raise _refused(f"超过{MAX_ROWS}行（请确认文件是否正确）")
     finally:
         wb.close()
     while rows and not any(v not in (None, "") for v in rows[-1]):
@@ -211,7 +211,7 @@ def _check_cells(rows: list[list[Any]]) -> None:
         for j, value in enumerate(row):
             if isinstance(value, str) and len(value) > MAX_CELL:
                 raise ImportRefused([{"row": i, "column": str(j + 1),
-                                      "message": f"a cell of {len(value)} characters: at most {MAX_CELL}"}])
+                                      "message": f"单元格有{len(value)}个字符，最多{MAX_CELL}个"}])
 
 
 def text_of(value: Any) -> str:
@@ -227,13 +227,13 @@ def check_header(rows: list[list[Any]], columns: list[str]) -> None:
     """Refuse (ImportRefused) an empty file, one whose first row is not ``columns`` in order, or one of more than
     MAX_ROWS rows."""
     if not rows:
-        raise ImportRefused([{"row": None, "column": "", "message": "the file is empty"}])
+        raise ImportRefused([{"row": None, "column": "", "message": "文件是空的"}])
     header = [text_of(h) for h in rows[0]]
     if header[:len(columns)] != columns or any(header[len(columns):]):
-        raise ImportRefused([{"row": 1, "column": "header", "message": f"the columns must be: {'、'.join(columns)} "
-                                                                      f"(found: {'、'.join(h for h in header if h)})"}])
+        raise ImportRefused([{"row": 1, "column": "表头", "message": f"列须依次为：{'、'.join(columns)}"
+                                                                    f"（现为：{'、'.join(h for h in header if h)}）"}])
     if len(rows) - 1 > MAX_ROWS:
-        raise ImportRefused([{"row": None, "column": "", "message": f"{len(rows) - 1} rows: at most {MAX_ROWS}"}])
+        raise ImportRefused([{"row": None, "column": "", "message": f"共{len(rows) - 1}行，最多{MAX_ROWS}行"}])
 
 
 def check(rows: list[list[Any]], plans) -> list[Contact]:
@@ -258,9 +258,9 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
             except EmergencyError as exc:
                 bad(field, str(exc))
         if not row["unit"]:
-            bad("unit", "is required")
+            bad("unit", "必须填写")
         elif row["unit"] not in units:
-            bad("unit", f"{row['unit']!r} is not a unit the plans name (see the directory page's list of units)")
+            bad("unit", f"“{row['unit']}”不是预案中的单位（见通讯录页的单位列表）")
         else:
             row["unit"] = units[row["unit"]]
         for field in ("office_phone", "fax", "duty_line", "mobile"):
@@ -271,14 +271,14 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
                 bad(field, problem)
         if row["precedence"]:  # ASCII digits only: "²", "①" or "፩" are digits to str.isdigit but not to int()
             if not (row["precedence"].isascii() and row["precedence"].isdigit()) or not 1 <= int(row["precedence"]) <= 99:
-                bad("precedence", f"{row['precedence']!r}: a whole number from 1 (try first) to 99")
+                bad("precedence", f"“{row['precedence']}”：须为1（最先拨打）至99的整数")
         if row["unit"] and not row["name"] and not (row["duty_line"] or row["office_phone"] or row["fax"]):
-            bad("duty_line", "a unit's own line needs a number (24小时值班电话, 办公电话 or 传真)")
+            bad("duty_line", "单位行须有号码（24小时值班电话、办公电话或传真）")
         if row["name"] and not (row["mobile"] or row["office_phone"]):
-            bad("mobile", "a person needs a number to dial (手机 or 办公电话)")
+            bad("mobile", "联系人须有可拨打的号码（手机或办公电话）")
         key = (row["unit"], row["name"])
         if key in seen:
-            bad("name", f"{row['name'] or row['unit']!r} is listed twice (rows {seen[key]} and {number})")
+            bad("name", f"“{row['name'] or row['unit']}”重复（第{seen[key]}行和第{number}行）")
         seen.setdefault(key, number)
         if not problems:
             out.append(Contact(**{**row, "precedence": int(row["precedence"] or 1)}))
@@ -388,12 +388,12 @@ def save_one(store, values: dict[str, Any], contact_id: int | None, actor: str, 
     contact = check([COLUMNS, [values.get(f, "") for f in FIELDS]], store.plans)[0]
     with store.write() as db:
         if contact_id is not None and not db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone():
-            raise ImportRefused([{"row": None, "column": "", "message": f"contact {contact_id} does not exist (reload)"}])
+            raise ImportRefused([{"row": None, "column": "", "message": "该条目已不存在，请刷新"}])
         twin = db.execute("SELECT id FROM contacts WHERE unit = ? AND coalesce(name, '') = ? AND id != ?",
                           [contact.unit, contact.name, contact_id or -1]).fetchone()
         if twin:
-            raise ImportRefused([{"row": 2, "column": "姓名", "message": f"{contact.name or contact.unit!r} is listed "
-                                                                       "already; change that line instead"}])
+            raise ImportRefused([{"row": 2, "column": "姓名", "message": f"“{contact.name or contact.unit}”已在通讯录中，"
+                                                                       "请修改那一行"}])
         cells = [getattr(contact, f) for f in FIELDS] + [actor, at]
         if contact_id is None:
             store.insert_rows("contacts", FIELDS + ["updated_by", "updated_at"], [cells])
@@ -409,6 +409,6 @@ def delete_one(store, contact_id: int, actor: str, at: str) -> None:
     with store.write() as db:
         row = db.execute("SELECT unit, name FROM contacts WHERE id = ?", [contact_id]).fetchone()
         if row is None:
-            raise ImportRefused([{"row": None, "column": "", "message": f"contact {contact_id} does not exist (reload)"}])
+            raise ImportRefused([{"row": None, "column": "", "message": "该条目已不存在，请刷新"}])
         db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
         store._insert_audit("contact_deleted", actor, row[0], {"name": row[1] or "", "id": contact_id}, None, at)

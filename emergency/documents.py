@@ -171,7 +171,8 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered."""
     offered = {o["kind"]: o for o in offers(snap, plan, now, plans)}
     if kind not in offered:
-        raise Refused(f"kind: a {kind} report is not offered now (offered: {', '.join(offered) or 'none'})")
+        raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
+                      offered=list(KIND_NAMES.get(k, k) for k in offered) or ["—"])
     docs = plan.reporting.documents
     number = _next_number(snap, kind)
     name = f"{KIND_NAMES[kind]}{numeral(number)}" if kind == "progress" else KIND_NAMES[kind]
@@ -419,13 +420,13 @@ def edited(base: Draft, form: dict[str, Any]) -> Draft:
 
 def check_issuable(d: Draft) -> None:
     """What a written report must name before it goes out (environment 四(一)2: 报告单位、签发人、联系人)."""
-    for name, words in (("issuer", "报告单位"), ("signer", "签发人"), ("contact", "联系人及联系方式"), ("title", "标题")):
+    for name in ("issuer", "signer", "contact", "title"):   # 报告单位、签发人、联系人及联系方式、标题 (errors.FIELD_NAMES)
         if not getattr(d, name).strip():
-            raise InputError(name, f"is required before the report is issued ({words}不能为空)")
+            raise InputError(name, "签发前不能为空")
     for section in d.sections:
         if len(section.text) > TEXT_LIMIT:
-            raise InputError(section.label or PARTS.get(section.part, section.id),
-                             f"is {len(section.text)} characters; at most {TEXT_LIMIT}")
+            raise InputError(section.label or PARTS.get(section.part, section.id), "有%(length)s个字符，最多%(limit)s个",
+                             length=len(section.text), limit=TEXT_LIMIT)
 
 
 # ---------------------------------------------------------------- the Word file
@@ -523,7 +524,7 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
         plan = store.plans.plan_for(current.plan, current.plan_version)
         machine = store.plans.lifecycle(current.plan, current.plan_version)
         if d.kind == "first" and any(r.kind == "first" for r in current.reports):
-            raise Refused("kind: the 首报 was issued already; a correction is a new 续报")
+            raise Refused("首报已签发；更正请另发续报")
         record = {"kind": d.kind, "number": d.number, "title": d.title, "document_id": document_id,
                   "sha256": digest, "draft_sha256": draft_digest, "pdf_sha256": pdf_digest,
                   "level": current.effective_level, "casualties": casualties(current, plan)}

@@ -15,6 +15,7 @@ from typing import Any
 from . import incidents as service, intake as intakes
 from .clock import Clock, FixedClock, SimulatedClock, format_time, parse_time
 from .drills import Scenario, parse_scenario_yaml, timeline, variant
+from .wording import N_
 from .errors import InputError, NotFound, Refused, StaleVersion
 from .incident import Snapshot
 from .store import Store
@@ -34,10 +35,10 @@ def scenario_library(store: Store) -> dict[str, Scenario]:
 def save_scenario(store: Store, text: str, actor: str, clock: Clock) -> Scenario:
     """Validate a scenario written in the browser and keep it. Raises PlanFileError naming the problem."""
     if len(text) > 100_000:
-        raise InputError("yaml", "is too long (100,000 characters at most)")
+        raise InputError("yaml", "太长（最多100,000个字符）")
     sc = parse_scenario_yaml(text, store.plans, "scenario")
     if sc.id in store.plans.scenarios:
-        raise InputError("id", f"{sc.id!r} is a library scenario; choose another id")
+        raise InputError("id", "“%(id)s”是预案库自带的场景，请换一个编号", id=sc.id)
     store.drills.save_scenario(sc.id, text, actor, format_time(clock.now()))
     return sc
 
@@ -61,21 +62,25 @@ def drill_clock(drill: dict[str, Any], real: Clock) -> SimulatedClock:
                           running=drill["status"] == "running", real_anchor=parse_time(drill["real_anchor"], "real_anchor"))
 
 
+# a drill's status in words (the drill pages use the same)
+DRILL_STATUS = {"ready": N_("待开始"), "running": N_("进行中"), "paused": N_("已暂停"), "finished": N_("已结束")}
+
+
 def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: int | None = None,
                  start: str | None = None, boundary: bool = False) -> dict[str, Any]:
     """A new drill (ready, not running) from a scenario, optionally as a seeded variant (``boundary``:
     figures may jump to any of the plan's level bounds, not only next to their own)."""
     if not isinstance(boundary, bool):
-        raise InputError("boundary", "must be true or false")
+        raise InputError("boundary", "须为是或否（true/false）")
     if boundary and seed is None:
-        raise InputError("boundary", "a boundary drill is a seeded variant: give a seed too")
+        raise InputError("boundary", "临界演练是随机变体，须同时给出随机种子")
     library = scenario_library(store)
     if scenario_id not in library:
         raise NotFound("scenario", scenario_id, sorted(library))
     scenario, variation = library[scenario_id], None
     if seed is not None:
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31:
-            raise InputError("seed", "must be a whole number from 0 to 2147483648")
+            raise InputError("seed", "须为0至2147483648的整数")
         scenario, variation = variant(scenario, seed, store.plans, boundary=boundary)
     t0 = parse_time(start or scenario.start, "start")
     drill_id = "drl-" + secrets.token_hex(4)
@@ -92,7 +97,7 @@ def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: 
 
 def _update(store: Store, drill: dict[str, Any], **changes) -> dict[str, Any]:
     if not store.drills.update(drill["id"], drill["version"], changes):
-        raise Refused("the drill was changed by someone else; reload (演练状态已变化，请刷新)")
+        raise Refused("演练状态已被他人改变，请刷新")
     return _row(store, drill["id"])
 
 
@@ -102,7 +107,7 @@ def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = 
     ``speed`` goes with ``start`` (start at that speed) or ``speed``; with any other action it is refused.
     """
     if speed not in (None, "") and action not in ("start", "speed"):
-        raise InputError("speed", f"goes with start or speed, not {str(action)[:20]}")
+        raise InputError("speed", "倍速只能在开始或调整倍速时设置")
     speed = None if speed == "" else speed
     drill = advance(store, drill_id, real)
     clock = drill_clock(drill, real)
@@ -110,29 +115,29 @@ def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = 
     status = drill["status"]
     if action == "start":
         if status != "ready":
-            raise Refused(f"the drill is {status}; only a ready drill can start")
+            raise Refused("演练当前为“%(status)s”，只有待开始的演练可以开始", status=DRILL_STATUS.get(status, status))
         changes = {"status": "running", "real_anchor": format_time(now_real)}
         if speed is not None:  # start at a chosen speed (it was silently ignored before)
             changes["speed"] = _speed(speed)
         drill = _update(store, drill, **changes)
     elif action == "pause":
         if status != "running":
-            raise Refused(f"the drill is {status}; only a running drill can pause")
+            raise Refused("演练当前为“%(status)s”，只有进行中的演练可以暂停", status=DRILL_STATUS.get(status, status))
         drill = _update(store, drill, status="paused", sim_anchor=format_time(sim), real_anchor=format_time(now_real))
     elif action == "resume":
         if status != "paused":
-            raise Refused(f"the drill is {status}; only a paused drill can resume")
+            raise Refused("演练当前为“%(status)s”，只有已暂停的演练可以继续", status=DRILL_STATUS.get(status, status))
         drill = _update(store, drill, status="running", real_anchor=format_time(now_real))
     elif action == "speed":
         drill = _update(store, drill, speed=_speed(speed), sim_anchor=format_time(sim),
                         real_anchor=format_time(now_real))
     elif action == "finish":
         if status == "finished":
-            raise Refused("the drill has finished already")
+            raise Refused("演练已结束")
         drill = _update(store, drill, status="finished", sim_anchor=format_time(sim), real_anchor=format_time(now_real),
                         finished_at=format_time(sim))
     else:
-        raise InputError("action", "must be start, pause, resume, speed or finish")
+        raise InputError("action", "须为开始、暂停、继续、调整倍速或结束之一")
     return drill
 
 
@@ -140,9 +145,9 @@ def _speed(speed: Any) -> float:
     try:
         value = float(speed)
     except (TypeError, ValueError):
-        raise InputError("speed", "must be a number from 1 to 60") from None
+        raise InputError("speed", "须为1至60的数字") from None
     if not 1 <= value <= 60:
-        raise InputError("speed", "must be a number from 1 to 60")
+        raise InputError("speed", "须为1至60的数字")
     return value
 
 

@@ -17,7 +17,7 @@ from .agencies import today_only
 from .clock import format_time
 from .documents import numeral
 from .incident import Snapshot
-from .incidents import notification_status
+from .incidents import incident_name, notification_status
 from .plans import Plan
 
 VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
@@ -104,7 +104,7 @@ def _document(drill: bool, title: str):
 
 def timeline_docx(snap: Snapshot, plan: Plan, timeline: list[dict[str, Any]]) -> bytes:
     """The incident's timeline, one paragraph per event, in the official layout."""
-    doc = _document(snap.drill, f"{snap.title or snap.id}处置时间线")
+    doc = _document(snap.drill, f"{incident_name(snap, plan)}处置时间线")
     doc.paragraph(f"预案：{plan.title}。事发时间{_short(snap.occurred_at)}，接报时间{_short(snap.reported_at)}。")
     for t in timeline:
         details = "；".join(t["details"])

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-from .errors import InputError
-from .inputs import shown
+from .errors import InputError, choices
+from .inputs import shown, validation_refusal
 
 NAME = r"^[a-z][a-z0-9_]{0,40}$"
 
@@ -111,6 +111,10 @@ class Vocabulary(_Strict):
     def choice(self, name: str) -> ChoiceFact:
         return next(f for f in self.choices if f.name == name)
 
+    def label_of(self, name: str) -> str:
+        """A fact's name as a person reads it (死亡人数), else its key."""
+        return next((f.label for f in (*self.counts, *self.choices, *self.flags) if f.name == name), name)
+
     def choice_labels(self) -> dict[str, dict[str, str]]:
         """Each choice fact's values with the labels shown for them."""
         return {f.name: dict(f.values) for f in self.choices}
@@ -137,7 +141,7 @@ class Vocabulary(_Strict):
         if isinstance(data, BaseModel):
             data = data.model_dump(exclude_defaults=True)
         if not isinstance(data, dict):
-            raise InputError(prefix, f"must be a JSON object of facts (got {type(data).__name__})")
+            raise InputError(prefix, "须为JSON对象（收到：%(got)s）", got=shown(data))
         try:
             return self.model.model_validate(data)
         except ValidationError as exc:
@@ -151,15 +155,18 @@ class Vocabulary(_Strict):
         name = str(err["loc"][-1]) if err["loc"] else ""
         got = err.get("input")
         if err["type"] == "extra_forbidden":
-            return InputError(field, f"unknown fact; known facts: {', '.join(self.names)}")
+            return InputError(field, "没有这项事实（%(name)s）；可用：%(names)s", name=name,
+                              names=list(self.label_of(n) for n in self.names))
         kind = self.kind(name)
         if kind == "choice":
-            return InputError(field, f"must be one of {', '.join(self.choice_values[name])} (got {shown(got)})")
+            return InputError(field, "“%(fact)s”须为以下之一：%(allowed)s（收到：%(got)s）", fact=self.choice(name).label,
+                              allowed=choices(self.choice(name).values), got=shown(got))
         if kind == "flag":
-            return InputError(field, f"must be true or false (got {shown(got)})")
+            return InputError(field, "“%(fact)s”须为是或否（收到：%(got)s）", fact=self.label_of(name), got=shown(got))
         if kind == "count":
-            return InputError(field, f"must be a whole number from 0 to {self.count(name).max} (got {shown(got)})")
-        return InputError(field, err["msg"])
+            return InputError(field, "“%(fact)s”须为0至%(max)s的整数（收到：%(got)s）", fact=self.count(name).label,
+                              max=self.count(name).max, got=shown(got))
+        return validation_refusal(err, field)
 
 
 def nonzero(facts: BaseModel) -> dict[str, Any]:

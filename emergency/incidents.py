@@ -20,7 +20,7 @@ from .deadlines import Notification, notifications
 from .duties import TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
 from .errors import EmergencyError, InputError, NotFound, Refused
 from .incident import Snapshot
-from .inputs import identifier
+from .inputs import identifier, shown
 from .library import PlanLibrary, library
 from .lifecycle import RECORD_STEPS, replay
 from .plans import LEVEL_RANK
@@ -33,10 +33,10 @@ def new_incident_id() -> str:
 
 def _plan_id(data: Any, plans: PlanLibrary) -> str:
     if not isinstance(data, dict):
-        raise InputError("", "must be a JSON object")
+        raise InputError("", "须为JSON对象")
     pid = data.get("plan")
     if pid is None:
-        raise InputError("plan", "is required")
+        raise InputError("plan", "必须填写")
     return plans.plan(pid).id
 
 
@@ -78,8 +78,7 @@ def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: 
 def _check_group(store: Store, snap: Snapshot) -> None:
     for _id, drill, drill_id in store.group_members(snap.event_group):  # a new key starts a new group
         if drill != snap.drill or (drill_id or None) != (snap.drill_id or None):
-            raise InputError("event_group", "a drill incident can join only its own drill's event, and a real "
-                                            "incident never a drill's (演练与真实事件不得混合)")
+            raise InputError("event_group", "演练与真实事件不得混合：演练事件只能并入本演练的事件")
 
 
 def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
@@ -88,11 +87,11 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
     who acts (issue 27), recorded in the event: it decides whether an item is theirs to report or to account for,
     and whether a task's 签收/反馈 is their own or recorded on the unit's behalf."""
     if not isinstance(trigger, str) or not trigger:
-        raise InputError("trigger", "is required")
+        raise InputError("trigger", "必须填写")
     if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1:
-        raise InputError("expected_version", "must be the incident's version you acted on (a whole number ≥ 1)")
+        raise InputError("expected_version", "须为您所依据的事件版本号（不小于1的整数）")
     if payload is not None and not isinstance(payload, dict):
-        raise InputError("payload", "must be a JSON object")
+        raise InputError("payload", "须为JSON对象")
 
     def change(current: Snapshot):  # current is freshly read inside the transaction: apply in place
         machine = store.plans.lifecycle(current.plan, current.plan_version)
@@ -127,7 +126,7 @@ def record_message(store: Store, incident_id: str, notification: str, channel: s
     def change(current: Snapshot):
         machine = store.plans.lifecycle(current.plan, current.plan_version)
         if machine.rule_of(current, notification) is None:
-            raise InputError("notification", f"{notification!r} is not one of the incident's notifications")
+            raise InputError("notification", "不是本事件的报告事项（收到：%(got)s）", got=shown(notification))
         record = {"notification": notification, "channel": channel, "text": text, "ok": ok, "response": response}
         snap, event = machine.record_message(current, record, actor, format_time(clock.now()))
         return snap, event, False
@@ -142,8 +141,8 @@ def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
     for other in store.list(drill=None, event_group=group):
         other_plan = store.plans.plan_for(other.plan, other.plan_version)
         if other.id != snap.id and other.state == other_plan.lifecycle.initial:
-            raise Refused(f"同一事件在{other_plan.short_title}预案下的记录（{other.id}）仍停留在接报，"
-                          "请先处置或关闭该记录再结案")
+            raise Refused("同一事件在%(plan)s预案下的记录（%(title)s）仍停留在接报，请先处置或关闭该记录再结案",
+                          plan=other_plan.short_title, title=other.title or other_plan.short_title)
 
 
 def rebuild(store: Store, incident_id: str) -> Snapshot:
@@ -248,6 +247,12 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
             "state": None, "level": None, "classified_level": None, "drill": None, "version": None}
 
 
+def incident_name(snap: Snapshot, plan) -> str:
+    """What a person calls the incident: its title, else the plan's kind of event and when it occurred — never its
+    id (issue 31)."""
+    return snap.title or f"{plan.short_title}事件（{snap.occurred_at[5:16].replace('T', ' ')}）"
+
+
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
                   plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
     """What the pages and the API show of one incident (``events``: its timeline, when wanted; ``office``: the
@@ -272,6 +277,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "plan": snap.plan,
         "plan_title": plan.title,
         "title": snap.title,
+        "name": incident_name(snap, plan),
         "drill": snap.drill,
         "drill_id": snap.drill_id,
         "event_group": snap.event_group,

@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 
 from . import incidents as service
 from .clock import format_time, parse_time
-from .errors import InputError, NotFound
+from .errors import InputError, NotFound, choices
 from .inputs import clean_text, shown
 from .wording import N_
 from .routing import RoutingList
@@ -66,41 +66,42 @@ def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, An
     ``late_reason``.
     """
     if not isinstance(data, dict):
-        raise InputError("body", "must be a JSON object")
+        raise InputError("body", "须为JSON对象")
     known = {"source", "reference", "received_at", "caller", "callback", "place", "description", "matter",
              "late_reason", "drill"}
     for name in data:
         if name not in known:
-            raise InputError(name, f"unknown field; fields: {', '.join(sorted(known))}")
+            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(sorted(known)))
     source = data.get("source")
     if not isinstance(source, str) or source not in SOURCES:
-        raise InputError("source", f"must be one of {', '.join(SOURCES)} (got {shown(source)})")
+        raise InputError("source", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=choices(SOURCES),
+                         got=shown(source))
     reference = clean_text(data.get("reference"), "reference", 40)
     if source in ("12345", "110") and not reference:
-        raise InputError("reference", f"the {SOURCES[source]} number is required for a report from {source}")
+        raise InputError("reference", "%(source)s须填写编号", source=SOURCES[source])
     if reference and not REFERENCE.fullmatch(reference):
-        raise InputError("reference", "must be 4–32 letters, digits or '-' (a work-order or alarm number, "
-                                      f"e.g. 20231122000123; got {shown(reference)})")
+        raise InputError("reference", "工单号或警情号须为4至32个字母、数字或“-”，例如20231122000123（收到：%(got)s）",
+                         got=shown(reference))
     received = parse_time(data.get("received_at") or now, "received_at")
     if received > now + FUTURE_TOLERANCE:
-        raise InputError("received_at", f"must not be in the future (now {format_time(now)})")
+        raise InputError("received_at", "不能晚于当前时间（%(now)s）", now=format_time(now)[:16].replace("T", " "))
     late_reason = clean_text(data.get("late_reason"), "late_reason", 500, multiline=True)
     if now - received > LATE_AFTER and not late_reason:
-        raise InputError("late_reason", "the report was received more than 7 days ago: say why it is recorded now")
+        raise InputError("late_reason", "接报时间已超过7天，请写明补录原因")
     callback = clean_text(data.get("callback"), "callback", 40)
     if callback and not PHONE.fullmatch(callback.replace(" ", "")):
-        raise InputError("callback", "must be a mobile (11 digits starting with 1) or a landline with its area code, "
-                                     f"e.g. 0513-82212345 (got {shown(callback)})")
+        raise InputError("callback", "须为手机（以1开头的11位数字）或带区号的固定电话，例如0513-82212345（收到：%(got)s）",
+                         got=shown(callback))
     matter = data.get("matter")
     if not isinstance(matter, str) or not matter:
-        raise InputError("matter", "is required: choose the matter from the 12345/110 list")
+        raise InputError("matter", "必须填写：请从12345/110事项清单中选择")
     try:
         routing.matter(matter)
     except NotFound:
-        raise InputError("matter", f"is not on the 12345/110 list (got {shown(matter)})") from None
+        raise InputError("matter", "不在12345/110事项清单中（收到：%(got)s）", got=shown(matter)) from None
     drill = data.get("drill", False)
     if not isinstance(drill, bool):
-        raise InputError("drill", "must be true or false")
+        raise InputError("drill", "须为是或否（true/false）")
     return {"source": source, "reference": reference, "received_at": format_time(received),
             "caller": clean_text(data.get("caller"), "caller", 50), "callback": callback.replace(" ", ""),
             "place": clean_text(data.get("place"), "place", 200),

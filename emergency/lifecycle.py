@@ -232,18 +232,18 @@ class Lifecycle:
         ``drill_id``, ``cause``, ``hot_topic``, ``sensitive``, ``event_group``.
         """
         if not isinstance(data, dict):
-            raise InputError("", "must be a JSON object")
+            raise InputError("", "须为JSON对象")
         known = REPORT_FIELDS  # the same list as the API's IncidentRequest (emergency.requests)
         data = {k: v for k, v in data.items() if k != "plan_version"}  # the version is the machine's, never the caller's
         for name in data:
             if name not in known:
-                raise InputError(name, f"unknown field; fields: {', '.join(known)}")
+                raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(known))
         facts = self.plan.vocabulary.parse(data.get("facts"))
         if "occurred_at" not in data:
-            raise InputError("occurred_at", "is required")
+            raise InputError("occurred_at", "必须填写")
         for flag in ("drill", "hot_topic", "sensitive"):
             if not isinstance(data.get(flag, False), bool):
-                raise InputError(flag, "must be true or false")
+                raise InputError(flag, "须为是或否（true/false）")
         drill = data.get("drill", False)
         plausible_time(parse_time(data["occurred_at"], "occurred_at"), "occurred_at", at, drill)
         if data.get("reported_at"):
@@ -254,7 +254,7 @@ class Lifecycle:
         drill_id = identifier(data.get("drill_id"), "drill_id")
         event_group = identifier(data.get("event_group"), "event_group")
         if drill_id and not drill:
-            raise InputError("drill_id", "a real incident cannot belong to a drill (真实事件不能属于演练)")
+            raise InputError("drill_id", "真实事件不能属于演练")
         result = classify(self.plan, facts)
         stamp = format_time(at)
         snap = Snapshot(
@@ -301,20 +301,20 @@ class Lifecycle:
                trusted: bool, office: str | None) -> tuple[Snapshot, dict]:
         if trigger in SERVER_TRIGGERS:
             if not trusted:
-                raise InputError("trigger", "a report is issued from its draft (POST …/reports), and a message is sent "
-                                            "from the call form, not as a step")
+                raise InputError("trigger", "书面报告从报告草稿签发，消息从呼叫表单发送，不能作为处置步骤记录")
             work = snap if in_place else snap.model_copy(deep=True)
             return (self.issue if trigger == ISSUE_TRIGGER else self.record_message)(work, payload, actor, stamp)
         if trigger in RECORD_STEPS:
             if snap.state in self.final and trigger not in FOLLOW_UP_TRIGGERS:
-                raise Refused(f"“{trigger}” is not allowed: the incident is closed ({self._label(snap.state)})")
+                raise Refused("事件已结案（%(state)s），不能再“%(step)s”", state=self._label(snap.state),
+                              step=step_label(self.plan, trigger))
             if trusted:
                 self._record(snap, trigger, payload, actor, stamp, trusted=True)
                 snap.version += 1
                 snap.updated_at = stamp
                 return snap, {}
             spec = RECORD_STEPS[trigger]
-            clean = clean_payload(self.plan, snap, trigger, spec["requires"], payload, stamp)
+            clean = clean_payload(self.plan, snap, trigger, spec["requires"], payload, stamp, spec["label"])
             if office:
                 clean["office"] = office
             work = snap if in_place else snap.model_copy(deep=True)
@@ -322,34 +322,35 @@ class Lifecycle:
             return self._finish(work, trigger, clean, actor, stamp)
 
         if trigger not in self.triggers:
-            raise InputError("trigger", f"unknown trigger {trigger!r}; this plan's triggers: "
-                                        f"{', '.join(self.triggers + list(RECORD_TRIGGERS))}")
+            raise InputError("trigger", "本预案没有这个操作（%(trigger)s）；可用操作：%(allowed)s", trigger=str(trigger)[:40],
+                             allowed=list(step_label(self.plan, t) for t in self.triggers + list(RECORD_TRIGGERS)))
         candidates = [t for t in self.specs if t.trigger == trigger and snap.state in t.source]
         if not candidates:
-            raise Refused(f"“{trigger}” is not allowed in state {snap.state} ({self._label(snap.state)}); "
-                          f"allowed now: {', '.join(self.allowed_triggers(snap.state)) or 'none'}")
+            raise Refused("当前状态（%(state)s）不能“%(step)s”；现在可以：%(allowed)s", state=self._label(snap.state),
+                          step=step_label(self.plan, trigger),
+                          allowed=list(step_label(self.plan, t) for t in self.allowed_triggers(snap.state)) or ["—"])
         requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
-        clean = clean_payload(self.plan, snap, trigger, requires, payload, stamp)
+        clean = clean_payload(self.plan, snap, trigger, requires, payload, stamp, candidates[0].label)
         work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
         reasons: list[str] = []
         _machine, model = self.machine(snap.state, reasons)
         if not model.trigger(trigger, step=step):
-            raise Refused(f"“{candidates[0].label}” refused", list(dict.fromkeys(reasons)))
+            raise Refused("不能“%(step)s”", list(dict.fromkeys(reasons)), step=candidates[0].label)
         work.state = model.state
         return self._finish(work, trigger, clean, actor, stamp)
 
     def issue(self, work: Snapshot, record: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
         """Record an issued report on ``work`` (changed in place): allowed in any state but a final one."""
         if work.state in self.final:
-            raise Refused(f"a report cannot be issued: the incident is closed ({self._label(work.state)})")
+            raise Refused("事件已结案（%(state)s），不能再签发报告", state=self._label(work.state))
         work.reports.append(IssuedReport(**record, by=actor, at=stamp))
         return self._finish(work, ISSUE_TRIGGER, record, actor, stamp)
 
     def record_message(self, work: Snapshot, record: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
         """Record a message sent (or that failed to send) through an outbound channel, on ``work`` in place."""
         if work.state in self.final:
-            raise Refused(f"a message cannot be recorded: the incident is closed ({self._label(work.state)})")
+            raise Refused("事件已结案（%(state)s），不能再记录消息", state=self._label(work.state))
         work.messages.append(SentMessage(**record, by=actor, at=stamp))
         return self._finish(work, MESSAGE_TRIGGER, record, actor, stamp)
 
@@ -370,16 +371,15 @@ class Lifecycle:
         if not trusted:
             outcome = clean["outcome"]
             if outcome == "connected" and not clean.get("reached"):
-                raise InputError("payload.reached", "name the person who answered (接通须记录接听人)")
+                raise InputError("payload.reached", "接通须记录接听人")
             if outcome in HANDED_OVER and not clean.get("document"):
-                raise InputError("payload.document", "say which document was sent (已传真/已送达须记录所送文件)")
+                raise InputError("payload.document", "已传真或已送达须记录所送文件")
             if clean.get("received_by") and outcome not in HANDED_OVER | {"connected"}:
-                raise InputError("payload.received_by", f"nobody signs for a call that was {outcome} "
-                                                        "(未接通不能记录签收人)")
+                raise InputError("payload.received_by", "未接通不能记录签收人")
         rule = self.rule_of(work, clean["notification"])
         recipients = recipients_reached(rule, clean.get("unit"), self.plan.library.agencies) if rule else []
         if rule and not recipients and not trusted:
-            raise InputError("payload.unit", "此项报告对象有多个，请选择所呼叫的单位：" + "、".join(
+            raise InputError("payload.unit", "此项报告对象有多个，请选择所呼叫的单位：%(units)s", units=list(
                 self.plan.library.agencies.current(t) or t for t in rule.to))
         at = clean.get("done_at") or stamp
         ack = acknowledges(channel, clean)
@@ -408,17 +408,17 @@ class Lifecycle:
         office = clean.get("office")
         if not trusted:
             if is_ours(rule, agencies, office):
-                raise Refused(f"此项是本单位（{office}）的报告责任（{rule.clause}），须实际报告并记录接听人或签收人，"
-                              "不能以“已获知/已由他方报告/情况不明”代替")
+                raise Refused("此项是本单位（%(office)s）的报告责任（%(clause)s），须实际报告并记录接听人或签收人，"
+                              "不能以“已获知/已由他方报告/情况不明”代替", office=office, clause=rule.clause)
             how = clean["how"]
             if how in ("known", "reported_by") and not clean.get("source"):
                 raise InputError("payload.source", "请写明由谁告知或由谁报告")
             if how == "known" and clean.get("via") not in KNOWN_VIA:
-                raise InputError("payload.via", "请选择获知途径：" + "、".join(KNOWN_VIA))
+                raise InputError("payload.via", "请选择获知途径：%(ways)s", ways=list(KNOWN_VIA))
             if how == "unknown" and not clean.get("reason"):
                 raise InputError("payload.reason", "情况不明须写明原因")
             if clean.get("recipient") and clean["recipient"] not in rule.to:
-                raise InputError("payload.recipient", "不是此项的报告对象；报告对象：" + "、".join(rule.to))
+                raise InputError("payload.recipient", "不是此项的报告对象；报告对象：%(units)s", units=list(rule.to))
         got = work.receipts.setdefault(clean["notification"], {})
         names = [clean["recipient"]] if clean.get("recipient") else [t for t in rule.to if t not in got]
         for name in names:
@@ -434,7 +434,7 @@ class Lifecycle:
             if trigger == "hand_over_task":
                 item = self.plan.task(clean["task"])
                 if not trusted and (clean["task"] in work.completed_tasks or handed_over(work, clean["task"])):
-                    raise Refused(f"“{item.name}”已完成或已移交")
+                    raise Refused("“%(task)s”已完成或已移交", task=item.name)
                 ref, title, clause, text = item.id, item.name, item.clause, item.text
             else:
                 found = task_ref(self.plan, clean["duty"])
@@ -446,15 +446,15 @@ class Lifecycle:
             return
         task = next((t for t in work.tasks if t.id == clean["task_id"]), None)
         if task is None:
-            raise InputError("payload.task_id", f"没有这项任务（{clean['task_id']}）")
+            raise InputError("payload.task_id", "没有这项任务（%(task)s）", task=clean["task_id"])
         on_behalf = bool(office) and office != task.unit
         if not trusted:
             if task.done is not None:
-                raise Refused(f"任务“{task.title}”已办结")
+                raise Refused("任务“%(task)s”已办结", task=task.title)
             if on_behalf and not clean.get("contact"):
-                raise InputError("payload.contact", f"代{task.unit}记录须写明电话告知人（对方姓名）")
+                raise InputError("payload.contact", "代%(unit)s记录须写明电话告知人（对方姓名）", unit=task.unit)
             if trigger == "sign_task" and task.signed is not None:
-                raise Refused(f"任务“{task.title}”已由{task.signed.by}签收")
+                raise Refused("任务“%(task)s”已由%(by)s签收", task=task.title, by=task.signed.by)
         step = TaskStep(by=actor, at=clean.get("done_at") or stamp, recorded_at=stamp, office=office,
                         note=clean.get("note", ""), contact=clean.get("contact", ""), on_behalf=on_behalf)
         if trigger == "sign_task":
@@ -506,8 +506,7 @@ class Lifecycle:
         if trigger == "tick_notification":
             done = work.notifications.get(clean["notification"])
             if done is not None and not trusted:
-                raise Refused(f"“{clean['notification']}” was ticked already by {done.by} at {done.at}; a tick is "
-                              "never overwritten — record a correction as a note (已勾选，更正请记录情况)")
+                raise Refused("此项已由%(by)s于%(at)s勾选，勾选不能覆盖；更正请记录情况", by=done.by, at=done.at[11:16])
             work.notifications[clean["notification"]] = mark(by=actor, at=clean.get("done_at") or stamp,
                                                               note=clean.get("note"), recorded_at=stamp)
             rule = self.rule_of(work, clean["notification"])

@@ -26,16 +26,17 @@ def channels(config: Any) -> dict[str, str]:
     if not config:
         return {}
     if not isinstance(config, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in config.items()):
-        raise InputError("OUTBOUND_CHANNELS", 'must map channel names to apprise URLs, e.g. {"邮件": "mailto://…"}')
+        raise InputError("OUTBOUND_CHANNELS", "须为渠道名到apprise地址的对应，例如 %(example)s", example='{"邮件": "mailto://…"}')
     return dict(config)
 
 
 def check_text(text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise InputError("message", "is required to send a message (短信/群消息内容)")
+        raise InputError("message", "发送消息须填写短信或群消息内容")
     text = text.strip()
     if len(text) > TEXT_CHARS:
-        raise InputError("message", f"is {len(text)} characters; at most {TEXT_CHARS} (the report itself goes as a document)")
+        raise InputError("message", "有%(length)s个字符，最多%(limit)s个（报告全文请以书面报告发送）", length=len(text),
+                         limit=TEXT_CHARS)
     return text
 
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, cre
 from .calls import OUTCOMES
 from .directory import normalized_number
 from .clock import format_time, parse_time
-from .errors import InputError
+from .errors import InputError, choices
 from .facts import nonzero
-from .inputs import clean_text, shown
+from .inputs import clean_text, shown, validation_refusal
 from .duties import ACCOUNTS, duty_rules, task_ref
 from .plans import LEVELS
 
@@ -72,7 +72,8 @@ class StepPayload(BaseModel):
     @classmethod
     def _how(cls, value):
         if value is not None and value not in ACCOUNTS:
-            raise InputError("payload.how", f"must be one of {', '.join(ACCOUNTS)} (got {shown(value)})")
+            raise InputError("payload.how", "须为以下之一：%(allowed)s（收到：%(got)s）",
+                             allowed=choices(ACCOUNTS), got=shown(value))
         return value
 
     @field_validator("duty")
@@ -80,8 +81,8 @@ class StepPayload(BaseModel):
     def _duty(cls, value, info: ValidationInfo):
         """What a commander assigns: one of the plan's groups, member duties or measures (``duties.task_refs``)."""
         if value is not None and (not isinstance(value, str) or task_ref(info.context["plan"], value) is None):
-            raise InputError("payload.duty", f"must be one of the plan's groups, member duties or measures "
-                                             f"(group:…, duty:N, measure:N; got {shown(value)})")
+            raise InputError("payload.duty", "须为本预案的工作组、成员单位职责或处置措施之一（收到：%(got)s）",
+                             got=shown(value))
         return value
 
     @field_validator("due")
@@ -94,7 +95,8 @@ class StepPayload(BaseModel):
     @classmethod
     def _outcome(cls, value):
         if value is not None and (not isinstance(value, str) or value not in OUTCOMES):
-            raise InputError("payload.outcome", f"must be one of {', '.join(OUTCOMES)} (got {value!r})")
+            raise InputError("payload.outcome", "须为以下之一：%(allowed)s（收到：%(got)s）",
+                             allowed=choices(OUTCOMES), got=shown(value))
         return value
 
     @field_validator("number")
@@ -104,15 +106,16 @@ class StepPayload(BaseModel):
             return value
         text = re.sub(r"\s", "", str(value))
         if not NUMBER.fullmatch(text):
-            raise InputError("payload.number", f"{str(value)[:30]!r}: a telephone or fax number, digits with its area "
-                                               "code (e.g. 0513-82100000) or an 11-digit mobile")
+            raise InputError("payload.number", "%(got)s不是电话或传真号码：固定电话带区号（例如0513-82100000），"
+                                               "手机为11位数字", got=shown(str(value), 30))
         return normalized_number(text)  # a mobile kept as its 11 digits, so it is known (and masked) as one
 
     @field_validator("level", "warning_level")
     @classmethod
     def _level(cls, value, info: ValidationInfo):
         if value is not None and value not in LEVELS:
-            raise InputError(f"payload.{info.field_name}", f"must be one of {', '.join(LEVELS)} (got {value!r})")
+            raise InputError(f"payload.{info.field_name}", "须为以下之一：%(allowed)s（收到：%(got)s）",
+                             allowed=list(LEVELS), got=shown(value))
         return value
 
     @field_validator("condition", "task")
@@ -123,7 +126,8 @@ class StepPayload(BaseModel):
         items = plan.termination.conditions if info.field_name == "condition" else plan.post_incident
         ids = [item.id for item in items]
         if value is not None and value not in ids:
-            raise InputError(f"payload.{info.field_name}", f"must be one of {', '.join(ids)} (got {value!r})")
+            raise InputError(f"payload.{info.field_name}", "不是本预案的条目（收到：%(got)s）；可选：%(allowed)s",
+                             got=shown(value), allowed=list(getattr(i, "name", None) or i.text for i in items))
         return value
 
     @field_validator("notification")
@@ -137,7 +141,7 @@ class StepPayload(BaseModel):
             rules = [r for r in rules if r.counted_from == "condition"]
         ids = [r.id for r in rules]
         if value not in ids:
-            raise InputError("payload.notification", f"must be one of {', '.join(ids) or '(none)'} (got {value!r})")
+            raise InputError("payload.notification", "不是本事件当前的报告事项（收到：%(got)s）", got=shown(value))
         return value
 
     @field_validator("facts")
@@ -146,7 +150,7 @@ class StepPayload(BaseModel):
         if value is None:
             return value
         if not isinstance(value, dict):
-            raise InputError("payload.facts", "must be a JSON object of facts")
+            raise InputError("payload.facts", "须为JSON对象")
         plan, snap = info.context["plan"], info.context["snap"]
         return nonzero(plan.vocabulary.parse({**snap.facts, **value}, "payload.facts"))
 
@@ -158,8 +162,7 @@ class StepPayload(BaseModel):
         done = _since_occurrence(value, "payload.done_at", info)
         now = info.context["now"]
         if done > parse_time(now, "now") + CLAIM_TOLERANCE:
-            raise InputError("payload.done_at", f"must not be later than now ({now}); a call not yet made "
-                                                "cannot be ticked (不能晚于当前时间)")
+            raise InputError("payload.done_at", "不能晚于当前时间（%(now)s）：尚未打的电话不能勾选", now=now[:16].replace("T", " "))
         return format_time(done)
 
     @field_validator(*TEXTS)
@@ -176,7 +179,7 @@ def _since_occurrence(value: Any, field: str, info: ValidationInfo):
     moment = parse_time(value, field)
     occurred = info.context["snap"].occurred_at
     if moment < parse_time(occurred, "occurred_at"):
-        raise InputError(field, f"must not be before the event occurred ({occurred})")
+        raise InputError(field, "不能早于事发时间（%(occurred)s）", occurred=occurred[:16].replace("T", " "))
     return moment
 
 
@@ -187,23 +190,22 @@ def step_payload(trigger: str, requires: tuple[str, ...]) -> type[StepPayload]:
     return create_model(f"{trigger}_payload", __base__=StepPayload, **required)
 
 
-def clean_payload(plan, snap, trigger: str, requires: list[str], payload: Any, now: str) -> dict[str, Any]:
-    """The payload of one step, validated with its trigger's model; only the fields given are kept."""
+def clean_payload(plan, snap, trigger: str, requires: list[str], payload: Any, now: str,
+                  label: str = "") -> dict[str, Any]:
+    """The payload of one step, validated with its trigger's model; only the fields given are kept. ``label``: the
+    step's name, for a refusal."""
     if not isinstance(payload, dict):
-        raise InputError("payload", "must be a JSON object")
+        raise InputError("payload", "须为JSON对象")
     for name in requires:  # given but empty is missing too
         if payload.get(name) in (None, ""):
-            raise InputError(f"payload.{name}", f"is required for {trigger}")
+            raise InputError(f"payload.{name}", "“%(step)s”须填写此项", step=label or trigger)
     model = step_payload(trigger, tuple(requires))
     try:
         checked = model.model_validate(payload, context={"plan": plan, "snap": snap, "now": now, "trigger": trigger})
     except ValidationError as exc:
         err = exc.errors()[0]
-        inner = (err.get("ctx") or {}).get("error")
-        if isinstance(inner, InputError):
-            raise inner from None
         name = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
-            raise InputError(f"payload.{name}", f"unknown field for {trigger}") from None
-        raise InputError(f"payload.{name}", err["msg"]) from None
+            raise InputError(f"payload.{name}", "“%(step)s”没有这一项", step=label or trigger) from None
+        raise validation_refusal(err, f"payload.{name}") from None
     return {k: v for k, v in checked.model_dump(include=set(payload)).items() if v is not None}

@@ -30,6 +30,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlite_utils.db import NotFoundError
 
+from .wording import N_
 from .errors import EmergencyError
 from .store import CorruptDatabase, StorageFull, Store, StoreBusy, quoted, shown_location
 
@@ -179,8 +180,7 @@ class PostgresStore(Store):
         try:
             conn = self._pool.getconn(timeout=self.lock_timeout)
         except PoolTimeout:
-            raise StoreBusy("every database connection is in use; try again in a few seconds "
-                            "(数据库连接已满，请稍后重试)") from None
+            raise StoreBusy(N_("数据库连接已满，请稍后重试")) from None
         return PgDatabase(conn)
 
     def close(self) -> None:

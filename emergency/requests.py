@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from .errors import InputError
+from .inputs import validation_refusal
 
 if TYPE_CHECKING:  # the library builds lifecycles, which read REPORT_FIELDS from here
     from .library import PlanLibrary
@@ -57,7 +58,5 @@ def check_body(model: type[BaseModel], data: Any) -> None:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
         if first["type"] == "extra_forbidden":
-            raise InputError(field, f"unknown field; fields: {', '.join(model.model_fields)}") from None
-        if first["type"] == "missing":
-            raise InputError(field, "is required") from None
-        raise InputError(field, first["msg"]) from None
+            raise InputError(field, "不认识的字段；可用字段：%(fields)s", fields=list(model.model_fields)) from None
+        raise validation_refusal(first, field) from None

@@ -61,9 +61,9 @@ def _date(value: Any) -> date:
             y, m, d = (int(p) for p in text.split("-"))
             day = date(y, m, d)
         except ValueError:
-            raise ValueError(f"{text!r}: a date such as 2026-12-02") from None
+            raise ValueError(f"“{text}”不是日期，例如2026-12-02") from None
     if not EARLIEST.date() <= day < LATEST.date() - timedelta(days=1):
-        raise ValueError(f"{day.isoformat()}: a date from 2000 to 2099")
+        raise ValueError(f"{day.isoformat()}：日期须在2000年至2099年之间")
     return day
 
 
@@ -80,7 +80,7 @@ def _time(value: Any) -> time:
         h, m = (int(p) for p in text.split(":")[:2])
         return time(h, m)
     except ValueError:
-        raise ValueError(f"{text!r}: a time such as 08:00") from None
+        raise ValueError(f"“{text}”不是时刻，例如08:00") from None
 
 
 def check(rows: list[list[Any]], plans) -> list[Shift]:
@@ -110,11 +110,11 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
                 unreadable.add(field)   # said once: not "is required" as well
         unit = text["unit"]
         if not unit and "unit" not in unreadable:
-            bad("unit", "is required")
+            bad("unit", "必须填写")
         elif unit and unit not in units:
-            bad("unit", f"{unit!r} is not a unit the plans name (see the directory page's list of units)")
+            bad("unit", f"“{unit}”不是预案中的单位（见通讯录页的单位列表）")
         if not text["officer"] and "officer" not in unreadable:
-            bad("officer", "is required: who is on duty (值班员)")
+            bad("officer", "必须填写当班值班员")
         phones = {}
         for field in ("officer_phone", "leader_phone"):
             phones[field] = "".join(text_of(row[field]).split())
@@ -122,12 +122,12 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
             if problem:
                 bad(field, problem)
         if phones["leader_phone"] and not text["leader"]:
-            bad("leader", "a 带班领导电话 needs the 带班领导's name")
+            bad("leader", "填写了带班领导电话，须同时填写带班领导姓名")
         starts = ends = None
         try:
             day = _date(row["date"]) if text_of(row["date"]) or isinstance(row["date"], (date, datetime)) else None
             if day is None:
-                bad("date", "is required (e.g. 2026-12-02)")
+                bad("date", "必须填写，例如2026-12-02")
         except ValueError as exc:
             day = None
             bad("date", str(exc))
@@ -135,7 +135,7 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
         for field in ("start", "end"):
             try:
                 if row[field] is None or text_of(row[field]) == "":
-                    bad(field, "is required (e.g. 08:00)")
+                    bad(field, "必须填写，例如08:00")
                 else:
                     times[field] = _time(row[field])
             except ValueError as exc:
@@ -157,10 +157,12 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
         items.sort(key=lambda x: x[1].starts_at)
         for (n1, a), (n2, b) in zip(items, items[1:], strict=False):
             if b.starts_at < a.ends_at:
-                problems.append({"row": n2, "column": "开始", "message": f"{unit}: this shift ({b.starts_at[5:16]}) "
-                                 f"overlaps the shift of row {n1} ({a.starts_at[5:16]}–{a.ends_at[5:16]})"})
+                when = {k: v[5:16].replace("T", " ") for k, v in (("b", b.starts_at), ("a0", a.starts_at),
+                                                                   ("a1", a.ends_at))}
+                problems.append({"row": n2, "column": "开始", "message": f"{unit}：此班次（{when['b']}）"
+                                 f"与第{n1}行的班次（{when['a0']}–{when['a1']}）重叠"})
     if not shifts and not problems:
-        problems.append({"row": None, "column": "", "message": "the file holds no shift"})
+        problems.append({"row": None, "column": "", "message": "文件中没有班次"})
     if problems:
         raise ImportRefused(sorted(problems, key=lambda p: (p["row"] or 0)))
     return [s for _, s in shifts]

@@ -35,6 +35,7 @@ from sqlite_utils import Database
 
 from .chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac,  # noqa: F401 - the store's API
                      legacy_event_hash, mac)
+from .wording import N_
 from .errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from .incident import Snapshot
 from .integrity import verify as verify_store
@@ -47,16 +48,16 @@ class StoreBusy(EmergencyError):
     """The database is locked by another writer for longer than the lock timeout (HTTP 503)."""
 
     retry_after = 5
+    kind = "busy"
 
-    def as_dict(self) -> dict:
-        return {"error": "busy", "message": str(self), "retry_after": self.retry_after}
+    def as_dict(self, translate=None) -> dict:
+        return {**super().as_dict(translate), "retry_after": self.retry_after}
 
 
 class StorageFull(EmergencyError):
     """The disk holding the database is full (HTTP 507)."""
 
-    def as_dict(self) -> dict:
-        return {"error": "storage_full", "message": str(self)}
+    kind = "storage_full"
 
 
 class CorruptDatabase(EmergencyError):
@@ -114,14 +115,12 @@ def adopt_chain_key(key: bytes, location: str | Path) -> None:
     given = os.environ.get("EMERGENCY_CHAIN_KEY")
     if given is not None:
         if given.encode() != key:
-            raise Refused("EMERGENCY_CHAIN_KEY: differs from the source's chain key; the copy's chains could "
-                          "not be verified with it (unset it, or set it to the source's key)")
+            raise Refused("EMERGENCY_CHAIN_KEY与源数据库的链密钥不同，副本的防篡改链将无法校验（请取消设置，或设为源数据库的密钥）")
         return
     path = key_dir_for(location) / "chain_key"
     if path.exists():
         if path.read_text(encoding="utf-8").strip().encode() != key:
-            raise Refused(f"to: {path} holds another chain key; move it away or set EMERGENCY_CHAIN_KEY "
-                          "to the source's key")
+            raise Refused("目标位置已有另一个链密钥（%(path)s）：请移走，或将EMERGENCY_CHAIN_KEY设为源数据库的密钥", path=str(path))
         return
     private_file(path)
     path.write_text(key.decode(), encoding="utf-8")
@@ -146,19 +145,21 @@ def connect(path: str | Path, lock_timeout: float = 10.0) -> sqlite3.Connection:
     return conn
 
 
+# an intake's status in words, for the refusal when two windows act on one report
+INTAKE_STATUS_WORDS = {"open": N_("待处理"), "incident": N_("已立事件"), "no_incident": N_("不立事件")}
+
+
 def translate_sqlite_error(exc: sqlite3.Error) -> EmergencyError | None:
     """The refusal a person should see for a database error, or None when it is a bug."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return StoreBusy("the database is busy with another change; try again in a few seconds "
-                         "(数据库正忙，请稍后重试)")
+        return StoreBusy(N_("数据库正忙，请稍后重试"))
     if "disk is full" in text or "database or disk is full" in text:
-        return StorageFull("storage full: the database cannot be written; tell the operator "
-                           "(存储空间已满，无法写入，请通知运维人员)")
+        return StorageFull(N_("存储空间已满，无法写入，请通知运维人员"))
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
         return CorruptDatabase(f"db: the file is not a readable database ({exc})")
     if "drill" in text and "constraint" not in text:
-        return InputError("drill_id", str(exc))
+        return InputError("drill_id", "演练与真实事件不得混合")
     return None
 
 
@@ -183,7 +184,7 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     Refuses a target holding any row. Returns the rows copied per table."""
     full = [t for t in TABLES if target.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]]
     if full:
-        raise Refused(f"to: the target already holds data ({', '.join(full)}); give an empty database")
+        raise Refused("目标数据库已有数据（%(tables)s），请指定空数据库", tables=full)
     copied = {}
     with target.write():
         for table in TABLES:
@@ -370,7 +371,7 @@ class Store:
             try:
                 db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
             except self.IntegrityError as exc:
-                raise InputError("event_group" if "group" in str(exc) else "drill_id", str(exc).splitlines()[0]) from None
+                raise InputError("event_group" if "group" in str(exc) else "drill_id", "演练与真实事件不得混合") from None
             self._insert_event(event)
         return snap
 
@@ -628,7 +629,7 @@ class Store:
                              [*changes.values(), intake_id, expected_status])
             if cur.rowcount != 1:
                 current = self.get_intake(intake_id)["status"]
-                raise Refused(f"this report was handled already ({current}); reload (该接报已处理，请刷新)")
+                raise Refused("该接报已处理（%(status)s），请刷新", status=INTAKE_STATUS_WORDS.get(current, current))
 
     def search_intakes(self, since: str | None = None, until: str | None = None, matter: str | None = None,
                        drill: bool = False, limit: int = 200) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import Clock, format_time, parse_time
-from .errors import InputError, NotFound
+from .errors import InputError, NotFound, choices
 from .inputs import clean_text, plain
 from .lifecycle import FOLLOW_UP_TRIGGERS, RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
 from .plans import Plan
@@ -90,21 +90,21 @@ def _sha(value: str) -> str:
 
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not re.fullmatch(r"[\w\u4e00-\u9fff.-]{1,50}", name):
-        raise InputError("name", "1–50 letters, digits, Chinese characters, '.', '-' or '_'")
+        raise InputError("name", "须为1至50个汉字、字母、数字或 . - _")
     return name
 
 
 def _check_role(role: Any) -> str:
     if role not in ROLES:
-        raise InputError("role", f"must be one of {', '.join(ROLES)}")
+        raise InputError("role", "须为以下之一：%(allowed)s", allowed=choices(ROLES))
     return role
 
 
 def _check_password(password: Any) -> str:
     if not isinstance(password, str) or len(password) < 10:
-        raise InputError("password", "must be at least 10 characters")
+        raise InputError("password", "至少10个字符")
     if len(password) > 200:
-        raise InputError("password", "must be at most 200 characters")
+        raise InputError("password", "最多200个字符")
     return password
 
 
@@ -336,7 +336,7 @@ def create_token(store: Store, name: str, clock: Clock, days: int = DEFAULT_TOKE
     if get_user(store, name) is None:
         raise NotFound("user", name)
     if not isinstance(days, int) or not 1 <= days <= 3650:
-        raise InputError("days", "must be a whole number of days from 1 to 3650")
+        raise InputError("days", "须为1至3650的整数天数")
     token = "emg_" + secrets.token_urlsafe(32)
     token_id = "tok-" + secrets.token_hex(4)
     now = clock.now()

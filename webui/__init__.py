@@ -32,7 +32,7 @@ from emergency.store import StorageFull, Store, StoreBusy, default_db_path, key_
 
 from . import admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, intake_pages, report_pages
 from .auth import same_site_referrer
-from .i18n import gettext
+from .i18n import api_refusal, gettext, refusal
 
 MIN_SECRET_BYTES = 32
 
@@ -186,8 +186,8 @@ def _error_pages(app: Flask) -> None:
         code = 507 if isinstance(exc, StorageFull) else 503
         headers = {"Retry-After": str(StoreBusy.retry_after)} if code == 503 else {}
         if request.path.startswith("/api/"):
-            return jsonify(exc.as_dict()), code, headers
-        return render_template("error.html", code=code, message=str(exc)), code, headers
+            return jsonify(api_refusal(exc)), code, headers
+        return render_template("error.html", code=code, message=refusal(exc)), code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -14,7 +14,7 @@ from emergency.errors import EmergencyError, InputError
 
 from .auth import require
 from .db import app_clock, get_store, plans
-from .i18n import gettext as _, lazy_gettext as _l
+from .i18n import gettext as _, lazy_gettext as _l, refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -81,7 +81,7 @@ def add_user():
                        actor=current_user.name, unit=_unit(form))
         flash(_("已新建用户：%(name)s", name=name), "ok")
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("admin.security") + "#users")
 
 
@@ -104,5 +104,5 @@ def change_user(name: str):
             users.set_disabled(store, name, form["disabled"] == "1", clock, actor=current_user.name)
         flash(_("已修改用户：%(name)s", name=name), "ok")
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("admin.security") + "#users")

@@ -17,17 +17,21 @@ from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.requests import check_body, library_models
 from emergency.store import StorageFull, StoreBusy
+from emergency.wording import N_
 
 from .auth import actor, require, require_trigger
 from .db import app_clock, clock_for, get_store, now, plans as library
+from .i18n import api_refusal
 from .openapi import EventRequest, openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 class BadJSON(EmergencyError):
-    def as_dict(self) -> dict:
-        return {"error": "bad_json", "field": "body", "message": str(self)}
+    kind = "bad_json"
+
+    def as_dict(self, translate=None) -> dict:
+        return {**super().as_dict(translate), "field": "body"}
 
 
 def json_body() -> Any:
@@ -37,16 +41,16 @@ def json_body() -> Any:
     try:
         data = request.get_json(silent=True, force=True)
     except RecursionError:
-        raise BadJSON("body: nested too deeply") from None
+        raise BadJSON(N_("请求的JSON嵌套层数过多")) from None
     if data is None:
-        raise BadJSON("body: not valid JSON")
+        raise BadJSON(N_("请求不是有效的JSON"))
     return data
 
 
 def json_object() -> dict:
     data = json_body()
     if not isinstance(data, dict):
-        raise InputError("body", "must be a JSON object")
+        raise InputError("body", "须为JSON对象")
     return data
 
 
@@ -56,7 +60,7 @@ def _refusal(exc: EmergencyError):
               StorageFull: 507}
     code = next((c for t, c in status.items() if isinstance(exc, t)), 400)
     headers = {"Retry-After": str(StoreBusy.retry_after)} if code == 503 else {}
-    return jsonify(exc.as_dict() if hasattr(exc, "as_dict") else {"error": "refused", "message": str(exc)}), code, headers
+    return jsonify(api_refusal(exc)), code, headers
 
 
 @bp.get("/plans")
@@ -99,7 +103,7 @@ def incidents():
     drill_arg = request.args.get("drill", "false")
     drill = {"false": False, "true": True, "all": None}.get(drill_arg)
     if drill_arg not in ("false", "true", "all"):
-        raise InputError("drill", "must be false, true or all")
+        raise InputError("drill", "须为false、true或all")
     store = get_store()
     at = now()
     rows = store.list_rows(drill=drill, open_only=request.args.get("open") == "true")
@@ -109,7 +113,7 @@ def incidents():
 def _plan_named(data: dict):
     """The plan a request body names (``plan``): 422 when missing, 404 when unknown."""
     if data.get("plan") is None:
-        raise InputError("plan", "is required")
+        raise InputError("plan", "必须填写")
     return library().plan(data["plan"])
 
 
@@ -142,7 +146,7 @@ def incident_event(incident_id: str):
     data = json_object()
     for name in data:
         if name not in EventRequest.model_fields:
-            raise InputError(name, f"unknown field; fields: {', '.join(EventRequest.model_fields)}")
+            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(EventRequest.model_fields))
     snap = get_store().get(incident_id)
     if isinstance(data.get("trigger"), str):
         require_trigger(data["trigger"], snap.drill, library().plan_for(snap.plan, snap.plan_version))
@@ -163,7 +167,7 @@ def create_drill():
     data = json_object()
     for name in data:
         if name not in ("scenario", "seed", "start", "boundary"):
-            raise InputError(name, "unknown field; fields: scenario, seed, start, boundary")
+            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields="scenario、seed、start、boundary")
     d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
                                 start=data.get("start"), boundary=data.get("boundary", False))
     return jsonify(drill_runs.drill_view(d, app_clock())), 201
@@ -182,7 +186,7 @@ def drill_control(drill_id: str):
     data = json_object()
     for name in data:
         if name not in ("action", "speed"):
-            raise InputError(name, "unknown field; fields: action, speed")
+            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields="action、speed")
     d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), app_clock(), speed=data.get("speed"))
     return jsonify(drill_runs.drill_view(d, app_clock()))
 
@@ -213,7 +217,7 @@ def intake_incident(intake_id: str):
     data = json_object()
     plan_id = data.pop("plan", None)
     if not isinstance(plan_id, str):
-        raise InputError("plan", "is required")
+        raise InputError("plan", "必须填写")
     record = get_store().get_intake(intake_id)
     require_trigger("report", record["drill"], library().plan(plan_id))
     check_body(library_models(library())["IntakeIncidentRequest"], {**data, "plan": plan_id})

@@ -17,7 +17,7 @@ from emergency.lifecycle import MESSAGE_TRIGGER
 
 from .auth import actor, require_trigger
 from .db import clock_for, get_store, plans
-from .i18n import gettext as _
+from .i18n import gettext as _, refusal
 
 bp = Blueprint("calls", __name__)
 
@@ -53,7 +53,7 @@ def record_call(incident_id: str):
             service.act(get_store(), incident_id, "record_call", version, payload, actor(), clock)
             flash(_("已记录呼叫。"), "ok")
         except EmergencyError as exc:
-            flash(str(exc), "error")
+            flash(refusal(exc), "error")
             return redirect(back)
     elif not channel:
         flash(_("payload.outcome: 请选择呼叫结果（或选择发送渠道只发消息）"), "error")
@@ -79,7 +79,7 @@ def _send(incident_id: str, snap, plan, notification: str, channel: str, text: s
         ok, answer = outbound.send(channels[channel], title, text)
         service.record_message(get_store(), incident_id, notification, channel, text, ok, answer, actor(), clock)
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return
     if ok:
         flash(_("消息已通过“%(name)s”发出。", name=channel), "ok")

@@ -38,7 +38,7 @@ from .auth import actor as _current_actor, audit_export, require_trigger, same_s
 from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels
 from .directory_pages import call_lines, on_duty_now, plan_units
-from .i18n import current_language, gettext as _, lazy_gettext as _l
+from .i18n import current_language, gettext as _, lazy_gettext as _l, refusal
 
 bp = Blueprint("console", __name__)
 
@@ -186,13 +186,13 @@ def plan_diff(plan_id: str):
     if text:
         try:
             if len(text) > 500_000:
-                raise InputError("yaml", "is too long (500,000 characters at most)")
+                raise InputError("yaml", "太长（最多500,000个字符）")
             refuse_aliases(text, "revision")
             path = Path(tempfile.mkdtemp()) / f"{plan_id}.yaml"
             path.write_text(text, encoding="utf-8")
             changes = diff_plans(plan, plans().load_plan_file(path))
         except (EmergencyError, PlanFileError) as exc:
-            error = str(exc)[:500]
+            error = refusal(exc)[:500]
     return render_template("console/plan_diff.html", plan=plan, text=text, changes=changes, error=error), (422 if error else 200)
 
 
@@ -260,7 +260,7 @@ def checklist_download(plan_id: str, fmt: str):
         abort(404)
     plan, cl, refused = checklist_of_request(plan_id)
     if refused:
-        return Response(str(refused), status=422, mimetype="text/plain")
+        return Response(refusal(refused), status=422, mimetype="text/plain")
     if fmt == "md":
         body, mimetype = checklist_markdown(cl, drill=request.args.get("drill") == "1"), "text/markdown"
     else:
@@ -326,7 +326,7 @@ def create_incident():
             "event_group": form.get("event_group") or None,
         }, _actor(), app_clock(), idempotency_key=form.get("idempotency_key") or None)
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("console.classify_page", plan_id=plan_id))
     flash(_("事件已登记。"), "ok")
     return redirect(_after_recording(snap.id))
@@ -568,7 +568,7 @@ def incident_act(incident_id: str):
         abort(404)
     except EmergencyError as exc:
         _keep_draft(incident_id, trigger, form)
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("console.incident_page", incident_id=incident_id) + "#actions")
 
 

@@ -22,7 +22,7 @@ from emergency.incidents import notification_status
 
 from .auth import audit_export, require
 from .db import app_clock, clock_for, get_store, now, plans
-from .i18n import gettext as _
+from .i18n import gettext as _, refusal
 
 bp = Blueprint("directory", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -163,10 +163,11 @@ def checklist_calls(plan_id: str):
     from .console import checklist_of_request
     plan, cl, refused = checklist_of_request(plan_id)
     if refused:
-        return render_template("error.html", code=422, message=str(refused)), 422
+        return render_template("error.html", code=422, message=refusal(refused)), 422
     at = now()
     lines = call_lines(cl["notifications"], [])
-    incident = {"id": None, "title": f"{plan.short_title} {cl['level']}级（尚未登记为事件）",
+    title = f"{plan.short_title} {cl['level']}级（尚未登记为事件）"
+    incident = {"id": None, "title": title, "name": title,
                 "drill": request.args.get("drill") == "1", "plan": plan.id, "now": format_time(at)}
     return render_template("directory/calls.html", incident=incident, lines=lines, gaps=callsheet.gaps(lines), plan=plan,
                            duty=on_duty_now(at))

@@ -20,7 +20,7 @@ from emergency.report import drill_report
 from .auth import audit_export, require
 from .console import _actor
 from .db import app_clock, get_store, plans
-from .i18n import gettext as _
+from .i18n import gettext as _, refusal
 
 bp = Blueprint("drills", __name__)
 
@@ -49,7 +49,7 @@ def create():
                                     seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None,
                                     boundary=form.get("boundary") == "on" and seed.isdigit())
     except (EmergencyError, PlanFileError) as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("drills.drills"))
     if seed and not seed.isdigit():
         flash("seed: must be a whole number; the scenario was used as written", "error")
@@ -74,7 +74,7 @@ def control(drill_id: str):
     except NotFound:
         abort(404)
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("drills.panel", drill_id=drill_id))
 
 
@@ -169,7 +169,7 @@ def scenario_save():
     try:
         sc = drill_runs.save_scenario(get_store(), text, _actor(), app_clock())
     except (EmergencyError, PlanFileError) as exc:
-        return render_template("drills/scenario_new.html", text=text, error=str(exc), example=""), 422
+        return render_template("drills/scenario_new.html", text=text, error=refusal(exc), example=""), 422
     flash(_("情景已保存：%(id)s", id=sc.id), "ok")
     return redirect(url_for("drills.drills"))
 

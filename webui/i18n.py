@@ -8,7 +8,7 @@ Catalogue upkeep (README, Translations): ``pybabel extract -F babel.cfg -o /tmp/
 from __future__ import annotations
 
 from flask import Flask, has_request_context, session
-from flask_babel import Babel, gettext, lazy_gettext
+from flask_babel import Babel, force_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from emergency.cards import role_words
@@ -35,6 +35,21 @@ def current_language() -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
+def refusal(exc) -> str:
+    """A refusal in the reader's language (issue 31): Chinese as the engine words it, English through the catalogue
+    (the engine's templates are its message ids)."""
+    if current_language() == "zh" or not hasattr(exc, "text"):
+        return str(exc)
+    return exc.text(gettext)
+
+
+def api_refusal(exc) -> dict:
+    """A refusal as the API answers it: a stable ``field`` and ``error``, the English ``message`` and the Chinese
+    ``message_zh`` (issue 31)."""
+    with force_locale("en"):
+        return exc.as_dict(gettext)
+
+
 def plan_text(value) -> Markup:
     """Text quoted from a plan or naming a unit: shown as written, marked as Chinese."""
     if value is None or value == "":
@@ -56,4 +71,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["js_words"] = js_words
 
 
-__all__ = ["gettext", "lazy_gettext", "current_language", "plan_text", "init_app"]
+__all__ = ["gettext", "lazy_gettext", "current_language", "plan_text", "refusal", "api_refusal", "init_app"]

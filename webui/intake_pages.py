@@ -13,7 +13,7 @@ from emergency.errors import EmergencyError, NotFound
 from .auth import actor, require_trigger
 from .console import date_bounds
 from .db import app_clock, get_store, now, plans
-from .i18n import gettext as _
+from .i18n import gettext as _, refusal
 
 bp = Blueprint("intake", __name__)
 
@@ -72,5 +72,5 @@ def intake_close(intake_id: str):
     except NotFound:
         abort(404)
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("intake.intake_page", intake_id=intake_id))

@@ -19,7 +19,7 @@ from emergency.lifecycle import ISSUE_TRIGGER
 
 from .auth import audit_export, require_trigger
 from .db import app_clock, clock_for, get_store, plans
-from .i18n import gettext as _
+from .i18n import gettext as _, refusal
 from .pdf import RETRY_AFTER_SECONDS, PdfUnavailable, PrintBusy, print_pdf
 
 bp = Blueprint("reports", __name__)
@@ -55,7 +55,7 @@ def draft_page(incident_id: str):
     try:
         d = _draft(snap, plan, kind)
     except EmergencyError as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("console.incident_page", incident_id=incident_id) + "#reports")
     kept = session.pop("report_edits", None)
     if kept and kept.get("incident") == incident_id and kept.get("kind") == kind:
@@ -94,7 +94,7 @@ def issue(incident_id: str):
                         url_for("console.incident_page", incident_id=incident_id) + "#reports")
     except EmergencyError as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(back)
     session["report_header"] = {k: d.model_dump()[k] for k in ("issuer", "signer", "contact")}
     flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
@@ -160,10 +160,10 @@ def document_pdf(document_id: str):
             body = print_pdf(_print_html(reports.stored_draft(row), row),
                              current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
         except PrintBusy as exc:
-            return (render_template("error.html", code=503, message=str(exc)), 503,
+            return (render_template("error.html", code=503, message=refusal(exc)), 503,
                     {"Retry-After": str(RETRY_AFTER_SECONDS)})
         except PdfUnavailable as exc:
-            return render_template("error.html", code=503, message=str(exc)), 503
+            return render_template("error.html", code=503, message=refusal(exc)), 503
     return _download(body, row["filename"].removesuffix(".docx") + ".pdf", "application/pdf")
 
 

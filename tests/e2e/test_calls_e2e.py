@@ -36,7 +36,7 @@ def test_roster_calls_reminders_and_the_printed_call_sheet(page_factory, server,
     bad.write_bytes(roster_xlsx(ROSTER + [["海门生态环境局", "2026-11-22", "", "17:00", "19:00", "示例丙", "", "", ""]]))
     admin.set_input_files("#roster-import input[type=file]", str(bad))
     admin.click("#import-roster")
-    expect(admin.locator("#import-problems")).to_contain_text("overlaps the shift of row 2")
+    expect(admin.locator("#import-problems")).to_contain_text("与第2行的班次")
     good = tmp_path / "roster.xlsx"
     good.write_bytes(roster_xlsx(ROSTER))
     admin.set_input_files("#roster-import input[type=file]", str(good))

@@ -24,7 +24,7 @@ def test_import_a_directory_and_print_a_call_sheet(page_factory, server, clock, 
     bad.write_bytes(xlsx(GOOD + [["海门区政府", "示例", "", "", "1380000", "", "", 1]]))
     admin.set_input_files("#directory-import input[type=file]", str(bad))
     admin.click("#import-directory")
-    expect(admin.locator("#import-problems")).to_contain_text("11 digits starting with 1")
+    expect(admin.locator("#import-problems")).to_contain_text("手机为以1开头的11位数字")
     expect(admin.locator("#import-problems tbody tr td").first).to_have_text(str(len(GOOD) + 1))
     good = tmp_path / "good.xlsx"
     good.write_bytes(xlsx(GOOD))

@@ -36,7 +36,7 @@ def test_an_administrator_adds_changes_and_disables_a_user(app, clock):
                                     "csrf_token": boss.csrf})
     assert "已有此用户" in " ".join(flashes(boss)) and stored(app, "值班员孙八")["role"] == "duty_officer"  # not reset
     boss.post("/admin/users", data={"name": "值班员周九", "role": "duty_officer", "password": "short", "csrf_token": boss.csrf})
-    assert "password: must be at least 10 characters" in " ".join(flashes(boss)) and stored(app, "值班员周九") is None
+    assert "密码：至少10个字符" in " ".join(flashes(boss)) and stored(app, "值班员周九") is None
     boss.post("/admin/users/值班员孙八", data={"role": "commander", "csrf_token": boss.csrf})
     assert stored(app, "值班员孙八")["role"] == "commander"
     boss.post("/admin/users/值班员孙八", data={"password": PASSWORD, "csrf_token": boss.csrf})

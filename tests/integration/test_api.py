@@ -181,7 +181,7 @@ def test_checklist_downloads_as_markdown_and_json_and_refuses_bad_arguments(clie
     js = client.get("/checklist/environment.json" + q)
     assert js.json["level"] == "III"
     bad = client.get("/checklist/environment.json?level=III&occurred_at=later")
-    assert bad.status_code == 422 and "occurred_at" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "事发时间：须为时间" in bad.get_data(as_text=True)
 
 
 def test_without_sign_in_or_token_the_api_answers_401(client):

@@ -81,14 +81,14 @@ def test_an_import_is_checked_whole_and_stored_by_todays_names(app, clock):
 
 
 @pytest.mark.parametrize("row, column, words", [
-    (["海门区政府", "示例", "", "", "1380000000", "", "", 1], "手机", "11 digits starting with 1"),
-    (["海门区政府", "示例", "", "", "23800000000", "", "", 1], "手机", "11 digits starting with 1"),
-    (["海门区政府", "示例", "", "82100000", "", "", "", 1], "办公电话", "area code"),
-    (["海门区政府", "", "", "", "", "", "8210", ""], "24小时值班电话", "area code"),
-    (["不存在的单位", "示例", "", "", "10000000001", "", "", 1], "单位", "not a unit the plans name"),
-    (["海门区政府", "示例", "", "", "10000000001", "", "", "first"], "顺序", "whole number"),
-    (["海门区政府", "示例", "", "", "", "", "", 1], "手机", "a person needs a number"),
-    (["海门区政府", "示例李二", "", "", "10000000009", "", "", 1], "姓名", "listed twice"),
+    (["海门区政府", "示例", "", "", "1380000000", "", "", 1], "手机", "手机为以1开头的11位数字"),
+    (["海门区政府", "示例", "", "", "23800000000", "", "", 1], "手机", "手机为以1开头的11位数字"),
+    (["海门区政府", "示例", "", "82100000", "", "", "", 1], "办公电话", "须带区号"),
+    (["海门区政府", "", "", "", "", "", "8210", ""], "24小时值班电话", "固定电话带区号"),
+    (["不存在的单位", "示例", "", "", "10000000001", "", "", 1], "单位", "不是预案中的单位"),
+    (["海门区政府", "示例", "", "", "10000000001", "", "", "first"], "顺序", "须为1（最先拨打）至99的整数"),
+    (["海门区政府", "示例", "", "", "", "", "", 1], "手机", "联系人须有可拨打的号码"),
+    (["海门区政府", "示例李二", "", "", "10000000009", "", "", 1], "姓名", "重复（第"),
 ])
 def test_a_bad_row_is_refused_with_its_row_and_column_and_nothing_is_written(app, clock, row, column, words):
     admin = admin_client(app, clock)
@@ -102,14 +102,14 @@ def test_a_bad_row_is_refused_with_its_row_and_column_and_nothing_is_written(app
 
 
 @pytest.mark.parametrize("content, name, words", [
-    (lambda: xlsx(GOOD, sheets=2), "d.xlsx", "one sheet"),
-    (lambda: xlsx(GOOD, merge="A2:A3"), "d.xlsx", "merged cells (A2:A3)"),
+    (lambda: xlsx(GOOD, sheets=2), "d.xlsx", "工作簿只能有一张工作表"),
+    (lambda: xlsx(GOOD, merge="A2:A3"), "d.xlsx", "含合并单元格（A2:A3）"),
     (lambda: xlsx([HEADER] + [["海门区政府", f"人{i}", "", "", "10000000001", "", "", 1] for i in range(5001)]), "d.xlsx",
-     "more than 5000 rows"),
-    (lambda: xlsx([["单位", "名字"]] + GOOD[1:]), "d.xlsx", "the columns must be"),
-    (lambda: b"not a workbook", "d.xlsx", "not a readable .xlsx"),
+     "超过5000行"),
+    (lambda: xlsx([["单位", "名字"]] + GOOD[1:]), "d.xlsx", "列须依次为"),
+    (lambda: b"not a workbook", "d.xlsx", "不是可读的.xlsx文件"),
     (lambda: "单位,姓名".encode("gbk"), "d.csv", "UTF-8"),
-    (lambda: b"x", "d.txt", ".xlsx or a .csv"),
+    (lambda: b"x", "d.txt", "请选择.xlsx或.csv文件"),
 ])
 def test_a_file_that_is_not_a_directory_is_refused_whole(app, clock, content, name, words):
     admin = admin_client(app, clock)

@@ -113,7 +113,7 @@ def test_an_unknown_channel_or_empty_text_is_refused_and_nothing_is_sent(tmp_pat
     send(duty, url, "传呼机")
     assert "未配置此发送渠道" in duty.get(url).get_data(as_text=True)
     send(duty, url, "邮件", text="   ")
-    assert "message: is required" in duty.get(url).get_data(as_text=True)
+    assert "发送消息须填写短信或群消息内容" in duty.get(url).get_data(as_text=True)
     assert mailbox.messages == []
     store = Store(app.config["DATABASE"])
     assert [e for e in store.events(url.rsplit("/", 1)[-1]) if e["trigger"] == "send_message"] == []

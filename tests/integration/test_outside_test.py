@@ -92,7 +92,7 @@ def test_a_checklist_time_out_of_bounds_is_refused_everywhere(client, when):
         assert client.get(path).status_code == 422, path
     ran = emergency("checklist", "environment", "--level", "III", "--occurred-at", "2026-11-22T08:00",
                     "--reported-at", when)
-    assert ran.returncode == 2 and "reported_at" in ran.stderr and "between the years 2000 and 2100" in ran.stderr
+    assert ran.returncode == 2 and "[reported_at]" in ran.stderr and "须为2000年至2100年之间的时间" in ran.stderr
 
 
 def test_an_intake_received_in_the_year_1_is_refused(client):
@@ -118,14 +118,14 @@ def test_a_csv_field_longer_than_the_reader_takes_is_refused_not_a_crash():
     body = ",".join(directory.COLUMNS) + "\n海门区政府," + "甲" * 140_000 + ",,,,,,\n"
     with pytest.raises(ImportRefused) as refused:
         directory.read_rows(body.encode("utf-8"), "d.csv")
-    assert "not a readable .csv" in refused.value.problems[0]["message"]
+    assert "不是可读的.csv文件" in refused.value.problems[0]["message"]
 
 
 def test_a_night_shift_on_the_last_day_of_9999_is_refused_naming_the_date():
     rows = [roster.COLUMNS, ["海门区政府总值班室", "9999-12-31", "夜班", "18:00", "08:00", "示例值班员", "", "", ""]]
     with pytest.raises(ImportRefused) as refused:
         roster.check(rows, PLANS)
-    assert refused.value.problems[0]["column"] == "日期" and "2000 to 2099" in refused.value.problems[0]["message"]
+    assert refused.value.problems[0]["column"] == "日期" and "日期须在2000年至2099年之间" in refused.value.problems[0]["message"]
 
 
 def test_a_name_that_starts_like_a_formula_stays_text_in_every_export(app):
@@ -192,7 +192,7 @@ def test_a_spreadsheet_bomb_is_refused_before_it_is_parsed(monkeypatch):
     monkeypatch.setattr(real, "load_workbook", must_not_parse)
     with pytest.raises(ImportRefused) as refused:
         directory.read_rows(body, "d.xlsx")
-    assert "unpacks to" in refused.value.problems[0]["message"]
+    assert "工作簿解压后有60 MB，最多20 MB" in refused.value.problems[0]["message"]
 
 
 def test_a_single_huge_cell_is_refused_naming_its_row():
@@ -201,7 +201,7 @@ def test_a_single_huge_cell_is_refused_naming_its_row():
                             "</row>"))
     with pytest.raises(ImportRefused) as refused:
         directory.read_rows(body, "d.xlsx")
-    assert refused.value.problems[0]["row"] == 2 and "at most 1000" in refused.value.problems[0]["message"]
+    assert refused.value.problems[0]["row"] == 2 and "最多1000个" in refused.value.problems[0]["message"]
 
 
 def test_a_channel_address_apprise_cannot_parse_never_reaches_the_log(caplog):
@@ -267,7 +267,7 @@ def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_firs
     assert documents.issue(store, snap.id, d, "值班员", clock)["document_id"]
     too_long = d.model_copy(deep=True)
     too_long.sections[0].text = "字" * (documents.TEXT_LIMIT + 1)   # a section that no form field checked
-    with pytest.raises(Exception, match="at most 4000"):
+    with pytest.raises(Exception, match="最多4000个"):
         documents.check_issuable(too_long)
 
 

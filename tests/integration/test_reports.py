@@ -14,6 +14,7 @@ from emergency.clock import FixedClock
 from emergency.incidents import rebuild
 from emergency.store import Store
 from tests.conftest import app_with_users, signed_in
+from tests.refusals import refused
 
 
 @pytest.fixture
@@ -172,7 +173,7 @@ def test_a_first_report_after_it_was_issued_is_refused(app, officer):
     inc = with_first_report(app, officer)
     r = officer.get(f"/incidents/{inc}/reports/new?kind=first")
     assert r.status_code == 302
-    assert "not offered" in officer.get(r.headers["Location"]).get_data(as_text=True)
+    assert "现在不能起草这种报告（首报）" in officer.get(r.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("field, value", [("field-2", "地点\x00"), ("title", "标题\x0b"), ("signer", "\u202e李")])
@@ -181,7 +182,7 @@ def test_characters_that_break_xml_are_refused_naming_the_field(app, officer, fi
     _h, form = draft_form(officer, inc, "first")
     r = issue(officer, inc, {**form, "signer": "甲", "contact": "乙 0513-1"}, **{field: value})
     page = officer.get(r.headers["Location"]).get_data(as_text=True)
-    assert "control" in page and (field if field in ("title", "signer") else "地点") in page
+    assert "不得含控制字符" in page and {"title": "标题：", "signer": "签发人："}.get(field, "地点") in page
     store = Store(app.config["DATABASE"])
     assert store.documents(inc) == []
     store.close()
@@ -191,7 +192,7 @@ def test_blank_header_lines_are_refused(app, officer):
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
     r = issue(officer, inc, {**form, "signer": "", "contact": "乙"})
-    assert "签发人不能为空" in officer.get(r.headers["Location"]).get_data(as_text=True)
+    assert "签发人：签发前不能为空" in officer.get(r.headers["Location"]).get_data(as_text=True)
 
 
 def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
@@ -382,9 +383,8 @@ def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress
 
 def test_issue_report_cannot_be_sent_as_a_step(store, clock):
     from emergency import incidents as svc
-    from emergency.errors import InputError
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-12-02T09:00"}, "甲", clock)
-    with pytest.raises(InputError, match="issued from its draft"):
+    with refused("trigger", "从报告草稿签发"):
         svc.act(store, snap.id, "issue_report", snap.version, {"sha256": "0" * 64}, "甲", clock)
     assert documents.offers(snap, store.plans.plan("environment"), clock.now(), store.plans)[0]["kind"] == "first"
 

@@ -55,7 +55,7 @@ def test_stale_version_is_refused_and_writes_nothing(db_path, clock):
     store = Store(db_path)
     snap = new(store, clock)
     svc.act(store, snap.id, "assess", 1, {}, "甲", clock)
-    with pytest.raises(StaleVersion, match="version 1 .* version 2"):
+    with pytest.raises(StaleVersion, match="您依据的是第1版，现为第2版"):
         svc.act(store, snap.id, "start_first_response", 1, {}, "乙", clock)
     assert len(store.events(snap.id)) == 2
 

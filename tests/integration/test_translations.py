@@ -8,6 +8,8 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from emergency.errors import EXTRACT_KEYWORDS
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "webui" / "translations" / "en" / "LC_MESSAGES"
 
@@ -39,8 +41,9 @@ def test_every_message_is_translated_and_keeps_its_placeholders():
 
 def test_the_catalogue_holds_every_message_in_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
+    keywords = [arg for k in EXTRACT_KEYWORDS for arg in ("-k", k)]   # the console's words and the engine's refusals
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-                    "-k", "_l", "-k", "N_", "-o", str(pot), str(ROOT)], check=True, cwd=ROOT, capture_output=True)
+                    *keywords, "-o", str(pot), str(ROOT)], check=True, cwd=ROOT, capture_output=True)
     wanted = {m.id for m in _read(pot) if m.id}
     have = set(_messages(_read(CATALOGUE / "messages.po")))
     assert wanted - have == set(), "run pybabel update (README, Translations)"

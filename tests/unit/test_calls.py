@@ -142,26 +142,26 @@ def test_overlapping_shifts_and_bad_cells_are_refused_with_row_and_column():
     problems = {(p["row"], p["column"]) for p in exc.value.problems}
     assert (3, "开始") in problems                                     # the overlap, on the later row
     overlap = next(p for p in exc.value.problems if p["row"] == 3)
-    assert "row 2" in overlap["message"]
+    assert "与第2行的班次" in overlap["message"]
     assert (4, "单位") in problems
     assert {(5, "日期"), (5, "开始"), (5, "值班员"), (5, "值班员电话"), (5, "带班领导")} <= problems
     said = {(p["row"], p["column"]): p["message"] for p in exc.value.problems}
-    assert "a date such as 2026-12-02" in said[(5, "日期")] and "a time such as 08:00" in said[(5, "开始")]
-    assert said[(5, "值班员")].startswith("is required") and "11-digit mobile" in said[(5, "值班员电话")]
-    assert said[(5, "带班领导")] == "a 带班领导电话 needs the 带班领导's name"
-    assert "not a unit the plans name" in said[(4, "单位")]
+    assert "不是日期，例如2026-12-02" in said[(5, "日期")] and "不是时刻，例如08:00" in said[(5, "开始")]
+    assert said[(5, "值班员")].startswith("必须填写") and "手机为11位数字" in said[(5, "值班员电话")]
+    assert said[(5, "带班领导")] == "填写了带班领导电话，须同时填写带班领导姓名"
+    assert "不是预案中的单位" in said[(4, "单位")]
     with pytest.raises(directory.ImportRefused) as exc:
         roster.check([HEAD, ["", "", "夜班", "", None, "", "", "", ""]], PLANS)    # only the shift filled in
     said = {p["column"]: p["message"] for p in exc.value.problems}
-    assert said == {"单位": "is required", "日期": "is required (e.g. 2026-12-02)", "开始": "is required (e.g. 08:00)",
-                    "结束": "is required (e.g. 08:00)", "值班员": "is required: who is on duty (值班员)"}
+    assert said == {"单位": "必须填写", "日期": "必须填写，例如2026-12-02", "开始": "必须填写，例如08:00",
+                    "结束": "必须填写，例如08:00", "值班员": "必须填写当班值班员"}
     with pytest.raises(directory.ImportRefused) as exc:
         roster.check([HEAD, ["区应急管理局", "2026-12-02", "", "08:00", "18:00", "示" * 101, "", "", ""]], PLANS)
     assert [(p["row"], p["column"]) for p in exc.value.problems] == [(2, "值班员")]
     assert exc.value.problems[0]["message"].startswith("值班员") and "100" in exc.value.problems[0]["message"]
     with pytest.raises(directory.ImportRefused) as exc:
         roster.check([HEAD], PLANS)
-    assert exc.value.problems == [{"row": None, "column": "", "message": "the file holds no shift"}]
+    assert exc.value.problems == [{"row": None, "column": "", "message": "文件中没有班次"}]
 
 
 def test_overlaps_are_per_unit_and_found_in_any_order():
@@ -172,8 +172,7 @@ def test_overlaps_are_per_unit_and_found_in_any_order():
     with pytest.raises(directory.ImportRefused) as exc:
         roster.check(rows, PLANS)
     assert [(p["row"], p["column"]) for p in exc.value.problems] == [(2, "开始"), (5, "结束")]     # in row order
-    assert exc.value.problems[0]["message"] == ("区应急管理局: this shift (12-02T12:00) overlaps the shift of row 4 "
-                                                "(12-02T08:00–12-02T13:00)")
+    assert exc.value.problems[0]["message"] == "区应急管理局：此班次（12-02 12:00）与第4行的班次（12-02 08:00–12-02 13:00）重叠"
 
 
 def test_adjacent_shifts_are_not_an_overlap():

@@ -10,10 +10,10 @@ import pytest
 
 from emergency import incidents as svc
 from emergency.clock import FixedClock
-from emergency.errors import InputError
 from emergency.store import StorageFull, Store
 
 from .conftest import csrf_of, new_app
+from tests.refusals import refused
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_a_full_disk_is_storage_full_not_internal_error(tmp_path, clock, monkeyp
     svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "x", clock)
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL, as on a full disk
-    with pytest.raises(StorageFull, match="storage full"):
+    with pytest.raises(StorageFull, match="存储空间已满"):
         for _ in range(50):
             svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00", "title": "x" * 200}, "x", clock)
     import webui.db
@@ -240,7 +240,7 @@ def test_improvement_items_need_a_drill_that_exists(signed_in, store):
 
 def test_engine_refuses_a_real_incident_on_a_drill_clock():
     store = Store(":memory:")
-    with pytest.raises(InputError, match="drill_id"):
+    with refused("drill_id"):
         svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00", "drill_id": "drl-1"}, "x",
                    FixedClock("2026-11-22T09:00"))
 

@@ -62,6 +62,8 @@ class Notification(BaseModel):
     clause: str
     text: str
     decision: str | None
+    decision_en: str | None = None
+    text_en: str | None = None       # a national rule's summary as quoted (``text`` is it in Chinese)
     national: str | None  # a national rule's authority, not the local plan's words
     office: str | None = None  # an office rule's document (本单位规定), neither the plan's nor the nation's words
     # the status at a moment (set by notification_status; unset on a plain checklist)
@@ -112,7 +114,8 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         immediate=rule.immediate, within_minutes=rule.within_minutes, due=due, latest=latest,
         counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
-        decision=rule.decision, owners=agencies.owners(rule.from_),
+        decision=rule.decision, decision_en=rule.decision_en, text_en=getattr(rule, "text_en", None),
+        owners=agencies.owners(rule.from_),
         national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}))
 

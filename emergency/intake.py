@@ -52,7 +52,7 @@ def routing_view(matter_id: str, library) -> dict[str, Any]:
     for link in m.plans:
         plan = library.plan(link.plan)
         plans.append({"plan": plan.id, "title": plan.title, "short_title": plan.short_title, "mode": link.mode,
-                      "decision": link.decision, "scope_clause": plan.scope.clause, "scope_text": plan.scope.text,
+                      "decision": link.decision, "decision_en": link.decision_en, "scope_clause": plan.scope.clause, "scope_text": plan.scope.text,
                       "facts": [{"name": f.name, "label": f.label} for f in plan.facts]})
     return {"matter": m.model_dump(), "part": m.part, "part_name": part.name,
             "handled_first_by": part.handled_first_by, "handling": part.meaning,

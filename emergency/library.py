@@ -286,7 +286,7 @@ class PlanLibrary:
             return leaders[0], None
         owner, rel = basis
         return leaders[0], {"plan": rel.quoted_from or owner, "clause": rel.clause, "text": rel.text,
-                            "decision": rel.decision}
+                            "decision": rel.decision, "decision_en": rel.decision_en}
 
     def lead_plan(self, levels: dict[str, str | None]) -> str | None:
         return self.lead_with_basis(levels)[0]

@@ -71,7 +71,8 @@ class Sourced(Strict):
 
     clause: str = Field(min_length=1)
     text: str = Field(min_length=1)
-    decision: str | None = None
+    decision: str | None = None      # how the text is read, where it is not plain, in Chinese (issue 31) …
+    decision_en: str | None = None   # … and in English, for the English interface
 
 
 # ---------------------------------------------------------------- criteria
@@ -281,6 +282,7 @@ class SupplementaryDef(Strict):
     within_days: int = Field(gt=0)
     shorter: ShorterWindow | None = None  # 493号 Art. 13: 7 days for road traffic and fire accidents
     decision: str | None = None
+    decision_en: str | None = None
 
     def days_for(self, facts: dict[str, Any]) -> int:
         """The window for an event with these facts."""
@@ -536,6 +538,7 @@ class Plan(Strict):
     facts: list[FactDef]
     levels: list[LevelDef]
     levels_decision: str | None = None
+    levels_decision_en: str | None = None
     criteria: list[Criterion]
     below_scope: BelowScope
     notes: list[PlanNote] = []
@@ -548,6 +551,7 @@ class Plan(Strict):
     first_response: list[FirstResponse]
     measures: list[Sourced] = []
     groups_decision: str | None = None
+    groups_decision_en: str | None = None
     groups_clause: str
     groups_text: str
     groups: list[Group]
@@ -555,8 +559,10 @@ class Plan(Strict):
     precautions: list[Precaution] = []
     protective_equipment: list[ProtectiveEquipment] = []
     member_duties_decision: str | None = None
+    member_duties_decision_en: str | None = None
     member_duties: list[MemberDuty] = []
     support_decision: str | None = None
+    support_decision_en: str | None = None
     support: list[SupportItem] = []
     termination: Termination
     post_incident: list[Task] = Field(min_length=1)
@@ -657,6 +663,7 @@ class NationalRule(ReportingRule):
 
     authority: str
     applies_to: list[str]
+    text_en: str | None = None   # the English summary as quoted (national-rules.md); ``text`` is it in Chinese
     # Levels for one plan where they differ from ``levels`` (493号 Art. 10 sends every hazardous-chemicals
     # accident to Nantong, while for work safety the plan itself already does so from 较大 up).
     plan_levels: dict[str, list[Level]] = {}
@@ -684,6 +691,7 @@ class Ceiling(Sourced):
     applies_to: list[str]
     levels: list[Level]
     minutes: int = Field(gt=0)
+    text_en: str | None = None
 
 
 class NationalRules(Strict):

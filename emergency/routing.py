@@ -17,6 +17,7 @@ class PlanLink(_Strict):
     plan: str
     mode: Literal["incident", "warning"]
     decision: str
+    decision_en: str = ""
 
 
 class Matter(_Strict):
@@ -46,6 +47,7 @@ class RoutingList(_Strict):
     basis: Basis
     parts: dict[str, Part]
     decision: str
+    decision_en: str = ""
     matters: list[Matter]
 
     def matter(self, matter_id: str) -> Matter:

@@ -50,6 +50,15 @@ def api_refusal(exc) -> dict:
         return exc.as_dict(gettext)
 
 
+def reading(item, key: str = "decision"):
+    """A reading of the plan (``decision``) or a national rule's summary (``text``) in the reader's language: the
+    Chinese as written in ``plans/``, the English kept beside it (``<key>_en``) for the English interface."""
+    get = item.get if isinstance(item, dict) else (lambda k, d=None: getattr(item, k, d))
+    if current_language() == "en" and get(f"{key}_en"):
+        return get(f"{key}_en")
+    return get(key)
+
+
 def plan_text(value) -> Markup:
     """Text quoted from a plan or naming a unit: shown as written, marked as Chinese."""
     if value is None or value == "":
@@ -68,6 +77,7 @@ def init_app(app: Flask) -> None:
           default_translation_directories="translations")
     app.jinja_env.filters["zh"] = plan_text
     app.jinja_env.globals["card_role"] = card_role
+    app.jinja_env.globals["reading"] = reading
     app.jinja_env.globals["js_words"] = js_words
 
 

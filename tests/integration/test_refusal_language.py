@@ -105,3 +105,18 @@ def test_a_refused_call_reads_chinese_on_the_chinese_page_and_english_on_the_eng
     officer.get("/lang/en")
     flash = re.search(r'class="flash error"[^>]*>([^<]*)<', attempt()).group(1)
     assert flash.startswith("payload.number: ") and "a telephone or fax number" in flash
+
+
+def test_the_plan_page_and_the_intake_show_the_readings_in_the_readers_language(app):
+    """Point 2: the plan page's 取舍 and the intake's are Chinese on the Chinese page, English on the English one."""
+    officer = signed_in(app, "值班员张三")
+    zh = officer.get("/plans/work_safety").get_data(as_text=True)
+    assert "“死亡（含失踪）”：死亡与失踪人数相加。" in zh and "deaths and missing are added" not in zh
+    officer.get("/lang/en")
+    en = officer.get("/plans/work_safety").get_data(as_text=True)
+    assert "deaths and missing are added" in en
+    officer.get("/lang/zh")
+    r = officer.post("/intake", data={"csrf_token": officer.csrf, "source": "12345", "reference": "20261122000123",
+                                      "received_at": "2026-11-22T08:50", "description": "槽罐车泄漏", "matter": "A033"})
+    page = officer.get(r.headers["Location"]).get_data(as_text=True)
+    assert "取舍：" in page and "12345将重大危险化学品泄漏转110" in page and "passes a major" not in page

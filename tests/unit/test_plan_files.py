@@ -116,7 +116,7 @@ def test_national_rules_quote_their_source_and_name_real_plans(sources_dir):
     assert len(national.rules) >= 3
     own_ids = {r.id for p in PLANS.plans.values() for r in p.reporting.rules}
     for r in national.rules:
-        assert _norm(r.text) in src, r.id
+        assert _norm(r.text_en) in src, r.id          # the summary as quoted; text is it in Chinese
         assert set(r.applies_to) <= set(PLANS.ids) and r.id not in own_ids
         assert r.decision, f"{r.id}: a national rule carries the reading that put it here"
 
@@ -126,4 +126,33 @@ def test_national_ceilings_quote_their_source(sources_dir):
     ceilings = PLANS.national_rules.ceilings
     assert {c.minutes for c in ceilings} == {120, 240}
     for c in ceilings:
-        assert _norm(c.text) in src and ("2 hours" in c.text) == (c.minutes == 120)
+        assert _norm(c.text_en) in src and ("2 hours" in c.text_en) == (c.minutes == 120)
+
+
+def test_every_reading_of_the_plans_is_written_in_chinese_with_the_english_beside_it():
+    """Issue 31, point 2: each ``decision`` (and ``*_decision``) in plans/ and plans/reference/ is Chinese, with its
+    English as ``<key>_en`` for the English interface; a national rule's summary likewise (``text``/``text_en``)."""
+    import re
+    import yaml
+    english_sentence = re.compile(r"[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}")
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if (key == "decision" or key.endswith("_decision")) and isinstance(value, str):
+                    found.append((where, key, value, node.get(f"{key}_en")))
+                else:
+                    walk(value, where)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+    root = PLANS_DIR
+    for path in sorted(root.rglob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    assert len(found) > 120
+    for where, key, chinese, english in found:
+        assert re.search(r"[\u4e00-\u9fff]", chinese) and not english_sentence.search(chinese), (where, chinese)
+        assert english and re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", english), (where, key, "no English beside it")
+    for rule in PLANS.national_rules.rules:
+        assert not english_sentence.search(rule.text) and rule.text_en, rule.id

@@ -58,7 +58,7 @@ def test_environment_i_and_ii_go_to_the_province_and_the_ministry_within_two_hou
 def test_work_safety_head_to_authority_says_it_counts_from_the_accident_and_why():
     item = items("work_safety", "IV")["head-to-authority"]
     assert item["counted_from"] == "occurrence" and item["due"] == "2026-11-22T09:00:00+08:00"
-    assert "stricter than the words" in item["decision"]
+    assert "这比原文更严格" in item["decision"] and "stricter than the words" in item["decision_en"]
 
 
 @pytest.mark.parametrize("level", ["I", "II", "III", "IV"])

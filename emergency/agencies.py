@@ -51,6 +51,12 @@ def today_only(text: str) -> str:
     return PLAN_NAME_ASIDE.sub("", text)
 
 
+class Role(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    basis: str
+
+
 class Agencies(BaseModel):
     model_config = ConfigDict(extra="forbid")
     basis: list[dict[str, str]]
@@ -58,6 +64,11 @@ class Agencies(BaseModel):
     current_names: list[dict[str, str]] = []   # bodies named by today's name already (no mapping needed)
     unverified: list[dict[str, str]] = []      # names the lint lists for a person to resolve (kept as data)
     offices: list[Office] = []                 # who acts for which body (issue 27)
+    roles: list[Role] = []                     # roles of an incident, not offices: no standing number (issue 31)
+
+    def is_role(self, name: str) -> bool:
+        """Whether ``name`` is a role of the incident (事故单位, 专家 …) rather than an office with a number."""
+        return any(r.name == name for r in self.roles)
 
     def current(self, name: str) -> str | None:
         """Today's name for a body a plan names, or None where it is unchanged or unknown."""

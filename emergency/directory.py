@@ -299,6 +299,41 @@ def by_unit(contacts: Iterable[Contact | dict]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def initials(text: str) -> str:
+    """Pinyin initials of a Chinese name, as the intake's matter list takes them (海门生态环境局 → hmsthjj)."""
+    from pypinyin import Style, lazy_pinyin
+    return "".join(lazy_pinyin(text or "", style=Style.FIRST_LETTER)).lower()
+
+
+def search(grouped: dict[str, dict[str, Any]], query: str, personal: bool = True) -> dict[str, dict[str, Any]]:
+    """The units and people a search finds (issue 31: 280 rows and no search): by unit, name or position (as
+    written or by pinyin initials) and by number (digits, whatever the dashes). A unit found by its name keeps all
+    its lines and people; otherwise only the lines and people found. ``personal`` False: mobiles are not searched
+    (an observer does not see them)."""
+    q = (query or "").strip().lower()
+    if not q:
+        return grouped
+    digits = "".join(ch for ch in q if ch.isdigit())
+
+    def found(*texts: str) -> bool:
+        return any(q in (t or "").lower() or (q.isascii() and q.isalpha() and q in initials(t)) for t in texts)
+
+    def dialled(c: Contact) -> bool:
+        numbers = [c.duty_line, c.office_phone, c.fax] + ([c.mobile] if personal else [])
+        return len(digits) >= 3 and digits == q.replace("-", "").replace(" ", "") and \
+            any(digits in "".join(ch for ch in n if ch.isdigit()) for n in numbers if n)
+    out = {}
+    for unit, entry in grouped.items():
+        if found(unit):
+            out[unit] = entry
+            continue
+        lines = [c for c in entry["lines"] if dialled(c)]
+        people = [c for c in entry["people"] if found(c.name, c.position) or dialled(c)]
+        if lines or people:
+            out[unit] = {**entry, "lines": lines, "people": people}
+    return out
+
+
 def numbers_to_dial(unit: str, directory: dict[str, dict[str, Any]], personal: bool, on_duty=None) -> list[dict[str, str]]:
     """The numbers for ``unit`` in the order to try them: its 24-hour duty line, its office line and fax, then the
     person on duty now (``on_duty``: a ``roster.Shift``, for units that keep a roster), then its people by

@@ -37,7 +37,7 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
-PUBLIC = {"auth.login", "static", "api.openapi", "console.set_lang"}  # the language switch works before sign-in
+PUBLIC = {"auth.login", "static", "api.openapi", "console.set_lang", "console.favicon"}  # before sign-in too
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "

@@ -26,8 +26,11 @@ from emergency.users import add_user, count_users, retire_demo_users
 
 from . import ConfigError, create_app
 
-DEMO_USERS = (("demo-commander", "commander"), ("demo-duty", "duty_officer"),
-              ("demo-controller", "drill_controller"), ("demo-observer", "observer"))
+# (name, role, office): the duty room's officers, an officer of the 区应急管理局 (whose duties differ, issue 27) and an
+# administrator who manages users (issue 31)
+DEMO_USERS = (("demo-commander", "commander", None), ("demo-duty", "duty_officer", None),
+              ("demo-bureau", "duty_officer", "区应急管理局"), ("demo-controller", "drill_controller", None),
+              ("demo-observer", "observer", None), ("demo-admin", "administrator", None))
 
 
 @main.command("serve")
@@ -72,10 +75,10 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
             load_demo_directory(store, clock.now().isoformat(timespec="seconds"))
             load_demo_roster(store, clock.now())
             lines = ["demo users (passwords made now; disabled when the console next starts without --demo):"]
-            for name, role in DEMO_USERS:
+            for name, role, unit in DEMO_USERS:
                 password = secrets.token_urlsafe(12)
-                add_user(store, name, role, password, clock, actor="serve --demo", demo=True)
-                lines.append(f"  {name:<16} {role:<17} {password}")
+                add_user(store, name, role, password, clock, actor="serve --demo", demo=True, unit=unit)
+                lines.append(f"  {name:<16} {role:<17} {password}" + (f"  ({unit})" if unit else ""))
             click.echo("\n".join(lines))
         elif count_users(store) == 0:
             click.echo("no users yet: add one with\n  printf '%s' \"$PASSWORD\" | emergency user add NAME "

@@ -81,6 +81,12 @@ def ours(items: list[dict]) -> list[dict]:
     return [n for n in items if n.get("ours") is not False]
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The tab's icon (issue 31: every page asked for /favicon.ico and got a 404)."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.get("/lang/<code>")
 def set_lang(code: str):
     session["lang"] = "en" if code == "en" else "zh"

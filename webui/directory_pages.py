@@ -38,8 +38,15 @@ def _contacts():
 
 
 def plan_units() -> list[str]:
-    """Every unit the plans name, by today's name."""
-    return sorted(set(directory.known_units(plans()).values()))
+    """Every office the plans name, by today's name — not the roles of an incident (事故单位, 专家 …), which have no
+    standing number (issue 31)."""
+    agencies = plans().agencies
+    return sorted({u for u in directory.known_units(plans()).values() if not agencies.is_role(u)})
+
+
+def incident_roles() -> list[str]:
+    """The roles of an incident the plans name (agencies.yaml ``roles``): found from the incident, not dialled."""
+    return [r.name for r in plans().agencies.roles]
 
 
 @bp.app_context_processor
@@ -47,8 +54,10 @@ def _checklist_gaps():
     def checklist_gaps(cl: dict) -> list[str]:
         """The recipients of a checklist's notifications that have no number in the directory."""
         grouped = directory.by_unit(directory.load(get_store()))
+        agencies = plans().agencies
         return sorted({r["display"] for n in cl.get("notifications", []) for r in n.get("recipients", [])
-                       if (r["current"] or r["plan_name"]) not in grouped})
+                       if (r["current"] or r["plan_name"]) not in grouped
+                       and not agencies.is_role(r["current"] or r["plan_name"])})
     return {"checklist_gaps": checklist_gaps}
 
 
@@ -56,10 +65,13 @@ def _checklist_gaps():
 def page(problems=None, status=200):
     contacts = _contacts()
     grouped = directory.by_unit(contacts)
+    query = request.args.get("q", "")[:50]
+    shown = directory.search(grouped, query, personal_numbers_shown())
     editing = None
     if current_user.may("directory") and request.args.get("edit", "").isdigit():
         editing = next((c for c in contacts if c.id == int(request.args["edit"])), None)
-    return render_template("directory/index.html", grouped=grouped, gaps=directory.gaps(plan_units(), grouped),
+    return render_template("directory/index.html", grouped=shown, gaps=directory.gaps(plan_units(), grouped),
+                           query=query, total=len(grouped), roles=incident_roles(),
                            units=plan_units(), problems=problems, columns=directory.COLUMNS,
                            fields=dict(zip(directory.FIELDS, directory.COLUMNS, strict=False)), editing=editing,
                            form=request.form if request.method == "POST" else {},

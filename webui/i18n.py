@@ -59,6 +59,16 @@ def reading(item, key: str = "decision"):
     return get(key)
 
 
+def tel(number) -> Markup:
+    """A number shown as a link a phone dials (issue 31: tap to call); a number masked for an observer (``*``) or
+    an empty one stays plain text."""
+    text = "" if number is None else str(number)
+    digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    if not text or "*" in text or len(digits) < 3:
+        return Markup("%s") % text
+    return Markup('<a class="tel" href="tel:%s">%s</a>') % (digits, text)
+
+
 def plan_text(value) -> Markup:
     """Text quoted from a plan or naming a unit: shown as written, marked as Chinese."""
     if value is None or value == "":
@@ -76,6 +86,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=current_language, default_locale="zh", default_domain="messages",
           default_translation_directories="translations")
     app.jinja_env.filters["zh"] = plan_text
+    app.jinja_env.filters["tel"] = tel
     app.jinja_env.globals["card_role"] = card_role
     app.jinja_env.globals["reading"] = reading
     app.jinja_env.globals["js_words"] = js_words

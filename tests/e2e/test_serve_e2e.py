@@ -26,6 +26,10 @@ def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
     password = next(line.split()[-1] for line in out.splitlines() if "demo-duty" in line)
     store = Store(db)
     assert users.check_password(store, "demo-duty", password) is not None
+    admin = next(line.split()[-1] for line in out.splitlines() if "demo-admin" in line)   # issue 31: an administrator
+    assert users.check_password(store, "demo-admin", admin) is not None
+    assert users.get_user(store, "demo-admin")["role"] == "administrator"
+    assert users.get_user(store, "demo-bureau")["unit"] == "区应急管理局"                   # issue 27: another office
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--db", db, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

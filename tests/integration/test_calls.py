@@ -129,7 +129,7 @@ def test_console_records_calls_suggests_the_next_number_and_escalates(app, clock
     assert "III-phone" not in escalated(html)                              # due 09:20, now 09:00: not yet
     assert "first-phone" in escalated(html)                                # 第一时间 (at once) and not acknowledged
     box = re.search(r'id="call-III-phone".*?</form>', html, re.S).group(0)
-    assert re.search(r'suggest-number">0513-00010073<', box)              # the duty line first
+    assert re.search(r'suggest-number"><a class="tel" href="tel:051300010073">0513-00010073<', box)   # the duty line first, dialled
 
     def attempt(outcome, number, **more):
         version = re.search(r'id="version">(\d+)', duty.get(url).get_data(as_text=True)).group(1)
@@ -140,7 +140,7 @@ def test_console_records_calls_suggests_the_next_number_and_escalates(app, clock
     assert attempt("no_answer", "0513-00010073").status_code == 302
     assert attempt("busy", "0513-00010073").status_code == 302
     box = re.search(r'id="call-III-phone".*?</form>', duty.get(url).get_data(as_text=True), re.S).group(0)
-    nxt = re.search(r'suggest-number">([^<]+)<', box).group(1)
+    nxt = re.search(r'suggest-number"><a[^>]*>([^<]+)<', box).group(1)
     assert nxt != "0513-00010073" and "2 次未接通" in box                    # two failures: the next number
     clock.advance(minutes=14)                                               # 09:14: six minutes before 09:20
     assert "III-phone" not in escalated(duty.get(url).get_data(as_text=True))

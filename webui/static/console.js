@@ -72,6 +72,11 @@
     document.getElementById("reminder-list").innerHTML =
       over.map(function (x) { return item(x, "st-overdue", "已超时"); }).join("") +
       soon.map(function (x) { return item(x, "st-pending", "剩余"); }).join("");
+    // one line (issue 31): the counts and the most urgent item; the rest when the banner is opened
+    const first = over[0] || soon[0];
+    document.getElementById("reminder-first").innerHTML = first ? " — " + (first.href ?
+      '<a class="reminder-link" href="' + esc(first.href) + '"><span lang="zh-CN">' + esc(first.label) + "</span></a>" :
+      '<span lang="zh-CN">' + esc(first.label) + "</span>") : "";
     box.hidden = !(over.length || soon.length);
     document.title = (over.length ? "(" + over.length + ") " : "") + baseTitle;
     if (fresh.length) announce(fresh);

@@ -1,0 +1,90 @@
+"""Issue 31, point 3, in Chromium at 390×844 (a phone): no page is wider than the screen, every number shown can be
+tapped to dial, the reminder banner is one line, and a link to the calls lands below it, not under it."""
+import pytest
+from playwright.sync_api import expect
+
+from emergency import directory, incidents as svc
+from emergency.store import Store
+from emergency.users import add_user
+
+from ..conftest import PASSWORD
+
+from .fixtures import login, shot
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+
+
+OFFICER = "环境局值班员吴十"     # the environment plan's 第一时间 report is the bureau's own (issue 27): raised to it
+
+
+@pytest.fixture
+def phone(browser, server, clock):
+    store = Store(server.app.config["DATABASE"])
+    add_user(store, OFFICER, "duty_officer", PASSWORD, clock, unit="海门生态环境局")
+    store.close()
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    login(page, server.url, OFFICER)
+    yield page
+    context.close()
+
+
+def overflow(page) -> int:
+    """How far the page reaches beyond the screen's width (0: it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(phone, server, clock):
+    store = Store(server.app.config["DATABASE"])
+    directory.load_demo(store, "2026-11-22T09:00:00+08:00")
+    snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "title": "河道油污（虚构）",
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
+    store.close()
+    pages = {"home": "/", "incident": f"/incidents/{snap.id}", "call-sheet": f"/incidents/{snap.id}/calls",
+             "intake": "/intake"}
+    for name, path in pages.items():
+        phone.goto(server.url + path)
+        assert overflow(phone) <= 0, f"{name} is wider than the phone"
+        shot(phone, f"phone-{name}")
+
+    # the call sheet: each number a tel: link with the number as dialled
+    phone.goto(server.url + pages["call-sheet"])
+    link = phone.locator("#call-sheet a.tel").first
+    expect(link).to_be_visible()
+    assert link.get_attribute("href") == "tel:" + link.inner_text().replace("-", "")
+
+    # the incident: overdue items raise the banner, one line high; the link to the calls lands below it
+    phone.goto(server.url + pages["incident"])
+    banner = phone.locator("#reminders")
+    expect(banner).to_be_visible()
+    height = banner.evaluate("b => b.getBoundingClientRect().height")
+    phone.screenshot(path=str(shot(phone, "phone-incident").with_name("phone-incident-first-screen.png")))
+    assert height < 0.08 * PHONE["height"], f"the banner takes {height}px of the screen"
+    phone.goto(server.url + pages["incident"] + "#calls")
+    phone.wait_for_timeout(100)
+    top = phone.locator("#calls").evaluate("e => e.getBoundingClientRect().top")
+    assert top >= banner.evaluate("b => b.getBoundingClientRect().bottom") - 1, "the anchor is under the banner"
+    number = phone.locator("#calls a.tel").first
+    expect(number).to_have_attribute("href", number.get_attribute("href"))
+    assert number.get_attribute("href").startswith("tel:")
+
+
+def test_short_values_keep_to_one_line(browser, server, clock):
+    """Point 5: the 方式 column keeps 不限方式 on one line (it wrapped one character a line beside long unit names)."""
+    store = Store(server.app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
+    store.close()
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    login(page, server.url, "值班员张三")
+    page.goto(f"{server.url}/incidents/{snap.id}")
+    cells = page.locator("table.notifications td:nth-child(4)", has_text="不限方式")
+    assert cells.count() > 0
+    lines = cells.evaluate_all("tds => tds.map(td => { const r = document.createRange(); r.selectNodeContents(td);"
+                               " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })")
+    assert max(lines) == 1, lines
+    context.close()

@@ -167,8 +167,10 @@ def changes_since_last(snap: Snapshot, plan: Plan) -> str:
 # ---------------------------------------------------------------- drafting
 
 def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, now: datetime, plans,
-          header: dict[str, str] | None = None) -> Draft:
-    """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered."""
+          header: dict[str, str] | None = None, intake: dict[str, Any] | None = None) -> Draft:
+    """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered.
+    ``intake``: the report received (接报登记) the incident was opened from, whose place, source and words fill the
+    plan's fields for them (issue 28)."""
     offered = {o["kind"]: o for o in offers(snap, plan, now, plans)}
     if kind not in offered:
         raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
@@ -189,7 +191,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         basis = [{"clause": k.clause, "text": k.text} for k in kinds]
     header = {k: v for k, v in (header or {}).items() if v}
     since = snap.reports[-1].at if snap.reports else None
-    facts_text = Facts(snap, plan, events, since, now, plans, header.get("office") or "")
+    facts_text = Facts(snap, plan, events, since, now, plans, header.get("office") or "", intake)
     sections = []
     for i, (k, field) in enumerate(fields, 1):
         source = k.fill.get(field)
@@ -206,8 +208,9 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
     for section in sections:  # generated or typed, every section is held to the same bound (issue 26)
         section.text = bounded(section.text)
-    title = f"关于{snap.title or plan.short_title + '事件'}的{name}"
-    opening = (f"{cn_time(snap.occurred_at)}，{snap.title or plan.short_title + '事件'}。"
+    event = snap.title or (plan.short_title if plan.short_title.endswith("事件") else plan.short_title + "事件")
+    title = f"关于{event}的{name}"
+    opening = (f"{cn_time(snap.occurred_at)}，{event}。"
                f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
                + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
     return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
@@ -231,14 +234,51 @@ class Facts:
     """The sentences a draft is filled with, each from the incident's record (never a figure it does not hold)."""
 
     def __init__(self, snap: Snapshot, plan: Plan, events: list[dict[str, Any]], since: str | None, now: datetime,
-                 plans, office: str = ""):
+                 plans, office: str = "", intake: dict[str, Any] | None = None):
+        self.intake = intake or {}
         self.snap, self.plan, self.events, self.since, self.now, self.plans = snap, plan, events, since, now, plans
         self.office = office   # the issuing office: what it still owes is its own items only (issue 27)
         self.labels = {f.name: f.label for f in plan.facts}
         self.units = {f.name: f.unit for f in plan.facts}
 
     def fill(self, source: str) -> str:
+        """A field's text from its source in the plan's ``fill``: a method of this class, or ``facts:a,b`` — the
+        named facts with their labels (拦截车辆、阻断交通：无)."""
+        if source.startswith("facts:"):   # a count of 0 is not said (罢工人数：40人, not 游行人数：0人 beside it)
+            names = [n for n in source.removeprefix("facts:").split(",")
+                     if n and not (self.plan.vocabulary.kind(n) == "count" and not self.snap.facts.get(n))]
+            if len(names) == 1 and self.plan.vocabulary.kind(names[0]) == "choice":   # the field asks this fact alone
+                value = self.snap.facts.get(names[0], self._default(names[0]))
+                return "" if value == self._default(names[0]) else self._shown(names[0], value) + "。"
+            said = [f"{self.labels.get(n, n)}：{self._shown(n, self.snap.facts.get(n, self._default(n)))}" for n in names]
+            return "；".join(said) + "。" if said else ""
         return getattr(self, source)()
+
+    def _default(self, name: str) -> Any:
+        kind = self.plan.vocabulary.kind(name)
+        return self.plan.vocabulary.choice(name).default if kind == "choice" else (False if kind == "flag" else 0)
+
+    # ---- from the report received (接报登记): what the caller said, never more (issue 28)
+    def place(self) -> str:
+        return self.intake.get("place") or ""
+
+    def time_place(self) -> str:
+        where = self.place()
+        return self.occurred_at() + (f"；地点：{where}" if where else "")
+
+    def report_source(self) -> str:
+        """信息来源: who reported, and the work-order or alarm number (not the caller's name or number: those stay
+        in the intake)."""
+        if not self.intake:
+            return ""
+        from .intake import SOURCES
+        ref = self.intake.get("reference")
+        return f"{SOURCES.get(self.intake.get('source'), '')}" + (f"（编号{ref}）" if ref else "") + \
+            f"，{cn_time(self.intake['received_at'])}接报。"
+
+    def narrative(self) -> str:
+        said = (self.intake.get("description") or "").strip()
+        return f"据报：{said}" + ("" if said.endswith(("。", "！", "？")) else "。") if said else ""
 
     def occurred_at(self) -> str:
         return f"{cn_time(self.snap.occurred_at)}（事发），{cn_time(self.snap.reported_at)}接报"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationInfo, model_validator
 
 from .facts import Vocabulary
 from .registry import ACTIONS, GUARDS, PAYLOAD_FIELDS
@@ -236,8 +236,11 @@ class HotTopic(Sourced):
 
 # What the console can put into a report field from the incident's record (emergency.documents); a field
 # without one is left for the officer to write. issuer/signer/contact are the document's own header lines.
+# What fills a report field: a sentence the record makes (documents.Facts), the report received (place, time_place,
+# report_source, narrative: issue 28), or ``facts:a,b`` — named facts with their labels.
 FillSource = Literal["occurred_at", "casualties", "loss", "evacuated", "facts", "measures", "progress", "groups",
-                     "issuer", "signer", "contact"]
+                     "issuer", "signer", "contact", "place", "time_place", "report_source", "narrative"] | Annotated[
+    str, StringConstraints(pattern=r"^facts:[a-z_]+(,[a-z_]+)*$")]
 
 
 class ReportKind(Sourced):

@@ -621,6 +621,15 @@ class Store:
             raise NotFound("intake", str(intake_id)[:40])
         return {**dict(zip(self.INTAKE_COLUMNS, row, strict=False)), "drill": bool(row[10])}
 
+    def intake_of(self, incident_id: str, event_group: str | None = None) -> dict[str, Any] | None:
+        """The report received (接报登记) an incident was opened from — or, for an event recorded under several
+        plans, the one any of its records was opened from — else None."""
+        row = self.db.execute(
+            f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE incident_id = ? OR incident_id IN "
+            "(SELECT id FROM incidents WHERE event_group = ?) ORDER BY received_at, id LIMIT 1",
+            [incident_id, event_group or incident_id]).fetchone()
+        return {**dict(zip(self.INTAKE_COLUMNS, row, strict=False)), "drill": bool(row[10])} if row else None
+
     def update_intake(self, intake_id: str, expected_status: str, **changes) -> None:
         """Change an intake that is still ``expected_status`` (so two windows cannot both act on it)."""
         sets = ", ".join(f"{k} = ?" for k in changes)

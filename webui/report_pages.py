@@ -44,7 +44,9 @@ def _header_defaults() -> dict[str, str]:
 
 
 def _draft(snap, plan, kind: str):
-    return reports.draft(snap, get_store().events(snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults())
+    store = get_store()
+    return reports.draft(snap, store.events(snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(),
+                         intake=store.intake_of(snap.id, snap.event_group))
 
 
 @bp.get("/incidents/<incident_id>/reports/new")

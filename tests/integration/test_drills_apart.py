@@ -20,7 +20,7 @@ def _drill_incident(app, clock):
 def test_with_only_drills_running_the_home_page_shows_no_real_overdue_item(app, clock):
     snap = _drill_incident(app, clock)
     page = signed_in(app, "值班员张三").get("/").get_data(as_text=True)
-    assert "已超时（0）" in page
+    assert "已超时（<span id=\"overdue-count\">0</span>）" in page
     assert re.search(r'id="drill-overdue".*?另有演练事项 (\d+) 项已超时', page, re.S)
     assert "data-remind-due" not in page                     # no tab-title count, no chime for a drill here
     board = signed_in(app, "值班员张三").get("/incidents?drill=1").get_data(as_text=True)

@@ -399,7 +399,8 @@ class Facts:
                 if to:
                     how = {"phone": "（电话）", "written": "（书面）"}.get(n.channel, "")
                     owed.append(f"尚需向{'、'.join(to)}{how}报告。")
-        return "\n".join(list(dict.fromkeys(done)) + list(dict.fromkeys(known)) + list(dict.fromkeys(owed)))
+        said = list(dict.fromkeys(done)) + list(dict.fromkeys(known)) + list(dict.fromkeys(owed))
+        return "\n".join(said) or "截至本报告，尚无信息报告记录。"
 
     def groups(self) -> str:
         level = self.snap.level
@@ -493,6 +494,15 @@ def body_paragraphs(d: Draft) -> list[tuple[str, str, str]]:
     return out
 
 
+def preview_digest(d: Draft) -> str:
+    """What a reader of the issued report sees, as one SHA-256: header lines, title, body and the date as printed.
+    The preview carries it and 签发 refuses a draft that no longer matches it (issue 28: 签发 issues what was
+    previewed)."""
+    seen = {"addressee": d.addressee, "issuer": d.issuer, "signer": d.signer, "contact": d.contact,
+            "title": d.title, "body": body_paragraphs(d), "date": cn_date(d.date), "basis": d.basis}
+    return hashlib.sha256(json.dumps(seen, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def xml_safe(text: str) -> str:
     """Text with any character XML 1.0 cannot carry removed (a stored value from before the checks)."""
     return "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF
@@ -529,8 +539,16 @@ def docx_file(d: Draft) -> bytes:
             doc.paragraph(text)
     doc.signature(d.issuer, cn_date(d.date))
     doc.note(f"（联系人及联系方式：{d.contact}）" if d.contact else "")
-    doc.basis([f"{b['clause']}：{b['text']}" for b in d.basis], d.plan_title)
+    doc.basis(basis_line(d))
     return doc.bytes()
+
+
+def basis_line(d: Draft) -> str:
+    """The plan and clauses the report's contents follow, in one line under the 附注 (issue 28: the quotations ran
+    on after the signature and could fill a last page of their own; they stay on the draft page, where the officer
+    checks the fields against them)."""
+    clauses = "、".join(dict.fromkeys(b["clause"] for b in d.basis))
+    return f"（本报告内容依据《{d.plan_title}》{clauses}。）" if d.basis else ""
 
 
 # ---------------------------------------------------------------- issuing

@@ -168,13 +168,9 @@ class OfficialDocument:
         if text:
             _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), BODY_FONT, SIZE_3)
 
-    def basis(self, lines: list[str], plan_title: str) -> None:
-        """What the report's contents follow: the plan and its clauses, in 4号 below the 附注."""
-        if not lines:
-            return
-        p = self._para(first_indent=SIZE_4 * 2)
-        _fonts(p.add_run(f"报告内容依据《{plan_title}》"), BODY_FONT, SIZE_4)
-        for line in lines:
+    def basis(self, line: str) -> None:
+        """What the report's contents follow — the plan and its clauses, one line in 4号 below the 附注."""
+        if line:
             _fonts(self._para(first_indent=SIZE_4 * 2).add_run(line), BODY_FONT, SIZE_4)
 
     def bytes(self) -> bytes:

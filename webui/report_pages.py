@@ -14,7 +14,8 @@ from flask_login import current_user
 
 from emergency import documents as reports
 from emergency import exports
-from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
+from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
+from emergency.wording import N_
 from emergency.lifecycle import ISSUE_TRIGGER
 
 from .auth import audit_export, require_trigger
@@ -69,13 +70,43 @@ def draft_page(incident_id: str):
                            parts=reports.PARTS, unverified=reports.UNVERIFIED)
 
 
+def _form() -> dict[str, str]:
+    return {k: v for k, v in request.form.items()
+            if k not in ("csrf_token", "kind", "expected_version", "previewed", "back")}
+
+
+@bp.post("/incidents/<incident_id>/reports/preview")
+def preview(incident_id: str):
+    """The report exactly as it will be issued — the page the PDF is printed from — with every 待核实 marked; 签发
+    from here issues this and nothing else (issue 28, point 4)."""
+    snap, plan = _incident(incident_id)
+    require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
+    form, kind = _form(), request.form.get("kind", "")
+    back = url_for("reports.draft_page", incident_id=incident_id, kind=kind)
+    try:
+        d = reports.edited(_draft(snap, plan, kind), form)
+        reports.check_issuable(d)
+    except EmergencyError as exc:
+        session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
+        flash(refusal(exc), "error")
+        return redirect(back)
+    return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row={},
+                           date=reports.cn_date(d.date), basis=reports.basis_line(d), preview={
+                               "form": form, "kind": kind, "version": snap.version, "incident": incident_id,
+                               "digest": reports.preview_digest(d), "back": back},
+                           unverified=reports.UNVERIFIED)
+
+
 @bp.post("/incidents/<incident_id>/reports")
 def issue(incident_id: str):
     snap, plan = _incident(incident_id)
     require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
-    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "kind", "expected_version")}
+    form = _form()
     kind = request.form.get("kind", "")
     back = url_for("reports.draft_page", incident_id=incident_id, kind=kind)
+    if request.form.get("back"):            # 返回修改 from the preview: the draft again, with what was typed
+        session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
+        return redirect(back)
     try:
         seen = int(request.form.get("expected_version", ""))
     except ValueError:
@@ -86,6 +117,9 @@ def issue(incident_id: str):
             raise StaleVersion(seen, snap.version)
         d = reports.edited(_draft(snap, plan, kind), form)
         reports.check_issuable(d)
+        previewed = request.form.get("previewed")
+        if previewed and previewed != reports.preview_digest(d):
+            raise Refused(N_("预览之后报告内容已有变化，请重新预览后再签发"))
         issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
                                prefix=current_app.config.get("DOCUMENT_PREFIX", ""))
     except StaleVersion as exc:
@@ -132,13 +166,13 @@ def document_page(document_id: str):
     row = _document(document_id)
     d = reports.stored_draft(row)
     return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row,
-                           date=reports.cn_date(d.date))
+                           date=reports.cn_date(d.date), basis=reports.basis_line(d))
 
 
 def _print_html(d, row=None) -> str:
     css = (Path(current_app.static_folder) / "report-print.css").read_text(encoding="utf-8")
     return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row or {},
-                           date=reports.cn_date(d.date), standalone=True, css=css)
+                           date=reports.cn_date(d.date), basis=reports.basis_line(d), standalone=True, css=css)
 
 
 def _pdf_or_none(d) -> bytes | None:

@@ -28,6 +28,11 @@ def test_issue_a_first_report_then_a_progress_report_after_a_level_change(page, 
     page.fill("input[name=signer]", "张某某")
     page.fill("input[name=contact]", "李某 0513-00000000（虚构）")
     shot(page, "report-draft")
+    page.click("#preview-report")                      # issue 28: the page as issued, 待核实 marked, then 签发
+    expect(page.locator(".letterhead")).to_contain_text("海门区人民政府总值班室（虚构）")
+    expect(page.locator("#preview-bar .unverified-count")).to_be_visible()
+    assert page.locator("p.unverified").count() >= 1
+    shot(page, "report-preview")
     page.click("#issue-report")
     page.wait_for_url(re.compile(r"/incidents/inc-[0-9a-f]+#reports"))
     expect(page.locator(".flash.ok")).to_contain_text("已签发：首报")
@@ -63,6 +68,7 @@ def test_issue_a_first_report_then_a_progress_report_after_a_level_change(page, 
     expect(offer).to_contain_text("级别已变化")
     offer.locator("a").click()
     expect(page.locator("input[name=signer]")).to_have_value("张某某")          # the header lines are remembered
+    page.click("#preview-report")
     page.click("#issue-report")
     page.wait_for_url(re.compile(r"#reports"))
     expect(page.locator("#issued-reports tbody tr")).to_have_count(2)

@@ -91,7 +91,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
     level = next(t for t in text if t.startswith("依据《"))
     assert "2.4" in level and "（IV级）" in level                   # the level with its deciding clause
     assert "（联系人及联系方式：王五 0513-82100000）" in text
-    assert any(t.startswith("5.1：报告内容主要包括") for t in text)   # what the contents follow, quoted
+    assert text[-1] == "（本报告内容依据《海门市安全生产事故应急预案（修订版）》5.1。）"   # what the contents follow: one line
     assert documents.verify_documents(store, inc) == []
     assert rebuild(store, inc) == store.get(inc)                    # the issue event replays
     # downloaded byte for byte, and the export is logged with who took it
@@ -470,3 +470,30 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
     assert "南通市应急管理局（不限方式，493号第十条、第十一条）：未到时限，尚余110分钟。" in report
     assert "演练结束时仍未确定响应级别（事实对应IV级，1.4(4)）" in report
     store.close()
+
+
+def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, officer):
+    """Issue 28, point 4: 预览 shows the report as it will be issued (the print page), every 待核实 marked; 签发 from the
+    preview issues that, and a draft that no longer matches what was previewed is refused, nothing issued."""
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    form = {**form, "signer": "张某某", "contact": "李某 0513-00000000"}
+    page = officer.post(f"/incidents/{inc}/reports/preview", data={**form, "csrf_token": officer.csrf})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="letterhead"' in html and 'id="preview-bar"' in html
+    assert html.count('class="unverified"') >= 1 and "项“待核实”，已标出" in html
+    assert "（本报告内容依据《海门市安全生产事故应急预案（修订版）》5.1。）" in html   # one line, not the quotations
+    digest = re.search(r'name="previewed" value="([0-9a-f]{64})"', html).group(1)
+    changed = issue(officer, inc, {**form, "previewed": digest}, signer="王某某")  # edited after the preview
+    assert "预览之后报告内容已有变化" in officer.get(changed.headers["Location"]).get_data(as_text=True)
+    store = Store(app.config["DATABASE"])
+    assert store.documents(inc) == []
+    store.close()
+    back = issue(officer, inc, {**form, "previewed": digest, "back": "1"})           # 返回修改 keeps what was typed
+    assert 'value="张某某"' in officer.get(back.headers["Location"]).get_data(as_text=True)
+    done = issue(officer, inc, {**form, "previewed": digest})
+    assert "已签发" in officer.get(done.headers["Location"]).get_data(as_text=True)
+    store = Store(app.config["DATABASE"])
+    text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
+    store.close()
+    assert text[-1].startswith("（本报告内容依据《") and not any(p.startswith("5.1：") for p in text)

@@ -88,6 +88,7 @@ class Draft(BaseModel):
     version: int                  # the incident's version it was drafted from
     date: str                     # 成文日期, from the clock
     addressee: str = ""           # 主送机关
+    copy_to: str = ""             # 抄送机关 (版记), remembered per office and kind like 主送 (issue 28)
     issuer: str = ""              # 报告单位 / 发文机关署名
     signer: str = ""              # 签发人
     contact: str = ""             # 联系人及联系方式
@@ -216,6 +217,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
                  title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
                  date=format_time(now), addressee=header.get("addressee") or _addressee(plan, snap),
+                 copy_to=header.get("copy_to", ""),
                  issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
                  opening=opening, sections=sections, basis=basis)
 
@@ -446,7 +448,8 @@ def edited(base: Draft, form: dict[str, Any]) -> Draft:
     (no control characters, NUL or direction overrides — they would corrupt the document); the refusal names
     the field. The structure (kind, number, sections and their order) stays the draft's."""
     out = base.model_copy(deep=True)
-    for name, limit in (("addressee", 200), ("issuer", 100), ("signer", 50), ("contact", 200), ("title", 200)):
+    for name, limit in (("addressee", 200), ("copy_to", 200), ("issuer", 100), ("signer", 50), ("contact", 200),
+                        ("title", 200)):
         if name in form:
             setattr(out, name, clean_text(form[name], name, limit))
     if "opening" in form:
@@ -498,7 +501,7 @@ def preview_digest(d: Draft) -> str:
     """What a reader of the issued report sees, as one SHA-256: header lines, title, body and the date as printed.
     The preview carries it and 签发 refuses a draft that no longer matches it (issue 28: 签发 issues what was
     previewed)."""
-    seen = {"addressee": d.addressee, "issuer": d.issuer, "signer": d.signer, "contact": d.contact,
+    seen = {"addressee": d.addressee, "copy_to": d.copy_to, "issuer": d.issuer, "signer": d.signer, "contact": d.contact,
             "title": d.title, "body": body_paragraphs(d), "date": cn_date(d.date), "basis": d.basis}
     return hashlib.sha256(json.dumps(seen, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -540,6 +543,7 @@ def docx_file(d: Draft) -> bytes:
     doc.signature(d.issuer, cn_date(d.date))
     doc.note(f"（联系人及联系方式：{d.contact}）" if d.contact else "")
     doc.basis(basis_line(d))
+    doc.copy_to(d.copy_to)
     return doc.bytes()
 
 

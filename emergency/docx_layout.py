@@ -168,6 +168,14 @@ class OfficialDocument:
         if text:
             _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), BODY_FONT, SIZE_3)
 
+    def copy_to(self, names: str) -> None:
+        """版记's 抄送机关 (GB/T 9704 7.4.2): 4号, one character in, under a rule, ending in 。"""
+        if not names:
+            return
+        p = self._para(first_indent=SIZE_4)
+        p.paragraph_format.space_before = Pt(14)
+        _fonts(p.add_run(f"抄送：{names.rstrip('。')}。"), BODY_FONT, SIZE_4)
+
     def basis(self, line: str) -> None:
         """What the report's contents follow — the plan and its clauses, one line in 4号 below the 附注."""
         if line:

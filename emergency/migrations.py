@@ -215,6 +215,15 @@ def m010_offices(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_incidents_follow_up ON incidents (follow_up)")
 
 
+@migrations()
+def m011_report_headers(db: Database) -> None:
+    """The 主送 and 抄送 an office last used for each kind of written report (issue 28), offered on its next draft."""
+    db["report_headers"].create({"office": str, "kind": str, "addressee": str, "copy_to": str, "updated_by": str,
+                                 "updated_at": str}, pk=("office", "kind"), if_not_exists=True,
+                                not_null={"office", "kind", "addressee", "copy_to", "updated_by", "updated_at"},
+                                defaults={"addressee": "", "copy_to": ""})
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

@@ -176,7 +176,7 @@ def quoted(columns) -> str:
 
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
-          "improvements", "intakes", "plan_versions", "documents", "contacts", "roster")
+          "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers")
 
 
 def copy_store(source: Store, target: Store) -> dict[str, int]:
@@ -620,6 +620,18 @@ class Store:
         if row is None:
             raise NotFound("intake", str(intake_id)[:40])
         return {**dict(zip(self.INTAKE_COLUMNS, row, strict=False)), "drill": bool(row[10])}
+
+    def report_header(self, office: str, kind: str) -> dict[str, str]:
+        """The 主送 and 抄送 ``office`` last used for a report of ``kind`` ({} before its first)."""
+        row = self.db.execute("SELECT addressee, copy_to FROM report_headers WHERE office = ? AND kind = ?",
+                              [office, kind]).fetchone()
+        return {"addressee": row[0], "copy_to": row[1]} if row else {}
+
+    def remember_report_header(self, office: str, kind: str, addressee: str, copy_to: str, by: str, at: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM report_headers WHERE office = ? AND kind = ?", [office, kind])
+            db.execute("INSERT INTO report_headers (office, kind, addressee, copy_to, updated_by, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", [office, kind, addressee, copy_to, by, at])
 
     def intake_of(self, incident_id: str, event_group: str | None = None) -> dict[str, Any] | None:
         """The report received (接报登记) an incident was opened from — or, for an event recorded under several

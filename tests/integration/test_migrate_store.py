@@ -45,7 +45,7 @@ def test_sqlite_to_postgresql_copies_every_row_verifies_and_refuses_a_full_targe
     snap = svc.act(target, demo[0].id, "add_note", target.get(demo[0].id).version, {"note": "迁移后"}, "值班员", clock)
     assert target.verify() == [] and snap.version == source.get(demo[0].id).version + 1
     again = runner.invoke(main, ["migrate-store", "--from", db, "--to", pg_url])
-    assert again.exit_code == 2 and "already holds data" in again.output
+    assert again.exit_code == 2 and "目标数据库已有数据" in again.output
 
 
 def test_postgresql_back_to_sqlite(tmp_path, pg_url, runner):

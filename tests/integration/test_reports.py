@@ -13,7 +13,8 @@ from emergency import documents
 from emergency.clock import FixedClock
 from emergency.incidents import rebuild
 from emergency.store import Store
-from tests.conftest import app_with_users, signed_in
+from emergency.users import add_user
+from tests.conftest import PASSWORD, app_with_users, signed_in
 from tests.refusals import refused
 
 
@@ -497,3 +498,25 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
     text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
     store.close()
     assert text[-1].startswith("（本报告内容依据《") and not any(p.startswith("5.1：") for p in text)
+
+
+@pytest.mark.both_stores
+def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, officer, clock):
+    """Issue 28, point 3: the 主送 and 抄送 an office used for a kind of report are offered on its next draft of that
+    kind — to any officer of the office, not to another office; 抄送 prints in the 版记."""
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000", addressee="海门区人民政府",
+          copy_to="区应急管理局、海门区公安局")
+    store = Store(app.config["DATABASE"])
+    text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
+    assert text[-1] == "抄送：区应急管理局、海门区公安局。"
+    add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office (duty room)
+    add_user(store, "应急局值班员孙八", "duty_officer", PASSWORD, clock, unit="区应急管理局")
+    store.close()
+    colleague = signed_in(app, "值班员周九")
+    html, form = draft_form(colleague, report_incident(colleague), "first")
+    assert form["addressee"] == "海门区人民政府" and form["copy_to"] == "区应急管理局、海门区公安局"
+    other = signed_in(app, "应急局值班员孙八")
+    _html, form = draft_form(other, report_incident(other), "first")
+    assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # the plan's addressee instead

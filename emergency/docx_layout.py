@@ -158,10 +158,14 @@ class OfficialDocument:
         _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), BODY_FONT, SIZE_3)
 
     def signature(self, issuer: str, date: str) -> None:
-        self._para()
+        """署名 and 成文日期, never alone on a page (GB/T 9704 7.3.5): the last line of the body keeps with them."""
+        if self.doc.paragraphs:
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        self._para().paragraph_format.keep_with_next = True
         for text in (issuer, date):
             p = self._para(WD_ALIGN_PARAGRAPH.RIGHT)
             p.paragraph_format.right_indent = SIZE_3 * 4   # 成文日期右空四字; the signature centred above it
+            p.paragraph_format.keep_with_next = text == issuer
             _fonts(p.add_run(text), BODY_FONT, SIZE_3)
 
     def note(self, text: str) -> None:

@@ -217,7 +217,8 @@ def m010_offices(db: Database) -> None:
 
 @migrations()
 def m011_report_headers(db: Database) -> None:
-    """The 主送 and 抄送 an office last used for each kind of written report (issue 28), offered on its next draft."""
+    """The 主送 and 抄送 an office last used for each kind of written report under each plan (``kind`` = plan/kind;
+    issue 28), offered on its next draft of that kind."""
     db["report_headers"].create({"office": str, "kind": str, "addressee": str, "copy_to": str, "updated_by": str,
                                  "updated_at": str}, pk=("office", "kind"), if_not_exists=True,
                                 not_null={"office", "kind", "addressee", "copy_to", "updated_by", "updated_at"},

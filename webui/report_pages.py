@@ -36,12 +36,12 @@ def _incident(incident_id: str):
     return snap, plans().plan_for(snap.plan, snap.plan_version)
 
 
-def _header_defaults(kind: str = "") -> dict[str, str]:
+def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
     """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER), else the
-    person's own office; the 主送 and 抄送 the office last used for this kind of report (issue 28; 主送 else the
-    plan's addressee); ``office``: the issuing office, whose own items alone are 尚需 in the report (issue 27)."""
+    person's own office; the 主送 and 抄送 the office last used for this kind of report under this plan (issue 28;
+    the plans address different bodies; 主送 else the plan's addressee); ``office``: the issuing office, whose own items alone are 尚需 in the report (issue 27)."""
     kept = session.get("report_header") or {}
-    office = get_store().report_header(current_user.office, kind) if kind else {}
+    office = get_store().report_header(current_user.office, f"{plan_id}/{kind}") if kind else {}
     return {"issuer": kept.get("issuer") or current_app.config.get("ISSUER") or current_user.office,
             "signer": kept.get("signer", ""), "contact": kept.get("contact", ""), "office": current_user.office,
             "addressee": office.get("addressee", ""), "copy_to": office.get("copy_to", "")}
@@ -49,7 +49,7 @@ def _header_defaults(kind: str = "") -> dict[str, str]:
 
 def _draft(snap, plan, kind: str):
     store = get_store()
-    return reports.draft(snap, store.events(snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(kind),
+    return reports.draft(snap, store.events(snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(kind, plan.id),
                          intake=store.intake_of(snap.id, snap.event_group))
 
 
@@ -136,7 +136,7 @@ def issue(incident_id: str):
         flash(refusal(exc), "error")
         return redirect(back)
     session["report_header"] = {k: d.model_dump()[k] for k in ("issuer", "signer", "contact")}
-    get_store().remember_report_header(current_user.office, d.kind, d.addressee, d.copy_to, current_user.name,
+    get_store().remember_report_header(current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
                                        app_clock().now().isoformat(timespec="seconds"))
     flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
     return redirect(url_for("console.incident_page", incident_id=incident_id) + "#reports")

@@ -229,3 +229,34 @@ def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_sv
     title = docx.Document(io.BytesIO(exports.drill_report_docx(report, []))).core_properties.title or ""
     body = "\n".join(p.text for p in docx.Document(io.BytesIO(exports.drill_report_docx(report, []))).paragraphs)
     assert "【演练】【演练】" not in title + body
+
+
+def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
+    """Issue 28, point 6: a level decided during a drill is timed on the drill's simulated clock in the after-action
+    report (the drill of 02:30 on 14 March), never on the wall clock of the day it was run."""
+    import re
+
+    from tests.conftest import signed_in
+    store = Store(app.config["DATABASE"])
+    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
+    drill = dr.control(store, drill["id"], "start", clock)
+    drill = dr.control(store, drill["id"], "speed", clock, speed=60)
+    clock.advance(seconds=5)
+    drill = dr.advance(store, drill["id"], clock)
+    snap = store.list(drill=True, drill_id=drill["id"])[0]
+    store.close()
+    commander = signed_in(app, "指挥李四")
+    r = commander.post(f"/api/incidents/{snap.id}/events", headers={"X-CSRFToken": commander.csrf}, json={
+        "trigger": "activate", "expected_version": snap.version, "payload": {"level": "IV", "approved_by": "总指挥"}})
+    assert r.status_code == 200, r.get_json()
+    clock.advance(seconds=3)
+    commander.post(f"/drills/{drill['id']}/control", data={"action": "finish", "csrf_token": commander.csrf})
+    data = signed_in(app, "导调王五").get(f"/drills/{drill['id']}/report.json").get_json()
+    start, end = data["start"], data["end"]
+    rows = data["incidents"][0]["levels"]
+    decided = next(r for r in rows if r["chosen"] == "IV")
+    assert start <= decided["at"] <= end and decided["at"].startswith(start[:10])
+    assert decided["at"] == "2026-03-14T02:35:00+08:00"            # 5 real seconds at ×60 after the 02:30 start
+    page = signed_in(app, "导调王五").get(f"/drills/{drill['id']}/report").get_data(as_text=True)
+    row = re.search(r"<tr><td>02:35</td><td>(.*?)</td>", page)
+    assert row and "总指挥" not in row.group(1) and "指挥李四" in row.group(1), page[page.find("级别：所定"):][:600]

@@ -503,7 +503,8 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
 @pytest.mark.both_stores
 def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, officer, clock):
     """Issue 28, point 3: the 主送 and 抄送 an office used for a kind of report are offered on its next draft of that
-    kind — to any officer of the office, not to another office; 抄送 prints in the 版记."""
+    kind under the same plan — to any officer of the office, not to another office, nor under another plan (the plans
+    address different bodies); 抄送 prints in the 版记."""
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000", addressee="海门区人民政府",
@@ -520,3 +521,18 @@ def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, of
     other = signed_in(app, "应急局值班员孙八")
     _html, form = draft_form(other, report_incident(other), "first")
     assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # the plan's addressee instead
+    _html, form = draft_form(colleague, report_incident(colleague, plan="environment"), "first")
+    assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # another plan: its own addressee
+
+
+def test_the_signature_keeps_with_the_last_line_of_the_body_in_the_word_file(app, officer):
+    """GB/T 9704 7.3.5: the 署名 and 成文日期 never stand alone on a page — the last body line keeps with them."""
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000")
+    store = Store(app.config["DATABASE"])
+    paragraphs = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs
+    store.close()
+    signature = next(i for i, p in enumerate(paragraphs) if p.text == "海门区应急管理局（测试）" and i > 5)
+    last_body = max(i for i in range(signature) if paragraphs[i].text.strip())
+    assert all(paragraphs[i].paragraph_format.keep_with_next for i in range(last_body, signature + 1))

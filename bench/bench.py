@@ -546,10 +546,50 @@ def bench_xlsx_bomb() -> float:
     return worst / max(results["normal"][0], 1e-6)
 
 
+# ------------------------------------------------------------------ issue 32: an action does not grow with history
+
+def bench_note_growth(events: int = 10_000) -> float:
+    """A note through the API (sign-in by token, the role check, one read, the write, the answer) on an incident
+    with 10 events and on one with ``events``: the ratio of the best times. Target (issue 32): ≤ 2."""
+    from tests.conftest import app_with_users
+    with tempfile.TemporaryDirectory() as tmp:
+        app = app_with_users(str(Path(tmp) / "n.db"), CLOCK, TESTING=True)
+        store = Store(app.config["DATABASE"])
+        ids = {}
+        for size in (10, events):
+            snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "bench", CLOCK)
+            with store.write() as db:        # the history written directly: the bench times the note, not the fill
+                rows = [{"incident_id": snap.id, "seq": seq, "trigger": "add_note", "payload": '{"note": "x"}',
+                         "actor": "bench", "at": "2026-11-22T09:00:00+08:00", "state": "reported", "level": None,
+                         "classified_level": "IV", "version": seq, "prev_hash": "0", "hash": f"h{seq}",
+                         "gseq": None, "ghash": None} for seq in range(2, size + 1)]
+                db["events"].insert_all(rows, batch_size=1000)
+                snap.version = size
+                db.execute("UPDATE incidents SET version = ?, snapshot = ? WHERE id = ?",
+                           [size, snap.model_dump_json(), snap.id])
+            ids[size] = snap.id
+        store.close()
+        client = app.test_client()
+        token = {"Authorization": f"Bearer {app.config['TEST_TOKENS']['值班员张三']}"}
+        times = {}
+        for size, iid in ids.items():
+            version = [size]
+
+            def note(iid=iid, version=version):
+                r = client.post(f"/api/incidents/{iid}/events", headers=token, json={
+                    "trigger": "add_note", "expected_version": version[0], "payload": {"note": "现场已封控"}})
+                version[0] = r.get_json()["version"]
+            times[size] = best(note, repeat=15)
+    ratio = times[events] / times[10]
+    print(f"note-growth: a note through the API on an incident of 10 events {times[10] * 1e3:.1f} ms, of {events:,} "
+          f"events {times[events] * 1e3:.1f} ms: {ratio:.2f}× (target ≤ 2)")
+    return ratio
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
            "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood,
-           "xlsx-bomb": bench_xlsx_bomb}
+           "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

@@ -29,7 +29,7 @@ def choices(named: dict[str, str]) -> Said:
     return Said(list(named.values()), list(named))
 
 # pybabel extract -k …: the calls whose literal argument is a message of the catalogue (README, Translations)
-EXTRACT_KEYWORDS = ("_l", "N_", "InputError:2", "Refused:1", "EmergencyError:1")
+EXTRACT_KEYWORDS = ("_l", "N_", "InputError:2", "Refused:1", "EmergencyError:1", "Forbidden:1")
 
 # The Chinese name of each field a refusal names (the English refusal names the field by its key). A field not
 # listed is named by the last part of its key's label, else shown as it is.

@@ -9,7 +9,8 @@ import json
 import math
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
+from collections.abc import Callable
 
 import yaml
 
@@ -18,13 +19,15 @@ from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
 from .deadlines import Notification, notifications
 from .duties import TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
-from .errors import EmergencyError, InputError, NotFound, Refused
+from .errors import EmergencyError, InputError, NotFound, Refused, Said
 from .incident import Snapshot
 from .inputs import identifier, shown
 from .library import PlanLibrary, library
-from .lifecycle import RECORD_STEPS, replay
+from .lifecycle import RECORD_STEPS, replay, step_label
 from .plans import LEVEL_RANK
+from .roles import ROLES
 from .store import Store
+from .users import may_act
 
 
 def new_incident_id() -> str:
@@ -82,10 +85,11 @@ def _check_group(store: Store, snap: Snapshot) -> None:
 
 
 def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
-        clock: Clock, office: str | None = None) -> Snapshot:
+        clock: Clock, office: str | None = None, current: Snapshot | None = None) -> Snapshot:
     """Apply a trigger to an incident at ``expected_version``; one transaction, one event. ``office``: the office of
     who acts (issue 27), recorded in the event: it decides whether an item is theirs to report or to account for,
-    and whether a task's 签收/反馈 is their own or recorded on the unit's behalf."""
+    and whether a task's 签收/反馈 is their own or recorded on the unit's behalf. ``current``: the incident as the
+    caller has just read it (issue 32: one read per action), else it is read here."""
     if not isinstance(trigger, str) or not trigger:
         raise InputError("trigger", "必须填写")
     if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1:
@@ -100,7 +104,43 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
         snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True, office=office)
         return snap, event, snap.state in machine.final
 
-    return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE)
+    return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE, current=current)
+
+
+class Actor(NamedTuple):
+    """Who acts: the sign-in name recorded on the event, the role that decides what they may do, and their office."""
+    name: str
+    role: str
+    office: str | None = None
+
+
+class Forbidden(EmergencyError):
+    """The actor's role may not fire this trigger on this incident (HTTP 403)."""
+    kind = "forbidden"
+
+
+def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
+            clock_of: Callable[[Snapshot], Clock], view: bool = True,
+            current: Snapshot | None = None) -> dict[str, Any] | Snapshot:
+    """One action, end to end (issue 32): read the incident once, check the actor's role may fire ``trigger`` on
+    it, apply it on the incident's clock (``clock_of``: a drill's simulated one), write the event, and answer with
+    the view made from what is held — the new snapshot and the event just written (``events``: that event;
+    ``events_total``: how many there are; the whole timeline is read apart, page by page). ``view`` False answers
+    with the snapshot (a page that redirects after the action); ``current``: the incident the caller just read."""
+    current = current if current is not None and current.id == incident_id else store.get(incident_id)
+    plan = store.plans.plan_for(current.plan, current.plan_version)
+    if isinstance(trigger, str) and trigger and not may_act(actor.role, trigger, current.drill, plan):
+        raise Forbidden("%(role)s无权执行“%(step)s”", role=Said(ROLES.get(actor.role, actor.role), actor.role),
+                        step=Said(step_label(plan, trigger), trigger))
+    clock = clock_of(current)
+    snap = act(store, incident_id, trigger, expected_version, payload, actor.name, clock, actor.office,
+               current=current)
+    if not view:
+        return snap
+    written = store.last_event
+    out = snapshot_view(snap, [written] if written else [], clock.now(), store.plans, actor.office)
+    out.update(events_total=snap.version, chain_head=written["hash"] if written else None)
+    return out
 
 
 # Actions that record what happened and cannot conflict with another person's change: applied to the

@@ -240,6 +240,8 @@ class Store:
             return super().__new__(PostgresStore)
         return super().__new__(cls)
 
+    last_event: dict | None = None   # the event the last append wrote, with its hash (the action's answer)
+
     def __init__(self, path: str | Path, create: bool = True, lock_timeout: float = 10.0,
                  chain_key: bytes | None = None, plans: PlanLibrary | None = None):
         self.path = str(path)
@@ -349,8 +351,10 @@ class Store:
         count, ghead = (count, ghead) if count is not None else (0, GENESIS)
         row["gseq"] = count + 1
         row["ghash"] = mac(self.key, ghead + row["hash"])
-        self.db["events"].insert(row)
+        # one plain INSERT (sqlite-utils' insert reads the schema and wraps a savepoint: five statements more)
+        self.db.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
         self._advance_ledger("events", row["gseq"], row["ghash"])
+        self.last_event = {**event, "hash": row["hash"]}   # what was written, for the action's answer (issue 32)
 
     def find_by_idempotency_key(self, key: str) -> str | None:
         row = self.db.execute("SELECT id FROM incidents WHERE idempotency_key = ?", [key]).fetchone()
@@ -377,7 +381,7 @@ class Store:
 
     def append(self, incident_id: str, expected_version: int,
                change: Callable[[Snapshot], tuple[Snapshot, dict, bool]], merge: bool = False,
-               also: list[tuple[str, dict]] = ()) -> Snapshot:
+               also: list[tuple[str, dict]] = (), current: Snapshot | None = None) -> Snapshot:
         """Apply ``change`` to the incident at ``expected_version`` and write the result and its event.
 
         ``change`` takes the current snapshot and returns (new snapshot, event, whether final).
@@ -392,8 +396,10 @@ class Store:
         stale; a merge is worked out again under the lock, so it always lands.
 
         ``also``: rows (table, row) written in the same transaction as the event, e.g. an issued document.
+        ``current``: the incident as the caller read it just now (one read per action, issue 32); the conditional
+        UPDATE still refuses it if another writer got in between.
         """
-        current = self._load(incident_id)
+        current = current if current is not None and current.id == incident_id else self._load(incident_id)
         if current.version != expected_version and not merge:
             raise StaleVersion(expected_version, current.version)
         seen = current.version  # change() may apply in place

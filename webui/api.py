@@ -57,7 +57,7 @@ def json_object() -> dict:
 @bp.errorhandler(EmergencyError)
 def _refusal(exc: EmergencyError):
     status = {BadJSON: 400, InputError: 422, NotFound: 404, Refused: 409, StaleVersion: 409, StoreBusy: 503,
-              StorageFull: 507}
+              StorageFull: 507, service.Forbidden: 403}
     code = next((c for t, c in status.items() if isinstance(exc, t)), 400)
     headers = {"Retry-After": str(StoreBusy.retry_after)} if code == 503 else {}
     return jsonify(api_refusal(exc)), code, headers
@@ -147,13 +147,11 @@ def incident_event(incident_id: str):
     for name in data:
         if name not in EventRequest.model_fields:
             raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(EventRequest.model_fields))
-    snap = get_store().get(incident_id)
-    if isinstance(data.get("trigger"), str):
-        require_trigger(data["trigger"], snap.drill, library().plan_for(snap.plan, snap.plan_version))
-    clock = clock_for(snap)
-    service.act(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
-                data.get("payload"), actor(), clock, current_user.office)
-    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now(), current_user.office)))
+    # the service owns the action (issue 32): one read, the role checked, the event written, the view from it
+    view = service.perform(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
+                           data.get("payload"), service.Actor(actor(), current_user.role, current_user.office),
+                           clock_for)
+    return jsonify(shown_view(view))
 
 
 @bp.get("/drills")

@@ -34,7 +34,7 @@ from emergency.plandiff import diff_plans
 from emergency.plans import PlanFileError
 from emergency.users import may_act
 
-from .auth import actor as _current_actor, audit_export, require_trigger, same_site_referrer
+from .auth import actor as _current_actor, audit_export, forbid, require_trigger, same_site_referrer
 from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels
 from .directory_pages import call_lines, on_duty_now, plan_units
@@ -560,13 +560,16 @@ def incident_act(incident_id: str):
         return redirect(url_for("console.incident_page", incident_id=incident_id))
     payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
     try:
-        snap = get_store().get(incident_id)
+        snap = get_store().get(incident_id)            # read once: the form's facts, then the action itself
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
-        require_trigger(trigger, snap.drill, snap_plan, label=_trigger_labels(snap_plan).get(trigger))
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
-        service.act(get_store(), incident_id, trigger, version, payload, _actor(), clock_for(snap), office())
+        service.perform(get_store(), incident_id, trigger, version, payload,
+                        service.Actor(_actor(), current_user.role, office()), clock_for, view=False, current=snap)
         flash(_("已执行：%(action)s。", action=_trigger_labels(snap_plan).get(trigger, trigger)), "ok")
+    except service.Forbidden:
+        forbid(_("%(role)s无权执行“%(action)s”", role=current_user.role_name,
+                 action=_trigger_labels(snap_plan).get(trigger, trigger)))
     except StaleVersion as exc:
         _keep_draft(incident_id, trigger, form)
         flash(_("操作未执行：事件已被他人更新（你看到的是第%(seen)s版，现在是第%(now)s版）。你填写的内容已保留在下方，请查看变化后再提交。", seen=exc.expected, now=exc.current), "error")

@@ -95,7 +95,8 @@ def _ref(name: str) -> dict:
 INCIDENT_VIEW = {
     "type": "object",
     "description": "One incident as GET /api/incidents/{id} and POST …/events answer (the fields named here; "
-                   "others: state, level, version, allowed_triggers, actions, facts, events …).",
+                   "others: state, level, version, allowed_triggers, actions, facts …). GET carries every event; "
+                   "POST …/events answers with the event it wrote (events) and how many there are (events_total).",
     "properties": {
         "office": {"type": ["string", "null"], "description": "the office of the user looking"},
         "checklist": {"type": ["object", "null"], "properties": {

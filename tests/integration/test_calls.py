@@ -68,8 +68,10 @@ def test_an_unanswered_call_does_not_complete_an_item_an_answered_one_does(app, 
     done = item(r.json, "III-phone")
     assert done["status"] == "done" and done["done_at"] == "2026-11-22T09:02:00+08:00" and done["late_minutes"] < 0
     assert [a["outcome"] for a in r.json["calls"]] == ["no_answer", "connected"]
-    # each attempt is an event of the chained log, and the snapshot rebuilds from the events alone
-    events = [e for e in r.json["events"] if e["trigger"] == "record_call"]
+    # each attempt is an event of the chained log, and the snapshot rebuilds from the events alone; the action's
+    # answer carries the event it wrote (issue 32), the whole log is read with the incident
+    assert [e["trigger"] for e in r.json["events"]] == ["record_call"] and r.json["events_total"] == r.json["version"]
+    events = [e for e in c.get(f"/api/incidents/{inc['id']}").json["events"] if e["trigger"] == "record_call"]
     assert len(events) == 2 and all(e["hash"] for e in events)
     store = Store(app.config["DATABASE"])
     assert rebuild(store, inc["id"]).model_dump() == store.get(inc["id"]).model_dump()

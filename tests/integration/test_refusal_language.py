@@ -12,7 +12,7 @@ from tests.conftest import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "webui" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-REFUSALS = {"InputError": 1, "Refused": 0, "EmergencyError": 0}       # the class and its message argument
+REFUSALS = {"InputError": 1, "Refused": 0, "EmergencyError": 0, "Forbidden": 0}       # the class and its message argument
 # The console's operator commands speak to whoever runs the server, in the terminal: not refusals a duty officer
 # meets (their messages name files, connections and keys).
 OPERATOR_ONLY = {"emergency/cli.py", "emergency/migrations.py", "emergency/pgstore.py", "webui/__init__.py",

@@ -1,0 +1,63 @@
+"""Issue 32, point 1: the service owns each action — one read of the incident, the role checked, the event written
+and the view made from what it holds. A note through the API is five SQL statements inside one transaction, with
+the incident's snapshot read once; its answer does not grow with the incident's history."""
+import pytest
+
+from emergency import incidents as svc
+import webui.api
+import webui.db
+from emergency.store import Store
+
+
+@pytest.fixture
+def traced(app, monkeypatch):
+    """The statements the API's store runs, once the request has its store."""
+    seen: list[str] = []
+
+    def store():
+        s = webui.db.get_store()
+        s.db.conn.set_trace_callback(seen.append)
+        return s
+    monkeypatch.setattr(webui.api, "get_store", store)
+    return seen
+
+
+def note(client, token, incident_id, version):
+    return client.post(f"/api/incidents/{incident_id}/events", headers={"Authorization": f"Bearer {token}"},
+                       json={"trigger": "add_note", "expected_version": version, "payload": {"note": "现场已封控"}})
+
+
+def test_a_note_is_one_read_one_transaction_and_five_statements(app, clock, traced):
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
+    store.close()
+    r = note(app.test_client(), app.config["TEST_TOKENS"]["值班员张三"], snap.id, snap.version)
+    assert r.status_code == 200, r.get_json()
+    work = [q for q in traced if q.split()[0].upper() not in ("BEGIN", "COMMIT")]
+    assert sum("SELECT snapshot FROM incidents" in q for q in traced) == 1
+    assert len(work) <= 6, work
+    assert [q.split()[0].upper() for q in traced].count("BEGIN") == 1
+
+
+def test_the_answer_to_an_action_does_not_grow_with_the_incident(app, clock):
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
+    for i in range(300):
+        snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"第{i}条"}, "值班员张三", clock)
+    store.close()
+    r = note(app.test_client(), app.config["TEST_TOKENS"]["值班员张三"], snap.id, snap.version)
+    said = r.get_json()
+    assert [e["trigger"] for e in said["events"]] == ["add_note"] and said["events_total"] == 302
+    assert said["chain_head"] == said["events"][0]["hash"] and len(r.data) < 60_000
+
+
+def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
+    with pytest.raises(svc.Forbidden, match="观察员无权执行"):
+        svc.perform(store, snap.id, "add_note", 1, {"note": "x"}, svc.Actor("观察员赵六", "observer"),
+                    lambda s: clock)
+    assert store.get(snap.id).version == 1                     # nothing written
+    store.close()
+    r = note(app.test_client(), app.config["TEST_TOKENS"]["观察员赵六"], snap.id, 1)
+    assert r.status_code == 403 and r.get_json()["message_zh"].startswith("观察员无权执行")

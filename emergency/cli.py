@@ -435,8 +435,7 @@ def rotate_secret_cmd(db_path: str | None) -> None:
     path = key_dir_for(store.path) / "secret_key"
     private_file(path)
     path.write_text(secrets.token_hex(32), encoding="utf-8")
-    with store.write() as db:
-        ended = db.execute("DELETE FROM sessions").rowcount
+    ended = store.people.end_all_sessions()
     audit(store, "secret_rotated", _clock(), actor="cli", detail={"sessions_ended": ended})
     click.echo(f"new session key written to {path}; {ended} sessions ended; restart the console")
     if os.environ.get("EMERGENCY_SECRET_KEY"):

@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict
 
 from .wording import N_
 from .errors import EmergencyError
+from .repositories import Directory as DirectoryRows
 from .inputs import clean_text
 
 # The sheet's columns, in order, as offices name them.
 COLUMNS = ["单位", "姓名", "职务", "办公电话", "手机", "传真", "24小时值班电话", "顺序"]
-FIELDS = ["unit", "name", "position", "office_phone", "mobile", "fax", "duty_line", "precedence"]
+FIELDS = list(DirectoryRows.COLUMNS)   # the stored columns, in the store's one list
 MAX_ROWS = 5000          # a district's directory is a few hundred lines, a month's roster too; 10,000 rows is a wrong file
 MOBILE = re.compile(r"1\d{10}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
@@ -392,18 +393,13 @@ def csv_bytes(contacts: Iterable[Contact | dict]) -> bytes:
 
 def replace(store, contacts: list[Contact], actor: str, at: str) -> None:
     """The whole directory replaced by ``contacts`` in one transaction, with an audit entry saying who and how many."""
-    with store.write() as db:
-        db.execute("DELETE FROM contacts")
-        if contacts:
-            store.insert_rows("contacts", FIELDS + ["updated_by", "updated_at"],
-                              [[getattr(c, f) for f in FIELDS] + [actor, at] for c in contacts])
-        store._insert_audit("directory_imported", actor, None, {"rows": len(contacts)}, None, at)
+    store.directory.replace([[getattr(c, f) for f in FIELDS] for c in contacts], actor, at)
 
 
 def load_demo(store, at: str) -> int:
     """The demo directory (``demo/directory.csv`` beside the demo incidents: fictitious names, 0513-0000… lines and
     100… mobiles no carrier issues), when the directory is empty. Returns the rows loaded."""
-    if store.db.execute("SELECT count(*) FROM contacts").fetchone()[0]:
+    if store.directory.count():
         return 0
     path = store.plans.demo_file.parent / "directory.csv"
     contacts = check(read_rows(path.read_bytes(), path.name), store.plans)
@@ -412,38 +408,24 @@ def load_demo(store, at: str) -> int:
 
 
 def load(store) -> list[Contact]:
-    rows = store.db.execute(f"SELECT id, {', '.join(FIELDS)} FROM contacts "
-                            "ORDER BY unit, name = '' DESC, precedence, id").fetchall()
-    return [Contact(**dict(zip(["id"] + FIELDS, r, strict=False))) for r in rows]
+    return [Contact(**row) for row in store.directory.rows()]
 
 
 def save_one(store, values: dict[str, Any], contact_id: int | None, actor: str, at: str) -> Contact:
     """Add one contact (``contact_id`` None) or change one, checked as an imported row would be (the row number
     in a refusal is 2, the form's one line) and refused when it would list a unit or person twice."""
     contact = check([COLUMNS, [values.get(f, "") for f in FIELDS]], store.plans)[0]
-    with store.write() as db:
-        if contact_id is not None and not db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone():
-            raise ImportRefused([{"row": None, "column": "", "message": "该条目已不存在，请刷新"}])
-        twin = db.execute("SELECT id FROM contacts WHERE unit = ? AND coalesce(name, '') = ? AND id != ?",
-                          [contact.unit, contact.name, contact_id or -1]).fetchone()
-        if twin:
-            raise ImportRefused([{"row": 2, "column": "姓名", "message": f"“{contact.name or contact.unit}”已在通讯录中，"
-                                                                       "请修改那一行"}])
-        cells = [getattr(contact, f) for f in FIELDS] + [actor, at]
-        if contact_id is None:
-            store.insert_rows("contacts", FIELDS + ["updated_by", "updated_at"], [cells])
-        else:
-            db.execute(f"UPDATE contacts SET {', '.join(f'{f} = ?' for f in FIELDS + ['updated_by', 'updated_at'])} "
-                       "WHERE id = ?", cells + [contact_id])
-        store._insert_audit("contact_saved", actor, contact.unit, {"name": contact.name, "id": contact_id}, None, at)
+
+    def refuse(reason: str) -> ImportRefused:
+        if reason == "gone":
+            return ImportRefused([{"row": None, "column": "", "message": "该条目已不存在，请刷新"}])
+        return ImportRefused([{"row": 2, "column": "姓名",
+                               "message": f"“{contact.name or contact.unit}”已在通讯录中，请修改那一行"}])
+    store.directory.save([getattr(contact, f) for f in FIELDS], contact_id, actor, at, refuse)
     return contact
 
 
 def delete_one(store, contact_id: int, actor: str, at: str) -> None:
     """Remove one line of the directory, with an audit entry."""
-    with store.write() as db:
-        row = db.execute("SELECT unit, name FROM contacts WHERE id = ?", [contact_id]).fetchone()
-        if row is None:
-            raise ImportRefused([{"row": None, "column": "", "message": "该条目已不存在，请刷新"}])
-        db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
-        store._insert_audit("contact_deleted", actor, row[0], {"name": row[1] or "", "id": contact_id}, None, at)
+    store.directory.delete(contact_id, actor, at,
+                           lambda _reason: ImportRefused([{"row": None, "column": "", "message": "该条目已不存在，请刷新"}]))

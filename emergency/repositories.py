@@ -65,6 +65,11 @@ class People:
             kind, actor, detail, at = audit
             self.store._insert_audit(kind, actor, name, detail, None, at)
 
+    def end_all_sessions(self) -> int:
+        """Every session ended (a new session key): how many there were."""
+        with self.store.write() as db:
+            return db.execute("DELETE FROM sessions").rowcount
+
     def end_sessions(self, name: str, actor: str, at: str) -> int:
         with self.store.write() as db:
             n = db.execute("DELETE FROM sessions WHERE name = ?", [name]).rowcount
@@ -229,3 +234,85 @@ class Improvements:
         with self.store.write() as db:
             db.execute("UPDATE improvements SET status = 'closed', closed_by = ?, closed_at = ? "
                        "WHERE id = ? AND status = 'open'", [by, at, item_id])
+
+
+class Directory:
+    """The contact directory (通讯录): one row a unit's own line or a person in it; every change audited."""
+
+    COLUMNS = ("unit", "name", "position", "office_phone", "mobile", "fax", "duty_line", "precedence")
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self) -> int:
+        return self.store.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every line, by unit, the unit's own lines first, then by 顺序."""
+        rows = self.store.db.execute(f"SELECT id, {', '.join(self.COLUMNS)} FROM contacts "
+                                     "ORDER BY unit, name = '' DESC, precedence, id").fetchall()
+        return [dict(zip(("id", *self.COLUMNS), r, strict=False)) for r in rows]
+
+    def replace(self, rows: list[list[Any]], actor: str, at: str) -> None:
+        """The whole directory replaced by ``rows`` (in COLUMNS order), with an audit entry, in one transaction."""
+        with self.store.write() as db:
+            db.execute("DELETE FROM contacts")
+            if rows:
+                self.store.insert_rows("contacts", [*self.COLUMNS, "updated_by", "updated_at"],
+                                       [[*r, actor, at] for r in rows])
+            self.store._insert_audit("directory_imported", actor, None, {"rows": len(rows)}, None, at)
+
+    def save(self, cells: list[Any], contact_id: int | None, actor: str, at: str, refuse) -> None:
+        """Add one line (``contact_id`` None) or change one; ``refuse(reason)`` is raised as the caller words it
+        when the line no longer exists (``gone``) or would list a unit or person twice (``twin``)."""
+        unit, name = cells[0], cells[1]
+        with self.store.write() as db:
+            if contact_id is not None and not db.execute("SELECT 1 FROM contacts WHERE id = ?",
+                                                         [contact_id]).fetchone():
+                raise refuse("gone")
+            if db.execute("SELECT id FROM contacts WHERE unit = ? AND coalesce(name, '') = ? AND id != ?",
+                          [unit, name, contact_id or -1]).fetchone():
+                raise refuse("twin")
+            if contact_id is None:
+                self.store.insert_rows("contacts", [*self.COLUMNS, "updated_by", "updated_at"], [[*cells, actor, at]])
+            else:
+                db.execute(f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in (*self.COLUMNS, 'updated_by', 'updated_at'))} "
+                           "WHERE id = ?", [*cells, actor, at, contact_id])
+            self.store._insert_audit("contact_saved", actor, unit, {"name": name, "id": contact_id}, None, at)
+
+    def delete(self, contact_id: int, actor: str, at: str, refuse) -> None:
+        with self.store.write() as db:
+            row = db.execute("SELECT unit, name FROM contacts WHERE id = ?", [contact_id]).fetchone()
+            if row is None:
+                raise refuse("gone")
+            db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
+            self.store._insert_audit("contact_deleted", actor, row[0], {"name": row[1] or "", "id": contact_id}, None, at)
+
+
+class Roster:
+    """The duty roster (值班表): shifts by unit; an import replaces the units it names, audited."""
+
+    COLUMNS = ("unit", "shift", "starts_at", "ends_at", "officer", "officer_phone", "leader", "leader_phone")
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self) -> int:
+        return self.store.db.execute("SELECT count(*) FROM roster").fetchone()[0]
+
+    def replace(self, units: list[str], rows: list[list[Any]], actor: str, at: str) -> None:
+        with self.store.write() as db:
+            for unit in units:
+                db.execute("DELETE FROM roster WHERE unit = ?", [unit])
+            self.store.insert_rows("roster", [*self.COLUMNS, "updated_by", "updated_at"],
+                                   [[*r, actor, at] for r in rows])
+            self.store._insert_audit("roster_imported", actor, None, {"rows": len(rows), "units": units}, None, at)
+
+    def rows(self, since: str | None = None) -> list[dict[str, Any]]:
+        """The shifts (ending after ``since``, when given), by unit and start."""
+        sql, params = f"SELECT {', '.join(self.COLUMNS)} FROM roster", []
+        if since:
+            sql += " WHERE ends_at > ?"
+            params.append(since)
+        return [dict(zip(self.COLUMNS, r, strict=False))
+                for r in self.store.db.execute(sql + " ORDER BY unit, starts_at", params).fetchall()]

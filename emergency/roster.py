@@ -24,6 +24,7 @@ from .clock import EARLIEST, LATEST, TZ, format_time, parse_time
 from .directory import ImportRefused, check_header, known_units, number_problem, read_rows, text_of
 from .inputs import clean_text
 from .errors import EmergencyError
+from .repositories import Roster as RosterRows
 
 COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
 FIELDS = ["unit", "date", "shift", "start", "end", "officer", "officer_phone", "leader", "leader_phone"]
@@ -222,31 +223,20 @@ def read(content: bytes, filename: str, plans) -> list[Shift]:
 
 
 # ---------------------------------------------------------------- the store's side
-STORED = ["unit", "shift", "starts_at", "ends_at", "officer", "officer_phone", "leader", "leader_phone"]
+STORED = list(RosterRows.COLUMNS)      # the stored columns, in the store's one list
 
 
 def replace(store, shifts: list[Shift], actor: str, at: str) -> list[str]:
     """The shifts of the units ``shifts`` name replaced by them, in one transaction with an audit entry.
     Other units' rosters are kept. Returns the units replaced."""
     units = sorted({s.unit for s in shifts})
-    with store.write() as db:
-        for unit in units:
-            db.execute("DELETE FROM roster WHERE unit = ?", [unit])
-        store.insert_rows("roster", STORED + ["updated_by", "updated_at"],
-                          [[getattr(s, f) for f in STORED] + [actor, at] for s in shifts])
-        store._insert_audit("roster_imported", actor, None, {"rows": len(shifts), "units": units}, None, at)
+    store.roster.replace(units, [[getattr(s, f) for f in STORED] for s in shifts], actor, at)
     return units
 
 
 def load(store, since: str | None = None) -> list[Shift]:
     """The shifts (ending after ``since``, when given), by unit and start."""
-    sql = f"SELECT {', '.join(STORED)} FROM roster"
-    params: list[Any] = []
-    if since:
-        sql += " WHERE ends_at > ?"
-        params.append(since)
-    rows = store.db.execute(sql + " ORDER BY unit, starts_at", params).fetchall()
-    return [Shift(**dict(zip(STORED, r, strict=False))) for r in rows]
+    return [Shift(**row) for row in store.roster.rows(since)]
 
 
 def demo_rows(spec: dict[str, Any], today: date) -> list[list[Any]]:
@@ -268,7 +258,7 @@ def demo_rows(spec: dict[str, Any], today: date) -> list[list[Any]]:
 
 def load_demo(store, now: datetime) -> int:
     """The demo roster (``demo/roster.yaml``: fictitious people, 100… numbers) when no roster is kept."""
-    if store.db.execute("SELECT count(*) FROM roster").fetchone()[0]:
+    if store.roster.count():
         return 0
     path = store.plans.demo_file.parent / "roster.yaml"
     if not path.exists():

@@ -41,7 +41,7 @@ from .incident import Snapshot
 from .integrity import verify as verify_store
 from .library import PlanLibrary, library
 from .migrations import migrate as apply_migrations, migrations
-from .repositories import Drills, Improvements, People
+from .repositories import Directory, Drills, Improvements, People, Roster
 
 
 class StoreBusy(EmergencyError):
@@ -249,6 +249,7 @@ class Store:
         # incident started under, and makes an older one loadable again when the incident is read.
         self.plans = plans or library()
         self.people, self.drills, self.improvements = People(self), Drills(self), Improvements(self)
+        self.directory, self.roster = Directory(self), Roster(self)
         self.lock_timeout = lock_timeout
         self.db = self._open()
         self.key = chain_key if chain_key is not None else chain_key_for(self.path)

@@ -8,7 +8,6 @@ import functools
 import json
 import os
 import secrets
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from .markdown import checklist_markdown
 from .plandiff import as_markdown, as_text, diff_plans
 from .plans import PlanFileError
 from .store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for, private_file,
-                    shown_location, translate_sqlite_error)
+                    DatabaseError, shown_location, translate_sqlite_error)
 from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled, set_unit,
                     set_role, sign_out_everywhere)
 
@@ -169,7 +168,7 @@ def _store(db_path: str | None, must_exist: bool = False, plans: PlanLibrary | N
         _refuse(EmergencyError(f"db: no database at {path}"))
     try:
         return Store(path, plans=plans)
-    except sqlite3.DatabaseError as exc:
+    except DatabaseError as exc:
         _refuse(translate_sqlite_error(exc) or EmergencyError(f"db: {exc}"))
     except EmergencyError as exc:
         _refuse(exc)
@@ -466,7 +465,7 @@ def verify_cmd(db_path: str | None, anchor_file: str | None, plans: PlanLibrary)
         broken = verify(store, anchor)
         count = len(store.incident_ids())
     except Exception as exc:  # noqa: BLE001 - any database error: the file or database cannot be read
-        if not isinstance(exc, (sqlite3.DatabaseError, EmergencyError)) and "psycopg" not in type(exc).__module__:
+        if not isinstance(exc, (DatabaseError, EmergencyError)) and "psycopg" not in type(exc).__module__:
             raise
         click.echo(f"BROKEN database {shown_location(path)}: cannot be read ({str(exc)[:200]})")
         sys.exit(1)
@@ -505,12 +504,7 @@ def backup_cmd(destination: str, db_path: str | None, plans: PlanLibrary) -> Non
         _refuse(EmergencyError(f"destination: {destination} exists; choose a new file"))
     store = _store(path, plans=plans)
     private_file(destination)
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(destination)
-    with dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    store.backup_to(destination)
     broken = verify(Store(destination, create=False, chain_key=store.key, plans=plans))
     audit(store, "backup", _clock(), actor="cli", detail={"destination": str(destination)[:200], "broken": len(broken)})
     click.echo(f"backed up {path} to {destination}; {len(broken)} broken chains in the copy")

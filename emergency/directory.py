@@ -23,61 +23,18 @@ from .wording import N_
 from .errors import EmergencyError
 from .repositories import Directory as DirectoryRows
 from .inputs import clean_text
+from .numbers import (  # noqa: F401  (the directory's numbers, kept where they were read)
+    LANDLINE, MOBILE, NUMBER_KINDS, masked_number, mobile_of, normalized_number, number_problem)
+from .sheets import csv_bytes as safe_csv, workbook_bytes
 
 # The sheet's columns, in order, as offices name them.
 COLUMNS = ["单位", "姓名", "职务", "办公电话", "手机", "传真", "24小时值班电话", "顺序"]
 FIELDS = list(DirectoryRows.COLUMNS)   # the stored columns, in the store's one list
 MAX_ROWS = 5000          # a district's directory is a few hundred lines, a month's roster too; 10,000 rows is a wrong file
-MOBILE = re.compile(r"1\d{10}")
-LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
 SHEET = "通讯录"
 
 
-# How a mobile may be written (issue 26): spaces, hyphens or brackets between digit groups, a +86/0086 prefix.
-_SEPARATORS = re.compile(r"[\s\-()（）]")
 
-
-def mobile_of(value: Any) -> str | None:
-    """The 11-digit mobile ``value`` is, however it was written (``+86 138 0013 8000``, ``138-0013-8000``), or None
-    for a landline, a fax, an extension or anything that is not a number."""
-    if not isinstance(value, str):
-        return None
-    digits = _SEPARATORS.sub("", value)
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix):]
-            break
-    return digits if MOBILE.fullmatch(digits) else None
-
-
-def normalized_number(value: str) -> str:
-    """A number as it is stored: a mobile as its 11 digits (so that it is known as a mobile wherever it is shown),
-    any other number as typed without spaces."""
-    return mobile_of(value) or re.sub(r"\s", "", value)
-
-
-def masked_number(value: Any) -> Any:
-    """``value`` as an observer sees it: a mobile (a person's own number) hidden but for its first three digits;
-    anything else unchanged."""
-    mobile = mobile_of(value)
-    return mobile[:3] + "********" if mobile else value
-
-
-# Which numbers a column takes: a mobile, a landline with its area code, or either.
-NUMBER_KINDS = {"mobile": "mobile", "office_phone": "landline", "fax": "landline", "duty_line": "either"}
-
-
-def number_problem(value: str, kind: str) -> str | None:
-    """What is wrong with ``value`` as a number of ``kind`` (mobile / landline / either), or None (also when empty)."""
-    if not value:
-        return None
-    if kind == "mobile" and not MOBILE.fullmatch(value):
-        return f"“{value}”不是手机号码：手机为以1开头的11位数字"
-    if kind == "either" and not (LANDLINE.fullmatch(value) or MOBILE.fullmatch(value)):
-        return f"“{value}”不是电话号码：固定电话带区号（例如0513-82100000），手机为11位数字"
-    if kind == "landline" and not LANDLINE.fullmatch(value):
-        return f"“{value}”不是固定电话号码：须带区号，例如0513-82100000"
-    return None
 
 
 class Contact(BaseModel):
@@ -378,14 +335,12 @@ def to_rows(contacts: Iterable[Contact | dict]) -> list[list[Any]]:
 
 
 def xlsx_bytes(contacts: Iterable[Contact | dict]) -> bytes:
-    from .exports import workbook_bytes
     rows = to_rows(contacts)
     # numbers stay text (0513- keeps its 0); every cell is made safe from formulas
     return workbook_bytes([(SHEET, rows[0], [[str(v) if i < 7 else v for i, v in enumerate(r)] for r in rows[1:]])])
 
 
 def csv_bytes(contacts: Iterable[Contact | dict]) -> bytes:
-    from .exports import csv_bytes as safe_csv
     return safe_csv(to_rows(contacts))
 
 

@@ -6,12 +6,8 @@ Pure: each function takes what it shows and returns the file's bytes.
 from __future__ import annotations
 
 from datetime import datetime
-import csv
-from io import BytesIO, StringIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from .agencies import today_only
 from .clock import format_time
@@ -19,6 +15,7 @@ from .documents import numeral
 from .incident import Snapshot
 from .incidents import incident_name, notification_status
 from .plans import Plan
+from .sheets import FORMULA_STARTS, csv_bytes, safe_cell, workbook_bytes  # noqa: F401  (re-exported)
 
 VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
             "no_limit": "未规定时限", "accounted": "已记录获知情况"}
@@ -26,36 +23,6 @@ MINUTES_WORD = {"late": "超时", "missed": "已超过时限", "not_due": "尚�
 STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限", "immediate": "立即办理", "open": "待条件"}
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A text that starts with = + - @ (or a tab or carriage return) would be read as a formula by a spreadsheet:
-    keep it text. Every .xlsx and .csv the console writes goes through this (issue 26)."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-
-
-def csv_bytes(rows: list[list[Any]]) -> bytes:
-    """Rows as a UTF-8 .csv with a byte-order mark (so Excel reads the Chinese), every cell made safe."""
-    buf = StringIO()
-    csv.writer(buf).writerows([[safe_cell(x) for x in row] for row in rows])
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, head, rows in sheets:
-        ws = wb.create_sheet(name[:31])
-        ws.append(head)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([safe_cell(x) for x in row])
-        ws.freeze_panes = "A2"
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _short(at: str | None) -> str:

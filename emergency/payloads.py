@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, create_model, field_validator
 
 from .calls import OUTCOMES
-from .directory import normalized_number
+from .numbers import normalized_number
 from .clock import format_time, parse_time
 from .errors import InputError, choices
 from .facts import nonzero

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationInfo, model_validator
 
 from .facts import Vocabulary
-from .registry import ACTIONS, GUARDS, PAYLOAD_FIELDS
+from .step_names import ACTION_NAMES, GUARD_NAMES, PAYLOAD_FIELDS
 from .roles import Role
 
 LEVELS = ("I", "II", "III", "IV")
@@ -472,11 +472,11 @@ class TransitionDef(Sourced):
     @model_validator(mode="after")
     def _names(self):
         for g in self.conditions:
-            if g not in GUARDS:
-                raise ValueError(f"unknown guard {g!r}; guards: {', '.join(sorted(GUARDS))}")
+            if g not in GUARD_NAMES:
+                raise ValueError(f"unknown guard {g!r}; guards: {', '.join(sorted(GUARD_NAMES))}")
         for a in self.actions:
-            if a not in ACTIONS:
-                raise ValueError(f"unknown action {a!r}; actions: {', '.join(sorted(ACTIONS))}")
+            if a not in ACTION_NAMES:
+                raise ValueError(f"unknown action {a!r}; actions: {', '.join(sorted(ACTION_NAMES))}")
         for f in self.requires:
             if f not in PAYLOAD_FIELDS:
                 raise ValueError(f"unknown payload field {f!r}; fields: {', '.join(sorted(PAYLOAD_FIELDS))}")

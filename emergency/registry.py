@@ -14,6 +14,7 @@ from typing import Any
 from collections.abc import Callable
 
 from .incident import LevelChange, Mark
+from .step_names import ACTION_NAMES, GUARD_NAMES, PAYLOAD_FIELDS  # noqa: F401  (read here too)
 
 
 @dataclass
@@ -173,9 +174,4 @@ ACTIONS: dict[str, Callable[[Step], None]] = {
     "complete_task": complete_task,
 }
 
-# Payload fields a transition may require; the lifecycle engine validates each against the plan.
-PAYLOAD_FIELDS = {
-    "level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
-    "received_by", "issued_by", "notification", "facts", "note", "done_at",
-    "how", "via", "source", "recipient", "duty", "due", "task_id", "contact", "unit",
-}
+assert set(GUARDS) == GUARD_NAMES and set(ACTIONS) == ACTION_NAMES, "step_names lists the registry's names"

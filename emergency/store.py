@@ -20,6 +20,7 @@ chains cannot be recomputed after an edit; ``emergency.integrity.verify`` checks
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import secrets
@@ -174,6 +175,10 @@ def quoted(columns) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
+# The database errors a caller outside the store may meet (the CLI names an unreadable file by them)
+DatabaseError = sqlite3.DatabaseError
+
+
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
           "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers")
@@ -236,8 +241,10 @@ class Store:
 
     def __new__(cls, location: str | Path, *args, **kwargs):
         if cls is Store and is_postgres(location):
-            from .pgstore import PostgresStore  # psycopg is needed only by a PostgreSQL deployment
-            return super().__new__(PostgresStore)
+            # the PostgreSQL backend subclasses this store and is loaded by name when a URL asks for it: psycopg is
+            # needed only by a PostgreSQL deployment, and the module graph keeps one direction (issue 32)
+            backend = importlib.import_module("emergency.pgstore").PostgresStore
+            return super().__new__(backend)
         return super().__new__(cls)
 
     last_event: dict | None = None   # the event the last append wrote, with its hash (the action's answer)
@@ -433,6 +440,16 @@ class Store:
             return False
         self._insert_event(event)
         return True
+
+    def backup_to(self, destination: str | Path) -> None:
+        """A copy of this SQLite database at ``destination``, taken while it is in use (SQLite's online backup)."""
+        src, dst = sqlite3.connect(self.path), sqlite3.connect(str(destination))
+        try:
+            with dst:
+                src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
 
     def append_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
                      at: str) -> None:

@@ -17,7 +17,6 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 
 from emergency import incidents as service
-from emergency.checklist import checklist as build_checklist
 from emergency.clock import SimulatedClock, format_time, parse_time
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
@@ -25,27 +24,27 @@ from emergency.intake import open_incident as open_from_intake
 from emergency import calls, directory, documents, roster
 from emergency.calls import OUTCOMES
 from emergency import callsheet
-from emergency.callsheet import for_observer, masked
-from emergency.duties import KNOWN_VIA, item_names, receipt_words, task_refs
-from emergency.lifecycle import FOLLOW_UP_TRIGGERS, ISSUE_TRIGGER, RECORD_STEPS, RECORD_TRIGGERS
+from emergency.callsheet import for_observer
+from emergency.duties import KNOWN_VIA, task_refs
+from emergency.lifecycle import ISSUE_TRIGGER
 from emergency.lint import revision_due
 from emergency.markdown import checklist_markdown
 from emergency.plandiff import diff_plans
 from emergency.plans import PlanFileError
+from emergency.step_names import PAYLOAD_FIELDS
 from emergency.users import may_act
 
 from .auth import actor as _current_actor, audit_export, forbid, require_trigger, same_site_referrer
 from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels
 from .directory_pages import call_lines, on_duty_now, plan_units
-from .i18n import current_language, gettext as _, lazy_gettext as _l, refusal
+from .plan_args import checklist_of_request, plan_or_404
+from .timeline import decisions, timeline, trigger_labels
+from .i18n import current_language, gettext as _, refusal
 
 bp = Blueprint("console", __name__)
 
-PAYLOAD_FIELDS = ("level", "warning_level", "reason", "condition", "task", "approved_by", "declared_by",
-                  "received_by", "issued_by", "notification", "note", "done_at",
-                  # issue 27: another party's duty accounted for; tasks handed over, assigned, signed and reported
-                  "how", "via", "source", "recipient", "unit", "due", "duty", "task_id", "contact")
+FORM_FIELDS = tuple(f for f in PAYLOAD_FIELDS if f != "facts")   # the facts come as a form of their own
 
 
 @bp.app_context_processor
@@ -58,13 +57,6 @@ def _helpers():
             "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
             "poll_ms": int(current_app.config.get("POLL_MS", 10000)), "OUTCOMES": OUTCOMES,
             "remind_minutes": int(current_app.config.get("REMINDER_MINUTES", 5))}
-
-
-def _plan_or_404(plan_id: str):
-    try:
-        return plans().plan(plan_id)
-    except NotFound:
-        abort(404)
 
 
 def _actor() -> str:
@@ -176,7 +168,7 @@ def _fingerprint(rows: list[dict]) -> str:
 
 @bp.get("/plans/<plan_id>")
 def plan_page(plan_id: str):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
     machine = plans().lifecycle(plan_id)
     return render_template("console/plan.html", plan=plan, by_level=by_level, diagram=machine.diagram(),
@@ -186,7 +178,7 @@ def plan_page(plan_id: str):
 @bp.route("/plans/<plan_id>/diff", methods=["GET", "POST"])
 def plan_diff(plan_id: str):
     """Paste a revised plan file: what it changes for the people on duty, against the plan in force."""
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     text = request.form.get("yaml", "") if request.method == "POST" else ""
     changes, error = None, None
     if text:
@@ -204,7 +196,7 @@ def plan_diff(plan_id: str):
 
 @bp.get("/classify/<plan_id>")
 def classify_page(plan_id: str):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     at = now()
     return render_template("console/classify.html", plan=plan, causes=plan.causes, default_time=format_time(at)[:16],
                            idempotency_key="form-" + secrets.token_hex(12),
@@ -233,21 +225,6 @@ def _prefill_facts(plan) -> dict:
         except EmergencyError:
             return False
     return {k: v for k, v in facts.items() if k in used and fits(k, v)}
-
-
-def checklist_of_request(plan_id: str):
-    """The plan (404 if unknown) and the checklist the query string asks for — level, occurred_at, reported_at,
-    cause, hot_topic — as ``(plan, checklist, None)``, or ``(plan, None, refusal)`` naming a bad argument. The
-    checklist page, its downloads and its call sheet each answer the refusal in their own way."""
-    plan = _plan_or_404(plan_id)
-    args = request.args
-    try:
-        cl = build_checklist(plan, args.get("level", ""), args.get("occurred_at", ""),
-                             args.get("reported_at") or args.get("occurred_at", ""), cause=args.get("cause") or None,
-                             hot_topic=args.get("hot_topic") in ("1", "true", "on"))
-    except EmergencyError as exc:
-        return plan, None, exc
-    return plan, cl, None
 
 
 @bp.get("/checklist/<plan_id>")
@@ -312,7 +289,7 @@ def _facts_from_form(plan, form) -> dict:
 @bp.post("/incidents")
 def create_incident():
     plan_id = request.form.get("plan", "")
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     form = request.form
     require_trigger("report", form.get("drill") == "on", plan)
     try:
@@ -430,7 +407,7 @@ def incident_page(incident_id: str):
                            task_refs=task_refs(plan),
                            may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
-                           decisions=_decisions(v["events"]), other_plan_query=_other_plan_query(v),
+                           decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
                            diagram=machine.main_diagram(v["state"], v["allowed_triggers"]),
                            full_diagram=machine.diagram(v["state"]))
@@ -445,7 +422,7 @@ def _timeline_page(plan, events: list[dict], given: list | None = None) -> dict:
     raw = request.args.get("timeline_page", "1")
     page = min(max(int(raw), 1), pages) if raw.isascii() and raw.isdigit() else 1
     end = len(events) - (page - 1) * TIMELINE_PAGE
-    return {"timeline": _timeline(plan, events[max(0, end - TIMELINE_PAGE):end], given), "timeline_page": page,
+    return {"timeline": timeline(plan, events[max(0, end - TIMELINE_PAGE):end], given), "timeline_page": page,
             "timeline_pages": pages, "timeline_total": len(events)}
 
 
@@ -462,79 +439,6 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
             "channels": list(configured_channels()), "message_texts": texts,
             "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
             "failures_before_next": calls.FAILURES_BEFORE_NEXT}
-
-
-DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "issued_by": _l("发布（上级）"), "received_by": _l("接管")}
-
-
-def _trigger_labels(plan) -> dict[str, str]:
-    labels = {"report": _("接报登记"), "issue_report": _("签发书面报告"), "send_message": _("发送消息")}
-    labels.update({k: v["label"] for k, v in RECORD_STEPS.items()})
-    for tr in plan.lifecycle.transitions:
-        labels.setdefault(tr.trigger, tr.label)
-    return labels
-
-
-def _timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
-    """The timeline in a person's words: the action's label, the item, task or condition it names (by its words, never
-    its id), who decided. ``given``: the incident's tasks (t1, t2 … named by their titles)."""
-    labels = _trigger_labels(plan)
-    tasks = {t.id: t.name for t in plan.post_incident}
-    tasks.update((r["ref"], r["title"]) for r in task_refs(plan))
-    tasks.update((t.id, t.title) for t in given or [])
-    items = item_names(plan)
-    conditions = {c.id: c.text for c in plan.termination.conditions}
-    out = []
-    for e in events:
-        p = e["payload"] or {}
-        details = []
-        if e["trigger"] == "complete_task" and p.get("task"):
-            details.append(tasks.get(p["task"], p["task"]))
-        if e["trigger"] == "confirm_condition" and p.get("condition"):
-            details.append(conditions.get(p["condition"], p["condition"]))
-        if e["trigger"] == "record_call":
-            p = p if current_user.role != "observer" else masked(p)
-            who = p.get("reached") or p.get("received_by") or ""
-            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("unit"), p.get("number"),
-                                                 _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))
-            if p.get("done_at"):
-                details.append(_("（称于 %(time)s 完成）", time=p["done_at"][11:16]))
-        if e["trigger"] == "send_message":
-            details.append(f"{items.get(p.get('notification'), p.get('notification', ''))} {p.get('channel', '')} "
-                           + (_("已发出") if p.get("ok") else _("发送失败")))
-        if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
-            details.append(items.get(p["notification"], p["notification"]) + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
-        for key, word in DECISION_FIELDS.items():
-            if p.get(key) and e["trigger"] not in RECORD_TRIGGERS:
-                details.append(f"{word}：{p[key]}")
-        if e["trigger"] == "account_for":
-            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("recipient"),
-                                                 receipt_words(p)) if x))
-        if e["trigger"] in FOLLOW_UP_TRIGGERS or e["trigger"] in ("hand_over_task", "assign_task"):
-            ref = p.get("task_id") or p.get("task") or p.get("duty")
-            details.append(" ".join(x for x in (tasks.get(ref, ref), p.get("unit"),
-                                                 (_("代记录，告知人：") + p["contact"]) if p.get("contact") else "") if x))
-        for key in ("reason", "note"):
-            if p.get(key):
-                details.append(p[key])
-        if e["trigger"] == "issue_report":
-            details.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
-        out.append({"at": e["at"], "label": labels.get(e["trigger"], e["trigger"]), "actor": e["actor"],
-                    "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
-    return out
-
-
-def _decisions(events: list[dict]) -> list[dict]:
-    """Who approved, declared, issued or took over what: the record of who decided."""
-    out = []
-    for e in events:
-        p = e["payload"] or {}
-        if e["trigger"] in RECORD_TRIGGERS:  # a call's 签收人 is a receipt, never a 接管 (issue 27, point 3)
-            continue
-        for key, word in DECISION_FIELDS.items():
-            if p.get(key):
-                out.append({"at": e["at"], "trigger": e["trigger"], "what": word, "who": p[key], "recorded_by": e["actor"]})
-    return out
 
 
 def _other_plan_query(v: dict) -> dict:
@@ -558,7 +462,7 @@ def incident_act(incident_id: str):
     except ValueError:
         flash("expected_version: missing", "error")
         return redirect(url_for("console.incident_page", incident_id=incident_id))
-    payload = {k: form[k].strip() for k in PAYLOAD_FIELDS if form.get(k, "").strip()}
+    payload = {k: form[k].strip() for k in FORM_FIELDS if form.get(k, "").strip()}
     try:
         snap = get_store().get(incident_id)            # read once: the form's facts, then the action itself
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
@@ -566,10 +470,10 @@ def incident_act(incident_id: str):
             payload = {"facts": _facts_from_form(snap_plan, form)}
         service.perform(get_store(), incident_id, trigger, version, payload,
                         service.Actor(_actor(), current_user.role, office()), clock_for, view=False, current=snap)
-        flash(_("已执行：%(action)s。", action=_trigger_labels(snap_plan).get(trigger, trigger)), "ok")
+        flash(_("已执行：%(action)s。", action=trigger_labels(snap_plan).get(trigger, trigger)), "ok")
     except service.Forbidden:
         forbid(_("%(role)s无权执行“%(action)s”", role=current_user.role_name,
-                 action=_trigger_labels(snap_plan).get(trigger, trigger)))
+                 action=trigger_labels(snap_plan).get(trigger, trigger)))
     except StaleVersion as exc:
         _keep_draft(incident_id, trigger, form)
         flash(_("操作未执行：事件已被他人更新（你看到的是第%(seen)s版，现在是第%(now)s版）。你填写的内容已保留在下方，请查看变化后再提交。", seen=exc.expected, now=exc.current), "error")
@@ -583,7 +487,7 @@ def incident_act(incident_id: str):
 
 def _keep_draft(incident_id: str, trigger: str, form) -> None:
     """A refused action keeps what was typed: the page fills the same form again."""
-    fields = {k: form[k][:2000] for k in PAYLOAD_FIELDS if form.get(k)}
+    fields = {k: form[k][:2000] for k in FORM_FIELDS if form.get(k)}
     session["draft"] = {"incident": incident_id, "trigger": trigger, "fields": fields}
 
 

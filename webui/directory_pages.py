@@ -23,6 +23,7 @@ from emergency.incidents import notification_status
 from .auth import audit_export, require
 from .db import app_clock, clock_for, get_store, now, plans
 from .i18n import gettext as _, refusal
+from .plan_args import checklist_of_request
 
 bp = Blueprint("directory", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -172,7 +173,6 @@ def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
 @bp.get("/checklist/<plan_id>/calls")
 def checklist_calls(plan_id: str):
     """The call sheet of a checklist result, before any incident is recorded (same arguments as the checklist)."""
-    from .console import checklist_of_request
     plan, cl, refused = checklist_of_request(plan_id)
     if refused:
         return render_template("error.html", code=422, message=refusal(refused)), 422

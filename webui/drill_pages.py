@@ -18,7 +18,7 @@ from emergency.documents import DOCX_TYPE
 from emergency.report import drill_report
 
 from .auth import audit_export, require
-from .console import _actor
+from .auth import actor as _actor
 from .db import app_clock, get_store, plans
 from .i18n import gettext as _, refusal
 

@@ -21,6 +21,7 @@ from emergency.lifecycle import ISSUE_TRIGGER
 from .auth import audit_export, require_trigger
 from .db import app_clock, clock_for, get_store, plans
 from .i18n import gettext as _, refusal
+from .timeline import timeline
 from .pdf import RETRY_AFTER_SECONDS, PdfUnavailable, PrintBusy, print_pdf
 
 bp = Blueprint("reports", __name__)
@@ -216,8 +217,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/incidents/<incident_id>/timeline.docx")
 def timeline_docx(incident_id: str):
     snap, plan = _incident(incident_id)
-    from .console import _timeline
-    body = exports.timeline_docx(snap, plan, _timeline(plan, get_store().events(incident_id), snap.tasks))
+    body = exports.timeline_docx(snap, plan, timeline(plan, get_store().events(incident_id), snap.tasks))
     return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx", reports.DOCX_TYPE)
 
 

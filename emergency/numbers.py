@@ -1,0 +1,55 @@
+"""Telephone numbers as the console takes, stores and shows them: a mobile known however it was written, a
+landline with its area code, a mobile masked for an observer. Pure: the directory, the roster, the calls and the
+payload checks share it (issue 32: the payload check no longer imports the directory)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MOBILE = re.compile(r"1\d{10}")
+LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
+# How a mobile may be written (issue 26): spaces, hyphens or brackets between digit groups, a +86/0086 prefix.
+_SEPARATORS = re.compile(r"[\s\-()（）]")
+
+
+def mobile_of(value: Any) -> str | None:
+    """The 11-digit mobile ``value`` is, however it was written (``+86 138 0013 8000``, ``138-0013-8000``), or None
+    for a landline, a fax, an extension or anything that is not a number."""
+    if not isinstance(value, str):
+        return None
+    digits = _SEPARATORS.sub("", value)
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+            break
+    return digits if MOBILE.fullmatch(digits) else None
+
+
+def normalized_number(value: str) -> str:
+    """A number as it is stored: a mobile as its 11 digits (so that it is known as a mobile wherever it is shown),
+    any other number as typed without spaces."""
+    return mobile_of(value) or re.sub(r"\s", "", value)
+
+
+def masked_number(value: Any) -> Any:
+    """``value`` as an observer sees it: a mobile (a person's own number) hidden but for its first three digits;
+    anything else unchanged."""
+    mobile = mobile_of(value)
+    return mobile[:3] + "********" if mobile else value
+
+
+# Which numbers a column takes: a mobile, a landline with its area code, or either.
+NUMBER_KINDS = {"mobile": "mobile", "office_phone": "landline", "fax": "landline", "duty_line": "either"}
+
+
+def number_problem(value: str, kind: str) -> str | None:
+    """What is wrong with ``value`` as a number of ``kind`` (mobile / landline / either), or None (also when empty)."""
+    if not value:
+        return None
+    if kind == "mobile" and not MOBILE.fullmatch(value):
+        return f"“{value}”不是手机号码：手机为以1开头的11位数字"
+    if kind == "either" and not (LANDLINE.fullmatch(value) or MOBILE.fullmatch(value)):
+        return f"“{value}”不是电话号码：固定电话带区号（例如0513-82100000），手机为11位数字"
+    if kind == "landline" and not LANDLINE.fullmatch(value):
+        return f"“{value}”不是固定电话号码：须带区号，例如0513-82100000"
+    return None

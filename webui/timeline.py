@@ -1,0 +1,86 @@
+"""The incident's timeline and record of decisions as the pages and the timeline's Word file show them: each event
+in a person's words (the step's label, the item, task or condition by its words, never an id), who decided what.
+A presenter shared by the incident page and the downloads (issue 32: no blueprint imports another's privates)."""
+from __future__ import annotations
+
+from flask_login import current_user
+
+from emergency.calls import OUTCOMES
+from emergency.callsheet import masked
+from emergency.duties import item_names, receipt_words, task_refs
+from emergency.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, RECORD_TRIGGERS
+
+from .i18n import gettext as _, lazy_gettext as _l
+
+
+DECISION_FIELDS = {"approved_by": _l("批准"), "declared_by": _l("宣布"), "issued_by": _l("发布（上级）"), "received_by": _l("接管")}
+
+
+def trigger_labels(plan) -> dict[str, str]:
+    labels = {"report": _("接报登记"), "issue_report": _("签发书面报告"), "send_message": _("发送消息")}
+    labels.update({k: v["label"] for k, v in RECORD_STEPS.items()})
+    for tr in plan.lifecycle.transitions:
+        labels.setdefault(tr.trigger, tr.label)
+    return labels
+
+
+def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
+    """The timeline in a person's words: the action's label, the item, task or condition it names (by its words, never
+    its id), who decided. ``given``: the incident's tasks (t1, t2 … named by their titles)."""
+    labels = trigger_labels(plan)
+    tasks = {t.id: t.name for t in plan.post_incident}
+    tasks.update((r["ref"], r["title"]) for r in task_refs(plan))
+    tasks.update((t.id, t.title) for t in given or [])
+    items = item_names(plan)
+    conditions = {c.id: c.text for c in plan.termination.conditions}
+    out = []
+    for e in events:
+        p = e["payload"] or {}
+        details = []
+        if e["trigger"] == "complete_task" and p.get("task"):
+            details.append(tasks.get(p["task"], p["task"]))
+        if e["trigger"] == "confirm_condition" and p.get("condition"):
+            details.append(conditions.get(p["condition"], p["condition"]))
+        if e["trigger"] == "record_call":
+            p = p if current_user.role != "observer" else masked(p)
+            who = p.get("reached") or p.get("received_by") or ""
+            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("unit"), p.get("number"),
+                                                 _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))
+            if p.get("done_at"):
+                details.append(_("（称于 %(time)s 完成）", time=p["done_at"][11:16]))
+        if e["trigger"] == "send_message":
+            details.append(f"{items.get(p.get('notification'), p.get('notification', ''))} {p.get('channel', '')} "
+                           + (_("已发出") if p.get("ok") else _("发送失败")))
+        if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
+            details.append(items.get(p["notification"], p["notification"]) + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
+        for key, word in DECISION_FIELDS.items():
+            if p.get(key) and e["trigger"] not in RECORD_TRIGGERS:
+                details.append(f"{word}：{p[key]}")
+        if e["trigger"] == "account_for":
+            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("recipient"),
+                                                 receipt_words(p)) if x))
+        if e["trigger"] in FOLLOW_UP_TRIGGERS or e["trigger"] in ("hand_over_task", "assign_task"):
+            ref = p.get("task_id") or p.get("task") or p.get("duty")
+            details.append(" ".join(x for x in (tasks.get(ref, ref), p.get("unit"),
+                                                 (_("代记录，告知人：") + p["contact"]) if p.get("contact") else "") if x))
+        for key in ("reason", "note"):
+            if p.get(key):
+                details.append(p[key])
+        if e["trigger"] == "issue_report":
+            details.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
+        out.append({"at": e["at"], "label": labels.get(e["trigger"], e["trigger"]), "actor": e["actor"],
+                    "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
+    return out
+
+
+def decisions(events: list[dict]) -> list[dict]:
+    """Who approved, declared, issued or took over what: the record of who decided."""
+    out = []
+    for e in events:
+        p = e["payload"] or {}
+        if e["trigger"] in RECORD_TRIGGERS:  # a call's 签收人 is a receipt, never a 接管 (issue 27, point 3)
+            continue
+        for key, word in DECISION_FIELDS.items():
+            if p.get(key):
+                out.append({"at": e["at"], "trigger": e["trigger"], "what": word, "who": p[key], "recorded_by": e["actor"]})
+    return out

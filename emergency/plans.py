@@ -648,9 +648,6 @@ class Plan(Strict):
         """The office's own reporting rules pinned to this version of the plan (``reference/office_rules.yaml``)."""
         return list(self._office_rules)
 
-    def termination_condition(self, cid: str) -> TerminationCondition | None:
-        return next((c for c in self.termination.conditions if c.id == cid), None)
-
     def task(self, tid: str) -> Task | None:
         return next((t for t in self.post_incident if t.id == tid), None)
 

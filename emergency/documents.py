@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .boundaries import boundaries, nearest
 from .checklist import checklist as build_checklist
 from .classify import classify
 from .clock import Clock, format_time, parse_time
@@ -200,7 +201,11 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
             continue  # the header lines say it (报告单位、签发人、联系人)
         sections.append(Section(id=f"field-{i}", part="fields", label=field, clause=k.clause,
                                 text=facts_text.fill(source) if source else ""))
-    sections.append(Section(id="level", part="level", text=facts_text.level()))
+    level_text = facts_text.level()
+    near = step_away(plan, snap) if kind == "progress" else None
+    if near:   # 研判 (issue 34): a 续报 of an incident one step from a higher level says so
+        level_text += f"\n研判：{near}。"
+    sections.append(Section(id="level", part="level", text=level_text))
     sections.append(Section(id="measures", part="measures",
                             text=facts_text.progress() if kind == "progress" else facts_text.measures()))
     sections.append(Section(id="notifications", part="notifications", text=facts_text.notifications()))
@@ -224,6 +229,17 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
 
 # Record steps that are not measures taken: calls and accounts are told in 信息报告情况, a task's 签收/办结 by its 反馈.
 NOT_MEASURES = ("tick_notification", "condition_arose", "record_call", "account_for", "sign_task", "finish_task")
+
+
+def step_away(plan: Plan, snap: Snapshot) -> str | None:
+    """The nearest higher level's boundary, in one line, when the incident is one step from it — one more of a
+    figure, or within a tenth of the figure it needs (疏散4,800人 of 5,000) — else None."""
+    level = snap.effective_level or snap.classified_level
+    for b in nearest(boundaries(plan, snap.facts, level)).values():
+        if b["distance"] is not None and len(b["parts"]) == 1 and isinstance(b["needed"], int) and b["needed"] and \
+                (b["distance"] <= 1 or b["distance"] / b["needed"] <= 0.1):
+            return f"距{b['level_name']}（{b['level']}级）{b['parts'][0]['words']}（{b['clause']}）"
+    return None
 
 
 def _addressee(plan: Plan, snap: Snapshot) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import yaml
 
+from .boundaries import headline
 from .checklist import checklist as build_checklist
 from .classify import classify, raise_level
 from .clock import Clock, format_time, parse_time
@@ -329,6 +330,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "warning_level": snap.warning_level,
         "classified_level": snap.classified_level,
         "classification": result,
+        # 研判 in one line (issue 34): the nearest figure to a higher level than the one the incident follows
+        "headline": headline(plan, snap.facts, snap.effective_level or result["level"]),
         "level_mismatch": mismatch,
         "sensitive_suggestion": suggestion,
         "version": snap.version,

@@ -13,6 +13,7 @@ from flask_login import current_user
 from emergency import drill_runs, incidents as service, intake
 from emergency.callsheet import for_observer
 from emergency.checklist import checklist as build_checklist
+from emergency.boundaries import assessment
 from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.requests import check_body, library_models
@@ -86,7 +87,13 @@ def plan_diagram(plan_id: str):
 @bp.post("/classify/<plan_id>")
 def classify_facts(plan_id: str):
     p = library().plan(plan_id)
-    return jsonify(classify(p, json_body()))
+    result = classify(p, json_body())
+    # 研判 (issue 34): each higher level's criteria against the facts, and what the nearest of each would set off
+    # (its reports dated from now: a classification belongs to no incident yet)
+    at = now()
+    judged = assessment(p, result["facts"], result["level"], at, at, at)
+    result.update(boundaries=judged["boundaries"], ahead=judged["ahead"], headline=judged["headline"])
+    return jsonify(result)
 
 
 @bp.post("/checklist/<plan_id>")

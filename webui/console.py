@@ -17,6 +17,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 
 from emergency import incidents as service
+from emergency.boundaries import assessment
 from emergency.clock import SimulatedClock, format_time, parse_time
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
@@ -409,6 +410,8 @@ def incident_page(incident_id: str):
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
                            decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
+                           judged=assessment(plan, snap.facts, snap.effective_level or v["classification"]["level"],
+                                             snap.occurred_at, snap.reported_at, clock.now()),
                            diagram=machine.main_diagram(v["state"], v["allowed_triggers"]),
                            full_diagram=machine.diagram(v["state"]))
 

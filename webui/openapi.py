@@ -104,6 +104,33 @@ INCIDENT_VIEW = {
         "tasks": {"type": "array", "items": _ref("TaskView")},
     },
 }
+# 研判 (issue 34): what the classification answers besides the level — each criterion of a higher level with what the
+# facts lack, and for the nearest of each higher level what it would set off
+BOUNDARY = {
+    "type": "object",
+    "description": "A criterion of a level above the one the facts call for, and what the facts lack to meet it.",
+    "properties": {
+        "level": {"enum": ["I", "II", "III", "IV"]}, "level_name": {"type": "string"},
+        "clause": {"type": "string"}, "sentence": {"type": "string", "description": "the criterion as the plan says"},
+        "fact": {"type": ["string", "null"], "description": "the fact (or facts) it reads, by their names"},
+        "current": {"description": "the fact's value now (one part)"},
+        "needed": {"description": "the value it needs (one part)"},
+        "distance": {"type": ["integer", "null"], "description": "how much a figure must grow; null for a choice, "
+                                                                "a flag or a judgement"},
+        "qualitative": {"type": "boolean", "description": "only a person can say"},
+        "words": {"type": "string"}, "parts": {"type": "array"}},
+}
+CLASSIFICATION = {
+    "type": "object",
+    "description": "The level, its deciding clause (deciding, met, judgement, notes, below_scope) and the 研判.",
+    "properties": {
+        "level": {"type": ["string", "null"]}, "deciding": {"type": ["object", "null"]},
+        "boundaries": {"type": "array", "items": {"$ref": "#/components/schemas/Boundary"}},
+        "ahead": {"type": "array", "description": "for the nearest boundary of each higher level: boundary and "
+                                                  "consequences (level, colour, notifications it adds with their "
+                                                  "due times, still_owed, activation, command)"},
+        "headline": {"type": ["string", "null"], "description": "the nearest figure in one line"}},
+}
 TASK_EXTRA = {"status": {"enum": ["assigned", "signed", "reported", "done"]}, "status_name": {"type": "string"},
               "kind_name": {"type": "string"}, "overdue": {"type": "boolean"},
               "mine": {"type": "boolean", "description": "given to the office looking"}}
@@ -129,7 +156,7 @@ def openapi_spec(library: PlanLibrary) -> dict:
     schemas.update(task.pop("$defs", {}))
     task["properties"].update(TASK_EXTRA)
     schemas.update(NotificationStatus=notification, TaskView=task, Receipt=Receipt.model_json_schema(),
-                   IncidentView=INCIDENT_VIEW)
+                   IncidentView=INCIDENT_VIEW, Boundary=BOUNDARY, Classification=CLASSIFICATION)
     return {
         "openapi": "3.1.0",
         "security": [{"bearer": []}],
@@ -139,7 +166,8 @@ def openapi_spec(library: PlanLibrary) -> dict:
             "/api/plans/{plan_id}": {"get": _op("One plan as data, with its lifecycle", params=[PLAN], errors=("404",))},
             "/api/plans/{plan_id}/diagram": {"get": _op("The lifecycle as a Mermaid state diagram", params=[PLAN],
                                                         errors=("404",))},
-            "/api/classify/{plan_id}": {"post": _op("Classify facts", Facts, params=[PLAN])},
+            "/api/classify/{plan_id}": {"post": _op("Classify facts, with how near each higher level is (研判)", Facts,
+                                                    params=[PLAN], answer="Classification")},
             "/api/checklist/{plan_id}": {"post": _op("Dated notification checklist", ChecklistRequest, params=[PLAN])},
             "/api/incidents": {
                 "get": _op("List incidents (real by default; ?drill=true|all, ?open=true)", errors=("422",)),

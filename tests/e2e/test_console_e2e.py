@@ -34,7 +34,7 @@ def test_classify_an_environment_incident_by_typing_facts(page, server):
     assert page.input_value("#f-deaths") == "4"  # what was typed is kept
     page.fill("#f-deaths", "-3")
     page.wait_for_selector(".field.has-error")
-    expect(page.locator(".field.has-error .field-error")).to_contain_text("facts.deaths")
+    expect(page.locator(".field.has-error .field-error")).to_contain_text("“死亡人数”须为0至")   # in Chinese (issue 31)
     page.fill("#f-deaths", "4")
     page.fill("#f-direct_loss_yuan", "2000")  # 万元 → 2000万元 → II
     page.wait_for_selector(".field.has-error", state="detached")

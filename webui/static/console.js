@@ -204,8 +204,10 @@
       let field = err.field || "";
       const box = form.querySelector('.field[data-field="' + field + '"]') ||
         form.querySelector('.field[data-fact="' + field.replace(/^facts\./, "") + '"]');
-      if (box) { box.classList.add("has-error"); box.querySelector(".field-error").textContent = err.message; }
-      body.innerHTML = '<p class="flash error" role="alert">' + esc(err.message) + "</p>";
+      // the refusal in the page's language (issue 31): the API sends the Chinese beside the English
+      const said = (document.documentElement.lang || "").indexOf("zh") === 0 && err.message_zh ? err.message_zh : err.message;
+      if (box) { box.classList.add("has-error"); box.querySelector(".field-error").textContent = said; }
+      body.innerHTML = '<p class="flash error" role="alert">' + esc(said) + "</p>";
     }
     function render(r) {
       lastLevel = r.level;
@@ -217,6 +219,14 @@
         if (others.length) { h += "<h4>" + esc(w("另符合")) + "</h4><ul>" + others.map(function (m) { return "<li>" + esc(w("%(level)s级", m.level)) + ' <span lang="zh-CN">' + esc(m.clause) + " " + esc(m.text) + "</span></li>"; }).join("") + "</ul>"; }
       } else {
         h += '<p class="level-big" id="result-level">' + esc(w("未达到本预案分级标准")) + '</p><blockquote id="deciding-clause" lang="zh-CN">' + esc(r.below_scope.clause) + " " + esc(r.below_scope.note) + "</blockquote>";
+      }
+      if (r.ahead && r.ahead.length) {    // 研判 (issue 34): how near each higher level is, and what it would add
+        h += '<h4 id="boundaries-head">' + esc(w("研判：距更高级别")) + '</h4><ul id="boundaries">' + r.ahead.map(function (a) {
+          const b = a.boundary, n = a.consequences.notifications.length;
+          return '<li data-level="' + esc(b.level) + '"><span class="badge ' + COLOURS[b.colour] + '">' + esc(w("%(level)s级", b.level)) +
+            '</span> <span lang="zh-CN">' + esc(b.words) + "（" + esc(b.clause) + "）</span>" +
+            (n ? ' <small class="muted">' + esc(w("将新增报告 %(level)s 项", n)) + "</small>" : "") + "</li>";
+        }).join("") + "</ul>";
       }
       if (r.judgement.length) { h += "<h4>" + esc(w("需指挥人员研判")) + "</h4><ul>" + r.judgement.map(function (j) { return '<li lang="zh-CN">' + esc(j.clause) + " " + esc(j.text) + "</li>"; }).join("") + "</ul>"; }
       if (r.notes.length) { h += "<h4>" + esc(w("说明")) + "</h4><ul>" + r.notes.map(function (n) { return '<li lang="zh-CN">' + esc(n.clause) + " " + esc(n.note) + "</li>"; }).join("") + "</ul>"; }

@@ -32,6 +32,17 @@ def call(page, notification, unit, outcome="connected", reached="", received_by=
     expect(page.locator(".flash.ok")).to_be_visible()
 
 
+def submit_in(row, details: str, form: str, choose: dict | None = None, fill: dict | None = None) -> None:
+    """Open a row's folded form (``details``), choose and fill its fields by name, and send it."""
+    row.locator(f"{details} summary").click()
+    f = row.locator(form)
+    for name, value in (choose or {}).items():
+        f.locator(f"select[name={name}]").select_option(value)
+    for name, value in (fill or {}).items():
+        f.locator(f"[name={name}]").fill(value)
+    f.locator("button").click()
+
+
 def task_step(page, step, note=None):
     """签收 or 反馈 of task t1 on its row of the incident page."""
     form = page.locator(f"#task-list tr[data-task-id=t1] form[data-step={step}]")
@@ -59,12 +70,8 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     other = room.locator("table.others-items tr[data-notification=site-to-110]")
     expect(other).to_contain_text("待记录获知情况")
     # 110 is who called us: accounted for, never a call we made
-    other.locator("details.account summary").click()
-    form = other.locator("form.account-form")
-    form.locator("select[name=how]").select_option("known")
-    form.locator("select[name=via]").select_option("来电")
-    form.locator("input[name=source]").fill("110公安指挥中心")
-    form.locator("button").click()
+    submit_in(other, "details.account", "form.account-form", {"how": "known", "via": "来电"},
+              {"source": "110公安指挥中心"})
     expect(room.locator("tr[data-notification=site-to-110]")).to_contain_text("已记录获知情况")
     expect(room.locator("#timeline")).to_contain_text("记录他方报告情况")
     expect(room.locator("#timeline")).to_contain_text("事故现场人员 → 110公安指挥中心")   # the item in words …
@@ -162,23 +169,14 @@ def test_a_level_change_keeps_the_faxed_row_and_the_environment_record_closes_wi
     tasks = boss.locator("ul.post-incident li[data-task]")
     assert tasks.count() == 7
     for n in range(7):
-        row = boss.locator("ul.post-incident li[data-task]").nth(n)
-        row.locator("details.hand-over summary").click()
-        handover = row.locator("form.hand-over-form")
-        handover.locator("input[name=unit]").fill("海门生态环境局")
-        handover.locator("input[name=due]").fill("2027-01-31T17:00")
-        handover.locator("input[name=note]").fill("按后期处置条款办理")
-        handover.locator("button").click()
+        submit_in(boss.locator("ul.post-incident li[data-task]").nth(n), "details.hand-over", "form.hand-over-form",
+                  fill={"unit": "海门生态环境局", "due": "2027-01-31T17:00", "note": "按后期处置条款办理"})
         expect(boss.locator(".flash.ok")).to_be_visible()
     expect(boss.locator("ul.post-incident li.ticked")).to_have_count(7)
     # the 第一时间 reports are others' (the bureau's, 区有关部门): accounted for, never a call we made
     while boss.locator("table.others-items tr:not(.st-row-done) details.account").count():
         row = boss.locator("table.others-items tr:not(.st-row-done)").filter(has=boss.locator("details.account")).first
-        row.locator("details.account summary").click()
-        account = row.locator("form.account-form")
-        account.locator("select[name=how]").select_option("reported_by")
-        account.locator("input[name=source]").fill("海门生态环境局")
-        account.locator("button").click()
+        submit_in(row, "details.account", "form.account-form", {"how": "reported_by"}, {"source": "海门生态环境局"})
         expect(boss.locator(".flash.ok")).to_be_visible()
         if boss.locator("form.action[data-trigger=close]").count() and not boss.locator(
                 "form.action[data-trigger=close] .blocked").count():

@@ -200,6 +200,15 @@ def test_start_takes_a_speed_and_speed_is_refused_with_other_actions():
         dr.create_drill(store, "hc-tank-leak", "导调", real, boundary=True)
 
 
+def running_drill(store, clock, seconds: int) -> dict:
+    """The tank-leak drill started at ×60 and run for ``seconds`` real seconds (a simulated minute each)."""
+    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
+    dr.control(store, drill["id"], "start", clock)
+    dr.control(store, drill["id"], "speed", clock, speed=60)
+    clock.advance(seconds=seconds)
+    return dr.advance(store, drill["id"], clock)
+
+
 def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_svg_text(app, clock):
     """Issue 28, point 6: the chart was empty — an HTML <span> inside SVG <text> draws nothing — and the Word
     report's title read 【演练】【演练】."""
@@ -211,11 +220,7 @@ def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_sv
     from emergency import exports
     from tests.conftest import signed_in
     store = Store(app.config["DATABASE"])
-    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
-    drill = dr.control(store, drill["id"], "start", clock)
-    drill = dr.control(store, drill["id"], "speed", clock, speed=60)
-    clock.advance(seconds=7)
-    drill = dr.advance(store, drill["id"], clock)
+    drill = running_drill(store, clock, seconds=7)
     drill = dr.control(store, drill["id"], "finish", clock)
     incidents = store.list(drill=True, drill_id=drill["id"])
     events = sum(len(store.events(s.id)) for s in incidents)
@@ -238,11 +243,7 @@ def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
 
     from tests.conftest import signed_in
     store = Store(app.config["DATABASE"])
-    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
-    drill = dr.control(store, drill["id"], "start", clock)
-    drill = dr.control(store, drill["id"], "speed", clock, speed=60)
-    clock.advance(seconds=5)
-    drill = dr.advance(store, drill["id"], clock)
+    drill = running_drill(store, clock, seconds=5)
     snap = store.list(drill=True, drill_id=drill["id"])[0]
     store.close()
     commander = signed_in(app, "指挥李四")

@@ -47,12 +47,15 @@ def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]]
         labels = "、".join(_label(plan, n) for n in names)
         fact = labels + ("之和" if cond.sum is not None and len(names) > 1 else "")
         if _yuan(plan, names):
-            words = f"{fact}达到{_amount(needed)}（现为{_amount(current)}）"
+            fact = fact.replace("（元）", "")          # the amount says its own unit (万元)
+            shown = _amount(needed)
+            words = f"{fact}达到{shown}（现为{_amount(current)}）"
         else:
             unit = next((f.unit for f in plan.facts if f.name == names[0] and f.unit), "") or ""
-            words = f"{fact}再增加{needed - current}{unit}（现为{current}{unit}，须达到{needed}{unit}）"
+            shown = f"{needed}{unit}"
+            words = f"{fact}再增加{needed - current}{unit}（现为{current}{unit}，须达到{shown}）"
         return [{"fact": fact, "current": current, "needed": needed, "distance": needed - current,
-                 "qualitative": False, "words": words}]
+                 "qualitative": False, "words": words, "needed_words": shown}]
     if cond.fact is not None:
         labels = plan.vocabulary.choice_labels().get(cond.fact, {})
         current = getattr(facts, cond.fact)

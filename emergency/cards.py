@@ -12,7 +12,8 @@ from typing import Any
 
 from .deadlines import CHANNEL_NAMES
 from .errors import InputError
-from .plans import LEVELS, Plan
+from .boundaries import boundaries
+from .plans import LEVEL_RANK, LEVELS, Plan
 from .wording import N_
 
 ROLE_NAMES = {"duty_officer": N_("值班员"), "unit_head": N_("事发单位负责人（现场）"), "commander": N_("指挥人员")}
@@ -39,6 +40,23 @@ def _when(rule) -> str:
         m = rule.within_minutes
         return f"{base}{m // 60}小时内" if m % 60 == 0 else f"{base}{m}分钟内"
     return "及时（原文未规定时限）"
+
+
+def next_level_line(plan: Plan, level: str) -> dict[str, str] | None:
+    """The figures at which the facts reach the next level up, in one line for the commander's card (issue 34):
+    升级标准（较大事故，III级）：死亡人数、失踪人数之和达到3人；中毒人数达到30人…（1.4(3)）."""
+    rank = LEVEL_RANK[level] + 1
+    above = next((lv for lv, r in LEVEL_RANK.items() if r == rank), None)
+    if above is None:
+        return None
+    figures = [b for b in boundaries(plan, {}, level) if b["level"] == above and b["distance"] is not None
+               and len(b["parts"]) == 1]
+    if not figures:
+        return None
+    said = [f"{b['fact']}达到{b['parts'][0]['needed_words']}" for b in figures[:3]]
+    clauses = "、".join(dict.fromkeys(b["clause"] for b in figures[:3]))
+    return {"text": f"升级标准（{plan.level(above).name}，{above}级）：" + "；".join(said)
+                    + ("等" if len(figures) > 3 else ""), "clause": clauses}
 
 
 def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
@@ -86,6 +104,9 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
                          + (f"；{plan.termination.approval_by}批准" if plan.termination.requires_approval else ""),
                          "clause": plan.termination.clause}]
         out["groups"] = [g.name for g in plan.groups]
+        nxt = next_level_line(plan, level)
+        if nxt:   # 研判 (issue 34): what would raise the response, one line
+            out["notes"].append(nxt)
         if plan.support:  # one line: the card must stay on one A4 page; the plan page has the full text
             topics = dict.fromkeys(f"{x.topic}（{x.clause}）" for x in plan.support)
             out["notes"].append({"text": "应急保障：" + "、".join(topics), "clause": plan.support[0].clause})

@@ -62,3 +62,12 @@ def test_below_the_scope_the_floor_is_the_first_boundary():
     plan = PLANS.plan("labor_dispute")
     found = boundaries(plan, {"petition": 9}, None)
     assert found[0]["level"] == "IV" and found[0]["distance"] == 1
+
+
+def test_the_commanders_card_says_what_would_raise_the_response():
+    """Point 3: a card is printed per level, not per incident, so it carries the next level's figures in one line."""
+    from emergency.cards import card
+    notes = [n["text"] for n in card(PLANS.plan("hazardous_chemicals"), "IV", "commander")["notes"]]
+    assert "升级标准（较大事故，III级）：死亡人数、失踪人数之和达到3人；中毒人数达到30人；直接经济损失达到1000万元" in notes
+    assert not any(n.startswith("升级标准") for n in [x["text"] for x in card(PLANS.plan("environment"), "I",
+                                                                              "commander")["notes"]])

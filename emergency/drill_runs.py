@@ -14,7 +14,7 @@ from typing import Any
 
 from . import incidents as service, intake as intakes
 from .clock import Clock, FixedClock, SimulatedClock, format_time, parse_time
-from .drills import Scenario, parse_scenario_yaml, timeline, variant
+from .drills import Scenario, parse_scenario_yaml, timeline, variant, at_boundary as drills_at_boundary
 from .wording import N_
 from .errors import InputError, NotFound, Refused, StaleVersion
 from .incident import Snapshot
@@ -67,11 +67,14 @@ DRILL_STATUS = {"ready": N_("待开始"), "running": N_("进行中"), "paused": 
 
 
 def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: int | None = None,
-                 start: str | None = None, boundary: bool = False) -> dict[str, Any]:
+                 start: str | None = None, boundary: bool = False, at_boundary: bool = False) -> dict[str, Any]:
     """A new drill (ready, not running) from a scenario, optionally as a seeded variant (``boundary``:
-    figures may jump to any of the plan's level bounds, not only next to their own)."""
-    if not isinstance(boundary, bool):
-        raise InputError("boundary", "须为是或否（true/false）")
+    figures may jump to any of the plan's level bounds, not only next to their own), and optionally placed one
+    step below its nearest boundary with the step injected (``at_boundary``, issue 34: which boundary and which
+    step are in the drill's variation)."""
+    for name, flag in (("boundary", boundary), ("at_boundary", at_boundary)):
+        if not isinstance(flag, bool):
+            raise InputError(name, "须为是或否（true/false）")
     if boundary and seed is None:
         raise InputError("boundary", "临界演练是随机变体，须同时给出随机种子")
     library = scenario_library(store)
@@ -82,6 +85,9 @@ def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: 
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31:
             raise InputError("seed", "须为0至2147483648的整数")
         scenario, variation = variant(scenario, seed, store.plans, boundary=boundary)
+    if at_boundary:
+        scenario, step = drills_at_boundary(scenario, store.plans)
+        variation = {**(variation or {}), **step}
     t0 = parse_time(start or scenario.start, "start")
     drill_id = "drl-" + secrets.token_hex(4)
     now = real.now()

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from typing import TYPE_CHECKING
 
-from .errors import EmergencyError, NotFound
-from .plans import Condition, PlanFileError, error_path, load_yaml_text
+from .errors import EmergencyError, InputError, NotFound
+from .plans import LEVEL_RANK, Condition, PlanFileError, error_path, load_yaml_text
 
 if TYPE_CHECKING:  # the library reads the scenarios; they are validated against it
     from .library import PlanLibrary
@@ -305,6 +305,54 @@ def variant(scenario: Scenario, seed: int, plans: PlanLibrary,
     data["id"] = scenario.id
     return Scenario.model_validate(data, context={"plans": plans}), {"seed": seed, "changes": changes, "sensitive": sensitive,
                                            "boundary": boundary}
+
+
+def at_boundary(scenario: Scenario, plans: PlanLibrary, after: int = 10) -> tuple[Scenario, dict[str, Any]]:
+    """A boundary drill made explicit (issue 34, point 4): the scenario's first incident is placed one step below the
+    nearest boundary its facts have to a higher level (``boundaries``: a figure, by the share still to go), and an
+    inject ``after`` minutes later takes the step. Returns the drill's scenario and which boundary and which step
+    (for the controller, and for the after-action report to judge whether the level was raised in time)."""
+    from .boundaries import boundaries
+    from .classify import classify
+    data = scenario.model_dump()
+    first = data["incidents"][0]
+    plan = plans.plan(first["plan"])
+    facts = dict(first["facts"])
+    level = classify(plan, facts)["level"]
+    def figure_of(cond: Condition) -> Condition | None:
+        """The criterion's figure: the condition itself, or the one measure among its parts (the rest met)."""
+        if cond.sum or cond.max_of:
+            return cond
+        measures = [c for c in cond.all or [] if c.sum or c.max_of]
+        return measures[0] if len(measures) == 1 else None
+    figure = {c.id: figure_of(c.when) for c in plan.criteria}
+    figures = [b for b in boundaries(plan, facts, level)
+               if figure.get(b["criterion"]) and b["distance"] is not None and len(b["parts"]) == 1 and b["needed"]]
+    chosen = None
+    for b in sorted(figures, key=lambda x: (x["distance"] / x["needed"], LEVEL_RANK[x["level"]])):  # nearest first
+        cond = figure[b["criterion"]]
+        names = cond.sum or cond.max_of or []
+        target = names[0]                                   # the step is taken by the criterion's first figure
+        others = sum(facts.get(n, 0) for n in names[1:]) if cond.sum else 0
+        below, step = b["needed"] - 1 - others, b["needed"] - others
+        placed, stepped = {**facts, target: below}, {**facts, target: step}
+        # one step below means below: another criterion must not already be met by the placed figure
+        if LEVEL_RANK.get(classify(plan, placed)["level"], 0) < LEVEL_RANK[b["level"]] and \
+                classify(plan, stepped)["level"] == b["level"]:
+            chosen = (b, target, below, step, placed)
+            break
+    if chosen is None:
+        raise InputError("boundary", "此场景的事实没有可逐步接近的更高级别标准")
+    b, target, below, step, placed = chosen
+    first["facts"] = placed
+    at = min(first["at"] + after, scenario.duration)
+    data["injects"] = sorted(data["injects"] + [{
+        "at": at, "incident": first["key"], "facts": {target: step},
+        "message": f"续报：{plan.vocabulary.label_of(target)}增至{step}（临界：{b['level_name']}，{b['clause']}）"}],
+        key=lambda j: j["at"])
+    said = {"level": b["level"], "level_name": b["level_name"], "clause": b["clause"], "sentence": b["sentence"],
+            "fact": target, "below": below, "step": step, "at": at}
+    return Scenario.model_validate(data, context={"plans": plans}), {"boundary_step": said}
 
 
 # ------------------------------------------------------------------ the time line

@@ -23,7 +23,7 @@ from emergency.wording import N_
 from .auth import actor, require, require_trigger
 from .db import app_clock, clock_for, get_store, now, plans as library
 from .i18n import api_refusal
-from .openapi import EventRequest, openapi_spec
+from .openapi import DrillRequest, EventRequest, openapi_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -171,10 +171,11 @@ def create_drill():
     require("drills")
     data = json_object()
     for name in data:
-        if name not in ("scenario", "seed", "start", "boundary"):
-            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields="scenario、seed、start、boundary")
+        if name not in DrillRequest.model_fields:
+            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(DrillRequest.model_fields))
     d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
-                                start=data.get("start"), boundary=data.get("boundary", False))
+                                start=data.get("start"), boundary=data.get("boundary", False),
+                                at_boundary=data.get("at_boundary", False))
     return jsonify(drill_runs.drill_view(d, app_clock())), 201
 
 

@@ -47,12 +47,13 @@ def create():
     try:
         d = drill_runs.create_drill(get_store(), form.get("scenario", ""), _actor(), app_clock(),
                                     seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None,
-                                    boundary=form.get("boundary") == "on" and seed.isdigit())
+                                    boundary=form.get("boundary") == "on" and seed.isdigit(),
+                                    at_boundary=form.get("at_boundary") == "on")
     except (EmergencyError, PlanFileError) as exc:
         flash(refusal(exc), "error")
         return redirect(url_for("drills.drills"))
     if seed and not seed.isdigit():
-        flash("seed: must be a whole number; the scenario was used as written", "error")
+        flash(_("随机种子须为整数；已按情景原样生成演练"), "error")
     return redirect(url_for("drills.panel", drill_id=d["id"]))
 
 

@@ -22,6 +22,8 @@ class DrillRequest(BaseModel):
     seed: int | None = None
     start: str | None = None
     boundary: bool = False  # with a seed: figures may jump to any level bound (a boundary drill)
+    # the first incident one step below its nearest boundary, the step injected 10 minutes on (issue 34)
+    at_boundary: bool = False
 
 
 class DrillControl(BaseModel):

@@ -3,7 +3,7 @@ import pytest
 
 from emergency import drill_runs as dr
 from emergency.clock import FixedClock, parse_time
-from emergency.drills import _bounds, parse_scenario_yaml, variant
+from emergency.drills import Scenario, _bounds, parse_scenario_yaml, variant
 from emergency.plans import PlanFileError
 from tests.library import PLANS
 from emergency.report import drill_report
@@ -261,3 +261,43 @@ def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
     page = signed_in(app, "导调王五").get(f"/drills/{drill['id']}/report").get_data(as_text=True)
     row = re.search(r"<tr><td>02:35</td><td>(.*?)</td>", page)
     assert row and "总指挥" not in row.group(1) and "指挥李四" in row.group(1), page[page.find("级别：所定"):][:600]
+
+
+def test_a_drill_at_the_boundary_says_which_boundary_and_injects_the_step(app, clock):
+    """Issue 34, point 4: the first incident is placed one step below its nearest boundary and the step is injected;
+    the drill says which boundary and which step, and the incident's facts cross it when the inject fires."""
+    from emergency.classify import classify
+    store = Store(app.config["DATABASE"])
+    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock, at_boundary=True)
+    step = drill["variation"]["boundary_step"]
+    plan = store.plans.plan("hazardous_chemicals")
+    assert step["step"] == step["below"] + 1 and step["clause"] and step["level"] in ("I", "II", "III")
+    scenario = Scenario.model_validate_json(store.drills.get(drill["id"])["scenario"], context={"plans": store.plans})
+    first = scenario.incidents[0]
+    assert first.facts[step["fact"]] == step["below"]
+    assert classify(plan, first.facts)["level"] != step["level"]                # one step below: not yet
+    inject = next(j for j in scenario.injects if j.facts and j.facts.get(step["fact"]) == step["step"])
+    assert inject.at == step["at"] and step["clause"] in inject.message
+    assert classify(plan, {**first.facts, **inject.facts})["level"] == step["level"]   # the step crosses it
+    page = signed_in_page(app, f"/drills/{drill['id']}")
+    assert "临界一步：" in page and step["clause"] in page
+    store.close()
+
+
+def signed_in_page(app, path: str) -> str:
+    from tests.conftest import signed_in
+    return signed_in(app, "导调王五").get(path).get_data(as_text=True)
+
+
+def test_every_library_scenario_can_be_drilled_one_step_below_a_boundary(app, clock):
+    from emergency.classify import classify
+    store = Store(app.config["DATABASE"])
+    for scenario_id in sorted(dr.scenario_library(store)):
+        drill = dr.create_drill(store, scenario_id, "导调王五", clock, at_boundary=True)
+        step = drill["variation"]["boundary_step"]
+        scenario = Scenario.model_validate_json(store.drills.get(drill["id"])["scenario"], context={"plans": store.plans})
+        first = scenario.incidents[0]
+        plan = store.plans.plan(first.plan)
+        assert classify(plan, first.facts)["level"] != step["level"], scenario_id
+        assert classify(plan, {**first.facts, step["fact"]: step["step"]})["level"] == step["level"], scenario_id
+    store.close()

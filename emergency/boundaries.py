@@ -148,6 +148,28 @@ def consequences(plan: Plan, level: str | None, to_level: str, occurred_at: Any,
             "command": [c for c in after["command"] if c["structure"] not in old_command]}
 
 
+def related_plans(library, plan: Plan, facts: Any, level: str | None,
+                  ahead: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plans the same event could also be recorded under (the plan's relation clauses), each with the level the
+    same facts call for there and its nearest boundary; and, on each of ``ahead``'s consequences, which plan would
+    lead if that boundary were crossed (``lead``), by the plans' own relation clauses."""
+    from .classify import classify
+    levels = {plan.id: level}
+    out = []
+    for pid in dict.fromkeys(r.plan for r in plan.relations if r.plan in library.plans):
+        other = library.plan(pid)
+        other_level = classify(other, facts)["level"]
+        levels[pid] = other_level
+        out.append({"plan": pid, "plan_title": other.title, "level": other_level,
+                    "headline": headline(other, facts, other_level)})
+    if out:
+        now_lead = library.lead_plan(levels)
+        for x in ahead:
+            x["consequences"]["lead"] = library.lead_plan({**levels, plan.id: x["boundary"]["level"]})
+            x["consequences"]["lead_changes"] = x["consequences"]["lead"] != now_lead
+    return out
+
+
 def headline(plan: Plan, facts: Any, level: str | None) -> str | None:
     """The nearest figure to a higher level in one line (距较大事故（III级）：死亡人数…再增加1人…), or None: for the wall
     screen and the board, without the consequences' checklists."""

@@ -13,7 +13,7 @@ from flask_login import current_user
 from emergency import drill_runs, incidents as service, intake
 from emergency.callsheet import for_observer
 from emergency.checklist import checklist as build_checklist
-from emergency.boundaries import assessment
+from emergency.boundaries import assessment, related_plans
 from emergency.classify import classify
 from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.requests import check_body, library_models
@@ -92,7 +92,8 @@ def classify_facts(plan_id: str):
     # (its reports dated from now: a classification belongs to no incident yet)
     at = now()
     judged = assessment(p, result["facts"], result["level"], at, at, at)
-    result.update(boundaries=judged["boundaries"], ahead=judged["ahead"], headline=judged["headline"])
+    result.update(boundaries=judged["boundaries"], ahead=judged["ahead"], headline=judged["headline"],
+                  related=related_plans(library(), p, result["facts"], result["level"], judged["ahead"]))
     return jsonify(result)
 
 

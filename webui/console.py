@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 
 from emergency import incidents as service
-from emergency.boundaries import assessment
+from emergency.boundaries import assessment, related_plans
 from emergency.clock import SimulatedClock, format_time, parse_time
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
@@ -410,8 +410,7 @@ def incident_page(incident_id: str):
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
                            decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
-                           judged=assessment(plan, snap.facts, snap.effective_level or v["classification"]["level"],
-                                             snap.occurred_at, snap.reported_at, clock.now()),
+                           judged=_judged(plan, snap, v, clock.now()),
                            diagram=machine.main_diagram(v["state"], v["allowed_triggers"]),
                            full_diagram=machine.diagram(v["state"]))
 
@@ -442,6 +441,15 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
             "channels": list(configured_channels()), "message_texts": texts,
             "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
             "failures_before_next": calls.FAILURES_BEFORE_NEXT}
+
+
+def _judged(plan, snap, v: dict, at) -> dict:
+    """The incident's 研判 (issue 34): its own plan's boundaries and consequences, and the plans the event could also
+    be recorded under, with which plan would lead past each boundary."""
+    level = snap.effective_level or v["classification"]["level"]
+    judged = assessment(plan, snap.facts, level, snap.occurred_at, snap.reported_at, at)
+    judged["related"] = related_plans(plans(), plan, snap.facts, level, judged["ahead"])
+    return judged
 
 
 def _other_plan_query(v: dict) -> dict:

@@ -71,3 +71,15 @@ def test_the_commanders_card_says_what_would_raise_the_response():
     assert "升级标准（较大事故，III级）：死亡人数、失踪人数之和达到3人；中毒人数达到30人；直接经济损失达到1000万元" in notes
     assert not any(n.startswith("升级标准") for n in [x["text"] for x in card(PLANS.plan("environment"), "I",
                                                                               "commander")["notes"]])
+
+
+def test_the_plans_the_event_could_also_be_under_and_who_would_lead():
+    """Point 1–2: the same facts under the related plans, and which plan leads past each boundary (环境 一(六) /
+    危化 8.2: a 重大 environmental event is led by the environment plan, a lesser one by hazardous chemicals)."""
+    from emergency.boundaries import related_plans
+    plan = PLANS.plan("environment")
+    level, a = judged("environment", {"evacuated": 5000})
+    related = related_plans(PLANS, plan, {"evacuated": 5000}, level, a["ahead"])
+    assert [r["plan"] for r in related] == ["hazardous_chemicals"] and related[0]["level"] == "IV"
+    ii = next(x["consequences"] for x in a["ahead"] if x["boundary"]["level"] == "II")
+    assert ii["lead"] == "environment" and ii["lead_changes"] is True

@@ -225,8 +225,12 @@
           const b = a.boundary, n = a.consequences.notifications.length;
           return '<li data-level="' + esc(b.level) + '"><span class="badge ' + COLOURS[b.colour] + '">' + esc(w("%(level)s级", b.level)) +
             '</span> <span lang="zh-CN">' + esc(b.words) + "（" + esc(b.clause) + "）</span>" +
-            (n ? ' <small class="muted">' + esc(w("将新增报告 %(level)s 项", n)) + "</small>" : "") + "</li>";
+            (n ? ' <small class="muted">' + esc(w("将新增报告 %(level)s 项", n)) + "</small>" : "") +
+            (a.consequences.lead_changes ? ' <small class="lead-change">' + esc(w("牵头预案将改变")) + "</small>" : "") + "</li>";
         }).join("") + "</ul>";
+        (r.related || []).forEach(function (x) {
+          if (x.headline) h += '<p class="related-plan" lang="zh-CN">' + esc(x.plan_title) + "：" + esc(x.headline) + "</p>";
+        });
       }
       if (r.judgement.length) { h += "<h4>" + esc(w("需指挥人员研判")) + "</h4><ul>" + r.judgement.map(function (j) { return '<li lang="zh-CN">' + esc(j.clause) + " " + esc(j.text) + "</li>"; }).join("") + "</ul>"; }
       if (r.notes.length) { h += "<h4>" + esc(w("说明")) + "</h4><ul>" + r.notes.map(function (n) { return '<li lang="zh-CN">' + esc(n.clause) + " " + esc(n.note) + "</li>"; }).join("") + "</ul>"; }

@@ -21,16 +21,8 @@ from .plans import LEVEL_RANK, Condition, Plan
 
 
 def _label(plan: Plan, name: str) -> str:
-    return plan.vocabulary.label_of(name)
-
-
-def _yuan(plan: Plan, names: list[str]) -> bool:
-    return any(name == "direct_loss_yuan" for name in names)
-
-
-def _amount(value: int) -> str:
-    """A sum of money as a report writes it: 万元 when it is one, else 元."""
-    return f"{value / 10000:g}万元" if value >= 10000 else f"{value}元"
+    """A fact as the plan names it (直接经济损失), else as the vocabulary does."""
+    return next((f.label for f in plan.facts if f.name == name), None) or plan.vocabulary.label_of(name)
 
 
 def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]] | None:
@@ -46,10 +38,10 @@ def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]]
         needed = cond.at_least
         labels = "、".join(_label(plan, n) for n in names)
         fact = labels + ("之和" if cond.sum is not None and len(names) > 1 else "")
-        if _yuan(plan, names):
-            fact = fact.replace("（元）", "")          # the amount says its own unit (万元)
-            shown = _amount(needed)
-            words = f"{fact}达到{shown}（现为{_amount(current)}）"
+        vocabulary = plan.vocabulary
+        if vocabulary.count(names[0]).entered_as:   # a figure entered in another unit (万元): said in it
+            shown = vocabulary.amount(names[0], needed)
+            words = f"{fact}达到{shown}（现为{vocabulary.amount(names[0], current)}）"
         else:
             unit = next((f.unit for f in plan.facts if f.name == names[0] and f.unit), "") or ""
             shown = f"{needed}{unit}"
@@ -104,11 +96,11 @@ def boundaries(plan: Plan, facts: BaseModel | dict | None, level: str | None) ->
                     "qualitative": any(g["qualitative"] for g in gaps),
                     "words": "，且".join(g["words"] for g in gaps) if gaps else "属本预案适用范围即达到",
                     "parts": gaps})
-    out.sort(key=lambda b: (LEVEL_RANK[b["level"]], _nearness(b)))
+    out.sort(key=lambda b: (LEVEL_RANK[b["level"]], nearness(b)))
     return out
 
 
-def _nearness(b: dict[str, Any]) -> tuple:
+def nearness(b: dict[str, Any]) -> tuple:
     """How near a boundary is: a figure by the share it still has to grow (4,800 of 5,000 evacuated is nearer than
     0 of 3 deaths), then a choice or a flag, a judgement last."""
     share = b["distance"] / b["needed"] if b["distance"] is not None and isinstance(b["needed"], int) and b["needed"] \
@@ -117,10 +109,10 @@ def _nearness(b: dict[str, Any]) -> tuple:
 
 
 def nearest(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The nearest boundary of each higher level (``_nearness``)."""
+    """The nearest boundary of each higher level (``nearness``)."""
     out: dict[str, dict[str, Any]] = {}
     for b in found:
-        if b["level"] not in out or _nearness(b) < _nearness(out[b["level"]]):
+        if b["level"] not in out or nearness(b) < nearness(out[b["level"]]):
             out[b["level"]] = b
     return out
 
@@ -176,9 +168,14 @@ def headline(plan: Plan, facts: Any, level: str | None) -> str | None:
     return _headline(nearest(boundaries(plan, facts, level)))
 
 
+def nearest_figure(near: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Of the nearest boundaries, the nearest that one figure decides (any level; the lower on a tie)."""
+    return next((b for b in sorted(near.values(), key=lambda b: (nearness(b), LEVEL_RANK[b["level"]]))
+                 if b["distance"] is not None and len(b["parts"]) == 1), None)
+
+
 def _headline(near: dict[str, dict[str, Any]]) -> str | None:
-    figure = next((b for b in sorted(near.values(), key=lambda b: (_nearness(b), LEVEL_RANK[b["level"]]))
-                   if b["distance"] is not None and len(b["parts"]) == 1), None)   # the nearest figure, any level
+    figure = nearest_figure(near)
     return f"距{figure['level_name']}（{figure['level']}级）：{figure['parts'][0]['words']}" if figure else None
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from . import calls, directory, roster
+from .numbers import masked_number
 
 
 def _belongs(attempt: dict[str, Any], unit: str, names: set[str], numbers: set[str]) -> bool:
@@ -58,14 +59,14 @@ NUMBER_KEYS = {"number", "officer_phone", "leader_phone", "mobile", "office_phon
 
 def masked(attempt: dict[str, Any]) -> dict[str, Any]:
     """An attempt as an observer sees it: a personal mobile dialled is not shown, however it was written."""
-    return {**attempt, "number": directory.masked_number(attempt["number"])} if attempt.get("number") else attempt
+    return {**attempt, "number": masked_number(attempt["number"])} if attempt.get("number") else attempt
 
 
 def for_observer(value: Any) -> Any:
     """Any view (an incident, a list of them, a call sheet) as an observer may see it: every mobile under a key
     that holds a number is masked, at any depth (issue 26: the incident list showed them)."""
     if isinstance(value, dict):
-        return {k: directory.masked_number(v) if k in NUMBER_KEYS else for_observer(v) for k, v in value.items()}
+        return {k: masked_number(v) if k in NUMBER_KEYS else for_observer(v) for k, v in value.items()}
     if isinstance(value, list):
         return [for_observer(v) for v in value]
     return value

@@ -101,7 +101,7 @@ def _drill_rows(store) -> list[dict[str, Any]]:
 
 def coverage_xlsx(cov: dict[str, Any]) -> bytes:
     """The matrix as an .xlsx workbook (one sheet per plan, one for the deadlines most often missed)."""
-    from .exports import workbook_bytes
+    from .sheets import workbook_bytes
 
     sheets = [(p["plan"], ["类别", "编号", "条款", "内容", "近12个月", "近36个月", "累计", "从未演练"],
                [[r["kind"], r["id"], r["clause"], r["label"], r["12个月"], r["36个月"], r["ever"], "是" if r["never"] else ""]

@@ -23,8 +23,7 @@ from .wording import N_
 from .errors import EmergencyError
 from .repositories import Directory as DirectoryRows
 from .inputs import clean_text
-from .numbers import (  # noqa: F401  (the directory's numbers, kept where they were read)
-    LANDLINE, MOBILE, NUMBER_KINDS, masked_number, mobile_of, normalized_number, number_problem)
+from .numbers import NUMBER_KINDS, masked_number, mobile_of, normalized_number, number_problem
 from .sheets import csv_bytes as safe_csv, workbook_bytes
 
 # The sheet's columns, in order, as offices name them.

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .boundaries import boundaries, nearest
+from .boundaries import boundaries, nearest, nearest_figure
 from .checklist import checklist as build_checklist
 from .classify import classify
 from .clock import Clock, format_time, parse_time
@@ -214,7 +214,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
     for section in sections:  # generated or typed, every section is held to the same bound (issue 26)
         section.text = bounded(section.text)
-    event = snap.title or (plan.short_title if plan.short_title.endswith("事件") else plan.short_title + "事件")
+    event = snap.title or plan.short_title
     title = f"关于{event}的{name}"
     opening = (f"{cn_time(snap.occurred_at)}，{event}。"
                f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
@@ -234,11 +234,9 @@ NOT_MEASURES = ("tick_notification", "condition_arose", "record_call", "account_
 def step_away(plan: Plan, snap: Snapshot) -> str | None:
     """The nearest higher level's boundary, in one line, when the incident is one step from it — one more of a
     figure, or within a tenth of the figure it needs (疏散4,800人 of 5,000) — else None."""
-    level = snap.effective_level or snap.classified_level
-    for b in nearest(boundaries(plan, snap.facts, level)).values():
-        if b["distance"] is not None and len(b["parts"]) == 1 and isinstance(b["needed"], int) and b["needed"] and \
-                (b["distance"] <= 1 or b["distance"] / b["needed"] <= 0.1):
-            return f"距{b['level_name']}（{b['level']}级）{b['parts'][0]['words']}（{b['clause']}）"
+    b = nearest_figure(nearest(boundaries(plan, snap.facts, snap.effective_level or snap.classified_level)))
+    if b and (b["distance"] <= 1 or b["distance"] / b["needed"] <= 0.1):
+        return f"距{b['level_name']}（{b['level']}级）{b['parts'][0]['words']}（{b['clause']}）"
     return None
 
 
@@ -311,7 +309,7 @@ class Facts:
 
     def loss(self) -> str:
         yuan = int(self.snap.facts.get("direct_loss_yuan", 0) or 0)
-        return f"初步估计{yuan / 10000:g}万元（据现有记录）。" if yuan else ""
+        return f"初步估计{self.plan.vocabulary.amount('direct_loss_yuan', yuan)}（据现有记录）。" if yuan else ""
 
     def evacuated(self) -> str:
         return f"{self._figures(['evacuated'])}。" if self.snap.facts.get("evacuated") else ""
@@ -372,7 +370,8 @@ class Facts:
         if result["deciding"]:
             d = result["deciding"]
             lv = self.plan.level(result["level"])
-            out.append(f"依据《{self.plan.title}》{d['clause']}“{d['text']}”，现有事实对应{lv.name}（{lv.level}级）。")
+            quoted = d["text"].rstrip("；;，,。")  # an item of the clause's list, quoted without its list stop
+            out.append(f"依据《{self.plan.title}》{d['clause']}“{quoted}”，现有事实对应{lv.name}（{lv.level}级）。")
         else:
             out.append("现有事实未达到本预案分级标准。")
         if self.snap.level:

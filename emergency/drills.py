@@ -312,13 +312,14 @@ def at_boundary(scenario: Scenario, plans: PlanLibrary, after: int = 10) -> tupl
     nearest boundary its facts have to a higher level (``boundaries``: a figure, by the share still to go), and an
     inject ``after`` minutes later takes the step. Returns the drill's scenario and which boundary and which step
     (for the controller, and for the after-action report to judge whether the level was raised in time)."""
-    from .boundaries import boundaries
+    from .boundaries import boundaries, nearness
     from .classify import classify
     data = scenario.model_dump()
     first = data["incidents"][0]
     plan = plans.plan(first["plan"])
     facts = dict(first["facts"])
     level = classify(plan, facts)["level"]
+
     def figure_of(cond: Condition) -> Condition | None:
         """The criterion's figure: the condition itself, or the one measure among its parts (the rest met)."""
         if cond.sum or cond.max_of:
@@ -329,7 +330,7 @@ def at_boundary(scenario: Scenario, plans: PlanLibrary, after: int = 10) -> tupl
     figures = [b for b in boundaries(plan, facts, level)
                if figure.get(b["criterion"]) and b["distance"] is not None and len(b["parts"]) == 1 and b["needed"]]
     chosen = None
-    for b in sorted(figures, key=lambda x: (x["distance"] / x["needed"], LEVEL_RANK[x["level"]])):  # nearest first
+    for b in sorted(figures, key=lambda x: (nearness(x), LEVEL_RANK[x["level"]])):   # nearest first
         cond = figure[b["criterion"]]
         names = cond.sum or cond.max_of or []
         target = names[0]                                   # the step is taken by the criterion's first figure

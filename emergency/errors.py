@@ -125,6 +125,13 @@ class InputError(EmergencyError, ValueError):
         return {**super().as_dict(translate), "field": self.field}
 
 
+def refuse_unknown(data: dict, known) -> None:
+    """Refuse the first field of ``data`` not in ``known``, listing the fields there are."""
+    for name in data:
+        if name not in known:
+            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(known))
+
+
 class NotFound(EmergencyError, LookupError):
     """Something named that does not exist: ``what`` (a field key), ``key`` as given, ``allowed`` when they are few."""
 

@@ -15,7 +15,7 @@ from .documents import numeral
 from .incident import Snapshot
 from .incidents import incident_name, notification_status
 from .plans import Plan
-from .sheets import FORMULA_STARTS, csv_bytes, safe_cell, workbook_bytes  # noqa: F401  (re-exported)
+from .sheets import workbook_bytes
 
 VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
             "no_limit": "未规定时限", "accounted": "已记录获知情况"}

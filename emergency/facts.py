@@ -111,6 +111,12 @@ class Vocabulary(_Strict):
     def choice(self, name: str) -> ChoiceFact:
         return next(f for f in self.choices if f.name == name)
 
+    def amount(self, name: str, value: int) -> str:
+        """A count as a person reads it: in the unit it is entered in when it has one (a loss of 10,000,000 元 is
+        1000万元, ``entered_as``), else the number."""
+        entered = self.count(name).entered_as if self.kind(name) == "count" else None
+        return f"{value / entered.factor:g}{entered.unit}" if entered else f"{value}"
+
     def label_of(self, name: str) -> str:
         """A fact's name as a person reads it (死亡人数), else its key."""
         return next((f.label for f in (*self.counts, *self.choices, *self.flags) if f.name == name), name)

@@ -291,7 +291,7 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
 def incident_name(snap: Snapshot, plan) -> str:
     """What a person calls the incident: its title, else the plan's kind of event and when it occurred — never its
     id (issue 31)."""
-    return snap.title or f"{plan.short_title}事件（{snap.occurred_at[5:16].replace('T', ' ')}）"
+    return snap.title or f"{plan.short_title}（{snap.occurred_at[5:16].replace('T', ' ')}）"
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,

@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 
 from . import incidents as service
 from .clock import format_time, parse_time
-from .errors import InputError, NotFound, choices
+from .errors import InputError, NotFound, choices, refuse_unknown
 from .inputs import clean_text, shown
 from .wording import N_
 from .routing import RoutingList
@@ -69,9 +69,7 @@ def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, An
         raise InputError("body", "须为JSON对象")
     known = {"source", "reference", "received_at", "caller", "callback", "place", "description", "matter",
              "late_reason", "drill"}
-    for name in data:
-        if name not in known:
-            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(sorted(known)))
+    refuse_unknown(data, sorted(known))
     source = data.get("source")
     if not isinstance(source, str) or source not in SOURCES:
         raise InputError("source", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=choices(SOURCES),

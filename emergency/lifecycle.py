@@ -24,7 +24,7 @@ from .checklist import check_cause
 from .classify import classify
 from .clock import format_time, parse_time
 from .deadlines import check_times
-from .errors import InputError, Refused
+from .errors import InputError, Refused, refuse_unknown
 from .facts import nonzero
 from .inputs import clean_text, identifier, plausible_time
 from .calls import HANDED_OVER, acknowledges
@@ -233,11 +233,8 @@ class Lifecycle:
         """
         if not isinstance(data, dict):
             raise InputError("", "须为JSON对象")
-        known = REPORT_FIELDS  # the same list as the API's IncidentRequest (emergency.requests)
         data = {k: v for k, v in data.items() if k != "plan_version"}  # the version is the machine's, never the caller's
-        for name in data:
-            if name not in known:
-                raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(known))
+        refuse_unknown(data, REPORT_FIELDS)  # the same list as the API's IncidentRequest (emergency.requests)
         facts = self.plan.vocabulary.parse(data.get("facts"))
         if "occurred_at" not in data:
             raise InputError("occurred_at", "必须填写")

@@ -530,7 +530,9 @@ class Plan(Strict):
     order: int = Field(ge=0)
     source_file: str              # the plan's original text in the sources folder
     title: str
-    short_title: str
+    # The kind of event as a report names it (关于{short_title}的首报): it ends in 事件 or 事故 (a bracketed note may
+    # follow), so no page adds a second noun — never 事件事件, never 事故事件.
+    short_title: str = Field(pattern=r"(事件|事故)(（[^）]*）)?$")
     title_en: str
     document_number: str
     issued_by: str

@@ -14,7 +14,7 @@ from typing import Any
 from collections.abc import Callable
 
 from .incident import LevelChange, Mark
-from .step_names import ACTION_NAMES, GUARD_NAMES, PAYLOAD_FIELDS  # noqa: F401  (read here too)
+from .step_names import ACTION_NAMES, GUARD_NAMES
 
 
 @dataclass

@@ -21,7 +21,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .clock import EARLIEST, LATEST, TZ, format_time, parse_time
-from .directory import ImportRefused, check_header, known_units, number_problem, read_rows, text_of
+from .directory import ImportRefused, check_header, known_units, read_rows, text_of
+from .numbers import number_problem
+from .sheets import csv_bytes as safe_csv, workbook_bytes
 from .inputs import clean_text
 from .errors import EmergencyError
 from .repositories import Roster as RosterRows
@@ -207,13 +209,11 @@ def to_rows(shifts: Iterable[Shift]) -> list[list[Any]]:
 
 
 def xlsx_bytes(shifts: Iterable[Shift]) -> bytes:
-    from .exports import workbook_bytes
     rows = to_rows(shifts)
     return workbook_bytes([(SHEET, rows[0], rows[1:])])
 
 
 def csv_bytes(shifts: Iterable[Shift]) -> bytes:
-    from .exports import csv_bytes as safe_csv
     return safe_csv(to_rows(shifts))
 
 

@@ -15,7 +15,7 @@ from emergency.callsheet import for_observer
 from emergency.checklist import checklist as build_checklist
 from emergency.boundaries import assessment, related_plans
 from emergency.classify import classify
-from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
+from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion, refuse_unknown
 from emergency.requests import check_body, library_models
 from emergency.store import StorageFull, StoreBusy
 from emergency.wording import N_
@@ -152,9 +152,7 @@ def shown_view(view):
 @bp.post("/incidents/<incident_id>/events")
 def incident_event(incident_id: str):
     data = json_object()
-    for name in data:
-        if name not in EventRequest.model_fields:
-            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(EventRequest.model_fields))
+    refuse_unknown(data, EventRequest.model_fields)
     # the service owns the action (issue 32): one read, the role checked, the event written, the view from it
     view = service.perform(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
                            data.get("payload"), service.Actor(actor(), current_user.role, current_user.office),
@@ -171,9 +169,7 @@ def drills():
 def create_drill():
     require("drills")
     data = json_object()
-    for name in data:
-        if name not in DrillRequest.model_fields:
-            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields=list(DrillRequest.model_fields))
+    refuse_unknown(data, DrillRequest.model_fields)
     d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
                                 start=data.get("start"), boundary=data.get("boundary", False),
                                 at_boundary=data.get("at_boundary", False))
@@ -191,9 +187,7 @@ def drill_tick(drill_id: str):
 def drill_control(drill_id: str):
     require("drills")
     data = json_object()
-    for name in data:
-        if name not in ("action", "speed"):
-            raise InputError(name, "不认识的字段；可用字段：%(fields)s", fields="action、speed")
+    refuse_unknown(data, ("action", "speed"))
     d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), app_clock(), speed=data.get("speed"))
     return jsonify(drill_runs.drill_view(d, app_clock()))
 

@@ -17,7 +17,8 @@ from emergency import callsheet, directory, roster
 from emergency.calls import OUTCOMES
 from emergency.clock import format_time
 from emergency.errors import NotFound
-from emergency.exports import workbook_bytes
+from emergency.numbers import mobile_of
+from emergency.sheets import workbook_bytes
 from emergency.incidents import notification_status
 
 from .auth import audit_export, require
@@ -226,7 +227,7 @@ def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
     if personal_numbers_shown():
         return shifts
     return [s.model_copy(update={k: "" for k in ("officer_phone", "leader_phone")
-                                 if directory.mobile_of(getattr(s, k))}) for s in shifts]
+                                 if mobile_of(getattr(s, k))}) for s in shifts]
 
 @bp.get("/roster")
 def roster_page(problems=None, status=200):

@@ -99,12 +99,8 @@ def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server
     # the commander gives the 综合协调组's duty to the bureau; the bureau signs for it and reports back
     boss = page_factory("指挥李四")
     boss.goto(url)
-    boss.locator("details.assign summary").click()
-    assign = boss.locator("form.assign-form")
-    assign.locator("select[name=duty]").select_option("group:coordination")
-    assign.locator("input[name=unit]").fill("区应急管理局")
-    assign.locator("input[name=due]").fill("2026-11-22T12:00")
-    assign.locator("button").click()
+    submit_in(boss, "details.assign", "form.assign-form", {"duty": "group:coordination"},
+              {"unit": "区应急管理局", "due": "2026-11-22T12:00"})
     expect(boss.locator("#task-list tr[data-task-id=t1] .task-status")).to_have_text("待签收")
     bureau.goto(server.url + "/")
     expect(bureau.locator("#todo li[data-task-id=t1]")).to_contain_text("综合协调组")

@@ -6,6 +6,7 @@ import pytest
 
 from emergency import documents, intake
 from emergency.clock import FixedClock
+from emergency.incidents import incident_name
 from emergency.store import Store
 from tests.library import PLANS
 
@@ -38,6 +39,8 @@ def test_the_labor_first_report_carries_the_place_the_demand_and_the_grading_fac
         "occurred_at": "2026-12-06T08:30", "facts": {"strike": 40, "traffic_blocking": "local"}}, "值班员张三", CLOCK)
     d, f = fields_of(store, snap)
     assert d.title == "关于劳资纠纷突发事件的首报"                    # never 事件事件
+    level = next(s.text for s in d.sections if s.part == "level")   # 2.3(5) quoted without its list stop “…的；”
+    assert "2.3(5)“拦截车辆、围堵交通等扰乱交通秩序的”，" in level
     assert f["事发时间、地点"].endswith("地点：海门港新区某工地门口")
     assert f["诉求（如拖欠工资）"] == "据报：约40名工人聚集讨要拖欠的3个月工资，堵住工地大门。"
     assert f["参与人数及行为（罢工、游行、静坐、集体上访）"] == "罢工人数：40人。"      # no 游行人数：0人 beside it
@@ -80,3 +83,12 @@ def test_every_fact_a_report_field_names_is_a_fact_of_the_vocabulary():
                     for name in source.removeprefix("facts:").split(","):
                         assert PLANS.vocabulary.kind(name), (plan.id, kind.id, name)
     assert re.fullmatch(r"facts:[a-z_]+(,[a-z_]+)*", "facts:strike,march")
+
+
+def test_an_untitled_incident_is_named_by_its_plan_s_kind_of_event_once(store):
+    rec = received(store, "B045", "某化工企业储罐泄漏", reference="20261206000002")
+    snap = intake.open_incident(store, rec["id"], "hazardous_chemicals", {
+        "occurred_at": "2026-12-06T08:30", "facts": {}}, "值班员张三", CLOCK)
+    d, _ = fields_of(store, snap)
+    assert d.title == "关于危险化学品事故的首报"                      # never 危险化学品事故事件
+    assert incident_name(snap, store.plans.plan_for(snap.plan)) == "危险化学品事故（12-06 08:30）"

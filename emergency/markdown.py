@@ -8,7 +8,7 @@ def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
     """The checklist as Markdown, with a blank column to write the time each call was made."""
     lines = []
     if drill:
-        lines.append("> **演练 DRILL** — 本清单用于演练，不是真实事件。\n")
+        lines.append("> **演练** — 本清单用于演练，不是真实事件。\n")
     lines += [f"# 通知清单：{cl['plan_title']}", "",
               f"- 文号：{cl['document_number']}",
               f"- 级别：{cl['level_name']}（{cl['level']}级）",

@@ -27,10 +27,11 @@ from emergency.users import add_user, count_users, retire_demo_users
 from . import ConfigError, create_app
 
 # (name, role, office): the duty room's officers, an officer of the 区应急管理局 (whose duties differ, issue 27) and an
-# administrator who manages users (issue 31)
-DEMO_USERS = (("demo-commander", "commander", None), ("demo-duty", "duty_officer", None),
-              ("demo-bureau", "duty_officer", "区应急管理局"), ("demo-controller", "drill_controller", None),
-              ("demo-observer", "observer", None), ("demo-admin", "administrator", None))
+# administrator who manages users (issue 31). The name is the one the record carries (签发书面报告 · 演示值班员张某),
+# so it reads as a person, as an office names its accounts, never as a sign-in handle.
+DEMO_USERS = (("演示指挥李某", "commander", None), ("演示值班员张某", "duty_officer", None),
+              ("演示应急局值班员王某", "duty_officer", "区应急管理局"), ("演示导调赵某", "drill_controller", None),
+              ("演示观察员钱某", "observer", None), ("演示管理员孙某", "administrator", None))
 
 
 @main.command("serve")
@@ -78,7 +79,7 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
             for name, role, unit in DEMO_USERS:
                 password = secrets.token_urlsafe(12)
                 add_user(store, name, role, password, clock, actor="serve --demo", demo=True, unit=unit)
-                lines.append(f"  {name:<16} {role:<17} {password}" + (f"  ({unit})" if unit else ""))
+                lines.append(f"  {name}\t{role:<17} {password}" + (f"  ({unit})" if unit else ""))
             click.echo("\n".join(lines))
         elif count_users(store) == 0:
             click.echo("no users yet: add one with\n  printf '%s' \"$PASSWORD\" | emergency user add NAME "

@@ -22,14 +22,14 @@ def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
-    assert "demo-observer" in out and "demo-commander" in out and "demo-commander" not in err
-    password = next(line.split()[-1] for line in out.splitlines() if "demo-duty" in line)
+    assert "演示观察员钱某" in out and "演示指挥李某" in out and "演示指挥李某" not in err
+    password = next(line.split()[-1] for line in out.splitlines() if "演示值班员张某" in line)
     store = Store(db)
-    assert users.check_password(store, "demo-duty", password) is not None
-    admin = next(line.split()[-1] for line in out.splitlines() if "demo-admin" in line)   # issue 31: an administrator
-    assert users.check_password(store, "demo-admin", admin) is not None
-    assert users.get_user(store, "demo-admin")["role"] == "administrator"
-    assert users.get_user(store, "demo-bureau")["unit"] == "区应急管理局"                   # issue 27: another office
+    assert users.check_password(store, "演示值班员张某", password) is not None
+    admin = next(line.split()[-1] for line in out.splitlines() if "演示管理员孙某" in line)   # issue 31: an administrator
+    assert users.check_password(store, "演示管理员孙某", admin) is not None
+    assert users.get_user(store, "演示管理员孙某")["role"] == "administrator"
+    assert users.get_user(store, "演示应急局值班员王某")["unit"] == "区应急管理局"                   # issue 27: another office
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--db", db, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -38,7 +38,7 @@ def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
-    assert users.check_password(store, "demo-duty", password) is None
+    assert users.check_password(store, "演示值班员张某", password) is None
     assert clock_free_check(store)
 
 

@@ -177,7 +177,7 @@ def test_checklist_downloads_as_markdown_and_json_and_refuses_bad_arguments(clie
     md = client.get("/checklist/environment.md" + q)
     assert md.status_code == 200 and "attachment" in md.headers["Content-Disposition"]
     text = md.get_data(as_text=True)
-    assert "演练 DRILL" in text and "| 2026-11-22T08:30:00+08:00（事发时间后30分钟内）" in text
+    assert "**演练** — 本清单用于演练" in text and "DRILL" not in text and "| 2026-11-22T08:30:00+08:00（事发时间后30分钟内）" in text
     js = client.get("/checklist/environment.json" + q)
     assert js.json["level"] == "III"
     bad = client.get("/checklist/environment.json?level=III&occurred_at=later")

@@ -273,6 +273,25 @@ def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
         assert f"—{number}—" in unicodedata.normalize("NFKC", page.extract_text()).replace(" ", "")
 
 
+@pytest.mark.e2e  # Chromium prints it
+def test_a_drill_pdf_carries_its_mark_in_the_top_margin_of_every_page_never_over_the_text(app, officer):
+    from pypdf import PdfReader
+    app.config["PRINT_AT_ISSUE"] = True
+    inc = report_incident(officer, drill=True)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="甲", contact="乙 0513-1", **{"field-2": "现场正在组织搜救，" * 120})
+    store = Store(app.config["DATABASE"])
+    pdf = PdfReader(io.BytesIO(store.document(store.documents(inc)[0]["id"])["pdf"]))
+    store.close()
+    top_margin = float(pdf.pages[0].mediabox.height) - 37 / 25.4 * 72      # GB/T 9704: the text starts 37 mm down
+    assert len(pdf.pages) >= 2
+    for number, page in enumerate(pdf.pages, 1):
+        heights = []                                                             # where 演练 stands on the page
+        page.extract_text(visitor_text=lambda text, cm, tm, *_, found=heights: found.append(cm[5] + tm[5])
+                          if in_pdf_text("演练", text) else None)
+        assert any(y > top_margin for y in heights), (number, heights)           # above the text, on every page
+
+
 def in_pdf_text(expected: str, text: str) -> bool:
     """The Noto CJK font maps some glyphs back to radical code points (门 → U+2ED4) in the PDF's text layer:
     a character may come back as any radical, everything else exactly."""

@@ -20,14 +20,13 @@ from .checklist import checklist as build_checklist
 from .classify import classify as run_classify, format_text
 from .clock import SystemClock, format_time
 from .errors import EmergencyError
-from .integrity import verify
 from .library import PLANS_ENV, PlanLibrary, default_plans_dir, library
 from .lint import default_sources, lint_all
 from .markdown import checklist_markdown
 from .plandiff import as_markdown, as_text, diff_plans
 from .plans import PlanFileError
 from .store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for, private_file,
-                    DatabaseError, shown_location, translate_sqlite_error)
+                    DatabaseError, shown_location, translate_sqlite_error, verify)
 from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled, set_unit,
                     set_role, sign_out_everywhere)
 

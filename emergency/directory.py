@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .wording import N_
 from .errors import EmergencyError
-from .repositories import Directory as DirectoryRows
+from .store.repositories import Directory as DirectoryRows
 from .inputs import clean_text
 from .numbers import NUMBER_KINDS, masked_number, mobile_of, normalized_number, number_problem
 from .sheets import csv_bytes as safe_csv, workbook_bytes

@@ -622,7 +622,7 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
 
 def verify_documents(store, incident_id: str) -> list[str]:
     """The incident's kept files against the hashes its issue events recorded (emergency verify checks them all)."""
-    from .integrity import issued_documents
+    from .store import issued_documents
     return [p["problem"] for p in issued_documents(store, incident_id)]
 
 

@@ -26,7 +26,7 @@ from .numbers import number_problem
 from .sheets import csv_bytes as safe_csv, workbook_bytes
 from .inputs import clean_text
 from .errors import EmergencyError
-from .repositories import Roster as RosterRows
+from .store.repositories import Roster as RosterRows
 
 COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
 FIELDS = ["unit", "date", "shift", "start", "end", "officer", "officer_phone", "leader", "leader_phone"]

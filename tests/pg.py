@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from emergency.pgstore import close_pool
+from emergency.store.postgres import close_pool
 from tests.serving import free_port
 
 

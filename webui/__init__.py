@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from emergency import outbound
 from emergency.clock import SystemClock
 from emergency.errors import EmergencyError
-from emergency.integrity import verify_quick
+from emergency.store import verify_quick
 from emergency.library import PlanLibrary, default_plans_dir, library
 from emergency.lint import default_sources, lint_all
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key, shown_location

@@ -1,11 +1,13 @@
-"""Moving data between the stores (issue 12, point 5) and one schema on both (point 1)."""
+"""Moving data between the stores (issue 12, point 5) and one schema on both (point 1; issue 32)."""
+import re
+
 import psycopg
 import pytest
 
 from emergency import incidents as svc
 from emergency.clock import FixedClock
 from emergency.cli import main
-from emergency.pgstore import migration_files
+from emergency.store.postgres import migration_files
 from emergency.store import Store, TABLES
 
 from tests.conftest import add_users
@@ -85,3 +87,68 @@ def test_the_store_itself_refuses_mixing_drills_and_real_incidents_on_postgresql
                          "VALUES ('x', 'environment', 0, 'drl-1', 'reported', 1)")
     assert "cannot belong to a drill" in str(refused.value)
     assert isinstance(refused.value, psycopg.IntegrityError)
+
+
+# SQLite's declared type → the family PostgreSQL's type must belong to
+TYPE_FAMILIES = {"integer": {"integer", "bigint", "smallint", "boolean"}, "text": {"text", "character varying"},
+                 "float": {"double precision", "real", "numeric"}, "real": {"double precision", "real", "numeric"},
+                 "blob": {"bytea"}, "": {"text"}}
+
+
+# the refusal a guard of the database raises (RAISE(ABORT, '…') in SQLite, RAISE EXCEPTION '…' in PostgreSQL)
+GUARD_WORDS = re.compile(r"RAISE(?:\(ABORT,| EXCEPTION) '([^']+)'")
+
+
+def _sqlite_schema(store):
+    columns, indexes, triggers = {}, {}, set()
+    for table in TABLES:
+        for _cid, name, kind, notnull, _default, pk in store.db.execute(f"PRAGMA table_info({table})").fetchall():
+            columns[(table, name)] = (kind.lower(), bool(notnull) or bool(pk))
+        for _seq, index, unique, origin, _partial in store.db.execute(f"PRAGMA index_list({table})").fetchall():
+            if origin == "c":  # an index the schema creates (not a primary key's or a UNIQUE's own)
+                cols = [r[2] for r in store.db.execute(f"PRAGMA index_info({index})").fetchall()]
+                indexes[(table, tuple(cols))] = bool(unique)
+    for (sql,) in store.db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        triggers |= set(GUARD_WORDS.findall(sql))
+    return columns, indexes, triggers
+
+
+def _postgres_schema(store):
+    columns, indexes, triggers = {}, {}, set()
+    for table, name, kind, nullable in store.db.execute(
+            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = 'public'").fetchall():
+        if table in TABLES:
+            columns[(table, name)] = (kind, nullable == "NO")
+    for table, cols, unique in store.db.execute(
+            "SELECT t.relname, array_agg(a.attname ORDER BY k.ord), ix.indisunique FROM pg_index ix "
+            "JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid "
+            "JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+            "WHERE NOT ix.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid) "
+            "GROUP BY t.relname, i.relname, ix.indisunique").fetchall():
+        if table in TABLES:
+            indexes[(table, tuple(cols))] = unique
+    for (body,) in store.db.execute("SELECT p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+                                    "WHERE NOT t.tgisinternal").fetchall():
+        triggers |= set(GUARD_WORDS.findall(body))
+    return columns, indexes, triggers
+
+
+def test_both_stores_have_the_same_types_not_nulls_indexes_and_guards(tmp_path, pg_url):
+    """The schema is written twice (sqlite-utils migrations and SQL files); this keeps the two one schema:
+    each column's type family and NOT NULL, each index's columns and uniqueness, and every guard the database
+    itself enforces, by the refusal it raises (SQLite has a trigger per guard and event; PostgreSQL one trigger
+    function per table, fired on several events, and TRUNCATE, which SQLite does not have)."""
+    lite, pg = Store(str(tmp_path / "s.db")), Store(pg_url)
+    try:
+        lite_cols, lite_idx, lite_trg = _sqlite_schema(lite)
+        pg_cols, pg_idx, pg_trg = _postgres_schema(pg)
+    finally:
+        lite.close(), pg.close()
+    assert set(lite_cols) == set(pg_cols)
+    for key, (kind, notnull) in lite_cols.items():
+        assert pg_cols[key][0] in TYPE_FAMILIES[kind], (key, kind, pg_cols[key][0])
+        assert pg_cols[key][1] == notnull, (key, "NOT NULL" if notnull else "NULL")
+    assert lite_idx == pg_idx
+    assert lite_trg == pg_trg and len(lite_trg) == 4

@@ -15,7 +15,7 @@ CATALOGUE = ROOT / "webui" / "translations" / "en" / "LC_MESSAGES" / "messages.p
 REFUSALS = {"InputError": 1, "Refused": 0, "EmergencyError": 0, "Forbidden": 0}       # the class and its message argument
 # The console's operator commands speak to whoever runs the server, in the terminal: not refusals a duty officer
 # meets (their messages name files, connections and keys).
-OPERATOR_ONLY = {"emergency/cli.py", "emergency/migrations.py", "emergency/pgstore.py", "webui/__init__.py",
+OPERATOR_ONLY = {"emergency/cli.py", "emergency/store/migrations.py", "emergency/store/postgres.py", "webui/__init__.py",
                  "webui/cli.py"}
 # an English sentence: three ASCII words in a row (a key such as pg_dump or a format such as 0513-82100000 is not one)
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}")

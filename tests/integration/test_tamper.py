@@ -7,7 +7,8 @@ import sqlite3
 
 from emergency import incidents as svc
 from emergency.clock import FixedClock
-from emergency.store import Store, event_hash, mac
+from emergency.chains import event_hash, mac
+from emergency.store import Store
 from emergency.users import add_user
 from tests.conftest import PASSWORD, new_app
 from tests.cli import emergency

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils.db import NotFoundError
 
-from .errors import NotFound
+from ..errors import NotFound
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .sqlite import Store
 
 USER_COLUMNS = ("name", "role", "unit", "disabled", "demo", "created_at", "updated_at")
 TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at")

@@ -1,4 +1,4 @@
--- m001_initial: the tables of the first version (emergency.migrations.m001_initial on SQLite).
+-- m001_initial: the tables of the first version (emergency.store.migrations.m001_initial on SQLite).
 -- Times are ISO 8601 text with +08:00, as on SQLite, so hashes and sorting are the same on both.
 CREATE TABLE incidents (
     id text PRIMARY KEY, plan text NOT NULL, title text, drill bigint NOT NULL, drill_id text, event_group text,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from .chains import GENESIS, event_hash, ledger_mac, legacy_event_hash, mac
-from .errors import EmergencyError
+from ..chains import GENESIS, event_hash, ledger_mac, legacy_event_hash, mac
+from ..errors import EmergencyError
 
 migrations = Migrations("emergency")
 

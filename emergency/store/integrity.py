@@ -19,12 +19,12 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from .chains import AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac, mac
-from .incident import Snapshot
-from .lifecycle import replay
+from ..chains import AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac, mac
+from ..incident import Snapshot
+from ..lifecycle import replay
 
 if TYPE_CHECKING:  # the store calls verify; verify reads the store
-    from .store import Store
+    from .sqlite import Store
 
 
 def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str, Any]]:

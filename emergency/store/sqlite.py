@@ -4,7 +4,7 @@ Tables: ``incidents`` (the latest snapshot, its state, level and version), the a
 ``events``, ``ledger`` (the head of each database-wide chain), ``audit`` (security events about
 people: sign-ins, users, tokens, exports, backups), and the drill, scenario, user, session, token
 and improvement tables. The schema is made and changed only by the numbered migrations in
-``emergency.migrations`` (sqlite-utils ``Migrations``), run by ``Store.migrate``.
+``emergency.store.migrations`` (sqlite-utils ``Migrations``), run by ``Store.migrate``.
 
 A state change and its event row are written in one transaction that first takes the write lock
 (``BEGIN IMMEDIATE``), then checks the version: a change sent with a stale version is refused,
@@ -15,7 +15,7 @@ writer (WAL).
 Tamper evidence: every event is chained twice, within its incident (``prev_hash``/``hash``) and
 across the whole database (``gseq``/``ghash``), with HMAC-SHA256 under a key kept outside the
 database (``chain_key`` beside it, mode 600, or ``EMERGENCY_CHAIN_KEY``). Without the key the
-chains cannot be recomputed after an edit; ``emergency.integrity.verify`` checks them.
+chains cannot be recomputed after an edit; ``emergency.store.integrity.verify`` checks them.
 """
 from __future__ import annotations
 
@@ -34,35 +34,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlite_utils import Database
 
-from .chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac,  # noqa: F401 - the store's API
+from ..chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac,  # noqa: F401 - the store's API
                      legacy_event_hash, mac)
-from .wording import N_
-from .errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
-from .incident import Snapshot
+from ..wording import N_
+from ..errors import EmergencyError, NotFound, Refused, StaleVersion
+from ..incident import Snapshot
 from .integrity import verify as verify_store
-from .library import PlanLibrary, library
+from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refusal  # noqa: F401 - the store's API
+from ..library import PlanLibrary, library
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster
-
-
-class StoreBusy(EmergencyError):
-    """The database is locked by another writer for longer than the lock timeout (HTTP 503)."""
-
-    retry_after = 5
-    kind = "busy"
-
-    def as_dict(self, translate=None) -> dict:
-        return {**super().as_dict(translate), "retry_after": self.retry_after}
-
-
-class StorageFull(EmergencyError):
-    """The disk holding the database is full (HTTP 507)."""
-
-    kind = "storage_full"
-
-
-class CorruptDatabase(EmergencyError):
-    """The file is not a readable SQLite database of this service."""
 
 
 def default_db_path() -> Path:
@@ -151,23 +132,23 @@ INTAKE_STATUS_WORDS = {"open": N_("待处理"), "incident": N_("已立事件"), 
 
 
 def translate_sqlite_error(exc: sqlite3.Error) -> EmergencyError | None:
-    """The refusal a person should see for a database error, or None when it is a bug."""
+    """The refusal a person should see for a SQLite error (from the one table), or None when it is a bug."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return StoreBusy(N_("数据库正忙，请稍后重试"))
+        return refusal("busy")
     if "disk is full" in text or "database or disk is full" in text:
-        return StorageFull(N_("存储空间已满，无法写入，请通知运维人员"))
+        return refusal("full")
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
-        return CorruptDatabase(f"db: the file is not a readable database ({exc})")
+        return refusal("unreadable", detail=str(exc))
     if "drill" in text and "constraint" not in text:
-        return InputError("drill_id", "演练与真实事件不得混合")
+        return mixed_drill()
     return None
 
 
 def close_pools() -> None:
     """Close this process's PostgreSQL connection pools (before a server forks its workers)."""
-    if "emergency.pgstore" in sys.modules:
-        sys.modules["emergency.pgstore"].close_all_pools()
+    if "emergency.store.postgres" in sys.modules:
+        sys.modules["emergency.store.postgres"].close_all_pools()
 
 
 def quoted(columns) -> str:
@@ -233,7 +214,7 @@ class Store:
     """One connection's view of the incident log. Open one per thread (the web app: per request).
 
     ``Store(location)`` is the SQLite store for a file path (the embedded default) and the PostgreSQL
-    store (``emergency.pgstore``) for a ``postgresql://`` URL: the same interface, the same SQL where the
+    store (``emergency.store.postgres``) for a ``postgresql://`` URL: the same interface, the same SQL where the
     two agree, and the dialect's own transaction, locking and migrations where they do not.
     """
 
@@ -243,7 +224,7 @@ class Store:
         if cls is Store and is_postgres(location):
             # the PostgreSQL backend subclasses this store and is loaded by name when a URL asks for it: psycopg is
             # needed only by a PostgreSQL deployment, and the module graph keeps one direction (issue 32)
-            backend = importlib.import_module("emergency.pgstore").PostgresStore
+            backend = importlib.import_module("emergency.store.postgres").PostgresStore
             return super().__new__(backend)
         return super().__new__(cls)
 
@@ -383,7 +364,7 @@ class Store:
             try:
                 db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
             except self.IntegrityError as exc:
-                raise InputError("event_group" if "group" in str(exc) else "drill_id", "演练与真实事件不得混合") from None
+                raise mixed_drill("event_group" if "group" in str(exc) else "drill_id") from None
             self._insert_event(event)
         return snap
 
@@ -555,7 +536,7 @@ class Store:
         return out
 
     def verify(self) -> list[dict[str, Any]]:
-        """Every broken link, snapshot and anchor (see emergency.integrity.verify)."""
+        """Every broken link, snapshot and anchor (see emergency.store.integrity.verify)."""
         return verify_store(self)
 
     def list(self, drill: bool | None = False, open_only: bool = False, event_group: str | None = None,

@@ -9,7 +9,7 @@ What differs from SQLite, and why:
   event row are read and written by one transaction at a time across every process and machine; the
   conditional ``UPDATE … WHERE version = ?`` stays as the second line. A writer that cannot get the lock
   in ``lock_timeout`` seconds is refused with ``StoreBusy`` (HTTP 503). Readers never wait (MVCC).
-- **Migrations** are the numbered SQL files in ``emergency/sql/postgresql/``, one per SQLite migration
+- **Migrations** are the numbered SQL files in ``emergency/store/sql/postgresql/``, one per SQLite migration
   and named like it, applied in order under the same lock and recorded in ``_schema_migrations``.
 - **The SQL the store writes** uses ``?`` placeholders; ``PgDatabase`` gives it to psycopg as ``%s``
   and offers the few sqlite-utils table calls the repositories use (insert, get, rows_where, count_where,
@@ -30,9 +30,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlite_utils.db import NotFoundError
 
-from .wording import N_
-from .errors import EmergencyError
-from .store import CorruptDatabase, StorageFull, Store, StoreBusy, quoted, shown_location
+from ..errors import EmergencyError
+from .refusals import refusal
+from .sqlite import Store, quoted, shown_location
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552
@@ -165,7 +165,7 @@ MIGRATIONS_DIR = "sql/postgresql"
 
 def migration_files() -> list[tuple[str, str]]:
     """(name, SQL) of every PostgreSQL migration, in order."""
-    folder = resources.files("emergency").joinpath(MIGRATIONS_DIR)
+    folder = resources.files("emergency.store").joinpath(MIGRATIONS_DIR)
     files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
     return [(p.name[:-4], p.read_text(encoding="utf-8")) for p in files]
 
@@ -180,7 +180,7 @@ class PostgresStore(Store):
         try:
             conn = self._pool.getconn(timeout=self.lock_timeout)
         except PoolTimeout:
-            raise StoreBusy(N_("数据库连接已满，请稍后重试")) from None
+            raise refusal("pool_full") from None
         return PgDatabase(conn)
 
     def close(self) -> None:
@@ -220,16 +220,14 @@ class PostgresStore(Store):
             raise self.translate_error(exc) or exc from None
 
     def translate_error(self, exc: Exception) -> EmergencyError | None:
+        """The refusal a person should see for a PostgreSQL error (from the one table), or None when it is a bug."""
         if isinstance(exc, (pgerrors.LockNotAvailable, pgerrors.QueryCanceled, pgerrors.SerializationFailure,
                             pgerrors.DeadlockDetected)):
-            return StoreBusy("the database is busy with another change; try again in a few seconds "
-                             "(数据库正忙，请稍后重试)")
+            return refusal("busy")
         if isinstance(exc, (pgerrors.DiskFull, pgerrors.OutOfMemory)):
-            return StorageFull("storage full: the database cannot be written; tell the operator "
-                               "(存储空间已满，无法写入，请通知运维人员)")
+            return refusal("full")
         if isinstance(exc, pgerrors.UndefinedTable):
-            return CorruptDatabase(f"db: {shown_location(self.path)} has no schema of this service "
-                                   "(run emergency init-db)")
+            return refusal("no_schema", location=shown_location(self.path))
         return None
 
     # ------------------------------------------------------------ schema

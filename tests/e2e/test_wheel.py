@@ -6,6 +6,7 @@ import subprocess
 import sys
 import sysconfig
 import urllib.request
+import zipfile
 from pathlib import Path
 
 from tests.serving import free_port, wait_for_port
@@ -19,6 +20,9 @@ def test_a_wheel_installed_outside_the_checkout_classifies_and_serves(tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(wheels.glob("emergency-*.whl"))
+    with zipfile.ZipFile(wheel) as packed:  # the store package carries the PostgreSQL schema, file for file
+        shipped = {n.rsplit("/", 1)[1] for n in packed.namelist() if n.startswith("emergency/store/sql/postgresql/")}
+    assert shipped == {p.name for p in (ROOT / "emergency/store/sql/postgresql").glob("*.sql")}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

@@ -56,6 +56,9 @@ FIELD_NAMES = {
     "position": N_("职务"), "file": N_("文件"), "date": N_("日期"), "leader": N_("带班领导"), "officer": N_("值班员"),
     "from": N_("开始日期"), "to": N_("结束日期"), "addressee": N_("主送"), "copy_to": N_("抄送"), "signer": N_("签发人"),
     "author": N_("拟稿人"), "number_prefix": N_("发文字号"), "matter_id": N_("事项"), "shift": N_("班次"),
+    "instruction_leader": N_("批示领导"), "party": N_("对方单位或姓名"), "text": N_("内容"), "remarks": N_("说明"),
+    "pattern": N_("排班规则"), "month": N_("月份"), "with_shift": N_("换班的另一班次"), "officers": N_("值班员"),
+    "minimum": N_("最低值班人数"), "workday": N_("工作日班次"), "rest_day": N_("休息日班次"), "leaders": N_("带班领导"),
 }
 
 

@@ -130,3 +130,32 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
         clause = f"（{it['clause']}）" if it.get("clause") else ""
         doc.field(f"（{numeral(n)}）", f"{it['finding']}{clause}。责任单位：{it.get('owner') or ''}；完成时限："
                                          f"{it.get('due') or ''}；{state}。")
+
+
+# ---------------------------------------------------------------- the duty room's shift (issue 33)
+LOG_HEAD = ["时间", "类别", "内容", "记录人", "办理情况"]
+
+
+def _log_row(line: dict[str, Any]) -> list[str]:
+    done = ""
+    if line.get("awaits"):
+        done = (f"{_short(line['done_at'])} {line.get('done_by') or ''} {line.get('done_note') or ''}".strip()
+                if line.get("done_at") else ("待落实" if line["awaits"] == "instruction" else "待回电"))
+    return [_short(line["at"]), line["kind_name"], line["text"], line.get("by") or "", done]
+
+
+def shift_log_xlsx(office: str, window: str, lines: list[dict[str, Any]]) -> bytes:
+    """A shift's 值班日志 as a workbook: one row an entry, in time order."""
+    return workbook_bytes([("值班日志", LOG_HEAD, [_log_row(x) for x in lines])])
+
+
+def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill: bool = False) -> bytes:
+    """A shift's 值班日志 in the official layout, one paragraph an entry."""
+    doc = _document(drill, f"{office}值班日志")
+    doc.paragraph(f"班次：{window}。共{len(lines)}条。")
+    for x in lines:
+        time_, kind, text, by, done = _log_row(x)
+        doc.paragraph(today_only(f"{time_} 【{kind}】{text}（{by}）" + (f"——{done}" if done else "")))
+    if not lines:
+        doc.paragraph("本班无记录。")
+    return doc.bytes()

@@ -25,7 +25,9 @@ from .directory import ImportRefused, check_header, known_units, read_rows, text
 from .numbers import number_problem
 from .sheets import csv_bytes as safe_csv, workbook_bytes
 from .inputs import clean_text
-from .errors import EmergencyError
+from .errors import EmergencyError, InputError, Refused
+from .wording import N_
+from . import rota
 from .store.repositories import Roster as RosterRows
 
 COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
@@ -38,6 +40,7 @@ class Shift(BaseModel):
     """One shift of one unit, its times with +08:00."""
 
     model_config = ConfigDict(extra="forbid")
+    id: int | None = None             # the stored row's id (a swap names the rows it changes)
     unit: str
     shift: str = ""
     starts_at: str
@@ -159,6 +162,8 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
     for unit, items in by_unit.items():
         items.sort(key=lambda x: x[1].starts_at)
         for (n1, a), (n2, b) in zip(items, items[1:], strict=False):
+            if (a.starts_at, a.ends_at) == (b.starts_at, b.ends_at):
+                continue   # one shift of several officers (issue 33: a room of three on duty)
             if b.starts_at < a.ends_at:
                 when = {k: v[5:16].replace("T", " ") for k, v in (("b", b.starts_at), ("a0", a.starts_at),
                                                                    ("a1", a.ends_at))}
@@ -172,7 +177,7 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
 
 
 def on_duty(shifts: Iterable[Shift], unit: str, at: datetime) -> Shift | None:
-    """The shift of ``unit`` that covers ``at``, or None."""
+    """The shift of ``unit`` that covers ``at`` (its first officer's row when several are on duty), or None."""
     return next((s for s in shifts if s.unit == unit and s.covers(at)), None)
 
 
@@ -267,3 +272,72 @@ def load_demo(store, now: datetime) -> int:
     shifts = check(demo_rows(spec, now.date()), store.plans)
     replace(store, shifts, "演示", format_time(now))
     return len(shifts)
+
+
+def replace_month(store, pattern: rota.Pattern, month: str, actor: str, at: str, start_with: int = 0) -> list[Shift]:
+    """A month of ``pattern``'s unit made from the pattern and the holiday calendar, checked as an imported file
+    is (units, numbers, overlaps), replacing that unit's shifts starting in the month; the unit's minimum staffing
+    set from the pattern. Returns the shifts written."""
+    calendar = rota.load_calendar(store.plans.directory / "reference" / "calendar.yaml")
+    made = rota.generate(pattern, month, calendar, start_with)
+    shifts = check([COLUMNS] + [[r["unit"], r["starts_at"][:10], r["shift"], r["starts_at"][11:16], r["ends_at"][11:16],
+                                 r["officer"], r["officer_phone"], r["leader"], r["leader_phone"]] for r in made],
+                   store.plans)
+    first, after = rota.month_bounds(month)
+    unit = shifts[0].unit
+    store.roster.replace_between(unit, format_time(datetime.combine(first, time(0), TZ)),
+                                 format_time(datetime.combine(after, time(0), TZ)),
+                                 [[getattr(s, f) for f in STORED] for s in shifts],
+                                 pattern.minimum.model_dump(), actor, at)
+    return shifts
+
+
+SWAP_STATUS = {"requested": N_("待批准"), "approved": N_("已批准"), "refused": N_("未批准")}
+
+
+def _swap_refusal(reason: str) -> Exception:
+    """The refusal the roster store raises when a swap's shift is gone or the swap decided already."""
+    if reason == "gone":
+        return Refused("该班次已不在值班表中")
+    return Refused("该换班申请已处理")
+
+
+def request_swap(store, unit: str, shift_id: int, to_officer: str, with_shift_id: int | None, reason: str,
+                 actor: str, at: str) -> int:
+    """An officer's swap asked for (换班申请): the shift ``shift_id`` of ``unit`` given to ``to_officer`` — in
+    exchange for ``with_shift_id`` (a shift ``to_officer`` holds) or as a stand-in. Decided by the 带班领导."""
+    rows = {r["id"]: r for r in store.roster.rows() if r["unit"] == unit}
+    shift = rows.get(shift_id)
+    if shift is None:
+        raise InputError("shift", "不是本单位值班表中的班次")
+    to_officer = clean_text(to_officer, "officer", 100)
+    if not to_officer:
+        raise InputError("officer", "必须填写接替的值班员")
+    if to_officer == shift["officer"]:
+        raise InputError("officer", "接替的值班员与原值班员相同")
+    other = None
+    if with_shift_id is not None:
+        other = rows.get(with_shift_id)
+        if other is None:
+            raise InputError("with_shift", "不是本单位值班表中的班次")
+        if other["officer"] != to_officer:
+            raise InputError("with_shift", "换班的另一班次须是接替值班员本人的班次")
+    return store.roster.request_swap({"unit": unit, "shift_id": shift_id, "with_shift_id": with_shift_id,
+                                      "from_officer": shift["officer"], "to_officer": to_officer,
+                                      "reason": clean_text(reason, "reason", 200), "requested_by": actor,
+                                      "requested_at": at, "status": "requested"})
+
+
+def decide_swap(store, unit: str, swap_id: int, approve: bool, note: str, actor: str, at: str) -> None:
+    """The 带班领导's decision on a swap of ``unit``: approved, the shifts' officers (and their numbers) change."""
+    swap = next((w for w in store.roster.swaps(unit) if w["id"] == swap_id), None)
+    if swap is None:
+        raise _swap_refusal("gone")
+    rows = {r["id"]: r for r in store.roster.rows() if r["unit"] == unit}
+    phones = {r["officer"]: r["officer_phone"] or "" for r in rows.values()}
+    changes = []
+    if approve:
+        if swap["shift_id"] not in rows or (swap["with_shift_id"] and swap["with_shift_id"] not in rows):
+            raise _swap_refusal("gone")
+        changes = rota.swap_changes(rows[swap["shift_id"]], rows.get(swap["with_shift_id"]), swap["to_officer"], phones)
+    store.roster.decide_swap(swap_id, approve, changes, actor, at, clean_text(note, "note", 200), _swap_refusal)

@@ -74,13 +74,20 @@ def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
 def may(role: str, what: str) -> bool:
     """Permissions that are not incident triggers: ``drills`` (run drills, write scenarios, improvement items),
     ``drill_clock`` (advance a drill's clock, which fires its injects), ``admin`` (users, tokens, security log),
-    ``directory`` (import the contact directory)."""
+    ``directory`` (import the contact directory), ``shift``, ``swap_request``, ``swap_decide`` and ``rota``
+    (the duty room's shift, issue 33)."""
     if what == "drills":
         return role in ("drill_controller", "commander")
     if what == "drill_clock":
         return role in ("drill_controller", "commander", "duty_officer")
     if what in ("admin", "directory"):  # directory: import the contact directory (通讯录)
         return role == "administrator"
+    if what in ("shift", "swap_request"):  # keep the 值班日志, hand over and take over; ask for a swap (issue 33)
+        return role in ("duty_officer", "commander")
+    if what == "swap_decide":  # the 带班领导 decides a swap: the console's commander of that office
+        return role == "commander"
+    if what == "rota":  # make a month of the roster from a pattern
+        return role in ("administrator", "commander")
     return False
 
 

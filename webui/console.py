@@ -39,6 +39,7 @@ from .auth import actor as _current_actor, audit_export, forbid, require_trigger
 from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels
 from .directory_pages import call_lines, on_duty_now, plan_units
+from .shift_pages import flag as shift_flag
 from .plan_args import checklist_of_request, plan_or_404
 from .timeline import decisions, timeline, trigger_labels
 from .i18n import current_language, gettext as _, refusal
@@ -138,7 +139,7 @@ def home():
                            todo=todo, raised_tasks=raised_tasks, office=office(),
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
-                           gap_days=roster.GAP_DAYS,
+                           gap_days=roster.GAP_DAYS, shift_flag=shift_flag(),
                            fingerprint=_fingerprint(real + drills))
 
 
@@ -341,7 +342,8 @@ def wall():
     # the office's 待办 in one line (issue 27): tasks given to it still open, how many past their time
     todo = [] if drill else _task_queue(rows)[0]
     return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows),
-                           duty=on_duty_now(now()), todo=todo, todo_overdue=sum(1 for _v, t in todo if t["overdue"]))
+                           duty=on_duty_now(now()), todo=todo, todo_overdue=sum(1 for _v, t in todo if t["overdue"]),
+                           shift_flag=None if drill else shift_flag())
 
 
 def date_bounds(args) -> tuple[dict, dict]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..errors import EmergencyError
     from ..incident import Snapshot
     from ..library import PlanLibrary
-    from .repositories import Directory, Drills, Improvements, People, Roster
+    from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
 
 
 @runtime_checkable
@@ -26,6 +26,7 @@ class IncidentLog(Protocol):
     improvements: Improvements
     directory: Directory
     roster: Roster
+    shifts: ShiftLog
 
     # the database itself
     def close(self) -> None: ...

@@ -225,6 +225,38 @@ def m011_report_headers(db: Database) -> None:
                                 defaults={"addressee": "", "copy_to": ""})
 
 
+@migrations()
+def m012_shifts(db: Database) -> None:
+    """The duty room's shift (issue 33): the 值班日志 entries an office records (calls in and out, messages,
+    leaders' instructions, free entries; what the record already holds is read from it, not copied), the
+    交接班 of each shift with both signatures, the swaps asked of and decided by the 带班领导, and each unit's
+    minimum staffing per shift."""
+    db["duty_log"].create({
+        "id": int, "office": str, "at": str, "kind": str, "party": str, "phone": str, "text": str, "leader": str,
+        "due": str, "callback": int, "done_at": str, "done_by": str, "done_note": str, "incident_id": str,
+        "drill": int, "drill_id": str, "recorded_by": str, "recorded_at": str,
+    }, pk="id", if_not_exists=True, not_null={"office", "at", "kind", "text", "callback", "drill", "recorded_by",
+                                              "recorded_at"}, defaults={"callback": 0, "drill": 0})
+    db["duty_log"].create_index(["office", "at"], if_not_exists=True)
+    db["handovers"].create({
+        "id": str, "office": str, "shift": str, "starts_at": str, "ends_at": str, "next_ends_at": str,
+        "outgoing": str, "outgoing_at": str, "remarks": str, "content": str, "incoming": str, "incoming_at": str,
+        "incoming_remarks": str, "drill": int, "drill_id": str,
+    }, pk="id", if_not_exists=True, not_null={"office", "starts_at", "ends_at", "outgoing", "outgoing_at",
+                                              "content", "drill"}, defaults={"drill": 0})
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_handovers_office_starts_at_drill "
+               "ON handovers (office, starts_at, drill)")
+    db["roster_swaps"].create({
+        "id": int, "unit": str, "shift_id": int, "with_shift_id": int, "from_officer": str, "to_officer": str,
+        "reason": str, "requested_by": str, "requested_at": str, "status": str, "decided_by": str,
+        "decided_at": str, "decision_note": str,
+    }, pk="id", if_not_exists=True, not_null={"unit", "shift_id", "from_officer", "to_officer", "requested_by",
+                                              "requested_at", "status"})
+    db["roster_swaps"].create_index(["unit", "status"], if_not_exists=True)
+    db["staffing"].create({"unit": str, "officers": int, "leader": int, "basis": str, "updated_by": str,
+                           "updated_at": str}, pk="unit", if_not_exists=True, not_null={"officers", "leader"})
+
+
 def migrate(store) -> list[str]:
     """Apply pending migrations to ``store`` under the write lock. Returns the names applied."""
     db = store.db

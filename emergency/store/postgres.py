@@ -204,7 +204,7 @@ class PostgresStore(Store):
                                  f"VALUES ({', '.join('?' for _ in columns)})"), rows)
 
     def after_copy(self) -> None:
-        for table in ("events", "improvements", "contacts", "roster"):
+        for table in ("events", "improvements", "contacts", "roster", "duty_log", "roster_swaps"):
             self.db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                             f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
 

@@ -308,11 +308,202 @@ class Roster:
                                    [[*r, actor, at] for r in rows])
             self.store._insert_audit("roster_imported", actor, None, {"rows": len(rows), "units": units}, None, at)
 
-    def rows(self, since: str | None = None) -> list[dict[str, Any]]:
-        """The shifts (ending after ``since``, when given), by unit and start."""
-        sql, params = f"SELECT {', '.join(self.COLUMNS)} FROM roster", []
+    def rows(self, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+        """The shifts (ending after ``since`` and starting before ``until``, when given), by unit and start, each
+        with its row id."""
+        sql, where, params = f"SELECT id, {', '.join(self.COLUMNS)} FROM roster", [], []
+        for clause, value in (("ends_at > ?", since), ("starts_at < ?", until)):
+            if value:
+                where.append(clause)
+                params.append(value)
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        return [dict(zip(("id", *self.COLUMNS), r, strict=False))
+                for r in self.store.db.execute(sql + " ORDER BY unit, starts_at, id", params).fetchall()]
+
+    def replace_between(self, unit: str, since: str, until: str, rows: list[list[Any]], staffing: dict[str, Any],
+                        actor: str, at: str) -> None:
+        """A unit's shifts starting in [since, until) replaced by ``rows`` (a month made from a pattern), and its
+        minimum staffing set, with an audit entry, in one transaction."""
+        with self.store.write() as db:
+            db.execute("DELETE FROM roster WHERE unit = ? AND starts_at >= ? AND starts_at < ?", [unit, since, until])
+            self.store.insert_rows("roster", [*self.COLUMNS, "updated_by", "updated_at"], [[*r, actor, at] for r in rows])
+            self._set_staffing(db, unit, staffing, actor, at)
+            self.store._insert_audit("roster_generated", actor, unit,
+                                     {"rows": len(rows), "from": since, "to": until, **staffing}, None, at)
+
+    # ------------------------------------------------------------ minimum staffing per shift
+    STAFFING = ("unit", "officers", "leader", "basis")
+
+    def _set_staffing(self, db, unit: str, staffing: dict[str, Any], actor: str, at: str) -> None:
+        db.execute("DELETE FROM staffing WHERE unit = ?", [unit])
+        db.execute("INSERT INTO staffing (unit, officers, leader, basis, updated_by, updated_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", [unit, int(staffing["officers"]), int(bool(staffing["leader"])),
+                                                  staffing.get("basis") or "", actor, at])
+
+    def staffing(self) -> dict[str, dict[str, Any]]:
+        """Each unit's minimum per shift: ``{unit: {"officers", "leader", "basis"}}``."""
+        rows = self.store.db.execute(f"SELECT {', '.join(self.STAFFING)} FROM staffing ORDER BY unit").fetchall()
+        return {r[0]: {"officers": r[1], "leader": bool(r[2]), "basis": r[3] or ""} for r in rows}
+
+    # ------------------------------------------------------------ swaps (换班), decided by the 带班领导
+    SWAP = ("id", "unit", "shift_id", "with_shift_id", "from_officer", "to_officer", "reason", "requested_by",
+            "requested_at", "status", "decided_by", "decided_at", "decision_note")
+
+    def request_swap(self, row: dict[str, Any]) -> int:
+        cols = [c for c in self.SWAP if c not in ("id", "decided_by", "decided_at", "decision_note")]
+        with self.store.write() as db:
+            swap_id = db.execute(f"INSERT INTO roster_swaps ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+                                 "RETURNING id", [row.get(c) for c in cols]).fetchone()[0]
+            self.store._insert_audit("swap_requested", row["requested_by"], row["unit"],
+                                     {"id": swap_id, "from": row["from_officer"], "to": row["to_officer"],
+                                      "shift_id": row["shift_id"], "with_shift_id": row.get("with_shift_id")},
+                                     None, row["requested_at"])
+        return swap_id
+
+    def swaps(self, unit: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        where, params = ["1 = 1"], []
+        for clause, value in (("unit = ?", unit), ("status = ?", status)):
+            if value:
+                where.append(clause)
+                params.append(value)
+        rows = self.store.db.execute(f"SELECT {', '.join(self.SWAP)} FROM roster_swaps WHERE {' AND '.join(where)} "
+                                     "ORDER BY requested_at DESC, id DESC", params).fetchall()
+        return [dict(zip(self.SWAP, r, strict=True)) for r in rows]
+
+    def decide_swap(self, swap_id: int, approve: bool, changes: list[tuple[int, str, str]], by: str, at: str,
+                    note: str, refuse) -> None:
+        """Approve (the shifts' officers changed as ``changes`` — row id, officer, phone — say) or refuse a swap
+        still asked for, with an audit entry, in one transaction; ``refuse(reason)`` when it was decided already
+        (``decided``) or a shift it names is gone (``gone``)."""
+        with self.store.write() as db:
+            row = db.execute("SELECT unit, status FROM roster_swaps WHERE id = ?", [swap_id]).fetchone()
+            if row is None:
+                raise refuse("gone")
+            if row[1] != "requested":
+                raise refuse("decided")
+            if approve:
+                for shift_id, officer, phone in changes:
+                    if not db.execute("SELECT 1 FROM roster WHERE id = ?", [shift_id]).fetchone():
+                        raise refuse("gone")
+                    db.execute("UPDATE roster SET officer = ?, officer_phone = ?, updated_by = ?, updated_at = ? "
+                               "WHERE id = ?", [officer, phone, by, at, shift_id])
+            db.execute("UPDATE roster_swaps SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
+                       "WHERE id = ?", ["approved" if approve else "refused", by, at, note, swap_id])
+            self.store._insert_audit("swap_approved" if approve else "swap_refused", by, row[0],
+                                     {"id": swap_id, "note": note}, None, at)
+
+
+class ShiftLog:
+    """The duty room's shift (issue 33): 值班日志 entries and 交接班 records, each write with its audit row."""
+
+    ENTRY = ("id", "office", "at", "kind", "party", "phone", "text", "leader", "due", "callback", "done_at", "done_by",
+             "done_note", "incident_id", "drill", "drill_id", "recorded_by", "recorded_at")
+    HANDOVER = ("id", "office", "shift", "starts_at", "ends_at", "next_ends_at", "outgoing", "outgoing_at", "remarks",
+                "content", "incoming", "incoming_at", "incoming_remarks", "drill", "drill_id")
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _entry(self, row) -> dict[str, Any]:
+        out = dict(zip(self.ENTRY, row, strict=True))
+        return {**out, "callback": bool(out["callback"]), "drill": bool(out["drill"])}
+
+    def add(self, row: dict[str, Any]) -> dict[str, Any]:
+        """One entry written with its audit row; returns it with its id."""
+        cols = [c for c in self.ENTRY if c != "id"]
+        values = [int(row.get(c) or 0) if c in ("callback", "drill") else row.get(c) for c in cols]
+        with self.store.write() as db:
+            entry_id = db.execute(f"INSERT INTO duty_log ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+                                  "RETURNING id", values).fetchone()[0]
+            self.store._insert_audit("shift_entry", row["recorded_by"], row["office"],
+                                     {"id": entry_id, "kind": row["kind"], "at": row["at"]}, None, row["recorded_at"])
+        return self.get(entry_id)
+
+    def get(self, entry_id: int) -> dict[str, Any]:
+        row = self.store.db.execute(f"SELECT {', '.join(self.ENTRY)} FROM duty_log WHERE id = ?", [entry_id]).fetchone()
+        if row is None:
+            raise NotFound("entry", str(entry_id))
+        return self._entry(row)
+
+    def entries(self, office: str, since: str | None = None, until: str | None = None, drill: bool = False,
+                open_only: bool = False) -> list[dict[str, Any]]:
+        """An office's entries whose time falls in [since, until), in time order; ``open_only``: instructions and
+        calls awaiting a call-back not yet done, whenever they were recorded."""
+        where, params = ["office = ?", "drill = ?"], [office, int(drill)]
         if since:
-            sql += " WHERE ends_at > ?"
+            where.append("at >= ?")
             params.append(since)
-        return [dict(zip(self.COLUMNS, r, strict=False))
-                for r in self.store.db.execute(sql + " ORDER BY unit, starts_at", params).fetchall()]
+        if until:
+            where.append("at < ?")
+            params.append(until)
+        if open_only:
+            where.append("done_at IS NULL AND (kind = 'instruction' OR callback = 1)")
+        rows = self.store.db.execute(f"SELECT {', '.join(self.ENTRY)} FROM duty_log WHERE {' AND '.join(where)} "
+                                     "ORDER BY at, id", params).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def mark_done(self, entry_id: int, office: str, by: str, at: str, note: str, refuse) -> None:
+        """An instruction carried out (落实) or a call returned (已回电); ``refuse(reason)`` words a refusal when the
+        entry is not the office's (``gone``) or is done already (``done``)."""
+        with self.store.write() as db:
+            row = db.execute("SELECT office, done_at FROM duty_log WHERE id = ?", [entry_id]).fetchone()
+            if row is None or row[0] != office:
+                raise refuse("gone")
+            if row[1]:
+                raise refuse("done")
+            db.execute("UPDATE duty_log SET done_at = ?, done_by = ?, done_note = ? WHERE id = ?",
+                       [at, by, note, entry_id])
+            self.store._insert_audit("shift_entry_done", by, office, {"id": entry_id, "note": note}, None, at)
+
+    # ------------------------------------------------------------ 交接班
+    def _handover(self, row) -> dict[str, Any]:
+        out = dict(zip(self.HANDOVER, row, strict=True))
+        return {**out, "content": json.loads(out["content"]), "drill": bool(out["drill"])}
+
+    def handover(self, handover_id: str) -> dict[str, Any]:
+        row = self.store.db.execute(f"SELECT {', '.join(self.HANDOVER)} FROM handovers WHERE id = ?",
+                                    [handover_id]).fetchone()
+        if row is None:
+            raise NotFound("handover", handover_id)
+        return self._handover(row)
+
+    def handovers(self, office: str | None = None, drill: bool | None = False, drill_id: str | None = None,
+                  unsigned: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+        """Handovers, latest shift first."""
+        where, params = ["1 = 1"], []
+        for clause, value in (("office = ?", office), ("drill = ?", None if drill is None else int(drill)),
+                              ("drill_id = ?", drill_id)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if unsigned:
+            where.append("incoming IS NULL")
+        rows = self.store.db.execute(f"SELECT {', '.join(self.HANDOVER)} FROM handovers WHERE {' AND '.join(where)} "
+                                     f"ORDER BY starts_at DESC LIMIT {int(limit)}", params).fetchall()
+        return [self._handover(r) for r in rows]
+
+    def sign_out(self, row: dict[str, Any], refuse) -> None:
+        """The outgoing officer's signature (交班): the handover as made from the record, written once per shift."""
+        with self.store.write() as db:
+            if db.execute("SELECT 1 FROM handovers WHERE office = ? AND starts_at = ? AND drill = ?",
+                          [row["office"], row["starts_at"], int(row["drill"])]).fetchone():
+                raise refuse("signed")
+            cols = list(self.HANDOVER)
+            values = [json.dumps(row[c], ensure_ascii=False) if c == "content" else
+                      int(row[c]) if c == "drill" else row.get(c) for c in cols]
+            db.execute(f"INSERT INTO handovers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", values)
+            self.store._insert_audit("handover_signed_out", row["outgoing"], row["office"],
+                                     {"id": row["id"], "shift": row["shift"], "starts_at": row["starts_at"]}, None,
+                                     row["outgoing_at"])
+
+    def sign_in(self, handover_id: str, incoming: str, at: str, remarks: str, refuse) -> None:
+        """The incoming officer's signature (接班); refused when the handover is gone or signed for already."""
+        with self.store.write() as db:
+            row = db.execute("SELECT office, incoming FROM handovers WHERE id = ?", [handover_id]).fetchone()
+            if row is None:
+                raise refuse("gone")
+            if row[1]:
+                raise refuse("signed")
+            db.execute("UPDATE handovers SET incoming = ?, incoming_at = ?, incoming_remarks = ? WHERE id = ?",
+                       [incoming, at, remarks, handover_id])
+            self.store._insert_audit("handover_signed_in", incoming, row[0], {"id": handover_id}, None, at)

@@ -43,7 +43,7 @@ from .integrity import verify as verify_store
 from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refusal  # noqa: F401 - the store's API
 from ..library import PlanLibrary, library
 from .migrations import migrate as apply_migrations, migrations
-from .repositories import Directory, Drills, Improvements, People, Roster
+from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
 
 
 def default_db_path() -> Path:
@@ -162,7 +162,8 @@ DatabaseError = sqlite3.DatabaseError
 
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
-          "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers")
+          "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers",
+          "duty_log", "handovers", "roster_swaps", "staffing")
 
 
 def copy_store(source: Store, target: Store) -> dict[str, int]:
@@ -237,7 +238,7 @@ class Store:
         # incident started under, and makes an older one loadable again when the incident is read.
         self.plans = plans or library()
         self.people, self.drills, self.improvements = People(self), Drills(self), Improvements(self)
-        self.directory, self.roster = Directory(self), Roster(self)
+        self.directory, self.roster, self.shifts = Directory(self), Roster(self), ShiftLog(self)
         self.lock_timeout = lock_timeout
         self.db = self._open()
         self.key = chain_key if chain_key is not None else chain_key_for(self.path)

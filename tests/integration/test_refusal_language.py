@@ -29,7 +29,7 @@ def _catalogue() -> dict[str, str]:
 
 def _refusal_messages():
     """(where, message) of every refusal raised in the engine and the console, its message as written."""
-    for path in sorted([*ROOT.glob("emergency/*.py"), *ROOT.glob("webui/*.py")]):
+    for path in sorted([*ROOT.glob("emergency/**/*.py"), *ROOT.glob("webui/*.py")]):
         rel = path.relative_to(ROOT).as_posix()
         if rel in OPERATOR_ONLY:
             continue

@@ -1,0 +1,186 @@
+"""The duty room's shift (issue 33): the 值班日志 of the shift (what the room recorded and what the record holds of
+its people), the 交接班 (made from the record, signed by the outgoing and the incoming officer), their A4 prints
+and exports. Every page speaks for the signed-in user's office. Views are thin over ``emergency.shift``."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from emergency import exports, roster, shift
+from emergency.clock import format_time, parse_time
+from emergency.errors import EmergencyError, NotFound
+
+from .auth import actor, audit_export, require
+from .db import get_store, now, plans
+from .i18n import gettext as _, refusal
+
+bp = Blueprint("shift", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _office() -> str:
+    return current_user.office
+
+
+def _duty_room() -> str:
+    return current_app.config["DUTY_ROOM"]
+
+
+def _shifts():
+    return roster.load(get_store())
+
+
+def _window():
+    """The shift the page shows: ``?shift=<its start>``, else the one on duty now."""
+    at = (request.args.get("shift") or "").replace(" ", "+")   # a "+08:00" typed into an address reads as a space
+    try:
+        moment = parse_time(at, "shift") if at else now()
+    except EmergencyError:
+        abort(404)
+    return shift.window_at(_shifts(), _office(), moment)
+
+
+def _log(window, query: str = ""):
+    return shift.log_of(get_store(), _office(), window, plans(), _duty_room(), query=query)
+
+
+def flag():
+    """The unsigned handover of the signed-in user's office, for the home page and the wall (None: all signed)."""
+    if not current_user.is_authenticated or not current_user.office:
+        return None
+    return shift.unsigned(get_store(), _office(), _shifts(), now())
+
+
+@bp.get("/shift")
+def log_page(error: EmergencyError | None = None, values: dict | None = None, status: int = 200):
+    window = _window()
+    query = request.args.get("q", "")
+    shifts = _shifts()
+    return render_template("shift/log.html", window=window, name=shift.window_name(window), lines=_log(window, query),
+                           query=query, kinds=shift.ENTRY_KINDS, error=error, values=values or {},
+                           previous=shift.previous_window(shifts, _office(), window),
+                           following=shift.next_window(shifts, _office(), window), office=_office(),
+                           may_write=current_user.may("shift"), flag=flag(),
+                           now_local=format_time(now())[:16]), status
+
+
+@bp.post("/shift/entries")
+def add_entry():
+    require("shift")
+    form = {k: request.form.get(k, "") for k in ("kind", "at", "party", "phone", "text", "leader", "due", "callback")}
+    try:
+        shift.add_entry(get_store(), _office(), form, actor(), now())
+    except EmergencyError as exc:
+        return log_page(error=exc, values=form, status=422)
+    flash(_("已记入值班日志。"), "ok")
+    return redirect(url_for("shift.log_page") + "#log")
+
+
+@bp.post("/shift/entries/<int:entry_id>/done")
+def entry_done(entry_id: int):
+    require("shift")
+    try:
+        shift.mark_done(get_store(), _office(), entry_id, request.form.get("note", ""), actor(), now())
+        flash(_("已登记办理情况。"), "ok")
+    except EmergencyError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for("shift.log_page") + "#log")
+
+
+@bp.get("/shift/print")
+def log_print():
+    window = _window()
+    lines = _log(window)
+    audit_export(f"值班日志（{shift.window_name(window)}）打印")
+    return render_template("shift/log_print.html", window=window, name=shift.window_name(window), lines=lines,
+                           office=_office())
+
+
+@bp.get("/shift/log.<fmt>")
+def log_export(fmt: str):
+    if fmt not in ("xlsx", "docx"):
+        abort(404)
+    window = _window()
+    name = shift.window_name(window)
+    lines = _log(window)
+    filename = f"值班日志-{window['starts_at'][:10]}-{window['shift']}.{fmt}"
+    audit_export(filename)
+    body = (exports.shift_log_xlsx(_office(), name, lines) if fmt == "xlsx"
+            else exports.shift_log_docx(_office(), name, lines))
+    return send_file(io.BytesIO(body), mimetype=XLSX if fmt == "xlsx" else DOCX, as_attachment=True,
+                     download_name=filename)
+
+
+# ---------------------------------------------------------------- 交接班
+
+@bp.get("/shift/handover")
+def handover_page(error: EmergencyError | None = None, status: int = 200):
+    """The handover due now: one waiting to be signed for (接班), else the draft of the shift to hand over (交班)."""
+    store, office = get_store(), _office()
+    waiting = store.shifts.handovers(office, unsigned=True, limit=1)
+    if waiting:
+        return render_template("shift/handover.html", h=waiting[0], draft=None, sections=shift.SECTIONS, error=error,
+                               may_write=current_user.may("shift"), office=office), status
+    outgoing, incoming = shift.shift_to_hand_over(store, _shifts(), office, now())
+    draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
+    return render_template("shift/handover.html", h=None, draft=draft, window=outgoing, sections=shift.SECTIONS,
+                           error=error, may_write=current_user.may("shift"), office=office,
+                           recent=store.shifts.handovers(office, limit=10)), status
+
+
+@bp.post("/shift/handover")
+def sign_out():
+    require("shift")
+    store, office = get_store(), _office()
+    outgoing, incoming = shift.shift_to_hand_over(store, _shifts(), office, now())
+    if request.form.get("window") != outgoing["starts_at"]:
+        flash(_("交班的班次已变化，请核对后再签字。"), "error")
+        return redirect(url_for("shift.handover_page"))
+    try:
+        h = shift.sign_out(store, office, outgoing, incoming, plans(), request.form.get("remarks", ""), actor(), now(),
+                           _duty_room())
+    except EmergencyError as exc:
+        return handover_page(error=exc, status=409)
+    flash(_("已交班签字，待接班人签字。"), "ok")
+    return redirect(url_for("shift.handover_view", handover_id=h["id"]))
+
+
+@bp.post("/shift/handover/<handover_id>/sign-in")
+def sign_in(handover_id: str):
+    require("shift")
+    try:
+        shift.sign_in(get_store(), _office(), handover_id, request.form.get("remarks", ""), actor(), now())
+    except NotFound:
+        abort(404)
+    except EmergencyError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("shift.handover_view", handover_id=handover_id))
+    flash(_("已接班签字。"), "ok")
+    return redirect(url_for("shift.handover_view", handover_id=handover_id))
+
+
+def _handover_or_404(handover_id: str):
+    try:
+        h = get_store().shifts.handover(handover_id)
+    except NotFound:
+        abort(404)
+    if h["office"] != _office():
+        abort(404)
+    return h
+
+
+@bp.get("/shift/handover/<handover_id>")
+def handover_view(handover_id: str):
+    h = _handover_or_404(handover_id)
+    return render_template("shift/handover.html", h=h, draft=None, sections=shift.SECTIONS, error=None,
+                           may_write=current_user.may("shift"), office=_office())
+
+
+@bp.get("/shift/handover/<handover_id>/print")
+def handover_print(handover_id: str):
+    h = _handover_or_404(handover_id)
+    audit_export(f"交接班记录（{h['content']['window']}）打印")
+    return render_template("shift/handover_print.html", h=h, sections=shift.SECTIONS, office=_office())

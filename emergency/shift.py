@@ -301,7 +301,8 @@ def shift_to_hand_over(store, shifts: list[Any], office: str, now: datetime,
     current = window_at(shifts, office, now)
     last = previous_window(shifts, office, current)
     signed = {h["starts_at"] for h in store.shifts.handovers(office, drill=drill, limit=10)}
-    if last["starts_at"] not in signed and now - parse_time(last["ends_at"], "ends_at") < HANDOVER_GRACE:
+    ended = now - parse_time(last["ends_at"], "ends_at")
+    if last["starts_at"] not in signed and timedelta(0) <= ended < HANDOVER_GRACE:
         return last, current
     return current, next_window(shifts, office, current)
 

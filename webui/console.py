@@ -9,6 +9,7 @@ import json
 import math
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ from emergency.clock import SimulatedClock, format_time, parse_time
 from emergency.drills import refuse_aliases
 from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.intake import open_incident as open_from_intake
-from emergency import calls, directory, documents, roster
+from emergency import calls, directory, documents, roster, rota
 from emergency.calls import OUTCOMES
 from emergency import callsheet
 from emergency.callsheet import for_observer
@@ -139,8 +140,15 @@ def home():
                            todo=todo, raised_tasks=raised_tasks, office=office(),
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
-                           gap_days=roster.GAP_DAYS, shift_flag=shift_flag(),
+                           gap_days=roster.GAP_DAYS, shift_flag=shift_flag(), understaffed=_understaffed(at),
                            fingerprint=_fingerprint(real + drills))
+
+
+def _understaffed(at) -> list[dict]:
+    """The shifts of the next days short of their unit's minimum staffing (issue 33), flagged as gaps are."""
+    store = get_store()
+    return rota.understaffed(roster.load(store, since=format_time(at)), store.roster.staffing(), at,
+                             at + timedelta(days=roster.GAP_DAYS))
 
 
 def _task_queue(real: list[dict]) -> tuple[list, list]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from emergency import callsheet, directory, roster
+from emergency import callsheet, directory, roster, rota
 from emergency.calls import OUTCOMES
 from emergency.clock import format_time
-from emergency.errors import NotFound
+from emergency.errors import EmergencyError, InputError, NotFound
 from emergency.numbers import mobile_of
 from emergency.sheets import workbook_bytes
 from emergency.incidents import notification_status
@@ -230,14 +231,82 @@ def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
                                  if mobile_of(getattr(s, k))}) for s in shifts]
 
 @bp.get("/roster")
-def roster_page(problems=None, status=200):
+def roster_page(problems=None, status=200, error: EmergencyError | None = None):
     at = now()
-    shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
+    store = get_store()
+    shifts = shown_shifts(roster.load(store, since=format_time(at)))
     units = sorted({s.unit for s in shifts})
+    office = current_user.office
     return render_template("directory/roster.html", shifts=shifts, units=units, problems=problems,
                            gaps=roster.gaps(shifts, at), columns=roster.COLUMNS, days=roster.GAP_DAYS,
                            on_duty={u: roster.on_duty(shifts, u, at) for u in units}, duty=on_duty_now(at),
-                           may_import=current_user.may("directory")), status
+                           may_import=current_user.may("directory"), may_rota=current_user.may("rota"),
+                           understaffed=rota.understaffed(shifts, store.roster.staffing(), at,
+                                                          at + timedelta(days=roster.GAP_DAYS)),
+                           staffing=store.roster.staffing(), office=office, error=error,
+                           own_shifts=[s for s in shifts if s.unit == office],
+                           swaps=store.roster.swaps(office), swap_status=roster.SWAP_STATUS,
+                           may_swap=current_user.may("swap_request"), may_decide=current_user.may("swap_decide"),
+                           next_month=(at.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")), status
+
+
+@bp.post("/roster/generate")
+def roster_generate():
+    """A month of the office's roster made from a pattern file and the holiday calendar (administrator, or the
+    office's commander for its own unit): the unit's shifts starting in that month are replaced, audited."""
+    require("rota")
+    upload = request.files.get("pattern")
+    month = request.form.get("month", "")
+    try:
+        if upload is None or not upload.filename:
+            raise InputError("pattern", "请选择排班规则文件（.yaml）")
+        pattern = rota.read_pattern(upload.read().decode("utf-8", errors="replace"))
+        if current_user.role != "administrator" and directory.known_units(plans()).get(pattern.unit) != current_user.office:
+            raise InputError("pattern.unit", "只能为本单位排班（%(office)s）", office=current_user.office)
+        start_with = int(request.form.get("start_with") or 0)
+        shifts = roster.replace_month(get_store(), pattern, month, current_user.name, format_time(now()), start_with)
+    except directory.ImportRefused as exc:
+        return roster_page(problems=exc.problems, status=422)
+    except ValueError as exc:
+        error = exc if isinstance(exc, EmergencyError) else InputError("start_with", "须为整数")
+        return roster_page(error=error, status=422)
+    except EmergencyError as exc:
+        return roster_page(error=exc, status=422)
+    flash(_("已按排班规则生成 %(month)s 值班表：%(n)s 个班次。", month=month, n=len(rota.crews(shifts))), "ok")
+    return redirect(url_for("directory.roster_page"))
+
+
+@bp.post("/roster/swaps")
+def swap_request():
+    """An officer's swap asked for (换班申请), of the office's own roster; the 带班领导 decides it."""
+    require("swap_request")
+    form = request.form
+    try:
+        with_shift = form.get("with_shift_id") or None
+        roster.request_swap(get_store(), current_user.office, int(form.get("shift_id") or 0), form.get("to_officer", ""),
+                            int(with_shift) if with_shift else None, form.get("reason", ""), current_user.name,
+                            format_time(now()))
+    except ValueError as exc:
+        return roster_page(error=exc if isinstance(exc, EmergencyError) else InputError("shift", "请选择班次"),
+                           status=422)
+    except EmergencyError as exc:
+        return roster_page(error=exc, status=422)
+    flash(_("换班申请已提交，待带班领导批准。"), "ok")
+    return redirect(url_for("directory.roster_page") + "#swaps")
+
+
+@bp.post("/roster/swaps/<int:swap_id>/decide")
+def swap_decide(swap_id: int):
+    require("swap_decide")
+    approve = request.form.get("decision") == "approve"
+    try:
+        roster.decide_swap(get_store(), current_user.office, swap_id, approve, request.form.get("note", ""),
+                           current_user.name, format_time(now()))
+    except EmergencyError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("directory.roster_page") + "#swaps")
+    flash(_("已批准换班，值班表已更新。") if approve else _("已不批准该换班申请。"), "ok")
+    return redirect(url_for("directory.roster_page") + "#swaps")
 
 
 @bp.post("/roster/import")

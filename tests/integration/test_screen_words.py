@@ -62,7 +62,7 @@ def pages(demo):
     out += [f"/incidents/{s.id}/reports/new?kind=first" for s in demo
             if s.state not in PLANS.lifecycle(s.plan).final]
     # the directory and each demo incident's call sheet (issue 10)
-    out += ["/directory", "/roster"] + [f"/incidents/{s.id}/calls" for s in demo]
+    out += ["/directory", "/roster", "/shift", "/shift/handover"] + [f"/incidents/{s.id}/calls" for s in demo]
     return out
 
 

@@ -232,11 +232,32 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
                     break
                 except StaleVersion:  # read again and retry
                     continue
-    _log(store, drill["id"], at, inj["message"], inj.get("incident"))
+    _log(store, drill["id"], at, inj["message"], inj.get("incident"), shift_change=bool(inj.get("shift_change")))
 
 
-def _log(store: Store, drill_id: str, at: datetime, message: str, key: str | None) -> None:
-    store.drills.append_log(drill_id, {"at": format_time(at), "message": message, "incident": key})
+def _log(store: Store, drill_id: str, at: datetime, message: str, key: str | None, shift_change: bool = False) -> None:
+    entry = {"at": format_time(at), "message": message, "incident": key}
+    if shift_change:
+        entry["shift_change"] = True
+    store.drills.append_log(drill_id, entry)
+
+
+def shift_change_at(drill: dict[str, Any]) -> str | None:
+    """When the drill's shift change fired (its inject's time on the drill's clock), or None."""
+    return next((e["at"] for e in drill["log"] if e.get("shift_change")), None)
+
+
+def shift_windows(drill: dict[str, Any], office: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The drill's two shifts either side of its shift change: from the start to the change, and from the change to
+    the scenario's end. None when the drill has no shift change (yet)."""
+    change = shift_change_at(drill)
+    if change is None:
+        return None
+    end = format_time(parse_time(drill["start"], "start") + timedelta(minutes=drill["scenario"].duration))
+    return ({"unit": office, "shift": "演练交班", "starts_at": drill["start"], "ends_at": change, "officers": [],
+             "leader": "", "rostered": False},
+            {"unit": office, "shift": "演练接班", "starts_at": change, "ends_at": max(end, change), "officers": [],
+             "leader": "", "rostered": False})
 
 
 def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
@@ -256,6 +277,7 @@ def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
                    "message": s["inject"]["message"] if s["kind"] == "inject" else f"接报：{s['incident']['title']}"}
                   for i, s in enumerate(steps)],
         "log": drill["log"], "finished_at": drill["finished_at"], "plans": sc.plans, "form": sc.form,
+        "shift_change": shift_change_at(drill),
     }
 
 

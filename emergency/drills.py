@@ -98,6 +98,9 @@ class Inject(_Strict):
     incident: str | None = None
     facts: dict[str, Any] | None = None
     open: ScenarioIncident | None = None
+    # a shift change on the drill's clock (issue 33): the participants hand over and sign for what is open; the
+    # after-action report says whether the handover carried it
+    shift_change: bool = False
 
     @model_validator(mode="after")
     def _valid(self, info: ValidationInfo):

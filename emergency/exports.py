@@ -105,6 +105,9 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
                                                                     for t in o["recipients"]) + "。"))
         if inc["groups_stood_up"]:
             doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")
+    for h in report.get("handover") or []:
+        if h["kind"] == "handover_ok":   # a handover that carried everything is said, not listed as a problem
+            doc.paragraph(today_only(h["text"]))
     doc.heading(f"{numeral(len(report['incidents']) + 1)}、发现的问题")
     for f in report["findings"] or [{"text": "未发现超时或定级问题。"}]:
         doc.paragraph(today_only(f["text"]))

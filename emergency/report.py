@@ -18,6 +18,7 @@ from .incidents import notification_status
 from .library import PlanLibrary, library
 from .lifecycle import step_label
 from .plans import LEVEL_RANK
+from .shift import drill_findings
 
 
 def call_score(snap: Snapshot, notification: str, due: str | None, end: datetime) -> dict[str, Any]:
@@ -154,16 +155,20 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
 
 
 def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime,
-                 plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
+                 plans: PlanLibrary | None = None, office: str | None = None,
+                 handovers: list[dict[str, Any]] = ()) -> dict[str, Any]:
     """The after-action report of a drill at ``end`` (its finish time on the simulated clock), scoring the items of
-    ``office`` (the office the drill trains) and listing how others' were accounted for."""
+    ``office`` (the office the drill trains) and listing how others' were accounted for; with a shift change, whether
+    the office's handover (``handovers``) was signed both ways and carried what was open (issue 33)."""
     per = [incident_report(s, ev, end, plans, office) for s, ev in incidents]
     t0 = parse_time(drill["start"], "start")
+    handover = drill_findings(drill, list(handovers))
     return {"drill_id": drill["id"], "title": drill["title"], "office": office, "scenario_id": drill["scenario_id"],
             "seed": drill["seed"], "variation": drill["variation"], "start": drill["start"], "end": format_time(end),
             "minutes": round((end - t0).total_seconds() / 60), "incidents": per,
-            "log": sorted(drill["log"], key=lambda e: e["at"]),
-            "findings": [f for r in per for f in r["findings"]], "chart": timeline_chart(drill, per, t0, end)}
+            "log": sorted(drill["log"], key=lambda e: e["at"]), "handover": handover,
+            "findings": [f for r in per for f in r["findings"]] + [f for f in handover if f["kind"] == "handover"],
+            "chart": timeline_chart(drill, per, t0, end)}
 
 
 def timeline_chart(drill: dict[str, Any], per: list[dict[str, Any]], t0: datetime, end: datetime) -> dict[str, Any]:

@@ -319,15 +319,53 @@ def sign_out(store, office: str, window: dict[str, Any], following: dict[str, An
     return store.shifts.handover(row["id"])
 
 
-def sign_in(store, office: str, handover_id: str, remarks: str, actor: str, now: datetime) -> dict[str, Any]:
-    """接班: the incoming officer signs for the handover (not the one who signed it out)."""
+def sign_in(store, office: str, handover_id: str, remarks: str, actor: str, now: datetime, plans,
+            duty_room: str) -> dict[str, Any]:
+    """接班: the incoming officer signs for the handover (not the one who signed it out). What the record holds open
+    at that moment is kept beside it, so whether the handover carried everything can be told (a drill's report)."""
     handover = store.shifts.handover(handover_id)
     if handover["office"] != office:
         raise _refusal("gone")
     if handover["outgoing"] == actor:
         raise Refused("交班人和接班人不能是同一人")
-    store.shifts.sign_in(handover_id, actor, format_time(now), clean_text(remarks, "remarks", 2000, True), _refusal)
+    outgoing = {"shift": handover["shift"], "starts_at": handover["starts_at"], "ends_at": handover["ends_at"]}
+    following = {"shift": "", "starts_at": handover["ends_at"], "ends_at": handover["next_ends_at"] or handover["ends_at"]}
+    open_then = draft_handover(store, office, outgoing, following, plans, now, duty_room, handover["drill"],
+                               handover["drill_id"] or None)
+    store.shifts.sign_in(handover_id, actor, format_time(now), clean_text(remarks, "remarks", 2000, True), _refusal,
+                         {name: open_then[name] for name, _ in SECTIONS})
     return store.shifts.handover(handover_id)
+
+
+def drill_findings(drill: dict[str, Any], handovers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a drill's after-action report says of its shift change: not handed over, not signed for, or the items
+    open when it was signed for that the handover did not list."""
+    if not any(e.get("shift_change") for e in drill["log"]):
+        return []
+    if not handovers:
+        return [{"kind": "handover", "plan": None, "clause": "", "text": "演练中的交接班未完成：未交班签字。"}]
+    h = handovers[0]
+    if not h["incoming"]:
+        return [{"kind": "handover", "plan": None, "clause": "",
+                 "text": f"演练中的交接班未完成：{h['outgoing']}已交班签字，无人接班签字。"}]
+    told = carried(h["content"], h["content"].get("open_at_sign_in") or {})
+    if told["carried"]:
+        return [{"kind": "handover_ok", "text": f"交接班列明了接班时未结的全部{told['listed']}项事项"
+                                                f"（{h['outgoing']}交班，{h['incoming']}接班）。"}]
+    return [{"kind": "handover", "plan": None, "clause": "", "text": f"交接班漏列了接班时未结的{len(told['missing'])}项事项："
+                                         + "；".join(_item_words(h["content"].get("open_at_sign_in") or {}, k)
+                                                    for k in told["missing"]) + "。"}]
+
+
+def _item_words(content: dict[str, Any], key: str) -> str:
+    """An item of a handover in words (never its key)."""
+    for name, title in SECTIONS:
+        for item in content.get(name, []):
+            if item["key"] == key:
+                what = item.get("name") or ""
+                detail = item.get("to") or item.get("title") or item.get("text") or item.get("state") or ""
+                return f"{title}：{what}{'，' if what and detail else ''}{detail}"
+    return "一项已不在记录中的事项"
 
 
 def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool = False) -> dict[str, Any] | None:

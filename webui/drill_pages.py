@@ -85,7 +85,8 @@ def _report(drill_id: str) -> dict:
     store = get_store()
     incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
                                                          key=lambda s: s.created_at)]
-    return drill_report(d, incidents, end, plans(), current_user.office)   # scored for the office reading it
+    handovers = store.shifts.handovers(current_user.office, drill=True, drill_id=drill_id)
+    return drill_report(d, incidents, end, plans(), current_user.office, handovers)   # for the office reading it
 
 
 @bp.get("/drills/<drill_id>/report")

@@ -8,12 +8,12 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from emergency import exports, roster, shift
+from emergency import drill_runs, exports, roster, shift
 from emergency.clock import format_time, parse_time
 from emergency.errors import EmergencyError, NotFound
 
 from .auth import actor, audit_export, require
-from .db import get_store, now, plans
+from .db import app_clock, get_store, now, plans
 from .i18n import gettext as _, refusal
 
 bp = Blueprint("shift", __name__)
@@ -128,7 +128,13 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
     return render_template("shift/handover.html", h=None, draft=draft, window=outgoing, sections=shift.SECTIONS,
                            error=error, may_write=current_user.may("shift"), office=office,
-                           recent=store.shifts.handovers(office, limit=10)), status
+                           action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10)), status
+
+
+def _require_shift(drill: bool = False) -> None:
+    """Keep the shift: a duty officer or a commander; in a drill, its controller too."""
+    if not (current_user.may("shift") or (drill and current_user.may("drills"))):
+        require("shift")
 
 
 @bp.post("/shift/handover")
@@ -150,9 +156,16 @@ def sign_out():
 
 @bp.post("/shift/handover/<handover_id>/sign-in")
 def sign_in(handover_id: str):
-    require("shift")
+    _require_shift(drill=True)
+    store = get_store()
     try:
-        shift.sign_in(get_store(), _office(), handover_id, request.form.get("remarks", ""), actor(), now())
+        h = store.shifts.handover(handover_id)
+        at = drill_runs.drill_clock(drill_runs.get_drill(store, h["drill_id"]), app_clock()).now() if h["drill_id"] \
+            else now()   # a drill's handover is signed for on the drill's clock
+        if not h["drill_id"]:
+            require("shift")
+        shift.sign_in(store, _office(), handover_id, request.form.get("remarks", ""), actor(), at, plans(),
+                      _duty_room())
     except NotFound:
         abort(404)
     except EmergencyError as exc:
@@ -176,7 +189,8 @@ def _handover_or_404(handover_id: str):
 def handover_view(handover_id: str):
     h = _handover_or_404(handover_id)
     return render_template("shift/handover.html", h=h, draft=None, sections=shift.SECTIONS, error=None,
-                           may_write=current_user.may("shift"), office=_office())
+                           may_write=current_user.may("shift") or (h["drill"] and current_user.may("drills")),
+                           office=_office())
 
 
 @bp.get("/shift/handover/<handover_id>/print")
@@ -184,3 +198,48 @@ def handover_print(handover_id: str):
     h = _handover_or_404(handover_id)
     audit_export(f"交接班记录（{h['content']['window']}）打印")
     return render_template("shift/handover_print.html", h=h, sections=shift.SECTIONS, office=_office())
+
+
+# ---------------------------------------------------------------- a drill's shift change (a scenario inject)
+
+def _drill(drill_id: str) -> dict:
+    try:
+        return drill_runs.get_drill(get_store(), drill_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/drills/<drill_id>/handover")
+def drill_handover(drill_id: str, error: EmergencyError | None = None, status: int = 200):
+    """The drill's handover at its shift change, made from the drill's record on the drill's clock."""
+    d, store, office = _drill(drill_id), get_store(), _office()
+    windows = drill_runs.shift_windows(d, office)
+    if windows is None:
+        flash(_("本演练尚未到交接班时间。"), "error")
+        return redirect(url_for("drills.panel", drill_id=drill_id))
+    done = store.shifts.handovers(office, drill=True, drill_id=drill_id, limit=1)
+    if done:
+        return redirect(url_for("shift.handover_view", handover_id=done[0]["id"]))
+    at = drill_runs.drill_clock(d, app_clock()).now()
+    draft = shift.draft_handover(store, office, *windows, plans(), at, _duty_room(), drill=True, drill_id=drill_id)
+    return render_template("shift/handover.html", h=None, draft=draft, window=windows[0], sections=shift.SECTIONS,
+                           error=error, may_write=current_user.may("shift") or current_user.may("drills"),
+                           office=office, action=url_for("shift.drill_sign_out", drill_id=drill_id), drill=d,
+                           recent=[]), status
+
+
+@bp.post("/drills/<drill_id>/handover")
+def drill_sign_out(drill_id: str):
+    _require_shift(drill=True)
+    d, store, office = _drill(drill_id), get_store(), _office()
+    windows = drill_runs.shift_windows(d, office)
+    if windows is None:
+        abort(404)
+    at = drill_runs.drill_clock(d, app_clock()).now()
+    try:
+        h = shift.sign_out(store, office, *windows, plans(), request.form.get("remarks", ""), actor(), at,
+                           _duty_room(), drill=True, drill_id=drill_id)
+    except EmergencyError as exc:
+        return drill_handover(drill_id, error=exc, status=409)
+    flash(_("已交班签字，待接班人签字。"), "ok")
+    return redirect(url_for("shift.handover_view", handover_id=h["id"]))

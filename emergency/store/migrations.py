@@ -243,9 +243,10 @@ def m012_shifts(db: Database) -> None:
         "outgoing": str, "outgoing_at": str, "remarks": str, "content": str, "incoming": str, "incoming_at": str,
         "incoming_remarks": str, "drill": int, "drill_id": str,
     }, pk="id", if_not_exists=True, not_null={"office", "starts_at", "ends_at", "outgoing", "outgoing_at",
-                                              "content", "drill"}, defaults={"drill": 0})
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_handovers_office_starts_at_drill "
-               "ON handovers (office, starts_at, drill)")
+                                              "content", "drill", "drill_id"}, defaults={"drill": 0, "drill_id": ""})
+    # one handover a shift of an office: a real shift's drill_id is '' (not NULL, which a unique index lets repeat)
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_handovers_office_starts_at_drill_id "
+               "ON handovers (office, starts_at, drill_id)")
     db["roster_swaps"].create({
         "id": int, "unit": str, "shift_id": int, "with_shift_id": int, "from_officer": str, "to_officer": str,
         "reason": str, "requested_by": str, "requested_at": str, "status": str, "decided_by": str,

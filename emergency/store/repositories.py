@@ -485,25 +485,31 @@ class ShiftLog:
     def sign_out(self, row: dict[str, Any], refuse) -> None:
         """The outgoing officer's signature (交班): the handover as made from the record, written once per shift."""
         with self.store.write() as db:
-            if db.execute("SELECT 1 FROM handovers WHERE office = ? AND starts_at = ? AND drill = ?",
-                          [row["office"], row["starts_at"], int(row["drill"])]).fetchone():
+            if db.execute("SELECT 1 FROM handovers WHERE office = ? AND starts_at = ? AND drill_id = ?",
+                          [row["office"], row["starts_at"], row.get("drill_id") or ""]).fetchone():
                 raise refuse("signed")
             cols = list(self.HANDOVER)
-            values = [json.dumps(row[c], ensure_ascii=False) if c == "content" else
-                      int(row[c]) if c == "drill" else row.get(c) for c in cols]
+            values = [json.dumps(row[c], ensure_ascii=False) if c == "content" else int(row[c]) if c == "drill" else
+                      (row.get(c) or "") if c == "drill_id" else row.get(c) for c in cols]
             db.execute(f"INSERT INTO handovers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", values)
             self.store._insert_audit("handover_signed_out", row["outgoing"], row["office"],
                                      {"id": row["id"], "shift": row["shift"], "starts_at": row["starts_at"]}, None,
                                      row["outgoing_at"])
 
-    def sign_in(self, handover_id: str, incoming: str, at: str, remarks: str, refuse) -> None:
-        """The incoming officer's signature (接班); refused when the handover is gone or signed for already."""
+    def sign_in(self, handover_id: str, incoming: str, at: str, remarks: str, refuse,
+                open_then: dict[str, Any] | None = None) -> None:
+        """The incoming officer's signature (接班), with what the record held open at that moment (``open_then``,
+        kept beside the handover so a drill's report can tell whether it carried everything); refused when the
+        handover is gone or signed for already."""
         with self.store.write() as db:
-            row = db.execute("SELECT office, incoming FROM handovers WHERE id = ?", [handover_id]).fetchone()
+            row = db.execute("SELECT office, incoming, content FROM handovers WHERE id = ?", [handover_id]).fetchone()
             if row is None:
                 raise refuse("gone")
             if row[1]:
                 raise refuse("signed")
-            db.execute("UPDATE handovers SET incoming = ?, incoming_at = ?, incoming_remarks = ? WHERE id = ?",
-                       [incoming, at, remarks, handover_id])
+            content = json.loads(row[2])
+            if open_then is not None:
+                content["open_at_sign_in"] = open_then
+            db.execute("UPDATE handovers SET incoming = ?, incoming_at = ?, incoming_remarks = ?, content = ? "
+                       "WHERE id = ?", [incoming, at, remarks, json.dumps(content, ensure_ascii=False), handover_id])
             self.store._insert_audit("handover_signed_in", incoming, row[0], {"id": handover_id}, None, at)

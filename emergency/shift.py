@@ -194,7 +194,8 @@ def handover_content(window: dict[str, Any], following: dict[str, Any], office: 
                               "state": v["state_label"], "level": v.get("level") or v.get("classified_level") or "",
                               "next": None if nxt is None else {"to": "、".join(nxt["to"]),
                                                                 "channel": nxt["channel_name"], "due": nxt["due"],
-                                                                "status": nxt["status"]}})
+                                                                "status": nxt["status"],
+                                                                "ours": nxt.get("ours") is not False}})
         for n in waiting:
             if n.get("ours") is not False and (n["due"] is None or n["due"] < until):
                 due_next.append({"key": f"due:{v['id']}:{n['id']}", "incident_id": v["id"], "name": v["name"],
@@ -376,8 +377,8 @@ def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool =
         return {"what": "incoming", "handover": waiting[0], "window": waiting[0]["content"]["window"]}
     current = window_at(shifts, office, now)
     last = previous_window(shifts, office, current)
-    if not last["rostered"] and not current["rostered"]:
-        return None   # an office without a roster is not held to a handover it was never given a shift for
+    if not last["rostered"] or last["ends_at"] > format_time(now):
+        return None   # an office is held to the handover of a rostered shift that has ended, never of a guessed one
     done = store.shifts.handovers(office, drill=drill, limit=5)
     if any(h["starts_at"] == last["starts_at"] for h in done):
         return None

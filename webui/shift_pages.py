@@ -4,6 +4,7 @@ and exports. Every page speaks for the signed-in user's office. Views are thin o
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -34,7 +35,16 @@ def _shifts():
 
 
 def _window():
-    """The shift the page shows: ``?shift=<its start>``, else the one on duty now."""
+    """The shift the page shows: ``?shift=<its start>``, else the one on duty now; or, to search across shifts, the
+    days ``?from=`` … ``?to=`` (dates, both included)."""
+    if request.args.get("from") or request.args.get("to"):
+        try:
+            first = parse_time(f"{request.args.get('from') or request.args.get('to')}T00:00", "from")
+            last = parse_time(f"{request.args.get('to') or request.args.get('from')}T00:00", "to") + timedelta(days=1)
+        except EmergencyError:
+            abort(404)
+        return {"unit": _office(), "shift": _("查询结果"), "starts_at": format_time(first), "ends_at": format_time(last),
+                "officers": [], "leader": "", "rostered": False, "search": True}
     at = (request.args.get("shift") or "").replace(" ", "+")   # a "+08:00" typed into an address reads as a space
     try:
         moment = parse_time(at, "shift") if at else now()

@@ -163,3 +163,15 @@ def test_the_handover_prints_and_the_log_exports_as_excel_and_word(night):
     assert not re.search(r"[A-Za-z_]{4,}", text.replace("SHA", ""))   # no ids, keys or English in what leaves
     printed_log = outgoing.get(f"/shift/print?shift={shift}").get_data(as_text=True)
     assert "值班日志" in printed_log and "示例值班员乙" in printed_log
+
+
+def test_the_log_is_searched_across_shifts_by_words_and_days(night):
+    app, clock = night
+    officer, _ = _night_shift(app, clock)
+    found = officer.get("/shift?q=槽罐车&from=2026-11-21&to=2026-11-22").get_data(as_text=True)
+    table = re.search(r'<table id="log-table">.*?</table>', found, re.S).group(0)
+    assert "临江新区槽罐车泄漏：登记事件" in table and "区长批示：全力处置槽罐车泄漏" in table
+    assert "噪声" not in table
+    assert "噪声" not in officer.get("/shift?q=槽罐车").get_data(as_text=True).split('id="log-table"')[1]
+    none = officer.get("/shift?q=槽罐车&from=2026-11-20&to=2026-11-20").get_data(as_text=True)
+    assert "槽罐车" not in none.split('id="log-table"')[1]

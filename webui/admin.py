@@ -25,6 +25,10 @@ KIND_LABELS = {
     "token_created": _l("创建令牌"), "token_revoked": _l("吊销令牌"), "export": _l("下载导出"), "backup": _l("备份"),
     "secret_rotated": _l("更换会话密钥"), "directory_imported": _l("导入通讯录"), "contact_saved": _l("修改通讯录"),
     "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"), "account_unlocked": _l("解除锁定"), "unit_changed": _l("单位变更"),
+    # the shift (issue 33)
+    "shift_entry": _l("记值班日志"), "shift_entry_done": _l("值班日志事项办结"), "handover_signed_out": _l("交班签字"),
+    "handover_signed_in": _l("接班签字"), "roster_generated": _l("按规则生成值班表"), "swap_requested": _l("申请换班"),
+    "swap_approved": _l("批准换班"), "swap_refused": _l("不批准换班"),
 }
 
 

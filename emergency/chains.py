@@ -37,3 +37,20 @@ def audit_hash(row: dict[str, Any], key: bytes) -> str:
 
 def ledger_mac(key: bytes, chain: str, count: int, head: str) -> str:
     return mac(key, f"{chain}|{count}|{head}")
+
+
+# Per-incident chains (issue 32): each incident's events form its own chain, anchored by its ledger entry
+# ``incident:<id>``; the start of every incident is itself chained in ``incident_starts`` (ledger ``starts``), so a
+# whole incident deleted — its row, events and ledger entry — still shows. Writes to two incidents never queue on
+# one database-wide chain.
+START_HASHED = ("seq", "incident_id", "at")
+
+
+def incident_chain(incident_id: str) -> str:
+    """The ledger's name of one incident's chain."""
+    return f"incident:{incident_id}"
+
+
+def start_hash(row: dict[str, Any], key: bytes) -> str:
+    content = json.dumps([row[k] for k in START_HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
+    return mac(key, content)

@@ -1,8 +1,10 @@
 """Tamper evidence (防篡改校验): what ``emergency verify`` checks.
 
-1. Each incident's chain: every event's keyed hash covers its content and the previous event's hash.
-2. The database-wide chain over all events (``gseq``/``ghash``) ends where the ``ledger`` says, with a
-   valid MAC: a deleted incident, a deleted last event or a truncated log breaks it.
+1. Each incident's chain: every event's keyed hash covers its content and the previous event's hash, and the
+   chain ends where its ledger entry ``incident:<id>`` says, with a valid MAC (a deleted last event shows).
+2. The chain of incident starts (``incident_starts``, ledger ``starts``): every incident has its chained start and
+   every start its incident, so a whole incident deleted — row, events and ledger entry — shows (issue 32: one
+   chain per incident replaced the database-wide chain over all events).
 3. Each incident's stored snapshot (what pages show) equals the snapshot rebuilt from its events.
 4. The audit chain (security events about people) and its ledger entry.
 5. Each issued report's kept file has the SHA-256 its issue event recorded (and every issued file is kept).
@@ -19,7 +21,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from ..chains import AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac, mac
+from ..chains import AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain, ledger_mac, start_hash
 from ..incident import Snapshot
 from ..lifecycle import replay
 
@@ -31,7 +33,7 @@ def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str,
     """Every broken chain, snapshot and anchor in the database; [] when all hold."""
     broken: list[dict[str, Any]] = []
     broken += _incident_chains(store)
-    broken += _global_chain(store)
+    broken += _starts_chain(store)
     broken += _snapshots(store)
     broken += _audit_chain(store)
     broken += issued_documents(store)
@@ -63,23 +65,40 @@ def _incident_chains(store: Store) -> list[dict[str, Any]]:
                 broken.append({"incident_id": incident_id, "seq": row["seq"], "problem": problem})
                 break
             prev = row["hash"]
+        else:
+            broken += [{**p, "incident_id": incident_id}
+                       for p in _ledger_problems(store, incident_chain(incident_id), len(rows), prev)]
     for incident_id in sorted(known - set(ids)):
         broken.append({"incident_id": incident_id, "seq": None, "problem": "the incident has no events"})
+    for (chain,) in store.db.execute("SELECT chain FROM ledger WHERE chain LIKE 'incident:%' ORDER BY chain").fetchall():
+        if chain.split(":", 1)[1] not in known:
+            broken.append({"incident_id": chain.split(":", 1)[1], "seq": None, "chain": chain,
+                           "problem": "the ledger names an incident that is no longer in the log (it was deleted)"})
     return broken
 
 
-def _global_chain(store: Store) -> list[dict[str, Any]]:
-    head, count = GENESIS, 0
-    for gseq, incident_id, seq, h, gh in store.db.execute(
-            "SELECT gseq, incident_id, seq, hash, ghash FROM events ORDER BY gseq").fetchall():
+def _starts_chain(store: Store) -> list[dict[str, Any]]:
+    """The chained starts of every incident, each incident's start present and each start's incident too."""
+    head, count, started = GENESIS, 0, set()
+    for seq, incident_id, at, prev, h in store.db.execute(
+            "SELECT seq, incident_id, at, prev_hash, hash FROM incident_starts ORDER BY seq").fetchall():
         count += 1
-        expected = mac(store.key, head + (h or ""))
-        if gseq != count or not hmac.compare_digest(expected, gh or ""):
-            return [{"incident_id": incident_id, "seq": seq, "chain": "events",
-                     "problem": f"the database-wide chain breaks at entry {count} "
-                                "(events were deleted, inserted or recomputed)"}]
-        head = gh
-    return _ledger_problems(store, "events", count, head)
+        row = {"seq": seq, "incident_id": incident_id, "at": at, "prev_hash": prev}
+        if seq != count or prev != head or not hmac.compare_digest(start_hash(row, store.key), h or ""):
+            return [{"incident_id": incident_id, "seq": seq, "chain": "starts",
+                     "problem": f"the chain of incident starts breaks at entry {count} "
+                                "(an incident's start was deleted, inserted or recomputed)"}]
+        head = h
+        started.add(incident_id)
+    out = _ledger_problems(store, "starts", count, head)
+    known = set(store.incident_ids())
+    out += [{"incident_id": i, "seq": None, "chain": "starts",
+             "problem": "an incident recorded in the chain of starts is no longer in the log (it was deleted)"}
+            for i in sorted(started - known)]
+    out += [{"incident_id": i, "seq": None, "chain": "starts",
+             "problem": "the incident has no chained start (it was inserted outside the service)"}
+            for i in sorted(known - started)]
+    return out
 
 
 def _ledger_problems(store: Store, chain: str, count: int, head: str) -> list[dict[str, Any]]:
@@ -175,25 +194,41 @@ def _audit_chain(store: Store) -> list[dict[str, Any]]:
 
 
 def check_anchor(store: Store, anchor: dict[str, Any]) -> list[dict[str, Any]]:
-    """A published anchor ({"events": {"count", "head"}, …}) must still be in the log at its position."""
+    """A published anchor (``emergency anchor``: where the audit chain, the chain of starts and each incident's chain
+    ended) must still be in the log at its position. An anchor published before issue 32 names the database-wide
+    chain (``events``), still readable from the events it covered."""
     out = []
-    for chain, table, seq_col, head_col in (("events", "events", "gseq", "ghash"), ("audit", "audit", "seq", "hash")):
-        a = anchor.get(chain) if isinstance(anchor, dict) else None
+    if not isinstance(anchor, dict):
+        return out
+
+    def missing(chain: str, at: Any, incident_id: str | None = None) -> dict[str, Any]:
+        return {"incident_id": incident_id, "seq": at, "chain": chain,
+                "problem": f"the published anchor ({chain} entry {at}) is not in this log "
+                           "(the log was rolled back or rewritten)"}
+
+    for chain, table, seq_col, head_col in (("events", "events", "gseq", "ghash"), ("audit", "audit", "seq", "hash"),
+                                            ("starts", "incident_starts", "seq", "hash")):
+        a = anchor.get(chain)
         if not a or not a.get("count"):
             continue
         row = store.db.execute(f"SELECT {head_col} FROM {table} WHERE {seq_col} = ?", [a["count"]]).fetchone()
         if row is None or row[0] != a.get("head"):
-            out.append({"incident_id": None, "seq": a["count"], "chain": chain,
-                        "problem": f"the published anchor ({chain} entry {a['count']}) is not in this log "
-                                   "(the log was rolled back or rewritten)"})
+            out.append(missing(chain, a["count"]))
+    for incident_id, a in (anchor.get("incidents") or {}).items():
+        if not a or not a.get("count"):
+            continue
+        row = store.db.execute("SELECT hash FROM events WHERE incident_id = ? AND seq = ?",
+                               [incident_id, a["count"]]).fetchone()
+        if row is None or row[0] != a.get("head"):
+            out.append(missing(incident_chain(incident_id), a["count"], incident_id))
     return out
 
 
 def verify_quick(store: Store) -> list[dict[str, Any]]:
-    """What a start-up can afford on a large database: the ledger entries are authentic and the logs
-    end where they say (catches deleted incidents, truncated logs and a replaced ledger)."""
+    """What a start-up can afford on a large database: the ledger entries are authentic and the logs end where they
+    say (catches deleted incidents, truncated logs and a replaced ledger), without reading every event's content."""
     out = []
-    for chain, table, seq_col, head_col in (("events", "events", "gseq", "ghash"), ("audit", "audit", "seq", "hash")):
+    for chain, table, seq_col, head_col in (("audit", "audit", "seq", "hash"), ("starts", "incident_starts", "seq", "hash")):
         n, last = store.db.execute(f"SELECT count(*), max({seq_col}) FROM {table}").fetchone()
         head = GENESIS
         if last is not None:
@@ -202,4 +237,15 @@ def verify_quick(store: Store) -> list[dict[str, Any]]:
             out.append({"incident_id": None, "seq": None, "chain": chain,
                         "problem": f"the {chain} log has {n} entries but its last is numbered {last} (entries were deleted)"})
         out += _ledger_problems(store, chain, n, head)
+    tails = store.db.execute(
+        "SELECT e.incident_id, count(*), (SELECT hash FROM events t WHERE t.incident_id = e.incident_id "
+        "ORDER BY seq DESC LIMIT 1) FROM events e GROUP BY e.incident_id").fetchall()
+    seen = set()
+    for incident_id, n, head in tails:
+        seen.add(incident_id)
+        out += [{**p, "incident_id": incident_id} for p in _ledger_problems(store, incident_chain(incident_id), n, head)]
+    for (chain,) in store.db.execute("SELECT chain FROM ledger WHERE chain LIKE 'incident:%'").fetchall():
+        if chain.split(":", 1)[1] not in seen:
+            out.append({"incident_id": chain.split(":", 1)[1], "seq": None, "chain": chain,
+                        "problem": "the ledger names an incident whose events are gone (it was deleted)"})
     return out

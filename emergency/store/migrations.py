@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from ..chains import GENESIS, event_hash, ledger_mac, legacy_event_hash, mac
+from ..chains import GENESIS, event_hash, incident_chain, ledger_mac, legacy_event_hash, mac, start_hash
 from ..errors import EmergencyError
 
 migrations = Migrations("emergency")
@@ -256,6 +256,55 @@ def m012_shifts(db: Database) -> None:
     db["roster_swaps"].create_index(["unit", "status"], if_not_exists=True)
     db["staffing"].create({"unit": str, "officers": int, "leader": int, "basis": str, "updated_by": str,
                            "updated_at": str}, pk="unit", if_not_exists=True, not_null={"officers", "leader"})
+
+
+@migrations()
+def m013_incident_chains(db: Database) -> None:
+    """One chain per incident (issue 32): each incident's chain ends where its ledger entry ``incident:<id>`` says,
+    and the start of every incident is chained in ``incident_starts`` (ledger ``starts``). The database-wide chain
+    over all events (``gseq``/``ghash``) is checked once and retired: writes to different incidents no longer
+    queue on it."""
+    db["incident_starts"].create({"seq": int, "incident_id": str, "at": str, "prev_hash": str, "hash": str},
+                                 pk="seq", if_not_exists=True, not_null={"incident_id", "at", "prev_hash", "hash"})
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_incident_starts_incident_id ON incident_starts (incident_id)")
+    db.execute("DROP INDEX IF EXISTS idx_events_gseq")   # the retired chain's; a new event has no gseq
+    adopt_incident_chains(db, db._emergency_key)
+
+
+def adopt_incident_chains(db, key: bytes) -> None:
+    """Check the database-wide chain as it stands (a broken one stops the upgrade: anchoring its incidents would
+    launder the damage), then give every incident its ledger entry and its chained start, in the order they were
+    recorded, and retire the database-wide chain's ledger entry. ``db.execute`` with ``?`` parameters: both stores."""
+    head, count = GENESIS, 0
+    for gseq, incident_id, seq, h, gh in db.execute(
+            "SELECT gseq, incident_id, seq, hash, ghash FROM events ORDER BY gseq").fetchall():
+        count += 1
+        if gseq != count or mac(key, head + (h or "")) != gh:
+            raise MigrationRefused(f"incident {incident_id} event {seq}: the database-wide chain is broken; run "
+                                   "emergency verify and restore a backup before upgrading (数据库总链已损坏)")
+        head = gh
+    row = db.execute("SELECT count, head, mac FROM ledger WHERE chain = 'events'").fetchone()
+    if count and (row is None or (row[0], row[1]) != (count, head) or row[2] != ledger_mac(key, "events", count, head)):
+        raise MigrationRefused("the events ledger does not match the log (entries were deleted); run emergency verify "
+                               "and restore a backup before upgrading (总账与日志不符)")
+    starts, prev = 0, GENESIS
+    for incident_id, created_at in db.execute("SELECT id, created_at FROM incidents ORDER BY created_at, id").fetchall():
+        last = db.execute("SELECT seq, hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                          [incident_id]).fetchone()
+        n = db.execute("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id]).fetchone()[0]
+        chain, tail = incident_chain(incident_id), (last[1] if last else GENESIS)
+        db.execute("INSERT INTO ledger (chain, count, head, mac) VALUES (?, ?, ?, ?)",
+                   [chain, n, tail, ledger_mac(key, chain, n, tail)])
+        starts += 1
+        entry = {"seq": starts, "incident_id": incident_id, "at": created_at or "", "prev_hash": prev}
+        entry["hash"] = start_hash(entry, key)
+        db.execute("INSERT INTO incident_starts (seq, incident_id, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+                   [entry["seq"], incident_id, entry["at"], prev, entry["hash"]])
+        prev = entry["hash"]
+    if starts:
+        db.execute("INSERT INTO ledger (chain, count, head, mac) VALUES ('starts', ?, ?, ?)",
+                   [starts, prev, ledger_mac(key, "starts", starts, prev)])
+    db.execute("DELETE FROM ledger WHERE chain = 'events'")
 
 
 def migrate(store) -> list[str]:

@@ -3,12 +3,16 @@ SQLite, for a city or province that runs several app servers on one database.
 
 What differs from SQLite, and why:
 
-- **One writer at a time, enforced by the database.** Every write transaction first takes the
-  transaction-level advisory lock ``pg_advisory_xact_lock(WRITE_LOCK)``, as SQLite's ``BEGIN IMMEDIATE``
-  takes the write lock. So the version check, the chain heads (``prev_hash`` and the ledger) and the
-  event row are read and written by one transaction at a time across every process and machine; the
-  conditional ``UPDATE … WHERE version = ?`` stays as the second line. A writer that cannot get the lock
-  in ``lock_timeout`` seconds is refused with ``StoreBusy`` (HTTP 503). Readers never wait (MVCC).
+- **Writes to different incidents never wait for each other** (issue 32). A change to an incident is one
+  statement in its own transaction: the incident row updated ``WHERE version = ?`` (its row lock orders two
+  writers of one incident), the incident's own chain moved on in the ledger only from the head this process
+  read (``count`` and ``head``), the event inserted only if both happened — all or nothing. An action at the
+  version this process last read or wrote is worked out from that copy without a read; the conditions make a
+  copy that is not the stored one write nothing, and the action reads and tries again.
+- **Everything else writes under one lock**: creating an incident (its chained start), rows written beside an
+  event (an issued document), the audit chain and every other table take the transaction-level advisory lock
+  ``pg_advisory_xact_lock(WRITE_LOCK)``, as SQLite's ``BEGIN IMMEDIATE`` takes the write lock. A writer that
+  cannot get the lock in ``lock_timeout`` seconds is refused with ``StoreBusy`` (HTTP 503). Readers never wait.
 - **Migrations** are the numbered SQL files in ``emergency/store/sql/postgresql/``, one per SQLite migration
   and named like it, applied in order under the same lock and recorded in ``_schema_migrations``.
 - **The SQL the store writes** uses ``?`` placeholders; ``PgDatabase`` gives it to psycopg as ``%s``
@@ -17,6 +21,7 @@ What differs from SQLite, and why:
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from contextlib import contextmanager
@@ -31,11 +36,18 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlite_utils.db import NotFoundError
 
 from ..errors import EmergencyError
+from ..incident import Snapshot
+from .migrations import adopt_incident_chains
 from .refusals import refusal
 from .sqlite import Store, quoted, shown_location
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552
+# Each incident as this process last read or wrote it, with where its chain ended: (url, id) → (version, snapshot
+# JSON, chain count, chain head). An action at that version writes from it without reading (issue 32).
+LATEST_KEPT = 2048
+_latest: dict[tuple[str, str], tuple[int, str, int, str]] = {}
+_latest_lock = threading.Lock()
 POOL_SIZE = int(os.environ.get("EMERGENCY_POOL_SIZE", "20"))  # per process; PostgreSQL allows 100 connections by default
 
 _pools: dict[tuple[int, str], ConnectionPool] = {}
@@ -75,7 +87,9 @@ def close_all_pools() -> None:
         pool.close()
 
 
+@functools.lru_cache(maxsize=512)
 def _sql(sql: str) -> str:
+    """The store's ``?`` placeholders as psycopg's ``%s`` (the same few statements, converted once each)."""
     return sql.replace("%", "%%").replace("?", "%s")
 
 
@@ -219,6 +233,76 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise self.translate_error(exc) or exc from None
 
+    def _remember(self, incident_id: str, version: int, snapshot: str, count: int, head: str) -> None:
+        with _latest_lock:
+            _latest.pop((self.path, incident_id), None)
+            _latest[(self.path, incident_id)] = (version, snapshot, count, head)
+            while len(_latest) > LATEST_KEPT:
+                _latest.pop(next(iter(_latest)))
+
+    def _known(self, incident_id: str) -> tuple[int, str, int, str] | None:
+        with _latest_lock:
+            return _latest.get((self.path, incident_id))
+
+    def _current(self, incident_id: str, expected_version: int) -> Snapshot:
+        """The incident at ``expected_version`` as this process last read or wrote it, without a read: the write is
+        conditional on the version and on the chain's head (an HMAC over the whole history), so a snapshot that is
+        not the stored one is never written from — the write fails and the action reads and tries again."""
+        known = self._known(incident_id)
+        if known is not None and known[0] == expected_version:
+            return self._with_plan_version(Snapshot.model_validate_json(known[1]))
+        return self._load(incident_id)
+
+    def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
+                       also: list[tuple[str, dict]]) -> bool:
+        """A change without rows beside it is one statement in its own transaction (issue 32): the incident row
+        updated if still at version ``seen`` (its row lock orders two writers of one incident), then the chain's
+        ledger entry moved on from where it was read and the event inserted, each only if the step before it
+        happened. No database-wide lock: writes to two incidents never wait for each other."""
+        known = self._known(incident_id)
+        if also or known is None or known[0] != seen:
+            return self._commit_the_long_way(incident_id, seen, snap, event, final, also)
+        _version, _snapshot, count, head = known
+        row, (chain, n, tail, tag) = self._chained(event, count, head)
+        cols, stored = list(row), snap.model_dump_json()
+        try:
+            written = self.db.execute(
+                "WITH upd AS (UPDATE incidents SET state = ?, level = ?, classified_level = ?, version = ?, "
+                "updated_at = ?, closed = ?, follow_up = ?, snapshot = ? WHERE id = ? AND version = ? RETURNING id), "
+                "led AS (UPDATE ledger SET count = ?, head = ?, mac = ? WHERE chain = ? AND count = ? AND head = ? "
+                "AND EXISTS (SELECT 1 FROM upd) RETURNING chain), "
+                f"ev AS (INSERT INTO events ({quoted(cols)}) SELECT {', '.join('?' for _ in cols)} "
+                "WHERE EXISTS (SELECT 1 FROM led) RETURNING id) "
+                # all or nothing: the incident updated without its event (a ledger entry not where it was read)
+                # divides by zero, which undoes the whole statement
+                "SELECT (SELECT count(*) FROM ev) / CASE WHEN (SELECT count(*) FROM upd) = (SELECT count(*) FROM ev) "
+                "THEN 1 ELSE 0 END",
+                [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at, int(final),
+                 int(bool(snap.open_tasks())), stored, incident_id, seen,
+                 n, tail, tag, chain, count, head, *row.values()]).fetchone()[0]
+        except pgerrors.DivisionByZero:
+            # the incident is at that version but its chain is not where this process saw it (the database was
+            # restored or rewritten under it): nothing was written; the action reads the incident and tries again
+            self._forget(incident_id)
+            return False
+        except psycopg.Error as exc:
+            raise self.translate_error(exc) or exc from None
+        if written:
+            self._remember(incident_id, snap.version, stored, n, tail)
+        else:
+            self._forget(incident_id)
+        return bool(written)
+
+    def _forget(self, incident_id: str) -> None:
+        with _latest_lock:
+            _latest.pop((self.path, incident_id), None)
+
+    def _commit_the_long_way(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
+                             also: list[tuple[str, dict]]) -> bool:
+        """Under the write lock, the chain's head read inside the transaction (rows written beside the event)."""
+        self._forget(incident_id)
+        return super()._commit_change(incident_id, seen, snap, event, final, also)
+
     def translate_error(self, exc: Exception) -> EmergencyError | None:
         """The refusal a person should see for a PostgreSQL error (from the one table), or None when it is a bug."""
         if isinstance(exc, (pgerrors.LockNotAvailable, pgerrors.QueryCanceled, pgerrors.SerializationFailure,
@@ -258,6 +342,8 @@ class PostgresStore(Store):
             for name, sql in migration_files():
                 if name not in applied:
                     db.conn.execute(sql)
+                    if name == "m013_incident_chains":   # the incidents already recorded, under the chain key
+                        adopt_incident_chains(db, self.key)
                     db.execute("INSERT INTO _schema_migrations (name, applied_at) VALUES (?, now()::text)", [name])
                     done.append(name)
         return done

@@ -1,10 +1,10 @@
 """The durable incident log (事件日志): SQLite through sqlite-utils, WAL mode.
 
 Tables: ``incidents`` (the latest snapshot, its state, level and version), the append-only
-``events``, ``ledger`` (the head of each database-wide chain), ``audit`` (security events about
-people: sign-ins, users, tokens, exports, backups), and the drill, scenario, user, session, token
-and improvement tables. The schema is made and changed only by the numbered migrations in
-``emergency.store.migrations`` (sqlite-utils ``Migrations``), run by ``Store.migrate``.
+``events``, ``incident_starts`` (the chained start of every incident), ``ledger`` (where each chain ends),
+``audit`` (security events about people: sign-ins, users, tokens, exports, backups), and the drill, scenario,
+user, session, token, improvement, directory, roster and shift tables. The schema is made and changed only by
+the numbered migrations in ``emergency.store.migrations`` (sqlite-utils ``Migrations``), run by ``Store.migrate``.
 
 A state change and its event row are written in one transaction that first takes the write lock
 (``BEGIN IMMEDIATE``), then checks the version: a change sent with a stale version is refused,
@@ -12,10 +12,12 @@ never merged. A writer that cannot get the lock within ``lock_timeout`` seconds 
 ``StoreBusy`` (HTTP 503), a full disk with ``StorageFull`` (HTTP 507); readers never wait behind a
 writer (WAL).
 
-Tamper evidence: every event is chained twice, within its incident (``prev_hash``/``hash``) and
-across the whole database (``gseq``/``ghash``), with HMAC-SHA256 under a key kept outside the
-database (``chain_key`` beside it, mode 600, or ``EMERGENCY_CHAIN_KEY``). Without the key the
-chains cannot be recomputed after an edit; ``emergency.store.integrity.verify`` checks them.
+Tamper evidence: every event is chained within its incident (``prev_hash``/``hash``), each incident's chain ends
+where its ledger entry ``incident:<id>`` says, and every incident's start is chained in ``incident_starts``
+(issue 32: one chain per incident replaced a chain across the whole database, so writes to two incidents never
+queue on one chain). HMAC-SHA256 under a key kept outside the database (``chain_key`` beside it, mode 600, or
+``EMERGENCY_CHAIN_KEY``): without it the chains cannot be recomputed after an edit; ``emergency.store.integrity``
+checks them.
 """
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlite_utils import Database
 
-from ..chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, ledger_mac,  # noqa: F401 - the store's API
-                     legacy_event_hash, mac)
+from ..chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain,  # noqa: F401 - API
+                      ledger_mac, legacy_event_hash, mac, start_hash)
 from ..wording import N_
 from ..errors import EmergencyError, NotFound, Refused, StaleVersion
 from ..incident import Snapshot
@@ -44,6 +46,9 @@ from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refu
 from ..library import PlanLibrary, library
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
+
+# A change that cannot conflict (a note) is worked out again when another writer got in first; this many times
+MERGE_ATTEMPTS = 20
 
 
 def default_db_path() -> Path:
@@ -163,7 +168,7 @@ DatabaseError = sqlite3.DatabaseError
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
           "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers",
-          "duty_log", "handovers", "roster_swaps", "staffing")
+          "duty_log", "handovers", "roster_swaps", "staffing", "incident_starts")
 
 
 def copy_store(source: Store, target: Store) -> dict[str, int]:
@@ -328,23 +333,34 @@ class Store:
                         "ON CONFLICT(chain) DO UPDATE SET count = excluded.count, head = excluded.head, mac = excluded.mac",
                         [chain, count, head, ledger_mac(self.key, chain, count, head)])
 
-    def _insert_event(self, event: dict) -> None:
-        """Insert the event chained twice: within its incident and across the database."""
-        # both heads in one round trip: the time under the write lock is what several writers queue for
-        prev, count, ghead = self.db.execute(
-            "SELECT (SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1), "
-            "(SELECT count FROM ledger WHERE chain = 'events'), (SELECT head FROM ledger WHERE chain = 'events')",
-            [event["incident_id"]]).fetchone()
+    def _chained(self, event: dict, count: int, head: str) -> tuple[dict, tuple[str, int, str, str]]:
+        """The event's row chained onto its incident's chain (which ends at ``count``, ``head``), and the chain's
+        ledger entry after it (chain, count, head, MAC)."""
         row = {**event, "payload": json.dumps(event["payload"], ensure_ascii=False, sort_keys=True)}
-        row["prev_hash"] = prev or GENESIS
+        row["prev_hash"] = head
         row["hash"] = event_hash(row, self.key)
-        count, ghead = (count, ghead) if count is not None else (0, GENESIS)
-        row["gseq"] = count + 1
-        row["ghash"] = mac(self.key, ghead + row["hash"])
+        chain = incident_chain(event["incident_id"])
+        self.last_event = {**event, "hash": row["hash"]}   # what was written, for the action's answer (issue 32)
+        return row, (chain, count + 1, row["hash"], ledger_mac(self.key, chain, count + 1, row["hash"]))
+
+    def _insert_event(self, event: dict) -> None:
+        """Insert the event onto its incident's chain and move the chain's ledger entry (one chain per incident,
+        issue 32: no database-wide chain for writers to queue on)."""
+        count, head = self._ledger(incident_chain(event["incident_id"]))
+        row, (chain, n, tail, tag) = self._chained(event, count, head)
         # one plain INSERT (sqlite-utils' insert reads the schema and wraps a savepoint: five statements more)
         self.db.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-        self._advance_ledger("events", row["gseq"], row["ghash"])
-        self.last_event = {**event, "hash": row["hash"]}   # what was written, for the action's answer (issue 32)
+        self.db.execute("INSERT INTO ledger (chain, count, head, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE "
+                        "SET count = excluded.count, head = excluded.head, mac = excluded.mac", [chain, n, tail, tag])
+
+    def _insert_start(self, incident_id: str, at: str) -> None:
+        """Chain the incident's start (``incident_starts``): a whole incident deleted, ledger entry and all, shows."""
+        count, head = self._ledger("starts")
+        entry = {"seq": count + 1, "incident_id": incident_id, "at": at, "prev_hash": head}
+        entry["hash"] = start_hash(entry, self.key)
+        self.db.execute("INSERT INTO incident_starts (seq, incident_id, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+                        [entry["seq"], incident_id, at, head, entry["hash"]])
+        self._advance_ledger("starts", entry["seq"], entry["hash"])
 
     def find_by_idempotency_key(self, key: str) -> str | None:
         row = self.db.execute("SELECT id FROM incidents WHERE idempotency_key = ?", [key]).fetchone()
@@ -366,6 +382,7 @@ class Store:
                 db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
             except self.IntegrityError as exc:
                 raise mixed_drill("event_group" if "group" in str(exc) else "drill_id") from None
+            self._insert_start(snap.id, snap.created_at)
             self._insert_event(event)
         return snap
 
@@ -389,28 +406,30 @@ class Store:
         ``current``: the incident as the caller read it just now (one read per action, issue 32); the conditional
         UPDATE still refuses it if another writer got in between.
         """
-        current = current if current is not None and current.id == incident_id else self._load(incident_id)
+        current = current if current is not None and current.id == incident_id else self._current(incident_id,
+                                                                                                  expected_version)
         if current.version != expected_version and not merge:
             raise StaleVersion(expected_version, current.version)
-        seen = current.version  # change() may apply in place
-        snap, event, final = change(current)
+        for _attempt in range(MERGE_ATTEMPTS):
+            seen = current.version  # change() may apply in place
+            snap, event, final = change(current)
+            if self._commit_change(incident_id, seen, snap, event, final, also):
+                return snap
+            current = self._load(incident_id)
+            if not merge and current.version != expected_version:
+                raise StaleVersion(expected_version, current.version)
+            # a merge that lost the race, or a change worked out on a copy that was not the stored one: worked out
+            # again on what is there now
+        raise refusal("busy")
+
+    def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
+                       also: list[tuple[str, dict]]) -> bool:
+        """Write the change in one transaction if the incident is still at version ``seen``; False if it is not."""
         with self.write() as db:
             written = self._write_change(db, incident_id, seen, snap, event, final)
             for table, row in also if written else ():
                 db[table].insert(row)
-        if written:
-            return snap
-        if not merge:
-            raise StaleVersion(expected_version, self._load(incident_id).version)
-        with self.write() as db:  # a merge that lost the race: read and apply under the lock
-            current = self._load(incident_id)
-            seen = current.version
-            snap, event, final = change(current)
-            if not self._write_change(db, incident_id, seen, snap, event, final):
-                raise StaleVersion(seen, self._load(incident_id).version)  # cannot happen under the lock
-            for table, row in also:
-                db[table].insert(row)
-        return snap
+        return written
 
     def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
         """Write ``snap`` and its event if the incident is still at version ``seen``; False if it is not."""
@@ -466,10 +485,23 @@ class Store:
 
     # ------------------------------------------------------------ reads
     def _load(self, incident_id: str) -> Snapshot:
-        row = self.db.execute("SELECT snapshot FROM incidents WHERE id = ?", [incident_id]).fetchone()
+        """The incident as stored, read with where its chain ends (kept for a write that follows: one read per
+        action, issue 32)."""
+        row = self.db.execute("SELECT i.snapshot, i.version, l.count, l.head FROM incidents i "
+                              "LEFT JOIN ledger l ON l.chain = 'incident:' || i.id WHERE i.id = ?",
+                              [incident_id]).fetchone()
         if row is None:
             raise NotFound("incident", incident_id)
+        self._remember(incident_id, row[1], row[0], row[2] or 0, row[3] or GENESIS)
         return self._with_plan_version(Snapshot.model_validate_json(row[0]))
+
+    def _remember(self, incident_id: str, version: int, snapshot: str, count: int, head: str) -> None:
+        """Keep an incident as read or written, with where its chain ended (the PostgreSQL store writes from it)."""
+
+    def _current(self, incident_id: str, expected_version: int) -> Snapshot:
+        """The incident an action applies to: as stored (the PostgreSQL store may answer from what it last read or
+        wrote at ``expected_version``, its write then conditional on the chain's head)."""
+        return self._load(incident_id)
 
     def get(self, incident_id: str) -> Snapshot:
         return self._load(incident_id)
@@ -529,11 +561,14 @@ class Store:
         return out
 
     def anchor(self) -> dict[str, Any]:
-        """The database-wide heads (events and audit), to publish or keep elsewhere (a daily anchor)."""
-        out = {}
-        for chain in ("events", "audit"):
+        """Where every chain ends now — the audit chain, the chain of incident starts and each incident's chain — to
+        publish or keep elsewhere (a daily anchor): a log rolled back or rewritten since no longer holds it."""
+        out: dict[str, Any] = {}
+        for chain in ("audit", "starts"):
             count, head = self._ledger(chain)
             out[chain] = {"count": count, "head": head}
+        rows = self.db.execute("SELECT chain, count, head FROM ledger WHERE chain LIKE 'incident:%' ORDER BY chain")
+        out["incidents"] = {r[0].split(":", 1)[1]: {"count": r[1], "head": r[2]} for r in rows.fetchall()}
         return out
 
     def verify(self) -> list[dict[str, Any]]:

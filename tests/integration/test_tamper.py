@@ -1,5 +1,6 @@
-"""Tamper evidence: keyed chains per incident and across the database, snapshots bound to their
-events, a ledger that shows truncation, published anchors; verify names what broke."""
+"""Tamper evidence: a keyed chain per incident, each ending where its ledger entry says, the chained starts of
+every incident (so a whole incident deleted shows), snapshots bound to their events, published anchors; verify
+names what broke."""
 import json
 import os
 import re
@@ -70,18 +71,32 @@ def test_an_edited_snapshot_is_found_though_every_chain_holds(tmp_path):
 
 def test_deleting_the_last_events_shows_in_the_ledger(tmp_path):
     path, store, snap, other = make(tmp_path)
-    store.db.execute("DELETE FROM events WHERE incident_id = ? AND seq = 1", [other.id])  # the newest event
-    store.db.execute("DELETE FROM incidents WHERE id = ?", [other.id])
+    store.db.execute("DELETE FROM events WHERE incident_id = ? AND seq = 4", [snap.id])  # its newest event
     broken = store.verify()
-    assert any("ledger says" in b["problem"] for b in broken), broken
+    assert any(b["incident_id"] == snap.id and "ends at entry 3 but the ledger says 4" in b["problem"]
+               for b in broken), broken
     assert run_verify(path).returncode == 1
 
 
-def test_deleting_a_whole_incident_is_found(tmp_path):
+def test_deleting_a_whole_incident_with_its_ledger_entry_is_found(tmp_path):
     path, store, snap, other = make(tmp_path)
     store.db.execute("DELETE FROM events WHERE incident_id = ?", [snap.id])
     store.db.execute("DELETE FROM incidents WHERE id = ?", [snap.id])
-    assert any("database-wide chain" in b["problem"] for b in store.verify())
+    store.db.execute("DELETE FROM ledger WHERE chain = ?", [f"incident:{snap.id}"])
+    broken = store.verify()
+    assert any(b["incident_id"] == snap.id and "chain of starts is no longer in the log" in b["problem"]
+               for b in broken), broken
+    store.db.execute("DELETE FROM incident_starts WHERE incident_id = ?", [snap.id])   # and its start too
+    assert any("chain of incident starts breaks" in b["problem"] for b in store.verify())
+
+
+def test_an_incident_inserted_outside_the_service_is_found(tmp_path):
+    path, store, snap, other = make(tmp_path)
+    store.db.execute("DELETE FROM incident_starts WHERE incident_id = ?", [other.id])   # the last start: no break
+    store.db.execute("UPDATE ledger SET count = 1 WHERE chain = 'starts'")
+    broken = store.verify()
+    assert any("ledger entry was changed" in b["problem"] for b in broken), broken
+    assert any(b["incident_id"] == other.id and "no chained start" in b["problem"] for b in broken), broken
 
 
 def test_recomputing_the_chain_without_the_key_is_found(tmp_path):

@@ -97,14 +97,7 @@ def diff_plans(old: Plan, new: Plan) -> list[dict[str, Any]]:
     keyed("分级标准", old.criteria, new.criteria, lambda c: c.id, lambda c: f"{c.level}级 {c.id}",
           lambda c: f"{_cond(c.when)} — {c.text}", criterion_changes)
     if old.criteria != new.criteria:
-        for facts in _bound_cases(old, new):
-            ra, rb = classify(old, facts), classify(new, facts)
-            la = (ra["level"], ra["deciding"]["clause"] if ra["deciding"] else None)
-            lb = (rb["level"], rb["deciding"]["clause"] if rb["deciding"] else None)
-            if la[0] != lb[0]:
-                def words(level, clause):
-                    return f"{level}级（{clause}）" if level else "未达分级标准"
-                add("定级结果", "、".join(f"{k}={v}" for k, v in facts.items()), words(*la), words(*lb))
+        _moved_cases(old, new, add)
 
     # ---- reporting
     keyed("信息报告", old.reporting.rules, new.reporting.rules, lambda r: r.id, lambda r: r.id, _rule_words,
@@ -122,7 +115,26 @@ def diff_plans(old: Plan, new: Plan) -> list[dict[str, Any]]:
     keyed("工作组", old.groups, new.groups, lambda g: g.id, lambda g: g.name,
           lambda g: f"牵头：{'、'.join(g.lead)}", group_changes)
 
-    # ---- lifecycle
+    _lifecycle_changes(old, new, add)
+    _termination_changes(old, new, add)
+    return out
+
+
+def _moved_cases(old: Plan, new: Plan, add) -> None:
+    """The cases at the bounds of either version whose level the revision moves (定级结果)."""
+    def words(level, clause):
+        return f"{level}级（{clause}）" if level else "未达分级标准"
+
+    for facts in _bound_cases(old, new):
+        ra, rb = classify(old, facts), classify(new, facts)
+        la = (ra["level"], ra["deciding"]["clause"] if ra["deciding"] else None)
+        lb = (rb["level"], rb["deciding"]["clause"] if rb["deciding"] else None)
+        if la[0] != lb[0]:
+            add("定级结果", "、".join(f"{k}={v}" for k, v in facts.items()), words(*la), words(*lb))
+
+
+def _lifecycle_changes(old: Plan, new: Plan, add) -> None:
+    """States added or removed, and steps added, removed or given other conditions (响应流程)."""
     sa = {s.name: s.label for s in old.lifecycle.states}
     sb = {s.name: s.label for s in new.lifecycle.states}
     for name in sorted(sa.keys() ^ sb.keys()):
@@ -143,7 +155,9 @@ def diff_plans(old: Plan, new: Plan) -> list[dict[str, Any]]:
         elif (a.conditions, a.requires, a.levels) != (b.conditions, b.requires, b.levels):
             add("响应流程", f"{b.label} 的条件", _step_words(old, a), _step_words(new, b), b.clause)
 
-    # ---- termination
+
+def _termination_changes(old: Plan, new: Plan, add) -> None:
+    """The way termination is judged and its conditions (应急终止)."""
     modes = {"any": "符合其一", "all": "须全部满足"}
     if old.termination.mode != new.termination.mode:
         add("应急终止", "判断方式", modes[old.termination.mode], modes[new.termination.mode], new.termination.clause)
@@ -152,7 +166,6 @@ def diff_plans(old: Plan, new: Plan) -> list[dict[str, Any]]:
     for cid in sorted(ca.keys() | cb.keys()):
         if ca.get(cid) != cb.get(cid):
             add("应急终止", f"条件 {cid}", ca.get(cid), cb.get(cid), new.termination.clause)
-    return out
 
 
 def as_text(changes: list[dict[str, Any]], title: str) -> str:

@@ -100,62 +100,86 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
         cells = list(raw) + [None] * (len(COLUMNS) - len(raw))
         if not any(text_of(v) for v in cells):
             continue
-        row = dict(zip(FIELDS, cells, strict=False))
-        before = len(problems)
+        found, shift = _check_row(number, dict(zip(FIELDS, cells, strict=False)), units)
+        problems += found
+        if shift is not None:
+            shifts.append((number, shift))
+    problems += _overlaps(shifts)
+    if not shifts and not problems:
+        problems.append({"row": None, "column": "", "message": "文件中没有班次"})
+    if problems:
+        raise ImportRefused(sorted(problems, key=lambda p: (p["row"] or 0)))
+    return [s for _, s in shifts]
 
-        def bad(field: str, message: str, number: int = number) -> None:  # this row's number, bound now
-            problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
 
-        text, unreadable = {}, set()
-        for field in ("unit", "shift", "officer", "leader"):
-            try:
-                text[field] = clean_text(text_of(row[field]), COLUMNS[FIELDS.index(field)], 100)
-            except EmergencyError as exc:
-                bad(field, str(exc))
-                text[field] = ""
-                unreadable.add(field)   # said once: not "is required" as well
-        unit = text["unit"]
-        if not unit and "unit" not in unreadable:
-            bad("unit", "必须填写")
-        elif unit and unit not in units:
-            bad("unit", f"“{unit}”不是预案中的单位（见通讯录页的单位列表）")
-        if not text["officer"] and "officer" not in unreadable:
-            bad("officer", "必须填写当班值班员")
-        phones = {}
-        for field in ("officer_phone", "leader_phone"):
-            phones[field] = "".join(text_of(row[field]).split())
-            problem = number_problem(phones[field], "either")
-            if problem:
-                bad(field, problem)
-        if phones["leader_phone"] and not text["leader"]:
-            bad("leader", "填写了带班领导电话，须同时填写带班领导姓名")
-        starts = ends = None
+def _check_row(number: int, row: dict[str, Any], units: dict[str, str]) -> tuple[list[dict[str, Any]], Shift | None]:
+    """One row's problems (each with its row and column), and its shift when it has none."""
+    problems: list[dict[str, Any]] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
+
+    text, unreadable = {}, set()
+    for field in ("unit", "shift", "officer", "leader"):
         try:
-            day = _date(row["date"]) if text_of(row["date"]) or isinstance(row["date"], (date, datetime)) else None
-            if day is None:
-                bad("date", "必须填写，例如2026-12-02")
+            text[field] = clean_text(text_of(row[field]), COLUMNS[FIELDS.index(field)], 100)
+        except EmergencyError as exc:
+            bad(field, str(exc))
+            text[field] = ""
+            unreadable.add(field)   # said once: not "is required" as well
+    unit = text["unit"]
+    if not unit and "unit" not in unreadable:
+        bad("unit", "必须填写")
+    elif unit and unit not in units:
+        bad("unit", f"“{unit}”不是预案中的单位（见通讯录页的单位列表）")
+    if not text["officer"] and "officer" not in unreadable:
+        bad("officer", "必须填写当班值班员")
+    phones = {}
+    for field in ("officer_phone", "leader_phone"):
+        phones[field] = "".join(text_of(row[field]).split())
+        problem = number_problem(phones[field], "either")
+        if problem:
+            bad(field, problem)
+    if phones["leader_phone"] and not text["leader"]:
+        bad("leader", "填写了带班领导电话，须同时填写带班领导姓名")
+    window = _window(row, bad)
+    if problems or window is None:
+        return problems, None
+    starts, ends = window
+    return problems, Shift(unit=units[unit], shift=text["shift"], starts_at=format_time(starts),
+                           ends_at=format_time(ends), officer=text["officer"], officer_phone=phones["officer_phone"],
+                           leader=text["leader"], leader_phone=phones["leader_phone"])
+
+
+def _window(row: dict[str, Any], bad) -> tuple[datetime, datetime] | None:
+    """A row's start and end (a shift whose end is not after its start ends the next day), or None, said to
+    ``bad`` field by field."""
+    try:
+        day = _date(row["date"]) if text_of(row["date"]) or isinstance(row["date"], (date, datetime)) else None
+        if day is None:
+            bad("date", "必须填写，例如2026-12-02")
+    except ValueError as exc:
+        day = None
+        bad("date", str(exc))
+    times = {}
+    for field in ("start", "end"):
+        try:
+            if row[field] is None or text_of(row[field]) == "":
+                bad(field, "必须填写，例如08:00")
+            else:
+                times[field] = _time(row[field])
         except ValueError as exc:
-            day = None
-            bad("date", str(exc))
-        times = {}
-        for field in ("start", "end"):
-            try:
-                if row[field] is None or text_of(row[field]) == "":
-                    bad(field, "必须填写，例如08:00")
-                else:
-                    times[field] = _time(row[field])
-            except ValueError as exc:
-                bad(field, str(exc))
-        if day and len(times) == 2:
-            starts = datetime.combine(day, times["start"], TZ)
-            ends = datetime.combine(day, times["end"], TZ)
-            if ends <= starts:
-                ends += timedelta(days=1)   # a night shift, or 08:00–08:00 for 24 hours
-        if len(problems) == before:
-            shifts.append((number, Shift(unit=units[unit], shift=text["shift"], starts_at=format_time(starts),
-                                         ends_at=format_time(ends), officer=text["officer"],
-                                         officer_phone=phones["officer_phone"], leader=text["leader"],
-                                         leader_phone=phones["leader_phone"])))
+            bad(field, str(exc))
+    if not day or len(times) != 2:
+        return None
+    starts = datetime.combine(day, times["start"], TZ)
+    ends = datetime.combine(day, times["end"], TZ)
+    return starts, ends + timedelta(days=1) if ends <= starts else ends   # a night shift, or 08:00–08:00 for 24 h
+
+
+def _overlaps(shifts: list[tuple[int, Shift]]) -> list[dict[str, Any]]:
+    """Two shifts of one unit that overlap, each named by its row (the rows of one window are one crew)."""
+    problems = []
     by_unit: dict[str, list[tuple[int, Shift]]] = {}
     for number, s in shifts:
         by_unit.setdefault(s.unit, []).append((number, s))
@@ -169,11 +193,7 @@ def check(rows: list[list[Any]], plans) -> list[Shift]:
                                                                    ("a1", a.ends_at))}
                 problems.append({"row": n2, "column": "开始", "message": f"{unit}：此班次（{when['b']}）"
                                  f"与第{n1}行的班次（{when['a0']}–{when['a1']}）重叠"})
-    if not shifts and not problems:
-        problems.append({"row": None, "column": "", "message": "文件中没有班次"})
-    if problems:
-        raise ImportRefused(sorted(problems, key=lambda p: (p["row"] or 0)))
-    return [s for _, s in shifts]
+    return problems
 
 
 def on_duty(shifts: Iterable[Shift], unit: str, at: datetime) -> Shift | None:

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from emergency import drill_runs, incidents as service, intake
 from emergency.callsheet import for_observer
+from emergency.diagrams import state_diagram
 from emergency.checklist import checklist as build_checklist
 from emergency.boundaries import assessment, related_plans
 from emergency.classify import classify
@@ -81,7 +82,7 @@ def plan(plan_id: str):
 @bp.get("/plans/<plan_id>/diagram")
 def plan_diagram(plan_id: str):
     library().plan(plan_id)
-    return jsonify({"plan": plan_id, "mermaid": library().lifecycle(plan_id).diagram()})
+    return jsonify({"plan": plan_id, "mermaid": state_diagram(library().lifecycle(plan_id))})
 
 
 @bp.post("/classify/<plan_id>")

@@ -18,6 +18,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    url_for)
 
 from emergency import incidents as service
+from emergency.diagrams import main_path_chart, state_diagram
 from emergency.boundaries import assessment, related_plans
 from emergency.clock import SimulatedClock, format_time, parse_time
 from emergency.drills import refuse_aliases
@@ -181,8 +182,8 @@ def plan_page(plan_id: str):
     plan = plan_or_404(plan_id)
     by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
     machine = plans().lifecycle(plan_id)
-    return render_template("console/plan.html", plan=plan, by_level=by_level, diagram=machine.diagram(),
-                           main_diagram=machine.main_diagram())
+    return render_template("console/plan.html", plan=plan, by_level=by_level, diagram=state_diagram(machine),
+                           main_diagram=main_path_chart(machine))
 
 
 @bp.route("/plans/<plan_id>/diff", methods=["GET", "POST"])
@@ -421,8 +422,8 @@ def incident_page(incident_id: str):
                            decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
                            judged=_judged(plan, snap, v, clock.now()),
-                           diagram=machine.main_diagram(v["state"], v["allowed_triggers"]),
-                           full_diagram=machine.diagram(v["state"]))
+                           diagram=main_path_chart(machine, v["state"], v["allowed_triggers"]),
+                           full_diagram=state_diagram(machine, v["state"]))
 
 
 TIMELINE_PAGE = 100  # events on one page of an incident's timeline, newest first (issue 26: 9,331 made 2.8 MB)

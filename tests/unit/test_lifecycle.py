@@ -3,6 +3,7 @@ activation, level changes, termination guards and post-incident tasks."""
 import pytest
 
 from emergency.clock import FixedClock, parse_time
+from emergency.diagrams import state_diagram
 from emergency.errors import InputError, Refused
 from emergency.lifecycle import RECORD_TRIGGERS
 from tests.library import PLANS, status_views
@@ -230,7 +231,7 @@ def test_bad_payload_names_the_field(payload, field):
 @pytest.mark.parametrize("plan_id", PLANS.ids)
 def test_diagram_is_drawn_from_the_plan_data(plan_id):
     m = PLANS.lifecycle(plan_id)
-    text = m.diagram()
+    text = state_diagram(m)
     assert "stateDiagram-v2" in text
     for s in PLANS.plan(plan_id).lifecycle.states:
         assert f'state "{s.label}" as {s.name}' in text

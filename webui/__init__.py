@@ -30,8 +30,8 @@ from emergency.library import PlanLibrary, default_plans_dir, library
 from emergency.lint import default_sources, lint_all
 from emergency.store import StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key, shown_location
 
-from . import (admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, intake_pages, report_pages,
-               shift_pages)
+from . import (admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages, intake_pages,
+               plan_pages, report_pages, shift_pages)
 from .auth import same_site_referrer
 from .i18n import api_refusal, gettext, refusal
 
@@ -109,6 +109,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(plan_pages.bp)
+    app.register_blueprint(incident_pages.bp)
     app.register_blueprint(drill_pages.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(intake_pages.bp)

@@ -34,7 +34,7 @@ def record_call(incident_id: str):
     """Record an attempt (and send a message when a channel is chosen). Refusals are flashed beside the form,
     naming the field; nothing is written for a refused attempt."""
     form = request.form
-    back = url_for("console.incident_page", incident_id=incident_id) + "#calls"
+    back = url_for("incidents.incident_page", incident_id=incident_id) + "#calls"
     try:
         snap = get_store().get(incident_id)
     except NotFound:

@@ -63,7 +63,7 @@ def draft_page(incident_id: str):
         d = _draft(snap, plan, kind)
     except EmergencyError as exc:
         flash(refusal(exc), "error")
-        return redirect(url_for("console.incident_page", incident_id=incident_id) + "#reports")
+        return redirect(url_for("incidents.incident_page", incident_id=incident_id) + "#reports")
     kept = session.pop("report_edits", None)
     if kept and kept.get("incident") == incident_id and kept.get("kind") == kind:
         try:
@@ -131,7 +131,7 @@ def issue(incident_id: str):
         flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",
                 seen=exc.expected, now=exc.current), "error")
         return redirect(back if kind in {o["kind"] for o in _offered(incident_id)} else
-                        url_for("console.incident_page", incident_id=incident_id) + "#reports")
+                        url_for("incidents.incident_page", incident_id=incident_id) + "#reports")
     except EmergencyError as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(refusal(exc), "error")
@@ -140,7 +140,7 @@ def issue(incident_id: str):
     get_store().remember_report_header(current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
                                        app_clock().now().isoformat(timespec="seconds"))
     flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
-    return redirect(url_for("console.incident_page", incident_id=incident_id) + "#reports")
+    return redirect(url_for("incidents.incident_page", incident_id=incident_id) + "#reports")
 
 
 def _offered(incident_id: str) -> list[dict]:

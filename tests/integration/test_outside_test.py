@@ -272,8 +272,8 @@ def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_firs
 
 
 def test_the_incident_page_pages_its_timeline(app, client, monkeypatch):
-    import webui.console
-    monkeypatch.setattr(webui.console, "TIMELINE_PAGE", 10)  # 10 a page here (100 served), so 23 notes make 3 pages
+    import webui.incident_pages
+    monkeypatch.setattr(webui.incident_pages, "TIMELINE_PAGE", 10)  # 10 a page here (100 served), so 23 notes make 3 pages
     inc = _incident(client)
     version = inc["version"]
     for i in range(23):

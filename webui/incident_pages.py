@@ -1,0 +1,265 @@
+"""The incident pages: recording an incident, its page (status, checklist, calls, 研判, timeline page by page),
+acting on it through the service's one action, and its checklist (issue 32: split from the console). Views are thin."""
+from __future__ import annotations
+
+import json
+import math
+
+from flask_login import current_user
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+                   url_for)
+
+from emergency import incidents as service
+from emergency.diagrams import main_path_chart, state_diagram
+from emergency.boundaries import assessment, related_plans
+from emergency.clock import SimulatedClock
+from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
+from emergency.intake import open_incident as open_from_intake
+from emergency import calls, directory, documents
+from emergency import callsheet
+from emergency.callsheet import for_observer
+from emergency.duties import KNOWN_VIA, task_refs
+from emergency.lifecycle import ISSUE_TRIGGER
+from emergency.step_names import PAYLOAD_FIELDS
+from emergency.users import may_act
+
+from .auth import actor, forbid, require_trigger
+from .db import app_clock, clock_for, get_store, now, plans
+from .call_pages import configured_channels
+from .directory_pages import call_lines, on_duty_now
+from .plan_args import plan_or_404
+from .timeline import decisions, timeline, trigger_labels
+from .i18n import gettext as _, refusal
+
+from .console import office, ours
+
+bp = Blueprint("incidents", __name__)
+
+
+FORM_FIELDS = tuple(f for f in PAYLOAD_FIELDS if f != "facts")   # the facts come as a form of their own
+
+
+def _facts_from_form(plan, form) -> dict:
+    """The plan's facts from a form, by their kind in the vocabulary: a count entered in another unit
+    (``entered_as``: the loss in 万元) is converted; an unticked flag and a default choice are left out."""
+    vocab = plan.vocabulary
+    facts: dict = {}
+    for f in plan.facts:
+        raw = form.get(f.name, "").strip()
+        kind = vocab.kind(f.name)
+        if kind == "choice":
+            if raw and raw != vocab.choice(f.name).default:
+                facts[f.name] = raw
+        elif kind == "flag":
+            if raw in ("on", "true", "1"):
+                facts[f.name] = True
+        elif not raw:
+            continue
+        elif vocab.count(f.name).entered_as:
+            unit = vocab.count(f.name).entered_as
+            try:
+                value = float(raw)
+            except ValueError:
+                raise InputError(unit.field, _("%(field)s须为数字（%(unit)s）", field=unit.label, unit=unit.unit)) from None
+            top = vocab.count(f.name).max / unit.factor
+            if not math.isfinite(value) or value < 0 or value > top:
+                raise InputError(unit.field, _("%(field)s须在0至%(top)s%(unit)s之间", field=unit.label, top=f"{top:g}", unit=unit.unit))
+            facts[f.name] = round(value * unit.factor)
+        else:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+                raise InputError(f"facts.{f.name}", _("%(field)s须为非负整数", field=f.label))
+            facts[f.name] = int(raw)
+    return facts
+
+
+@bp.post("/incidents")
+
+
+def create_incident():
+    plan_id = request.form.get("plan", "")
+    plan = plan_or_404(plan_id)
+    form = request.form
+    require_trigger("report", form.get("drill") == "on", plan)
+    try:
+        facts = _facts_from_form(plan, form)
+        if form.get("intake_id"):
+            snap = open_from_intake(get_store(), form["intake_id"][:40], plan_id, {
+                "facts": facts, "title": form.get("title", "").strip(), "occurred_at": form.get("occurred_at", ""),
+                "cause": form.get("cause") or None, "hot_topic": form.get("hot_topic") == "on",
+                "sensitive": form.get("sensitive") == "on"}, actor(), app_clock())
+            flash(_("事件已登记。"), "ok")
+            return redirect(_after_recording(snap.id))
+        snap = service.report(get_store(), {
+            "plan": plan_id, "facts": facts, "title": form.get("title", "").strip(),
+            "occurred_at": form.get("occurred_at", ""), "reported_at": form.get("reported_at") or form.get("occurred_at", ""),
+            "cause": form.get("cause") or None, "drill": form.get("drill") == "on",
+            "hot_topic": form.get("hot_topic") == "on", "sensitive": form.get("sensitive") == "on",
+            "event_group": form.get("event_group") or None,
+        }, actor(), app_clock(), idempotency_key=form.get("idempotency_key") or None)
+    except EmergencyError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("plans.classify_page", plan_id=plan_id))
+    flash(_("事件已登记。"), "ok")
+    return redirect(_after_recording(snap.id))
+
+
+def _after_recording(incident_id: str) -> str:
+    """The incident page, or its printable checklist when the officer asked for it (one click fewer)."""
+    if request.form.get("then") == "checklist":
+        return url_for("incidents.incident_checklist", incident_id=incident_id)
+    return url_for("incidents.incident_page", incident_id=incident_id)
+
+
+@bp.get("/incidents/<incident_id>")
+
+
+def incident_page(incident_id: str):
+    try:
+        snap = get_store().get(incident_id)
+    except NotFound:
+        abort(404)
+    clock = clock_for(snap)
+    v = service.view(get_store(), incident_id, clock.now(), office())
+    if current_user.role == "observer":
+        v = for_observer(v)
+    plan = plans().plan_for(v["plan"], v["plan_version"])
+    group_key = v["event_group"] or v["id"]
+    at = now()
+    group = [service.snapshot_view(s, None, at, plans(), office()) for s in get_store().list(drill=None, event_group=group_key)
+             if s.id != v["id"]] + [v]
+    lead, lead_basis = _lead_plan(group)
+    group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
+    merged = service.merged_notifications(group) if len(group) > 1 else []
+    draft = session.pop("draft", None)
+    if not draft or draft.get("incident") != incident_id:
+        draft = None
+    role = current_user.role
+    v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"], plan)]  # only this role's
+    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"], plan)]
+    machine = plans().lifecycle(v["plan"], v["plan_version"])
+    offers = documents.offers(snap, plan, clock.now(), plans())
+    call_sheet = _calls_view(snap, v, plan, clock.now())
+    may_assign = "assign_task" in v["allowed_triggers"]
+    may_follow_up = may_act(role, "sign_task", v["drill"], plan)
+    unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
+    return render_template("console/incident.html", offers=offers, **call_sheet, documents=get_store().documents(incident_id),
+                           KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
+                           task_refs=task_refs(plan),
+                           may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
+                           merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
+                           decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
+                           sim=_sim_info(snap, clock),
+                           judged=_judged(plan, snap, v, clock.now()),
+                           diagram=main_path_chart(machine, v["state"], v["allowed_triggers"]),
+                           full_diagram=state_diagram(machine, v["state"]))
+
+
+TIMELINE_PAGE = 100  # events on one page of an incident's timeline, newest first (issue 26: 9,331 made 2.8 MB)
+
+
+def _timeline_page(plan, events: list[dict], given: list | None = None) -> dict:
+    """One page of the timeline (``?timeline_page=N``, newest first), with the pages there are."""
+    pages = max(1, -(-len(events) // TIMELINE_PAGE))
+    raw = request.args.get("timeline_page", "1")
+    page = min(max(int(raw), 1), pages) if raw.isascii() and raw.isdigit() else 1
+    end = len(events) - (page - 1) * TIMELINE_PAGE
+    return {"timeline": timeline(plan, events[max(0, end - TIMELINE_PAGE):end], given), "timeline_page": page,
+            "timeline_pages": pages, "timeline_total": len(events)}
+
+
+def _calls_view(snap, v: dict, plan, at) -> dict:
+    """The incident page's calls: each notification's numbers, attempts and next number (``lines``), the items
+    raised to the commander on duty (``escalated``), who that is now (``duty``), the outbound channels and a
+    first-notice text per notification."""
+    items = (v["checklist"] or {}).get("notifications", [])
+    lines = call_lines(items, [a.model_dump() for a in snap.calls]) if items else []
+    texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
+    # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one (issue 31)
+    duty = {"unit": _("演练"), "drill": True} if snap.drill else on_duty_now(now())
+    return {"call_lines": lines, "escalated": calls.escalations(ours(items), at), "duty": duty,
+            "channels": list(configured_channels()), "message_texts": texts,
+            "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
+            "failures_before_next": calls.FAILURES_BEFORE_NEXT}
+
+
+def _judged(plan, snap, v: dict, at) -> dict:
+    """The incident's 研判 (issue 34): its own plan's boundaries and consequences, and the plans the event could also
+    be recorded under, with which plan would lead past each boundary."""
+    level = snap.effective_level or v["classification"]["level"]
+    judged = assessment(plan, snap.facts, level, snap.occurred_at, snap.reported_at, at)
+    judged["related"] = related_plans(plans(), plan, snap.facts, level, judged["ahead"])
+    return judged
+
+
+def _other_plan_query(v: dict) -> dict:
+    """What recording the same event under another plan carries over: title, times, facts and the group."""
+    return {"event_group": v["event_group"] or v["id"], "occurred_at": v["occurred_at"][:16],
+            "reported_at": v["reported_at"][:16], "title": v["title"], "facts": json.dumps(v["facts"], ensure_ascii=False),
+            "drill": "1" if v["drill"] else ""}
+
+
+def _lead_plan(views: list[dict]) -> tuple[str | None, dict | None]:
+    """The lead plan among an event's incidents and the clause that says so (PlanLibrary.lead_with_basis)."""
+    return plans().lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in views})
+
+
+@bp.post("/incidents/<incident_id>/act")
+
+
+def incident_act(incident_id: str):
+    form = request.form
+    trigger = form.get("trigger", "")
+    try:
+        version = int(form.get("expected_version", ""))
+    except ValueError:
+        flash("expected_version: missing", "error")
+        return redirect(url_for("incidents.incident_page", incident_id=incident_id))
+    payload = {k: form[k].strip() for k in FORM_FIELDS if form.get(k, "").strip()}
+    try:
+        snap = get_store().get(incident_id)            # read once: the form's facts, then the action itself
+        snap_plan = plans().plan_for(snap.plan, snap.plan_version)
+        if trigger == "update_facts":
+            payload = {"facts": _facts_from_form(snap_plan, form)}
+        service.perform(get_store(), incident_id, trigger, version, payload,
+                        service.Actor(actor(), current_user.role, office()), clock_for, view=False, current=snap)
+        flash(_("已执行：%(action)s。", action=trigger_labels(snap_plan).get(trigger, trigger)), "ok")
+    except service.Forbidden:
+        forbid(_("%(role)s无权执行“%(action)s”", role=current_user.role_name,
+                 action=trigger_labels(snap_plan).get(trigger, trigger)))
+    except StaleVersion as exc:
+        _keep_draft(incident_id, trigger, form)
+        flash(_("操作未执行：事件已被他人更新（你看到的是第%(seen)s版，现在是第%(now)s版）。你填写的内容已保留在下方，请查看变化后再提交。", seen=exc.expected, now=exc.current), "error")
+    except NotFound:
+        abort(404)
+    except EmergencyError as exc:
+        _keep_draft(incident_id, trigger, form)
+        flash(refusal(exc), "error")
+    return redirect(url_for("incidents.incident_page", incident_id=incident_id) + "#actions")
+
+
+def _keep_draft(incident_id: str, trigger: str, form) -> None:
+    """A refused action keeps what was typed: the page fills the same form again."""
+    fields = {k: form[k][:2000] for k in FORM_FIELDS if form.get(k)}
+    session["draft"] = {"incident": incident_id, "trigger": trigger, "fields": fields}
+
+
+def _sim_info(snap, clock) -> dict | None:
+    """For a drill incident: its drill's id, speed and whether its clock runs (for the page's clock)."""
+    if isinstance(clock, SimulatedClock):
+        return {"drill_id": snap.drill_id, "speed": clock.speed, "running": clock.running}
+    return None
+
+
+@bp.get("/incidents/<incident_id>/checklist")
+
+
+def incident_checklist(incident_id: str):
+    try:
+        v = service.view(get_store(), incident_id, now())
+    except NotFound:
+        abort(404)
+    if not v["checklist"]:
+        flash(_("尚未确定级别，无法生成清单。"), "error")
+        return redirect(url_for("incidents.incident_page", incident_id=incident_id))
+    plan = plans().plan_for(v["plan"], v["plan_version"])
+    return render_template("console/checklist.html", plan=plan, cl=v["checklist"], query=None, drill=v["drill"], incident=v)

@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emergency import incidents as svc  # noqa: E402
-from emergency.clock import FixedClock  # noqa: E402
+from emergency.services import incidents as svc  # noqa: E402
+from emergency.core.clock import FixedClock  # noqa: E402
 from emergency.store import Store  # noqa: E402
-from emergency.users import add_user, create_token  # noqa: E402
+from emergency.services.users import add_user, create_token  # noqa: E402
 from tests.serving import free_port, wait_for_port  # noqa: E402
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -336,7 +336,7 @@ def bench_report_docx(n: int = 200) -> float:
 
     import docx
 
-    from emergency import documents
+    from emergency.services import documents
     tmp = tempfile.mkdtemp()
     store = Store(os.path.join(tmp, "d.db"))
     store.db.execute("PRAGMA synchronous = OFF")
@@ -377,7 +377,7 @@ def bench_directory_import(n: int = 2000) -> float:
 
     from openpyxl import Workbook, load_workbook
 
-    from emergency import directory
+    from emergency.services import directory
     tmp = tempfile.mkdtemp()
     store = Store(os.path.join(tmp, "c.db"))
     units = sorted(set(directory.known_units(store.plans).values()))
@@ -410,8 +410,8 @@ def bench_directory_import(n: int = 2000) -> float:
 def bench_call_sheet(attempts: int = 40) -> float:
     """An incident's call sheet (the demo directory and roster read, numbers in order, on-duty people, attempts
     and the next number per recipient) against the dated notifications it is built on (notification_status)."""
-    from emergency import callsheet, directory, roster
-    from emergency.incidents import notification_status
+    from emergency.services import callsheet, directory, roster
+    from emergency.services.incidents import notification_status
     tmp = tempfile.mkdtemp()
     store = Store(os.path.join(tmp, "s.db"))
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
@@ -447,7 +447,7 @@ def bench_pdf_flood(clients: int = 16, seconds: float = 15.0) -> float:
     import statistics
     import urllib.request
 
-    from emergency import documents
+    from emergency.services import documents
     from webui.pdf import print_pdf
     tmp = tempfile.mkdtemp()
     db = os.path.join(tmp, "pdf.db")
@@ -514,7 +514,7 @@ def bench_pdf_flood(clients: int = 16, seconds: float = 15.0) -> float:
 def _refuse_in_child(body: bytes, out) -> None:
     import resource
 
-    from emergency import directory
+    from emergency.services import directory
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     try:
@@ -531,7 +531,7 @@ def bench_xlsx_bomb() -> float:
     2-row directory the same way. Target: under 2 s and 200 MB."""
     from tests.integration.test_outside_test import _cell, _sheet, _workbook
 
-    from emergency import directory
+    from emergency.services import directory
     header = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(directory.COLUMNS))
     rows = "".join(f'<row r="{r}">{_cell(f"A{r}", "海门区政府")}{_cell(f"G{r}", "0513-82100000")}</row>'
                    for r in range(2, 10_002))

@@ -6,11 +6,11 @@ dated notification checklists and the response lifecycle, with the durable store
 the CLI (``emergency.cli``) and the console (``webui``) are edges over it. The clock is always an
 argument.
 """
-from .classify import classify
-from .clock import TZ, format_time, parse_time
-from .errors import InputError, NotFound, Refused, StaleVersion
-from .library import PlanLibrary
-from .plans import Plan
+from emergency.response.classify import classify
+from emergency.core.clock import TZ, format_time, parse_time
+from emergency.core.errors import InputError, NotFound, Refused, StaleVersion
+from emergency.response.library import PlanLibrary
+from emergency.plans.model import Plan
 
 __all__ = [
     "InputError", "Refused", "StaleVersion", "NotFound",

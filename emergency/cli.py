@@ -16,19 +16,19 @@ from typing import Any
 
 import click
 
-from .checklist import checklist as build_checklist
-from .classify import classify as run_classify, format_text
-from .clock import SystemClock, format_time
-from .errors import EmergencyError
-from .library import PLANS_ENV, PlanLibrary, default_plans_dir, library
-from .lint import default_sources, lint_all
-from .markdown import checklist_markdown
-from .plandiff import as_markdown, as_text, diff_plans
-from .plans import PlanFileError
-from .store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for, private_file,
-                    DatabaseError, shown_location, translate_sqlite_error, verify)
-from .users import (add_user, audit, create_token, list_tokens, list_users, reset_password, revoke_token, set_disabled, set_unit,
-                    set_role, sign_out_everywhere)
+from emergency.response.checklist import checklist as build_checklist
+from emergency.response.classify import classify as run_classify, format_text
+from emergency.core.clock import SystemClock, format_time
+from emergency.core.errors import EmergencyError
+from emergency.response.library import PLANS_ENV, PlanLibrary, default_plans_dir, library
+from emergency.response.lint import default_sources, lint_all
+from emergency.core.markdown import checklist_markdown
+from emergency.response.plandiff import as_markdown, as_text, diff_plans
+from emergency.plans.model import PlanFileError
+from emergency.store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for,
+                             private_file, DatabaseError, shown_location, translate_sqlite_error, verify)
+from emergency.services.users import (add_user, audit, create_token, list_tokens, list_users, reset_password,
+                                      revoke_token, set_disabled, set_unit, set_role, sign_out_everywhere)
 
 
 def _refuse(exc: Exception) -> None:

@@ -8,11 +8,11 @@ import tempfile
 import pytest
 from click.testing import CliRunner
 
-from emergency import users
-from emergency.clock import FixedClock
-from emergency.library import library
+from emergency.services import users
+from emergency.core.clock import FixedClock
+from emergency.response.library import library
 from emergency.store import Store, init_database, is_postgres, key_dir_for
-from emergency.users import add_user, create_token
+from emergency.services.users import add_user, create_token
 from tests.pg import Cluster
 from webui import create_app
 

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from emergency.errors import InputError
+from emergency.core.errors import InputError
 
 
 @contextmanager

@@ -5,7 +5,7 @@ current — ``emergency init-db``, which ``emergency serve`` runs on start), ``P
 directory; default ``EMERGENCY_PLANS_DIR``, else the plans shipped with the package), ``SECRET_KEY``
 (from config or ``EMERGENCY_SECRET_KEY``, at least 32 bytes; otherwise generated once and kept in
 ``secret_key`` beside the database, mode 600 — never in the source tree), ``CLOCK`` (an
-``emergency.clock`` clock; the wall clock by default — tests pass a FixedClock), ``LOCK_TIMEOUT``
+``emergency.core.clock`` clock; the wall clock by default — tests pass a FixedClock), ``LOCK_TIMEOUT``
 (seconds a write waits for the database lock before answering 503; default 5),
 ``SESSION_IDLE_HOURS`` (default 12), ``LOGIN_RATE_LIMIT`` (per client address; default 30 per minute),
 ``REMINDER_MINUTES`` (the browser's reminders announce what falls due within it; default 5), ``DUTY_ROOM`` (the
@@ -22,16 +22,17 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from emergency import outbound
-from emergency.clock import SystemClock
-from emergency.errors import EmergencyError
+from emergency.services import outbound
+from emergency.core.clock import SystemClock
+from emergency.core.errors import EmergencyError
 from emergency.store import verify_quick
-from emergency.library import PlanLibrary, default_plans_dir, library
-from emergency.lint import default_sources, lint_all
-from emergency.store import StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key, shown_location
+from emergency.response.library import PlanLibrary, default_plans_dir, library
+from emergency.response.lint import default_sources, lint_all
+from emergency.store import (StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key,
+                             shown_location)
 
-from . import (admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages, intake_pages,
-               plan_pages, report_pages, shift_pages)
+from . import (admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages,
+               intake_pages, plan_pages, report_pages, shift_pages)
 from .auth import same_site_referrer
 from .i18n import api_refusal, gettext, refusal
 

@@ -9,8 +9,8 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from emergency import users
-from emergency.errors import EmergencyError, InputError
+from emergency.services import users
+from emergency.core.errors import EmergencyError, InputError
 
 from .auth import require
 from .db import app_clock, get_store, plans
@@ -35,7 +35,7 @@ KIND_LABELS = {
 def units() -> list[str]:
     """The offices a user may work for (issue 27): the offices of ``agencies.yaml`` first, then every unit the plans
     name by today's name (the same names the items' owners resolve to)."""
-    from emergency.directory import known_units
+    from emergency.services.directory import known_units
     library = plans()
     offices = [o.unit for o in library.agencies.offices]
     return list(dict.fromkeys(offices + sorted(set(known_units(library).values()))))

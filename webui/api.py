@@ -10,16 +10,16 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from emergency import drill_runs, incidents as service, intake
-from emergency.callsheet import for_observer
-from emergency.diagrams import state_diagram
-from emergency.checklist import checklist as build_checklist
-from emergency.boundaries import assessment, related_plans
-from emergency.classify import classify
-from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion, refuse_unknown
-from emergency.requests import check_body, library_models
+from emergency.services import drill_runs, incidents as service, intake
+from emergency.services.callsheet import for_observer
+from emergency.response.diagrams import state_diagram
+from emergency.response.checklist import checklist as build_checklist
+from emergency.response.boundaries import assessment, related_plans
+from emergency.response.classify import classify
+from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion, refuse_unknown
+from emergency.response.requests import check_body, library_models
 from emergency.store import StorageFull, StoreBusy
-from emergency.wording import N_
+from emergency.core.wording import N_
 
 from .auth import actor, require, require_trigger
 from .db import app_clock, clock_for, get_store, now, plans as library

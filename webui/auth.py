@@ -5,7 +5,7 @@ sign-in page, the language switch, static files and the OpenAPI description. Eve
 browser session must carry the CSRF token (forms: hidden field; fetch: X-CSRFToken header);
 token-authenticated API calls carry no cookie and need none.
 
-A browser session is a server-side row (``emergency.users``): the signed cookie holds only its
+A browser session is a server-side row (``emergency.services.users``): the signed cookie holds only its
 random id, so signing out, disabling a user or changing a role or password ends it everywhere,
 and a session idle longer than ``SESSION_IDLE_HOURS`` (default 12, one duty shift) expires.
 
@@ -25,9 +25,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from emergency import users
-from emergency.clock import format_time
-from emergency.roles import ROLES
+from emergency.services import users
+from emergency.core.clock import format_time
+from emergency.core.roles import ROLES
 from emergency.store import StorageFull
 
 from .db import app_clock, get_store, plans

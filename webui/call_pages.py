@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from emergency import incidents as service
-from emergency import outbound
-from emergency.errors import EmergencyError, NotFound
-from emergency.lifecycle import MESSAGE_TRIGGER
+from emergency.services import incidents as service
+from emergency.services import outbound
+from emergency.core.errors import EmergencyError, NotFound
+from emergency.response.lifecycle import MESSAGE_TRIGGER
 
 from .auth import actor, require_trigger
 from .db import clock_for, get_store, plans

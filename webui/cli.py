@@ -14,15 +14,15 @@ from gunicorn.app.base import BaseApplication
 from waitress import serve
 
 from emergency.cli import DB_HELP, _db_path, _refuse, main, plans_option
-from emergency.clock import SystemClock
-from emergency.errors import EmergencyError
-from emergency.directory import load_demo as load_demo_directory
-from emergency.incidents import load_demo
-from emergency.roster import load_demo as load_demo_roster
-from emergency.library import PlanLibrary
+from emergency.core.clock import SystemClock
+from emergency.core.errors import EmergencyError
+from emergency.services.directory import load_demo as load_demo_directory
+from emergency.services.incidents import load_demo
+from emergency.services.roster import load_demo as load_demo_roster
+from emergency.response.library import PlanLibrary
 from emergency.store import Store, close_pools, init_database, shown_location
-from emergency import users
-from emergency.users import add_user, count_users, retire_demo_users
+from emergency.services import users
+from emergency.services.users import add_user, count_users, retire_demo_users
 
 from . import ConfigError, create_app
 

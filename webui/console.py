@@ -12,12 +12,13 @@ from flask_login import current_user
 from flask import (Blueprint, current_app, redirect, render_template, request, session,
                    url_for)
 
-from emergency import incidents as service
-from emergency.clock import format_time, parse_time
-from emergency.errors import EmergencyError
-from emergency import calls, directory, roster, rota
-from emergency.calls import OUTCOMES
-from emergency.lint import revision_due
+from emergency.services import incidents as service
+from emergency.core.clock import format_time, parse_time
+from emergency.core.errors import EmergencyError
+from emergency.response import calls
+from emergency.services import directory, roster, rota
+from emergency.response.calls import OUTCOMES
+from emergency.response.lint import revision_due
 
 from .auth import actor as _current_actor, same_site_referrer
 from .db import clock_for, get_store, now, plans

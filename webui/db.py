@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
-from emergency.library import PlanLibrary
+from emergency.response.library import PlanLibrary
 from emergency.store import Store
 
-PLANS_KEY = "emergency.plans"
+PLANS_KEY = "emergency.plans.model"
 
 
 def plans() -> PlanLibrary:
@@ -39,7 +39,7 @@ def now():
 
 def clock_for(snap):
     """The clock an incident lives on (its drill's simulated clock, else the app's)."""
-    from emergency.drill_runs import clock_for as drill_clock_for
+    from emergency.services.drill_runs import clock_for as drill_clock_for
     return drill_clock_for(get_store(), snap, app_clock())
 
 

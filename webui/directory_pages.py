@@ -14,13 +14,13 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from emergency import callsheet, directory, roster, rota
-from emergency.calls import OUTCOMES
-from emergency.clock import format_time
-from emergency.errors import EmergencyError, InputError, NotFound
-from emergency.numbers import mobile_of
-from emergency.sheets import workbook_bytes
-from emergency.incidents import notification_status
+from emergency.services import callsheet, directory, roster, rota
+from emergency.response.calls import OUTCOMES
+from emergency.core.clock import format_time
+from emergency.core.errors import EmergencyError, InputError, NotFound
+from emergency.core.numbers import mobile_of
+from emergency.core.sheets import workbook_bytes
+from emergency.services.incidents import notification_status
 
 from .auth import audit_export, require
 from .db import app_clock, clock_for, get_store, now, plans
@@ -145,7 +145,7 @@ def duty_room() -> str:
 
 
 def call_lines(notifications: list[dict], attempts: list[dict]) -> list[dict]:
-    """The call sheet's lines (``emergency.callsheet.lines``) from this request's directory and roster. Who is on
+    """The call sheet's lines (``emergency.services.callsheet.lines``) from this request's directory and roster. Who is on
     duty is read on the app's clock: a drill on a simulated clock still calls the people on duty now."""
     at = now()
     grouped = directory.by_unit(_contacts())

@@ -1,5 +1,5 @@
 """Drill pages: scenario library and editor, controller panel, after-action report, improvement
-items and response cards. Views are thin over emergency.drill_runs, .report and .cards."""
+items and response cards. Views are thin over emergency.services.drill_runs, .report and .cards."""
 from __future__ import annotations
 
 import io
@@ -8,14 +8,14 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from emergency import drill_runs, exports
-from emergency.cards import card, roles
-from emergency.clock import format_time, parse_time
-from emergency.errors import EmergencyError, NotFound
-from emergency.coverage import coverage, coverage_xlsx
-from emergency.plans import LEVELS, PlanFileError
-from emergency.documents import DOCX_TYPE
-from emergency.report import drill_report
+from emergency.services import drill_runs, exports
+from emergency.response.cards import card, roles
+from emergency.core.clock import format_time, parse_time
+from emergency.core.errors import EmergencyError, NotFound
+from emergency.services.coverage import coverage, coverage_xlsx
+from emergency.plans.model import LEVELS, PlanFileError
+from emergency.services.documents import DOCX_TYPE
+from emergency.services.report import drill_report
 
 from .auth import audit_export, require
 from .auth import actor as _actor

@@ -11,8 +11,8 @@ from flask import Flask, has_request_context, session
 from flask_babel import Babel, force_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
-from emergency.cards import role_words
-from emergency.wording import N_
+from emergency.response.cards import role_words
+from emergency.core.wording import N_
 
 LANGUAGES = ("zh", "en")
 

@@ -9,19 +9,20 @@ from flask_login import current_user
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 
-from emergency import incidents as service
-from emergency.diagrams import main_path_chart, state_diagram
-from emergency.boundaries import assessment, related_plans
-from emergency.clock import SimulatedClock
-from emergency.errors import EmergencyError, InputError, NotFound, StaleVersion
-from emergency.intake import open_incident as open_from_intake
-from emergency import calls, directory, documents
-from emergency import callsheet
-from emergency.callsheet import for_observer
-from emergency.duties import KNOWN_VIA, task_refs
-from emergency.lifecycle import ISSUE_TRIGGER
-from emergency.step_names import PAYLOAD_FIELDS
-from emergency.users import may_act
+from emergency.services import incidents as service
+from emergency.response.diagrams import main_path_chart, state_diagram
+from emergency.response.boundaries import assessment, related_plans
+from emergency.core.clock import SimulatedClock
+from emergency.core.errors import EmergencyError, InputError, NotFound, StaleVersion
+from emergency.services.intake import open_incident as open_from_intake
+from emergency.response import calls
+from emergency.services import directory, documents
+from emergency.services import callsheet
+from emergency.services.callsheet import for_observer
+from emergency.response.duties import KNOWN_VIA, task_refs
+from emergency.response.lifecycle import ISSUE_TRIGGER
+from emergency.core.step_names import PAYLOAD_FIELDS
+from emergency.services.users import may_act
 
 from .auth import actor, forbid, require_trigger
 from .db import app_clock, clock_for, get_store, now, plans

@@ -1,14 +1,14 @@
 """接报登记 pages: record a report from 12345, 110, a unit or the public; see who handles it first under
 Haimen's 12345/110 list and which plans it may open; open an incident from it (its receipt time
 becomes the incident's 接报时间) or keep it with the reason it opened none. Views are thin over
-emergency.intake."""
+emergency.services.intake."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from emergency import intake as intakes
-from emergency.clock import format_time
-from emergency.errors import EmergencyError, NotFound
+from emergency.services import intake as intakes
+from emergency.core.clock import format_time
+from emergency.core.errors import EmergencyError, NotFound
 
 from .auth import actor, require_trigger
 from .console import date_bounds

@@ -9,11 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from emergency.deadlines import Notification
-from emergency.incident import Receipt, UnitTask
-from emergency.library import PlanLibrary
-from emergency.requests import library_models
-from emergency.payloads import StepPayload
+from emergency.response.deadlines import Notification
+from emergency.core.incident import Receipt, UnitTask
+from emergency.response.library import PlanLibrary
+from emergency.response.requests import library_models
+from emergency.response.payloads import StepPayload
 
 
 class DrillRequest(BaseModel):

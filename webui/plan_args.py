@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from emergency.checklist import checklist as build_checklist
-from emergency.errors import EmergencyError, NotFound
+from emergency.response.checklist import checklist as build_checklist
+from emergency.core.errors import EmergencyError, NotFound
 
 from .db import plans
 

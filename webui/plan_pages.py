@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, render_template, request)
 
-from emergency.diagrams import main_path_chart, state_diagram
-from emergency.clock import format_time
-from emergency.drills import refuse_aliases
-from emergency.errors import EmergencyError, InputError
-from emergency.markdown import checklist_markdown
-from emergency.plandiff import diff_plans
-from emergency.plans import PlanFileError
+from emergency.response.diagrams import main_path_chart, state_diagram
+from emergency.core.clock import format_time
+from emergency.response.drills import refuse_aliases
+from emergency.core.errors import EmergencyError, InputError
+from emergency.core.markdown import checklist_markdown
+from emergency.response.plandiff import diff_plans
+from emergency.plans.model import PlanFileError
 
 from .auth import audit_export
 from .db import now, plans

@@ -12,11 +12,11 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 
-from emergency import documents as reports
-from emergency import exports
-from emergency.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
-from emergency.wording import N_
-from emergency.lifecycle import ISSUE_TRIGGER
+from emergency.services import documents as reports
+from emergency.services import exports
+from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
+from emergency.core.wording import N_
+from emergency.response.lifecycle import ISSUE_TRIGGER
 
 from .auth import audit_export, require_trigger
 from .db import app_clock, clock_for, get_store, plans
@@ -230,7 +230,7 @@ def notifications_xlsx(incident_id: str):
 
 @bp.get("/incidents.xlsx")
 def board_xlsx():
-    from emergency import incidents as service
+    from emergency.services import incidents as service
     at = app_clock().now()
     rows = [service.safe_snapshot_view(s, at, plans()) for s in get_store().list(drill=request.args.get("drill") == "1")]
     return _download(exports.board_xlsx(rows, plans(), at), "incidents-board.xlsx", XLSX)

@@ -1,6 +1,6 @@
 """The duty room's shift (issue 33): the 值班日志 of the shift (what the room recorded and what the record holds of
 its people), the 交接班 (made from the record, signed by the outgoing and the incoming officer), their A4 prints
-and exports. Every page speaks for the signed-in user's office. Views are thin over ``emergency.shift``."""
+and exports. Every page speaks for the signed-in user's office. Views are thin over ``emergency.services.shift``."""
 from __future__ import annotations
 
 import io
@@ -9,9 +9,9 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from emergency import drill_runs, exports, roster, shift
-from emergency.clock import format_time, parse_time
-from emergency.errors import EmergencyError, NotFound
+from emergency.services import drill_runs, exports, roster, shift
+from emergency.core.clock import format_time, parse_time
+from emergency.core.errors import EmergencyError, NotFound
 
 from .auth import actor, audit_export, require
 from .db import app_clock, get_store, now, plans

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from emergency.calls import OUTCOMES
-from emergency.callsheet import masked
-from emergency.duties import item_names, receipt_words, task_refs
-from emergency.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, RECORD_TRIGGERS
+from emergency.response.calls import OUTCOMES
+from emergency.services.callsheet import masked
+from emergency.response.duties import item_names, receipt_words, task_refs
+from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, RECORD_TRIGGERS
 
 from .i18n import gettext as _, lazy_gettext as _l
 

@@ -12,9 +12,9 @@
 Import from here; the modules inside are the store's own business.
 """
 from .refusals import CorruptDatabase, StorageFull, StoreBusy
-from .sqlite import (INTAKE_STATUS_WORDS, TABLES, DatabaseError, Store, adopt_chain_key, close_pools, copy_store, default_db_path,
-                     init_database, is_postgres, key_dir_for, private_file, quoted, read_or_create_key,
-                     shown_location, translate_sqlite_error)
+from .sqlite import (INTAKE_STATUS_WORDS, TABLES, DatabaseError, Store, adopt_chain_key, close_pools,
+                                    copy_store, default_db_path, init_database, is_postgres, key_dir_for, private_file,
+                                    quoted, read_or_create_key, shown_location, translate_sqlite_error)
 from .integrity import issued_documents, verify, verify_quick
 from .interface import IncidentLog
 

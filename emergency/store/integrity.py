@@ -21,9 +21,10 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from ..chains import AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain, ledger_mac, start_hash
-from ..incident import Snapshot
-from ..lifecycle import replay
+from emergency.core.chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain, ledger_mac,
+                                   start_hash)
+from emergency.core.incident import Snapshot
+from emergency.response.lifecycle import replay
 
 if TYPE_CHECKING:  # the store calls verify; verify reads the store
     from .sqlite import Store

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from ..errors import EmergencyError
-    from ..incident import Snapshot
-    from ..library import PlanLibrary
+    from emergency.core.errors import EmergencyError
+    from emergency.core.incident import Snapshot
+    from emergency.response.library import PlanLibrary
     from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
 
 

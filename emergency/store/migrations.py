@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from ..chains import GENESIS, event_hash, incident_chain, ledger_mac, legacy_event_hash, mac, start_hash
-from ..errors import EmergencyError
+from emergency.core.chains import GENESIS, event_hash, incident_chain, ledger_mac, legacy_event_hash, mac, start_hash
+from emergency.core.errors import EmergencyError
 
 migrations = Migrations("emergency")
 

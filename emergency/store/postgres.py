@@ -35,8 +35,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlite_utils.db import NotFoundError
 
-from ..errors import EmergencyError
-from ..incident import Snapshot
+from emergency.core.errors import EmergencyError
+from emergency.core.incident import Snapshot
 from .migrations import adopt_incident_chains
 from .refusals import refusal
 from .sqlite import Store, quoted, shown_location

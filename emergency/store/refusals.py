@@ -6,8 +6,8 @@ A failure not in the table is a bug and is raised as it is.
 """
 from __future__ import annotations
 
-from ..errors import EmergencyError, InputError
-from ..wording import N_
+from emergency.core.errors import EmergencyError, InputError
+from emergency.core.wording import N_
 
 
 class StoreBusy(EmergencyError):

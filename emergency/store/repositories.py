@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils.db import NotFoundError
 
-from ..errors import NotFound
+from emergency.core.errors import NotFound
 
 if TYPE_CHECKING:
     from .sqlite import Store

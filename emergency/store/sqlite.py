@@ -36,14 +36,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlite_utils import Database
 
-from ..chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain,  # noqa: F401 - API
-                      ledger_mac, legacy_event_hash, mac, start_hash)
-from ..wording import N_
-from ..errors import EmergencyError, NotFound, Refused, StaleVersion
-from ..incident import Snapshot
+from emergency.core.chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain, ledger_mac,  # noqa: F401 - API
+                                   legacy_event_hash, mac, start_hash)
+from emergency.core.wording import N_
+from emergency.core.errors import EmergencyError, NotFound, Refused, StaleVersion
+from emergency.core.incident import Snapshot
 from .integrity import verify as verify_store
 from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refusal  # noqa: F401 - the store's API
-from ..library import PlanLibrary, library
+from emergency.response.library import PlanLibrary, library
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
 

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from emergency.clock import FixedClock
+from emergency.core.clock import FixedClock
 
 from ..conftest import PASSWORD, app_with_users
 from ..serving import ThreadedServer

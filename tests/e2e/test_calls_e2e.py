@@ -7,9 +7,9 @@ import pytest
 
 from playwright.sync_api import expect
 
-from emergency import directory
+from emergency.services import directory
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
 from ..integration.test_calls import ROSTER, roster_xlsx

@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 
 from .fixtures import acknowledge, shot

@@ -7,13 +7,13 @@ import sys
 import textwrap
 import time
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 
 WRITER = textwrap.dedent("""
     import sys
-    from emergency import incidents as svc
-    from emergency.clock import FixedClock
+    from emergency.services import incidents as svc
+    from emergency.core.clock import FixedClock
     from emergency.store import Store
     store = Store(sys.argv[1])
     clock = FixedClock("2026-11-22T09:00:00+08:00")

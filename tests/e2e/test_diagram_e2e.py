@@ -3,7 +3,7 @@ plan's words, the current state and the allowed next steps marked, legible on A4
 import pytest
 from playwright.sync_api import expect
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 
 from .fixtures import shot

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
 from ..integration.test_directory import GOOD, xlsx

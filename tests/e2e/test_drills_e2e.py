@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 import pytest
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 
 from .fixtures import acknowledge, login, shot
@@ -84,7 +84,7 @@ def _pages(pdf: bytes) -> int:
 @pytest.mark.parametrize("plan, level", [("hazardous_chemicals", "III"), ("environment", "IV"),
                                          ("work_safety", "II"), ("labor_dispute", "I")])
 def test_response_cards_print_on_one_a4_page_each(page, server, plan, level):
-    from emergency.cards import roles
+    from emergency.response.cards import roles
     from tests.library import PLANS
     for role, _name in roles(PLANS.plan(plan)):
         page.goto(f"{server.url}/cards/{plan}/{level}/{role}")
@@ -98,8 +98,8 @@ def test_response_cards_print_on_one_a4_page_each(page, server, plan, level):
 
 def test_the_coverage_page_after_two_drills_marks_exercised_and_never(page, server, clock):
     """Issue 13, point 4, in Chromium."""
-    from emergency import drill_runs as dr
-    from emergency.clock import FixedClock
+    from emergency.services import drill_runs as dr
+    from emergency.core.clock import FixedClock
     store = Store(server.app.config["DATABASE"])
     real = FixedClock("2026-11-22T08:00:00+08:00")
     for scenario in ("hc-tank-leak", "env-river-spill"):

@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 
 from .fixtures import shot

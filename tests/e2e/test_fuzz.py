@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from emergency.clock import SystemClock
+from emergency.core.clock import SystemClock
 
 from tests.conftest import add_users
 from tests.serving import serve

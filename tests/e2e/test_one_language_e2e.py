@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from emergency import directory, incidents as svc
+from emergency.services import directory, incidents as svc
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
 from .fixtures import shot

@@ -3,9 +3,9 @@ tapped to dial, the reminder banner is one line, and a link to the calls lands b
 import pytest
 from playwright.sync_api import expect
 
-from emergency import directory, incidents as svc
+from emergency.services import directory, incidents as svc
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
 

@@ -12,7 +12,7 @@ import docx
 import pytest
 from playwright.sync_api import expect
 
-from emergency import incidents as svc, intake
+from emergency.services import incidents as svc, intake
 from emergency.store import Store
 
 from .fixtures import ARTIFACTS, shot

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 
-from emergency import users
+from emergency.services import users
 from emergency.store import Store
 from tests.serving import free_port, wait_for_port
 

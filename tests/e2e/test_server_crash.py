@@ -9,8 +9,8 @@ import time
 import urllib.error
 import urllib.request
 
-from emergency import incidents as svc
-from emergency.clock import SystemClock
+from emergency.services import incidents as svc
+from emergency.core.clock import SystemClock
 from emergency.store import Store
 
 from tests.conftest import add_users

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from emergency import roster
-from emergency.clock import FixedClock
+from emergency.services import roster
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 
 from ..conftest import ROOT

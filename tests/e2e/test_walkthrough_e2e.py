@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from tests.library import PLANS
 from emergency.store import Store
 

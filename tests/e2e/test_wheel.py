@@ -37,7 +37,7 @@ def test_a_wheel_installed_outside_the_checkout_classifies_and_serves(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "EMERGENCY_PLANS_DIR")}
     env["HOME"] = str(outside)
     python = str(venv / "bin" / "python")
-    where = subprocess.run([python, "-c", "import emergency, emergency.library as l; print(emergency.__file__); "
+    where = subprocess.run([python, "-c", "import emergency, emergency.response.library as l; print(emergency.__file__); "
                                           "print(l.default_plans_dir())"], cwd=outside, env=env,
                            capture_output=True, text=True, timeout=60)
     assert where.returncode == 0, where.stderr

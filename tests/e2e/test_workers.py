@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from emergency import drill_runs
-from emergency.clock import SystemClock, format_time, parse_time
-from emergency.drills import timeline
+from emergency.services import drill_runs
+from emergency.core.clock import SystemClock, format_time, parse_time
+from emergency.response.drills import timeline
 from emergency.store import Store
 
 from tests.conftest import add_users

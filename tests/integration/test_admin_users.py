@@ -4,7 +4,7 @@ themselves out."""
 import re
 
 from emergency.store import Store
-from emergency.users import add_user, get_user
+from emergency.services.users import add_user, get_user
 from tests.conftest import PASSWORD, signed_in
 
 

@@ -3,10 +3,10 @@ import datetime
 
 import pytest
 
-from emergency.clock import FixedClock
-from emergency.clock import TZ
-from emergency.errors import InputError
-from emergency.requests import library_models
+from emergency.core.clock import FixedClock
+from emergency.core.clock import TZ
+from emergency.core.errors import InputError
+from emergency.response.requests import library_models
 from tests.library import PLANS
 
 from tests.conftest import add_users, as_user, new_app

@@ -7,11 +7,11 @@ import re
 import openpyxl
 import pytest
 
-from emergency import directory, report, roster
-from emergency.clock import FixedClock
-from emergency.incidents import act, notification_status, rebuild
+from emergency.services import directory, report, roster
+from emergency.core.clock import FixedClock
+from emergency.services.incidents import act, notification_status, rebuild
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 from tests.conftest import PASSWORD, app_with_users, as_user, signed_in
 from tests.integration.test_directory import xlsx
 from tests.library import PLANS
@@ -275,7 +275,7 @@ def test_an_administrator_edits_one_contact_and_a_bad_number_is_refused(app, clo
 
 def test_the_after_action_report_scores_attempts_not_ticks(app, clock):
     store = Store(app.config["DATABASE"])
-    from emergency.incidents import report as record
+    from emergency.services.incidents import report as record
     snap = record(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50",
                           "reported_at": "2026-11-22T08:55", "drill": True, "title": "演练"}, "导调王五", clock)
     snap = act(store, snap.id, "record_call", snap.version, {"notification": "III-phone", "outcome": "no_answer",
@@ -341,7 +341,7 @@ def test_the_board_carries_each_due_item_for_the_reminders_on_the_pages_clock(ap
 
 
 def test_a_message_is_recorded_for_a_national_rules_item_and_refused_for_an_unknown_one(app, clock):
-    from emergency.incidents import record_message, report as record
+    from emergency.services.incidents import record_message, report as record
     store = Store(app.config["DATABASE"])
     snap = record(store, {"plan": "work_safety", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:50",
                           "reported_at": "2026-11-22T08:55"}, "值班员张三", clock)

@@ -2,7 +2,7 @@
 roles of an incident (事故单位, 专家 …) listed as such, never as numbers missing from the directory."""
 import re
 
-from emergency import directory
+from emergency.services import directory
 from emergency.store import Store
 from tests.conftest import signed_in
 from tests.library import PLANS

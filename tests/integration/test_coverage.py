@@ -1,8 +1,8 @@
 """Drill coverage (issue 13, point 4): after two drills, what was exercised and what never was."""
-from emergency import drill_runs as dr
-from emergency import incidents as svc
-from emergency.clock import FixedClock
-from emergency.coverage import coverage, coverage_xlsx
+from emergency.services import drill_runs as dr
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
+from emergency.services.coverage import coverage, coverage_xlsx
 from emergency.store import Store
 
 

@@ -7,8 +7,8 @@ import json
 import openpyxl
 import pytest
 
-from emergency import directory
-from emergency.clock import FixedClock
+from emergency.services import directory
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 from tests.conftest import app_with_users, signed_in
 from tests.library import PLANS
@@ -50,7 +50,7 @@ def app(store_location, clock):
 
 
 def admin_client(app, clock):
-    from emergency.users import add_user
+    from emergency.services.users import add_user
     from tests.conftest import PASSWORD
     store = Store(app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, clock)

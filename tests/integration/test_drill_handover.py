@@ -2,7 +2,7 @@
 for it on that clock, and the after-action report says whether the handover carried what was open."""
 import re
 
-from emergency import drill_runs as dr
+from emergency.services import drill_runs as dr
 from emergency.store import Store
 
 from tests.conftest import signed_in

@@ -1,13 +1,13 @@
 """Scenarios as validated data, seeded variants, the drill clock and the after-action report."""
 import pytest
 
-from emergency import drill_runs as dr
-from emergency.clock import FixedClock, parse_time
-from emergency.drills import Scenario, _bounds, parse_scenario_yaml, variant
-from emergency.plans import PlanFileError
+from emergency.services import drill_runs as dr
+from emergency.core.clock import FixedClock, parse_time
+from emergency.response.drills import Scenario, _bounds, parse_scenario_yaml, variant
+from emergency.plans.model import PlanFileError
 from tests.library import PLANS
-from emergency.report import drill_report
-from emergency import incidents as svc
+from emergency.services.report import drill_report
+from emergency.services import incidents as svc
 from emergency.store import Store
 from tests.refusals import refused
 
@@ -48,7 +48,7 @@ def test_variant_figures_land_next_to_the_plans_level_bounds(boundary):
 
 def test_a_variant_keeps_the_scenarios_arc_unless_a_boundary_drill_is_asked_for():
     """Issue 18, point 4: 3 poisoned at T+0 must not become 101 and skip the escalation the drill tests."""
-    from emergency import classify
+    from emergency.response.classify import classify
     sc = PLANS.scenarios["hc-tank-leak"]
     plan = PLANS.plan("hazardous_chemicals")
 
@@ -157,7 +157,7 @@ def test_a_controller_can_write_a_scenario_and_run_it():
 
 
 def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
-    from emergency.report import incident_report
+    from emergency.services.report import incident_report
     store = Store(":memory:")
     clock = FixedClock("2026-11-22T08:20:00+08:00")
     snap = svc.report(store, {"plan": "environment", "facts": {"drinking_water_interrupted": "township"},
@@ -171,7 +171,7 @@ def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
 
 
 def test_a_drill_warns_when_it_reaches_its_planned_length():
-    from emergency.clock import FixedClock
+    from emergency.core.clock import FixedClock
     store = Store(":memory:")
     real = FixedClock("2026-11-22T09:00:00+08:00")
     drill = dr.create_drill(store, "hc-tank-leak", "导调", real)
@@ -217,7 +217,7 @@ def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_sv
 
     import docx
 
-    from emergency import exports
+    from emergency.services import exports
     from tests.conftest import signed_in
     store = Store(app.config["DATABASE"])
     drill = running_drill(store, clock, seconds=7)
@@ -266,7 +266,7 @@ def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
 def test_a_drill_at_the_boundary_says_which_boundary_and_injects_the_step(app, clock):
     """Issue 34, point 4: the first incident is placed one step below its nearest boundary and the step is injected;
     the drill says which boundary and which step, and the incident's facts cross it when the inject fires."""
-    from emergency.classify import classify
+    from emergency.response.classify import classify
     store = Store(app.config["DATABASE"])
     drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock, at_boundary=True)
     step = drill["variation"]["boundary_step"]
@@ -290,7 +290,7 @@ def signed_in_page(app, path: str) -> str:
 
 
 def test_every_library_scenario_can_be_drilled_one_step_below_a_boundary(app, clock):
-    from emergency.classify import classify
+    from emergency.response.classify import classify
     store = Store(app.config["DATABASE"])
     for scenario_id in sorted(dr.scenario_library(store)):
         drill = dr.create_drill(store, scenario_id, "导调王五", clock, at_boundary=True)

@@ -3,7 +3,7 @@ chime) and the items raised to the real leader on duty count real incidents only
 the drill's stand-in."""
 import re
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 from tests.conftest import signed_in
 

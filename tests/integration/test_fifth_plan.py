@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from emergency.library import PlanLibrary
+from emergency.response.library import PlanLibrary
 from tests.conftest import TEST_KEY, add_users, as_user, new_app, signed_in
 from tests.library import PLANS_DIR
 from tests.cli import emergency

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 
 from tests.conftest import PASSWORD, add_users, new_app

@@ -3,9 +3,9 @@ migration m013 on both stores — every incident given its ledger entry and its 
 first — and a broken old chain stops the upgrade. Writes to two incidents then share no chain."""
 import pytest
 
-from emergency import incidents as svc
-from emergency.chains import GENESIS, ledger_mac, mac
-from emergency.clock import FixedClock
+from emergency.services import incidents as svc
+from emergency.core.chains import GENESIS, ledger_mac, mac
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 from emergency.store.migrations import MigrationRefused
 

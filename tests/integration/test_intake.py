@@ -2,10 +2,10 @@
 carried into the incident's 接报时间."""
 import pytest
 
-from emergency import intake
+from emergency.services import intake
 from tests.library import PLANS, PLANS_DIR, status_views
-from emergency.clock import FixedClock
-from emergency.errors import InputError
+from emergency.core.clock import FixedClock
+from emergency.core.errors import InputError
 from emergency.store import Store
 
 from tests.conftest import add_users, as_user, new_app
@@ -166,7 +166,7 @@ def test_the_api_records_an_intake_and_opens_an_incident_from_it(tmp_path, clock
 
 def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
     """Issue 16, point 4: the first report arrives as an intake; the participants choose the plan."""
-    from emergency import drill_runs as dr
+    from emergency.services import drill_runs as dr
     store = Store(":memory:")
     real = FixedClock("2026-11-23T09:00:00+08:00")
     drill = dr.create_drill(store, "hc-110-alarm", "导调", real)
@@ -185,8 +185,8 @@ def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
 
 
 def test_a_scenario_naming_a_matter_off_the_list_is_refused():
-    from emergency.drills import parse_scenario_yaml
-    from emergency.plans import PlanFileError
+    from emergency.response.drills import parse_scenario_yaml
+    from emergency.plans.model import PlanFileError
     text = (PLANS_DIR / "scenarios" / "hc-110-alarm.yaml").read_text(encoding="utf-8").replace("A033", "Z999")
     with pytest.raises(PlanFileError, match="not on the 12345/110 list"):
         parse_scenario_yaml(text, PLANS)

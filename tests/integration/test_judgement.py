@@ -2,7 +2,7 @@
 panel, the wall screen's line and a 续报 one step from a boundary say how near the next level is."""
 import re
 
-from emergency import documents, incidents as svc
+from emergency.services import documents, incidents as svc
 from emergency.store import Store
 from tests.conftest import signed_in
 

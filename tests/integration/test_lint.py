@@ -6,7 +6,7 @@ import shutil
 import pytest
 import yaml
 
-from emergency.lint import lint_all, lint_plan
+from emergency.response.lint import lint_all, lint_plan
 from tests.library import PLANS, PLANS_DIR
 from tests.cli import emergency
 

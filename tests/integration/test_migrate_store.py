@@ -4,8 +4,8 @@ import re
 import psycopg
 import pytest
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
 from emergency.cli import main
 from emergency.store.postgres import migration_files
 from emergency.store import Store, TABLES

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 import webui.api
 import webui.db
 from emergency.store import Store

@@ -9,7 +9,7 @@ from email.header import decode_header, make_header
 import pytest
 from aiosmtpd.controller import Controller
 
-from emergency.clock import FixedClock
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 from tests.conftest import app_with_users, signed_in
 from tests.serving import free_port, loopback_http

@@ -8,8 +8,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from emergency import directory, roster
-from emergency.directory import ImportRefused
+from emergency.services import directory, roster
+from emergency.services.directory import ImportRefused
 from emergency.store import Store
 from tests.cli import emergency
 from tests.conftest import as_user, signed_in
@@ -205,7 +205,7 @@ def test_a_single_huge_cell_is_refused_naming_its_row():
 
 
 def test_a_channel_address_apprise_cannot_parse_never_reaches_the_log(caplog):
-    from emergency import outbound
+    from emergency.services import outbound
     with caplog.at_level("DEBUG"):
         ok, answer = outbound.send("notaservice://S3CRETTOKEN@host.invalid/x", "首报", "测试")
     assert ok is False and "S3CRETTOKEN" not in answer
@@ -247,9 +247,9 @@ def test_with_the_disk_full_a_duty_officer_signs_in_and_reads_and_only_writes_ar
 
 def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_first_and_last_lines(tmp_path):
     """Issue 26: 120 notes made 已经采取的措施 7,211 characters, over the 4,000 any section may hold."""
-    from emergency import documents
-    from emergency import incidents as svc
-    from emergency.clock import FixedClock
+    from emergency.services import documents
+    from emergency.services import incidents as svc
+    from emergency.core.clock import FixedClock
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     store = Store(str(tmp_path / "long.db"))
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},

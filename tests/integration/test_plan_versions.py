@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
-from emergency.library import PlanLibrary
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
+from emergency.response.library import PlanLibrary
 from emergency.store import Store
 from tests.library import PLANS_DIR, status_views
 

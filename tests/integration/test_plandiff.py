@@ -1,7 +1,7 @@
 """emergency diff (issue 13, point 2): a moved threshold and the cases it moves; nothing for an identical file."""
 import re
 
-from emergency.plandiff import diff_plans
+from emergency.response.plandiff import diff_plans
 from tests.library import PLANS, PLANS_DIR
 from tests.cli import emergency
 
@@ -38,7 +38,7 @@ def test_the_cli_writes_markdown_and_refuses_two_different_plans(tmp_path):
 
 
 def test_the_console_page_shows_a_revision_against_the_plan_in_force(tmp_path):
-    from emergency.clock import FixedClock
+    from emergency.core.clock import FixedClock
 
     from tests.conftest import add_users, new_app
     from tests.integration.security.conftest import csrf_of, sign_in

@@ -41,14 +41,14 @@ def _refusal_messages():
 
 
 def test_every_refusal_is_a_chinese_template_with_its_english_translation():
-    from emergency.inputs import VALIDATION_WORDS
+    from emergency.core.inputs import VALIDATION_WORDS
     english = _catalogue()
     checked = 0
     messages = [(f"VALIDATION_WORDS[{k}]", ast.Constant(v)) for k, v in VALIDATION_WORDS.items()]
     for where, arg in [*_refusal_messages(), *messages]:
         if isinstance(arg, ast.Call) and getattr(arg.func, "id", "") in ("_", "N_", "gettext"):
             continue                                           # worded and translated where the console raises it
-        if where.startswith("emergency/inputs.py") and isinstance(arg, ast.Name) and arg.id == "template":
+        if where.startswith("emergency/core/inputs.py") and isinstance(arg, ast.Name) and arg.id == "template":
             continue                                           # pydantic's errors: VALIDATION_WORDS, checked below
         assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), \
             f"{where}: a refusal's words are one literal template with %(name)s parameters, not built text"
@@ -86,7 +86,7 @@ def test_the_api_answers_a_refusal_with_its_field_in_english_and_in_chinese(api,
 
 
 def test_a_refused_call_reads_chinese_on_the_chinese_page_and_english_on_the_english_one(app, clock):
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     from emergency.store import Store
     store = Store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from emergency import documents, intake
-from emergency.clock import FixedClock
-from emergency.incidents import incident_name
+from emergency.services import documents, intake
+from emergency.core.clock import FixedClock
+from emergency.services.incidents import incident_name
 from emergency.store import Store
 from tests.library import PLANS
 
@@ -69,7 +69,7 @@ def test_the_environment_report_says_where_it_was_reported_from(store):
 
 
 def test_a_draft_without_an_intake_leaves_those_fields_to_the_officer(store):
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-12-06T08:00"}, "值班员张三", CLOCK)
     _d, f = fields_of(store, snap)
     assert f["地点"] == "" and f["信息来源"] == "" and f["基本过程"] == ""

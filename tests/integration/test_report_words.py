@@ -6,9 +6,9 @@ import re
 import docx
 import pytest
 
-from emergency import documents
-from emergency import incidents as svc
-from emergency.clock import FixedClock
+from emergency.services import documents
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 
 FORBIDDEN = [(re.compile(r"[A-Za-z_]{3,}"), "an id or English"), (re.compile(r"[\[\]'{}]"), "list or dict syntax"),

@@ -9,11 +9,11 @@ import openpyxl
 import pytest
 from docx.shared import Pt
 
-from emergency import documents
-from emergency.clock import FixedClock
-from emergency.incidents import rebuild
+from emergency.services import documents
+from emergency.core.clock import FixedClock
+from emergency.services.incidents import rebuild
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 from tests.conftest import PASSWORD, app_with_users, signed_in
 from tests.refusals import refused
 
@@ -345,7 +345,7 @@ def issue_kind(store, snap, kind, clock):
 
 
 def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "labor_dispute", "title": "某建筑工地欠薪集体上访", "facts": {"petition": 600},
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     plan = store.plans.plan("labor_dispute")
@@ -370,7 +370,7 @@ def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
 
 
 def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store, clock):
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "某化工厂储罐泄漏", "facts": {"poisoned": 4},
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     plan = store.plans.plan("hazardous_chemicals")
@@ -391,7 +391,7 @@ def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store,
 
 
 def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress_fields(store, clock):
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     issue_kind(store, snap, "first", clock)
@@ -402,7 +402,7 @@ def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress
 
 
 def test_issue_report_cannot_be_sent_as_a_step(store, clock):
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-12-02T09:00"}, "甲", clock)
     with refused("trigger", "从报告草稿签发"):
         svc.act(store, snap.id, "issue_report", snap.version, {"sha256": "0" * 64}, "甲", clock)
@@ -420,7 +420,7 @@ def test_a_stored_value_with_control_characters_still_makes_a_valid_docx():
 
 def test_verify_finds_a_kept_file_that_no_longer_matches_its_hash(store, clock):
     """Tamper evidence (SQLite file edited around the service, the trigger dropped first)."""
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-02T09:00"}, "甲", clock)
     issue_kind(store, snap, "first", clock)
@@ -436,7 +436,7 @@ def test_verify_finds_a_kept_file_that_no_longer_matches_its_hash(store, clock):
 def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchanged_file(store, clock):
     """Issue 26: the print page and the PDF are made from the kept draft, so its hash is in the issue event, and
     so is the PDF's (printed once at issue). Replacing either, the file untouched, is named by verify."""
-    from emergency import incidents as svc
+    from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-02T09:00"}, "甲", clock)
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
@@ -455,7 +455,7 @@ def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchang
 
 
 def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked_drill(app, clock):
-    from emergency import drill_runs as dr
+    from emergency.services import drill_runs as dr
     store = Store(app.config["DATABASE"])
     drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
     dr.control(store, drill["id"], "start", clock)
@@ -483,7 +483,7 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
             in report)
     assert not any("原文" in p for p in report)
     # a controller of the bureau reads the same drill scored on the bureau's own items: the 493号 report is its own
-    from emergency.users import set_unit
+    from emergency.services.users import set_unit
     set_unit(store, "导调王五", "区应急管理局", clock)
     bureau = signed_in(app, "导调王五")
     report = [p.text for p in docx.Document(io.BytesIO(bureau.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]

@@ -133,7 +133,7 @@ def _swap_id(app) -> int:
 
 
 def test_the_shipped_calendar_reads_each_day_in_the_words_of_its_notice():
-    from emergency.rota import load_calendar
+    from emergency.services.rota import load_calendar
     from datetime import date
     cal = load_calendar(pathlib.Path(ROOT / "plans" / "reference" / "calendar.yaml"))
     assert cal.day(date(2026, 2, 14)) == {"kind": "work", "name": "春节调休上班"}

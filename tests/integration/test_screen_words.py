@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from emergency import directory, drill_runs, intake, roster, users
-from emergency import incidents as svc
-from emergency.clock import FixedClock
+from emergency.services import directory, drill_runs, intake, roster, users
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
 from tests.library import PLANS
 from emergency.store import Store
 

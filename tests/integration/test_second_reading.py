@@ -1,11 +1,11 @@
 """The second reading of the plan texts (issue 9): each point at its edge."""
 import pytest
 
-from emergency import incidents as svc
-from emergency.checklist import checklist
-from emergency.markdown import checklist_markdown
-from emergency.clock import FixedClock
-from emergency.errors import Refused
+from emergency.services import incidents as svc
+from emergency.response.checklist import checklist
+from emergency.core.markdown import checklist_markdown
+from emergency.core.clock import FixedClock
+from emergency.core.errors import Refused
 from tests.library import PLANS, status_views
 from emergency.store import Store
 from tests.refusals import refused
@@ -162,7 +162,7 @@ def test_hazardous_chemicals_information_is_released_only_when_the_command_head_
 
 # ---- point 11: 应急保障 as data, on the plan page and the commander's card
 def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commanders_card():
-    from emergency.cards import card
+    from emergency.response.cards import card
     for plan_id, funding_clause in (("environment", "六(六)"), ("work_safety", "7.6"), ("hazardous_chemicals", "5.6")):
         plan = PLANS.plan(plan_id)
         funding = [x for x in plan.support if x.topic == "资金"]

@@ -7,8 +7,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from emergency import roster
-from emergency.clock import FixedClock
+from emergency.services import roster
+from emergency.core.clock import FixedClock
 from emergency.store import Store
 
 from tests.conftest import app_with_users, signed_in

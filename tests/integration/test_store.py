@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
-from emergency.errors import Refused, StaleVersion
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
+from emergency.core.errors import Refused, StaleVersion
 from emergency.store import Store
 
 pytestmark = pytest.mark.both_stores  # the store is what is tested: SQLite and PostgreSQL
@@ -121,7 +121,7 @@ def test_drills_are_never_listed_among_real_incidents(db_path, clock):
 
 def test_notes_and_ticks_are_merged_onto_a_newer_version_but_state_changes_are_not(db_path, clock):
     """Issue 19, point 3: a note or tick never conflicts with someone else's change; a level change may."""
-    from emergency.errors import StaleVersion
+    from emergency.core.errors import StaleVersion
     store = Store(db_path)
     snap = new(store, clock)
     seen = snap.version

@@ -6,11 +6,11 @@ import os
 import re
 import sqlite3
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
-from emergency.chains import event_hash, mac
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
+from emergency.core.chains import event_hash, mac
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 from tests.conftest import PASSWORD, new_app
 from tests.cli import emergency
 

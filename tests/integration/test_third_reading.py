@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from emergency import documents
-from emergency import incidents as svc
-from emergency.checklist import checklist
-from emergency.clock import FixedClock
-from emergency.library import PlanLibrary
-from emergency.lint import lint_overlays
-from emergency.markdown import checklist_markdown
+from emergency.services import documents
+from emergency.services import incidents as svc
+from emergency.response.checklist import checklist
+from emergency.core.clock import FixedClock
+from emergency.response.library import PlanLibrary
+from emergency.response.lint import lint_overlays
+from emergency.core.markdown import checklist_markdown
 from emergency.store import Store
 from tests.library import PLANS, status_views
 

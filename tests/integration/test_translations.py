@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from emergency.errors import EXTRACT_KEYWORDS
+from emergency.core.errors import EXTRACT_KEYWORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "webui" / "translations" / "en" / "LC_MESSAGES"

@@ -4,9 +4,9 @@ plan linked, the level raised, deadlines dated, termination refused until its co
 post-incident tasks listed."""
 import pytest
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
-from emergency.errors import Refused
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
+from emergency.core.errors import Refused
 from emergency.store import Store
 from tests.refusals import refused
 

@@ -1,7 +1,7 @@
 """Issue 27 on the pages that are not the incident page: the wall screen carries the office's 待办 in one line."""
-from emergency import incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 from tests.conftest import PASSWORD, signed_in
 
 

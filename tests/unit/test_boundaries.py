@@ -1,8 +1,8 @@
 """Issue 34: 研判 — for the facts at hand, each higher level's criteria with what the facts lack, and what the nearest
 boundary of each level would set off, read from the plans' own data."""
-from emergency.boundaries import assessment, boundaries, headline
-from emergency.classify import classify
-from emergency.clock import FixedClock
+from emergency.response.boundaries import assessment, boundaries, headline
+from emergency.response.classify import classify
+from emergency.core.clock import FixedClock
 from tests.library import PLANS
 
 NOW = FixedClock("2026-12-06T03:00:00+08:00").now()
@@ -66,7 +66,7 @@ def test_below_the_scope_the_floor_is_the_first_boundary():
 
 def test_the_commanders_card_says_what_would_raise_the_response():
     """Point 3: a card is printed per level, not per incident, so it carries the next level's figures in one line."""
-    from emergency.cards import card
+    from emergency.response.cards import card
     notes = [n["text"] for n in card(PLANS.plan("hazardous_chemicals"), "IV", "commander")["notes"]]
     assert "升级标准（较大事故，III级）：死亡人数、失踪人数之和达到3人；中毒人数达到30人；直接经济损失达到1000万元" in notes
     assert not any(n.startswith("升级标准") for n in [x["text"] for x in card(PLANS.plan("environment"), "I",
@@ -76,7 +76,7 @@ def test_the_commanders_card_says_what_would_raise_the_response():
 def test_the_plans_the_event_could_also_be_under_and_who_would_lead():
     """Point 1–2: the same facts under the related plans, and which plan leads past each boundary (环境 一(六) /
     危化 8.2: a 重大 environmental event is led by the environment plan, a lesser one by hazardous chemicals)."""
-    from emergency.boundaries import related_plans
+    from emergency.response.boundaries import related_plans
     plan = PLANS.plan("environment")
     level, a = judged("environment", {"evacuated": 5000})
     related = related_plans(PLANS, plan, {"evacuated": 5000}, level, a["ahead"])

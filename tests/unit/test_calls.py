@@ -4,8 +4,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from emergency import calls, callsheet, directory, roster
-from emergency.clock import TZ
+from emergency.response import calls
+
+from emergency.services import callsheet, directory, roster
+from emergency.core.clock import TZ
 from tests.library import PLANS
 
 AT = datetime(2026, 12, 2, 9, 0, tzinfo=TZ)

@@ -5,7 +5,7 @@ from plans/*.yaml, so a wrong number in a plan file fails a test.
 """
 import pytest
 
-from emergency import classify
+from emergency.response.classify import classify
 from tests.library import PLANS
 
 YI = 100_000_000      # 1亿元

@@ -6,12 +6,12 @@ from the plan texts.
 """
 import pytest
 
-from emergency.checklist import checklist
-from emergency.deadlines import notifications
+from emergency.response.checklist import checklist
+from emergency.response.deadlines import notifications
 from tests.library import PLANS, status_views
-from emergency.clock import parse_time
-from emergency.errors import InputError
-from emergency.incident import Mark, Snapshot
+from emergency.core.clock import parse_time
+from emergency.core.errors import InputError
+from emergency.core.incident import Mark, Snapshot
 
 OCC, REC = "2026-11-22T08:00", "2026-11-22T08:20"
 

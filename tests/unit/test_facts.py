@@ -1,7 +1,9 @@
 """Bad facts are refused with one message naming the field and what is allowed."""
 import pytest
 
-from emergency import InputError, classify
+from emergency import InputError
+
+from emergency.response.classify import classify
 from tests.library import PLANS
 from tests.refusals import refused
 

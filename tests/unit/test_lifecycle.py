@@ -2,10 +2,10 @@
 activation, level changes, termination guards and post-incident tasks."""
 import pytest
 
-from emergency.clock import FixedClock, parse_time
-from emergency.diagrams import state_diagram
-from emergency.errors import InputError, Refused
-from emergency.lifecycle import RECORD_TRIGGERS
+from emergency.core.clock import FixedClock, parse_time
+from emergency.response.diagrams import state_diagram
+from emergency.core.errors import InputError, Refused
+from emergency.response.lifecycle import RECORD_TRIGGERS
 from tests.library import PLANS, status_views
 from tests.refusals import refused
 
@@ -269,7 +269,7 @@ def test_a_notification_counted_from_a_condition_is_dated_when_the_condition_is_
 
 def test_work_safety_i_to_iii_start_the_local_plan_under_higher_command():
     """5.2 flow chart: the municipal plan starts for 一般及以上; 3.1: the 市长 or 分管副市长 commands."""
-    from emergency.checklist import checklist
+    from emergency.response.checklist import checklist
     cl = checklist(PLANS.plan("work_safety"), "III", "2026-11-22T08:00", "2026-11-22T08:10")
     assert any("市长或分管副市长" in c["commander"] for c in cl["command"])
     assert any(c["under_higher_command"] for c in cl["command"])

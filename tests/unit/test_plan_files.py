@@ -5,7 +5,7 @@ import shutil
 import pytest
 import yaml
 
-from emergency.plans import PlanFileError
+from emergency.plans.model import PlanFileError
 from tests.library import PLANS, PLANS_DIR
 
 SOURCE_FILES = {pid: plan.source_file for pid, plan in PLANS.plans.items()}

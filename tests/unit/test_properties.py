@@ -1,8 +1,8 @@
 """Properties of the classifier that must hold for any facts (hypothesis)."""
 from hypothesis import given, settings, strategies as st
 
-from emergency import classify
-from emergency.plans import LEVEL_RANK
+from emergency.response.classify import classify
+from emergency.plans.model import LEVEL_RANK
 from tests.library import PLANS
 
 counts = st.fixed_dictionaries({}, optional={f: st.integers(0, 200_000) for f in PLANS.vocabulary.count_names if f != "direct_loss_yuan"}

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from emergency import rota, shift
-from emergency.clock import parse_time
-from emergency.errors import InputError
+from emergency.services import rota, shift
+from emergency.core.clock import parse_time
+from emergency.core.errors import InputError
 
 SHIFTS = [{"unit": "总值班室", "shift": "白班", "starts_at": "2026-11-22T08:30:00+08:00",
            "ends_at": "2026-11-22T17:30:00+08:00", "officer": "甲", "leader": "领导甲"},

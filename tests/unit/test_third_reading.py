@@ -1,8 +1,8 @@
 """The third reading of the texts (issue 29): each point at its edge, on the plan data alone."""
 import pytest
 
-from emergency.checklist import checklist
-from emergency.markdown import checklist_markdown
+from emergency.response.checklist import checklist
+from emergency.core.markdown import checklist_markdown
 from tests.library import PLANS
 
 OCC, REC = "2026-11-22T08:00", "2026-11-22T08:10"

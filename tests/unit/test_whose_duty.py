@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from emergency.clock import FixedClock, parse_time
-from emergency.errors import Refused
-from emergency.incidents import notification_status
+from emergency.core.clock import FixedClock, parse_time
+from emergency.core.errors import Refused
+from emergency.services.incidents import notification_status
 from tests.library import PLANS
 from tests.refusals import refused
 
@@ -167,7 +167,7 @@ def test_a_task_taken_by_phone_on_a_units_behalf_names_who_called():
 def test_the_after_action_report_scores_our_items_and_lists_how_others_were_accounted_for():
     """Point 7: a drill of the duty room is scored on the duty room's items; another party's item is listed with how
     it was accounted for — never a missed deadline or a finding of ours."""
-    from emergency.report import incident_report
+    from emergency.services.report import incident_report
     m, snap = tanker()
     snap = go(m, snap, "account_for", notification="site-to-110", how="known", via="来电", source="110公安指挥中心")
     end = AT + timedelta(hours=3)

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from emergency.store import Store
-from emergency.users import add_user
+from emergency.services.users import add_user
 
 from tests.conftest import PASSWORD, app_with_users, new_app  # noqa: F401 - new_app is imported from here by the suite
 

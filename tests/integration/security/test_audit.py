@@ -1,6 +1,6 @@
 """Also 7: security events about people in their own keyed chain, checked by verify, shown to the administrator."""
 
-from emergency import users
+from emergency.services import users
 
 from .conftest import csrf_of, sign_in
 from tests.cli import emergency

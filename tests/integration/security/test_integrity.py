@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from emergency import incidents as svc
-from emergency.clock import FixedClock
+from emergency.services import incidents as svc
+from emergency.core.clock import FixedClock
 from emergency.store import StorageFull, Store
 
 from .conftest import csrf_of, new_app

@@ -8,7 +8,7 @@ from webui import ConfigError
 
 from .conftest import sign_in, new_app
 from tests.cli import emergency
-from emergency import users
+from emergency.services import users
 
 ROOT = Path(__file__).resolve().parents[3]
 

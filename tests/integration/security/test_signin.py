@@ -1,7 +1,7 @@
 """High 3 and 4: sign-in throttling with security events; sessions and tokens that can be revoked."""
 
-from emergency import users
-from emergency.clock import FixedClock
+from emergency.services import users
+from emergency.core.clock import FixedClock
 
 from tests.conftest import PASSWORD
 from .conftest import KEY, sign_in, new_app

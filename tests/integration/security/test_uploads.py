@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from emergency.drill_runs import save_scenario
-from emergency.plans import PlanFileError
+from emergency.services.drill_runs import save_scenario
+from emergency.plans.model import PlanFileError
 
 from .conftest import csrf_of
 

@@ -1,0 +1,138 @@
+"""Dated notifications (信息报告时限): every reporting rule of a plan at a level as a dated item.
+
+Due times are counted from the occurrence (事发) or the receipt of the report (接报), as each
+rule says, in Asia/Shanghai. "At once" (立即) items are ``immediate`` and due at the time they
+count from; a cap (每级上报时间不得超过2小时) is given as ``latest``. Items that count from a
+condition (e.g. 请求上级支援) have no due time until the condition is recorded.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emergency.core.agencies import Agencies
+from emergency.core.clock import format_time, parse_time
+from emergency.core.errors import InputError
+from emergency.core.inputs import shown
+from emergency.plans.model import LEVELS, NationalRule, OfficeRule, Plan, ReportingRule
+from emergency.core.wording import N_
+
+CHANNEL_NAMES = {"phone": N_("电话"), "written": N_("书面"), "any": N_("不限方式")}
+COUNTED_FROM_NAMES = {"occurrence": N_("事发时间"), "receipt": N_("接报时间"), "condition": N_("条件成立时")}
+
+
+def check_level(level: Any) -> str:
+    if level not in LEVELS:
+        raise InputError("level", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=list(LEVELS), got=shown(level))
+    return level
+
+
+def check_times(occurred_at: Any, reported_at: Any) -> tuple[datetime, datetime]:
+    """Parse both times; the report cannot be received before the event happened."""
+    occurred = parse_time(occurred_at, "occurred_at")
+    reported = parse_time(reported_at, "reported_at")
+    if reported < occurred:
+        raise InputError("reported_at", "接报时间不能早于事发时间")
+    return occurred, reported
+
+
+class Notification(BaseModel):
+    """One dated notification of a plan (``notifications``), and its status at a moment once an incident's
+    ticks are read (``emergency.services.incidents.notification_status``). Times stay datetimes until ``view``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    from_: str = Field(alias="from")
+    to: list[str]
+    recipients: list[dict[str, str | None]]
+    channel: Literal["phone", "written", "any"]
+    channel_name: str
+    immediate: bool
+    within_minutes: int | None
+    due: datetime | None
+    latest: datetime | None
+    counted_from: Literal["occurrence", "receipt", "condition"]
+    counted_from_name: str
+    counted_from_time: datetime | None
+    condition: str | None
+    kind: str
+    clause: str
+    text: str
+    decision: str | None
+    decision_en: str | None = None
+    text_en: str | None = None       # a national rule's summary as quoted (``text`` is it in Chinese)
+    national: str | None  # a national rule's authority, not the local plan's words
+    office: str | None = None  # an office rule's document (本单位规定), neither the plan's nor the nation's words
+    # the status at a moment (set by notification_status; unset on a plain checklist)
+    owners: list[str] = Field(default_factory=list)   # the units whose duty it is (issue 27), today's names
+    # the status at a moment (set by notification_status; unset on a plain checklist). ``accounted``: another party's
+    # item whose every recipient is acknowledged or accounted for; ``closed``: not done when the incident closed
+    status: Literal["done", "accounted", "overdue", "pending", "immediate", "open", "closed"] | None = None
+    ours: bool | None = None          # the office's own item (set when the office is known)
+    receipts: list[dict[str, Any]] | None = None   # per recipient: name, display, how, words, by, at (None: not yet)
+    left: list[str] | None = None     # recipients neither acknowledged nor accounted for
+    done_by: str | None = None
+    done_at: datetime | None = None
+    recorded_at: datetime | None = None
+    late_minutes: int | None = None
+    backdated: bool | None = None
+    took_minutes: int | None = None
+    overdue_minutes: int | None = None
+    past_latest: bool | None = None
+    elapsed_minutes: int | None = None
+    minutes_left: int | None = None
+
+    def view(self) -> dict[str, Any]:
+        """As the pages, the API and the downloads show it: times printed with +08:00; status fields only
+        once a status is set."""
+        out = self.model_dump(by_alias=True, exclude_unset=True)
+        for key in ("due", "latest", "counted_from_time", "done_at", "recorded_at"):
+            if key in out:
+                out[key] = format_time(out[key])
+        return out
+
+
+def notification_item(rule: ReportingRule, occurred: datetime, reported: datetime,
+                      agencies: Agencies, condition_at: datetime | None = None) -> Notification:
+    """One dated notification from one rule."""
+    base = {"occurrence": occurred, "receipt": reported, "condition": condition_at}[rule.counted_from]
+    if base is None:
+        due = None
+    elif rule.immediate:
+        due = base
+    elif rule.within_minutes is not None:
+        due = base + timedelta(minutes=rule.within_minutes)
+    else:
+        due = None
+    latest = base + timedelta(minutes=rule.cap_minutes) if (base is not None and rule.cap_minutes) else None
+    return Notification(
+        id=rule.id, from_=agencies.display(rule.from_), to=[agencies.display(t) for t in rule.to],
+        recipients=[agencies.unit(t) for t in rule.to], channel=rule.channel, channel_name=CHANNEL_NAMES[rule.channel],
+        immediate=rule.immediate, within_minutes=rule.within_minutes, due=due, latest=latest,
+        counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
+        counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
+        decision=rule.decision, decision_en=rule.decision_en, text_en=getattr(rule, "text_en", None),
+        owners=agencies.owners(rule.from_),
+        national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
+        **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}))
+
+
+def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
+                  condition_times: dict[str, Any] | None = None,
+                  rules: list[ReportingRule] | None = None) -> list[Notification]:
+    """Dated notifications for a level (or for ``rules``: an incident's duties, kept ones included), earliest due
+    first; items with no due time last."""
+    level = check_level(level)
+    occurred, reported = check_times(occurred_at, reported_at)
+    agencies = plan.library.agencies
+    cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
+    items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
+             for r in (rules if rules is not None else plan.rules_for(level, hot_topic))]
+    order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules
+                                           + plan.office_rules)}
+    order.update({it.id: len(order) for it in items if it.id not in order})
+    items.sort(key=lambda it: (it.due is None, it.due or occurred, order[it.id]))
+    return items

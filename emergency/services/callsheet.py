@@ -1,0 +1,89 @@
+"""The call sheet (通知呼叫单): each notification the plans require, with the numbers to dial for each recipient in
+order, the person on duty where the unit keeps a roster, the attempts made so far and the number to try next.
+
+Pure: it takes the notifications (views, with status and due), the incident's attempts, the directory grouped
+by unit (``directory.by_unit``), the shifts (``roster.load``) and the moment; the pages, downloads and the API
+show what it returns.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from collections.abc import Iterable
+
+from emergency.response import calls
+
+from emergency.services import directory, roster
+from emergency.core.numbers import masked_number
+
+
+def _belongs(attempt: dict[str, Any], unit: str, names: set[str], numbers: set[str]) -> bool:
+    """An attempt was made to this recipient: it names the unit (by today's or the plan's name) or dialled one
+    of its numbers."""
+    return (attempt.get("unit") or "") in names or (attempt.get("number") or "") in numbers
+
+
+def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]], grouped: dict[str, dict[str, Any]],
+          shifts: list[roster.Shift], at: datetime, personal: bool) -> list[dict[str, Any]]:
+    """Each notification with ``dial`` (per recipient: ``numbers`` in order, ``on_duty``, its ``attempts`` and
+    ``suggest``, the number to try now), ``calls`` (``calls.progress``) and ``requirement`` (what acknowledges it)."""
+    attempts = [a if personal else masked(a) for a in attempts]
+    out = []
+    for n in notifications:
+        prog = calls.progress(attempts, n["id"])
+        recipients = []
+        for r in n["recipients"]:
+            unit = r["current"] or r["plan_name"]
+            shift = roster.on_duty(shifts, unit, at)
+            numbers = directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
+            names = {unit, r.get("plan_name") or unit, r.get("display") or unit}
+            mine = [a for a in prog["attempts"] if _belongs(a, unit, names, {d["number"] for d in numbers})]
+            recipients.append({"unit": unit, "display": r["display"], "numbers": numbers,
+                               "on_duty": shift.model_dump() if shift else None, "attempts": mine,
+                               "suggest": calls.next_contact(numbers, mine) if numbers else None})
+        out.append({**n, "dial": recipients, "calls": prog, "requirement": calls.requirement(n["channel"])})
+    return out
+
+
+def first_notice(incident: dict[str, Any], plan_name: str, notification: dict[str, Any]) -> str:
+    """The text offered for a first notice by message (the operator edits it before sending): the event, its plan,
+    level and time, and the report the plan requires of whom."""
+    level = incident.get("level") or incident.get("classified_level")
+    head = f"{'【演练】' if incident.get('drill') else ''}{incident.get('title') or plan_name}（{plan_name}"
+    head += f"，{level}级" if level else ""
+    head += f"，事发{incident['occurred_at'][5:16].replace('T', ' ')}）"
+    return (f"{head}。按{notification['clause']}向{'、'.join(notification['to'])}{notification['channel_name']}报告，"
+            "请值班人员接收并回复。")
+
+
+NUMBER_KEYS = {"number", "officer_phone", "leader_phone", "mobile", "office_phone", "fax", "duty_line", "phone"}
+
+
+def masked(attempt: dict[str, Any]) -> dict[str, Any]:
+    """An attempt as an observer sees it: a personal mobile dialled is not shown, however it was written."""
+    return {**attempt, "number": masked_number(attempt["number"])} if attempt.get("number") else attempt
+
+
+def for_observer(value: Any) -> Any:
+    """Any view (an incident, a list of them, a call sheet) as an observer may see it: every mobile under a key
+    that holds a number is masked, at any depth (issue 26: the incident list showed them)."""
+    if isinstance(value, dict):
+        return {k: masked_number(v) if k in NUMBER_KEYS else for_observer(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [for_observer(v) for v in value]
+    return value
+
+
+def gaps(call_lines: list[dict[str, Any]]) -> list[str]:
+    """The recipients on the sheet with no number to dial."""
+    return sorted({r["display"] for line in call_lines for r in line["dial"] if not r["numbers"]})
+
+
+def commander_on_duty(shifts: list[roster.Shift], duty_room: str, at: datetime) -> dict[str, Any] | None:
+    """The 带班领导 of the duty room's shift at ``at`` (who an item about to slip is raised to), or None when the
+    roster has nobody there."""
+    shift = roster.on_duty(shifts, duty_room, at)
+    if shift is None:
+        return None
+    return {"unit": duty_room, "leader": shift.leader, "leader_phone": shift.leader_phone, "officer": shift.officer,
+            "officer_phone": shift.officer_phone, "shift": shift.shift, "until": shift.ends_at}

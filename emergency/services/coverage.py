@@ -1,0 +1,111 @@
+"""Drill coverage (演练覆盖): which parts of each plan drills have exercised, and which never.
+
+From the drill history in the store: reporting rules ticked, levels decided, groups stood up (all of a
+plan's groups once a level is decided), lifecycle steps taken and termination conditions confirmed —
+each counted over the last 12 and 36 months and ever, by when the drill was run (real time, not the
+drill's simulated clock); the deadlines most often missed; and each plan's own drill requirement
+against the record.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from emergency.core.clock import parse_time
+from emergency.core.incident import Snapshot
+from emergency.response.lifecycle import RECORD_TRIGGERS, SERVER_TRIGGERS
+
+
+from emergency.plans.model import LEVELS, Plan
+from emergency.services.report import deadline_rows
+from emergency.core.wording import N_
+
+WINDOWS = {"12个月": 365, "36个月": 3 * 365}
+
+
+def _items(plan) -> list[dict[str, str]]:
+    """Every exercisable part of a plan: kind, id, clause, words."""
+    out = [{"kind": N_("报告"), "id": r.id, "clause": r.clause, "label": f"{r.from_} → {'、'.join(r.to)}"}
+           for r in plan.reporting.rules]
+    out += [{"kind": N_("级别"), "id": lv, "clause": plan.level(lv).clause, "label": plan.level(lv).name} for lv in LEVELS]
+    out += [{"kind": N_("工作组"), "id": g.id, "clause": g.clause, "label": g.name} for g in plan.groups]
+    seen = set()
+    for t in plan.lifecycle.transitions:
+        if t.trigger not in seen:
+            seen.add(t.trigger)
+            out.append({"kind": N_("响应步骤"), "id": t.trigger, "clause": t.clause, "label": t.label})
+    out += [{"kind": N_("终止条件"), "id": c.id, "clause": c.clause, "label": c.text} for c in plan.termination.conditions]
+    return out
+
+
+def _exercised(snap: Snapshot, events: list[dict[str, Any]], plan: Plan) -> set[tuple[str, str]]:
+    done = {("报告", rid) for rid in snap.notifications}
+    done |= {("级别", h.to_level) for h in snap.level_history if h.kind == "response" and h.to_level}
+    if snap.level:
+        done |= {("工作组", g.id) for g in plan.groups}
+    done |= {("响应步骤", e["trigger"]) for e in events if e["trigger"] not in RECORD_TRIGGERS and e["trigger"] not in ("report", *SERVER_TRIGGERS)}
+    done |= {("终止条件", cid) for cid in snap.confirmed_conditions}
+    return done
+
+
+def coverage(store, now: datetime) -> dict[str, Any]:
+    """The coverage matrix of every plan at ``now`` (real time)."""
+    drills = {d["id"]: d for d in _drill_rows(store)}
+    runs: list[tuple[str, datetime, set]] = []
+    missed: Counter = Counter()
+    last_drill: dict[str, datetime] = {}
+    for snap in store.search(drill=True, closed=None, limit=100_000):
+        events = store.events(snap.id)
+        d = drills.get(snap.drill_id or "")
+        when = parse_time(d["created_at"], "created_at") if d else parse_time(snap.created_at, "created_at")
+        if snap.plan not in store.plans.plans:
+            continue  # a drill under a plan no longer in the library
+        runs.append((snap.plan, when, _exercised(snap, events, store.plans.plan_for(snap.plan, snap.plan_version))))
+        last_drill[snap.plan] = max(last_drill.get(snap.plan, when), when)
+        end = parse_time(events[-1]["at"], "at") if events else parse_time(snap.updated_at, "at")
+        for row in deadline_rows(snap, end, store.plans):
+            if row["verdict"] in ("missed", "late"):
+                missed[(snap.plan, row["id"], row["clause"])] += 1
+    plans = []
+    for plan in store.plans.plans.values():
+        rows = []
+        for item in _items(plan):
+            key = (item["kind"], item["id"])
+            counts = {name: sum(1 for p, when, done in runs if p == plan.id and key in done
+                                and now - when <= timedelta(days=days)) for name, days in WINDOWS.items()}
+            ever = sum(1 for p, _w, done in runs if p == plan.id and key in done)
+            rows.append({**item, **counts, "ever": ever, "never": ever == 0})
+        requirement = None
+        if plan.drills:
+            last = last_drill.get(plan.id)
+            due = None
+            if plan.drills.min_interval_months:
+                due = (last + timedelta(days=round(plan.drills.min_interval_months * 30.44))) if last else None
+            requirement = {"clause": plan.drills.clause, "text": plan.drills.text, "duty_of": plan.drills.duty_of,
+                           "government_duty": plan.drills.government_duty,
+                           "interval_months": plan.drills.min_interval_months,
+                           "last": last.isoformat() if last else None,
+                           "overdue": bool(plan.drills.min_interval_months) and plan.drills.government_duty
+                           and (last is None or (due is not None and due < now)),
+                           "due": due.isoformat() if due else None}
+        plans.append({"plan": plan.id, "title": plan.title, "rows": rows, "requirement": requirement,
+                      "never": sum(r["never"] for r in rows), "total": len(rows)})
+    top_missed = [{"plan": p, "id": i, "clause": c, "times": n} for (p, i, c), n in missed.most_common(10)]
+    return {"plans": plans, "missed": top_missed, "drill_incidents": len(runs)}
+
+
+def _drill_rows(store) -> list[dict[str, Any]]:
+    return store.drills.times()
+
+
+def coverage_xlsx(cov: dict[str, Any]) -> bytes:
+    """The matrix as an .xlsx workbook (one sheet per plan, one for the deadlines most often missed)."""
+    from emergency.core.sheets import workbook_bytes
+
+    sheets = [(p["plan"], ["类别", "编号", "条款", "内容", "近12个月", "近36个月", "累计", "从未演练"],
+               [[r["kind"], r["id"], r["clause"], r["label"], r["12个月"], r["36个月"], r["ever"], "是" if r["never"] else ""]
+                for r in p["rows"]]) for p in cov["plans"]]
+    sheets.append(("最常超时", ["预案", "报告事项", "条款", "次数"],
+                   [[m["plan"], m["id"], m["clause"], m["times"]] for m in cov["missed"]]))
+    return workbook_bytes(sheets)

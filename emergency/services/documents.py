@@ -1,0 +1,630 @@
+"""The written reports the plans require (首报、续报、终报、补报), drafted from the incident and issued as files.
+
+A report is first a ``Draft``: its header lines (主送、报告单位、签发人、联系人), an opening paragraph and sections
+— the plan's own report fields (``plans/*.yaml`` ``reporting.report_kinds``, chosen per document by
+``reporting.documents``), then the level with its deciding clause, the measures taken, the notifications made and
+the groups stood up. The console shows the draft, the officer edits its text, and ``issue`` turns it into a .docx
+(``docx_file``, GB/T 9704 layout), records the file's hash as an event of the incident and keeps the file — all in
+one transaction, at the version the officer saw, so two windows issuing at once issue it once.
+
+Pure except ``issue``, which writes through the store. The clock is an argument.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emergency.response.boundaries import boundaries, nearest, nearest_figure
+from emergency.response.checklist import checklist as build_checklist
+from emergency.response.classify import classify
+from emergency.core.clock import Clock, format_time, parse_time
+from emergency.core.errors import InputError, Refused
+from emergency.core.incident import Snapshot
+from emergency.response.duties import task_ref
+from emergency.services.incidents import notification_status
+from emergency.core.inputs import clean_text
+from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
+from emergency.plans.model import Plan
+from emergency.core.wording import N_
+
+Kind = Literal["first", "progress", "final", "supplementary"]
+KIND_NAMES = {"first": N_("首报"), "progress": N_("续报"), "final": N_("终报"), "supplementary": N_("补报")}
+NUMERALS = "零一二三四五六七八九十"
+UNVERIFIED = "待核实"          # what a field left blank prints as: the recipient sees what is not yet known
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The parts of a report after the plan's own fields, in order (their headings are numbered 二、三、…).
+PARTS = {"level": "事件级别", "measures": "处置情况", "notifications": "信息报告情况", "groups": "应急工作组",
+         "termination": "应急终止"}
+HEADER_SOURCES = {"issuer", "signer", "contact"}   # report fields the header lines answer
+TEXT_LIMIT = 4000
+
+
+def numeral(n: int) -> str:
+    """一 … 九十九, for 续报一、续报二 and the numbered headings."""
+    if n <= 10:
+        return NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[ones] if ones else "")
+
+
+def cn_time(value: str) -> str:
+    """2026-12-02T10:05:00+08:00 → 2026年12月2日10时05分."""
+    t = parse_time(value, "at")
+    return f"{t.year}年{t.month}月{t.day}日{t.hour}时{t.minute:02d}分"
+
+
+def cn_date(value: str) -> str:
+    t = parse_time(value, "at")
+    return f"{t.year}年{t.month}月{t.day}日"
+
+
+class Section(BaseModel):
+    """One paragraph of the body: a plan field (``label``, with its clause) or a part of the report (``part``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    part: str                     # "fields" or one of PARTS
+    label: str | None = None      # the plan's field name, for a field
+    clause: str | None = None
+    text: str = ""
+
+
+class Draft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    incident_id: str
+    plan: str
+    plan_title: str
+    kind: Kind
+    number: int                   # 续报 n; 1 for the others
+    name: str                     # 首报 / 续报二 / 终报 / 补报
+    title: str
+    drill: bool
+    version: int                  # the incident's version it was drafted from
+    date: str                     # 成文日期, from the clock
+    addressee: str = ""           # 主送机关
+    copy_to: str = ""             # 抄送机关 (版记), remembered per office and kind like 主送 (issue 28)
+    issuer: str = ""              # 报告单位 / 发文机关署名
+    signer: str = ""              # 签发人
+    contact: str = ""             # 联系人及联系方式
+    doc_number: str = ""          # 发文字号, given at issue (e.g. 海应值〔2026〕12号); empty without a prefix
+    opening: str = ""
+    sections: list[Section] = Field(default_factory=list)
+    basis: list[dict[str, str]] = Field(default_factory=list)   # the report kinds its fields come from (clause, text)
+
+    @property
+    def filename(self) -> str:
+        return f"{'演练-' if self.drill else ''}{self.incident_id}-{self.name}.docx"
+
+
+# ---------------------------------------------------------------- what is offered
+
+def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, Any]]:
+    """The reports that may be issued now, each with why (``reason``) and whether it is called for (``due``):
+    a 首报 until one is issued; then 续报 (called for when the level or the casualties changed since the last
+    report), 终报 once the response has ended, and the national 补报 when casualties changed within its days."""
+    docs = plan.reporting.documents
+    if docs is None or snap.state in plans.lifecycle(snap.plan, snap.plan_version).final:
+        return []
+    if not any(r.kind == "first" for r in snap.reports):
+        return [{"kind": "first", "name": KIND_NAMES["first"], "due": True, "reason": N_("尚未报送首报")}]
+    last = snap.reports[-1]
+    changed = []
+    if (snap.effective_level or None) != (last.level or None):
+        changed.append(N_("级别已变化"))
+    if casualties(snap, plan) != last.casualties:
+        changed.append(N_("伤亡人数已变化"))
+    out = [{"kind": "progress", "name": f"{KIND_NAMES['progress']}{numeral(_next_number(snap, 'progress'))}",
+            "due": bool(changed), "reason": "、".join(changed) or N_("报告处置进展")}]
+    # the national 补报: casualties changed since the last report that stated them, within the rule's days
+    if docs.supplementary and casualties(snap, plan) != last.casualties:
+        limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.days_for(snap.facts))
+        if now <= limit:
+            rule = next(r for r in plans.national_rules.rules if r.id == docs.supplementary.rule)
+            out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
+                        "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text})
+    if snap.state in plan.lifecycle.response_ended and not any(r.kind == "final" for r in snap.reports):
+        out.append({"kind": "final", "name": KIND_NAMES["final"], "due": True, "reason": N_("应急响应已结束")})
+    return out
+
+
+def _next_number(snap: Snapshot, kind: str) -> int:
+    return sum(1 for r in snap.reports if r.kind == kind) + 1
+
+
+def casualties(snap: Snapshot, plan: Plan) -> dict[str, int]:
+    docs = plan.reporting.documents
+    return {name: int(snap.facts.get(name, 0) or 0) for name in (docs.casualties if docs else [])}
+
+
+def changes_since_last(snap: Snapshot, plan: Plan) -> str:
+    """The first paragraph's sentence on what changed since the last report issued (issue 28: a 续报 says what is
+    new before anything else): the level and each casualty figure that moved; empty when there was no report."""
+    if not snap.reports:
+        return ""
+    last = snap.reports[-1]
+    changes = []
+    if (snap.effective_level or None) != (last.level or None):
+        was = f"{last.level}级" if last.level else "未定级"
+        changes.append(f"响应级别由{was}调整为{snap.effective_level}级" if snap.effective_level else "响应级别已撤销")
+    labels = {f.name: f.label for f in plan.facts}
+    units = {f.name: f.unit or "" for f in plan.facts}
+    for name, now_value in casualties(snap, plan).items():
+        before = last.casualties.get(name, 0)
+        if now_value != before:
+            changes.append(f"{labels.get(name, name)}由{before}{units.get(name, '')}{'增至' if now_value > before else '减至'}"
+                           f"{now_value}{units.get(name, '')}")
+    when = cn_time(last.at)[5:]
+    if not changes:
+        return f"自{when}报告以来，级别和伤亡人数未发生变化。"
+    return f"自{when}报告以来，" + "，".join(changes) + "。"
+
+
+# ---------------------------------------------------------------- drafting
+
+def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, now: datetime, plans,
+          header: dict[str, str] | None = None, intake: dict[str, Any] | None = None) -> Draft:
+    """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered.
+    ``intake``: the report received (接报登记) the incident was opened from, whose place, source and words fill the
+    plan's fields for them (issue 28)."""
+    offered = {o["kind"]: o for o in offers(snap, plan, now, plans)}
+    if kind not in offered:
+        raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
+                      offered=list(KIND_NAMES.get(k, k) for k in offered) or ["—"])
+    docs = plan.reporting.documents
+    number = _next_number(snap, kind)
+    name = f"{KIND_NAMES[kind]}{numeral(number)}" if kind == "progress" else KIND_NAMES[kind]
+    if kind == "supplementary":  # the time, and the casualties as the plan's own report fields name them
+        used = [plan.reporting.report_kind(d.report_kind) for d in (docs.first, docs.progress, docs.final)]
+        fields = [(k, f) for k in used[:1] for f in k.fields if k.fill.get(f) == "occurred_at"]
+        fields += list({f: (k, f) for k in used for f in k.fields if k.fill.get(f) == "casualties"}.values())[:1]
+        rule = offered["supplementary"]
+        basis = [{"clause": rule["clause"], "text": rule["text"]}]
+    else:
+        doc = getattr(docs, kind)
+        kinds = [plan.reporting.report_kind(k) for k in [doc.report_kind, *doc.also]]
+        fields = [(k, f) for k in kinds for f in k.fields]
+        basis = [{"clause": k.clause, "text": k.text} for k in kinds]
+    header = {k: v for k, v in (header or {}).items() if v}
+    since = snap.reports[-1].at if snap.reports else None
+    facts_text = Facts(snap, plan, events, since, now, plans, header.get("office") or "", intake)
+    sections = []
+    for i, (k, field) in enumerate(fields, 1):
+        source = k.fill.get(field)
+        if source in HEADER_SOURCES:
+            continue  # the header lines say it (报告单位、签发人、联系人)
+        sections.append(Section(id=f"field-{i}", part="fields", label=field, clause=k.clause,
+                                text=facts_text.fill(source) if source else ""))
+    level_text = facts_text.level()
+    near = step_away(plan, snap) if kind == "progress" else None
+    if near:   # 研判 (issue 34): a 续报 of an incident one step from a higher level says so
+        level_text += f"\n研判：{near}。"
+    sections.append(Section(id="level", part="level", text=level_text))
+    sections.append(Section(id="measures", part="measures",
+                            text=facts_text.progress() if kind == "progress" else facts_text.measures()))
+    sections.append(Section(id="notifications", part="notifications", text=facts_text.notifications()))
+    sections.append(Section(id="groups", part="groups", text=facts_text.groups()))
+    if kind == "final":
+        sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
+    for section in sections:  # generated or typed, every section is held to the same bound (issue 26)
+        section.text = bounded(section.text)
+    event = snap.title or plan.short_title
+    title = f"关于{event}的{name}"
+    opening = (f"{cn_time(snap.occurred_at)}，{event}。"
+               f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
+               + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
+    return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
+                 title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
+                 date=format_time(now), addressee=header.get("addressee") or _addressee(plan, snap),
+                 copy_to=header.get("copy_to", ""),
+                 issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
+                 opening=opening, sections=sections, basis=basis)
+
+
+# Record steps that are not measures taken: calls and accounts are told in 信息报告情况, a task's 签收/办结 by its 反馈.
+NOT_MEASURES = ("tick_notification", "condition_arose", "record_call", "account_for", "sign_task", "finish_task")
+
+
+def step_away(plan: Plan, snap: Snapshot) -> str | None:
+    """The nearest higher level's boundary, in one line, when the incident is one step from it — one more of a
+    figure, or within a tenth of the figure it needs (疏散4,800人 of 5,000) — else None."""
+    b = nearest_figure(nearest(boundaries(plan, snap.facts, snap.effective_level or snap.classified_level)))
+    if b and (b["distance"] <= 1 or b["distance"] / b["needed"] <= 0.1):
+        return f"距{b['level_name']}（{b['level']}级）{b['parts'][0]['words']}（{b['clause']}）"
+    return None
+
+
+def _addressee(plan: Plan, snap: Snapshot) -> str:
+    """主送: the plan's addressee of written reports (``reporting.documents.addressee``), by today's names."""
+    agencies = plan.library.agencies
+    return "、".join(agencies.current(t) or t for t in plan.reporting.documents.addressee.to)
+
+
+class Facts:
+    """The sentences a draft is filled with, each from the incident's record (never a figure it does not hold)."""
+
+    def __init__(self, snap: Snapshot, plan: Plan, events: list[dict[str, Any]], since: str | None, now: datetime,
+                 plans, office: str = "", intake: dict[str, Any] | None = None):
+        self.intake = intake or {}
+        self.snap, self.plan, self.events, self.since, self.now, self.plans = snap, plan, events, since, now, plans
+        self.office = office   # the issuing office: what it still owes is its own items only (issue 27)
+        self.labels = {f.name: f.label for f in plan.facts}
+        self.units = {f.name: f.unit for f in plan.facts}
+
+    def fill(self, source: str) -> str:
+        """A field's text from its source in the plan's ``fill``: a method of this class, or ``facts:a,b`` — the
+        named facts with their labels (拦截车辆、阻断交通：无)."""
+        if source.startswith("facts:"):   # a count of 0 is not said (罢工人数：40人, not 游行人数：0人 beside it)
+            names = [n for n in source.removeprefix("facts:").split(",")
+                     if n and not (self.plan.vocabulary.kind(n) == "count" and not self.snap.facts.get(n))]
+            if len(names) == 1 and self.plan.vocabulary.kind(names[0]) == "choice":   # the field asks this fact alone
+                value = self.snap.facts.get(names[0], self._default(names[0]))
+                return "" if value == self._default(names[0]) else self._shown(names[0], value) + "。"
+            said = [f"{self.labels.get(n, n)}：{self._shown(n, self.snap.facts.get(n, self._default(n)))}" for n in names]
+            return "；".join(said) + "。" if said else ""
+        return getattr(self, source)()
+
+    def _default(self, name: str) -> Any:
+        kind = self.plan.vocabulary.kind(name)
+        return self.plan.vocabulary.choice(name).default if kind == "choice" else (False if kind == "flag" else 0)
+
+    # ---- from the report received (接报登记): what the caller said, never more (issue 28)
+    def place(self) -> str:
+        return self.intake.get("place") or ""
+
+    def time_place(self) -> str:
+        where = self.place()
+        return self.occurred_at() + (f"；地点：{where}" if where else "")
+
+    def report_source(self) -> str:
+        """信息来源: who reported, and the work-order or alarm number (not the caller's name or number: those stay
+        in the intake)."""
+        if not self.intake:
+            return ""
+        from emergency.services.intake import SOURCES
+        ref = self.intake.get("reference")
+        return f"{SOURCES.get(self.intake.get('source'), '')}" + (f"（编号{ref}）" if ref else "") + \
+            f"，{cn_time(self.intake['received_at'])}接报。"
+
+    def narrative(self) -> str:
+        said = (self.intake.get("description") or "").strip()
+        return f"据报：{said}" + ("" if said.endswith(("。", "！", "？")) else "。") if said else ""
+
+    def occurred_at(self) -> str:
+        return f"{cn_time(self.snap.occurred_at)}（事发），{cn_time(self.snap.reported_at)}接报"
+
+    def _figures(self, names: list[str]) -> str:
+        return "，".join(f"{self.labels.get(n, n)}{int(self.snap.facts.get(n, 0) or 0)}{self.units.get(n) or ''}"
+                        for n in names)
+
+    def casualties(self) -> str:
+        names = self.plan.reporting.documents.casualties if self.plan.reporting.documents else []
+        return f"据现有记录：{self._figures(names)}。" if names else ""
+
+    def loss(self) -> str:
+        yuan = int(self.snap.facts.get("direct_loss_yuan", 0) or 0)
+        return f"初步估计{self.plan.vocabulary.amount('direct_loss_yuan', yuan)}（据现有记录）。" if yuan else ""
+
+    def evacuated(self) -> str:
+        return f"{self._figures(['evacuated'])}。" if self.snap.facts.get("evacuated") else ""
+
+    def _shown(self, name: str, value: Any) -> str:
+        kind = self.plan.vocabulary.kind(name)
+        if kind == "flag":
+            return "是" if value else "否"
+        if kind == "choice":
+            return self.plan.vocabulary.choice_labels()[name].get(value, str(value))
+        return f"{value}{self.units.get(name) or ''}"
+
+    def facts(self) -> str:
+        parts = [f"{self.labels.get(n, n)}：{self._shown(n, v)}" for n, v in self.snap.facts.items()]
+        return "；".join(parts) + ("。" if parts else "")
+
+    def _step_lines(self, since: str | None) -> list[str]:
+        labels = {t.trigger: t.label for t in self.plan.lifecycle.transitions}
+        lines = []
+        for e in self.events:
+            if since and e["at"] <= since:
+                continue
+            p = e.get("payload") or {}
+            if e["trigger"] in (REPORT_TRIGGER, *SERVER_TRIGGERS, *NOT_MEASURES):
+                continue
+            task = next((t for t in self.snap.tasks if t.id == p.get("task_id")), None)
+            if e["trigger"] == "add_note":
+                what = p.get("note", "")
+            elif e["trigger"] in ("assign_task", "hand_over_task"):
+                title = (task_ref(self.plan, p["duty"]) or {}).get("title") if e["trigger"] == "assign_task" \
+                    else self.plan.task(p["task"]).name
+                due = f"，完成时限{cn_time(p['due'])[5:]}" if p.get("due") else ""
+                what = (f"向{p['unit']}下达任务：{title}{due}" if e["trigger"] == "assign_task"
+                        else f"{title}移交{p['unit']}办理{due}")
+            elif e["trigger"] == "report_task" and task is not None:
+                what = f"{task.unit}反馈{task.title}任务情况：{p.get('note', '')}"
+            elif e["trigger"] == "update_facts":
+                what = "经核实，" + "，".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
+                                              for n, v in (p.get("facts") or {}).items())
+            else:
+                what = labels.get(e["trigger"], e["trigger"])
+                if p.get("level"):
+                    what += f"（{p['level']}级）"
+                if p.get("reason"):
+                    what += f"：{p['reason']}"
+            lines.append(f"{cn_time(e['at'])[5:]}，{what}。".replace("。。", "。"))
+        return lines
+
+    def measures(self) -> str:
+        return "\n".join(self._step_lines(None))
+
+    def progress(self) -> str:
+        return "\n".join(self._step_lines(self.since))
+
+    def level(self) -> str:
+        result = classify(self.plan, self.snap.facts)
+        out = []
+        if result["deciding"]:
+            d = result["deciding"]
+            lv = self.plan.level(result["level"])
+            quoted = d["text"].rstrip("；;，,。")  # an item of the clause's list, quoted without its list stop
+            out.append(f"依据《{self.plan.title}》{d['clause']}“{quoted}”，现有事实对应{lv.name}（{lv.level}级）。")
+        else:
+            out.append("现有事实未达到本预案分级标准。")
+        if self.snap.level:
+            lv = self.plan.level(self.snap.level)
+            out.append(f"已确定响应级别为{lv.level}级（{lv.short}）。")
+        return "".join(out)
+
+    def _unit(self, name: str) -> str:
+        """A body by today's name only (the plan's own name stays on screen, never in a document)."""
+        return self.plan.library.agencies.current(name) or name
+
+    def notifications(self) -> str:
+        """信息报告情况 as prose (issues 27 and 28), as the issuing office speaks: what was reported, to whom, when, by
+        which means and who received it (each recipient apart); what others reported that we know of (the accounts
+        of issue 27); then what the office still owes, never to a body already reported to. No ids, no lists."""
+        done, known, owed, reached = [], [], [], set()
+        items = notification_status(self.snap, self.now, self.plans, self.office or None)
+        for n in items:
+            owner = "、".join(dict.fromkeys(self._unit(o) for o in n.owners))
+            accounts: dict[tuple, list[str]] = {}   # one sentence per account, however many recipients it covers
+            for r in n.receipts or []:
+                unit = self._unit(r["recipient"])
+                if r["how"] in ("acknowledged", "ticked"):
+                    reached.add(unit)
+                    means = f"（{r['words']}）" if r["how"] == "acknowledged" and r.get("words") else ""
+                    done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
+                elif r["how"]:
+                    got = self.snap.receipts[n.id][r["recipient"]]
+                    accounts.setdefault((got.how, got.via, got.source, got.reason, got.at), []).append(unit)
+            for (how, via, source, reason, at), units in accounts.items():
+                to = "、".join(units)
+                if how == "known":
+                    known.append(f"{cn_time(at)[5:]}，据{source}{'（' + via + '）' if via else ''}获知，{owner}已向{to}报告。")
+                elif how == "reported_by":
+                    known.append(f"{source}已向{to}报告（{cn_time(at)[5:]}获知）。")
+                else:
+                    known.append(f"{owner}向{to}报告的情况不明：{reason}。")
+        for n in items:
+            if n.status in ("overdue", "immediate", "pending") and n.ours is not False:
+                to = [u for u in dict.fromkeys(self._unit(r["recipient"]) for r in n.receipts or [] if r["how"] is None)
+                      if u not in reached]
+                if to:
+                    how = {"phone": "（电话）", "written": "（书面）"}.get(n.channel, "")
+                    owed.append(f"尚需向{'、'.join(to)}{how}报告。")
+        said = list(dict.fromkeys(done)) + list(dict.fromkeys(known)) + list(dict.fromkeys(owed))
+        return "\n".join(said) or "截至本报告，尚无信息报告记录。"
+
+    def groups(self) -> str:
+        level = self.snap.level
+        if not level:
+            return "尚未启动应急响应，未成立应急工作组。"
+        cl = build_checklist(self.plan, level, self.snap.occurred_at, self.snap.reported_at, cause=self.snap.cause)
+        stood_up = {g["id"] for g in cl["groups"]}
+        lines = []
+        for g in (g for g in self.plan.groups if g.id in stood_up):
+            named = "、".join(dict.fromkeys(self._unit(u) for u in g.lead))
+            lines.append(f"{g.name}（牵头单位：{named}）" if named else g.name)
+        return "\n".join(lines)
+
+    def termination(self) -> str:
+        lines = []
+        for c in self.plan.termination.conditions:
+            mark = self.snap.confirmed_conditions.get(c.id)
+            lines.append(f"{c.text}：{'已于' + cn_time(mark.at)[5:] + '确认' if mark else '尚未确认'}。")
+        return "\n".join(lines)
+
+
+def bounded(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` within ``limit`` characters: a long record keeps its first and last lines and says how many lines
+    between them are left to the timeline (issue 26: 120 notes made a section that could not be issued)."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    head, tail = [], []
+    budget = limit - 60  # room for the line that counts what was left out
+    while lines and len("\n".join(head + tail)) + len(lines[0]) + 1 < budget * 2 // 3:
+        head.append(lines.pop(0))
+    while lines and len("\n".join(head + tail)) + len(lines[-1]) + 1 < budget:
+        tail.insert(0, lines.pop())
+    if not head and not tail:  # one very long line
+        return text[:budget] + f"……（以下{len(text) - budget}字从略）"
+    return "\n".join([*head, f"……（中间另有{len(lines)}条记录，详见事件时间线）", *tail])
+
+
+# ---------------------------------------------------------------- editing
+
+def edited(base: Draft, form: dict[str, Any]) -> Draft:
+    """The draft with the officer's text: header lines, opening and each section by id. Every text is checked
+    (no control characters, NUL or direction overrides — they would corrupt the document); the refusal names
+    the field. The structure (kind, number, sections and their order) stays the draft's."""
+    out = base.model_copy(deep=True)
+    for name, limit in (("addressee", 200), ("copy_to", 200), ("issuer", 100), ("signer", 50), ("contact", 200),
+                        ("title", 200)):
+        if name in form:
+            setattr(out, name, clean_text(form[name], name, limit))
+    if "opening" in form:
+        out.opening = clean_text(form["opening"], "opening", TEXT_LIMIT, multiline=True)
+    for s in out.sections:
+        if s.id in form:
+            s.text = clean_text(form[s.id], s.label or PARTS.get(s.part, s.id), TEXT_LIMIT, multiline=True)
+    if base.drill and not out.title.startswith("【演练】"):
+        out.title = "【演练】" + out.title   # a drill's report is marked 演练 whatever is typed
+    return out
+
+
+def check_issuable(d: Draft) -> None:
+    """What a written report must name before it goes out (environment 四(一)2: 报告单位、签发人、联系人)."""
+    for name in ("issuer", "signer", "contact", "title"):   # 报告单位、签发人、联系人及联系方式、标题 (errors.FIELD_NAMES)
+        if not getattr(d, name).strip():
+            raise InputError(name, "签发前不能为空")
+    for section in d.sections:
+        if len(section.text) > TEXT_LIMIT:
+            raise InputError(section.label or PARTS.get(section.part, section.id), "有%(length)s个字符，最多%(limit)s个",
+                             length=len(section.text), limit=TEXT_LIMIT)
+
+
+# ---------------------------------------------------------------- the Word file
+
+def body_paragraphs(d: Draft) -> list[tuple[str, str, str]]:
+    """The body as (style, lead, text) in order: headings ``h1``, fields ``field`` (lead = the field's name),
+    text ``p``. The .docx and the printable page are both made from this, so they say the same."""
+    out: list[tuple[str, str, str]] = []
+    if d.opening:
+        out.append(("p", "", d.opening))
+    part_no, field_no, current = 0, 0, None
+    for s in d.sections:
+        if s.part != current:
+            current = s.part
+            part_no += 1
+            out.append(("h1", "", f"{numeral(part_no)}、{'基本情况' if s.part == 'fields' else PARTS[s.part]}"))
+        if s.part == "fields":
+            field_no += 1
+            out.append(("field", f"（{numeral(field_no)}）{s.label}：", s.text.strip() or UNVERIFIED))
+        else:
+            for line in (s.text.strip() or UNVERIFIED).splitlines():
+                if line.strip():
+                    out.append(("p", "", line.strip()))
+    return out
+
+
+def preview_digest(d: Draft) -> str:
+    """What a reader of the issued report sees, as one SHA-256: header lines, title, body and the date as printed.
+    The preview carries it and 签发 refuses a draft that no longer matches it (issue 28: 签发 issues what was
+    previewed)."""
+    seen = {"addressee": d.addressee, "copy_to": d.copy_to, "issuer": d.issuer, "signer": d.signer, "contact": d.contact,
+            "title": d.title, "body": body_paragraphs(d), "date": cn_date(d.date), "basis": d.basis}
+    return hashlib.sha256(json.dumps(seen, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def xml_safe(text: str) -> str:
+    """Text with any character XML 1.0 cannot carry removed (a stored value from before the checks)."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF
+                                                             and ch not in "\ufffe\uffff"))
+
+
+def _xml_safe_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {k: _xml_safe_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe_values(v) for v in value]
+    return value
+
+
+def docx_file(d: Draft) -> bytes:
+    """The report as a .docx in the GB/T 9704-2012 layout (see emergency.core.docx_layout)."""
+    from emergency.core.docx_layout import OfficialDocument  # python-docx is loaded only when a document is made
+
+    d = Draft.model_validate(_xml_safe_values(d.model_dump()))  # belt and braces: edits are checked already
+    doc = OfficialDocument(drill=d.drill)
+    doc.letterhead(d.issuer or "（报告单位）")
+    doc.number_line(d.doc_number or d.name, d.signer)
+    doc.title(d.title)
+    if d.addressee:
+        doc.addressee(d.addressee + "：")
+    for style, lead, text in body_paragraphs(d):
+        if style == "h1":
+            doc.heading(text)
+        elif style == "field":
+            doc.field(lead, text)
+        else:
+            doc.paragraph(text)
+    doc.signature(d.issuer, cn_date(d.date))
+    doc.note(f"（联系人及联系方式：{d.contact}）" if d.contact else "")
+    doc.basis(basis_line(d))
+    doc.copy_to(d.copy_to)
+    return doc.bytes()
+
+
+def basis_line(d: Draft) -> str:
+    """The plan and clauses the report's contents follow, in one line under the 附注 (issue 28: the quotations ran
+    on after the signature and could fill a last page of their own; they stay on the draft page, where the officer
+    checks the fields against them)."""
+    clauses = "、".join(dict.fromkeys(b["clause"] for b in d.basis))
+    return f"（本报告内容依据《{d.plan_title}》{clauses}。）" if d.basis else ""
+
+
+# ---------------------------------------------------------------- issuing
+
+def document_number(store, prefix: str, year: int, drill: bool) -> str:
+    """The next 发文字号 of an office (its ``prefix``) in ``year``: 海应值〔2026〕12号. Drills are numbered apart
+    (…号（演练）), so an exercise never takes a real document's number."""
+    stem = f"{prefix}〔{year}〕"
+    return f"{stem}{store.document_numbers(stem, drill) + 1}号" + ("（演练）" if drill else "")
+
+
+def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
+          render_pdf: Callable[[Draft], bytes | None] | None = None, prefix: str = "") -> dict[str, Any]:
+    """Issue ``d``: make the .docx (and, with ``render_pdf``, the PDF, printed once here and kept), and in one
+    transaction record the issue event — with the SHA-256 of the file, of the draft every rendering is made
+    from, and of the PDF — and keep them. Refused as stale when the incident changed since the draft was made
+    (another window issued it, or the facts moved): the officer reviews the new draft."""
+    check_issuable(d)
+    if prefix:  # numbered now; two windows taking the same number meet the unique index and issue again
+        d = d.model_copy(update={"doc_number": document_number(store, prefix, clock.now().year, d.drill)})
+    content = docx_file(d)
+    digest = hashlib.sha256(content).hexdigest()
+    draft_json = d.model_dump_json()
+    draft_digest = hashlib.sha256(draft_json.encode("utf-8")).hexdigest()
+    pdf = render_pdf(d) if render_pdf else None   # before the write lock: printing takes a second or two
+    pdf_digest = hashlib.sha256(pdf).hexdigest() if pdf else None
+    document_id = "doc-" + secrets.token_hex(6)
+    rows: list[tuple[str, dict]] = []
+
+    def change(current: Snapshot):
+        plan = store.plans.plan_for(current.plan, current.plan_version)
+        machine = store.plans.lifecycle(current.plan, current.plan_version)
+        if d.kind == "first" and any(r.kind == "first" for r in current.reports):
+            raise Refused("首报已签发；更正请另发续报")
+        record = {"kind": d.kind, "number": d.number, "title": d.title, "document_id": document_id,
+                  "sha256": digest, "draft_sha256": draft_digest, "pdf_sha256": pdf_digest,
+                  "level": current.effective_level, "casualties": casualties(current, plan)}
+        stamp = format_time(clock.now())
+        snap, event = machine.issue(current, record, actor, stamp)
+        rows[:] = [("documents", {"id": document_id, "incident_id": incident_id, "kind": d.kind, "number": d.number,
+                                  "title": d.title, "filename": d.filename, "sha256": digest, "size": len(content),
+                                  "content": content, "draft": draft_json, "draft_sha256": draft_digest,
+                                  "pdf": pdf, "pdf_sha256": pdf_digest, "drill": int(d.drill),
+                                  "doc_number": d.doc_number or None,
+                                  "issued_by": actor, "issued_at": stamp, "event_seq": snap.version})]
+        return snap, event, False
+
+    store.append(incident_id, d.version, change, also=rows)  # StaleVersion when it moved on
+    return {"document_id": document_id, "sha256": digest, "name": d.name, "filename": d.filename,
+            "size": len(content)}
+
+
+def verify_documents(store, incident_id: str) -> list[str]:
+    """The incident's kept files against the hashes its issue events recorded (emergency verify checks them all)."""
+    from emergency.store import issued_documents
+    return [p["problem"] for p in issued_documents(store, incident_id)]
+
+
+def stored_draft(row: dict[str, Any]) -> Draft:
+    return Draft.model_validate(json.loads(row["draft"]))

@@ -1,0 +1,164 @@
+"""The office's copies of the record: the incident timeline and drill reports as .docx (the official layout of
+``emergency.core.docx_layout``, 演练 on every page of a drill's), the board and an incident's notifications as .xlsx.
+
+Pure: each function takes what it shows and returns the file's bytes.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+from emergency.core.agencies import today_only
+from emergency.core.clock import format_time
+from emergency.services.documents import numeral
+from emergency.core.incident import Snapshot
+from emergency.services.incidents import incident_name, notification_status
+from emergency.plans.model import Plan
+from emergency.core.sheets import workbook_bytes
+
+VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
+            "no_limit": "未规定时限", "accounted": "已记录获知情况"}
+MINUTES_WORD = {"late": "超时", "missed": "已超过时限", "not_due": "尚余"}
+STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限", "immediate": "立即办理", "open": "待条件"}
+
+
+
+
+def _short(at: str | None) -> str:
+    return (at or "")[:16].replace("T", " ")
+
+
+def board_xlsx(views: list[dict[str, Any]], plans, now: datetime) -> bytes:
+    """The board at ``now``: each incident with its plan, level, state and what is overdue or next due."""
+    rows = []
+    for v in views:
+        if v.get("damaged"):
+            rows.append([v["id"], v["title"], "", "", "", "", "", f"无法显示：{v['damaged']}"])
+            continue
+        items = v["checklist"]["notifications"] if v.get("checklist") else []
+        overdue = [n for n in items if n.get("status") == "overdue"]
+        nxt = next((n for n in items if n.get("status") in ("pending", "immediate")), None)
+        rows.append([v["id"], v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
+                     v.get("classified_level") or "", v.get("state_label", v.get("state")), len(overdue),
+                     f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
+    return workbook_bytes([(f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}",
+                             ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "超时事项数", "下一时限"], rows)])
+
+
+def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> bytes:
+    """An incident's notifications with their due times, who reported and when; and the written reports issued."""
+    rows = []
+    for n in (item.view() for item in notification_status(snap, now, plans)):
+        rows.append([n["id"], n["clause"], n["from"], "、".join(n["to"]), n["channel_name"],
+                     "立即" if n["immediate"] else (f"{n['within_minutes']}分钟" if n["within_minutes"] else ""),
+                     _short(n["due"]), STATUS.get(n["status"], n["status"]), n.get("done_by") or "",
+                     _short(n.get("done_at")), n.get("late_minutes") if n["status"] == "done" else n.get("overdue_minutes")])
+    issued = [[d["title"], d["kind"], d["issued_by"], _short(d["issued_at"]), d["sha256"]] for d in documents]
+    return workbook_bytes([
+        ("报告事项", ["编号", "条款", "报告人", "报告对象", "方式", "时限", "截止时间", "状态", "完成人", "完成时间",
+                  "超时（分钟）"], rows),
+        ("书面报告", ["标题", "类别", "签发人（操作员）", "签发时间", "SHA-256"], issued)])
+
+
+def _document(drill: bool, title: str):
+    from emergency.core.docx_layout import OfficialDocument  # python-docx is loaded only when a document is made
+
+    doc = OfficialDocument(drill=drill)
+    doc.title(("【演练】" if drill and not title.startswith("【演练】") else "") + title)  # never doubled
+    return doc
+
+
+def timeline_docx(snap: Snapshot, plan: Plan, timeline: list[dict[str, Any]]) -> bytes:
+    """The incident's timeline, one paragraph per event, in the official layout."""
+    doc = _document(snap.drill, f"{incident_name(snap, plan)}处置时间线")
+    doc.paragraph(f"预案：{plan.title}。事发时间{_short(snap.occurred_at)}，接报时间{_short(snap.reported_at)}。")
+    for t in timeline:
+        details = "；".join(t["details"])
+        doc.paragraph(today_only(f"{_short(t['at'])} {t['label']}（{t['actor']}，状态：{t['state']}"
+                                 f"{'，' + t['level'] + '级' if t['level'] else ''}）{'：' + details if details else ''}"))
+    return doc.bytes()
+
+
+def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
+    """A drill's after-action report (应急演练评估报告), 演练 in its title and on every page."""
+    doc = _document(True, f"{report['title']}评估报告")
+    doc.paragraph(f"演练时间：{_short(report['start'])}至{_short(report['end'])}（模拟时钟，共{report['minutes']}分钟）。"
+                  + (f"评估对象：{report['office']}的报告时限与呼叫确认；他方的报告事项列其获知情况。"
+                     if report.get("office") else ""))
+    for n, inc in enumerate(report["incidents"], 1):
+        doc.heading(f"{numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
+        doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
+                      f"{inc['classified_level'] or '未达分级标准'}。")
+        for d in inc["deadlines"]:
+            minutes = (f"，{MINUTES_WORD[d['verdict']]}{d['minutes']}分钟"
+                       if d["minutes"] not in (None, 0) and d["verdict"] in MINUTES_WORD else "")
+            called = f"呼叫{d['attempts']}次" + (f"（未接通{d['failed_attempts']}次）" if d["failed_attempts"] else "")
+            called += (f"，{_short(d['acknowledged_at'])}确认（{d['acknowledged_by']}）" if d["acknowledged_at"]
+                       else "，只勾选、无确认记录" if d["ticked_only"] else "，未获确认")
+            quiet = d["attempts"] == 0 and not d["ticked_only"] and d["verdict"] in ("not_due", "no_limit")
+            doc.paragraph(today_only(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）："
+                                     f"{VERDICTS[d['verdict']]}{minutes}" + ("。" if quiet else f"；{called}。")))
+        for o in inc.get("others", []):
+            doc.paragraph(today_only(f"他方事项：{o['from']}向{'、'.join(o['to'])}报告（{o['channel_name']}，"
+                                     f"{o['clause']}）——" + "；".join(f"{t['display']}：{t['words']}"
+                                                                    for t in o["recipients"]) + "。"))
+        if inc["groups_stood_up"]:
+            doc.paragraph("成立的应急工作组：" + "、".join(inc["groups_stood_up"]) + "。")
+    for h in report.get("handover") or []:
+        if h["kind"] == "handover_ok":   # a handover that carried everything is said, not listed as a problem
+            doc.paragraph(today_only(h["text"]))
+    doc.heading(f"{numeral(len(report['incidents']) + 1)}、发现的问题")
+    for f in report["findings"] or [{"text": "未发现超时或定级问题。"}]:
+        doc.paragraph(today_only(f["text"]))
+    if items:
+        doc.heading(f"{numeral(len(report['incidents']) + 2)}、整改事项")
+        _improvement_lines(doc, items)
+    return doc.bytes()
+
+
+def improvements_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
+    """The drill's improvement plan (整改计划): each item with its finding, clause, owner and due date."""
+    doc = _document(True, f"{report['title']}整改计划")
+    doc.paragraph(f"依据{_short(report['end'])}结束的演练评估，整改事项如下：")
+    if not items:
+        doc.paragraph("尚未登记整改事项。")
+    _improvement_lines(doc, items)
+    return doc.bytes()
+
+
+def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
+    for n, it in enumerate(items, 1):
+        state = "已完成" if it.get("status") == "closed" else "未完成"
+        clause = f"（{it['clause']}）" if it.get("clause") else ""
+        doc.field(f"（{numeral(n)}）", f"{it['finding']}{clause}。责任单位：{it.get('owner') or ''}；完成时限："
+                                         f"{it.get('due') or ''}；{state}。")
+
+
+# ---------------------------------------------------------------- the duty room's shift (issue 33)
+LOG_HEAD = ["时间", "类别", "内容", "记录人", "办理情况"]
+
+
+def _log_row(line: dict[str, Any]) -> list[str]:
+    done = ""
+    if line.get("awaits"):
+        done = (f"{_short(line['done_at'])} {line.get('done_by') or ''} {line.get('done_note') or ''}".strip()
+                if line.get("done_at") else ("待落实" if line["awaits"] == "instruction" else "待回电"))
+    return [_short(line["at"]), line["kind_name"], line["text"], line.get("by") or "", done]
+
+
+def shift_log_xlsx(office: str, window: str, lines: list[dict[str, Any]]) -> bytes:
+    """A shift's 值班日志 as a workbook: one row an entry, in time order."""
+    return workbook_bytes([("值班日志", LOG_HEAD, [_log_row(x) for x in lines])])
+
+
+def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill: bool = False) -> bytes:
+    """A shift's 值班日志 in the official layout, one paragraph an entry."""
+    doc = _document(drill, f"{office}值班日志")
+    doc.paragraph(f"班次：{window}。共{len(lines)}条。")
+    for x in lines:
+        time_, kind, text, by, done = _log_row(x)
+        doc.paragraph(today_only(f"{time_} 【{kind}】{text}（{by}）" + (f"——{done}" if done else "")))
+    if not lines:
+        doc.paragraph("本班无记录。")
+    return doc.bytes()

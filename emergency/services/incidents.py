@@ -1,0 +1,420 @@
+"""Incident services: report, act, view, rebuild. Thin functions over the lifecycle and the store;
+the web API and the CLI call these. The clock is an argument.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import math
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+from collections.abc import Callable
+
+import yaml
+
+from emergency.response.boundaries import headline
+from emergency.response.checklist import checklist as build_checklist
+from emergency.response.classify import classify, raise_level
+from emergency.core.clock import Clock, format_time, parse_time
+from emergency.response.deadlines import Notification, notifications
+from emergency.response.duties import TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
+from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, Said
+from emergency.core.incident import Snapshot
+from emergency.core.inputs import identifier, shown
+from emergency.response.library import PlanLibrary, library
+from emergency.response.lifecycle import RECORD_STEPS, replay, step_label
+from emergency.plans.model import LEVEL_RANK
+from emergency.core.roles import ROLES
+from emergency.store import Store
+from emergency.services.users import may_act
+
+
+def new_incident_id() -> str:
+    return "inc-" + secrets.token_hex(5)
+
+
+def _plan_id(data: Any, plans: PlanLibrary) -> str:
+    if not isinstance(data, dict):
+        raise InputError("", "须为JSON对象")
+    pid = data.get("plan")
+    if pid is None:
+        raise InputError("plan", "必须填写")
+    return plans.plan(pid).id
+
+
+def scoped_idempotency_key(key: str | None, actor: str, data: dict) -> str | None:
+    """The key a create is remembered by: the client's key scoped to who sent it and what they sent (issue 26:
+    a global key gave one user's incident to another's different create, and a drill create a real incident).
+    The same person retrying the same body gets the same key; anyone or anything else, another."""
+    key = identifier(key, "idempotency_key")
+    if not key:
+        return None
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256("\0".join((actor, key, body)).encode("utf-8")).hexdigest()[:40]
+    return f"k-{digest}"
+
+
+def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None,
+           scoped: bool = True) -> Snapshot:
+    """Record a new incident (接报). ``data``: plan, facts, occurred_at, reported_at, drill, cause…
+
+    ``idempotency_key`` (chosen by the client, e.g. a form's hidden field or the API's
+    ``Idempotency-Key`` header): a retried create with the same key, by the same person with the same body,
+    returns the incident the first one made and writes nothing (``scoped_idempotency_key``). A key the server
+    makes itself (an intake's: one incident per intake, whoever opens it) is used as it is (``scoped=False``).
+    An ``event_group`` must name an existing incident's group of the
+    same kind: a drill's incidents join only their own drill's group, a real incident never a drill's.
+    """
+    key = scoped_idempotency_key(idempotency_key, actor, data) if scoped else identifier(idempotency_key, "idempotency_key")
+    if key:
+        existing = store.find_by_idempotency_key(key)
+        if existing:
+            return store.get(existing)
+    machine = store.plans.lifecycle(_plan_id(data, store.plans))
+    snap, event = machine.start(new_incident_id(), data, actor, clock.now())
+    if snap.event_group:
+        _check_group(store, snap)
+    return store.create(snap, event, final=snap.state in machine.final, idempotency_key=key)
+
+
+def _check_group(store: Store, snap: Snapshot) -> None:
+    for _id, drill, drill_id in store.group_members(snap.event_group):  # a new key starts a new group
+        if drill != snap.drill or (drill_id or None) != (snap.drill_id or None):
+            raise InputError("event_group", "演练与真实事件不得混合：演练事件只能并入本演练的事件")
+
+
+def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
+        clock: Clock, office: str | None = None, current: Snapshot | None = None) -> Snapshot:
+    """Apply a trigger to an incident at ``expected_version``; one transaction, one event. ``office``: the office of
+    who acts (issue 27), recorded in the event: it decides whether an item is theirs to report or to account for,
+    and whether a task's 签收/反馈 is their own or recorded on the unit's behalf. ``current``: the incident as the
+    caller has just read it (issue 32: one read per action), else it is read here."""
+    if not isinstance(trigger, str) or not trigger:
+        raise InputError("trigger", "必须填写")
+    if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1:
+        raise InputError("expected_version", "须为您所依据的事件版本号（不小于1的整数）")
+    if payload is not None and not isinstance(payload, dict):
+        raise InputError("payload", "须为JSON对象")
+
+    def change(current: Snapshot):  # current is freshly read inside the transaction: apply in place
+        machine = store.plans.lifecycle(current.plan, current.plan_version)
+        if trigger == "close":
+            _check_group_before_closing(store, current)
+        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True, office=office)
+        return snap, event, snap.state in machine.final
+
+    return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE, current=current)
+
+
+class Actor(NamedTuple):
+    """Who acts: the sign-in name recorded on the event, the role that decides what they may do, and their office."""
+    name: str
+    role: str
+    office: str | None = None
+
+
+class Forbidden(EmergencyError):
+    """The actor's role may not fire this trigger on this incident (HTTP 403)."""
+    kind = "forbidden"
+
+
+def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
+            clock_of: Callable[[Snapshot], Clock], view: bool = True,
+            current: Snapshot | None = None) -> dict[str, Any] | Snapshot:
+    """One action, end to end (issue 32): read the incident once, check the actor's role may fire ``trigger`` on
+    it, apply it on the incident's clock (``clock_of``: a drill's simulated one), write the event, and answer with
+    the view made from what is held — the new snapshot and the event just written (``events``: that event;
+    ``events_total``: how many there are; the whole timeline is read apart, page by page). ``view`` False answers
+    with the snapshot (a page that redirects after the action); ``current``: the incident the caller just read."""
+    current = current if current is not None and current.id == incident_id else store.get(incident_id)
+    plan = store.plans.plan_for(current.plan, current.plan_version)
+    if isinstance(trigger, str) and trigger and not may_act(actor.role, trigger, current.drill, plan):
+        raise Forbidden("%(role)s无权执行“%(step)s”", role=Said(ROLES.get(actor.role, actor.role), actor.role),
+                        step=Said(step_label(plan, trigger), trigger))
+    clock = clock_of(current)
+    snap = act(store, incident_id, trigger, expected_version, payload, actor.name, clock, actor.office,
+               current=current)
+    if not view:
+        return snap
+    written = store.last_event
+    out = snapshot_view(snap, [written] if written else [], clock.now(), store.plans, actor.office)
+    out.update(events_total=snap.version, chain_head=written["hash"] if written else None)
+    return out
+
+
+# Actions that record what happened and cannot conflict with another person's change: applied to the
+# latest version even when the page was older (a second tick of one item is still refused by the engine).
+MERGEABLE = set(RECORD_STEPS) - {"update_facts"}
+
+
+def task_view(task, now: datetime, office: str | None = None) -> dict[str, Any]:
+    """A task as the pages and the API show it: its status in words, whether it is overdue (only while open, never
+    once done or on a closed record's finished task) and whether it is the looking office's own."""
+    out = task.model_dump()
+    out.update(status=task.status, status_name=TASK_STATUS[task.status], kind_name=TASK_KINDS[task.kind],
+               overdue=bool(task.done is None and task.due and parse_time(task.due, "due") < now),
+               mine=bool(office) and office == task.unit)
+    return out
+
+
+def record_message(store: Store, incident_id: str, notification: str, channel: str, text: str, ok: bool,
+                   response: str, actor: str, clock: Clock) -> Snapshot:
+    """Record a message sent (or not) through an outbound channel for one of the incident's notifications: one
+    ``send_message`` event carrying the channel's name, the text and its answer (merged onto the latest
+    version: a message cannot conflict with anyone's change)."""
+    def change(current: Snapshot):
+        machine = store.plans.lifecycle(current.plan, current.plan_version)
+        if machine.rule_of(current, notification) is None:
+            raise InputError("notification", "不是本事件的报告事项（收到：%(got)s）", got=shown(notification))
+        record = {"notification": notification, "channel": channel, "text": text, "ok": ok, "response": response}
+        snap, event = machine.record_message(current, record, actor, format_time(clock.now()))
+        return snap, event, False
+
+    current = store.get(incident_id)
+    return store.append(incident_id, current.version, change, merge=True)
+
+
+def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
+    """结案 is refused while a linked plan's incident of the same event is still only at 接报."""
+    group = snap.event_group or snap.id
+    for other in store.list(drill=None, event_group=group):
+        other_plan = store.plans.plan_for(other.plan, other.plan_version)
+        if other.id != snap.id and other.state == other_plan.lifecycle.initial:
+            raise Refused("同一事件在%(plan)s预案下的记录（%(title)s）仍停留在接报，请先处置或关闭该记录再结案",
+                          plan=other_plan.short_title, title=other.title or other_plan.short_title)
+
+
+def rebuild(store: Store, incident_id: str) -> Snapshot:
+    """The incident as its events alone make it."""
+    events = store.events(incident_id)
+    if not events:
+        raise NotFound("incident", incident_id)
+    return replay(events, store.plans)
+
+
+# A tick whose claimed time is more than this before it was recorded shows both times (补记).
+BACKDATED_AFTER_SECONDS = 5 * 60
+
+
+def _minutes(delta_seconds: float) -> int:
+    """Whole minutes, rounding towards later (a report 30 s late is 1 minute late)."""
+    return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
+
+
+def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None,
+                        office: str | None = None) -> list[Notification]:
+    """The incident's dated notifications, each with its status now (typed; ``Notification.view`` shows it).
+
+    The items are the duties of its level and those kept from an earlier level (``duties.duty_rules``). ``office``:
+    the office looking (issue 27): each item says whether it is ``ours``; without it, ``ours`` stays unset.
+    ``status``: ``done`` (every recipient acknowledged; with ``done_by``, ``done_at``, ``late_minutes``: minutes
+    after due, 0 or less when on time), ``accounted`` (another party's item, every recipient acknowledged or
+    accounted for), ``overdue`` (``overdue_minutes``; an unticked 立即 item is overdue from the
+    moment it counts from, ``past_latest`` once a cap such as 2 hours has passed too), ``pending``
+    (``minutes_left``), ``immediate`` (立即, due this very moment), ``open`` (no time limit in the
+    text, or a condition not yet arisen) or ``closed`` (not done when the incident closed: no countdown). Each item
+    lists its ``receipts`` per recipient and the recipients ``left``. Items are returned most urgent first: overdue
+    立即 items, then other overdue items, then by due time.
+    """
+    level = snap.effective_level
+    if level is None:
+        return []
+    plan = (plans or library()).plan_for(snap.plan, snap.plan_version)
+    agencies = plan.library.agencies
+    closed = plan.lifecycle.state(snap.state).final
+    rules = {r.id: r for r in duty_rules(plan, snap)}
+    items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times,
+                          rules=list(rules.values()))
+    for it in items:
+        mark = snap.notifications.get(it.id)
+        got = snap.receipts.get(it.id, {})
+        it.receipts = [{"recipient": t, "display": agencies.display(t), **(
+            {"how": got[t].how, "words": receipt_words(got[t].model_dump()), "by": got[t].by, "at": got[t].at}
+            if t in got else {"how": None})} for t in rules[it.id].to]
+        it.left = [r["display"] for r in it.receipts if r["how"] is None and not mark]
+        if office:
+            it.ours = office in it.owners
+        due, latest = it.due, it.latest
+        if mark:
+            done_at = parse_time(mark.at, "done_at")
+            it.status, it.done_by, it.done_at = "done", mark.by, done_at
+            it.recorded_at = parse_time(mark.recorded_at or mark.at, "recorded_at")
+            it.late_minutes = _minutes((done_at - due).total_seconds()) if due else None
+            it.backdated = (it.recorded_at - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
+            if it.immediate and due:
+                it.took_minutes = _minutes((done_at - due).total_seconds())
+        elif item_state(rules[it.id], got) == "accounted":
+            it.status = "accounted"
+        elif closed:
+            it.status = "closed"   # a closed record shows no countdown anywhere (issue 27, point 5)
+        elif due is None:
+            it.status = "open"
+        elif it.immediate:
+            # 立即: overdue from its moment until it is ticked (issue 19: a pending 立即 call must never look calm)
+            if now > due:
+                it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
+                it.past_latest = bool(latest and now > latest)
+            else:
+                it.status, it.elapsed_minutes = "immediate", 0
+        elif now > due:
+            it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
+        else:
+            it.status, it.minutes_left = "pending", int((due - now).total_seconds() // 60)
+    items.sort(key=lambda it: (STATUS_RANK[it.status], not (it.status == "overdue" and it.immediate),
+                               it.due is None, it.due or now))
+    return items
+
+
+def view(store: Store, incident_id: str, now: datetime, office: str | None = None) -> dict[str, Any]:
+    """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom, issue 27)."""
+    snap = store.get(incident_id)
+    out = snapshot_view(snap, store.events(incident_id), now, store.plans, office)
+    out["chain_head"] = store.chain_head(incident_id)
+    return out
+
+
+def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: PlanLibrary | None = None,
+                       office: str | None = None) -> dict[str, Any]:
+    """A board row: the incident's view, or, when its stored data cannot be shown, a damaged row
+    (id, title, reason) — one bad row never takes the board down for everyone."""
+    if isinstance(row, Snapshot):
+        try:
+            return snapshot_view(row, None, now, plans, office)
+        except (EmergencyError, ValueError, OverflowError, KeyError) as exc:
+            row = {"id": row.id, "title": row.title, "damaged": str(exc)[:200]}
+    return {"id": row["id"], "title": row["title"], "damaged": row["damaged"], "plan": None, "checklist": None,
+            "state": None, "level": None, "classified_level": None, "drill": None, "version": None}
+
+
+def incident_name(snap: Snapshot, plan) -> str:
+    """What a person calls the incident: its title, else the plan's kind of event and when it occurred — never its
+    id (issue 31)."""
+    return snap.title or f"{plan.short_title}（{snap.occurred_at[5:16].replace('T', ' ')}）"
+
+
+def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
+                  plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
+    """What the pages and the API show of one incident (``events``: its timeline, when wanted; ``office``: the
+    office looking, which marks each notification ``ours`` or another party's)."""
+    plans = plans or library()
+    plan = plans.plan_for(snap.plan, snap.plan_version)
+    machine = plans.lifecycle(snap.plan, snap.plan_version)
+    result = classify(plan, snap.facts)
+    suggestion = None
+    if plan.response_adjustment and plan.response_adjustment.sensitive_raise and snap.sensitive and result["level"]:
+        sr = plan.response_adjustment.sensitive_raise
+        suggestion = {"level": raise_level(result["level"], sr.steps), "clause": sr.clause, "text": sr.text}
+    level = snap.effective_level
+    cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause, hot_topic=snap.hot_topic,
+                         dated=notification_status(snap, now, plans, office)) if level else None
+    mismatch = None
+    if snap.level and result["level"] and snap.level != result["level"]:
+        mismatch = {"decided": snap.level, "facts_call_for": result["level"],
+                    "direction": "raise" if LEVEL_RANK[result["level"]] > LEVEL_RANK[snap.level] else "lower"}
+    return {
+        "id": snap.id,
+        "plan": snap.plan,
+        "plan_title": plan.title,
+        "title": snap.title,
+        "name": incident_name(snap, plan),
+        "drill": snap.drill,
+        "drill_id": snap.drill_id,
+        "event_group": snap.event_group,
+        "state": snap.state,
+        "state_label": plan.lifecycle.state(snap.state).label,
+        "final": snap.state in machine.final,
+        "level": snap.level,
+        "level_name": plan.level(snap.level).name if snap.level else None,
+        "warning_level": snap.warning_level,
+        "classified_level": snap.classified_level,
+        "classification": result,
+        # 研判 in one line (issue 34): the nearest figure to a higher level than the one the incident follows
+        "headline": headline(plan, snap.facts, snap.effective_level or result["level"]),
+        "level_mismatch": mismatch,
+        "sensitive_suggestion": suggestion,
+        "version": snap.version,
+        "allowed_triggers": machine.allowed_triggers(snap.state),
+        "actions": _with_blocks(machine.describe_triggers(snap.state), machine.blocked(snap)),
+        "occurred_at": snap.occurred_at,
+        "reported_at": snap.reported_at,
+        "cause": snap.cause,
+        "facts": snap.facts,
+        "checklist": cl,
+        "level_history": [h.model_dump() for h in snap.level_history],
+        "confirmed_conditions": {k: v.model_dump() for k, v in snap.confirmed_conditions.items()},
+        "completed_tasks": {k: v.model_dump() for k, v in snap.completed_tasks.items()},
+        "calls": [a.model_dump() for a in snap.calls],
+        "messages": [m.model_dump() for m in snap.messages],
+        "tasks": [task_view(t, now, office) for t in snap.tasks],
+        "office": office,
+        "notes": [{"by": e["actor"], "at": e["at"], "note": e["payload"]["note"]}
+                  for e in (events or []) if e["trigger"] == "add_note"],
+        "events": events if events is not None else [],
+        "created_at": snap.created_at,
+        "updated_at": snap.updated_at,
+        "now": format_time(now),
+        "plan_version": snap.plan_version,
+        "plan_document": f"{plan.document_number}（{plan.issued_on}）",
+        "newer_plan": bool(snap.plan_version) and snap.plan_version != plans.current_version(snap.plan),
+    }
+
+
+def _with_blocks(actions: list[dict[str, Any]], blocked: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Each action with ``blocked``: why the plan refuses it now (a condition on the incident), or []."""
+    return [{**a, "blocked": blocked.get(a["trigger"], [])} for a in actions]
+
+
+def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
+    """Record the demo incidents of the library's ``demo/incidents.yaml`` (as drills), timed relative to ``clock``."""
+    data = yaml.safe_load((path or store.plans.demo_file).read_text(encoding="utf-8"))
+    at = clock.now()
+    out = []
+    for item in data["incidents"]:
+        snap = report(store, {
+            "plan": item["plan"], "title": item["title"], "facts": item.get("facts", {}), "drill": True,
+            "drill_id": "demo", "cause": item.get("cause"),
+            "occurred_at": format_time(at - timedelta(minutes=item["occurred_minutes_ago"])),
+            "reported_at": format_time(at - timedelta(minutes=item["reported_minutes_ago"])),
+        }, "演示", clock)
+        for action in item.get("actions", []):
+            snap = act(store, snap.id, action["trigger"], snap.version, action.get("payload", {}), "演示", clock)
+        out.append(snap)
+    return out
+
+
+STATUS_RANK = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "closed": 4, "accounted": 5, "done": 6}
+
+
+def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One event under several plans: the union of every plan's duties to report (issue 9, point 2).
+
+    Whatever plan leads command, every plan's notifications stand. Items to the same recipients by
+    the same channel are kept once, with the earliest due time and every plan and clause that
+    requires them; each source keeps its own status. Sorted earliest due first.
+    """
+    merged: dict[tuple, dict[str, Any]] = {}
+    for v in views:
+        for n in (v.get("checklist") or {}).get("notifications", []):
+            recipients = frozenset((r["current"] or r["plan_name"]) for r in n["recipients"])
+            key = (recipients, n["channel"])
+            source = {"incident_id": v["id"], "plan": v["plan"], "plan_title": v.get("plan_title"), "id": n["id"],
+                      "clause": n["clause"], "text": n["text"], "national": n.get("national"),
+                      "office": n.get("office"),
+                      "due": n["due"], "status": n.get("status"), "immediate": n["immediate"]}
+            item = merged.get(key)
+            if item is None:
+                merged[key] = {**{k: n[k] for k in ("to", "recipients", "channel", "channel_name", "from")},
+                               "due": n["due"], "immediate": n["immediate"], "sources": [source]}
+                continue
+            item["sources"].append(source)
+            if n["due"] and (item["due"] is None or n["due"] < item["due"]):
+                item.update(due=n["due"], immediate=n["immediate"], **{"from": n["from"]})
+    out = list(merged.values())
+    for item in out:
+        statuses = [s["status"] for s in item["sources"] if s["status"]]
+        item["status"] = min(statuses, key=lambda st: STATUS_RANK.get(st, 9)) if statuses else None
+        item["plans"] = sorted({s["plan"] for s in item["sources"]})
+    out.sort(key=lambda it: (it["due"] is None, it["due"] or ""))
+    return out

@@ -1,0 +1,385 @@
+"""The duty room's shift (issue 33): its 值班日志 and its 交接班.
+
+A shift is a window of the office's roster (``rota.crews``: the rows of one unit and one time are one crew). An
+office without a roster keeps its log in 24-hour shifts changing at 08:30 (``DEFAULT_CHANGE``, the change time of
+the 24-hour shifts in the shipped demo rosters; a decision of ours, not a rule of the plans), named 未排班.
+
+The log of a shift is what the room recorded by hand (calls in and out, messages, leaders' instructions, free
+entries: ``duty_log`` rows) merged, in time order, with what the record already holds of the office's people in
+that window — intakes, incidents recorded, calls made, messages sent, reports issued, levels decided, tasks given
+and answered — read from the record, never copied into the log.
+
+The handover (交接班) is made from the record when the outgoing officer opens it: the open incidents with their
+state and next deadline, the office's items due before the next shift ends, tasks it handed to others still
+awaiting feedback and tasks given to it still open, calls awaiting a call-back, leaders' instructions not yet
+carried out, and reports received not yet decided. Each item has a key, so a drill's after-action report can tell
+whether the handover carried what was open.
+
+Pure: the service functions that read and write the store are at the end (``log_of``, ``open_handover``, …).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from emergency.response.calls import OUTCOMES
+from emergency.core.clock import TZ, format_time, parse_time
+from emergency.core.errors import InputError, NotFound, Refused
+from emergency.services.incidents import incident_name, snapshot_view
+from emergency.core.inputs import clean_text
+from emergency.services.intake import SOURCES as INTAKE_SOURCES
+from emergency.services.rota import crews
+from emergency.store import INTAKE_STATUS_WORDS
+from emergency.core.wording import N_
+
+DEFAULT_CHANGE = time(8, 30)
+# How long after a shift ends its handover is still the one offered (a late 交班 at 09:10 is the night shift's, not
+# the day shift's just begun). Our number: the plans and the issue give none.
+HANDOVER_GRACE = timedelta(hours=4)
+
+# what the room records by hand (the log's own entries)
+ENTRY_KINDS = {"call_in": N_("来电"), "call_out": N_("去电"), "message": N_("短信传真"),
+               "instruction": N_("领导批示"), "note": N_("其他")}
+# what the record holds, shown beside them
+RECORD_KINDS = {"intake": N_("接报"), "incident": N_("事件登记"), "call": N_("呼叫"), "sent": N_("发送消息"),
+                "report": N_("签发报告"), "level": N_("定级"), "task": N_("任务"), "task_step": N_("任务反馈"),
+                "handover": N_("交接班")}
+
+
+# ---------------------------------------------------------------- shift windows
+
+def _default_window(office: str, at: datetime) -> dict[str, Any]:
+    start = datetime.combine(at.date(), DEFAULT_CHANGE, TZ)
+    if at < start:
+        start -= timedelta(days=1)
+    return {"unit": office, "shift": "未排班", "starts_at": format_time(start),
+            "ends_at": format_time(start + timedelta(days=1)), "officers": [], "leader": "", "rostered": False}
+
+
+def window_at(shifts: list[Any], office: str, at: datetime) -> dict[str, Any]:
+    """The office's shift that holds ``at``: its crew from the roster, else a 24-hour 未排班 window."""
+    moment = format_time(at)
+    for crew in crews([s for s in shifts if (s["unit"] if isinstance(s, dict) else s.unit) == office]):
+        if crew["starts_at"] <= moment < crew["ends_at"]:
+            return {**crew, "rostered": True}
+    return _default_window(office, at)
+
+
+def previous_window(shifts: list[Any], office: str, window: dict[str, Any]) -> dict[str, Any]:
+    return window_at(shifts, office, parse_time(window["starts_at"], "starts_at") - timedelta(minutes=1))
+
+
+def next_window(shifts: list[Any], office: str, window: dict[str, Any]) -> dict[str, Any]:
+    return window_at(shifts, office, parse_time(window["ends_at"], "ends_at"))
+
+
+def window_name(window: dict[str, Any]) -> str:
+    """``11-22 17:30—11-23 08:30 夜班`` (a person's words for a shift)."""
+    return (f"{window['starts_at'][5:16].replace('T', ' ')}—{window['ends_at'][5:16].replace('T', ' ')} "
+            f"{window['shift']}")
+
+
+# ---------------------------------------------------------------- entries
+
+def check_entry(form: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """An entry the room records, checked: kind, time (not in the future), who, number, what, and for an
+    instruction the leader who gave it and by when; a call may ask for a call-back."""
+    kind = form.get("kind") or ""
+    if kind not in ENTRY_KINDS:
+        raise InputError("kind", "须为以下之一：%(expected)s", expected="、".join(ENTRY_KINDS.values()))
+    raw_at = (form.get("at") or "").strip()
+    at = parse_time(raw_at, "at") if raw_at else now
+    if at > now + timedelta(minutes=1):
+        raise InputError("at", "不能晚于现在")
+    text = clean_text(form.get("text"), "text", 2000, multiline=True)
+    if not text:
+        raise InputError("text", "必须填写")
+    leader = clean_text(form.get("leader"), "instruction_leader", 40)
+    if kind == "instruction" and not leader:
+        raise InputError("instruction_leader", "领导批示须写明批示领导")
+    due = (form.get("due") or "").strip()
+    return {"kind": kind, "at": format_time(at), "text": text, "leader": leader,
+            "party": clean_text(form.get("party"), "party", 60), "phone": clean_text(form.get("phone"), "phone", 30),
+            "due": format_time(parse_time(due, "due")) if due else None,
+            "callback": kind in ("call_in", "message") and str(form.get("callback") or "") in ("1", "on", "true"),
+            "incident_id": (form.get("incident_id") or None)}
+
+
+def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
+    """A recorded entry as a line of the log."""
+    who = "，".join(p for p in (entry.get("party") or "", entry.get("phone") or "") if p)
+    text = entry["text"] if not who else f"{who}：{entry['text']}"
+    if entry["kind"] == "instruction":
+        text = f"{entry['leader']}批示：{entry['text']}" + (f"（{entry['due'][5:16].replace('T', ' ')}前落实）"
+                                                            if entry.get("due") else "")
+    open_ = entry["kind"] == "instruction" or entry.get("callback")
+    return {"at": entry["at"], "kind": entry["kind"], "kind_name": ENTRY_KINDS[entry["kind"]], "text": text,
+            "by": entry["recorded_by"], "entry_id": entry["id"], "incident_id": entry.get("incident_id"),
+            "awaits": ("instruction" if entry["kind"] == "instruction" else "callback") if open_ else None,
+            "done_at": entry.get("done_at"), "done_by": entry.get("done_by"), "done_note": entry.get("done_note")}
+
+
+# ---------------------------------------------------------------- what the record holds of a window
+
+def _in(at: str | None, window: dict[str, Any]) -> bool:
+    return bool(at) and window["starts_at"] <= at < window["ends_at"]
+
+
+def intake_line(row: dict[str, Any]) -> dict[str, Any]:
+    said = "；".join(p for p in (row.get("place") or "", row.get("description") or "") if p)
+    status = INTAKE_STATUS_WORDS.get(row["status"], row["status"])
+    return {"at": row["received_at"], "kind": "intake", "kind_name": RECORD_KINDS["intake"],
+            "text": f"{INTAKE_SOURCES.get(row['source'], row['source'])}：{said}（{status}）", "by": row["recorded_by"],
+            "intake_id": row["id"], "incident_id": row.get("incident_id"), "awaits": None}
+
+
+def record_lines(window: dict[str, Any], people: set[str], office: str, snaps: list[Any], names: dict[str, str],
+                 first_actor: dict[str, str]) -> list[dict[str, Any]]:
+    """What the office's people did on incidents in the window, from the snapshots (``names``: each incident's
+    name; ``first_actor``: who recorded each)."""
+    out = []
+
+    def line(at, kind, text, by, snap):
+        out.append({"at": at, "kind": kind, "kind_name": RECORD_KINDS[kind], "text": f"{names[snap.id]}：{text}",
+                    "by": by, "incident_id": snap.id, "awaits": None})
+
+    for s in snaps:
+        if _in(s.created_at, window) and first_actor.get(s.id) in people:
+            line(s.created_at, "incident", "登记事件", first_actor[s.id], s)
+        for c in s.calls:
+            if _in(c.at, window) and c.by in people:
+                who = c.reached or c.received_by
+                line(c.at, "call", f"{c.unit} {c.number} {OUTCOMES.get(c.outcome, c.outcome)}".strip()
+                     + (f"（{who}）" if who else ""), c.by, s)
+        for m in s.messages:
+            if _in(m.at, window) and m.by in people:
+                line(m.at, "sent", ("已发送" if m.ok else "发送失败") + f"：{m.text[:60]}", m.by, s)
+        for r in s.reports:
+            if _in(r.at, window) and r.by in people:
+                line(r.at, "report", r.title, r.by, s)
+        for h in s.level_history:
+            if _in(h.at, window) and h.by in people and h.kind == "response":
+                line(h.at, "level", f"{h.from_level or '未定级'} → {h.to_level or '未定级'}", h.by, s)
+        for t in s.tasks:
+            if _in(t.at, window) and t.office == office:
+                line(t.at, "task", f"{t.title} → {t.unit}", t.by, s)
+            for step, word in ((t.signed, "签收"), *((f, "反馈") for f in t.feedback), (t.done, "办结")):
+                if step is not None and _in(step.at, window) and step.office == office:
+                    line(step.at, "task_step", f"{t.title} {word}" + (f"：{step.note}" if step.note else ""), step.by, s)
+    return out
+
+
+def compose_log(lines: list[dict[str, Any]], query: str = "") -> list[dict[str, Any]]:
+    """The log's lines in time order; ``query`` keeps those whose words hold it."""
+    q = query.strip()
+    kept = [x for x in lines if not q or q in x["text"] or q in x["kind_name"] or q in (x.get("by") or "")]
+    return sorted(kept, key=lambda x: (x["at"], x.get("entry_id") or 0))
+
+
+# ---------------------------------------------------------------- the handover
+
+def handover_content(window: dict[str, Any], following: dict[str, Any], office: str, views: list[dict[str, Any]],
+                     open_entries: list[dict[str, Any]], open_intakes: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the outgoing shift hands over, made from the record (``views``: the open incidents and those with
+    tasks still open, as the office sees them)."""
+    incidents, due_next, tasks_given, tasks_ours = [], [], [], []
+    until = following["ends_at"]
+    for v in views:
+        items = (v.get("checklist") or {}).get("notifications", [])
+        waiting = [n for n in items if n["status"] in ("overdue", "immediate", "pending")]
+        if not v.get("final"):
+            nxt = waiting[0] if waiting else None
+            incidents.append({"key": f"incident:{v['id']}", "incident_id": v["id"], "name": v["name"],
+                              "state": v["state_label"], "level": v.get("level") or v.get("classified_level") or "",
+                              "next": None if nxt is None else {"to": "、".join(nxt["to"]),
+                                                                "channel": nxt["channel_name"], "due": nxt["due"],
+                                                                "status": nxt["status"],
+                                                                "ours": nxt.get("ours") is not False}})
+        for n in waiting:
+            if n.get("ours") is not False and (n["due"] is None or n["due"] < until):
+                due_next.append({"key": f"due:{v['id']}:{n['id']}", "incident_id": v["id"], "name": v["name"],
+                                 "to": "、".join(n["to"]), "channel": n["channel_name"], "due": n["due"],
+                                 "status": n["status"], "clause": n["clause"]})
+        for t in v.get("tasks") or []:
+            if t["done"] is not None:
+                continue
+            item = {"key": f"task:{v['id']}:{t['id']}", "incident_id": v["id"], "name": v["name"], "title": t["title"],
+                    "unit": t["unit"], "status": t["status_name"], "due": t["due"], "overdue": t["overdue"]}
+            if t["office"] == office and t["unit"] != office:
+                tasks_given.append(item)
+            elif t["unit"] == office:
+                tasks_ours.append(item)
+    callbacks = [{"key": f"entry:{e['id']}", "at": e["at"], "text": entry_line(e)["text"]}
+                 for e in open_entries if e["kind"] != "instruction"]
+    instructions = [{"key": f"entry:{e['id']}", "at": e["at"], "text": entry_line(e)["text"], "due": e.get("due")}
+                    for e in open_entries if e["kind"] == "instruction"]
+    intakes = [{"key": f"intake:{r['id']}", "at": r["received_at"], "text": intake_line(r)["text"]} for r in open_intakes]
+    due_next.sort(key=lambda n: n["due"] or "")
+    return {"window": window_name(window), "next_window": window_name(following), "incidents": incidents,
+            "due_next": due_next, "tasks_given": tasks_given, "tasks_ours": tasks_ours, "callbacks": callbacks,
+            "instructions": instructions, "intakes": intakes}
+
+
+SECTIONS = [("incidents", N_("未结事件")), ("due_next", N_("下一班到期的本单位报告事项")),
+            ("tasks_given", N_("已移交或下达、待反馈的任务")), ("tasks_ours", N_("交给本单位、尚未办结的任务")),
+            ("callbacks", N_("待回电")), ("instructions", N_("领导批示未落实")), ("intakes", N_("接报待处理"))]
+
+
+def keys(content: dict[str, Any]) -> set[str]:
+    return {item["key"] for name, _ in SECTIONS for item in content.get(name, [])}
+
+
+def carried(content: dict[str, Any], open_then: dict[str, Any]) -> dict[str, Any]:
+    """Whether a signed handover carried what was open when it was signed for (a drill's after-action report):
+    the keys open then that the handover did not list."""
+    missing = keys(open_then) - keys(content)
+    return {"carried": not missing, "missing": sorted(missing), "listed": len(keys(content))}
+
+
+# ---------------------------------------------------------------- the service (store at the edges)
+
+def _refusal(reason: str) -> Exception:
+    """The refusal the shift store raises, by its reason."""
+    if reason == "gone":
+        return Refused("该记录不存在或不属于本单位")
+    if reason == "done":
+        return Refused("该事项已办结，无需重复登记")
+    return Refused("本班已交班签字，不能重复交班")
+
+
+def office_people(store, office: str, duty_room: str) -> set[str]:
+    """The accounts of the office's people (a user with no unit works for the instance's duty room)."""
+    return {u["name"] for u in store.people.users() if (u.get("unit") or duty_room) == office}
+
+
+def log_of(store, office: str, window: dict[str, Any], plans, duty_room: str, drill: bool = False, query: str = "",
+           drill_id: str | None = None) -> list[dict[str, Any]]:
+    """The shift's log: the room's entries and what the record holds of its people in the window."""
+    people = office_people(store, office, duty_room)
+    lines = [entry_line(e) for e in store.shifts.entries(office, window["starts_at"], window["ends_at"], drill)]
+    for row in store.search_intakes(since=window["starts_at"], until=window["ends_at"], drill=drill, limit=1000):
+        if row["recorded_by"] in people and row["received_at"] < window["ends_at"]:
+            lines.append(intake_line(row))
+    snaps = [s for s in store.list(drill=drill, drill_id=drill_id, limit=1000)
+             if s.updated_at >= window["starts_at"] and s.created_at < window["ends_at"]]
+    names = {s.id: incident_name(s, plans.plan(s.plan)) for s in snaps}
+    first = {s.id: store.events(s.id)[0]["actor"] for s in snaps if _in(s.created_at, window)}
+    lines += record_lines(window, people, office, snaps, names, first)
+    return compose_log(lines, query)
+
+
+def add_entry(store, office: str, form: dict[str, Any], actor: str, now: datetime, drill: bool = False,
+              drill_id: str | None = None) -> dict[str, Any]:
+    entry = check_entry(form, now)
+    if entry["incident_id"] and not store.exists(entry["incident_id"]):
+        raise NotFound("incident", entry["incident_id"])
+    return store.shifts.add({**entry, "office": office, "drill": drill, "drill_id": drill_id, "recorded_by": actor,
+                             "recorded_at": format_time(now)})
+
+
+def mark_done(store, office: str, entry_id: int, note: str, actor: str, now: datetime) -> None:
+    store.shifts.mark_done(entry_id, office, actor, format_time(now), clean_text(note, "note", 200), _refusal)
+
+
+def draft_handover(store, office: str, window: dict[str, Any], following: dict[str, Any], plans, now: datetime,
+                   duty_room: str, drill: bool = False, drill_id: str | None = None) -> dict[str, Any]:
+    """The handover as the record makes it now (not yet signed)."""
+    views = []
+    for s in store.list(drill=drill, drill_id=drill_id, open_only="or_follow_up"):
+        views.append(snapshot_view(s, None, now, plans, office))
+    open_entries = store.shifts.entries(office, drill=drill, open_only=True)
+    people = office_people(store, office, duty_room)
+    intakes = [r for r in store.search_intakes(drill=drill, limit=1000)
+               if r["status"] == "open" and r["recorded_by"] in people]
+    return handover_content(window, following, office, views, open_entries, intakes)
+
+
+def shift_to_hand_over(store, shifts: list[Any], office: str, now: datetime,
+                       drill: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The shift whose handover is due now and the one that takes over: the last shift when it ended less than
+    ``HANDOVER_GRACE`` ago and was not handed over, else the current one."""
+    current = window_at(shifts, office, now)
+    last = previous_window(shifts, office, current)
+    signed = {h["starts_at"] for h in store.shifts.handovers(office, drill=drill, limit=10)}
+    ended = now - parse_time(last["ends_at"], "ends_at")
+    if last["starts_at"] not in signed and timedelta(0) <= ended < HANDOVER_GRACE:
+        return last, current
+    return current, next_window(shifts, office, current)
+
+
+def sign_out(store, office: str, window: dict[str, Any], following: dict[str, Any], plans, remarks: str, actor: str,
+             now: datetime, duty_room: str, drill: bool = False, drill_id: str | None = None) -> dict[str, Any]:
+    """交班: the handover made from the record now, with the outgoing officer's remarks and signature."""
+    content = draft_handover(store, office, window, following, plans, now, duty_room, drill, drill_id)
+    row = {"id": f"h-{uuid.uuid4().hex[:12]}", "office": office, "shift": window["shift"],
+           "starts_at": window["starts_at"], "ends_at": window["ends_at"], "next_ends_at": following["ends_at"],
+           "outgoing": actor, "outgoing_at": format_time(now), "remarks": clean_text(remarks, "remarks", 2000, True),
+           "content": content, "drill": drill, "drill_id": drill_id}
+    store.shifts.sign_out(row, _refusal)
+    return store.shifts.handover(row["id"])
+
+
+def sign_in(store, office: str, handover_id: str, remarks: str, actor: str, now: datetime, plans,
+            duty_room: str) -> dict[str, Any]:
+    """接班: the incoming officer signs for the handover (not the one who signed it out). What the record holds open
+    at that moment is kept beside it, so whether the handover carried everything can be told (a drill's report)."""
+    handover = store.shifts.handover(handover_id)
+    if handover["office"] != office:
+        raise _refusal("gone")
+    if handover["outgoing"] == actor:
+        raise Refused("交班人和接班人不能是同一人")
+    outgoing = {"shift": handover["shift"], "starts_at": handover["starts_at"], "ends_at": handover["ends_at"]}
+    following = {"shift": "", "starts_at": handover["ends_at"], "ends_at": handover["next_ends_at"] or handover["ends_at"]}
+    open_then = draft_handover(store, office, outgoing, following, plans, now, duty_room, handover["drill"],
+                               handover["drill_id"] or None)
+    store.shifts.sign_in(handover_id, actor, format_time(now), clean_text(remarks, "remarks", 2000, True), _refusal,
+                         {name: open_then[name] for name, _ in SECTIONS})
+    return store.shifts.handover(handover_id)
+
+
+def drill_findings(drill: dict[str, Any], handovers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a drill's after-action report says of its shift change: not handed over, not signed for, or the items
+    open when it was signed for that the handover did not list."""
+    if not any(e.get("shift_change") for e in drill["log"]):
+        return []
+    if not handovers:
+        return [{"kind": "handover", "plan": None, "clause": "", "text": "演练中的交接班未完成：未交班签字。"}]
+    h = handovers[0]
+    if not h["incoming"]:
+        return [{"kind": "handover", "plan": None, "clause": "",
+                 "text": f"演练中的交接班未完成：{h['outgoing']}已交班签字，无人接班签字。"}]
+    told = carried(h["content"], h["content"].get("open_at_sign_in") or {})
+    if told["carried"]:
+        return [{"kind": "handover_ok", "text": f"交接班列明了接班时未结的全部{told['listed']}项事项"
+                                                f"（{h['outgoing']}交班，{h['incoming']}接班）。"}]
+    return [{"kind": "handover", "plan": None, "clause": "", "text": f"交接班漏列了接班时未结的{len(told['missing'])}项事项："
+                                         + "；".join(_item_words(h["content"].get("open_at_sign_in") or {}, k)
+                                                    for k in told["missing"]) + "。"}]
+
+
+def _item_words(content: dict[str, Any], key: str) -> str:
+    """An item of a handover in words (never its key)."""
+    for name, title in SECTIONS:
+        for item in content.get(name, []):
+            if item["key"] == key:
+                what = item.get("name") or ""
+                detail = item.get("to") or item.get("title") or item.get("text") or item.get("state") or ""
+                return f"{title}：{what}{'，' if what and detail else ''}{detail}"
+    return "一项已不在记录中的事项"
+
+
+def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool = False) -> dict[str, Any] | None:
+    """The flag for the home page and the wall: the shift that ended last and was not handed over (交班未签), or a
+    handover not yet signed for (接班未签). None when both are signed."""
+    waiting = store.shifts.handovers(office, drill=drill, unsigned=True, limit=1)
+    if waiting:
+        return {"what": "incoming", "handover": waiting[0], "window": waiting[0]["content"]["window"]}
+    current = window_at(shifts, office, now)
+    last = previous_window(shifts, office, current)
+    if not last["rostered"] or last["ends_at"] > format_time(now):
+        return None   # an office is held to the handover of a rostered shift that has ended, never of a guessed one
+    done = store.shifts.handovers(office, drill=drill, limit=5)
+    if any(h["starts_at"] == last["starts_at"] for h in done):
+        return None
+    return {"what": "outgoing", "handover": None, "window": window_name(last), "starts_at": last["starts_at"]}

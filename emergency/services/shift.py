@@ -370,16 +370,13 @@ def _item_words(content: dict[str, Any], key: str) -> str:
 
 
 def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool = False) -> dict[str, Any] | None:
-    """The flag for the home page and the wall: the shift that ended last and was not handed over (交班未签), or a
-    handover not yet signed for (接班未签). None when both are signed."""
+    """The flag for the home page and the wall: a handover not yet signed for (接班未签), or a rostered shift that
+    has ended and is still the one to hand over (交班未签: within ``HANDOVER_GRACE`` of its end — the handover page
+    offers the same shift, so the flag always leads to what can be signed). None when nothing waits."""
     waiting = store.shifts.handovers(office, drill=drill, unsigned=True, limit=1)
     if waiting:
         return {"what": "incoming", "handover": waiting[0], "window": waiting[0]["content"]["window"]}
-    current = window_at(shifts, office, now)
-    last = previous_window(shifts, office, current)
-    if not last["rostered"] or last["ends_at"] > format_time(now):
+    due, _following = shift_to_hand_over(store, shifts, office, now, drill)
+    if not due["rostered"] or due["ends_at"] > format_time(now):
         return None   # an office is held to the handover of a rostered shift that has ended, never of a guessed one
-    done = store.shifts.handovers(office, drill=drill, limit=5)
-    if any(h["starts_at"] == last["starts_at"] for h in done):
-        return None
-    return {"what": "outgoing", "handover": None, "window": window_name(last), "starts_at": last["starts_at"]}
+    return {"what": "outgoing", "handover": None, "window": window_name(due), "starts_at": due["starts_at"]}

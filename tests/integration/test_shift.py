@@ -140,6 +140,13 @@ def test_a_shift_not_handed_over_is_flagged_on_the_home_page_and_the_wall(night)
     for page in ("/", "/wall"):
         text = officer.get(page).get_data(as_text=True)
         assert "上一班尚未交班签字" in text and "11-21 17:30—11-22 08:30 夜班" in text, page
+    # the flag leads to the shift the handover page offers, until four hours after the night ended
+    assert "11-21 17:30—11-22 08:30 夜班" in officer.get("/shift/handover").get_data(as_text=True)
+    clock.advance(hours=3, minutes=29)   # 12:29
+    assert "上一班尚未交班签字" in officer.get("/").get_data(as_text=True)
+    clock.advance(minutes=1)             # 12:30: the page now offers the day shift, and the flag says no more
+    assert "上一班尚未交班签字" not in officer.get("/").get_data(as_text=True)
+    assert "11-22 08:30—11-22 17:30 白班" in officer.get("/shift/handover").get_data(as_text=True)
 
 
 def test_the_handover_prints_and_the_log_exports_as_excel_and_word(night):

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils.db import NotFoundError
 
-from emergency.core.errors import NotFound
+from ..core.errors import NotFound
+from .where import where
 
 if TYPE_CHECKING:
     from .sqlite import Store
@@ -311,14 +312,10 @@ class Roster:
     def rows(self, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
         """The shifts (ending after ``since`` and starting before ``until``, when given), by unit and start, each
         with its row id."""
-        sql, where, params = f"SELECT id, {', '.join(self.COLUMNS)} FROM roster", [], []
-        for clause, value in (("ends_at > ?", since), ("starts_at < ?", until)):
-            if value:
-                where.append(clause)
-                params.append(value)
-        sql += (" WHERE " + " AND ".join(where)) if where else ""
-        return [dict(zip(("id", *self.COLUMNS), r, strict=False))
-                for r in self.store.db.execute(sql + " ORDER BY unit, starts_at, id", params).fetchall()]
+        clause, params = where(("ends_at > ?", since), ("starts_at < ?", until))
+        rows = self.store.db.execute(f"SELECT id, {', '.join(self.COLUMNS)} FROM roster{clause} "
+                                     "ORDER BY unit, starts_at, id", params).fetchall()
+        return [dict(zip(("id", *self.COLUMNS), r, strict=False)) for r in rows]
 
     def replace_between(self, unit: str, since: str, until: str, rows: list[list[Any]], staffing: dict[str, Any],
                         actor: str, at: str) -> None:
@@ -361,12 +358,8 @@ class Roster:
         return swap_id
 
     def swaps(self, unit: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        where, params = ["1 = 1"], []
-        for clause, value in (("unit = ?", unit), ("status = ?", status)):
-            if value:
-                where.append(clause)
-                params.append(value)
-        rows = self.store.db.execute(f"SELECT {', '.join(self.SWAP)} FROM roster_swaps WHERE {' AND '.join(where)} "
+        clause, params = where(("unit = ?", unit), ("status = ?", status))
+        rows = self.store.db.execute(f"SELECT {', '.join(self.SWAP)} FROM roster_swaps{clause} "
                                      "ORDER BY requested_at DESC, id DESC", params).fetchall()
         return [dict(zip(self.SWAP, r, strict=True)) for r in rows]
 
@@ -429,17 +422,10 @@ class ShiftLog:
                 open_only: bool = False) -> list[dict[str, Any]]:
         """An office's entries whose time falls in [since, until), in time order; ``open_only``: instructions and
         calls awaiting a call-back not yet done, whenever they were recorded."""
-        where, params = ["office = ?", "drill = ?"], [office, int(drill)]
-        if since:
-            where.append("at >= ?")
-            params.append(since)
-        if until:
-            where.append("at < ?")
-            params.append(until)
-        if open_only:
-            where.append("done_at IS NULL AND (kind = 'instruction' OR callback = 1)")
-        rows = self.store.db.execute(f"SELECT {', '.join(self.ENTRY)} FROM duty_log WHERE {' AND '.join(where)} "
-                                     "ORDER BY at, id", params).fetchall()
+        clause, params = where(("office = ?", office), ("drill = ?", bool(drill)), ("at >= ?", since), ("at < ?", until),
+                               ("done_at IS NULL AND (kind = 'instruction' OR callback = 1)", open_only))
+        rows = self.store.db.execute(f"SELECT {', '.join(self.ENTRY)} FROM duty_log{clause} ORDER BY at, id",
+                                     params).fetchall()
         return [self._entry(r) for r in rows]
 
     def mark_done(self, entry_id: int, office: str, by: str, at: str, note: str, refuse) -> None:
@@ -470,15 +456,9 @@ class ShiftLog:
     def handovers(self, office: str | None = None, drill: bool | None = False, drill_id: str | None = None,
                   unsigned: bool = False, limit: int = 50) -> list[dict[str, Any]]:
         """Handovers, latest shift first."""
-        where, params = ["1 = 1"], []
-        for clause, value in (("office = ?", office), ("drill = ?", None if drill is None else int(drill)),
-                              ("drill_id = ?", drill_id)):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
-        if unsigned:
-            where.append("incoming IS NULL")
-        rows = self.store.db.execute(f"SELECT {', '.join(self.HANDOVER)} FROM handovers WHERE {' AND '.join(where)} "
+        clause, params = where(("office = ?", office), ("drill = ?", drill), ("drill_id = ?", drill_id),
+                               ("incoming IS NULL", unsigned))   # a real handover's drill_id is ''
+        rows = self.store.db.execute(f"SELECT {', '.join(self.HANDOVER)} FROM handovers{clause} "
                                      f"ORDER BY starts_at DESC LIMIT {int(limit)}", params).fetchall()
         return [self._handover(r) for r in rows]
 

@@ -46,6 +46,7 @@ from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refu
 from emergency.response.library import PlanLibrary, library
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
+from .where import where
 
 # A change that cannot conflict (a note) is worked out again when another writer got in first; this many times
 MERGE_ATTEMPTS = 20
@@ -586,55 +587,25 @@ class Store:
     def list_rows(self, drill: bool | None = False, open_only: bool = False, event_group: str | None = None,
                   drill_id: str | None = None, limit: int = 500) -> list[Snapshot | dict[str, Any]]:
         """Like ``list``, but a damaged row comes back as ``{"id", "title", "damaged": reason}``."""
-        where, params = [], []
-        if drill is not None:
-            where.append("drill = ?")
-            params.append(int(drill))
-        if open_only == "or_follow_up":   # open, or closed with a task still open (issue 27)
-            where.append("(closed = 0 OR follow_up = 1)")
-        elif open_only:
-            where.append("closed = 0")
-        if event_group is not None:  # an event's incidents; the first one's id may serve as the group key
-            where.append("(event_group = ? OR id = ?)")
-            params += [event_group, event_group]
-        if drill_id is not None:
-            where.append("drill_id = ?")
-            params.append(drill_id)
-        sql = "SELECT id, title, snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY updated_at DESC, id LIMIT ?"
-        return self._snapshots(sql, params + [limit])
+        clause, params = where(("drill = ?", drill),
+                               # open, or closed with a task still open (issue 27)
+                               ("(closed = 0 OR follow_up = 1)", open_only == "or_follow_up"),
+                               ("closed = 0", bool(open_only) and open_only != "or_follow_up"),
+                               # an event's incidents; the first one's id may serve as the group key
+                               ("(event_group = ? OR id = ?)", event_group), ("drill_id = ?", drill_id))
+        return self._snapshots(f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY updated_at DESC, id LIMIT ?",
+                               params + [limit])
 
     def search(self, since: str | None = None, until: str | None = None, plan: str | None = None,
                level: str | None = None, text: str | None = None, drill: bool | None = False,
                closed: bool | None = None, limit: int = 200) -> list[Snapshot]:
         """Incidents, closed ones included, by occurrence time (ISO bounds, inclusive), plan, level
         (decided, else classified), words in the title, drill flag and closed flag; newest first."""
-        where, params = [], []
-        if since:
-            where.append("occurred_at >= ?")
-            params.append(since)
-        if until:
-            where.append("occurred_at <= ?")
-            params.append(until)
-        if plan:
-            where.append("plan = ?")
-            params.append(plan)
-        if level:
-            where.append("coalesce(level, classified_level) = ?")
-            params.append(level)
-        if text:
-            where.append("instr(title, ?) > 0")
-            params.append(text)
-        if drill is not None:
-            where.append("drill = ?")
-            params.append(int(drill))
-        if closed is not None:
-            where.append("closed = ?")
-            params.append(int(closed))
-        sql = "SELECT snapshot FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY occurred_at DESC, id LIMIT ?"
-        return [s for s in self._snapshots(sql.replace("SELECT snapshot", "SELECT id, title, snapshot", 1),
-                                           params + [limit]) if isinstance(s, Snapshot)]
+        clause, params = where(("occurred_at >= ?", since), ("occurred_at <= ?", until), ("plan = ?", plan),
+                               ("coalesce(level, classified_level) = ?", level), ("instr(title, ?) > 0", text),
+                               ("drill = ?", drill), ("closed = ?", closed))
+        sql = f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY occurred_at DESC, id LIMIT ?"
+        return [s for s in self._snapshots(sql, params + [limit]) if isinstance(s, Snapshot)]
 
     def _snapshots(self, sql: str, params: list) -> list[Snapshot | dict[str, Any]]:
         """Rows of (id, title, snapshot) as snapshots; a damaged one as ``{"id", "title", "damaged": reason}``."""
@@ -695,12 +666,9 @@ class Store:
 
     def search_intakes(self, since: str | None = None, until: str | None = None, matter: str | None = None,
                        drill: bool = False, limit: int = 200) -> list[dict[str, Any]]:
-        where, params = ["drill = ?"], [int(drill)]
-        for clause, value in (("received_at >= ?", since), ("received_at <= ?", until), ("matter = ?", matter)):
-            if value:
-                where.append(clause)
-                params.append(value)
-        rows = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE {' AND '.join(where)} "
+        clause, params = where(("drill = ?", bool(drill)), ("received_at >= ?", since), ("received_at <= ?", until),
+                               ("matter = ?", matter))
+        rows = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes{clause} "
                                "ORDER BY received_at DESC, id LIMIT ?", params + [limit]).fetchall()
         return [{**dict(zip(self.INTAKE_COLUMNS, r, strict=False)), "drill": bool(r[10])} for r in rows]
 

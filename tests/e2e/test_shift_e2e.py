@@ -34,28 +34,27 @@ def _roster(server):
     store.close()
 
 
+def _intake(page, server, source: str, reference: str, received_at: str, description: str) -> None:
+    """A report recorded on the intake form (matter A033, a hazardous-chemicals leak under the routing list)."""
+    page.goto(server.url + "/intake")
+    page.select_option("#source", source)
+    page.fill("#reference", reference)
+    page.fill("#received_at", received_at)
+    page.fill("#description", description)
+    page.fill("#matter", "A033")
+    page.click("#record-intake")
+
+
 def test_a_night_shift_is_logged_handed_over_at_0830_and_signed_for(page_factory, server, clock):
     _roster(server)
     night = page_factory("值班员张三")
     # 22:05 a noise complaint from 12345, kept without an incident
-    night.goto(server.url + "/intake")
-    night.select_option("#source", "12345")
-    night.fill("#reference", "20261121000456")
-    night.fill("#received_at", "2026-11-21T22:05")
-    night.fill("#description", "工地夜间施工噪声扰民")
-    night.fill("#matter", "A033")
-    night.click("#record-intake")
+    _intake(night, server, "12345", "20261121000456", "2026-11-21T22:05", "工地夜间施工噪声扰民")
     night.fill("input[name=reason]", "转住建部门处理，不立事件")
     night.locator("button", has_text="记录为未启动事件").click()
     # 23:50 a tanker leak, recorded as an incident from its 110 report
     clock.advance(minutes=105)
-    night.goto(server.url + "/intake")
-    night.select_option("#source", "110")
-    night.fill("#reference", "20261121000789")
-    night.fill("#received_at", "2026-11-21T23:50")
-    night.fill("#description", "临江新区槽罐车泄漏")
-    night.fill("#matter", "A033")
-    night.click("#record-intake")
+    _intake(night, server, "110", "20261121000789", "2026-11-21T23:50", "临江新区槽罐车泄漏")
     night.locator("article[data-plan=hazardous_chemicals] a.button").click()
     night.fill("#occurred_at", "2026-11-21T23:40")
     night.fill("#f-deaths", "1")

@@ -34,6 +34,13 @@ def _roster(server):
     store.close()
 
 
+def _a4_pages(page, name: str) -> int:
+    """The page printed by Chromium on A4 (kept in tests/artifacts to look at), and how many pages it took."""
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
 def _intake(page, server, source: str, reference: str, received_at: str, description: str) -> None:
     """A report recorded on the intake form (matter A033, a hazardous-chemicals leak under the routing list)."""
     page.goto(server.url + "/intake")
@@ -107,15 +114,11 @@ def test_a_night_shift_is_logged_handed_over_at_0830_and_signed_for(page_factory
     day.goto(handover_url)
     day.click("#handover-print")
     expect(day.locator("h1")).to_have_text("海门区政府总值班室交接班记录")
-    pdf = day.pdf(format="A4", prefer_css_page_size=True)
-    (ARTIFACTS / "shift-handover.pdf").write_bytes(pdf)
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    assert _a4_pages(day, "shift-handover") == 1
     day.goto(server.url + "/shift?shift=2026-11-21T17:30:00%2B08:00")
     day.click("#log-print")
     expect(day.locator("table.log")).to_contain_text("区长批示")
-    log_pdf = day.pdf(format="A4", prefer_css_page_size=True)
-    (ARTIFACTS / "shift-log.pdf").write_bytes(log_pdf)
-    assert len(re.findall(rb"/Type\s*/Page[^s]", log_pdf)) == 1
+    assert _a4_pages(day, "shift-log") == 1
     day.goto(server.url + "/shift?shift=2026-11-21T17:30:00%2B08:00")
     with day.expect_download() as got:
         day.click("#log-xlsx")

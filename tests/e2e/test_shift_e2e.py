@@ -161,3 +161,26 @@ def test_a_month_of_the_roster_is_made_from_a_pattern_and_a_swap_is_approved(pag
     swapped = first.rsplit(" ", 1)[0]
     expect(commander.locator("#swap-shift")).to_contain_text(f"{swapped} 示例值班员庚")
     assert tmp_path
+
+
+def test_a_busy_nights_handover_still_prints_on_one_a4_page(page_factory, server, clock):
+    """Nine open incidents and fourteen leaders' instructions: the print sets smaller type, never a second page."""
+    from emergency.services import incidents as svc
+    _roster(server)
+    store = Store(server.app.config["DATABASE"])
+    for n in range(9):
+        svc.report(store, {"plan": "hazardous_chemicals", "title": f"化工园区第{n + 1}处泄漏", "facts": {"poisoned": n + 1},
+                           "occurred_at": "2026-11-21T21:00", "reported_at": "2026-11-21T21:10"}, "值班员张三", clock)
+    for n in range(14):
+        store.shifts.add({"office": "海门区政府总值班室", "at": f"2026-11-21T22:{n:02d}:00+08:00", "kind": "instruction",
+                          "text": f"第{n + 1}条批示：请相关单位立即核查现场情况并于天亮前报告处置进展", "leader": "区长",
+                          "recorded_by": "值班员张三", "recorded_at": "2026-11-21T22:05:00+08:00"})
+    store.close()
+    clock.advance(hours=10, minutes=20)   # 08:25
+    night = page_factory("值班员张三")
+    night.goto(server.url + "/shift/handover")
+    expect(night.locator("#handover-incidents li")).to_have_count(9)
+    night.click("#sign-out")
+    night.click("#handover-print")
+    expect(night.locator("body")).to_have_class(re.compile("dense"))
+    assert _a4_pages(night, "shift-handover-busy") == 1

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from playwright.sync_api import expect
 
 from emergency.services import roster
@@ -38,7 +39,9 @@ def _a4_pages(page, name: str) -> int:
     """The page printed by Chromium on A4 (kept in tests/artifacts to look at), and how many pages it took."""
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     (ARTIFACTS / f"{name}.pdf").write_bytes(pdf)
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert all(round(float(p.mediabox.width)) == 595 and round(float(p.mediabox.height)) == 842 for p in pages)  # A4
+    return len(pages)
 
 
 def _intake(page, server, source: str, reference: str, received_at: str, description: str) -> None:

@@ -59,6 +59,7 @@ FIELD_NAMES = {
     "instruction_leader": N_("批示领导"), "party": N_("对方单位或姓名"), "text": N_("内容"), "remarks": N_("说明"),
     "pattern": N_("排班规则"), "month": N_("月份"), "with_shift": N_("换班的另一班次"), "officers": N_("值班员"),
     "minimum": N_("最低值班人数"), "workday": N_("工作日班次"), "rest_day": N_("休息日班次"), "leaders": N_("带班领导"),
+    "start_with": N_("起始值班员序号"),
 }
 
 

@@ -146,3 +146,9 @@ def test_the_shipped_calendar_reads_each_day_in_the_words_of_its_notice():
             assert f"周{'一二三四五六日'[h.first.weekday()]}" in h.text.split("至")[0], h.name
         for w in year.workdays:
             assert f"周{'一二三四五六日'[w.date.weekday()]}" in w.text, w.name
+
+
+def test_a_start_that_is_not_a_number_is_refused_in_words(app):
+    commander = signed_in(app, "指挥李四")
+    answer = _generate(commander, start_with="第三个")
+    assert answer.status_code == 422 and "起始值班员序号：须为整数" in answer.get_data(as_text=True)

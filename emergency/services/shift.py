@@ -261,10 +261,9 @@ def log_of(store, office: str, window: dict[str, Any], plans, duty_room: str, dr
     for row in store.search_intakes(since=window["starts_at"], until=window["ends_at"], drill=drill, limit=1000):
         if row["recorded_by"] in people and row["received_at"] < window["ends_at"]:
             lines.append(intake_line(row))
-    snaps = [s for s in store.list(drill=drill, drill_id=drill_id, limit=1000)
-             if s.updated_at >= window["starts_at"] and s.created_at < window["ends_at"]]
+    snaps = store.touched(window["starts_at"], window["ends_at"], drill, drill_id)
     names = {s.id: incident_name(s, plans.plan(s.plan)) for s in snaps}
-    first = {s.id: store.events(s.id)[0]["actor"] for s in snaps if _in(s.created_at, window)}
+    first = store.first_actors([s.id for s in snaps if _in(s.created_at, window)])
     lines += record_lines(window, people, office, snaps, names, first)
     return compose_log(lines, query)
 

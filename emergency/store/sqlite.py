@@ -607,6 +607,22 @@ class Store:
         sql = f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY occurred_at DESC, id LIMIT ?"
         return [s for s in self._snapshots(sql, params + [limit]) if isinstance(s, Snapshot)]
 
+    def touched(self, since: str, until: str, drill: bool = False, drill_id: str | None = None) -> list[Snapshot]:
+        """The incidents a window of time could hold activity of: recorded before ``until`` and changed since
+        ``since`` (a shift's log, issue 33), not every incident ever recorded."""
+        clause, params = where(("updated_at >= ?", since), ("created_at < ?", until), ("drill = ?", drill),
+                               ("drill_id = ?", drill_id))
+        return [s for s in self._snapshots(f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY created_at, id",
+                                           params) if isinstance(s, Snapshot)]
+
+    def first_actors(self, incident_ids: list[str]) -> dict[str, str]:
+        """Who recorded each incident (the actor of its first event), in one query."""
+        if not incident_ids:
+            return {}
+        rows = self.db.execute(f"SELECT incident_id, actor FROM events WHERE seq = 1 AND incident_id IN "
+                               f"({', '.join('?' for _ in incident_ids)})", list(incident_ids)).fetchall()
+        return dict(rows)
+
     def _snapshots(self, sql: str, params: list) -> list[Snapshot | dict[str, Any]]:
         """Rows of (id, title, snapshot) as snapshots; a damaged one as ``{"id", "title", "damaged": reason}``."""
         out: list[Snapshot | dict[str, Any]] = []

@@ -138,7 +138,8 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
     return render_template("shift/handover.html", h=None, draft=draft, window=outgoing, sections=shift.SECTIONS,
                            error=error, may_write=current_user.may("shift"), office=office,
-                           action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10)), status
+                           action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10),
+                           missed=shift.missed(store, office, _shifts(), now())), status
 
 
 def _require_shift(drill: bool = False) -> None:

@@ -368,6 +368,17 @@ def _item_words(content: dict[str, Any], key: str) -> str:
     return "一项已不在记录中的事项"
 
 
+def missed(store, office: str, shifts: list[Any], now: datetime) -> str | None:
+    """The last rostered shift that ended without a handover and can no longer be handed over (past
+    ``HANDOVER_GRACE``): said on the handover page, so a missed 交接班 is not silently forgotten."""
+    current = window_at(shifts, office, now)
+    last = previous_window(shifts, office, current)
+    if not last["rostered"] or now - parse_time(last["ends_at"], "ends_at") < HANDOVER_GRACE:
+        return None
+    signed = {h["starts_at"] for h in store.shifts.handovers(office, limit=10)}
+    return None if last["starts_at"] in signed else window_name(last)
+
+
 def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool = False) -> dict[str, Any] | None:
     """The flag for the home page and the wall: a handover not yet signed for (接班未签), or a rostered shift that
     has ended and is still the one to hand over (交班未签: within ``HANDOVER_GRACE`` of its end — the handover page

@@ -146,7 +146,9 @@ def test_a_shift_not_handed_over_is_flagged_on_the_home_page_and_the_wall(night)
     assert "上一班尚未交班签字" in officer.get("/").get_data(as_text=True)
     clock.advance(minutes=1)             # 12:30: the page now offers the day shift, and the flag says no more
     assert "上一班尚未交班签字" not in officer.get("/").get_data(as_text=True)
-    assert "11-22 08:30—11-22 17:30 白班" in officer.get("/shift/handover").get_data(as_text=True)
+    page = officer.get("/shift/handover").get_data(as_text=True)
+    assert "11-22 08:30—11-22 17:30 白班" in page
+    assert "上一班未交接班：" in page and "11-21 17:30—11-22 08:30 夜班" in page   # said, never silently forgotten
 
 
 def test_the_handover_prints_and_the_log_exports_as_excel_and_word(night):

@@ -54,7 +54,7 @@ def office() -> str:
 
 def ours(items: list[dict]) -> list[dict]:
     """The office's own items (issue 27): only these are raised to its 带班领导, counted and reminded of."""
-    return [n for n in items if n.get("ours") is not False]
+    return [n for n in items if service.ours(n)]
 
 
 @bp.get("/favicon.ico")
@@ -88,7 +88,7 @@ def _board_rows(drill: bool | None):
     for r in rows:
         items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
         r["overdue"] = [n for n in ours(items) if n["status"] == "overdue"]
-        r["next_due"] = next((n for n in items if n["status"] in ("overdue", "immediate", "pending")), None)
+        r["next_due"] = next((n for n in items if n["status"] in service.OWED), None)
     rows.sort(key=lambda r: (not r.get("overdue"), not any(n["immediate"] for n in r.get("overdue") or [])))
     return rows
 
@@ -98,7 +98,7 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
     the page's clock (a drill's due time is as far from the page's now as from the drill's own)."""
     out = []
     for n in ours((row.get("checklist") or {}).get("notifications", [])):
-        if n["status"] in ("pending", "overdue", "immediate") and n["due"]:
+        if n["status"] in service.OWED and n["due"]:
             due = parse_time(n["due"], "due") - at + page_now
             title = row.get("title") or row.get("plan_title") or row["id"]
             out.append({"due": format_time(due), "key": f"{row['id']}:{n['id']}",

@@ -25,7 +25,8 @@ from .i18n import gettext as _, refusal
 bp = Blueprint("drills", __name__)
 
 
-def _drill_or_404(drill_id: str) -> dict:
+def drill_or_404(drill_id: str) -> dict:
+    """The drill with every step due on its clock fired (a page about a drill shows it as it stands), or 404."""
     try:
         return drill_runs.advance(get_store(), drill_id, app_clock())
     except NotFound:
@@ -59,7 +60,7 @@ def create():
 
 @bp.get("/drills/<drill_id>")
 def panel(drill_id: str):
-    d = _drill_or_404(drill_id)
+    d = drill_or_404(drill_id)
     view = drill_runs.drill_view(d, app_clock())
     incidents = get_store().list(drill=True, drill_id=drill_id)
     intakes = [r for r in get_store().search_intakes(drill=True) if r["drill_id"] == drill_id]
@@ -80,7 +81,7 @@ def control(drill_id: str):
 
 
 def _report(drill_id: str) -> dict:
-    d = _drill_or_404(drill_id)
+    d = drill_or_404(drill_id)
     end = parse_time(d["finished_at"], "finished_at") if d["finished_at"] else drill_runs.drill_clock(d, app_clock()).now()
     store = get_store()
     incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
@@ -124,7 +125,7 @@ def _docx(body: bytes, name: str):
 @bp.post("/drills/<drill_id>/improvements")
 def add_improvement(drill_id: str):
     require("drills")
-    _drill_or_404(drill_id)
+    drill_or_404(drill_id)
     form = request.form
     finding, owner, due = (form.get(k, "").strip() for k in ("finding", "owner", "due"))
     errors = [name for name, value in (("owner", owner), ("due", due), ("finding", finding)) if not value]

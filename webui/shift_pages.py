@@ -15,6 +15,7 @@ from emergency.core.errors import EmergencyError, NotFound
 
 from .auth import actor, audit_export, require
 from .db import app_clock, get_store, now, plans
+from .drill_pages import drill_or_404
 from .i18n import gettext as _, refusal
 
 bp = Blueprint("shift", __name__)
@@ -213,17 +214,10 @@ def handover_print(handover_id: str):
 
 # ---------------------------------------------------------------- a drill's shift change (a scenario inject)
 
-def _drill(drill_id: str) -> dict:
-    try:
-        return drill_runs.get_drill(get_store(), drill_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/drills/<drill_id>/handover")
 def drill_handover(drill_id: str, error: EmergencyError | None = None, status: int = 200):
     """The drill's handover at its shift change, made from the drill's record on the drill's clock."""
-    d, store, office = _drill(drill_id), get_store(), _office()
+    d, store, office = drill_or_404(drill_id), get_store(), _office()
     windows = drill_runs.shift_windows(d, office)
     if windows is None:
         flash(_("本演练尚未到交接班时间。"), "error")
@@ -242,7 +236,7 @@ def drill_handover(drill_id: str, error: EmergencyError | None = None, status: i
 @bp.post("/drills/<drill_id>/handover")
 def drill_sign_out(drill_id: str):
     _require_shift(drill=True)
-    d, store, office = _drill(drill_id), get_store(), _office()
+    d, store, office = drill_or_404(drill_id), get_store(), _office()
     windows = drill_runs.shift_windows(d, office)
     if windows is None:
         abort(404)

@@ -28,7 +28,7 @@ from emergency.core.clock import Clock, format_time, parse_time
 from emergency.core.errors import InputError, Refused
 from emergency.core.incident import Snapshot
 from emergency.response.duties import task_ref
-from emergency.services.incidents import notification_status
+from emergency.services.incidents import OWED, notification_status
 from emergency.core.inputs import clean_text
 from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
 from emergency.plans.model import Plan
@@ -410,7 +410,7 @@ class Facts:
                 else:
                     known.append(f"{owner}向{to}报告的情况不明：{reason}。")
         for n in items:
-            if n.status in ("overdue", "immediate", "pending") and n.ours is not False:
+            if n.status in OWED and n.ours is not False:
                 to = [u for u in dict.fromkeys(self._unit(r["recipient"]) for r in n.receipts or [] if r["how"] is None)
                       if u not in reached]
                 if to:

@@ -385,6 +385,13 @@ def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
 
 
 STATUS_RANK = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "closed": 4, "accounted": 5, "done": 6}
+# a notification still owed: overdue, due at once, or due later (its clock running)
+OWED = frozenset({"overdue", "immediate", "pending"})
+
+
+def ours(item: dict[str, Any]) -> bool:
+    """A notification the looking office owes: its own (``ours``), or any when no office looks (``ours`` unset)."""
+    return item.get("ours") is not False
 
 
 def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:

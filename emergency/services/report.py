@@ -14,7 +14,7 @@ from emergency.response import calls
 from emergency.response.checklist import checklist as build_checklist
 from emergency.core.clock import format_time, parse_time
 from emergency.core.incident import Snapshot
-from emergency.services.incidents import notification_status
+from emergency.services.incidents import notification_status, ours
 from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import step_label
 from emergency.plans.model import LEVEL_RANK
@@ -98,8 +98,8 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
     plans = plans or library()
     plan = plans.plan_for(snap.plan, snap.plan_version)
     rows = deadline_rows(snap, end, plans, office)
-    deadlines = [d for d in rows if d.get("ours") is not False]
-    others = accounted_rows([d for d in rows if d.get("ours") is False])
+    deadlines = [d for d in rows if ours(d)]
+    others = accounted_rows([d for d in rows if not ours(d)])
     levels = _level_rows(events, plan)
     level = snap.effective_level
     groups = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause)["groups"] if level else []

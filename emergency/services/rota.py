@@ -170,11 +170,14 @@ def generate(pattern: Pattern, month: str, calendar: Calendar, start_with: int =
     return rows
 
 
-def crews(shifts: list[Any]) -> list[dict[str, Any]]:
-    """Shifts grouped by unit and time: one crew a shift, with its officers (rows of one window are one shift)."""
+def crews(shifts: list[Any], unit: str | None = None) -> list[dict[str, Any]]:
+    """Shifts (of ``unit``, when given) grouped by unit and time: one crew a shift, with its officers (rows of one
+    window are one shift)."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for s in shifts:
         get = s.get if isinstance(s, dict) else lambda k, s=s: getattr(s, k)
+        if unit is not None and get("unit") != unit:
+            continue
         key = (get("unit"), get("starts_at"), get("ends_at"))
         crew = out.setdefault(key, {"unit": key[0], "shift": get("shift"), "starts_at": key[1], "ends_at": key[2],
                                     "officers": [], "leader": get("leader") or ""})

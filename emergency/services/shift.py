@@ -26,7 +26,7 @@ from typing import Any
 from emergency.response.calls import OUTCOMES
 from emergency.core.clock import TZ, format_time, parse_time
 from emergency.core.errors import InputError, NotFound, Refused
-from emergency.services.incidents import incident_name, snapshot_view
+from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
 from emergency.core.inputs import clean_text
 from emergency.services.intake import SOURCES as INTAKE_SOURCES
 from emergency.services.rota import crews
@@ -43,8 +43,7 @@ ENTRY_KINDS = {"call_in": N_("来电"), "call_out": N_("去电"), "message": N_(
                "instruction": N_("领导批示"), "note": N_("其他")}
 # what the record holds, shown beside them
 RECORD_KINDS = {"intake": N_("接报"), "incident": N_("事件登记"), "call": N_("呼叫"), "sent": N_("发送消息"),
-                "report": N_("签发报告"), "level": N_("定级"), "task": N_("任务"), "task_step": N_("任务反馈"),
-                "handover": N_("交接班")}
+                "report": N_("签发报告"), "level": N_("定级"), "task": N_("任务"), "task_step": N_("任务反馈")}
 
 
 # ---------------------------------------------------------------- shift windows
@@ -60,7 +59,7 @@ def _default_window(office: str, at: datetime) -> dict[str, Any]:
 def window_at(shifts: list[Any], office: str, at: datetime) -> dict[str, Any]:
     """The office's shift that holds ``at``: its crew from the roster, else a 24-hour 未排班 window."""
     moment = format_time(at)
-    for crew in crews([s for s in shifts if (s["unit"] if isinstance(s, dict) else s.unit) == office]):
+    for crew in crews(shifts, office):
         if crew["starts_at"] <= moment < crew["ends_at"]:
             return {**crew, "rostered": True}
     return _default_window(office, at)
@@ -187,7 +186,7 @@ def handover_content(window: dict[str, Any], following: dict[str, Any], office: 
     until = following["ends_at"]
     for v in views:
         items = (v.get("checklist") or {}).get("notifications", [])
-        waiting = [n for n in items if n["status"] in ("overdue", "immediate", "pending")]
+        waiting = [n for n in items if n["status"] in OWED]
         if not v.get("final"):
             nxt = waiting[0] if waiting else None
             incidents.append({"key": f"incident:{v['id']}", "incident_id": v["id"], "name": v["name"],
@@ -195,9 +194,9 @@ def handover_content(window: dict[str, Any], following: dict[str, Any], office: 
                               "next": None if nxt is None else {"to": "、".join(nxt["to"]),
                                                                 "channel": nxt["channel_name"], "due": nxt["due"],
                                                                 "status": nxt["status"],
-                                                                "ours": nxt.get("ours") is not False}})
+                                                                "ours": ours(nxt)}})
         for n in waiting:
-            if n.get("ours") is not False and (n["due"] is None or n["due"] < until):
+            if ours(n) and (n["due"] is None or n["due"] < until):
                 due_next.append({"key": f"due:{v['id']}:{n['id']}", "incident_id": v["id"], "name": v["name"],
                                  "to": "、".join(n["to"]), "channel": n["channel_name"], "due": n["due"],
                                  "status": n["status"], "clause": n["clause"]})
@@ -208,7 +207,7 @@ def handover_content(window: dict[str, Any], following: dict[str, Any], office: 
                     "unit": t["unit"], "status": t["status_name"], "due": t["due"], "overdue": t["overdue"]}
             if t["office"] == office and t["unit"] != office:
                 tasks_given.append(item)
-            elif t["unit"] == office:
+            elif t["mine"]:
                 tasks_ours.append(item)
     callbacks = [{"key": f"entry:{e['id']}", "at": e["at"], "text": entry_line(e)["text"]}
                  for e in open_entries if e["kind"] != "instruction"]

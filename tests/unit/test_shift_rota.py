@@ -88,8 +88,8 @@ def test_another_partys_item_and_a_closed_incident_are_not_our_handover():
 
 def test_tasks_are_split_into_those_we_gave_and_those_given_to_us():
     given = {"id": "t1", "done": None, "office": "总值班室", "unit": "区应急管理局", "title": "现场监测",
-             "status_name": "已签收", "due": None, "overdue": False}
-    ours = {**given, "id": "t2", "office": "区应急管理局", "unit": "总值班室", "title": "汇总信息"}
+             "status_name": "已签收", "due": None, "overdue": False, "mine": False}   # as task_view gives them
+    ours = {**given, "id": "t2", "office": "区应急管理局", "unit": "总值班室", "title": "汇总信息", "mine": True}
     done = {**given, "id": "t3", "done": {"by": "x"}}
     content = shift.handover_content(NIGHT, DAY, "总值班室", [_view(None, status="done", tasks=[given, ours, done])],
                                      [], [])

@@ -236,18 +236,28 @@ def roster_page(problems=None, status=200, error: EmergencyError | None = None):
     store = get_store()
     shifts = shown_shifts(roster.load(store, since=format_time(at)))
     units = sorted({s.unit for s in shifts})
-    office = current_user.office
+    office, staffing = current_user.office, store.roster.staffing()
     return render_template("directory/roster.html", shifts=shifts, units=units, problems=problems,
                            gaps=roster.gaps(shifts, at), columns=roster.COLUMNS, days=roster.GAP_DAYS,
                            on_duty={u: roster.on_duty(shifts, u, at) for u in units}, duty=on_duty_now(at),
                            may_import=current_user.may("directory"), may_rota=current_user.may("rota"),
-                           understaffed=rota.understaffed(shifts, store.roster.staffing(), at,
+                           understaffed=rota.understaffed(shifts, staffing, at,
                                                           at + timedelta(days=roster.GAP_DAYS)),
-                           staffing=store.roster.staffing(), office=office, error=error,
+                           staffing=staffing, office=office, error=error,
                            own_shifts=[s for s in shifts if s.unit == office],
                            swaps=store.roster.swaps(office), swap_status=roster.SWAP_STATUS,
                            may_swap=current_user.may("swap_request"), may_decide=current_user.may("swap_decide"),
                            next_month=(at.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")), status
+
+
+def _whole(text: str, field: str) -> int:
+    """A form's whole number, or the refusal naming its field (a shift is chosen from a list: only none is wrong)."""
+    try:
+        return int(text)
+    except ValueError:
+        if field == "start_with":
+            raise InputError(field, "须为整数") from None
+        raise InputError(field, "请选择班次") from None
 
 
 @bp.post("/roster/generate")
@@ -263,13 +273,10 @@ def roster_generate():
         pattern = rota.read_pattern(upload.read().decode("utf-8", errors="replace"))
         if current_user.role != "administrator" and directory.known_units(plans()).get(pattern.unit) != current_user.office:
             raise InputError("pattern.unit", "只能为本单位排班（%(office)s）", office=current_user.office)
-        start_with = int(request.form.get("start_with") or 0)
+        start_with = _whole(request.form.get("start_with") or "0", "start_with")
         shifts = roster.replace_month(get_store(), pattern, month, current_user.name, format_time(now()), start_with)
     except directory.ImportRefused as exc:
         return roster_page(problems=exc.problems, status=422)
-    except ValueError as exc:
-        error = exc if isinstance(exc, EmergencyError) else InputError("start_with", "须为整数")
-        return roster_page(error=error, status=422)
     except EmergencyError as exc:
         return roster_page(error=exc, status=422)
     flash(_("已按排班规则生成 %(month)s 值班表：%(n)s 个班次。", month=month, n=len(rota.crews(shifts))), "ok")
@@ -283,12 +290,10 @@ def swap_request():
     form = request.form
     try:
         with_shift = form.get("with_shift_id") or None
-        roster.request_swap(get_store(), current_user.office, int(form.get("shift_id") or 0), form.get("to_officer", ""),
-                            int(with_shift) if with_shift else None, form.get("reason", ""), current_user.name,
-                            format_time(now()))
-    except ValueError as exc:
-        return roster_page(error=exc if isinstance(exc, EmergencyError) else InputError("shift", "请选择班次"),
-                           status=422)
+        roster.request_swap(get_store(), current_user.office, _whole(form.get("shift_id") or "", "shift"),
+                            form.get("to_officer", ""),
+                            _whole(with_shift, "with_shift") if with_shift else None,
+                            form.get("reason", ""), current_user.name, format_time(now()))
     except EmergencyError as exc:
         return roster_page(error=exc, status=422)
     flash(_("换班申请已提交，待带班领导批准。"), "ok")

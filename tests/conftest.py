@@ -203,6 +203,15 @@ def store_location(request, tmp_path, monkeypatch):
     cluster.drop(url)
 
 
+@pytest.fixture
+def pg_url(pg_cluster, tmp_path, monkeypatch):
+    """A fresh PostgreSQL database only (a test of what PostgreSQL alone does), its keys in the test's directory."""
+    monkeypatch.setenv("EMERGENCY_KEY_DIR", str(tmp_path / "keys"))
+    url = pg_cluster.database()
+    yield url
+    pg_cluster.drop(url)
+
+
 # ---------------------------------------------------------------- tiers (issue 30)
 # The folder a test lives in is its tier, and its tier says what it may cost: unit (pure: no database, no
 # file, no socket, no process; tests/unit/conftest.py refuses them), integration (a database or the app in

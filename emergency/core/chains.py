@@ -15,7 +15,7 @@ AUDIT_HASHED = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
 
 def mac(key: bytes, content: str) -> str:
     """HMAC-SHA256 of ``content`` under the chain key, as hex."""
-    return hmac.new(key, content.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, content.encode("utf-8"), "sha256").hex()   # OpenSSL's one-shot HMAC
 
 
 def event_hash(row: dict[str, Any], key: bytes) -> str:

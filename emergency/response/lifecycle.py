@@ -54,6 +54,10 @@ FOLLOW_UP_TRIGGERS = {
     "finish_task": {"label": "办结任务", "requires": ["task_id"]},
 }
 RECORD_STEPS = RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS   # the steps that record and never change the state
+# The steps whose event is the whole record: the incident after one differs from before only in its version and
+# time (a note is kept in the event log alone). The store writes their event and leaves the incident row as it was
+# (issue 32); a test applies each to every plan and checks nothing else changed.
+QUIET_TRIGGERS = frozenset({"add_note"})
 REPORT_TRIGGER = "report"
 # Issuing a written report (emergency.services.documents) is an event of its own: it records the issued file's hash and is
 # made only by the documents service, never as a step a caller names (its payload is the server's, not a person's).

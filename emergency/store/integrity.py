@@ -129,11 +129,14 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
             store._with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
             rebuilt = replay(events, store.plans).model_dump(mode="json")
             stored = json.loads(snapshot)
+            row_version = stored.get("version")
+            if events[-1]["seq"] > (row_version or 0):   # quiet changes (notes) since the row was written (issue 32)
+                stored.update(version=events[-1]["seq"], updated_at=events[-1]["at"])
         except Exception as exc:  # noqa: BLE001 - any failure to rebuild is a finding, not a crash
             broken.append({"incident_id": incident_id, "seq": None,
                            "problem": f"the incident cannot be rebuilt from its events ({str(exc)[:120]})"})
             continue
-        if rebuilt != stored or (state, level, version) != (rebuilt["state"], rebuilt["level"], rebuilt["version"]):
+        if rebuilt != stored or (state, level, version) != (rebuilt["state"], rebuilt["level"], row_version):
             diff = sorted(k for k in rebuilt if rebuilt.get(k) != stored.get(k)) or ["state/level/version columns"]
             broken.append({"incident_id": incident_id, "seq": None,
                            "problem": f"the stored snapshot differs from its events in {', '.join(diff)[:200]} "

@@ -4,11 +4,11 @@ SQLite, for a city or province that runs several app servers on one database.
 What differs from SQLite, and why:
 
 - **Writes to different incidents never wait for each other** (issue 32). A change to an incident is one
-  statement in its own transaction: the incident row updated ``WHERE version = ?`` (its row lock orders two
-  writers of one incident), the incident's own chain moved on in the ledger only from the head this process
-  read (``count`` and ``head``), the event inserted only if both happened — all or nothing. An action at the
-  version this process last read or wrote is worked out from that copy without a read; the conditions make a
-  copy that is not the stored one write nothing, and the action reads and tries again.
+  statement in its own transaction: the incident's chain moved on in the ledger only from the count (its version)
+  and head this process read (the entry's row lock orders two writers of one incident), then the event inserted and,
+  unless the change is quiet (a note: its event is the whole record), the incident row rewritten — all or nothing.
+  An action at the version this process last read or wrote is worked out from that copy without a read; the
+  condition makes a copy that is not the stored one write nothing, and the action reads and tries again.
 - **Everything else writes under one lock**: creating an incident (its chained start), rows written beside an
   event (an issued document), the audit chain and every other table take the transaction-level advisory lock
   ``pg_advisory_xact_lock(WRITE_LOCK)``, as SQLite's ``BEGIN IMMEDIATE`` takes the write lock. A writer that
@@ -39,14 +39,14 @@ from emergency.core.errors import EmergencyError
 from emergency.core.incident import Snapshot
 from .migrations import adopt_incident_chains
 from .refusals import refusal
-from .sqlite import Store, quoted, shown_location
+from .sqlite import QUIET_TRIGGERS, Store, at_head, quoted, shown_location
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552
-# Each incident as this process last read or wrote it, with where its chain ended: (url, id) → (version, snapshot
-# JSON, chain count, chain head). An action at that version writes from it without reading (issue 32).
+# Each incident as this process last read or wrote it: (url, id) → (version — its chain's count —, its row's snapshot
+# JSON, chain head, time of the head). An action at that version writes from it without reading (issue 32).
 LATEST_KEPT = 2048
-_latest: dict[tuple[str, str], tuple[int, str, int, str]] = {}
+_latest: dict[tuple[str, str], tuple[int, str, str, str]] = {}
 _latest_lock = threading.Lock()
 POOL_SIZE = int(os.environ.get("EMERGENCY_POOL_SIZE", "20"))  # per process; PostgreSQL allows 100 connections by default
 
@@ -91,6 +91,20 @@ def close_all_pools() -> None:
 def _sql(sql: str) -> str:
     """The store's ``?`` placeholders as psycopg's ``%s`` (the same few statements, converted once each)."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+@functools.lru_cache(maxsize=16)
+def _change_sql(cols: tuple[str, ...], quiet: bool) -> str:
+    """The one statement of a change (see ``PostgresStore._commit_change``): the ledger entry moved on from where it
+    was read, then the event inserted and — unless the change is quiet — the incident row rewritten, each only if the
+    entry moved."""
+    incident = "" if quiet else (
+        "upd AS (UPDATE incidents SET state = ?, level = ?, classified_level = ?, version = ?, updated_at = ?, "
+        "closed = ?, follow_up = ?, snapshot = ? WHERE id = ? AND EXISTS (SELECT 1 FROM led)), ")
+    return ("WITH led AS (UPDATE ledger SET count = ?, head = ?, mac = ? WHERE chain = ? AND count = ? AND head = ? "
+            f"RETURNING chain), {incident}ev AS (INSERT INTO events ({quoted(cols)}) "
+            f"SELECT {', '.join('?' for _ in cols)} WHERE EXISTS (SELECT 1 FROM led) RETURNING id) "
+            "SELECT count(*) FROM ev")
 
 
 def _values(params) -> list:
@@ -222,6 +236,8 @@ class PostgresStore(Store):
             self.db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                             f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
 
+    LEDGER_FOR_WRITE = " FOR UPDATE"   # the long way locks the entry a quiet change moves without the incident row
+
     @contextmanager
     def write(self) -> Iterator[PgDatabase]:
         """One write transaction holding the service's write lock (an advisory lock) from its start."""
@@ -233,69 +249,57 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise self.translate_error(exc) or exc from None
 
-    def _remember(self, incident_id: str, version: int, snapshot: str, count: int, head: str) -> None:
+    def _remember(self, incident_id: str, snapshot: str, version: int, head: str, at: str) -> None:
         with _latest_lock:
             _latest.pop((self.path, incident_id), None)
-            _latest[(self.path, incident_id)] = (version, snapshot, count, head)
+            _latest[(self.path, incident_id)] = (version, snapshot, head, at)
             while len(_latest) > LATEST_KEPT:
                 _latest.pop(next(iter(_latest)))
 
-    def _known(self, incident_id: str) -> tuple[int, str, int, str] | None:
+    def _known(self, incident_id: str) -> tuple[int, str, str, str] | None:
         with _latest_lock:
             return _latest.get((self.path, incident_id))
-
-    def _current(self, incident_id: str, expected_version: int) -> Snapshot:
-        """The incident at ``expected_version`` as this process last read or wrote it, without a read: the write is
-        conditional on the version and on the chain's head (an HMAC over the whole history), so a snapshot that is
-        not the stored one is never written from — the write fails and the action reads and tries again."""
-        known = self._known(incident_id)
-        if known is not None and known[0] == expected_version:
-            return self._with_plan_version(Snapshot.model_validate_json(known[1]))
-        return self._load(incident_id)
-
-    def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
-                       also: list[tuple[str, dict]]) -> bool:
-        """A change without rows beside it is one statement in its own transaction (issue 32): the incident row
-        updated if still at version ``seen`` (its row lock orders two writers of one incident), then the chain's
-        ledger entry moved on from where it was read and the event inserted, each only if the step before it
-        happened. No database-wide lock: writes to two incidents never wait for each other."""
-        known = self._known(incident_id)
-        if also or known is None or known[0] != seen:
-            return self._commit_the_long_way(incident_id, seen, snap, event, final, also)
-        _version, _snapshot, count, head = known
-        row, (chain, n, tail, tag) = self._chained(event, count, head)
-        cols, stored = list(row), snap.model_dump_json()
-        try:
-            written = self.db.execute(
-                "WITH upd AS (UPDATE incidents SET state = ?, level = ?, classified_level = ?, version = ?, "
-                "updated_at = ?, closed = ?, follow_up = ?, snapshot = ? WHERE id = ? AND version = ? RETURNING id), "
-                "led AS (UPDATE ledger SET count = ?, head = ?, mac = ? WHERE chain = ? AND count = ? AND head = ? "
-                "AND EXISTS (SELECT 1 FROM upd) RETURNING chain), "
-                f"ev AS (INSERT INTO events ({quoted(cols)}) SELECT {', '.join('?' for _ in cols)} "
-                "WHERE EXISTS (SELECT 1 FROM led) RETURNING id) "
-                # all or nothing: the incident updated without its event (a ledger entry not where it was read)
-                # divides by zero, which undoes the whole statement
-                "SELECT (SELECT count(*) FROM ev) / CASE WHEN (SELECT count(*) FROM upd) = (SELECT count(*) FROM ev) "
-                "THEN 1 ELSE 0 END",
-                [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at, int(final),
-                 int(bool(snap.open_tasks())), stored, incident_id, seen,
-                 n, tail, tag, chain, count, head, *row.values()]).fetchone()[0]
-        except pgerrors.DivisionByZero:
-            # the incident is at that version but its chain is not where this process saw it (the database was
-            # restored or rewritten under it): nothing was written; the action reads the incident and tries again
-            self._forget(incident_id)
-            return False
-        except psycopg.Error as exc:
-            raise self.translate_error(exc) or exc from None
-        if written:
-            self._remember(incident_id, snap.version, stored, n, tail)
-        else:
-            self._forget(incident_id)
-        return bool(written)
 
     def _forget(self, incident_id: str) -> None:
         with _latest_lock:
             _latest.pop((self.path, incident_id), None)
+
+    def _current(self, incident_id: str, expected_version: int) -> Snapshot:
+        """The incident at ``expected_version`` as this process last read or wrote it, without a read: the write is
+        conditional on the chain's count and head (an HMAC over the whole history), so a snapshot that is not the
+        stored one is never written from — the write fails and the action reads and tries again."""
+        known = self._known(incident_id)
+        if known is not None and known[0] == expected_version:
+            return self._with_plan_version(at_head(Snapshot.model_validate_json(known[1]), known[0], known[3]))
+        return self._load(incident_id)
+
+    def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
+                       also: list[tuple[str, dict]]) -> bool:
+        """A change without rows beside it is one statement in its own transaction (issue 32): the chain's ledger
+        entry moved on only from the count and head this process read (its row lock orders two writers of one
+        incident), then — only if it moved — the event inserted and, unless the change is quiet (a note), the
+        incident row rewritten. No database-wide lock: writes to two incidents never wait for each other."""
+        known = self._known(incident_id)
+        if also or known is None or known[0] != seen:
+            return self._commit_the_long_way(incident_id, seen, snap, event, final, also)
+        _version, stored, head, _at = known
+        row, (chain, n, tail, tag) = self._chained(event, seen, head)
+        quiet = event["trigger"] in QUIET_TRIGGERS
+        params = []
+        if not quiet:
+            stored = snap.model_dump_json()
+            params = [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at, int(final),
+                      int(bool(snap.open_tasks())), stored, incident_id]
+        try:
+            written = self.db.execute(_change_sql(tuple(row), quiet),
+                                      [n, tail, tag, chain, seen, head, *params, *row.values()]).fetchone()[0]
+        except psycopg.Error as exc:
+            raise self.translate_error(exc) or exc from None
+        if written:
+            self._remember(incident_id, stored, snap.version, tail, snap.updated_at)
+        else:  # another writer got in first, or the chain is not where this process saw it: read and try again
+            self._forget(incident_id)
+        return bool(written)
 
     def _commit_the_long_way(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
                              also: list[tuple[str, dict]]) -> bool:

@@ -44,12 +44,26 @@ from emergency.core.incident import Snapshot
 from .integrity import verify as verify_store
 from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refusal  # noqa: F401 - the store's API
 from emergency.response.library import PlanLibrary, library
+from emergency.response.lifecycle import QUIET_TRIGGERS
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
 from .where import where
 
 # A change that cannot conflict (a note) is worked out again when another writer got in first; this many times
 MERGE_ATTEMPTS = 20
+
+# An incident's version and time are those of the head of its chain (issue 32): a quiet change (a note) writes its
+# event and moves the ledger, and leaves the incident row at the last change that altered the incident.
+HEAD_SEQ = "(SELECT e.seq FROM events e WHERE e.incident_id = incidents.id ORDER BY e.seq DESC LIMIT 1)"
+HEAD_AT = "(SELECT e.at FROM events e WHERE e.incident_id = incidents.id ORDER BY e.seq DESC LIMIT 1)"
+
+
+def at_head(snap: Snapshot, version: int | None, at: str | None) -> Snapshot:
+    """``snap`` (an incident row's snapshot) at the head of its chain: the version and time of its last event, when
+    quiet changes followed the row's last write."""
+    if version is not None and at is not None and version > snap.version:
+        snap.version, snap.updated_at = version, at
+    return snap
 
 
 def default_db_path() -> Path:
@@ -325,8 +339,13 @@ class Store:
                 "updated_at": snap.updated_at, "closed": int(final), "follow_up": int(bool(snap.open_tasks())),
                 "snapshot": snap.model_dump_json()}
 
-    def _ledger(self, chain: str) -> tuple[int, str]:
-        row = self.db.execute("SELECT count, head FROM ledger WHERE chain = ?", [chain]).fetchone()
+    # How a writer reads a chain's ledger entry inside its transaction: SQLite's write lock already keeps every other
+    # writer out; PostgreSQL locks the entry's row (a note moves it without touching the incident row, issue 32).
+    LEDGER_FOR_WRITE = ""
+
+    def _ledger(self, chain: str, for_write: bool = False) -> tuple[int, str]:
+        row = self.db.execute("SELECT count, head FROM ledger WHERE chain = ?" + (self.LEDGER_FOR_WRITE if for_write
+                                                                                 else ""), [chain]).fetchone()
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def _advance_ledger(self, chain: str, count: int, head: str) -> None:
@@ -344,10 +363,10 @@ class Store:
         self.last_event = {**event, "hash": row["hash"]}   # what was written, for the action's answer (issue 32)
         return row, (chain, count + 1, row["hash"], ledger_mac(self.key, chain, count + 1, row["hash"]))
 
-    def _insert_event(self, event: dict) -> None:
-        """Insert the event onto its incident's chain and move the chain's ledger entry (one chain per incident,
-        issue 32: no database-wide chain for writers to queue on)."""
-        count, head = self._ledger(incident_chain(event["incident_id"]))
+    def _insert_event(self, event: dict, count: int = 0, head: str = GENESIS) -> None:
+        """Insert the event onto its incident's chain, which ends at ``count``, ``head`` (a new incident's is empty),
+        and move the chain's ledger entry (one chain per incident, issue 32: no database-wide chain for writers to
+        queue on)."""
         row, (chain, n, tail, tag) = self._chained(event, count, head)
         # one plain INSERT (sqlite-utils' insert reads the schema and wraps a savepoint: five statements more)
         self.db.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
@@ -433,14 +452,18 @@ class Store:
         return written
 
     def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
-        """Write ``snap`` and its event if the incident is still at version ``seen``; False if it is not."""
-        cur = db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
-                         "closed=?, follow_up=?, snapshot=? WHERE id=? AND version=?",
-                         [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at,
-                          int(final), int(bool(snap.open_tasks())), snap.model_dump_json(), incident_id, seen])
-        if cur.rowcount != 1:
+        """Write ``snap`` and its event if the incident is still at version ``seen`` (its chain ends there: the
+        version is the chain's count); False if it is not. A quiet change (a note) writes its event alone and leaves
+        the incident row at the last change that altered it (issue 32): reads take version and time from the head."""
+        count, head = self._ledger(incident_chain(incident_id), for_write=True)
+        if count != seen:
             return False
-        self._insert_event(event)
+        if event["trigger"] not in QUIET_TRIGGERS:
+            db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
+                       "closed=?, follow_up=?, snapshot=? WHERE id=?",
+                       [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at,
+                        int(final), int(bool(snap.open_tasks())), snap.model_dump_json(), incident_id])
+        self._insert_event(event, count, head)
         return True
 
     def backup_to(self, destination: str | Path) -> None:
@@ -486,18 +509,22 @@ class Store:
 
     # ------------------------------------------------------------ reads
     def _load(self, incident_id: str) -> Snapshot:
-        """The incident as stored, read with where its chain ends (kept for a write that follows: one read per
-        action, issue 32)."""
-        row = self.db.execute("SELECT i.snapshot, i.version, l.count, l.head FROM incidents i "
-                              "LEFT JOIN ledger l ON l.chain = 'incident:' || i.id WHERE i.id = ?",
+        """The incident as stored: its row's snapshot at the head of its chain (the version is the chain's count, the
+        time its last event's), read with where the chain ends (kept for a write that follows: one read per action,
+        issue 32)."""
+        row = self.db.execute("SELECT i.snapshot, l.count, l.head, e.at FROM incidents i "
+                              "LEFT JOIN ledger l ON l.chain = 'incident:' || i.id "
+                              "LEFT JOIN events e ON e.incident_id = i.id AND e.seq = l.count WHERE i.id = ?",
                               [incident_id]).fetchone()
         if row is None:
             raise NotFound("incident", incident_id)
-        self._remember(incident_id, row[1], row[0], row[2] or 0, row[3] or GENESIS)
-        return self._with_plan_version(Snapshot.model_validate_json(row[0]))
+        snap = at_head(Snapshot.model_validate_json(row[0]), row[1], row[3])
+        self._remember(incident_id, row[0], snap.version, row[2] or GENESIS, snap.updated_at)
+        return self._with_plan_version(snap)
 
-    def _remember(self, incident_id: str, version: int, snapshot: str, count: int, head: str) -> None:
-        """Keep an incident as read or written, with where its chain ended (the PostgreSQL store writes from it)."""
+    def _remember(self, incident_id: str, snapshot: str, version: int, head: str, at: str) -> None:
+        """Keep an incident as read or written — its row's snapshot, and its version, chain head and time at the head
+        of its chain — (the PostgreSQL store writes from it)."""
 
     def _current(self, incident_id: str, expected_version: int) -> Snapshot:
         """The incident an action applies to: as stored (the PostgreSQL store may answer from what it last read or
@@ -593,8 +620,8 @@ class Store:
                                ("closed = 0", bool(open_only) and open_only != "or_follow_up"),
                                # an event's incidents; the first one's id may serve as the group key
                                ("(event_group = ? OR id = ?)", event_group), ("drill_id = ?", drill_id))
-        return self._snapshots(f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY updated_at DESC, id LIMIT ?",
-                               params + [limit])
+        return self._snapshots(f"SELECT id, title, snapshot, {HEAD_SEQ}, {HEAD_AT} FROM incidents{clause} "
+                               "ORDER BY 5 DESC, id LIMIT ?", params + [limit])
 
     def search(self, since: str | None = None, until: str | None = None, plan: str | None = None,
                level: str | None = None, text: str | None = None, drill: bool | None = False,
@@ -604,16 +631,16 @@ class Store:
         clause, params = where(("occurred_at >= ?", since), ("occurred_at <= ?", until), ("plan = ?", plan),
                                ("coalesce(level, classified_level) = ?", level), ("instr(title, ?) > 0", text),
                                ("drill = ?", drill), ("closed = ?", closed))
-        sql = f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY occurred_at DESC, id LIMIT ?"
+        sql = f"SELECT id, title, snapshot, {HEAD_SEQ}, {HEAD_AT} FROM incidents{clause} ORDER BY occurred_at DESC, id LIMIT ?"
         return [s for s in self._snapshots(sql, params + [limit]) if isinstance(s, Snapshot)]
 
     def touched(self, since: str, until: str, drill: bool = False, drill_id: str | None = None) -> list[Snapshot]:
         """The incidents a window of time could hold activity of: recorded before ``until`` and changed since
         ``since`` (a shift's log, issue 33), not every incident ever recorded."""
-        clause, params = where(("updated_at >= ?", since), ("created_at < ?", until), ("drill = ?", drill),
+        clause, params = where((f"{HEAD_AT} >= ?", since), ("created_at < ?", until), ("drill = ?", drill),
                                ("drill_id = ?", drill_id))
-        return [s for s in self._snapshots(f"SELECT id, title, snapshot FROM incidents{clause} ORDER BY created_at, id",
-                                           params) if isinstance(s, Snapshot)]
+        return [s for s in self._snapshots(f"SELECT id, title, snapshot, {HEAD_SEQ}, {HEAD_AT} FROM incidents{clause} "
+                                           "ORDER BY created_at, id", params) if isinstance(s, Snapshot)]
 
     def first_actors(self, incident_ids: list[str]) -> dict[str, str]:
         """Who recorded each incident (the actor of its first event), in one query."""
@@ -624,11 +651,12 @@ class Store:
         return dict(rows)
 
     def _snapshots(self, sql: str, params: list) -> list[Snapshot | dict[str, Any]]:
-        """Rows of (id, title, snapshot) as snapshots; a damaged one as ``{"id", "title", "damaged": reason}``."""
+        """Rows of (id, title, snapshot, head seq, head time) as snapshots at the head of their chains; a damaged one
+        as ``{"id", "title", "damaged": reason}``."""
         out: list[Snapshot | dict[str, Any]] = []
         for r in self.db.execute(sql, params).fetchall():
             try:
-                out.append(self._with_plan_version(Snapshot.model_validate_json(r[2])))
+                out.append(self._with_plan_version(at_head(Snapshot.model_validate_json(r[2]), r[3], r[4])))
             except ValueError as exc:
                 out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
         return out

@@ -13,14 +13,6 @@ from emergency.store import Store, TABLES
 from tests.conftest import add_users
 
 
-@pytest.fixture
-def pg_url(pg_cluster, tmp_path, monkeypatch):
-    monkeypatch.setenv("EMERGENCY_KEY_DIR", str(tmp_path / "keys"))
-    url = pg_cluster.database()
-    yield url
-    pg_cluster.drop(url)
-
-
 def _rows(store, table):
     cur = store.db.execute(f"SELECT * FROM {table}")
     columns = [d[0] for d in cur.description]

@@ -5,7 +5,7 @@ import pytest
 from emergency.core.clock import FixedClock, parse_time
 from emergency.response.diagrams import state_diagram
 from emergency.core.errors import InputError, Refused
-from emergency.response.lifecycle import RECORD_TRIGGERS
+from emergency.response.lifecycle import QUIET_TRIGGERS, RECORD_TRIGGERS
 from tests.library import PLANS, status_views
 from tests.refusals import refused
 
@@ -284,3 +284,27 @@ def test_work_safety_warnings_blue_confirmed_locally_others_received():
     snap = go(m, snap, "receive_warning", warning_level="III", issued_by="南通市安委会")
     snap = go(m, snap, "end_warning_without_response", reason="险情排除", declared_by="南通市安委会")
     assert snap.state == "warning_ended"
+
+
+@pytest.mark.parametrize("plan_id", PLANS.ids)
+@pytest.mark.parametrize("trigger", sorted(QUIET_TRIGGERS))
+def test_a_quiet_step_changes_nothing_but_the_version_and_time(plan_id, trigger):
+    """The store leaves the incident row as it was for a quiet step (issue 32), so the step must change nothing else:
+    applied in every state the plan's walk reaches, the incident after it is the one before, one version and one
+    time on."""
+    m, snap = start(plan_id, {"deaths": 1})
+    later = CLOCK.now().replace(minute=40)
+    payload = {"note": "现场已封控"}
+    states = [snap]
+    try:   # and once the response is under way, where the plan activates at level IV
+        states.append(go(m, snap.model_copy(deep=True), "activate", level="IV", approved_by="区长"))
+    except (Refused, InputError):
+        pass
+    assert plan_id == "labor_dispute" or len(states) == 2
+    for state_snap in states:
+        before = state_snap.model_dump()
+        after, event = m.apply(state_snap.model_copy(deep=True), trigger, payload, "值班员", later)
+        assert (after.version, after.updated_at) == (before["version"] + 1, "2026-11-22T09:40:00+08:00")
+        assert after.model_dump(exclude={"version", "updated_at"}) == {k: v for k, v in before.items()
+                                                                       if k not in ("version", "updated_at")}
+        assert (event["seq"], event["at"]) == (after.version, after.updated_at)

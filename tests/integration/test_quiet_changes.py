@@ -1,0 +1,170 @@
+"""A note leaves the incident row as it was (issue 32, point 4): its event is the whole record, so the store writes
+the event and moves the chain's ledger entry, and nothing else. Everything that reads an incident — one incident,
+the board's list, the search, a shift's log, the integrity check — sees it at the head of its chain: the version
+and time of its last event. A change that does alter the incident, made after notes, writes the row again."""
+import pytest
+
+from emergency.core.clock import FixedClock
+from emergency.core.errors import StaleVersion
+from emergency.services import incidents as svc
+from emergency.store import Store
+
+pytestmark = pytest.mark.both_stores
+
+
+def _row(store, incident_id):
+    return tuple(store.db.execute("SELECT version, updated_at, state FROM incidents WHERE id = ?",
+                                  [incident_id]).fetchone())
+
+
+def _activated_then_noted(store, clock):
+    """Reported 09:00, activated 09:05, notes at 09:20, 09:35 and 09:50."""
+    snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:40"},
+                      "值班员", clock)
+    clock.advance(minutes=5)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "指挥", clock)
+    for _ in range(3):
+        clock.advance(minutes=15)
+        snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "现场已封控"}, "值班员", clock)
+    return snap
+
+
+def test_notes_leave_the_row_and_every_read_sees_the_incident_at_its_last_event(store_location):
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store = Store(store_location)
+    snap = _activated_then_noted(store, clock)
+    assert (snap.version, snap.updated_at) == (5, "2026-11-22T09:50:00+08:00")
+    assert _row(store, snap.id) == (2, "2026-11-22T09:05:00+08:00", "activated")   # the activation's row, untouched
+    store.close()
+
+    store = Store(store_location)   # a fresh process's view: nothing kept from the writes
+    seen = {"get": store.get(snap.id), "list": store.list(open_only=True)[0], "search": store.search()[0],
+            "touched": store.touched("2026-11-22T09:10:00+08:00", "2026-11-22T10:00:00+08:00")[0]}
+    for how, s in seen.items():
+        assert (s.id, s.version, s.updated_at, s.state, s.level) == (
+            snap.id, 5, "2026-11-22T09:50:00+08:00", "activated", "IV"), how
+    assert store.get(snap.id) == snap
+    assert store.verify() == []
+    store.close()
+
+
+def test_a_change_after_notes_writes_the_row_at_its_version(store_location):
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store = Store(store_location)
+    snap = _activated_then_noted(store, clock)
+    clock.advance(minutes=5)
+    snap = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"deaths": 2}}, "值班员", clock)
+    assert _row(store, snap.id) == (6, "2026-11-22T09:55:00+08:00", "activated")
+    with pytest.raises(StaleVersion):   # a note's version counts: a change worked out at 5 is stale
+        svc.act(store, snap.id, "change_level", 5, {"level": "III", "approved_by": "区长"}, "指挥", clock)
+    assert store.get(snap.id).facts == {"deaths": 2} and store.verify() == []
+    store.close()
+
+
+def test_a_shift_sees_an_incident_whose_only_activity_in_it_was_a_note(store_location):
+    """The shift log reads the incidents changed since the shift began: a note is a change."""
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store = Store(store_location)
+    quiet = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
+    clock.advance(minutes=30)
+    other = svc.report(store, {"plan": "labor_dispute", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
+    clock.advance(hours=10)                                                    # 19:30, in the night shift
+    svc.act(store, quiet.id, "add_note", quiet.version, {"note": "夜间复查无异常"}, "值班员", clock)
+    night = store.touched("2026-11-22T17:30:00+08:00", "2026-11-23T08:30:00+08:00")
+    assert [s.id for s in night] == [quiet.id]
+    # and the board lists it first: its last event is the newest
+    assert [s.id for s in store.list(open_only=True)] == [quiet.id, other.id]
+    store.close()
+
+
+def test_a_row_put_back_under_later_notes_is_found(store_location):
+    """The row rolled back to before the activation, the notes after it left in place: the events rebuild an
+    activated incident, the row says reported — the integrity check names the incident."""
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store = Store(store_location)
+    first = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:40"},
+                       "值班员", clock)
+    clock.advance(minutes=5)
+    snap = svc.act(store, first.id, "activate", first.version, {"level": "IV", "approved_by": "区长"}, "指挥", clock)
+    for _ in range(2):
+        snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "现场已封控"}, "值班员", clock)
+    store.db.execute("UPDATE incidents SET snapshot = ?, state = ?, level = ?, version = ? WHERE id = ?",
+                     [first.model_dump_json(), first.state, first.level, first.version, first.id])
+    if store.kind == "sqlite":
+        store.db.conn.commit()
+    problems = store.verify()
+    assert [p["incident_id"] for p in problems] == [first.id]
+    assert "stored snapshot differs from its events" in problems[0]["problem"]
+    store.close()
+
+
+def test_notes_and_calls_racing_on_one_incident_all_land_and_the_row_holds_every_call(store_location):
+    """Two writers add notes (the event alone) while a third records calls (the row rewritten) on one incident; on
+    PostgreSQL every other call is written the long way, under the write lock with the ledger entry's row locked.
+    Every write lands, the chain verifies, and the row holds all fifteen calls: no note wrote over a call."""
+    import threading
+
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    setup = Store(store_location)
+    incident = svc.report(setup, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50"},
+                          "值班员", clock).id
+    setup.close()
+    errors = []
+
+    def writer(trigger: str, payload: dict) -> None:
+        store = Store(store_location)
+        try:
+            for i in range(15):
+                snap = store.get(incident)
+                if i % 2 and hasattr(store, "_forget"):
+                    store._forget(incident)          # nothing kept: the long way
+                svc.act(store, incident, trigger, snap.version, payload, "值班员", clock)
+        except Exception as exc:  # noqa: BLE001 - collected and shown by the assertion
+            errors.append(repr(exc))
+        finally:
+            store.close()
+    call = {"notification": "III-phone", "outcome": "no_answer", "number": "0513-00010073"}
+    threads = [threading.Thread(target=writer, args=a) for a in
+               (("add_note", {"note": "现场已封控"}), ("add_note", {"note": "下游取水口已关闭"}), ("record_call", call))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store(store_location)
+    snap = store.get(incident)
+    assert (snap.version, len(store.events(incident)), len(snap.calls)) == (46, 46, 15)
+    row = store.db.execute("SELECT snapshot FROM incidents WHERE id = ?", [incident]).fetchone()[0]
+    assert row.count('"outcome":"no_answer"') == 15
+    assert store.verify() == []
+    store.close()
+
+
+def test_on_postgresql_a_note_waits_for_a_write_that_holds_the_ledger_entry(pg_url):
+    """A write the long way (rows beside its event, under the write lock) reads the chain's ledger entry locked: a
+    note, which moves that entry without touching the incident row, waits for it instead of slipping in between
+    the read and the write."""
+    import threading
+    import time
+
+    from emergency.core.chains import incident_chain
+
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    holder, noter = Store(pg_url), Store(pg_url)
+    snap = svc.report(holder, {"plan": "environment", "occurred_at": "2026-11-22T08:50"}, "值班员", clock)
+    noter.get(snap.id)
+    done = []
+    with holder.write():
+        assert holder._ledger(incident_chain(snap.id), for_write=True)[0] == 1
+        note = threading.Thread(target=lambda: done.append(
+            svc.act(noter, snap.id, "add_note", 1, {"note": "现场已封控"}, "值班员", clock).version))
+        note.start()
+        waiting, until = 0, time.monotonic() + 10
+        while not waiting and not done and time.monotonic() < until:
+            waiting = holder.db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND wait_event_type = 'Lock'").fetchone()[0]
+        assert waiting == 1 and done == []          # the note waits on the entry's row lock
+    note.join()
+    assert done == [2] and holder.verify() == []
+    holder.close()
+    noter.close()

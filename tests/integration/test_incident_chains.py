@@ -8,6 +8,7 @@ from emergency.core.chains import GENESIS, ledger_mac, mac
 from emergency.core.clock import FixedClock
 from emergency.store import Store
 from emergency.store.migrations import MigrationRefused
+from tests.writers import race
 
 pytestmark = pytest.mark.both_stores
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -93,24 +94,13 @@ def test_notes_racing_on_one_incident_and_on_others_all_land_and_every_chain_hol
     shared, own_a = _record(setup)
     own_b = svc.report(setup, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员", CLOCK).id
     setup.close()
-    errors = []
 
-    def writer(incident_id: str, n: int) -> None:
-        store = Store(store_location)
-        try:
-            for i in range(n):
-                snap = store.get(incident_id)
-                svc.act(store, incident_id, "add_note", snap.version - 1 if i % 2 else snap.version,
-                        {"note": f"{threading.get_ident()}-{i}"}, "值班员", CLOCK)
-        except Exception as exc:  # noqa: BLE001 - collected and shown by the assertion
-            errors.append(repr(exc))
-        finally:
-            store.close()
-    threads = [threading.Thread(target=writer, args=(i, 15)) for i in (shared, shared, own_a, own_b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    def notes(store, incident_id: str, n: int) -> None:
+        for i in range(n):
+            snap = store.get(incident_id)
+            svc.act(store, incident_id, "add_note", snap.version - 1 if i % 2 else snap.version,
+                    {"note": f"{threading.get_ident()}-{i}"}, "值班员", CLOCK)
+    errors = race(store_location, notes, [(i, 15) for i in (shared, shared, own_a, own_b)])
     assert errors == []
     store = Store(store_location)
     counts = {i: len(store.events(i)) for i in (shared, own_a, own_b)}

@@ -8,6 +8,7 @@ from emergency.core.clock import FixedClock
 from emergency.core.errors import StaleVersion
 from emergency.services import incidents as svc
 from emergency.store import Store
+from tests.writers import race
 
 pytestmark = pytest.mark.both_stores
 
@@ -102,34 +103,21 @@ def test_notes_and_calls_racing_on_one_incident_all_land_and_the_row_holds_every
     """Two writers add notes (the event alone) while a third records calls (the row rewritten) on one incident; on
     PostgreSQL every other call is written the long way, under the write lock with the ledger entry's row locked.
     Every write lands, the chain verifies, and the row holds all fifteen calls: no note wrote over a call."""
-    import threading
-
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     setup = Store(store_location)
     incident = svc.report(setup, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50"},
                           "值班员", clock).id
     setup.close()
-    errors = []
 
-    def writer(trigger: str, payload: dict) -> None:
-        store = Store(store_location)
-        try:
-            for i in range(15):
-                snap = store.get(incident)
-                if i % 2 and hasattr(store, "_forget"):
-                    store._forget(incident)          # nothing kept: the long way
-                svc.act(store, incident, trigger, snap.version, payload, "值班员", clock)
-        except Exception as exc:  # noqa: BLE001 - collected and shown by the assertion
-            errors.append(repr(exc))
-        finally:
-            store.close()
+    def write(store, trigger: str, payload: dict) -> None:
+        for i in range(15):
+            snap = store.get(incident)
+            if i % 2 and hasattr(store, "_forget"):
+                store._forget(incident)          # nothing kept: the long way
+            svc.act(store, incident, trigger, snap.version, payload, "值班员", clock)
     call = {"notification": "III-phone", "outcome": "no_answer", "number": "0513-00010073"}
-    threads = [threading.Thread(target=writer, args=a) for a in
-               (("add_note", {"note": "现场已封控"}), ("add_note", {"note": "下游取水口已关闭"}), ("record_call", call))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = race(store_location, write, [("add_note", {"note": "现场已封控"}), ("add_note", {"note": "下游取水口已关闭"}),
+                                          ("record_call", call)])
     assert errors == []
     store = Store(store_location)
     snap = store.get(incident)

@@ -39,7 +39,7 @@ from emergency.core.errors import EmergencyError
 from emergency.core.incident import Snapshot
 from .migrations import adopt_incident_chains
 from .refusals import refusal
-from .sqlite import QUIET_TRIGGERS, Store, at_head, quoted, shown_location
+from .sqlite import Store, at_head, quoted, shown_location
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552
@@ -284,7 +284,7 @@ class PostgresStore(Store):
             return self._commit_the_long_way(incident_id, seen, snap, event, final, also)
         _version, stored, head, _at = known
         row, (chain, n, tail, tag) = self._chained(event, seen, head)
-        quiet = event["trigger"] in QUIET_TRIGGERS
+        quiet = self._quiet(event, final)
         params = []
         if not quiet:
             stored = snap.model_dump_json()

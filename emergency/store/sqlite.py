@@ -53,9 +53,14 @@ from .where import where
 MERGE_ATTEMPTS = 20
 
 # An incident's version and time are those of the head of its chain (issue 32): a quiet change (a note) writes its
-# event and moves the ledger, and leaves the incident row at the last change that altered the incident.
-HEAD_SEQ = "(SELECT e.seq FROM events e WHERE e.incident_id = incidents.id ORDER BY e.seq DESC LIMIT 1)"
-HEAD_AT = "(SELECT e.at FROM events e WHERE e.incident_id = incidents.id ORDER BY e.seq DESC LIMIT 1)"
+# event and moves the ledger, and leaves the incident row at the last change that altered the incident. Only an open
+# incident's row can be behind its chain — a quiet change to a closed one is written whole (``_quiet``) — so a list
+# reads the head for open rows alone (the report page's list of ten thousand incidents looks up a hundred).
+HEAD_SEQ = ("CASE WHEN closed = 0 THEN (SELECT e.seq FROM events e WHERE e.incident_id = incidents.id "
+            "ORDER BY e.seq DESC LIMIT 1) END")
+HEAD_AT = ("CASE WHEN closed = 0 THEN (SELECT e.at FROM events e WHERE e.incident_id = incidents.id "
+           "ORDER BY e.seq DESC LIMIT 1) END")
+LAST_CHANGE = f"coalesce({HEAD_AT}, updated_at)"
 
 
 def at_head(snap: Snapshot, version: int | None, at: str | None) -> Snapshot:
@@ -458,13 +463,18 @@ class Store:
         count, head = self._ledger(incident_chain(incident_id), for_write=True)
         if count != seen:
             return False
-        if event["trigger"] not in QUIET_TRIGGERS:
+        if not self._quiet(event, final):
             db.execute("UPDATE incidents SET state=?, level=?, classified_level=?, version=?, updated_at=?, "
                        "closed=?, follow_up=?, snapshot=? WHERE id=?",
                        [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at,
                         int(final), int(bool(snap.open_tasks())), snap.model_dump_json(), incident_id])
         self._insert_event(event, count, head)
         return True
+
+    @staticmethod
+    def _quiet(event: dict, final: bool) -> bool:
+        """A change whose event is the whole record (a note) to an incident that stays open: its row is not written."""
+        return event["trigger"] in QUIET_TRIGGERS and not final
 
     def backup_to(self, destination: str | Path) -> None:
         """A copy of this SQLite database at ``destination``, taken while it is in use (SQLite's online backup)."""
@@ -620,7 +630,7 @@ class Store:
                                ("closed = 0", bool(open_only) and open_only != "or_follow_up"),
                                # an event's incidents; the first one's id may serve as the group key
                                ("(event_group = ? OR id = ?)", event_group), ("drill_id = ?", drill_id))
-        return self._snapshots(f"SELECT id, title, snapshot, {HEAD_SEQ}, {HEAD_AT} FROM incidents{clause} "
+        return self._snapshots(f"SELECT id, title, snapshot, {HEAD_SEQ}, {LAST_CHANGE} FROM incidents{clause} "
                                "ORDER BY 5 DESC, id LIMIT ?", params + [limit])
 
     def search(self, since: str | None = None, until: str | None = None, plan: str | None = None,
@@ -637,7 +647,7 @@ class Store:
     def touched(self, since: str, until: str, drill: bool = False, drill_id: str | None = None) -> list[Snapshot]:
         """The incidents a window of time could hold activity of: recorded before ``until`` and changed since
         ``since`` (a shift's log, issue 33), not every incident ever recorded."""
-        clause, params = where((f"{HEAD_AT} >= ?", since), ("created_at < ?", until), ("drill = ?", drill),
+        clause, params = where((f"(updated_at >= ? OR {HEAD_AT} >= ?)", since), ("created_at < ?", until), ("drill = ?", drill),
                                ("drill_id = ?", drill_id))
         return [s for s in self._snapshots(f"SELECT id, title, snapshot, {HEAD_SEQ}, {HEAD_AT} FROM incidents{clause} "
                                            "ORDER BY created_at, id", params) if isinstance(s, Snapshot)]

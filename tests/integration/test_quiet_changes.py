@@ -156,3 +156,22 @@ def test_on_postgresql_a_note_waits_for_a_write_that_holds_the_ledger_entry(pg_u
     assert done == [2] and holder.verify() == []
     holder.close()
     noter.close()
+
+
+def test_a_quiet_change_that_leaves_the_incident_closed_writes_its_row(store_location):
+    """Lists read the head of the chain for open incidents only, so the store never leaves a closed incident's row
+    behind its chain: a note-like change written with the incident final (no plan offers one; the store's own
+    contract) rewrites the row."""
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store = Store(store_location)
+    snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
+
+    def closing_note(current):
+        current.version, current.updated_at, current.state = current.version + 1, "2026-11-22T09:30:00+08:00", "closed"
+        return current, {"incident_id": current.id, "seq": current.version, "trigger": "add_note",
+                         "payload": {"note": "已结案"}, "actor": "值班员", "at": current.updated_at,
+                         "state": "closed", "level": None, "classified_level": None, "version": current.version}, True
+    store.append(snap.id, 1, closing_note)
+    assert _row(store, snap.id) == (2, "2026-11-22T09:30:00+08:00", "closed")
+    assert [(s.version, s.updated_at) for s in store.list()] == [(2, "2026-11-22T09:30:00+08:00")]
+    store.close()

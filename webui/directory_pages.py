@@ -19,7 +19,7 @@ from emergency.response.calls import OUTCOMES
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound
 from emergency.core.numbers import mobile_of
-from emergency.core.sheets import workbook_bytes
+from emergency.core.sheets import XLSX_TYPE as XLSX, workbook_bytes
 from emergency.services.incidents import notification_status
 
 from .auth import audit_export, require
@@ -28,7 +28,6 @@ from .i18n import gettext as _, refusal
 from .plan_args import checklist_of_request
 
 bp = Blueprint("directory", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def personal_numbers_shown() -> bool:

@@ -15,6 +15,7 @@ from emergency.core.errors import EmergencyError, NotFound
 from emergency.services.coverage import coverage, coverage_xlsx
 from emergency.plans.model import LEVELS, PlanFileError
 from emergency.services.documents import DOCX_TYPE
+from emergency.core.sheets import XLSX_TYPE
 from emergency.services.report import drill_report
 
 from .auth import audit_export, require
@@ -201,5 +202,5 @@ def coverage_page():
 def coverage_download():
     body = coverage_xlsx(coverage(get_store(), app_clock().now()))
     audit_export("drill-coverage.xlsx")
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(body, mimetype=XLSX_TYPE,
                     headers={"Content-Disposition": "attachment; filename=drill-coverage.xlsx"})

@@ -16,6 +16,7 @@ from emergency.services import documents as reports
 from emergency.services import exports
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.core.wording import N_
+from emergency.core.sheets import XLSX_TYPE as XLSX
 from emergency.response.lifecycle import ISSUE_TRIGGER
 
 from .auth import audit_export, require_trigger
@@ -211,7 +212,6 @@ def document_pdf(document_id: str):
 
 # ---------------------------------------------------------------- exports of the record
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/incidents/<incident_id>/timeline.docx")

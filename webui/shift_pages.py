@@ -12,6 +12,8 @@ from flask_login import current_user
 from emergency.services import drill_runs, exports, roster, shift
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError, NotFound
+from emergency.core.sheets import XLSX_TYPE
+from emergency.services.documents import DOCX_TYPE
 
 from .auth import actor, audit_export, require
 from .db import app_clock, get_store, now, plans
@@ -19,8 +21,6 @@ from .drill_pages import drill_or_404
 from .i18n import gettext as _, refusal
 
 bp = Blueprint("shift", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _office() -> str:
@@ -121,7 +121,7 @@ def log_export(fmt: str):
     audit_export(filename)
     body = (exports.shift_log_xlsx(_office(), name, lines) if fmt == "xlsx"
             else exports.shift_log_docx(_office(), name, lines))
-    return send_file(io.BytesIO(body), mimetype=XLSX if fmt == "xlsx" else DOCX, as_attachment=True,
+    return send_file(io.BytesIO(body), mimetype=XLSX_TYPE if fmt == "xlsx" else DOCX_TYPE, as_attachment=True,
                      download_name=filename)
 
 
@@ -135,12 +135,13 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     if waiting:
         return render_template("shift/handover.html", h=waiting[0], draft=None, sections=shift.SECTIONS, error=error,
                                may_write=current_user.may("shift"), office=office), status
-    outgoing, incoming = shift.shift_to_hand_over(store, _shifts(), office, now())
+    shifts = _shifts()
+    outgoing, incoming = shift.shift_to_hand_over(store, shifts, office, now())
     draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
     return render_template("shift/handover.html", h=None, draft=draft, window=outgoing, sections=shift.SECTIONS,
                            error=error, may_write=current_user.may("shift"), office=office,
                            action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10),
-                           missed=shift.missed(store, office, _shifts(), now())), status
+                           missed=shift.missed(store, office, shifts, now())), status
 
 
 def _require_shift(drill: bool = False) -> None:

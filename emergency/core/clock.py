@@ -91,6 +91,11 @@ def parse_time(value: str | datetime, field: str) -> datetime:
     return dt
 
 
+def month_day_time(stamp: str) -> str:
+    """A stored time as a person reads it within the year: ``2026-11-22T17:30:00+08:00`` → ``11-22 17:30``."""
+    return stamp[5:16].replace("T", " ")
+
+
 def format_time(dt: datetime | None) -> str | None:
     """ISO 8601 in Asia/Shanghai with +08:00, to the second."""
     if dt is None:

@@ -25,6 +25,9 @@ def csv_bytes(rows: list[list[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"   # what a download of one is sent as
+
+
 def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)

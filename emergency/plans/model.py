@@ -54,6 +54,18 @@ def load_yaml_text(text: str, source: Path | str) -> Any:
         raise PlanFileError(source, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
+def first_alias(text: str) -> Any | None:
+    """The first YAML anchor or alias in ``text`` (its parser event, with ``start_mark``), or None. Anchors and
+    aliases can expand a few hundred bytes into gigabytes (a "billion laughs"): a file people upload is refused with
+    one before anything is built. Scanning events is linear in the text; a syntax error gives None (the load that
+    follows reports it with its position)."""
+    try:
+        return next((e for e in yaml.parse(text, Loader=yaml.SafeLoader)
+                     if isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)), None)
+    except yaml.YAMLError:
+        return None
+
+
 class PlanFileError(ValueError):
     """A plan file that does not validate: names the file, the path inside it and the problem."""
 

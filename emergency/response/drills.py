@@ -16,13 +16,12 @@ import hashlib
 import random
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from typing import TYPE_CHECKING
 
 from emergency.core.errors import EmergencyError, InputError, NotFound
-from emergency.plans.model import LEVEL_RANK, Condition, PlanFileError, error_path, load_yaml_text
+from emergency.plans.model import LEVEL_RANK, Condition, PlanFileError, error_path, first_alias, load_yaml_text
 
 if TYPE_CHECKING:  # the library reads the scenarios; they are validated against it
     from emergency.response.library import PlanLibrary
@@ -196,16 +195,12 @@ def parse_scenario(data: Any, plans: PlanLibrary, source: str = "scenario") -> S
 
 
 def refuse_aliases(text: str, source: str) -> None:
-    """YAML anchors and aliases can expand a few hundred bytes into gigabytes (a "billion laughs"):
-    refuse them before anything is built. Scanning events is linear in the text."""
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                mark = event.start_mark
-                raise PlanFileError(source, f"line {mark.line + 1}, column {mark.column + 1}",
-                                    "YAML anchors and aliases (& and *) are not allowed here; write the values out")
-    except yaml.YAMLError:
-        return  # reported with its position by safe_load below
+    """A scenario with a YAML anchor or alias refused before anything is built (``first_alias``)."""
+    event = first_alias(text)
+    if event is not None:
+        mark = event.start_mark
+        raise PlanFileError(source, f"line {mark.line + 1}, column {mark.column + 1}",
+                            "YAML anchors and aliases (& and *) are not allowed here; write the values out")
 
 
 def parse_scenario_yaml(text: str, plans: PlanLibrary, source: str = "scenario") -> Scenario:

@@ -15,6 +15,7 @@ from emergency.response import calls
 
 from emergency.services import directory, roster
 from emergency.core.numbers import masked_number
+from emergency.core.clock import month_day_time
 
 
 def _belongs(attempt: dict[str, Any], unit: str, names: set[str], numbers: set[str]) -> bool:
@@ -51,7 +52,7 @@ def first_notice(incident: dict[str, Any], plan_name: str, notification: dict[st
     level = incident.get("level") or incident.get("classified_level")
     head = f"{'【演练】' if incident.get('drill') else ''}{incident.get('title') or plan_name}（{plan_name}"
     head += f"，{level}级" if level else ""
-    head += f"，事发{incident['occurred_at'][5:16].replace('T', ' ')}）"
+    head += f"，事发{month_day_time(incident['occurred_at'])}）"
     return (f"{head}。按{notification['clause']}向{'、'.join(notification['to'])}{notification['channel_name']}报告，"
             "请值班人员接收并回复。")
 

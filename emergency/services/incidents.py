@@ -17,7 +17,7 @@ import yaml
 from emergency.response.boundaries import headline
 from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify, raise_level
-from emergency.core.clock import Clock, format_time, parse_time
+from emergency.core.clock import Clock, format_time, month_day_time, parse_time
 from emergency.response.deadlines import Notification, notifications
 from emergency.response.duties import TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, Said
@@ -291,7 +291,7 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
 def incident_name(snap: Snapshot, plan) -> str:
     """What a person calls the incident: its title, else the plan's kind of event and when it occurred — never its
     id (issue 31)."""
-    return snap.title or f"{plan.short_title}（{snap.occurred_at[5:16].replace('T', ' ')}）"
+    return snap.title or f"{plan.short_title}（{month_day_time(snap.occurred_at)}）"
 
 
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,

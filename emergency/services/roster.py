@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from emergency.core.clock import EARLIEST, LATEST, TZ, format_time, parse_time
+from emergency.core.clock import EARLIEST, LATEST, TZ, format_time, month_day_time, parse_time
 from emergency.services.directory import ImportRefused, check_header, known_units, read_rows, text_of
 from emergency.core.numbers import number_problem
 from emergency.core.sheets import csv_bytes as safe_csv, workbook_bytes
@@ -189,10 +189,8 @@ def _overlaps(shifts: list[tuple[int, Shift]]) -> list[dict[str, Any]]:
             if (a.starts_at, a.ends_at) == (b.starts_at, b.ends_at):
                 continue   # one shift of several officers (issue 33: a room of three on duty)
             if b.starts_at < a.ends_at:
-                when = {k: v[5:16].replace("T", " ") for k, v in (("b", b.starts_at), ("a0", a.starts_at),
-                                                                   ("a1", a.ends_at))}
-                problems.append({"row": n2, "column": "开始", "message": f"{unit}：此班次（{when['b']}）"
-                                 f"与第{n1}行的班次（{when['a0']}–{when['a1']}）重叠"})
+                problems.append({"row": n2, "column": "开始", "message": f"{unit}：此班次（{month_day_time(b.starts_at)}）"
+                                 f"与第{n1}行的班次（{month_day_time(a.starts_at)}–{month_day_time(a.ends_at)}）重叠"})
     return problems
 
 
@@ -255,8 +253,12 @@ def replace(store, shifts: list[Shift], actor: str, at: str) -> list[str]:
     """The shifts of the units ``shifts`` name replaced by them, in one transaction with an audit entry.
     Other units' rosters are kept. Returns the units replaced."""
     units = sorted({s.unit for s in shifts})
-    store.roster.replace(units, [[getattr(s, f) for f in STORED] for s in shifts], actor, at)
+    store.roster.replace(units, _stored(shifts), actor, at)
     return units
+
+
+def _stored(shifts: list[Shift]) -> list[list[Any]]:
+    return [[getattr(s, f) for f in STORED] for s in shifts]
 
 
 def load(store, since: str | None = None) -> list[Shift]:
@@ -299,15 +301,13 @@ def replace_month(store, pattern: rota.Pattern, month: str, actor: str, at: str,
     is (units, numbers, overlaps), replacing that unit's shifts starting in the month; the unit's minimum staffing
     set from the pattern. Returns the shifts written."""
     calendar = rota.load_calendar(store.plans.directory / "reference" / "calendar.yaml")
-    made = rota.generate(pattern, month, calendar, start_with)
-    shifts = check([COLUMNS] + [[r["unit"], r["starts_at"][:10], r["shift"], r["starts_at"][11:16], r["ends_at"][11:16],
-                                 r["officer"], r["officer_phone"], r["leader"], r["leader_phone"]] for r in made],
-                   store.plans)
+    made = [Shift(**{f: r[f] for f in STORED}) for r in rota.generate(pattern, month, calendar, start_with)]
+    shifts = check(to_rows(made), store.plans)   # checked as the same month imported from a file would be
     first, after = rota.month_bounds(month)
     unit = shifts[0].unit
     store.roster.replace_between(unit, format_time(datetime.combine(first, time(0), TZ)),
                                  format_time(datetime.combine(after, time(0), TZ)),
-                                 [[getattr(s, f) for f in STORED] for s in shifts],
+                                 _stored(shifts),
                                  pattern.minimum.model_dump(), actor, at)
     return shifts
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from emergency.core.clock import TZ, format_time
 from emergency.core.errors import InputError
 from emergency.core.inputs import validation_refusal
+from emergency.plans.model import first_alias
 
 
 class Person(BaseModel):
@@ -115,10 +116,9 @@ def read_pattern(text: str) -> Pattern:
     refused as in a scenario (a few bytes must not expand into gigabytes)."""
     if len(text) > 100_000:
         raise InputError("pattern", "排班规则文件不能超过%(n)s个字符", n=100_000)
+    if first_alias(text) is not None:
+        raise InputError("pattern", "排班规则文件不能使用 YAML 锚点和别名（& 和 *），请把值写出来")
     try:
-        if any(isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)
-               for e in yaml.parse(text, Loader=yaml.SafeLoader)):
-            raise InputError("pattern", "排班规则文件不能使用 YAML 锚点和别名（& 和 *），请把值写出来")
         data = yaml.safe_load(text)
     except yaml.YAMLError:
         raise InputError("pattern", "排班规则文件不是有效的 YAML") from None

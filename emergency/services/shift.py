@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from emergency.response.calls import OUTCOMES
-from emergency.core.clock import TZ, format_time, parse_time
+from emergency.core.clock import TZ, format_time, month_day_time, parse_time
 from emergency.core.errors import InputError, NotFound, Refused
 from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
 from emergency.core.inputs import clean_text
@@ -75,8 +75,7 @@ def next_window(shifts: list[Any], office: str, window: dict[str, Any]) -> dict[
 
 def window_name(window: dict[str, Any]) -> str:
     """``11-22 17:30—11-23 08:30 夜班`` (a person's words for a shift)."""
-    return (f"{window['starts_at'][5:16].replace('T', ' ')}—{window['ends_at'][5:16].replace('T', ' ')} "
-            f"{window['shift']}")
+    return f"{month_day_time(window['starts_at'])}—{month_day_time(window['ends_at'])} {window['shift']}"
 
 
 # ---------------------------------------------------------------- entries
@@ -110,7 +109,7 @@ def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
     who = "，".join(p for p in (entry.get("party") or "", entry.get("phone") or "") if p)
     text = entry["text"] if not who else f"{who}：{entry['text']}"
     if entry["kind"] == "instruction":
-        text = f"{entry['leader']}批示：{entry['text']}" + (f"（{entry['due'][5:16].replace('T', ' ')}前落实）"
+        text = f"{entry['leader']}批示：{entry['text']}" + (f"（{month_day_time(entry['due'])}前落实）"
                                                             if entry.get("due") else "")
     open_ = entry["kind"] == "instruction" or entry.get("callback")
     return {"at": entry["at"], "kind": entry["kind"], "kind_name": ENTRY_KINDS[entry["kind"]], "text": text,
@@ -293,15 +292,21 @@ def draft_handover(store, office: str, window: dict[str, Any], following: dict[s
     return handover_content(window, following, office, views, open_entries, intakes)
 
 
+def _last_shift(store, shifts: list[Any], office: str, now: datetime,
+                drill: bool = False) -> tuple[dict[str, Any], dict[str, Any], bool, timedelta]:
+    """The current shift, the one before it, whether that one was handed over, and how long ago it ended."""
+    current = window_at(shifts, office, now)
+    last = previous_window(shifts, office, current)
+    signed = {h["starts_at"] for h in store.shifts.handovers(office, drill=drill, limit=10)}
+    return current, last, last["starts_at"] in signed, now - parse_time(last["ends_at"], "ends_at")
+
+
 def shift_to_hand_over(store, shifts: list[Any], office: str, now: datetime,
                        drill: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """The shift whose handover is due now and the one that takes over: the last shift when it ended less than
     ``HANDOVER_GRACE`` ago and was not handed over, else the current one."""
-    current = window_at(shifts, office, now)
-    last = previous_window(shifts, office, current)
-    signed = {h["starts_at"] for h in store.shifts.handovers(office, drill=drill, limit=10)}
-    ended = now - parse_time(last["ends_at"], "ends_at")
-    if last["starts_at"] not in signed and timedelta(0) <= ended < HANDOVER_GRACE:
+    current, last, handed_over, ended = _last_shift(store, shifts, office, now, drill)
+    if not handed_over and timedelta(0) <= ended < HANDOVER_GRACE:
         return last, current
     return current, next_window(shifts, office, current)
 
@@ -370,12 +375,8 @@ def _item_words(content: dict[str, Any], key: str) -> str:
 def missed(store, office: str, shifts: list[Any], now: datetime) -> str | None:
     """The last rostered shift that ended without a handover and can no longer be handed over (past
     ``HANDOVER_GRACE``): said on the handover page, so a missed 交接班 is not silently forgotten."""
-    current = window_at(shifts, office, now)
-    last = previous_window(shifts, office, current)
-    if not last["rostered"] or now - parse_time(last["ends_at"], "ends_at") < HANDOVER_GRACE:
-        return None
-    signed = {h["starts_at"] for h in store.shifts.handovers(office, limit=10)}
-    return None if last["starts_at"] in signed else window_name(last)
+    _current, last, handed_over, ended = _last_shift(store, shifts, office, now)
+    return None if not last["rostered"] or ended < HANDOVER_GRACE or handed_over else window_name(last)
 
 
 def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool = False) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils.db import NotFoundError
 
 from ..core.errors import NotFound
-from .where import where
+from .where import insert_sql, where
 
 if TYPE_CHECKING:
     from .sqlite import Store
@@ -349,8 +349,7 @@ class Roster:
     def request_swap(self, row: dict[str, Any]) -> int:
         cols = [c for c in self.SWAP if c not in ("id", "decided_by", "decided_at", "decision_note")]
         with self.store.write() as db:
-            swap_id = db.execute(f"INSERT INTO roster_swaps ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
-                                 "RETURNING id", [row.get(c) for c in cols]).fetchone()[0]
+            swap_id = db.execute(insert_sql("roster_swaps", cols, "id"), [row.get(c) for c in cols]).fetchone()[0]
             self.store._insert_audit("swap_requested", row["requested_by"], row["unit"],
                                      {"id": swap_id, "from": row["from_officer"], "to": row["to_officer"],
                                       "shift_id": row["shift_id"], "with_shift_id": row.get("with_shift_id")},
@@ -406,8 +405,7 @@ class ShiftLog:
         cols = [c for c in self.ENTRY if c != "id"]
         values = [int(row.get(c) or 0) if c in ("callback", "drill") else row.get(c) for c in cols]
         with self.store.write() as db:
-            entry_id = db.execute(f"INSERT INTO duty_log ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
-                                  "RETURNING id", values).fetchone()[0]
+            entry_id = db.execute(insert_sql("duty_log", cols, "id"), values).fetchone()[0]
             self.store._insert_audit("shift_entry", row["recorded_by"], row["office"],
                                      {"id": entry_id, "kind": row["kind"], "at": row["at"]}, None, row["recorded_at"])
         return self.get(entry_id)
@@ -471,7 +469,7 @@ class ShiftLog:
             cols = list(self.HANDOVER)
             values = [json.dumps(row[c], ensure_ascii=False) if c == "content" else int(row[c]) if c == "drill" else
                       (row.get(c) or "") if c == "drill_id" else row.get(c) for c in cols]
-            db.execute(f"INSERT INTO handovers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", values)
+            db.execute(insert_sql("handovers", cols), values)
             self.store._insert_audit("handover_signed_out", row["outgoing"], row["office"],
                                      {"id": row["id"], "shift": row["shift"], "starts_at": row["starts_at"]}, None,
                                      row["outgoing_at"])

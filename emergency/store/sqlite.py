@@ -47,7 +47,7 @@ from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import QUIET_TRIGGERS
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
-from .where import where
+from .where import insert_sql, where
 
 # A change that cannot conflict (a note) is worked out again when another writer got in first; this many times
 MERGE_ATTEMPTS = 20
@@ -374,7 +374,7 @@ class Store:
         queue on)."""
         row, (chain, n, tail, tag) = self._chained(event, count, head)
         # one plain INSERT (sqlite-utils' insert reads the schema and wraps a savepoint: five statements more)
-        self.db.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        self.db.execute(insert_sql("events", list(row)), list(row.values()))
         self.db.execute("INSERT INTO ledger (chain, count, head, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE "
                         "SET count = excluded.count, head = excluded.head, mac = excluded.mac", [chain, n, tail, tag])
 

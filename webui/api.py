@@ -135,13 +135,13 @@ def create_incident():
     scoped = service.scoped_idempotency_key(key, actor(), data)
     before = get_store().find_by_idempotency_key(scoped) if scoped else None
     snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
-    return jsonify(service.view(get_store(), snap.id, now(), current_user.office)), (200 if before else 201)
+    return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), (200 if before else 201)
 
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
-    clock = clock_for(get_store().get(incident_id))
-    return jsonify(shown_view(service.view(get_store(), incident_id, clock.now(), current_user.office)))
+    snap = get_store().get(incident_id)
+    return jsonify(shown_view(service.view(get_store(), incident_id, clock_for(snap).now(), current_user.office, snap)))
 
 
 def shown_view(view):
@@ -224,7 +224,7 @@ def intake_incident(intake_id: str):
     require_trigger("report", record["drill"], library().plan(plan_id))
     check_body(library_models(library())["IntakeIncidentRequest"], {**data, "plan": plan_id})
     snap = intake.open_incident(get_store(), intake_id, plan_id, data, actor(), app_clock())
-    return jsonify(service.view(get_store(), snap.id, now(), current_user.office)), 201
+    return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), 201
 
 
 @bp.get("/openapi.json")

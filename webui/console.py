@@ -30,8 +30,6 @@ bp = Blueprint("console", __name__)
 
 
 @bp.app_context_processor
-
-
 def _helpers():
     library = plans()
     return {"lang": current_language(), "user": current_user if current_user.is_authenticated else None,
@@ -58,16 +56,12 @@ def ours(items: list[dict]) -> list[dict]:
 
 
 @bp.get("/favicon.ico")
-
-
 def favicon():
     """The tab's icon (issue 31: every page asked for /favicon.ico and got a 404)."""
     return current_app.send_static_file("favicon.ico")
 
 
 @bp.get("/lang/<code>")
-
-
 def set_lang(code: str):
     session["lang"] = "en" if code == "en" else "zh"
     return redirect(same_site_referrer(url_for("console.home")))
@@ -107,8 +101,6 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
 
 
 @bp.get("/")
-
-
 def home():
     real = _board_rows(False)
     drills = _board_rows(True)
@@ -164,8 +156,6 @@ def _fingerprint(rows: list[dict]) -> str:
 
 
 @bp.get("/incidents")
-
-
 def board():
     drill = request.args.get("drill") == "1"
     rows = _board_rows(drill)
@@ -173,8 +163,6 @@ def board():
 
 
 @bp.get("/wall")
-
-
 def wall():
     """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
     drill = request.args.get("drill") == "1"
@@ -203,8 +191,6 @@ def date_bounds(args) -> tuple[dict, dict]:
 
 
 @bp.get("/history")
-
-
 def history():
     """Every incident, closed ones too, found by date, plan, level and words in the title."""
     args = request.args

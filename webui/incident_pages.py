@@ -74,8 +74,6 @@ def _facts_from_form(plan, form) -> dict:
 
 
 @bp.post("/incidents")
-
-
 def create_incident():
     plan_id = request.form.get("plan", "")
     plan = plan_or_404(plan_id)
@@ -112,15 +110,13 @@ def _after_recording(incident_id: str) -> str:
 
 
 @bp.get("/incidents/<incident_id>")
-
-
 def incident_page(incident_id: str):
     try:
         snap = get_store().get(incident_id)
     except NotFound:
         abort(404)
     clock = clock_for(snap)
-    v = service.view(get_store(), incident_id, clock.now(), office())
+    v = service.view(get_store(), incident_id, clock.now(), office(), snap)
     if current_user.role == "observer":
         v = for_observer(v)
     plan = plans().plan_for(v["plan"], v["plan_version"])
@@ -205,8 +201,6 @@ def _lead_plan(views: list[dict]) -> tuple[str | None, dict | None]:
 
 
 @bp.post("/incidents/<incident_id>/act")
-
-
 def incident_act(incident_id: str):
     form = request.form
     trigger = form.get("trigger", "")
@@ -252,8 +246,6 @@ def _sim_info(snap, clock) -> dict | None:
 
 
 @bp.get("/incidents/<incident_id>/checklist")
-
-
 def incident_checklist(incident_id: str):
     try:
         v = service.view(get_store(), incident_id, now())

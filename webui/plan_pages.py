@@ -28,8 +28,6 @@ bp = Blueprint("plans", __name__)
 
 
 @bp.get("/plans/<plan_id>")
-
-
 def plan_page(plan_id: str):
     plan = plan_or_404(plan_id)
     by_level = {lv.level: [c for c in plan.criteria if c.level == lv.level] for lv in plan.levels}
@@ -39,8 +37,6 @@ def plan_page(plan_id: str):
 
 
 @bp.route("/plans/<plan_id>/diff", methods=["GET", "POST"])
-
-
 def plan_diff(plan_id: str):
     """Paste a revised plan file: what it changes for the people on duty, against the plan in force."""
     plan = plan_or_404(plan_id)
@@ -60,8 +56,6 @@ def plan_diff(plan_id: str):
 
 
 @bp.get("/classify/<plan_id>")
-
-
 def classify_page(plan_id: str):
     plan = plan_or_404(plan_id)
     at = now()
@@ -95,8 +89,6 @@ def _prefill_facts(plan) -> dict:
 
 
 @bp.get("/checklist/<plan_id>")
-
-
 def checklist_page(plan_id: str):
     plan, cl, refused = checklist_of_request(plan_id)
     if refused:
@@ -106,8 +98,6 @@ def checklist_page(plan_id: str):
 
 
 @bp.get("/checklist/<plan_id>.<fmt>")
-
-
 def checklist_download(plan_id: str, fmt: str):
     """The checklist as a Markdown or JSON file; 422 with the message for bad arguments."""
     if fmt not in ("md", "json"):

@@ -267,9 +267,11 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     return items
 
 
-def view(store: Store, incident_id: str, now: datetime, office: str | None = None) -> dict[str, Any]:
-    """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom, issue 27)."""
-    snap = store.get(incident_id)
+def view(store: Store, incident_id: str, now: datetime, office: str | None = None,
+         snap: Snapshot | None = None) -> dict[str, Any]:
+    """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom, issue 27;
+    ``snap``: the incident as the caller has just read or written it, else it is read here — once, issue 32)."""
+    snap = snap if snap is not None and snap.id == incident_id else store.get(incident_id)
     out = snapshot_view(snap, store.events(incident_id), now, store.plans, office)
     out["chain_head"] = store.chain_head(incident_id)
     return out

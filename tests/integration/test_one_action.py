@@ -69,3 +69,14 @@ def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
     store.close()
     r = note(app.test_client(), app.config["TEST_TOKENS"]["观察员赵六"], snap.id, 1)
     assert r.status_code == 403 and r.get_json()["message_zh"].startswith("观察员无权执行")
+
+
+def test_reading_an_incident_reads_its_snapshot_once(app, clock, traced):
+    """The incident's clock (a drill's, or the app's) and its view are made from one read (issue 32)."""
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
+    store.close()
+    r = app.test_client().get(f"/api/incidents/{snap.id}",
+                              headers={"Authorization": f"Bearer {app.config['TEST_TOKENS']['值班员张三']}"})
+    assert r.status_code == 200 and r.get_json()["id"] == snap.id
+    assert sum(bool(re.match(r"SELECT .*snapshot.* FROM incidents", q)) for q in traced) == 1

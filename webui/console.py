@@ -20,7 +20,7 @@ from emergency.services import directory, roster, rota
 from emergency.response.calls import OUTCOMES
 from emergency.response.lint import revision_due
 
-from .auth import actor as _current_actor, same_site_referrer
+from .auth import actor, same_site_referrer
 from .db import clock_for, get_store, now, plans
 from .directory_pages import on_duty_now, plan_units
 from .shift_pages import flag as shift_flag
@@ -39,10 +39,6 @@ def _helpers():
             "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
             "poll_ms": int(current_app.config.get("POLL_MS", 10000)), "OUTCOMES": OUTCOMES,
             "remind_minutes": int(current_app.config.get("REMINDER_MINUTES", 5))}
-
-
-def _actor() -> str:
-    return _current_actor()
 
 
 def office() -> str:
@@ -144,7 +140,7 @@ def _task_queue(real: list[dict]) -> tuple[list, list]:
         for t in v.get("tasks") or []:
             if t["done"] is None and t["mine"]:
                 todo.append((v, t))
-            elif t["done"] is None and t["overdue"] and t["by"] == _actor():
+            elif t["done"] is None and t["overdue"] and t["by"] == actor():
                 raised.append((v, t))
     todo.sort(key=lambda p: (p[1]["due"] or "9999"))
     return todo, raised

@@ -31,7 +31,7 @@ from emergency.response.lint import default_sources, lint_all
 from emergency.store import (StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key,
                              shown_location)
 
-from . import (admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages,
+from . import (access, admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages,
                intake_pages, plan_pages, report_pages, shift_pages)
 from .auth import same_site_referrer
 from .i18n import api_refusal, gettext, refusal
@@ -119,6 +119,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(directory_pages.bp)
     app.register_blueprint(call_pages.bp)
     app.register_blueprint(shift_pages.bp)
+    access.init_app(app)   # every route's action, asked after the sign-in gate; refuses a route without one
     _error_pages(app)
     app.after_request(_compress_vendor)
     return app

@@ -30,7 +30,7 @@ from emergency.core.clock import format_time
 from emergency.core.roles import ROLES
 from emergency.store import StorageFull
 
-from .db import app_clock, get_store, plans
+from .db import app_clock, get_store
 from .i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
@@ -66,9 +66,6 @@ class User(UserMixin):
     @property
     def role_name(self) -> str:
         return ROLES[self.role]
-
-    def may(self, what: str) -> bool:
-        return users.may(self.role, what)
 
 
 def _idle() -> timedelta:
@@ -167,23 +164,6 @@ def forbid(message: str):
         response.status_code = 403
         abort(response)
     abort(403, description=message)
-
-
-def require_trigger(trigger: str, drill: bool, plan, label: str | None = None) -> None:
-    """Refuse a trigger of ``plan`` the signed-in role may not fire: the API names the ids, a page the action's words.
-    ``plan`` None (an intake, before any plan is chosen): the role must be allowed it under some plan."""
-    candidates = [plan] if plan is not None else list(plans().plans.values())
-    if not any(users.may_act(current_user.role, trigger, drill, p) for p in candidates):
-        if request.path.startswith("/api/"):
-            forbid(f"{current_user.role_name}无权执行“{trigger}”（role {current_user.role} may not {trigger}）")
-        forbid(_("%(role)s无权执行“%(action)s”", role=current_user.role_name, action=label or _("此操作")))
-
-
-def require(what: str) -> None:
-    if not users.may(current_user.role, what):
-        if request.path.startswith("/api/"):
-            forbid(f"{current_user.role_name}无权进行此操作（role {current_user.role} may not manage {what}）")
-        forbid(_("%(role)s无权进行此操作", role=current_user.role_name))
 
 
 def client_addr() -> str:

@@ -7,15 +7,18 @@ and never stands in the way of the phone path.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from emergency.services import incidents as service
 from emergency.services import outbound
-from emergency.core.errors import EmergencyError, NotFound
+from emergency.core.errors import EmergencyError
 from emergency.response.lifecycle import MESSAGE_TRIGGER
 
-from .auth import actor, require_trigger
+from emergency.services.permissions import IncidentStep
+
+from .access import authorize, incident_or_404
+from .auth import actor
 from .db import clock_for, get_store, plans
 from .i18n import gettext as _, refusal
 
@@ -35,11 +38,7 @@ def record_call(incident_id: str):
     naming the field; nothing is written for a refused attempt."""
     form = request.form
     back = url_for("incidents.incident_page", incident_id=incident_id) + "#calls"
-    try:
-        snap = get_store().get(incident_id)
-    except NotFound:
-        abort(404)
-    plan = plans().plan_for(snap.plan, snap.plan_version)
+    snap, plan = incident_or_404(incident_id)
     clock = clock_for(snap)
     payload = {k: form[k].strip() for k in CALL_FIELDS if form.get(k, "").strip()}
     channel = form.get("channel", "").strip()
@@ -48,8 +47,8 @@ def record_call(incident_id: str):
     except ValueError:
         version = snap.version
     if payload.get("outcome"):
+        authorize("incident.act", IncidentStep(plan, snap.drill, "record_call"))
         try:
-            require_trigger("record_call", snap.drill, plan, label=_("记录呼叫"))
             service.act(get_store(), incident_id, "record_call", version, payload, actor(), clock)
             flash(_("已记录呼叫。"), "ok")
         except EmergencyError as exc:
@@ -65,8 +64,8 @@ def record_call(incident_id: str):
 
 def _send(incident_id: str, snap, plan, notification: str, channel: str, text: str, clock) -> None:
     """Send through ``channel`` and record the answer; a failure is flashed and recorded, never raised."""
+    authorize("incident.act", IncidentStep(plan, snap.drill, MESSAGE_TRIGGER))
     try:
-        require_trigger(MESSAGE_TRIGGER, snap.drill, plan, label=_("发送消息"))
         channels = configured_channels()
         if channel not in channels:
             flash(_("channel: 未配置此发送渠道：%(name)s", name=channel[:50]), "error")

@@ -21,6 +21,7 @@ from emergency.response.calls import OUTCOMES
 from emergency.response.lint import revision_due
 
 from .auth import actor, same_site_referrer
+from .access import may
 from .db import clock_for, get_store, now, plans
 from .directory_pages import on_duty_now, plan_units
 from .shift_pages import flag as shift_flag
@@ -38,7 +39,7 @@ def _helpers():
             "VOCABULARY": library.vocabulary,
             "chain_problems": current_app.config.get("CHAIN_PROBLEMS"),
             "poll_ms": int(current_app.config.get("POLL_MS", 10000)), "OUTCOMES": OUTCOMES,
-            "remind_minutes": int(current_app.config.get("REMINDER_MINUTES", 5))}
+            "remind_minutes": int(current_app.config.get("REMINDER_MINUTES", 5)), "may": may}
 
 
 def office() -> str:

@@ -22,7 +22,10 @@ from emergency.core.numbers import mobile_of
 from emergency.core.sheets import XLSX_TYPE as XLSX, workbook_bytes
 from emergency.services.incidents import notification_status
 
-from .auth import audit_export, require
+from emergency.services.permissions import Forbidden
+
+from .access import may, who
+from .auth import audit_export
 from .db import app_clock, clock_for, get_store, now, plans
 from .i18n import gettext as _, refusal
 from .plan_args import checklist_of_request
@@ -31,7 +34,7 @@ bp = Blueprint("directory", __name__)
 
 
 def personal_numbers_shown() -> bool:
-    return current_user.role != "observer"
+    return may("directory.personal")
 
 
 def _contacts():
@@ -70,21 +73,20 @@ def page(problems=None, status=200):
     query = request.args.get("q", "")[:50]
     shown = directory.search(grouped, query, personal_numbers_shown())
     editing = None
-    if current_user.may("directory") and request.args.get("edit", "").isdigit():
+    if may("directory.manage") and request.args.get("edit", "").isdigit():
         editing = next((c for c in contacts if c.id == int(request.args["edit"])), None)
     return render_template("directory/index.html", grouped=shown, gaps=directory.gaps(plan_units(), grouped),
                            query=query, total=len(grouped), roles=incident_roles(),
                            units=plan_units(), problems=problems, columns=directory.COLUMNS,
                            fields=dict(zip(directory.FIELDS, directory.COLUMNS, strict=False)), editing=editing,
                            form=request.form if request.method == "POST" else {},
-                           personal=personal_numbers_shown(), may_import=current_user.may("directory")), status
+                           personal=personal_numbers_shown(), may_import=may("directory.manage")), status
 
 
 @bp.post("/directory/contacts")
 def save_contact():
     """Add one contact, or change the one ``id`` names (administrator); a bad value re-shows the form with the
     field named (422), nothing written."""
-    require("directory")
     raw = request.form.get("id", "")
     contact_id = int(raw) if raw.isdigit() else None
     values = {f: request.form.get(f, "").strip() for f in directory.FIELDS}
@@ -98,7 +100,6 @@ def save_contact():
 
 @bp.post("/directory/contacts/<int:contact_id>/delete")
 def delete_contact(contact_id: int):
-    require("directory")
     try:
         directory.delete_one(get_store(), contact_id, current_user.name, format_time(now()))
     except directory.ImportRefused as exc:
@@ -109,7 +110,6 @@ def delete_contact(contact_id: int):
 
 @bp.post("/directory/import")
 def import_file():
-    require("directory")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return page(problems=[{"row": None, "column": "file", "message": _("请选择 .xlsx 或 .csv 文件")}], status=422)
@@ -239,13 +239,13 @@ def roster_page(problems=None, status=200, error: EmergencyError | None = None):
     return render_template("directory/roster.html", shifts=shifts, units=units, problems=problems,
                            gaps=roster.gaps(shifts, at), columns=roster.COLUMNS, days=roster.GAP_DAYS,
                            on_duty={u: roster.on_duty(shifts, u, at) for u in units}, duty=on_duty_now(at),
-                           may_import=current_user.may("directory"), may_rota=current_user.may("rota"),
+                           may_import=may("directory.manage"), may_rota=may("roster.generate"),
                            understaffed=rota.understaffed(shifts, staffing, at,
                                                           at + timedelta(days=roster.GAP_DAYS)),
                            staffing=staffing, office=office, error=error,
-                           own_shifts=[s for s in shifts if s.unit == office],
+                           own_shifts=roster.of_unit(shifts, office),
                            swaps=store.roster.swaps(office), swap_status=roster.SWAP_STATUS,
-                           may_swap=current_user.may("swap_request"), may_decide=current_user.may("swap_decide"),
+                           may_swap=may("swap.request"), may_decide=may("swap.decide"),
                            next_month=(at.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")), status
 
 
@@ -263,19 +263,18 @@ def _whole(text: str, field: str) -> int:
 def roster_generate():
     """A month of the office's roster made from a pattern file and the holiday calendar (administrator, or the
     office's commander for its own unit): the unit's shifts starting in that month are replaced, audited."""
-    require("rota")
     upload = request.files.get("pattern")
     month = request.form.get("month", "")
     try:
         if upload is None or not upload.filename:
             raise InputError("pattern", "请选择排班规则文件（.yaml）")
         pattern = rota.read_pattern(upload.read().decode("utf-8", errors="replace"))
-        if current_user.role != "administrator" and directory.known_units(plans()).get(pattern.unit) != current_user.office:
-            raise InputError("pattern.unit", "只能为本单位排班（%(office)s）", office=current_user.office)
         start_with = _whole(request.form.get("start_with") or "0", "start_with")
-        shifts = roster.replace_month(get_store(), pattern, month, current_user.name, format_time(now()), start_with)
+        shifts = roster.replace_month(get_store(), pattern, month, who(), format_time(now()), start_with)
     except directory.ImportRefused as exc:
         return roster_page(problems=exc.problems, status=422)
+    except Forbidden:
+        raise
     except EmergencyError as exc:
         return roster_page(error=exc, status=422)
     flash(_("已按排班规则生成 %(month)s 值班表：%(n)s 个班次。", month=month, n=len(rota.crews(shifts))), "ok")
@@ -285,14 +284,15 @@ def roster_generate():
 @bp.post("/roster/swaps")
 def swap_request():
     """An officer's swap asked for (换班申请), of the office's own roster; the 带班领导 decides it."""
-    require("swap_request")
     form = request.form
     try:
         with_shift = form.get("with_shift_id") or None
-        roster.request_swap(get_store(), current_user.office, _whole(form.get("shift_id") or "", "shift"),
+        roster.request_swap(get_store(), who(), _whole(form.get("shift_id") or "", "shift"),
                             form.get("to_officer", ""),
                             _whole(with_shift, "with_shift") if with_shift else None,
-                            form.get("reason", ""), current_user.name, format_time(now()))
+                            form.get("reason", ""), format_time(now()))
+    except Forbidden:
+        raise
     except EmergencyError as exc:
         return roster_page(error=exc, status=422)
     flash(_("换班申请已提交，待带班领导批准。"), "ok")
@@ -301,11 +301,11 @@ def swap_request():
 
 @bp.post("/roster/swaps/<int:swap_id>/decide")
 def swap_decide(swap_id: int):
-    require("swap_decide")
     approve = request.form.get("decision") == "approve"
     try:
-        roster.decide_swap(get_store(), current_user.office, swap_id, approve, request.form.get("note", ""),
-                           current_user.name, format_time(now()))
+        roster.decide_swap(get_store(), who(), swap_id, approve, request.form.get("note", ""), format_time(now()))
+    except (Forbidden, NotFound):
+        raise
     except EmergencyError as exc:
         flash(refusal(exc), "error")
         return redirect(url_for("directory.roster_page") + "#swaps")
@@ -317,7 +317,6 @@ def swap_decide(swap_id: int):
 def roster_import():
     """Import a roster file (administrator): the shifts of the units it names are replaced; a bad row refuses
     the whole file (422, each row and column named), nothing written."""
-    require("directory")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return roster_page(problems=[{"row": None, "column": "file", "message": _("请选择 .xlsx 或 .csv 文件")}], status=422)

@@ -18,7 +18,7 @@ from emergency.services.documents import DOCX_TYPE
 from emergency.core.sheets import XLSX_TYPE
 from emergency.services.report import drill_report
 
-from .auth import audit_export, require
+from .auth import audit_export
 from .auth import actor as _actor
 from .db import app_clock, get_store, plans
 from .i18n import gettext as _, refusal
@@ -43,7 +43,6 @@ def drills():
 
 @bp.post("/drills")
 def create():
-    require("drills")
     form = request.form
     seed = form.get("seed", "").strip()
     try:
@@ -70,7 +69,6 @@ def panel(drill_id: str):
 
 @bp.post("/drills/<drill_id>/control")
 def control(drill_id: str):
-    require("drills")
     try:
         drill_runs.control(get_store(), drill_id, request.form.get("action", ""), app_clock(),
                            speed=request.form.get("speed"))
@@ -125,7 +123,6 @@ def _docx(body: bytes, name: str):
 
 @bp.post("/drills/<drill_id>/improvements")
 def add_improvement(drill_id: str):
-    require("drills")
     drill_or_404(drill_id)
     form = request.form
     finding, owner, due = (form.get(k, "").strip() for k in ("finding", "owner", "due"))
@@ -154,7 +151,6 @@ def improvements():
 
 @bp.post("/improvements/<int:item_id>/close")
 def close_improvement(item_id: int):
-    require("drills")
     get_store().improvements.close(item_id, _actor(), format_time(app_clock().now()))
     return redirect(url_for("drills.improvements"))
 
@@ -168,7 +164,6 @@ def scenario_new():
 
 @bp.post("/scenarios")
 def scenario_save():
-    require("drills")
     text = request.form.get("yaml", "")
     try:
         sc = drill_runs.save_scenario(get_store(), text, _actor(), app_clock())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 
-from flask_login import current_user
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 
@@ -22,9 +21,10 @@ from emergency.services.callsheet import for_observer
 from emergency.response.duties import KNOWN_VIA, task_refs
 from emergency.response.lifecycle import ISSUE_TRIGGER
 from emergency.core.step_names import PAYLOAD_FIELDS
-from emergency.services.users import may_act
+from emergency.services.permissions import Forbidden, IncidentStep
 
-from .auth import actor, forbid, require_trigger
+from .access import may, may_report, who
+from .auth import actor
 from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels
 from .directory_pages import call_lines, on_duty_now
@@ -78,7 +78,7 @@ def create_incident():
     plan_id = request.form.get("plan", "")
     plan = plan_or_404(plan_id)
     form = request.form
-    require_trigger("report", form.get("drill") == "on", plan)
+    may_report(form.get("drill") == "on", plan)
     try:
         facts = _facts_from_form(plan, form)
         if form.get("intake_id"):
@@ -117,7 +117,7 @@ def incident_page(incident_id: str):
         abort(404)
     clock = clock_for(snap)
     v = service.view(get_store(), incident_id, clock.now(), office(), snap)
-    if current_user.role == "observer":
+    if not may("directory.personal"):
         v = for_observer(v)
     plan = plans().plan_for(v["plan"], v["plan_version"])
     group_key = v["event_group"] or v["id"]
@@ -130,19 +130,21 @@ def incident_page(incident_id: str):
     draft = session.pop("draft", None)
     if not draft or draft.get("incident") != incident_id:
         draft = None
-    role = current_user.role
-    v["actions"] = [a for a in v["actions"] if may_act(role, a["trigger"], v["drill"], plan)]  # only this role's
-    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_act(role, tr, v["drill"], plan)]
+
+    def may_fire(trigger: str) -> bool:
+        return may("incident.act", IncidentStep(plan, v["drill"], trigger))
+    v["actions"] = [a for a in v["actions"] if may_fire(a["trigger"])]  # only this role's
+    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_fire(tr)]
     machine = plans().lifecycle(v["plan"], v["plan_version"])
     offers = documents.offers(snap, plan, clock.now(), plans())
     call_sheet = _calls_view(snap, v, plan, clock.now())
     may_assign = "assign_task" in v["allowed_triggers"]
-    may_follow_up = may_act(role, "sign_task", v["drill"], plan)
+    may_follow_up = may_fire("sign_task")
     unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
     return render_template("console/incident.html", offers=offers, **call_sheet, documents=get_store().documents(incident_id),
                            KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
                            task_refs=task_refs(plan),
-                           may_issue=may_act(role, ISSUE_TRIGGER, v["drill"], plan), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
+                           may_issue=may("report.issue", IncidentStep(plan, v["drill"], ISSUE_TRIGGER)), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
                            decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
                            sim=_sim_info(snap, clock),
@@ -215,12 +217,11 @@ def incident_act(incident_id: str):
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
-        service.perform(get_store(), incident_id, trigger, version, payload,
-                        service.Actor(actor(), current_user.role, office()), clock_for, view=False, current=snap)
+        service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
+                        current=snap)
         flash(_("已执行：%(action)s。", action=trigger_labels(snap_plan).get(trigger, trigger)), "ok")
-    except service.Forbidden:
-        forbid(_("%(role)s无权执行“%(action)s”", role=current_user.role_name,
-                 action=trigger_labels(snap_plan).get(trigger, trigger)))
+    except Forbidden:
+        raise   # 403, answered by the access module
     except StaleVersion as exc:
         _keep_draft(incident_id, trigger, form)
         flash(_("操作未执行：事件已被他人更新（你看到的是第%(seen)s版，现在是第%(now)s版）。你填写的内容已保留在下方，请查看变化后再提交。", seen=exc.expected, now=exc.current), "error")

@@ -10,7 +10,8 @@ from emergency.services import intake as intakes
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, NotFound
 
-from .auth import actor, require_trigger
+from .access import may_report
+from .auth import actor
 from .console import date_bounds
 from .db import app_clock, get_store, now, plans
 from .i18n import gettext as _, refusal
@@ -42,7 +43,7 @@ def intake_record():
     values = {k: form.get(k, "") for k in ("source", "reference", "received_at", "caller", "callback", "place",
                                            "description", "matter", "late_reason")}
     drill = form.get("drill") == "on"
-    require_trigger("report", drill, None)
+    may_report(drill)
     data = {k: v for k, v in values.items() if v}
     data["drill"] = drill
     try:
@@ -66,11 +67,12 @@ def intake_page(intake_id: str):
 def intake_close(intake_id: str):
     try:
         record = get_store().get_intake(intake_id)
-        require_trigger("report", record["drill"], None)
-        intakes.close_without_incident(get_store(), intake_id, request.form.get("reason"), actor(), app_clock())
-        flash(_("已记录：本次接报未启动事件。"), "ok")
     except NotFound:
         abort(404)
+    may_report(record["drill"])
+    try:
+        intakes.close_without_incident(get_store(), intake_id, request.form.get("reason"), actor(), app_clock())
+        flash(_("已记录：本次接报未启动事件。"), "ok")
     except EmergencyError as exc:
         flash(refusal(exc), "error")
     return redirect(url_for("intake.intake_page", intake_id=intake_id))

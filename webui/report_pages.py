@@ -19,7 +19,8 @@ from emergency.core.wording import N_
 from emergency.core.sheets import XLSX_TYPE as XLSX
 from emergency.response.lifecycle import ISSUE_TRIGGER
 
-from .auth import audit_export, require_trigger
+from .access import incident_or_404
+from .auth import audit_export
 from .db import app_clock, clock_for, get_store, plans
 from .i18n import gettext as _, refusal
 from .timeline import timeline
@@ -30,12 +31,9 @@ bp = Blueprint("reports", __name__)
 HEADER = ("addressee", "issuer", "signer", "contact")
 
 
-def _incident(incident_id: str):
-    try:
-        snap = get_store().get(incident_id)
-    except NotFound:
-        abort(404)
-    return snap, plans().plan_for(snap.plan, snap.plan_version)
+def _to_issue(incident_id: str):
+    """The incident a report is drafted, previewed or issued on, or 404; 403 for a user who may not issue it."""
+    return incident_or_404(incident_id, "report.issue", ISSUE_TRIGGER)
 
 
 def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
@@ -57,8 +55,7 @@ def _draft(snap, plan, kind: str):
 
 @bp.get("/incidents/<incident_id>/reports/new")
 def draft_page(incident_id: str):
-    snap, plan = _incident(incident_id)
-    require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
+    snap, plan = _to_issue(incident_id)
     kind = request.args.get("kind", "")
     try:
         d = _draft(snap, plan, kind)
@@ -84,8 +81,7 @@ def _form() -> dict[str, str]:
 def preview(incident_id: str):
     """The report exactly as it will be issued — the page the PDF is printed from — with every 待核实 marked; 签发
     from here issues this and nothing else (issue 28, point 4)."""
-    snap, plan = _incident(incident_id)
-    require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
+    snap, plan = _to_issue(incident_id)
     form, kind = _form(), request.form.get("kind", "")
     back = url_for("reports.draft_page", incident_id=incident_id, kind=kind)
     try:
@@ -104,8 +100,7 @@ def preview(incident_id: str):
 
 @bp.post("/incidents/<incident_id>/reports")
 def issue(incident_id: str):
-    snap, plan = _incident(incident_id)
-    require_trigger(ISSUE_TRIGGER, snap.drill, plan, label=_("签发书面报告"))
+    snap, plan = _to_issue(incident_id)
     form = _form()
     kind = request.form.get("kind", "")
     back = url_for("reports.draft_page", incident_id=incident_id, kind=kind)
@@ -145,7 +140,7 @@ def issue(incident_id: str):
 
 
 def _offered(incident_id: str) -> list[dict]:
-    snap, plan = _incident(incident_id)
+    snap, plan = incident_or_404(incident_id)
     return reports.offers(snap, plan, clock_for(snap).now(), plans())
 
 
@@ -216,14 +211,14 @@ def document_pdf(document_id: str):
 
 @bp.get("/incidents/<incident_id>/timeline.docx")
 def timeline_docx(incident_id: str):
-    snap, plan = _incident(incident_id)
+    snap, plan = incident_or_404(incident_id)
     body = exports.timeline_docx(snap, plan, timeline(plan, get_store().events(incident_id), snap.tasks))
     return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx", reports.DOCX_TYPE)
 
 
 @bp.get("/incidents/<incident_id>/notifications.xlsx")
 def notifications_xlsx(incident_id: str):
-    snap, plan = _incident(incident_id)
+    snap, plan = incident_or_404(incident_id)
     body = exports.notifications_xlsx(snap, plan, clock_for(snap).now(), plans(), get_store().documents(incident_id))
     return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-报告事项.xlsx", XLSX)
 

@@ -15,7 +15,10 @@ from emergency.core.errors import EmergencyError, NotFound
 from emergency.core.sheets import XLSX_TYPE
 from emergency.services.documents import DOCX_TYPE
 
-from .auth import actor, audit_export, require
+from emergency.services.permissions import Forbidden, OfficeThing
+
+from .access import authorize, may, who
+from .auth import audit_export
 from .db import app_clock, get_store, now, plans
 from .drill_pages import drill_or_404
 from .i18n import gettext as _, refusal
@@ -74,16 +77,15 @@ def log_page(error: EmergencyError | None = None, values: dict | None = None, st
                            query=query, kinds=shift.ENTRY_KINDS, error=error, values=values or {},
                            previous=shift.previous_window(shifts, _office(), window),
                            following=shift.next_window(shifts, _office(), window), office=_office(),
-                           may_write=current_user.may("shift"), flag=flag(),
+                           may_write=may("shift.write"), flag=flag(),
                            now_local=format_time(now())[:16]), status
 
 
 @bp.post("/shift/entries")
 def add_entry():
-    require("shift")
     form = {k: request.form.get(k, "") for k in ("kind", "at", "party", "phone", "text", "leader", "due", "callback")}
     try:
-        shift.add_entry(get_store(), _office(), form, actor(), now())
+        shift.add_entry(get_store(), who(), form, now())
     except EmergencyError as exc:
         return log_page(error=exc, values=form, status=422)
     flash(_("已记入值班日志。"), "ok")
@@ -92,10 +94,11 @@ def add_entry():
 
 @bp.post("/shift/entries/<int:entry_id>/done")
 def entry_done(entry_id: int):
-    require("shift")
     try:
-        shift.mark_done(get_store(), _office(), entry_id, request.form.get("note", ""), actor(), now())
+        shift.mark_done(get_store(), who(), entry_id, request.form.get("note", ""), now())
         flash(_("已登记办理情况。"), "ok")
+    except (Forbidden, NotFound):
+        raise
     except EmergencyError as exc:
         flash(refusal(exc), "error")
     return redirect(url_for("shift.log_page") + "#log")
@@ -134,33 +137,28 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     waiting = store.shifts.handovers(office, unsigned=True, limit=1)
     if waiting:
         return render_template("shift/handover.html", h=waiting[0], draft=None, sections=shift.SECTIONS, error=error,
-                               may_write=current_user.may("shift"), office=office), status
+                               may_write=may("shift.write"), office=office), status
     shifts = _shifts()
     outgoing, incoming = shift.shift_to_hand_over(store, shifts, office, now())
     draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
     return render_template("shift/handover.html", h=None, draft=draft, window=outgoing, sections=shift.SECTIONS,
-                           error=error, may_write=current_user.may("shift"), office=office,
+                           error=error, may_write=may("shift.write"), office=office,
                            action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10),
                            missed=shift.missed(store, office, shifts, now())), status
 
 
-def _require_shift(drill: bool = False) -> None:
-    """Keep the shift: a duty officer or a commander; in a drill, its controller too."""
-    if not (current_user.may("shift") or (drill and current_user.may("drills"))):
-        require("shift")
-
-
 @bp.post("/shift/handover")
 def sign_out():
-    require("shift")
     store, office = get_store(), _office()
     outgoing, incoming = shift.shift_to_hand_over(store, _shifts(), office, now())
     if request.form.get("window") != outgoing["starts_at"]:
         flash(_("交班的班次已变化，请核对后再签字。"), "error")
         return redirect(url_for("shift.handover_page"))
     try:
-        h = shift.sign_out(store, office, outgoing, incoming, plans(), request.form.get("remarks", ""), actor(), now(),
+        h = shift.sign_out(store, who(), outgoing, incoming, plans(), request.form.get("remarks", ""), now(),
                            _duty_room())
+    except Forbidden:
+        raise
     except EmergencyError as exc:
         return handover_page(error=exc, status=409)
     flash(_("已交班签字，待接班人签字。"), "ok")
@@ -169,18 +167,17 @@ def sign_out():
 
 @bp.post("/shift/handover/<handover_id>/sign-in")
 def sign_in(handover_id: str):
-    _require_shift(drill=True)
     store = get_store()
     try:
         h = store.shifts.handover(handover_id)
         at = drill_runs.drill_clock(drill_runs.get_drill(store, h["drill_id"]), app_clock()).now() if h["drill_id"] \
             else now()   # a drill's handover is signed for on the drill's clock
-        if not h["drill_id"]:
-            require("shift")
-        shift.sign_in(store, _office(), handover_id, request.form.get("remarks", ""), actor(), at, plans(),
-                      _duty_room())
+        shift.sign_in(store, who(), handover_id, request.form.get("remarks", ""), at, plans(), _duty_room(),
+                      _shifts())
     except NotFound:
         abort(404)
+    except Forbidden:
+        raise
     except EmergencyError as exc:
         flash(refusal(exc), "error")
         return redirect(url_for("shift.handover_view", handover_id=handover_id))
@@ -189,12 +186,12 @@ def sign_in(handover_id: str):
 
 
 def _handover_or_404(handover_id: str):
+    """A handover of the user's office, or 404 (another office's is not there for it)."""
     try:
         h = get_store().shifts.handover(handover_id)
     except NotFound:
         abort(404)
-    if h["office"] != _office():
-        abort(404)
+    authorize("shift.read", OfficeThing(h["office"]))
     return h
 
 
@@ -202,7 +199,7 @@ def _handover_or_404(handover_id: str):
 def handover_view(handover_id: str):
     h = _handover_or_404(handover_id)
     return render_template("shift/handover.html", h=h, draft=None, sections=shift.SECTIONS, error=None,
-                           may_write=current_user.may("shift") or (h["drill"] and current_user.may("drills")),
+                           may_write=may("shift.write") or (h["drill"] and may("drills.run")),
                            office=_office())
 
 
@@ -229,22 +226,23 @@ def drill_handover(drill_id: str, error: EmergencyError | None = None, status: i
     at = drill_runs.drill_clock(d, app_clock()).now()
     draft = shift.draft_handover(store, office, *windows, plans(), at, _duty_room(), drill=True, drill_id=drill_id)
     return render_template("shift/handover.html", h=None, draft=draft, window=windows[0], sections=shift.SECTIONS,
-                           error=error, may_write=current_user.may("shift") or current_user.may("drills"),
+                           error=error, may_write=may("shift.write") or may("drills.run"),
                            office=office, action=url_for("shift.drill_sign_out", drill_id=drill_id), drill=d,
                            recent=[]), status
 
 
 @bp.post("/drills/<drill_id>/handover")
 def drill_sign_out(drill_id: str):
-    _require_shift(drill=True)
     d, store, office = drill_or_404(drill_id), get_store(), _office()
     windows = drill_runs.shift_windows(d, office)
     if windows is None:
         abort(404)
     at = drill_runs.drill_clock(d, app_clock()).now()
     try:
-        h = shift.sign_out(store, office, *windows, plans(), request.form.get("remarks", ""), actor(), at,
+        h = shift.sign_out(store, who(), *windows, plans(), request.form.get("remarks", ""), at,
                            _duty_room(), drill=True, drill_id=drill_id)
+    except Forbidden:
+        raise
     except EmergencyError as exc:
         return drill_handover(drill_id, error=exc, status=409)
     flash(_("已交班签字，待接班人签字。"), "ok")

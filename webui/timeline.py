@@ -3,13 +3,13 @@ in a person's words (the step's label, the item, task or condition by its words,
 A presenter shared by the incident page and the downloads (issue 32: no blueprint imports another's privates)."""
 from __future__ import annotations
 
-from flask_login import current_user
 
 from emergency.response.calls import OUTCOMES
 from emergency.services.callsheet import masked
 from emergency.response.duties import item_names, receipt_words, task_refs
 from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, RECORD_TRIGGERS
 
+from .access import may
 from .i18n import gettext as _, lazy_gettext as _l
 
 
@@ -42,7 +42,7 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
         if e["trigger"] == "confirm_condition" and p.get("condition"):
             details.append(conditions.get(p["condition"], p["condition"]))
         if e["trigger"] == "record_call":
-            p = p if current_user.role != "observer" else masked(p)
+            p = p if may("directory.personal") else masked(p)
             who = p.get("reached") or p.get("received_by") or ""
             details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("unit"), p.get("number"),
                                                  _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))

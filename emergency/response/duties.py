@@ -71,14 +71,18 @@ def receipt_words(receipt: dict[str, Any]) -> str:
     return receipt.get("note") or ""
 
 
-def item_state(rule: ReportingRule, receipts: dict[str, Any]) -> str | None:
+def item_state(rule: ReportingRule, receipts: dict[str, Any], ours: bool = False) -> str | None:
     """``done`` when every recipient is acknowledged, ``accounted`` when every recipient is acknowledged or accounted
-    for and at least one only accounted for, else None (some recipient left)."""
+    for and at least one only accounted for, else None (some recipient left). ``ours``: for the item's own office,
+    an account another office made (已获知、已由××报告、情况不明) never stands for a report it owes: only its
+    acknowledged recipients count."""
     got = [receipts.get(t) for t in rule.to]
     if not got or any(r is None for r in got):
         return None
     hows = [r.how if hasattr(r, "how") else r["how"] for r in got]
-    return "done" if all(h in ACKNOWLEDGED for h in hows) else "accounted"
+    if all(h in ACKNOWLEDGED for h in hows):
+        return "done"
+    return None if ours else "accounted"
 
 
 def duty_rules(plan: Plan, snap: Snapshot) -> list[ReportingRule]:

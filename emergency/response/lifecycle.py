@@ -27,7 +27,7 @@ from emergency.core.errors import InputError, Refused, refuse_unknown
 from emergency.plans.facts import nonzero
 from emergency.core.inputs import clean_text, identifier, plausible_time
 from emergency.response.calls import HANDED_OVER, acknowledges
-from emergency.response.duties import (KNOWN_VIA, call_receipt, duty_rules, handed_over, is_ours, item_state,
+from emergency.response.duties import (ACKNOWLEDGED, KNOWN_VIA, call_receipt, duty_rules, handed_over, is_ours, item_state,
                                        keep_on_change, recipients_reached, task_ref)
 from emergency.core.incident import CallAttempt, IssuedReport, Mark, Receipt, SentMessage, Snapshot, TaskStep, UnitTask
 from emergency.plans.model import LEVELS, Plan, TransitionDef
@@ -270,7 +270,7 @@ class Lifecycle:
         requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
         clean = clean_payload(self.plan, snap, trigger, requires, payload, stamp, candidates[0].label)
         work = snap if in_place else snap.model_copy(deep=True)
-        step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger)
+        step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger, office=office)
         reasons: list[str] = []
         _machine, model = self.machine(snap.state, reasons)
         if not model.trigger(trigger, step=step):
@@ -332,9 +332,10 @@ class Lifecycle:
         # old log replayed) acknowledges every recipient, as it did when it was recorded
         reached = recipients or (rule.to if rule else [])
         got = work.receipts.setdefault(clean["notification"], {})
-        for name in reached:
-            got.setdefault(name, Receipt(how="acknowledged", by=actor, at=at, recorded_at=stamp, note=words,
-                                         office=clean.get("office", "")))
+        for name in reached:   # an acknowledgement stands over another office's account of the same recipient
+            if name not in got or got[name].how not in ACKNOWLEDGED:
+                got[name] = Receipt(how="acknowledged", by=actor, at=at, recorded_at=stamp, note=words,
+                                    office=clean.get("office", ""))
         if clean["notification"] not in work.notifications and (rule is None or item_state(rule, got) == "done"):
             work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp, note=words)
 
@@ -359,7 +360,7 @@ class Lifecycle:
                 raise InputError("payload.recipient", "不是此项的报告对象；报告对象：%(units)s", units=list(rule.to))
         got = work.receipts.setdefault(clean["notification"], {})
         names = [clean["recipient"]] if clean.get("recipient") else [t for t in rule.to if t not in got]
-        for name in names:
+        for name in (n for n in names if n not in got or got[n].how not in ACKNOWLEDGED):  # never over a receipt
             got[name] = Receipt(how=clean["how"], by=actor, at=clean.get("done_at") or stamp, recorded_at=stamp,
                                 office=office or "", via=clean.get("via", ""), source=clean.get("source", ""),
                                 reason=clean.get("reason", ""))

@@ -25,6 +25,7 @@ class Step:
     actor: str
     at: str              # formatted time of the event
     trigger: str
+    office: str | None = None   # the office of who acts (None on replay: a guard that asks whose is lenient there)
 
 
 # ---- guards -----------------------------------------------------------------
@@ -59,13 +60,16 @@ def immediate_reports_done(step: Step) -> str | None:
 
     if step.snap.effective_level is None:
         return None
-    snap = step.snap
+    from emergency.response.duties import is_ours
+
+    snap, ag = step.snap, step.plan.library.agencies
+    # whose is it: the closing office's own items must be acknowledged; another office's account of them (已获知、
+    # 已由××报告、情况不明) never closes them (duties.item_state with ours)
     missing = [r for r in duty_rules(step.plan, snap)
                if r.immediate and r.counted_from != "condition" and r.id not in snap.notifications
-               and item_state(r, snap.receipts.get(r.id, {})) is None]
+               and item_state(r, snap.receipts.get(r.id, {}), ours=is_ours(r, ag, step.office)) is None]
     if not missing:
         return None
-    ag = step.plan.library.agencies
     return ("立即报告事项尚未确认（本单位的须确认接听或签收，他方的须记录获知情况）：" +
             "；".join(f"{ag.current(r.from_) or r.from_}→{'、'.join(ag.current(t) or t for t in r.to)}（{r.clause}）"
                      for r in missing))

@@ -368,7 +368,10 @@ def load(store) -> list[Contact]:
 def save_one(store, values: dict[str, Any], contact_id: int | None, actor: str, at: str) -> Contact:
     """Add one contact (``contact_id`` None) or change one, checked as an imported row would be (the row number
     in a refusal is 2, the form's one line) and refused when it would list a unit or person twice."""
-    contact = check([COLUMNS, [values.get(f, "") for f in FIELDS]], store.plans)[0]
+    checked = check([COLUMNS, [values.get(f, "") for f in FIELDS]], store.plans)
+    if not checked:   # an empty form: no row to keep
+        raise ImportRefused([{"row": None, "column": "单位", "message": "请填写单位及其号码"}])
+    contact = checked[0]
 
     def refuse(reason: str) -> ImportRefused:
         if reason == "gone":

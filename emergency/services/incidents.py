@@ -9,7 +9,7 @@ import json
 import math
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from collections.abc import Callable
 
 import yaml
@@ -19,16 +19,15 @@ from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify, raise_level
 from emergency.core.clock import Clock, format_time, month_day_time, parse_time
 from emergency.response.deadlines import Notification, notifications
-from emergency.response.duties import TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
-from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, Said
+from emergency.response.duties import ACKNOWLEDGED, TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
+from emergency.core.errors import EmergencyError, InputError, NotFound, Refused
 from emergency.core.incident import Snapshot
 from emergency.core.inputs import identifier, shown
 from emergency.response.library import PlanLibrary, library
-from emergency.response.lifecycle import RECORD_STEPS, replay, step_label
+from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, replay
 from emergency.plans.model import LEVEL_RANK
-from emergency.core.roles import ROLES
 from emergency.store import Store
-from emergency.services.users import may_act
+from emergency.services.permissions import Actor, IncidentStep, TaskOf, authorize
 
 
 def new_incident_id() -> str:
@@ -108,18 +107,6 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
     return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE, current=current)
 
 
-class Actor(NamedTuple):
-    """Who acts: the sign-in name recorded on the event, the role that decides what they may do, and their office."""
-    name: str
-    role: str
-    office: str | None = None
-
-
-class Forbidden(EmergencyError):
-    """The actor's role may not fire this trigger on this incident (HTTP 403)."""
-    kind = "forbidden"
-
-
 def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
             clock_of: Callable[[Snapshot], Clock], view: bool = True,
             current: Snapshot | None = None) -> dict[str, Any] | Snapshot:
@@ -130,9 +117,11 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
     with the snapshot (a page that redirects after the action); ``current``: the incident the caller just read."""
     current = current if current is not None and current.id == incident_id else store.get(incident_id)
     plan = store.plans.plan_for(current.plan, current.plan_version)
-    if isinstance(trigger, str) and trigger and not may_act(actor.role, trigger, current.drill, plan):
-        raise Forbidden("%(role)s无权执行“%(step)s”", role=Said(ROLES.get(actor.role, actor.role), actor.role),
-                        step=Said(step_label(plan, trigger), trigger))
+    if isinstance(trigger, str) and trigger:
+        authorize(actor, "incident.act", IncidentStep(plan, current.drill, trigger))
+        task = _task_named(current, trigger, payload)
+        if task is not None:
+            authorize(actor, "task.follow_up", TaskOf(plan, current.drill, trigger, task.unit, task.office))
     clock = clock_of(current)
     snap = act(store, incident_id, trigger, expected_version, payload, actor.name, clock, actor.office,
                current=current)
@@ -142,6 +131,13 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
     out = snapshot_view(snap, [written] if written else [], clock.now(), store.plans, actor.office)
     out.update(events_total=snap.version, chain_head=written["hash"] if written else None)
     return out
+
+
+def _task_named(snap: Snapshot, trigger: str, payload: Any):
+    """The task a 签收/反馈/办结 names, if it is one of the incident's (an unknown one is the engine's refusal)."""
+    if trigger not in FOLLOW_UP_TRIGGERS or not isinstance(payload, dict):
+        return None
+    return next((t for t in snap.tasks if t.id == payload.get("task_id")), None)
 
 
 # Actions that record what happened and cannot conflict with another person's change: applied to the
@@ -233,9 +229,11 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
         it.receipts = [{"recipient": t, "display": agencies.display(t), **(
             {"how": got[t].how, "words": receipt_words(got[t].model_dump()), "by": got[t].by, "at": got[t].at}
             if t in got else {"how": None})} for t in rules[it.id].to]
-        it.left = [r["display"] for r in it.receipts if r["how"] is None and not mark]
         if office:
             it.ours = office in it.owners
+        # for its own office, a recipient only accounted for by another office is still to be reported to
+        it.left = [r["display"] for r in it.receipts
+                   if not mark and (r["how"] is None or (it.ours and r["how"] not in ACKNOWLEDGED))]
         due, latest = it.due, it.latest
         if mark:
             done_at = parse_time(mark.at, "done_at")
@@ -245,7 +243,7 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
             it.backdated = (it.recorded_at - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
             if it.immediate and due:
                 it.took_minutes = _minutes((done_at - due).total_seconds())
-        elif item_state(rules[it.id], got) == "accounted":
+        elif item_state(rules[it.id], got, ours=bool(it.ours)) == "accounted":
             it.status = "accounted"
         elif closed:
             it.status = "closed"   # a closed record shows no countdown anywhere (issue 27, point 5)

@@ -25,9 +25,10 @@ from emergency.services.directory import ImportRefused, check_header, known_unit
 from emergency.core.numbers import number_problem
 from emergency.core.sheets import csv_bytes as safe_csv, workbook_bytes
 from emergency.core.inputs import clean_text
-from emergency.core.errors import EmergencyError, InputError, Refused
+from emergency.core.errors import EmergencyError, InputError, NotFound, Refused
 from emergency.core.wording import N_
 from emergency.services import rota
+from emergency.services.permissions import Actor, OfficeThing, Swap, authorize
 from emergency.store.repositories import Roster as RosterRows
 
 COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
@@ -194,6 +195,11 @@ def _overlaps(shifts: list[tuple[int, Shift]]) -> list[dict[str, Any]]:
     return problems
 
 
+def of_unit(shifts: Iterable[Shift], unit: str) -> list[Shift]:
+    """The shifts of one unit (an office's own, for its swaps)."""
+    return [s for s in shifts if s.unit == unit]
+
+
 def on_duty(shifts: Iterable[Shift], unit: str, at: datetime) -> Shift | None:
     """The shift of ``unit`` that covers ``at`` (its first officer's row when several are on duty), or None."""
     return next((s for s in shifts if s.unit == unit and s.covers(at)), None)
@@ -296,10 +302,13 @@ def load_demo(store, now: datetime) -> int:
     return len(shifts)
 
 
-def replace_month(store, pattern: rota.Pattern, month: str, actor: str, at: str, start_with: int = 0) -> list[Shift]:
+def replace_month(store, pattern: rota.Pattern, month: str, actor: Actor, at: str, start_with: int = 0) -> list[Shift]:
     """A month of ``pattern``'s unit made from the pattern and the holiday calendar, checked as an imported file
     is (units, numbers, overlaps), replacing that unit's shifts starting in the month; the unit's minimum staffing
-    set from the pattern. Returns the shifts written."""
+    set from the pattern. Returns the shifts written. An administrator makes any unit's; a commander his own
+    office's (``permissions``: ``roster.generate``)."""
+    unit_office = known_units(store.plans).get(pattern.unit, pattern.unit)
+    authorize(actor, "roster.generate", OfficeThing(unit_office, private=False))
     calendar = rota.load_calendar(store.plans.directory / "reference" / "calendar.yaml")
     made = [Shift(**{f: r[f] for f in STORED}) for r in rota.generate(pattern, month, calendar, start_with)]
     shifts = check(to_rows(made), store.plans)   # checked as the same month imported from a file would be
@@ -308,7 +317,7 @@ def replace_month(store, pattern: rota.Pattern, month: str, actor: str, at: str,
     store.roster.replace_between(unit, format_time(datetime.combine(first, time(0), TZ)),
                                  format_time(datetime.combine(after, time(0), TZ)),
                                  _stored(shifts),
-                                 pattern.minimum.model_dump(), actor, at)
+                                 pattern.minimum.model_dump(), actor.name, at)
     return shifts
 
 
@@ -322,10 +331,12 @@ def _swap_refusal(reason: str) -> Exception:
     return Refused("该换班申请已处理")
 
 
-def request_swap(store, unit: str, shift_id: int, to_officer: str, with_shift_id: int | None, reason: str,
-                 actor: str, at: str) -> int:
-    """An officer's swap asked for (换班申请): the shift ``shift_id`` of ``unit`` given to ``to_officer`` — in
-    exchange for ``with_shift_id`` (a shift ``to_officer`` holds) or as a stand-in. Decided by the 带班领导."""
+def request_swap(store, actor: Actor, shift_id: int, to_officer: str, with_shift_id: int | None, reason: str,
+                 at: str) -> int:
+    """An officer's swap asked for (换班申请): the shift ``shift_id`` of the actor's office given to ``to_officer`` —
+    in exchange for ``with_shift_id`` (a shift ``to_officer`` holds) or as a stand-in. Decided by the 带班领导."""
+    unit = actor.office
+    authorize(actor, "swap.request", OfficeThing(unit))
     rows = {r["id"]: r for r in store.roster.rows() if r["unit"] == unit}
     shift = rows.get(shift_id)
     if shift is None:
@@ -344,15 +355,18 @@ def request_swap(store, unit: str, shift_id: int, to_officer: str, with_shift_id
             raise InputError("with_shift", "换班的另一班次须是接替值班员本人的班次")
     return store.roster.request_swap({"unit": unit, "shift_id": shift_id, "with_shift_id": with_shift_id,
                                       "from_officer": shift["officer"], "to_officer": to_officer,
-                                      "reason": clean_text(reason, "reason", 200), "requested_by": actor,
+                                      "reason": clean_text(reason, "reason", 200), "requested_by": actor.name,
                                       "requested_at": at, "status": "requested"})
 
 
-def decide_swap(store, unit: str, swap_id: int, approve: bool, note: str, actor: str, at: str) -> None:
-    """The 带班领导's decision on a swap of ``unit``: approved, the shifts' officers (and their numbers) change."""
+def decide_swap(store, actor: Actor, swap_id: int, approve: bool, note: str, at: str) -> None:
+    """The 带班领导's decision on a swap of the actor's office: approved, the shifts' officers (and their numbers)
+    change. Decided by a commander of the office who is neither party: not who asked, gives or takes the shift."""
+    unit = actor.office
     swap = next((w for w in store.roster.swaps(unit) if w["id"] == swap_id), None)
-    if swap is None:
-        raise _swap_refusal("gone")
+    if swap is None:   # none of the office's swaps: another office's is not there for it
+        raise NotFound("swap", str(swap_id))
+    authorize(actor, "swap.decide", Swap(unit, parties=(swap["requested_by"], swap["from_officer"], swap["to_officer"])))
     rows = {r["id"]: r for r in store.roster.rows() if r["unit"] == unit}
     phones = {r["officer"]: r["officer_phone"] or "" for r in rows.values()}
     changes = []
@@ -360,4 +374,4 @@ def decide_swap(store, unit: str, swap_id: int, approve: bool, note: str, actor:
         if swap["shift_id"] not in rows or (swap["with_shift_id"] and swap["with_shift_id"] not in rows):
             raise _swap_refusal("gone")
         changes = rota.swap_changes(rows[swap["shift_id"]], rows.get(swap["with_shift_id"]), swap["to_officer"], phones)
-    store.roster.decide_swap(swap_id, approve, changes, actor, at, clean_text(note, "note", 200), _swap_refusal)
+    store.roster.decide_swap(swap_id, approve, changes, actor.name, at, clean_text(note, "note", 200), _swap_refusal)

@@ -29,6 +29,7 @@ from emergency.core.errors import InputError, NotFound, Refused
 from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
 from emergency.core.inputs import clean_text
 from emergency.services.intake import SOURCES as INTAKE_SOURCES
+from emergency.services.permissions import Actor, Crew, OfficeThing, authorize
 from emergency.services.rota import crews
 from emergency.store import INTAKE_STATUS_WORDS
 from emergency.core.wording import N_
@@ -266,17 +267,27 @@ def log_of(store, office: str, window: dict[str, Any], plans, duty_room: str, dr
     return compose_log(lines, query)
 
 
-def add_entry(store, office: str, form: dict[str, Any], actor: str, now: datetime, drill: bool = False,
+def add_entry(store, actor: Actor, form: dict[str, Any], now: datetime, drill: bool = False,
               drill_id: str | None = None) -> dict[str, Any]:
+    """An entry of the actor's office's log (来电、去电、短信传真、领导批示、其他)."""
+    office = actor.office
+    authorize(actor, "shift.write", OfficeThing(office))
     entry = check_entry(form, now)
     if entry["incident_id"] and not store.exists(entry["incident_id"]):
         raise NotFound("incident", entry["incident_id"])
-    return store.shifts.add({**entry, "office": office, "drill": drill, "drill_id": drill_id, "recorded_by": actor,
+    return store.shifts.add({**entry, "office": office, "drill": drill, "drill_id": drill_id, "recorded_by": actor.name,
                              "recorded_at": format_time(now)})
 
 
-def mark_done(store, office: str, entry_id: int, note: str, actor: str, now: datetime) -> None:
-    store.shifts.mark_done(entry_id, office, actor, format_time(now), clean_text(note, "note", 200), _refusal)
+def mark_done(store, actor: Actor, entry_id: int, note: str, now: datetime) -> None:
+    """An entry's call-back made or instruction carried out (回电、已落实), by the office that logged it: another
+    office's entry is not there for it (404)."""
+    if not 0 < entry_id < 2 ** 63:
+        raise NotFound("entry", str(entry_id))
+    entry = store.shifts.get(entry_id)
+    authorize(actor, "shift.write", OfficeThing(entry["office"]))
+    store.shifts.mark_done(entry_id, entry["office"], actor.name, format_time(now), clean_text(note, "note", 200),
+                           _refusal)
 
 
 def draft_handover(store, office: str, window: dict[str, Any], following: dict[str, Any], plans, now: datetime,
@@ -311,32 +322,54 @@ def shift_to_hand_over(store, shifts: list[Any], office: str, now: datetime,
     return current, next_window(shifts, office, current)
 
 
-def sign_out(store, office: str, window: dict[str, Any], following: dict[str, Any], plans, remarks: str, actor: str,
+def crew_of(window: dict[str, Any], office: str, drill: bool = False) -> Crew:
+    """A shift's crew as ``permissions`` checks a signature against it."""
+    return Crew(office, officers=list(window.get("officers") or []), leader=window.get("leader") or "",
+                rostered=bool(window.get("rostered")), drill=drill)
+
+
+def sign_out(store, actor: Actor, window: dict[str, Any], following: dict[str, Any], plans, remarks: str,
              now: datetime, duty_room: str, drill: bool = False, drill_id: str | None = None) -> dict[str, Any]:
-    """交班: the handover made from the record now, with the outgoing officer's remarks and signature."""
+    """交班: the handover made from the record now, with the outgoing officer's remarks and signature — an officer
+    or the 带班领导 of the ending shift's crew (``permissions``: ``handover.sign_out``)."""
+    office = actor.office
+    authorize(actor, "drill.handover" if drill else "handover.sign_out", crew_of(window, office, drill))
     content = draft_handover(store, office, window, following, plans, now, duty_room, drill, drill_id)
     row = {"id": f"h-{uuid.uuid4().hex[:12]}", "office": office, "shift": window["shift"],
            "starts_at": window["starts_at"], "ends_at": window["ends_at"], "next_ends_at": following["ends_at"],
-           "outgoing": actor, "outgoing_at": format_time(now), "remarks": clean_text(remarks, "remarks", 2000, True),
+           "outgoing": actor.name, "outgoing_at": format_time(now), "remarks": clean_text(remarks, "remarks", 2000, True),
            "content": content, "drill": drill, "drill_id": drill_id}
     store.shifts.sign_out(row, _refusal)
     return store.shifts.handover(row["id"])
 
 
-def sign_in(store, office: str, handover_id: str, remarks: str, actor: str, now: datetime, plans,
-            duty_room: str) -> dict[str, Any]:
-    """接班: the incoming officer signs for the handover (not the one who signed it out). What the record holds open
-    at that moment is kept beside it, so whether the handover carried everything can be told (a drill's report)."""
+def sign_in(store, actor: Actor, handover_id: str, remarks: str, now: datetime, plans, duty_room: str,
+            shifts: list[Any] = ()) -> dict[str, Any]:
+    """接班: the incoming officer signs for the handover (not the one who signed it out): an officer or the 带班领导
+    of the next shift's crew (``shifts``: the roster), while the handover page still offers the shift (until
+    ``HANDOVER_GRACE`` after it ended). What the record holds open at that moment is kept beside it, so whether the
+    handover carried everything can be told (a drill's report)."""
     handover = store.shifts.handover(handover_id)
-    if handover["office"] != office:
+    office = handover["office"]
+    if handover["drill"]:
+        crew = crew_of({}, office, drill=True)
+    else:
+        crew = crew_of(window_at(list(shifts), office, parse_time(handover["ends_at"], "ends_at")), office)
+    if handover["drill"] and office != actor.office:
         raise _refusal("gone")
-    if handover["outgoing"] == actor:
+    if handover["outgoing"] == actor.name:
         raise Refused("交班人和接班人不能是同一人")
+    authorize(actor, "handover.sign_in", crew)
+    until = parse_time(handover["ends_at"], "ends_at") + HANDOVER_GRACE
+    if not handover["drill"] and now > until:
+        raise Refused("已过接班签字时限（%(until)s，班次结束后%(hours)s小时内），此交接班不能再接班签字；"
+                      "请在本班交接班中说明", until=month_day_time(format_time(until)),
+                      hours=int(HANDOVER_GRACE.total_seconds() // 3600))
     outgoing = {"shift": handover["shift"], "starts_at": handover["starts_at"], "ends_at": handover["ends_at"]}
     following = {"shift": "", "starts_at": handover["ends_at"], "ends_at": handover["next_ends_at"] or handover["ends_at"]}
     open_then = draft_handover(store, office, outgoing, following, plans, now, duty_room, handover["drill"],
                                handover["drill_id"] or None)
-    store.shifts.sign_in(handover_id, actor, format_time(now), clean_text(remarks, "remarks", 2000, True), _refusal,
+    store.shifts.sign_in(handover_id, actor.name, format_time(now), clean_text(remarks, "remarks", 2000, True), _refusal,
                          {name: open_then[name] for name, _ in SECTIONS})
     return store.shifts.handover(handover_id)
 

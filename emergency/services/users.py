@@ -29,8 +29,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from emergency.core.clock import Clock, format_time, parse_time
 from emergency.core.errors import InputError, NotFound, choices
 from emergency.core.inputs import clean_text, plain
-from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_TRIGGERS, REPORT_TRIGGER, SERVER_TRIGGERS
-from emergency.plans.model import Plan
 from emergency.core.roles import ROLES
 from emergency.store import StorageFull, Store
 
@@ -54,41 +52,6 @@ def _dummy_hash(method: str) -> str:
     """A hash no password matches, checked for an unknown name so that it costs what a known one does; made
     on first use (not at import: every CLI command would pay for it)."""
     return generate_password_hash("not-a-password-of-anyone", method=method)
-
-
-def may_act(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
-    """Whether ``role`` may apply ``trigger`` (``report`` = record an incident) to a real or drill incident
-    of ``plan``: the plan's lifecycle says who may fire each transition (``roles``) and who may record
-    (``record_roles``: the report and the record steps); a drill controller may act on any drill incident."""
-    if role == "drill_controller" and drill:
-        return True
-    if trigger == "assign_task":  # a commander gives tasks to member units (issue 27, point 6)
-        return role == "commander" and role in plan.lifecycle.record_roles
-    if trigger in FOLLOW_UP_TRIGGERS:  # a unit's 签收/反馈/办结, its own or taken by phone on its behalf
-        return role in plan.lifecycle.record_roles
-    if trigger == REPORT_TRIGGER or trigger in SERVER_TRIGGERS or trigger in RECORD_TRIGGERS:
-        return role in plan.lifecycle.record_roles
-    return any(role in t.roles for t in plan.lifecycle.transitions if t.trigger == trigger)
-
-
-def may(role: str, what: str) -> bool:
-    """Permissions that are not incident triggers: ``drills`` (run drills, write scenarios, improvement items),
-    ``drill_clock`` (advance a drill's clock, which fires its injects), ``admin`` (users, tokens, security log),
-    ``directory`` (import the contact directory), ``shift``, ``swap_request``, ``swap_decide`` and ``rota``
-    (the duty room's shift, issue 33)."""
-    if what == "drills":
-        return role in ("drill_controller", "commander")
-    if what == "drill_clock":
-        return role in ("drill_controller", "commander", "duty_officer")
-    if what in ("admin", "directory"):  # directory: import the contact directory (通讯录)
-        return role == "administrator"
-    if what in ("shift", "swap_request"):  # keep the 值班日志, hand over and take over; ask for a swap (issue 33)
-        return role in ("duty_officer", "commander")
-    if what == "swap_decide":  # the 带班领导 decides a swap: the console's commander of that office
-        return role == "commander"
-    if what == "rota":  # make a month of the roster from a pattern
-        return role in ("administrator", "commander")
-    return False
 
 
 def _sha(value: str) -> str:
@@ -173,6 +136,23 @@ def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str
     stamp = format_time(clock.now())
     store.people.change_user(name, {"unit": unit, "updated_at": stamp},
                              ("unit_changed", actor, {"from": old.get("unit") or "", "to": unit or ""}, stamp))
+
+
+def change_user(store: Store, name: str, changes: dict[str, str], clock: Clock, actor: str,
+                unit: tuple[str | None, ...] = ()) -> None:
+    """The administrator's page changes one user: ``role``, ``password``, ``disabled`` ("1"/"0") and, when ``unit`` holds
+    one value, the office. An administrator cannot disable or demote themselves (the last one would lock everyone out
+    of the console's management): refused naming the user."""
+    if name == actor and (changes.get("disabled") == "1" or changes.get("role") not in (None, "administrator")):
+        raise InputError("name", "不能停用自己或改变自己的角色")
+    if changes.get("role"):
+        set_role(store, name, changes["role"], clock, actor=actor)
+    if unit:
+        set_unit(store, name, unit[0], clock, actor=actor)
+    if changes.get("password"):
+        reset_password(store, name, changes["password"], clock, actor=actor)
+    if changes.get("disabled") in ("0", "1"):
+        set_disabled(store, name, changes["disabled"] == "1", clock, actor=actor)
 
 
 def reset_password(store: Store, name: str, password: str, clock: Clock, actor: str = "cli") -> None:

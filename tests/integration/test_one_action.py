@@ -7,6 +7,7 @@ import re
 import pytest
 
 from emergency.services import incidents as svc
+from emergency.services.permissions import Actor, Forbidden
 import webui.api
 import webui.db
 from emergency.store import Store
@@ -62,8 +63,8 @@ def test_the_answer_to_an_action_does_not_grow_with_the_incident(app, clock):
 def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
     store = Store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
-    with pytest.raises(svc.Forbidden, match="观察员无权执行"):
-        svc.perform(store, snap.id, "add_note", 1, {"note": "x"}, svc.Actor("观察员赵六", "observer"),
+    with pytest.raises(Forbidden, match="观察员无权执行"):
+        svc.perform(store, snap.id, "add_note", 1, {"note": "x"}, Actor("观察员赵六", "observer"),
                     lambda s: clock)
     assert store.get(snap.id).version == 1                     # nothing written
     store.close()

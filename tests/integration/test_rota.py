@@ -69,7 +69,7 @@ def test_a_commander_generates_only_his_own_office_and_a_duty_officer_not_at_all
     commander = signed_in(app, "指挥李四")
     other = PATTERN.replace("unit: 海门区政府总值班室", "unit: 区应急管理局")
     answer = _generate(commander, pattern=other)
-    assert answer.status_code == 422 and "只能为本单位排班" in answer.get_data(as_text=True)
+    assert answer.status_code == 403 and "按规则排班须由本单位办理" in answer.get_data(as_text=True)
 
 
 def test_a_crew_short_of_the_minimum_is_flagged_on_the_roster_and_home_pages(app, clock):

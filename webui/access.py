@@ -15,6 +15,7 @@ from emergency.core.errors import NotFound
 from emergency.services import permissions
 from emergency.services.permissions import Actor, Forbidden, IncidentStep
 
+from .auth import same_site_referrer
 from .db import get_store, plans
 
 from .i18n import api_refusal, refusal
@@ -121,7 +122,7 @@ def _gate():
 def _forbidden(exc: Forbidden):
     if request.path.startswith("/api/"):
         return jsonify(api_refusal(exc)), 403
-    return render_template("error.html", code=403, message=refusal(exc)), 403
+    return render_template("error.html", code=403, message=refusal(exc), back=same_site_referrer("")), 403
 
 
 def _not_found(exc: NotFound):

@@ -26,10 +26,12 @@ from emergency.services.users import add_user, count_users, retire_demo_users
 
 from . import ConfigError, create_app
 
-# (name, role, office): the duty room's officers, an officer of the 区应急管理局 (whose duties differ, issue 27) and an
+# (name, role, office): the duty room's officers (two, so that one hands over to the other; both on the demo
+# roster by these names), an officer of the 区应急管理局 (whose duties differ, issue 27) and an
 # administrator who manages users (issue 31). The name is the one the record carries (签发书面报告 · 演示值班员张某),
 # so it reads as a person, as an office names its accounts, never as a sign-in handle.
 DEMO_USERS = (("演示指挥李某", "commander", None), ("演示值班员张某", "duty_officer", None),
+              ("演示值班员周某", "duty_officer", None),
               ("演示应急局值班员王某", "duty_officer", "区应急管理局"), ("演示导调赵某", "drill_controller", None),
               ("演示观察员钱某", "observer", None), ("演示管理员孙某", "administrator", None))
 

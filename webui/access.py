@@ -12,6 +12,7 @@ from flask import Flask, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from emergency.core.errors import NotFound
+from emergency.core.numbers import masked_text
 from emergency.services import permissions
 from emergency.services.permissions import Actor, Forbidden, IncidentStep
 
@@ -70,7 +71,7 @@ ROUTE_ACTIONS = {
     "drills.close_improvement": "drills.run", "api.create_drill": "drills.run", "api.drill_control": "drills.run",
     "api.drill_tick": "drills.clock",
     # administration
-    "admin.security": "admin", "admin.add_user": "admin", "admin.change_user": "admin", "admin.unlock": "admin",
+    "admin.security": "admin", "admin.add_user": "admin", "admin.change_user": "admin", "admin.unlock": "admin", "admin.set_prefix": "admin",
 }
 
 
@@ -119,6 +120,28 @@ def _gate():
     return None
 
 
+def shown(value):
+    """``value`` (a page's lines, a handover, an export's rows) as the signed-in user may see it: without the
+    personal mobiles written anywhere in it, for a user who may not see them (an observer)."""
+    return value if may("directory.personal") else masked_text(value)
+
+
+TEXT_TYPES = ("text/html", "text/plain", "text/markdown", "text/csv", "application/json")
+
+
+def _mask_answer(response):
+    """The last net under every page and API answer in text: a personal mobile that a view let through is masked
+    for a user who may not see it (the views mask what they render; this keeps a page added later from leaking)."""
+    if (response.direct_passthrough or not response.mimetype or not response.mimetype.startswith(TEXT_TYPES)
+            or not current_user.is_authenticated or may("directory.personal")):
+        return response
+    body = response.get_data(as_text=True)
+    masked = masked_text(body)
+    if masked != body:
+        response.set_data(masked)
+    return response
+
+
 def _forbidden(exc: Forbidden):
     if request.path.startswith("/api/"):
         return jsonify(api_refusal(exc)), 403
@@ -140,5 +163,6 @@ def init_app(app: Flask) -> None:
     if unknown:
         raise RuntimeError(f"ROUTE_ACTIONS names actions permissions.ACTIONS does not have: {', '.join(unknown)}")
     app.before_request(_gate)
+    app.after_request(_mask_answer)
     app.register_error_handler(Forbidden, _forbidden)
     app.register_error_handler(NotFound, _not_found)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from emergency.services import users
+from emergency.core.clock import format_time
+from emergency.services import documents, users
 from emergency.core.errors import EmergencyError, InputError
 
 from .db import app_clock, get_store, plans
@@ -27,7 +28,7 @@ KIND_LABELS = {
     # the shift (issue 33)
     "shift_entry": _l("记值班日志"), "shift_entry_done": _l("值班日志事项办结"), "handover_signed_out": _l("交班签字"),
     "handover_signed_in": _l("接班签字"), "roster_generated": _l("按规则生成值班表"), "swap_requested": _l("申请换班"),
-    "swap_approved": _l("批准换班"), "swap_refused": _l("不批准换班"),
+    "swap_approved": _l("批准换班"), "swap_refused": _l("不批准换班"), "document_prefix_set": _l("设置发文字号前缀"),
 }
 
 
@@ -57,7 +58,28 @@ def security():
         row["detail"] = json.loads(row["detail"] or "{}")
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
     return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
-                           roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()), units=units())
+                           roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()), units=units(),
+                           prefixes=_prefixes(store))
+
+
+def _prefixes(store) -> list[dict[str, str]]:
+    """Each office that uses the console with its 发文字号 prefix (the duty room's default from the configuration)."""
+    duty_room = current_app.config["DUTY_ROOM"]
+    offices = list(dict.fromkeys([duty_room] + [o.unit for o in plans().agencies.offices]))
+    default = current_app.config.get("DOCUMENT_PREFIX", "")
+    return [{"office": o, "prefix": documents.office_prefix(store, o, duty_room, default)} for o in offices]
+
+
+@bp.post("/prefixes")
+def set_prefix():
+    """An office's 发文字号 prefix (e.g. 海应值): each office numbers its reports in its own sequence."""
+    try:
+        documents.set_office_prefix(get_store(), request.form.get("office", ""), request.form.get("prefix", ""),
+                                    current_user.name, format_time(app_clock().now()))
+        flash(_("已设置发文字号前缀。"), "ok")
+    except EmergencyError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for("admin.security") + "#prefixes")
 
 
 @bp.post("/locked/<name>")

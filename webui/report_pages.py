@@ -121,7 +121,9 @@ def issue(incident_id: str):
         if previewed and previewed != reports.preview_digest(d):
             raise Refused(N_("预览之后报告内容已有变化，请重新预览后再签发"))
         issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
-                               prefix=current_app.config.get("DOCUMENT_PREFIX", ""))
+                               prefix=reports.office_prefix(get_store(), current_user.office,
+                                                            current_app.config["DUTY_ROOM"],
+                                                            current_app.config.get("DOCUMENT_PREFIX", "")))
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",

@@ -17,7 +17,7 @@ from emergency.services.documents import DOCX_TYPE
 
 from emergency.services.permissions import Forbidden, OfficeThing
 
-from .access import authorize, may, who
+from .access import authorize, may, shown, who
 from .auth import audit_export
 from .db import app_clock, get_store, now, plans
 from .drill_pages import drill_or_404
@@ -58,7 +58,8 @@ def _window():
 
 
 def _log(window, query: str = ""):
-    return shift.log_of(get_store(), _office(), window, plans(), _duty_room(), query=query)
+    """The shift's log as this user may see it (an observer: no personal mobile, wherever it was typed)."""
+    return shown(shift.log_of(get_store(), _office(), window, plans(), _duty_room(), query=query))
 
 
 def flag():
@@ -136,12 +137,12 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     store, office = get_store(), _office()
     waiting = store.shifts.handovers(office, unsigned=True, limit=1)
     if waiting:
-        return render_template("shift/handover.html", h=waiting[0], draft=None, sections=shift.SECTIONS, error=error,
+        return render_template("shift/handover.html", h=shown(waiting[0]), draft=None, sections=shift.SECTIONS, error=error,
                                may_write=may("shift.write"), office=office), status
     shifts = _shifts()
     outgoing, incoming = shift.shift_to_hand_over(store, shifts, office, now())
     draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
-    return render_template("shift/handover.html", h=None, draft=draft, window=outgoing, sections=shift.SECTIONS,
+    return render_template("shift/handover.html", h=None, draft=shown(draft), window=outgoing, sections=shift.SECTIONS,
                            error=error, may_write=may("shift.write"), office=office,
                            action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10),
                            missed=shift.missed(store, office, shifts, now())), status
@@ -198,7 +199,7 @@ def _handover_or_404(handover_id: str):
 @bp.get("/shift/handover/<handover_id>")
 def handover_view(handover_id: str):
     h = _handover_or_404(handover_id)
-    return render_template("shift/handover.html", h=h, draft=None, sections=shift.SECTIONS, error=None,
+    return render_template("shift/handover.html", h=shown(h), draft=None, sections=shift.SECTIONS, error=None,
                            may_write=may("shift.write") or (h["drill"] and may("drills.run")),
                            office=_office())
 
@@ -207,7 +208,7 @@ def handover_view(handover_id: str):
 def handover_print(handover_id: str):
     h = _handover_or_404(handover_id)
     audit_export(f"交接班记录（{h['content']['window']}）打印")
-    return render_template("shift/handover_print.html", h=h, sections=shift.SECTIONS, office=_office())
+    return render_template("shift/handover_print.html", h=shown(h), sections=shift.SECTIONS, office=_office())
 
 
 # ---------------------------------------------------------------- a drill's shift change (a scenario inject)
@@ -225,7 +226,7 @@ def drill_handover(drill_id: str, error: EmergencyError | None = None, status: i
         return redirect(url_for("shift.handover_view", handover_id=done[0]["id"]))
     at = drill_runs.drill_clock(d, app_clock()).now()
     draft = shift.draft_handover(store, office, *windows, plans(), at, _duty_room(), drill=True, drill_id=drill_id)
-    return render_template("shift/handover.html", h=None, draft=draft, window=windows[0], sections=shift.SECTIONS,
+    return render_template("shift/handover.html", h=None, draft=shown(draft), window=windows[0], sections=shift.SECTIONS,
                            error=error, may_write=may("shift.write") or may("drills.run"),
                            office=office, action=url_for("shift.drill_sign_out", drill_id=drill_id), drill=d,
                            recent=[]), status

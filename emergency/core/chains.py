@@ -54,3 +54,11 @@ def incident_chain(incident_id: str) -> str:
 def start_hash(row: dict[str, Any], key: bytes) -> str:
     content = json.dumps([row[k] for k in START_HASHED] + [row["prev_hash"]], ensure_ascii=False, separators=(",", ":"))
     return mac(key, content)
+
+
+def record_digest(fields: dict[str, Any]) -> str:
+    """The SHA-256 of a signed record's fields as they read back (a 交接班 at each signature, a 值班日志 entry when
+    written and when closed), kept in the audit chain's entry for the signature: ``verify`` reads the record again
+    and compares, so a row rewritten under the database's guards is named."""
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

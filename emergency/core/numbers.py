@@ -38,6 +38,23 @@ def masked_number(value: Any) -> Any:
     return mobile[:3] + "********" if mobile else value
 
 
+# A mobile written inside a sentence, however it is spaced or prefixed: +86 138 0013 8000, 138-0013-8000, 13800138000
+# (digits not part of a longer number or word on either side: a hash or a token is never cut into).
+MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[\s\-]*)?1(?:[\s\-]*\d){10}(?![0-9A-Za-z])")
+
+
+def masked_text(value: Any) -> Any:
+    """Any value as an observer sees it: every mobile written in a text (a log entry, a call's line, a handover's
+    remarks) hidden but for its first three digits, at any depth of a dict or list; anything else unchanged."""
+    if isinstance(value, str):
+        return MOBILE_IN_TEXT.sub(lambda m: masked_number(m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: masked_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked_text(v) for v in value]
+    return value
+
+
 # Which numbers a column takes: a mobile, a landline with its area code, or either.
 NUMBER_KINDS = {"mobile": "mobile", "office_phone": "landline", "fax": "landline", "duty_line": "either"}
 

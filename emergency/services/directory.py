@@ -318,10 +318,9 @@ def gaps(units: Iterable[str], directory: dict[str, dict[str, Any]]) -> list[str
 
 
 def for_observer(contact: Contact) -> Contact:
-    """A line as an observer sees it: a person's own mobile is not shown, in whichever column it was typed."""
-    if not contact.name:
-        return contact  # a unit's own lines are the unit's, not a person's
-    return contact.model_copy(update={"mobile": "", **{f: masked_number(getattr(contact, f))
+    """A line as an observer sees it: a mobile is not shown, in whichever column it was typed — a unit's 24-hour line
+    that is a mobile is a phone someone carries, as personal as a person's own."""
+    return contact.model_copy(update={"mobile": "" if contact.name else contact.mobile, **{f: masked_number(getattr(contact, f))
                                                        for f in ("office_phone", "fax", "duty_line")}})
 
 

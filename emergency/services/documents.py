@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import hashlib
+import re
 import json
 import secrets
 from datetime import datetime, timedelta
@@ -572,11 +573,31 @@ def basis_line(d: Draft) -> str:
 
 # ---------------------------------------------------------------- issuing
 
-def document_number(store, prefix: str, year: int, drill: bool) -> str:
-    """The next 发文字号 of an office (its ``prefix``) in ``year``: 海应值〔2026〕12号. Drills are numbered apart
+def document_number(store, prefix: str, d: Draft, year: int, actor: str, at: str) -> str:
+    """The 发文字号 of report ``d`` under its office's ``prefix`` in ``year``: 海应值〔2026〕12号 — reserved for this
+    report (incident, kind, 续报 n) in a short transaction before it is printed, and the same again when a print or
+    an issue of it is tried again, so no two documents share a number and none is skipped. Drills are numbered apart
     (…号（演练）), so an exercise never takes a real document's number."""
     stem = f"{prefix}〔{year}〕"
-    return f"{stem}{store.document_numbers(stem, drill) + 1}号" + ("（演练）" if drill else "")
+    return store.reserve_document_number(stem, d.drill, (d.incident_id, d.kind, d.number),
+                                         lambda seq: f"{stem}{seq}号" + ("（演练）" if d.drill else ""), actor, at)
+
+
+def office_prefix(store, office: str, duty_room: str, default: str) -> str:
+    """The 发文字号 prefix of ``office``: the one its administrator set, else (for the instance's duty room alone)
+    the configured default (``EMERGENCY_DOCUMENT_PREFIX``); another office without one issues unnumbered rather
+    than in the duty room's sequence."""
+    return store.office_prefixes().get(office) or (default if office == duty_room else "")
+
+
+def set_office_prefix(store, office: str, prefix: str, actor: str, at: str) -> None:
+    """The administrator sets an office's 发文字号 prefix (e.g. 海应值); empty clears it. One prefix, one office."""
+    office = clean_text(office, "office", 100, required=True)
+    prefix = clean_text(prefix, "number_prefix", 20)
+    if prefix and not re.fullmatch(r"[\u4e00-\u9fff]{1,12}", prefix):
+        raise InputError("number_prefix", "须为1至12个汉字")
+    store.set_office_prefix(office, prefix or None, actor, at,
+                            lambda: Refused("发文字号前缀“%(prefix)s”已由另一单位使用", prefix=prefix))
 
 
 def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
@@ -586,8 +607,9 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
     from, and of the PDF — and keep them. Refused as stale when the incident changed since the draft was made
     (another window issued it, or the facts moved): the officer reviews the new draft."""
     check_issuable(d)
-    if prefix:  # numbered now; two windows taking the same number meet the unique index and issue again
-        d = d.model_copy(update={"doc_number": document_number(store, prefix, clock.now().year, d.drill)})
+    if prefix:  # reserved in a transaction of its own, before the print (seconds) and kept if it fails
+        d = d.model_copy(update={"doc_number": document_number(store, prefix, d, clock.now().year, actor,
+                                                               format_time(clock.now()))})
     content = docx_file(d)
     digest = hashlib.sha256(content).hexdigest()
     draft_json = d.model_dump_json()

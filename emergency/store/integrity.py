@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from emergency.core.chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain, ledger_mac,
                                    start_hash)
+from emergency.core.errors import NotFound
 from emergency.core.incident import Snapshot
 from emergency.response.lifecycle import replay
 
@@ -38,6 +39,7 @@ def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str,
     broken += _snapshots(store)
     broken += _audit_chain(store)
     broken += issued_documents(store)
+    broken += signed_records(store)
     if anchor is not None:
         broken += check_anchor(store, anchor)
     return broken
@@ -181,6 +183,36 @@ def issued_documents(store: Store, incident_id: str | None = None) -> list[dict[
                                                                        "match the SHA-256 in its issue event"})
     for doc_id, (inc, seq, _p) in recorded.items():
         out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: its file is missing"})
+    return out
+
+
+# the audit entries whose signature covers a record, with what they cover (``ShiftLog.digest``)
+SIGNED = {"handover_signed_out": ("handover", "signed_out"), "handover_signed_in": ("handover", "signed_in"),
+          "shift_entry": ("entry", "written"), "shift_entry_done": ("entry", "done")}
+SIGNED_WORDS = {"handover": "交接班", "entry": "值班日志条目"}
+
+
+def signed_records(store: Store) -> list[dict[str, Any]]:
+    """Each signed 交接班 and each 值班日志 entry against the SHA-256 its signature put into the audit chain: a row
+    rewritten or removed under the database's guards is named (a signature recorded before hashes were kept is
+    passed over)."""
+    out = []
+    kinds = ", ".join(f"'{k}'" for k in SIGNED)
+    for seq, kind, detail in store.db.execute(f"SELECT seq, kind, detail FROM audit WHERE kind IN ({kinds}) ORDER BY seq"):
+        d = json.loads(detail or "{}")
+        if not d.get("sha256"):
+            continue
+        what, part = SIGNED[kind]
+        try:
+            record = store.shifts.handover(d["id"]) if what == "handover" else store.shifts.get(int(d["id"]))
+        except NotFound:
+            out.append({"incident_id": None, "seq": seq, "chain": "audit",
+                        "problem": f"{SIGNED_WORDS[what]} {d['id']}: signed (audit entry {seq}) but removed"})
+            continue
+        if store.shifts.digest(record, part) != d["sha256"]:
+            out.append({"incident_id": None, "seq": seq, "chain": "audit",
+                        "problem": f"{SIGNED_WORDS[what]} {d['id']}: changed since it was signed "
+                                   f"(audit entry {seq}, {kind})"})
     return out
 
 

@@ -321,3 +321,48 @@ def migrate(store) -> list[str]:
             applied.append(m.name)
         migrations.apply(db)
     return applied
+
+
+@migrations()
+def m014_numbers_and_signed_records(db: Database) -> None:
+    """发文字号 reserved before a report is printed, each office's own prefix, and what was signed kept as signed.
+
+    A number is taken in a short transaction of its own before the PDF is printed (a print takes seconds; a number
+    taken as count + 1 beside it clashed when ten windows issued at once) and kept for the same report when the print
+    or the issue fails, so the retry prints the same number and none is skipped. Each office numbers under its own
+    prefix, set by the administrator. A signed 交接班 and a 值班日志 entry can no longer be changed or removed (only an
+    open entry's 回电/落实 is written, once); what each signature covered is hashed into the audit chain."""
+    db["document_reservations"].create({
+        "number": str, "stem": str, "drill": int, "seq": int, "incident_id": str, "kind": str, "report_number": int,
+        "reserved_by": str, "reserved_at": str,
+    }, pk="number", if_not_exists=True, not_null={"stem", "drill", "seq", "incident_id", "kind", "report_number"})
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_document_reservations_seq "
+               "ON document_reservations (stem, drill, seq)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_document_reservations_report "
+               "ON document_reservations (incident_id, kind, report_number)")
+    db["office_prefixes"].create({"office": str, "prefix": str, "updated_by": str, "updated_at": str}, pk="office",
+                                 if_not_exists=True, not_null={"prefix"})
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_office_prefixes_prefix ON office_prefixes (prefix)")
+    signed_out = ("office", "shift", "starts_at", "ends_at", "next_ends_at", "outgoing", "outgoing_at", "remarks",
+                  "drill", "drill_id")
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in signed_out)
+    db.execute(f"""CREATE TRIGGER IF NOT EXISTS handovers_signed_stay BEFORE UPDATE ON handovers
+                   WHEN OLD.incoming IS NOT NULL OR NEW.incoming IS NULL OR {changed}
+                   BEGIN SELECT RAISE(ABORT, 'a signed handover cannot be changed'); END""")
+    db.execute("""CREATE TRIGGER IF NOT EXISTS handovers_never_removed BEFORE DELETE ON handovers
+                  BEGIN SELECT RAISE(ABORT, 'a signed handover cannot be removed'); END""")
+    kept = [c for c in ("office", "at", "kind", "party", "phone", "text", "leader", "due", "callback", "incident_id",
+                        "drill", "drill_id", "recorded_by", "recorded_at")]
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in kept)
+    db.execute(f"""CREATE TRIGGER IF NOT EXISTS duty_log_entries_stay BEFORE UPDATE ON duty_log
+                   WHEN OLD.done_at IS NOT NULL OR NEW.done_at IS NULL OR {changed}
+                   BEGIN SELECT RAISE(ABORT, 'a shift log entry cannot be changed'); END""")
+    db.execute("""CREATE TRIGGER IF NOT EXISTS duty_log_entries_never_removed BEFORE DELETE ON duty_log
+                  BEGIN SELECT RAISE(ABORT, 'a shift log entry cannot be removed'); END""")
+    # INSERT OR REPLACE deletes the old row without firing a delete trigger: refuse a second row of the same id
+    db.execute("""CREATE TRIGGER IF NOT EXISTS handovers_never_replaced BEFORE INSERT ON handovers
+                  WHEN EXISTS (SELECT 1 FROM handovers WHERE id = NEW.id)
+                  BEGIN SELECT RAISE(ABORT, 'a signed handover cannot be changed'); END""")
+    db.execute("""CREATE TRIGGER IF NOT EXISTS duty_log_entries_never_replaced BEFORE INSERT ON duty_log
+                  WHEN EXISTS (SELECT 1 FROM duty_log WHERE id = NEW.id)
+                  BEGIN SELECT RAISE(ABORT, 'a shift log entry cannot be changed'); END""")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils.db import NotFoundError
 
+from ..core.chains import record_digest
 from ..core.errors import NotFound
 from .where import insert_sql, where
 
@@ -393,8 +394,23 @@ class ShiftLog:
     HANDOVER = ("id", "office", "shift", "starts_at", "ends_at", "next_ends_at", "outgoing", "outgoing_at", "remarks",
                 "content", "incoming", "incoming_at", "incoming_remarks", "drill", "drill_id")
 
+    # what each signature covers: 交班 the handover as made and remarked (not what 接班 adds), 接班 all of it; an
+    # entry as written, and its 回电/落实 with it
+    SIGNED_OUT = tuple(c for c in HANDOVER if c not in ("incoming", "incoming_at", "incoming_remarks"))
+    WRITTEN = tuple(c for c in ENTRY if c not in ("done_at", "done_by", "done_note"))
+
     def __init__(self, store: Store):
         self.store = store
+
+    def digest(self, record: dict[str, Any], part: str) -> str:
+        """The SHA-256 of what a signature covered (``part``: signed_out, signed_in, written, done) of a handover or
+        an entry as it reads back."""
+        if part == "signed_out":
+            content = {k: v for k, v in record["content"].items() if k != "open_at_sign_in"}
+            return record_digest({**{c: record[c] for c in self.SIGNED_OUT}, "content": content})
+        if part == "written":
+            return record_digest({c: record[c] for c in self.WRITTEN})
+        return record_digest(record)
 
     def _entry(self, row) -> dict[str, Any]:
         out = dict(zip(self.ENTRY, row, strict=True))
@@ -406,8 +422,10 @@ class ShiftLog:
         values = [int(row.get(c) or 0) if c in ("callback", "drill") else row.get(c) for c in cols]
         with self.store.write() as db:
             entry_id = db.execute(insert_sql("duty_log", cols, "id"), values).fetchone()[0]
+            written = self.digest(self.get(entry_id), "written")
             self.store._insert_audit("shift_entry", row["recorded_by"], row["office"],
-                                     {"id": entry_id, "kind": row["kind"], "at": row["at"]}, None, row["recorded_at"])
+                                     {"id": entry_id, "kind": row["kind"], "at": row["at"], "sha256": written}, None,
+                                     row["recorded_at"])
         return self.get(entry_id)
 
     def get(self, entry_id: int) -> dict[str, Any]:
@@ -437,7 +455,8 @@ class ShiftLog:
                 raise refuse("done")
             db.execute("UPDATE duty_log SET done_at = ?, done_by = ?, done_note = ? WHERE id = ?",
                        [at, by, note, entry_id])
-            self.store._insert_audit("shift_entry_done", by, office, {"id": entry_id, "note": note}, None, at)
+            self.store._insert_audit("shift_entry_done", by, office, {"id": entry_id, "note": note, "sha256":
+                                     self.digest(self.get(entry_id), "done")}, None, at)
 
     # ------------------------------------------------------------ 交接班
     def _handover(self, row) -> dict[str, Any]:
@@ -471,7 +490,8 @@ class ShiftLog:
                       (row.get(c) or "") if c == "drill_id" else row.get(c) for c in cols]
             db.execute(insert_sql("handovers", cols), values)
             self.store._insert_audit("handover_signed_out", row["outgoing"], row["office"],
-                                     {"id": row["id"], "shift": row["shift"], "starts_at": row["starts_at"]}, None,
+                                     {"id": row["id"], "shift": row["shift"], "starts_at": row["starts_at"],
+                                      "sha256": self.digest(self.handover(row["id"]), "signed_out")}, None,
                                      row["outgoing_at"])
 
     def sign_in(self, handover_id: str, incoming: str, at: str, remarks: str, refuse,
@@ -490,4 +510,5 @@ class ShiftLog:
                 content["open_at_sign_in"] = open_then
             db.execute("UPDATE handovers SET incoming = ?, incoming_at = ?, incoming_remarks = ?, content = ? "
                        "WHERE id = ?", [incoming, at, remarks, json.dumps(content, ensure_ascii=False), handover_id])
-            self.store._insert_audit("handover_signed_in", incoming, row[0], {"id": handover_id}, None, at)
+            self.store._insert_audit("handover_signed_in", incoming, row[0], {
+                "id": handover_id, "sha256": self.digest(self.handover(handover_id), "signed_in")}, None, at)

@@ -188,7 +188,8 @@ DatabaseError = sqlite3.DatabaseError
 # Every table of the schema, parents before children (events name their incident).
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
           "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers",
-          "duty_log", "handovers", "roster_swaps", "staffing", "incident_starts")
+          "duty_log", "handovers", "roster_swaps", "staffing", "incident_starts", "document_reservations",
+          "office_prefixes")
 
 
 def copy_store(source: Store, target: Store) -> dict[str, int]:
@@ -581,10 +582,46 @@ class Store:
                 "issued_at", "event_seq")
         return [dict(zip(keys, r, strict=False)) for r in rows]
 
-    def document_numbers(self, stem: str, drill: bool) -> int:
-        """How many issued documents (drills' or real ones) carry a 发文字号 starting with ``stem`` (海应值〔2026〕)."""
-        return self.db.execute("SELECT count(*) FROM documents WHERE doc_number LIKE ? AND drill = ?",
-                               [stem + "%", int(drill)]).fetchone()[0]
+    def reserve_document_number(self, stem: str, drill: bool, report: tuple[str, str, int], number_of, by: str,
+                                at: str) -> str:
+        """The 发文字号 of one report — ``report`` is (incident, kind, 续报 n) — under ``stem`` (海应值〔2026〕): the
+        one reserved for it before, else the next of the stem's sequence (drills' apart), reserved now in a short
+        transaction of its own. ``number_of(seq)`` words it. Numbers issued before reservations existed count."""
+        incident_id, kind, report_number = report
+        with self.write() as db:
+            row = db.execute("SELECT number FROM document_reservations r WHERE incident_id = ? AND kind = ? "
+                             "AND report_number = ? AND stem = ? AND drill = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM documents d WHERE d.doc_number = r.number) ORDER BY seq LIMIT 1",
+                             [incident_id, kind, report_number, stem, int(drill)]).fetchone()
+            if row:
+                return row[0]
+            reserved = db.execute("SELECT coalesce(max(seq), 0) FROM document_reservations WHERE stem = ? AND drill = ?",
+                                  [stem, int(drill)]).fetchone()[0]
+            issued = db.execute("SELECT count(*) FROM documents WHERE doc_number LIKE ? AND drill = ?",
+                                [stem + "%", int(drill)]).fetchone()[0]
+            seq = max(reserved, issued) + 1
+            number = number_of(seq)
+            db.execute("INSERT INTO document_reservations (number, stem, drill, seq, incident_id, kind, report_number, "
+                       "reserved_by, reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [number, stem, int(drill), seq, incident_id, kind, report_number, by, at])
+            return number
+
+    def office_prefixes(self) -> dict[str, str]:
+        """Each office's 发文字号 prefix as its administrator set it."""
+        return dict(self.db.execute("SELECT office, prefix FROM office_prefixes").fetchall())
+
+    def set_office_prefix(self, office: str, prefix: str | None, by: str, at: str, refuse) -> None:
+        """Set (or, with ``prefix`` None, clear) an office's prefix, with its audit row; ``refuse()`` words the refusal
+        when another office numbers under it already (one sequence is one office's)."""
+        with self.write() as db:
+            if prefix and db.execute("SELECT 1 FROM office_prefixes WHERE prefix = ? AND office != ?",
+                                     [prefix, office]).fetchone():
+                raise refuse()
+            db.execute("DELETE FROM office_prefixes WHERE office = ?", [office])
+            if prefix:
+                db.execute("INSERT INTO office_prefixes (office, prefix, updated_by, updated_at) VALUES (?, ?, ?, ?)",
+                           [office, prefix, by, at])
+            self._insert_audit("document_prefix_set", by, office, {"prefix": prefix or ""}, None, at)
 
     def document(self, document_id: str) -> dict[str, Any]:
         """One issued document with its content (bytes) and the draft it was made from (JSON text)."""

@@ -4,14 +4,16 @@ another office and signed out, against the table of actions (``webui/access.py``
 handover, a swap) → 404; allowed → the page or the refusal of its input, never 401, 403 or a 5xx. A route added
 later without an action stops the console starting, and without a request here fails this test. Then the findings
 of the outside test, each through the pages and the API, and the rule that no view decides a permission itself."""
+import io
 import pathlib
 import re
 import tokenize
+import zipfile
 
 import pytest
 
 from emergency.core.clock import FixedClock
-from emergency.services import drill_runs, intake, roster, shift
+from emergency.services import directory, drill_runs, intake, roster, shift
 from emergency.services import incidents as svc
 from emergency.services.permissions import ACTIONS, PLAN, Actor
 from emergency.services.users import add_user, create_token
@@ -28,6 +30,11 @@ PLAN_ID = "hazardous_chemicals"
 ROTA = [roster.COLUMNS,
         [DUTY_ROOM, "2027-01-05", "白班", "08:30", "17:30", "duty_officer-room", "10000020001", "示例带班领导甲", "10000030001"],
         [DUTY_ROOM, "2027-01-06", "白班", "08:30", "17:30", "示例值班员乙", "10000020002", "示例带班领导甲", "10000030001"]]
+
+
+MOBILES = {"entry": "13800138000", "entry text": "13800138001", "person": "13700137000", "24-hour line": "13600136000",
+           "remarks": "13500135000"}
+CALLED = ("+8613912345670", "+86 139 1234 5671", "139-1234-5672", "13912345673")
 
 
 def user(role, office):
@@ -52,10 +59,21 @@ def world(tmp_path_factory):
     received = intake.record(store, {"source": "public", "received_at": "2026-11-22T08:05", "description": "槽罐车泄漏",
                                      "matter": store.plans.routing.matters[0].id}, room_officer.name, clock)
     drill = drill_runs.create_drill(store, "hc-tank-leak", "导调王五", clock)
-    entry = shift.add_entry(store, room_officer, {"kind": "note", "text": "夜间巡查无异常"}, clock.now())
+    # personal mobiles in every place one can be typed: calls in each form the validator takes, log entries, the
+    # directory's people and 24-hour lines, handover remarks (the observer walk below looks for each)
+    for number in CALLED:
+        snap = svc.act(store, snap.id, "record_call", snap.version, {"notification": "office-to-leaders", "unit": "区委",
+                                                                     "outcome": "busy", "number": number},
+                       room_officer.name, clock)
+    entry = shift.add_entry(store, room_officer, {"kind": "call_in", "party": "单位负责人", "phone": MOBILES["entry"],
+                                                  "text": f"请回电{MOBILES['entry text']}", "callback": "on"}, clock.now())
+    directory.save_one(store, {"unit": "区应急管理局", "name": "示例科长", "mobile": MOBILES["person"]}, None, "管理员",
+                       "2026-11-22T09:00:00+08:00")
+    directory.save_one(store, {"unit": "海门生态环境局", "duty_line": MOBILES["24-hour line"]}, None, "管理员",
+                       "2026-11-22T09:00:00+08:00")
     window = shift.window_at([], DUTY_ROOM, clock.now())
-    handover = shift.sign_out(store, room_officer, window, shift.next_window([], DUTY_ROOM, window), store.plans, "",
-                              clock.now(), DUTY_ROOM)
+    handover = shift.sign_out(store, room_officer, window, shift.next_window([], DUTY_ROOM, window), store.plans,
+                              f"夜间联系人手机{MOBILES['remarks']}", clock.now(), DUTY_ROOM)
     roster.replace(store, roster.check(ROTA, store.plans), "管理员", "2026-11-20T09:00:00+08:00")
     rows = {r["officer"]: r["id"] for r in store.roster.rows()}
     swap = roster.request_swap(store, room_officer, rows["duty_officer-room"], "示例值班员乙", rows["示例值班员乙"],
@@ -162,6 +180,7 @@ def requests(ids):
         "admin.security": ("GET", "/admin/", None, {}), "admin.add_user": ("POST", "/admin/users", {}, {}),
         "admin.change_user": ("POST", "/admin/users/无此用户", {}, {}),
         "admin.unlock": ("POST", "/admin/locked/无此用户", {}, {}),
+        "admin.set_prefix": ("POST", "/admin/prefixes", {}, {}),
     }
 
 
@@ -226,6 +245,39 @@ def test_each_route_answers_each_role_and_office_as_the_table_says(world, endpoi
             else:
                 ok = got not in (401, 403, 404) and got < 500 and (method == "POST" or got in (200, 302))
             assert ok, f"{endpoint} {method} {path} as {role} of {office}: {got}, the table says {want}"
+
+
+def _readable(response) -> str:
+    """What a person reads in an answer: its text, or the XML text of a workbook or a Word file."""
+    body = response.get_data()
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    return body.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("office", OFFICES)
+def test_an_observer_meets_no_personal_mobile_on_any_page_or_export(world, office):
+    """Every GET route of the table, as an observer of the duty room and of the bureau: none of the mobiles typed into
+    calls, log entries, the directory and a handover appears whole (its digits, however spaced)."""
+    app, tokens, ids = world
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[user('observer', office)]}"
+    digits = [re.sub(r"\D", "", n)[-11:] for n in (*MOBILES.values(), *CALLED)]
+    read = 0
+    for endpoint, (method, path, _body, spec) in requests(ids).items():
+        if method != "GET" or endpoint == "static":
+            continue
+        r = c.get(path)
+        if r.status_code != 200:
+            r.close()
+            continue
+        text = re.sub(r"[\s\-]", "", _readable(r))
+        r.close()
+        read += 1
+        for number in digits:
+            assert number not in text, f"{endpoint} ({path}) shows {number} to an observer of {office}"
+    assert read > 40
 
 
 # ---------------------------------------------------------------- the findings, through the pages and the API

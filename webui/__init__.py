@@ -19,6 +19,7 @@ import gzip
 import secrets
 from pathlib import Path
 
+from werkzeug.middleware.proxy_fix import ProxyFix
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -70,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         DOCUMENT_PREFIX="海政值",              # 发文字号 prefix of this office (EMERGENCY_DOCUMENT_PREFIX): 海政值〔2026〕1号
         DUTY_ROOM="海门区政府总值班室",          # whose roster names the commander on duty (带班领导)
         OUTBOUND_CHANNELS={},                 # name → apprise URL (EMERGENCY_OUTBOUND_CHANNELS as JSON); never in git
+        PROXY_HOPS=0,                         # reverse proxies in front whose X-Forwarded-For is trusted (0: none)
     )
     app.config.from_prefixed_env("EMERGENCY")
     if test_config:
@@ -82,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                           "one generated beside the database")
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    _trust_proxies(app)
     try:
         outbound.channels(app.config.get("OUTBOUND_CHANNELS"))
     except EmergencyError as exc:
@@ -153,6 +156,20 @@ def _compress_vendor(response):
 
 def app_static_root() -> str:
     return str(Path(__file__).resolve().parent / "static")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` reverse proxies, the client's address is the one they forward (werkzeug's ProxyFix):
+    sign-in throttling and the lockout key on it, not on the proxy's, which is everyone's. Off by default: a
+    forwarded header from a client reached directly is never believed."""
+    try:
+        hops = int(app.config.get("PROXY_HOPS") or 0)
+    except (TypeError, ValueError):
+        raise ConfigError("PROXY_HOPS: must be a whole number of reverse proxies (0 when none)") from None
+    if not 0 <= hops <= 5:
+        raise ConfigError("PROXY_HOPS: must be between 0 and 5")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _lint_on_start(app: Flask, plans: PlanLibrary) -> None:

@@ -71,7 +71,7 @@ class StepPayload(BaseModel):
     @field_validator("how")
     @classmethod
     def _how(cls, value):
-        if value is not None and value not in ACCOUNTS:
+        if value is not None and (not isinstance(value, str) or value not in ACCOUNTS):   # {} and [] are not keys
             raise InputError("payload.how", "须为以下之一：%(allowed)s（收到：%(got)s）",
                              allowed=choices(ACCOUNTS), got=shown(value))
         return value

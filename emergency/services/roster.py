@@ -328,6 +328,8 @@ def _swap_refusal(reason: str) -> Exception:
     """The refusal the roster store raises when a swap's shift is gone or the swap decided already."""
     if reason == "gone":
         return Refused("该班次已不在值班表中")
+    if reason == "changed":
+        return Refused("申请所指的班次已变化（值班表已重新生成，或已由他人值班），请重新申请换班")
     return Refused("该换班申请已处理")
 
 
@@ -356,7 +358,8 @@ def request_swap(store, actor: Actor, shift_id: int, to_officer: str, with_shift
     return store.roster.request_swap({"unit": unit, "shift_id": shift_id, "with_shift_id": with_shift_id,
                                       "from_officer": shift["officer"], "to_officer": to_officer,
                                       "reason": clean_text(reason, "reason", 200), "requested_by": actor.name,
-                                      "requested_at": at, "status": "requested"})
+                                      "requested_at": at, "status": "requested", "shift_starts_at": shift["starts_at"],
+                                      "with_starts_at": other["starts_at"] if other else None})
 
 
 def decide_swap(store, actor: Actor, swap_id: int, approve: bool, note: str, at: str) -> None:
@@ -373,5 +376,5 @@ def decide_swap(store, actor: Actor, swap_id: int, approve: bool, note: str, at:
     if approve:
         if swap["shift_id"] not in rows or (swap["with_shift_id"] and swap["with_shift_id"] not in rows):
             raise _swap_refusal("gone")
-        changes = rota.swap_changes(rows[swap["shift_id"]], rows.get(swap["with_shift_id"]), swap["to_officer"], phones)
+        changes = rota.swap_changes(swap, phones)   # checked against the rows as they are, in the transaction
     store.roster.decide_swap(swap_id, approve, changes, actor.name, at, clean_text(note, "note", 200), _swap_refusal)

@@ -54,14 +54,25 @@ class Minimum(BaseModel):
     basis: str = ""
 
 
+# Bounds on a pattern, checked before anything is generated (a 100 kB file of shifts took 38 s and 1.2 GB): a day has
+# a few shifts, a unit a few hundred people, and a month's roster is at most as many rows as an imported file.
+MAX_SHIFTS_A_DAY = 12
+MAX_PEOPLE = 500
+MAX_MONTH_ROWS = 5000
+
+
 class Pattern(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    unit: str = Field(min_length=1)
+    unit: str = Field(min_length=1, max_length=100)
     minimum: Minimum
-    workday: list[ShiftSpec] = Field(min_length=1)
-    rest_day: list[ShiftSpec] = Field(min_length=1)
-    officers: list[Person] = Field(min_length=1)
-    leaders: list[Person] = Field(default_factory=list)
+    workday: list[ShiftSpec] = Field(min_length=1, max_length=MAX_SHIFTS_A_DAY)
+    rest_day: list[ShiftSpec] = Field(min_length=1, max_length=MAX_SHIFTS_A_DAY)
+    officers: list[Person] = Field(min_length=1, max_length=MAX_PEOPLE)
+    leaders: list[Person] = Field(default_factory=list, max_length=MAX_PEOPLE)
+
+    def rows_a_month(self) -> int:
+        """The most roster rows a month of this pattern makes (31 days of its larger day)."""
+        return 31 * max(sum(s.officers for s in self.workday), sum(s.officers for s in self.rest_day))
 
 
 class Holiday(BaseModel):
@@ -94,8 +105,9 @@ class Calendar(BaseModel):
         """``{"kind": "work" | "rest", "name": the holiday or 调休 named, or ""}``; refused for a year not listed."""
         year = self.years.get(day.year)
         if year is None:
-            raise InputError("month", "节假日安排中没有%(year)s年，请先在 reference/calendar.yaml 中录入当年的通知",
-                             year=day.year)
+            raise InputError("month", "节假日安排中没有%(year)s年（已录入：%(known)s）；请管理员按国务院办公厅当年的"
+                             "节假日安排通知，在 plans/reference/calendar.yaml 中录入该年的放假和调休日期",
+                             year=day.year, known=[f"{y}年" for y in sorted(self.years)] or ["无"])
         for h in year.holidays:
             if h.first <= day <= h.last:
                 return {"kind": "rest", "name": h.name}
@@ -125,13 +137,17 @@ def read_pattern(text: str) -> Pattern:
     if not isinstance(data, dict):
         raise InputError("pattern", "排班规则文件不是有效的 YAML")
     try:
-        return Pattern.model_validate(data)
+        pattern = Pattern.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
             raise InputError(f"pattern.{where}", "排班规则没有这一项") from None
         raise validation_refusal(err, f"pattern.{where}") from None
+    if pattern.rows_a_month() > MAX_MONTH_ROWS:
+        raise InputError("pattern.workday", "一个月的班次人次不能超过%(n)s（每班值班员人数 × 每日班次 × 天数）",
+                         n=MAX_MONTH_ROWS)
+    return pattern
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -139,8 +155,10 @@ def month_bounds(month: str) -> tuple[date, date]:
     try:
         year, number = (int(p) for p in month.split("-"))
         first = date(year, number, 1)
+        if not 2000 <= year <= 2100:   # as every time is bounded (9999-12 overflowed the month after it)
+            raise ValueError(month)
     except ValueError:
-        raise InputError("month", "月份须写作 2026-10") from None
+        raise InputError("month", "月份须写作 2026-10（2000年至2100年）") from None
     return first, first + timedelta(days=months.monthrange(year, number)[1])
 
 
@@ -205,12 +223,13 @@ def understaffed(shifts: list[Any], staffing: dict[str, dict[str, Any]], now: da
     return sorted(out, key=lambda g: g["from"])
 
 
-def swap_changes(shift: dict[str, Any], other: dict[str, Any] | None, to_officer: str,
-                 phones: dict[str, str]) -> list[tuple[int, str, str]]:
-    """The roster rows a swap changes (row id, officer, phone): ``shift``'s officer gives it to ``to_officer``;
-    with ``other`` (the shift ``to_officer`` holds), the two exchange (换班); without it, ``to_officer`` stands in
-    (替班). ``phones``: each officer's number as the roster gives it."""
-    changes = [(shift["id"], to_officer, phones.get(to_officer, ""))]
-    if other is not None:
-        changes.append((other["id"], shift["officer"], phones.get(shift["officer"], shift.get("officer_phone") or "")))
+def swap_changes(swap: dict[str, Any], phones: dict[str, str]) -> list[tuple[int, str, str, str, str | None]]:
+    """The roster rows a swap changes (row id, new officer, phone, and the officer and start the row must still
+    have, as the swap names them): the shift's officer gives it to ``to_officer``; with a second shift (the one
+    ``to_officer`` holds), the two exchange (换班); without it, ``to_officer`` stands in (替班). ``phones``: each
+    officer's number as the roster gives it."""
+    giver, taker = swap["from_officer"], swap["to_officer"]
+    changes = [(swap["shift_id"], taker, phones.get(taker, ""), giver, swap.get("shift_starts_at"))]
+    if swap.get("with_shift_id"):
+        changes.append((swap["with_shift_id"], giver, phones.get(giver, ""), taker, swap.get("with_starts_at")))
     return changes

@@ -359,6 +359,8 @@ def m014_numbers_and_signed_records(db: Database) -> None:
                    BEGIN SELECT RAISE(ABORT, 'a shift log entry cannot be changed'); END""")
     db.execute("""CREATE TRIGGER IF NOT EXISTS duty_log_entries_never_removed BEFORE DELETE ON duty_log
                   BEGIN SELECT RAISE(ABORT, 'a shift log entry cannot be removed'); END""")
+    # a swap names its shifts by time too: a month made again reuses the roster's row ids
+    _add(db, "roster_swaps", shift_starts_at=str, with_starts_at=str)
     # INSERT OR REPLACE deletes the old row without firing a delete trigger: refuse a second row of the same id
     db.execute("""CREATE TRIGGER IF NOT EXISTS handovers_never_replaced BEFORE INSERT ON handovers
                   WHEN EXISTS (SELECT 1 FROM handovers WHERE id = NEW.id)

@@ -345,7 +345,7 @@ class Roster:
 
     # ------------------------------------------------------------ swaps (换班), decided by the 带班领导
     SWAP = ("id", "unit", "shift_id", "with_shift_id", "from_officer", "to_officer", "reason", "requested_by",
-            "requested_at", "status", "decided_by", "decided_at", "decision_note")
+            "requested_at", "status", "decided_by", "decided_at", "decision_note", "shift_starts_at", "with_starts_at")
 
     def request_swap(self, row: dict[str, Any]) -> int:
         cols = [c for c in self.SWAP if c not in ("id", "decided_by", "decided_at", "decision_note")]
@@ -363,11 +363,12 @@ class Roster:
                                      "ORDER BY requested_at DESC, id DESC", params).fetchall()
         return [dict(zip(self.SWAP, r, strict=True)) for r in rows]
 
-    def decide_swap(self, swap_id: int, approve: bool, changes: list[tuple[int, str, str]], by: str, at: str,
-                    note: str, refuse) -> None:
-        """Approve (the shifts' officers changed as ``changes`` — row id, officer, phone — say) or refuse a swap
-        still asked for, with an audit entry, in one transaction; ``refuse(reason)`` when it was decided already
-        (``decided``) or a shift it names is gone (``gone``)."""
+    def decide_swap(self, swap_id: int, approve: bool, changes: list[tuple[int, str, str, str, str | None]], by: str,
+                    at: str, note: str, refuse) -> None:
+        """Approve (the shifts' officers changed as ``changes`` — row id, officer, phone, and the officer and start
+        the row must still have — say) or refuse a swap still asked for, with an audit entry, in one transaction;
+        ``refuse(reason)`` when it was decided already (``decided``), a shift it names is gone (``gone``) or is no
+        longer the one asked for (``changed``: another officer holds it, or the month was made again)."""
         with self.store.write() as db:
             row = db.execute("SELECT unit, status FROM roster_swaps WHERE id = ?", [swap_id]).fetchone()
             if row is None:
@@ -375,9 +376,12 @@ class Roster:
             if row[1] != "requested":
                 raise refuse("decided")
             if approve:
-                for shift_id, officer, phone in changes:
-                    if not db.execute("SELECT 1 FROM roster WHERE id = ?", [shift_id]).fetchone():
+                for shift_id, officer, phone, holder, starts_at in changes:
+                    now_row = db.execute("SELECT officer, starts_at FROM roster WHERE id = ?", [shift_id]).fetchone()
+                    if not now_row:
                         raise refuse("gone")
+                    if now_row[0] != holder or (starts_at and now_row[1] != starts_at):
+                        raise refuse("changed")
                     db.execute("UPDATE roster SET officer = ?, officer_phone = ?, updated_by = ?, updated_at = ? "
                                "WHERE id = ?", [officer, phone, by, at, shift_id])
             db.execute("UPDATE roster_swaps SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "

@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from emergency.core.clock import FixedClock
+from emergency.core.errors import Refused
 from emergency.services import directory, drill_runs, intake, roster, shift
 from emergency.services import incidents as svc
 from emergency.services.permissions import ACTIONS, PLAN, Actor
@@ -406,3 +407,40 @@ def test_no_view_compares_a_role_or_an_office_itself():
             if pattern.search(code):
                 found.append(f"{path.name}:{number}: {code}")
     assert not found, "\n".join(found)
+
+
+def test_a_swap_asked_before_the_month_was_made_again_is_refused_not_applied_to_another_shift(app, clock):
+    """Roster rows are made anew with the month (their ids reused): a swap names its shifts by officer and time, and
+    approving it after the roster changed under it is refused, leaving the new roster as it is."""
+    rows = [roster.COLUMNS, [DUTY_ROOM, "2026-12-05", "白班", "08:30", "17:30", "值班员张三", "10000020001", "", ""],
+            [DUTY_ROOM, "2026-12-06", "白班", "08:30", "17:30", "示例值班员乙", "10000020002", "", ""]]
+    store = Store(app.config["DATABASE"])
+    roster.replace(store, roster.check(rows, store.plans), "管理员", "2026-11-20T09:00:00+08:00")
+    ids = {r["officer"]: r["id"] for r in store.roster.rows()}
+    officer = Actor("值班员张三", "duty_officer", DUTY_ROOM)
+    swap = roster.request_swap(store, officer, ids["值班员张三"], "示例值班员乙", None, "家中有事", "2026-11-22T09:00:00+08:00")
+    again = [roster.COLUMNS, [DUTY_ROOM, "2026-12-05", "白班", "08:30", "17:30", "示例值班员丙", "10000020003", "", ""],
+             [DUTY_ROOM, "2026-12-06", "白班", "08:30", "17:30", "值班员张三", "10000020001", "", ""]]
+    roster.replace(store, roster.check(again, store.plans), "管理员", "2026-11-21T09:00:00+08:00")
+    before = {(r["starts_at"], r["officer"]) for r in store.roster.rows()}
+    with pytest.raises(Refused, match="申请所指的班次已变化"):
+        roster.decide_swap(store, Actor("指挥李四", "commander", DUTY_ROOM), swap, True, "", "2026-11-22T10:00:00+08:00")
+    assert {(r["starts_at"], r["officer"]) for r in store.roster.rows()} == before
+    store.close()
+
+
+@pytest.mark.parametrize("how", [{}, [], [1], 7])
+def test_an_account_with_a_how_that_is_no_word_is_refused_naming_the_field(client, how):
+    made = client.post("/api/incidents", json={"plan": PLAN_ID, "facts": {"deaths": 1},
+                                               "occurred_at": "2026-11-22T08:00"}).get_json()
+    r = client.post(f"/api/incidents/{made['id']}/events", json={
+        "trigger": "account_for", "expected_version": made["version"],
+        "payload": {"notification": "nat-493-10-city", "how": how}})
+    assert r.status_code == 422 and r.get_json()["field"] == "payload.how"
+
+
+def test_a_log_entry_id_too_long_for_the_database_is_a_404(world):
+    app, tokens, _ids = world
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[user('duty_officer', 'room')]}"
+    assert c.post("/shift/entries/12345678901234567890/done").status_code == 404

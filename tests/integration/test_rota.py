@@ -3,6 +3,9 @@ asked for by an officer and decided by the 带班领导 (audited)."""
 import io
 import pathlib
 
+import pytest
+
+from emergency.core.errors import InputError
 
 from emergency.store import Store
 
@@ -152,3 +155,33 @@ def test_a_start_that_is_not_a_number_is_refused_in_words(app):
     commander = signed_in(app, "指挥李四")
     answer = _generate(commander, start_with="第三个")
     assert answer.status_code == 422 and "起始值班员序号：须为整数" in answer.get_data(as_text=True)
+
+
+def test_a_pattern_that_would_make_a_huge_month_is_refused_before_anything_is_generated(app, monkeypatch):
+    """A file just under 100 kB of shifts once cost 38 s of CPU and 1.2 GB before it was refused: the work a pattern
+    asks for (officers × shifts × days) is bounded when it is read, and nothing is generated for it."""
+    from emergency.services import rota
+
+    def never(*_a, **_k):
+        raise AssertionError("generated a month for a pattern that should have been refused")
+    monkeypatch.setattr(rota, "generate", never)
+    shifts = "\n".join(f"  - {{shift: 班{i}, start: \"08:30\", end: \"17:30\", officers: 20}}" for i in range(12))
+    people = "\n".join(f"  - {{name: 值班员{i:04d}, phone: \"1000002{i:04d}\"}}" for i in range(500))
+    text = (f"unit: 海门区政府总值班室\nminimum: {{officers: 1, leader: false}}\nworkday:\n{shifts}\nrest_day:\n{shifts}\n"
+            f"officers:\n{people}\n")
+    with pytest.raises(InputError, match="班次人次不能超过5000"):
+        rota.read_pattern(text)
+    for big in (shifts + "\n" + shifts.replace("班", "夜"),):   # more shifts a day than a day has
+        with pytest.raises(InputError):
+            rota.read_pattern(text.replace(shifts, big, 1))
+    commander = signed_in(app, "指挥李四")
+    answer = _generate(commander, pattern=text)
+    assert answer.status_code == 422 and "班次人次不能超过5000" in answer.get_data(as_text=True)
+
+
+def test_a_month_out_of_range_is_refused_naming_the_month_and_a_year_not_entered_names_those_that_are(app):
+    commander = signed_in(app, "指挥李四")
+    answer = _generate(commander, month="9999-12")     # once a 500 (the day after it overflowed)
+    assert answer.status_code == 422 and "月份须写作 2026-10（2000年至2100年）" in answer.get_data(as_text=True)
+    page = _generate(commander, month="2031-01").get_data(as_text=True)
+    assert "已录入：2026年" in page and "calendar.yaml" in page

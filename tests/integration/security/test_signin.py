@@ -186,3 +186,34 @@ def test_cli_manages_users_and_tokens_with_exit_codes(app):
 
 def test_clock_is_the_apps(app):
     assert isinstance(app.config["CLOCK"], FixedClock)
+
+
+def _behind_the_proxy(client, forwarded: str):
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.1"                # every client arrives from the proxy's address
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded
+
+
+def test_behind_a_configured_proxy_the_lockout_keys_on_the_client_not_the_proxy(tmp_path, clock):
+    """Behind the reverse proxy the README recommends, every sign-in came from the proxy's address, so five wrong
+    passwords from anyone locked the commander out for everyone. With ``PROXY_HOPS`` the client's forwarded address
+    is the one throttled; a correct password from a clean client signs in."""
+    from tests.conftest import app_with_users
+    app = app_with_users(str(tmp_path / "proxy.db"), clock, SECRET_KEY=KEY, LOGIN_RATE_LIMIT="1000 per minute",
+                         PROXY_HOPS=1)
+    attacker, commander = app.test_client(), app.test_client()
+    _behind_the_proxy(attacker, "203.0.113.9")
+    _behind_the_proxy(commander, "198.51.100.7")
+    for _ in range(5):
+        assert sign_in(attacker, "指挥李四", WRONG).status_code == 401
+    assert sign_in(attacker, "指挥李四").status_code == 429
+    assert sign_in(commander, "指挥李四").status_code == 302
+
+
+def test_a_forwarded_address_is_not_believed_without_a_configured_proxy(app):
+    """Off by default: a client that names another address in X-Forwarded-For is still throttled on its own."""
+    attacker = app.test_client()
+    for n in range(5):
+        _behind_the_proxy(attacker, f"203.0.113.{n}")
+        assert sign_in(attacker, "指挥李四", WRONG).status_code == 401
+    _behind_the_proxy(attacker, "198.51.100.200")
+    assert sign_in(attacker, "指挥李四").status_code == 429

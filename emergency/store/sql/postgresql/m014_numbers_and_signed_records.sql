@@ -22,6 +22,10 @@ CREATE TABLE office_prefixes (
 );
 CREATE UNIQUE INDEX idx_office_prefixes_prefix ON office_prefixes (prefix);
 
+-- a swap names its shifts by time too: a month made again reuses the roster's row ids
+ALTER TABLE roster_swaps ADD COLUMN shift_starts_at text;
+ALTER TABLE roster_swaps ADD COLUMN with_starts_at text;
+
 CREATE FUNCTION handovers_signed_stay() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('DELETE', 'TRUNCATE') THEN

@@ -118,7 +118,9 @@ def issue(incident_id: str):
         d = reports.edited(_draft(snap, plan, kind), form)
         reports.check_issuable(d)
         previewed = request.form.get("previewed")
-        if previewed and previewed != reports.preview_digest(d):
+        if not previewed:   # 签发 is from the preview: what is signed is what the signer saw
+            raise Refused(N_("请先预览：签发的是预览所见的成文"))
+        if previewed != reports.preview_digest(d):
             raise Refused(N_("预览之后报告内容已有变化，请重新预览后再签发"))
         issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
                                prefix=reports.office_prefix(get_store(), current_user.office,

@@ -52,7 +52,13 @@ def draft_form(client, incident_id, kind):
 
 
 def issue(client, incident_id, form, **edits):
-    return client.post(f"/incidents/{incident_id}/reports", data={**form, **edits, "csrf_token": client.csrf})
+    """签发 as the page does it: from the preview, with the digest of what the preview showed (or the one given)."""
+    body = {**form, **edits, "csrf_token": client.csrf}
+    if "previewed" in body:
+        return client.post(f"/incidents/{incident_id}/reports", data=body)
+    preview = client.post(f"/incidents/{incident_id}/reports/preview", data=body).get_data(as_text=True)
+    digest = re.search(r'name="previewed" value="([^"]+)"', preview)
+    return client.post(f"/incidents/{incident_id}/reports", data={**body, "previewed": digest.group(1) if digest else ""})
 
 
 def with_first_report(app, client, **header):
@@ -511,6 +517,8 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
     store.close()
     back = issue(officer, inc, {**form, "previewed": digest, "back": "1"})           # 返回修改 keeps what was typed
     assert 'value="张某某"' in officer.get(back.headers["Location"]).get_data(as_text=True)
+    unseen = officer.post(f"/incidents/{inc}/reports", data={**form, "csrf_token": officer.csrf})  # no preview
+    assert "请先预览" in officer.get(unseen.headers["Location"]).get_data(as_text=True)
     done = issue(officer, inc, {**form, "previewed": digest})
     assert "已签发" in officer.get(done.headers["Location"]).get_data(as_text=True)
     store = Store(app.config["DATABASE"])

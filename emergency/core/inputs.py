@@ -17,6 +17,16 @@ from emergency.core.wording import N_
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # Bidirectional overrides and isolates make text read differently from what it says.
+# Characters that show as nothing (zero-width space, joiners, word joiner, BOM): dropped from what a person types, so
+# two directory or log entries that read alike are alike ("值班室" and "值\u200b班室" were two units).
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def visible(value: str) -> str:
+    """``value`` without the characters that show as nothing."""
+    return value.translate(ZERO_WIDTH)
+
+
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 DRILL_LATEST = LATEST
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -79,6 +89,7 @@ def clean_text(value: Any, field: str, max_len: int, multiline: bool = False, re
         value = ""
     if not isinstance(value, str):
         raise InputError(field, "须为文字（收到：%(got)s）", got=shown(value))
+    value = visible(value)
     if len(value) > max_len:
         raise InputError(field, "不能超过%(limit)s个字符（现有%(length)s个）", limit=max_len, length=len(value))
     for ch in value:

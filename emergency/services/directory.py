@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from emergency.core.wording import N_
 from emergency.core.errors import EmergencyError
 from emergency.store.repositories import Directory as DirectoryRows
-from emergency.core.inputs import clean_text
+from emergency.core.inputs import clean_text, visible
 from emergency.core.numbers import NUMBER_KINDS, masked_number, mobile_of, normalized_number, number_problem
 from emergency.core.sheets import csv_bytes as safe_csv, workbook_bytes
 
@@ -177,7 +177,7 @@ def text_of(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return visible(str(value)).strip()   # no look-alike unit or person made with an invisible character
 
 
 def check_header(rows: list[list[Any]], columns: list[str]) -> None:

@@ -266,7 +266,7 @@ def test_an_observer_meets_no_personal_mobile_on_any_page_or_export(world, offic
     c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[user('observer', office)]}"
     digits = [re.sub(r"\D", "", n)[-11:] for n in (*MOBILES.values(), *CALLED)]
     read = 0
-    for endpoint, (method, path, _body, spec) in requests(ids).items():
+    for endpoint, (method, path, _body, _spec) in requests(ids).items():
         if method != "GET" or endpoint == "static":
             continue
         r = c.get(path)

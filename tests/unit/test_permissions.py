@@ -108,3 +108,4 @@ def test_a_plan_step_is_the_plans_roles_and_a_drill_controller_on_a_drill():
         with pytest.raises(Forbidden, match="无权执行“记录情况”"):
             authorize(Actor("某人", role, DUTY_ROOM), "incident.act", step)
     authorize(Actor("导调王五", "drill_controller", DUTY_ROOM), "incident.act", p.IncidentStep(plan, True, "add_note"))
+

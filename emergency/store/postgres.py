@@ -61,8 +61,10 @@ def pool_for(url: str, size: int = POOL_SIZE) -> ConnectionPool:
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
+            # check: a connection the server dropped (a restart, a killed backend) is replaced before it is handed
+            # out, so the request after a database restart is answered, not a 500
             pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"autocommit": True}, open=False,
-                                  name=shown_location(url))
+                                  name=shown_location(url), check=ConnectionPool.check_connection)
             try:
                 pool.open(wait=True, timeout=10)
             except PoolTimeout:
@@ -167,7 +169,12 @@ class PgDatabase:
         self.conn = conn
 
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
-        return self.conn.execute(_sql(sql), _values(params))
+        try:
+            return self.conn.execute(_sql(sql), _values(params))
+        except psycopg.OperationalError:
+            if self.conn.broken or self.conn.closed:   # the server went away mid-request: 503, try again
+                raise refusal("unavailable") from None
+            raise
 
     def __getitem__(self, table: str) -> PgTable:
         return PgTable(self, table)
@@ -208,7 +215,9 @@ class PostgresStore(Store):
         try:
             conn = self._pool.getconn(timeout=self.lock_timeout)
         except PoolTimeout:
-            raise refusal("pool_full") from None
+            # every connection busy, or none could be made (the server is down): say which
+            stats = self._pool.get_stats()
+            raise refusal("pool_full" if stats.get("pool_size", 0) >= self._pool.max_size else "unreachable") from None
         return PgDatabase(conn)
 
     def close(self) -> None:

@@ -34,6 +34,8 @@ class CorruptDatabase(EmergencyError):
 REFUSALS: dict[str, tuple[type[EmergencyError], str]] = {
     "busy": (StoreBusy, N_("数据库正忙，请稍后重试")),
     "pool_full": (StoreBusy, N_("数据库连接已满，请稍后重试")),
+    "unavailable": (StoreBusy, N_("数据库连接中断，请稍后重试")),
+    "unreachable": (StoreBusy, N_("数据库暂时无法连接，请稍后重试；持续出现请通知运维人员")),
     "full": (StorageFull, N_("存储空间已满，无法写入，请通知运维人员")),
     "unreadable": (CorruptDatabase, N_("数据库文件无法读取（%(detail)s）")),
     "no_schema": (CorruptDatabase, N_("数据库 %(location)s 没有本服务的表，请先运行 emergency init-db")),

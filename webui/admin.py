@@ -113,8 +113,10 @@ def change_user(name: str):
     themselves (the last one would lock everyone out of the console's management)."""
     form, store, clock = request.form, get_store(), app_clock()
     try:
-        users.change_user(store, name, {k: form[k] for k in ("role", "password", "disabled") if form.get(k)},
-                          clock, actor=current_user.name, unit=(_unit(form),) if "unit" in form else ())
+        changes = {k: form[k] for k in ("role", "password", "disabled") if form.get(k)}
+        if "unit" in form:
+            changes["unit"] = _unit(form)
+        users.change_user(store, name, changes, clock, actor=current_user.name)
         flash(_("已修改用户：%(name)s", name=name), "ok")
     except EmergencyError as exc:
         flash(refusal(exc), "error")

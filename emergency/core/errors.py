@@ -59,7 +59,8 @@ FIELD_NAMES = {
     "instruction_leader": N_("批示领导"), "party": N_("对方单位或姓名"), "text": N_("内容"), "remarks": N_("说明"),
     "pattern": N_("排班规则"), "month": N_("月份"), "with_shift": N_("换班的另一班次"), "officers": N_("值班员"),
     "minimum": N_("最低值班人数"), "workday": N_("工作日班次"), "rest_day": N_("休息日班次"), "leaders": N_("带班领导"),
-    "start_with": N_("起始值班员序号"),
+    "start_with": N_("起始值班员序号"), "handover": N_("交接班记录"), "swap": N_("换班申请"), "entry": N_("值班日志条目"),
+    "record": N_("记录"),
 }
 
 
@@ -148,8 +149,10 @@ class NotFound(EmergencyError, LookupError):
     def text(self, translate: Translate | None = None) -> str:
         if translate is not None:
             known = f"; known: {', '.join(self.allowed)}" if self.allowed else ""
-            return f"unknown {self.field} {self.key!r}{known}"
+            return f"unknown {self.field} {self.key!r}{known}" if self.key else f"no such {self.field}"
         known = f"；可选：{'、'.join(self.allowed)}" if self.allowed else ""
+        if not self.key:   # not one of this office's (permissions): nothing to name
+            return f"没有这个{field_name(self.field)}"
         return f"没有这个{field_name(self.field)}：“{self.key}”{known}"
 
     def as_dict(self, translate: Translate | None = None) -> dict:

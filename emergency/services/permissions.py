@@ -183,9 +183,7 @@ def _relation_holds(actor: Actor, relation: str, resource: Any) -> bool:
         return actor.office in (resource.unit, resource.giver) and bool(actor.office)
     if relation == "office":
         return actor.role == "administrator" or resource.office == actor.office
-    if relation in ("crew", "next_crew"):
-        if resource.office != actor.office and not resource.drill:
-            return False
+    if relation in ("crew", "next_crew"):   # another office's shift is not seen at all (``_seen``)
         return (not resource.rostered or resource.drill
                 or actor.name in resource.officers or (bool(resource.leader) and actor.name == resource.leader))
     if relation == "decider":

@@ -138,17 +138,16 @@ def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str
                              ("unit_changed", actor, {"from": old.get("unit") or "", "to": unit or ""}, stamp))
 
 
-def change_user(store: Store, name: str, changes: dict[str, str], clock: Clock, actor: str,
-                unit: tuple[str | None, ...] = ()) -> None:
-    """The administrator's page changes one user: ``role``, ``password``, ``disabled`` ("1"/"0") and, when ``unit`` holds
-    one value, the office. An administrator cannot disable or demote themselves (the last one would lock everyone out
+def change_user(store: Store, name: str, changes: dict[str, str | None], clock: Clock, actor: str) -> None:
+    """The administrator's page changes one user: ``role``, ``password``, ``disabled`` ("1"/"0") and, when ``unit`` is
+    among the changes, the office (None: the duty room). An administrator cannot disable or demote themselves (the last one would lock everyone out
     of the console's management): refused naming the user."""
     if name == actor and (changes.get("disabled") == "1" or changes.get("role") not in (None, "administrator")):
         raise InputError("name", "不能停用自己或改变自己的角色")
     if changes.get("role"):
         set_role(store, name, changes["role"], clock, actor=actor)
-    if unit:
-        set_unit(store, name, unit[0], clock, actor=actor)
+    if "unit" in changes:
+        set_unit(store, name, changes["unit"], clock, actor=actor)
     if changes.get("password"):
         reset_password(store, name, changes["password"], clock, actor=actor)
     if changes.get("disabled") in ("0", "1"):

@@ -444,3 +444,12 @@ def test_a_log_entry_id_too_long_for_the_database_is_a_404(world):
     c = app.test_client()
     c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[user('duty_officer', 'room')]}"
     assert c.post("/shift/entries/12345678901234567890/done").status_code == 404
+
+
+def test_another_offices_swap_is_a_404_said_in_words(world):
+    """A swap of the duty room, decided by the bureau's commander: not there for it, said as a person reads it."""
+    app, tokens, ids = world
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[user('commander', 'bureau')]}"
+    r = c.post(f"/roster/swaps/{ids['swap']}/decide", data={})
+    assert r.status_code == 404 and "没有这个换班申请" in r.get_data(as_text=True) and "swap" not in r.get_data(as_text=True)

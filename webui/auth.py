@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request,
                    session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -66,6 +67,18 @@ class User(UserMixin):
     @property
     def role_name(self) -> str:
         return ROLES[self.role]
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """The signed session cookie, refreshed on page loads only. A page's own fetches (/api/…: the live
+    classification, polls of the board and the incident) were answered with the cookie as they read it, and one
+    started before a form was sent and finished after it put back the cookie without the form's flash — the officer
+    did not see 事件已登记. A fetch still sends the cookie when it changed the session."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if session.modified:
+            return True
+        return session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"] and not request.path.startswith("/api/")
 
 
 def _idle() -> timedelta:
@@ -242,6 +255,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.session_interface = PageSessions()
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

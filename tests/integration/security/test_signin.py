@@ -217,3 +217,14 @@ def test_a_forwarded_address_is_not_believed_without_a_configured_proxy(app):
         assert sign_in(attacker, "指挥李四", WRONG).status_code == 401
     _behind_the_proxy(attacker, "198.51.100.200")
     assert sign_in(attacker, "指挥李四").status_code == 429
+
+
+def test_a_pages_fetch_never_puts_back_an_older_session_cookie(app):
+    """A fetch the page made (the live classification, a poll) answered with the cookie as it read it: one started
+    before a form was sent and finished after put back the cookie without the form's flash (事件已登记 not seen).
+    A fetch under /api/ sends no cookie unless it changed the session; a page load still refreshes it."""
+    c = app.test_client()
+    assert sign_in(c, "值班员张三").status_code == 302
+    api = c.get("/api/incidents")
+    assert api.status_code == 200 and "Set-Cookie" not in api.headers
+    assert "session=" in c.get("/").headers.get("Set-Cookie", "")

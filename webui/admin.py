@@ -29,6 +29,7 @@ KIND_LABELS = {
     "shift_entry": _l("记值班日志"), "shift_entry_done": _l("值班日志事项办结"), "handover_signed_out": _l("交班签字"),
     "handover_signed_in": _l("接班签字"), "roster_generated": _l("按规则生成值班表"), "swap_requested": _l("申请换班"),
     "swap_approved": _l("批准换班"), "swap_refused": _l("不批准换班"), "document_prefix_set": _l("设置发文字号前缀"),
+    "document_pdf_kept": _l("补印并留存报告PDF"),
 }
 
 

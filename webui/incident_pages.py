@@ -217,9 +217,13 @@ def incident_act(incident_id: str):
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
-        service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
-                        current=snap)
+        done = service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
+                               current=snap)
         flash(_("已执行：%(action)s。", action=trigger_labels(snap_plan).get(trigger, trigger)), "ok")
+        behind = service.clock_behind(done, clock_for(done))
+        if behind:
+            flash(_("本机时钟比本事件最近一条记录早%(minutes)s分钟：本条已按最近一条记录的时间记录，以保持记录的先后顺序。"
+                    "请核对系统时间。", minutes=behind), "error")
     except Forbidden:
         raise   # 403, answered by the access module
     except StaleVersion as exc:

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from emergency.services import documents as reports
 from emergency.services import exports
+from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.core.wording import N_
 from emergency.core.sheets import XLSX_TYPE as XLSX
@@ -193,8 +194,9 @@ def _pdf_or_none(d) -> bytes | None:
 
 @bp.get("/documents/<document_id>.pdf")
 def document_pdf(document_id: str):
-    """The PDF kept at issue (hashed in the issue event); for a report issued without one, printed now, within
-    the print slots (503 with Retry-After when they are all taken)."""
+    """The PDF kept at issue (hashed in the issue event); for a report issued without one, printed at its first
+    download within the print slots (503 with Retry-After when they are all taken) and kept from then on, its
+    SHA-256 in the audit chain, so every later download is the same file."""
     row = _document(document_id)
     body = row["pdf"]
     if body is None:
@@ -206,6 +208,7 @@ def document_pdf(document_id: str):
                     {"Retry-After": str(RETRY_AFTER_SECONDS)})
         except PdfUnavailable as exc:
             return render_template("error.html", code=503, message=refusal(exc)), 503
+        body = get_store().keep_pdf(document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
     return _download(body, row["filename"].removesuffix(".docx") + ".pdf", "application/pdf")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 import math
 import secrets
@@ -84,6 +85,28 @@ def _check_group(store: Store, snap: Snapshot) -> None:
             raise InputError("event_group", "演练与真实事件不得混合：演练事件只能并入本演练的事件")
 
 
+log = logging.getLogger(__name__)
+
+
+def stamp(current: Snapshot, clock: Clock) -> datetime:
+    """The time an action on ``current`` is recorded at: now, or — when the clock reads earlier than the incident's
+    latest event (the machine's clock was set back) — that event's time, so the chain's times never go backwards.
+    Such an action is logged, and the pages say so (``clock_behind``)."""
+    now = clock.now()
+    last = parse_time(current.updated_at, "updated_at")
+    if now >= last:
+        return now
+    log.warning("the clock reads %s, %d min before incident %s's latest event (%s): recorded at that event's time",
+                format_time(now), clock_behind(current, clock), current.id, current.updated_at)
+    return last
+
+
+def clock_behind(snap: Snapshot, clock: Clock) -> int:
+    """How many whole minutes (at least 1) the clock reads earlier than the incident's latest event; 0 when not."""
+    gap = (parse_time(snap.updated_at, "updated_at") - clock.now()).total_seconds()
+    return max(1, math.ceil(gap / 60)) if gap > 0 else 0
+
+
 def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
         clock: Clock, office: str | None = None, current: Snapshot | None = None) -> Snapshot:
     """Apply a trigger to an incident at ``expected_version``; one transaction, one event. ``office``: the office of
@@ -101,7 +124,8 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
         machine = store.plans.lifecycle(current.plan, current.plan_version)
         if trigger == "close":
             _check_group_before_closing(store, current)
-        snap, event = machine.apply(current, trigger, payload or {}, actor, clock.now(), in_place=True, office=office)
+        snap, event = machine.apply(current, trigger, payload or {}, actor, stamp(current, clock), in_place=True,
+                                    office=office)
         return snap, event, snap.state in machine.final
 
     return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE, current=current)
@@ -129,7 +153,8 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
         return snap
     written = store.last_event
     out = snapshot_view(snap, [written] if written else [], clock.now(), store.plans, actor.office)
-    out.update(events_total=snap.version, chain_head=written["hash"] if written else None)
+    out.update(events_total=snap.version, chain_head=written["hash"] if written else None,
+               clock_behind_minutes=clock_behind(snap, clock))
     return out
 
 
@@ -165,7 +190,7 @@ def record_message(store: Store, incident_id: str, notification: str, channel: s
         if machine.rule_of(current, notification) is None:
             raise InputError("notification", "不是本事件的报告事项（收到：%(got)s）", got=shown(notification))
         record = {"notification": notification, "channel": channel, "text": text, "ok": ok, "response": response}
-        snap, event = machine.record_message(current, record, actor, format_time(clock.now()))
+        snap, event = machine.record_message(current, record, actor, format_time(stamp(current, clock)))
         return snap, event, False
 
     current = store.get(incident_id)

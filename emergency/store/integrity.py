@@ -183,6 +183,26 @@ def issued_documents(store: Store, incident_id: str | None = None) -> list[dict[
                                                                        "match the SHA-256 in its issue event"})
     for doc_id, (inc, seq, _p) in recorded.items():
         out.append({"incident_id": inc, "seq": seq, "problem": f"issued document {doc_id}: its file is missing"})
+    return out + _late_pdfs(store, where, params)
+
+
+def _late_pdfs(store: Store, where: str, params: list) -> list[dict[str, Any]]:
+    """Each PDF printed after its report was issued against the SHA-256 the audit chain took when it was kept."""
+    kept = {subject: (seq, json.loads(detail or "{}").get("sha256")) for seq, subject, detail in store.db.execute(
+        "SELECT seq, subject, detail FROM audit WHERE kind = 'document_pdf_kept'").fetchall()}
+    out = []
+    rows = store.db.execute("SELECT p.document_id, d.incident_id, p.pdf FROM document_pdfs p JOIN documents d "
+                            f"ON d.id = p.document_id WHERE 1 = 1 {where.replace('incident_id', 'd.incident_id')}",
+                            params).fetchall()
+    for doc_id, inc, pdf in rows:
+        seq, digest = kept.get(doc_id, (None, None))
+        if digest is None:
+            out.append({"incident_id": inc, "seq": None, "chain": "audit",
+                        "problem": f"issued document {doc_id}: a PDF is kept that the audit chain never recorded"})
+        elif hashlib.sha256(bytes(pdf)).hexdigest() != digest:
+            out.append({"incident_id": inc, "seq": seq, "chain": "audit",
+                        "problem": f"issued document {doc_id}: the PDF printed after issue does not match the "
+                                   f"SHA-256 in audit entry {seq}"})
     return out
 
 

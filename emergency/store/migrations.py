@@ -368,3 +368,20 @@ def m014_numbers_and_signed_records(db: Database) -> None:
     db.execute("""CREATE TRIGGER IF NOT EXISTS duty_log_entries_never_replaced BEFORE INSERT ON duty_log
                   WHEN EXISTS (SELECT 1 FROM duty_log WHERE id = NEW.id)
                   BEGIN SELECT RAISE(ABORT, 'a shift log entry cannot be changed'); END""")
+
+
+@migrations()
+def m015_late_pdfs(db: Database) -> None:
+    """The PDF of a report issued while Chromium could not print: printed at its first download and kept, once.
+
+    An issued document's row never changes, so the late PDF is a row of its own, never changed or removed either, and
+    its SHA-256 goes into the audit chain when it is kept; ``verify`` compares the two. Every later download serves
+    the kept bytes (before, each download printed the PDF again, unkept and unhashed)."""
+    db["document_pdfs"].create({"document_id": str, "pdf": bytes, "sha256": str, "printed_by": str,
+                                "printed_at": str}, pk="document_id", if_not_exists=True, not_null={"pdf", "sha256"})
+    for when in ("UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER IF NOT EXISTS document_pdfs_never_{when.lower()} BEFORE {when} ON document_pdfs
+                       BEGIN SELECT RAISE(ABORT, 'a kept PDF cannot be changed or removed'); END""")
+    db.execute("""CREATE TRIGGER IF NOT EXISTS document_pdfs_never_replaced BEFORE INSERT ON document_pdfs
+                  WHEN EXISTS (SELECT 1 FROM document_pdfs WHERE document_id = NEW.document_id)
+                  BEGIN SELECT RAISE(ABORT, 'a kept PDF cannot be changed or removed'); END""")

@@ -22,6 +22,7 @@ checks them.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
 import os
@@ -189,7 +190,7 @@ DatabaseError = sqlite3.DatabaseError
 TABLES = ("incidents", "events", "ledger", "audit", "drills", "scenarios", "users", "sessions", "tokens",
           "improvements", "intakes", "plan_versions", "documents", "contacts", "roster", "report_headers",
           "duty_log", "handovers", "roster_swaps", "staffing", "incident_starts", "document_reservations",
-          "office_prefixes")
+          "office_prefixes", "document_pdfs")
 
 
 def copy_store(source: Store, target: Store) -> dict[str, int]:
@@ -627,13 +628,31 @@ class Store:
         """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
         keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",
                 "issued_by", "issued_at", "event_seq", "pdf", "pdf_sha256")
-        row = self.db.execute(f"SELECT {', '.join(keys)} FROM documents WHERE id = ?", [document_id]).fetchone()
+        columns = ", ".join(f"d.{k}" for k in keys[:-2]) + ", coalesce(d.pdf, p.pdf), coalesce(d.pdf_sha256, p.sha256)"
+        row = self.db.execute(f"SELECT {columns} FROM documents d LEFT JOIN document_pdfs p ON p.document_id = d.id "
+                              "WHERE d.id = ?", [document_id]).fetchone()
         if not row:
             raise NotFound("document", document_id)
         out = dict(zip(keys, row, strict=True))
         out["content"] = bytes(out["content"])
         out["pdf"] = bytes(out["pdf"]) if out["pdf"] is not None else None
         return out
+
+    def keep_pdf(self, document_id: str, pdf: bytes, by: str, at: str) -> bytes:
+        """Keep the PDF printed late for a document issued without one, its SHA-256 into the audit chain, and return
+        the PDF now kept: this one, or the one another request kept first (so every download serves the same bytes)."""
+        digest = hashlib.sha256(pdf).hexdigest()
+        with self.write() as db:
+            row = db.execute("SELECT coalesce(d.pdf, p.pdf) FROM documents d LEFT JOIN document_pdfs p "
+                             "ON p.document_id = d.id WHERE d.id = ?", [document_id]).fetchone()
+            if row is None:
+                raise NotFound("document", document_id)
+            if row[0] is not None:
+                return bytes(row[0])
+            db.execute("INSERT INTO document_pdfs (document_id, pdf, sha256, printed_by, printed_at) "
+                       "VALUES (?, ?, ?, ?, ?)", [document_id, pdf, digest, by, at])
+            self._insert_audit("document_pdf_kept", by, document_id, {"sha256": digest}, None, at)
+        return pdf
 
     def anchor(self) -> dict[str, Any]:
         """Where every chain ends now — the audit chain, the chain of incident starts and each incident's chain — to

@@ -143,4 +143,4 @@ def test_both_stores_have_the_same_types_not_nulls_indexes_and_guards(tmp_path, 
         assert pg_cols[key][0] in TYPE_FAMILIES[kind], (key, kind, pg_cols[key][0])
         assert pg_cols[key][1] == notnull, (key, "NOT NULL" if notnull else "NULL")
     assert lite_idx == pg_idx
-    assert lite_trg == pg_trg and len(lite_trg) == 8
+    assert lite_trg == pg_trg and len(lite_trg) == 9

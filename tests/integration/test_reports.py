@@ -319,6 +319,34 @@ def test_the_pdf_refusal_names_what_is_missing(app, officer):
     store.close()
 
 
+def test_a_pdf_printed_after_issue_is_kept_once_and_hashed(app, officer, monkeypatch):
+    """A report issued while Chromium could not print gets its PDF at the first download, kept from then on: the
+    second download is the same file (before, every download printed it again, unkept), its SHA-256 is in the
+    audit chain, and a replaced kept PDF is named by verify."""
+    from webui import report_pages
+    app.config["CHROMIUM"] = "/nonexistent/chromium"
+    inc = with_first_report(app, officer)
+    prints = iter([b"%PDF-1.4 first print", b"%PDF-1.4 second print"])
+    monkeypatch.setattr(report_pages, "print_pdf", lambda _html, _exe: next(prints))
+    store = Store(app.config["DATABASE"])
+    doc = store.documents(inc)[0]["id"]
+    first, again = officer.get(f"/documents/{doc}.pdf"), officer.get(f"/documents/{doc}.pdf")
+    assert first.status_code == again.status_code == 200
+    assert first.data == again.data == b"%PDF-1.4 first print" == store.document(doc)["pdf"]
+    assert store.verify() == []
+    kept = store.db.execute("SELECT detail FROM audit WHERE kind = 'document_pdf_kept' AND subject = ?",
+                            [doc]).fetchall()
+    assert len(kept) == 1
+    with pytest.raises(Exception, match="cannot be changed"):
+        store.db.execute("UPDATE document_pdfs SET pdf = ?", [b"%PDF-1.4 forged"])
+    store.db.conn.rollback()
+    store.db.execute("DROP TRIGGER document_pdfs_never_update")
+    store.db.execute("UPDATE document_pdfs SET pdf = ?", [b"%PDF-1.4 forged"])
+    store.db.conn.commit()
+    assert any(doc in p["problem"] and "PDF printed after issue" in p["problem"] for p in store.verify())
+    store.close()
+
+
 def test_exports_of_the_timeline_notifications_and_board(app, officer):
     inc = with_first_report(app, officer)
     timeline = body_text(officer.get(f"/incidents/{inc}/timeline.docx").data)

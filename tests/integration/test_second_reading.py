@@ -111,7 +111,8 @@ def test_environment_warning_measures_include_the_special_groups():
 def test_environment_cross_district_items_are_dated_when_the_crossing_is_recorded():
     store = Store(":memory:")
     snap = svc.report(store, {"plan": "environment", "facts": {"cross_boundary": "county"},
-                              "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
+                              "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员",
+                      FixedClock("2026-11-22T08:12:00+08:00"))
     items = {n["id"]: n for n in status_views(snap, CLOCK.now())}
     assert items["cross-district-city"]["status"] == "open" and items["office-to-province"]["due"] is None
     assert "江苏省生态环境厅" in items["office-to-province"]["to"]

@@ -69,3 +69,30 @@ def test_verify_names_a_handover_and_an_entry_rewritten_behind_the_guards(signed
     assert any(f"交接班 {handover_id}: changed since it was signed" in p and "handover_signed_out" in p for p in problems)
     assert any(f"交接班 {handover_id}: changed" in p and "handover_signed_in" in p for p in problems)
     assert any(f"值班日志条目 {entry_id}: changed since it was signed" in p for p in problems)
+
+
+def test_a_pdf_printed_after_issue_is_kept_once_unchangeable_and_hashed(store_location):
+    """A report issued while Chromium could not print: the PDF printed at its first download is kept, once — a second
+    print does not replace it — the database refuses to change it, and verify names one replaced under the guard."""
+    from emergency.services import documents
+    from emergency.services import incidents as svc
+    init_database(store_location)
+    store = Store(store_location)
+    snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:40"}, "甲", CLOCK)
+    plan = store.plans.plan_for(snap.plan, snap.plan_version)
+    header = {"issuer": "海门区人民政府总值班室", "signer": "甲", "contact": "乙 0513-1"}
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
+    doc = documents.issue(store, snap.id, d, "值班员张三", CLOCK, render_pdf=lambda _d: None)["document_id"]
+    assert store.document(doc)["pdf"] is None
+    assert store.keep_pdf(doc, b"%PDF-1.4 first", "值班员张三", "2026-11-22T09:05:00+08:00") == b"%PDF-1.4 first"
+    assert store.keep_pdf(doc, b"%PDF-1.4 second", "值班员李四", "2026-11-22T09:06:00+08:00") == b"%PDF-1.4 first"
+    assert store.document(doc)["pdf"] == b"%PDF-1.4 first" and store.verify() == []
+    _refused(store, "UPDATE document_pdfs SET pdf = ? WHERE document_id = ?", [b"%PDF-1.4 forged", doc])
+    _refused(store, "DELETE FROM document_pdfs WHERE document_id = ?", [doc])
+    with store.write() as db:
+        db.execute("DROP TRIGGER document_pdfs_never_update" if store.kind == "sqlite"
+                   else "DROP TRIGGER document_pdfs_never_change ON document_pdfs")
+        db.execute("UPDATE document_pdfs SET pdf = ? WHERE document_id = ?", [b"%PDF-1.4 forged", doc])
+    assert any(doc in p["problem"] and "PDF printed after issue" in p["problem"] for p in store.verify())
+    store.close()

@@ -57,6 +57,20 @@ class Role(BaseModel):
     basis: str
 
 
+class Command(BaseModel):
+    """A 指挥部 of our own plans and the office that houses it, as the plan's text says: the command reports (and
+    is told) through that office, so its items are the office's own and never nobody's."""
+
+    model_config = ConfigDict(extra="forbid")
+    names: list[str]          # the plan's name of the command and today's
+    office: str               # the office (a unit of ``offices``) that houses it
+    plan: str
+    clause: str
+    text: str                 # the sentence that houses it
+    decision: str | None = None
+    decision_en: str | None = None
+
+
 class Agencies(BaseModel):
     model_config = ConfigDict(extra="forbid")
     basis: list[dict[str, str]]
@@ -65,6 +79,11 @@ class Agencies(BaseModel):
     unverified: list[dict[str, str]] = []      # names the lint lists for a person to resolve (kept as data)
     offices: list[Office] = []                 # who acts for which body (issue 27)
     roles: list[Role] = []                     # roles of an incident, not offices: no standing number (issue 31)
+    commands: list[Command] = []               # each 指挥部 and the office that houses it
+
+    def housing(self, body: str) -> Command | None:
+        """The command ``body`` names (by the plan's name or today's), with the office that houses it."""
+        return next((c for c in self.commands if body in c.names or (self.current(body) or body) in c.names), None)
 
     def is_role(self, name: str) -> bool:
         """Whether ``name`` is a role of the incident (事故单位, 专家 …) rather than an office with a number."""
@@ -86,7 +105,11 @@ class Agencies(BaseModel):
         return {"plan_name": name, "current": self.current(name), "display": self.display(name)}
 
     def owner(self, body: str) -> str:
-        """The unit whose duty a body's item is: the office that acts for it, else the body by today's name."""
+        """The unit whose duty a body's item is: the office that acts for it (or houses the command it is), else the
+        body by today's name."""
+        command = self.housing(body)
+        if command is not None:
+            return command.office
         for office in self.offices:
             if body in office.acts_for or (self.current(body) or body) in office.acts_for:
                 return office.unit
@@ -94,7 +117,11 @@ class Agencies(BaseModel):
 
     def owners(self, text: str) -> list[str]:
         """The units whose duty an item ``from`` ``text`` is, in the order the text names them."""
-        return list(dict.fromkeys(self.owner(p) for p in parties(text)))
+        return self.owners_of(parties(text))
+
+    def owners_of(self, bodies: list[str]) -> list[str]:
+        """The units whose duty an item carried out by ``bodies`` is (``ReportingRule.bodies``), in their order."""
+        return list(dict.fromkeys(self.owner(b) for b in bodies))
 
     def acts_for(self, unit: str, body: str) -> bool:
         """Whether ``unit`` is (or acts for) ``body``: a recipient named by the plan reached through the unit."""

@@ -23,7 +23,7 @@ def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
             due = f"立即（{n['due']}）" + (f"，最迟 {n['latest']}" if n["latest"] else "")
         else:
             due = f"{n['due']}（{n['counted_from_name']}后{n['within_minutes']}分钟内）"
-        basis = (f"国家规定：{n['national']} {n['clause']}" if n.get("national")
+        basis = (f"国家规定（摘要）：{n['national']} {n['clause']}" if n.get("national")
                  else f"本单位规定：{n['office']} {n['clause']}" if n.get("office") else n["clause"])
         lines.append(f"| {due} | {n['from']} | {'、'.join(n['to'])} | {n['channel_name']} | {basis} | |")
     lines += ["", "## 报告内容", ""]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraint
 
 from emergency.plans.facts import Vocabulary
 from emergency.core.step_names import ACTION_NAMES, GUARD_NAMES, PAYLOAD_FIELDS
+from emergency.core.agencies import parties
 from emergency.core.roles import Role
 
 LEVELS = ("I", "II", "III", "IV")
@@ -230,6 +231,17 @@ class ReportingRule(Sourced):
     kind: Literal["report", "information_release"] = "report"
     # Which response cards list it (cards.py roles); None: as the card's role decides from when it counts.
     card_roles: list[str] | None = None
+    # The bodies that carry it out: the parts of ``from``, a working group of the plan replaced by its lead units
+    # (Plan._consistent); whose duty it is is decided from these (Agencies.owners_of).
+    _bodies: list[str] | None = PrivateAttr(default=None)
+    _by_cause: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    def bodies(self, cause: str | None = None) -> list[str]:
+        """The bodies the item's 报告单位 names, a working group of its plan as the units that lead it, and the plan's
+        相关部门 as the departments that head the scene for the recorded ``cause`` (OnsiteCommand.departments)."""
+        if cause in self._by_cause:
+            return self._by_cause[cause]
+        return self._bodies if self._bodies is not None else parties(self.from_)
 
     @model_validator(mode="after")
     def _timing(self):
@@ -375,6 +387,12 @@ class OnsiteCause(Sourced):
 
 class OnsiteCommand(Sourced):
     by_cause: list[OnsiteCause]
+    # The plan's words for the departments that carry a duty (环境预案四(一)1 区有关部门和单位) and who always is one;
+    # once the cause is recorded, the departments that head the scene for it (``by_cause``) carry it too.
+    departments: str | None = None
+    departments_always: list[str] = []
+    departments_decision: str | None = None
+    departments_decision_en: str | None = None
 
 
 class TerminationCondition(Sourced):
@@ -620,6 +638,7 @@ class Plan(Strict):
             missing = set(self.reporting.documents.casualties) - declared
             if missing:
                 raise ValueError(f"reporting.documents.casualties: facts not declared under `facts`: {', '.join(sorted(missing))}")
+        self._resolve_bodies()
         if self.reporting.hot_topic and self.reporting.hot_topic.rule not in {r.id for r in self.reporting.rules}:
             raise ValueError("reporting.hot_topic.rule names no rule")
         for lv in LEVELS:
@@ -628,6 +647,20 @@ class Plan(Strict):
             if not any(lv in a.levels for a in self.activation):
                 raise ValueError(f"activation: level {lv} has no activation authority")
         return self
+
+    def _resolve_bodies(self) -> None:
+        """Who carries out each reporting item (ReportingRule.bodies). A working group that reports acts through the
+        units that lead it, as the group's clause names them (environment 四(四)2(8) 新闻宣传组: 责任单位
+        宣传部、海门生态环境局、应急管理局……); the plan's 相关部门 are, for a recorded cause, those heading its scene."""
+        groups = {n: g for g in self.groups for n in (g.name, *g.aliases)}
+        oc = self.onsite_command
+        for r in self.reporting.rules:
+            named = parties(r.from_)
+            if any(n in groups for n in named):
+                r._bodies = list(dict.fromkeys(b for n in named for b in (groups[n].lead if n in groups else [n])))
+            if oc and oc.departments and oc.departments in named:
+                r._by_cause = {c.cause: list(dict.fromkeys(b for n in r.bodies() for b in (
+                    [*oc.departments_always, *c.leads] if n == oc.departments else [n]))) for c in oc.by_cause}
 
     # -- look-ups used by the engine and the console
     @property

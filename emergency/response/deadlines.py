@@ -96,8 +96,9 @@ class Notification(BaseModel):
 
 
 def notification_item(rule: ReportingRule, occurred: datetime, reported: datetime,
-                      agencies: Agencies, condition_at: datetime | None = None) -> Notification:
-    """One dated notification from one rule."""
+                      agencies: Agencies, condition_at: datetime | None = None,
+                      cause: str | None = None) -> Notification:
+    """One dated notification from one rule (its owners for the incident's recorded ``cause``)."""
     base = {"occurrence": occurred, "receipt": reported, "condition": condition_at}[rule.counted_from]
     if base is None:
         due = None
@@ -115,21 +116,21 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
         decision=rule.decision, decision_en=rule.decision_en, text_en=getattr(rule, "text_en", None),
-        owners=agencies.owners(rule.from_),
+        owners=agencies.owners_of(rule.bodies(cause)),
         national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
                   condition_times: dict[str, Any] | None = None,
-                  rules: list[ReportingRule] | None = None) -> list[Notification]:
+                  rules: list[ReportingRule] | None = None, cause: str | None = None) -> list[Notification]:
     """Dated notifications for a level (or for ``rules``: an incident's duties, kept ones included), earliest due
     first; items with no due time last."""
     level = check_level(level)
     occurred, reported = check_times(occurred_at, reported_at)
     agencies = plan.library.agencies
     cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
-    items = [notification_item(r, occurred, reported, agencies, cond.get(r.id))
+    items = [notification_item(r, occurred, reported, agencies, cond.get(r.id), cause)
              for r in (rules if rules is not None else plan.rules_for(level, hot_topic))]
     order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules
                                            + plan.office_rules)}

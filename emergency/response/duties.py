@@ -36,10 +36,10 @@ TASK_STATUS = {"assigned": N_("待签收"), "signed": N_("已签收"), "reported
 TASK_KINDS = {"handover": N_("移交"), "assignment": N_("任务下达")}
 
 
-def is_ours(rule: ReportingRule, agencies: Agencies, office: str | None) -> bool:
+def is_ours(rule: ReportingRule, agencies: Agencies, office: str | None, cause: str | None = None) -> bool:
     """Whether ``rule`` is ``office``'s own duty: the office is among the units its 报告单位 names (``Agencies.owners``:
-    today's names; a body no office acts for is its own owner)."""
-    return bool(office) and office in agencies.owners(rule.from_)
+    today's names; a body no office acts for is its own owner), for the incident's recorded ``cause``."""
+    return bool(office) and office in agencies.owners_of(rule.bodies(cause))
 
 
 def recipients_reached(rule: ReportingRule, unit: str | None, agencies: Agencies) -> list[str]:

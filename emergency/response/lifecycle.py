@@ -346,7 +346,7 @@ class Lifecycle:
         agencies = self.plan.library.agencies
         office = clean.get("office")
         if not trusted:
-            if is_ours(rule, agencies, office):
+            if is_ours(rule, agencies, office, work.cause):
                 raise Refused("此项是本单位（%(office)s）的报告责任（%(clause)s），须实际报告并记录接听人或签收人，"
                               "不能以“已获知/已由他方报告/情况不明”代替", office=office, clause=rule.clause)
             how = clean["how"]

@@ -8,6 +8,8 @@ Checks:
 - every level has its activation, command and notifications; the plan has groups;
 - every termination condition can be confirmed by some action, and some action terminates;
 - every recipient and group lead maps to today's agency name, or is listed as unmapped (warning);
+- every reporting item is owned by an office or a named outside party, a command or group of our own plans
+  through the office that houses it;
 - every quoted sentence is found verbatim in the plan's source text (when the sources are at hand);
 - no reporting limit longer than the national ceiling for its kind of event (493号 Art. 9/11: one hour to
   the county level and two hours per level; 环境保护部令第17号 Art. 3: four hours for IV/III, two for II/I);
@@ -90,6 +92,7 @@ def lint_plan(path: Path, sources: Path | None, today: _dt.date, plans: PlanLibr
     out += _levels(plan, name)
     out += _termination(plan, name)
     out += _agencies(plan, name)
+    out += _owners(plan, name)
     out += _ceilings(plan, name)
     out += _quotes(path, plan, name, sources, plans)
     out += _revision(plan, name, today)
@@ -163,6 +166,48 @@ def _agencies(plan: Plan, name: str) -> list[Finding]:
     return out
 
 
+# A command or working group of our own plans: it acts through an office, never as an outside party.
+OUR_COMMAND = re.compile(r"指挥部|指挥中心|工作组|组$|组）|办公室）")
+# Who reports without being a body of the district: people and companies at the scene, 110/119, the township, and
+# bodies outside the district.
+SCENE = re.compile(r"人员|负责人|居民|社区|经营者|单位$|企业|^(110|119)|^公安110|区镇|街道|乡镇|当地|属地|事发地|事故发生地")
+
+
+def named_parties(agencies) -> set[str]:
+    """The bodies and roles the reference data names: renamed bodies (both names), bodies named by today's name, the
+    2023 plan's member units and the roles of an incident."""
+    named = {r.plan_name for r in agencies.renamed} | {r.current for r in agencies.renamed}
+    named |= {c["name"] for c in agencies.current_names} | {r.name for r in agencies.roles}
+    named |= {u.strip("各") for u in re.split(r"[、，]", agencies.basis[0]["text"])} if agencies.basis else set()
+    return named
+
+
+def _owners(plan: Plan, name: str) -> list[Finding]:
+    """Every reporting item's 报告单位 resolves to an office of the console or to a named outside party (a role of the
+    incident, a body the reference data names, someone at the scene, 110, a higher government); a 指挥部 or 工作组 of
+    our own plans is never an outside party: it acts through the office that houses it (agencies.yaml ``commands``)
+    or the units that lead it (the plan's groups). An item nobody owns is raised to nobody and closed by anyone."""
+    agencies = plan.library.agencies
+    offices = {o.unit for o in agencies.offices}
+    named = named_parties(agencies)
+    out = []
+    for i, rule in enumerate(plan.reporting.rules):
+        for body in rule.bodies():
+            owner = agencies.owner(body)
+            if owner in offices:
+                continue
+            if OUR_COMMAND.search(body) and not body.startswith(OUTSIDE) and not re.search("110|119", body):
+                out.append(Finding("error", name, f"reporting.rules[{i}].from", rule.clause,
+                                   f"{body!r} is a command or working group of our own plans that no office houses: "
+                                   "name the office that houses it in reference/agencies.yaml (commands), as its "
+                                   "text says"))
+            elif not (body in named or owner in named or SCENE.search(body) or body.startswith(OUTSIDE)):
+                out.append(Finding("error", name, f"reporting.rules[{i}].from", rule.clause,
+                                   f"{body!r} resolves to no office and to no named outside party: nobody would be "
+                                   "raised for this item"))
+    return out
+
+
 def _ceilings(plan: Plan, name: str) -> list[Finding]:
     """Each reporting limit against the national ceilings in reference/national_rules.yaml."""
     ceilings = [c for c in plan.library.national_rules.ceilings if plan.id in c.applies_to]
@@ -186,20 +231,55 @@ def _quotes(path: Path, plan: Plan, name: str, sources: Path | None, plans: Plan
         return [Finding("warning", name, "", "", "the source texts were not found: quotations not checked "
                                                  "(give --sources DIR)")]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    texts: dict[str, str] = {}
+    texts: dict[str, tuple[str, set[int]]] = {}
     out = []
     for where, clause, text, quoted_from in _quoted(data):
         source_id = quoted_from or plan.id
         if source_id not in texts:
             source_plan = plan if source_id == plan.id else plans.plan(source_id)
             file = Path(sources) / source_plan.source_file
-            texts[source_id] = _norm(file.read_text(encoding="utf-8")) if file.is_file() else ""
-        for fragment in re.split(r"……|…", text):
+            texts[source_id] = _paragraphs(file.read_text(encoding="utf-8")) if file.is_file() else ("", set())
+        source, ends = texts[source_id]
+        fragments = re.split(r"……|…", text)
+        for fragment in fragments:
             frag = _norm(fragment).strip("：:；;。，,、（）()")
-            if len(frag) >= 4 and frag not in texts[source_id]:
+            if len(frag) >= 4 and frag not in source:
                 out.append(Finding("error", name, where, clause, f"not found verbatim in the source: {frag[:40]}…"))
                 break
+        else:
+            if source and not text.endswith("…") and _stops_inside(text, source, ends):
+                out.append(Finding("error", name, where, clause,
+                                   f"the quotation stops inside a sentence of the source (…{text[-16:]}): end it with "
+                                   "…… (and no 。 the source does not have there)"))
     return out
+
+
+# Where a quotation may stop without ……: the end of a sentence, of a clause before ； or a list after ：, or of a
+# paragraph; closing brackets and quotes are passed over.
+SENTENCE_END = set("。！？；：!?;:")
+
+
+def _paragraphs(raw: str) -> tuple[str, set[int]]:
+    """The source without whitespace (as quotations are compared) and the positions in it where a paragraph ends."""
+    out, ends = [], set()
+    for line in raw.splitlines():
+        out.append(_norm(line))
+        ends.add(sum(len(x) for x in out))
+    return "".join(out), ends
+
+
+def _stops_inside(text: str, source: str, ends: set[int]) -> bool:
+    """Whether a quotation's last words stand in the source only where its sentence goes on (every occurrence)."""
+    last = _norm(re.split(r"……|…", text)[-1]).rstrip("。；;，,：:、")
+    if len(last) < 4:
+        return False
+    at = [m.end() for m in re.finditer(re.escape(last), source)]
+    for end in at:
+        while end < len(source) and source[end] in "）)”’」":
+            end += 1
+        if end >= len(source) or end in ends or source[end] in SENTENCE_END:
+            return False
+    return bool(at)
 
 
 def _revision(plan: Plan, name: str, today: _dt.date) -> list[Finding]:

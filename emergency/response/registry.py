@@ -67,7 +67,7 @@ def immediate_reports_done(step: Step) -> str | None:
     # 已由××报告、情况不明) never closes them (duties.item_state with ours)
     missing = [r for r in duty_rules(step.plan, snap)
                if r.immediate and r.counted_from != "condition" and r.id not in snap.notifications
-               and item_state(r, snap.receipts.get(r.id, {}), ours=is_ours(r, ag, step.office)) is None]
+               and item_state(r, snap.receipts.get(r.id, {}), ours=is_ours(r, ag, step.office, snap.cause)) is None]
     if not missing:
         return None
     return ("立即报告事项尚未确认（本单位的须确认接听或签收，他方的须记录获知情况）：" +

@@ -129,7 +129,8 @@ def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, A
         if now <= limit:
             rule = next(r for r in plans.national_rules.rules if r.id == docs.supplementary.rule)
             out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
-                        "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text})
+                        "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text,
+                        "national": rule.authority})
     if snap.state in plan.lifecycle.response_ended and not any(r.kind == "final" for r in snap.reports):
         out.append({"kind": "final", "name": KIND_NAMES["final"], "due": True, "reason": N_("应急响应已结束")})
     return out

@@ -247,7 +247,7 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     closed = plan.lifecycle.state(snap.state).final
     rules = {r.id: r for r in duty_rules(plan, snap)}
     items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times,
-                          rules=list(rules.values()))
+                          rules=list(rules.values()), cause=snap.cause)
     for it in items:
         mark = snap.notifications.get(it.id)
         got = snap.receipts.get(it.id, {})

@@ -50,7 +50,8 @@ def test_an_observer_finds_no_one_by_a_mobile_they_cannot_see(app):
 def test_roles_of_an_incident_are_listed_as_such_and_never_as_missing_numbers(app):
     roles = {r.name for r in PLANS.agencies.roles}
     assert {"事故单位", "事故企业", "专家", "单位负责人"} <= roles
-    assert roles <= set(directory.known_units(PLANS).values())            # each is a name the plans use
+    reporters = {b for plan in PLANS.plans.values() for r in plan.reporting.rules for b in r.bodies()}
+    assert roles <= set(directory.known_units(PLANS).values()) | reporters  # each is a name the plans use
     officer = signed_in(app, "值班员张三")                                # an empty directory: every office a gap
     page = officer.get("/directory").get_data(as_text=True)
     gaps = re.search(r'<section id="gaps".*?</section>', page, re.S).group(0)

@@ -43,9 +43,26 @@ def _long_deadline(d):
     rule["within_minutes"] = 300
 
 
+def _command_nobody_houses(d):
+    d["reporting"]["rules"][0]["from"] = "区防汛抗旱指挥部"
+
+
+def _nobody(d):
+    d["reporting"]["rules"][0]["from"] = "区防疫站"
+
+
+def _cut_with_a_full_stop(d):
+    """四(二) "…全力控制事件态势" goes on "，避免污染物向环境扩散…": a 。 there is not the source's."""
+    state = next(s for s in d["lifecycle"]["states"] if s["text"].endswith("全力控制事件态势……"))
+    state["text"] = state["text"].replace("全力控制事件态势……", "全力控制事件态势。")
+
+
 @pytest.mark.parametrize("change, words", [
     (_unreachable, "cannot be reached"), (_no_activation, "level IV has no activation"),
     (_misquoted, "not found verbatim"), (_long_deadline, "longer than the national ceiling"),
+    (_command_nobody_houses, "a command or working group of our own plans that no office houses"),
+    (_nobody, "resolves to no office and to no named outside party"),
+    (_cut_with_a_full_stop, "stops inside a sentence"),
 ])
 def test_each_breakage_is_named(tmp_path, sources_dir, change, words):
     path = tmp_path / "environment.yaml"

@@ -83,7 +83,7 @@ def test_national_rules_are_on_accident_checklists_marked_with_their_article():
         assert any("南通" in t for t in city["to"])
         assert "nat-493-10-inform" in items and items["nat-493-13-supplement"]["due"] is None
         md = checklist_markdown(_cl(plan, "IV"))
-        assert "国家规定：生产安全事故报告和调查处理条例（国务院令第493号） 493号第十条" in md
+        assert "国家规定（摘要）：生产安全事故报告和调查处理条例（国务院令第493号） 493号第十条" in md
     # only 一般 goes to Nantong by Art. 10 here; III and above already go there under the plan itself
     assert "nat-493-10-city" not in {n["id"] for n in _cl("work_safety", "III")["notifications"]}
     for plan in ("environment", "labor_dispute"):

@@ -287,13 +287,13 @@ def test_the_whole_result_as_the_api_and_the_cli_give_it():
     """Every key of a result, written out by hand from work safety 2.3, 1.3(1)–(3), 9.2 and 4.3."""
     result = classify(PLANS.plan("work_safety"), {"deaths": 3, "petition": 5})
     deaths_iii = {"id": "III-deaths", "level": "III", "level_name": "较大事故", "clause": "2.3",
-                  "text": "指一次死亡3人以上、10人以下（含失踪）"}
+                  "text": "指一次死亡3人以上、10人以下（含失踪）……"}
     assert result == {
         "plan": "work_safety", "plan_title": "海门市安全生产事故应急预案（修订版）",
         "level": "III", "level_name": "较大事故", "level_short": "较大", "colour": "yellow",
         "deciding": deaths_iii,
         "met": [deaths_iii, {"id": "scope-deaths", "level": "IV", "level_name": "一般事故", "clause": "1.3(1)",
-                             "text": "造成1人以上死亡（含失踪）"}],
+                             "text": "造成1人以上死亡（含失踪）……"}],
         "judgement": [
             {"id": "scope-capacity", "level": "IV", "clause": "1.3(2)",
              "text": "超出区、镇政府（管委会）应急处置能力，或跨区、镇级行政区、跨市内多个领域（行业和部门）的工矿企业安全生产事故。",

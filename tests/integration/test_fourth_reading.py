@@ -1,0 +1,129 @@
+"""The fourth reading: whose duty each reporting item is. A command or working group of our own plans reports through
+the office that houses it or the units that lead it, never as nobody; the environment plan's 区有关部门和单位 are the
+departments that head the scene for the recorded cause; every quotation that stops inside a sentence ends with ……;
+the national rules are shown as summaries. Each case for a user of the duty room and of the 区应急管理局."""
+import re
+
+import pytest
+
+from emergency.core.clock import FixedClock
+from emergency.core.errors import Refused
+from emergency.response.lint import OUR_COMMAND, SCENE, named_parties
+from emergency.services import incidents as svc
+from emergency.services.incidents import notification_status
+from emergency.store import Store
+from tests.library import PLANS
+
+ROOM, BUREAU, HR, ECO = "海门区政府总值班室", "区应急管理局", "区人社局", "海门生态环境局"
+CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
+OFFICES = {o.unit for o in PLANS.agencies.offices}
+
+
+def _ours(snap, office):
+    """Item id → whether it is ``office``'s own, as its pages show it."""
+    return {n.id: n.ours for n in notification_status(snap, CLOCK.now(), PLANS, office)}
+
+
+def _record(plan, level=None, **extra):
+    store = Store(":memory:")
+    snap = svc.report(store, {"plan": plan, "title": "测试事件", "occurred_at": "2026-11-22T08:30",
+                              "reported_at": "2026-11-22T08:40", **extra}, "值班员张三", CLOCK)
+    if level:
+        snap = svc.act(store, snap.id, "activate", snap.version, {"level": level, "approved_by": "副区长"}, "指挥李四",
+                       CLOCK)
+    return store, snap
+
+
+def test_every_reporting_item_of_every_plan_and_level_is_owned_by_an_office_or_a_named_outside_party():
+    ag = PLANS.agencies
+    named = named_parties(ag)
+    seen = 0
+    for plan in PLANS.plans.values():
+        for level in ("I", "II", "III", "IV"):
+            for rule in plan.rules_for(level):
+                owners = ag.owners_of(rule.bodies())
+                seen += 1
+                assert owners, (plan.id, rule.id)
+                for body, owner in zip(rule.bodies(), owners, strict=False):
+                    if owner in OFFICES:
+                        continue
+                    # a command or working group of our own plans is never an outside party
+                    assert not (OUR_COMMAND.search(body) and not re.search("110|119|^南通|^江苏|^省", body)), \
+                        (plan.id, rule.id, body)
+                    assert body in named or owner in named or SCENE.search(body) or body.startswith(
+                        ("南通", "江苏", "省", "国家", "上级")), (plan.id, rule.id, body)
+    assert seen > 150
+
+
+@pytest.mark.parametrize("office, ours", [(BUREAU, True), (ROOM, False)])
+def test_the_hazardous_chemicals_commands_report_to_nantong_is_the_bureaus(office, ours):
+    """3.6 "指挥部应立即向南通市政府办公室报告……"; 2.1 "办公地点设在市安监局，由市安监局负责人兼任办公室主任"."""
+    _store, snap = _record("hazardous_chemicals", "II", facts={"deaths": 12})
+    assert _ours(snap, office)["support-request-government"] is ours
+
+
+def test_the_bureau_cannot_close_the_commands_report_with_an_account_but_the_duty_room_can():
+    store, snap = _record("hazardous_chemicals", "II", facts={"deaths": 12})
+    snap = svc.act(store, snap.id, "condition_arose", snap.version, {"notification": "support-request-government"},
+                   "指挥李四", CLOCK)
+    account = {"notification": "support-request-government", "how": "known", "via": "来电", "source": "区应急管理局"}
+    with pytest.raises(Refused, match="本单位"):
+        svc.act(store, snap.id, "account_for", snap.version, account, "应急局值班员", CLOCK, BUREAU)
+    snap = svc.act(store, snap.id, "account_for", snap.version, account, "值班员张三", CLOCK, ROOM)
+    assert "support-request-government" in snap.receipts
+
+
+@pytest.mark.parametrize("office, ours", [(HR, True), (ROOM, False), (BUREAU, False)])
+def test_the_labor_commands_reporting_to_the_party_and_government_is_the_hr_bureaus(office, ours):
+    """4.2 "及时向市委、市政府汇报紧急事件的处置和进展情况……"; 4.1 "指挥部下设办公室，设在市人力资源和社会保障局"."""
+    _store, snap = _record("labor_dispute", "II", facts={"strike": 150})
+    items = _ours(snap, office)
+    assert items["command-to-party"] is ours
+
+
+@pytest.mark.parametrize("cause, bureau", [(None, False), ("pollutant_discharge", False),
+                                           ("production_safety", True)])
+def test_the_related_departments_of_environment_are_those_heading_the_scene_for_the_cause(cause, bureau):
+    """四(一)1 "区有关部门和单位要在事发后2小时内向海门区政府书面报告"; 二(三)(2) "生产安全事故引发的突发环境事件，
+    现场应急指挥部由应急管理局、消防救援大队、公安局、海门生态环境局负责。" The 海门生态环境局 owes it always."""
+    extra = {"cause": cause} if cause else {}
+    _store, snap = _record("environment", "IV", facts={"deaths": 1}, **extra)
+    assert _ours(snap, BUREAU)["IV-written"] is bureau
+    assert _ours(snap, ECO)["IV-written"] is True
+    assert _ours(snap, ROOM)["IV-written"] is False
+
+
+@pytest.mark.parametrize("office", [ROOM, BUREAU])
+def test_every_office_that_reported_owes_the_hazardous_chemicals_supplementary_report(office):
+    """3.1 "事故报告后出现新情况的，应当及时补报。": the duty room (2.2.3(1)) and the bureau (3.6) both report."""
+    _store, snap = _record("hazardous_chemicals", "IV", facts={"deaths": 1})
+    assert _ours(snap, office)["supplementary"] is True
+
+
+def test_the_news_group_and_the_joint_release_are_owned_by_the_units_that_lead_them():
+    ag = PLANS.agencies
+    env = next(r for r in PLANS.plan("environment").reporting.rules if r.id == "press-I-II")
+    assert {"区委宣传部", ECO, BUREAU} <= set(ag.owners_of(env.bodies()))       # 四(四)2(8) 新闻宣传组's 责任单位
+    ws = next(r for r in PLANS.plan("work_safety").reporting.rules if r.id == "press-release")
+    assert ag.owners_of(ws.bodies()) == ["区委宣传部", BUREAU]                    # 5.11 市委宣传部会同市应急办、安监局
+
+
+def test_a_quotation_that_stops_inside_a_sentence_ends_with_an_ellipsis():
+    """四(二) "…全力控制事件态势" goes on "，避免污染物向环境扩散…" in the text."""
+    states = {s.name: s.text for s in PLANS.plan("environment").lifecycle.states}
+    assert any(t.endswith("全力控制事件态势……") for t in states.values())
+    rule = next(r for r in PLANS.plan("hazardous_chemicals").reporting.rules if r.id == "support-request-government")
+    assert rule.text.endswith("指挥部应立即向南通市政府办公室报告……")
+
+
+def test_a_national_rule_is_shown_as_a_summary_never_as_the_regulations_words(tmp_path):
+    from tests.conftest import app_with_users, signed_in
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    officer = signed_in(app, "值班员张三")
+    r = officer.post("/api/incidents", json={"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
+                                            "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"},
+                     headers={"X-CSRFToken": officer.csrf})
+    page = officer.get(f"/incidents/{r.json['id']}").get_data(as_text=True)
+    summaries = re.findall(r'<details class="clause summary">.*?</details>', page, re.S)
+    assert summaries and all("摘要（非条例原文）" in s for s in summaries)
+    assert not re.search(r'<blockquote lang="zh-CN">第[一二三四五六七八九十]+条', page)

@@ -231,6 +231,8 @@ class ReportingRule(Sourced):
     kind: Literal["report", "information_release"] = "report"
     # Which response cards list it (cards.py roles); None: as the card's role decides from when it counts.
     card_roles: list[str] | None = None
+    # States whose step carries the duty out (报请省、市启动 is the request itself): entering one marks it done.
+    done_on_entering: list[str] = []
     # The bodies that carry it out: the parts of ``from``, a working group of the plan replaced by its lead units
     # (Plan._consistent); whose duty it is is decided from these (Agencies.owners_of).
     _bodies: list[str] | None = PrivateAttr(default=None)
@@ -426,11 +428,24 @@ class Task(Sourced):
 
 
 class RelationCondition(Strict):
-    """When a lead relation holds: the named plan's incident at least / below a level."""
+    """When a lead relation holds: the named plan's incident at least / below a level, or (a plan not held here,
+    hazardous chemicals 8.2's road-traffic accident plan) one of the incident's own facts has a value ``in``."""
 
-    plan: str
+    plan: str | None = None
     at_least: Level | None = None
     below: Level | None = None
+    fact: str | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.plan is None) == (self.fact is None) or (self.fact is None) != (self.in_ is None):
+            raise ValueError("applies_when names a plan (with its level) or a fact with the values it must be in")
+        return self
+
+    def holds_for(self, facts: dict) -> bool:
+        """Whether the incident's own fact holds (a fact condition only)."""
+        return self.fact is not None and facts.get(self.fact) in (self.in_ or [])
 
 
 class Relation(Sourced):
@@ -639,6 +654,10 @@ class Plan(Strict):
             if missing:
                 raise ValueError(f"reporting.documents.casualties: facts not declared under `facts`: {', '.join(sorted(missing))}")
         self._resolve_bodies()
+        states = {st.name for st in self.lifecycle.states}
+        for r in self.reporting.rules:
+            if set(r.done_on_entering) - states:
+                raise ValueError(f"reporting.rules {r.id}: done_on_entering names no state of the lifecycle")
         if self.reporting.hot_topic and self.reporting.hot_topic.rule not in {r.id for r in self.reporting.rules}:
             raise ValueError("reporting.hot_topic.rule names no rule")
         for lv in LEVELS:

@@ -288,6 +288,14 @@ class PlanLibrary:
         return leaders[0], {"plan": rel.quoted_from or owner, "clause": rel.clause, "text": rel.text,
                             "decision": rel.decision, "decision_en": rel.decision_en}
 
+    def outside_lead(self, plan_id: str, facts: dict, version: str | None = None) -> dict | None:
+        """The plan not held here that leads this incident by its own facts (hazardous chemicals 8.2: a road traffic
+        accident involving hazardous chemicals is led by the road-traffic accident plan), with its clause; None."""
+        for rel in self.plan_for(plan_id, version).relations:
+            if rel.plan is None and rel.relation == "led_by" and rel.applies_when and rel.applies_when.holds_for(facts):
+                return {"name": rel.name, "clause": rel.clause, "text": rel.text, "decision": rel.decision}
+        return None
+
     def lead_plan(self, levels: dict[str, str | None]) -> str | None:
         return self.lead_with_basis(levels)[0]
 

@@ -276,7 +276,15 @@ class Lifecycle:
         if not model.trigger(trigger, step=step):
             raise Refused("不能“%(step)s”", list(dict.fromkeys(reasons)), step=candidates[0].label)
         work.state = model.state
+        self._done_by_entering(work, actor, stamp, candidates[0].label)
         return self._finish(work, trigger, clean, actor, stamp)
+
+    def _done_by_entering(self, work: Snapshot, actor: str, stamp: str, label: str) -> None:
+        """A duty that a step itself carries out (ReportingRule.done_on_entering: environment 四(四)1, the request to
+        the province and city is made by taking 报请省、市启动) is done when the step brings the incident there."""
+        for rule in self.plan.reporting.rules:
+            if work.state in rule.done_on_entering and rule.id not in work.notifications:
+                work.notifications[rule.id] = Mark(by=actor, at=stamp, recorded_at=stamp, note=label)
 
     def issue(self, work: Snapshot, record: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
         """Record an issued report on ``work`` (changed in place): allowed in any state but a final one."""

@@ -366,6 +366,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "reported_at": snap.reported_at,
         "cause": snap.cause,
         "facts": snap.facts,
+        # a plan not held here that leads by the incident's own facts (hazardous chemicals 8.2: on a road)
+        "outside_lead": plans.outside_lead(snap.plan, snap.facts, snap.plan_version),
         "checklist": cl,
         "level_history": [h.model_dump() for h in snap.level_history],
         "confirmed_conditions": {k: v.model_dump() for k, v in snap.confirmed_conditions.items()},

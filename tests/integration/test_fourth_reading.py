@@ -127,3 +127,51 @@ def test_a_national_rule_is_shown_as_a_summary_never_as_the_regulations_words(tm
     summaries = re.findall(r'<details class="clause summary">.*?</details>', page, re.S)
     assert summaries and all("摘要（非条例原文）" in s for s in summaries)
     assert not re.search(r'<blockquote lang="zh-CN">第[一二三四五六七八九十]+条', page)
+
+
+def test_the_request_to_the_province_and_city_is_the_duty_rooms_until_the_step_is_taken():
+    """四(四)1 "初判为特别重大、重大、较大突发环境事件，由区政府报请省政府、市政府启动Ⅰ、Ⅱ、Ⅲ级应急响应。"."""
+    store, snap = _record("environment", facts={"deaths": 10})             # 重大 (II) by the facts, not yet started
+    items = {n.id: n for n in notification_status(snap, CLOCK.now(), PLANS, ROOM)}
+    assert items["request-higher-response"].ours and items["request-higher-response"].status == "open"
+    assert _ours(snap, BUREAU)["request-higher-response"] is False
+    snap = svc.act(store, snap.id, "request_higher_response", snap.version, {"level": "II"}, "指挥李四", CLOCK, ROOM)
+    items = {n.id: n for n in notification_status(snap, CLOCK.now(), PLANS, ROOM)}
+    assert items["request-higher-response"].status == "done"
+    store4, four = _record("environment", facts={"deaths": 1})             # 一般 (IV): the district starts it itself
+    assert "request-higher-response" not in _ours(four, ROOM)
+
+
+def test_a_major_labor_dispute_is_handled_by_the_government_office_with_the_bureau_not_reported_to_it():
+    """5.1 "重大劳资纠纷应急处理由市政府办公室会同市人社局共同处理。": command, not a report to the duty room's body."""
+    plan = PLANS.plan("labor_dispute")
+    assert not any(r.id == "office-with-hr" for r in plan.rules_for("II"))
+    assert any(c.clause == "5.1" and "共同处理" in c.structure for c in plan.command_for("II"))
+    assert not any(c.clause == "5.1" for c in plan.command_for("III"))
+
+
+@pytest.mark.parametrize("facts, level", [({"cross_area": "townships"}, "IV"), ({"cross_area": "sectors"}, "IV"),
+                                          ({"cross_area": "none"}, None), ({}, None)])
+def test_a_work_safety_accident_across_townships_or_fields_is_the_plans_at_level_iv(facts, level):
+    """1.3(2) "……或跨区、镇级行政区、跨市内多个领域（行业和部门）的工矿企业安全生产事故。": a recorded fact."""
+    from emergency.response.classify import classify
+    assert classify(PLANS.plan("work_safety"), facts)["level"] == level
+
+
+def test_at_level_iv_the_duty_room_reports_upward_when_the_city_finds_it_necessary():
+    """1.4(3) "……必要时，市政府应立即向上级政府报告事故情况。"."""
+    _store, snap = _record("work_safety", "IV", facts={"deaths": 1})
+    items = {n.id: n for n in notification_status(snap, CLOCK.now(), PLANS, ROOM)}
+    assert items["city-to-higher-when-needed"].ours and items["city-to-higher-when-needed"].due is None
+    assert _ours(snap, BUREAU)["city-to-higher-when-needed"] is False
+
+
+@pytest.mark.parametrize("setting, led", [("road", True), ("fixed_site", False), (None, False)])
+def test_a_tanker_on_a_road_is_led_by_the_road_traffic_accident_plan_this_plan_assisting(setting, led):
+    """8.2 "当发生重大环境污染事故或发生道路交通事故涉及危险化学品时，以相应预案为主，本预案为辅，根据现场情况部分实施。"."""
+    facts = {"deaths": 2, "poisoned": 12, **({"accident_setting": setting} if setting else {})}
+    store, snap = _record("hazardous_chemicals", facts=facts)
+    lead = svc.view(store, snap.id, CLOCK.now(), ROOM)["outside_lead"]
+    assert (lead is not None) is led
+    if led:
+        assert lead["name"] == "道路交通事故应急预案" and lead["clause"] == "8.2"

@@ -70,8 +70,9 @@ def test_labor_dispute_levels_iii_and_iv_bring_in_the_hr_bureau_and_ii_the_gover
     for level in ("III", "IV"):
         (n,) = _cl("labor_dispute", level)["notifications"]
         assert n["clause"] == "5.1" and any("人社局" in t for t in n["to"]) and n["due"] is None
-    to = [t for n in _cl("labor_dispute", "II")["notifications"] for t in n["to"]]
-    assert any("政府办公室" in t for t in to) and any("人社局" in t for t in to)
+    # the fourth reading: at II the government office handles it with the bureau (5.1), command not a report
+    command = [c for c in _cl("labor_dispute", "II")["command"] if c["clause"] == "5.1"]
+    assert command and "政府办公室" in command[0]["structure"] and "人社局" in command[0]["structure"]
 
 
 # ---- point 10: national rules on the checklist, marked as such

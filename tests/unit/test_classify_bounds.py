@@ -296,8 +296,8 @@ def test_the_whole_result_as_the_api_and_the_cli_give_it():
                              "text": "造成1人以上死亡（含失踪）……"}],
         "judgement": [
             {"id": "scope-capacity", "level": "IV", "clause": "1.3(2)",
-             "text": "超出区、镇政府（管委会）应急处置能力，或跨区、镇级行政区、跨市内多个领域（行业和部门）的工矿企业安全生产事故。",
-             "question": "超出区镇处置能力，或跨区镇、跨多个领域（由指挥中心判断）"},
+             "text": "超出区、镇政府（管委会）应急处置能力……的工矿企业安全生产事故。",
+             "question": "超出区镇处置能力（由指挥中心判断）"},
             {"id": "scope-leaders", "level": "IV", "clause": "1.3(3)",
              "text": "市政府领导认为需要市安全生产委员会（以下简称市安委会）处置的工矿企业安全生产事故。",
              "question": "市政府领导认为需要市安委会处置"}],

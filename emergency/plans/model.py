@@ -231,6 +231,9 @@ class ReportingRule(Sourced):
     kind: Literal["report", "information_release"] = "report"
     # Which response cards list it (cards.py roles); None: as the card's role decides from when it counts.
     card_roles: list[str] | None = None
+    # The text counts from the reporting unit's own 接报 (接报后…, 接到…报告后): each hop counts from its own receipt
+    # when the record knows it (a call to the unit acknowledged), else from the incident's, marked 按本单位接报时间推算.
+    own_receipt: bool = False
     # States whose step carries the duty out (报请省、市启动 is the request itself): entering one marks it done.
     done_on_entering: list[str] = []
     # The bodies that carry it out: the parts of ``from``, a working group of the plan replaced by its lead units
@@ -253,6 +256,8 @@ class ReportingRule(Sourced):
             raise ValueError("counted_from: condition needs the condition's text")
         if self.cap_minutes is not None and not self.immediate:
             raise ValueError("cap_minutes (latest time) goes with immediate rules")
+        if self.own_receipt and self.counted_from != "receipt":
+            raise ValueError("own_receipt goes with counted_from: receipt")
         return self
 
 
@@ -309,15 +314,21 @@ class SupplementaryDef(Strict):
 
     rule: str
     within_days: int = Field(gt=0)
-    shorter: ShorterWindow | None = None  # 493号 Art. 13: 7 days for road traffic and fire accidents
+    # 493号 Art. 13: 7 days for road traffic and fire accidents (each kind its own fact)
+    shorter: list[ShorterWindow] = []
     decision: str | None = None
     decision_en: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_or_more(cls, data: Any):
+        if isinstance(data, dict) and isinstance(data.get("shorter"), dict):
+            data = {**data, "shorter": [data["shorter"]]}
+        return data
+
     def days_for(self, facts: dict[str, Any]) -> int:
-        """The window for an event with these facts."""
-        if self.shorter and facts.get(self.shorter.fact) in self.shorter.in_:
-            return self.shorter.within_days
-        return self.within_days
+        """The window for an event with these facts: the shortest that applies."""
+        return min([w.within_days for w in self.shorter if facts.get(w.fact) in w.in_], default=self.within_days)
 
 
 class Documents(Strict):
@@ -425,6 +436,13 @@ class Task(Sourced):
     id: str
     name: str
     owner: str
+    # who owns it at some levels instead, by a national rule (493号 Art. 19: the investigation of a 较大 accident is
+    # the 设区的市's, of a 重大 the province's, of a 特别重大 the State Council's), with the rule's summary
+    owner_at: dict[Level, str] = {}
+    owner_at_basis: str | None = None
+
+    def owner_for(self, level: str | None) -> str:
+        return self.owner_at.get(level, self.owner) if level else self.owner
 
 
 class RelationCondition(Strict):

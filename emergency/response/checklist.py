@@ -86,7 +86,8 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
                         "clause": plan.termination.clause, "text": plan.termination.text,
                         "conditions": [{"id": c.id, "clause": c.clause, "text": c.text}
                                        for c in plan.termination.conditions]},
-        "post_incident": [{"id": t.id, "name": t.name, "owner": t.owner, "clause": t.clause, "text": t.text}
+        "post_incident": [{"id": t.id, "name": t.name, "owner": t.owner_for(level), "clause": t.clause, "text": t.text,
+                           "owner_basis": t.owner_at_basis if level in t.owner_at else None}
                           for t in plan.post_incident],
         "warning": None,
         "onsite_command": None,

@@ -57,6 +57,11 @@ class Notification(BaseModel):
     counted_from: Literal["occurrence", "receipt", "condition"]
     counted_from_name: str
     counted_from_time: datetime | None
+    # whose 接报 a receipt-counted item counts from: a unit whose acknowledgement of a call the record holds (its own
+    # receipt), else the incident's receipt; ``estimated`` when that is another party's clock counted from ours
+    # (按本单位接报时间推算: its receipt is earlier and unknown)
+    counted_from_unit: str | None = None
+    estimated: bool = False
     condition: str | None
     kind: str
     clause: str
@@ -97,9 +102,26 @@ class Notification(BaseModel):
 
 def notification_item(rule: ReportingRule, occurred: datetime, reported: datetime,
                       agencies: Agencies, condition_at: datetime | None = None,
-                      cause: str | None = None) -> Notification:
-    """One dated notification from one rule (its owners for the incident's recorded ``cause``)."""
+                      cause: str | None = None, received: dict[str, datetime] | None = None,
+                      office: str | None = None) -> Notification:
+    """One dated notification from one rule (its owners for the incident's recorded ``cause``).
+
+    Where the text counts from 接报, each hop counts from its own: ``received`` holds when units received the report
+    (a call to them acknowledged), and an item of such a unit counts from that time; ``office`` (who looks) sees its own
+    items from its own receipt, another party's from that party's when known, else from the incident's receipt —
+    marked ``estimated`` (按本单位接报时间推算)."""
+    owners = agencies.owners_of(rule.bodies(cause))
     base = {"occurrence": occurred, "receipt": reported, "condition": condition_at}[rule.counted_from]
+    unit, estimated = None, False
+    if rule.counted_from == "receipt" and getattr(rule, "own_receipt", False) and (received or office):
+        known = {o: received[o] for o in owners if received and o in received}
+        if office in known:
+            unit = office
+        elif office not in owners and known:
+            unit = min(known, key=known.get)
+        if unit is not None:
+            base = known[unit]
+        estimated = unit is None and office is not None and office not in owners
     if base is None:
         due = None
     elif rule.immediate:
@@ -116,21 +138,23 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
         decision=rule.decision, decision_en=rule.decision_en, text_en=getattr(rule, "text_en", None),
-        owners=agencies.owners_of(rule.bodies(cause)),
+        owners=owners,
         national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
-        **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}))
+        **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}),
+        **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,
                   condition_times: dict[str, Any] | None = None,
-                  rules: list[ReportingRule] | None = None, cause: str | None = None) -> list[Notification]:
+                  rules: list[ReportingRule] | None = None, cause: str | None = None,
+                  received: dict[str, datetime] | None = None, office: str | None = None) -> list[Notification]:
     """Dated notifications for a level (or for ``rules``: an incident's duties, kept ones included), earliest due
     first; items with no due time last."""
     level = check_level(level)
     occurred, reported = check_times(occurred_at, reported_at)
     agencies = plan.library.agencies
     cond = {k: parse_time(v, f"condition_times.{k}") for k, v in (condition_times or {}).items()}
-    items = [notification_item(r, occurred, reported, agencies, cond.get(r.id), cause)
+    items = [notification_item(r, occurred, reported, agencies, cond.get(r.id), cause, received, office)
              for r in (rules if rules is not None else plan.rules_for(level, hot_topic))]
     order = {r.id: i for i, r in enumerate(list(plan.reporting.rules) + plan.library.national_rules.rules
                                            + plan.office_rules)}

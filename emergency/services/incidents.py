@@ -224,6 +224,20 @@ def _minutes(delta_seconds: float) -> int:
     return math.ceil(delta_seconds / 60) if delta_seconds > 0 else -math.floor(-delta_seconds / 60)
 
 
+def units_received(snap: Snapshot, agencies) -> dict[str, datetime]:
+    """When each unit received the report, as far as the record knows: the earliest acknowledgement of a call to it,
+    or its own account that it learned of another party's report (已获知, recorded by the recipient's office itself);
+    the unit by today's name, as an item's owners are."""
+    out: dict[str, datetime] = {}
+    for got in snap.receipts.values():
+        for recipient, receipt in got.items():
+            unit = agencies.owner(recipient)
+            if receipt.how in ACKNOWLEDGED or (receipt.how == "known" and receipt.office == unit):
+                at = parse_time(receipt.at, "at")
+                out[unit] = min(at, out.get(unit, at))
+    return out
+
+
 def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None,
                         office: str | None = None) -> list[Notification]:
     """The incident's dated notifications, each with its status now (typed; ``Notification.view`` shows it).
@@ -247,7 +261,8 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     closed = plan.lifecycle.state(snap.state).final
     rules = {r.id: r for r in duty_rules(plan, snap)}
     items = notifications(plan, level, snap.occurred_at, snap.reported_at, snap.hot_topic, snap.condition_times,
-                          rules=list(rules.values()), cause=snap.cause)
+                          rules=list(rules.values()), cause=snap.cause, received=units_received(snap, agencies),
+                          office=office)
     for it in items:
         mark = snap.notifications.get(it.id)
         got = snap.receipts.get(it.id, {})

@@ -175,3 +175,64 @@ def test_a_tanker_on_a_road_is_led_by_the_road_traffic_accident_plan_this_plan_a
     assert (lead is not None) is led
     if led:
         assert lead["name"] == "道路交通事故应急预案" and lead["clause"] == "8.2"
+
+
+def test_each_hop_counts_from_its_own_receipt_where_the_text_counts_from_jiebao():
+    """5.1 "市政府和市安委办在接到较大、重大、特别重大安全生产事故报告后，应立即向南通市政府和南通市安委会报告。": the
+    duty room received it at 08:40 (the record's receipt); the 市安委办 (the bureau) learned of 110's report at 09:15.
+    Each office's own clock counts from its own 接报."""
+    store, snap = _record("work_safety", facts={"deaths": 3})                  # 较大 (III), received 08:40
+    later = FixedClock("2026-11-22T09:15:00+08:00")
+    snap = svc.act(store, snap.id, "account_for", snap.version,
+                   {"notification": "110-to-city", "how": "known", "via": "来电", "source": "110公安指挥中心",
+                    "recipient": "市安委办"}, "应急局值班员", later, BUREAU)
+    bureau = {n.id: n for n in notification_status(snap, later.now(), PLANS, BUREAU)}["city-to-nantong"]
+    room = {n.id: n for n in notification_status(snap, later.now(), PLANS, ROOM)}["city-to-nantong"]
+    assert bureau.due.isoformat() == "2026-11-22T09:15:00+08:00" and bureau.counted_from_unit == BUREAU
+    assert room.due.isoformat() == "2026-11-22T08:40:00+08:00" and room.counted_from_unit is None
+    assert not room.estimated and not bureau.estimated
+
+
+@pytest.mark.parametrize("office", [ROOM, BUREAU])
+def test_another_partys_receipt_counted_clock_says_it_is_estimated_from_ours(office):
+    """5.1 "单位负责人接报后应于1小时内……": the unit head's receipt is unknown, so the hour is estimated from ours."""
+    _store, snap = _record("work_safety", "IV", facts={"deaths": 1})
+    item = {n.id: n for n in notification_status(snap, CLOCK.now(), PLANS, office)}["head-to-authority"]
+    assert item.estimated and item.due.isoformat() == "2026-11-22T09:40:00+08:00"
+
+
+@pytest.mark.parametrize("plan, level, owner", [("hazardous_chemicals", "III", "南通市政府（事故调查组）"),
+                                                ("hazardous_chemicals", "IV", "市安监局牵头"),
+                                                ("work_safety", "III", "南通市政府（事故调查组）"),
+                                                ("work_safety", "II", "江苏省政府（事故调查组）")])
+def test_a_larger_accidents_investigation_is_the_higher_governments(plan, level, owner):
+    """493号第十九条: 较大事故 by the 设区的市, 重大 by the province; a 一般 one stays with the plan's owner."""
+    from emergency.response.checklist import checklist
+    cl = checklist(PLANS.plan(plan), level, "2026-11-22T08:30", "2026-11-22T08:40")
+    (task,) = [t for t in cl["post_incident"] if t["id"] == "investigation"]
+    assert task["owner"] == owner and (task["owner_basis"] is not None) is (level != "IV")
+
+
+@pytest.mark.parametrize("plan, facts, days", [("work_safety", {"deaths": 1, "accident_kind": "fire"}, 7),
+                                               ("work_safety", {"deaths": 1}, 30),
+                                               ("hazardous_chemicals", {"deaths": 1, "accident_setting": "road"}, 7),
+                                               ("hazardous_chemicals", {"deaths": 1, "accident_kind": "leak"}, 30)])
+def test_the_493_supplement_window_is_seven_days_for_a_fire_or_a_road_accident(plan, facts, days):
+    """493号第十三条: 30 days, 7 for road traffic and fire accidents; 9.2 moves only hazmat enterprises' fires."""
+    assert PLANS.plan(plan).reporting.documents.supplementary.days_for(facts) == days
+
+
+def test_informing_the_four_bodies_has_no_clock_of_its_own():
+    """493号第十条's 同时通知 is not limited by Art. 11's 2 hours, which limit reporting upward."""
+    rule = next(r for r in PLANS.national_rules.rules if r.id == "nat-493-10-inform")
+    assert rule.within_minutes is None and not rule.immediate
+
+
+def test_the_environment_filing_is_the_command_centres_and_labors_nantong_notice_the_bureaus():
+    """四(四)2 "……报市环境应急指挥中心办公室备案" (the centre's office is at the 海门生态环境局); labor 5.1 I
+    "同时通报南通市人力资源和社会保障局" (4.1 gives it to the 人社局)."""
+    ag = PLANS.agencies
+    filing = next(r for r in PLANS.plan("environment").reporting.rules if r.id == "IV-filing")
+    assert ag.owners_of(filing.bodies()) == [ECO]
+    notice = next(r for r in PLANS.plan("labor_dispute").reporting.rules if r.id == "major-to-nantong-hr")
+    assert ag.owners_of(notice.bodies()) == [HR]

@@ -26,7 +26,7 @@ def test_chemical_plant_explosion_then_river_pollution(tmp_path):
     nantong = next(n for n in v["checklist"]["notifications"] if n["id"] == "city-to-nantong")
     assert (nantong["due"], nantong["latest"]) == ("2026-11-22T14:06:00+08:00", "2026-11-22T16:06:00+08:00")
     authority = next(n for n in v["checklist"]["notifications"] if n["id"] == "head-to-authority")
-    assert authority["due"] == "2026-11-22T15:00:00+08:00"
+    assert authority["due"] == "2026-11-22T15:06:00+08:00"       # 接报后1小时 (the head's receipt unknown: ours)
     ws = svc.act(store, ws.id, "request_higher_response", ws.version, {"level": "III"}, "指挥", clock)
     assert ws.state == "under_higher_command"
 

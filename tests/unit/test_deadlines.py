@@ -62,7 +62,7 @@ def test_environment_items_without_a_time_limit_have_no_due_time():
 
 @pytest.mark.parametrize("level, rule, due, latest, immediate", [
     ("IV", "site-to-head", "2026-11-22T08:00:00+08:00", None, True),
-    ("IV", "head-to-authority", "2026-11-22T09:00:00+08:00", None, False),  # 1小时内
+    ("IV", "head-to-authority", "2026-11-22T09:20:00+08:00", None, False),  # 接报后1小时内
     ("IV", "head-to-110", "2026-11-22T08:00:00+08:00", None, True),
     ("IV", "110-to-city", "2026-11-22T08:20:00+08:00", "2026-11-22T10:20:00+08:00", True),  # 每级不超过2小时
     ("IV", "warning-IV", "2026-11-22T08:20:00+08:00", None, True),
@@ -189,7 +189,8 @@ def test_overdue_immediate_items_rank_first():
 # ---- found by mutation testing (mutmut over deadlines.py)
 
 def test_a_plain_checklist_item_is_exactly_the_rule_dated_and_named_as_today():
-    """Work safety 5.1: the unit head's hour, counted from the accident; 市安监局 shown as 区应急管理局 with the
+    """Work safety 5.1: the unit head's hour, counted from 接报 (the fourth reading: the head's own, here unknown, so
+    the incident's); 市安监局 shown as 区应急管理局 with the
     plan's name beside it; no status on a checklist that belongs to no incident."""
     item = due_by_id("work_safety", "IV")["head-to-authority"]
     rule = next(r for r in PLANS.plan("work_safety").reporting.rules if r.id == "head-to-authority")
@@ -200,8 +201,8 @@ def test_a_plain_checklist_item_is_exactly_the_rule_dated_and_named_as_today():
                        {"plan_name": "负有安全生产监管职责的有关部门", "current": None,
                         "display": "负有安全生产监管职责的有关部门"}],
         "channel": "any", "channel_name": "不限方式", "immediate": False, "within_minutes": 60,
-        "due": "2026-11-22T09:00:00+08:00", "latest": None, "counted_from": "occurrence",
-        "counted_from_name": "事发时间", "counted_from_time": "2026-11-22T08:00:00+08:00", "condition": None,
+        "due": "2026-11-22T09:20:00+08:00", "latest": None, "counted_from": "receipt",
+        "counted_from_name": "接报时间", "counted_from_time": "2026-11-22T08:20:00+08:00", "condition": None,
         "kind": "report", "clause": "5.1", "text": "单位负责人接报后应于1小时内报市级以上安监部门或负有安全生产监管职的有关部门……",
         "decision": rule.decision, "decision_en": rule.decision_en, "text_en": None, "national": None,
         "owners": ["单位负责人"],

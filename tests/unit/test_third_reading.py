@@ -55,10 +55,11 @@ def test_environment_i_and_ii_go_to_the_province_and_the_ministry_within_two_hou
 
 
 # ---- point 3: the low ones
-def test_work_safety_head_to_authority_says_it_counts_from_the_accident_and_why():
+def test_work_safety_head_to_authority_counts_from_the_heads_receipt_as_the_text_says_and_why():
+    """The fourth reading replaced the third's stricter count from the accident: 5.1 "单位负责人接报后应于1小时内"."""
     item = items("work_safety", "IV")["head-to-authority"]
-    assert item["counted_from"] == "occurrence" and item["due"] == "2026-11-22T09:00:00+08:00"
-    assert "这比原文更严格" in item["decision"] and "stricter than the words" in item["decision_en"]
+    assert item["counted_from"] == "receipt" and item["due"] == "2026-11-22T09:10:00+08:00"   # 08:10 + 1 h
+    assert "每一级自本级接报起算" in item["decision"] and "each hop counts from its own" in item["decision_en"]
 
 
 @pytest.mark.parametrize("level", ["I", "II", "III", "IV"])
@@ -111,7 +112,8 @@ def test_a_fire_has_seven_days_for_its_493_supplement_and_other_accidents_thirty
     sup = PLANS.plan("hazardous_chemicals").reporting.documents.supplementary
     assert sup.days_for({"accident_kind": "fire"}) == 7
     assert sup.days_for({"accident_kind": "explosion"}) == 30 and sup.days_for({}) == 30
-    assert PLANS.plan("work_safety").reporting.documents.supplementary.days_for({"accident_kind": "fire"}) == 30
+    # the fourth reading: 9.2 moves only hazmat enterprises' fires, so an industrial fire under work safety has 7 too
+    assert PLANS.plan("work_safety").reporting.documents.supplementary.days_for({"accident_kind": "fire"}) == 7
 
 
 # ---- point 4: sentences encoded

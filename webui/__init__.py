@@ -91,7 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ConfigError(str(exc)) from None
 
     try:
-        plans = library(app.config.get("PLANS_DIR") or default_plans_dir())
+        plans = library(app.config.get("PLANS_DIR") or default_plans_dir(), app.config.get("OFFICE_RULES"))
     except EmergencyError as exc:
         raise ConfigError(f"PLANS_DIR: {exc}") from None
     store = Store(app.config["DATABASE"], create=False, plans=plans)

@@ -60,7 +60,16 @@ def security():
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
     return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
                            roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()), units=units(),
-                           prefixes=_prefixes(store))
+                           prefixes=_prefixes(store), undated=_undated())
+
+
+def _undated() -> list[dict]:
+    """Each office that uses the console with its own items that no clock and no office rule cover (duties.py)."""
+    from emergency.response.duties import undated_own_items
+    library = plans()
+    duty_room = current_app.config["DUTY_ROOM"]
+    offices = list(dict.fromkeys([duty_room] + [o.unit for o in library.agencies.offices]))
+    return [{"office": o, "rows": undated_own_items(library, o)} for o in offices]
 
 
 def _prefixes(store) -> list[dict[str, str]]:

@@ -19,7 +19,7 @@ from emergency.core.errors import EmergencyError
 from emergency.services.directory import load_demo as load_demo_directory
 from emergency.services.incidents import load_demo
 from emergency.services.roster import load_demo as load_demo_roster
-from emergency.response.library import PlanLibrary
+from emergency.response.library import PlanLibrary, library
 from emergency.store import Store, close_pools, init_database, shown_location
 from emergency.services import users
 from emergency.services.users import add_user, count_users, retire_demo_users
@@ -63,9 +63,12 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
                             f"{users.PRODUCTION_HASH_METHOD}: a setting of the test suite only (密码散列方式不可用于服务)"))
     database = db_path or os.environ.get("EMERGENCY_DATABASE_URL") or os.environ.get("EMERGENCY_DATABASE") \
         or _db_path(None)
+    office_rules = _demo_office_rules(plans) if demo else None
+    if office_rules:
+        plans = library(plans.directory, office_rules)
     try:
         init_database(database, plans)
-        app = create_app({"DATABASE": database, "PLANS_DIR": str(plans.directory)})
+        app = create_app({"DATABASE": database, "PLANS_DIR": str(plans.directory), "OFFICE_RULES": office_rules})
     except (ConfigError, EmergencyError) as exc:
         _refuse(exc)
     clock = SystemClock()
@@ -96,11 +99,21 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
     if workers == 1:
         serve(app, host=host, port=port, threads=threads, ident="")
         return
-    config = {"DATABASE": database, "PLANS_DIR": str(plans.directory), "SECRET_KEY": app.config["SECRET_KEY"]}
+    config = {"DATABASE": database, "PLANS_DIR": str(plans.directory), "SECRET_KEY": app.config["SECRET_KEY"],
+              "OFFICE_RULES": office_rules}
     close_pools()  # each worker opens its own connections after the fork
     Workers(lambda: create_app(config), {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                                           "worker_class": "gthread", "accesslog": None, "errorlog": "-",
                                           "loglevel": "warning", "timeout": 60}).run()
+
+
+def _demo_office_rules(plans: PlanLibrary) -> str | None:
+    """The demo's example office rule (plans/demo/office_rules.yaml, marked 示例 wherever it shows), so the demo shows
+    an office's own rule at work; None where the office has rules of its own, which stay in force."""
+    example = plans.directory / "demo" / "office_rules.yaml"
+    if plans.office_rules.rules or not example.is_file():
+        return None
+    return str(example)
 
 
 class Workers(BaseApplication):

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask import (Blueprint, current_app, redirect, render_template, request, session,
                    url_for)
 
+from emergency.response.duties import undated_own_items
 from emergency.services import incidents as service
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError
@@ -117,6 +118,7 @@ def home():
                            revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
                            duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
                            gap_days=roster.GAP_DAYS, shift_flag=shift_flag(), understaffed=_understaffed(at),
+                           undated=len(undated_own_items(plans(), office())) if office() else 0,
                            fingerprint=_fingerprint(real + drills))
 
 

@@ -18,7 +18,8 @@ def checklist_markdown(cl: dict[str, Any], drill: bool = False) -> str:
               "|---|---|---|---|---|---|"]
     for n in cl["notifications"]:
         if n["due"] is None:
-            due = f"条件成立时立即：{n['condition']}" if n["condition"] else "原文未规定时限"
+            due = ((f"条件成立时立即：{n['condition']}" if n["immediate"] else f"条件成立后（原文未规定时限）：{n['condition']}")
+                   if n["condition"] else "原文未规定时限")
         elif n["immediate"]:
             due = f"立即（{n['due']}）" + (f"，最迟 {n['latest']}" if n["latest"] else "")
         else:

@@ -761,6 +761,17 @@ class OfficeRule(NationalRule):
     """An office's own reporting rule (本单位规定), e.g. a municipal 信息报送 rule: ``authority`` names the document
     and its number, ``text`` quotes its sentence. Shown marked 本单位规定, never as the plan's or the nation's words."""
 
+    # the plan items (ids) it gives a clock to: they leave the list of the office's undated items
+    covers: list[str] = []
+    # an illustration (``serve --demo``), no rule in force: marked 示例 wherever it shows; its authority says so too
+    example: bool = False
+
+    @model_validator(mode="after")
+    def _example_says_so(self):
+        if self.example and "示例" not in self.authority:
+            raise ValueError("an example rule's authority must say 示例")
+        return self
+
 
 class OfficeRules(Strict):
     """``reference/office_rules.yaml``: empty as shipped; an office fills it with its own rules."""

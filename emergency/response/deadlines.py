@@ -71,6 +71,7 @@ class Notification(BaseModel):
     text_en: str | None = None       # a national rule's summary as quoted (``text`` is it in Chinese)
     national: str | None  # a national rule's authority, not the local plan's words
     office: str | None = None  # an office rule's document (本单位规定), neither the plan's nor the nation's words
+    example: bool = False      # an office rule that only illustrates (serve --demo): shown 本单位规定（示例）
     # the status at a moment (set by notification_status; unset on a plain checklist)
     owners: list[str] = Field(default_factory=list)   # the units whose duty it is (issue 27), today's names
     # the status at a moment (set by notification_status; unset on a plain checklist). ``accounted``: another party's
@@ -141,6 +142,7 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         owners=owners,
         national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}),
+        **({"example": True} if isinstance(rule, OfficeRule) and rule.example else {}),
         **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}))
 
 

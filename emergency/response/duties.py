@@ -151,3 +151,32 @@ def task_ref(plan: Plan, ref: str) -> dict[str, str] | None:
 def handed_over(snap: Snapshot, task_id: str) -> UnitTask | None:
     """The handover of a post-incident task of the plan, if it was handed over."""
     return next((t for t in snap.tasks if t.kind == "handover" and t.ref == task_id), None)
+
+
+def undated_own_items(plans, office: str) -> list[dict[str, Any]]:
+    """The office's own reporting items that have no clock (the text says 及时 or gives no limit) and that no office
+    rule covers (``OfficeRule.covers``), per plan with the levels each stands at: the gap the plans leave, made
+    visible and never filled by invention. An office records its own rule, with its document and sentence, in
+    reference/office_rules.yaml."""
+    ag = plans.agencies
+    covered = {c for r in plans.office_rules.rules for c in r.covers}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for plan in plans.plans.values():
+        for level in LEVELS:
+            for rule in plan.rules_for(level):
+                if rule.immediate or rule.within_minutes is not None or rule.id in covered:
+                    continue
+                if not is_ours(rule, ag, office):
+                    continue
+                item = out.setdefault((plan.id, rule.id), {
+                    "plan": plan.id, "plan_title": plan.short_title, "id": rule.id, "levels": [],
+                    "clause": rule.clause, "text": rule.text, "to": [ag.display(t) for t in rule.to],
+                    "condition": rule.condition, "national": _national(rule)})
+                item["levels"].append(level)
+    return list(out.values())
+
+
+def _national(rule: ReportingRule) -> str | None:
+    """A national rule's authority (its text is a summary); None for a plan's or an office's own rule."""
+    from emergency.plans.model import NationalRule, OfficeRule
+    return rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None

@@ -86,8 +86,10 @@ def load_vocabulary(path: Path) -> Vocabulary:
 class PlanLibrary:
     """The plans of one directory and their reference data, validated together."""
 
-    def __init__(self, directory: Path | str):
+    def __init__(self, directory: Path | str, office_rules: Path | str | None = None):
         self.directory = Path(directory)
+        # the office's own rules: reference/office_rules.yaml, or another file (serve --demo's example)
+        self.office_rules_path = Path(office_rules) if office_rules else self.directory / "reference" / "office_rules.yaml"
         if not self.directory.is_dir():
             raise PlanFileError(self.directory, "", "is not a plans directory")
         self.vocabulary = load_vocabulary(self.directory / "reference" / "facts.yaml")
@@ -199,7 +201,7 @@ class PlanLibrary:
 
     def _office_raw(self) -> dict[str, Any]:
         """``reference/office_rules.yaml`` as read and validated (an office's own rules; absent or empty: none)."""
-        path = self.directory / "reference" / "office_rules.yaml"
+        path = self.office_rules_path
         data = read_yaml(path) if path.exists() else None
         data = data or {"source": "", "rules": []}
         validated(OfficeRules, data, path)
@@ -208,7 +210,7 @@ class PlanLibrary:
     @cached_property
     def office_rules(self) -> OfficeRules:
         """The office's own rules in force (each plan's incidents keep the ones they started with)."""
-        return validated(OfficeRules, self._office_raw(), self.directory / "reference" / "office_rules.yaml")
+        return validated(OfficeRules, self._office_raw(), self.office_rules_path)
 
     def national_rules_for(self, plan_id: str, level: str) -> list[NationalRule]:
         return [r for r in self.national_rules.rules if r.applies(plan_id, level)]
@@ -301,13 +303,15 @@ class PlanLibrary:
 
 
 @lru_cache(maxsize=16)
-def _library(directory: str) -> PlanLibrary:
-    return PlanLibrary(directory)
+def _library(directory: str, office_rules: str | None = None) -> PlanLibrary:
+    return PlanLibrary(directory, office_rules)
 
 
-def library(directory: Path | str | None = None) -> PlanLibrary:
-    """The library of a plans directory (default: ``default_plans_dir()``), read once per process."""
-    return _library(str(Path(directory or default_plans_dir()).resolve()))
+def library(directory: Path | str | None = None, office_rules: Path | str | None = None) -> PlanLibrary:
+    """The library of a plans directory (default: ``default_plans_dir()``), read once per process; ``office_rules``:
+    the office's own rules from another file than the directory's reference/office_rules.yaml."""
+    return _library(str(Path(directory or default_plans_dir()).resolve()),
+                    str(Path(office_rules).resolve()) if office_rules else None)
 
 
 def _office_section(office: dict[str, Any], plan_id: str) -> str:

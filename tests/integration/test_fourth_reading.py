@@ -236,3 +236,45 @@ def test_the_environment_filing_is_the_command_centres_and_labors_nantong_notice
     assert ag.owners_of(filing.bodies()) == [ECO]
     notice = next(r for r in PLANS.plan("labor_dispute").reporting.rules if r.id == "major-to-nantong-hr")
     assert ag.owners_of(notice.bodies()) == [HR]
+
+
+def test_the_duty_rooms_undated_items_are_listed_and_an_office_rule_takes_one_off():
+    """The duty room's main duty in every plan is 及时 (no clock): nothing is invented, the gap is listed; an office
+    rule that covers an item (the demo's example, marked 示例) takes it off the list and gives it a clock."""
+    from pathlib import Path
+    from emergency.response.duties import undated_own_items
+    from emergency.response.library import PlanLibrary
+    room = {(i["plan"], i["id"]) for i in undated_own_items(PLANS, ROOM)}
+    assert ("hazardous_chemicals", "office-to-leaders") in room                   # 2.2.3(1) 及时向市委、市政府……
+    assert ("environment", "request-higher-response") in room
+    assert ("hazardous_chemicals", "support-request-government") not in room      # the bureau's (3.6, 2.1)
+    assert ("hazardous_chemicals", "onsite-to-command") in {(i["plan"], i["id"]) for i in undated_own_items(PLANS, BUREAU)}
+    demo = PlanLibrary(PLANS.directory, Path(PLANS.directory) / "demo" / "office_rules.yaml")
+    assert ("hazardous_chemicals", "office-to-leaders") not in {(i["plan"], i["id"]) for i in undated_own_items(demo, ROOM)}
+    store = Store(":memory:", plans=demo)
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    rule = {n.id: n for n in notification_status(snap, CLOCK.now(), demo, ROOM)}["example-duty-room-written"]
+    assert rule.example and "示例" in rule.office and rule.due.isoformat() == "2026-11-22T09:40:00+08:00"
+
+
+def test_an_example_office_rule_must_say_so():
+    from pydantic import ValidationError
+    from emergency.plans.model import OfficeRule
+    with pytest.raises(ValidationError, match="示例"):
+        OfficeRule.model_validate({"id": "x", "authority": "某区信息报送办法", "applies_to": ["environment"],
+                                   "clause": "第一条", "text": "……", "from": "海门区政府总值班室", "to": ["区委"],
+                                   "channel": "any", "counted_from": "receipt", "example": True})
+
+
+def test_the_admin_page_lists_them_and_the_home_page_says_so_once(tmp_path):
+    from tests.conftest import app_with_users, signed_in
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    home = signed_in(app, "值班员张三").get("/").get_data(as_text=True)
+    assert home.count('id="undated-note"') == 1 and "原文未规定时限" in home
+    from emergency.services.users import add_user
+    store = Store(app.config["DATABASE"])
+    add_user(store, "管理员周九", "administrator", "test-password-不是默认", CLOCK)
+    store.close()
+    admin = signed_in(app, "管理员周九").get("/admin/").get_data(as_text=True)
+    assert 'id="undated"' in admin and 'data-item="office-to-leaders"' in admin and "office_rules.yaml" in admin

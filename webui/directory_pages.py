@@ -149,7 +149,8 @@ def call_lines(notifications: list[dict], attempts: list[dict]) -> list[dict]:
     at = now()
     grouped = directory.by_unit(_contacts())
     shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
-    lines = callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown())
+    lines = callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown(),
+                            roles={r.name for r in plans().agencies.roles})
     return lines if personal_numbers_shown() else callsheet.for_observer(lines)
 
 
@@ -166,8 +167,12 @@ def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
     except NotFound:
         abort(404)
     at = clock_for(snap).now()
-    views = [item.view() for item in notification_status(snap, at, plans())]
-    return ({"id": snap.id, "title": snap.title, "drill": snap.drill, "plan": snap.plan, "now": format_time(at)},
+    # the office's own items first, in the order they are due; another party's below, to be accounted for
+    views = [item.view() for item in notification_status(snap, at, plans(), duty_room())]
+    views.sort(key=lambda n: not n.get("ours"))
+    name = snap.title or plans().plan_for(snap.plan, snap.plan_version).short_title
+    return ({"id": snap.id, "title": snap.title, "name": name, "drill": snap.drill, "plan": snap.plan,
+             "now": format_time(at), "office": duty_room()},
             call_lines(views, [a.model_dump() for a in snap.calls]))
 
 
@@ -189,7 +194,9 @@ def checklist_calls(plan_id: str):
 @bp.get("/incidents/<incident_id>/calls")
 def calls(incident_id: str):
     incident, lines = call_sheet(incident_id)
-    return render_template("directory/calls.html", incident=incident, lines=lines, gaps=callsheet.gaps(lines),
+    # the numbers missing are those of the office's own calls (another party's items are not dialled from here)
+    return render_template("directory/calls.html", incident=incident, lines=lines,
+                           gaps=callsheet.gaps([line for line in lines if line.get("ours") is not False]),
                            plan=plans().plan(incident["plan"]), duty=on_duty_now(now()))
 
 

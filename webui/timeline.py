@@ -24,6 +24,15 @@ def trigger_labels(plan) -> dict[str, str]:
     return labels
 
 
+def step_label(plan, trigger: str, source: str | None, labels: dict[str, str] | None = None) -> str:
+    """The label of ``trigger`` as taken from state ``source``: a trigger has one label per transition (environment
+    terminate: 区政府宣布应急终止 from activated, 记录省、市政府宣布应急终止 under the higher command)."""
+    for tr in plan.lifecycle.transitions:
+        if tr.trigger == trigger and source in tr.source:
+            return tr.label
+    return (labels or trigger_labels(plan)).get(trigger, trigger)
+
+
 def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
     """The timeline in a person's words: the action's label, the item, task or condition it names (by its words, never
     its id), who decided. ``given``: the incident's tasks (t1, t2 … named by their titles)."""
@@ -34,6 +43,7 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
     items = item_names(plan)
     conditions = {c.id: c.text for c in plan.termination.conditions}
     out = []
+    before = None                 # the state each event was taken from (its label depends on it)
     for e in events:
         p = e["payload"] or {}
         details = []
@@ -68,8 +78,9 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
                 details.append(p[key])
         if e["trigger"] == "issue_report":
             details.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
-        out.append({"at": e["at"], "label": labels.get(e["trigger"], e["trigger"]), "actor": e["actor"],
+        out.append({"at": e["at"], "label": step_label(plan, e["trigger"], before, labels), "actor": e["actor"],
                     "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
+        before = e["state"]
     return out
 
 

@@ -25,21 +25,26 @@ def _belongs(attempt: dict[str, Any], unit: str, names: set[str], numbers: set[s
 
 
 def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]], grouped: dict[str, dict[str, Any]],
-          shifts: list[roster.Shift], at: datetime, personal: bool) -> list[dict[str, Any]]:
+          shifts: list[roster.Shift], at: datetime, personal: bool,
+          roles: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Each notification with ``dial`` (per recipient: ``numbers`` in order, ``on_duty``, its ``attempts`` and
-    ``suggest``, the number to try now), ``calls`` (``calls.progress``) and ``requirement`` (what acknowledges it)."""
+    ``suggest``, the number to try now), ``calls`` (``calls.progress``) and ``requirement`` (what acknowledges it).
+    A recipient that is a role of the incident (``roles``: 单位负责人, 原报告接收单位 …) has no standing number: it is
+    marked ``role`` and offered none, whatever the directory holds under that name."""
     attempts = [a if personal else masked(a) for a in attempts]
+    roles = set(roles)
     out = []
     for n in notifications:
         prog = calls.progress(attempts, n["id"])
         recipients = []
         for r in n["recipients"]:
             unit = r["current"] or r["plan_name"]
-            shift = roster.on_duty(shifts, unit, at)
-            numbers = directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
+            role = unit in roles or r["plan_name"] in roles
+            shift = None if role else roster.on_duty(shifts, unit, at)
+            numbers = [] if role else directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
             names = {unit, r.get("plan_name") or unit, r.get("display") or unit}
             mine = [a for a in prog["attempts"] if _belongs(a, unit, names, {d["number"] for d in numbers})]
-            recipients.append({"unit": unit, "display": r["display"], "numbers": numbers,
+            recipients.append({"unit": unit, "display": r["display"], "numbers": numbers, "role": role,
                                "on_duty": shift.model_dump() if shift else None, "attempts": mine,
                                "suggest": calls.next_contact(numbers, mine) if numbers else None})
         out.append({**n, "dial": recipients, "calls": prog, "requirement": calls.requirement(n["channel"])})
@@ -77,7 +82,7 @@ def for_observer(value: Any) -> Any:
 
 def gaps(call_lines: list[dict[str, Any]]) -> list[str]:
     """The recipients on the sheet with no number to dial."""
-    return sorted({r["display"] for line in call_lines for r in line["dial"] if not r["numbers"]})
+    return sorted({r["display"] for line in call_lines for r in line["dial"] if not r["numbers"] and not r.get("role")})
 
 
 def commander_on_duty(shifts: list[roster.Shift], duty_room: str, at: datetime) -> dict[str, Any] | None:

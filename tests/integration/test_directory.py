@@ -2,6 +2,7 @@
 gaps) and the call sheet built on it."""
 import csv
 import io
+import re
 import json
 
 import openpyxl
@@ -144,15 +145,20 @@ def test_the_call_sheet_lists_numbers_in_order_and_the_gaps(app, clock):
     admin = admin_client(app, clock)
     upload(admin, xlsx(GOOD), "通讯录.xlsx")
     duty = signed_in(app, "值班员张三")
-    r = duty.post("/api/incidents", json={"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
+    # the duty room's own item (hazardous chemicals 2.2.3(1): to 市委、市政府和上级有关部门): 海门区政府 is dialled
+    r = duty.post("/api/incidents", json={"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
                                           "occurred_at": "2026-12-02T10:05", "reported_at": "2026-12-02T10:12"},
                   headers={"X-CSRFToken": duty.csrf})
     inc = r.json["id"]
     page = duty.get(f"/incidents/{inc}/calls").get_data(as_text=True)
-    row = page[page.index("海门区政府</td>"):]
+    row = page[page.index("海门区政府（原文：市政府）</td>"):]
     row = row[:row.index("</tr>")]
     assert row.index("0513-82100000") < row.index("0513-82100003") < row.index("10000000002") < row.index("10000000001")
-    assert "通讯录中没有号码" in page and "海门生态环境局" in page[page.index("call-gaps"):page.index("call-sheet\"")]
+    gaps = page[page.index("call-gaps"):page.index("call-sheet\"")]
+    assert "通讯录中没有号码" in page and "区委" in gaps
+    assert "上级有关部门" not in gaps and "随事件而定，无固定号码" in page     # a role: no number, and no gap
+    assert page.index('id="call-sheet"') < page.index('id="others-items"')      # others' items below ours'
+    assert re.search(r"呼叫单：(<[^>]+>)?储罐泄漏", page)                          # the sheet has its incident's name
     sheet = json.loads(duty.get(f"/incidents/{inc}/calls.json").data)
     first = next(n for n in sheet["notifications"] if any(d["unit"] == "海门区政府" for d in n["dial"]))
     dial = next(d for d in first["dial"] if d["unit"] == "海门区政府")

@@ -278,3 +278,4 @@ def test_the_admin_page_lists_them_and_the_home_page_says_so_once(tmp_path):
     store.close()
     admin = signed_in(app, "管理员周九").get("/admin/").get_data(as_text=True)
     assert 'id="undated"' in admin and 'data-item="office-to-leaders"' in admin and "office_rules.yaml" in admin
+

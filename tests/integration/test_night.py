@@ -1,0 +1,44 @@
+"""A night without retyping: what the record holds reaches every page, and the pages say what was done as it was
+done (the step's own label, the call sheet in the office's words)."""
+import re
+
+from emergency.core.clock import FixedClock
+from emergency.services import incidents as svc
+from emergency.store import Store
+from tests.conftest import app_with_users, signed_in
+
+CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
+
+
+def test_the_page_says_the_step_it_took_from_the_state_it_was_taken_in(tmp_path):
+    """Environment 四(五): under the higher command the button is 记录省、市政府宣布应急终止, and so is what the page
+    says was done (it flashed 区政府宣布应急终止, the IV transition's label)."""
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 10},
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    snap = svc.act(store, snap.id, "request_higher_response", snap.version, {"level": "II"}, "指挥李四", CLOCK)
+    snap = svc.act(store, snap.id, "confirm_condition", snap.version, {"condition": "controlled"}, "指挥李四", CLOCK)
+    store.close()
+    commander = signed_in(app, "指挥李四")
+    page = commander.post(f"/incidents/{snap.id}/act", data={"trigger": "terminate", "expected_version": snap.version,
+                                                             "declared_by": "南通市政府", "csrf_token": commander.csrf},
+                          follow_redirects=True).get_data(as_text=True)
+    flashes = re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page)
+    assert "已执行：记录省、市政府宣布应急终止。" in flashes, flashes
+
+
+def test_an_item_recorded_as_not_known_is_never_shown_as_done(tmp_path):
+    """情况不明 is recorded, not accomplished: no green ✓ beside it (only acknowledged or reported items get one)."""
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    snap = svc.act(store, snap.id, "account_for", snap.version,
+                   {"notification": "site-to-110", "how": "unknown", "reason": "现场人员联系不上"}, "值班员张三", CLOCK,
+                   "海门区政府总值班室")
+    store.close()
+    page = signed_in(app, "值班员张三").get(f"/incidents/{snap.id}").get_data(as_text=True)
+    row = page[page.index('data-notification="site-to-110"'):]
+    row = row[:row.index("</tr>")]
+    assert "情况不明（已记录）" in row and "✓" not in row

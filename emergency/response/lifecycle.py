@@ -30,7 +30,7 @@ from emergency.response.calls import HANDED_OVER, acknowledges
 from emergency.response.duties import (ACKNOWLEDGED, KNOWN_VIA, call_receipt, duty_rules, handed_over, is_ours, item_state,
                                        keep_on_change, recipients_reached, task_ref)
 from emergency.core.incident import CallAttempt, IssuedReport, Mark, Receipt, SentMessage, Snapshot, TaskStep, UnitTask
-from emergency.plans.model import LEVELS, Plan, TransitionDef
+from emergency.plans.model import LEVEL_RANK, LEVELS, Plan, TransitionDef
 from emergency.response.payloads import clean_payload
 from emergency.response.registry import ACTIONS, GUARDS, INCIDENT_GUARDS, Step
 from emergency.response.requests import REPORT_FIELDS
@@ -269,6 +269,8 @@ class Lifecycle:
                           allowed=list(step_label(self.plan, t) for t in self.allowed_triggers(snap.state)) or ["—"])
         requires = list(dict.fromkeys(f for t in candidates for f in t.requires))
         clean = clean_payload(self.plan, snap, trigger, requires, payload, stamp, candidates[0].label)
+        if not trusted:
+            self._below_the_facts(snap, clean, candidates[0].label)
         work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger, office=office)
         reasons: list[str] = []
@@ -278,6 +280,16 @@ class Lifecycle:
         work.state = model.state
         self._done_by_entering(work, actor, stamp, candidates[0].label)
         return self._finish(work, trigger, clean, actor, stamp)
+
+    @staticmethod
+    def _below_the_facts(snap: Snapshot, clean: dict, label: str) -> None:
+        """A level chosen below the one the recorded facts call for (IV while the facts say III) is taken only with a
+        reason, which the event keeps: the plans grade by the facts, so a lower level is a decision someone owns.
+        (Checked when the step is taken, not on replay: a log written before this rule still rebuilds.)"""
+        level, facts = clean.get("level"), snap.classified_level
+        if level and facts and LEVEL_RANK[level] < LEVEL_RANK[facts] and not clean.get("reason"):
+            raise InputError("payload.reason", "事实对应%(facts)s级，“%(step)s”选择%(level)s级须写明理由",
+                             facts=facts, level=level, step=label)
 
     def _done_by_entering(self, work: Snapshot, actor: str, stamp: str, label: str) -> None:
         """A duty that a step itself carries out (ReportingRule.done_on_entering: environment 四(四)1, the request to

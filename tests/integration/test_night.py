@@ -42,3 +42,23 @@ def test_an_item_recorded_as_not_known_is_never_shown_as_done(tmp_path):
     row = page[page.index('data-notification="site-to-110"'):]
     row = row[:row.index("</tr>")]
     assert "情况不明（已记录）" in row and "✓" not in row
+
+
+def test_activating_below_the_level_the_facts_call_for_asks_for_the_reason_and_keeps_it():
+    """Activating at IV while the facts say III (3 deaths, hazardous chemicals 1.4(3)) is a decision someone owns."""
+    import pytest
+    from emergency.core.errors import InputError
+    store = Store(":memory:")
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 3},
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    assert snap.classified_level == "III"
+    with pytest.raises(InputError, match="须写明理由") as refused:
+        svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "副区长"}, "指挥李四", CLOCK)
+    assert refused.value.field == "payload.reason"
+    svc.act(store, snap.id, "activate", snap.version, {"level": "III", "approved_by": "副区长"}, "指挥李四", CLOCK)
+    other = svc.report(store, {"plan": "hazardous_chemicals", "title": "另一起", "facts": {"deaths": 3},
+                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    other = svc.act(store, other.id, "activate", other.version,
+                    {"level": "IV", "approved_by": "副区长", "reason": "死亡人数待核实，先按一般启动"}, "指挥李四", CLOCK)
+    assert other.level == "IV"
+    assert store.events(other.id)[-1]["payload"]["reason"] == "死亡人数待核实，先按一般启动"

@@ -279,6 +279,20 @@
       svg.style.width = (svg.viewBox.baseVal.width * next) + "px";
     }
   });
+  // 下达任务: the 承办单位 follows the duty chosen (its group's lead unit), until the officer types another
+  document.querySelectorAll("form.assign-form").forEach((form) => {
+    const duty = form.querySelector("select[name=duty]");
+    const unit = form.querySelector("input[name=unit]");
+    if (!duty || !unit) return;
+    let typed = false;
+    unit.addEventListener("input", () => { typed = true; });
+    const follow = () => {
+      const option = duty.selectedOptions[0];
+      if (!typed && option && option.dataset.unit) unit.value = option.dataset.unit;
+    };
+    duty.addEventListener("change", follow);
+    follow();
+  });
   const init = document.body.dataset.init;
   if (init === "classify") window.initClassify(document.body.dataset.checklistUrl);
   if (init === "drill-panel") window.initDrillPanel();

@@ -141,10 +141,16 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
                                may_write=may("shift.write"), office=office), status
     shifts = _shifts()
     outgoing, incoming = shift.shift_to_hand_over(store, shifts, office, now())
+    recent = store.shifts.handovers(office, limit=10)
+    done = next((r for r in recent if r["starts_at"] == outgoing["starts_at"]), None)
+    if done is not None:   # this shift is handed over already (signed before its end): show it, never a second 交班
+        return render_template("shift/handover.html", h=shown(done), draft=None, sections=shift.SECTIONS, error=error,
+                               may_write=may("shift.write"), office=office,
+                               next_change=outgoing["ends_at"], recent=recent), status
     draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
     return render_template("shift/handover.html", h=None, draft=shown(draft), window=outgoing, sections=shift.SECTIONS,
                            error=error, may_write=may("shift.write"), office=office,
-                           action=url_for("shift.sign_out"), recent=store.shifts.handovers(office, limit=10),
+                           action=url_for("shift.sign_out"), recent=recent,
                            missed=shift.missed(store, office, shifts, now())), status
 
 

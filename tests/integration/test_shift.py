@@ -187,3 +187,22 @@ def test_the_log_is_searched_across_shifts_by_words_and_days(night):
     assert "噪声" not in officer.get("/shift?q=槽罐车").get_data(as_text=True).split('id="log-table"')[1]
     none = officer.get("/shift?q=槽罐车&from=2026-11-20&to=2026-11-20").get_data(as_text=True)
     assert "槽罐车" not in none.split('id="log-table"')[1]
+
+
+def test_a_shift_handed_over_before_its_end_is_shown_as_signed_never_offered_again(night):
+    """Both signatures at 05:35, before the 08:30 change: the page shows the signed handover and says the next one is
+    after the shift's end; it offers no second 交班签字 for the same night."""
+    app, clock = night
+    clock.advance(hours=6, minutes=30)                                   # 05:30
+    outgoing = signed_in(app, "值班员张三")
+    draft = outgoing.get("/shift/handover").get_data(as_text=True)
+    window = re.search(r'name="window" value="([^"]+)"', draft).group(1)
+    handover_id = outgoing.post("/shift/handover", data={"csrf_token": outgoing.csrf, "window": window}
+                                ).headers["Location"].rsplit("/", 1)[1]
+    clock.advance(minutes=5)                                             # 05:35
+    incoming = signed_in(app, "指挥李四")
+    incoming.post(f"/shift/handover/{handover_id}/sign-in", data={"csrf_token": incoming.csrf, "remarks": "已接"})
+    clock.advance(minutes=5)
+    page = outgoing.get("/shift/handover").get_data(as_text=True)
+    assert 'id="handed-over"' in page and "11-22 08:30" in page and 'id="signed-in"' in page
+    assert 'id="sign-out-form"' not in page and 'id="sign-out"' not in page

@@ -147,7 +147,7 @@ def incident_page(incident_id: str):
                            may_issue=may("report.issue", IncidentStep(plan, v["drill"], ISSUE_TRIGGER)), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
                            decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
-                           sim=_sim_info(snap, clock),
+                           sim=_sim_info(snap, clock), now_local=clock.now().strftime("%Y-%m-%dT%H:%M"),
                            judged=_judged(plan, snap, v, clock.now()),
                            diagram=main_path_chart(machine, v["state"], v["allowed_triggers"]),
                            full_diagram=state_diagram(machine, v["state"]))
@@ -217,6 +217,8 @@ def incident_act(incident_id: str):
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
+            if form.get("done_at", "").strip():     # 获知时间: when the facts were learned (default: now)
+                payload["done_at"] = form["done_at"].strip()
         before = snap.state       # the step's label is the one from this state (perform changes snap in place)
         done = service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
                                current=snap)

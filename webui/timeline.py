@@ -4,6 +4,7 @@ A presenter shared by the incident page and the downloads (issue 32: no blueprin
 from __future__ import annotations
 
 
+from emergency.core.clock import backdated
 from emergency.response.calls import OUTCOMES
 from emergency.services.callsheet import masked
 from emergency.response.duties import item_names, receipt_words, task_refs
@@ -61,6 +62,8 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
         if e["trigger"] == "send_message":
             details.append(f"{items.get(p.get('notification'), p.get('notification', ''))} {p.get('channel', '')} "
                            + (_("已发出") if p.get("ok") else _("发送失败")))
+        if e["trigger"] in ("update_facts", "add_note") and p.get("done_at") and backdated(p["done_at"], e["at"]):
+            details.append(_("（获知于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " ")))
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
             details.append(items.get(p["notification"], p["notification"]) + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
         for key, word in DECISION_FIELDS.items():

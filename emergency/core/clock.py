@@ -101,3 +101,12 @@ def format_time(dt: datetime | None) -> str | None:
     if dt is None:
         return None
     return dt.astimezone(TZ).replace(microsecond=0).isoformat()
+
+
+# A record made this long after what it records is shown as 补记 (typed later), beside the time it happened.
+BACKDATED_AFTER = timedelta(minutes=5)
+
+
+def backdated(happened: str | datetime, recorded: str | datetime) -> bool:
+    """Whether a record of ``happened`` made at ``recorded`` is a 补记 (more than ``BACKDATED_AFTER`` later)."""
+    return parse_time(recorded, "recorded_at") - parse_time(happened, "at") > BACKDATED_AFTER

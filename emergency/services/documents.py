@@ -357,7 +357,9 @@ class Facts:
                     what += f"（{p['level']}级）"
                 if p.get("reason"):
                     what += f"：{p['reason']}"
-            lines.append(f"{cn_time(e['at'])[5:]}，{what}。".replace("。。", "。"))
+            # facts and notes at the time they were learned or happened (获知时间), not when they were typed
+            at = p.get("done_at") if e["trigger"] in ("update_facts", "add_note") and p.get("done_at") else e["at"]
+            lines.append(f"{cn_time(at)[5:]}，{what}。".replace("。。", "。"))
         return lines
 
     def measures(self) -> str:

@@ -18,7 +18,7 @@ import yaml
 from emergency.response.boundaries import headline
 from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify, raise_level
-from emergency.core.clock import Clock, format_time, month_day_time, parse_time
+from emergency.core.clock import Clock, backdated, format_time, month_day_time, parse_time
 from emergency.response.deadlines import Notification, notifications
 from emergency.response.duties import ACKNOWLEDGED, TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused
@@ -216,7 +216,6 @@ def rebuild(store: Store, incident_id: str) -> Snapshot:
 
 
 # A tick whose claimed time is more than this before it was recorded shows both times (补记).
-BACKDATED_AFTER_SECONDS = 5 * 60
 
 
 def _minutes(delta_seconds: float) -> int:
@@ -280,7 +279,7 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
             it.status, it.done_by, it.done_at = "done", mark.by, done_at
             it.recorded_at = parse_time(mark.recorded_at or mark.at, "recorded_at")
             it.late_minutes = _minutes((done_at - due).total_seconds()) if due else None
-            it.backdated = (it.recorded_at - done_at).total_seconds() > BACKDATED_AFTER_SECONDS
+            it.backdated = backdated(done_at, it.recorded_at)
             if it.immediate and due:
                 it.took_minutes = _minutes((done_at - due).total_seconds())
         elif item_state(rules[it.id], got, ours=bool(it.ours)) == "accounted":

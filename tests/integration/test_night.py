@@ -62,3 +62,34 @@ def test_activating_below_the_level_the_facts_call_for_asks_for_the_reason_and_k
                     {"level": "IV", "approved_by": "副区长", "reason": "死亡人数待核实，先按一般启动"}, "指挥李四", CLOCK)
     assert other.level == "IV"
     assert store.events(other.id)[-1]["payload"]["reason"] == "死亡人数待核实，先按一般启动"
+
+
+def test_facts_take_the_time_they_were_learned_in_the_report_and_on_the_timeline(tmp_path):
+    """The 04:10 facts typed at 05:29 read 04:10 in the report sent to Nantong (its 已经采取的措施), and 补记 on
+    the timeline."""
+    from emergency.services import documents
+    clock = FixedClock("2026-11-22T02:45:00+08:00")
+    app = app_with_users(str(tmp_path / "t.db"), clock, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
+                              "occurred_at": "2026-11-22T02:30", "reported_at": "2026-11-22T02:40"}, "值班员张三", clock)
+    store.close()
+    clock.advance(hours=2, minutes=44)                                    # 05:29
+    officer = signed_in(app, "值班员张三")
+    form = {"trigger": "update_facts", "expected_version": snap.version, "csrf_token": officer.csrf,
+            "deaths": "3", "done_at": "2026-11-22T04:10"}
+    officer.post(f"/incidents/{snap.id}/act", data=form)
+    store = Store(app.config["DATABASE"])
+    snap = store.get(snap.id)
+    assert snap.facts["deaths"] == 3
+    plan = store.plans.plan("hazardous_chemicals")
+    d = documents.draft(snap, store.events(snap.id), plan, "first", clock.now(), store.plans,
+                        {"issuer": "海门区人民政府总值班室", "signer": "甲", "contact": "乙 0513-1"})
+    text = "\n".join(s.text for s in d.sections)
+    assert "11月22日4时10分，经核实" in text and "5时29分，经核实" not in text
+    store.close()
+    page = officer.get(f"/incidents/{snap.id}").get_data(as_text=True)
+    assert "获知于 11-22 04:10，补记" in page
+    future = {**form, "expected_version": snap.version, "done_at": "2026-11-22T06:00", "deaths": "4"}
+    refused = officer.post(f"/incidents/{snap.id}/act", data=future, follow_redirects=True).get_data(as_text=True)
+    assert "不能晚于当前时间" in refused

@@ -12,6 +12,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from emergency.response import calls
+from emergency.response.duties import ACKNOWLEDGED
 
 from emergency.services import directory, roster
 from emergency.core.numbers import masked_number
@@ -36,6 +37,9 @@ def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]
     out = []
     for n in notifications:
         prog = calls.progress(attempts, n["id"])
+        # each recipient of an item is acknowledged on its own (its receipt, or an acknowledging call to it): until
+        # then it keeps its numbers, its attempts and its next number, whatever another recipient answered
+        receipts = {x["recipient"]: x.get("how") for x in n.get("receipts") or []}
         recipients = []
         for r in n["recipients"]:
             unit = r["current"] or r["plan_name"]
@@ -44,9 +48,12 @@ def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]
             numbers = [] if role else directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
             names = {unit, r.get("plan_name") or unit, r.get("display") or unit}
             mine = [a for a in prog["attempts"] if _belongs(a, unit, names, {d["number"] for d in numbers})]
+            acknowledged = (receipts.get(r["plan_name"]) in ACKNOWLEDGED
+                            or any(a.get("acknowledged") for a in mine))
             recipients.append({"unit": unit, "display": r["display"], "numbers": numbers, "role": role,
                                "on_duty": shift.model_dump() if shift else None, "attempts": mine,
-                               "suggest": calls.next_contact(numbers, mine) if numbers else None})
+                               "acknowledged": acknowledged,
+                               "suggest": calls.next_contact(numbers, mine) if numbers and not acknowledged else None})
         out.append({**n, "dial": recipients, "calls": prog, "requirement": calls.requirement(n["channel"])})
     return out
 

@@ -93,3 +93,26 @@ def test_facts_take_the_time_they_were_learned_in_the_report_and_on_the_timeline
     future = {**form, "expected_version": snap.version, "done_at": "2026-11-22T06:00", "deaths": "4"}
     refused = officer.post(f"/incidents/{snap.id}/act", data=future, follow_redirects=True).get_data(as_text=True)
     assert "不能晚于当前时间" in refused
+
+
+def test_each_recipient_keeps_its_numbers_and_next_number_until_it_is_acknowledged(tmp_path):
+    """Work safety 5.1 to 南通市政府 and 南通市安委会: once the first answered, the item is 已确认 1/2, the second keeps
+    its suggested number and is the one the form calls next (the checklist and the call form agree)."""
+    from emergency.services import directory
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    directory.load_demo(store, "2026-11-22T08:00:00+08:00")
+    snap = svc.report(store, {"plan": "work_safety", "title": "机械厂爆炸", "facts": {"deaths": 3},
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    snap = svc.act(store, snap.id, "record_call", snap.version,
+                   {"notification": "city-to-nantong", "unit": "南通市政府", "number": "0513-00010049",
+                    "outcome": "connected", "reached": "示例值班员049"}, "值班员张三", CLOCK, "海门区政府总值班室")
+    store.close()
+    page = signed_in(app, "值班员张三").get(f"/incidents/{snap.id}").get_data(as_text=True)
+    item = page[page.index('id="call-city-to-nantong"'):]
+    item = item[:item.index("</form>")]
+    assert "已确认 1/2" in item
+    second = item[item.index('data-unit="南通市安委会"'):]
+    assert "建议拨打" in second[:second.index("</div>")]
+    assert re.search(r'<option value="南通市安委会"[^>]*selected', item)
+    assert re.search(r'name="number"[^>]*value="0513-', item)

@@ -228,7 +228,7 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
                 if snap.state in store.plans.lifecycle(snap.plan, snap.plan_version).final:
                     break
                 try:
-                    service.act(store, iid, "update_facts", snap.version, {"facts": inj["facts"]}, CONTROLLER + "（注入）",
+                    service.act(store, iid, "update_facts", snap.version, {"facts": inj["facts"]}, service.INJECTED_BY,
                                 FixedClock(at))
                     break
                 except StaleVersion:  # read again and retry

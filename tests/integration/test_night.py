@@ -116,3 +116,22 @@ def test_each_recipient_keeps_its_numbers_and_next_number_until_it_is_acknowledg
     assert "建议拨打" in second[:second.index("</div>")]
     assert re.search(r'<option value="南通市安委会"[^>]*selected', item)
     assert re.search(r'name="number"[^>]*value="0513-', item)
+
+
+def test_an_inject_never_makes_a_participants_step_stale_but_another_officers_change_does():
+    """A ×60 drill: the scenario's inject lands while the participant is about to take 开始先期处置 on the version
+    they saw; the step is checked again on the new version and taken. Another officer's change still refuses it."""
+    import pytest
+    from emergency.core.errors import StaleVersion
+    store = Store(":memory:")
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "【演练】储罐泄漏", "facts": {"deaths": 1},
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    seen = snap.version
+    svc.act(store, snap.id, "update_facts", seen, {"facts": {"poisoned": 5}}, svc.INJECTED_BY, CLOCK)
+    after = svc.act(store, snap.id, "start_first_response", seen, {}, "值班员张三", CLOCK)
+    assert after.state == "first_response" and after.facts["poisoned"] == 5
+    other = svc.report(store, {"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
+                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    svc.act(store, other.id, "update_facts", other.version, {"facts": {"deaths": 3}}, "值班员李四", CLOCK)
+    with pytest.raises(StaleVersion):
+        svc.act(store, other.id, "start_first_response", other.version, {}, "值班员张三", CLOCK)

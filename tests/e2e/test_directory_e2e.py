@@ -35,14 +35,15 @@ def test_import_a_directory_and_print_a_call_sheet(page_factory, server, clock, 
     shot(admin, "directory")
 
     page = page_factory()
-    record(page, server, "environment", {"#f-deaths": "1"}, title="河道污染（虚构）", occurred="2026-11-22T08:30",
+    # the duty room's own item (hazardous chemicals 2.2.3(1), to 市委、市政府……): 海门区政府 is dialled from here
+    record(page, server, "hazardous_chemicals", {"#f-deaths": "1"}, title="储罐泄漏（虚构）", occurred="2026-11-22T08:30",
            reported="2026-11-22T08:40")
     page.click("#call-sheet-link")
     page.wait_for_url(re.compile(r"/calls$"))
     row = page.locator("#call-sheet tr", has_text="海门区政府").first
     numbers = row.locator("ol.numbers li strong").all_inner_texts()
     assert numbers[:3] == ["0513-82100000", "0513-82100001", "0513-82100002"]
-    expect(page.locator("#call-gaps")).to_contain_text("海门生态环境局")
+    expect(page.locator("#call-gaps")).to_contain_text("区委")
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()                      # on paper: no navigation
     pdf = page.pdf(format="A4")

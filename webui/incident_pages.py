@@ -29,7 +29,7 @@ from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels
 from .directory_pages import call_lines, on_duty_now
 from .plan_args import plan_or_404
-from .timeline import decisions, step_label, timeline
+from .timeline import decisions, label_of, timeline, trigger_labels
 from .i18n import gettext as _, refusal
 
 from .console import office, ours
@@ -222,7 +222,7 @@ def incident_act(incident_id: str):
         before = snap.state       # the step's label is the one from this state (perform changes snap in place)
         done = service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
                                current=snap)
-        flash(_("已执行：%(action)s。", action=step_label(snap_plan, trigger, before)), "ok")
+        flash(_("已执行：%(action)s。", action=label_of(snap_plan, trigger, before, trigger_labels(snap_plan))), "ok")
         behind = service.clock_behind(done, clock_for(done))
         if behind:
             flash(_("本机时钟比本事件最近一条记录早%(minutes)s分钟：本条已按最近一条记录的时间记录，以保持记录的先后顺序。"

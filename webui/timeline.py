@@ -8,7 +8,7 @@ from emergency.core.clock import backdated
 from emergency.response.calls import OUTCOMES
 from emergency.services.callsheet import masked
 from emergency.response.duties import item_names, receipt_words, task_refs
-from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, RECORD_TRIGGERS
+from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, RECORD_TRIGGERS, step_label
 
 from .access import may
 from .i18n import gettext as _, lazy_gettext as _l
@@ -25,13 +25,11 @@ def trigger_labels(plan) -> dict[str, str]:
     return labels
 
 
-def step_label(plan, trigger: str, source: str | None, labels: dict[str, str] | None = None) -> str:
-    """The label of ``trigger`` as taken from state ``source``: a trigger has one label per transition (environment
-    terminate: 区政府宣布应急终止 from activated, 记录省、市政府宣布应急终止 under the higher command)."""
-    for tr in plan.lifecycle.transitions:
-        if tr.trigger == trigger and source in tr.source:
-            return tr.label
-    return (labels or trigger_labels(plan)).get(trigger, trigger)
+def label_of(plan, trigger: str, source: str | None, labels: dict[str, str]) -> str:
+    """An event's label: a plan step's as taken from state ``source`` (lifecycle.step_label), else the console's."""
+    if any(t.trigger == trigger for t in plan.lifecycle.transitions):
+        return step_label(plan, trigger, source)
+    return labels.get(trigger, trigger)
 
 
 def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
@@ -81,7 +79,7 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
                 details.append(p[key])
         if e["trigger"] == "issue_report":
             details.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
-        out.append({"at": e["at"], "label": step_label(plan, e["trigger"], before, labels), "actor": e["actor"],
+        out.append({"at": e["at"], "label": label_of(plan, e["trigger"], before, labels), "actor": e["actor"],
                     "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
         before = e["state"]
     return out

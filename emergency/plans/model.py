@@ -793,3 +793,9 @@ class NationalRules(Strict):
     source: str
     rules: list[NationalRule]
     ceilings: list[Ceiling] = []
+
+
+def national_authority(rule: ReportingRule) -> str | None:
+    """A national rule's authority (its text is a summary, shown 国家规定); None for a plan's or an office's rule."""
+    return rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None
+

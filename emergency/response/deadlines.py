@@ -16,7 +16,7 @@ from emergency.core.agencies import Agencies
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import InputError
 from emergency.core.inputs import shown
-from emergency.plans.model import LEVELS, NationalRule, OfficeRule, Plan, ReportingRule
+from emergency.plans.model import LEVELS, OfficeRule, Plan, ReportingRule, national_authority
 from emergency.core.wording import N_
 
 CHANNEL_NAMES = {"phone": N_("电话"), "written": N_("书面"), "any": N_("不限方式")}
@@ -140,7 +140,7 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
         decision=rule.decision, decision_en=rule.decision_en, text_en=getattr(rule, "text_en", None),
         owners=owners,
-        national=rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None,
+        national=national_authority(rule),
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}),
         **({"example": True} if isinstance(rule, OfficeRule) and rule.example else {}),
         **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}))

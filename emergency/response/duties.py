@@ -24,7 +24,7 @@ from emergency.core.agencies import Agencies
 from emergency.core.clock import parse_time
 from emergency.response.deadlines import notification_item
 from emergency.core.incident import Snapshot, UnitTask
-from emergency.plans.model import LEVELS, Plan, ReportingRule
+from emergency.plans.model import LEVELS, Plan, ReportingRule, national_authority
 from emergency.core.wording import N_
 
 # What an office records of another party's duty (issue 27, point 2), in the words a duty room's log uses.
@@ -171,12 +171,7 @@ def undated_own_items(plans, office: str) -> list[dict[str, Any]]:
                 item = out.setdefault((plan.id, rule.id), {
                     "plan": plan.id, "plan_title": plan.short_title, "id": rule.id, "levels": [],
                     "clause": rule.clause, "text": rule.text, "to": [ag.display(t) for t in rule.to],
-                    "condition": rule.condition, "national": _national(rule)})
+                    "condition": rule.condition, "national": national_authority(rule)})
                 item["levels"].append(level)
     return list(out.values())
 
-
-def _national(rule: ReportingRule) -> str | None:
-    """A national rule's authority (its text is a summary); None for a plan's or an office's own rule."""
-    from emergency.plans.model import NationalRule, OfficeRule
-    return rule.authority if isinstance(rule, NationalRule) and not isinstance(rule, OfficeRule) else None

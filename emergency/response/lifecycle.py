@@ -71,9 +71,12 @@ OTHER_STEP_LABELS = {REPORT_TRIGGER: "接报登记", ISSUE_TRIGGER: "签发书�
                      **{k: v["label"] for k, v in RECORD_STEPS.items()}}
 
 
-def step_label(plan: Plan, trigger: str) -> str:
-    """A step's name in the plan's words (its transition's label), or the service's for the other steps."""
-    own = next((t.label for t in plan.lifecycle.transitions if t.trigger == trigger), None)
+def step_label(plan: Plan, trigger: str, source: str | None = None) -> str:
+    """A step's name in the plan's words (its transition's label: the one taken from state ``source`` when given, as
+    a trigger has a label per transition — environment 四(五) terminate is 区政府宣布应急终止 from activated and
+    记录省、市政府宣布应急终止 under the higher command), or the service's for the other steps."""
+    mine = [t for t in plan.lifecycle.transitions if t.trigger == trigger]
+    own = next((t.label for t in mine if source in t.source), None) or next((t.label for t in mine), None)
     return own or OTHER_STEP_LABELS.get(trigger, trigger)
 
 

@@ -17,7 +17,7 @@ from emergency.response.lifecycle import MESSAGE_TRIGGER
 
 from emergency.services.permissions import IncidentStep
 
-from .access import authorize, incident_or_404
+from .access import authorize, incident_or_404, who
 from .auth import actor
 from .db import clock_for, get_store, plans
 from .i18n import gettext as _, refusal
@@ -48,9 +48,12 @@ def record_call(incident_id: str):
         version = snap.version
     if payload.get("outcome"):
         authorize("incident.act", IncidentStep(plan, snap.drill, "record_call"))
+        shared: list = []
         try:
-            service.act(get_store(), incident_id, "record_call", version, payload, actor(), clock)
+            service.perform(get_store(), incident_id, "record_call", version, payload, who(), clock_for, view=False,
+                            current=snap, shared=shared)
             flash(_("已记录呼叫。"), "ok")
+            say_shared(shared)
         except EmergencyError as exc:
             flash(refusal(exc), "error")
             return redirect(back)
@@ -60,6 +63,21 @@ def record_call(incident_id: str):
     if channel:
         _send(incident_id, snap, plan, payload.get("notification", ""), channel, form.get("message", ""), clock)
     return redirect(back)
+
+
+def say_shared(shared: list[dict]) -> None:
+    """What one action did on the event's other records (``incidents.share_call`` / ``share_facts``), in words."""
+    for other in shared:
+        if other.get("call"):
+            flash(_("同一事件在%(plan)s预案下的记录中报%(to)s的事项，已按本次呼叫同时记录。", plan=other["plan_short"],
+                    to=other["to"]), "ok")
+            continue
+        level = (_("%(level)s级", level=other["classified_level"]) if other["classified_level"] else _("未达分级标准"))
+        words = _("同一事件在%(plan)s预案下的记录已同步更新事实：按该预案事实对应%(level)s。", plan=other["plan_short"],
+                  level=level)
+        if other["level"] and other["level"] != other["classified_level"]:
+            words += _("该记录现按%(level)s级响应，请在该记录核对是否调整级别。", level=other["level"])
+        flash(words, "ok")
 
 
 def _send(incident_id: str, snap, plan, notification: str, channel: str, text: str, clock) -> None:

@@ -16,7 +16,7 @@ from emergency.core.errors import EmergencyError, InputError, NotFound, StaleVer
 from emergency.services.intake import open_incident as open_from_intake
 from emergency.response import calls
 from emergency.services import directory, documents
-from emergency.services import callsheet
+from emergency.services import callsheet, closing
 from emergency.services.callsheet import for_observer
 from emergency.response.duties import KNOWN_VIA, task_refs
 from emergency.response.lifecycle import ISSUE_TRIGGER
@@ -26,7 +26,7 @@ from emergency.services.permissions import Forbidden, IncidentStep
 from .access import may, may_report, who
 from .auth import actor
 from .db import app_clock, clock_for, get_store, now, plans
-from .call_pages import configured_channels
+from .call_pages import configured_channels, say_shared
 from .directory_pages import call_lines, on_duty_now
 from .plan_args import plan_or_404
 from .timeline import decisions, label_of, timeline, trigger_labels
@@ -140,8 +140,17 @@ def incident_page(incident_id: str):
     call_sheet = _calls_view(snap, v, plan, clock.now())
     may_assign = "assign_task" in v["allowed_triggers"]
     may_follow_up = may_fire("sign_task")
+    store = get_store()
+    for g in group:
+        g.setdefault("plan_short", plans().plan_for(g["plan"], g["plan_version"]).short_title)
+    own_documents = store.documents(incident_id)
+    final_reports = {g["id"] for g in group
+                     if any(d["kind"] == "final" for d in (own_documents if g["id"] == incident_id else
+                                                           store.documents(g["id"])))}
+    still_open = closing.still_open(v, group, final_reports) if "close" in v["allowed_triggers"] else []
     unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
-    return render_template("console/incident.html", offers=offers, **call_sheet, documents=get_store().documents(incident_id),
+    return render_template("console/incident.html", offers=offers, **call_sheet, documents=own_documents,
+                           still_open=still_open,
                            KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
                            task_refs=task_refs(plan),
                            may_issue=may("report.issue", IncidentStep(plan, v["drill"], ISSUE_TRIGGER)), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
@@ -220,9 +229,20 @@ def incident_act(incident_id: str):
             if form.get("done_at", "").strip():     # 获知时间: when the facts were learned (default: now)
                 payload["done_at"] = form["done_at"].strip()
         before = snap.state       # the step's label is the one from this state (perform changes snap in place)
-        done = service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
-                               current=snap)
-        flash(_("已执行：%(action)s。", action=label_of(snap_plan, trigger, before, trigger_labels(snap_plan))), "ok")
+        label = label_of(snap_plan, trigger, before, trigger_labels(snap_plan))
+        several = _several(snap_plan, trigger, form)
+        if several is not None:   # termination's conditions ticked together, post-incident tasks handed over as a table
+            done, count = closing.perform_each(
+                lambda iid, trig, ver, pl: service.perform(get_store(), iid, trig, ver, pl, who(), clock_for,
+                                                           view=False),
+                incident_id, trigger, version, several)
+            flash(_("已执行：%(action)s（%(count)s项）。", action=label, count=count), "ok")
+        else:
+            shared: list = []
+            done = service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
+                                   current=snap, shared=shared)
+            flash(_("已执行：%(action)s。", action=label), "ok")
+            say_shared(shared)
         behind = service.clock_behind(done, clock_for(done))
         if behind:
             flash(_("本机时钟比本事件最近一条记录早%(minutes)s分钟：本条已按最近一条记录的时间记录，以保持记录的先后顺序。"
@@ -236,8 +256,38 @@ def incident_act(incident_id: str):
         abort(404)
     except EmergencyError as exc:
         _keep_draft(incident_id, trigger, form)
-        flash(refusal(exc), "error")
+        if getattr(exc, "done_before", 0):
+            flash(_("已执行前%(count)s项；其余未执行：", count=exc.done_before) + refusal(exc), "error")
+        else:
+            flash(refusal(exc), "error")
     return redirect(url_for("incidents.incident_page", incident_id=incident_id) + "#actions")
+
+
+def _several(plan, trigger: str, form) -> list[dict] | None:
+    """The payloads of one form that takes several of one step (None: the form takes one): termination conditions
+    ticked together, or the post-incident tasks of the hand-over table, each with its unit, due time (its own, else
+    the table's one) and note."""
+    if trigger == "confirm_condition" and "condition" in form:
+        return [{"condition": c[:80]} for c in dict.fromkeys(form.getlist("condition"))]
+    if trigger == "account_for" and form.get("several"):
+        common = {k: form.get(k, "").strip() for k in ("how", "via", "source", "reason", "done_at")}
+        return [{"notification": n[:80], **{k: v for k, v in common.items() if v}}
+                for n in dict.fromkeys(form.getlist("notification"))]
+    if trigger == "hand_over_task" and "unit" not in form:
+        out = []
+        for task in dict.fromkeys(form.getlist("task")):
+            task = task[:80]
+            row = {"task": task, "unit": form.get(f"unit-{task}", "").strip(),
+                   "due": form.get(f"due-{task}", "").strip() or form.get("due_all", "").strip(),
+                   "note": form.get(f"note-{task}", "").strip()}
+            for field, words in (("unit", _("接收单位")), ("due", _("完成时限"))):
+                if not row[field]:   # checked whole before any is handed over: a missing field loses nothing
+                    name = next((t.name for t in plan.post_incident if t.id == task), task)
+                    raise InputError(f"{field}-{task}", _("“%(task)s”的%(field)s须填写（或填写统一完成时限）",
+                                                          task=name, field=words))
+            out.append({k: v for k, v in row.items() if v})
+        return out
+    return None
 
 
 def _keep_draft(incident_id: str, trigger: str, form) -> None:

@@ -4,6 +4,8 @@ becomes the incident's 接报时间) or keep it with the reason it opened none. 
 emergency.services.intake."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from emergency.services import intake as intakes
@@ -27,7 +29,8 @@ def _form_page(values: dict | None = None, error: EmergencyError | None = None, 
     routing = plans().routing
     names = {m.id: m for m in routing.matters}
     return render_template("intake/intake.html", values=values or {"received_at": format_time(now())[:16], "source": "110"},
-                           error=error, choices=intakes.matter_choices(routing), sources=intakes.SOURCES, rows=rows,
+                           error=error, choices=intakes.matter_choices(routing, plans().matter_words),
+                           sources=intakes.SOURCES, rows=rows, intake_facts=intakes.INTAKE_FACTS,
                            names=names, args=request.args), status
 
 
@@ -41,11 +44,12 @@ def intake_form():
 def intake_record():
     form = request.form
     values = {k: form.get(k, "") for k in ("source", "reference", "received_at", "caller", "callback", "place",
-                                           "description", "matter", "late_reason")}
+                                           "description", "matter", "late_reason", "unit_received_at")}
     drill = form.get("drill") == "on"
     may_report(drill)
     data = {k: v for k, v in values.items() if v}
-    data["drill"] = drill
+    values["facts"] = {f: form.get(f"fact-{f}", "").strip() for f in intakes.INTAKE_FACTS}
+    data.update(drill=drill, facts={k: v for k, v in values["facts"].items() if v})
     try:
         record = intakes.record(get_store(), data, actor(), app_clock())
     except EmergencyError as exc:
@@ -60,7 +64,8 @@ def intake_page(intake_id: str):
     except NotFound:
         abort(404)
     return render_template("intake/intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
-                           sources=intakes.SOURCES)
+                           sources=intakes.SOURCES, title=intakes.title_for(record, plans().routing),
+                           facts_json=json.dumps(record["facts"], ensure_ascii=False) if record["facts"] else "")
 
 
 @bp.post("/intake/<intake_id>/close")

@@ -173,6 +173,8 @@ class Snapshot(BaseModel):
     calls: list[CallAttempt] = Field(default_factory=list)
     messages: list[SentMessage] = Field(default_factory=list)
     receipts: dict[str, dict[str, Receipt]] = Field(default_factory=dict)  # notification → recipient → receipt
+    # when a unit before us received the report, as the caller said at intake (110's 接警时间): unit → time
+    units_received: dict[str, str] = Field(default_factory=dict)
     kept: dict[str, str] = Field(default_factory=dict)   # duties kept across a level change: rule id → level owed at
     tasks: list[UnitTask] = Field(default_factory=list)      # handed over and assigned (issue 27)
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.

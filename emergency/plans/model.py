@@ -236,6 +236,9 @@ class ReportingRule(Sourced):
     own_receipt: bool = False
     # States whose step carries the duty out (报请省、市启动 is the request itself): entering one marks it done.
     done_on_entering: list[str] = []
+    # The sentence joins its recipients with 或 (报A或B): one acknowledged recipient carries the duty out; otherwise
+    # every recipient is told, each with its own numbers and attempts until it acknowledges.
+    any_recipient: bool = False
     # The bodies that carry it out: the parts of ``from``, a working group of the plan replaced by its lead units
     # (Plan._consistent); whose duty it is is decided from these (Agencies.owners_of).
     _bodies: list[str] | None = PrivateAttr(default=None)

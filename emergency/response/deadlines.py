@@ -62,6 +62,7 @@ class Notification(BaseModel):
     # (按本单位接报时间推算: its receipt is earlier and unknown)
     counted_from_unit: str | None = None
     estimated: bool = False
+    any_recipient: bool = False   # 报A或B: one recipient acknowledged suffices (the page says so)
     condition: str | None
     kind: str
     clause: str
@@ -143,7 +144,8 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         national=national_authority(rule),
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}),
         **({"example": True} if isinstance(rule, OfficeRule) and rule.example else {}),
-        **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}))
+        **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}),
+        **({"any_recipient": True} if getattr(rule, "any_recipient", False) else {}))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,

@@ -77,6 +77,9 @@ def item_state(rule: ReportingRule, receipts: dict[str, Any], ours: bool = False
     an account another office made (已获知、已由××报告、情况不明) never stands for a report it owes: only its
     acknowledged recipients count."""
     got = [receipts.get(t) for t in rule.to]
+    if getattr(rule, "any_recipient", False) and any(r is not None and (r.how if hasattr(r, "how") else r["how"]) in ACKNOWLEDGED
+                                  for r in got):
+        return "done"   # 报A或B: one recipient told is the duty done
     if not got or any(r is None for r in got):
         return None
     hows = [r.how if hasattr(r, "how") else r["how"] for r in got]

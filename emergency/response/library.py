@@ -227,6 +227,21 @@ class PlanLibrary:
         return routing
 
     @cached_property
+    def matter_words(self) -> dict[str, list[str]]:
+        """Words callers use (讨薪、堵路…) and the rows of the 12345/110 list each may mean: a search aid at intake
+        (``reference/matter_words.yaml``), never the list's words; every row named must be in the list."""
+        path = self.directory / "reference" / "matter_words.yaml"
+        if not path.exists():
+            return {}
+        words = (read_yaml(path) or {}).get("words") or {}
+        known = {m.id for m in self.routing.matters}
+        for word, ids in words.items():
+            for matter in ids:
+                if matter not in known:
+                    raise PlanFileError(path, f"words.{word}", f"unknown matter {matter!r}")
+        return {str(w): list(ids) for w, ids in words.items()}
+
+    @cached_property
     def scenarios(self) -> dict[str, Scenario]:
         """The scenario library (``scenarios/*.yaml``), validated against these plans, by id."""
         out = {}

@@ -196,6 +196,7 @@ class Lifecycle:
         event_group = identifier(data.get("event_group"), "event_group")
         if drill_id and not drill:
             raise InputError("drill_id", "真实事件不能属于演练")
+        received = _units_received(data.get("units_received"), reported)
         result = classify(self.plan, facts)
         stamp = format_time(at)
         snap = Snapshot(
@@ -206,10 +207,12 @@ class Lifecycle:
             deciding_clause=result["deciding"]["clause"] if result["deciding"] else None,
             occurred_at=format_time(occurred), reported_at=format_time(reported), cause=cause,
             hot_topic=data.get("hot_topic", False), sensitive=data.get("sensitive", False),
-            version=1, created_at=stamp, updated_at=stamp,
+            version=1, created_at=stamp, updated_at=stamp, units_received=received,
         )
         payload = {**data, "facts": nonzero(facts), "occurred_at": snap.occurred_at,
                    "reported_at": snap.reported_at, "plan": self.plan.id, "title": title, "plan_version": self.version}
+        if received:
+            payload["units_received"] = received
         return snap, self._event(snap, REPORT_TRIGGER, payload, actor, stamp)
 
     def apply(self, snap: Snapshot, trigger: str, payload: dict | None, actor: str,
@@ -515,3 +518,19 @@ def replay(events: list[dict], plans) -> Snapshot:
         at = ev["at"] if ev["trigger"] in RECORD_TRIGGERS else parse_time(ev["at"], "at")
         snap, _ = machine.apply(snap, ev["trigger"], ev["payload"], ev["actor"], at, in_place=True, trusted=True)
     return snap
+
+
+def _units_received(given, reported: datetime) -> dict[str, str]:
+    """When units before us received the report (unit → time, as the caller said at intake), none after our own."""
+    if not given:
+        return {}
+    if not isinstance(given, dict):
+        raise InputError("units_received", "须为JSON对象（单位 → 接报时间）")
+    out = {}
+    for unit, when in given.items():
+        name = clean_text(unit, "units_received", 100, required=True)
+        at = parse_time(when, f"units_received.{name}")
+        if at > reported:
+            raise InputError(f"units_received.{name}", "不能晚于本单位接报时间")
+        out[name] = format_time(at)
+    return out

@@ -23,7 +23,7 @@ STRICT = ConfigDict(extra="forbid")
 
 # A new incident's report (接报): the fields of ``Lifecycle.start`` and of POST /api/incidents.
 REPORT_FIELDS = ("plan", "facts", "occurred_at", "reported_at", "title", "drill", "drill_id", "cause", "hot_topic",
-                 "sensitive", "event_group")
+                 "sensitive", "event_group", "units_received")
 CHECKLIST_FIELDS = ("level", "occurred_at", "reported_at", "cause", "hot_topic")
 INTAKE_INCIDENT_FIELDS = ("plan", "facts", "occurred_at", "title", "cause")
 
@@ -39,6 +39,7 @@ def library_models(library: PlanLibrary) -> dict[str, type[BaseModel]]:
         "reported_at": (datetime | None, None), "title": (str, ""), "drill": (bool, False),
         "drill_id": (str | None, None), "cause": (cause, None), "hot_topic": (bool, False),
         "sensitive": (bool, False), "event_group": (str | None, None),
+        "units_received": (dict[str, datetime], {}),
         "level": (Literal["I", "II", "III", "IV"], ...),
     }
     checklist = create_model("ChecklistRequest", __config__=STRICT,  # a checklist needs both times

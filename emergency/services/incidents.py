@@ -150,12 +150,13 @@ def _only_injects_since(store: Store, incident_id: str, version: int) -> bool:
 
 def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
             clock_of: Callable[[Snapshot], Clock], view: bool = True,
-            current: Snapshot | None = None) -> dict[str, Any] | Snapshot:
+            current: Snapshot | None = None, shared: list | None = None) -> dict[str, Any] | Snapshot:
     """One action, end to end (issue 32): read the incident once, check the actor's role may fire ``trigger`` on
     it, apply it on the incident's clock (``clock_of``: a drill's simulated one), write the event, and answer with
     the view made from what is held — the new snapshot and the event just written (``events``: that event;
     ``events_total``: how many there are; the whole timeline is read apart, page by page). ``view`` False answers
-    with the snapshot (a page that redirects after the action); ``current``: the incident the caller just read."""
+    with the snapshot (a page that redirects after the action); ``current``: the incident the caller just read.
+    New facts reach the event's linked records (``share_facts``); ``shared`` collects which, for the page to say."""
     current = current if current is not None and current.id == incident_id else store.get(incident_id)
     plan = store.plans.plan_for(current.plan, current.plan_version)
     if isinstance(trigger, str) and trigger:
@@ -166,12 +167,95 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
     clock = clock_of(current)
     snap = act(store, incident_id, trigger, expected_version, payload, actor.name, clock, actor.office,
                current=current)
+    written = store.last_event
+    linked = (share_facts(store, snap, payload, actor, clock_of) if trigger == "update_facts" else
+              share_call(store, snap, payload, actor, clock_of) if trigger == "record_call" else [])
+    if shared is not None:
+        shared.extend(linked)
     if not view:
         return snap
-    written = store.last_event
     out = snapshot_view(snap, [written] if written else [], clock.now(), store.plans, actor.office)
     out.update(events_total=snap.version, chain_head=written["hash"] if written else None,
-               clock_behind_minutes=clock_behind(snap, clock))
+               clock_behind_minutes=clock_behind(snap, clock), linked_updated=linked)
+    return out
+
+
+def share_call(store: Store, snap: Snapshot, payload: dict, actor: Actor,
+               clock_of: Callable[[Snapshot], Clock]) -> list[dict[str, Any]]:
+    """What both plans ask once is done once: a call that reported the event to a recipient (acknowledged, by a
+    channel that counts) is the same report for the event's other records. Where another open record of the same
+    event has an item of the calling office's own, still open, to the same unit (by today's name) by a channel this
+    call acknowledges, the same call is recorded there too — its own event, same time, person and words, so each
+    record's call sheet and report say how the recipient was reached. Another party's item is never ticked so."""
+    from emergency.response.calls import acknowledges
+    from emergency.response.duties import recipients_reached
+
+    if not isinstance(payload, dict) or not payload.get("notification"):
+        return []
+    machine = store.plans.lifecycle(snap.plan, snap.plan_version)
+    rule = machine.rule_of(snap, payload["notification"])
+    if rule is None or not acknowledges(rule.channel, payload):
+        return []
+    agencies = store.plans.plan_for(snap.plan, snap.plan_version).library.agencies
+    reached = {agencies.current(t) or t for t in recipients_reached(rule, payload.get("unit"), agencies)}
+    out = []
+    for other in store.list(drill=None, event_group=snap.event_group or snap.id):
+        other_plan = store.plans.plan_for(other.plan, other.plan_version)
+        if other.id == snap.id or other_plan.lifecycle.state(other.state).final or other.drill != snap.drill:
+            continue
+        other_machine = store.plans.lifecycle(other.plan, other.plan_version)
+        clock = clock_of(other)
+        for item in notification_status(other, clock.now(), store.plans, actor.office):
+            if item.ours is False or item.status in ("done", "accounted", "closed"):
+                continue
+            theirs = other_machine.rule_of(other, item.id)
+            if theirs is None or not acknowledges(theirs.channel, payload):
+                continue
+            same = [t for t in recipients_reached(theirs, payload.get("unit"), agencies)
+                    if (agencies.current(t) or t) in reached]
+            if not same:
+                continue
+            step = {**payload, "notification": item.id}
+            if len(theirs.to) > 1:
+                step["unit"] = same[0]
+            try:
+                other = act(store, other.id, "record_call", other.version, step, actor.name, clock, actor.office,
+                            current=other)
+            except EmergencyError as exc:   # the other record refuses (its own reason): it stays for its page
+                log.info("call not carried to %s %s: %s", other.id, item.id, exc)
+                continue
+            out.append({"id": other.id, "plan": other.plan, "plan_short": other_plan.short_title,
+                        "notification": item.id, "to": "、".join(sorted(reached)), "call": True})
+    return out
+
+
+def share_facts(store: Store, snap: Snapshot, payload: dict, actor: Actor,
+                clock_of: Callable[[Snapshot], Clock]) -> list[dict[str, Any]]:
+    """One event, one set of facts: facts entered on one record reach every open linked record of the same event (its
+    other plans), each re-classified under its own plan — its level is never changed here (the page offers the
+    change, with the clause, as it does after any new facts). Only the facts both plans grade by are carried; a fact
+    only the other plan knows stays as it was. Each record is its own transaction and event, at the same 获知时间,
+    recorded by the same person. Returns, per record updated: its id, plan, the level its facts now call for and the
+    level it follows."""
+    group = snap.event_group or snap.id
+    plan = store.plans.plan_for(snap.plan, snap.plan_version)
+    mine = {f.name for f in plan.facts}
+    out = []
+    for other in store.list(drill=None, event_group=group):
+        other_plan = store.plans.plan_for(other.plan, other.plan_version)
+        if other.id == snap.id or other_plan.lifecycle.state(other.state).final or other.drill != snap.drill:
+            continue
+        both = mine & {f.name for f in other_plan.facts}
+        facts = {k: v for k, v in other.facts.items() if k not in both}
+        facts.update({k: v for k, v in snap.facts.items() if k in both})
+        if not both or facts == other.facts:
+            continue
+        authorize(actor, "incident.act", IncidentStep(other_plan, other.drill, "update_facts"))
+        step = {"facts": facts, **({"done_at": payload["done_at"]} if payload.get("done_at") else {})}
+        done = act(store, other.id, "update_facts", other.version, step, actor.name, clock_of(other), actor.office,
+                   current=other)
+        out.append({"id": done.id, "plan": done.plan, "plan_short": other_plan.short_title,
+                    "classified_level": done.classified_level, "level": done.level})
     return out
 
 
@@ -243,8 +327,11 @@ def _minutes(delta_seconds: float) -> int:
 def units_received(snap: Snapshot, agencies) -> dict[str, datetime]:
     """When each unit received the report, as far as the record knows: the earliest acknowledgement of a call to it,
     or its own account that it learned of another party's report (已获知, recorded by the recipient's office itself);
-    the unit by today's name, as an item's owners are."""
+    the unit by today's name, as an item's owners are; and the times the caller gave at intake (110's 接警时间)."""
     out: dict[str, datetime] = {}
+    for unit, when in snap.units_received.items():
+        name, at = agencies.owner(unit), parse_time(when, "units_received")
+        out[name] = min(at, out.get(name, at))
     for got in snap.receipts.values():
         for recipient, receipt in got.items():
             unit = agencies.owner(recipient)

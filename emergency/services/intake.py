@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 
 from emergency.services import incidents as service
 from emergency.core.clock import format_time, parse_time
-from emergency.core.errors import InputError, NotFound, choices, refuse_unknown
+from emergency.core.errors import InputError, choices, refuse_unknown
 from emergency.core.inputs import clean_text, shown
 from emergency.core.wording import N_
 from emergency.plans.routing import RoutingList
@@ -32,15 +32,47 @@ LATE_AFTER = timedelta(days=7)
 FUTURE_TOLERANCE = timedelta(minutes=1)
 
 
-def matter_choices(routing: RoutingList) -> list[dict[str, str]]:
-    """Every matter for the searchable list: its words and their pinyin initials (危化品 → whp)."""
+# The figures a caller gives that the plans grade by, taken at intake and carried to 定级 and the record (typed once).
+INTAKE_FACTS = ("deaths", "missing", "serious_injuries", "poisoned", "evacuated", "petition")
+
+
+def matter_text(m) -> str:
+    """A matter as the intake field shows it once chosen: its words, never its code (A033)."""
+    return f"{m.subcategory or m.category}（{m.category}）：{m.matter}"
+
+
+def matter_choices(routing: RoutingList, said: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
+    """Every matter for the searchable list: its words (the field's value), their pinyin initials (危化品 → whp) and
+    the words callers use that may mean it (讨薪、堵路…, ``PlanLibrary.matter_words``), so typing any of them finds it."""
+    heard: dict[str, list[str]] = {}
+    for word, ids in (said or {}).items():
+        for matter in ids:
+            heard.setdefault(matter, []).append(word)
     out = []
     for m in routing.matters:
-        words = f"{m.subcategory or m.category} {m.matter}"
         initials = "".join(lazy_pinyin(m.subcategory or m.category, style=Style.FIRST_LETTER))
-        out.append({"id": m.id, "label": f"{m.subcategory or m.category}（{m.category}，{m.part}）{m.matter} [{initials}]",
-                    "words": words, "initials": initials})
+        also = " ".join(heard.get(m.id, []))
+        out.append({"id": m.id, "value": matter_text(m), "label": f"{m.part} [{initials}]" + (f" {also}" if also else ""),
+                    "words": f"{m.subcategory or m.category} {m.matter} {also}".strip(), "initials": initials})
     return out
+
+
+def resolve_matter(given: Any, routing: RoutingList) -> str:
+    """The row a matter field names: its code (the API's way) or its words as the list shows them (the page's)."""
+    if not isinstance(given, str) or not given.strip():
+        raise InputError("matter", "必须填写：请从12345/110事项清单中选择")
+    given = given.strip()
+    for m in routing.matters:
+        if given in (m.id, matter_text(m)):
+            return m.id
+    raise InputError("matter", "不在12345/110事项清单中，请从列表中选择（收到：%(got)s）", got=shown(given))
+
+
+def title_for(intake: dict[str, Any], routing: RoutingList) -> str:
+    """An incident's title from the intake: where and what (海门港新区 危化品重大泄露), never the caller's words cut
+    mid-phrase; the officer may still change it."""
+    m = routing.matter(intake["matter"])
+    return f"{intake.get('place') or ''}{m.subcategory or m.category}".strip()[:200]
 
 
 def routing_view(matter_id: str, library) -> dict[str, Any]:
@@ -59,7 +91,7 @@ def routing_view(matter_id: str, library) -> dict[str, Any]:
             "basis": routing.basis.model_dump(), "document": routing.document, "plans": plans}
 
 
-def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, Any]:
+def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary=None) -> dict[str, Any]:
     """A received report, checked whole. Raises InputError naming the first bad field; nothing is half-kept.
 
     ``received_at`` defaults to ``now``; it may not be in the future, and one more than 7 days back needs
@@ -68,7 +100,7 @@ def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, An
     if not isinstance(data, dict):
         raise InputError("body", "须为JSON对象")
     known = {"source", "reference", "received_at", "caller", "callback", "place", "description", "matter",
-             "late_reason", "drill"}
+             "late_reason", "drill", "facts", "unit_received_at"}
     refuse_unknown(data, sorted(known))
     source = data.get("source")
     if not isinstance(source, str) or source not in SOURCES:
@@ -90,13 +122,22 @@ def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, An
     if callback and not PHONE.fullmatch(callback.replace(" ", "")):
         raise InputError("callback", "须为手机（以1开头的11位数字）或带区号的固定电话，例如0513-82212345（收到：%(got)s）",
                          got=shown(callback))
-    matter = data.get("matter")
-    if not isinstance(matter, str) or not matter:
-        raise InputError("matter", "必须填写：请从12345/110事项清单中选择")
-    try:
-        routing.matter(matter)
-    except NotFound:
-        raise InputError("matter", "不在12345/110事项清单中（收到：%(got)s）", got=shown(matter)) from None
+    matter = resolve_matter(data.get("matter"), routing)
+    unit_received = None
+    if data.get("unit_received_at"):
+        if source not in UNIT_RECEIVED:
+            raise InputError("unit_received_at", "只有110、12345或报告单位的接报可填写其接报时间")
+        unit_received = parse_time(data["unit_received_at"], "unit_received_at")
+        if unit_received > received:
+            raise InputError("unit_received_at", "%(unit)s的接报时间不能晚于本单位接报时间（%(ours)s）",
+                             unit=UNIT_RECEIVED[source], ours=format_time(received)[:16].replace("T", " "))
+        if received - unit_received > LATE_AFTER:
+            raise InputError("unit_received_at", "%(unit)s的接报时间早于本单位接报7天以上，请核对",
+                             unit=UNIT_RECEIVED[source])
+    if vocabulary is None:
+        from emergency.response.library import library
+        vocabulary = library().vocabulary
+    facts = _intake_facts(data.get("facts"), vocabulary)
     drill = data.get("drill", False)
     if not isinstance(drill, bool):
         raise InputError("drill", "须为是或否（true/false）")
@@ -104,7 +145,35 @@ def check_intake(data: Any, now: datetime, routing: RoutingList) -> dict[str, An
             "caller": clean_text(data.get("caller"), "caller", 50), "callback": callback.replace(" ", ""),
             "place": clean_text(data.get("place"), "place", 200),
             "description": clean_text(data.get("description"), "description", 2000, multiline=True, required=True),
-            "matter": matter, "late_reason": late_reason, "drill": drill}
+            "matter": matter, "late_reason": late_reason, "drill": drill, "facts": facts,
+            "unit_received_at": format_time(unit_received) if unit_received else None}
+
+
+# Who received the report before us, by source, for its own 接报时间 (110's 接警时间): the unit whose onward clocks count
+# from it where a plan counts from 接报. The plans write the police command centre two ways (110公安指挥中心 in
+# hazardous chemicals 3.1, 公安110指挥中心 in work safety 5.1): one centre, so a 110 receipt time is both names'.
+UNIT_RECEIVED = {"110": "110", "12345": "12345", "unit": "报告单位"}
+UNITS_OF_SOURCE = {"110": ("110公安指挥中心", "公安110指挥中心")}
+
+
+def _intake_facts(given: Any, vocabulary) -> dict[str, int]:
+    """The caller's figures (INTAKE_FACTS), each a count the vocabulary bounds; an empty one is left out."""
+    if given in (None, ""):
+        return {}
+    if not isinstance(given, dict):
+        raise InputError("facts", "须为JSON对象")
+    refuse_unknown(given, list(INTAKE_FACTS))
+    out = {}
+    for name, value in given.items():
+        if value in (None, ""):
+            continue
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
+            value = int(value)
+        top = vocabulary.count(name).max
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
+            raise InputError(f"facts.{name}", "%(field)s须为0至%(top)s的整数", field=vocabulary.label_of(name), top=top)
+        out[name] = value
+    return out
 
 
 def new_intake_id() -> str:
@@ -117,7 +186,7 @@ def record(store, data: Any, actor: str, clock, drill_id: str | None = None,
 
     A drill's intake carries its drill and the title its incident will have, so the drill's later
     injects find the incident the participants open from it."""
-    clean = check_intake(data, clock.now(), store.plans.routing)
+    clean = check_intake(data, clock.now(), store.plans.routing, store.plans.vocabulary)
     row = {**clean, "id": new_intake_id(), "drill_id": drill_id, "recorded_by": actor,
            "recorded_at": format_time(clock.now()), "status": "open", "incident_id": None, "plan": None,
            "closed_reason": None, "closed_by": None, "closed_at": None, "drill_title": drill_title}
@@ -133,6 +202,10 @@ def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, c
     if intake["status"] == "incident" and intake["incident_id"]:
         return store.get(intake["incident_id"])
     data = {**data, "plan": plan_id, "reported_at": intake["received_at"], "drill": intake["drill"]}
+    if not data.get("title"):
+        data["title"] = title_for(intake, store.plans.routing)
+    if intake.get("unit_received_at") and intake["source"] in UNITS_OF_SOURCE:
+        data["units_received"] = {u: intake["unit_received_at"] for u in UNITS_OF_SOURCE[intake["source"]]}
     if intake["drill_id"]:
         data.update(drill_id=intake["drill_id"], event_group=intake["drill_id"])
         if intake["drill_title"]:

@@ -115,6 +115,12 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
                              "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
                                      f"超过时限{d['minutes']}分钟（{d['clause']}）",
                              "notification": d["id"], "minutes": d["minutes"]})
+        if d["verdict"] == "no_limit" and d.get("counted_from") != "condition" and d.get("left") != []:
+            # 及时 (no clock in the text) is still owed: a drill in which it was never made finds it, by name
+            findings.append({"kind": "deadline", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
+                             "notification": d["id"], "minutes": None,
+                             "text": f"{d['from']} → {'、'.join(d.get('left') or d['to'])}（{d['channel_name']}）"
+                                     f"至演练结束未报告（{d['clause']}；预案未规定时限，应及时报告）"})
         if d["ticked_only"]:
             findings.append({"kind": "calls", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
                              "notification": d["id"], "minutes": None,
@@ -141,7 +147,10 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
                              "incident_id": snap.id,
                              "text": "演练结束时应急终止条件尚未确认：" + "；".join(c["text"] for c in missing)})
     timed = [d for d in deadlines if d["due"]]
-    scores = {"deadlines": len(timed), "attempts": sum(d["attempts"] for d in deadlines),
+    untimed = [d for d in deadlines if not d["due"] and d.get("counted_from") != "condition"]
+    scores = {"deadlines": len(timed), "untimed": len(untimed),
+              "untimed_missed": sum(1 for d in untimed if d["verdict"] == "no_limit" and d.get("left") != []),
+              "attempts": sum(d["attempts"] for d in deadlines),
               "failed_attempts": sum(d["failed_attempts"] for d in deadlines),
               "acknowledged": sum(1 for d in timed if d["acknowledged_at"]),
               "acknowledged_in_time": sum(1 for d in timed if d["acknowledged_at"]

@@ -385,3 +385,11 @@ def m015_late_pdfs(db: Database) -> None:
     db.execute("""CREATE TRIGGER IF NOT EXISTS document_pdfs_never_replaced BEFORE INSERT ON document_pdfs
                   WHEN EXISTS (SELECT 1 FROM document_pdfs WHERE document_id = NEW.document_id)
                   BEGIN SELECT RAISE(ABORT, 'a kept PDF cannot be changed or removed'); END""")
+
+
+@migrations()
+def m016_intake_facts(db: Database) -> None:
+    """What the caller said at intake, kept so it is typed once: the figures the plans grade by (``facts``, JSON) and
+    when the calling unit itself received the report (``unit_received_at``: 110's 接警时间), from which that unit's
+    onward clocks count where the plan counts from 接报."""
+    _add(db, "intakes", facts=str, unit_received_at=str)

@@ -730,18 +730,24 @@ class Store:
     # ------------------------------------------------------------ intakes (接报登记)
     INTAKE_COLUMNS = ("id", "source", "reference", "received_at", "caller", "callback", "place", "description",
                       "matter", "late_reason", "drill", "drill_id", "recorded_by", "recorded_at", "status",
-                      "incident_id", "plan", "closed_reason", "closed_by", "closed_at", "drill_title")
+                      "incident_id", "plan", "closed_reason", "closed_by", "closed_at", "drill_title", "facts",
+                      "unit_received_at")
 
     def add_intake(self, row: dict[str, Any]) -> None:
         with self.write() as db:
-            db["intakes"].insert({**row, "drill": int(bool(row.get("drill")))})
+            db["intakes"].insert({**row, "drill": int(bool(row.get("drill"))),
+                                  "facts": json.dumps(row.get("facts") or {}, ensure_ascii=False)})
+
+    def _intake_row(self, row) -> dict[str, Any]:
+        out = dict(zip(self.INTAKE_COLUMNS, row, strict=False))
+        return {**out, "drill": bool(out["drill"]), "facts": json.loads(out["facts"] or "{}")}
 
     def get_intake(self, intake_id: str) -> dict[str, Any]:
         row = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE id = ?",
                               [intake_id]).fetchone()
         if row is None:
             raise NotFound("intake", str(intake_id)[:40])
-        return {**dict(zip(self.INTAKE_COLUMNS, row, strict=False)), "drill": bool(row[10])}
+        return self._intake_row(row)
 
     def report_header(self, office: str, kind: str) -> dict[str, str]:
         """The 主送 and 抄送 ``office`` last used for a report of ``kind`` ({} before its first)."""
@@ -762,7 +768,7 @@ class Store:
             f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE incident_id = ? OR incident_id IN "
             "(SELECT id FROM incidents WHERE event_group = ?) ORDER BY received_at, id LIMIT 1",
             [incident_id, event_group or incident_id]).fetchone()
-        return {**dict(zip(self.INTAKE_COLUMNS, row, strict=False)), "drill": bool(row[10])} if row else None
+        return self._intake_row(row) if row else None
 
     def update_intake(self, intake_id: str, expected_status: str, **changes) -> None:
         """Change an intake that is still ``expected_status`` (so two windows cannot both act on it)."""
@@ -780,7 +786,7 @@ class Store:
                                ("matter = ?", matter))
         rows = self.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes{clause} "
                                "ORDER BY received_at DESC, id LIMIT ?", params + [limit]).fetchall()
-        return [{**dict(zip(self.INTAKE_COLUMNS, r, strict=False)), "drill": bool(r[10])} for r in rows]
+        return [self._intake_row(r) for r in rows]
 
     def incident_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM incidents ORDER BY id").fetchall()]

@@ -101,7 +101,7 @@ def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafte
         "facts": {"deaths": 1, "accident_kind": "leak"}}, "值班员张三", clock)
     crowd = intake.record(store, {"source": "110", "reference": "20261122000111", "received_at": "2026-11-22T08:45",
                                   "caller": "赵某", "callback": "13900000001", "place": "海门港新区某工地门口",
-                                  "description": "约40名工人讨要拖欠的3个月工资，堵住工地大门", "matter": "B045"},
+                                  "description": "约40名工人讨要拖欠的3个月工资，堵住工地大门", "matter": "B049"},
                           "值班员张三", clock)
     blockade = intake.open_incident(store, crowd["id"], "labor_dispute", {
         "occurred_at": "2026-11-22T08:30", "title": "某工地工人讨薪堵门（虚构）",

@@ -161,7 +161,7 @@ def test_openapi_incident_fields_are_the_fields_the_engine_accepts():
     base = {"plan": "environment", "occurred_at": "2026-11-22T08:00"}
     samples = {"facts": {"deaths": 3}, "reported_at": "2026-11-22T08:10", "title": "河道污染", "drill": True,
                "drill_id": "drl-1", "cause": "traffic_accident", "hot_topic": True, "sensitive": True,
-               "event_group": "grp-1"}
+               "event_group": "grp-1", "units_received": {"110公安指挥中心": "2026-11-22T07:55"}}
     assert set(model.model_fields) == set(base) | set(samples)
     for name, value in samples.items():
         snap, event = machine.start("x", {**base, name: value, **({"drill": True} if name == "drill_id" else {})},

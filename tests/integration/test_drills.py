@@ -301,3 +301,29 @@ def test_every_library_scenario_can_be_drilled_one_step_below_a_boundary(app, cl
         assert classify(plan, first.facts)["level"] != step["level"], scenario_id
         assert classify(plan, {**first.facts, step["fact"]: step["step"]})["level"] == step["level"], scenario_id
     store.close()
+
+
+def test_a_drill_in_which_the_duty_room_did_nothing_finds_each_of_its_missed_items():
+    """Hazardous chemicals at III: the duty room's own reporting is 及时 (no clock in the text), so a drill in which
+    it made no call scored "有时限的报告 0 项" and one finding. Each own item never made is now a finding by name,
+    and the scores count the untimed items and how many were never made."""
+    from emergency.services.report import incident_report
+    store = Store(":memory:")
+    clock = FixedClock("2026-11-22T04:00:00+08:00")
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 4}, "title": "液氯槽罐车侧翻",
+                              "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40", "drill": True},
+                      "导调", clock)
+    rep = incident_report(snap, store.events(snap.id), clock.now(), office="海门区政府总值班室")
+    missed = [f for f in rep["findings"] if f["kind"] == "deadline"]
+    own = [d for d in rep["deadlines"] if not d["due"] and d["counted_from"] != "condition"]
+    assert own and {f["notification"] for f in missed} >= {d["id"] for d in own}
+    leaders = next(f for f in missed if f["notification"] == "office-to-leaders")
+    assert "至演练结束未报告" in leaders["text"] and "预案未规定时限，应及时报告" in leaders["text"]
+    assert rep["scores"]["untimed"] == len(own) == rep["scores"]["untimed_missed"]
+    # one recipient reached, two left: the finding names those still not told
+    snap = svc.act(store, snap.id, "record_call", snap.version, {"notification": "office-to-leaders", "unit": "区委",
+                                                                 "outcome": "connected", "reached": "值班秘书"},
+                   "值班员张三", clock, "海门区政府总值班室")
+    rep = incident_report(snap, store.events(snap.id), clock.now(), office="海门区政府总值班室")
+    leaders = next(f for f in rep["findings"] if f.get("notification") == "office-to-leaders")
+    assert "区委" not in leaders["text"].split("→")[1] and "海门区政府" in leaders["text"]

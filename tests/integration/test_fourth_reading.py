@@ -279,3 +279,25 @@ def test_the_admin_page_lists_them_and_the_home_page_says_so_once(tmp_path):
     admin = signed_in(app, "管理员周九").get("/admin/").get_data(as_text=True)
     assert 'id="undated"' in admin and 'data-item="office-to-leaders"' in admin and "office_rules.yaml" in admin
 
+
+
+def test_a_sentence_joining_its_recipients_with_or_is_done_when_one_acknowledges():
+    """Work safety 5.1 "单位负责人接报后应于1小时内报市级以上安监部门或负有安全生产监管职的有关部门": 或 — one
+    recipient told is the duty done, and the page says so; an item joined by 和 still waits for each recipient."""
+    store, snap = _record("work_safety", "IV", facts={"deaths": 1})
+    snap = svc.act(store, snap.id, "record_call", snap.version, {"notification": "head-to-authority", "unit": "市安监局",
+                                                                 "outcome": "connected", "reached": "周敏"},
+                   "值班员张三", CLOCK, BUREAU)
+    items = {n.id: n for n in notification_status(snap, CLOCK.now(), PLANS, BUREAU)}
+    assert items["head-to-authority"].any_recipient and items["head-to-authority"].status == "done"
+    assert items["head-to-authority"].left == []
+    both = next(r for r in PLANS.plan("work_safety").reporting.rules if r.id == "city-to-nantong")
+    assert not both.any_recipient and "和" in both.text   # 南通市政府和南通市安委会: each of them
+
+
+def test_every_item_marked_one_of_several_says_or_in_its_sentence():
+    """any_recipient only where the plan's own sentence joins the recipients with 或."""
+    for plan in PLANS.plans.values():
+        for rule in plan.reporting.rules:
+            if rule.any_recipient:
+                assert "或" in rule.text and len(rule.to) > 1, (plan.id, rule.id)

@@ -190,3 +190,70 @@ def test_a_scenario_naming_a_matter_off_the_list_is_refused():
     text = (PLANS_DIR / "scenarios" / "hc-110-alarm.yaml").read_text(encoding="utf-8").replace("A033", "Z999")
     with pytest.raises(PlanFileError, match="not on the 12345/110 list"):
         parse_scenario_yaml(text, PLANS)
+
+
+def test_110s_own_receipt_time_given_at_intake_starts_110s_onward_clock(store, clock):
+    """Hazardous chemicals 3.1 "110公安指挥中心、119消防指挥中心接到危险化学品事故报告后，立即上报市应急办" counts from
+    110's own 接报: a transfer at 02:40 of an alarm 110 took at 02:35 makes 110's report due at 02:35, from 110's time,
+    not ours; without it the same item counts from ours, marked as estimated for the duty room."""
+    from emergency.services.incidents import notification_status
+    base = {"source": "110", "reference": "20261123000178", "received_at": "2026-11-23T02:40",
+            "matter": _matter("危化品重大泄露"), "description": "液氯槽罐车侧翻"}
+    rec = intake.record(store, {**base, "unit_received_at": "2026-11-23T02:35"}, "值班员", clock)
+    assert rec["unit_received_at"] == "2026-11-23T02:35:00+08:00"
+    snap = intake.open_incident(store, rec["id"], "hazardous_chemicals",
+                                {"facts": {"deaths": 2}, "occurred_at": "2026-11-23T02:30"}, "值班员", clock)
+    item = next(n for n in notification_status(snap, clock.now(), PLANS, "海门区政府总值班室") if n.id == "110-to-office")
+    assert (item.counted_from_unit, item.due.isoformat(), item.estimated) == (
+        "110公安指挥中心", "2026-11-23T02:35:00+08:00", False)
+    plain = intake.record(store, {**base, "reference": "20261123000179"}, "值班员", clock)
+    other = intake.open_incident(store, plain["id"], "hazardous_chemicals",
+                                 {"facts": {"deaths": 2}, "occurred_at": "2026-11-23T02:30"}, "值班员", clock)
+    item = next(n for n in notification_status(other, clock.now(), PLANS, "海门区政府总值班室") if n.id == "110-to-office")
+    assert item.due.isoformat() == "2026-11-23T02:40:00+08:00" and item.estimated
+
+
+@pytest.mark.parametrize("given, words", [
+    ("2026-11-23T02:41", "不能晚于本单位接报时间"),     # a minute after our own receipt
+    ("2026-11-15T02:39", "7天以上"),
+])
+def test_a_units_receipt_time_after_ours_or_long_before_is_refused(store, clock, given, words):
+    with pytest.raises(InputError, match=words) as exc:
+        intake.record(store, {"source": "110", "reference": "20261123000178", "received_at": "2026-11-23T02:40",
+                              "unit_received_at": given, "matter": _matter("危化品重大泄露"), "description": "泄漏"},
+                      "值班员", clock)
+    assert exc.value.field == "unit_received_at"
+    assert intake.record(store, {"source": "110", "reference": "20261123000178", "received_at": "2026-11-23T02:40",
+                                 "unit_received_at": "2026-11-23T02:40", "matter": _matter("危化品重大泄露"),
+                                 "description": "泄漏"}, "值班员", clock)["unit_received_at"]   # the same minute is fine
+
+
+def test_the_callers_figures_are_kept_and_the_title_is_place_and_matter(store, clock):
+    rec = intake.record(store, {"source": "110", "reference": "20261123000178", "received_at": "2026-11-23T02:40",
+                                "place": "海门港新区", "matter": intake.matter_text(PLANS.routing.matter(_matter("危化品重大泄露"))),
+                                "description": "液氯槽罐车侧翻，现场有人中毒倒地，周边居民正在疏散，具体人数还在核实中",
+                                "facts": {"deaths": "2", "poisoned": "12", "evacuated": 300}}, "值班员", clock)
+    assert rec["matter"] == _matter("危化品重大泄露")          # chosen by its words, kept by its row
+    assert rec["facts"] == {"deaths": 2, "poisoned": 12, "evacuated": 300}
+    assert intake.title_for(rec, PLANS.routing) == "海门港新区危化品重大泄露"
+    snap = intake.open_incident(store, rec["id"], "hazardous_chemicals",
+                                {"facts": rec["facts"], "occurred_at": "2026-11-23T02:30"}, "值班员", clock)
+    assert snap.title == "海门港新区危化品重大泄露"
+
+
+@pytest.mark.parametrize("facts, field", [({"deaths": -1}, "facts.deaths"), ({"deaths": "两"}, "facts.deaths"),
+                                          ({"height": 3}, "height")])
+def test_bad_figures_at_intake_are_refused_by_field(store, clock, facts, field):
+    with pytest.raises(InputError) as exc:
+        intake.record(store, {"source": "110", "reference": "20261123000178", "matter": _matter("危化品重大泄露"),
+                              "description": "泄漏", "facts": facts}, "值班员", clock)
+    assert exc.value.field == field
+
+
+@pytest.mark.parametrize("word, sub", [("讨薪", "劳资纠纷"), ("欠薪", "劳资纠纷"), ("讨薪", "讨薪跳楼"),
+                                       ("堵路", "劳资纠纷"), ("槽罐车", "危化品重大泄露")])
+def test_the_words_callers_use_find_the_matter(word, sub):
+    """讨薪 found only A030 讨薪跳楼: the words people say now find every row they may mean."""
+    found = [c for c in intake.matter_choices(PLANS.routing, PLANS.matter_words) if word in c["label"] or word in c["value"]]
+    assert any(sub in c["value"] for c in found), [c["value"] for c in found]
+    assert all(not c["value"].startswith(("A0", "B0")) for c in found)   # the field shows words, never a code

@@ -135,3 +135,116 @@ def test_an_inject_never_makes_a_participants_step_stale_but_another_officers_ch
     svc.act(store, other.id, "update_facts", other.version, {"facts": {"deaths": 3}}, "值班员李四", CLOCK)
     with pytest.raises(StaleVersion):
         svc.act(store, other.id, "start_first_response", other.version, {}, "值班员张三", CLOCK)
+
+
+def test_an_intake_is_typed_once_its_figures_and_title_reach_the_classify_page(tmp_path):
+    """The 02:40 transfer: the matter chosen by its words (not A033), the caller's figures typed at intake, and the
+    classify page opened from it holds them, with the title made of place and matter."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlparse
+    from emergency.services.intake import matter_text
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    officer = signed_in(app, "值班员张三")
+    matter = matter_text(Store(app.config["DATABASE"]).plans.routing.matter("A033"))
+    page = officer.get("/intake").get_data(as_text=True)
+    assert f'<option value="{matter}"' in page and 'value="A033"' not in page
+    response = officer.post("/intake", data={
+        "csrf_token": officer.csrf, "source": "110", "reference": "20261122000240", "received_at": "2026-11-22T02:40",
+        "unit_received_at": "2026-11-22T02:36", "place": "海门港新区", "matter": matter,
+        "description": "液氯槽罐车侧翻，2人死亡，12人中毒，正在疏散约300人", "fact-deaths": "2", "fact-poisoned": "12",
+        "fact-evacuated": "300"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    view = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "110接报时间 <strong>2026-11-22 02:36</strong>" in view
+    link = unescape(re.search(r'href="(/classify/hazardous_chemicals[^"]+)"', view).group(1))
+    query = parse_qs(urlparse(link).query)
+    assert query["title"] == ["海门港新区危化品重大泄露"]
+    classify = officer.get(link).get_data(as_text=True)
+    for name, value in (("deaths", "2"), ("poisoned", "12"), ("evacuated", "300")):
+        assert re.search(rf'name="{name}"[^>]*value="{value}"', classify), name
+    assert 'value="海门港新区危化品重大泄露"' in classify
+
+
+def test_facts_entered_on_one_record_of_an_event_reach_its_other_record(tmp_path):
+    """The tanker under hazardous chemicals and environment: the 04:10 facts typed once on the chemicals record reach
+    the environment record at the same 获知时间, re-classified under its own plan, its level change offered, not made."""
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    tanker = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
+                                "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40"}, "值班员张三", CLOCK)
+    spill = svc.report(store, {"plan": "environment", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2, "evacuated": 300},
+                               "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40",
+                               "event_group": tanker.id}, "值班员张三", CLOCK)
+    spill = svc.act(store, spill.id, "activate", spill.version, {"level": "IV", "approved_by": "副区长"}, "指挥李四", CLOCK)
+    store.close()
+    officer = signed_in(app, "值班员张三")
+    page = officer.post(f"/incidents/{tanker.id}/act", data={
+        "trigger": "update_facts", "expected_version": tanker.version, "csrf_token": officer.csrf,
+        "deaths": "4", "poisoned": "12", "done_at": "2026-11-22T04:10"}, follow_redirects=True).get_data(as_text=True)
+    store = Store(app.config["DATABASE"])
+    other = store.get(spill.id)
+    assert other.facts["deaths"] == 4 and other.facts["evacuated"] == 300   # what only environment grades by stays
+    assert other.level == "IV" and other.classified_level == "III"          # offered, never changed behind its back
+    last = store.events(spill.id)[-1]
+    assert (last["trigger"], last["actor"], last["payload"]["done_at"][:16]) == ("update_facts", "值班员张三",
+                                                                                 "2026-11-22T04:10")
+    flashes = " ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
+    assert "同一事件在突发环境事件预案下的记录已同步更新事实：按该预案事实对应III级" in flashes, flashes
+    assert "请在该记录核对是否调整级别" in flashes
+    env_page = officer.get(f"/incidents/{spill.id}").get_data(as_text=True)
+    assert "调整为该级别：" in env_page or "III级" in env_page
+
+
+def test_one_call_to_nantong_reports_the_event_for_both_of_its_records(tmp_path):
+    """A factory explosion recorded under work safety and environment, both at III: the duty room's call to 南通市政府
+    (environment 四(一) cross-district-city; work safety 5.1 "应立即向南通市政府和南通市安委会报告") is one call — it is
+    recorded on both records, so neither shows the 南通市政府 recipient as still owed. Another recipient (南通市安委会)
+    stays owed: only the unit the call reached counts."""
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    blast = svc.report(store, {"plan": "work_safety", "title": "化工厂爆炸", "facts": {"deaths": 4},
+                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
+    spill = svc.report(store, {"plan": "environment", "title": "化工厂爆炸", "facts": {"deaths": 4},
+                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40",
+                               "event_group": blast.id}, "值班员张三", CLOCK)
+    spill = svc.act(store, spill.id, "request_higher_response", spill.version, {"level": "III"}, "指挥李四", CLOCK)
+    store.close()
+    officer = signed_in(app, "值班员张三")
+    page = officer.post(f"/incidents/{spill.id}/calls", data={
+        "csrf_token": officer.csrf, "expected_version": spill.version, "notification": "cross-district-city",
+        "unit": "南通市政府", "outcome": "connected", "reached": "周敏", "number": "0513-85098000"},
+        follow_redirects=True).get_data(as_text=True)
+    flashes = " ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
+    assert "同一事件在工矿企业安全生产事故预案下的记录中报南通市政府的事项，已按本次呼叫同时记录。" in flashes, flashes
+    store = Store(app.config["DATABASE"])
+    other = store.get(blast.id)
+    assert "南通市政府" in other.receipts["city-to-nantong"] and "南通市安委会" not in other.receipts["city-to-nantong"]
+    call = other.calls[-1]
+    assert (call.reached, call.notification) == ("周敏", "city-to-nantong")
+
+
+def test_others_items_are_accounted_for_together_with_one_submit(tmp_path):
+    """The tanker's items of 110, the scene and the bureau: the duty room learned of them all from 110's transfer.
+    One form records 已获知 for every ticked item (it took three actions per item, one item at a time)."""
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
+                              "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40"}, "值班员张三", CLOCK)
+    store.close()
+    officer = signed_in(app, "值班员张三")
+    page = officer.get(f"/incidents/{snap.id}").get_data(as_text=True)
+    form = page[page.index('class="account-all-form"'):]
+    form = form[:form.index("</form>")]
+    offered = re.findall(r'name="notification" value="([^"]+)"( checked)?', form)
+    ticked = [n for n, on in offered if on]
+    assert "site-to-110" in ticked and "110-to-office" in ticked
+    assert "office-to-leaders" not in [n for n, _ in offered]          # our own item is called, never accounted for
+    assert "support-request-government" not in ticked                   # a duty whose condition has not arisen
+    page = officer.post(f"/incidents/{snap.id}/act", data={
+        "trigger": "account_for", "expected_version": snap.version, "csrf_token": officer.csrf, "several": "1",
+        "notification": ticked, "how": "known", "via": "平台", "source": "110指挥中心王警官"},
+        follow_redirects=True).get_data(as_text=True)
+    assert any(f"（{len(ticked)}项）" in f for f in re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
+    got = Store(app.config["DATABASE"]).get(snap.id).receipts
+    assert all(got[n] and all(r.how == "known" and r.source == "110指挥中心王警官" for r in got[n].values())
+               for n in ticked)

@@ -515,7 +515,7 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
     # scored for the controller's office (the duty room): the bureau's and 110's items are listed with what is known
     assert ("他方事项：110公安指挥中心、119消防指挥中心向区应急管理局报告（不限方式，3.1）——区应急管理局：未记录获知情况。"
             in report)
-    assert not any("原文" in p for p in report)
+    assert not any("原文" in p for p in report), [p for p in report if "原文" in p]
     # a controller of the bureau reads the same drill scored on the bureau's own items: the 493号 report is its own
     from emergency.services.users import set_unit
     set_unit(store, "导调王五", "区应急管理局", clock)

@@ -205,7 +205,7 @@ def test_a_plain_checklist_item_is_exactly_the_rule_dated_and_named_as_today():
         "counted_from_name": "接报时间", "counted_from_time": "2026-11-22T08:20:00+08:00", "condition": None,
         "kind": "report", "clause": "5.1", "text": "单位负责人接报后应于1小时内报市级以上安监部门或负有安全生产监管职的有关部门……",
         "decision": rule.decision, "decision_en": rule.decision_en, "text_en": None, "national": None,
-        "owners": ["单位负责人"],
+        "owners": ["单位负责人"], "any_recipient": True,   # 报…或…: one of them suffices
     }
 
 

@@ -1,0 +1,4 @@
+-- m016_intake_facts: what the caller said at intake, kept so it is typed once (the figures the plans grade by, as
+-- JSON) and when the calling unit itself received the report (110's 接警时间). As the SQLite migration of the same name.
+ALTER TABLE intakes ADD COLUMN facts text;
+ALTER TABLE intakes ADD COLUMN unit_received_at text;

@@ -19,7 +19,8 @@ SETTLED = frozenset({"done", "accounted"})
 @dataclass(frozen=True)
 class OpenItem:
     """One unfinished thing: whose it is (``ours``: the looking office's; ``others``: another party's; ``linked``: a
-    linked record of the same event), what it is, and whether it refuses 结案 (only the plan's guards do)."""
+    linked record of the same event), what it is, and whether it refuses 结案 (as the plan's guards do: our own 立即
+    items and post-incident tasks, and another party's 立即 items not yet accounted for)."""
     whose: str
     text: str
     refuses: bool = False
@@ -33,9 +34,9 @@ def still_open(v: dict[str, Any], linked: list[dict[str, Any]], final_reports: s
         if n.get("status") in SETTLED or n.get("status") == "open" and n.get("counted_from") == "condition":
             continue  # done, accounted for, or a duty whose condition has not arisen
         left = "、".join(n.get("left") or n.get("to") or [])
-        if n.get("ours") is False:
+        if n.get("ours") is False:   # another party's 立即 item must be accounted for (the plan's guard says so)
             out.append(OpenItem("others", f"{n.get('from') or ''}报{left}（{n['clause']}）：未确认，"
-                                          "本单位亦未记录获知情况"))
+                                          "本单位亦未记录获知情况", refuses=bool(n.get("immediate"))))
         else:
             out.append(OpenItem("ours", f"报{left}（{n['clause']}）：未确认", refuses=bool(n.get("immediate"))))
     handed = {t["ref"] for t in v.get("tasks", []) if t["kind"] == "handover"}

@@ -96,7 +96,7 @@ def add_entry():
 @bp.post("/shift/entries/<int:entry_id>/done")
 def entry_done(entry_id: int):
     try:
-        shift.mark_done(get_store(), who(), entry_id, request.form.get("note", ""), now())
+        shift.mark_done(get_store(), who(), entry_id, request.form.get("note", ""), now(), request.form.get("done_at"))
         flash(_("已登记办理情况。"), "ok")
     except (Forbidden, NotFound):
         raise
@@ -111,6 +111,7 @@ def log_print():
     lines = _log(window)
     audit_export(f"值班日志（{shift.window_name(window)}）打印")
     return render_template("shift/log_print.html", window=window, name=shift.window_name(window), lines=lines,
+                           log_cells=shift.log_cells,
                            office=_office())
 
 

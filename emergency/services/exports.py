@@ -14,6 +14,7 @@ from emergency.core.clock import format_time
 from emergency.services.documents import numeral
 from emergency.core.incident import Snapshot
 from emergency.services.incidents import incident_name, notification_status
+from emergency.services.shift import LOG_HEAD, log_cells
 from emergency.plans.model import Plan
 from emergency.core.sheets import workbook_bytes
 
@@ -136,20 +137,9 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------- the duty room's shift (issue 33)
-LOG_HEAD = ["时间", "类别", "内容", "记录人", "办理情况"]
-
-
-def _log_row(line: dict[str, Any]) -> list[str]:
-    done = ""
-    if line.get("awaits"):
-        done = (f"{_short(line['done_at'])} {line.get('done_by') or ''} {line.get('done_note') or ''}".strip()
-                if line.get("done_at") else ("待落实" if line["awaits"] == "instruction" else "待回电"))
-    return [_short(line["at"]), line["kind_name"], line["text"], line.get("by") or "", done]
-
-
 def shift_log_xlsx(office: str, window: str, lines: list[dict[str, Any]]) -> bytes:
     """A shift's 值班日志 as a workbook: one row an entry, in time order."""
-    return workbook_bytes([("值班日志", LOG_HEAD, [_log_row(x) for x in lines])])
+    return workbook_bytes([("值班日志", LOG_HEAD, [log_cells(x) for x in lines])])
 
 
 def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill: bool = False) -> bytes:
@@ -157,7 +147,7 @@ def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill:
     doc = _document(drill, f"{office}值班日志")
     doc.paragraph(f"班次：{window}。共{len(lines)}条。")
     for x in lines:
-        time_, kind, text, by, done = _log_row(x)
+        time_, kind, text, by, done = log_cells(x)
         doc.paragraph(today_only(f"{time_} 【{kind}】{text}（{by}）" + (f"——{done}" if done else "")))
     if not lines:
         doc.paragraph("本班无记录。")

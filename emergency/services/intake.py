@@ -72,7 +72,11 @@ def title_for(intake: dict[str, Any], routing: RoutingList) -> str:
     """An incident's title from the intake: where and what (海门港新区 危化品重大泄露), never the caller's words cut
     mid-phrase; the officer may still change it."""
     m = routing.matter(intake["matter"])
-    return f"{intake.get('place') or ''}{m.subcategory or m.category}".strip()[:200]
+    if intake.get("place"):
+        return f"{intake['place']}{m.subcategory or m.category}"[:200]
+    # no place given: the caller's first phrase, whole (up to its first stop), when it is short enough to name it
+    first = re.split(r"[，。；！？,.;!?\n]", intake.get("description") or "", maxsplit=1)[0].strip()
+    return first if 0 < len(first) <= 30 else (m.subcategory or m.category)
 
 
 def routing_view(matter_id: str, library) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from emergency.response.calls import OUTCOMES
-from emergency.core.clock import TZ, format_time, month_day_time, parse_time
+from emergency.core.clock import TZ, backdated, format_time, month_day_time, parse_time
 from emergency.core.errors import InputError, NotFound, Refused
 from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
 from emergency.core.inputs import clean_text
@@ -87,10 +87,7 @@ def check_entry(form: dict[str, Any], now: datetime) -> dict[str, Any]:
     kind = form.get("kind") or ""
     if kind not in ENTRY_KINDS:
         raise InputError("kind", "须为以下之一：%(expected)s", expected="、".join(ENTRY_KINDS.values()))
-    raw_at = (form.get("at") or "").strip()
-    at = parse_time(raw_at, "at") if raw_at else now
-    if at > now + timedelta(minutes=1):
-        raise InputError("at", "不能晚于现在")
+    at = _happened(form.get("at"), "at", now)
     text = clean_text(form.get("text"), "text", 2000, multiline=True)
     if not text:
         raise InputError("text", "必须填写")
@@ -105,6 +102,24 @@ def check_entry(form: dict[str, Any], now: datetime) -> dict[str, Any]:
             "incident_id": (form.get("incident_id") or None)}
 
 
+# How far back an entry or its 回电/落实 may be written (补记): as far as an intake without a reason.
+WRITTEN_LATE_LIMIT = timedelta(days=7)
+
+
+def _happened(raw: Any, field: str, now: datetime, not_before: datetime | None = None) -> datetime:
+    """When something the log records happened: now when not given; never in the future, never more than
+    ``WRITTEN_LATE_LIMIT`` back, never before ``not_before`` (a 回电 before the call it answers)."""
+    raw = (raw or "").strip() if isinstance(raw, str) else raw
+    at = parse_time(raw, field) if raw else now
+    if at > now + timedelta(minutes=1):
+        raise InputError(field, "不能晚于现在")
+    if now - at > WRITTEN_LATE_LIMIT:
+        raise InputError(field, "补记不能早于7天前（收到：%(got)s）", got=format_time(at)[:16].replace("T", " "))
+    if not_before is not None and at < not_before:
+        raise InputError(field, "不能早于该记录本身的时间（%(at)s）", at=format_time(not_before)[:16].replace("T", " "))
+    return at
+
+
 def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
     """A recorded entry as a line of the log."""
     who = "，".join(p for p in (entry.get("party") or "", entry.get("phone") or "") if p)
@@ -116,7 +131,31 @@ def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
     return {"at": entry["at"], "kind": entry["kind"], "kind_name": ENTRY_KINDS[entry["kind"]], "text": text,
             "by": entry["recorded_by"], "entry_id": entry["id"], "incident_id": entry.get("incident_id"),
             "awaits": ("instruction" if entry["kind"] == "instruction" else "callback") if open_ else None,
-            "done_at": entry.get("done_at"), "done_by": entry.get("done_by"), "done_note": entry.get("done_note")}
+            "done_at": entry.get("done_at"), "done_by": entry.get("done_by"), "done_note": entry.get("done_note"),
+            # 补记: written down more than a few minutes after it happened (both times are shown)
+            "recorded_at": entry["recorded_at"], "backdated": backdated(entry["at"], entry["recorded_at"]),
+            "done_recorded_at": entry.get("done_recorded_at"),
+            "done_backdated": bool(entry.get("done_at") and entry.get("done_recorded_at")
+                                   and backdated(entry["done_at"], entry["done_recorded_at"]))}
+
+
+LOG_HEAD = ["时间", "类别", "内容", "记录人", "办理情况"]
+
+
+def log_cells(line: dict[str, Any]) -> list[str]:
+    """A log line as every copy of the log prints it (the page's print, .xlsx, .docx): time, kind, what, who, and
+    how it was dealt with — each 补记 (written down later than it happened) says when it was written."""
+    def short(at: str | None) -> str:
+        return (at or "")[:16].replace("T", " ")
+
+    when = short(line["at"]) + (f"（补记，记录于{short(line['recorded_at'])[5:]}）" if line.get("backdated") else "")
+    done = ""
+    if line.get("awaits"):
+        done = (f"{short(line['done_at'])} {line.get('done_by') or ''} {line.get('done_note') or ''}".strip()
+                if line.get("done_at") else ("待落实" if line["awaits"] == "instruction" else "待回电"))
+        if line.get("done_backdated"):
+            done += f"（补记，记录于{short(line['done_recorded_at'])[5:]}）"
+    return [when, line["kind_name"], line["text"], line.get("by") or "", done]
 
 
 # ---------------------------------------------------------------- what the record holds of a window
@@ -279,15 +318,16 @@ def add_entry(store, actor: Actor, form: dict[str, Any], now: datetime, drill: b
                              "recorded_at": format_time(now)})
 
 
-def mark_done(store, actor: Actor, entry_id: int, note: str, now: datetime) -> None:
+def mark_done(store, actor: Actor, entry_id: int, note: str, now: datetime, done_at: Any = None) -> None:
     """An entry's call-back made or instruction carried out (回电、已落实), by the office that logged it: another
-    office's entry is not there for it (404)."""
+    office's entry is not there for it (404). ``done_at``: when it happened (default now; not before the entry)."""
     if not 0 < entry_id < 2 ** 63:
         raise NotFound("entry", str(entry_id))
     entry = store.shifts.get(entry_id)
     authorize(actor, "shift.write", OfficeThing(entry["office"]))
-    store.shifts.mark_done(entry_id, entry["office"], actor.name, format_time(now), clean_text(note, "note", 200),
-                           _refusal)
+    happened = _happened(done_at, "done_at", now, parse_time(entry["at"], "at"))
+    store.shifts.mark_done(entry_id, entry["office"], actor.name, format_time(happened), clean_text(note, "note", 200),
+                           _refusal, recorded_at=format_time(now))
 
 
 def draft_handover(store, office: str, window: dict[str, Any], following: dict[str, Any], plans, now: datetime,

@@ -391,5 +391,8 @@ def m015_late_pdfs(db: Database) -> None:
 def m016_intake_facts(db: Database) -> None:
     """What the caller said at intake, kept so it is typed once: the figures the plans grade by (``facts``, JSON) and
     when the calling unit itself received the report (``unit_received_at``: 110's 接警时间), from which that unit's
-    onward clocks count where the plan counts from 接报."""
+    onward clocks count where the plan counts from 接报; and when a log entry's 回电/落实 was written down
+    (``done_recorded_at``), its ``done_at`` being the time it happened."""
     _add(db, "intakes", facts=str, unit_received_at=str)
+    # a 回电/落实 takes the time it happened; when it was written down is kept beside it (补记 when later)
+    _add(db, "duty_log", done_recorded_at=str)

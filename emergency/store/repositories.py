@@ -394,14 +394,14 @@ class ShiftLog:
     """The duty room's shift (issue 33): 值班日志 entries and 交接班 records, each write with its audit row."""
 
     ENTRY = ("id", "office", "at", "kind", "party", "phone", "text", "leader", "due", "callback", "done_at", "done_by",
-             "done_note", "incident_id", "drill", "drill_id", "recorded_by", "recorded_at")
+             "done_note", "incident_id", "drill", "drill_id", "recorded_by", "recorded_at", "done_recorded_at")
     HANDOVER = ("id", "office", "shift", "starts_at", "ends_at", "next_ends_at", "outgoing", "outgoing_at", "remarks",
                 "content", "incoming", "incoming_at", "incoming_remarks", "drill", "drill_id")
 
     # what each signature covers: 交班 the handover as made and remarked (not what 接班 adds), 接班 all of it; an
     # entry as written, and its 回电/落实 with it
     SIGNED_OUT = tuple(c for c in HANDOVER if c not in ("incoming", "incoming_at", "incoming_remarks"))
-    WRITTEN = tuple(c for c in ENTRY if c not in ("done_at", "done_by", "done_note"))
+    WRITTEN = tuple(c for c in ENTRY if c not in ("done_at", "done_by", "done_note", "done_recorded_at"))
 
     def __init__(self, store: Store):
         self.store = store
@@ -414,7 +414,8 @@ class ShiftLog:
             return record_digest({**{c: record[c] for c in self.SIGNED_OUT}, "content": content})
         if part == "written":
             return record_digest({c: record[c] for c in self.WRITTEN})
-        return record_digest(record)
+        # an entry closed before 回电/落实 took their own time has no done_recorded_at: its digest is as it was kept
+        return record_digest({k: v for k, v in record.items() if not (k == "done_recorded_at" and v is None)})
 
     def _entry(self, row) -> dict[str, Any]:
         out = dict(zip(self.ENTRY, row, strict=True))
@@ -448,7 +449,8 @@ class ShiftLog:
                                      params).fetchall()
         return [self._entry(r) for r in rows]
 
-    def mark_done(self, entry_id: int, office: str, by: str, at: str, note: str, refuse) -> None:
+    def mark_done(self, entry_id: int, office: str, by: str, at: str, note: str, refuse,
+                  recorded_at: str | None = None) -> None:
         """An instruction carried out (落实) or a call returned (已回电); ``refuse(reason)`` words a refusal when the
         entry is not the office's (``gone``) or is done already (``done``)."""
         with self.store.write() as db:
@@ -457,10 +459,10 @@ class ShiftLog:
                 raise refuse("gone")
             if row[1]:
                 raise refuse("done")
-            db.execute("UPDATE duty_log SET done_at = ?, done_by = ?, done_note = ? WHERE id = ?",
-                       [at, by, note, entry_id])
+            db.execute("UPDATE duty_log SET done_at = ?, done_by = ?, done_note = ?, done_recorded_at = ? WHERE id = ?",
+                       [at, by, note, recorded_at or at, entry_id])
             self.store._insert_audit("shift_entry_done", by, office, {"id": entry_id, "note": note, "sha256":
-                                     self.digest(self.get(entry_id), "done")}, None, at)
+                                     self.digest(self.get(entry_id), "done")}, None, recorded_at or at)
 
     # ------------------------------------------------------------ 交接班
     def _handover(self, row) -> dict[str, Any]:

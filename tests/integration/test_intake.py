@@ -257,3 +257,14 @@ def test_the_words_callers_use_find_the_matter(word, sub):
     found = [c for c in intake.matter_choices(PLANS.routing, PLANS.matter_words) if word in c["label"] or word in c["value"]]
     assert any(sub in c["value"] for c in found), [c["value"] for c in found]
     assert all(not c["value"].startswith(("A0", "B0")) for c in found)   # the field shows words, never a code
+
+
+@pytest.mark.parametrize("place, description, title", [
+    ("", "临江新区槽罐车泄漏", "临江新区槽罐车泄漏"),
+    ("", "临江新区槽罐车泄漏，有刺激性气味，两人倒地", "临江新区槽罐车泄漏"),            # the first phrase, whole
+    ("", "据报在临江新区某化工企业的厂区东侧靠近长江大堤的一条道路上有一辆槽罐车发生泄漏", "危化品重大泄露"),
+    ("临江新区", "槽罐车泄漏", "临江新区危化品重大泄露"),
+])
+def test_a_title_is_never_the_callers_words_cut_mid_phrase(place, description, title):
+    rec = {"place": place, "description": description, "matter": _matter("危化品重大泄露")}
+    assert intake.title_for(rec, PLANS.routing) == title

@@ -206,3 +206,42 @@ def test_a_shift_handed_over_before_its_end_is_shown_as_signed_never_offered_aga
     page = outgoing.get("/shift/handover").get_data(as_text=True)
     assert 'id="handed-over"' in page and "11-22 08:30" in page and 'id="signed-in"' in page
     assert 'id="sign-out-form"' not in page and 'id="sign-out"' not in page
+
+
+def test_an_entry_and_its_carrying_out_take_the_time_they_happened_and_say_when_written(night):
+    """The 区长's call at 23:50 written at 00:20, and its 落实 at 01:00 written at 01:30: each shows the time it
+    happened and, being written later, 补记 with the time it was written — on the page, the print and the .xlsx."""
+    import io
+
+    from openpyxl import load_workbook
+    app, clock = night
+    clock.advance(hours=1, minutes=20)                          # 00:20 (the night fixture stands at 23:00)
+    officer = signed_in(app, "值班员张三")
+    officer.post("/shift/entries", data={"csrf_token": officer.csrf, "kind": "instruction", "leader": "区长",
+                                         "text": "连夜核查化工园区", "at": "2026-11-21T23:50"})
+    page = officer.get("/shift").get_data(as_text=True)
+    assert "11-21 23:50 <small class=\"backdated\">补记（记录于11-22 00:20）</small>" in page
+    entry_id = re.search(r"/shift/entries/(\d+)/done", page).group(1)
+    clock.advance(hours=1, minutes=10)                          # 01:30
+    refused = officer.post(f"/shift/entries/{entry_id}/done", data={"csrf_token": officer.csrf, "note": "已核查",
+                                                                    "done_at": "2026-11-21T23:40"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "不能早于该记录本身的时间（2026-11-21 23:50）" in refused and "待落实" in refused
+    officer.post(f"/shift/entries/{entry_id}/done", data={"csrf_token": officer.csrf, "note": "已核查",
+                                                          "done_at": "2026-11-22T01:00"})
+    page = officer.get("/shift").get_data(as_text=True)
+    assert "11-22 01:00 <span lang=\"zh-CN\">值班员张三 已核查</span></span> <small class=\"backdated\">补记（记录于11-22 01:30）" in page
+    printed = officer.get("/shift/print").get_data(as_text=True)
+    assert "2026-11-21 23:50（补记，记录于11-22 00:20）" in printed and "（补记，记录于11-22 01:30）" in printed
+    sheet = load_workbook(io.BytesIO(officer.get("/shift/log.xlsx").data)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert any(r[0] == "2026-11-21 23:50（补记，记录于11-22 00:20）" and "（补记，记录于11-22 01:30）" in (r[4] or "")
+               for r in rows), rows
+
+
+def test_an_entry_more_than_seven_days_back_or_in_the_future_is_refused(night):
+    app, _ = night
+    officer = signed_in(app, "值班员张三")
+    for at, words in (("2026-11-14T22:00", "补记不能早于7天前"), ("2026-11-21T23:10", "不能晚于现在")):
+        answer = officer.post("/shift/entries", data={"csrf_token": officer.csrf, "kind": "note", "text": "x", "at": at})
+        assert answer.status_code == 422 and words in answer.get_data(as_text=True)

@@ -2,3 +2,5 @@
 -- JSON) and when the calling unit itself received the report (110's 接警时间). As the SQLite migration of the same name.
 ALTER TABLE intakes ADD COLUMN facts text;
 ALTER TABLE intakes ADD COLUMN unit_received_at text;
+-- a 回电/落实 takes the time it happened; when it was written down is kept beside it (补记 when later)
+ALTER TABLE duty_log ADD COLUMN done_recorded_at text;

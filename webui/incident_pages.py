@@ -151,6 +151,7 @@ def incident_page(incident_id: str):
     unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
     return render_template("console/incident.html", offers=offers, **call_sheet, documents=own_documents,
                            still_open=still_open,
+                           group_outside_lead=next((g["outside_lead"] for g in group if g.get("outside_lead")), None),
                            KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
                            task_refs=task_refs(plan),
                            may_issue=may("report.issue", IncidentStep(plan, v["drill"], ISSUE_TRIGGER)), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,

@@ -248,3 +248,25 @@ def test_others_items_are_accounted_for_together_with_one_submit(tmp_path):
     got = Store(app.config["DATABASE"]).get(snap.id).receipts
     assert all(got[n] and all(r.how == "known" and r.source == "110指挥中心王警官" for r in got[n].values())
                for n in ticked)
+
+
+def test_a_tanker_on_a_road_recorded_under_two_plans_names_the_road_plan_as_lead_on_both(tmp_path):
+    """Hazardous chemicals 8.2 "发生道路交通事故涉及危险化学品时，以相应预案为主，本预案为辅": on the linked cards
+    of the same event neither of our plans is tagged 主预案; the road-traffic plan (not held here) leads, ours assist."""
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    tanker = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻",
+                                "facts": {"deaths": 2, "accident_setting": "road"},
+                                "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40"}, "值班员张三", CLOCK)
+    spill = svc.report(store, {"plan": "environment", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
+                               "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40",
+                               "event_group": tanker.id}, "值班员张三", CLOCK)
+    store.close()
+    officer = signed_in(app, "值班员张三")
+    for record in (tanker, spill):
+        page = officer.get(f"/incidents/{record.id}").get_data(as_text=True)
+        linked = page[page.index('class="linked"'):page.index('id="merged-notifications"')]
+        basis = linked[linked.index('id="lead-basis"'):]
+        assert "道路交通事故" in basis[:600] and "本服务未收录该预案" in basis[:600], basis[:600]
+        cards = linked[:linked.index('id="lead-basis"')]
+        assert 'class="lead-tag"' not in cards

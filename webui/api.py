@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from emergency.services import drill_runs, incidents as service, intake
+from emergency.services import board, drill_runs, incidents as service, intake
 from emergency.services.callsheet import for_observer
 from emergency.response.diagrams import state_diagram
 from emergency.response.checklist import checklist as build_checklist
@@ -118,8 +118,16 @@ def incidents():
         raise InputError("drill", "须为false、true或all")
     store = get_store()
     at = now()
-    rows = store.list_rows(drill=drill, open_only=request.args.get("open") == "true")
-    return jsonify(shown_view([service.safe_snapshot_view(s, at, library(), current_user.office) for s in rows]))
+    rows = board.rows(store, library(), current_user.office, clock_for, at, drill,
+                      open_only=request.args.get("open") == "true")
+    return jsonify(shown_view([_listed(r) for r in rows]))
+
+
+def _listed(row: dict) -> dict:
+    """A board row as the API lists it: the view, with its counts (each saying whose items) as plain numbers."""
+    out = {k: v for k, v in row.items() if k not in ("at", "counts", "escalated")}
+    out["counts"] = row["counts"].as_dict()
+    return out
 
 
 def _plan_named(data: dict):

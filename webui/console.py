@@ -17,7 +17,7 @@ from emergency.services import incidents as service
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError
 from emergency.response import calls
-from emergency.services import directory, roster, rota
+from emergency.services import board as boards, directory, roster, rota
 from emergency.response.calls import OUTCOMES
 from emergency.response.lint import revision_due
 
@@ -66,22 +66,11 @@ def set_lang(code: str):
 
 
 def _board_rows(drill: bool | None):
-    rows = []
+    """The board's rows for the looking office (``boards.rows``: counts computed once), with the browser's reminders."""
     page_now = now()
-    for s in get_store().list_rows(drill=drill, open_only=True):
-        try:
-            at = clock_for(s).now() if not isinstance(s, dict) else page_now
-        except EmergencyError:
-            at = page_now
-        row = service.safe_snapshot_view(s, at, plans(), office())
-        row["remind"] = _reminders(row, at, page_now)
-        row["escalated"] = calls.escalations(ours((row.get("checklist") or {}).get("notifications", [])), at)
-        rows.append(row)
-    for r in rows:
-        items = (r["checklist"] or {}).get("notifications", [])  # most urgent first (notification_status)
-        r["overdue"] = [n for n in ours(items) if n["status"] == "overdue"]
-        r["next_due"] = next((n for n in items if n["status"] in service.OWED), None)
-    rows.sort(key=lambda r: (not r.get("overdue"), not any(n["immediate"] for n in r.get("overdue") or [])))
+    rows = boards.rows(get_store(), plans(), office(), clock_for, page_now, drill)
+    for row in rows:
+        row["remind"] = _reminders(row, row["at"], page_now)
     return rows
 
 
@@ -105,7 +94,7 @@ def home():
     # the live picture is real incidents only (issue 31): drills are counted apart and raise nothing to the real
     # leader on duty; their reminders sound on the drill board, not here
     overdue = [(r, n) for r in real for n in r["overdue"]]
-    drill_overdue = sum(len(r["overdue"]) for r in drills)
+    drill_overdue = boards.totals(drills).ours_overdue
     escalated = [(r, n) for r in real for n in r.get("escalated", [])]
     todo, raised_tasks = _task_queue(real)
     today = now().date()
@@ -166,12 +155,10 @@ def wall():
     """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
     drill = request.args.get("drill") == "1"
     rows = _board_rows(drill)
-    for r in rows:
-        r["overdue_count"] = len(r.get("overdue") or [])
-        r["escalated_count"] = len(r.get("escalated") or [])
     # the office's 待办 in one line (issue 27): tasks given to it still open, how many past their time
     todo = [] if drill else _task_queue(rows)[0]
     return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows),
+                           totals=boards.totals(rows),
                            duty=on_duty_now(now()), todo=todo, todo_overdue=sum(1 for _v, t in todo if t["overdue"]),
                            shift_flag=None if drill else shift_flag())
 

@@ -232,7 +232,8 @@ def notifications_xlsx(incident_id: str):
 
 @bp.get("/incidents.xlsx")
 def board_xlsx():
-    from emergency.services import incidents as service
+    from emergency.services import board
+    from .console import office
     at = app_clock().now()
-    rows = [service.safe_snapshot_view(s, at, plans()) for s in get_store().list(drill=request.args.get("drill") == "1")]
-    return _download(exports.board_xlsx(rows, plans(), at), "incidents-board.xlsx", XLSX)
+    rows = board.rows(get_store(), plans(), office(), clock_for, at, request.args.get("drill") == "1")
+    return _download(exports.board_xlsx(rows, plans(), at, office()), "incidents-board.xlsx", XLSX)

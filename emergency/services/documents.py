@@ -508,7 +508,11 @@ def body_paragraphs(d: Draft) -> list[tuple[str, str, str]]:
             out.append(("h1", "", f"{numeral(part_no)}、{'基本情况' if s.part == 'fields' else PARTS[s.part]}"))
         if s.part == "fields":
             field_no += 1
-            out.append(("field", f"（{numeral(field_no)}）{s.label}：", s.text.strip() or UNVERIFIED))
+            # a field of several lines is its first line after the lead, then one paragraph per line — the same in
+            # the .docx and the PDF (a line break was a blank line in Word and a space in the PDF)
+            lines = [line.strip() for line in (s.text.strip() or UNVERIFIED).splitlines() if line.strip()]
+            out.append(("field", f"（{numeral(field_no)}）{s.label}：", lines[0]))
+            out.extend(("p", "", line) for line in lines[1:])
         else:
             for line in (s.text.strip() or UNVERIFIED).splitlines():
                 if line.strip():

@@ -30,21 +30,21 @@ def _short(at: str | None) -> str:
     return (at or "")[:16].replace("T", " ")
 
 
-def board_xlsx(views: list[dict[str, Any]], plans, now: datetime) -> bytes:
-    """The board at ``now``: each incident with its plan, level, state and what is overdue or next due."""
-    rows = []
-    for v in views:
+def board_xlsx(rows: list[dict[str, Any]], plans, now: datetime, office: str | None = None) -> bytes:
+    """The board at ``now`` as the board page shows it (``board.rows``: the same rows and counts, for the same
+    office): each incident with its plan, level, state, the office's own overdue and next item, and others' overdue."""
+    out = []
+    for v in rows:
         if v.get("damaged"):
-            rows.append([v["id"], v["title"], "", "", "", "", "", f"无法显示：{v['damaged']}"])
+            out.append([v["id"], v["title"], "", "", "", "", "", "", f"无法显示：{v['damaged']}"])
             continue
-        items = v["checklist"]["notifications"] if v.get("checklist") else []
-        overdue = [n for n in items if n.get("status") == "overdue"]
-        nxt = next((n for n in items if n.get("status") in ("pending", "immediate")), None)
-        rows.append([v["id"], v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
-                     v.get("classified_level") or "", v.get("state_label", v.get("state")), len(overdue),
-                     f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
-    return workbook_bytes([(f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}",
-                             ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "超时事项数", "下一时限"], rows)])
+        nxt = v.get("next_due")
+        out.append([v["id"], v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
+                    v.get("classified_level") or "", v.get("state_label", v.get("state")), v["counts"].ours_overdue,
+                    v["counts"].others_overdue, f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
+    title = f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}"
+    return workbook_bytes([(title, ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态",
+                                    "本单位超时事项数", "他方超时事项数", "本单位下一时限"], out)])
 
 
 def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> bytes:

@@ -84,8 +84,11 @@ def check_issued(page, server, store_path: str, incident_id: str, count: int, la
         assert re.search(r"—\s*1\s*—", printed), "no page number"
         assert last_page_opening(printed) != "海门区政府总值班室", "the 署名 stands alone on the last page"
         flat = re.sub(r"—\d+—", "", plain(printed))             # a page number may fall inside a paragraph
-        for line in paragraphs:                                # the PDF says what the .docx says, line by line
-            assert plain(line) in flat, (row["title"], line)
+        at = 0
+        for line in paragraphs:                                # the PDF says what the .docx says, line by line, in order
+            found = flat.find(plain(line), at)
+            assert found >= 0, (row["title"], line)
+            at = found + len(plain(line))
         out.append(text)
     return out
 

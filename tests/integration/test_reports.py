@@ -591,3 +591,25 @@ def test_the_signature_keeps_with_the_last_line_of_the_body_in_the_word_file(app
     signature = next(i for i, p in enumerate(paragraphs) if p.text == "海门区应急管理局（测试）" and i > 5)
     last_body = max(i for i in range(signature) if paragraphs[i].text.strip())
     assert all(paragraphs[i].paragraph_format.keep_with_next for i in range(last_body, signature + 1))
+
+
+def test_a_field_of_several_lines_reads_the_same_in_the_docx_and_the_printed_page(app, officer):
+    """A field typed on three lines (the course of the rescue, as an officer writes it) is three paragraphs in the
+    .docx and three in the page the PDF is printed from — never a blank line in one and a space in the other."""
+    import html as html_lib
+    import re as re_lib
+    inc = report_incident(officer)
+    _html, form = draft_form(officer, inc, "first")
+    assert issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000",
+                 **{"field-2": "海门港新区某机械厂\n二号车间东侧\n行车轨道下方"}).status_code == 302
+    store = Store(app.config["DATABASE"])
+    [row] = store.documents(inc)
+    words = body_text(store.document(row["id"])["content"])
+    printed = officer.get(f"/documents/{row['id']}").get_data(as_text=True)
+    paragraphs = [html_lib.unescape(re_lib.sub(r"<[^>]+>", "", p)).strip()
+                  for p in re_lib.findall(r"<p[^>]*>(.*?)</p>", printed, re_lib.S)]
+    lines = ["（二）地点：海门港新区某机械厂", "二号车间东侧", "行车轨道下方"]
+    at = words.index(lines[0])
+    assert words[at:at + 3] == lines
+    at = paragraphs.index(lines[0])
+    assert paragraphs[at:at + 3] == lines

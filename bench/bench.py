@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet
 
-Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets (issue 6):
+Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets:
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
 a bare insert; the board with 10,000 incidents / 1,000,000 events ≤ 3× the board with 100 / 10,000;
 rebuilding from 1,000 events ≤ 5× reading the rows.
@@ -219,7 +219,7 @@ def bench_rebuild(n: int = 1000) -> float:
     return ratio
 
 
-# ------------------------------------------------------------------ 5. PostgreSQL (issue 12)
+# ------------------------------------------------------------------ 5. PostgreSQL
 
 def _pg_worker(url: str, kind: str, seconds: float, start, out) -> None:
     """One server-like process: transitions on its own incident (one chain and one write lock for all),
@@ -332,7 +332,7 @@ def bench_pg_board() -> float:
     return ratio
 
 
-# ------------------------------------------------------------------ 6. a written report of a long incident (issue 11)
+# ------------------------------------------------------------------ 6. a written report of a long incident
 
 def bench_report_docx(n: int = 200) -> float:
     """Drafting and building the .docx of a 续报 for an incident of ``n`` events, against python-docx writing the
@@ -374,7 +374,7 @@ def bench_report_docx(n: int = 200) -> float:
     return ratio
 
 
-# ------------------------------------------------------------------ 7. importing a directory (issue 10)
+# ------------------------------------------------------------------ 7. importing a directory
 
 def bench_directory_import(n: int = 2000) -> float:
     """Reading, checking and writing a 2,000-contact .xlsx against openpyxl only reading the same file."""
@@ -410,7 +410,7 @@ def bench_directory_import(n: int = 2000) -> float:
     return ratio
 
 
-# ------------------------------------------------------------------ 8. the call sheet of an incident (issue 10)
+# ------------------------------------------------------------------ 8. the call sheet of an incident
 
 def bench_call_sheet(attempts: int = 40) -> float:
     """An incident's call sheet (the demo directory and roster read, numbers in order, on-duty people, attempts
@@ -445,7 +445,7 @@ def bench_call_sheet(attempts: int = 40) -> float:
 
 
 def bench_pdf_flood(clients: int = 16, seconds: float = 15.0) -> float:
-    """Issue 26: ``clients`` observers keep PDF downloads in flight while a duty officer opens an incident. One
+    """``clients`` observers keep PDF downloads in flight while a duty officer opens an incident. One
     report was issued with its PDF kept (served from the database), one before that change (no kept PDF: printed
     on request, within the print slots). The duty officer's median and worst time for the incident, against the
     same requests with nobody downloading. Target: under 1 s."""
@@ -531,7 +531,7 @@ def _refuse_in_child(body: bytes, out) -> None:
 
 
 def bench_xlsx_bomb() -> float:
-    """Issue 26: spreadsheet bombs (a small upload that unpacks to 60 MB; one cell of 900 KB; 10,000 rows), each
+    """Spreadsheet bombs (a small upload that unpacks to 60 MB; one cell of 900 KB; 10,000 rows), each
     read in a fresh process: the time to the refusal and the process's peak memory, against reading a normal
     2-row directory the same way. Target: under 2 s and 200 MB."""
     from tests.integration.test_outside_test import _cell, _sheet, _workbook
@@ -558,11 +558,11 @@ def bench_xlsx_bomb() -> float:
     return worst / max(results["normal"][0], 1e-6)
 
 
-# ------------------------------------------------------------------ issue 32: an action does not grow with history
+# ------------------------------------------------------------------ an action does not grow with history
 
 def bench_note_growth(events: int = 10_000) -> float:
     """A note through the API (sign-in by token, the role check, one read, the write, the answer) on an incident
-    with 10 events and on one with ``events``: the ratio of the best times. Target (issue 32): ≤ 2."""
+    with 10 events and on one with ``events``: the ratio of the best times. Target: ≤ 2."""
     from tests.conftest import app_with_users
     with tempfile.TemporaryDirectory() as tmp:
         app = app_with_users(str(Path(tmp) / "n.db"), CLOCK, TESTING=True)

@@ -1,4 +1,4 @@
-"""The ``emergency`` command run in this process through click's CliRunner (issue 30): the same commands,
+"""The ``emergency`` command run in this process through click's CliRunner: the same commands,
 arguments, standard input, exit codes and the two output streams a shell sees, without paying for a new
 Python process and its imports each time. The installed entry point itself is run as a process by
 tests/e2e/test_wheel.py."""

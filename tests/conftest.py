@@ -60,7 +60,7 @@ def as_user(client, name: str) -> None:
 TEST_KEY = "test-key-not-secret-0123456789abcdef"
 
 
-# ---------------------------------------------------------------- template databases (issue 30)
+# ---------------------------------------------------------------- template databases
 # Migrating a fresh database (with fsync) and making its users is paid once per plans directory and clock
 # time; each test copies the template file (and the chain key its audit rows were signed with).
 _TEMPLATES: dict[tuple, tuple[pathlib.Path, dict[str, str]]] = {}
@@ -158,7 +158,7 @@ def signed_in(app, name: str):
     return c
 
 
-# ---------------------------------------------------------------- both stores (issue 12)
+# ---------------------------------------------------------------- both stores
 REQUIRE_POSTGRES = os.environ.get("EMERGENCY_REQUIRE_POSTGRES") == "1"
 
 
@@ -184,7 +184,7 @@ STORES = os.environ.get("EMERGENCY_STORES", "sqlite,postgresql").split(",")
 
 def pytest_generate_tests(metafunc):
     """``store_location`` is a SQLite file, and also a PostgreSQL database for a test marked ``both_stores``:
-    the two stores are compared where the store is what is tested (issue 30), not on every page."""
+    the two stores are compared where the store is what is tested, not on every page."""
     if "store_location" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
         metafunc.parametrize("store_location", STORES, indirect=True)
 
@@ -212,7 +212,7 @@ def pg_url(pg_cluster, tmp_path, monkeypatch):
     pg_cluster.drop(url)
 
 
-# ---------------------------------------------------------------- tiers (issue 30)
+# ---------------------------------------------------------------- tiers
 # The folder a test lives in is its tier, and its tier says what it may cost: unit (pure: no database, no
 # file, no socket, no process; tests/unit/conftest.py refuses them), integration (a database or the app in
 # this process), e2e (a real browser or server processes). `scripts/test --fast` runs unit + integration.

@@ -1,4 +1,4 @@
-"""A throw-away PostgreSQL cluster for the tests and benchmarks (issue 12): Debian's ``postgresql``
+"""A throw-away PostgreSQL cluster for the tests and benchmarks: Debian's ``postgresql``
 package, ``initdb`` into a temporary directory, a free port on loopback, stopped and removed at the end.
 As root the server runs as the ``postgres`` user (PostgreSQL refuses to run as root).
 

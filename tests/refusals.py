@@ -1,5 +1,5 @@
 """Asserting a refusal by what is stable: the field it names (``InputError.field``, the API's ``field``), and the
-Chinese words a duty officer reads (issue 31: the words are Chinese; the field key is for programs)."""
+Chinese words a duty officer reads (the words are Chinese; the field key is for programs)."""
 from contextlib import contextmanager
 
 import pytest

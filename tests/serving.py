@@ -49,7 +49,7 @@ class ThreadedServer:
 
     The thread runs waitress's poll loop itself and closes the sockets on its own side after the loop
     has stopped: closing them from another thread while the loop waits in ``select`` gave "Bad file
-    descriptor" in that thread (issue 30), reported against whichever test ran next.
+    descriptor" in that thread, reported against whichever test ran next.
     """
 
     def __init__(self, app, threads: int = 4, **adjustments):

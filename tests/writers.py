@@ -1,4 +1,4 @@
-"""Writers racing on one database (issue 32): each in a thread of its own with its own store, all started together."""
+"""Writers racing on one database: each in a thread of its own with its own store, all started together."""
 from __future__ import annotations
 
 import threading

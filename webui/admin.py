@@ -1,5 +1,5 @@
 """The administrator's pages (管理): users, API tokens and the security log. An administrator adds users,
-changes their role, resets a password and disables or enables an account here (issue 10: the administrator
+changes their role, resets a password and disables or enables an account here (the administrator
 manages users) or with ``emergency user …`` on the server; tokens stay with ``emergency token …``. Every change
 is recorded in the security log with who made it."""
 from __future__ import annotations
@@ -25,7 +25,7 @@ KIND_LABELS = {
     "token_created": _l("创建令牌"), "token_revoked": _l("吊销令牌"), "export": _l("下载导出"), "backup": _l("备份"),
     "secret_rotated": _l("更换会话密钥"), "directory_imported": _l("导入通讯录"), "contact_saved": _l("修改通讯录"),
     "contact_deleted": _l("删除通讯录条目"), "roster_imported": _l("导入值班表"), "account_unlocked": _l("解除锁定"), "unit_changed": _l("单位变更"),
-    # the shift (issue 33)
+    # the shift
     "shift_entry": _l("记值班日志"), "shift_entry_done": _l("值班日志事项办结"), "handover_signed_out": _l("交班签字"),
     "handover_signed_in": _l("接班签字"), "roster_generated": _l("按规则生成值班表"), "swap_requested": _l("申请换班"),
     "swap_approved": _l("批准换班"), "swap_refused": _l("不批准换班"), "document_prefix_set": _l("设置发文字号前缀"),
@@ -34,7 +34,7 @@ KIND_LABELS = {
 
 
 def units() -> list[str]:
-    """The offices a user may work for (issue 27): the offices of ``agencies.yaml`` first, then every unit the plans
+    """The offices a user may work for: the offices of ``agencies.yaml`` first, then every unit the plans
     name by today's name (the same names the items' owners resolve to)."""
     from emergency.services.directory import known_units
     library = plans()
@@ -94,7 +94,7 @@ def set_prefix():
 
 @bp.post("/locked/<name>")
 def unlock(name: str):
-    """Clear a locked account's failed sign-ins (issue 26): its user signs in again at once, from anywhere."""
+    """Clear a locked account's failed sign-ins: its user signs in again at once, from anywhere."""
     users.unlock(get_store(), name[:50], app_clock(), actor=current_user.name)
     flash(_("已解除锁定：%(name)s", name=name[:50]), "ok")
     return redirect(url_for("admin.security") + "#locked")

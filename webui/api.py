@@ -92,7 +92,7 @@ def plan_diagram(plan_id: str):
 def classify_facts(plan_id: str):
     p = library().plan(plan_id)
     result = classify(p, json_body())
-    # 研判 (issue 34): each higher level's criteria against the facts, and what the nearest of each would set off
+    # 研判: each higher level's criteria against the facts, and what the nearest of each would set off
     # (its reports dated from now: a classification belongs to no incident yet)
     at = now()
     judged = assessment(p, result["facts"], result["level"], at, at, at)
@@ -165,7 +165,7 @@ def shown_view(view):
 def incident_event(incident_id: str):
     data = json_object()
     refuse_unknown(data, EventRequest.model_fields)
-    # the service owns the action (issue 32): one read, the role checked, the event written, the view from it
+    # the service owns the action: one read, the role checked, the event written, the view from it
     view = service.perform(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
                            data.get("payload"), who(), clock_for)
     return jsonify(shown_view(view))

@@ -61,7 +61,7 @@ class User(UserMixin):
 
     @property
     def office(self) -> str:
-        """The office this user works for (issue 27): their unit, else the instance's duty room (``DUTY_ROOM``)."""
+        """The office this user works for: their unit, else the instance's duty room (``DUTY_ROOM``)."""
         return self.unit or current_app.config["DUTY_ROOM"]
 
     @property
@@ -185,7 +185,7 @@ def client_addr() -> str:
 
 def audit_export(what: str) -> None:
     """Record that the signed-in user downloaded ``what`` (a security event). On a full disk the download goes on
-    and the record is refused with a warning the user sees (issue 26: reads must work while the disk is full)."""
+    and the record is refused with a warning the user sees (reads must work while the disk is full)."""
     try:
         users.audit(get_store(), "export", app_clock(), actor=current_user.name, subject=current_user.name,
                     detail={"file": what[:200]}, addr=client_addr())

@@ -27,8 +27,8 @@ from emergency.services.users import add_user, count_users, retire_demo_users
 from . import ConfigError, create_app
 
 # (name, role, office): the duty room's officers (two, so that one hands over to the other; both on the demo
-# roster by these names), an officer of the 区应急管理局 (whose duties differ, issue 27) and an
-# administrator who manages users (issue 31). The name is the one the record carries (签发书面报告 · 演示值班员张某),
+# roster by these names), an officer of the 区应急管理局 (whose duties differ) and an
+# administrator who manages users. The name is the one the record carries (签发书面报告 · 演示值班员张某),
 # so it reads as a person, as an office names its accounts, never as a sign-in handle.
 DEMO_USERS = (("演示指挥李某", "commander", None), ("演示值班员张某", "duty_officer", None),
               ("演示值班员周某", "duty_officer", None),
@@ -117,7 +117,7 @@ def _demo_office_rules(plans: PlanLibrary) -> str | None:
 
 
 class Workers(BaseApplication):
-    """gunicorn's pre-fork server with the app made by ``factory`` in each worker (``serve --workers``)."""
+    """Gunicorn's pre-fork server with the app made by ``factory`` in each worker (``serve --workers``)."""
 
     def __init__(self, factory, options: dict):
         self.factory, self.options = factory, options

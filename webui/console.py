@@ -1,5 +1,5 @@
 """The browser console's board: home, the incident board, the wall screen and history (the plan and incident pages
-are plan_pages and incident_pages, issue 32).
+are plan_pages and incident_pages).
 
 Views are thin: parse the form, call the engine, flash and redirect. Refusals from the engine
 are flashed beside what the user was doing; nothing here raises a 500 on bad input.
@@ -44,18 +44,18 @@ def _helpers():
 
 
 def office() -> str:
-    """The office the signed-in user works for (issue 27): every page speaks for it."""
+    """The office the signed-in user works for: every page speaks for it."""
     return current_user.office
 
 
 def ours(items: list[dict]) -> list[dict]:
-    """The office's own items (issue 27): only these are raised to its 带班领导, counted and reminded of."""
+    """The office's own items: only these are raised to its 带班领导, counted and reminded of."""
     return [n for n in items if service.ours(n)]
 
 
 @bp.get("/favicon.ico")
 def favicon():
-    """The tab's icon (issue 31: every page asked for /favicon.ico and got a 404)."""
+    """The tab's icon (every page asked for /favicon.ico and got a 404)."""
     return current_app.send_static_file("favicon.ico")
 
 
@@ -91,7 +91,7 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
 def home():
     real = _board_rows(False)
     drills = _board_rows(True)
-    # the live picture is real incidents only (issue 31): drills are counted apart and raise nothing to the real
+    # the live picture is real incidents only: drills are counted apart and raise nothing to the real
     # leader on duty; their reminders sound on the drill board, not here
     overdue = [(r, n) for r in real for n in r["overdue"]]
     drill_overdue = boards.totals(drills).ours_overdue
@@ -112,14 +112,14 @@ def home():
 
 
 def _understaffed(at) -> list[dict]:
-    """The shifts of the next days short of their unit's minimum staffing (issue 33), flagged as gaps are."""
+    """The shifts of the next days short of their unit's minimum staffing, flagged as gaps are."""
     store = get_store()
     return rota.understaffed(roster.load(store, since=format_time(at)), store.roster.staffing(), at,
                              at + timedelta(days=roster.GAP_DAYS))
 
 
 def _task_queue(real: list[dict]) -> tuple[list, list]:
-    """The office's 待办 (issue 27): open tasks given to it — assigned, or handed over at closing (a closed record
+    """The office's 待办: open tasks given to it — assigned, or handed over at closing (a closed record
     keeps them until they are done) — and the open tasks it gave that are overdue (raised to whoever gave them).
     Real incidents only; a drill's tasks stay on its own incidents."""
     at = now()
@@ -155,7 +155,7 @@ def wall():
     """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
     drill = request.args.get("drill") == "1"
     rows = _board_rows(drill)
-    # the office's 待办 in one line (issue 27): tasks given to it still open, how many past their time
+    # the office's 待办 in one line: tasks given to it still open, how many past their time
     todo = [] if drill else _task_queue(rows)[0]
     return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows),
                            totals=boards.totals(rows),

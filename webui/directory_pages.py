@@ -44,7 +44,7 @@ def _contacts():
 
 def plan_units() -> list[str]:
     """Every office the plans name, by today's name — not the roles of an incident (事故单位, 专家 …), which have no
-    standing number (issue 31)."""
+    standing number."""
     agencies = plans().agencies
     return sorted({u for u in directory.known_units(plans()).values() if not agencies.is_role(u)})
 
@@ -135,7 +135,7 @@ def export(fmt: str):
 
 
 def duty_room() -> str:
-    """The unit whose roster gives the commander on duty: the signed-in user's office (issue 27: a bureau's officer
+    """The unit whose roster gives the commander on duty: the signed-in user's office (a bureau's officer
     raises items to the bureau's own 带班领导), else ``DUTY_ROOM`` (the district's 总值班室 by default, today's name
     of the plans' 市政府总值班室)."""
     if current_user and current_user.is_authenticated:

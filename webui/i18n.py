@@ -37,7 +37,7 @@ def current_language() -> str:
 
 
 def refusal(exc) -> str:
-    """A refusal in the reader's language (issue 31): Chinese as the engine words it, English through the catalogue
+    """A refusal in the reader's language: Chinese as the engine words it, English through the catalogue
     (the engine's templates are its message ids)."""
     if current_language() == "zh" or not hasattr(exc, "text"):
         return str(exc)
@@ -46,7 +46,7 @@ def refusal(exc) -> str:
 
 def api_refusal(exc) -> dict:
     """A refusal as the API answers it: a stable ``field`` and ``error``, the English ``message`` and the Chinese
-    ``message_zh`` (issue 31)."""
+    ``message_zh``."""
     with force_locale("en"):
         return exc.as_dict(gettext)
 
@@ -61,7 +61,7 @@ def reading(item, key: str = "decision"):
 
 
 def tel(number) -> Markup:
-    """A number shown as a link a phone dials (issue 31: tap to call); a number masked for an observer (``*``) or
+    """A number shown as a link a phone dials (tap to call); a number masked for an observer (``*``) or
     an empty one stays plain text."""
     text = "" if number is None else str(number)
     digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")

@@ -1,5 +1,5 @@
 """The incident pages: recording an incident, its page (status, checklist, calls, 研判, timeline page by page),
-acting on it through the service's one action, and its checklist (issue 32: split from the console). Views are thin."""
+acting on it through the service's one action, and its checklist (split from the console). Views are thin."""
 from __future__ import annotations
 
 import json
@@ -163,7 +163,7 @@ def incident_page(incident_id: str):
                            full_diagram=state_diagram(machine, v["state"]))
 
 
-TIMELINE_PAGE = 100  # events on one page of an incident's timeline, newest first (issue 26: 9,331 made 2.8 MB)
+TIMELINE_PAGE = 100  # events on one page of an incident's timeline, newest first (9,331 made 2.8 MB)
 
 
 def _timeline_page(plan, events: list[dict], given: list | None = None) -> dict:
@@ -183,7 +183,7 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
     items = (v["checklist"] or {}).get("notifications", [])
     lines = call_lines(items, [a.model_dump() for a in snap.calls]) if items else []
     texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
-    # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one (issue 31)
+    # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one
     duty = {"unit": _("演练"), "drill": True} if snap.drill else on_duty_now(now())
     return {"call_lines": lines, "escalated": calls.escalations(ours(items), at), "duty": duty,
             "channels": list(configured_channels()), "message_texts": texts,
@@ -192,7 +192,7 @@ def _calls_view(snap, v: dict, plan, at) -> dict:
 
 
 def _judged(plan, snap, v: dict, at) -> dict:
-    """The incident's 研判 (issue 34): its own plan's boundaries and consequences, and the plans the event could also
+    """The incident's 研判: its own plan's boundaries and consequences, and the plans the event could also
     be recorded under, with which plan would lead past each boundary."""
     level = snap.effective_level or v["classification"]["level"]
     judged = assessment(plan, snap.facts, level, snap.occurred_at, snap.reported_at, at)

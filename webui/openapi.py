@@ -22,7 +22,7 @@ class DrillRequest(BaseModel):
     seed: int | None = None
     start: str | None = None
     boundary: bool = False  # with a seed: figures may jump to any level bound (a boundary drill)
-    # the first incident one step below its nearest boundary, the step injected 10 minutes on (issue 34)
+    # the first incident one step below its nearest boundary, the step injected 10 minutes on
     at_boundary: bool = False
 
 
@@ -92,7 +92,7 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-# What an incident answers with, as far as whose duty it is (issue 27): the office looking, each notification's
+# What an incident answers with, as far as whose duty it is: the office looking, each notification's
 # owners, ``ours``, receipts per recipient (acknowledged or accounted for) and recipients left, and the tasks given.
 INCIDENT_VIEW = {
     "type": "object",
@@ -106,7 +106,7 @@ INCIDENT_VIEW = {
         "tasks": {"type": "array", "items": _ref("TaskView")},
     },
 }
-# 研判 (issue 34): what the classification answers besides the level — each criterion of a higher level with what the
+# 研判: what the classification answers besides the level — each criterion of a higher level with what the
 # facts lack, and for the nearest of each higher level what it would set off
 BOUNDARY = {
     "type": "object",

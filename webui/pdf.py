@@ -2,7 +2,7 @@
 
 An issued report is printed once, when it is issued, and the PDF is kept beside the .docx (it is as immutable as
 the file, and its hash is in the issue event); a download serves the kept bytes. Printing is still bounded,
-because a report issued before that, or whose print failed, is printed on request (issue 26: sixteen PDF
+because a report issued before that, or whose print failed, is printed on request (sixteen PDF
 downloads in flight stalled the service):
 
 - at most ``MAX_PRINTS`` prints at once in a process; a request that would wait longer than ``QUEUE_SECONDS``

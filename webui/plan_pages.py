@@ -1,5 +1,5 @@
 """The plan pages: a plan with its levels, lifecycle and rules, a revision compared, classifying from facts and the
-notification checklist before any incident is recorded (issue 32: split from the console). Views are thin."""
+notification checklist before any incident is recorded (split from the console). Views are thin."""
 from __future__ import annotations
 
 import json
@@ -79,7 +79,7 @@ def _prefill_facts(plan) -> dict:
         return {}
     used = {f.name for f in plan.facts}
 
-    def fits(name, value) -> bool:  # only a value the vocabulary accepts (issue 26: "x" for a loss was a 500)
+    def fits(name, value) -> bool:  # only a value the vocabulary accepts ("x" for a loss was a 500)
         try:
             plan.vocabulary.parse({name: value})
             return True

@@ -39,8 +39,8 @@ def _to_issue(incident_id: str):
 
 def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
     """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER), else the
-    person's own office; the 主送 and 抄送 the office last used for this kind of report under this plan (issue 28;
-    the plans address different bodies; 主送 else the plan's addressee); ``office``: the issuing office, whose own items alone are 尚需 in the report (issue 27)."""
+    person's own office; the 主送 and 抄送 the office last used for this kind of report under this plan (
+    the plans address different bodies; 主送 else the plan's addressee); ``office``: the issuing office, whose own items alone are 尚需 in the report."""
     kept = session.get("report_header") or {}
     office = get_store().report_header(current_user.office, f"{plan_id}/{kind}") if kind else {}
     return {"issuer": kept.get("issuer") or current_app.config.get("ISSUER") or current_user.office,
@@ -81,7 +81,7 @@ def _form() -> dict[str, str]:
 @bp.post("/incidents/<incident_id>/reports/preview")
 def preview(incident_id: str):
     """The report exactly as it will be issued — the page the PDF is printed from — with every 待核实 marked; 签发
-    from here issues this and nothing else (issue 28, point 4)."""
+    from here issues this and nothing else."""
     snap, plan = _to_issue(incident_id)
     form, kind = _form(), request.form.get("kind", "")
     back = url_for("reports.draft_page", incident_id=incident_id, kind=kind)

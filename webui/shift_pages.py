@@ -1,4 +1,4 @@
-"""The duty room's shift (issue 33): the 值班日志 of the shift (what the room recorded and what the record holds of
+"""The duty room's shift: the 值班日志 of the shift (what the room recorded and what the record holds of
 its people), the 交接班 (made from the record, signed by the outgoing and the incoming officer), their A4 prints
 and exports. Every page speaks for the signed-in user's office. Views are thin over ``emergency.services.shift``."""
 from __future__ import annotations

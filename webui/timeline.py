@@ -1,6 +1,6 @@
 """The incident's timeline and record of decisions as the pages and the timeline's Word file show them: each event
 in a person's words (the step's label, the item, task or condition by its words, never an id), who decided what.
-A presenter shared by the incident page and the downloads (issue 32: no blueprint imports another's privates)."""
+A presenter shared by the incident page and the downloads (no blueprint imports another's privates)."""
 from __future__ import annotations
 
 
@@ -90,7 +90,7 @@ def decisions(events: list[dict]) -> list[dict]:
     out = []
     for e in events:
         p = e["payload"] or {}
-        if e["trigger"] in RECORD_TRIGGERS:  # a call's 签收人 is a receipt, never a 接管 (issue 27, point 3)
+        if e["trigger"] in RECORD_TRIGGERS:  # a call's 签收人 is a receipt, never a 接管
             continue
         for key, word in DECISION_FIELDS.items():
             if p.get(key):

@@ -18,7 +18,7 @@ class Renamed(BaseModel):
 
 
 class Office(BaseModel):
-    """An office that uses the console and the bodies the plans name that it acts for (issue 27)."""
+    """An office that uses the console and the bodies the plans name that it acts for."""
 
     model_config = ConfigDict(extra="forbid")
     unit: str                 # the directory's unit, by today's name
@@ -47,7 +47,7 @@ PLAN_NAME_ASIDE = re.compile(r"（原文：[^（）]*(?:（[^（）]*）[^（）
 
 def today_only(text: str) -> str:
     """A text shown with the plan's names beside today's (``Agencies.display``) as a document prints it: today's
-    names only — the plan's own name stays on screen, never in what leaves the office (issue 28)."""
+    names only — the plan's own name stays on screen, never in what leaves the office."""
     return PLAN_NAME_ASIDE.sub("", text)
 
 
@@ -77,8 +77,8 @@ class Agencies(BaseModel):
     renamed: list[Renamed]
     current_names: list[dict[str, str]] = []   # bodies named by today's name already (no mapping needed)
     unverified: list[dict[str, str]] = []      # names the lint lists for a person to resolve (kept as data)
-    offices: list[Office] = []                 # who acts for which body (issue 27)
-    roles: list[Role] = []                     # roles of an incident, not offices: no standing number (issue 31)
+    offices: list[Office] = []                 # who acts for which body
+    roles: list[Role] = []                     # roles of an incident, not offices: no standing number
     commands: list[Command] = []               # each 指挥部 and the office that houses it
 
     def housing(self, body: str) -> Command | None:

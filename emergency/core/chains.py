@@ -39,7 +39,7 @@ def ledger_mac(key: bytes, chain: str, count: int, head: str) -> str:
     return mac(key, f"{chain}|{count}|{head}")
 
 
-# Per-incident chains (issue 32): each incident's events form its own chain, anchored by its ledger entry
+# Per-incident chains: each incident's events form its own chain, anchored by its ledger entry
 # ``incident:<id>``; the start of every incident is itself chained in ``incident_starts`` (ledger ``starts``), so a
 # whole incident deleted — its row, events and ledger entry — still shows. Writes to two incidents never queue on
 # one database-wide chain.

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from emergency.core.errors import InputError
 
 TZ = ZoneInfo("Asia/Shanghai")
-# One rule for every time that enters (issue 26): from 2000 up to 2100. Where a clock is at hand the future is
+# One rule for every time that enters: from 2000 up to 2100. Where a clock is at hand the future is
 # bounded more tightly (emergency.core.inputs.plausible_time: a day ahead for a real incident).
 EARLIEST = datetime(2000, 1, 1, tzinfo=TZ)
 LATEST = datetime(2100, 1, 1, tzinfo=TZ)

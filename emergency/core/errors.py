@@ -1,7 +1,7 @@
 """The refusals the engine gives. Edges map them: InputError → HTTP 422 / exit 2,
 Refused and StaleVersion → HTTP 409, NotFound → HTTP 404.
 
-Every refusal a duty officer can meet speaks Chinese first (issue 31): its words are a Chinese template — the message
+Every refusal a duty officer can meet speaks Chinese first: its words are a Chinese template — the message
 id of the console's catalogue, extracted by the keywords of ``EXTRACT_KEYWORDS`` — with ``%(name)s`` parameters.
 ``str()`` is the Chinese sentence; ``text(translate)`` renders the same refusal through a catalogue (the web layer
 passes its English ``gettext``); the API sends both (``message`` English, ``message_zh`` Chinese) and a stable

@@ -45,7 +45,7 @@ class IssuedReport(BaseModel):
     at: str
     level: str | None = None          # the level the report stated (a later change offers a 续报)
     casualties: dict[str, int] = Field(default_factory=dict)  # the casualty facts it stated
-    draft_sha256: str | None = None   # the text every rendering is made from (issue 26; None before)
+    draft_sha256: str | None = None   # the text every rendering is made from (None before)
     pdf_sha256: str | None = None     # the PDF printed once at issue (None: printed on request, not kept)
 
 
@@ -82,7 +82,7 @@ class SentMessage(BaseModel):
 
 class Receipt(BaseModel):
     """One recipient of a notification, acknowledged (a call or a receipt we recorded: ``how`` = acknowledged, or
-    ticked from a record kept elsewhere) or accounted for when the item is another party's (issue 27): ``known``
+    ticked from a record kept elsewhere) or accounted for when the item is another party's: ``known``
     (已获知：来电/平台/现场反馈, from ``source``), ``reported_by`` (已由``source``报告) or ``unknown`` (情况不明, ``reason``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -112,7 +112,7 @@ class TaskStep(BaseModel):
 
 
 class UnitTask(BaseModel):
-    """A task given to a unit (issue 27): a post-incident task handed over (移交) or a duty assigned (任务下达)."""
+    """A task given to a unit: a post-incident task handed over (移交) or a duty assigned (任务下达)."""
 
     model_config = ConfigDict(extra="forbid")
     id: str                           # t1, t2 … within the incident
@@ -176,7 +176,7 @@ class Snapshot(BaseModel):
     # when a unit before us received the report, as the caller said at intake (110's 接警时间): unit → time
     units_received: dict[str, str] = Field(default_factory=dict)
     kept: dict[str, str] = Field(default_factory=dict)   # duties kept across a level change: rule id → level owed at
-    tasks: list[UnitTask] = Field(default_factory=list)      # handed over and assigned (issue 27)
+    tasks: list[UnitTask] = Field(default_factory=list)      # handed over and assigned
     # Notes (add_note) live only in the event log: the snapshot stays small however long the incident runs.
 
     def open_tasks(self) -> list[UnitTask]:

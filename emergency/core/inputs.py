@@ -34,7 +34,7 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 def plain(value: str | None) -> str | None:
     """``value`` without bidirectional controls and control characters: what a name typed by anyone (a failed
-    sign-in's, say) is recorded and shown as, so it reads as what it is (issue 26: U+202E reversed it)."""
+    sign-in's, say) is recorded and shown as, so it reads as what it is (U+202E reversed it)."""
     if value is None:
         return None
     return "".join(ch for ch in value if ch not in BIDI and unicodedata.category(ch) not in ("Cc", "Cs", "Cf"))
@@ -54,7 +54,7 @@ def shown(value: Any, limit: int = 60) -> str:
     return f"“{cut}”" if isinstance(value, str) else cut
 
 
-# pydantic's error types in the refusal's words (issue 31): the first error of a body, a payload or a set of facts
+# pydantic's error types in the refusal's words: the first error of a body, a payload or a set of facts
 VALIDATION_WORDS = {
     "missing": N_("必须填写"), "string_type": N_("须为文字"), "int_type": N_("须为整数"), "int_parsing": N_("须为整数"),
     "int_from_float": N_("须为整数"), "float_type": N_("须为数字"), "float_parsing": N_("须为数字"), "bool_type": N_("须为是或否（true/false）"),

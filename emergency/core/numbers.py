@@ -1,6 +1,6 @@
 """Telephone numbers as the console takes, stores and shows them: a mobile known however it was written, a
 landline with its area code, a mobile masked for an observer. Pure: the directory, the roster, the calls and the
-payload checks share it (issue 32: the payload check no longer imports the directory)."""
+payload checks share it (the payload check no longer imports the directory)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ from typing import Any
 
 MOBILE = re.compile(r"1\d{10}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
-# How a mobile may be written (issue 26): spaces, hyphens or brackets between digit groups, a +86/0086 prefix.
+# How a mobile may be written: spaces, hyphens or brackets between digit groups, a +86/0086 prefix.
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 

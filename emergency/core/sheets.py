@@ -1,5 +1,5 @@
 """Spreadsheets and CSV the console writes (the directory, roster, checklists, exports): every cell made safe from
-being read as a formula (issue 26). No engine imports: a writer of rows, used by the engine's modules alike."""
+being read as a formula. No engine imports: a writer of rows, used by the engine's modules alike."""
 from __future__ import annotations
 
 import csv
@@ -14,7 +14,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> Any:
     """A text that starts with = + - @ (or a tab or carriage return) would be read as a formula by a spreadsheet:
-    keep it text. Every .xlsx and .csv the console writes goes through this (issue 26)."""
+    keep it text. Every .xlsx and .csv the console writes goes through this."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 

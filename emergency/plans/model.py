@@ -84,7 +84,7 @@ class Sourced(Strict):
 
     clause: str = Field(min_length=1)
     text: str = Field(min_length=1)
-    decision: str | None = None      # how the text is read, where it is not plain, in Chinese (issue 31) …
+    decision: str | None = None      # how the text is read, where it is not plain, in Chinese …
     decision_en: str | None = None   # … and in English, for the English interface
 
 
@@ -271,7 +271,7 @@ class HotTopic(Sourced):
 # What the console can put into a report field from the incident's record (emergency.services.documents); a field
 # without one is left for the officer to write. issuer/signer/contact are the document's own header lines.
 # What fills a report field: a sentence the record makes (documents.Facts), the report received (place, time_place,
-# report_source, narrative: issue 28), or ``facts:a,b`` — named facts with their labels.
+# report_source, narrative), or ``facts:a,b`` — named facts with their labels.
 FillSource = Literal["occurred_at", "casualties", "loss", "evacuated", "facts", "measures", "progress", "groups",
                      "issuer", "signer", "contact", "place", "time_place", "report_source", "narrative"] | Annotated[
     str, StringConstraints(pattern=r"^facts:[a-z_]+(,[a-z_]+)*$")]
@@ -335,7 +335,7 @@ class SupplementaryDef(Strict):
 
 
 class Documents(Strict):
-    """首报, 续报 and 终报 (issue 11). ``casualties``: the facts whose change after a report offers a 续报."""
+    """首报, 续报 and 终报. ``casualties``: the facts whose change after a report offers a 续报."""
 
     casualties: list[str] = []
     addressee: Addressee

@@ -1,4 +1,4 @@
-"""研判: how near the facts are to each higher level, and what crossing it would set off (issue 34).
+"""研判: how near the facts are to each higher level, and what crossing it would set off.
 
 The plans are data, so the criteria of every level above the one the facts call for can be read against the facts at
 hand: for a figure (死亡人数, 疏散人数, 直接经济损失) the value it needs and how far the facts are from it; for a

@@ -25,12 +25,12 @@ from emergency.core.wording import N_
 # The outcomes an officer records, in the words of the issue (and of a duty room's paper call log).
 OUTCOMES = {"connected": N_("接通"), "no_answer": N_("未接"), "busy": N_("占线"), "voicemail": N_("留言"),
             "faxed": N_("已传真"), "delivered": N_("已送达")}
-# Attempts that did not reach anyone: two of them on a number suggest the next number (issue 10, point 4).
+# Attempts that did not reach anyone: two of them on a number suggest the next number.
 FAILED = {"no_answer", "busy", "voicemail"}
 # Outcomes that hand over a document: a written report is acknowledged by the signature on its receipt.
 HANDED_OVER = {"faxed", "delivered"}
-FAILURES_BEFORE_NEXT = 2       # issue 10: "two failed attempts suggest the next contact"
-ESCALATE_WITHIN_MINUTES = 5    # issue 10: "due in 5 minutes and not acknowledged is raised to the commander on duty"
+FAILURES_BEFORE_NEXT = 2       # "two failed attempts suggest the next contact"
+ESCALATE_WITHIN_MINUTES = 5    # "due in 5 minutes and not acknowledged is raised to the commander on duty"
 
 
 def acknowledges(channel: str, attempt: dict[str, Any]) -> bool:

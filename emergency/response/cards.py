@@ -43,7 +43,7 @@ def _when(rule) -> str:
 
 
 def next_level_line(plan: Plan, level: str) -> dict[str, str] | None:
-    """The figures at which the facts reach the next level up, in one line for the commander's card (issue 34):
+    """The figures at which the facts reach the next level up, in one line for the commander's card:
     升级标准（较大事故，III级）：死亡人数、失踪人数之和达到3人；中毒人数达到30人…（1.4(3)）."""
     rank = LEVEL_RANK[level] + 1
     above = next((lv for lv, r in LEVEL_RANK.items() if r == rank), None)
@@ -105,7 +105,7 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
                          "clause": plan.termination.clause}]
         out["groups"] = [g.name for g in plan.groups]
         nxt = next_level_line(plan, level)
-        if nxt:   # 研判 (issue 34): what would raise the response, one line
+        if nxt:   # 研判: what would raise the response, one line
             out["notes"].append(nxt)
         if plan.support:  # one line: the card must stay on one A4 page; the plan page has the full text
             topics = dict.fromkeys(f"{x.topic}（{x.clause}）" for x in plan.support)

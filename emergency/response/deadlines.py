@@ -74,7 +74,7 @@ class Notification(BaseModel):
     office: str | None = None  # an office rule's document (本单位规定), neither the plan's nor the nation's words
     example: bool = False      # an office rule that only illustrates (serve --demo): shown 本单位规定（示例）
     # the status at a moment (set by notification_status; unset on a plain checklist)
-    owners: list[str] = Field(default_factory=list)   # the units whose duty it is (issue 27), today's names
+    owners: list[str] = Field(default_factory=list)   # the units whose duty it is, today's names
     # the status at a moment (set by notification_status; unset on a plain checklist). ``accounted``: another party's
     # item whose every recipient is acknowledged or accounted for; ``closed``: not done when the incident closed
     status: Literal["done", "accounted", "overdue", "pending", "immediate", "open", "closed"] | None = None

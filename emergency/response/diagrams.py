@@ -1,4 +1,4 @@
-"""The lifecycle drawn for people (issue 32: presentation kept out of the engine's lifecycle): the main path as a
+"""The lifecycle drawn for people (presentation kept out of the engine's lifecycle): the main path as a
 large Mermaid flowchart, and every state and transition as a Mermaid state diagram drawn by transitions'
 ``GraphMachine`` from the same plan data. Pure: text in, text out."""
 from __future__ import annotations

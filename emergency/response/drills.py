@@ -49,7 +49,7 @@ class ScenarioIncident(_Strict):
     facts: dict[str, Any] = {}
     cause: str | None = None
     # The report arrives as an intake (a 110 alarm, a 12345 work order…): participants decide from the
-    # 12345/110 list which plan applies and open the incident themselves (issue 16, point 4).
+    # 12345/110 list which plan applies and open the incident themselves.
     intake: ScenarioIntake | None = None
 
     @model_validator(mode="after")
@@ -97,7 +97,7 @@ class Inject(_Strict):
     incident: str | None = None
     facts: dict[str, Any] | None = None
     open: ScenarioIncident | None = None
-    # a shift change on the drill's clock (issue 33): the participants hand over and sign for what is open; the
+    # a shift change on the drill's clock: the participants hand over and sign for what is open; the
     # after-action report says whether the handover carried it
     shift_change: bool = False
 
@@ -306,7 +306,7 @@ def variant(scenario: Scenario, seed: int, plans: PlanLibrary,
 
 
 def at_boundary(scenario: Scenario, plans: PlanLibrary, after: int = 10) -> tuple[Scenario, dict[str, Any]]:
-    """A boundary drill made explicit (issue 34, point 4): the scenario's first incident is placed one step below the
+    """A boundary drill made explicit: the scenario's first incident is placed one step below the
     nearest boundary its facts have to a higher level (``boundaries``: a figure, by the share still to go), and an
     inject ``after`` minutes later takes the step. Returns the drill's scenario and which boundary and which step
     (for the controller, and for the after-action report to judge whether the level was raised in time)."""

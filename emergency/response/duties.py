@@ -1,4 +1,4 @@
-"""Whose duty is it (issue 27): the console speaks for the office that uses it, not for the plan as a whole.
+"""Whose duty is it: the console speaks for the office that uses it, not for the plan as a whole.
 
 Pure functions over a plan, its reporting rules and an incident's snapshot:
 
@@ -27,7 +27,7 @@ from emergency.core.incident import Snapshot, UnitTask
 from emergency.plans.model import LEVELS, Plan, ReportingRule, national_authority
 from emergency.core.wording import N_
 
-# What an office records of another party's duty (issue 27, point 2), in the words a duty room's log uses.
+# What an office records of another party's duty, in the words a duty room's log uses.
 ACCOUNTS = {"known": N_("已获知"), "reported_by": N_("已由他方报告"), "unknown": N_("情况不明")}
 # How an office came to know (已获知): a call in, the reporting platform, or feedback from the scene.
 KNOWN_VIA = ("来电", "平台", "现场反馈")

@@ -41,12 +41,12 @@ RECORD_TRIGGERS = {
     "add_note": {"label": "记录情况", "requires": ["note"]},
     "condition_arose": {"label": "记录条件已成立（开始计时）", "requires": ["notification"]},
     "record_call": {"label": "记录呼叫", "requires": ["notification", "outcome"]},
-    # issue 27: another party's duty accounted for (never a call), and tasks handed over or assigned to a unit
+    # another party's duty accounted for (never a call), and tasks handed over or assigned to a unit
     "account_for": {"label": "记录他方报告情况", "requires": ["notification", "how"]},
     "hand_over_task": {"label": "移交后期处置任务", "requires": ["task", "unit", "due"]},
     "assign_task": {"label": "下达任务", "requires": ["duty", "unit", "due"]},
 }
-# A task's 签收, 反馈 and 办结 (issue 27, point 6): allowed in every state, a closed one included, because a task handed
+# A task's 签收, 反馈 and 办结: allowed in every state, a closed one included, because a task handed
 # over at closing stays on the receiving unit's list until it is done.
 FOLLOW_UP_TRIGGERS = {
     "sign_task": {"label": "签收任务", "requires": ["task_id"]},
@@ -56,7 +56,7 @@ FOLLOW_UP_TRIGGERS = {
 RECORD_STEPS = RECORD_TRIGGERS | FOLLOW_UP_TRIGGERS   # the steps that record and never change the state
 # The steps whose event is the whole record: the incident after one differs from before only in its version and
 # time (a note is kept in the event log alone). The store writes their event and leaves the incident row as it was
-# (issue 32); a test applies each to every plan and checks nothing else changed.
+#; a test applies each to every plan and checks nothing else changed.
 QUIET_TRIGGERS = frozenset({"add_note"})
 REPORT_TRIGGER = "report"
 # Issuing a written report (emergency.services.documents) is an event of its own: it records the issued file's hash and is
@@ -226,7 +226,7 @@ class Lifecycle:
         steps only (ticks, facts, notes): their stored payloads were checked against the clock when they
         were made (a tick may not claim a time in the future), so they are applied as stored. The plan's
         own steps are checked again on replay, guards included, so a log that could not have happened
-        does not rebuild. ``office``: the office of who acts (issue 27), kept in the event's payload.
+        does not rebuild. ``office``: the office of who acts, kept in the event's payload.
 
         A change of the level the incident follows keeps the old level's duties that were done or due
         (``duties.keep_on_change``).
@@ -354,7 +354,7 @@ class Lifecycle:
         if not ack:
             return
         words = call_receipt(clean)
-        # each recipient separately (issue 27, point 3); a call logged before the item had its recipients named (an
+        # each recipient separately; a call logged before the item had its recipients named (an
         # old log replayed) acknowledges every recipient, as it did when it was recorded
         reached = recipients or (rule.to if rule else [])
         got = work.receipts.setdefault(clean["notification"], {})
@@ -366,7 +366,7 @@ class Lifecycle:
             work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp, note=words)
 
     def _account_for(self, work: Snapshot, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
-        """Another party's duty accounted for (issue 27, point 2): what the office knows of it, per recipient. Never
+        """Another party's duty accounted for: what the office knows of it, per recipient. Never
         a call, and never for an item that is the office's own."""
         rule = self.rule_of(work, clean["notification"])
         agencies = self.plan.library.agencies
@@ -392,7 +392,7 @@ class Lifecycle:
                                 reason=clean.get("reason", ""))
 
     def _task(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
-        """Tasks (issue 27, points 5 and 6): a post-incident task handed over (移交), a duty assigned (任务下达), and
+        """Tasks: a post-incident task handed over (移交), a duty assigned (任务下达), and
         a unit's 签收, 反馈 and 办结 — its own, or recorded by another office from a call (``on_behalf``)."""
         office = clean.get("office", "")
         if trigger in ("hand_over_task", "assign_task"):

@@ -58,7 +58,7 @@ class StepPayload(BaseModel):
     unit: Any = None
     reached: Any = None
     document: Any = None
-    # issue 27: accounting for another party's duty, and tasks
+    # accounting for another party's duty, and tasks
     how: Any = None
     via: Any = None
     source: Any = None

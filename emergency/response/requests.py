@@ -1,5 +1,5 @@
 """The bodies the service accepts, as pydantic models: one list of fields for the engine's checks, the
-JSON API's validation and its OpenAPI description (issue 14, point 4).
+JSON API's validation and its OpenAPI description.
 
 The models that depend on the plans (plan ids, the facts vocabulary, the causes) are built per
 library. They check shape and type at the edge; the engine then checks what needs the plan and the

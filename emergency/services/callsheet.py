@@ -79,7 +79,7 @@ def masked(attempt: dict[str, Any]) -> dict[str, Any]:
 
 def for_observer(value: Any) -> Any:
     """Any view (an incident, a list of them, a call sheet) as an observer may see it: every mobile under a key
-    that holds a number is masked, at any depth (issue 26: the incident list showed them)."""
+    that holds a number is masked, at any depth (the incident list showed them)."""
     if isinstance(value, dict):
         return {k: masked_number(v) if k in NUMBER_KEYS else for_observer(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -83,7 +83,7 @@ def known_units(plans) -> dict[str, str]:
     return out
 
 
-# A workbook is a zip: its parts are checked before any is parsed (issue 26: a 152 KB file took 72 s and 602 MB
+# A workbook is a zip: its parts are checked before any is parsed (a 152 KB file took 72 s and 602 MB
 # when loaded whole). A real directory or month's roster is well under 1 MB unpacked.
 XLSX_MAX_PARTS = 100
 XLSX_MAX_UNPACKED = 20 * 1024 * 1024        # all parts together, unpacked
@@ -263,7 +263,7 @@ def initials(text: str) -> str:
 
 
 def search(grouped: dict[str, dict[str, Any]], query: str, personal: bool = True) -> dict[str, dict[str, Any]]:
-    """The units and people a search finds (issue 31: 280 rows and no search): by unit, name or position (as
+    """The units and people a search finds (280 rows and no search): by unit, name or position (as
     written or by pinyin initials) and by number (digits, whatever the dashes). A unit found by its name keeps all
     its lines and people; otherwise only the lines and people found. ``personal`` False: mobiles are not searched
     (an observer does not see them)."""

@@ -90,7 +90,7 @@ class Draft(BaseModel):
     version: int                  # the incident's version it was drafted from
     date: str                     # 成文日期, from the clock
     addressee: str = ""           # 主送机关
-    copy_to: str = ""             # 抄送机关 (版记), remembered per office and kind like 主送 (issue 28)
+    copy_to: str = ""             # 抄送机关 (版记), remembered per office and kind like 主送
     issuer: str = ""              # 报告单位 / 发文机关署名
     signer: str = ""              # 签发人
     contact: str = ""             # 联系人及联系方式
@@ -146,7 +146,7 @@ def casualties(snap: Snapshot, plan: Plan) -> dict[str, int]:
 
 
 def changes_since_last(snap: Snapshot, plan: Plan) -> str:
-    """The first paragraph's sentence on what changed since the last report issued (issue 28: a 续报 says what is
+    """The first paragraph's sentence on what changed since the last report issued (a 续报 says what is
     new before anything else): the level and each casualty figure that moved; empty when there was no report."""
     if not snap.reports:
         return ""
@@ -174,7 +174,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
           header: dict[str, str] | None = None, intake: dict[str, Any] | None = None) -> Draft:
     """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered.
     ``intake``: the report received (接报登记) the incident was opened from, whose place, source and words fill the
-    plan's fields for them (issue 28)."""
+    plan's fields for them."""
     offered = {o["kind"]: o for o in offers(snap, plan, now, plans)}
     if kind not in offered:
         raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
@@ -205,7 +205,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
                                 text=facts_text.fill(source) if source else ""))
     level_text = facts_text.level()
     near = step_away(plan, snap) if kind == "progress" else None
-    if near:   # 研判 (issue 34): a 续报 of an incident one step from a higher level says so
+    if near:   # 研判: a 续报 of an incident one step from a higher level says so
         level_text += f"\n研判：{near}。"
     sections.append(Section(id="level", part="level", text=level_text))
     sections.append(Section(id="measures", part="measures",
@@ -214,7 +214,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     sections.append(Section(id="groups", part="groups", text=facts_text.groups()))
     if kind == "final":
         sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
-    for section in sections:  # generated or typed, every section is held to the same bound (issue 26)
+    for section in sections:  # generated or typed, every section is held to the same bound
         section.text = bounded(section.text)
     event = snap.title or plan.short_title
     title = f"关于{event}的{name}"
@@ -255,7 +255,7 @@ class Facts:
                  plans, office: str = "", intake: dict[str, Any] | None = None):
         self.intake = intake or {}
         self.snap, self.plan, self.events, self.since, self.now, self.plans = snap, plan, events, since, now, plans
-        self.office = office   # the issuing office: what it still owes is its own items only (issue 27)
+        self.office = office   # the issuing office: what it still owes is its own items only
         self.labels = {f.name: f.label for f in plan.facts}
         self.units = {f.name: f.unit for f in plan.facts}
 
@@ -276,7 +276,7 @@ class Facts:
         kind = self.plan.vocabulary.kind(name)
         return self.plan.vocabulary.choice(name).default if kind == "choice" else (False if kind == "flag" else 0)
 
-    # ---- from the report received (接报登记): what the caller said, never more (issue 28)
+    # ---- from the report received (接报登记): what the caller said, never more
     def place(self) -> str:
         return self.intake.get("place") or ""
 
@@ -388,9 +388,9 @@ class Facts:
         return self.plan.library.agencies.current(name) or name
 
     def notifications(self) -> str:
-        """信息报告情况 as prose (issues 27 and 28), as the issuing office speaks: what was reported, to whom, when, by
+        """信息报告情况 as prose, as the issuing office speaks: what was reported, to whom, when, by
         which means and who received it (each recipient apart); what others reported that we know of (the accounts
-        of issue 27); then what the office still owes, never to a body already reported to. No ids, no lists."""
+        ); then what the office still owes, never to a body already reported to. No ids, no lists."""
         done, known, owed, reached = [], [], [], set()
         items = notification_status(self.snap, self.now, self.plans, self.office or None)
         for n in items:
@@ -445,7 +445,7 @@ class Facts:
 
 def bounded(text: str, limit: int = TEXT_LIMIT) -> str:
     """``text`` within ``limit`` characters: a long record keeps its first and last lines and says how many lines
-    between them are left to the timeline (issue 26: 120 notes made a section that could not be issued)."""
+    between them are left to the timeline (120 notes made a section that could not be issued)."""
     if len(text) <= limit:
         return text
     lines = text.split("\n")
@@ -522,7 +522,7 @@ def body_paragraphs(d: Draft) -> list[tuple[str, str, str]]:
 
 def preview_digest(d: Draft) -> str:
     """What a reader of the issued report sees, as one SHA-256: header lines, title, body and the date as printed.
-    The preview carries it and 签发 refuses a draft that no longer matches it (issue 28: 签发 issues what was
+    The preview carries it and 签发 refuses a draft that no longer matches it (签发 issues what was
     previewed)."""
     seen = {"addressee": d.addressee, "copy_to": d.copy_to, "issuer": d.issuer, "signer": d.signer, "contact": d.contact,
             "title": d.title, "body": body_paragraphs(d), "date": cn_date(d.date), "basis": d.basis}
@@ -571,7 +571,7 @@ def docx_file(d: Draft) -> bytes:
 
 
 def basis_line(d: Draft) -> str:
-    """The plan and clauses the report's contents follow, in one line under the 附注 (issue 28: the quotations ran
+    """The plan and clauses the report's contents follow, in one line under the 附注 (the quotations ran
     on after the signature and could fill a last page of their own; they stay on the draft page, where the officer
     checks the fields against them)."""
     clauses = "、".join(dict.fromkeys(b["clause"] for b in d.basis))

@@ -71,7 +71,7 @@ def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: 
                  start: str | None = None, boundary: bool = False, at_boundary: bool = False) -> dict[str, Any]:
     """A new drill (ready, not running) from a scenario, optionally as a seeded variant (``boundary``:
     figures may jump to any of the plan's level bounds, not only next to their own), and optionally placed one
-    step below its nearest boundary with the step injected (``at_boundary``, issue 34: which boundary and which
+    step below its nearest boundary with the step injected (``at_boundary``, which boundary and which
     step are in the drill's variation)."""
     for name, flag in (("boundary", boundary), ("at_boundary", at_boundary)):
         if not isinstance(flag, bool):
@@ -109,7 +109,7 @@ def _update(store: Store, drill: dict[str, Any], **changes) -> dict[str, Any]:
 
 
 def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = None) -> dict[str, Any]:
-    """start | pause | resume | speed | finish. Fires what is due before each change.
+    """Start | pause | resume | speed | finish. Fires what is due before each change.
 
     ``speed`` goes with ``start`` (start at that speed) or ``speed``; with any other action it is refused.
     """

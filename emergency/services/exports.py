@@ -136,7 +136,7 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
                                          f"{it.get('due') or ''}；{state}。")
 
 
-# ---------------------------------------------------------------- the duty room's shift (issue 33)
+# ---------------------------------------------------------------- the duty room's shift
 def shift_log_xlsx(office: str, window: str, lines: list[dict[str, Any]]) -> bytes:
     """A shift's 值班日志 as a workbook: one row an entry, in time order."""
     return workbook_bytes([("值班日志", LOG_HEAD, [log_cells(x) for x in lines])])

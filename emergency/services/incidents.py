@@ -45,7 +45,7 @@ def _plan_id(data: Any, plans: PlanLibrary) -> str:
 
 
 def scoped_idempotency_key(key: str | None, actor: str, data: dict) -> str | None:
-    """The key a create is remembered by: the client's key scoped to who sent it and what they sent (issue 26:
+    """The key a create is remembered by: the client's key scoped to who sent it and what they sent (
     a global key gave one user's incident to another's different create, and a drill create a real incident).
     The same person retrying the same body gets the same key; anyone or anything else, another."""
     key = identifier(key, "idempotency_key")
@@ -110,9 +110,9 @@ def clock_behind(snap: Snapshot, clock: Clock) -> int:
 def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
         clock: Clock, office: str | None = None, current: Snapshot | None = None) -> Snapshot:
     """Apply a trigger to an incident at ``expected_version``; one transaction, one event. ``office``: the office of
-    who acts (issue 27), recorded in the event: it decides whether an item is theirs to report or to account for,
+    who acts, recorded in the event: it decides whether an item is theirs to report or to account for,
     and whether a task's 签收/反馈 is their own or recorded on the unit's behalf. ``current``: the incident as the
-    caller has just read it (issue 32: one read per action), else it is read here."""
+    caller has just read it (one read per action), else it is read here."""
     if not isinstance(trigger, str) or not trigger:
         raise InputError("trigger", "必须填写")
     if not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1:
@@ -151,7 +151,7 @@ def _only_injects_since(store: Store, incident_id: str, version: int) -> bool:
 def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
             clock_of: Callable[[Snapshot], Clock], view: bool = True,
             current: Snapshot | None = None, shared: list | None = None) -> dict[str, Any] | Snapshot:
-    """One action, end to end (issue 32): read the incident once, check the actor's role may fire ``trigger`` on
+    """One action, end to end: read the incident once, check the actor's role may fire ``trigger`` on
     it, apply it on the incident's clock (``clock_of``: a drill's simulated one), write the event, and answer with
     the view made from what is held — the new snapshot and the event just written (``events``: that event;
     ``events_total``: how many there are; the whole timeline is read apart, page by page). ``view`` False answers
@@ -346,7 +346,7 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     """The incident's dated notifications, each with its status now (typed; ``Notification.view`` shows it).
 
     The items are the duties of its level and those kept from an earlier level (``duties.duty_rules``). ``office``:
-    the office looking (issue 27): each item says whether it is ``ours``; without it, ``ours`` stays unset.
+    the office looking: each item says whether it is ``ours``; without it, ``ours`` stays unset.
     ``status``: ``done`` (every recipient acknowledged; with ``done_by``, ``done_at``, ``late_minutes``: minutes
     after due, 0 or less when on time), ``accounted`` (another party's item, every recipient acknowledged or
     accounted for), ``overdue`` (``overdue_minutes``; an unticked 立即 item is overdue from the
@@ -389,11 +389,11 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
         elif item_state(rules[it.id], got, ours=bool(it.ours)) == "accounted":
             it.status = "accounted"
         elif closed:
-            it.status = "closed"   # a closed record shows no countdown anywhere (issue 27, point 5)
+            it.status = "closed"   # a closed record shows no countdown anywhere
         elif due is None:
             it.status = "open"
         elif it.immediate:
-            # 立即: overdue from its moment until it is ticked (issue 19: a pending 立即 call must never look calm)
+            # 立即: overdue from its moment until it is ticked (a pending 立即 call must never look calm)
             if now > due:
                 it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
                 it.past_latest = bool(latest and now > latest)
@@ -410,8 +410,8 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
 
 def view(store: Store, incident_id: str, now: datetime, office: str | None = None,
          snap: Snapshot | None = None) -> dict[str, Any]:
-    """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom, issue 27;
-    ``snap``: the incident as the caller has just read or written it, else it is read here — once, issue 32)."""
+    """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom;
+    ``snap``: the incident as the caller has just read or written it, else it is read here — once)."""
     snap = snap if snap is not None and snap.id == incident_id else store.get(incident_id)
     out = snapshot_view(snap, store.events(incident_id), now, store.plans, office)
     out["chain_head"] = store.chain_head(incident_id)
@@ -433,7 +433,7 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
 
 def incident_name(snap: Snapshot, plan) -> str:
     """What a person calls the incident: its title, else the plan's kind of event and when it occurred — never its
-    id (issue 31)."""
+    id."""
     return snap.title or f"{plan.short_title}（{month_day_time(snap.occurred_at)}）"
 
 
@@ -473,7 +473,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "warning_level": snap.warning_level,
         "classified_level": snap.classified_level,
         "classification": result,
-        # 研判 in one line (issue 34): the nearest figure to a higher level than the one the incident follows
+        # 研判 in one line: the nearest figure to a higher level than the one the incident follows
         "headline": headline(plan, snap.facts, snap.effective_level or result["level"]),
         "level_mismatch": mismatch,
         "sensitive_suggestion": suggestion,
@@ -540,7 +540,7 @@ def ours(item: dict[str, Any]) -> bool:
 
 
 def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One event under several plans: the union of every plan's duties to report (issue 9, point 2).
+    """One event under several plans: the union of every plan's duties to report.
 
     Whatever plan leads command, every plan's notifications stand. Items to the same recipients by
     the same channel are kept once, with the earliest due time and every plan and clause that

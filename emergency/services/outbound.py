@@ -41,14 +41,14 @@ def check_text(text: Any) -> str:
 
 
 def _without_secrets(text: str, url: str) -> str:
-    """apprise's log with the channel's URL, passwords and tokens taken out."""
+    """Apprise's log with the channel's URL, passwords and tokens taken out."""
     text = text.replace(url, "<channel>")
     return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
 class _NoChannelAddresses(logging.Filter):
-    """apprise logs a channel's URL (with its token or password) when it cannot parse it; a record of the apprise
-    logger keeps the scheme and loses the rest, wherever the log goes (issue 26)."""
+    """Apprise logs a channel's URL (with its token or password) when it cannot parse it; a record of the apprise
+    logger keeps the scheme and loses the rest, wherever the log goes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://)\S+", r"\1***", record.getMessage())

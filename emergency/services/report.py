@@ -52,7 +52,7 @@ def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary,
         elif n["status"] == "done":
             late = n.get("late_minutes")
             if n["immediate"]:
-                # 立即 has no allowance in the text: made after its moment, it was late (issue 19)
+                # 立即 has no allowance in the text: made after its moment, it was late
                 verdict, minutes = ("done_at_once" if (n.get("took_minutes") or 0) <= 0 else "late"), n.get("took_minutes")
             else:
                 verdict, minutes = ("met" if (late or 0) <= 0 else "late"), late
@@ -83,7 +83,7 @@ def _level_rows(events: list[dict[str, Any]], plan) -> list[dict[str, Any]]:
 
 
 def accounted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Another party's items as the after-action report lists them (issue 27): who reports to whom, and for each
+    """Another party's items as the after-action report lists them: who reports to whom, and for each
     recipient how the drill's officers accounted for it (已获知、已由××报告、情况不明) or that nothing was recorded."""
     return [{"id": r["id"], "from": r["from"], "to": r["to"], "channel_name": r["channel_name"], "clause": r["clause"],
              "accounted": r["verdict"] in ("accounted", "met", "done_at_once", "late"),
@@ -93,7 +93,7 @@ def accounted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
                     plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
-    """One incident of a drill judged at ``end``. ``office``: the office the drill trains (issue 27) — only its own
+    """One incident of a drill judged at ``end``. ``office``: the office the drill trains — only its own
     items are scored and make findings; another party's are listed with how they were accounted for."""
     plans = plans or library()
     plan = plans.plan_for(snap.plan, snap.plan_version)
@@ -168,7 +168,7 @@ def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dic
                  handovers: list[dict[str, Any]] = ()) -> dict[str, Any]:
     """The after-action report of a drill at ``end`` (its finish time on the simulated clock), scoring the items of
     ``office`` (the office the drill trains) and listing how others' were accounted for; with a shift change, whether
-    the office's handover (``handovers``) was signed both ways and carried what was open (issue 33)."""
+    the office's handover (``handovers``) was signed both ways and carried what was open."""
     per = [incident_report(s, ev, end, plans, office) for s, ev in incidents]
     t0 = parse_time(drill["start"], "start")
     handover = drill_findings(drill, list(handovers))

@@ -34,7 +34,7 @@ from emergency.store.repositories import Roster as RosterRows
 COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
 FIELDS = ["unit", "date", "shift", "start", "end", "officer", "officer_phone", "leader", "leader_phone"]
 SHEET = "值班表"
-GAP_DAYS = 7   # issue 10: "a roster with a gap in the next 7 days is flagged"
+GAP_DAYS = 7   # "a roster with a gap in the next 7 days is flagged"
 
 
 class Shift(BaseModel):
@@ -57,7 +57,7 @@ class Shift(BaseModel):
 
 def _date(value: Any) -> date:
     """A roster date, from 2000 up to 2099 (the one rule for every time that enters, emergency.core.clock): 9999-12-31
-    with a night shift once rolled over into the year 1 (issue 26)."""
+    with a night shift once rolled over into the year 1."""
     if isinstance(value, datetime):
         day = value.date()
     elif isinstance(value, date):
@@ -188,7 +188,7 @@ def _overlaps(shifts: list[tuple[int, Shift]]) -> list[dict[str, Any]]:
         items.sort(key=lambda x: x[1].starts_at)
         for (n1, a), (n2, b) in zip(items, items[1:], strict=False):
             if (a.starts_at, a.ends_at) == (b.starts_at, b.ends_at):
-                continue   # one shift of several officers (issue 33: a room of three on duty)
+                continue   # one shift of several officers (a room of three on duty)
             if b.starts_at < a.ends_at:
                 problems.append({"row": n2, "column": "开始", "message": f"{unit}：此班次（{month_day_time(b.starts_at)}）"
                                  f"与第{n1}行的班次（{month_day_time(a.starts_at)}–{month_day_time(a.ends_at)}）重叠"})

@@ -1,4 +1,4 @@
-"""A month of the duty roster made from a pattern (排班规则, issue 33), the holiday calendar it follows, the minimum
+"""A month of the duty roster made from a pattern (排班规则), the holiday calendar it follows, the minimum
 staffing it must meet, and the swaps (换班) an officer asks for and the 带班领导 decides.
 
 A pattern names a unit, its shifts on a working day and on a rest day (a weekend or a holiday; a 调休 weekend is a

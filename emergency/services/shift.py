@@ -1,4 +1,4 @@
-"""The duty room's shift (issue 33): its 值班日志 and its 交接班.
+"""The duty room's shift: its 值班日志 and its 交接班.
 
 A shift is a window of the office's roster (``rota.crews``: the rows of one unit and one time are one crew). An
 office without a roster keeps its log in 24-hour shifts changing at 08:30 (``DEFAULT_CHANGE``, the change time of

@@ -92,7 +92,7 @@ def _require_user(store: Store, name: str) -> dict[str, Any]:
 
 
 def _check_unit(unit: Any) -> str | None:
-    """The office a user works for (issue 27): a unit by today's name, as the directory and the plans name it; None
+    """The office a user works for: a unit by today's name, as the directory and the plans name it; None
     leaves the instance's duty room (``DUTY_ROOM``)."""
     if unit in (None, ""):
         return None
@@ -130,7 +130,7 @@ def set_role(store: Store, name: str, role: str, clock: Clock, actor: str = "cli
 
 
 def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str = "cli") -> None:
-    """Move a user to another office (issue 27); their sessions end, so every page they see speaks for the new one."""
+    """Move a user to another office; their sessions end, so every page they see speaks for the new one."""
     unit = _check_unit(unit)
     old = _require_user(store, name)
     stamp = format_time(clock.now())
@@ -196,7 +196,7 @@ def recent_failures(store: Store, name: str, now: datetime) -> list[dict[str, An
 def locked_for(store: Store, name: str, now: datetime, addr: str | None = None) -> int:
     """Seconds until a sign-in to ``name`` from ``addr`` may be tried (0: now).
 
-    Five failures in 15 minutes lock the account, but not against everyone (issue 26: anyone could lock the
+    Five failures in 15 minutes lock the account, but not against everyone (anyone could lock the
     commander out at night): an address that has made no failed attempt on it in the window still gets through
     with the right password; an address that has waits, 30 seconds after its first failure, doubling with
     each, at most what is left of the window. An administrator's unlock clears the count."""
@@ -238,7 +238,7 @@ def check_password(store: Store, name: str, password: str, clock: Clock | None =
     user = store.people.user(name[:50])
     ok = (check_password_hash(user["password_hash"] if user else _dummy_hash(PASSWORD_HASH_METHOD), password or "")
           and user is not None and not user["disabled"])
-    if clock is not None:  # on a full disk the attempt is not recorded, and signing in goes on (issue 26)
+    if clock is not None:  # on a full disk the attempt is not recorded, and signing in goes on
         _bookkeeping(lambda: audit(store, "sign_in" if ok else "sign_in_failed", clock, actor=name[:50] if ok else None,
                                    subject=name[:50], addr=addr))
     return {"name": user["name"], "role": user["role"], "unit": user.get("unit")} if ok else None
@@ -280,7 +280,7 @@ def user_for_session(store: Store, sid: str | None, clock: Clock, idle: timedelt
 
 def _bookkeeping(write) -> bool:
     """A write that only keeps the books of a read (a session's or a token's last use): on a full disk it is
-    skipped, so reading goes on (issue 26: a full disk answered 507 to an idle token's first request). True when
+    skipped, so reading goes on (a full disk answered 507 to an idle token's first request). True when
     it was written."""
     try:
         write()

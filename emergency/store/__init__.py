@@ -1,4 +1,4 @@
-"""The store package (issue 32): every SQL statement of the service, and nothing else.
+"""The store package: every SQL statement of the service, and nothing else.
 
 - ``interface`` — ``IncidentLog``, the ``Protocol`` the engine and the console speak to;
 - ``sqlite`` — the embedded default (``Store``), and ``postgres`` — the same interface on PostgreSQL,

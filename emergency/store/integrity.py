@@ -3,7 +3,7 @@
 1. Each incident's chain: every event's keyed hash covers its content and the previous event's hash, and the
    chain ends where its ledger entry ``incident:<id>`` says, with a valid MAC (a deleted last event shows).
 2. The chain of incident starts (``incident_starts``, ledger ``starts``): every incident has its chained start and
-   every start its incident, so a whole incident deleted — row, events and ledger entry — shows (issue 32: one
+   every start its incident, so a whole incident deleted — row, events and ledger entry — shows (one
    chain per incident replaced the database-wide chain over all events).
 3. Each incident's stored snapshot (what pages show) equals the snapshot rebuilt from its events.
 4. The audit chain (security events about people) and its ledger entry.
@@ -132,7 +132,7 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
             rebuilt = replay(events, store.plans).model_dump(mode="json")
             stored = json.loads(snapshot)
             row_version = stored.get("version")
-            if events[-1]["seq"] > (row_version or 0):   # quiet changes (notes) since the row was written (issue 32)
+            if events[-1]["seq"] > (row_version or 0):   # quiet changes (notes) since the row was written
                 stored.update(version=events[-1]["seq"], updated_at=events[-1]["at"])
         except Exception as exc:  # noqa: BLE001 - any failure to rebuild is a finding, not a crash
             broken.append({"incident_id": incident_id, "seq": None,
@@ -148,7 +148,7 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
 
 def issued_documents(store: Store, incident_id: str | None = None) -> list[dict[str, Any]]:
     """Each issued report against the hashes in its issue event: the kept file, the draft every page and PDF is
-    made from, and the kept PDF (issue 26: a draft replaced under an unchanged file was served as issued); a
+    made from, and the kept PDF (a draft replaced under an unchanged file was served as issued); a
     recorded issue whose file is gone; a kept document no issue event recorded."""
     where, params = ("AND incident_id = ?", [incident_id]) if incident_id else ("", [])
     recorded = {}
@@ -251,7 +251,7 @@ def _audit_chain(store: Store) -> list[dict[str, Any]]:
 
 def check_anchor(store: Store, anchor: dict[str, Any]) -> list[dict[str, Any]]:
     """A published anchor (``emergency anchor``: where the audit chain, the chain of starts and each incident's chain
-    ended) must still be in the log at its position. An anchor published before issue 32 names the database-wide
+    ended) must still be in the log at its position. An anchor published before incidents had their own chains names the database-wide
     chain (``events``), still readable from the events it covered."""
     out = []
     if not isinstance(anchor, dict):

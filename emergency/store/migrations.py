@@ -187,7 +187,7 @@ def m007_roster(db: Database) -> None:
 
 @migrations()
 def m008_document_renderings(db: Database) -> None:
-    """What an issued report is served as, kept and hashed (issue 26): the draft's hash, and the PDF printed once
+    """What an issued report is served as, kept and hashed: the draft's hash, and the PDF printed once
     at issue with its hash (both also in the issue event). A document cannot be replaced by inserting its id
     again (INSERT OR REPLACE deleted the row without the delete trigger seeing it)."""
     db["documents"].add_column("draft_sha256", str)
@@ -200,7 +200,7 @@ def m008_document_renderings(db: Database) -> None:
 
 @migrations()
 def m009_document_numbers(db: Database) -> None:
-    """发文字号 (issue 28): each issued report's number, e.g. 海应值〔2026〕12号, unique so two offices' windows
+    """发文字号: each issued report's number, e.g. 海应值〔2026〕12号, unique so two offices' windows
     issuing at once never share one."""
     db["documents"].add_column("doc_number", str)
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_documents_doc_number ON documents (doc_number)")
@@ -208,7 +208,7 @@ def m009_document_numbers(db: Database) -> None:
 
 @migrations()
 def m010_offices(db: Database) -> None:
-    """Whose duty is it (issue 27): each user works for one office (a unit of the directory, by today's name); an
+    """Whose duty is it: each user works for one office (a unit of the directory, by today's name); an
     incident with a task still open (handed over or assigned) stays on the receiving unit's list after it closes."""
     db["users"].add_column("unit", str)
     db["incidents"].add_column("follow_up", int, not_null_default=0)
@@ -218,7 +218,7 @@ def m010_offices(db: Database) -> None:
 @migrations()
 def m011_report_headers(db: Database) -> None:
     """The 主送 and 抄送 an office last used for each kind of written report under each plan (``kind`` = plan/kind;
-    issue 28), offered on its next draft of that kind."""
+    ), offered on its next draft of that kind."""
     db["report_headers"].create({"office": str, "kind": str, "addressee": str, "copy_to": str, "updated_by": str,
                                  "updated_at": str}, pk=("office", "kind"), if_not_exists=True,
                                 not_null={"office", "kind", "addressee", "copy_to", "updated_by", "updated_at"},
@@ -227,7 +227,7 @@ def m011_report_headers(db: Database) -> None:
 
 @migrations()
 def m012_shifts(db: Database) -> None:
-    """The duty room's shift (issue 33): the 值班日志 entries an office records (calls in and out, messages,
+    """The duty room's shift: the 值班日志 entries an office records (calls in and out, messages,
     leaders' instructions, free entries; what the record already holds is read from it, not copied), the
     交接班 of each shift with both signatures, the swaps asked of and decided by the 带班领导, and each unit's
     minimum staffing per shift."""
@@ -260,7 +260,7 @@ def m012_shifts(db: Database) -> None:
 
 @migrations()
 def m013_incident_chains(db: Database) -> None:
-    """One chain per incident (issue 32): each incident's chain ends where its ledger entry ``incident:<id>`` says,
+    """One chain per incident: each incident's chain ends where its ledger entry ``incident:<id>`` says,
     and the start of every incident is chained in ``incident_starts`` (ledger ``starts``). The database-wide chain
     over all events (``gseq``/``ghash``) is checked once and retired: writes to different incidents no longer
     queue on it."""

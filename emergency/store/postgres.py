@@ -3,7 +3,7 @@ SQLite, for a city or province that runs several app servers on one database.
 
 What differs from SQLite, and why:
 
-- **Writes to different incidents never wait for each other** (issue 32). A change to an incident is one
+- **Writes to different incidents never wait for each other**. A change to an incident is one
   statement in its own transaction: the incident's chain moved on in the ledger only from the count (its version)
   and head this process read (the entry's row lock orders two writers of one incident), then the event inserted and,
   unless the change is quiet (a note: its event is the whole record), the incident row rewritten — all or nothing.
@@ -44,7 +44,7 @@ from .sqlite import Store, at_head, quoted, shown_location
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552
 # Each incident as this process last read or wrote it: (url, id) → (version — its chain's count —, its row's snapshot
-# JSON, chain head, time of the head). An action at that version writes from it without reading (issue 32).
+# JSON, chain head, time of the head). An action at that version writes from it without reading.
 LATEST_KEPT = 2048
 _latest: dict[tuple[str, str], tuple[int, str, str, str]] = {}
 _latest_lock = threading.Lock()
@@ -284,7 +284,7 @@ class PostgresStore(Store):
 
     def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
                        also: list[tuple[str, dict]]) -> bool:
-        """A change without rows beside it is one statement in its own transaction (issue 32): the chain's ledger
+        """A change without rows beside it is one statement in its own transaction: the chain's ledger
         entry moved on only from the count and head this process read (its row lock orders two writers of one
         incident), then — only if it moved — the event inserted and, unless the change is quiet (a note), the
         incident row rewritten. No database-wide lock: writes to two incidents never wait for each other."""

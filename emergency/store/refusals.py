@@ -1,4 +1,4 @@
-"""One table of the database failures a person may meet, for both databases (issue 32).
+"""One table of the database failures a person may meet, for both databases.
 
 Each backend names its own failure by a kind (SQLite by the error's text, PostgreSQL by psycopg's
 error class); the refusal a person reads, and the HTTP status it carries, come from this table only.

@@ -391,7 +391,7 @@ class Roster:
 
 
 class ShiftLog:
-    """The duty room's shift (issue 33): 值班日志 entries and 交接班 records, each write with its audit row."""
+    """The duty room's shift: 值班日志 entries and 交接班 records, each write with its audit row."""
 
     ENTRY = ("id", "office", "at", "kind", "party", "phone", "text", "leader", "due", "callback", "done_at", "done_by",
              "done_note", "incident_id", "drill", "drill_id", "recorded_by", "recorded_at", "done_recorded_at")

@@ -14,7 +14,7 @@ writer (WAL).
 
 Tamper evidence: every event is chained within its incident (``prev_hash``/``hash``), each incident's chain ends
 where its ledger entry ``incident:<id>`` says, and every incident's start is chained in ``incident_starts``
-(issue 32: one chain per incident replaced a chain across the whole database, so writes to two incidents never
+(one chain per incident replaced a chain across the whole database, so writes to two incidents never
 queue on one chain). HMAC-SHA256 under a key kept outside the database (``chain_key`` beside it, mode 600, or
 ``EMERGENCY_CHAIN_KEY``): without it the chains cannot be recomputed after an edit; ``emergency.store.integrity``
 checks them.
@@ -53,7 +53,7 @@ from .where import insert_sql, where
 # A change that cannot conflict (a note) is worked out again when another writer got in first; this many times
 MERGE_ATTEMPTS = 20
 
-# An incident's version and time are those of the head of its chain (issue 32): a quiet change (a note) writes its
+# An incident's version and time are those of the head of its chain: a quiet change (a note) writes its
 # event and moves the ledger, and leaves the incident row at the last change that altered the incident. Only an open
 # incident's row can be behind its chain — a quiet change to a closed one is written whole (``_quiet``) — so a list
 # reads the head for open rows alone (the report page's list of ten thousand incidents looks up a hundred).
@@ -251,7 +251,7 @@ class Store:
     def __new__(cls, location: str | Path, *args, **kwargs):
         if cls is Store and is_postgres(location):
             # the PostgreSQL backend subclasses this store and is loaded by name when a URL asks for it: psycopg is
-            # needed only by a PostgreSQL deployment, and the module graph keeps one direction (issue 32)
+            # needed only by a PostgreSQL deployment, and the module graph keeps one direction
             backend = importlib.import_module("emergency.store.postgres").PostgresStore
             return super().__new__(backend)
         return super().__new__(cls)
@@ -347,7 +347,7 @@ class Store:
                 "snapshot": snap.model_dump_json()}
 
     # How a writer reads a chain's ledger entry inside its transaction: SQLite's write lock already keeps every other
-    # writer out; PostgreSQL locks the entry's row (a note moves it without touching the incident row, issue 32).
+    # writer out; PostgreSQL locks the entry's row (a note moves it without touching the incident row).
     LEDGER_FOR_WRITE = ""
 
     def _ledger(self, chain: str, for_write: bool = False) -> tuple[int, str]:
@@ -367,12 +367,12 @@ class Store:
         row["prev_hash"] = head
         row["hash"] = event_hash(row, self.key)
         chain = incident_chain(event["incident_id"])
-        self.last_event = {**event, "hash": row["hash"]}   # what was written, for the action's answer (issue 32)
+        self.last_event = {**event, "hash": row["hash"]}   # what was written, for the action's answer
         return row, (chain, count + 1, row["hash"], ledger_mac(self.key, chain, count + 1, row["hash"]))
 
     def _insert_event(self, event: dict, count: int = 0, head: str = GENESIS) -> None:
         """Insert the event onto its incident's chain, which ends at ``count``, ``head`` (a new incident's is empty),
-        and move the chain's ledger entry (one chain per incident, issue 32: no database-wide chain for writers to
+        and move the chain's ledger entry (one chain per incident, no database-wide chain for writers to
         queue on)."""
         row, (chain, n, tail, tag) = self._chained(event, count, head)
         # one plain INSERT (sqlite-utils' insert reads the schema and wraps a savepoint: five statements more)
@@ -430,7 +430,7 @@ class Store:
         stale; a merge is worked out again under the lock, so it always lands.
 
         ``also``: rows (table, row) written in the same transaction as the event, e.g. an issued document.
-        ``current``: the incident as the caller read it just now (one read per action, issue 32); the conditional
+        ``current``: the incident as the caller read it just now (one read per action); the conditional
         UPDATE still refuses it if another writer got in between.
         """
         current = current if current is not None and current.id == incident_id else self._current(incident_id,
@@ -461,7 +461,7 @@ class Store:
     def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
         """Write ``snap`` and its event if the incident is still at version ``seen`` (its chain ends there: the
         version is the chain's count); False if it is not. A quiet change (a note) writes its event alone and leaves
-        the incident row at the last change that altered it (issue 32): reads take version and time from the head."""
+        the incident row at the last change that altered it: reads take version and time from the head."""
         count, head = self._ledger(incident_chain(incident_id), for_write=True)
         if count != seen:
             return False
@@ -523,7 +523,7 @@ class Store:
     def _load(self, incident_id: str) -> Snapshot:
         """The incident as stored: its row's snapshot at the head of its chain (the version is the chain's count, the
         time its last event's), read with where the chain ends (kept for a write that follows: one read per action,
-        issue 32)."""
+        )."""
         row = self.db.execute("SELECT i.snapshot, l.count, l.head, e.at FROM incidents i "
                               "LEFT JOIN ledger l ON l.chain = 'incident:' || i.id "
                               "LEFT JOIN events e ON e.incident_id = i.id AND e.seq = l.count WHERE i.id = ?",
@@ -681,7 +681,7 @@ class Store:
                   drill_id: str | None = None, limit: int = 500) -> list[Snapshot | dict[str, Any]]:
         """Like ``list``, but a damaged row comes back as ``{"id", "title", "damaged": reason}``."""
         clause, params = where(("drill = ?", drill),
-                               # open, or closed with a task still open (issue 27)
+                               # open, or closed with a task still open
                                ("(closed = 0 OR follow_up = 1)", open_only == "or_follow_up"),
                                ("closed = 0", bool(open_only) and open_only != "or_follow_up"),
                                # an event's incidents; the first one's id may serve as the group key
@@ -702,7 +702,7 @@ class Store:
 
     def touched(self, since: str, until: str, drill: bool = False, drill_id: str | None = None) -> list[Snapshot]:
         """The incidents a window of time could hold activity of: recorded before ``until`` and changed since
-        ``since`` (a shift's log, issue 33), not every incident ever recorded."""
+        ``since`` (a shift's log), not every incident ever recorded."""
         clause, params = where((f"(updated_at >= ? OR {HEAD_AT} >= ?)", since), ("created_at < ?", until), ("drill = ?", drill),
                                ("drill_id = ?", drill_id))
         return [s for s in self._snapshots(f"SELECT id, title, snapshot, {HEAD_SEQ}, {HEAD_AT} FROM incidents{clause} "

@@ -97,11 +97,11 @@ def login(page, base_url: str, user: str) -> None:
 
 
 def acknowledge(page, notification: str, who: str = "示例接听人") -> None:
-    """On an incident page, record the call that acknowledges ``notification`` (issue 10: an item is done when
+    """On an incident page, record the call that acknowledges ``notification`` (an item is done when
     acknowledged): got through to ``who``, or, where the form takes a receipt, delivered and signed for by ``who``."""
     form = page.locator(f"#call-{notification} form.call-form")
     units = form.locator("select[name=unit] option").evaluate_all("os => os.map(o => o.value)")
-    for unit in units:  # each recipient is acknowledged apart (issue 27)
+    for unit in units:  # each recipient is acknowledged apart
         page.locator(f"#call-{notification}").evaluate("d => d.open = true")
         form = page.locator(f"#call-{notification} form.call-form")
         form.locator("select[name=unit]").select_option(unit)

@@ -1,4 +1,4 @@
-"""Issue 10 in Chromium: an administrator imports a duty roster (.xlsx); the duty officer records an unanswered
+"""Calls in Chromium: an administrator imports a duty roster (.xlsx); the duty officer records an unanswered
 call and an acknowledged one on the incident page; the reminder banner, the tab title, the sound and the desktop
 notification follow the (injected) browser clock past a due time; the call sheet prints on A4 with the attempts."""
 import re
@@ -19,7 +19,7 @@ from .test_console_e2e import record
 
 @pytest.fixture
 def server_config():
-    """The environment plan's reports to 海门区政府 are the bureau's (区有关部门, issue 27): these officers work for
+    """The environment plan's reports to 海门区政府 are the bureau's (区有关部门): these officers work for
     海门生态环境局, whose roster (ROSTER) names the leader their items are raised to."""
     return {"DUTY_ROOM": "海门生态环境局"}
 
@@ -52,7 +52,7 @@ def test_roster_calls_reminders_and_the_printed_call_sheet(page_factory, server,
            reported="2026-11-22T08:55")
     expect(page.locator("#on-duty-now")).to_contain_text("示例值班员甲")
     # the bureau's at-once report is overdue from the start: the banner is up and the title counts it; the
-    # discoverer's report (涉事企业…) is another party's and counts for nothing here (issue 27)
+    # discoverer's report (涉事企业…) is another party's and counts for nothing here
     expect(page.locator("#reminders")).to_be_visible()
     expect(page.locator("#reminder-overdue-count")).to_have_text("1")
     assert re.match(r"^\(1\) ", page.title())

@@ -34,7 +34,7 @@ def test_classify_an_environment_incident_by_typing_facts(page, server):
     assert page.input_value("#f-deaths") == "4"  # what was typed is kept
     page.fill("#f-deaths", "-3")
     page.wait_for_selector(".field.has-error")
-    expect(page.locator(".field.has-error .field-error")).to_contain_text("“死亡人数”须为0至")   # in Chinese (issue 31)
+    expect(page.locator(".field.has-error .field-error")).to_contain_text("“死亡人数”须为0至")   # in Chinese
     page.fill("#f-deaths", "4")
     page.fill("#f-direct_loss_yuan", "2000")  # 万元 → 2000万元 → II
     page.wait_for_selector(".field.has-error", state="detached")
@@ -60,7 +60,7 @@ def test_record_acknowledge_and_change_level(page, server):
     record(page, server, "environment", {"#f-deaths": "1"}, title="河道污染", occurred="2026-11-22T08:30",
            reported="2026-11-22T08:40")
     expect(page.locator(".flash")).to_contain_text("事件已登记")
-    # the first-time phone report, acknowledged on a call that got through (issue 10)
+    # the first-time phone report, acknowledged on a call that got through
     acknowledge(page, "first-phone")
     expect(page.locator("tr[data-notification=first-phone]")).to_contain_text("指挥李四")
     # activate at IV with the district leader's approval (四(四)2), then raise to III with a reason
@@ -97,8 +97,8 @@ def test_home_board_and_plan_pages(page, server, clock):
     store = Store(server.app.config["DATABASE"])
     svc.load_demo(store, clock)
     page.goto(server.url + "/")
-    # the demo's incidents are drills: the live overdue box stays calm (issue 31); the drills' items are the
-    # reporting units' own, none of them the duty room's to count (issue 27)
+    # the demo's incidents are drills: the live overdue box stays calm; the drills' items are the
+    # reporting units' own, none of them the duty room's to count
     assert page.locator(".overdue-box.alarm").count() == 0
     shot(page, "home")
     page.goto(server.url + "/incidents?drill=1")
@@ -150,7 +150,7 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
 
 
 def test_one_event_under_two_plans_shows_every_duty_to_report_and_who_leads(page, server, clock):
-    """Issue 9, point 2: work safety's 15/30-minute reports and hazardous chemicals' at-once chain together."""
+    """Work safety's 15/30-minute reports and hazardous chemicals' at-once chain together."""
     store = Store(server.app.config["DATABASE"])
     event = {"occurred_at": "2026-11-22T08:50", "reported_at": "2026-11-22T08:55", "event_group": "evt-e2e",
              "facts": {"deaths": 12}, "title": "化工厂储罐爆炸"}
@@ -168,7 +168,7 @@ def test_one_event_under_two_plans_shows_every_duty_to_report_and_who_leads(page
 
 
 def test_in_english_the_live_classification_and_countdowns_speak_english_around_the_plan_text(page, server):
-    """console.js writes its words from the page's catalogue (issue 14, point 6); the clause stays Chinese."""
+    """console.js writes its words from the page's catalogue; the clause stays Chinese."""
     page.goto(server.url + "/classify/environment")
     page.click("text=English")
     page.wait_for_selector("html[lang=en]")

@@ -1,4 +1,4 @@
-"""The lifecycle diagram at 3 a.m. (issue 18, point 1): the main path large and in order, guards in the
+"""The lifecycle diagram at 3 a.m.: the main path large and in order, guards in the
 plan's words, the current state and the allowed next steps marked, legible on A4."""
 import pytest
 from playwright.sync_api import expect

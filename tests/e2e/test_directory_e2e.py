@@ -1,4 +1,4 @@
-"""Issue 10 in Chromium (first part): an administrator imports an .xlsx directory; a refused file names row and
+"""The directory in Chromium: an administrator imports an .xlsx directory; a refused file names row and
 column; the call sheet of an incident shows the numbers in order and prints on A4."""
 import re
 

@@ -13,7 +13,7 @@ from .fixtures import acknowledge, login, shot
 
 
 def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, server, clock):
-    """The drill's clock is driven, not waited for (issue 30): the app's clock is advanced 21 seconds, which at
+    """The drill's clock is driven, not waited for: the app's clock is advanced 21 seconds, which at
     ×60 is 21 minutes of drill, past the scenario's T+20 inject, however busy the machine is."""
     live_server = server
     ctl_ctx, part_ctx = browser.new_context(), browser.new_context()
@@ -51,7 +51,7 @@ def test_hazardous_chemicals_drill_at_x60_to_its_after_action_report(browser, se
         expect(ctl.locator("#sim-status")).to_contain_text("已结束")
         ctl.click("#to-report")
         ctl.wait_for_url(re.compile(r"/report$"))
-        # police-circulation is the 公安局's to report (issue 27): the duty room's drill lists it with what was
+        # police-circulation is the 公安局's to report: the duty room's drill lists it with what was
         # recorded of it — nothing — and never scores it as the duty room's missed deadline
         row = ctl.locator("table.others tr[data-notification=police-circulation]")
         assert "未记录获知情况" in row.inner_text()
@@ -97,7 +97,7 @@ def test_response_cards_print_on_one_a4_page_each(page, server, plan, level):
 
 
 def test_the_coverage_page_after_two_drills_marks_exercised_and_never(page, server, clock):
-    """Issue 13, point 4, in Chromium."""
+    """In Chromium."""
     from emergency.services import drill_runs as dr
     from emergency.core.clock import FixedClock
     store = Store(server.app.config["DATABASE"])

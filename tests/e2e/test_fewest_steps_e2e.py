@@ -1,4 +1,4 @@
-"""From a call to a printed call sheet in the fewest steps (issue 18, point 3): the demo's
+"""From a call to a printed call sheet in the fewest steps: the demo's
 hazardous-chemicals case, counted action by action in Chromium. The count is asserted; the time
 is measured and printed, never asserted (shared machines)."""
 import time

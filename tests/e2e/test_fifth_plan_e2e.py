@@ -1,4 +1,4 @@
-"""A fifth plan from one YAML file, in Chromium (issue 14, point 1): the console started on a plans directory
+"""A fifth plan from one YAML file, in Chromium: the console started on a plans directory
 with a small fictitious flood plan classifies it as you type, records it and prints its checklist, and the
 commander acts on it — no Python change."""
 import pytest

@@ -1,5 +1,5 @@
 """接报登记 in Chromium: record a 110 alarm, see who handles it first, open the incident from it,
-and see its deadlines counted from the call (issue 16)."""
+and see its deadlines counted from the call."""
 import pytest
 from playwright.sync_api import expect
 

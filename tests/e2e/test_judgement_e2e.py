@@ -1,4 +1,4 @@
-"""Issue 34 in Chromium: the classify page's 研判 follows the facts as they are typed — 200 people from III, then
+"""研判 in Chromium: the classify page's 研判 follows the facts as they are typed — 200 people from III, then
 one, then III reached and the next boundary is II's."""
 import pytest
 from playwright.sync_api import expect

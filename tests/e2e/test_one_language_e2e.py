@@ -1,4 +1,4 @@
-"""Issue 31, done when: a browser walk in Chinese — as duty officer, commander, administrator and observer — meets no
+"""A browser walk in Chinese — as duty officer, commander, administrator and observer — meets no
 English sentence on a page, in a refusal, a flash or a plan's 取舍; with only drills running the home page shows
 0 overdue real items and the drills' count apart."""
 import re

@@ -1,4 +1,4 @@
-"""Issue 26: the Chromium that prints PDFs reads nothing but its page: an injected frame of a local file or an image
+"""The Chromium that prints PDFs reads nothing but its page: an injected frame of a local file or an image
 from a server on this machine is never fetched, no script runs, and prints beyond the slots wait or are refused."""
 
 import pytest

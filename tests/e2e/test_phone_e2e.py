@@ -1,4 +1,4 @@
-"""Issue 31, point 3, in Chromium at 390×844 (a phone): no page is wider than the screen, every number shown can be
+"""In Chromium at 390×844 (a phone): no page is wider than the screen, every number shown can be
 tapped to dial, the reminder banner is one line, and a link to the calls lands below it, not under it."""
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 
 
-OFFICER = "环境局值班员吴十"     # the environment plan's 第一时间 report is the bureau's own (issue 27): raised to it
+OFFICER = "环境局值班员吴十"     # the environment plan's 第一时间 report is the bureau's own: raised to it
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Issue 28, done when: in Chromium, the 首报, a 续报 and the 终报 of the tanker leak (hazardous chemicals) and of the
+"""In Chromium, the 首报, a 续报 and the 终报 of the tanker leak (hazardous chemicals) and of the
 labor blockade are drafted from the record, previewed and issued as drafted; each issued .docx says nothing internal,
 and its PDF says the same text, carries page numbers and embeds real fonts (pdffonts: no Type 3)."""
 import io
@@ -19,7 +19,7 @@ from .fixtures import ARTIFACTS, shot
 
 pytestmark = pytest.mark.e2e
 
-# what must never reach a recipient (issue 28, point 1): ids, list syntax, English, the 原文 aside, a sign-in name
+# what must never reach a recipient: ids, list syntax, English, the 原文 aside, a sign-in name
 INTERNAL = re.compile(r"inc-[0-9a-f]+|[\[\]{}']|[A-Za-z]{3,}[ _][A-Za-z]{3,}|（原文：|None|值班员张三|指挥李四")
 
 

@@ -1,4 +1,4 @@
-"""Issue 11 in Chromium: issue a 首报 from an incident after editing a sentence, see it on the timeline with its
+"""Reports in Chromium: issue a 首报 from an incident after editing a sentence, see it on the timeline with its
 hash, download it; then a 续报 after a level change."""
 import io
 import pathlib
@@ -28,7 +28,7 @@ def test_issue_a_first_report_then_a_progress_report_after_a_level_change(page, 
     page.fill("input[name=signer]", "张某某")
     page.fill("input[name=contact]", "李某 0513-00000000（虚构）")
     shot(page, "report-draft")
-    page.click("#preview-report")                      # issue 28: the page as issued, 待核实 marked, then 签发
+    page.click("#preview-report")                      # the page as issued, 待核实 marked, then 签发
     expect(page.locator(".letterhead")).to_contain_text("海门区人民政府总值班室（虚构）")
     expect(page.locator("#preview-bar .unverified-count")).to_be_visible()
     assert page.locator("p.unverified").count() >= 1

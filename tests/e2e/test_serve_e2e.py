@@ -1,5 +1,5 @@
 """`emergency serve` as a process: the demo accounts it prints live only as long as the demo (moved here from
-the sign-in tests, issue 30: it starts two server processes)."""
+the sign-in tests, it starts two server processes)."""
 import os
 import signal
 import subprocess
@@ -26,10 +26,10 @@ def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
     password = next(line.split()[-1] for line in out.splitlines() if "演示值班员张某" in line)
     store = Store(db)
     assert users.check_password(store, "演示值班员张某", password) is not None
-    admin = next(line.split()[-1] for line in out.splitlines() if "演示管理员孙某" in line)   # issue 31: an administrator
+    admin = next(line.split()[-1] for line in out.splitlines() if "演示管理员孙某" in line)   # an administrator
     assert users.check_password(store, "演示管理员孙某", admin) is not None
     assert users.get_user(store, "演示管理员孙某")["role"] == "administrator"
-    assert users.get_user(store, "演示应急局值班员王某")["unit"] == "区应急管理局"                   # issue 27: another office
+    assert users.get_user(store, "演示应急局值班员王某")["unit"] == "区应急管理局"                   # another office
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "webui.cli", "serve", "--db", db, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -1,4 +1,4 @@
-"""The duty room's night shift in Chromium (issue 33, done-when): a report kept without an incident, a real incident,
+"""The duty room's night shift in Chromium (done-when): a report kept without an incident, a real incident,
 a leader's instruction; the handover at 08:30 lists the open items and the incoming officer signs; the shift's log
 prints on A4 and exports; a month of the roster is made from a pattern with a holiday, and a swap is approved."""
 import io

@@ -1,4 +1,4 @@
-"""What a duty officer met in a full walk-through (issue 19), each fixed and checked in Chromium."""
+"""What a duty officer met in a full walk-through, each fixed and checked in Chromium."""
 import re
 
 import pytest
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def server_config():
-    """The environment plan's at-once report to 海门区政府 is the bureau's (区有关部门, issue 27): these officers work
+    """The environment plan's at-once report to 海门区政府 is the bureau's (区有关部门): these officers work
     for 海门生态环境局, so its items are their own, raised and counted."""
     return {"DUTY_ROOM": "海门生态环境局"}
 
@@ -151,7 +151,7 @@ def test_mermaid_loads_only_when_the_diagram_is_opened(page, server, clock):
 
 
 def test_the_wall_screen_is_readable_from_across_the_room(browser, server, clock):
-    """Issue 18, point 5: large type, no navigation, overdue first, follows changes; 1920×1080."""
+    """Large type, no navigation, overdue first, follows changes; 1920×1080."""
     from .fixtures import login
     store, snap = _incident(server, clock, title="储罐泄漏")
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
@@ -168,7 +168,7 @@ def test_the_wall_screen_is_readable_from_across_the_room(browser, server, clock
 
 
 def test_pages_in_chromium_show_no_internal_names(page, server, clock):
-    """Issue 18, point 2, as a person sees it: the rendered text of the main pages has no snake_case ids."""
+    """As a person sees it: the rendered text of the main pages has no snake_case ids."""
     store, snap = _incident(server, clock)
     svc.load_demo(store, clock)
     strip = """() => { const b = document.body.cloneNode(true);
@@ -181,9 +181,9 @@ def test_pages_in_chromium_show_no_internal_names(page, server, clock):
 
 
 def test_a_drill_started_from_the_browser_takes_its_speed(page, server):
-    """Issue 18, point 4: start with a speed is taken, not silently ignored."""
+    """Start with a speed is taken, not silently ignored."""
     page.goto(server.url + "/drills")
-    result = page.evaluate("""async () => {
+    result = page.evaluate("""Async () => {
         const h = {'Content-Type': 'application/json',
                    'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content};
         const d = await (await fetch('/api/drills', {method: 'POST', headers: h,

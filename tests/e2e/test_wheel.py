@@ -1,4 +1,4 @@
-"""Plans ship with the package (issue 14, point 2): a wheel built from the checkout, installed into a fresh
+"""Plans ship with the package: a wheel built from the checkout, installed into a fresh
 virtual environment outside it, classifies and serves with the plans it carries."""
 import json
 import os

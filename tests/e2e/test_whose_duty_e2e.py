@@ -1,4 +1,4 @@
-"""Issue 27 in Chromium: the tanker leak walked as the duty room and as the 区应急管理局 — only our items raised,
+"""Whose duty it is, in Chromium: the tanker leak walked as the duty room and as the 区应急管理局 — only our items raised,
 another party's accounted for without a call, a four-recipient item needing four acknowledgements, a fax's 签收人
 never a 接管, and a commander's task signed for and reported back by a user of the bureau."""
 import re

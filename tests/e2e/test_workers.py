@@ -1,4 +1,4 @@
-"""Several server processes on one database (issue 12): the race, the chain, drills and sessions hold
+"""Several server processes on one database: the race, the chain, drills and sessions hold
 because the database serialises writers, not a lock inside one process."""
 import json
 import secrets

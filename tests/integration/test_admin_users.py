@@ -1,4 +1,4 @@
-"""Issue 10: the administrator manages users in the console (add, change role, reset a password, disable and
+"""The administrator manages users in the console (add, change role, reset a password, disable and
 enable), every change in the security log with who made it; nobody else may, and an administrator cannot lock
 themselves out."""
 import re
@@ -75,7 +75,7 @@ def test_an_administrator_cannot_lock_themselves_out_and_nobody_else_manages_use
 
 
 def test_an_administrator_sets_the_office_a_user_works_for(app, clock):
-    """Issue 27: the office is set on the admin page as on the command line; a unit the plans do not name is refused
+    """The office is set on the admin page as on the command line; a unit the plans do not name is refused
     in Chinese (a typo would leave the user with no items of their own), and the change is in the security log."""
     boss = admin(app, clock)
     boss.post("/admin/users", data={"name": "应急局值班员孙八", "role": "duty_officer", "unit": "区应急管理局",

@@ -19,7 +19,7 @@ def clock():
 
 @pytest.fixture
 def client(store_location, clock):
-    """The API on both stores: a SQLite file, then a PostgreSQL database (issue 12)."""
+    """The API on both stores: a SQLite file, then a PostgreSQL database."""
     app = new_app({"DATABASE": store_location, "TESTING": True, "SECRET_KEY": "test-key-not-secret-0123456789abcdef", "CLOCK": clock})
     app.config["TEST_TOKENS"] = add_users(app.config["DATABASE"], clock)
     c = app.test_client()
@@ -130,7 +130,7 @@ def test_openapi_describes_exactly_the_api_routes(client):
 
 
 def test_openapi_describes_whose_duty_each_item_is_and_the_tasks_given(client):
-    """Issue 27, point 7: the incident's answer carries each item's owners, ``ours``, receipts per recipient and
+    """The incident's answer carries each item's owners, ``ours``, receipts per recipient and
     recipients left, and the tasks given; the description documents every field the answer has."""
     spec = client.get("/api/openapi.json").json
     schemas = spec["components"]["schemas"]
@@ -251,7 +251,7 @@ def test_session_cookie_is_http_only_and_same_site(client):
 
 
 def test_each_body_is_refused_with_the_fields_its_openapi_schema_documents(client):
-    """One list of accepted fields (issue 14, point 4): an unknown field is refused naming the fields the
+    """One list of accepted fields: an unknown field is refused naming the fields the
     OpenAPI description gives for that body, and a wrong type is refused naming its field."""
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
     received = client.post("/api/intake", json={"source": "public", "received_at": "2026-11-22T08:05", "description": "x",

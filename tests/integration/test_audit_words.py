@@ -1,4 +1,4 @@
-"""Every kind of security-log entry the code writes is named in words on the 管理 page (issue 33 added eight):
+"""Every kind of security-log entry the code writes is named in words on the 管理 page:
 an entry shown by its key (``swap_requested``) is English on a Chinese page."""
 import re
 

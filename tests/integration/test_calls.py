@@ -1,4 +1,4 @@
-"""Issue 10: calls and acknowledgements as events (done when acknowledged, not when ticked), the duty roster
+"""Calls and acknowledgements as events (done when acknowledged, not when ticked), the duty roster
 imported whole and shown as "on duty now", single contacts edited by an administrator, escalation to the leader
 on duty, and a drill's after-action report that scores attempts."""
 import io
@@ -25,7 +25,7 @@ def clock():
 
 @pytest.fixture
 def app(store_location, clock):
-    # the environment plan's reports to 海门区政府 (III-phone, first-phone) are the bureau's duty (区有关部门, issue 27):
+    # the environment plan's reports to 海门区政府 (III-phone, first-phone) are the bureau's duty (区有关部门):
     # these users work for 海门生态环境局, whose roster names the leader its items are raised to
     application = app_with_users(store_location, clock, TESTING=True, DUTY_ROOM="海门生态环境局")
     store = Store(application.config["DATABASE"])
@@ -69,7 +69,7 @@ def test_an_unanswered_call_does_not_complete_an_item_an_answered_one_does(app, 
     assert done["status"] == "done" and done["done_at"] == "2026-11-22T09:02:00+08:00" and done["late_minutes"] < 0
     assert [a["outcome"] for a in r.json["calls"]] == ["no_answer", "connected"]
     # each attempt is an event of the chained log, and the snapshot rebuilds from the events alone; the action's
-    # answer carries the event it wrote (issue 32), the whole log is read with the incident
+    # answer carries the event it wrote, the whole log is read with the incident
     assert [e["trigger"] for e in r.json["events"]] == ["record_call"] and r.json["events_total"] == r.json["version"]
     events = [e for e in c.get(f"/api/incidents/{inc['id']}").json["events"] if e["trigger"] == "record_call"]
     assert len(events) == 2 and all(e["hash"] for e in events)

@@ -1,4 +1,4 @@
-"""Issue 31, point 5: the small things a new user met — a favicon, a directory that can be searched, and the plans'
+"""The small things a new user met — a favicon, a directory that can be searched, and the plans'
 roles of an incident (事故单位, 专家 …) listed as such, never as numbers missing from the directory."""
 import re
 

@@ -1,4 +1,4 @@
-"""Drill coverage (issue 13, point 4): after two drills, what was exercised and what never was."""
+"""Drill coverage: after two drills, what was exercised and what never was."""
 from emergency.services import drill_runs as dr
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock

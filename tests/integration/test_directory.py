@@ -1,4 +1,4 @@
-"""Issue 10, first part: the contact directory (import checked whole, export, personal mobiles hidden from observers,
+"""The contact directory (import checked whole, export, personal mobiles hidden from observers,
 gaps) and the call sheet built on it."""
 import csv
 import io

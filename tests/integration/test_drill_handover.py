@@ -1,4 +1,4 @@
-"""A shift change in a drill (issue 33): the inject fires on the drill's clock, the participants hand over and sign
+"""A shift change in a drill: the inject fires on the drill's clock, the participants hand over and sign
 for it on that clock, and the after-action report says whether the handover carried what was open."""
 import re
 

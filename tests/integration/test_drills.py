@@ -47,7 +47,7 @@ def test_variant_figures_land_next_to_the_plans_level_bounds(boundary):
 
 
 def test_a_variant_keeps_the_scenarios_arc_unless_a_boundary_drill_is_asked_for():
-    """Issue 18, point 4: 3 poisoned at T+0 must not become 101 and skip the escalation the drill tests."""
+    """3 poisoned at T+0 must not become 101 and skip the escalation the drill tests."""
     from emergency.response.classify import classify
     sc = PLANS.scenarios["hc-tank-leak"]
     plan = PLANS.plan("hazardous_chemicals")
@@ -123,7 +123,7 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
     end = parse_time(drill["finished_at"], "end")
     rep = drill_report(drill, [(s, store.events(s.id)) for s in store.list(drill=True, drill_id=drill["id"])], end)
     rows = {d["id"]: d for d in rep["incidents"][0]["deadlines"]}
-    # 立即, due 02:26 and ticked 02:33: flagged as a late at-once report (issue 19)
+    # 立即, due 02:26 and ticked 02:33: flagged as a late at-once report
     assert rows["site-to-110"]["verdict"] == "late" and rows["site-to-110"]["minutes"] == 7
     assert any("未立即报告" in f["text"] and f["notification"] == "site-to-110" for f in rep["findings"])
     dues = [d["due"] for d in rep["incidents"][0]["deadlines"] if d["due"]]
@@ -210,7 +210,7 @@ def running_drill(store, clock, seconds: int) -> dict:
 
 
 def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_svg_text(app, clock):
-    """Issue 28, point 6: the chart was empty — an HTML <span> inside SVG <text> draws nothing — and the Word
+    """The chart was empty — an HTML <span> inside SVG <text> draws nothing — and the Word
     report's title read 【演练】【演练】."""
     import io
     import re
@@ -237,7 +237,7 @@ def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_sv
 
 
 def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
-    """Issue 28, point 6: a level decided during a drill is timed on the drill's simulated clock in the after-action
+    """A level decided during a drill is timed on the drill's simulated clock in the after-action
     report (the drill of 02:30 on 14 March), never on the wall clock of the day it was run."""
     import re
 
@@ -264,7 +264,7 @@ def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
 
 
 def test_a_drill_at_the_boundary_says_which_boundary_and_injects_the_step(app, clock):
-    """Issue 34, point 4: the first incident is placed one step below its nearest boundary and the step is injected;
+    """The first incident is placed one step below its nearest boundary and the step is injected;
     the drill says which boundary and which step, and the incident's facts cross it when the inject fires."""
     from emergency.response.classify import classify
     store = Store(app.config["DATABASE"])

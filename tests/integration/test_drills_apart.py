@@ -1,4 +1,4 @@
-"""Issue 31, point 4: drills stay out of the live picture — the home page's overdue list, its reminders (tab title,
+"""Drills stay out of the live picture — the home page's overdue list, its reminders (tab title,
 chime) and the items raised to the real leader on duty count real incidents only; a drill's items are raised to
 the drill's stand-in."""
 import re
@@ -10,7 +10,7 @@ from tests.conftest import signed_in
 
 def _drill_incident(app, clock):
     store = Store(app.config["DATABASE"])
-    # a work-safety accident of level III: 市政府、市安委办 → 南通市 at once (5.1), the duty room's own item (issue 27)
+    # a work-safety accident of level III: 市政府、市安委办 → 南通市 at once (5.1), the duty room's own item
     snap = svc.report(store, {"plan": "work_safety", "title": "演练：厂房坍塌", "drill": True,
                               "facts": {"deaths": 3}, "occurred_at": "2026-11-22T07:00"}, "导调王五", clock)
     store.close()

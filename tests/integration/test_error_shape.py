@@ -1,4 +1,4 @@
-"""One JSON error shape for the API (issue 14, point 7): every refusal is ``{"error": code, "message": text}``,
+"""One JSON error shape for the API: every refusal is ``{"error": code, "message": text}``,
 with ``field`` naming the field where one is at fault — for 400, 401, 403, 404, 409 and 422 alike."""
 import re
 

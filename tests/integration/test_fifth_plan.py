@@ -1,4 +1,4 @@
-"""A new plan is one YAML file (issue 14, point 1): a copy of plans/ with a fifth, fictitious plan and its
+"""A new plan is one YAML file: a copy of plans/ with a fifth, fictitious plan and its
 one new choice fact added to the vocabulary, started with PLANS_DIR / --plans, classifies, records, acts
 and prints a checklist with no Python change."""
 import json
@@ -17,7 +17,7 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "fifth_plan"
 
 
 def make_fifth_plan_dir(tmp_path: Path, sources: Path) -> tuple[Path, Path]:
-    """plans/ copied with the flood plan added, and the sources copied with its text (for the start-up lint)."""
+    """Plans/ copied with the flood plan added, and the sources copied with its text (for the start-up lint)."""
     plans = tmp_path / "plans"
     shutil.copytree(PLANS_DIR, plans, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
     shutil.copy(DATA / "flood_control.yaml", plans / "flood_control.yaml")

@@ -1,4 +1,4 @@
-"""One chain per incident (issue 32, point 4): a database written with the database-wide chain is adopted by
+"""One chain per incident: a database written with the database-wide chain is adopted by
 migration m013 on both stores — every incident given its ledger entry and its chained start, the old chain checked
 first — and a broken old chain stops the upgrade. Writes to two incidents then share no chain."""
 import pytest

@@ -1,4 +1,4 @@
-"""The schema is changed by an explicit step (issue 14, point 3): ``emergency init-db`` (which ``serve`` runs
+"""The schema is changed by an explicit step: ``emergency init-db`` (which ``serve`` runs
 before the app starts); the app itself never migrates and refuses a database that is behind."""
 import sqlite3
 

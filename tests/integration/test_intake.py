@@ -1,4 +1,4 @@
-"""接报登记 (issue 16): Haimen's 12345/110 list as data, intake routed by it, and the receipt time
+"""接报登记: Haimen's 12345/110 list as data, intake routed by it, and the receipt time
 carried into the incident's 接报时间."""
 import pytest
 
@@ -165,7 +165,7 @@ def test_the_api_records_an_intake_and_opens_an_incident_from_it(tmp_path, clock
 
 
 def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
-    """Issue 16, point 4: the first report arrives as an intake; the participants choose the plan."""
+    """The first report arrives as an intake; the participants choose the plan."""
     from emergency.services import drill_runs as dr
     store = Store(":memory:")
     real = FixedClock("2026-11-23T09:00:00+08:00")

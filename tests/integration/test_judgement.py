@@ -1,4 +1,4 @@
-"""Issue 34 through the API, the pages and a 续报: the classification carries its boundaries; the incident page's 研判
+"""研判 through the API, the pages and a 续报: the classification carries its boundaries; the incident page's 研判
 panel, the wall screen's line and a 续报 one step from a boundary say how near the next level is."""
 import re
 

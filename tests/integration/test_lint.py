@@ -1,4 +1,4 @@
-"""emergency lint (issue 13, points 1 and 5): clean on the four plans but for the evaluation dates,
+"""emergency lint: clean on the four plans but for the evaluation dates,
 and each kind of breakage in a copy is named with its file, path and clause."""
 import datetime
 import shutil

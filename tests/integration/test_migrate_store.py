@@ -1,4 +1,4 @@
-"""Moving data between the stores (issue 12, point 5) and one schema on both (point 1; issue 32)."""
+"""Moving data between the stores and one schema on both (point 1)."""
 import re
 
 import psycopg

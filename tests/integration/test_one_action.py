@@ -1,4 +1,4 @@
-"""Issue 32, point 1: the service owns each action — one read of the incident, the role checked, the event written
+"""The service owns each action — one read of the incident, the role checked, the event written
 and the view made from what it holds. A note through the API is four SQL statements, three inside one transaction, with
 the incident's snapshot read once; its answer does not grow with the incident's history."""
 import json
@@ -73,7 +73,7 @@ def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
 
 
 def test_reading_an_incident_reads_its_snapshot_once(app, clock, traced):
-    """The incident's clock (a drill's, or the app's) and its view are made from one read (issue 32)."""
+    """The incident's clock (a drill's, or the app's) and its view are made from one read."""
     store = Store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     store.close()

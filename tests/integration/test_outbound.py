@@ -1,4 +1,4 @@
-"""Issue 10, point 6: a first notice sent through an outbound channel (apprise), tested against a real SMTP server
+"""A first notice sent through an outbound channel (apprise), tested against a real SMTP server
 on loopback (aiosmtpd) and a local webhook receiver. Each message, its channel and the channel's answer are events;
 a failed send is shown and never blocks the phone path; the channel's address and secret never reach the log."""
 import json

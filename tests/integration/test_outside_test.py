@@ -1,4 +1,4 @@
-"""Issue 26: the outside test's short reproductions, each of which was a leak, a 500 or a crash, now refused
+"""The outside test's short reproductions, each of which was a leak, a 500 or a crash, now refused
 or masked. Each test fails on the code before the fix."""
 import csv
 import io
@@ -213,7 +213,7 @@ def test_a_channel_address_apprise_cannot_parse_never_reaches_the_log(caplog):
 
 
 def test_with_the_disk_full_a_duty_officer_signs_in_and_reads_and_only_writes_are_refused(app, client, monkeypatch):
-    """Issue 26: a full disk answered 507 to sign-in, to an idle token's first request and to audited exports.
+    """A full disk answered 507 to sign-in, to an idle token's first request and to audited exports.
     The store's every write transaction is made to fail as on a full disk (SQLITE_FULL)."""
     from contextlib import contextmanager
 
@@ -246,7 +246,7 @@ def test_with_the_disk_full_a_duty_officer_signs_in_and_reads_and_only_writes_ar
 
 
 def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_first_and_last_lines(tmp_path):
-    """Issue 26: 120 notes made 已经采取的措施 7,211 characters, over the 4,000 any section may hold."""
+    """120 notes made 已经采取的措施 7,211 characters, over the 4,000 any section may hold."""
     from emergency.services import documents
     from emergency.services import incidents as svc
     from emergency.core.clock import FixedClock

@@ -1,4 +1,4 @@
-"""Plan versions pinned per incident (issue 13, point 3): an incident recorded before a plan edit keeps
+"""Plan versions pinned per incident: an incident recorded before a plan edit keeps
 its old deadlines, lifecycle and checklist after the edit; new incidents run the new file."""
 import shutil
 

@@ -1,4 +1,4 @@
-"""emergency diff (issue 13, point 2): a moved threshold and the cases it moves; nothing for an identical file."""
+"""Emergency diff: a moved threshold and the cases it moves; nothing for an identical file."""
 import re
 
 from emergency.response.plandiff import diff_plans

@@ -1,4 +1,4 @@
-"""A note leaves the incident row as it was (issue 32, point 4): its event is the whole record, so the store writes
+"""A note leaves the incident row as it was: its event is the whole record, so the store writes
 the event and moves the chain's ledger entry, and nothing else. Everything that reads an incident — one incident,
 the board's list, the search, a shift's log, the integrity check — sees it at the head of its chain: the version
 and time of its last event. A change that does alter the incident, made after notes, writes the row again."""

@@ -1,4 +1,4 @@
-"""Issue 31, point 1: every refusal the engine can raise is worded in Chinese (the catalogue's message id) and
+"""Every refusal the engine can raise is worded in Chinese (the catalogue's message id) and
 translated in the English catalogue; the API answers with a stable field, the English message and the Chinese
 ``message_zh``; a Chinese page shows the Chinese refusal, the English page the English one."""
 import ast

@@ -1,4 +1,4 @@
-"""Issue 28, point 3: a draft is filled from the record — the report received (place, source, what the caller said)
+"""A draft is filled from the record — the report received (place, source, what the caller said)
 and the facts the plan grades by — into the plan's own report fields, never with a figure the record does not hold."""
 import re
 

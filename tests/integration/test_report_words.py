@@ -1,4 +1,4 @@
-"""Issue 28, points 1 and 2: what leaves the office is Chinese prose — no ids, no lists, no English, no sign-in
+"""What leaves the office is Chinese prose — no ids, no lists, no English, no sign-in
 names, units by today's name only — and 信息报告情况 never says 尚未 and 已 of the same body."""
 import io
 import re
@@ -94,7 +94,7 @@ def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
 
 
 def test_what_the_duty_room_knows_of_others_reports_is_prose_and_it_owes_only_its_own(record):
-    """Issue 27 in the report: an account is a sentence of its own (one for every recipient it covers), never an
+    """Whose duty it is, in the report: an account is a sentence of its own (one for every recipient it covers), never an
     event name among the measures; the issuing office's 尚需 lists its own items only."""
     store, snap, clock = record
     snap = svc.act(store, snap.id, "account_for", snap.version, {"notification": "site-to-110", "how": "known",

@@ -1,4 +1,4 @@
-"""Written reports (issue 11): 首报、续报、终报 drafted from the record, edited, issued once, kept unchanged; the
+"""Written reports: 首报、续报、终报 drafted from the record, edited, issued once, kept unchanged; the
 .docx in the GB/T 9704 layout, its PDF, drill documents marked 演练, and the office's exports."""
 import io
 import re
@@ -221,7 +221,7 @@ def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
         with pytest.raises(Exception, match="cannot be changed or removed"):
             with store.write() as db:
                 db.execute(sql, [b"forged"])
-    # issue 26: inserting the same id again (SQLite's INSERT OR REPLACE, PostgreSQL's upsert) and TRUNCATE
+    # inserting the same id again (SQLite's INSERT OR REPLACE, PostgreSQL's upsert) and TRUNCATE
     doc = store.documents(inc)[0]["id"]
     columns = "id, incident_id, kind, sha256, content, draft, issued_at"
     replace = (f"INSERT OR REPLACE INTO documents ({columns}) VALUES (?, ?, 'first', 'x', ?, '{{}}', 'x')"
@@ -271,10 +271,10 @@ def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages)).replace(" ", "").replace("\n", "")
     for expected in ("关于某机械厂行车倒塌的首报", "签发人：李局长", "（IV级）", "现场正在组织搜救"):
         assert in_pdf_text(expected, text), expected
-    # real fonts embedded, no Type 3 bitmaps (issue 28; what pdffonts would list)
+    # real fonts embedded, no Type 3 bitmaps (what pdffonts would list)
     subtypes = {f.get_object().get("/Subtype") for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
     assert "/Type3" not in subtypes and subtypes, subtypes
-    # GB/T 9704 page numbers, as the .docx has them (issue 28): "— 1 —" on the first page, "— 2 —" on the second
+    # GB/T 9704 page numbers, as the .docx has them: "— 1 —" on the first page, "— 2 —" on the second
     for number, page in enumerate(pdf.pages[:2], 1):
         assert f"—{number}—" in unicodedata.normalize("NFKC", page.extract_text()).replace(" ", "")
 
@@ -468,7 +468,7 @@ def test_verify_finds_a_kept_file_that_no_longer_matches_its_hash(store, clock):
 
 
 def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchanged_file(store, clock):
-    """Issue 26: the print page and the PDF are made from the kept draft, so its hash is in the issue event, and
+    """The print page and the PDF are made from the kept draft, so its hash is in the issue event, and
     so is the PDF's (printed once at issue). Replacing either, the file untouched, is named by verify."""
     from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
@@ -527,7 +527,7 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
 
 
 def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, officer):
-    """Issue 28, point 4: 预览 shows the report as it will be issued (the print page), every 待核实 marked; 签发 from the
+    """预览 shows the report as it will be issued (the print page), every 待核实 marked; 签发 from the
     preview issues that, and a draft that no longer matches what was previewed is refused, nothing issued."""
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
@@ -557,7 +557,7 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
 
 @pytest.mark.both_stores
 def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, officer, clock):
-    """Issue 28, point 3: the 主送 and 抄送 an office used for a kind of report are offered on its next draft of that
+    """The 主送 and 抄送 an office used for a kind of report are offered on its next draft of that
     kind under the same plan — to any officer of the office, not to another office, nor under another plan (the plans
     address different bodies); 抄送 prints in the 版记."""
     inc = report_incident(officer)

@@ -1,4 +1,4 @@
-"""A month of the roster from a pattern (issue 33): generated with the holiday calendar, short crews flagged, a swap
+"""A month of the roster from a pattern: generated with the holiday calendar, short crews flagged, a swap
 asked for by an officer and decided by the 带班领导 (audited)."""
 import io
 import pathlib

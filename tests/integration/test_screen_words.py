@@ -1,4 +1,4 @@
-"""No developer words on screen (issue 18, point 2): every page a person reads shows plan titles and
+"""No developer words on screen: every page a person reads shows plan titles and
 Chinese labels, never snake_case ids — outside code, form fields holding code, URLs and downloads."""
 import re
 from html.parser import HTMLParser
@@ -44,7 +44,7 @@ def site(tmp_path_factory):
     add_users(db, clock)
     store = Store(db)
     demo = svc.load_demo(store, clock)
-    directory.load_demo(store, "2026-11-22T09:00:00+08:00")   # the call sheets and call forms with numbers (issue 10)
+    directory.load_demo(store, "2026-11-22T09:00:00+08:00")   # the call sheets and call forms with numbers
     roster.load_demo(store, clock.now())                       # and the people on duty
     client = app.test_client()
     sign_in(client, "指挥李四")
@@ -58,10 +58,10 @@ def pages(demo):
         out += [f"/plans/{pid}", f"/classify/{pid}", f"/checklist/{pid}?level=III&occurred_at=2026-11-22T08:00",
                 f"/cards/{pid}/III/commander", f"/cards/{pid}/IV/duty_officer"]
     out += [f"/incidents/{s.id}" for s in demo] + [f"/incidents/{s.id}/checklist" for s in demo]
-    # the draft of a written report, for every demo incident still open (issue 11)
+    # the draft of a written report, for every demo incident still open
     out += [f"/incidents/{s.id}/reports/new?kind=first" for s in demo
             if s.state not in PLANS.lifecycle(s.plan).final]
-    # the directory and each demo incident's call sheet (issue 10)
+    # the directory and each demo incident's call sheet
     out += ["/directory", "/roster", "/shift", "/shift/handover"] + [f"/incidents/{s.id}/calls" for s in demo]
     return out
 
@@ -116,7 +116,7 @@ class EnglishText(HTMLParser):
 
 
 def test_every_page_in_english_shows_chinese_only_as_marked_plan_text(site):
-    """Issue 14, point 6: with English chosen, every UI word comes from the catalogue; what stays Chinese is
+    """With English chosen, every UI word comes from the catalogue; what stays Chinese is
     plan text — quotations, names of units and plans, clause text — marked lang="zh-CN" in the templates."""
     _, demo = site
     app = site[0].application

@@ -1,4 +1,4 @@
-"""The second reading of the plan texts (issue 9): each point at its edge."""
+"""The second reading of the plan texts: each point at its edge."""
 import pytest
 
 from emergency.services import incidents as svc
@@ -139,7 +139,7 @@ def test_environment_end_is_declared_by_the_government_that_started_the_response
 def test_hazardous_chemicals_lists_all_twenty_member_units_and_its_groups_as_written():
     plan = PLANS.plan("hazardous_chemicals")
     assert [m.clause for m in plan.member_duties if m.clause.startswith("2.2.3")] == [f"2.2.3({i})" for i in range(1, 21)]
-    # the third reading (issue 29) adds the enterprise's duties to the on-site command (2.2.6), after the twenty
+    # the third reading adds the enterprise's duties to the on-site command (2.2.6), after the twenty
     assert [m.unit for m in plan.member_duties if m.clause == "2.2.6"] == ["危险化学品从业单位"]
     assert plan.member_duties[4].unit == "市公安局" and "110报警后" in plan.member_duties[4].text
     groups = {g.id: g for g in plan.groups}
@@ -175,7 +175,7 @@ def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commande
     assert any("先行垫付" in x.text for x in env.support)  # the finance bureau advances when the payer is unknown
 
 
-# moved from tests/unit/test_lifecycle.py (issue 30): it writes to a database
+# moved from tests/unit/test_lifecycle.py: it writes to a database
 def test_closing_waits_for_a_linked_plans_incident_still_at_receipt():
     store = Store(":memory:")
     ev = {"occurred_at": "2026-11-22T08:00", "event_group": "evt-close", "facts": {"deaths": 1}}

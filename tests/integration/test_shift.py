@@ -1,4 +1,4 @@
-"""The duty room's shift (issue 33): the 值班日志 of a shift, the 交接班 made from the record and signed by both
+"""The duty room's shift: the 值班日志 of a shift, the 交接班 made from the record and signed by both
 officers, the unsigned handover flagged, the prints and the exports."""
 import io
 import re

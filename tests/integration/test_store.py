@@ -18,7 +18,7 @@ def clock():
 
 @pytest.fixture
 def db_path(store_location):
-    """Every test here runs on both stores: a SQLite file, then a PostgreSQL database (issue 12)."""
+    """Every test here runs on both stores: a SQLite file, then a PostgreSQL database."""
     return store_location
 
 
@@ -120,7 +120,7 @@ def test_drills_are_never_listed_among_real_incidents(db_path, clock):
 
 
 def test_notes_and_ticks_are_merged_onto_a_newer_version_but_state_changes_are_not(db_path, clock):
-    """Issue 19, point 3: a note or tick never conflicts with someone else's change; a level change may."""
+    """A note or tick never conflicts with someone else's change; a level change may."""
     from emergency.core.errors import StaleVersion
     store = Store(db_path)
     snap = new(store, clock)

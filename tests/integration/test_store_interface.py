@@ -1,4 +1,4 @@
-"""The store package's seam (issue 32): both databases answer the one ``IncidentLog`` interface, with the
+"""The store package's seam: both databases answer the one ``IncidentLog`` interface, with the
 same parameters, and the refusals a person meets come from one table."""
 import inspect
 

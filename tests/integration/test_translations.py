@@ -1,4 +1,4 @@
-"""The English catalogue (issue 14, point 6): what ships (.mo) is what was translated (.po), every
+"""The English catalogue: what ships (.mo) is what was translated (.po), every
 message the code and templates use is in it, and every entry is translated."""
 import re
 import subprocess

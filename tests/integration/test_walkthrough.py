@@ -1,4 +1,4 @@
-"""Issue 3's walk-through: a chemical-plant explosion kills 4, then pollutes the river so a
+"""The first walk-through: a chemical-plant explosion kills 4, then pollutes the river so a
 township's water intake stops. Work-safety and hazardous-chemicals responses, the environment
 plan linked, the level raised, deadlines dated, termination refused until its conditions hold,
 post-incident tasks listed."""

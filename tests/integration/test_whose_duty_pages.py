@@ -1,4 +1,4 @@
-"""Issue 27 on the pages that are not the incident page: the wall screen carries the office's 待办 in one line."""
+"""Whose duty it is, on the pages that are not the incident page: the wall screen carries the office's 待办 in one line."""
 from emergency.services import incidents as svc
 from emergency.store import Store
 from emergency.services.users import add_user

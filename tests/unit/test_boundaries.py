@@ -1,4 +1,4 @@
-"""Issue 34: 研判 — for the facts at hand, each higher level's criteria with what the facts lack, and what the nearest
+"""研判 — for the facts at hand, each higher level's criteria with what the facts lack, and what the nearest
 boundary of each level would set off, read from the plans' own data."""
 from emergency.response.boundaries import assessment, boundaries, headline
 from emergency.response.classify import classify

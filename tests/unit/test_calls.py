@@ -1,4 +1,4 @@
-"""Issue 10: what acknowledges a notification, the next number after failed attempts, escalation at the exact
+"""What acknowledges a notification, the next number after failed attempts, escalation at the exact
 minute, and the duty roster (shifts across midnight, overlaps refused with their rows, gaps in the next 7 days)."""
 from datetime import datetime, timedelta
 

@@ -127,7 +127,7 @@ HAZARDOUS_CHEMICALS = [
     case("hazardous_chemicals", {"deaths": 3}, "III", "1.4(3)"),
     case("hazardous_chemicals", {"deaths": 2}, "IV", "1.4(4)"),
     case("hazardous_chemicals", {"missing": 1}, "IV", "1.4(4)"),
-    # 1.5: every accident in scope is at least 一般 (IV); 1.4(4) is a ceiling, not a floor (issue 9, point 1)
+    # 1.5: every accident in scope is at least 一般 (IV); 1.4(4) is a ceiling, not a floor
     case("hazardous_chemicals", {}, "IV", "1.5"),
     case("hazardous_chemicals", {"serious_injuries": 15}, "IV", "1.5"),
     case("hazardous_chemicals", {"evacuated": 50_000}, "IV", "1.5"),
@@ -165,7 +165,7 @@ LABOR_DISPUTE = [
     case("labor_dispute", {"petition": 29}, "IV", "2.1"),
     case("labor_dispute", {"petition": 10}, "IV", "2.1"),
     case("labor_dispute", {"petition": 9}, None, None),
-    # where the petition is made (issue 9, point 3): only a city department or higher counts
+    # where the petition is made: only a city department or higher counts
     case("labor_dispute", {"petition": 100, "petition_to": "city_or_above"}, "II", "2.3(3)"),
     case("labor_dispute", {"petition": 100, "petition_to": "township"}, None, None),
     case("labor_dispute", {"petition": 100, "petition_to": "other"}, None, None),
@@ -303,7 +303,7 @@ def test_the_whole_result_as_the_api_and_the_cli_give_it():
              "question": "市政府领导认为需要市安委会处置"}],
         "notes": [{"clause": "", "note": "本预案分级标准不使用以下事实，未计入：petition"},
                   {"clause": "9.2", "note": "危化品企业火灾爆炸事故另见《海门市危险化学品事故应急预案》。"},
-                  # 9.2's second sentence (third reading, issue 29): who proposes and who confirms
+                  # 9.2's second sentence (third reading): who proposes and who confirms
                   {"clause": "9.2", "note": "本预案适用范围以外、需由安委会处置的其他工矿企业安全生产事故：由区应急管理局（原市安监局）"
                                             "或相关部门提出，经区政府领导确认后按本预案处置。"}],
         "below_scope": None,

@@ -110,7 +110,7 @@ def test_labor_dispute_dated_reports_only_for_especially_major():
     items = due_by_id("labor_dispute", "I")
     assert items["major-to-city"]["due"] == "2026-11-22T08:20:00+08:00"
     assert items["major-to-nantong-hr"]["to"] == ["南通市人力资源和社会保障局"]
-    # IV and III: 5.1 会同市人社局 — the bureau is brought in, with no time limit in the text (issue 9, point 7)
+    # IV and III: 5.1 会同市人社局 — the bureau is brought in, with no time limit in the text
     assert {k: v["due"] for k, v in due_by_id("labor_dispute", "IV").items()} == {"township-with-hr": None}
 
 
@@ -168,7 +168,7 @@ def test_an_immediate_item_records_how_long_it_took():
 
 @pytest.mark.parametrize("now, status, minutes", [
     ("2026-11-22T08:20:00", "immediate", None),      # the moment it counts from: due now
-    ("2026-11-22T08:20:01", "overdue", 1),           # a second later and unticked: overdue (issue 19)
+    ("2026-11-22T08:20:01", "overdue", 1),           # a second later and unticked: overdue
     ("2026-11-22T08:28:00", "overdue", 8),
 ])
 def test_an_unticked_immediate_item_is_overdue_from_its_moment(now, status, minutes):

@@ -184,7 +184,7 @@ def test_post_incident_tasks_must_all_be_ticked_before_closing():
     with pytest.raises(Refused, match="后期处置任务未完成"):
         go(m, snap, "close")
     snap = go(m, snap, "complete_task", task=tasks[-1])
-    # 结案 waits for every at-once (立即) report to be ticked (issue 19, point 6)
+    # 结案 waits for every at-once (立即) report to be ticked
     with pytest.raises(Refused, match="立即报告事项尚未确认") as exc:
         go(m, snap, "close")
     immediate = [r.id for r in PLANS.plan("environment").reporting.rules
@@ -194,7 +194,7 @@ def test_post_incident_tasks_must_all_be_ticked_before_closing():
         snap = go(m, snap, "tick_notification", notification=rid)
     snap = go(m, snap, "close")
     assert snap.state == "closed"
-    # a closed record takes only a task's 签收/反馈/办结 (issue 27: handed-over tasks outlive the record)
+    # a closed record takes only a task's 签收/反馈/办结 (handed-over tasks outlive the record)
     assert m.allowed_triggers("closed") == ["sign_task", "report_task", "finish_task"]
 
 
@@ -289,7 +289,7 @@ def test_work_safety_warnings_blue_confirmed_locally_others_received():
 @pytest.mark.parametrize("plan_id", PLANS.ids)
 @pytest.mark.parametrize("trigger", sorted(QUIET_TRIGGERS))
 def test_a_quiet_step_changes_nothing_but_the_version_and_time(plan_id, trigger):
-    """The store leaves the incident row as it was for a quiet step (issue 32), so the step must change nothing else:
+    """The store leaves the incident row as it was for a quiet step, so the step must change nothing else:
     applied in every state the plan's walk reaches, the incident after it is the one before, one version and one
     time on."""
     m, snap = start(plan_id, {"deaths": 1})

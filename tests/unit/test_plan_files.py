@@ -130,7 +130,7 @@ def test_national_ceilings_quote_their_source(sources_dir):
 
 
 def test_every_reading_of_the_plans_is_written_in_chinese_with_the_english_beside_it():
-    """Issue 31, point 2: each ``decision`` (and ``*_decision``) in plans/ and plans/reference/ is Chinese, with its
+    """Each ``decision`` (and ``*_decision``) in plans/ and plans/reference/ is Chinese, with its
     English as ``<key>_en`` for the English interface; a national rule's summary likewise (``text``/``text_en``)."""
     import re
     import yaml

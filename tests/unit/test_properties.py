@@ -47,7 +47,7 @@ def test_every_environmental_event_is_at_least_level_iv(f):
 @settings(max_examples=200, deadline=None)
 @given(f=facts)
 def test_every_hazardous_chemicals_accident_in_scope_is_at_least_level_iv(f):
-    """1.5 covers every leak, fire, explosion or poisoning accident; 1.4(4) is a ceiling (issue 9, point 1)."""
+    """1.5 covers every leak, fire, explosion or poisoning accident; 1.4(4) is a ceiling."""
     result = classify(PLANS.plan("hazardous_chemicals"), f)
     assert result["level"] is not None
     assert any(j["id"] == "IV-endangers" for j in result["judgement"])

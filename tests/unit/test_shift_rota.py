@@ -1,4 +1,4 @@
-"""The shift's pure parts (issue 33): which shift holds a moment, what a handover carries and what it must, a month
+"""The shift's pure parts: which shift holds a moment, what a handover carries and what it must, a month
 of the roster from a pattern, and a crew short of its minimum — each at its bound."""
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""The third reading of the texts (issue 29): each point at its edge, on the plan data alone."""
+"""The third reading of the texts: each point at its edge, on the plan data alone."""
 import pytest
 
 from emergency.response.checklist import checklist

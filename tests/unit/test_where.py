@@ -1,4 +1,4 @@
-"""The store's one WHERE builder (issue 32: six places built their filters by hand): a filter is kept when given."""
+"""The store's one WHERE builder (six places built their filters by hand): a filter is kept when given."""
 from emergency.store.where import where
 
 

@@ -1,4 +1,4 @@
-"""Issue 27: the console speaks for the office that uses it. Items are ours or another party's by the plan's 报告单位
+"""The console speaks for the office that uses it. Items are ours or another party's by the plan's 报告单位
 (through ``reference/agencies.yaml``, ``offices``); another party's item is accounted for, never called; an item to
 several recipients needs each one; duties done or due survive a level change; post-incident tasks are handed over,
 and a task is signed for and reported back, its own unit's or on its behalf."""

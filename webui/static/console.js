@@ -24,7 +24,7 @@
   }
   tick(); setInterval(tick, 1000);
 
-  // Reminders (issue 10, point 5): what falls due within N minutes and what is overdue, from the page itself
+  // Reminders: what falls due within N minutes and what is overdue, from the page itself
   // (elements with data-remind-due), on the page's clock, so they work with the network gone. A banner, the
   // tab title counting overdue items, a short sound served by the app, and a desktop notification where the
   // user allowed them; each item announces itself once when it comes due-soon and once when it goes overdue.
@@ -72,7 +72,7 @@
     document.getElementById("reminder-list").innerHTML =
       over.map(function (x) { return item(x, "st-overdue", "已超时"); }).join("") +
       soon.map(function (x) { return item(x, "st-pending", "剩余"); }).join("");
-    // one line (issue 31): the counts and the most urgent item; the rest when the banner is opened
+    // one line: the counts and the most urgent item; the rest when the banner is opened
     const first = over[0] || soon[0];
     document.getElementById("reminder-first").innerHTML = first ? " — " + (first.href ?
       '<a class="reminder-link" href="' + esc(first.href) + '"><span lang="zh-CN">' + esc(first.label) + "</span></a>" :
@@ -204,7 +204,7 @@
       let field = err.field || "";
       const box = form.querySelector('.field[data-field="' + field + '"]') ||
         form.querySelector('.field[data-fact="' + field.replace(/^facts\./, "") + '"]');
-      // the refusal in the page's language (issue 31): the API sends the Chinese beside the English
+      // the refusal in the page's language: the API sends the Chinese beside the English
       const said = (document.documentElement.lang || "").indexOf("zh") === 0 && err.message_zh ? err.message_zh : err.message;
       if (box) { box.classList.add("has-error"); box.querySelector(".field-error").textContent = said; }
       body.innerHTML = '<p class="flash error" role="alert">' + esc(said) + "</p>";
@@ -220,7 +220,7 @@
       } else {
         h += '<p class="level-big" id="result-level">' + esc(w("未达到本预案分级标准")) + '</p><blockquote id="deciding-clause" lang="zh-CN">' + esc(r.below_scope.clause) + " " + esc(r.below_scope.note) + "</blockquote>";
       }
-      if (r.ahead && r.ahead.length) {    // 研判 (issue 34): how near each higher level is, and what it would add
+      if (r.ahead && r.ahead.length) {    // 研判: how near each higher level is, and what it would add
         h += '<h4 id="boundaries-head">' + esc(w("研判：距更高级别")) + '</h4><ul id="boundaries">' + r.ahead.map(function (a) {
           const b = a.boundary, n = a.consequences.notifications.length;
           return '<li data-level="' + esc(b.level) + '"><span class="badge ' + COLOURS[b.colour] + '">' + esc(w("%(level)s级", b.level)) +

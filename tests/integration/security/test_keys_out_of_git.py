@@ -77,6 +77,6 @@ def test_rotate_secret_writes_a_new_key_and_signs_everyone_out(tmp_path, monkeyp
 
 
 def test_the_readme_suggests_no_literal_key():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = "\n".join((ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "docs/operations.md"))
     assert "change-me" not in readme
     assert "EMERGENCY_SECRET_KEY=" not in readme.replace("EMERGENCY_SECRET_KEY=$(", "")

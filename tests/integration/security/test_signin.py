@@ -26,7 +26,7 @@ def test_five_failures_lock_the_account_with_429_and_retry_after(app, store):
 
 
 def test_a_locked_account_still_lets_the_right_password_in_from_an_address_that_never_failed(app, clock, store):
-    """Issue 26: five wrong passwords from one address no longer lock the commander out everywhere."""
+    """Five wrong passwords from one address no longer lock the commander out everywhere."""
     attacker = app.test_client()
     attacker.environ_base["REMOTE_ADDR"] = "127.0.0.66"
     for _ in range(5):

@@ -1,4 +1,4 @@
--- m008_document_renderings: what an issued report is served as, kept and hashed (issue 26): the draft's hash, and
+-- m008_document_renderings: what an issued report is served as, kept and hashed: the draft's hash, and
 -- the PDF printed once at issue with its hash (both also in the issue event). TRUNCATE, which row triggers do
 -- not see, is refused like UPDATE and DELETE.
 ALTER TABLE documents ADD COLUMN draft_sha256 text;

@@ -1,5 +1,5 @@
 -- m011_report_headers: the 主送 and 抄送 an office last used for each kind of written report under each plan
--- (kind = plan/kind, e.g. labor_dispute/first; issue 28), offered again on its next draft of that kind.
+-- (kind = plan/kind, e.g. labor_dispute/first), offered again on its next draft of that kind.
 CREATE TABLE report_headers (
     office text NOT NULL,
     kind text NOT NULL,

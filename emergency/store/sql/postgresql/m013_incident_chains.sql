@@ -1,4 +1,4 @@
--- m013_incident_chains: one chain per incident (issue 32), each ending where its ledger entry incident:<id> says, and
+-- m013_incident_chains: one chain per incident, each ending where its ledger entry incident:<id> says, and
 -- the start of every incident chained in incident_starts (ledger 'starts'). The store adopts the incidents already
 -- recorded in the same transaction (emergency.store.migrations.adopt_incident_chains: it needs the chain key, which
 -- never enters the database) and retires the database-wide chain's ledger entry.

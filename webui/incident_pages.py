@@ -266,8 +266,7 @@ def incident_act(incident_id: str):
 
 def _several(plan, trigger: str, form) -> list[dict] | None:
     """The payloads of one form that takes several of one step (None: the form takes one): termination conditions
-    ticked together, or the post-incident tasks of the hand-over table, each with its unit, due time (its own, else
-    the table's one) and note."""
+    ticked together, others' items accounted for together, or the post-incident tasks of the hand-over table."""
     if trigger == "confirm_condition" and "condition" in form:
         return [{"condition": c[:80]} for c in dict.fromkeys(form.getlist("condition"))]
     if trigger == "account_for" and form.get("several"):
@@ -275,20 +274,22 @@ def _several(plan, trigger: str, form) -> list[dict] | None:
         return [{"notification": n[:80], **{k: v for k, v in common.items() if v}}
                 for n in dict.fromkeys(form.getlist("notification"))]
     if trigger == "hand_over_task" and "unit" not in form:
-        out = []
-        for task in dict.fromkeys(form.getlist("task")):
-            task = task[:80]
-            row = {"task": task, "unit": form.get(f"unit-{task}", "").strip(),
-                   "due": form.get(f"due-{task}", "").strip() or form.get("due_all", "").strip(),
-                   "note": form.get(f"note-{task}", "").strip()}
-            for field, words in (("unit", _("接收单位")), ("due", _("完成时限"))):
-                if not row[field]:   # checked whole before any is handed over: a missing field loses nothing
-                    name = next((t.name for t in plan.post_incident if t.id == task), task)
-                    raise InputError(f"{field}-{task}", _("“%(task)s”的%(field)s须填写（或填写统一完成时限）",
-                                                          task=name, field=words))
-            out.append({k: v for k, v in row.items() if v})
-        return out
+        return [_hand_over_row(plan, task[:80], form) for task in dict.fromkeys(form.getlist("task"))]
     return None
+
+
+def _hand_over_row(plan, task: str, form) -> dict:
+    """One row of the hand-over table: its unit, its due time (its own, else the table's one) and note — checked
+    before any row is handed over, so a missing field hands over nothing."""
+    row = {"task": task, "unit": form.get(f"unit-{task}", "").strip(),
+           "due": form.get(f"due-{task}", "").strip() or form.get("due_all", "").strip(),
+           "note": form.get(f"note-{task}", "").strip()}
+    for field, words in (("unit", _("接收单位")), ("due", _("完成时限"))):
+        if not row[field]:
+            name = next((t.name for t in plan.post_incident if t.id == task), task)
+            raise InputError(f"{field}-{task}", _("“%(task)s”的%(field)s须填写（或填写统一完成时限）",
+                                                  task=name, field=words))
+    return {k: v for k, v in row.items() if v}
 
 
 def _keep_draft(incident_id: str, trigger: str, form) -> None:

@@ -8,7 +8,7 @@ gives the same drill.
 
 Everything here is pure: the running drill (its clock, which injects have fired) lives in the
 store (``emergency.services.drill_runs``). Scenarios are validated against a plan library passed as
-validation context (``{"plans": PlanLibrary}``): plans, facts, causes and 12345/110 matters.
+validation context (``{"plans": PlanSource}``): plans, facts, causes and 12345/110 matters.
 """
 from __future__ import annotations
 
@@ -18,16 +18,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from typing import TYPE_CHECKING
 
 from emergency.core.errors import EmergencyError, InputError, NotFound
 from emergency.plans.model import LEVEL_RANK, Condition, PlanFileError, error_path, first_alias, load_yaml_text
-
-if TYPE_CHECKING:  # the library reads the scenarios; they are validated against it
-    from emergency.response.library import PlanLibrary
+from emergency.plans.source import PlanSource
 
 
-def _plans(info: ValidationInfo) -> PlanLibrary:
+
+def _plans(info: ValidationInfo) -> PlanSource:
     plans = (info.context or {}).get("plans")
     if plans is None:
         raise ValueError("scenarios are validated against a plan library (validation context 'plans')")
@@ -183,7 +181,7 @@ class Scenario(_Strict):
         raise KeyError(key)
 
 
-def parse_scenario(data: Any, plans: PlanLibrary, source: str = "scenario") -> Scenario:
+def parse_scenario(data: Any, plans: PlanSource, source: str = "scenario") -> Scenario:
     """Validate scenario data against ``plans``; raises PlanFileError naming the source, the path and the problem."""
     if not isinstance(data, dict):
         raise PlanFileError(source, "", "a scenario must be a mapping")
@@ -203,7 +201,7 @@ def refuse_aliases(text: str, source: str) -> None:
                             "YAML anchors and aliases (& and *) are not allowed here; write the values out")
 
 
-def parse_scenario_yaml(text: str, plans: PlanLibrary, source: str = "scenario") -> Scenario:
+def parse_scenario_yaml(text: str, plans: PlanSource, source: str = "scenario") -> Scenario:
     refuse_aliases(text, source)
     return parse_scenario(load_yaml_text(text, source), plans, source)
 
@@ -250,7 +248,7 @@ def _near_own_bound(bounds: list[int], original: int, rng: random.Random) -> int
     return rng.choice(sorted(choices)) if choices else original
 
 
-def variant(scenario: Scenario, seed: int, plans: PlanLibrary,
+def variant(scenario: Scenario, seed: int, plans: PlanSource,
             boundary: bool = False) -> tuple[Scenario, dict[str, Any]]:
     """An unscripted drill from a scenario and a seed; the same seed gives the same drill.
 
@@ -305,7 +303,7 @@ def variant(scenario: Scenario, seed: int, plans: PlanLibrary,
                                            "boundary": boundary}
 
 
-def at_boundary(scenario: Scenario, plans: PlanLibrary, after: int = 10) -> tuple[Scenario, dict[str, Any]]:
+def at_boundary(scenario: Scenario, plans: PlanSource, after: int = 10) -> tuple[Scenario, dict[str, Any]]:
     """A boundary drill made explicit: the scenario's first incident is placed one step below the
     nearest boundary its facts have to a higher level (``boundaries``: a figure, by the share still to go), and an
     inject ``after`` minutes later takes the step. Returns the drill's scenario and which boundary and which step

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from emergency.core.errors import InputError
 from emergency.core.inputs import validation_refusal
+from emergency.plans.source import PlanSource
 
-if TYPE_CHECKING:  # the library builds lifecycles, which read REPORT_FIELDS from here
-    from emergency.response.library import PlanLibrary
 
 STRICT = ConfigDict(extra="forbid")
 
@@ -29,7 +28,7 @@ INTAKE_INCIDENT_FIELDS = ("plan", "facts", "occurred_at", "title", "cause")
 
 
 @lru_cache(maxsize=8)
-def library_models(library: PlanLibrary) -> dict[str, type[BaseModel]]:
+def library_models(library: PlanSource) -> dict[str, type[BaseModel]]:
     """The request models that depend on the plans: plan ids, the facts vocabulary and the causes."""
     facts = library.vocabulary.model
     plan = Literal[library.ids]  # type: ignore[valid-type]

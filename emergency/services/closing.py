@@ -29,34 +29,47 @@ class OpenItem:
 def still_open(v: dict[str, Any], linked: list[dict[str, Any]], final_reports: set[str]) -> list[OpenItem]:
     """Everything unfinished on the incident ``v`` (its view for the looking office) and on its ``linked`` records
     (views of the same event under other plans); ``final_reports``: the incidents with an issued 终报."""
-    out: list[OpenItem] = []
+    return [*_open_items(v), *_open_post_incident(v), *_open_tasks(v), *_open_linked(v, linked, final_reports)]
+
+
+def _open_items(v: dict[str, Any]) -> list[OpenItem]:
+    """Reporting items neither done nor accounted for (a duty whose condition has not arisen is not yet owed)."""
+    out = []
     for n in (v.get("checklist") or {}).get("notifications", []):
         if n.get("status") in SETTLED or n.get("status") == "open" and n.get("counted_from") == "condition":
-            continue  # done, accounted for, or a duty whose condition has not arisen
+            continue
         left = "、".join(n.get("left") or n.get("to") or [])
-        if n.get("ours") is False:   # another party's 立即 item must be accounted for (the plan's guard says so)
-            out.append(OpenItem("others", f"{n.get('from') or ''}报{left}（{n['clause']}）：未确认，"
-                                          "本单位亦未记录获知情况", refuses=bool(n.get("immediate"))))
+        refuses = bool(n.get("immediate"))   # a 立即 item, ours or another party's unaccounted: the plan's guard
+        if n.get("ours") is False:
+            out.append(OpenItem("others", f"{n.get('from') or ''}报{left}（{n['clause']}）：未确认，本单位亦未记录获知情况",
+                                refuses))
         else:
-            out.append(OpenItem("ours", f"报{left}（{n['clause']}）：未确认", refuses=bool(n.get("immediate"))))
+            out.append(OpenItem("ours", f"报{left}（{n['clause']}）：未确认", refuses))
+    return out
+
+
+def _open_post_incident(v: dict[str, Any]) -> list[OpenItem]:
     handed = {t["ref"] for t in v.get("tasks", []) if t["kind"] == "handover"}
-    for t in (v.get("checklist") or {}).get("post_incident", []):
-        if t["id"] not in v.get("completed_tasks", {}) and t["id"] not in handed:
-            out.append(OpenItem("ours", f"后期处置“{t['name']}”：未办结、未移交", refuses=True))
-    for t in v.get("tasks", []):
-        if t.get("done"):
-            continue
-        state = "未签收" if not t.get("signed") else "已签收未办结"
-        out.append(OpenItem("ours" if t.get("mine") else "others", f"{t['unit']}：“{t['title']}”{state}"))
-    for other in linked:
-        if other["id"] == v["id"]:
-            continue
+    return [OpenItem("ours", f"后期处置“{t['name']}”：未办结、未移交", refuses=True)
+            for t in (v.get("checklist") or {}).get("post_incident", [])
+            if t["id"] not in v.get("completed_tasks", {}) and t["id"] not in handed]
+
+
+def _open_tasks(v: dict[str, Any]) -> list[OpenItem]:
+    return [OpenItem("ours" if t.get("mine") else "others",
+                     f"{t['unit']}：“{t['title']}”{'已签收未办结' if t.get('signed') else '未签收'}")
+            for t in v.get("tasks", []) if not t.get("done")]
+
+
+def _open_linked(v: dict[str, Any], linked: list[dict[str, Any]], final_reports: set[str]) -> list[OpenItem]:
+    out = []
+    for other in (o for o in linked if o["id"] != v["id"]):
         missing = [] if other.get("final") else [f"尚处于“{other['state_label']}”"]
         if other["id"] not in final_reports and other.get("level"):
             missing.append("终报未签发")
         if missing:
             out.append(OpenItem("linked", f"同一事件在{other['plan_short']}预案下的记录（{other['name']}）："
-                                          + "，".join(missing)))
+                                + "，".join(missing)))
     return out
 
 

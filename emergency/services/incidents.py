@@ -192,40 +192,54 @@ def share_call(store: Store, snap: Snapshot, payload: dict, actor: Actor,
 
     if not isinstance(payload, dict) or not payload.get("notification"):
         return []
-    machine = store.plans.lifecycle(snap.plan, snap.plan_version)
-    rule = machine.rule_of(snap, payload["notification"])
+    rule = store.plans.lifecycle(snap.plan, snap.plan_version).rule_of(snap, payload["notification"])
     if rule is None or not acknowledges(rule.channel, payload):
         return []
     agencies = store.plans.plan_for(snap.plan, snap.plan_version).library.agencies
     reached = {agencies.current(t) or t for t in recipients_reached(rule, payload.get("unit"), agencies)}
     out = []
+    for other in _linked_open(store, snap):
+        for item_id, unit in _same_call_items(store, other, payload, reached, actor.office, clock_of):
+            step = {**payload, "notification": item_id, **({"unit": unit} if unit else {})}
+            try:
+                other = act(store, other.id, "record_call", other.version, step, actor.name, clock_of(other),
+                            actor.office, current=other)
+            except EmergencyError as exc:   # the other record refuses (its own reason): it stays for its page
+                log.info("call not carried to %s %s: %s", other.id, item_id, exc)
+                continue
+            out.append({"id": other.id, "plan": other.plan, "notification": item_id, "to": "、".join(sorted(reached)),
+                        "plan_short": store.plans.plan_for(other.plan, other.plan_version).short_title, "call": True})
+    return out
+
+
+def _linked_open(store: Store, snap: Snapshot) -> list[Snapshot]:
+    """The event's other records still open, of the same kind (a drill's with a drill's)."""
+    out = []
     for other in store.list(drill=None, event_group=snap.event_group or snap.id):
         other_plan = store.plans.plan_for(other.plan, other.plan_version)
-        if other.id == snap.id or other_plan.lifecycle.state(other.state).final or other.drill != snap.drill:
+        if other.id != snap.id and not other_plan.lifecycle.state(other.state).final and other.drill == snap.drill:
+            out.append(other)
+    return out
+
+
+def _same_call_items(store: Store, other: Snapshot, payload: dict, reached: set[str], office: str | None,
+                     clock_of: Callable[[Snapshot], Clock]) -> list[tuple[str, str | None]]:
+    """``other``'s open items of ``office``'s own that the same call reports: (item, the recipient it reached when
+    the item has several, else None)."""
+    from emergency.response.calls import acknowledges
+    from emergency.response.duties import recipients_reached
+
+    machine = store.plans.lifecycle(other.plan, other.plan_version)
+    agencies = store.plans.plan_for(other.plan, other.plan_version).library.agencies
+    out = []
+    for item in notification_status(other, clock_of(other).now(), store.plans, office):
+        rule = machine.rule_of(other, item.id)
+        if item.ours is False or item.status in ("done", "accounted", "closed") or rule is None \
+                or not acknowledges(rule.channel, payload):
             continue
-        other_machine = store.plans.lifecycle(other.plan, other.plan_version)
-        clock = clock_of(other)
-        for item in notification_status(other, clock.now(), store.plans, actor.office):
-            if item.ours is False or item.status in ("done", "accounted", "closed"):
-                continue
-            theirs = other_machine.rule_of(other, item.id)
-            if theirs is None or not acknowledges(theirs.channel, payload):
-                continue
-            same = [t for t in recipients_reached(theirs, payload.get("unit"), agencies)
-                    if (agencies.current(t) or t) in reached]
-            if not same:
-                continue
-            step = {**payload, "notification": item.id}
-            if len(theirs.to) > 1:
-                step["unit"] = same[0]
-            try:
-                other = act(store, other.id, "record_call", other.version, step, actor.name, clock, actor.office,
-                            current=other)
-            except EmergencyError as exc:   # the other record refuses (its own reason): it stays for its page
-                log.info("call not carried to %s %s: %s", other.id, item.id, exc)
-                continue
-            out.append({"id": other.id, "plan": other.plan, "plan_short": other_plan.short_title,
-                        "notification": item.id, "to": "、".join(sorted(reached)), "call": True})
+        same = [t for t in recipients_reached(rule, payload.get("unit"), agencies) if (agencies.current(t) or t) in reached]
+        if same:
+            out.append((item.id, same[0] if len(rule.to) > 1 else None))
     return out
 
 
@@ -237,14 +251,11 @@ def share_facts(store: Store, snap: Snapshot, payload: dict, actor: Actor,
     only the other plan knows stays as it was. Each record is its own transaction and event, at the same 获知时间,
     recorded by the same person. Returns, per record updated: its id, plan, the level its facts now call for and the
     level it follows."""
-    group = snap.event_group or snap.id
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
     mine = {f.name for f in plan.facts}
     out = []
-    for other in store.list(drill=None, event_group=group):
+    for other in _linked_open(store, snap):
         other_plan = store.plans.plan_for(other.plan, other.plan_version)
-        if other.id == snap.id or other_plan.lifecycle.state(other.state).final or other.drill != snap.drill:
-            continue
         both = mine & {f.name for f in other_plan.facts}
         facts = {k: v for k, v in other.facts.items() if k not in both}
         facts.update({k: v for k, v in snap.facts.items() if k in both})

@@ -17,6 +17,16 @@ from .sqlite import (INTAKE_STATUS_WORDS, TABLES, DatabaseError, Store, adopt_ch
                                     quoted, read_or_create_key, shown_location, translate_sqlite_error)
 from .integrity import issued_documents, verify, verify_quick
 from .interface import IncidentLog
+from . import sqlite as _sqlite
+
+
+def _postgres_store():
+    """The PostgreSQL store, imported when a ``postgresql://`` URL first asks for it (psycopg is needed only then)."""
+    import importlib
+    return importlib.import_module("emergency.store.postgres").PostgresStore
+
+
+_sqlite.BACKENDS["postgresql"] = _postgres_store
 
 __all__ = ["INTAKE_STATUS_WORDS", "TABLES", "CorruptDatabase", "DatabaseError", "IncidentLog", "StorageFull", "Store", "StoreBusy",
            "adopt_chain_key", "close_pools", "copy_store", "default_db_path", "init_database", "is_postgres",

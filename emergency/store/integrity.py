@@ -19,16 +19,13 @@ import hmac
 import json
 from typing import Any
 
-from typing import TYPE_CHECKING
-
 from emergency.core.chains import (AUDIT_HASHED, GENESIS, HASHED, audit_hash, event_hash, incident_chain, ledger_mac,
                                    start_hash)
 from emergency.core.errors import NotFound
 from emergency.core.incident import Snapshot
 from emergency.response.lifecycle import replay
 
-if TYPE_CHECKING:  # the store calls verify; verify reads the store
-    from .sqlite import Store
+from .interface import IncidentLog as Store   # what verify reads: the store's interface, never its class
 
 
 def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ change and its audit row are written together or not at all.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlite_utils.db import NotFoundError
 
@@ -16,8 +16,18 @@ from ..core.chains import record_digest
 from ..core.errors import NotFound
 from .where import insert_sql, where
 
-if TYPE_CHECKING:
-    from .sqlite import Store
+
+
+class Store(Protocol):
+    """What a repository needs of the store it lives in: its connection, its write transaction and its audit log
+    (written in the same transaction as the repository's rows). The SQLite and PostgreSQL stores are both this."""
+    db: Any
+    key: bytes
+
+    def write(self) -> Any: ...
+
+    def _insert_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
+                      at: str) -> None: ...
 
 USER_COLUMNS = ("name", "role", "unit", "disabled", "demo", "created_at", "updated_at")
 TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at")

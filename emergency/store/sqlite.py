@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
 import secrets
@@ -238,6 +237,11 @@ def shown_location(location: str | Path) -> str:
     return text
 
 
+# How to load each backend that builds on this store, by URL scheme: registered by the package (emergency.store), so
+# this module never imports the module that subclasses it.
+BACKENDS: dict[str, Any] = {}
+
+
 class Store:
     """One connection's view of the incident log. Open one per thread (the web app: per request).
 
@@ -250,10 +254,9 @@ class Store:
 
     def __new__(cls, location: str | Path, *args, **kwargs):
         if cls is Store and is_postgres(location):
-            # the PostgreSQL backend subclasses this store and is loaded by name when a URL asks for it: psycopg is
-            # needed only by a PostgreSQL deployment, and the module graph keeps one direction
-            backend = importlib.import_module("emergency.store.postgres").PostgresStore
-            return super().__new__(backend)
+            # the PostgreSQL backend subclasses this store; the package registers how to load it (BACKENDS), so psycopg
+            # is needed only by a PostgreSQL deployment and this module never imports the one built on it
+            return super().__new__(BACKENDS["postgresql"]())
         return super().__new__(cls)
 
     last_event: dict | None = None   # the event the last append wrote, with its hash (the action's answer)

@@ -38,7 +38,7 @@ ROUTE_ACTIONS = {
     "incidents.incident_page": "incidents.read", "incidents.incident_checklist": "incidents.read",
     "directory.calls": "incidents.read", "directory.calls_download": "incidents.read",
     "reports.timeline_docx": "incidents.read", "reports.notifications_xlsx": "incidents.read",
-    "reports.board_xlsx": "incidents.read",
+    "reports.board_export": "incidents.read",
     "reports.document_page": "documents.read", "reports.document_docx": "documents.read",
     "reports.document_pdf": "documents.read",
     # incidents: acting on them (the plan's roles, decided with the incident in hand)

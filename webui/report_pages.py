@@ -6,10 +6,9 @@ typed kept. What was issued is served byte for byte from the store; the PDF is p
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from emergency.services import documents as reports
@@ -17,11 +16,9 @@ from emergency.services import exports
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.core.wording import N_
-from emergency.core.sheets import XLSX_TYPE as XLSX
 from emergency.response.lifecycle import ISSUE_TRIGGER
 
 from .access import incident_or_404
-from .auth import audit_export
 from .db import app_clock, clock_for, get_store, plans
 from .i18n import gettext as _, refusal
 from .timeline import timeline
@@ -156,15 +153,15 @@ def _document(document_id: str) -> dict:
         abort(404)
 
 
-def _download(body: bytes, name: str, mimetype: str):
-    audit_export(name)
-    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+def _download(body: bytes, name: str):
+    from .downloads import send
+    return send(body, name)
 
 
 @bp.get("/documents/<document_id>.docx")
 def document_docx(document_id: str):
     row = _document(document_id)
-    return _download(row["content"], row["filename"], reports.DOCX_TYPE)
+    return _download(row["content"], row["filename"])
 
 
 @bp.get("/documents/<document_id>")
@@ -209,7 +206,7 @@ def document_pdf(document_id: str):
         except PdfUnavailable as exc:
             return render_template("error.html", code=503, message=refusal(exc)), 503
         body = get_store().keep_pdf(document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
-    return _download(body, row["filename"].removesuffix(".docx") + ".pdf", "application/pdf")
+    return _download(body, row["filename"].removesuffix(".docx") + ".pdf")
 
 
 # ---------------------------------------------------------------- exports of the record
@@ -220,20 +217,22 @@ def document_pdf(document_id: str):
 def timeline_docx(incident_id: str):
     snap, plan = incident_or_404(incident_id)
     body = exports.timeline_docx(snap, plan, timeline(plan, get_store().events(incident_id), snap.tasks))
-    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx", reports.DOCX_TYPE)
+    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx")
 
 
 @bp.get("/incidents/<incident_id>/notifications.xlsx")
 def notifications_xlsx(incident_id: str):
     snap, plan = incident_or_404(incident_id)
     body = exports.notifications_xlsx(snap, plan, clock_for(snap).now(), plans(), get_store().documents(incident_id))
-    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-报告事项.xlsx", XLSX)
+    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-报告事项.xlsx")
 
 
-@bp.get("/incidents.xlsx")
-def board_xlsx():
+@bp.get("/incidents.<fmt>")
+def board_export(fmt: str):
+    """The board as the page shows it, in any table format (xlsx, csv, json…: ``emergency.services.formats``)."""
     from emergency.services import board
     from .console import office
+    from .downloads import send
     at = app_clock().now()
     rows = board.rows(get_store(), plans(), office(), clock_for, at, request.args.get("drill") == "1")
-    return _download(exports.board_xlsx(rows, plans(), at, office()), "incidents-board.xlsx", XLSX)
+    return send(exports.board_tables(rows, plans(), at), f"incidents-board.{fmt}")

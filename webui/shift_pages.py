@@ -3,22 +3,20 @@ its people), the 交接班 (made from the record, signed by the outgoing and the
 and exports. Every page speaks for the signed-in user's office. Views are thin over ``emergency.services.shift``."""
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from emergency.services import drill_runs, exports, roster, shift
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError, NotFound
-from emergency.core.sheets import XLSX_TYPE
-from emergency.services.documents import DOCX_TYPE
 
 from emergency.services.permissions import Forbidden, OfficeThing
 
 from .access import authorize, may, shown, who
 from .auth import audit_export
+from .downloads import send, table_formats
 from .db import app_clock, get_store, now, plans
 from .drill_pages import drill_or_404
 from .i18n import gettext as _, refusal
@@ -117,17 +115,16 @@ def log_print():
 
 @bp.get("/shift/log.<fmt>")
 def log_export(fmt: str):
-    if fmt not in ("xlsx", "docx"):
+    if fmt != "docx" and fmt not in table_formats():
         abort(404)
     window = _window()
     name = shift.window_name(window)
     lines = _log(window)
     filename = f"值班日志-{window['starts_at'][:10]}-{window['shift']}.{fmt}"
-    audit_export(filename)
-    body = (exports.shift_log_xlsx(_office(), name, lines) if fmt == "xlsx"
-            else exports.shift_log_docx(_office(), name, lines))
-    return send_file(io.BytesIO(body), mimetype=XLSX_TYPE if fmt == "xlsx" else DOCX_TYPE, as_attachment=True,
-                     download_name=filename)
+    # the log is a table in any table format; its Word file is a document of its own layout
+    value = (exports.shift_log_docx(_office(), name, lines) if fmt == "docx"
+             else exports.shift_log_tables(_office(), name, lines))
+    return send(value, filename)
 
 
 # ---------------------------------------------------------------- 交接班

@@ -34,12 +34,13 @@ from emergency.core.inputs import clean_text
 from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
 from emergency.plans.model import Plan
 from emergency.core.wording import N_
+from emergency.services.formats import DOCUMENT_TYPES
 
 Kind = Literal["first", "progress", "final", "supplementary"]
 KIND_NAMES = {"first": N_("首报"), "progress": N_("续报"), "final": N_("终报"), "supplementary": N_("补报")}
 NUMERALS = "零一二三四五六七八九十"
 UNVERIFIED = "待核实"          # what a field left blank prints as: the recipient sees what is not yet known
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_TYPE = DOCUMENT_TYPES["docx"]   # the one registry of media types (formats)
 # The parts of a report after the plan's own fields, in order (their headings are numbered 二、三、…).
 PARTS = {"level": "事件级别", "measures": "处置情况", "notifications": "信息报告情况", "groups": "应急工作组",
          "termination": "应急终止"}

@@ -14,6 +14,8 @@ from emergency.core.clock import format_time
 from emergency.services.documents import numeral
 from emergency.core.incident import Snapshot
 from emergency.services.incidents import incident_name, notification_status
+from emergency.services import formats
+from emergency.services.formats import Table, Tables
 from emergency.services.shift import LOG_HEAD, log_cells
 from emergency.plans.model import Plan
 from emergency.core.sheets import workbook_bytes
@@ -30,9 +32,10 @@ def _short(at: str | None) -> str:
     return (at or "")[:16].replace("T", " ")
 
 
-def board_xlsx(rows: list[dict[str, Any]], plans, now: datetime, office: str | None = None) -> bytes:
+def board_tables(rows: list[dict[str, Any]], plans, now: datetime) -> Tables:
     """The board at ``now`` as the board page shows it (``board.rows``: the same rows and counts, for the same
-    office): each incident with its plan, level, state, the office's own overdue and next item, and others' overdue."""
+    office): each incident with its plan, level, state, the office's own overdue and next item, and others' overdue.
+    Any table format renders it (``formats``)."""
     out = []
     for v in rows:
         if v.get("damaged"):
@@ -43,8 +46,12 @@ def board_xlsx(rows: list[dict[str, Any]], plans, now: datetime, office: str | N
                     v.get("classified_level") or "", v.get("state_label", v.get("state")), v["counts"].ours_overdue,
                     v["counts"].others_overdue, f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
     title = f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}"
-    return workbook_bytes([(title, ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态",
-                                    "本单位超时事项数", "他方超时事项数", "本单位下一时限"], out)])
+    return [Table(title, ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "本单位超时事项数",
+                          "他方超时事项数", "本单位下一时限"], out)]
+
+
+def board_xlsx(rows: list[dict[str, Any]], plans, now: datetime) -> bytes:
+    return formats.render(board_tables(rows, plans, now), "xlsx")
 
 
 def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> bytes:
@@ -137,9 +144,13 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------- the duty room's shift
+def shift_log_tables(office: str, window: str, lines: list[dict[str, Any]]) -> Tables:
+    """The shift's log as a table (each row ``shift.log_cells``, as the print shows it)."""
+    return [Table("值班日志", LOG_HEAD, [log_cells(x) for x in lines])]
+
+
 def shift_log_xlsx(office: str, window: str, lines: list[dict[str, Any]]) -> bytes:
-    """A shift's 值班日志 as a workbook: one row an entry, in time order."""
-    return workbook_bytes([("值班日志", LOG_HEAD, [log_cells(x) for x in lines])])
+    return formats.render(shift_log_tables(office, window, lines), "xlsx")
 
 
 def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill: bool = False) -> bytes:

@@ -117,3 +117,26 @@ def test_the_call_form_and_the_checklist_agree_on_every_recipient(specs):
                 dialled = {rec["plan_name"]: d["acknowledged"] for rec, d in zip(item["recipients"], line["dial"],
                                                                                  strict=True)}
                 assert shown == dialled, (snap.plan, item["id"], office, shown, dialled)
+
+
+def test_the_board_downloads_in_every_table_format_with_the_same_rows(tmp_path):
+    """One table value, every format: the board's .xlsx, .csv and .json carry the same rows; a format the service
+    does not make is a 404. A format is one module of emergency/services/formats (csv and json were added so)."""
+    import csv as csv_lib
+    import json
+    from emergency.services import formats
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    _record(store, {"plan": "hazardous_chemicals", "size": 30, "minutes_ago": 120, "receipts": []})
+    store.close()
+    client = signed_in(app, "值班员张三")
+    assert {"xlsx", "csv", "json"} <= set(formats.formats())
+    sheet = load_workbook(io.BytesIO(client.get("/incidents.xlsx").data)).active
+    from_xlsx = [[("" if c.value is None else str(c.value)) for c in r] for r in sheet.iter_rows()]
+    got = client.get("/incidents.csv")
+    assert got.headers["Content-Type"].startswith("text/csv") and "attachment" in got.headers["Content-Disposition"]
+    from_csv = list(csv_lib.reader(io.StringIO(got.data.decode("utf-8-sig"))))
+    assert from_csv == from_xlsx
+    [(title, rows)] = json.loads(client.get("/incidents.json").data).items()
+    assert title.startswith("事件看板") and [str(r["本单位超时事项数"]) for r in rows] == [r[6] for r in from_xlsx[1:]]
+    assert client.get("/incidents.txt").status_code == 404

@@ -117,7 +117,7 @@ def requests(ids):
         "directory.calls_download": ("GET", f"/incidents/{i['incident']}/calls.xlsx", None, {}),
         "reports.timeline_docx": ("GET", f"/incidents/{i['incident']}/timeline.docx", None, {}),
         "reports.notifications_xlsx": ("GET", f"/incidents/{i['incident']}/notifications.xlsx", None, {}),
-        "reports.board_xlsx": ("GET", "/incidents.xlsx", None, {}),
+        "reports.board_export": ("GET", "/incidents.xlsx", None, {}),
         "reports.document_page": ("GET", "/documents/doc-none", None, {"missing": True}),
         "reports.document_docx": ("GET", "/documents/doc-none.docx", None, {"missing": True}),
         "reports.document_pdf": ("GET", "/documents/doc-none.pdf", None, {"missing": True}),

@@ -1,0 +1,30 @@
+"""Sending a download, one way for every kind: a table value rendered in the format its file name asks for (any
+module of ``emergency.services.formats``), or a document already rendered; its media type from the one registry, its
+file name, and its audit record (who took what)."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, send_file
+
+from emergency.services import formats
+
+from .auth import audit_export
+
+
+def table_formats() -> list[str]:
+    """The extensions a table can be downloaded in (the links a page offers)."""
+    return sorted(formats.formats())
+
+
+def send(value: bytes | formats.Tables, name: str, audited_as: str | None = None):
+    """``value`` as the attachment ``name``: tables are rendered in the format of the name's extension (404 when
+    there is no such format); bytes are sent as they are. The export goes into the security log as ``audited_as``
+    (default: the file name)."""
+    extension = name.rsplit(".", 1)[-1]
+    if not isinstance(value, bytes):
+        if extension not in formats.formats():
+            abort(404)
+        value = formats.render(value, extension)
+    audit_export(audited_as or name)
+    return send_file(io.BytesIO(value), mimetype=formats.media_type(extension), as_attachment=True, download_name=name)

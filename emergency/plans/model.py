@@ -239,6 +239,9 @@ class ReportingRule(Sourced):
     # The sentence joins its recipients with 或 (报A或B): one acknowledged recipient carries the duty out; otherwise
     # every recipient is told, each with its own numbers and attempts until it acknowledges.
     any_recipient: bool = False
+    # The sentence informs its recipients (通知) alongside a report made to others: in a written report they are
+    # 抄送, never 主送 (493号第十条 "每一级上报的同时通知公安机关……").
+    informs: bool = False
     # The bodies that carry it out: the parts of ``from``, a working group of the plan replaced by its lead units
     # (Plan._consistent); whose duty it is is decided from these (Agencies.owners_of).
     _bodies: list[str] | None = PrivateAttr(default=None)

@@ -63,6 +63,7 @@ class Notification(BaseModel):
     counted_from_unit: str | None = None
     estimated: bool = False
     any_recipient: bool = False   # 报A或B: one recipient acknowledged suffices (the page says so)
+    informs: bool = False         # 通知 alongside a report: a written report's 抄送, never its 主送
     condition: str | None
     kind: str
     clause: str
@@ -145,7 +146,8 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}),
         **({"example": True} if isinstance(rule, OfficeRule) and rule.example else {}),
         **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}),
-        **({"any_recipient": True} if getattr(rule, "any_recipient", False) else {}))
+        **({"any_recipient": True} if getattr(rule, "any_recipient", False) else {}),
+        **({"informs": True} if getattr(rule, "informs", False) else {}))
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,

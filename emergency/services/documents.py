@@ -224,8 +224,9 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
                + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
     return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
                  title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
-                 date=format_time(now), addressee=header.get("addressee") or _addressee(plan, snap),
-                 copy_to=header.get("copy_to", ""),
+                 date=format_time(now),
+                 addressee=header.get("addressee") or _addressee(plan, snap, now, plans, header.get("office")),
+                 copy_to=header.get("copy_to") or _copy_to(plan, snap, now, plans, header.get("office")),
                  issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
                  opening=opening, sections=sections, basis=basis)
 
@@ -243,10 +244,50 @@ def step_away(plan: Plan, snap: Snapshot) -> str | None:
     return None
 
 
-def _addressee(plan: Plan, snap: Snapshot) -> str:
-    """主送: the plan's addressee of written reports (``reporting.documents.addressee``), by today's names."""
+# A bracket that explains a body's name (设在区应急管理局; 原文：…) is the console's note, never part of a 主送.
+NAME_NOTE = re.compile(r"（[^（）]*）")
+
+
+def _addressee(plan: Plan, snap: Snapshot, now: datetime, plans, office: str | None = None) -> str:
+    """主送: the bodies the issuing ``office`` itself reports to on this incident — its own items that report (not those
+    that inform), in writing where it has such items — by today's names without their notes, never the office itself,
+    a role of the incident (原报告接收单位) or a command the office houses. With no such item the officer writes it
+    (and it is remembered per office, plan and kind): another party's recipients are never the office's 主送. Without
+    an office, the plan's addressee of written reports (``reporting.documents.addressee``)."""
     agencies = plan.library.agencies
-    return "、".join(agencies.current(t) or t for t in plan.reporting.documents.addressee.to)
+    if not office:
+        return "、".join(NAME_NOTE.sub("", agencies.current(t) or t) for t in plan.reporting.documents.addressee.to)
+    own = [item for item in _own_items(snap, now, plans, office) if not item.informs]
+    written = [item for item in own if item.channel == "written"] or own   # a written duty says whom reports go to
+    return "、".join(_bodies(written, agencies, office))
+
+
+def _copy_to(plan: Plan, snap: Snapshot, now: datetime, plans, office: str | None) -> str:
+    """抄送: the bodies the office's own items inform (``informs``: 通知 alongside a report), by today's names."""
+    if not office:
+        return ""
+    informs = [item for item in _own_items(snap, now, plans, office) if item.informs]
+    return "、".join(_bodies(informs, plan.library.agencies, office))
+
+
+def _own_items(snap: Snapshot, now: datetime, plans, office: str) -> list:
+    """The office's own reporting items on the incident, written or by any channel, whose condition has arisen."""
+    return [item for item in notification_status(snap, now, plans, office) if item.ours and item.kind == "report"
+            and item.channel in ("written", "any") and not (item.counted_from == "condition" and item.due is None)]
+
+
+def _bodies(items: list, agencies, office: str) -> list[str]:
+    """The recipients of ``items`` as a header names them: today's names without notes, once each, never a role of the
+    incident, the office itself or a command it houses."""
+    roles = {r.name for r in agencies.roles}
+    out = []
+    for item in items:
+        for r in item.recipients:
+            name = NAME_NOTE.sub("", r["current"] or r["plan_name"])
+            housed = agencies.housing(r["plan_name"])
+            if r["plan_name"] not in roles and name != office and not (housed and housed.office == office):
+                out.append(name)
+    return list(dict.fromkeys(out))
 
 
 class Facts:

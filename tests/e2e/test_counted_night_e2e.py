@@ -122,6 +122,8 @@ def _account_all(acts, page) -> None:
 
 def _issue(acts, page, kind: str) -> None:
     acts.click(page.locator(".report-offers li", has_text=kind).locator("a").first)
+    if not page.locator("[name=addressee]").input_value():   # no written item of the office's own: it says whom
+        acts.fill(page.locator("[name=addressee]"), "海门区政府", drafting=True)
     if not page.locator("input[name=signer]").input_value():
         acts.fill(page.locator("input[name=signer]"), "王某某", drafting=True)
     if not page.locator("input[name=contact]").input_value():

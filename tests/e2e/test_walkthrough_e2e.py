@@ -183,7 +183,7 @@ def test_pages_in_chromium_show_no_internal_names(page, server, clock):
 def test_a_drill_started_from_the_browser_takes_its_speed(page, server):
     """Start with a speed is taken, not silently ignored."""
     page.goto(server.url + "/drills")
-    result = page.evaluate("""Async () => {
+    result = page.evaluate("""async () => {
         const h = {'Content-Type': 'application/json',
                    'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content};
         const d = await (await fetch('/api/drills', {method: 'POST', headers: h,

@@ -575,9 +575,10 @@ def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, of
     assert form["addressee"] == "海门区人民政府" and form["copy_to"] == "区应急管理局、海门区公安局"
     other = signed_in(app, "应急局值班员孙八")
     _html, form = draft_form(other, report_incident(other), "first")
-    assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # the plan's addressee instead
+    # not the duty room's lines: the bureau's own — 主送 whom its items report to, 抄送 whom 493号第十条 has it inform
+    assert form["addressee"] != "海门区人民政府" and form["copy_to"] == "公安机关、人力资源社会保障行政部门、工会、人民检察院"
     _html, form = draft_form(colleague, report_incident(colleague, plan="environment"), "first")
-    assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # another plan: its own addressee
+    assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # another plan: its own lines
 
 
 def test_the_signature_keeps_with_the_last_line_of_the_body_in_the_word_file(app, officer):
@@ -613,3 +614,28 @@ def test_a_field_of_several_lines_reads_the_same_in_the_docx_and_the_printed_pag
     assert words[at:at + 3] == lines
     at = paragraphs.index(lines[0])
     assert paragraphs[at:at + 3] == lines
+
+
+@pytest.mark.parametrize("unit, plan, facts, addressee, copy_to", [
+    # the duty room's own 2.2.3(1) item: 区委、区政府 — never the recipients of another party's report
+    (None, "hazardous_chemicals", {"deaths": 2}, "区委、海门区政府", ""),
+    # the bureau reports up (493号第十条, 3.6) and informs the four bodies alongside: they are 抄送
+    ("区应急管理局", "hazardous_chemicals", {"deaths": 2}, "南通市应急管理局、南通市政府",
+     "公安机关、人力资源社会保障行政部门、工会、人民检察院"),
+    # the duty room has no written item of its own in the labor plan: the officer writes it (remembered after)
+    (None, "labor_dispute", {"petition": 120}, "", ""),
+])
+def test_a_draft_is_addressed_from_the_issuing_offices_own_items(app, clock, unit, plan, facts, addressee, copy_to):
+    """主送 once defaulted to 区应急管理局、海门区安委办（设在区应急管理局）— the recipients of another party's report, with
+    a bracket no 主送 carries. Now: the bodies the issuing office itself reports to, without notes."""
+    name = "值班员张三"
+    if unit:
+        store = Store(app.config["DATABASE"])
+        name = "应急局值班员孙八"
+        add_user(store, name, "duty_officer", PASSWORD, clock, unit=unit)
+        store.close()
+    client = signed_in(app, name)
+    inc = report_incident(client, plan=plan, **facts)
+    _html, form = draft_form(client, inc, "first")
+    assert (form["addressee"], form["copy_to"]) == (addressee, copy_to)
+    assert "（" not in form["addressee"]

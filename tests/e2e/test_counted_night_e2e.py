@@ -90,6 +90,17 @@ def _setup(server, clock):
     store.close()
 
 
+def _intake(acts, page_factory, server, reference: str, place: str, description: str):
+    """The duty officer signs in and begins a 110 intake: its number, where, and what the caller said."""
+    page = page_factory(None)
+    acts.login(page, server.url, "值班员张三")
+    acts.click(page.locator("a.new-report"))
+    acts.fill(page.locator("#reference"), reference)
+    acts.fill(page.locator("#place"), place)
+    acts.fill(page.locator("#description"), description)
+    return page
+
+
 def _call(acts, page, notification: str, reached: str) -> None:
     """Record the acknowledging call to each recipient still waiting on one of our items (the form picks the next)."""
     item = page.locator(f"#call-{notification}")
@@ -137,14 +148,10 @@ def _issue(acts, page, kind: str) -> None:
 def test_the_tanker_night_takes_at_most_120_actions_and_types_nothing_twice(page_factory, server, clock):
     _setup(server, clock)
     acts = Acts()
-    night = page_factory(None)
-    acts.login(night, server.url, "值班员张三")
     # 02:40 — the 110 transfer, typed once: where, what, the caller's figures and 110's own receipt time
-    acts.click(night.locator("a.new-report"))
-    acts.fill(night.locator("#reference"), "20261122000240")
+    night = _intake(acts, page_factory, server, "20261122000240", "海门港新区",
+                    "液氯槽罐车侧翻泄漏，2人死亡，12人中毒，正在疏散周边约300人")
     acts.fill(night.locator("#unit_received_at"), "2026-11-22T02:36")
-    acts.fill(night.locator("#place"), "海门港新区")
-    acts.fill(night.locator("#description"), "液氯槽罐车侧翻泄漏，2人死亡，12人中毒，正在疏散周边约300人")
     matter = night.locator("#matter-list option").filter(has_text="").evaluate_all(
         "os => os.map(o => o.value).filter(v => v.startsWith('危化品重大泄露'))")[0]
     acts.fill(night.locator("#matter"), matter)
@@ -287,12 +294,8 @@ def test_the_labor_blockade_is_found_by_the_callers_word_and_recorded_in_few_act
     _setup(server, clock)
     clock.advance(hours=2, minutes=40)
     acts = Acts()
-    night = page_factory(None)
-    acts.login(night, server.url, "值班员张三")
-    acts.click(night.locator("a.new-report"))
-    acts.fill(night.locator("#reference"), "20261122000520")
-    acts.fill(night.locator("#place"), "海门港新区某工地门口")
-    acts.fill(night.locator("#description"), "约40名工人讨要拖欠的3个月工资，堵住工地门口道路")
+    night = _intake(acts, page_factory, server, "20261122000520", "海门港新区某工地门口",
+                    "约40名工人讨要拖欠的3个月工资，堵住工地门口道路")
     found = night.locator("#matter-list option").evaluate_all(
         "os => os.filter(o => (o.value + o.label).includes('讨薪')).map(o => o.value)")
     labor = next(v for v in found if v.startswith("劳资纠纷"))

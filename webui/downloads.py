@@ -4,6 +4,7 @@ file name, and its audit record (who took what)."""
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 from flask import abort, send_file
 
@@ -17,14 +18,20 @@ def table_formats() -> list[str]:
     return sorted(formats.formats())
 
 
-def send(value: bytes | formats.Tables, name: str, audited_as: str | None = None):
+def send(value: bytes | formats.Tables, name: str, audited_as: str | None = None, ascii_name: str | None = None):
     """``value`` as the attachment ``name``: tables are rendered in the format of the name's extension (404 when
     there is no such format); bytes are sent as they are. The export goes into the security log as ``audited_as``
-    (default: the file name)."""
+    (default: the file name). ``ascii_name``: the name a browser that cannot read the Chinese one falls back to (by
+    default the Chinese name's ASCII letters, which may be none)."""
     extension = name.rsplit(".", 1)[-1]
     if not isinstance(value, bytes):
         if extension not in formats.formats():
             abort(404)
         value = formats.render(value, extension)
     audit_export(audited_as or name)
-    return send_file(io.BytesIO(value), mimetype=formats.media_type(extension), as_attachment=True, download_name=name)
+    response = send_file(io.BytesIO(value), mimetype=formats.media_type(extension), as_attachment=True,
+                         download_name=name)
+    if ascii_name:
+        response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                                   f"filename*=UTF-8''{quote(name)}")
+    return response

@@ -136,7 +136,7 @@ def incident_page(incident_id: str):
     v["actions"] = [a for a in v["actions"] if may_fire(a["trigger"])]  # only this role's
     v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_fire(tr)]
     machine = plans().lifecycle(v["plan"], v["plan_version"])
-    offers = documents.offers(snap, plan, clock.now(), plans())
+    offers = documents.offers(snap, plan, clock.now(), plans(), office())
     call_sheet = _calls_view(snap, v, plan, clock.now())
     may_assign = "assign_task" in v["allowed_triggers"]
     may_follow_up = may_fire("sign_task")

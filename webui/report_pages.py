@@ -35,13 +35,16 @@ def _to_issue(incident_id: str):
 
 
 def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
-    """The header lines last used by this person, else the office's configured 报告单位 (EMERGENCY_ISSUER), else the
-    person's own office; the 主送 and 抄送 the office last used for this kind of report under this plan (
-    the plans address different bodies; 主送 else the plan's addressee); ``office``: the issuing office, whose own items alone are 尚需 in the report."""
+    """The header lines of a new draft: the 报告单位, 签发人 and 联系人 this person last signed with, else those the
+    office last signed with (any officer of it, any kind), else the configured 报告单位 (EMERGENCY_ISSUER) or the
+    office; the 主送 and 抄送 the office last used for this kind of report under this plan (the plans address
+    different bodies), else from its own items (documents.draft). ``office``: the issuing office, whose own items
+    alone are 尚需 in the report."""
     kept = session.get("report_header") or {}
     office = get_store().report_header(current_user.office, f"{plan_id}/{kind}") if kind else {}
-    return {"issuer": kept.get("issuer") or current_app.config.get("ISSUER") or current_user.office,
-            "signer": kept.get("signer", ""), "contact": kept.get("contact", ""), "office": current_user.office,
+    return {"issuer": kept.get("issuer") or office.get("issuer") or current_app.config.get("ISSUER")
+            or current_user.office, "signer": kept.get("signer") or office.get("signer", ""),
+            "contact": kept.get("contact") or office.get("contact", ""), "office": current_user.office,
             "addressee": office.get("addressee", ""), "copy_to": office.get("copy_to", "")}
 
 
@@ -136,14 +139,15 @@ def issue(incident_id: str):
         return redirect(back)
     session["report_header"] = {k: d.model_dump()[k] for k in ("issuer", "signer", "contact")}
     get_store().remember_report_header(current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
-                                       app_clock().now().isoformat(timespec="seconds"))
+                                       app_clock().now().isoformat(timespec="seconds"), issuer=d.issuer,
+                                       signer=d.signer, contact=d.contact)
     flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
     return redirect(url_for("incidents.incident_page", incident_id=incident_id) + "#reports")
 
 
 def _offered(incident_id: str) -> list[dict]:
     snap, plan = incident_or_404(incident_id)
-    return reports.offers(snap, plan, clock_for(snap).now(), plans())
+    return reports.offers(snap, plan, clock_for(snap).now(), plans(), current_user.office)
 
 
 def _document(document_id: str) -> dict:
@@ -153,15 +157,15 @@ def _document(document_id: str) -> dict:
         abort(404)
 
 
-def _download(body: bytes, name: str):
+def _download(body: bytes, name: str, ascii_name: str | None = None):
     from .downloads import send
-    return send(body, name)
+    return send(body, name, ascii_name=ascii_name)
 
 
 @bp.get("/documents/<document_id>.docx")
 def document_docx(document_id: str):
     row = _document(document_id)
-    return _download(row["content"], row["filename"])
+    return _download(row["content"], row["filename"], f"report-{row['kind']}-{row['id']}.docx")
 
 
 @bp.get("/documents/<document_id>")
@@ -206,7 +210,7 @@ def document_pdf(document_id: str):
         except PdfUnavailable as exc:
             return render_template("error.html", code=503, message=refusal(exc)), 503
         body = get_store().keep_pdf(document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
-    return _download(body, row["filename"].removesuffix(".docx") + ".pdf")
+    return _download(body, row["filename"].removesuffix(".docx") + ".pdf", f"report-{row['kind']}-{row['id']}.pdf")
 
 
 # ---------------------------------------------------------------- exports of the record

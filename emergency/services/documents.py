@@ -102,12 +102,25 @@ class Draft(BaseModel):
 
     @property
     def filename(self) -> str:
-        return f"{'演练-' if self.drill else ''}{self.incident_id}-{self.name}.docx"
+        """The file's name as the office names it: 发文字号 and title (a drill's marked 演练), never an id; the ASCII
+        name a browser falls back to is ``ascii_filename``."""
+        title = self.title.removeprefix("【演练】")
+        stem = f"{self.doc_number} {title}" if self.doc_number else title
+        return f"{'演练-' if self.drill else ''}{FILE_UNSAFE.sub('', stem).strip()[:120] or self.name}.docx"
+
+    @property
+    def ascii_filename(self) -> str:
+        """A name of ASCII letters alone, never empty: for a browser that cannot read the Chinese one."""
+        return f"{'drill-' if self.drill else ''}report-{self.kind}-{self.number}-{self.incident_id}.docx"
+
+
+# Characters a file name cannot hold on the systems an office uses (Windows above all).
+FILE_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 # ---------------------------------------------------------------- what is offered
 
-def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, Any]]:
+def offers(snap: Snapshot, plan: Plan, now: datetime, plans, office: str | None = None) -> list[dict[str, Any]]:
     """The reports that may be issued now, each with why (``reason``) and whether it is called for (``due``):
     a 首报 until one is issued; then 续报 (called for when the level or the casualties changed since the last
     report), 终报 once the response has ended, and the national 补报 when casualties changed within its days."""
@@ -125,10 +138,13 @@ def offers(snap: Snapshot, plan: Plan, now: datetime, plans) -> list[dict[str, A
     out = [{"kind": "progress", "name": f"{KIND_NAMES['progress']}{numeral(_next_number(snap, 'progress'))}",
             "due": bool(changed), "reason": "、".join(changed) or N_("报告处置进展")}]
     # the national 补报: casualties changed since the last report that stated them, within the rule's days
-    if docs.supplementary and casualties(snap, plan) != last.casualties:
+    rule = next((r for r in plans.national_rules.rules if docs.supplementary and r.id == docs.supplementary.rule),
+                None)
+    # the 补报 is the duty of whoever the national rule names (493号第十三条: the bureau), offered to that office alone
+    theirs = rule is not None and bool(office) and office not in plan.library.agencies.owners_of(rule.bodies(snap.cause))
+    if docs.supplementary and not theirs and casualties(snap, plan) != last.casualties:
         limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.days_for(snap.facts))
         if now <= limit:
-            rule = next(r for r in plans.national_rules.rules if r.id == docs.supplementary.rule)
             out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
                         "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text,
                         "national": rule.authority})
@@ -176,7 +192,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered.
     ``intake``: the report received (接报登记) the incident was opened from, whose place, source and words fill the
     plan's fields for them."""
-    offered = {o["kind"]: o for o in offers(snap, plan, now, plans)}
+    offered = {o["kind"]: o for o in offers(snap, plan, now, plans, (header or {}).get("office"))}
     if kind not in offered:
         raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
                       offered=list(KIND_NAMES.get(k, k) for k in offered) or ["—"])

@@ -396,3 +396,6 @@ def m016_intake_facts(db: Database) -> None:
     _add(db, "intakes", facts=str, unit_received_at=str)
     # a 回电/落实 takes the time it happened; when it was written down is kept beside it (补记 when later)
     _add(db, "duty_log", done_recorded_at=str)
+    # the 报告单位, 签发人 and 联系人 an office last signed with, kept with its 主送 and 抄送 (they lived in one browser
+    # session, so a colleague's 续报 began blank)
+    _add(db, "report_headers", issuer=str, signer=str, contact=str)

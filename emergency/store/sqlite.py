@@ -753,16 +753,26 @@ class Store:
         return self._intake_row(row)
 
     def report_header(self, office: str, kind: str) -> dict[str, str]:
-        """The 主送 and 抄送 ``office`` last used for a report of ``kind`` ({} before its first)."""
-        row = self.db.execute("SELECT addressee, copy_to FROM report_headers WHERE office = ? AND kind = ?",
+        """The header lines ``office`` last used for a report of ``kind`` (主送, 抄送, 报告单位, 签发人, 联系人; {} before
+        its first); the 报告单位, 签发人 and 联系人 of its latest report of any kind when this kind has none yet."""
+        cols = ("addressee", "copy_to", "issuer", "signer", "contact")
+        row = self.db.execute(f"SELECT {', '.join(cols)} FROM report_headers WHERE office = ? AND kind = ?",
                               [office, kind]).fetchone()
-        return {"addressee": row[0], "copy_to": row[1]} if row else {}
+        out = {k: v for k, v in zip(cols, row, strict=True) if v} if row else {}
+        latest = self.db.execute("SELECT issuer, signer, contact FROM report_headers WHERE office = ? "
+                                 "ORDER BY updated_at DESC LIMIT 1", [office]).fetchone()
+        for k, v in zip(("issuer", "signer", "contact"), latest or (), strict=False):
+            if v and not out.get(k):
+                out[k] = v
+        return out
 
-    def remember_report_header(self, office: str, kind: str, addressee: str, copy_to: str, by: str, at: str) -> None:
+    def remember_report_header(self, office: str, kind: str, addressee: str, copy_to: str, by: str, at: str,
+                               issuer: str = "", signer: str = "", contact: str = "") -> None:
         with self.write() as db:
             db.execute("DELETE FROM report_headers WHERE office = ? AND kind = ?", [office, kind])
-            db.execute("INSERT INTO report_headers (office, kind, addressee, copy_to, updated_by, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", [office, kind, addressee, copy_to, by, at])
+            db.execute("INSERT INTO report_headers (office, kind, addressee, copy_to, updated_by, updated_at, issuer, "
+                       "signer, contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [office, kind, addressee, copy_to, by, at, issuer, signer, contact])
 
     def intake_of(self, incident_id: str, event_group: str | None = None) -> dict[str, Any] | None:
         """The report received (接报登记) an incident was opened from — or, for an event recorded under several

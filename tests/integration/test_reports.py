@@ -163,6 +163,12 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
     assert offers["progress"]["due"] and offers["progress"]["name"] == "续报一"
     assert "级别已变化" in offers["progress"]["reason"] and "伤亡人数已变化" in offers["progress"]["reason"]
     assert offers["supplementary"]["clause"] == "493号第十三条"
+    # the 补报 is the 区应急管理局's (493号第十三条, by the national rule): offered to it, never to the duty room
+    for office, offered in (("区应急管理局", True), ("海门区政府总值班室", False)):
+        kinds = {o["kind"] for o in documents.offers(store.get(inc), store.plans.plan("work_safety"), clock.now(),
+                                                     store.plans, office)}
+        assert ("supplementary" in kinds) is offered, office
+    assert 'data-report-kind="supplementary"' not in officer.get(f"/incidents/{inc}").get_data(as_text=True)
     html, form = draft_form(officer, inc, "progress")
     assert "事故应急救援进展情况" in html and "5.4(6)" in html
     assert "经核实" in form["field-1"]                                # the progress since the 首报
@@ -639,3 +645,40 @@ def test_a_draft_is_addressed_from_the_issuing_offices_own_items(app, clock, uni
     _html, form = draft_form(client, inc, "first")
     assert (form["addressee"], form["copy_to"]) == (addressee, copy_to)
     assert "（" not in form["addressee"]
+
+
+def test_the_signer_and_contact_are_remembered_for_the_office_not_one_browser(app, officer, clock):
+    """签发人 and 联系人 lived in one browser session: a colleague's 续报 began blank. They are the office's now."""
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
+    store = Store(app.config["DATABASE"])
+    add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office, another browser
+    snap = store.get(inc)
+    from emergency.services import incidents as svc
+    svc.act(store, inc, "update_facts", snap.version, {"facts": {"deaths": 2, "serious_injuries": 2}}, "值班员张三", clock)
+    store.close()
+    colleague = signed_in(app, "值班员周九")
+    _html, form = draft_form(colleague, inc, "progress")
+    assert (form["signer"], form["contact"]) == ("李局长", "王五 0513-82100000")
+
+
+def test_a_report_downloads_under_its_number_and_title_with_an_ascii_name_beside(app, officer):
+    """The file fell back to inc-…-首报.docx: it is named as the office would name it (发文字号 and title), and a
+    browser that cannot read Chinese gets a non-empty ASCII name."""
+    from urllib.parse import unquote
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
+    store = Store(app.config["DATABASE"])
+    [row] = store.documents(inc)
+    store.close()
+    for ext in ("docx", "pdf"):
+        got = officer.get(f"/documents/{row['id']}.{ext}")
+        if got.status_code != 200:          # the PDF needs Chromium (the browser tier prints it)
+            continue
+        header = got.headers["Content-Disposition"]
+        ascii_name = re.search(r'filename="([^"]+)"', header).group(1)
+        assert ascii_name.isascii() and ascii_name.startswith("report-first-") and ascii_name.endswith(f".{ext}")
+        name = unquote(re.search(r"filename\*=UTF-8''([^;]+)", header).group(1))
+        assert name.endswith(f"关于某机械厂行车倒塌的首报.{ext}") and inc not in name, name

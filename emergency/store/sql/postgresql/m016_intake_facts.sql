@@ -4,3 +4,7 @@ ALTER TABLE intakes ADD COLUMN facts text;
 ALTER TABLE intakes ADD COLUMN unit_received_at text;
 -- a 回电/落实 takes the time it happened; when it was written down is kept beside it (补记 when later)
 ALTER TABLE duty_log ADD COLUMN done_recorded_at text;
+-- the 报告单位, 签发人 and 联系人 an office last signed with, beside its 主送 and 抄送
+ALTER TABLE report_headers ADD COLUMN issuer text;
+ALTER TABLE report_headers ADD COLUMN signer text;
+ALTER TABLE report_headers ADD COLUMN contact text;

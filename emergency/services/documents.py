@@ -213,6 +213,8 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     header = {k: v for k, v in (header or {}).items() if v}
     since = snap.reports[-1].at if snap.reports else None
     facts_text = Facts(snap, plan, events, since, now, plans, header.get("office") or "", intake)
+    addressee = header.get("addressee") or _addressee(plan, snap, now, plans, header.get("office"))
+    facts_text.addressees = set(re.split(r"[、，,]", addressee)) - {""}   # never told that they were told
     sections = []
     for i, (k, field) in enumerate(fields, 1):
         source = k.fill.get(field)
@@ -235,16 +237,27 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         section.text = bounded(section.text)
     event = snap.title or plan.short_title
     title = f"关于{event}的{name}"
-    opening = (f"{cn_time(snap.occurred_at)}，{event}。"
+    opening = (f"{cn_time(snap.occurred_at)}，{happened(event, intake)}。"
                f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
                + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
     return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
                  title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
                  date=format_time(now),
-                 addressee=header.get("addressee") or _addressee(plan, snap, now, plans, header.get("office")),
+                 addressee=addressee,
                  copy_to=header.get("copy_to") or _copy_to(plan, snap, now, plans, header.get("office")),
                  issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
                  opening=opening, sections=sections, basis=basis)
+
+
+def happened(event: str, intake: dict[str, Any] | None = None) -> str:
+    """The opening's clause with its verb: where (the intake's place) 发生 what — "海门港新区发生危化品重大泄露" —
+    else 发生 and the event's name; a name that says 发生 already is kept as it is."""
+    if "发生" in event:
+        return event
+    place = (intake or {}).get("place") or ""
+    if place and event.startswith(place) and len(event) > len(place):
+        return f"{place}发生{event[len(place):]}"
+    return f"发生{event}"
 
 
 # Record steps that are not measures taken: calls and accounts are told in 信息报告情况, a task's 签收/办结 by its 反馈.
@@ -445,6 +458,14 @@ class Facts:
         """A body by today's name only (the plan's own name stays on screen, never in a document)."""
         return self.plan.library.agencies.current(name) or name
 
+    addressees: set[str] = set()   # the report's 主送: a sentence never tells them they were told
+
+    def _told_themselves(self, unit: str, means: str) -> bool:
+        """Whether a sentence "已向X报告（接听人Y）" would tell the report's own 主送 that it was reported to — X is one
+        of them, or the person who answered was at one of them (上级有关部门 reached at 南通市政府总值班室)."""
+        bare = NAME_NOTE.sub("", unit)
+        return any(a and (a == bare or a in means) for a in self.addressees)
+
     def notifications(self) -> str:
         """信息报告情况 as prose, as the issuing office speaks: what was reported, to whom, when, by
         which means and who received it (each recipient apart); what others reported that we know of (the accounts
@@ -459,7 +480,8 @@ class Facts:
                 if r["how"] in ("acknowledged", "ticked"):
                     reached.add(unit)
                     means = f"（{r['words']}）" if r["how"] == "acknowledged" and r.get("words") else ""
-                    done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
+                    if not self._told_themselves(unit, means):
+                        done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
                 elif r["how"]:
                     got = self.snap.receipts[n.id][r["recipient"]]
                     accounts.setdefault((got.how, got.via, got.source, got.reason, got.at), []).append(unit)

@@ -46,7 +46,7 @@ def test_issue_a_first_report_then_a_progress_report_after_a_level_change(page, 
         row.locator("a", has_text="Word").click()
     content = pathlib.Path(dl.value.path()).read_bytes()
     texts = [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
-    assert "2026年11月22日8时30分，某化工园区河道污染（虚构）。2026年11月22日8时40分接报。现将初步核实的情况报告如下：" in texts
+    assert "2026年11月22日8时30分，发生某化工园区河道污染（虚构）。2026年11月22日8时40分接报。现将初步核实的情况报告如下：" in texts
     assert "（三）地点：海门区某河道下游约两公里处（虚构）" in texts
     # the printable page, as the README shows it
     row.locator("a", has_text="查看").click()

@@ -14,7 +14,7 @@ from emergency.store import Store
 FORBIDDEN = [(re.compile(r"[A-Za-z_]{3,}"), "an id or English"), (re.compile(r"[\[\]'{}]"), "list or dict syntax"),
              (re.compile("（原文："), "the plan's old name"), (re.compile("None"), "a Python None")]
 ACTORS = ("值班员张三", "指挥李四")  # the sign-in names of the people who recorded, acted and issued
-HEADER = {"issuer": "海门区政府总值班室", "signer": "王五", "contact": "赵六 0513-82100000"}
+HEADER = {"issuer": "海门区政府总值班室", "signer": "王五", "contact": "赵六 0513-82100000", "addressee": "区委、海门区政府"}
 
 
 def _docx_text(content: bytes) -> str:
@@ -58,6 +58,11 @@ def test_an_issued_first_report_reads_as_a_government_document(record):
     assert not {u for group in done for u in group.split("、")} & {u for group in owed for u in group.split("、")}
     groups = next(s.text for s in d.sections if s.part == "groups")
     assert "牵头单位：区应急管理局" in groups
+    # addressed to the bureau, the report never tells the bureau it was reported to (by name or by who answered)
+    to_bureau = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans,
+                                {**HEADER, "addressee": "区应急管理局、海门区安委办"})
+    reported = next(s.text for s in to_bureau.sections if s.part == "notifications")
+    assert "已向区应急管理局" not in reported and "已向海门区安委办" not in reported and "签收人钱七" in reported
 
 
 def test_a_progress_report_opens_with_what_changed_since_the_last_report(record):
@@ -114,3 +119,13 @@ def test_what_the_duty_room_knows_of_others_reports_is_prose_and_it_owes_only_it
     assert "尚需向当地政府" not in reported                  # 单位负责人's duty, not the duty room's
     measures = next(s.text for s in d.sections if s.part == "measures")
     assert "向区应急管理局下达任务：综合协调组，完成时限12月6日6时" in measures
+
+
+@pytest.mark.parametrize("event, intake, said", [
+    ("海门港新区危化品重大泄露", {"place": "海门港新区"}, "海门港新区发生危化品重大泄露"),
+    ("某机械厂行车倒塌", None, "发生某机械厂行车倒塌"),
+    ("某厂发生爆炸", {"place": "某厂"}, "某厂发生爆炸"),
+])
+def test_the_opening_says_what_happened_with_its_verb(event, intake, said):
+    """"2026年12月7日2时35分，海门港新区液氯槽罐车侧翻泄漏事故。" had no verb."""
+    assert documents.happened(event, intake) == said

@@ -125,7 +125,7 @@ def incidents():
 
 def _listed(row: dict) -> dict:
     """A board row as the API lists it: the view, with its counts (each saying whose items) as plain numbers."""
-    out = {k: v for k, v in row.items() if k not in ("at", "counts", "escalated")}
+    out = {k: v for k, v in row.items() if k not in ("at", "counts", "escalated", "owed")}
     out["counts"] = row["counts"].as_dict()
     return out
 

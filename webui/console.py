@@ -78,8 +78,8 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
     """The row's notifications not yet done that have a due time, for the browser's reminders: each due time on
     the page's clock (a drill's due time is as far from the page's now as from the drill's own)."""
     out = []
-    for n in ours((row.get("checklist") or {}).get("notifications", [])):
-        if n["status"] in service.OWED and n["due"]:
+    for n in row.get("owed") or []:            # the board's own list of what we owe (boards.derive)
+        if n["due"]:
             due = parse_time(n["due"], "due") - at + page_now
             title = row.get("title") or row.get("plan_title") or row["id"]
             out.append({"due": format_time(due), "key": f"{row['id']}:{n['id']}",

@@ -64,7 +64,8 @@ def intake_page(intake_id: str):
     except NotFound:
         abort(404)
     return render_template("intake/intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
-                           sources=intakes.SOURCES, title=intakes.title_for(record, plans().routing),
+                           sources=intakes.SOURCES, received_by=intakes.UNIT_RECEIVED,
+                           title=intakes.title_for(record, plans().routing),
                            facts_json=json.dumps(record["facts"], ensure_ascii=False) if record["facts"] else "")
 
 

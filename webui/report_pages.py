@@ -20,6 +20,7 @@ from emergency.response.lifecycle import ISSUE_TRIGGER
 
 from .access import incident_or_404
 from .db import app_clock, clock_for, get_store, plans
+from .downloads import send
 from .i18n import gettext as _, refusal
 from .timeline import timeline
 from .pdf import RETRY_AFTER_SECONDS, PdfUnavailable, PrintBusy, print_pdf
@@ -158,7 +159,6 @@ def _document(document_id: str) -> dict:
 
 
 def _download(body: bytes, name: str, ascii_name: str | None = None):
-    from .downloads import send
     return send(body, name, ascii_name=ascii_name)
 
 
@@ -236,7 +236,6 @@ def board_export(fmt: str):
     """The board as the page shows it, in any table format (xlsx, csv, json…: ``emergency.services.formats``)."""
     from emergency.services import board
     from .console import office
-    from .downloads import send
     at = app_clock().now()
     rows = board.rows(get_store(), plans(), office(), clock_for, at, request.args.get("drill") == "1")
     return send(exports.board_tables(rows, plans(), at), f"incidents-board.{fmt}")

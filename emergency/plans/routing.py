@@ -40,6 +40,14 @@ class Basis(_Strict):
     text: str
 
 
+class Source(_Strict):
+    """A platform reports come from (110), and the names the plans give it as a body that receives reports: its own
+    receipt time, given at intake, is theirs."""
+    names: list[str]
+    decision: str
+    decision_en: str = ""
+
+
 class RoutingList(_Strict):
     title: str
     document: str
@@ -49,6 +57,7 @@ class RoutingList(_Strict):
     decision: str
     decision_en: str = ""
     matters: list[Matter]
+    sources: dict[str, Source] = {}
 
     def matter(self, matter_id: str) -> Matter:
         for m in self.matters:

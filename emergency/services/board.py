@@ -37,17 +37,18 @@ def items_of(view: dict[str, Any]) -> list[dict[str, Any]]:
 def derive(view: dict[str, Any], at: datetime) -> dict[str, Any]:
     """The board's fields of one incident's view at ``at`` (its own clock: a drill's simulated one), in place:
     ``overdue`` (our overdue items), ``others_overdue``, ``next_due`` (our next owed item), ``next_others`` (another
-    party's next owed item), ``escalated`` (ours raised to the leader on duty) and ``counts``."""
+    party's next owed item), ``owed`` (all of ours still owed, most urgent first), ``escalated`` (ours raised to the leader on duty) and ``counts``."""
     items = items_of(view)
     own = [n for n in items if ours(n)]
     theirs = [n for n in items if not ours(n)]
     view["overdue"] = [n for n in own if n["status"] == "overdue"]
     view["others_overdue"] = [n for n in theirs if n["status"] == "overdue"]
-    view["next_due"] = next((n for n in own if n["status"] in OWED), None)
+    view["owed"] = [n for n in own if n["status"] in OWED]
+    view["next_due"] = view["owed"][0] if view["owed"] else None
     view["next_others"] = next((n for n in theirs if n["status"] in OWED), None)
     view["escalated"] = calls.escalations(own, at) if not view.get("damaged") else []
     view["counts"] = ItemCounts(ours_overdue=len(view["overdue"]), others_overdue=len(view["others_overdue"]),
-                                ours_owed=sum(1 for n in own if n["status"] in OWED),
+                                ours_owed=len(view["owed"]),
                                 escalated=len(view["escalated"]))
     return view
 

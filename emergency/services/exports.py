@@ -14,7 +14,6 @@ from emergency.core.clock import format_time
 from emergency.services.documents import numeral
 from emergency.core.incident import Snapshot
 from emergency.services.incidents import incident_name, notification_status
-from emergency.services import formats
 from emergency.services.formats import Table, Tables
 from emergency.services.shift import LOG_HEAD, log_cells
 from emergency.plans.model import Plan
@@ -48,10 +47,6 @@ def board_tables(rows: list[dict[str, Any]], plans, now: datetime) -> Tables:
     title = f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}"
     return [Table(title, ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "本单位超时事项数",
                           "他方超时事项数", "本单位下一时限"], out)]
-
-
-def board_xlsx(rows: list[dict[str, Any]], plans, now: datetime) -> bytes:
-    return formats.render(board_tables(rows, plans, now), "xlsx")
 
 
 def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> bytes:
@@ -147,10 +142,6 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
 def shift_log_tables(office: str, window: str, lines: list[dict[str, Any]]) -> Tables:
     """The shift's log as a table (each row ``shift.log_cells``, as the print shows it)."""
     return [Table("值班日志", LOG_HEAD, [log_cells(x) for x in lines])]
-
-
-def shift_log_xlsx(office: str, window: str, lines: list[dict[str, Any]]) -> bytes:
-    return formats.render(shift_log_tables(office, window, lines), "xlsx")
 
 
 def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill: bool = False) -> bytes:

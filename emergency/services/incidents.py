@@ -20,7 +20,9 @@ from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify, raise_level
 from emergency.core.clock import Clock, backdated, format_time, month_day_time, parse_time
 from emergency.response.deadlines import Notification, notifications
-from emergency.response.duties import ACKNOWLEDGED, TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words
+from emergency.response.calls import acknowledges
+from emergency.response.duties import (ACKNOWLEDGED, TASK_KINDS, TASK_STATUS, duty_rules, item_state, receipt_words,
+                                       recipients_reached)
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.core.incident import Snapshot
 from emergency.core.inputs import identifier, shown
@@ -187,9 +189,6 @@ def share_call(store: Store, snap: Snapshot, payload: dict, actor: Actor,
     event has an item of the calling office's own, still open, to the same unit (by today's name) by a channel this
     call acknowledges, the same call is recorded there too — its own event, same time, person and words, so each
     record's call sheet and report say how the recipient was reached. Another party's item is never ticked so."""
-    from emergency.response.calls import acknowledges
-    from emergency.response.duties import recipients_reached
-
     if not isinstance(payload, dict) or not payload.get("notification"):
         return []
     rule = store.plans.lifecycle(snap.plan, snap.plan_version).rule_of(snap, payload["notification"])
@@ -199,6 +198,9 @@ def share_call(store: Store, snap: Snapshot, payload: dict, actor: Actor,
     reached = {agencies.current(t) or t for t in recipients_reached(rule, payload.get("unit"), agencies)}
     out = []
     for other in _linked_open(store, snap):
+        # the other record is acted on by the same person: their role on its plan decides, as for any step
+        authorize(actor, "incident.act", IncidentStep(store.plans.plan_for(other.plan, other.plan_version), other.drill,
+                                                      "record_call"))
         for item_id, unit in _same_call_items(store, other, payload, reached, actor.office, clock_of):
             step = {**payload, "notification": item_id, **({"unit": unit} if unit else {})}
             try:
@@ -226,9 +228,6 @@ def _same_call_items(store: Store, other: Snapshot, payload: dict, reached: set[
                      clock_of: Callable[[Snapshot], Clock]) -> list[tuple[str, str | None]]:
     """``other``'s open items of ``office``'s own that the same call reports: (item, the recipient it reached when
     the item has several, else None)."""
-    from emergency.response.calls import acknowledges
-    from emergency.response.duties import recipients_reached
-
     machine = store.plans.lifecycle(other.plan, other.plan_version)
     agencies = store.plans.plan_for(other.plan, other.plan_version).library.agencies
     out = []

@@ -95,7 +95,7 @@ def routing_view(matter_id: str, library) -> dict[str, Any]:
             "basis": routing.basis.model_dump(), "document": routing.document, "plans": plans}
 
 
-def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary=None) -> dict[str, Any]:
+def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary) -> dict[str, Any]:
     """A received report, checked whole. Raises InputError naming the first bad field; nothing is half-kept.
 
     ``received_at`` defaults to ``now``; it may not be in the future, and one more than 7 days back needs
@@ -138,9 +138,6 @@ def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary=None
         if received - unit_received > LATE_AFTER:
             raise InputError("unit_received_at", "%(unit)s的接报时间早于本单位接报7天以上，请核对",
                              unit=UNIT_RECEIVED[source])
-    if vocabulary is None:
-        from emergency.response.library import library
-        vocabulary = library().vocabulary
     facts = _intake_facts(data.get("facts"), vocabulary)
     drill = data.get("drill", False)
     if not isinstance(drill, bool):
@@ -153,11 +150,9 @@ def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary=None
             "unit_received_at": format_time(unit_received) if unit_received else None}
 
 
-# Who received the report before us, by source, for its own 接报时间 (110's 接警时间): the unit whose onward clocks count
-# from it where a plan counts from 接报. The plans write the police command centre two ways (110公安指挥中心 in
-# hazardous chemicals 3.1, 公安110指挥中心 in work safety 5.1): one centre, so a 110 receipt time is both names'.
-UNIT_RECEIVED = {"110": "110", "12345": "12345", "unit": "报告单位"}
-UNITS_OF_SOURCE = {"110": ("110公安指挥中心", "公安110指挥中心")}
+# Who received the report before us, by source, in words: its own 接报时间 (110's 接警时间) may be given at intake. The
+# plans' names for it as a receiving body (whose onward clocks count from that time) are in reference/routing.yaml.
+UNIT_RECEIVED = {"110": "110", "12345": "12345", "unit": N_("报告单位")}
 
 
 def _intake_facts(given: Any, vocabulary) -> dict[str, int]:
@@ -208,8 +203,9 @@ def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, c
     data = {**data, "plan": plan_id, "reported_at": intake["received_at"], "drill": intake["drill"]}
     if not data.get("title"):
         data["title"] = title_for(intake, store.plans.routing)
-    if intake.get("unit_received_at") and intake["source"] in UNITS_OF_SOURCE:
-        data["units_received"] = {u: intake["unit_received_at"] for u in UNITS_OF_SOURCE[intake["source"]]}
+    known = store.plans.routing.sources.get(intake["source"])
+    if intake.get("unit_received_at") and known:
+        data["units_received"] = {name: intake["unit_received_at"] for name in known.names}
     if intake["drill_id"]:
         data.update(drill_id=intake["drill_id"], event_group=intake["drill_id"])
         if intake["drill_title"]:

@@ -13,8 +13,10 @@ SKIP = ("webui/static/vendor/", "tests/artifacts/", "__pycache__")
 
 
 def _tracked() -> list[Path]:
-    """The repository's own text files (vendored code, test artifacts and caches aside)."""
-    out = [ROOT / "README.md"]
+    """The repository's own text files (vendored code, test artifacts and caches aside), the configuration
+    files at its root included."""
+    out = [ROOT / "README.md"] + [p for p in sorted(ROOT.glob("*")) if p.is_file() and (
+        p.suffix in SUFFIXES or p.name.startswith("."))]
     for folder in FOLDERS:
         for path in sorted((ROOT / folder).rglob("*")):
             rel = path.relative_to(ROOT).as_posix()

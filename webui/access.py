@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from emergency.core.errors import NotFound
 from emergency.core.numbers import masked_text
-from emergency.services import permissions
+from emergency.services import incidents, permissions
 from emergency.services.permissions import Actor, Forbidden, IncidentStep
 
 from .auth import same_site_referrer
@@ -37,15 +37,17 @@ ROUTE_ACTIONS = {
     "console.history": "incidents.read", "api.incidents": "incidents.read", "api.incident": "incidents.read",
     "incidents.incident_page": "incidents.read", "incidents.incident_checklist": "incidents.read",
     "directory.calls": "incidents.read", "directory.calls_download": "incidents.read",
-    "reports.timeline_docx": "incidents.read", "reports.notifications_xlsx": "incidents.read",
+    "reports.timeline_docx": "incidents.read", "reports.notifications_download": "incidents.read",
     "reports.board_export": "incidents.read",
     "reports.document_page": "documents.read", "reports.document_docx": "documents.read",
-    "reports.document_pdf": "documents.read",
+    "reports.document_pdf": "documents.read", "reports.document_cap": "documents.read",
+    "api.document_cap": "documents.read",
     # incidents: acting on them (the plan's roles, decided with the incident in hand)
     "incidents.create_incident": "incident.report", "api.create_incident": "incident.report",
     "intake.intake_form": "intake.read", "intake.intake_page": "intake.read", "api.get_intake": "intake.read",
     "intake.intake_record": "incident.report", "api.create_intake": "incident.report",
-    "intake.intake_close": "incident.report", "api.intake_incident": "incident.report",
+    "intake.intake_close": "incident.report", "intake.warning_form": "incident.report",
+    "intake.warning_receive": "incident.report", "api.receive_warning": "incident.report", "api.intake_incident": "incident.report",
     "incidents.incident_act": "incident.act", "api.incident_event": "incident.act", "calls.record_call": "incident.act",
     "reports.draft_page": "report.issue", "reports.preview": "report.issue", "reports.issue": "report.issue",
     # directory and roster
@@ -95,7 +97,7 @@ def incident_or_404(incident_id: str, action: str = "incidents.read", trigger: s
     """The incident and the plan version it runs under, or 404; with an action and its trigger, 403 when the user
     may not take it on this incident (load and check in one step)."""
     try:
-        snap = get_store().get(incident_id)
+        snap = incidents.get(get_store(), incident_id)
     except NotFound:
         abort(404)
     plan = plans().plan_for(snap.plan, snap.plan_version)

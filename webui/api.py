@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
-from emergency.services import board, drill_runs, incidents as service, intake
+from emergency.services import board, cap, cap_in, documents, drill_runs, incidents as service, intake
 from emergency.services.callsheet import for_observer
 from emergency.response.diagrams import state_diagram
 from emergency.response.checklist import checklist as build_checklist
@@ -23,7 +23,7 @@ from emergency.core.wording import N_
 
 from emergency.services.permissions import Forbidden
 
-from .access import may, may_report, who
+from .access import incident_or_404, may, may_report, who
 from .auth import actor
 from .db import app_clock, clock_for, get_store, now, plans as library
 from .i18n import api_refusal
@@ -144,15 +144,34 @@ def create_incident():
     check_body(library_models(library())["IncidentRequest"], data)
     key = request.headers.get("Idempotency-Key")
     scoped = service.scoped_idempotency_key(key, actor(), data)
-    before = get_store().find_by_idempotency_key(scoped) if scoped else None
+    before = service.by_idempotency_key(get_store(), scoped) if scoped else None
     snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
     return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), (200 if before else 201)
 
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
-    snap = get_store().get(incident_id)
+    snap = service.get(get_store(), incident_id)
     return jsonify(shown_view(service.view(get_store(), incident_id, clock_for(snap).now(), current_user.office, snap)))
+
+
+@bp.get("/documents/<document_id>/cap")
+def document_cap(document_id: str):
+    """An issued report as an OASIS CAP 1.2 message (the same as the incident page's CAP link)."""
+    row = documents.document(get_store(), document_id)
+    snap, plan = incident_or_404(row["incident_id"])
+    body = documents.cap_of(get_store(), row, snap, plan)
+    return Response(body, mimetype=cap.MEDIA_TYPE)
+
+
+@bp.post("/warnings")
+def receive_warning():
+    """A warning from higher government as a CAP 1.2 message (the request's body; ``?plan=`` when the message does
+    not name one): recorded as the incident and its 接收上级预警 step; 422 naming what is wrong, nothing written."""
+    may_report(True)          # whoever may record at least a drill's; the service decides for the message itself
+    snap = cap_in.receive(get_store(), request.get_data(cache=False)[:cap_in.LARGEST + 1],
+                          request.args.get("plan") or None, who(), app_clock())
+    return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), 201
 
 
 def shown_view(view):
@@ -218,7 +237,7 @@ def create_intake():
 
 @bp.get("/intake/<intake_id>")
 def get_intake(intake_id: str):
-    return jsonify(_intake_view(get_store().get_intake(intake_id)))
+    return jsonify(_intake_view(intake.get(get_store(), intake_id)))
 
 
 @bp.post("/intake/<intake_id>/incident")
@@ -227,7 +246,7 @@ def intake_incident(intake_id: str):
     plan_id = data.pop("plan", None)
     if not isinstance(plan_id, str):
         raise InputError("plan", "必须填写")
-    record = get_store().get_intake(intake_id)
+    record = intake.get(get_store(), intake_id)
     may_report(record["drill"], library().plan(plan_id))
     check_body(library_models(library())["IntakeIncidentRequest"], {**data, "plan": plan_id})
     snap = intake.open_incident(get_store(), intake_id, plan_id, data, actor(), app_clock())

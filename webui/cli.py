@@ -17,7 +17,7 @@ from emergency.cli import DB_HELP, _db_path, _refuse, main, plans_option
 from emergency.core.clock import SystemClock
 from emergency.core.errors import EmergencyError
 from emergency.services.directory import load_demo as load_demo_directory
-from emergency.services.incidents import load_demo
+from emergency.services.incidents import listed, load_demo
 from emergency.services.roster import load_demo as load_demo_roster
 from emergency.response.library import PlanLibrary, library
 from emergency.store import Store, close_pools, init_database, shown_location
@@ -76,7 +76,7 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
     try:
         retire_demo_users(store, clock)
         if demo:
-            if not store.list(drill=True, drill_id="demo"):
+            if not listed(store, drill=True, drill_id="demo"):
                 load_demo(store, clock)
             load_demo_directory(store, clock.now().isoformat(timespec="seconds"))
             load_demo_roster(store, clock.now())

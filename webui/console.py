@@ -114,7 +114,7 @@ def home():
 def _understaffed(at) -> list[dict]:
     """The shifts of the next days short of their unit's minimum staffing, flagged as gaps are."""
     store = get_store()
-    return rota.understaffed(roster.load(store, since=format_time(at)), store.roster.staffing(), at,
+    return rota.understaffed(roster.load(store, since=format_time(at)), roster.staffing(store), at,
                              at + timedelta(days=roster.GAP_DAYS))
 
 
@@ -124,7 +124,7 @@ def _task_queue(real: list[dict]) -> tuple[list, list]:
     Real incidents only; a drill's tasks stay on its own incidents."""
     at = now()
     views = {r["id"]: r for r in real if r.get("tasks") is not None}
-    for s in get_store().list(drill=False, open_only="or_follow_up"):
+    for s in service.listed(get_store(), drill=False, open_only="or_follow_up"):
         if s.id not in views and s.tasks:
             views[s.id] = service.snapshot_view(s, None, at, plans(), office())
     todo, raised = [], []
@@ -184,7 +184,7 @@ def history():
     plan_id = args.get("plan") if args.get("plan") in plans().plans else None
     level = args.get("level") if args.get("level") in ("I", "II", "III", "IV") else None
     closed = {"open": False, "closed": True}.get(args.get("status", ""))
-    rows = get_store().search(since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
+    rows = service.search(get_store(), since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
                               text=args.get("q", "").strip()[:100] or None, drill=args.get("drill") == "1",
                               closed=closed)
     at = now()

@@ -7,26 +7,23 @@ who took it.
 """
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from emergency.services import callsheet, directory, roster, rota
-from emergency.response.calls import OUTCOMES
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound
 from emergency.core.numbers import mobile_of
-from emergency.core.sheets import XLSX_TYPE as XLSX, workbook_bytes
-from emergency.services.incidents import notification_status
+from emergency.services.incidents import get as get_incident, notification_status
 
 from emergency.services.permissions import Forbidden
 
 from .access import may, who
-from .auth import audit_export
 from .db import app_clock, clock_for, get_store, now, plans
+from .downloads import send
 from .i18n import gettext as _, refusal
 from .plan_args import checklist_of_request
 
@@ -128,10 +125,9 @@ def export(fmt: str):
         abort(404)
     contacts = _contacts()
     name = f"通讯录.{fmt}"
-    audit_export(name + ("" if personal_numbers_shown() else "（不含个人手机）"))
     body = directory.xlsx_bytes(contacts) if fmt == "xlsx" else directory.csv_bytes(contacts)
-    return send_file(io.BytesIO(body), mimetype=XLSX if fmt == "xlsx" else "text/csv", as_attachment=True,
-                     download_name=name)
+    return send(body, name, audited_as=name + ("" if personal_numbers_shown() else "（不含个人手机）"),
+                ascii_name=f"directory.{fmt}")
 
 
 def duty_room() -> str:
@@ -163,7 +159,7 @@ def on_duty_now(at) -> dict:
 def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
     """The incident and, for each of its notifications, the numbers to dial for each recipient in order."""
     try:
-        snap = get_store().get(incident_id)
+        snap = get_incident(get_store(), incident_id)
     except NotFound:
         abort(404)
     at = clock_for(snap).now()
@@ -202,29 +198,14 @@ def calls(incident_id: str):
 
 @bp.get("/incidents/<incident_id>/calls.<fmt>")
 def calls_download(incident_id: str, fmt: str):
-    if fmt not in ("json", "xlsx", "md"):
-        abort(404)
+    """The call sheet as a table in any table format, or as JSON for other systems (the whole sheet)."""
     incident, lines = call_sheet(incident_id)
-    name = f"{'演练-' if incident['drill'] else ''}{incident_id}-呼叫单.{fmt}"
-    audit_export(name)
-    rows = [[line["due"] or "", "、".join(line["to"]), line["channel_name"], line["clause"], r["display"],
-             "；".join(f"{d['who']} {d['number']}" for d in r["numbers"]) or "通讯录无此单位号码",
-             "；".join(f"{a['at'][11:16]} {a['number']} {OUTCOMES[a['outcome']]} {a['reached'] or a['received_by']}".strip()
-                      for a in r["attempts"]),
-             "已确认" if line["calls"]["acknowledged"] else "", "", "", ""]
-            for line in lines for r in line["dial"]]
-    head = ["时限", "报告对象", "方式", "条款", "单位", "号码（按拨打顺序）", "已呼叫", "确认", "拨打时间", "接听人", "结果"]
+    name = f"{'演练-' if incident['drill'] else ''}{incident['name']}-呼叫单.{fmt}"
+    ascii_name = f"{'drill-' if incident['drill'] else ''}{incident_id}-calls.{fmt}"
     if fmt == "json":
         body = json.dumps({"incident": incident, "notifications": lines}, ensure_ascii=False, indent=2).encode()
-        mimetype = "application/json"
-    elif fmt == "xlsx":
-        body, mimetype = workbook_bytes([("呼叫单", head, rows)]), XLSX
-    else:
-        md = [f"# {'【演练】' if incident['drill'] else ''}{incident['title'] or incident_id} 呼叫单", "",
-              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        md += ["| " + " | ".join(str(c).replace("|", "／") for c in row) + " |" for row in rows]
-        body, mimetype = ("\n".join(md) + "\n").encode(), "text/markdown"
-    return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+        return send(body, name, ascii_name=ascii_name)
+    return send(callsheet.tables(incident, lines), name, ascii_name=ascii_name)
 
 
 # ---------------------------------------------------------------- the duty roster (值班表)
@@ -242,7 +223,7 @@ def roster_page(problems=None, status=200, error: EmergencyError | None = None):
     store = get_store()
     shifts = shown_shifts(roster.load(store, since=format_time(at)))
     units = sorted({s.unit for s in shifts})
-    office, staffing = current_user.office, store.roster.staffing()
+    office, staffing = current_user.office, roster.staffing(store)
     return render_template("directory/roster.html", shifts=shifts, units=units, problems=problems,
                            gaps=roster.gaps(shifts, at), columns=roster.COLUMNS, days=roster.GAP_DAYS,
                            on_duty={u: roster.on_duty(shifts, u, at) for u in units}, duty=on_duty_now(at),
@@ -251,7 +232,7 @@ def roster_page(problems=None, status=200, error: EmergencyError | None = None):
                                                           at + timedelta(days=roster.GAP_DAYS)),
                            staffing=staffing, office=office, error=error,
                            own_shifts=roster.of_unit(shifts, office),
-                           swaps=store.roster.swaps(office), swap_status=roster.SWAP_STATUS,
+                           swaps=roster.swaps(store, office), swap_status=roster.SWAP_STATUS,
                            may_swap=may("swap.request"), may_decide=may("swap.decide"),
                            next_month=(at.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")), status
 
@@ -342,7 +323,6 @@ def roster_export(fmt: str):
         abort(404)
     shifts = shown_shifts(roster.load(get_store()))
     name = f"值班表.{fmt}"
-    audit_export(name + ("" if personal_numbers_shown() else "（不含个人手机）"))
     body = roster.xlsx_bytes(shifts) if fmt == "xlsx" else roster.csv_bytes(shifts)
-    return send_file(io.BytesIO(body), mimetype=XLSX if fmt == "xlsx" else "text/csv", as_attachment=True,
-                     download_name=name)
+    return send(body, name, audited_as=name + ("" if personal_numbers_shown() else "（不含个人手机）"),
+                ascii_name=f"roster.{fmt}")

@@ -2,25 +2,22 @@
 items and response cards. Views are thin over emergency.services.drill_runs, .report and .cards."""
 from __future__ import annotations
 
-import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from emergency.services import drill_runs, exports
+from emergency.services import drill_runs, exports, incidents as service, intake, shift
 from emergency.response.cards import card, roles
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError, NotFound
-from emergency.services.coverage import coverage, coverage_xlsx
+from emergency.services.coverage import coverage, coverage_tables
 from emergency.plans.model import LEVELS, PlanFileError
-from emergency.services.documents import DOCX_TYPE
-from emergency.core.sheets import XLSX_TYPE
 from emergency.services.report import drill_report
 
-from .auth import audit_export
 from .auth import actor as _actor
 from .db import app_clock, get_store, plans
+from .downloads import send
 from .i18n import gettext as _, refusal
 
 bp = Blueprint("drills", __name__)
@@ -62,8 +59,8 @@ def create():
 def panel(drill_id: str):
     d = drill_or_404(drill_id)
     view = drill_runs.drill_view(d, app_clock())
-    incidents = get_store().list(drill=True, drill_id=drill_id)
-    intakes = [r for r in get_store().search_intakes(drill=True) if r["drill_id"] == drill_id]
+    incidents = service.listed(get_store(), drill=True, drill_id=drill_id)
+    intakes = [r for r in intake.search(get_store(), drill=True) if r["drill_id"] == drill_id]
     return render_template("drills/drill.html", d=view, incidents=incidents, intakes=intakes, speeds=drill_runs.SPEEDS)
 
 
@@ -83,42 +80,38 @@ def _report(drill_id: str) -> dict:
     d = drill_or_404(drill_id)
     end = parse_time(d["finished_at"], "finished_at") if d["finished_at"] else drill_runs.drill_clock(d, app_clock()).now()
     store = get_store()
-    incidents = [(s, store.events(s.id)) for s in sorted(store.list(drill=True, drill_id=drill_id),
+    incidents = [(s, service.events(store, s.id)) for s in sorted(service.listed(store, drill=True, drill_id=drill_id),
                                                          key=lambda s: s.created_at)]
-    handovers = store.shifts.handovers(current_user.office, drill=True, drill_id=drill_id)
+    handovers = shift.handovers(store, current_user.office, drill=True, drill_id=drill_id)
     return drill_report(d, incidents, end, plans(), current_user.office, handovers)   # for the office reading it
 
 
 @bp.get("/drills/<drill_id>/report")
 def report(drill_id: str):
     rep = _report(drill_id)
-    items = get_store().improvements.list(drill_id=drill_id)
+    items = drill_runs.improvements(get_store(), drill_id=drill_id)
     return render_template("drills/report.html", r=rep, items=items, plans=plans().plans)
 
 
 @bp.get("/drills/<drill_id>/report.json")
 def report_json(drill_id: str):
     rep = _report(drill_id)
-    audit_export(f"after-action-{drill_id}.json")
-    return Response(json.dumps(rep, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=after-action-{drill_id}.json"})
+    return send(json.dumps(rep, ensure_ascii=False, indent=2).encode(), f"演练-{rep['title']}-评估报告.json",
+                ascii_name=f"after-action-{drill_id}.json")
 
 
 @bp.get("/drills/<drill_id>/report.docx")
 def report_docx(drill_id: str):
-    body = exports.drill_report_docx(_report(drill_id), get_store().improvements.list(drill_id=drill_id))
-    return _docx(body, f"演练-{drill_id}-评估报告.docx")
+    rep = _report(drill_id)
+    body = exports.drill_report_docx(rep, drill_runs.improvements(get_store(), drill_id=drill_id))
+    return send(body, f"演练-{rep['title']}-评估报告.docx", ascii_name=f"after-action-{drill_id}.docx")
 
 
 @bp.get("/drills/<drill_id>/improvements.docx")
 def improvements_docx(drill_id: str):
-    body = exports.improvements_docx(_report(drill_id), get_store().improvements.list(drill_id=drill_id))
-    return _docx(body, f"演练-{drill_id}-整改计划.docx")
-
-
-def _docx(body: bytes, name: str):
-    audit_export(name)
-    return send_file(io.BytesIO(body), mimetype=DOCX_TYPE, as_attachment=True, download_name=name)
+    rep = _report(drill_id)
+    body = exports.improvements_docx(rep, drill_runs.improvements(get_store(), drill_id=drill_id))
+    return send(body, f"演练-{rep['title']}-整改计划.docx", ascii_name=f"improvements-{drill_id}.docx")
 
 
 @bp.post("/drills/<drill_id>/improvements")
@@ -135,7 +128,7 @@ def add_improvement(drill_id: str):
     if errors or len(finding) > 2000 or len(owner) > 100:
         flash(_("整改事项未保存，请填写：%(fields)s", fields="、".join(errors or ["finding"])), "error")
         return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
-    get_store().improvements.add({"drill_id": drill_id, "incident_id": form.get("incident_id"),
+    drill_runs.add_improvement(get_store(), {"drill_id": drill_id, "incident_id": form.get("incident_id"),
                                    "plan": form.get("plan"), "clause": form.get("clause", "")[:50], "finding": finding,
                                    "owner": owner, "due": due[:10], "status": "open", "created_by": _actor(),
                                    "created_at": format_time(app_clock().now())})
@@ -145,13 +138,13 @@ def add_improvement(drill_id: str):
 
 @bp.get("/improvements")
 def improvements():
-    return render_template("drills/improvements.html", items=get_store().improvements.list(open_only=request.args.get("all") != "1"),
+    return render_template("drills/improvements.html", items=drill_runs.improvements(get_store(), open_only=request.args.get("all") != "1"),
                            plans=plans().plans, show_all=request.args.get("all") == "1")
 
 
 @bp.post("/improvements/<int:item_id>/close")
 def close_improvement(item_id: int):
-    get_store().improvements.close(item_id, _actor(), format_time(app_clock().now()))
+    drill_runs.close_improvement(get_store(), item_id, _actor(), format_time(app_clock().now()))
     return redirect(url_for("drills.improvements"))
 
 
@@ -195,7 +188,5 @@ def coverage_page():
 
 @bp.get("/coverage.xlsx")
 def coverage_download():
-    body = coverage_xlsx(coverage(get_store(), app_clock().now()))
-    audit_export("drill-coverage.xlsx")
-    return Response(body, mimetype=XLSX_TYPE,
-                    headers={"Content-Disposition": "attachment; filename=drill-coverage.xlsx"})
+    at = app_clock().now()
+    return send(coverage_tables(coverage(get_store(), at), at), "演练覆盖情况.xlsx", ascii_name="drill-coverage.xlsx")

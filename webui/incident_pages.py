@@ -112,7 +112,7 @@ def _after_recording(incident_id: str) -> str:
 @bp.get("/incidents/<incident_id>")
 def incident_page(incident_id: str):
     try:
-        snap = get_store().get(incident_id)
+        snap = service.get(get_store(), incident_id)
     except NotFound:
         abort(404)
     clock = clock_for(snap)
@@ -122,7 +122,7 @@ def incident_page(incident_id: str):
     plan = plans().plan_for(v["plan"], v["plan_version"])
     group_key = v["event_group"] or v["id"]
     at = now()
-    group = [service.snapshot_view(s, None, at, plans(), office()) for s in get_store().list(drill=None, event_group=group_key)
+    group = [service.snapshot_view(s, None, at, plans(), office()) for s in service.listed(get_store(), drill=None, event_group=group_key)
              if s.id != v["id"]] + [v]
     lead, lead_basis = _lead_plan(group)
     group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
@@ -143,10 +143,10 @@ def incident_page(incident_id: str):
     store = get_store()
     for g in group:
         g.setdefault("plan_short", plans().plan_for(g["plan"], g["plan_version"]).short_title)
-    own_documents = store.documents(incident_id)
+    own_documents = documents.issued(store, incident_id)
     final_reports = {g["id"] for g in group
                      if any(d["kind"] == "final" for d in (own_documents if g["id"] == incident_id else
-                                                           store.documents(g["id"])))}
+                                                           documents.issued(store, g["id"])))}
     still_open = closing.still_open(v, group, final_reports) if "close" in v["allowed_triggers"] else []
     unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
     return render_template("console/incident.html", offers=offers, **call_sheet, documents=own_documents,
@@ -223,7 +223,7 @@ def incident_act(incident_id: str):
         return redirect(url_for("incidents.incident_page", incident_id=incident_id))
     payload = {k: form[k].strip() for k in FORM_FIELDS if form.get(k, "").strip()}
     try:
-        snap = get_store().get(incident_id)            # read once: the form's facts, then the action itself
+        snap = service.get(get_store(), incident_id)            # read once: the form's facts, then the action itself
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}

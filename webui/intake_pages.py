@@ -8,11 +8,11 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from emergency.services import intake as intakes
+from emergency.services import cap_in, intake as intakes
 from emergency.core.clock import format_time
-from emergency.core.errors import EmergencyError, NotFound
+from emergency.core.errors import EmergencyError, InputError, NotFound
 
-from .access import may_report
+from .access import may_report, who
 from .auth import actor
 from .console import date_bounds
 from .db import app_clock, get_store, now, plans
@@ -24,7 +24,7 @@ bp = Blueprint("intake", __name__)
 def _form_page(values: dict | None = None, error: EmergencyError | None = None, status: int = 200):
     bounds, _errors = date_bounds(request.args)
     matter = request.args.get("matter") or None
-    rows = get_store().search_intakes(since=bounds.get("from"), until=bounds.get("to"), matter=matter,
+    rows = intakes.search(get_store(), since=bounds.get("from"), until=bounds.get("to"), matter=matter,
                                       drill=request.args.get("drill") == "1")
     routing = plans().routing
     names = {m.id: m for m in routing.matters}
@@ -60,7 +60,7 @@ def intake_record():
 @bp.get("/intake/<intake_id>")
 def intake_page(intake_id: str):
     try:
-        record = get_store().get_intake(intake_id)
+        record = intakes.get(get_store(), intake_id)
     except NotFound:
         abort(404)
     return render_template("intake/intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
@@ -72,7 +72,7 @@ def intake_page(intake_id: str):
 @bp.post("/intake/<intake_id>/close")
 def intake_close(intake_id: str):
     try:
-        record = get_store().get_intake(intake_id)
+        record = intakes.get(get_store(), intake_id)
     except NotFound:
         abort(404)
     may_report(record["drill"])
@@ -82,3 +82,33 @@ def intake_close(intake_id: str):
     except EmergencyError as exc:
         flash(refusal(exc), "error")
     return redirect(url_for("intake.intake_page", intake_id=intake_id))
+
+
+# ---------------------------------------------------------------- warnings received as CAP 1.2 messages
+
+def _warning_plans() -> list:
+    """The plans under which a warning from higher government is recorded (their 接收上级预警 step)."""
+    return [p for p in plans().plans.values() if any(t.trigger == cap_in.RECEIVE for t in p.lifecycle.transitions)]
+
+
+@bp.get("/warnings/receive")
+def warning_form(error: EmergencyError | None = None, status: int = 200):
+    """Upload a warning received from higher government as a CAP 1.2 message (yellow, orange, red)."""
+    may_report(True)          # whoever may record at least a drill's; the service decides for the message itself
+    return render_template("intake/cap_receive.html", plans_open=_warning_plans(), error=error and refusal(error),
+                           chosen=request.form.get("plan", "")), status
+
+
+@bp.post("/warnings/receive")
+def warning_receive():
+    may_report(True)
+    upload = request.files.get("message")
+    body = upload.read(cap_in.LARGEST + 1) if upload else b""
+    try:
+        if not body:
+            raise InputError("cap", "请选择收到的CAP预警消息文件（.xml）")
+        snap = cap_in.receive(get_store(), body, request.form.get("plan") or None, who(), app_clock())
+    except EmergencyError as exc:
+        return warning_form(exc, 422)
+    flash(_("已接收上级预警，并登记为事件。"), "ok")
+    return redirect(url_for("incidents.incident_page", incident_id=snap.id))

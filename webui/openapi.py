@@ -138,6 +138,7 @@ TASK_EXTRA = {"status": {"enum": ["assigned", "signed", "reported", "done"]}, "s
               "mine": {"type": "boolean", "description": "given to the office looking"}}
 DRILL = _path("drill_id")
 INTAKE = _path("intake_id")
+DOCUMENT = _path("document_id")
 def openapi_spec(library: PlanLibrary) -> dict:
     models = library_models(library)
     Facts, ChecklistRequest, IncidentRequest, IntakeIncidentRequest = (
@@ -196,6 +197,16 @@ def openapi_spec(library: PlanLibrary) -> dict:
             "/api/intake/{intake_id}/incident": {"post": _op("Open an incident from an intake (reported_at = received_at)",
                                                              IntakeIncidentRequest, params=[INTAKE], ok="201",
                                                              errors=("404", "409", "422"))},
+            "/api/documents/{document_id}/cap": {"get": {**_op("An issued report as an OASIS CAP 1.2 message "
+                                                                "(application/cap+xml)", params=[DOCUMENT],
+                                                                errors=("403", "404"))}},
+            "/api/warnings": {"post": {**_op("Receive a warning from higher government as an OASIS CAP 1.2 message "
+                                             "(the body, application/cap+xml; ?plan= when it names none)", ok="201",
+                                             errors=("403", "422")),
+                                       "requestBody": {"required": True, "content": {"application/cap+xml": {
+                                           "schema": {"type": "string"}}}},
+                                       "parameters": [{"name": "plan", "in": "query", "required": False,
+                                                       "schema": {"type": "string", "enum": list(library.ids)}}]}},
             "/api/openapi.json": {"get": {**_op("This description (no sign-in needed)", errors=()), "security": []}},
         },
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

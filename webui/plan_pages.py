@@ -18,7 +18,7 @@ from emergency.core.markdown import checklist_markdown
 from emergency.response.plandiff import diff_plans
 from emergency.plans.model import PlanFileError
 
-from .auth import audit_export
+from .downloads import send
 from .db import now, plans
 from .plan_args import checklist_of_request, plan_or_404
 from .i18n import refusal
@@ -106,9 +106,8 @@ def checklist_download(plan_id: str, fmt: str):
     if refused:
         return Response(refusal(refused), status=422, mimetype="text/plain")
     if fmt == "md":
-        body, mimetype = checklist_markdown(cl, drill=request.args.get("drill") == "1"), "text/markdown"
+        body = checklist_markdown(cl, drill=request.args.get("drill") == "1")
     else:
-        body, mimetype = json.dumps(cl, ensure_ascii=False, indent=2), "application/json"
-    name = f"checklist-{plan_id}-{cl['level']}.{fmt}"
-    audit_export(name)
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+        body = json.dumps(cl, ensure_ascii=False, indent=2)
+    return send(body.encode("utf-8"), f"{plan.short_title}{cl['level']}级检查单.{fmt}",
+                ascii_name=f"checklist-{plan_id}-{cl['level']}.{fmt}")

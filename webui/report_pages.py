@@ -13,6 +13,8 @@ from flask_login import current_user
 
 from emergency.services import documents as reports
 from emergency.services import exports
+from emergency.services.incidents import events as service_events, incident_name
+from emergency.services.intake import of_incident as intake_of
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused, StaleVersion
 from emergency.core.wording import N_
@@ -42,7 +44,7 @@ def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
     different bodies), else from its own items (documents.draft). ``office``: the issuing office, whose own items
     alone are 尚需 in the report."""
     kept = session.get("report_header") or {}
-    office = get_store().report_header(current_user.office, f"{plan_id}/{kind}") if kind else {}
+    office = reports.header(get_store(), current_user.office, f"{plan_id}/{kind}") if kind else {}
     return {"issuer": kept.get("issuer") or office.get("issuer") or current_app.config.get("ISSUER")
             or current_user.office, "signer": kept.get("signer") or office.get("signer", ""),
             "contact": kept.get("contact") or office.get("contact", ""), "office": current_user.office,
@@ -51,8 +53,8 @@ def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
 
 def _draft(snap, plan, kind: str):
     store = get_store()
-    return reports.draft(snap, store.events(snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(kind, plan.id),
-                         intake=store.intake_of(snap.id, snap.event_group))
+    return reports.draft(snap, service_events(store, snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(kind, plan.id),
+                         intake=intake_of(store, snap.id, snap.event_group))
 
 
 @bp.get("/incidents/<incident_id>/reports/new")
@@ -139,7 +141,7 @@ def issue(incident_id: str):
         flash(refusal(exc), "error")
         return redirect(back)
     session["report_header"] = {k: d.model_dump()[k] for k in ("issuer", "signer", "contact")}
-    get_store().remember_report_header(current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
+    reports.remember_header(get_store(), current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
                                        app_clock().now().isoformat(timespec="seconds"), issuer=d.issuer,
                                        signer=d.signer, contact=d.contact)
     flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
@@ -153,7 +155,7 @@ def _offered(incident_id: str) -> list[dict]:
 
 def _document(document_id: str) -> dict:
     try:
-        return get_store().document(document_id)
+        return reports.document(get_store(), document_id)
     except NotFound:
         abort(404)
 
@@ -166,6 +168,16 @@ def _download(body: bytes, name: str, ascii_name: str | None = None):
 def document_docx(document_id: str):
     row = _document(document_id)
     return _download(row["content"], row["filename"], f"report-{row['kind']}-{row['id']}.docx")
+
+
+@bp.get("/documents/<document_id>.cap.xml")
+def document_cap(document_id: str):
+    """The issued report as an OASIS CAP 1.2 message, for an emergency platform (``emergency.services.cap``)."""
+    row = _document(document_id)
+    snap, plan = incident_or_404(row["incident_id"])
+    body = reports.cap_of(get_store(), row, snap, plan)
+    return send(body, row["filename"].removesuffix(".docx") + ".cap.xml",
+                ascii_name=f"report-{row['kind']}-{row['id']}.cap.xml")
 
 
 @bp.get("/documents/<document_id>")
@@ -209,7 +221,7 @@ def document_pdf(document_id: str):
                     {"Retry-After": str(RETRY_AFTER_SECONDS)})
         except PdfUnavailable as exc:
             return render_template("error.html", code=503, message=refusal(exc)), 503
-        body = get_store().keep_pdf(document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
+        body = reports.keep_pdf(get_store(), document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
     return _download(body, row["filename"].removesuffix(".docx") + ".pdf", f"report-{row['kind']}-{row['id']}.pdf")
 
 
@@ -220,15 +232,18 @@ def document_pdf(document_id: str):
 @bp.get("/incidents/<incident_id>/timeline.docx")
 def timeline_docx(incident_id: str):
     snap, plan = incident_or_404(incident_id)
-    body = exports.timeline_docx(snap, plan, timeline(plan, get_store().events(incident_id), snap.tasks))
-    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-时间线.docx")
+    body = exports.timeline_docx(snap, plan, timeline(plan, service_events(get_store(), incident_id), snap.tasks))
+    return _download(body, f"{'演练-' if snap.drill else ''}{incident_name(snap, plan)}-时间线.docx",
+                     f"{'drill-' if snap.drill else ''}{incident_id}-timeline.docx")
 
 
-@bp.get("/incidents/<incident_id>/notifications.xlsx")
-def notifications_xlsx(incident_id: str):
+@bp.get("/incidents/<incident_id>/notifications.<fmt>")
+def notifications_download(incident_id: str, fmt: str):
+    """An incident's reporting items and its issued reports, in any table format."""
     snap, plan = incident_or_404(incident_id)
-    body = exports.notifications_xlsx(snap, plan, clock_for(snap).now(), plans(), get_store().documents(incident_id))
-    return _download(body, f"{'演练-' if snap.drill else ''}{incident_id}-报告事项.xlsx")
+    tables = exports.notifications_tables(snap, plan, clock_for(snap).now(), plans(), reports.issued(get_store(), incident_id))
+    return send(tables, f"{'演练-' if snap.drill else ''}{incident_name(snap, plan)}-报告事项.{fmt}",
+                ascii_name=f"{'drill-' if snap.drill else ''}{incident_id}-notifications.{fmt}")
 
 
 @bp.get("/incidents.<fmt>")
@@ -238,4 +253,6 @@ def board_export(fmt: str):
     from .console import office
     at = app_clock().now()
     rows = board.rows(get_store(), plans(), office(), clock_for, at, request.args.get("drill") == "1")
-    return send(exports.board_tables(rows, plans(), at), f"incidents-board.{fmt}")
+    stamp = format_time(at)[:16].replace("T", "-").replace(":", "")
+    return send(exports.board_tables(rows, plans(), at), f"事件看板-{stamp}.{fmt}",
+                ascii_name=f"incidents-board-{stamp}.{fmt}")

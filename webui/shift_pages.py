@@ -123,7 +123,7 @@ def log_export(fmt: str):
     filename = f"值班日志-{window['starts_at'][:10]}-{window['shift']}.{fmt}"
     # the log is a table in any table format; its Word file is a document of its own layout
     value = (exports.shift_log_docx(_office(), name, lines) if fmt == "docx"
-             else exports.shift_log_tables(_office(), name, lines))
+             else exports.shift_log_tables(_office(), name, lines, now()))
     return send(value, filename)
 
 
@@ -133,13 +133,13 @@ def log_export(fmt: str):
 def handover_page(error: EmergencyError | None = None, status: int = 200):
     """The handover due now: one waiting to be signed for (接班), else the draft of the shift to hand over (交班)."""
     store, office = get_store(), _office()
-    waiting = store.shifts.handovers(office, unsigned=True, limit=1)
+    waiting = shift.handovers(store, office, unsigned=True, limit=1)
     if waiting:
         return render_template("shift/handover.html", h=shown(waiting[0]), draft=None, sections=shift.SECTIONS, error=error,
                                may_write=may("shift.write"), office=office), status
     shifts = _shifts()
     outgoing, incoming = shift.shift_to_hand_over(store, shifts, office, now())
-    recent = store.shifts.handovers(office, limit=10)
+    recent = shift.handovers(store, office, limit=10)
     done = next((r for r in recent if r["starts_at"] == outgoing["starts_at"]), None)
     if done is not None:   # this shift is handed over already (signed before its end): show it, never a second 交班
         return render_template("shift/handover.html", h=shown(done), draft=None, sections=shift.SECTIONS, error=error,
@@ -174,7 +174,7 @@ def sign_out():
 def sign_in(handover_id: str):
     store = get_store()
     try:
-        h = store.shifts.handover(handover_id)
+        h = shift.handover(store, handover_id)
         at = drill_runs.drill_clock(drill_runs.get_drill(store, h["drill_id"]), app_clock()).now() if h["drill_id"] \
             else now()   # a drill's handover is signed for on the drill's clock
         shift.sign_in(store, who(), handover_id, request.form.get("remarks", ""), at, plans(), _duty_room(),
@@ -193,7 +193,7 @@ def sign_in(handover_id: str):
 def _handover_or_404(handover_id: str):
     """A handover of the user's office, or 404 (another office's is not there for it)."""
     try:
-        h = get_store().shifts.handover(handover_id)
+        h = shift.handover(get_store(), handover_id)
     except NotFound:
         abort(404)
     authorize("shift.read", OfficeThing(h["office"]))
@@ -225,7 +225,7 @@ def drill_handover(drill_id: str, error: EmergencyError | None = None, status: i
     if windows is None:
         flash(_("本演练尚未到交接班时间。"), "error")
         return redirect(url_for("drills.panel", drill_id=drill_id))
-    done = store.shifts.handovers(office, drill=True, drill_id=drill_id, limit=1)
+    done = shift.handovers(store, office, drill=True, drill_id=drill_id, limit=1)
     if done:
         return redirect(url_for("shift.handover_view", handover_id=done[0]["id"]))
     at = drill_runs.drill_clock(d, app_clock()).now()

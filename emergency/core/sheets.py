@@ -1,13 +1,19 @@
 """Spreadsheets and CSV the console writes (the directory, roster, checklists, exports): every cell made safe from
-being read as a formula. No engine imports: a writer of rows, used by the engine's modules alike."""
+being read as a formula, every time a date cell, every sheet ready to print. No engine imports but the clock's zone:
+a writer of rows, used by the engine's modules alike."""
 from __future__ import annotations
 
 import csv
+import re
+from datetime import date, datetime, time
 from io import BytesIO, StringIO
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from emergency.core.clock import TZ as SHANGHAI
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,17 +34,101 @@ def csv_bytes(rows: list[list[Any]]) -> bytes:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"   # what a download of one is sent as
 
 
-def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+# A time the record holds as text becomes a date cell, so Excel sorts, filters and shows it as a time (the whole cell
+# must be the time: a sentence that mentions one stays a sentence). Zoned times are shown in Asia/Shanghai.
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?([+-]\d{2}:\d{2})?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SHOWN_AS = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd", time: "hh:mm"}
+WIDEST = 50          # characters: a longer text wraps inside its column instead of widening the page
+
+
+def typed_cell(value: Any) -> Any:
+    """``value`` as the cell it is: a time text becomes a date cell (naive, in Asia/Shanghai, as Excel keeps
+    them), any other text is made safe from being read as a formula."""
+    if not isinstance(value, str):
+        return value.astimezone(SHANGHAI).replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
+    if m := _DATETIME.match(value):
+        at = datetime.fromisoformat(f"{m[1]}T{m[2]}{m[3] or ''}{m[4] or ''}")
+        return at.astimezone(SHANGHAI).replace(tzinfo=None) if at.tzinfo else at
+    if _DATE.match(value):
+        return date.fromisoformat(value)
+    if _CLOCK.match(value):
+        return time.fromisoformat(value)
+    return safe_cell(value)
+
+
+def shown_text(value: Any) -> str:
+    """A cell as a person reads it in plain text (Markdown, a print): a time as 2026-12-07 04:52, nothing for
+    nothing."""
+    cell = typed_cell(value) if isinstance(value, str) else value
+    for kind, shown in SHOWN_AS.items():
+        if isinstance(cell, kind):
+            return cell.strftime(shown.replace("yyyy", "%Y").replace("mm-dd", "%m-%d").replace("hh", "%H")
+                                 .replace(":mm", ":%M"))
+    return "" if value is None else str(value)
+
+
+def shown_width(value: Any) -> int:
+    """How many character widths a cell takes on the page: a Chinese character two, a time its shown form."""
+    for kind, shown in SHOWN_AS.items():
+        if isinstance(value, kind):
+            return len(shown)
+    text = "" if value is None else str(value)
+    return max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.splitlines()), default=0)
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")     # & begins a field code in a page header
+
+
+def _fit_columns(ws) -> list[int]:
+    """Each column as wide as what it holds (a longer text wraps), each time shown as a time; the widths."""
+    widths = [max(shown_width(cell.value) for cell in column) for column in ws.iter_cols()]
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            kind = type(cell.value)
+            if kind in SHOWN_AS:
+                cell.number_format = SHOWN_AS[kind]
+            elif widths[cell.column - 1] > WIDEST:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for n, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(n)].width = min(max(w, 4), WIDEST) + 2
+    return widths
+
+
+def _for_paper(ws, widths: list[int], heading: str, made_at: str) -> None:
+    """A4 fitted to the width, the head row frozen and on every page, the heading and time above, pages below."""
+    ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sum(min(w, WIDEST) + 2 for w in widths) > 100 else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.oddHeader.center.text = _header_text(heading)
+    if made_at:
+        ws.oddHeader.right.text = _header_text(f"制表时间：{made_at[:16].replace('T', ' ')}")
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def workbook_bytes(sheets: list[tuple], made_at: str = "") -> bytes:
+    """Sheets of rows as an .xlsx ready for Excel and for paper: the head row bold, frozen and printed on every page;
+    every column as wide as what it holds (up to ``WIDEST``, then wrapped); times as date cells; A4, fitted to the
+    page's width (landscape when the columns need it); the page header says what it is and when it was made
+    (``made_at``), the footer the page number. Each sheet is (name, head, rows) or (name, head, rows, heading):
+    the heading its pages carry, by default its name."""
     wb = Workbook()
     wb.remove(wb.active)
-    for name, head, rows in sheets:
-        ws = wb.create_sheet(name[:31])
+    for name, head, rows, *heading in sheets:
+        ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "表")   # what a sheet's name may hold
         ws.append(head)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([safe_cell(x) for x in row])
-        ws.freeze_panes = "A2"
+            ws.append([typed_cell(x) for x in row])
+        widths = _fit_columns(ws)
+        _for_paper(ws, widths, heading[0] if heading else name, made_at)
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -37,6 +37,7 @@ import yaml
 from emergency.plans.model import (LEVEL_RANK, NationalRule, NationalRules, OfficeRules, Plan, PlanFileError, Relation,
                                    error_path, load_yaml_text)
 from emergency.plans.routing import RoutingList
+from emergency.plans.exchange import CapProfile
 
 PLANS_ENV = "EMERGENCY_PLANS_DIR"
 _NOT_PLANS = {"reference", "scenarios", "demo"}
@@ -225,6 +226,16 @@ class PlanLibrary:
                 if link.plan not in self.plans:
                     raise PlanFileError(path, f"matters.{m.id}.plans", f"unknown plan {link.plan!r}")
         return routing
+
+    @cached_property
+    def cap(self) -> CapProfile:
+        """The CAP 1.2 profile messages are written in (``reference/cap.yaml``); a plan it does not name is of
+        CAP's category Other."""
+        path = self.directory / "reference" / "cap.yaml"
+        profile = validated(CapProfile, read_yaml(path), path)
+        if profile.scope == "Restricted" and not profile.restriction:
+            raise PlanFileError(path, "restriction", "a Restricted scope needs its restriction (CAP 3.2.1)")
+        return profile
 
     @cached_property
     def matter_words(self) -> dict[str, list[str]]:

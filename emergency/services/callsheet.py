@@ -87,6 +87,38 @@ def for_observer(value: Any) -> Any:
     return value
 
 
+HEAD = ["时限", "报告对象", "方式", "条款", "单位", "号码（按拨打顺序）", "已呼叫", "确认", "拨打时间", "接听人", "结果"]
+OTHERS_HEAD = ["时限", "条款", "报告单位", "报告对象", "方式", "获知情况"]
+
+
+def _dial_row(line: dict[str, Any], r: dict[str, Any]) -> list[Any]:
+    """One recipient of one item: when, to whom, how, the numbers in order, the attempts; three blanks for the pen."""
+    return [line["due"] or "", "、".join(line["to"]), line["channel_name"], line["clause"], r["display"],
+            "；".join(f"{d['who']} {d['number']}" for d in r["numbers"]) or "通讯录无此单位号码",
+            "；".join(f"{a['at'][11:16]} {a['number']} {calls.OUTCOMES[a['outcome']]} "
+                     f"{a['reached'] or a['received_by']}".strip() for a in r["attempts"]),
+            "已确认" if line["calls"]["acknowledged"] else "", "", "", ""]
+
+
+def tables(incident: dict[str, Any], call_lines: list[dict[str, Any]]):
+    """The sheet as the page shows it, to print or fill by hand (any table format): the office's own items, a row a
+    recipient with its numbers in order and the attempts so far, the last three columns blank for the pen; then
+    another party's items, to be accounted for, without numbers (they are not dialled from here)."""
+    from emergency.services.formats import Table
+
+    own = [line for line in call_lines if line.get("ours") is not False]
+    others = [line for line in call_lines if line.get("ours") is False]
+    rows = [_dial_row(line, r) for line in own for r in line["dial"]]
+    name = f"{'【演练】' if incident['drill'] else ''}{incident['name']}"
+    out = [Table("呼叫单", HEAD, rows, heading=f"{name} 呼叫单", made_at=incident["now"])]
+    if others:
+        out.append(Table("他方的报告事项", OTHERS_HEAD, [
+            [line["due"] or "", line["clause"], line["from"], "、".join(line["to"]), line["channel_name"],
+             "已记录获知情况" if line.get("status") == "accounted" else "待记录获知情况"] for line in others],
+            heading=f"{name} 他方的报告事项", made_at=incident["now"]))
+    return out
+
+
 def gaps(call_lines: list[dict[str, Any]]) -> list[str]:
     """The recipients on the sheet with no number to dial."""
     return sorted({r["display"] for line in call_lines for r in line["dial"] if not r["numbers"] and not r.get("role")})

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from emergency.core.clock import parse_time
+from emergency.core.clock import format_time, parse_time
 from emergency.core.incident import Snapshot
 from emergency.response.lifecycle import RECORD_TRIGGERS, SERVER_TRIGGERS
 
@@ -89,9 +89,13 @@ def coverage(store, now: datetime) -> dict[str, Any]:
                            "overdue": bool(plan.drills.min_interval_months) and plan.drills.government_duty
                            and (last is None or (due is not None and due < now)),
                            "due": due.isoformat() if due else None}
-        plans.append({"plan": plan.id, "title": plan.title, "rows": rows, "requirement": requirement,
+        plans.append({"plan": plan.id, "title": plan.title, "short_title": plan.short_title, "rows": rows,
+                      "requirement": requirement,
                       "never": sum(r["never"] for r in rows), "total": len(rows)})
-    top_missed = [{"plan": p, "id": i, "clause": c, "times": n} for (p, i, c), n in missed.most_common(10)]
+    labels = {(p["plan"], r["id"]): r["label"] for p in plans for r in p["rows"] if r["kind"] == "报告"}
+    titles = {p["plan"]: p["short_title"] for p in plans}
+    top_missed = [{"plan": p, "plan_title": titles.get(p, ""), "id": i, "label": labels.get((p, i), ""), "clause": c,
+                   "times": n} for (p, i, c), n in missed.most_common(10)]
     return {"plans": plans, "missed": top_missed, "drill_incidents": len(runs)}
 
 
@@ -99,13 +103,17 @@ def _drill_rows(store) -> list[dict[str, Any]]:
     return store.drills.times()
 
 
-def coverage_xlsx(cov: dict[str, Any]) -> bytes:
-    """The matrix as an .xlsx workbook (one sheet per plan, one for the deadlines most often missed)."""
-    from emergency.core.sheets import workbook_bytes
+def coverage_tables(cov: dict[str, Any], now: datetime):
+    """The matrix as tables (one a plan, named by the plan's short title; one for the deadlines most often
+    missed): what a person reads, the clause and the duty in the plan's words, no ids."""
+    from emergency.services.formats import Table
 
-    sheets = [(p["plan"], ["类别", "编号", "条款", "内容", "近12个月", "近36个月", "累计", "从未演练"],
-               [[r["kind"], r["id"], r["clause"], r["label"], r["12个月"], r["36个月"], r["ever"], "是" if r["never"] else ""]
-                for r in p["rows"]]) for p in cov["plans"]]
-    sheets.append(("最常超时", ["预案", "报告事项", "条款", "次数"],
-                   [[m["plan"], m["id"], m["clause"], m["times"]] for m in cov["missed"]]))
-    return workbook_bytes(sheets)
+    head = ["类别", "条款", "内容", "近12个月", "近36个月", "累计", "从未演练"]
+    made = format_time(now)
+    out = [Table(p["short_title"], head, [[r["kind"], r["clause"], r["label"], r["12个月"], r["36个月"], r["ever"],
+                                          "是" if r["never"] else ""] for r in p["rows"]],
+                 heading=f"{p['title']} 演练覆盖情况", made_at=made) for p in cov["plans"]]
+    out.append(Table("最常超时", ["预案", "报告事项", "条款", "次数"],
+                     [[m["plan_title"], m["label"], m["clause"], m["times"]] for m in cov["missed"]],
+                     heading="演练中最常超时的报告事项", made_at=made))
+    return out

@@ -737,3 +737,51 @@ def verify_documents(store, incident_id: str) -> list[str]:
 
 def stored_draft(row: dict[str, Any]) -> Draft:
     return Draft.model_validate(json.loads(row["draft"]))
+
+
+def cap_file(row: dict[str, Any], snap, plan, issued: list[dict[str, Any]], profile) -> bytes:
+    """The issued report ``row`` as a CAP 1.2 message (``cap.message``): its body as its .docx and PDF carry it
+    (``body_paragraphs``), the level it stated, and the incident's reports issued before it (``issued``: the
+    incident's documents, oldest first) as the messages it updates."""
+    from emergency.services import cap
+
+    d = stored_draft(row)
+    level = next((r.level for r in snap.reports if r.document_id == row["id"]), snap.effective_level)
+    earlier = [doc for doc in issued if (doc["issued_at"], doc.get("event_seq") or 0)
+               < (row["issued_at"], row.get("event_seq") or 0)]
+    paragraphs = [f"{lead}{text}" for _style, lead, text in body_paragraphs(d)]
+    return cap.message(profile, row, d, paragraphs, level, earlier, plan.short_title, snap.occurred_at)
+
+
+# ---------------------------------------------------------------- reading the issued reports (the pages' one door)
+
+def issued(store, incident_id: str) -> list[dict[str, Any]]:
+    """An incident's issued reports, oldest first, without their files."""
+    return store.documents(incident_id)
+
+
+def document(store, document_id: str) -> dict[str, Any]:
+    """One issued report with its file and the draft it was made from (NotFound when there is none)."""
+    return store.document(document_id)
+
+
+def keep_pdf(store, document_id: str, pdf: bytes, by: str, at: str) -> bytes:
+    """Keep the PDF printed for a report issued without one (its digest in the audit chain); the kept one when
+    another request printed it first."""
+    return store.keep_pdf(document_id, pdf, by, at)
+
+
+def header(store, office: str, kind: str) -> dict[str, str]:
+    """What the office last addressed and signed a report of this kind with (主送、抄送、签发人、联系人)."""
+    return store.report_header(office, kind)
+
+
+def remember_header(store, office: str, kind: str, addressee: str, copy_to: str, by: str, at: str,
+                    **header: str) -> None:
+    """Remember, for the office's next report of this kind, whom it was addressed to and who signed it."""
+    store.remember_report_header(office, kind, addressee, copy_to, by, at, **header)
+
+
+def cap_of(store, row: dict[str, Any], snap, plan) -> bytes:
+    """The issued report ``row`` as a CAP 1.2 message (``cap_file``), with the incident's other reports."""
+    return cap_file(row, snap, plan, issued(store, row["incident_id"]), store.plans.cap)

@@ -294,3 +294,20 @@ def clock_for(store: Store, snap: Snapshot, real: Clock) -> Clock:
         except NotFound:
             pass
     return real
+
+
+# ---------------------------------------------------------------- the improvement list (整改事项)
+
+def improvements(store, **filters: Any) -> list[dict[str, Any]]:
+    """The improvement items found in drills (by drill, or the open ones)."""
+    return store.improvements.list(**filters)
+
+
+def add_improvement(store, item: dict[str, Any]) -> Any:
+    """Register one improvement item (its finding, clause, owner and due date)."""
+    return store.improvements.add(item)
+
+
+def close_improvement(store, item_id: Any, by: str, at: str) -> None:
+    """Mark an improvement item done, by whom and when."""
+    store.improvements.close(item_id, by, at)

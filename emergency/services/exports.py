@@ -1,23 +1,24 @@
 """The office's copies of the record: the incident timeline and drill reports as .docx (the official layout of
-``emergency.core.docx_layout``, 演练 on every page of a drill's), the board and an incident's notifications as .xlsx.
+``emergency.core.docx_layout``, 演练 on every page of a drill's); the board, an incident's notifications and the
+shift log as tables any format renders (``formats``).
 
 Pure: each function takes what it shows and returns the file's bytes.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 
 from emergency.core.agencies import today_only
 from emergency.core.clock import format_time
-from emergency.services.documents import numeral
+from emergency.services.documents import KIND_NAMES, numeral
 from emergency.core.incident import Snapshot
 from emergency.services.incidents import incident_name, notification_status
 from emergency.services.formats import Table, Tables
-from emergency.services.shift import LOG_HEAD, log_cells
+from emergency.services.shift import LOG_TABLE_HEAD, log_cells, log_row
 from emergency.plans.model import Plan
-from emergency.core.sheets import workbook_bytes
 
 VERDICTS = {"met": "按时完成", "late": "超时完成", "done_at_once": "立即完成", "missed": "未完成", "not_due": "未到时限",
             "no_limit": "未规定时限", "accounted": "已记录获知情况"}
@@ -33,35 +34,49 @@ def _short(at: str | None) -> str:
 
 def board_tables(rows: list[dict[str, Any]], plans, now: datetime) -> Tables:
     """The board at ``now`` as the board page shows it (``board.rows``: the same rows and counts, for the same
-    office): each incident with its plan, level, state, the office's own overdue and next item, and others' overdue.
-    Any table format renders it (``formats``)."""
+    office): each incident with its plan, level, state, the office's own overdue and next item (its time and to
+    whom, one fact a column), and others' overdue. Any table format renders it (``formats``)."""
     out = []
     for v in rows:
         if v.get("damaged"):
-            out.append([v["id"], v["title"], "", "", "", "", "", "", f"无法显示：{v['damaged']}"])
+            out.append([v["title"], "", "", "", "", "", "", "", f"无法显示：{v['damaged']}"])
             continue
         nxt = v.get("next_due")
-        out.append([v["id"], v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
+        out.append([v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
                     v.get("classified_level") or "", v.get("state_label", v.get("state")), v["counts"].ours_overdue,
-                    v["counts"].others_overdue, f"{_short(nxt['due'])} {'、'.join(nxt['to'])}" if nxt else ""])
-    title = f"事件看板 {format_time(now)[:16].replace('T', ' ').replace(':', '')}"
-    return [Table(title, ["事件编号", "标题", "预案", "响应级别", "事实对应级别", "状态", "本单位超时事项数",
-                          "他方超时事项数", "本单位下一时限"], out)]
+                    v["counts"].others_overdue, nxt["due"] if nxt else "", "、".join(nxt["to"]) if nxt else ""])
+    return [Table("事件看板", ["事件", "预案", "响应级别", "事实对应级别", "状态", "本单位超时事项数",
+                           "他方超时事项数", "本单位下一时限", "下一时限报告对象"], out, made_at=format_time(now))]
 
 
-def notifications_xlsx(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> bytes:
-    """An incident's notifications with their due times, who reported and when; and the written reports issued."""
+NOTIFICATION_HEAD = ["序号", "条款", "报告人", "报告对象", "方式", "时限", "截止时间", "状态", "完成人", "完成时间",
+                     "超时（分钟）"]
+ISSUED_HEAD = ["标题", "发文字号", "类别", "签发人", "签发时间", "SHA-256"]
+
+
+def notifications_tables(snap: Snapshot, plan: Plan, now: datetime, plans, documents: list[dict[str, Any]]) -> Tables:
+    """An incident's notifications with their due times, who reported and when; and the written reports issued,
+    each with the name it was signed with."""
     rows = []
-    for n in (item.view() for item in notification_status(snap, now, plans)):
-        rows.append([n["id"], n["clause"], n["from"], "、".join(n["to"]), n["channel_name"],
+    for number, n in enumerate((item.view() for item in notification_status(snap, now, plans)), 1):
+        rows.append([number, n["clause"], n["from"], "、".join(n["to"]), n["channel_name"],
                      "立即" if n["immediate"] else (f"{n['within_minutes']}分钟" if n["within_minutes"] else ""),
-                     _short(n["due"]), STATUS.get(n["status"], n["status"]), n.get("done_by") or "",
-                     _short(n.get("done_at")), n.get("late_minutes") if n["status"] == "done" else n.get("overdue_minutes")])
-    issued = [[d["title"], d["kind"], d["issued_by"], _short(d["issued_at"]), d["sha256"]] for d in documents]
-    return workbook_bytes([
-        ("报告事项", ["编号", "条款", "报告人", "报告对象", "方式", "时限", "截止时间", "状态", "完成人", "完成时间",
-                  "超时（分钟）"], rows),
-        ("书面报告", ["标题", "类别", "签发人（操作员）", "签发时间", "SHA-256"], issued)])
+                     n["due"] or "", STATUS.get(n["status"], n["status"]), n.get("done_by") or "",
+                     n.get("done_at") or "",
+                     n.get("late_minutes") if n["status"] == "done" else n.get("overdue_minutes")])
+    issued = [[d["title"], d.get("number") or "", KIND_NAMES.get(d["kind"], d["kind"]), _signer(d),
+               d["issued_at"], d["sha256"]] for d in documents]
+    name = incident_name(snap, plan)
+    return [Table("报告事项", NOTIFICATION_HEAD, rows, heading=f"{name} 报告事项", made_at=format_time(now)),
+            Table("书面报告", ISSUED_HEAD, issued, heading=f"{name} 书面报告", made_at=format_time(now))]
+
+
+def _signer(document: dict[str, Any]) -> str:
+    """Who signed an issued report: the 签发人 it carries (the person, never a sign-in name)."""
+    try:
+        return json.loads(document.get("draft") or "{}").get("signer") or ""
+    except ValueError:
+        return ""
 
 
 def _document(drill: bool, title: str):
@@ -139,9 +154,11 @@ def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------- the duty room's shift
-def shift_log_tables(office: str, window: str, lines: list[dict[str, Any]]) -> Tables:
-    """The shift's log as a table (each row ``shift.log_cells``, as the print shows it)."""
-    return [Table("值班日志", LOG_HEAD, [log_cells(x) for x in lines])]
+def shift_log_tables(office: str, window: str, lines: list[dict[str, Any]], now: datetime | None = None) -> Tables:
+    """The shift's log as a table, one fact a column (``shift.log_row``: the times as times, a 补记's own time
+    beside it)."""
+    return [Table("值班日志", LOG_TABLE_HEAD, [log_row(x) for x in lines], heading=f"{office}值班日志 {window}",
+                  made_at=format_time(now) if now else "")]
 
 
 def shift_log_docx(office: str, window: str, lines: list[dict[str, Any]], drill: bool = False) -> bytes:

@@ -580,3 +580,30 @@ def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
         item["plans"] = sorted({s["plan"] for s in item["sources"]})
     out.sort(key=lambda it: (it["due"] is None, it["due"] or ""))
     return out
+
+
+# ---------------------------------------------------------------- reading the record (the pages' one door to it)
+
+def get(store: Store, incident_id: str) -> Snapshot:
+    """One incident as it stands (NotFound when there is none)."""
+    return store.get(incident_id)
+
+
+def events(store: Store, incident_id: str) -> list[dict[str, Any]]:
+    """An incident's events, oldest first (its timeline's source)."""
+    return store.events(incident_id)
+
+
+def listed(store: Store, **filters: Any) -> list[Snapshot]:
+    """Incidents by the store's filters (drill, open_only, event_group, drill_id)."""
+    return store.list(**filters)
+
+
+def search(store: Store, **filters: Any) -> list[Snapshot]:
+    """Incidents by time, plan, level and words (the history page's search)."""
+    return store.search(**filters)
+
+
+def by_idempotency_key(store: Store, key: str) -> str | None:
+    """The incident an earlier request with this key recorded, if any (a repeated request records nothing new)."""
+    return store.find_by_idempotency_key(key)

@@ -224,3 +224,20 @@ def close_without_incident(store, intake_id: str, reason: Any, actor: str, clock
     store.update_intake(intake_id, "open", status="no_incident", closed_reason=why, closed_by=actor,
                         closed_at=format_time(clock.now()))
     return store.get_intake(intake_id)
+
+
+# ---------------------------------------------------------------- reading the intakes (the pages' one door to them)
+
+def get(store, intake_id: str) -> dict[str, Any]:
+    """One intake record (NotFound when there is none)."""
+    return store.get_intake(intake_id)
+
+
+def search(store, **filters: Any) -> list[dict[str, Any]]:
+    """Intake records by time, matter, words and drill."""
+    return store.search_intakes(**filters)
+
+
+def of_incident(store, incident_id: str, event_group: str | None = None) -> dict[str, Any] | None:
+    """The intake an incident (or its event) was opened from, if any."""
+    return store.intake_of(incident_id, event_group)

@@ -378,3 +378,13 @@ def decide_swap(store, actor: Actor, swap_id: int, approve: bool, note: str, at:
             raise _swap_refusal("gone")
         changes = rota.swap_changes(swap, phones)   # checked against the rows as they are, in the transaction
     store.roster.decide_swap(swap_id, approve, changes, actor.name, at, clean_text(note, "note", 200), _swap_refusal)
+
+
+def staffing(store) -> Any:
+    """The minimum staffing each unit has set (人员配置), read for the understaffed-shift warnings."""
+    return store.roster.staffing()
+
+
+def swaps(store, office: str) -> list[dict[str, Any]]:
+    """An office's shift swaps, asked and decided."""
+    return store.roster.swaps(office)

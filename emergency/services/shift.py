@@ -139,9 +139,6 @@ def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
                                    and backdated(entry["done_at"], entry["done_recorded_at"]))}
 
 
-LOG_HEAD = ["时间", "类别", "内容", "记录人", "办理情况"]
-
-
 def log_cells(line: dict[str, Any]) -> list[str]:
     """A log line as every copy of the log prints it (the page's print, .xlsx, .docx): time, kind, what, who, and
     how it was dealt with — each 补记 (written down later than it happened) says when it was written."""
@@ -156,6 +153,19 @@ def log_cells(line: dict[str, Any]) -> list[str]:
         if line.get("done_backdated"):
             done += f"（补记，记录于{short(line['done_recorded_at'])[5:]}）"
     return [when, line["kind_name"], line["text"], line.get("by") or "", done]
+
+
+LOG_TABLE_HEAD = ["时间", "补记于", "类别", "内容", "记录人", "办理情况", "办理时间", "办理补记于"]
+
+
+def log_row(line: dict[str, Any]) -> list[Any]:
+    """A log line as a table holds it, one fact a column (the .xlsx, .csv and .json): the same facts as
+    ``log_cells``, the times as times."""
+    done = (f"{line.get('done_by') or ''} {line.get('done_note') or ''}".strip() if line.get("done_at")
+            else ("待落实" if line.get("awaits") == "instruction" else "待回电") if line.get("awaits") else "")
+    return [line["at"], line["recorded_at"] if line.get("backdated") else "", line["kind_name"], line["text"],
+            line.get("by") or "", done, line.get("done_at") or "",
+            line.get("done_recorded_at") if line.get("done_backdated") else ""]
 
 
 # ---------------------------------------------------------------- what the record holds of a window
@@ -463,3 +473,15 @@ def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool =
     if not due["rostered"] or due["ends_at"] > format_time(now):
         return None   # an office is held to the handover of a rostered shift that has ended, never of a guessed one
     return {"what": "outgoing", "handover": None, "window": window_name(due), "starts_at": due["starts_at"]}
+
+
+# ---------------------------------------------------------------- reading the handovers (the pages' one door)
+
+def handovers(store, office: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+    """An office's handovers, newest first (unsigned ones, a drill's, a number of them)."""
+    return store.shifts.handovers(office, **filters)
+
+
+def handover(store, handover_id: str) -> dict[str, Any]:
+    """One handover (NotFound when there is none)."""
+    return store.shifts.handover(handover_id)

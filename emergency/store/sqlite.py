@@ -578,12 +578,13 @@ class Store:
         return row[0] if row else None
 
     def documents(self, incident_id: str) -> list[dict[str, Any]]:
-        """The incident's issued documents, oldest first, without their content."""
+        """The incident's issued documents, oldest first, without their content (with the draft they were made from:
+        who signed them)."""
         rows = self.db.execute("SELECT id, incident_id, kind, number, title, filename, sha256, size, drill, issued_by, "
-                               "issued_at, event_seq FROM documents WHERE incident_id = ? ORDER BY issued_at, event_seq",
-                               [incident_id]).fetchall()
+                               "issued_at, event_seq, draft FROM documents WHERE incident_id = ? "
+                               "ORDER BY issued_at, event_seq", [incident_id]).fetchall()
         keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "size", "drill", "issued_by",
-                "issued_at", "event_seq")
+                "issued_at", "event_seq", "draft")
         return [dict(zip(keys, r, strict=False)) for r in rows]
 
     def reserve_document_number(self, stem: str, drill: bool, report: tuple[str, str, int], number_of, by: str,

@@ -2,7 +2,8 @@
 from emergency.services import drill_runs as dr
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
-from emergency.services.coverage import coverage, coverage_xlsx
+from emergency.services import formats
+from emergency.services.coverage import coverage, coverage_tables
 from emergency.store import Store
 
 
@@ -53,8 +54,11 @@ def test_the_matrix_exports_as_xlsx_with_formulas_kept_as_text():
     from openpyxl import load_workbook
     store = Store(":memory:")
     real = _two_drills(store)
-    wb = load_workbook(BytesIO(coverage_xlsx(coverage(store, real.now()))))
-    assert {"environment", "work_safety", "hazardous_chemicals", "labor_dispute", "最常超时"} <= set(wb.sheetnames)
-    rows = list(wb["hazardous_chemicals"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("类别", "编号", "条款", "内容")
-    assert any(r[1] == "site-to-110" and r[6] == 1 for r in rows[1:])
+    wb = load_workbook(BytesIO(formats.render(coverage_tables(coverage(store, real.now()), real.now()), "xlsx")))
+    short = {p.id: p.short_title for p in store.plans.plans.values()}
+    assert {short["environment"], short["hazardous_chemicals"], short["labor_dispute"], "最常超时"} <= set(wb.sheetnames)
+    assert not {"environment", "hazardous_chemicals"} & set(wb.sheetnames)          # sheet names are words, not ids
+    rows = list(wb[short["hazardous_chemicals"]].iter_rows(values_only=True))
+    assert rows[0][:3] == ("类别", "条款", "内容")
+    assert not any("site-to-110" in str(c) for r in rows for c in r)
+    assert any("110" in r[2] and r[5] == 1 for r in rows[1:])

@@ -116,11 +116,13 @@ def requests(ids):
         "directory.calls": ("GET", f"/incidents/{i['incident']}/calls", None, {}),
         "directory.calls_download": ("GET", f"/incidents/{i['incident']}/calls.xlsx", None, {}),
         "reports.timeline_docx": ("GET", f"/incidents/{i['incident']}/timeline.docx", None, {}),
-        "reports.notifications_xlsx": ("GET", f"/incidents/{i['incident']}/notifications.xlsx", None, {}),
+        "reports.notifications_download": ("GET", f"/incidents/{i['incident']}/notifications.xlsx", None, {}),
         "reports.board_export": ("GET", "/incidents.xlsx", None, {}),
         "reports.document_page": ("GET", "/documents/doc-none", None, {"missing": True}),
         "reports.document_docx": ("GET", "/documents/doc-none.docx", None, {"missing": True}),
         "reports.document_pdf": ("GET", "/documents/doc-none.pdf", None, {"missing": True}),
+        "reports.document_cap": ("GET", "/documents/doc-none.cap.xml", None, {"missing": True}),
+        "api.document_cap": ("GET", "/api/documents/doc-none/cap", None, {"missing": True}),
         "incidents.create_incident": ("POST", "/incidents", {"plan": PLAN_ID, "title": "x"}, {"trigger": "report"}),
         "api.create_incident": ("POST", "/api/incidents", {"json": {"plan": PLAN_ID, "occurred_at": "2026-11-22T08:00"}},
                                 {"trigger": "report"}),
@@ -130,6 +132,11 @@ def requests(ids):
         "intake.intake_record": ("POST", "/intake", {"source": "110"}, {"trigger": "report"}),
         "api.create_intake": ("POST", "/api/intake", {"json": {"source": "110"}}, {"trigger": "report"}),
         "intake.intake_close": ("POST", f"/intake/{i['intake']}/close", {}, {"trigger": "report"}),
+        # a drill controller may take an exercise message; a real one is refused in the service (test_cap_in)
+        "intake.warning_form": ("GET", "/warnings/receive", None, {"trigger": "report", "drill": True}),
+        "intake.warning_receive": ("POST", "/warnings/receive", {}, {"trigger": "report", "drill": True}),
+        "api.receive_warning": ("POST", "/api/warnings", {"json": {"not": "a CAP message"}},
+                                {"trigger": "report", "drill": True}),  # a drill controller receives exercises
         "api.intake_incident": ("POST", f"/api/intake/{i['intake']}/incident", {"json": {"plan": PLAN_ID}},
                                 {"trigger": "report"}),
         "incidents.incident_act": ("POST", f"/incidents/{i['incident']}/act", note, {"trigger": "add_note"}),
@@ -198,7 +205,7 @@ def expected(endpoint: str, role: str, office: str, spec: dict) -> str:
         trigger = spec["trigger"]
         roles = set(plan.lifecycle.record_roles) if trigger in ("report", "add_note", "record_call", "issue_report") \
             else set()
-        if role not in roles:
+        if role not in roles and not (spec.get("drill") and role == "drill_controller"):   # any drill's step
             return "403"
     elif role not in action.roles and not (action.drills_too and spec.get("drill") and role == "drill_controller"):
         return "403"

@@ -1,6 +1,7 @@
 """Written reports: 首报、续报、终报 drafted from the record, edited, issued once, kept unchanged; the
 .docx in the GB/T 9704 layout, its PDF, drill documents marked 演练, and the office's exports."""
 import io
+from datetime import datetime
 import re
 import unicodedata
 
@@ -359,10 +360,13 @@ def test_exports_of_the_timeline_notifications_and_board(app, officer):
     assert timeline[0] == "某机械厂行车倒塌处置时间线" and any("签发书面报告" in t for t in timeline)
     wb = openpyxl.load_workbook(io.BytesIO(officer.get(f"/incidents/{inc}/notifications.xlsx").data))
     rows = list(wb["报告事项"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("编号", "条款", "报告人", "报告对象") and len(rows) > 3
-    assert list(wb["书面报告"].iter_rows(values_only=True))[1][0] == "关于某机械厂行车倒塌的首报"
+    assert rows[0][:4] == ("序号", "条款", "报告人", "报告对象") and len(rows) > 3
+    assert isinstance(rows[1][6], datetime) and not any(inc in str(c) for r in rows for c in r)   # times, no ids
+    issued = list(wb["书面报告"].iter_rows(values_only=True))
+    assert issued[0][:4] == ("标题", "发文字号", "类别", "签发人")
+    assert issued[1][0] == "关于某机械厂行车倒塌的首报" and issued[1][2] == "首报" and issued[1][3] == HEADER["signer"]
     board = openpyxl.load_workbook(io.BytesIO(officer.get("/incidents.xlsx").data)).active
-    assert [r[0] for r in board.iter_rows(min_row=2, values_only=True)] == [inc]
+    assert [r[0] for r in board.iter_rows(min_row=2, values_only=True)] == ["某机械厂行车倒塌"]
 
 
 # ---------------------------------------------------------------- the engine, without the pages

@@ -1,6 +1,7 @@
 """The duty room's shift: the 值班日志 of a shift, the 交接班 made from the record and signed by both
 officers, the unsigned handover flagged, the prints and the exports."""
 import io
+from datetime import datetime
 import re
 
 import pytest
@@ -166,9 +167,10 @@ def test_the_handover_prints_and_the_log_exports_as_excel_and_word(night):
     shift = "2026-11-21T17:30:00+08:00"
     xlsx = outgoing.get(f"/shift/log.xlsx?shift={shift}")
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
-    assert rows[0] == ("时间", "类别", "内容", "记录人", "办理情况")
-    assert any(r[1] == "领导批示" and "全力处置" in r[2] and r[4] == "待落实" for r in rows[1:])
-    assert any(r[1] == "接报" and "不立事件" in r[2] for r in rows[1:])
+    assert rows[0] == ("时间", "补记于", "类别", "内容", "记录人", "办理情况", "办理时间", "办理补记于")
+    assert any(r[2] == "领导批示" and "全力处置" in r[3] and r[5] == "待落实" for r in rows[1:])
+    assert any(r[2] == "接报" and "不立事件" in r[3] for r in rows[1:])
+    assert all(isinstance(r[0], datetime) for r in rows[1:])
     docx = Document(io.BytesIO(outgoing.get(f"/shift/log.docx?shift={shift}").data))
     text = "\n".join(p.text for p in docx.paragraphs)
     assert "海门区政府总值班室值班日志" in text and "11-21 17:30—11-22 08:30 夜班" in text and "【来电】" in text
@@ -235,8 +237,9 @@ def test_an_entry_and_its_carrying_out_take_the_time_they_happened_and_say_when_
     assert "2026-11-21 23:50（补记，记录于11-22 00:20）" in printed and "（补记，记录于11-22 01:30）" in printed
     sheet = load_workbook(io.BytesIO(officer.get("/shift/log.xlsx").data)).active
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert any(r[0] == "2026-11-21 23:50（补记，记录于11-22 00:20）" and "（补记，记录于11-22 01:30）" in (r[4] or "")
-               for r in rows), rows
+    # one fact a column: when it happened, when it was written down, each a time
+    assert any(r[0] == datetime(2026, 11, 21, 23, 50) and r[1] == datetime(2026, 11, 22, 0, 20)
+               and r[6] == datetime(2026, 11, 22, 1, 0) and r[7] == datetime(2026, 11, 22, 1, 30) for r in rows), rows
 
 
 def test_an_entry_more_than_seven_days_back_or_in_the_future_is_refused(night):

@@ -15,10 +15,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Table:
-    """One sheet: its title (a sheet's name, a file's heading), its column heads and its rows."""
+    """One sheet: its title (a sheet's name), its column heads and its rows; the heading a printed page carries
+    (default: the title) and when the table was made (a time, printed in the page header)."""
     title: str
     head: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    heading: str = ""
+    made_at: str = ""
 
 
 Tables = list[Table]
@@ -43,7 +46,7 @@ def formats() -> dict[str, Format]:
 # The documents' formats (rendered by their own layouts, not from tables): their media types live here too, so a
 # download of any kind is sent by one function that reads its media type from one place.
 DOCUMENT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  "pdf": "application/pdf"}
+                  "pdf": "application/pdf", "xml": "application/cap+xml"}   # xml: a CAP 1.2 message
 
 
 def media_type(extension: str) -> str:

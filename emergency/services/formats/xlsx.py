@@ -6,4 +6,5 @@ MEDIA_TYPE = XLSX_TYPE
 
 
 def render(tables) -> bytes:
-    return workbook_bytes([(t.title, t.head, t.rows) for t in tables])
+    made_at = next((t.made_at for t in tables if t.made_at), "")
+    return workbook_bytes([(t.title, t.head, t.rows, t.heading or t.title) for t in tables], made_at=made_at)

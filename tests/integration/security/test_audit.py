@@ -23,7 +23,7 @@ def test_each_kind_of_change_is_recorded(app, store, clock, signed_in):
         assert kind in kinds, kind
     assert token.startswith("emg_") and token not in str(users.security_log(store))
     export = next(e for e in users.security_log(store) if e["kind"] == "export")
-    assert export["actor"] == "指挥李四" and "checklist-environment-III.md" in export["detail"]
+    assert export["actor"] == "指挥李四" and "III级检查单.md" in export["detail"]
 
 
 def test_verify_finds_an_edited_or_deleted_security_event(app, store):

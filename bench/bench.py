@@ -1,6 +1,6 @@
 """Benchmarks: each prints a ratio against a bare baseline measured in the same run.
 
-    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet | pages
 
 Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets:
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
@@ -599,10 +599,41 @@ def bench_note_growth(events: int = 10_000) -> float:
     return ratio
 
 
+def bench_pages(events: int = 300, open_incidents: int = 30) -> dict[str, float]:
+    """The incident page (an incident of ``events`` events) and the board (``open_incidents`` open), each through
+    the app as a browser asks for it, against the app's cheapest signed-in page (the favicon) in the same run: what
+    the page's own work costs, whatever the machine is doing."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.conftest import app_with_users, signed_in
+    tmp = tempfile.mkdtemp()
+    app = app_with_users(os.path.join(tmp, "p.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    snaps = [svc.report(store, {"plan": ("hazardous_chemicals", "environment", "work_safety")[i % 3],
+                                "title": f"事件{i}", "facts": {"deaths": i % 4}, "occurred_at": "2026-11-22T08:30"},
+                        "bench", CLOCK) for i in range(open_incidents)]
+    snap = snaps[0]
+    for i in range(events):
+        snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"情况{i}"}, "bench", CLOCK)
+    store.close()
+    client = signed_in(app, "值班员张三")
+
+    def get(url):
+        return lambda: client.get(url).status_code
+
+    bare = best(get("/favicon.ico"), 9)
+    out = {}
+    for name, url in (("incident page", f"/incidents/{snap.id}"), ("board", "/incidents"), ("home", "/")):
+        t = best(get(url), 7)
+        out[name] = t / bare
+        print(f"{name} ({events} events, {open_incidents} open): {t * 1e3:.1f} ms, a bare signed-in page "
+              f"{bare * 1e3:.2f} ms -> {out[name]:.0f}x")
+    return out
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
            "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood,
-           "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth}
+           "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth, "pages": bench_pages}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

@@ -18,8 +18,8 @@ import click
 
 from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify as run_classify, format_text
-from emergency.core.clock import SystemClock, format_time
-from emergency.core.errors import EmergencyError
+from emergency.core.clock import SystemClock, format_time, parse_time
+from emergency.core.errors import EmergencyError, InputError
 from emergency.response.library import PLANS_ENV, PlanLibrary, default_plans_dir, library
 from emergency.response.lint import default_sources, lint_all
 from emergency.core.markdown import checklist_markdown
@@ -449,12 +449,20 @@ def _problems_line(b: dict) -> str:
 @main.command("verify")
 @click.option("--db", "db_path", default=None, help=DB_HELP)
 @click.option("--anchor", "anchor_file", default=None, help="A file written by emergency anchor: check the log still holds it.")
+@click.option("--archive", "archive_file", default=None,
+              help="An auditor's archive (emergency archive): check it offline against --public-key instead.")
+@click.option("--public-key", "public_key_file", default=None, help="The office's public key (PEM) for --archive.")
 @plans_option
-def verify_cmd(db_path: str | None, anchor_file: str | None, plans: PlanLibrary) -> None:
+def verify_cmd(db_path: str | None, anchor_file: str | None, archive_file: str | None, public_key_file: str | None,
+               plans: PlanLibrary) -> None:
     """Check every hash chain, every snapshot against its events, and the ledger; name each broken link.
+    With --archive and --public-key: check an auditor's archive, offline, with the public key alone.
 
-    Exit 1 if anything is broken. Example: emergency verify --db ~/.local/share/emergency/emergency.db
+    Exit 1 if anything is broken. Example: emergency verify --db ~/.local/share/emergency/emergency.db;
+    emergency verify --archive 2026-11.zip --public-key office.pem
     """
+    if archive_file or public_key_file:
+        _verify_archive(archive_file, public_key_file)
     path = _db_path(db_path)
     if not is_postgres(path) and not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
@@ -472,6 +480,55 @@ def verify_cmd(db_path: str | None, anchor_file: str | None, plans: PlanLibrary)
         click.echo(_problems_line(b))
     click.echo(f"{count} incidents checked, {len(broken)} broken chains")
     sys.exit(1 if broken else 0)
+
+
+def _verify_archive(archive_file: str | None, public_key_file: str | None) -> None:
+    from emergency.services import archive
+
+    if not archive_file or not public_key_file:
+        _refuse(InputError("archive", "--archive 与 --public-key 须一同给出"))
+    try:
+        problems = archive.verify(archive.read_file(archive_file, "archive"),
+                                  archive.read_file(public_key_file, "public_key"))
+    except EmergencyError as exc:
+        _refuse(exc)
+    for p in problems:
+        click.echo(f"BROKEN {p}")
+    click.echo(f"archive {archive_file}: " + (f"{len(problems)} problems" if problems else "intact, signature valid"))
+    sys.exit(1 if problems else 0)
+
+
+@main.command("archive")
+@click.option("--db", "db_path", default=None, help=DB_HELP)
+@click.option("--office", required=True, help="The office whose period it is (its shift log and handovers).")
+@click.option("--from", "since", required=True, help="First day, e.g. 2026-11-01.")
+@click.option("--to", "until", required=True, help="Last day, e.g. 2026-11-30.")
+@click.option("--out", "out_file", required=True, help="The .zip to write (a new file).")
+@click.option("--public-key-out", "pem_file", default=None, help="Also write the public key (PEM) here.")
+@plans_option
+def archive_cmd(db_path: str | None, office: str, since: str, until: str, out_file: str, pem_file: str | None,
+                plans: PlanLibrary) -> None:
+    """Write an auditor's archive of a period, signed with the office's key; verify it with verify --archive.
+
+    Example: emergency archive --office 海门区政府总值班室 --from 2026-11-01 --to 2026-11-30 --out 2026-11.zip
+    """
+    from emergency.services import archive
+
+    bounds = {}
+    for name, day, suffix in (("from", since, "T00:00:00+08:00"), ("to", until, "T23:59:59+08:00")):
+        try:
+            bounds[name] = format_time(parse_time(day[:10] + suffix, name))
+        except EmergencyError as exc:
+            _refuse(exc)
+    if os.path.exists(out_file):
+        _refuse(EmergencyError(f"out: {out_file} exists; choose a new file"))
+    store = _store(db_path, must_exist=True, plans=plans)
+    body = archive.build(store, office, bounds["from"], bounds["to"], _clock().now())
+    Path(out_file).write_bytes(body)
+    if pem_file:
+        Path(pem_file).write_text(archive.public_key_pem(archive.signing_key(store)), encoding="utf-8")
+    audit(store, "export", _clock(), actor="cli", detail={"archive": str(out_file)[:200], "from": since, "to": until})
+    click.echo(f"wrote {out_file} ({len(body)} bytes)")
 
 
 @main.command("anchor")

@@ -35,6 +35,8 @@ from emergency.store import (StorageFull, Store, StoreBusy, default_db_path, key
 from . import (access, admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages,
                intake_pages, plan_pages, report_pages, shift_pages)
 from .auth import same_site_referrer
+from emergency.core.wording import N_
+
 from .i18n import api_refusal, gettext, refusal
 
 MIN_SECRET_BYTES = 32
@@ -189,6 +191,13 @@ def _lint_once(sources, today, plans: PlanLibrary):
     return tuple(lint_all(None, sources, today, plans))
 
 
+# What an HTTP refusal says to a person, in the page's language (werkzeug's own words are English): used where the
+# refusal carries no message of its own.
+HTTP_WORDS = {400: N_("请求无法读取，请检查后重试。"), 403: N_("无权执行此操作。"), 404: N_("未找到所要的内容。"),
+              405: N_("不支持这种请求。"), 413: N_("提交的内容过大（上限1 MB）。"),
+              429: N_("请求过于频繁，请一分钟后再试。")}
+
+
 def _error_pages(app: Flask) -> None:
     """4xx and 5xx answer with a short message (JSON under /api), never a traceback."""
 
@@ -197,11 +206,15 @@ def _error_pages(app: Flask) -> None:
         headers = {}
         if exc.code == 429:
             headers["Retry-After"] = "60"
+        own = exc.description != type(exc).description or exc.code not in HTTP_WORDS
+        words = exc.description if own else gettext(HTTP_WORDS[exc.code])
         if request.path.startswith("/api/"):
             body = {"error": exc.name.lower().replace(" ", "_"), "message": exc.description}
+            if not own:
+                body["message_zh"] = HTTP_WORDS[exc.code]
             return jsonify(body), exc.code, headers
         back = same_site_referrer("") if exc.code in (403, 409, 422) else ""
-        return render_template("error.html", code=exc.code, message=exc.description, back=back), exc.code, headers
+        return render_template("error.html", code=exc.code, message=words, back=back), exc.code, headers
 
     @app.errorhandler(StoreBusy)
     @app.errorhandler(StorageFull)

@@ -34,14 +34,16 @@ ROUTE_ACTIONS = {
     "drills.cards_index": "plans.read", "drills.card_page": "plans.read",
     # incidents: reading them
     "console.home": "incidents.read", "console.board": "incidents.read", "console.wall": "incidents.read",
-    "console.history": "incidents.read", "api.incidents": "incidents.read", "api.incident": "incidents.read",
+    "console.history": "incidents.read", "console.statistics": "incidents.read",
+    "console.statistics_export": "incidents.read", "api.incidents": "incidents.read", "api.incident": "incidents.read",
     "incidents.incident_page": "incidents.read", "incidents.incident_checklist": "incidents.read",
     "directory.calls": "incidents.read", "directory.calls_download": "incidents.read",
     "reports.timeline_docx": "incidents.read", "reports.notifications_download": "incidents.read",
     "reports.board_export": "incidents.read",
     "reports.document_page": "documents.read", "reports.document_docx": "documents.read",
     "reports.document_pdf": "documents.read", "reports.document_cap": "documents.read",
-    "api.document_cap": "documents.read",
+    "api.document_cap": "documents.read", "api.warning_cap": "incidents.read",
+    "reports.warning_cap": "incidents.read",
     # incidents: acting on them (the plan's roles, decided with the incident in hand)
     "incidents.create_incident": "incident.report", "api.create_incident": "incident.report",
     "intake.intake_form": "intake.read", "intake.intake_page": "intake.read", "api.get_intake": "intake.read",
@@ -74,6 +76,7 @@ ROUTE_ACTIONS = {
     "api.drill_tick": "drills.clock",
     # administration
     "admin.security": "admin", "admin.add_user": "admin", "admin.change_user": "admin", "admin.unlock": "admin", "admin.set_prefix": "admin",
+    "admin.archive_download": "admin",
 }
 
 

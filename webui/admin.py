@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from emergency.core.clock import format_time
-from emergency.services import documents, users
+from emergency.services import archive, documents, users
 from emergency.core.errors import EmergencyError, InputError
 
 from .db import app_clock, get_store, plans
@@ -60,7 +60,29 @@ def security():
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
     return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
                            roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()), units=units(),
-                           prefixes=_prefixes(store), undated=_undated())
+                           prefixes=_prefixes(store), undated=_undated(), public_key=_public_key(store))
+
+
+def _public_key(store) -> dict[str, str]:
+    """The office's public key (PEM) and its fingerprint, for the auditors who verify an archive."""
+    pem = archive.public_key_pem(archive.signing_key(store))
+    return {"pem": pem, "fingerprint": archive.fingerprint(pem)}
+
+
+@bp.get("/archive")
+def archive_download():
+    """An auditor's archive of a period for the administrator's office: the record, the issued files, the shift
+    log and handovers, signed (``emergency verify --archive`` checks it with the public key alone)."""
+    from .console import date_bounds
+    from .downloads import send
+
+    bounds, errors = date_bounds(request.args)
+    if errors or "from" not in bounds or "to" not in bounds:
+        flash(_("请填写归档的起止日期（如 2026-11-01 至 2026-11-30）"), "error")
+        return redirect(url_for("admin.security") + "#archive")
+    body = archive.build(get_store(), current_user.office, bounds["from"], bounds["to"], app_clock().now())
+    return send(body, f"审计归档-{bounds['from'][:10]}至{bounds['to'][:10]}.zip",
+                ascii_name=f"archive-{bounds['from'][:10]}-{bounds['to'][:10]}.zip")
 
 
 def _undated() -> list[dict]:

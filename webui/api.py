@@ -164,6 +164,16 @@ def document_cap(document_id: str):
     return Response(body, mimetype=cap.MEDIA_TYPE)
 
 
+@bp.get("/incidents/<incident_id>/warning/cap")
+def warning_cap(incident_id: str):
+    """The district's warning on the incident as a CAP 1.2 message (the same as the incident page's link)."""
+    snap, plan = incident_or_404(incident_id)
+    body = documents.warning_cap(get_store(), snap, plan, current_user.office)
+    if body is None:
+        raise NotFound("warning", incident_id)
+    return Response(body, mimetype=cap.MEDIA_TYPE)
+
+
 @bp.post("/warnings")
 def receive_warning():
     """A warning from higher government as a CAP 1.2 message (the request's body; ``?plan=`` when the message does

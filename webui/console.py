@@ -17,13 +17,14 @@ from emergency.services import incidents as service
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError
 from emergency.response import calls
-from emergency.services import board as boards, directory, roster, rota
+from emergency.services import board as boards, directory, roster, rota, timeliness
 from emergency.response.calls import OUTCOMES
 from emergency.response.lint import revision_due
 
 from .auth import actor, same_site_referrer
 from .access import may
 from .db import clock_for, get_store, now, plans
+from .downloads import send
 from .directory_pages import on_duty_now, plan_units
 from .shift_pages import flag as shift_flag
 from .i18n import current_language, gettext as _
@@ -174,6 +175,40 @@ def date_bounds(args) -> tuple[dict, dict]:
             except EmergencyError:
                 errors[name] = _("日期格式应为 2026-11-22")
     return bounds, errors
+
+
+def _period(args) -> tuple[dict, dict, str]:
+    """The period a statistics page asks for: ``from``/``to`` dates, or this month by default; its name."""
+    bounds, errors = date_bounds(args)
+    today = format_time(now())[:10]
+    quarter_month = (int(today[5:7]) - 1) // 3 * 3 + 1
+    starts = {"month": today[:8] + "01", "quarter": f"{today[:5]}{quarter_month:02d}-01", "year": today[:5] + "01-01"}
+    span = args.get("span") if args.get("span") in starts else "month"
+    if "from" not in bounds:
+        bounds["from"] = starts[span] + "T00:00:00+08:00"
+    if "to" not in bounds:
+        bounds["to"] = today + "T23:59:59+08:00"
+    return bounds, errors, span
+
+
+@bp.get("/statistics")
+def statistics():
+    """信息报送统计: the office's own reporting items of a period, on time or not, others' accounted for."""
+    bounds, errors, span = _period(request.args)
+    drill = request.args.get("drill") == "1"
+    p = timeliness.of_period(get_store(), office(), bounds["from"], bounds["to"], now(), drill)
+    return render_template("console/statistics.html", p=p, errors=errors, span=span, args=request.args,
+                           names=timeliness.OWN_NAMES, by_level=p.by_plan_and_level())
+
+
+@bp.get("/statistics.<fmt>")
+def statistics_export(fmt: str):
+    bounds, _errors, _span = _period(request.args)
+    drill = request.args.get("drill") == "1"
+    p = timeliness.of_period(get_store(), office(), bounds["from"], bounds["to"], now(), drill)
+    name = f"{'演练-' if drill else ''}信息报送统计-{bounds['from'][:10]}至{bounds['to'][:10]}.{fmt}"
+    return send(timeliness.tables(p, format_time(now())), name,
+                ascii_name=f"{'drill-' if drill else ''}reporting-{bounds['from'][:10]}-{bounds['to'][:10]}.{fmt}")
 
 
 @bp.get("/history")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from emergency.services import callsheet, directory, roster, rota
+from emergency.services import calendars, callsheet, directory, roster, rota
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound
 from emergency.core.numbers import mobile_of
@@ -121,11 +121,12 @@ def import_file():
 
 @bp.get("/directory.<fmt>")
 def export(fmt: str):
-    if fmt not in ("xlsx", "csv"):
+    if fmt not in ("xlsx", "csv", "vcf"):
         abort(404)
     contacts = _contacts()
     name = f"通讯录.{fmt}"
-    body = directory.xlsx_bytes(contacts) if fmt == "xlsx" else directory.csv_bytes(contacts)
+    body = (directory.xlsx_bytes(contacts) if fmt == "xlsx" else calendars.contacts_vcf(contacts) if fmt == "vcf"
+            else directory.csv_bytes(contacts))
     return send(body, name, audited_as=name + ("" if personal_numbers_shown() else "（不含个人手机）"),
                 ascii_name=f"directory.{fmt}")
 
@@ -319,10 +320,16 @@ def roster_import():
 
 @bp.get("/roster.<fmt>")
 def roster_export(fmt: str):
-    if fmt not in ("xlsx", "csv"):
+    if fmt not in ("xlsx", "csv", "ics"):
         abort(404)
     shifts = shown_shifts(roster.load(get_store()))
-    name = f"值班表.{fmt}"
-    body = roster.xlsx_bytes(shifts) if fmt == "xlsx" else roster.csv_bytes(shifts)
+    # a calendar of one unit's or one officer's shifts (?unit=, ?officer=), or of all
+    unit, officer = request.args.get("unit", "")[:100], request.args.get("officer", "")[:50]
+    shifts = roster.of(shifts, unit, officer)
+    name = f"值班表{('-' + (officer or unit)) if (officer or unit) else ''}.{fmt}"
+    if fmt == "ics":
+        body = calendars.roster_ics(shifts, calendars.duty_lines(_contacts()), now(), name.removesuffix(".ics"))
+    else:
+        body = roster.xlsx_bytes(shifts) if fmt == "xlsx" else roster.csv_bytes(shifts)
     return send(body, name, audited_as=name + ("" if personal_numbers_shown() else "（不含个人手机）"),
                 ascii_name=f"roster.{fmt}")

@@ -16,7 +16,7 @@ from emergency.core.errors import EmergencyError, InputError, NotFound, StaleVer
 from emergency.services.intake import open_incident as open_from_intake
 from emergency.response import calls
 from emergency.services import directory, documents
-from emergency.services import callsheet, closing
+from emergency.services import callsheet, cap, closing
 from emergency.services.callsheet import for_observer
 from emergency.response.duties import KNOWN_VIA, task_refs
 from emergency.response.lifecycle import ISSUE_TRIGGER
@@ -157,6 +157,7 @@ def incident_page(incident_id: str):
                            may_issue=may("report.issue", IncidentStep(plan, v["drill"], ISSUE_TRIGGER)), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
                            merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
                            decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
+                           own_warning=cap.issued_a_warning(v["events"]),
                            sim=_sim_info(snap, clock), now_local=clock.now().strftime("%Y-%m-%dT%H:%M"),
                            judged=_judged(plan, snap, v, clock.now()),
                            diagram=main_path_chart(machine, v["state"], v["allowed_triggers"]),

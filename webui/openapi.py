@@ -200,6 +200,9 @@ def openapi_spec(library: PlanLibrary) -> dict:
             "/api/documents/{document_id}/cap": {"get": {**_op("An issued report as an OASIS CAP 1.2 message "
                                                                 "(application/cap+xml)", params=[DOCUMENT],
                                                                 errors=("403", "404"))}},
+            "/api/incidents/{incident_id}/warning/cap": {"get": {**_op(
+                "The district's warning on the incident as an OASIS CAP 1.2 message (application/cap+xml)",
+                params=[INCIDENT], errors=("403", "404"))}},
             "/api/warnings": {"post": {**_op("Receive a warning from higher government as an OASIS CAP 1.2 message "
                                              "(the body, application/cap+xml; ?plan= when it names none)", ok="201",
                                              errors=("403", "422")),

@@ -180,6 +180,17 @@ def document_cap(document_id: str):
                 ascii_name=f"report-{row['kind']}-{row['id']}.cap.xml")
 
 
+@bp.get("/incidents/<incident_id>/warning.cap.xml")
+def warning_cap(incident_id: str):
+    """The district's warning on the incident, as it stands, as a CAP 1.2 message (404 when it issued none)."""
+    snap, plan = incident_or_404(incident_id)
+    body = reports.warning_cap(get_store(), snap, plan, current_user.office)
+    if body is None:
+        abort(404)
+    return send(body, f"{'演练-' if snap.drill else ''}{incident_name(snap, plan)}-预警.cap.xml",
+                ascii_name=f"{'drill-' if snap.drill else ''}{incident_id}-warning.cap.xml")
+
+
 @bp.get("/documents/<document_id>")
 def document_page(document_id: str):
     """The issued report as a printable A4 page (what the PDF is printed from)."""

@@ -16,6 +16,7 @@ the header of every page (odd and even).
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -23,6 +24,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+
+from emergency.core.clock import TZ
 
 TITLE_FONT, BODY_FONT, KAI_FONT, HEI_FONT, SONG_FONT = "方正小标宋简体", "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体"
 LATIN = "Times New Roman"
@@ -54,6 +57,14 @@ class OfficialDocument:
     def __init__(self, drill: bool = False):
         self.doc = Document()
         self.drill = drill
+        # python-docx's template says its own author, a 2013 date and en-US: none of that is this document's
+        props = self.doc.core_properties
+        props.author = props.last_modified_by = props.comments = props.keywords = props.subject = ""
+        props.language, props.revision, props.category = "zh-CN", 1, "公文"
+        for stale in ("dcterms:created", "dcterms:modified", "cp:lastPrinted"):    # no date is better than 2013's
+            found = props._element.find(qn(stale))
+            if found is not None:
+                props._element.remove(found)
         section = self.doc.sections[0]
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.top_margin, section.left_margin = Mm(37), Mm(28)
@@ -180,10 +191,13 @@ class OfficialDocument:
         p.paragraph_format.space_before = Pt(14)
         _fonts(p.add_run(f"抄送：{names.rstrip('。')}。"), BODY_FONT, SIZE_4)
 
-    def basis(self, line: str) -> None:
-        """What the report's contents follow — the plan and its clauses, one line in 4号 below the 附注."""
-        if line:
-            _fonts(self._para(first_indent=SIZE_4 * 2).add_run(line), BODY_FONT, SIZE_4)
+    def properties(self, author: str, made: datetime | None) -> None:
+        """The file's own properties, as a records system reads them: who made it (the issuing office) and when."""
+        props = self.doc.core_properties
+        props.author = props.last_modified_by = author
+        if made is not None:      # the file keeps UTC; a date alone is the day in Asia/Shanghai
+            local = made if made.tzinfo else made.replace(tzinfo=TZ)
+            props.created = props.modified = local.astimezone(UTC).replace(tzinfo=None)
 
     def bytes(self) -> bytes:
         buf = io.BytesIO()

@@ -85,3 +85,62 @@ def message(profile: CapProfile, document: dict[str, Any], draft, paragraphs: li
     _info(etree.SubElement(root, f"{{{NS}}}info"), profile, draft, document["issued_at"], paragraphs, level, event,
           occurred_at)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# The district's own warning steps (a warning received from higher government is not ours to send again).
+WARNING_STEPS = ("issue_warning", "adjust_warning")
+WARNING_ENDS = ("lift_warning", "end_warning_without_response")
+
+
+def issued_a_warning(events: list[dict[str, Any]]) -> bool:
+    """Whether the district itself issued a warning on the incident (one it received is not its to send)."""
+    return any(e["trigger"] in WARNING_STEPS for e in events)
+
+
+def warning_identifier(incident_id: str, event: dict[str, Any]) -> str:
+    return f"{incident_id}-warning-{event['seq']}"
+
+
+def warning_message(profile: CapProfile, snap, plan, events: list[dict[str, Any]], issuer: str) -> bytes | None:
+    """The district's warning as it stands, as a CAP 1.2 message: an Alert when it was issued, an Update
+    referencing the earlier messages when it was adjusted, an Update with AllClear (urgency Past) once lifted or
+    ended; Exercise for a drill. None when the district issued no warning on this incident. ``issuer``: the
+    office that speaks for it (senderName)."""
+    steps = [e for e in events if e["trigger"] in WARNING_STEPS + WARNING_ENDS]
+    if not issued_a_warning(steps):
+        return None
+    last = steps[-1]
+    level = next(e["payload"]["warning_level"] for e in reversed(steps) if e["trigger"] in WARNING_STEPS)
+    ended = last["trigger"] in WARNING_ENDS
+    colour = plan.level(level).colour_name
+    root = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})
+    _text(root, "identifier", warning_identifier(snap.id, last))
+    _text(root, "sender", profile.sender)
+    _text(root, "sent", last["at"])
+    _text(root, "status", "Exercise" if snap.drill else "Actual")
+    _text(root, "msgType", "Alert" if len(steps) == 1 else "Update")
+    _text(root, "scope", "Public")     # a warning is published to the public (三(三)2: 广播、电视…发布)
+    _text(root, "note", "演练信息，非真实预警" if snap.drill else None)
+    if len(steps) > 1:
+        _text(root, "references", " ".join(f"{profile.sender},{warning_identifier(snap.id, e)},{e['at']}"
+                                           for e in steps[:-1]))
+    _text(root, "incidents", snap.id)
+    info = etree.SubElement(root, f"{{{NS}}}info")
+    _text(info, "language", "zh-CN")
+    _text(info, "category", profile.categories.get(plan.id, "Other"))
+    _text(info, "event", f"{plan.short_title}预警")
+    _text(info, "responseType", "AllClear" if ended else "Monitor")
+    grade = profile.levels[level]
+    _text(info, "urgency", "Past" if ended else grade.urgency)
+    _text(info, "severity", grade.severity)
+    _text(info, "certainty", "Likely")     # a warning is of an event that may happen (预警), not one observed
+    _text(info, "effective", last["at"])
+    _text(info, "senderName", issuer)
+    what = "解除" if ended else ("调整为" if len(steps) > 1 else "发布")
+    _text(info, "headline", f"{issuer}{what}{colour}预警：{snap.title or plan.short_title}")
+    reason = (last["payload"].get("reason") or "").strip()
+    _text(info, "description", f"{issuer}于{last['at'][:16].replace('T', ' ')}{what}{colour}预警。"
+                               + (f"理由：{reason}" if reason else ""))
+    area = etree.SubElement(info, f"{{{NS}}}area")
+    _text(area, "areaDesc", profile.area)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

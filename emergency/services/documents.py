@@ -631,6 +631,7 @@ def docx_file(d: Draft) -> bytes:
 
     d = Draft.model_validate(_xml_safe_values(d.model_dump()))  # belt and braces: edits are checked already
     doc = OfficialDocument(drill=d.drill)
+    doc.properties(d.issuer, _date_of(d.date))
     doc.letterhead(d.issuer or "（报告单位）")
     doc.number_line(d.doc_number or d.name, d.signer)
     doc.title(d.title)
@@ -645,15 +646,25 @@ def docx_file(d: Draft) -> bytes:
             doc.paragraph(text)
     doc.signature(d.issuer, cn_date(d.date))
     doc.note(f"（联系人及联系方式：{d.contact}）" if d.contact else "")
-    doc.basis(basis_line(d))
+    # the plan and clauses the contents follow are no element of a 公文 (GB/T 9704): on the screen and in the
+    # record (the draft keeps them), never on the signed paper
     doc.copy_to(d.copy_to)
     return doc.bytes()
 
 
+def _date_of(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def basis_line(d: Draft) -> str:
-    """The plan and clauses the report's contents follow, in one line under the 附注 (the quotations ran
-    on after the signature and could fill a last page of their own; they stay on the draft page, where the officer
-    checks the fields against them)."""
+    """The plan and clauses the report's contents follow, in one line: shown on the screen beside the report (the
+    draft, the preview, the issued report's page), kept in the record, and left off the .docx and the PDF — it is
+    no element of a 公文."""
     clauses = "、".join(dict.fromkeys(b["clause"] for b in d.basis))
     return f"（本报告内容依据《{d.plan_title}》{clauses}。）" if d.basis else ""
 
@@ -785,3 +796,11 @@ def remember_header(store, office: str, kind: str, addressee: str, copy_to: str,
 def cap_of(store, row: dict[str, Any], snap, plan) -> bytes:
     """The issued report ``row`` as a CAP 1.2 message (``cap_file``), with the incident's other reports."""
     return cap_file(row, snap, plan, issued(store, row["incident_id"]), store.plans.cap)
+
+
+def warning_cap(store, snap, plan, issuer: str) -> bytes | None:
+    """The district's warning on the incident as a CAP 1.2 message (``cap.warning_message``); None when the
+    district issued none."""
+    from emergency.services import cap
+
+    return cap.warning_message(store.plans.cap, snap, plan, store.events(snap.id), issuer)

@@ -200,6 +200,11 @@ def of_unit(shifts: Iterable[Shift], unit: str) -> list[Shift]:
     return [s for s in shifts if s.unit == unit]
 
 
+def of(shifts: Iterable[Shift], unit: str = "", person: str = "") -> list[Shift]:
+    """The shifts of one unit and/or one person (as 值班员 or 带班领导); all when neither is given."""
+    return [s for s in shifts if (not unit or s.unit == unit) and (not person or person in (s.officer, s.leader))]
+
+
 def on_duty(shifts: Iterable[Shift], unit: str, at: datetime) -> Shift | None:
     """The shift of ``unit`` that covers ``at`` (its first officer's row when several are on duty), or None."""
     return next((s for s in shifts if s.unit == unit and s.covers(at)), None)

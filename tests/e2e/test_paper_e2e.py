@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from emergency.services import directory
 from emergency.store import Store
-from tests.e2e.fixtures import ARTIFACTS, browser, clock, page, page_factory, server, server_config, shot  # noqa: F401
+from tests.e2e.fixtures import ARTIFACTS, shot
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def _big_incident(served) -> str:
     return r.json["id"]
 
 
-def test_the_longest_call_sheet_prints_on_two_pages_numbers_on_one_line(page, server):  # noqa: F811
+def test_the_longest_call_sheet_prints_on_two_pages_numbers_on_one_line(page, server):
     inc = _big_incident(server)
     page.goto(f"{server.url}/incidents/{inc}/calls")
     rows = page.locator("table.call-sheet tbody tr")                 # ours to dial, and others' to account for
@@ -53,7 +53,7 @@ def test_the_longest_call_sheet_prints_on_two_pages_numbers_on_one_line(page, se
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is installed by scripts/install-chromium")
-def test_libreoffice_opens_every_workbook_and_word_file(server, tmp_path):  # noqa: F811
+def test_libreoffice_opens_every_workbook_and_word_file(server, tmp_path):
     inc = _big_incident(server)
     client = signed_in(server.app, "值班员张三")
     commander = signed_in(server.app, "指挥李四")

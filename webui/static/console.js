@@ -296,6 +296,19 @@
   const init = document.body.dataset.init;
   if (init === "classify") window.initClassify(document.body.dataset.checklistUrl);
   if (init === "drill-panel") window.initDrillPanel();
+  // A form opened by its summary takes the focus at its first field (keyboard users land where they type,
+  // not on <body>); a form open when the page loads takes nothing.
+  document.addEventListener("click", function (ev) {
+    const summary = ev.target.closest && ev.target.closest("summary");
+    if (!summary) return;
+    const box = summary.parentElement;
+    setTimeout(function () {
+      if (!box.open) return;
+      const field = box.querySelector("input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])");
+      if (field) field.focus();
+    }, 0);
+  });
+
   const ds = document.body.dataset;
   if (init === "drill-incident") window.initIncident(ds.tickUrl, ds.incidentUrl, Number(ds.version), 2000);
   if (init === "incident") window.initIncident(null, ds.incidentUrl, Number(ds.version), Number(ds.pollMs || 10000));

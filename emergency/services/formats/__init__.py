@@ -46,7 +46,8 @@ def formats() -> dict[str, Format]:
 # The documents' formats (rendered by their own layouts, not from tables): their media types live here too, so a
 # download of any kind is sent by one function that reads its media type from one place.
 DOCUMENT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  "pdf": "application/pdf", "xml": "application/cap+xml"}   # xml: a CAP 1.2 message
+                  "pdf": "application/pdf", "xml": "application/cap+xml",   # xml: a CAP 1.2 message
+                  "ics": "text/calendar", "vcf": "text/vcard", "zip": "application/zip"}
 
 
 def media_type(extension: str) -> str:

@@ -27,8 +27,9 @@ def test_a_call_is_recorded_from_the_incident_page_by_keyboard_alone(page_factor
     item.locator(":scope > summary").focus()
     page.keyboard.press("Enter")
     expect(item).to_have_attribute("open", "")
-    focused = page.evaluate("[document.activeElement.tagName, !!document.activeElement.closest('details.call-item')]")
-    assert focused[0] in ("INPUT", "SELECT", "TEXTAREA") and focused[1], focused
+    # the focus moves to the form's first field as the form opens (waited for: it follows the opening)
+    first_field = item.locator("form.call-form").locator("input:not([type=hidden]), select, textarea").first
+    expect(first_field).to_be_focused()
     form = item.locator("form.call-form")
     outcome = form.locator("select[name=outcome]")
     outcome.focus()

@@ -125,7 +125,7 @@ def test_the_administrator_downloads_it_and_the_page_shows_the_key_that_verifies
     store.close()
     admin = signed_in(app, "管理员钱七")
     page = admin.get("/admin/").get_data(as_text=True)
-    pem = html.unescape(re.search(r'<pre class="public-key" id="public-key">(.*?)</pre>', page, re.S).group(1))
+    pem = html.unescape(re.search(r'<pre class="public-key" id="public-key"[^>]*>(.*?)</pre>', page, re.S).group(1))
     assert archive.fingerprint(pem) in page
     got = admin.get("/admin/archive?from=2026-11-01&to=2026-11-30")
     assert got.status_code == 200 and got.headers["Content-Type"] == "application/zip"

@@ -534,7 +534,7 @@ def bench_xlsx_bomb() -> float:
     """Spreadsheet bombs (a small upload that unpacks to 60 MB; one cell of 900 KB; 10,000 rows), each
     read in a fresh process: the time to the refusal and the process's peak memory, against reading a normal
     2-row directory the same way. Target: under 2 s and 200 MB."""
-    from tests.integration.test_outside_test import _cell, _sheet, _workbook
+    from tests.integration.test_leaks_and_crashes_refused import _cell, _sheet, _workbook
 
     from emergency.services import directory
     header = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(directory.COLUMNS))

@@ -1,4 +1,4 @@
-"""The third reading of the texts: each point at its edge, on the plan data alone."""
+"""The plan data alone, each decided point at its edge: the routing list's links and the sentences a person sees."""
 import pytest
 
 from emergency.response.checklist import checklist
@@ -103,7 +103,7 @@ def test_labor_fact_labels_quote_their_clause_whole(fact, clause_words, sources_
 
 @pytest.mark.parametrize("matter, plans", [("B056", {"environment"}), ("B058", {"labor_dispute"}),
                                            ("B066", {"hazardous_chemicals", "environment"})])
-def test_routing_links_of_the_third_reading(matter, plans):
+def test_routing_links_hold_each_decided_matter(matter, plans):
     m = next(m for m in PLANS.routing.matters if m.id == matter)
     assert {link.plan for link in m.plans} == plans
 
@@ -124,7 +124,7 @@ def test_the_environment_final_report_carries_the_5_2_summary_contents():
     assert fields[0] == "突发环境事件等级" and "环境应急任务完成情况" in fields
 
 
-def test_sentences_of_the_third_reading_are_encoded_where_a_person_sees_them():
+def test_decided_sentences_are_encoded_where_a_person_sees_them():
     ws, hc, env = (PLANS.plan(p) for p in ("work_safety", "hazardous_chemicals", "environment"))
     assert {"5.4(3)", "5.4(4)", "5.4(5)", "5.7", "3.1"} <= {m.clause for m in ws.measures}
     assert any("跨地区、跨行业" in m.text and m.decision for m in ws.measures)          # 5.6, an approval

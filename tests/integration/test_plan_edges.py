@@ -1,4 +1,4 @@
-"""The second reading of the plan texts: each point at its edge."""
+"""The plan texts, each point at its edge: the thresholds, deadlines and owners a careful reading found."""
 import pytest
 
 from emergency.services import incidents as svc

@@ -1,4 +1,4 @@
-"""The fourth reading: whose duty each reporting item is. A command or working group of our own plans reports through
+"""Whose duty each reporting item is. A command or working group of our own plans reports through
 the office that houses it or the units that lead it, never as nobody; the environment plan's 区有关部门和单位 are the
 departments that head the scene for the recorded cause; every quotation that stops inside a sentence ends with ……;
 the national rules are shown as summaries. Each case for a user of the duty room and of the 区应急管理局."""

@@ -1,4 +1,4 @@
-"""The third reading on recorded incidents: duties that survive a level change, the 493号 补报's window
+"""On recorded incidents: duties that survive a level change, the 493号 补报's window
 for a fire at the minute, and an office's own rules pinned to the incidents that started under them."""
 import shutil
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The fourth reading in Chromium: a liquid-chlorine tanker overturned on a road, seen by the 区应急管理局 — the
+"""In Chromium: a liquid-chlorine tanker overturned on a road, seen by the 区应急管理局 — the
 command's report to Nantong (3.6) is its own, the road-traffic plan leads (8.2), a national rule reads as a summary
 and another party's clock says it is estimated from our receipt."""
 from playwright.sync_api import expect

@@ -1,4 +1,4 @@
-"""The outside test's short reproductions, each of which was a leak, a 500 or a crash, now refused
+"""Short reproductions of what were leaks, 500s or crashes found from outside, now refused
 or masked. Each test fails on the code before the fix."""
 import csv
 import io

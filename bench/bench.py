@@ -1,6 +1,6 @@
 """Benchmarks: each prints a ratio against a bare baseline measured in the same run.
 
-    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet | pages
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet | pages | shift-log
 
 Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets:
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
@@ -630,10 +630,41 @@ def bench_pages(events: int = 300, open_incidents: int = 30) -> dict[str, float]
     return out
 
 
+def bench_shift_log(years: int = 3) -> float:
+    """The 值班日志 page on a district's roster of ``years`` years (the duty room, a day and a night shift every day),
+    against the app's cheapest signed-in page in the same run."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from datetime import datetime, timedelta
+    from emergency.core.clock import TZ
+    from emergency.services import roster
+    from tests.conftest import app_with_users, signed_in
+    tmp = tempfile.mkdtemp()
+    app = app_with_users(os.path.join(tmp, "s.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    first = datetime(2026, 11, 22, 8, 30, tzinfo=TZ) - timedelta(days=365 * years)
+    shifts = []
+    for day in range(365 * years + 30):
+        start = first + timedelta(days=day)
+        shifts += [roster.Shift(unit="海门区政府总值班室", shift="白班", starts_at=start.isoformat(),
+                                ends_at=(start + timedelta(hours=9)).isoformat(), officer="示例甲", leader="示例乙"),
+                   roster.Shift(unit="海门区政府总值班室", shift="夜班", starts_at=(start + timedelta(hours=9)).isoformat(),
+                                ends_at=(start + timedelta(hours=24)).isoformat(), officer="示例丙", leader="示例乙")]
+    roster.replace(store, shifts, "bench", "2026-11-22T09:00:00+08:00")
+    store.close()
+    client = signed_in(app, "值班员张三")
+    bare = best(lambda: client.get("/favicon.ico").status_code, 9)
+    t = best(lambda: client.get("/shift").status_code, 5)
+    ratio = t / bare
+    print(f"shift log ({len(shifts):,} shifts, {years} years): {t * 1e3:.1f} ms, a bare signed-in page "
+          f"{bare * 1e3:.2f} ms -> {ratio:.0f}x")
+    return ratio
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
            "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood,
-           "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth, "pages": bench_pages}
+           "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth, "pages": bench_pages,
+           "shift-log": bench_shift_log}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

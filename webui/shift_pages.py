@@ -3,9 +3,9 @@ its people), the 交接班 (made from the record, signed by the outgoing and the
 and exports. Every page speaks for the signed-in user's office. Views are thin over ``emergency.services.shift``."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from emergency.services import drill_runs, exports, roster, shift
@@ -32,8 +32,19 @@ def _duty_room() -> str:
     return current_app.config["DUTY_ROOM"]
 
 
-def _shifts():
-    return roster.load(get_store())
+def _shifts(around: datetime | None = None):
+    """The roster, read once a request; ``around`` a moment: only the shifts ending after two days before it (the
+    shift on duty then, the one before and those after) — a three-year roster is not read whole to find one night."""
+    since = format_time(around - ROSTER_LOOKBACK) if around is not None else None
+    cache = g.setdefault("rosters", {})
+    if since not in cache:
+        cache[since] = roster.load(get_store(), since=since)
+    return cache[since]
+
+
+# how far before a moment the shift pages read the roster: the shift then and the one before it (a 24-hour shift
+# at most), with a day to spare
+ROSTER_LOOKBACK = timedelta(days=2)
 
 
 def _window():
@@ -52,7 +63,8 @@ def _window():
         moment = parse_time(at, "shift") if at else now()
     except EmergencyError:
         abort(404)
-    return shift.window_at(_shifts(), _office(), moment)
+    g.moment = moment
+    return shift.window_at(_shifts(moment), _office(), moment)
 
 
 def _log(window, query: str = ""):
@@ -64,14 +76,14 @@ def flag():
     """The unsigned handover of the signed-in user's office, for the home page and the wall (None: all signed)."""
     if not current_user.is_authenticated or not current_user.office:
         return None
-    return shift.unsigned(get_store(), _office(), _shifts(), now())
+    return shift.unsigned(get_store(), _office(), _shifts(now()), now())
 
 
 @bp.get("/shift")
 def log_page(error: EmergencyError | None = None, values: dict | None = None, status: int = 200):
     window = _window()
     query = request.args.get("q", "")
-    shifts = _shifts()
+    shifts = _shifts(g.get("moment") or parse_time(window["starts_at"], "starts_at"))   # the roster read once
     return render_template("shift/log.html", window=window, name=shift.window_name(window), lines=_log(window, query),
                            query=query, kinds=shift.ENTRY_KINDS, error=error, values=values or {},
                            previous=shift.previous_window(shifts, _office(), window),

@@ -29,7 +29,7 @@ from emergency.core.clock import TZ
 
 TITLE_FONT, BODY_FONT, KAI_FONT, HEI_FONT, SONG_FONT = "方正小标宋简体", "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体"
 LATIN = "Times New Roman"
-SIZE_2, SIZE_3, SIZE_4 = Pt(22), Pt(16), Pt(14)
+SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
 LINE_PITCH = Pt(28.95)
 RED = RGBColor(0xD0, 0x00, 0x00)
 DRILL_MARK = "演练"
@@ -167,6 +167,44 @@ class OfficialDocument:
 
     def paragraph(self, text: str) -> None:
         _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), BODY_FONT, SIZE_3)
+
+    def table(self, head: list[str], rows: list[list[str]], widths_mm: list[float] | None = None) -> None:
+        """A table where the page has one: ruled, the head row bold and repeated on every page, 5号 text at single
+        spacing (a table is read across, not as body text); ``widths_mm``: each column's width."""
+        table = self.doc.add_table(rows=1, cols=len(head))
+        table.style = "Table Grid"
+        for cells in [head, *rows]:
+            row = table.rows[0] if cells is head else table.add_row()
+            for cell, text in zip(row.cells, cells, strict=True):
+                p = cell.paragraphs[0]
+                p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                p.paragraph_format.first_line_indent = Pt(0)
+                _fonts(p.add_run(str(text)), HEI_FONT if cells is head else BODY_FONT, SIZE_5)
+        header = table.rows[0]._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        header.append(repeat)
+        if widths_mm:        # the grid and every cell: Word reads the cells', LibreOffice the grid
+            table.autofit = False
+            for column, width in zip(table.columns, widths_mm, strict=True):
+                column.width = Mm(width)
+            for row in table.rows:
+                for cell, width in zip(row.cells, widths_mm, strict=True):
+                    cell.width = Mm(width)
+        self._para()
+
+    def appendix(self, title: str, lines: list[str]) -> None:
+        """An appendix of machine strings (SHA-256 digests): each on one line in a monospaced font, never wrapped
+        inside a sentence."""
+        if not lines:
+            return
+        _fonts(self._para().add_run(title), HEI_FONT, SIZE_4)
+        for line in lines:
+            p = self._para()
+            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            run = p.add_run(line)
+            run.font.name, run.font.size = "Courier New", Pt(8)
+            run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), SONG_FONT)
 
     def signature(self, issuer: str, date: str) -> None:
         """署名 and 成文日期, never alone on a page (GB/T 9704 7.3.5): the last line of the body keeps with them."""

@@ -9,10 +9,6 @@ from datetime import date, datetime, time
 from io import BytesIO, StringIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from emergency.core.clock import TZ as SHANGHAI
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -84,6 +80,9 @@ def _header_text(text: str) -> str:
 
 def _fit_columns(ws) -> list[int]:
     """Each column as wide as what it holds (a longer text wraps), each time shown as a time; the widths."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
     widths = [max(shown_width(cell.value) for cell in column) for column in ws.iter_cols()]
     for row in ws.iter_rows(min_row=2):
         for cell in row:
@@ -118,6 +117,10 @@ def workbook_bytes(sheets: list[tuple], made_at: str = "") -> bytes:
     page's width (landscape when the columns need it); the page header says what it is and when it was made
     (``made_at``), the footer the page number. Each sheet is (name, head, rows) or (name, head, rows, heading):
     the heading its pages carry, by default its name."""
+    # openpyxl is loaded when a workbook is first made, not when the console starts
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     wb = Workbook()
     wb.remove(wb.active)
     for name, head, rows, *heading in sheets:

@@ -7,6 +7,7 @@ Pure: each function takes what it shows and returns the file's bytes.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -87,14 +88,30 @@ def _document(drill: bool, title: str):
     return doc
 
 
+DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def _digests_apart(text: str, found: list[str]) -> str:
+    """``text`` with each SHA-256 digest replaced by its number in the appendix (a digest wrapped inside a sentence
+    can be neither read nor compared): ``found`` collects them in order."""
+    def mark(m: re.Match) -> str:
+        if m.group(0) not in found:
+            found.append(m.group(0))
+        return f"（校验值{found.index(m.group(0)) + 1}，见附录）"
+    return DIGEST.sub(mark, text)
+
+
 def timeline_docx(snap: Snapshot, plan: Plan, timeline: list[dict[str, Any]]) -> bytes:
-    """The incident's timeline, one paragraph per event, in the official layout."""
+    """The incident's timeline as the page shows it: a table of time, step, who, state and what it says, in the
+    official layout; the digests it names in an appendix, one a line."""
     doc = _document(snap.drill, f"{incident_name(snap, plan)}处置时间线")
     doc.paragraph(f"预案：{plan.title}。事发时间{_short(snap.occurred_at)}，接报时间{_short(snap.reported_at)}。")
-    for t in timeline:
-        details = "；".join(t["details"])
-        doc.paragraph(today_only(f"{_short(t['at'])} {t['label']}（{t['actor']}，状态：{t['state']}"
-                                 f"{'，' + t['level'] + '级' if t['level'] else ''}）{'：' + details if details else ''}"))
+    digests: list[str] = []
+    rows = [[_short(t["at"])[5:], t["label"], t["actor"],
+             t["state"] + (f"（{t['level']}级）" if t["level"] else ""),
+             _digests_apart(today_only("；".join(t["details"])), digests)] for t in timeline]
+    doc.table(["时间", "步骤", "执行人", "状态", "内容"], rows, [26, 30, 24, 24, 52])   # the 156 mm 版心
+    doc.appendix("附录：校验值（SHA-256）", [f"{n}. {d}" for n, d in enumerate(digests, 1)])
     return doc.bytes()
 
 
@@ -108,15 +125,9 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
         doc.heading(f"{numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
         doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
                       f"{inc['classified_level'] or '未达分级标准'}。")
-        for d in inc["deadlines"]:
-            minutes = (f"，{MINUTES_WORD[d['verdict']]}{d['minutes']}分钟"
-                       if d["minutes"] not in (None, 0) and d["verdict"] in MINUTES_WORD else "")
-            called = f"呼叫{d['attempts']}次" + (f"（未接通{d['failed_attempts']}次）" if d["failed_attempts"] else "")
-            called += (f"，{_short(d['acknowledged_at'])}确认（{d['acknowledged_by']}）" if d["acknowledged_at"]
-                       else "，只勾选、无确认记录" if d["ticked_only"] else "，未获确认")
-            quiet = d["attempts"] == 0 and not d["ticked_only"] and d["verdict"] in ("not_due", "no_limit")
-            doc.paragraph(today_only(f"{'、'.join(d['to'])}（{d['channel_name']}，{d['clause']}）："
-                                     f"{VERDICTS[d['verdict']]}{minutes}" + ("。" if quiet else f"；{called}。")))
+        if inc["deadlines"]:
+            doc.table(["报告对象", "方式", "条款", "结论", "呼叫与确认"],
+                      [_deadline_cells(d) for d in inc["deadlines"]], [44, 20, 22, 30, 40])
         for o in inc.get("others", []):
             doc.paragraph(today_only(f"他方事项：{o['from']}向{'、'.join(o['to'])}报告（{o['channel_name']}，"
                                      f"{o['clause']}）——" + "；".join(f"{t['display']}：{t['words']}"
@@ -135,6 +146,18 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
     return doc.bytes()
 
 
+def _deadline_cells(d: dict[str, Any]) -> list[str]:
+    """One deadline of a drill as the report's table row: to whom, how, the clause, the verdict, the calls."""
+    minutes = (f"，{MINUTES_WORD[d['verdict']]}{d['minutes']}分钟"
+               if d["minutes"] not in (None, 0) and d["verdict"] in MINUTES_WORD else "")
+    quiet = d["attempts"] == 0 and not d["ticked_only"] and d["verdict"] in ("not_due", "no_limit")
+    called = f"呼叫{d['attempts']}次" + (f"（未接通{d['failed_attempts']}次）" if d["failed_attempts"] else "")
+    called += (f"，{_short(d['acknowledged_at'])[5:]}确认（{d['acknowledged_by']}）" if d["acknowledged_at"]
+               else "，只勾选、无确认记录" if d["ticked_only"] else "，未获确认")
+    return [today_only("、".join(d["to"])), d["channel_name"], d["clause"], f"{VERDICTS[d['verdict']]}{minutes}",
+            "—" if quiet else called]
+
+
 def improvements_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
     """The drill's improvement plan (整改计划): each item with its finding, clause, owner and due date."""
     doc = _document(True, f"{report['title']}整改计划")
@@ -146,11 +169,12 @@ def improvements_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> by
 
 
 def _improvement_lines(doc, items: list[dict[str, Any]]) -> None:
-    for n, it in enumerate(items, 1):
-        state = "已完成" if it.get("status") == "closed" else "未完成"
-        clause = f"（{it['clause']}）" if it.get("clause") else ""
-        doc.field(f"（{numeral(n)}）", f"{it['finding']}{clause}。责任单位：{it.get('owner') or ''}；完成时限："
-                                         f"{it.get('due') or ''}；{state}。")
+    """The improvement items as a table: the finding, its clause, who is to put it right, by when, done or not."""
+    if items:
+        doc.table(["序号", "发现的问题", "条款", "责任单位", "完成时限", "状态"],
+                  [[str(n), it["finding"], it.get("clause") or "", it.get("owner") or "", it.get("due") or "",
+                    "已完成" if it.get("status") == "closed" else "未完成"] for n, it in enumerate(items, 1)],
+                  [12, 60, 18, 30, 22, 14])
 
 
 # ---------------------------------------------------------------- the duty room's shift

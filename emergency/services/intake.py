@@ -13,7 +13,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 
 from emergency.services import incidents as service
 from emergency.core.clock import format_time, parse_time
@@ -44,6 +43,8 @@ def matter_text(m) -> str:
 def matter_choices(routing: RoutingList, said: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
     """Every matter for the searchable list: its words (the field's value), their pinyin initials (危化品 → whp) and
     the words callers use that may mean it (讨薪、堵路…, ``PlanLibrary.matter_words``), so typing any of them finds it."""
+    from pypinyin import Style, lazy_pinyin   # a quarter of a second to import: loaded when the intake is first shown
+
     heard: dict[str, list[str]] = {}
     for word, ids in (said or {}).items():
         for matter in ids:

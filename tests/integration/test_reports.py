@@ -8,6 +8,7 @@ import unicodedata
 import docx
 import openpyxl
 import pytest
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from emergency.services import documents
@@ -72,6 +73,11 @@ def with_first_report(app, client, **header):
 
 def body_text(content: bytes) -> list[str]:
     return [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+
+
+def table_rows(content: bytes) -> list[list[str]]:
+    """Every row of every table of a .docx, as its cells' texts."""
+    return [[c.text for c in row.cells] for t in docx.Document(io.BytesIO(content)).tables for row in t.rows]
 
 
 def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers_edit(app, officer):
@@ -357,8 +363,13 @@ def test_a_pdf_printed_after_issue_is_kept_once_and_hashed(app, officer, monkeyp
 
 def test_exports_of_the_timeline_notifications_and_board(app, officer):
     inc = with_first_report(app, officer)
-    timeline = body_text(officer.get(f"/incidents/{inc}/timeline.docx").data)
-    assert timeline[0] == "某机械厂行车倒塌处置时间线" and any("签发书面报告" in t for t in timeline)
+    content = officer.get(f"/incidents/{inc}/timeline.docx").data
+    timeline, rows = body_text(content), table_rows(content)
+    assert timeline[0] == "某机械厂行车倒塌处置时间线" and rows[0] == ["时间", "步骤", "执行人", "状态", "内容"]
+    issued = next(r for r in rows if r[1] == "签发书面报告")                       # the page's table, as a table
+    assert not re.search(r"[0-9a-f]{64}", " ".join(issued)) and "见附录" in issued[4]   # no digest inside a row
+    digests = [t for t in timeline if re.fullmatch(r"\d+\. [0-9a-f]{64}", t)]
+    assert "附录：校验值（SHA-256）" in timeline and digests                        # each digest on its own line
     wb = openpyxl.load_workbook(io.BytesIO(officer.get(f"/incidents/{inc}/notifications.xlsx").data))
     rows = list(wb["报告事项"].iter_rows(values_only=True))
     assert rows[0][:4] == ("序号", "条款", "报告人", "报告对象") and len(rows) > 3
@@ -519,8 +530,8 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
         assert d.paragraphs[0].text.startswith("【演练】") and d.paragraphs[0].text.endswith(title)
         section = d.sections[0]
         assert section.header.paragraphs[0].text == "演练" and section.even_page_header.paragraphs[0].text == "演练"
-        text = [p.text for p in d.paragraphs]
-        assert any("未立即报告110（3.1）。责任单位：区应急管理局；完成时限：2027-01-31；未完成。" in t for t in text)
+        assert ["1", "未立即报告110", "3.1", "区应急管理局", "2027-01-31", "未完成"] in table_rows(r.data)  # a table
+        assert d.tables[0].rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None      # its head on every page
     report = [p.text for p in docx.Document(io.BytesIO(controller.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]
     # each deadline judged at the drill's end (10 simulated minutes after the 02:30 receipt)
     # scored for the controller's office (the duty room): the bureau's and 110's items are listed with what is known
@@ -531,8 +542,9 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
     from emergency.services.users import set_unit
     set_unit(store, "导调王五", "区应急管理局", clock)
     bureau = signed_in(app, "导调王五")
-    report = [p.text for p in docx.Document(io.BytesIO(bureau.get(f"/drills/{drill['id']}/report.docx").data)).paragraphs]
-    assert "南通市应急管理局（不限方式，493号第十条、第十一条）：未到时限，尚余110分钟。" in report
+    body = bureau.get(f"/drills/{drill['id']}/report.docx").data
+    report = body_text(body)
+    assert ["南通市应急管理局", "不限方式", "493号第十条、第十一条", "未到时限，尚余110分钟", "—"] in table_rows(body)
     assert "演练结束时仍未确定响应级别（事实对应IV级，1.4(4)）" in report
     store.close()
 

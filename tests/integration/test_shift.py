@@ -248,3 +248,16 @@ def test_an_entry_more_than_seven_days_back_or_in_the_future_is_refused(night):
     for at, words in (("2026-11-14T22:00", "补记不能早于7天前"), ("2026-11-21T23:10", "不能晚于现在")):
         answer = officer.post("/shift/entries", data={"csrf_token": officer.csrf, "kind": "note", "text": "x", "at": at})
         assert answer.status_code == 422 and words in answer.get_data(as_text=True)
+
+
+def test_the_log_page_reads_the_roster_once_and_only_around_the_shift(night, monkeypatch):
+    """A district's three-year roster is not read whole, three times, to show one night: the page reads it once,
+    from two days before the shift it shows."""
+    app, _clock = night
+    officer = signed_in(app, "值班员张三")
+    reads = []
+    real = roster.load
+    monkeypatch.setattr(roster, "load", lambda store, since=None: reads.append(since) or real(store, since))
+    page = officer.get("/shift").get_data(as_text=True)
+    assert "11-21 17:30—11-22 08:30 夜班" in page and "示例带班领导乙" in page      # the same shift as before
+    assert reads == ["2026-11-19T23:00:00+08:00"]

@@ -44,11 +44,20 @@ def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     store.close()
     pages = {"home": "/", "incident": f"/incidents/{snap.id}", "call-sheet": f"/incidents/{snap.id}/calls",
-             "intake": "/intake"}
+             "intake": "/intake", "board": "/incidents"}
     for name, path in pages.items():
         phone.goto(server.url + path)
         assert overflow(phone) <= 0, f"{name} is wider than the phone"
         shot(phone, f"phone-{name}")
+
+    # the board is cards: nothing scrolls sideways inside it, and the title keeps to a line or two
+    phone.goto(server.url + pages["board"])
+    board = phone.locator("table.board")
+    assert board.evaluate("t => t.scrollWidth <= t.clientWidth + 1"), "the board scrolls sideways"
+    title = board.locator("tbody tr td").first
+    line = title.evaluate("td => parseFloat(getComputedStyle(td).lineHeight) || 24")
+    assert title.evaluate("td => td.getBoundingClientRect().height") < 3 * line, "the title wraps a character a line"
+    expect(board.locator("td.ours-overdue")).to_be_visible()
 
     # the call sheet: each number a tel: link with the number as dialled
     phone.goto(server.url + pages["call-sheet"])

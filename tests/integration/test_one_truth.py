@@ -58,7 +58,7 @@ def _numbers(client) -> dict[str, tuple[int, int]]:
     board = client.get("/incidents").get_data(as_text=True)
     wall = client.get("/wall").get_data(as_text=True)
     cells = lambda cls: sum(int(re.sub(r"<[^>]+>", "", c).split()[0])   # noqa: E731
-                            for c in re.findall(rf'<td class="{cls}">(.*?)</td>', board, re.S))
+                            for c in re.findall(rf'<td class="{cls}"[^>]*>(.*?)</td>', board, re.S))
     sheet = load_workbook(io.BytesIO(client.get("/incidents.xlsx").data)).active
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
     api = client.get("/api/incidents?open=true").json

@@ -87,8 +87,8 @@ def intake_close(intake_id: str):
 # ---------------------------------------------------------------- warnings received as CAP 1.2 messages
 
 def _warning_plans() -> list:
-    """The plans under which a warning from higher government is recorded (their 接收上级预警 step)."""
-    return [p for p in plans().plans.values() if any(t.trigger == cap_in.RECEIVE for t in p.lifecycle.transitions)]
+    """The plans under which a warning from higher government is recorded, each with its 接收上级预警 step."""
+    return [(p, step) for p in plans().plans.values() if (step := cap_in.receive_step(p))]
 
 
 @bp.get("/warnings/receive")

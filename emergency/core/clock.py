@@ -91,6 +91,12 @@ def parse_time(value: str | datetime, field: str) -> datetime:
     return dt
 
 
+def minute_text(stamp: str | None) -> str:
+    """A stored time as a person reads it, to the minute: ``2026-11-22T17:30:00+08:00`` → ``2026-11-22 17:30``
+    (nothing for nothing)."""
+    return (stamp or "")[:16].replace("T", " ")
+
+
 def month_day_time(stamp: str) -> str:
     """A stored time as a person reads it within the year: ``2026-11-22T17:30:00+08:00`` → ``11-22 17:30``."""
     return stamp[5:16].replace("T", " ")

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from io import BytesIO, StringIO
 from typing import Any
 
-from emergency.core.clock import TZ as SHANGHAI
+from emergency.core.clock import TZ as SHANGHAI, minute_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +35,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" 
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?([+-]\d{2}:\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-SHOWN_AS = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd", time: "hh:mm"}
+SHOWN_AS = {datetime: "yyyy-mm-dd hh:mm", date: "yyyy-mm-dd", time: "hh:mm"}      # as Excel shows each kind
+SHOWN_STRF = {datetime: "%Y-%m-%d %H:%M", date: "%Y-%m-%d", time: "%H:%M"}          # the same, in plain text
 WIDEST = 50          # characters: a longer text wraps inside its column instead of widening the page
 
 
@@ -58,10 +59,9 @@ def shown_text(value: Any) -> str:
     """A cell as a person reads it in plain text (Markdown, a print): a time as 2026-12-07 04:52, nothing for
     nothing."""
     cell = typed_cell(value) if isinstance(value, str) else value
-    for kind, shown in SHOWN_AS.items():
+    for kind, shown in SHOWN_STRF.items():
         if isinstance(cell, kind):
-            return cell.strftime(shown.replace("yyyy", "%Y").replace("mm-dd", "%m-%d").replace("hh", "%H")
-                                 .replace(":mm", ":%M"))
+            return cell.strftime(shown)
     return "" if value is None else str(value)
 
 
@@ -107,7 +107,7 @@ def _for_paper(ws, widths: list[int], heading: str, made_at: str) -> None:
     ws.print_options.gridLines = True
     ws.oddHeader.center.text = _header_text(heading)
     if made_at:
-        ws.oddHeader.right.text = _header_text(f"制表时间：{made_at[:16].replace('T', ' ')}")
+        ws.oddHeader.right.text = _header_text(f"制表时间：{minute_text(made_at)}")
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 

@@ -55,8 +55,9 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode("utf-8")
 
 
-def contents(store, office: str, since: str, until: str) -> dict[str, bytes]:
-    """The period's files by name: the record as JSON, the lists as .xlsx, the issued files as issued."""
+def contents(store, office: str, since: str, until: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The period's files by name (the record as JSON, the lists as .xlsx, the issued files as issued), and each
+    incident's chain head (for the manifest)."""
     snaps = store.search(since=since, until=until, drill=None, closed=None, limit=100_000)
     files: dict[str, bytes] = {}
     incidents, heads, issued = [], {}, []
@@ -87,14 +88,12 @@ def contents(store, office: str, since: str, until: str) -> dict[str, bytes]:
                                                       "是" if i["snapshot"]["drill"] else "", len(i["events"])]
                                                      for i in incidents], heading=f"{office} {since[:10]}至{until[:10]}")],
                                              "xlsx")
-    files["_heads"] = _json(heads)          # taken into the manifest, not a file of its own
-    return files
+    return files, heads
 
 
 def build(store, office: str, since: str, until: str, now: datetime) -> bytes:
     """The period's archive, signed: a .zip of the files, ``manifest.json`` and ``manifest.sig``."""
-    files = contents(store, office, since, until)
-    heads = json.loads(files.pop("_heads"))
+    files, heads = contents(store, office, since, until)
     key = signing_key(store)
     manifest = _json({"office": office, "since": since, "until": until, "made_at": format_time(now),
                       "files": {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())},

@@ -16,7 +16,9 @@ from typing import Any
 
 from lxml import etree
 
+from emergency.core.clock import minute_text
 from emergency.plans.exchange import CapProfile
+from emergency.services.incidents import incident_name
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MEDIA_TYPE = "application/cap+xml"
@@ -137,9 +139,9 @@ def warning_message(profile: CapProfile, snap, plan, events: list[dict[str, Any]
     _text(info, "effective", last["at"])
     _text(info, "senderName", issuer)
     what = "解除" if ended else ("调整为" if len(steps) > 1 else "发布")
-    _text(info, "headline", f"{issuer}{what}{colour}预警：{snap.title or plan.short_title}")
+    _text(info, "headline", f"{issuer}{what}{colour}预警：{incident_name(snap, plan)}")
     reason = (last["payload"].get("reason") or "").strip()
-    _text(info, "description", f"{issuer}于{last['at'][:16].replace('T', ' ')}{what}{colour}预警。"
+    _text(info, "description", f"{issuer}于{minute_text(last['at'])}{what}{colour}预警。"
                                + (f"理由：{reason}" if reason else ""))
     area = etree.SubElement(info, f"{{{NS}}}area")
     _text(area, "areaDesc", profile.area)

@@ -22,7 +22,7 @@ from typing import Any
 from defusedxml import ElementTree as SafeXML
 from defusedxml.common import DefusedXmlException
 
-from emergency.core.clock import Clock, format_time
+from emergency.core.clock import Clock, format_time, minute_text
 from emergency.core.errors import InputError, Refused
 from emergency.services import incidents
 from emergency.services.permissions import Actor, IncidentStep, authorize
@@ -124,6 +124,11 @@ def read(body: bytes, plans, now: datetime) -> Warning:
                    level=by_severity.get(severity), plans=by_event)
 
 
+def receive_step(plan):
+    """The plan's 接收上级预警 step (its levels, clause and sentence), or None: the plan receives no warning."""
+    return next((t for t in plan.lifecycle.transitions if t.trigger == RECEIVE), None)
+
+
 def message_key(w: Warning) -> str:
     """One key per message (CAP: a sender's identifiers are unique), in the characters a key may hold."""
     return "cap:" + hashlib.sha256(f"{w.sender},{w.identifier}".encode()).hexdigest()[:40]
@@ -140,7 +145,7 @@ def receive(store, body: bytes, plan_id: str | None, actor: Actor, clock: Clock)
         raise InputError("plan", "消息未指明适用的预案（类别 %(category)s，事件 %(event)s）：请选择预案",
                          category=w.category, event=w.event)
     plan = store.plans.plan(plan_id)
-    step = next((t for t in plan.lifecycle.transitions if t.trigger == RECEIVE), None)
+    step = receive_step(plan)
     if step is None:
         raise Refused("《%(plan)s》没有接收上级预警这一步", plan=plan.title)
     drill = w.status == "Exercise"
@@ -155,7 +160,7 @@ def receive(store, body: bytes, plan_id: str | None, actor: Actor, clock: Clock)
         actor.name, clock, idempotency_key=message_key(w), scoped=False)
     if snap.warning_level:       # the same message again: recorded once
         return snap
-    note = (f"CAP预警消息（{w.sender}，编号{w.identifier}），{w.sent[:16].replace('T', ' ')}发布"
+    note = (f"CAP预警消息（{w.sender}，编号{w.identifier}），{minute_text(w.sent)}发布"
             f"{'，' + w.area if w.area else ''}。{w.description}")
     return incidents.act(store, snap.id, RECEIVE, snap.version, {
         "warning_level": w.level, "issued_by": (w.sender_name or w.sender)[:200], "note": note[:2000]}, actor.name, clock, actor.office)

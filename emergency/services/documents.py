@@ -750,20 +750,6 @@ def stored_draft(row: dict[str, Any]) -> Draft:
     return Draft.model_validate(json.loads(row["draft"]))
 
 
-def cap_file(row: dict[str, Any], snap, plan, issued: list[dict[str, Any]], profile) -> bytes:
-    """The issued report ``row`` as a CAP 1.2 message (``cap.message``): its body as its .docx and PDF carry it
-    (``body_paragraphs``), the level it stated, and the incident's reports issued before it (``issued``: the
-    incident's documents, oldest first) as the messages it updates."""
-    from emergency.services import cap
-
-    d = stored_draft(row)
-    level = next((r.level for r in snap.reports if r.document_id == row["id"]), snap.effective_level)
-    earlier = [doc for doc in issued if (doc["issued_at"], doc.get("event_seq") or 0)
-               < (row["issued_at"], row.get("event_seq") or 0)]
-    paragraphs = [f"{lead}{text}" for _style, lead, text in body_paragraphs(d)]
-    return cap.message(profile, row, d, paragraphs, level, earlier, plan.short_title, snap.occurred_at)
-
-
 # ---------------------------------------------------------------- reading the issued reports (the pages' one door)
 
 def issued(store, incident_id: str) -> list[dict[str, Any]]:
@@ -794,8 +780,17 @@ def remember_header(store, office: str, kind: str, addressee: str, copy_to: str,
 
 
 def cap_of(store, row: dict[str, Any], snap, plan) -> bytes:
-    """The issued report ``row`` as a CAP 1.2 message (``cap_file``), with the incident's other reports."""
-    return cap_file(row, snap, plan, issued(store, row["incident_id"]), store.plans.cap)
+    """The issued report ``row`` as a CAP 1.2 message (``cap.message``): its body as its .docx and PDF carry it
+    (``body_paragraphs``), the level it stated, and the incident's reports issued before it as the messages it
+    updates."""
+    from emergency.services import cap
+
+    d = stored_draft(row)
+    level = next((r.level for r in snap.reports if r.document_id == row["id"]), snap.effective_level)
+    earlier = [doc for doc in issued(store, row["incident_id"])
+               if (doc["issued_at"], doc.get("event_seq") or 0) < (row["issued_at"], row.get("event_seq") or 0)]
+    paragraphs = [f"{lead}{text}" for _style, lead, text in body_paragraphs(d)]
+    return cap.message(store.plans.cap, row, d, paragraphs, level, earlier, plan.short_title, snap.occurred_at)
 
 
 def warning_cap(store, snap, plan, issuer: str) -> bytes | None:

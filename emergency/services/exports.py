@@ -6,15 +6,14 @@ Pure: each function takes what it shows and returns the file's bytes.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
 
 from emergency.core.agencies import today_only
-from emergency.core.clock import format_time
-from emergency.services.documents import KIND_NAMES, numeral
+from emergency.core.clock import format_time, minute_text
+from emergency.services.documents import KIND_NAMES, numeral, stored_draft
 from emergency.core.incident import Snapshot
 from emergency.services.incidents import incident_name, notification_status
 from emergency.services.formats import Table, Tables
@@ -29,8 +28,7 @@ STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限"
 
 
 
-def _short(at: str | None) -> str:
-    return (at or "")[:16].replace("T", " ")
+_short = minute_text
 
 
 def board_tables(rows: list[dict[str, Any]], plans, now: datetime) -> Tables:
@@ -73,11 +71,8 @@ def notifications_tables(snap: Snapshot, plan: Plan, now: datetime, plans, docum
 
 
 def _signer(document: dict[str, Any]) -> str:
-    """Who signed an issued report: the 签发人 it carries (the person, never a sign-in name)."""
-    try:
-        return json.loads(document.get("draft") or "{}").get("signer") or ""
-    except ValueError:
-        return ""
+    """Who signed an issued report: the 签发人 its stored draft carries (the person, never a sign-in name)."""
+    return stored_draft(document).signer if document.get("draft") else ""
 
 
 def _document(drill: bool, title: str):

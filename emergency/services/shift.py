@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from emergency.response.calls import OUTCOMES
-from emergency.core.clock import TZ, backdated, format_time, month_day_time, parse_time
+from emergency.core.clock import TZ, backdated, format_time, minute_text, month_day_time, parse_time
 from emergency.core.errors import InputError, NotFound, Refused
 from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
 from emergency.core.inputs import clean_text
@@ -114,9 +114,9 @@ def _happened(raw: Any, field: str, now: datetime, not_before: datetime | None =
     if at > now + timedelta(minutes=1):
         raise InputError(field, "不能晚于现在")
     if now - at > WRITTEN_LATE_LIMIT:
-        raise InputError(field, "补记不能早于7天前（收到：%(got)s）", got=format_time(at)[:16].replace("T", " "))
+        raise InputError(field, "补记不能早于7天前（收到：%(got)s）", got=minute_text(format_time(at)))
     if not_before is not None and at < not_before:
-        raise InputError(field, "不能早于该记录本身的时间（%(at)s）", at=format_time(not_before)[:16].replace("T", " "))
+        raise InputError(field, "不能早于该记录本身的时间（%(at)s）", at=minute_text(format_time(not_before)))
     return at
 
 
@@ -142,8 +142,7 @@ def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
 def log_cells(line: dict[str, Any]) -> list[str]:
     """A log line as every copy of the log prints it (the page's print, .xlsx, .docx): time, kind, what, who, and
     how it was dealt with — each 补记 (written down later than it happened) says when it was written."""
-    def short(at: str | None) -> str:
-        return (at or "")[:16].replace("T", " ")
+    short = minute_text
 
     when = short(line["at"]) + (f"（补记，记录于{short(line['recorded_at'])[5:]}）" if line.get("backdated") else "")
     done = ""

@@ -18,6 +18,7 @@ from typing import Any
 
 from emergency.core.clock import parse_time
 from emergency.core.wording import N_
+from emergency.services.incidents import incident_name
 from emergency.services.report import deadline_rows
 
 # what an own item's verdict counts as (``deadline_rows``'s verdicts)
@@ -86,7 +87,7 @@ def period(snaps, office: str, since: str, until: str, now: datetime, plans, dri
         out.incidents += 1
         plan = plans.plan_for(snap.plan, snap.plan_version)
         level = snap.effective_level or "未定级"
-        name = snap.title or plan.short_title
+        name = incident_name(snap, plan)
         for r in deadline_rows(snap, now, plans, office):
             item = Item(snap.id, name, plan.short_title, level, r["clause"], "、".join(r["to"]), r["due"],
                         r.get("done_at"), "", r["minutes"])

@@ -36,7 +36,7 @@ def _cap(store, document_id):
     row = store.document(document_id)
     snap = store.get(row["incident_id"])
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
-    return _read(documents.cap_file(row, snap, plan, store.documents(snap.id), store.plans.cap))
+    return _read(documents.cap_of(store, row, snap, plan))
 
 
 @pytest.fixture

@@ -113,9 +113,10 @@ def app_with_users(database: str, clock, **config):
     """``new_app`` on ``database`` at ``clock``, with one user of each role (their tokens in TEST_TOKENS)."""
     tokens = _copy_template(str(database), config.get("PLANS_DIR"), clock)
     # Reports issued in tests are not printed by Chromium at issue (a second or two each) unless a test asks for it
-    # (PRINT_AT_ISSUE); their PDF is then printed on request, as for a report issued before PDFs were kept.
+    # (PRINT_AT_ISSUE); their PDF is then printed on request, as for a report issued before PDFs were kept. Nor is
+    # an after-action report's chart photographed for its Word file unless a test asks for it (CHART_PICTURES).
     application = new_app({"DATABASE": database, "SECRET_KEY": TEST_KEY, "CLOCK": clock, "PRINT_AT_ISSUE": False,
-                           **config},
+                           "CHART_PICTURES": False, **config},
                           initialised=tokens is not None)
     application.config["TEST_TOKENS"] = tokens if tokens is not None else add_users(database, clock)
     return application

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 
 from emergency.services import drill_runs, exports, incidents as service, intake, shift
@@ -19,6 +20,7 @@ from .auth import actor as _actor
 from .db import app_clock, get_store, plans
 from .downloads import send
 from .i18n import gettext as _, refusal
+from .pdf import PdfUnavailable, picture
 
 bp = Blueprint("drills", __name__)
 
@@ -103,8 +105,27 @@ def report_json(drill_id: str):
 @bp.get("/drills/<drill_id>/report.docx")
 def report_docx(drill_id: str):
     rep = _report(drill_id)
-    body = exports.drill_report_docx(rep, drill_runs.improvements(get_store(), drill_id=drill_id))
+    body = exports.drill_report_docx(rep, drill_runs.improvements(get_store(), drill_id=drill_id), chart_picture(rep))
     return send(body, f"演练-{rep['title']}-评估报告.docx", ascii_name=f"after-action-{drill_id}.docx")
+
+
+CHART_WIDTH = 1000   # CSS pixels, the chart's own viewBox width
+
+
+def chart_picture(rep: dict) -> bytes | None:
+    """The report's time line as a PNG: the page's own chart markup (``drills/_chart.html``), in Chinese whatever the
+    reader's language (the Word report is Chinese), photographed by the Chromium that prints reports. None when
+    Chromium is missing or busy: the report is still the report, and says where the chart is."""
+    if not current_app.config.get("CHART_PICTURES", True):
+        return None
+    with force_locale("zh"):
+        html = render_template("drills/chart_picture.html", r=rep)
+    height = 40 + 40 * len(rep["chart"]["rows"]) + 30 + 40    # the viewBox's height, the legend under it
+    try:
+        return picture(html, CHART_WIDTH, height, current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
+    except PdfUnavailable:
+        current_app.logger.warning("the after-action report's chart was not drawn: Chromium is unavailable or busy")
+        return None
 
 
 @bp.get("/drills/<drill_id>/improvements.docx")

@@ -57,6 +57,19 @@ def with_policy(html: str) -> str:
 def print_pdf(html: str, chromium: str = "/usr/bin/chromium") -> bytes:
     """The page ``html`` printed to A4 by Chromium. Raises PrintBusy when every slot stays taken, PdfUnavailable
     when Chromium is missing, fails or runs out of time."""
+    return _bounded(chromium, with_policy(html), "report.pdf", lambda out: [f"--print-to-pdf={out}"])
+
+
+def picture(html: str, width: int, height: int, chromium: str = "/usr/bin/chromium") -> bytes:
+    """The page ``html`` as a PNG of ``width``×``height`` CSS pixels at twice that resolution (sharp on paper), by the
+    same locked-down Chromium and under the same bounds as a print: a chart in a Word file is a picture of the very
+    markup the page shows."""
+    return _bounded(chromium, with_policy(html), "picture.png",
+                    lambda out: [f"--screenshot={out}", f"--window-size={width},{height}", "--hide-scrollbars",
+                                 "--force-device-scale-factor=2"])
+
+
+def _bounded(chromium: str, html: str, name: str, output_flags) -> bytes:
     exe = chromium if os.path.isabs(chromium) else shutil.which(chromium)
     if not exe or not os.access(exe, os.X_OK):
         raise PdfUnavailable(f"PDF needs Chromium at {chromium} (apt-get install chromium; or set EMERGENCY_CHROMIUM); "
@@ -64,17 +77,17 @@ def print_pdf(html: str, chromium: str = "/usr/bin/chromium") -> bytes:
     if not _slots.acquire(timeout=QUEUE_SECONDS):
         raise PrintBusy("the PDF printer is busy; try again in a few seconds (the Word file can be downloaded now)")
     try:
-        return _print(exe, with_policy(html))
+        return _run(exe, html, name, output_flags)
     finally:
         _slots.release()
 
 
-def _print(exe: str, html: str) -> bytes:
+def _run(exe: str, html: str, name: str, output_flags) -> bytes:
     with tempfile.TemporaryDirectory(prefix="emergency-pdf-") as tmp:
-        page, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        page, out = Path(tmp) / "page.html", Path(tmp) / name
         page.write_text(html, encoding="utf-8")
         try:
-            proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out}",
+            proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={tmp}/profile", *output_flags(out),
                                      page.as_uri()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
         except OSError as exc:

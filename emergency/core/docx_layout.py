@@ -193,6 +193,15 @@ class OfficialDocument:
                     cell.width = Mm(width)
         self._para()
 
+    def picture(self, png: bytes, width_mm: float, caption: str) -> None:
+        """A picture the width of ``width_mm``, centred, its caption (图题) under it in 5号 and kept with it."""
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER)
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE   # the fixed body line would clip the picture
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.paragraph_format.keep_with_next = True
+        p.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
+        _fonts(self._para(WD_ALIGN_PARAGRAPH.CENTER).add_run(caption), BODY_FONT, SIZE_5)
+
     def appendix(self, title: str, lines: list[str]) -> None:
         """An appendix of machine strings (SHA-256 digests): each on one line in a monospaced font, never wrapped
         inside a sentence."""

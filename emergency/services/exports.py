@@ -110,12 +110,20 @@ def timeline_docx(snap: Snapshot, plan: Plan, timeline: list[dict[str, Any]]) ->
     return doc.bytes()
 
 
-def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
-    """A drill's after-action report (应急演练评估报告), 演练 in its title and on every page."""
+CHART_CAPTION = "图　演练时间线（横轴为演练开始后的分钟数）"
+
+
+def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]], chart: bytes | None = None) -> bytes:
+    """A drill's after-action report (应急演练评估报告), 演练 in its title and on every page; ``chart``: the page's
+    time line as a PNG, placed under the opening (without it the report says where the chart is)."""
     doc = _document(True, f"{report['title']}评估报告")
     doc.paragraph(f"演练时间：{_short(report['start'])}至{_short(report['end'])}（模拟时钟，共{report['minutes']}分钟）。"
                   + (f"评估对象：{report['office']}的报告时限与呼叫确认；他方的报告事项列其获知情况。"
                      if report.get("office") else ""))
+    if chart:
+        doc.picture(chart, 156, CHART_CAPTION)     # the type area's width (GB/T 9704 5.2.2: 156 mm)
+    else:
+        doc.paragraph("演练时间线图见系统中本次演练的评估报告页面。")
     for n, inc in enumerate(report["incidents"], 1):
         doc.heading(f"{numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
         doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："

@@ -193,7 +193,8 @@ def timeline_chart(drill: dict[str, Any], per: list[dict[str, Any]], t0: datetim
         for d in r["deadlines"]:
             if d["due"]:
                 marks.append({"x": x(d["latest"] or d["due"]), "kind": d["verdict"], "label": d["id"]})
-        rows.append({"title": r["title"], "marks": marks})
+        # every row of a drill's chart is a drill's record: its name without the 【演练】 every one carries
+        rows.append({"title": (r["title"] or "").removeprefix("【演练】"), "marks": marks})
     injects = [{"x": x(entry["at"]), "label": entry["message"]} for entry in drill["log"]]
     ticks = [{"x": round(m / total * 100, 2), "label": f"T+{m}"} for m in range(0, int(total) + 1, max(5, int(total) // 8 or 5))]
     return {"rows": rows, "injects": injects, "ticks": ticks}

@@ -11,7 +11,7 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from emergency.services import documents
+from emergency.services import documents, exports
 from emergency.core.clock import FixedClock
 from emergency.services.incidents import rebuild
 from emergency.store import Store
@@ -546,6 +546,35 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
     report = body_text(body)
     assert ["南通市应急管理局", "不限方式", "493号第十条、第十一条", "未到时限，尚余110分钟", "—"] in table_rows(body)
     assert "演练结束时仍未确定响应级别（事实对应IV级，1.4(4)）" in report
+    store.close()
+
+
+def test_the_after_action_reports_word_file_carries_the_pages_time_line_as_a_picture(app, clock):
+    """The Word report carries the chart the page draws, photographed from the page's own markup: a PNG the width of
+    the type area, its caption under it saying what each mark means; the page keeps its chart as drawn markup."""
+    from emergency.services import drill_runs as dr
+    store = Store(app.config["DATABASE"])
+    drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
+    dr.control(store, drill["id"], "start", clock)
+    dr.control(store, drill["id"], "speed", clock, speed=60)
+    clock.advance(seconds=10)
+    dr.advance(store, drill["id"], clock)
+    drill = dr.control(store, drill["id"], "finish", clock)
+    app.config["CHART_PICTURES"] = True
+    controller = signed_in(app, "导调王五")
+    page = controller.get(f"/drills/{drill['id']}/report").get_data(as_text=True)
+    assert page.count('<svg class="chart"') == 1
+    body = controller.get(f"/drills/{drill['id']}/report.docx").data
+    d = docx.Document(io.BytesIO(body))
+    shapes = d.inline_shapes
+    assert len(shapes) == 1 and round(shapes[0].width.mm) == 156
+    blob = d.part.related_parts[shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(blob[16:20], "big"), int.from_bytes(blob[20:24], "big")
+    assert width == 2000 and height == 2 * (40 + 40 * 1 + 30 + 40)    # one incident's row, the legend under it
+    texts = [p.text for p in d.paragraphs]
+    caption = texts.index(exports.CHART_CAPTION)
+    assert d.paragraphs[caption - 1].runs[0]._element.xpath(".//pic:pic")  # the caption right under its picture
     store.close()
 
 

@@ -54,7 +54,8 @@ ROUTE_ACTIONS = {
     "reports.draft_page": "report.issue", "reports.preview": "report.issue", "reports.issue": "report.issue",
     # directory and roster
     "directory.page": "directory.read", "directory.export": "directory.read", "directory.roster_page": "directory.read",
-    "directory.roster_export": "directory.read", "directory.checklist_calls": "directory.read",
+    "directory.roster_export": "directory.read", "directory.roster_subscription": "directory.read",
+    "directory.roster_subscribe": "directory.read", "directory.roster_unsubscribe": "directory.read", "directory.checklist_calls": "directory.read",
     "directory.import_file": "directory.manage", "directory.save_contact": "directory.manage",
     "directory.delete_contact": "directory.manage", "directory.roster_import": "directory.manage",
     "directory.roster_generate": "roster.generate", "directory.swap_request": "swap.request",

@@ -99,8 +99,16 @@ def _load(_name: str):
     return _session_user()
 
 
+CALENDAR_ENDPOINT = "directory.roster_subscription"
+
+
 @login_manager.request_loader
 def _from_token(req):
+    if req.endpoint == CALENDAR_ENDPOINT:   # a phone calendar polling: its token is in the address, nothing else is
+        u = users.user_for_token(get_store(), str((req.view_args or {}).get("token", ""))[:200], app_clock(),
+                                 scope=users.CALENDAR)
+        g.token_auth = True
+        return User(u["name"], u["role"], u.get("unit")) if u else None
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         u = users.user_for_token(get_store(), header[7:].strip()[:200], app_clock())
@@ -115,6 +123,8 @@ def _gate():
     if request.endpoint in PUBLIC or request.endpoint is None:
         return None
     if not current_user.is_authenticated:
+        if request.endpoint == CALENDAR_ENDPOINT:   # a revoked or unknown address: nothing there, no sign-in page
+            abort(404)
         if request.path.startswith("/api/"):
             return jsonify({"error": "unauthorized",
                             "message": "sign in, or send Authorization: Bearer <token> (emergency token create NAME)"}), 401

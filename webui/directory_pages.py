@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from emergency.services import calendars, callsheet, directory, roster, rota
+from emergency.services import calendars, callsheet, directory, roster, rota, users
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound
 from emergency.core.numbers import mobile_of
@@ -23,7 +23,7 @@ from emergency.services.permissions import Forbidden
 
 from .access import may, who
 from .db import app_clock, clock_for, get_store, now, plans
-from .downloads import send
+from .downloads import feed, send
 from .i18n import gettext as _, refusal
 from .plan_args import checklist_of_request
 
@@ -219,7 +219,7 @@ def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
                                  if mobile_of(getattr(s, k))}) for s in shifts]
 
 @bp.get("/roster")
-def roster_page(problems=None, status=200, error: EmergencyError | None = None):
+def roster_page(problems=None, status=200, error: EmergencyError | None = None, subscription: str | None = None):
     at = now()
     store = get_store()
     shifts = shown_shifts(roster.load(store, since=format_time(at)))
@@ -235,6 +235,8 @@ def roster_page(problems=None, status=200, error: EmergencyError | None = None):
                            own_shifts=roster.of_unit(shifts, office),
                            swaps=roster.swaps(store, office), swap_status=roster.SWAP_STATUS,
                            may_swap=may("swap.request"), may_decide=may("swap.decide"),
+                           subscription=subscription,
+                           subscribed=users.calendar_subscriptions(store, current_user.name, app_clock()),
                            next_month=(at.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")), status
 
 
@@ -333,3 +335,37 @@ def roster_export(fmt: str):
         body = roster.xlsx_bytes(shifts) if fmt == "xlsx" else roster.csv_bytes(shifts)
     return send(body, name, audited_as=name + ("" if personal_numbers_shown() else "（不含个人手机）"),
                 ascii_name=f"roster.{fmt}")
+
+
+SUBSCRIPTION_DAYS_BACK = 31   # a subscribed calendar carries the last month's shifts and every one to come
+
+
+@bp.get("/roster/subscription/<token>.ics")
+def roster_subscription(token: str):
+    """A phone calendar's subscription: the shifts of the unit and/or person its address names (``?unit=``,
+    ``?officer=``, as the download), read as the subscriber may read them (an observer's carries no personal
+    mobile). The token in the address opens this and nothing else; revoked, it answers 404."""
+    since = format_time(now() - timedelta(days=SUBSCRIPTION_DAYS_BACK))
+    unit, officer = request.args.get("unit", "")[:100], request.args.get("officer", "")[:50]
+    shifts = roster.of(shown_shifts(roster.load(get_store(), since=since)), unit, officer)
+    name = f"值班表{('-' + (officer or unit)) if (officer or unit) else ''}"
+    return feed(calendars.roster_ics(shifts, calendars.duty_lines(_contacts()), now(), name), "ics")
+
+
+@bp.post("/roster/subscription")
+def roster_subscribe():
+    """A new subscription address for the signed-in user (the old one stops working), shown once on the page: the
+    token is kept only as its hash."""
+    unit, officer = request.form.get("unit", "").strip()[:100], request.form.get("officer", "").strip()[:50]
+    token = users.subscribe_calendar(get_store(), current_user.name, app_clock())
+    address = url_for("directory.roster_subscription", token=token, _external=True,
+                      **({"unit": unit} if unit else {}), **({"officer": officer} if officer else {}))
+    return roster_page(subscription=address)
+
+
+@bp.post("/roster/subscription/revoke")
+def roster_unsubscribe():
+    """Stop the signed-in user's subscription address (a lost phone): the calendar gets 404 from now on."""
+    if users.revoke_calendar(get_store(), current_user.name, app_clock()):
+        flash(_("日历订阅地址已停用，手机日历将不再更新。"), "ok")
+    return redirect(url_for("directory.roster_page") + "#calendar-subscription")

@@ -39,6 +39,14 @@ def send(value: bytes | formats.Tables, name: str, audited_as: str | None = None
     return response
 
 
+def feed(value: bytes, extension: str):
+    """``value`` as a feed a program polls (a phone calendar's subscription): inline, its media type from the one
+    registry, no file name and no line in the security log per poll (the token's own last use is kept instead)."""
+    response = send_file(io.BytesIO(value), mimetype=formats.media_type(extension))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def ascii_fallback(name: str) -> str:
     """The name a client that cannot read a Chinese file name saves it as: the name's ASCII letters, digits and
     dashes, else ``export`` — with the name's extension."""

@@ -317,19 +317,50 @@ def count_users(store: Store) -> int:
 
 
 # ------------------------------------------------------------------ tokens
-def create_token(store: Store, name: str, clock: Clock, days: int = DEFAULT_TOKEN_DAYS, actor: str = "cli") -> str:
-    """A new API token for a user, valid for ``days``; printed once, stored only as its hash."""
+def create_token(store: Store, name: str, clock: Clock, days: int = DEFAULT_TOKEN_DAYS, actor: str = "cli",
+                 scope: str | None = None) -> str:
+    """A new token for a user, valid for ``days``; printed once, stored only as its hash. ``scope`` None: an API
+    token; ``CALENDAR``: a calendar subscription, which opens its user's roster calendar and nothing else."""
     if get_user(store, name) is None:
         raise NotFound("user", name)
     if not isinstance(days, int) or not 1 <= days <= 3650:
         raise InputError("days", "须为1至3650的整数天数")
-    token = "emg_" + secrets.token_urlsafe(32)
+    token = ("cal_" if scope == CALENDAR else "emg_") + secrets.token_urlsafe(32)
     token_id = "tok-" + secrets.token_hex(4)
     now = clock.now()
     store.people.add_token({"token_hash": _sha(token), "name": name, "created_at": format_time(now), "id": token_id,
                             "expires_at": format_time(now + timedelta(days=days)), "last_used_at": None,
-                            "revoked_at": None}, actor, {"token": token_id, "days": days})
+                            "revoked_at": None, "scope": scope}, actor,
+                           {"token": token_id, "days": days} | ({"scope": scope} if scope else {}))
     return token
+
+
+# A calendar subscription: one per user, a year long (a phone polls it; renewing means a new address on the phone)
+CALENDAR = "calendar"
+CALENDAR_DAYS = 365
+
+
+def subscribe_calendar(store: Store, name: str, clock: Clock) -> str:
+    """A new calendar subscription token for ``name``, the user's earlier one revoked (one address per user: a new
+    one is how a lost phone's is shut)."""
+    for old in calendar_subscriptions(store, name, clock):
+        revoke_token(store, old["id"], clock, actor=name)
+    return create_token(store, name, clock, CALENDAR_DAYS, actor=name, scope=CALENDAR)
+
+
+def calendar_subscriptions(store: Store, name: str, clock: Clock) -> list[dict[str, Any]]:
+    """The user's live calendar subscriptions (at most one, but an administrator's list shows any)."""
+    now = clock.now()
+    return [t for t in store.people.tokens(name) if t.get("scope") == CALENDAR and t["revoked_at"] is None
+            and t["expires_at"] and parse_time(t["expires_at"], "expires_at") > now]
+
+
+def revoke_calendar(store: Store, name: str, clock: Clock) -> int:
+    """Revoke the user's calendar subscriptions; how many there were."""
+    live = calendar_subscriptions(store, name, clock)
+    for t in live:
+        revoke_token(store, t["id"], clock, actor=name)
+    return len(live)
 
 
 def list_tokens(store: Store, name: str | None = None) -> list[dict[str, Any]]:
@@ -340,10 +371,11 @@ def revoke_token(store: Store, token_id: str, clock: Clock, actor: str = "cli") 
     store.people.revoke_token(token_id, actor, format_time(clock.now()))
 
 
-def user_for_token(store: Store, token: str, clock: Clock) -> dict[str, Any] | None:
-    """The user of a valid token (not revoked, not expired, user enabled), recording its last use (per minute)."""
+def user_for_token(store: Store, token: str, clock: Clock, scope: str | None = None) -> dict[str, Any] | None:
+    """The user of a valid token of ``scope`` (not revoked, not expired, user enabled), recording its last use (per
+    minute). A calendar subscription is no API token, and an API token opens no calendar address."""
     row = store.people.token(_sha(token))
-    if row is None or row["revoked_at"] is not None or row["disabled"]:
+    if row is None or row["revoked_at"] is not None or row["disabled"] or row.get("scope") != scope:
         return None
     now = clock.now()
     if row["expires_at"] is None or parse_time(row["expires_at"], "expires_at") <= now:  # first-version tokens had none

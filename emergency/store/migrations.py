@@ -399,3 +399,11 @@ def m016_intake_facts(db: Database) -> None:
     # the 报告单位, 签发人 and 联系人 an office last signed with, kept with its 主送 and 抄送 (they lived in one browser
     # session, so a colleague's 续报 began blank)
     _add(db, "report_headers", issuer=str, signer=str, contact=str)
+
+
+@migrations()
+def m017_calendar_subscriptions(db: Database) -> None:
+    """What a token may do (``scope``): none is an API token (everything its user may do); ``calendar`` is a phone
+    calendar's subscription, which only reads its user's roster (the token rides in the URL a calendar app polls, so
+    it must open nothing else)."""
+    _add(db, "tokens", scope=str)

@@ -30,7 +30,7 @@ class Store(Protocol):
                       at: str) -> None: ...
 
 USER_COLUMNS = ("name", "role", "unit", "disabled", "demo", "created_at", "updated_at")
-TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
+TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at", "scope")
 AUDIT_COLUMNS = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
 
 
@@ -136,12 +136,12 @@ class People:
     def token(self, token_hash: str) -> dict[str, Any] | None:
         """A token with its user's role and whether the user is disabled, or None."""
         row = self.store.db.execute(
-            "SELECT t.name, u.role, t.expires_at, t.revoked_at, t.last_used_at, coalesce(u.disabled, 0), u.unit "
-            "FROM tokens t JOIN users u ON u.name = t.name WHERE t.token_hash = ?", [token_hash]).fetchone()
+            "SELECT t.name, u.role, t.expires_at, t.revoked_at, t.last_used_at, coalesce(u.disabled, 0), u.unit, "
+            "t.scope FROM tokens t JOIN users u ON u.name = t.name WHERE t.token_hash = ?", [token_hash]).fetchone()
         if row is None:
             return None
         return dict(zip(("name", "role", "expires_at", "revoked_at", "last_used_at"), row[:5], strict=False)) | {
-            "disabled": bool(row[5]), "unit": row[6]}
+            "disabled": bool(row[5]), "unit": row[6], "scope": row[7]}
 
     def touch_token(self, token_hash: str, at: str) -> None:
         with self.store.write() as db:

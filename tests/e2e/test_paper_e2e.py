@@ -80,3 +80,24 @@ def test_libreoffice_opens_every_workbook_and_word_file(server, tmp_path):
         assert len(pypdf.PdfReader(str(pdf)).pages) >= 1
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
                         str(pictures / pathlib.Path(name).stem)], check=True, timeout=60)
+
+
+def test_the_months_reporting_statistics_print_on_a4_within_the_page(page, server):
+    """报送统计 as the duty room prints it for its month's assessment: nothing runs off the A4 page's width, the top
+    bar and the links stay off the paper, and a time or a verdict is not broken one character a line."""
+    _big_incident(server)
+    page.goto(f"{server.url}/statistics?from=2026-11-01&to=2026-11-30")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1077})          # A4 less its 12 mm margins, at 96 dpi
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, overflow
+    assert page.locator(".topbar").is_hidden()
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    (ARTIFACTS / "statistics-print.pdf").write_bytes(pdf)
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "导出" not in text and "统计" in text      # the paper has no links to press (its CJK text reads back in radicals)
+    lines = page.eval_on_selector_all(
+        "table.statistics-items td:nth-child(4), table.statistics-items td:nth-child(6)",
+        "els => els.map(e => { const r = document.createRange(); r.selectNodeContents(e); "
+        "return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })")
+    assert lines and max(lines) <= 2, lines     # a time on one line, 未记录获知情况 on at most two

@@ -70,3 +70,51 @@ def test_an_observers_vcards_and_calendar_carry_no_personal_mobile(tmp_path):
     observer = signed_in(app, "观察员赵六")
     seen = observer.get("/directory.vcf").get_data(as_text=True) + observer.get("/roster.ics").get_data(as_text=True)
     assert "13800138000" not in seen and "13900139000" not in seen and "0513-82100000" in seen
+
+
+def _subscribe(client, **form) -> str:
+    """The address the roster page shows once after 生成订阅地址, as the user would copy it."""
+    import re
+    page = client.post("/roster/subscription", data={**form, "csrf_token": client.csrf}).get_data(as_text=True)
+    return re.search(r'<input readonly value="([^"]+)" id="subscription-address"', page).group(1).replace("&amp;", "&")
+
+
+def test_a_subscription_address_serves_its_users_calendar_without_a_session_until_revoked(tmp_path):
+    """A phone calendar polls the address with no cookie: it gets the unit's shifts; a new address stops the old one;
+    停用 stops it (404, not a sign-in page); the address opens nothing else, and an API token opens no calendar."""
+    from emergency.services import users
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    _month(store)
+    commander = signed_in(app, "指挥李四")
+    first = _subscribe(commander, unit="海门区政府总值班室", officer="示例值班员乙")
+    path = first.removeprefix("http://localhost")
+    phone = app.test_client()                                 # no session, no header: only the address
+    got = phone.get(path)
+    assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/calendar")
+    assert "attachment" not in got.headers.get("Content-Disposition", "")
+    events = icalendar.Calendar.from_ical(got.data).walk("VEVENT")
+    assert len(events) == 31 and {str(e["summary"]) for e in events} == {"海门区政府总值班室 夜班 值班：示例值班员乙"}
+    state = commander.get("/roster").get_data(as_text=True)
+    assert "已有订阅地址" in state and "最近取回于" in state and first not in state      # live, fetched, not shown again
+    token = path.split("/")[-1].split(".ics")[0]
+    assert phone.get("/api/incidents", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert phone.get(path.replace(token, users.create_token(store, "指挥李四", CLOCK))).status_code == 404
+    second = _subscribe(commander)
+    assert phone.get(path).status_code == 404 and phone.get(second.removeprefix("http://localhost")).status_code == 200
+    commander.post("/roster/subscription/revoke", data={"csrf_token": commander.csrf})
+    gone = phone.get(second.removeprefix("http://localhost"))
+    assert gone.status_code == 404 and "login" not in gone.headers.get("Location", "")
+    assert users.calendar_subscriptions(store, "指挥李四", CLOCK) == []
+    assert "已有订阅地址" not in commander.get("/roster").get_data(as_text=True)
+    store.close()
+
+
+def test_an_observers_subscription_carries_no_personal_mobile(tmp_path):
+    app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
+    store = Store(app.config["DATABASE"])
+    _month(store)
+    store.close()
+    address = _subscribe(signed_in(app, "观察员赵六"))
+    seen = app.test_client().get(address.removeprefix("http://localhost")).get_data(as_text=True)
+    assert "示例值班员甲" in seen and "13800138000" not in seen and "13900139000" not in seen

@@ -155,6 +155,10 @@ def requests(ids):
         "reports.issue": ("POST", f"/incidents/{i['incident']}/reports", {}, {"trigger": "issue_report"}),
         "directory.page": ("GET", "/directory", None, {}), "directory.export": ("GET", "/directory.xlsx", None, {}),
         "directory.roster_page": ("GET", "/roster", None, {}), "directory.roster_export": ("GET", "/roster.xlsx", None, {}),
+        # a calendar's subscription address opens by its own token alone: an unknown one is 404 whoever sends it
+        "directory.roster_subscription": ("GET", "/roster/subscription/cal_unknown.ics", None, {"address": True}),
+        "directory.roster_subscribe": ("POST", "/roster/subscription", {}, {}),
+        "directory.roster_unsubscribe": ("POST", "/roster/subscription/revoke", {}, {}),
         "directory.checklist_calls": ("GET", f"/checklist/{PLAN_ID}/calls?level=IV&occurred_at=2026-11-22T08:00", None, {}),
         "directory.import_file": ("POST", "/directory/import", {}, {}),
         "directory.save_contact": ("POST", "/directory/contacts", {}, {}),
@@ -203,6 +207,8 @@ def expected(endpoint: str, role: str, office: str, spec: dict) -> str:
     action = ACTIONS[ROUTE_ACTIONS[endpoint]]
     if action.relation == "public":
         return "ok"
+    if spec.get("address"):     # neither a session nor an API token opens a subscription address
+        return "404"
     if role is None:
         return "login"
     if action.roles is PLAN:

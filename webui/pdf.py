@@ -14,6 +14,7 @@ downloads in flight stalled the service):
 """
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -58,6 +59,17 @@ def print_pdf(html: str, chromium: str = "/usr/bin/chromium") -> bytes:
     """The page ``html`` printed to A4 by Chromium. Raises PrintBusy when every slot stays taken, PdfUnavailable
     when Chromium is missing, fails or runs out of time."""
     return _bounded(chromium, with_policy(html), "report.pdf", lambda out: [f"--print-to-pdf={out}"])
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF Chromium printed has (its page objects; 0 when it cannot be read)."""
+    from pypdf import PdfReader   # loaded when a report is printed
+    from pypdf.errors import PdfReadError
+
+    try:
+        return len(PdfReader(io.BytesIO(pdf)).pages)
+    except (PdfReadError, ValueError, OSError):
+        return 0
 
 
 def picture(html: str, width: int, height: int, chromium: str = "/usr/bin/chromium") -> bytes:

@@ -25,7 +25,7 @@ from .db import app_clock, clock_for, get_store, plans
 from .downloads import send
 from .i18n import gettext as _, refusal
 from .timeline import timeline
-from .pdf import RETRY_AFTER_SECONDS, PdfUnavailable, PrintBusy, print_pdf
+from .pdf import RETRY_AFTER_SECONDS, PdfUnavailable, PrintBusy, page_count, print_pdf
 
 bp = Blueprint("reports", __name__)
 
@@ -95,8 +95,7 @@ def preview(incident_id: str):
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(refusal(exc), "error")
         return redirect(back)
-    return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row={},
-                           date=reports.cn_date(d.date), basis=reports.basis_line(d), preview={
+    return render_template("reports/print.html", **_page(d), row={}, preview={
                                "form": form, "kind": kind, "version": snap.version, "incident": incident_id,
                                "digest": reports.preview_digest(d), "back": back},
                            unverified=reports.UNVERIFIED)
@@ -196,21 +195,39 @@ def document_page(document_id: str):
     """The issued report as a printable A4 page (what the PDF is printed from)."""
     row = _document(document_id)
     d = reports.stored_draft(row)
-    return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row,
-                           date=reports.cn_date(d.date), basis=reports.basis_line(d))
+    return render_template("reports/print.html", **_page(d), row=row)
 
 
-def _print_html(d, row=None) -> str:
+def _page(d) -> dict:
+    """What the report's page is rendered from: the draft, its body, date and basis line, and its layout."""
+    return {"d": d, "body": reports.body_paragraphs(d), "date": reports.cn_date(d.date), "basis": reports.basis_line(d),
+            "layout": reports.page_layout(d)}
+
+
+def _print_html(d, row=None, pages: int | None = None) -> str:
     css = (Path(current_app.static_folder) / "report-print.css").read_text(encoding="utf-8")
-    return render_template("reports/print.html", d=d, body=reports.body_paragraphs(d), row=row or {},
-                           date=reports.cn_date(d.date), basis=reports.basis_line(d), standalone=True, css=css)
+    return render_template("reports/print.html", **_page(d), row=row or {}, standalone=True, css=css, pages=pages)
+
+
+def print_report(d, row=None) -> bytes:
+    """The report printed to A4 with its 版记 at the foot of the last page (GB/T 9704 7.4). Chromium cannot place a
+    box at the foot of whichever page is last, so it prints twice: once with the 版记 after the body (so the body and
+    the 版记 are known to fit in N pages), then with the page's content made N pages tall and the 版记 at its foot.
+    Should that second print not come out N pages, the first is the report."""
+    chromium = current_app.config.get("CHROMIUM", "/usr/bin/chromium")
+    first = print_pdf(_print_html(d, row), chromium)
+    pages = page_count(first)
+    if not pages:
+        return first
+    placed = print_pdf(_print_html(d, row, pages), chromium)
+    return placed if page_count(placed) == pages else first
 
 
 def _pdf_or_none(d) -> bytes | None:
     """The PDF of a report being issued, printed once and kept with it; None when Chromium cannot print it now
     (the report is issued all the same, and its PDF is printed when it is asked for)."""
     try:
-        return print_pdf(_print_html(d), current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
+        return print_report(d)
     except PdfUnavailable:
         current_app.logger.warning("the PDF was not printed at issue; it will be printed on request")
         return None
@@ -225,8 +242,7 @@ def document_pdf(document_id: str):
     body = row["pdf"]
     if body is None:
         try:
-            body = print_pdf(_print_html(reports.stored_draft(row), row),
-                             current_app.config.get("CHROMIUM", "/usr/bin/chromium"))
+            body = print_report(reports.stored_draft(row), row)
         except PrintBusy as exc:
             return (render_template("error.html", code=503, message=refusal(exc)), 503,
                     {"Retry-After": str(RETRY_AFTER_SECONDS)})

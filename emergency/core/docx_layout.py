@@ -53,30 +53,86 @@ def _fonts(run, east_asian: str, size, bold: bool = False, colour: RGBColor | No
         run.font.color.rgb = colour
 
 
+# The order WordprocessingML gives the children of a paragraph's and a table's properties: Word refuses a file
+# whose elements are out of it ("unreadable content"), so an element python-docx has no method for goes in its place.
+P_PR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+              "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+              "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
+TBL_PR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")
+
+
+def _put(parent, element, order: tuple[str, ...]) -> None:
+    """``element`` into ``parent`` in the schema's ``order``, replacing one of its kind."""
+    name = element.tag.rsplit("}", 1)[-1]
+    old = parent.find(qn(f"w:{name}"))
+    if old is not None:
+        parent.replace(old, element)
+        return
+    later = order[order.index(name) + 1:]
+    for child in parent:
+        if child.tag.rsplit("}", 1)[-1] in later:
+            child.addprevious(element)
+            return
+    parent.append(element)
+
+
+def _snap_off(paragraph) -> None:
+    """The paragraph off the document's character grid (a title, the letterhead, the 版记 keep their own sizes)."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    _put(paragraph._element.get_or_add_pPr(), snap, P_PR_ORDER)
+
+
+# 28 characters × 22 lines (GB/T 9704 5.2.2). The 22 lines are the section's line grid (linePitch in twentieths of a
+# point). The 28 characters are the body's character spacing, 3号 (16 pt) less 0.25 pt (156 mm / 28 = 15.79 pt a
+# character): a grid of characters finer than the font (Word's linesAndChars with a negative charSpace) is laid out
+# by LibreOffice at two cells a character, 17 characters a line, while spacing is honoured alike by both.
+GRID_LINE_PITCH = round(LINE_PITCH.pt * 20)
+CHARACTER_SPACING = -5          # twentieths of a point
+R_PR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+              "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
+              "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+              "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+
+
+COPY_TO_CHARS = 30     # 4号 (14 pt) characters on the 抄送 line: 156 mm less the one character it stands in
+
+
+def _wrapped(text: str, first: int, rest: int) -> list[str]:
+    """``text`` in lines of at most ``first`` then ``rest`` characters (a Latin letter or digit half of one)."""
+    lines, line, width, limit = [], "", 0.0, first
+    for ch in text:
+        w = 0.5 if ord(ch) < 0x2E80 else 1.0
+        if width + w > limit and line:
+            lines.append(line)
+            line, width, limit = "", 0.0, rest
+        line += ch
+        width += w
+    return [*lines, line] if line else lines
+
+
 class OfficialDocument:
     def __init__(self, drill: bool = False):
         self.doc = Document()
         self.drill = drill
-        # python-docx's template says its own author, a 2013 date and en-US: none of that is this document's
-        props = self.doc.core_properties
-        props.author = props.last_modified_by = props.comments = props.keywords = props.subject = ""
-        props.language, props.revision, props.category = "zh-CN", 1, "公文"
-        for stale in ("dcterms:created", "dcterms:modified", "cp:lastPrinted"):    # no date is better than 2013's
-            found = props._element.find(qn(stale))
-            if found is not None:
-                props._element.remove(found)
+        self._properties_of_its_own()
         section = self.doc.sections[0]
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.top_margin, section.left_margin = Mm(37), Mm(28)
         section.right_margin, section.bottom_margin = Mm(26), Mm(35)
         section.header_distance, section.footer_distance = Mm(15), Mm(28)
         section.start_type = WD_SECTION.NEW_PAGE
-        normal = self.doc.styles["Normal"]
-        normal.font.name, normal.font.size = LATIN, SIZE_3
-        normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-        fmt = normal.paragraph_format
-        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH
-        fmt.space_before = fmt.space_after = Pt(0)
+        grid = section._sectPr.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            section._sectPr.append(grid)
+        grid.attrib.pop(qn("w:charSpace"), None)
+        for key, value in (("w:type", "lines"), ("w:linePitch", str(GRID_LINE_PITCH))):
+            grid.set(qn(key), value)
+        self._body_style()
         self.doc.settings.odd_and_even_pages_header_footer = True
         self._page_numbers(section)
         if drill:
@@ -84,6 +140,45 @@ class OfficialDocument:
                 p = header.paragraphs[0]
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 _fonts(p.add_run(DRILL_MARK), HEI_FONT, SIZE_3, bold=True, colour=RED)
+
+    def _properties_of_its_own(self) -> None:
+        """python-docx's template says its own author, a 2013 date, en-US and carries a thumbnail: none of that is
+        this document's."""
+        props = self.doc.core_properties
+        props.author = props.last_modified_by = props.comments = props.keywords = props.subject = ""
+        props.language, props.revision, props.category = "zh-CN", 1, "公文"
+        for stale in ("dcterms:created", "dcterms:modified", "cp:lastPrinted"):    # no date is better than 2013's
+            found = props._element.find(qn(stale))
+            if found is not None:
+                props._element.remove(found)
+        for rel_id, rel in list(self.doc.part.package.rels.items()):
+            if rel.reltype.endswith("/thumbnail"):
+                self.doc.part.package.rels.pop(rel_id)
+
+    def _body_style(self) -> None:
+        """The Normal style is the body: 3号仿宋 (Times New Roman for Latin), zh-CN, 28 characters on 22 exact lines;
+        the document's defaults say the same size and language (LibreOffice reads them where Word reads the style)."""
+        normal = self.doc.styles["Normal"]
+        normal.font.name, normal.font.size = LATIN, SIZE_3
+        r_pr = normal.element.get_or_add_rPr()
+        r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+        base = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")) if defaults is not None else None
+        for target in (r_pr, base):
+            if target is None:
+                continue
+            for tag, attrs in (("sz", {"w:val": str(int(SIZE_3.pt * 2))}), ("szCs", {"w:val": str(int(SIZE_3.pt * 2))}),
+                               ("lang", {"w:val": "zh-CN", "w:eastAsia": "zh-CN"})):
+                el = OxmlElement(f"w:{tag}")
+                for key, value in attrs.items():
+                    el.set(qn(key), value)
+                _put(target, el, R_PR_ORDER)
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(CHARACTER_SPACING))
+        _put(r_pr, spacing, R_PR_ORDER)
+        fmt = normal.paragraph_format
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH
+        fmt.space_before = fmt.space_after = Pt(0)
 
     # ------------------------------------------------------------ page furniture
     @staticmethod
@@ -125,40 +220,55 @@ class OfficialDocument:
         return p
 
     def letterhead(self, issuer: str) -> None:
+        """发文机关标志 (7.2.4): red 小标宋, centred, its top edge 35 mm below the 版心's; the 发文字号 two blank lines
+        under it (7.2.5). A 36 pt line at single spacing puts the glyphs' top about 2 mm under the line's."""
         p = self._para(WD_ALIGN_PARAGRAPH.CENTER)
-        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-        p.paragraph_format.space_after = Pt(12)
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        p.paragraph_format.line_spacing = Pt(40)
+        p.paragraph_format.space_before = Mm(35) - Pt(3)
+        p.paragraph_format.space_after = LINE_PITCH * 2
+        _snap_off(p)
         _fonts(p.add_run(issuer), TITLE_FONT, Pt(36), colour=RED)
 
     def number_line(self, name: str, signer: str) -> None:
-        """The document's name (首报 / 续报二) on the left, 签发人 on the right, and the red separator beneath."""
-        p = self._para()
-        p.paragraph_format.left_indent = p.paragraph_format.right_indent = SIZE_3
-        p.paragraph_format.tab_stops.add_tab_stop(Mm(156) - SIZE_3 * 2, alignment=2)  # 2: right-aligned tab
+        """发文字号 one character in from the left, 签发人 one in from the right (7.2.5, 7.2.6), and the red separator
+        4 mm beneath, as wide as the 版心 (7.2.7): the paragraph has no indents, so its border runs the full width."""
+        p = self._para(first_indent=SIZE_3)
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(156) - SIZE_3, alignment=2)  # 2: right-aligned tab
         _fonts(p.add_run(name), BODY_FONT, SIZE_3)
         _fonts(p.add_run("\t签发人："), BODY_FONT, SIZE_3)
         _fonts(p.add_run(signer), KAI_FONT, SIZE_3)
         p_pr = p._element.get_or_add_pPr()
         border = OxmlElement("w:pBdr")
         bottom = OxmlElement("w:bottom")
-        for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4"), ("w:color", "D00000")):
+        for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "11"), ("w:color", "D00000")):
             bottom.set(qn(key), value)
         border.append(bottom)
-        p_pr.append(border)
+        _put(p_pr, border, P_PR_ORDER)
         self._para()
 
-    def title(self, text: str) -> None:
+    def title(self, text: str, lines: list[str] | None = None) -> None:
+        """标题 in 2号小标宋, centred, broken into ``lines`` where given (by meaning: documents.title_lines)."""
         self.doc.core_properties.title = text
         p = self._para(WD_ALIGN_PARAGRAPH.CENTER)
         p.paragraph_format.line_spacing = Pt(35)
-        _fonts(p.add_run(text), TITLE_FONT, SIZE_2)
-        self._para()
+        p.paragraph_format.keep_with_next = True
+        _snap_off(p)
+        for n, line in enumerate(lines or [text]):
+            run = p.add_run(line)
+            _fonts(run, TITLE_FONT, SIZE_2)
+            if n < len(lines or [text]) - 1:
+                run.add_break()
+        self._para().paragraph_format.keep_with_next = True
 
     def addressee(self, text: str) -> None:
         _fonts(self._para().add_run(text), BODY_FONT, SIZE_3)
 
     def heading(self, text: str) -> None:
-        _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), HEI_FONT, SIZE_3)
+        """一、 in 黑体, never the last line of a page: it keeps with what it heads."""
+        p = self._para(first_indent=SIZE_3 * 2)
+        p.paragraph_format.keep_with_next = True
+        _fonts(p.add_run(text), HEI_FONT, SIZE_3)
 
     def field(self, lead: str, text: str) -> None:
         p = self._para(first_indent=SIZE_3 * 2)
@@ -215,14 +325,17 @@ class OfficialDocument:
             run.font.name, run.font.size = "Courier New", Pt(8)
             run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), SONG_FONT)
 
-    def signature(self, issuer: str, date: str) -> None:
-        """署名 and 成文日期, never alone on a page (GB/T 9704 7.3.5): the last line of the body keeps with them."""
+    def signature(self, issuer: str, date: str, places: tuple[float, float], seal_lines: int) -> None:
+        """署名 and 成文日期 as a sealed report has them (7.3.5.1): ``seal_lines`` blank lines for the seal under the
+        body, the date ``places[1]`` characters in from the right and the 署名 ``places[0]`` (centred over it);
+        never alone on a page (7.3.5): the last line of the body keeps with them."""
         if self.doc.paragraphs:
             self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
-        self._para().paragraph_format.keep_with_next = True
-        for text in (issuer, date):
+        for _ in range(seal_lines):
+            self._para().paragraph_format.keep_with_next = True
+        for text, chars in ((issuer, places[0]), (date, places[1])):
             p = self._para(WD_ALIGN_PARAGRAPH.RIGHT)
-            p.paragraph_format.right_indent = SIZE_3 * 4   # 成文日期右空四字; the signature centred above it
+            p.paragraph_format.right_indent = Pt(SIZE_3.pt * chars)
             p.paragraph_format.keep_with_next = text == issuer
             _fonts(p.add_run(text), BODY_FONT, SIZE_3)
 
@@ -230,13 +343,52 @@ class OfficialDocument:
         if text:
             _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), BODY_FONT, SIZE_3)
 
-    def copy_to(self, names: str) -> None:
-        """版记's 抄送机关 (GB/T 9704 7.4.2): 4号, one character in, under a rule, ending in 。"""
-        if not names:
-            return
-        p = self._para(first_indent=SIZE_4)
-        p.paragraph_format.space_before = Pt(14)
-        _fonts(p.add_run(f"抄送：{names.rstrip('。')}。"), BODY_FONT, SIZE_4)
+    def edition(self, copy_to: str, printer: str, printed: str) -> None:
+        """版记 (7.4) at the foot of the last page: its paragraphs in one frame anchored to the bottom of the 版心 (its
+        last rule on the 版心's bottom edge), the first and last rules thick (0.35 mm), a thin one (0.25 mm) between
+        抄送 and the 印发 line; 4号仿宋, 抄送 one character in (a wrapped line under the first name), 印发机关 one in
+        from the left, 印发日期 one in from the right.
+
+        Every paragraph of the frame has the same rules and indents, so Word and LibreOffice both draw them as one box
+        (LibreOffice 7.4 draws no rule of a framed paragraph whose rules differ from its neighbours'), and the thin
+        rule is a paragraph of its own, 0.7 pt high and black."""
+        if copy_to:
+            p = self._edition_paragraph()
+            p.paragraph_format.tab_stops.add_tab_stop(SIZE_4 * 4)
+            for n, line in enumerate(_wrapped(copy_to, COPY_TO_CHARS, COPY_TO_CHARS - 3)):
+                _fonts(p.add_run(("\t" if n else "") + line), BODY_FONT, SIZE_4)
+            for run in p.runs[:-1]:
+                run.add_break()
+            rule = self._edition_paragraph(line=Pt(0.7))
+            shade = OxmlElement("w:shd")
+            for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "000000")):
+                shade.set(qn(key), value)
+            _put(rule._element.get_or_add_pPr(), shade, P_PR_ORDER)
+        p = self._edition_paragraph()
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(156) - SIZE_4, alignment=2)
+        _fonts(p.add_run(printer), BODY_FONT, SIZE_4)
+        _fonts(p.add_run("\t" + printed), BODY_FONT, SIZE_4)
+
+    def _edition_paragraph(self, line=LINE_PITCH):
+        p = self._para(first_indent=SIZE_4 if line == LINE_PITCH else Pt(0))
+        fmt = p.paragraph_format
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, line
+        fmt.left_indent = fmt.right_indent = Pt(0)
+        p_pr = p._element.get_or_add_pPr()
+        frame = OxmlElement("w:framePr")
+        for key, value in (("w:w", str(int(Mm(156).twips))), ("w:wrap", "around"), ("w:hAnchor", "margin"),
+                           ("w:vAnchor", "margin"), ("w:xAlign", "center"), ("w:yAlign", "bottom")):
+            frame.set(qn(key), value)
+        _put(p_pr, frame, P_PR_ORDER)
+        border = OxmlElement("w:pBdr")
+        for side in ("top", "bottom"):
+            el = OxmlElement(f"w:{side}")
+            for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
+                el.set(qn(key), value)
+            border.append(el)
+        _put(p_pr, border, P_PR_ORDER)
+        _snap_off(p)
+        return p
 
     def properties(self, author: str, made: datetime | None) -> None:
         """The file's own properties, as a records system reads them: who made it (the issuing office) and when."""

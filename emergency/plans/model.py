@@ -592,6 +592,9 @@ class Lifecycle(Strict):
 
 # ---------------------------------------------------------------- the plan
 
+ROMAN_NUMERALS = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ"}
+
+
 class Plan(Strict):
     id: str = Field(pattern=PLAN_ID)  # equals the file name
     # Where the plan stands in lists, and which plan leads when two apply to one event and no relation
@@ -611,6 +614,9 @@ class Plan(Strict):
     bounds: Sourced
     facts: list[FactDef]
     levels: list[LevelDef]
+    # How the plan writes its levels where it numbers them with Roman numeral characters (Ⅰ级…Ⅳ级); a written report
+    # writes them as its plan does. Without it, Latin letters (I级…IV级), as the work-safety plan writes them.
+    level_numerals: Sourced | None = None
     levels_decision: str | None = None
     levels_decision_en: str | None = None
     criteria: list[Criterion]
@@ -647,6 +653,10 @@ class Plan(Strict):
     _library: Any = PrivateAttr(default=None)  # the emergency.response.library.PlanLibrary it was loaded from
     # The office's own rules (本单位规定) this version of the plan runs with: pinned with the plan (library.py).
     _office_rules: list = PrivateAttr(default_factory=list)
+
+    def written_level(self, level: str) -> str:
+        """A level as this plan writes it: Ⅳ where the plan numbers its levels so, else IV."""
+        return ROMAN_NUMERALS.get(level, level) if self.level_numerals else level
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo):

@@ -67,6 +67,84 @@ def cn_date(value: str) -> str:
     return f"{t.year}年{t.month}月{t.day}日"
 
 
+# ---------------------------------------------------------------- the page as GB/T 9704-2012 lays it out
+# Both renderings (the .docx and the printed PDF) take these from here, so they break and place alike.
+
+GENRE = "情况的报告（{name}）"   # 7.3.1: a title names its 文种; a report on an incident is 关于…情况的报告
+TITLE_CHARS = 20                 # 2号 (22 pt) 小标宋 in the 156 mm 版心: 20 characters a line
+BREAK_AFTER = "）、，"           # a title line may end after these…
+BREAK_BEFORE = "（"              # …or before this
+PLACE_ENDS = "省市区县镇乡村港厂司园路"   # or after a place's or a body's last character (海门港|新区, 某机械厂|行车)
+
+
+def text_width(text: str) -> float:
+    """How many characters wide ``text`` is: a Latin letter or a digit is half a character."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def title_lines(title: str, per_line: int = TITLE_CHARS) -> list[str]:
+    """The title broken into lines by meaning (GB/T 9704 7.3.1: 词意完整): the 文种 (情况的报告（首报）) whole on the
+    last line; the rest broken after a closing bracket or a stop, before an opening bracket, or after a place's
+    last character, never inside a run of letters and digits (G40) and never leaving fewer than four characters on
+    a line; only when no such place is found, at the line's end."""
+    if text_width(title) <= per_line:
+        return [title]
+    at = title.rfind("情况的报告")
+    head, genre = (title[:at], title[at:]) if at > 0 else (title, "")
+    lines: list[str] = []
+    while text_width(head) > per_line:
+        cut = _title_cut(head, per_line)
+        lines.append(head[:cut])
+        head = head[cut:]
+    if genre and text_width(head + genre) <= per_line:
+        lines.append(head + genre)
+    else:
+        lines.extend(line for line in (head, genre) if line)
+    return lines
+
+
+def _title_cut(text: str, per_line: int) -> int:
+    """Where the line ``text`` begins is best ended, at most ``per_line`` characters wide."""
+    fits = max(i for i in range(1, len(text) + 1) if text_width(text[:i]) <= per_line)
+    for i in range(fits, 3, -1):
+        before, after = text[i - 1], text[i] if i < len(text) else ""
+        if before in BREAK_AFTER or after in BREAK_BEFORE or (before in PLACE_ENDS and after not in "（）"):
+            return i
+    while fits > 4 and text[fits - 1].isascii() and text[fits:fits + 1].isascii() and text[fits:fits + 1].isalnum():
+        fits -= 1          # never inside G40
+    return fits
+
+
+class PageLayout(BaseModel):
+    """Where a report's parts stand on the page, the same for its .docx and its PDF."""
+
+    title: list[str]                      # the title's lines
+    places: tuple[float, float]           # 署名 and 成文日期: characters in from the right
+    edition: tuple[str, str, str]         # 版记: 抄送 line, 印发机关, 印发日期
+
+
+def page_layout(d: Draft) -> PageLayout:
+    date = cn_date(d.date)
+    return PageLayout(title=title_lines(d.title), places=signature_places(d.issuer, date), edition=edition_lines(d))
+
+
+SEAL_LINES = 2    # 7.3.5.1: the seal's top within a line of the body, 署名 and 成文日期 just under its centre
+
+
+def signature_places(issuer: str, date: str) -> tuple[float, float]:
+    """How many characters in from the right the 发文机关署名 and the 成文日期 stand (GB/T 9704 7.3.5.1, a sealed
+    report): the date four characters in; the 署名 centred over the date."""
+    date_in = 4.0
+    return max(0.0, date_in + (text_width(date) - text_width(issuer)) / 2), date_in
+
+
+def edition_lines(d: Draft) -> tuple[str, str, str]:
+    """版记 (GB/T 9704 7.4): the 抄送 line (empty when there is none), the 印发机关 and the 印发日期. The report is
+    printed and sent by the office that issues it, on the day it is issued."""
+    copy_to = f"抄送：{d.copy_to.rstrip('。')}。" if d.copy_to else ""
+    return copy_to, d.issuer or "（报告单位）", f"{cn_date(d.date)}印发"
+
+
 class Section(BaseModel):
     """One paragraph of the body: a plan field (``label``, with its clause) or a part of the report (``part``)."""
 
@@ -170,8 +248,9 @@ def changes_since_last(snap: Snapshot, plan: Plan) -> str:
     last = snap.reports[-1]
     changes = []
     if (snap.effective_level or None) != (last.level or None):
-        was = f"{last.level}级" if last.level else "未定级"
-        changes.append(f"响应级别由{was}调整为{snap.effective_level}级" if snap.effective_level else "响应级别已撤销")
+        was = f"{plan.written_level(last.level)}级" if last.level else "未定级"
+        changes.append(f"响应级别由{was}调整为{plan.written_level(snap.effective_level)}级" if snap.effective_level
+                       else "响应级别已撤销")
     labels = {f.name: f.label for f in plan.facts}
     units = {f.name: f.unit or "" for f in plan.facts}
     for name, now_value in casualties(snap, plan).items():
@@ -236,7 +315,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     for section in sections:  # generated or typed, every section is held to the same bound
         section.text = bounded(section.text)
     event = snap.title or plan.short_title
-    title = f"关于{event}的{name}"
+    title = f"关于{event}{GENRE.format(name=name)}"     # the 文种 is 报告; 首报/续报一/终报 says which
     opening = (f"{cn_time(snap.occurred_at)}，{happened(event, intake)}。"
                f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
                + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
@@ -269,7 +348,7 @@ def step_away(plan: Plan, snap: Snapshot) -> str | None:
     figure, or within a tenth of the figure it needs (疏散4,800人 of 5,000) — else None."""
     b = nearest_figure(nearest(boundaries(plan, snap.facts, snap.effective_level or snap.classified_level)))
     if b and (b["distance"] <= 1 or b["distance"] / b["needed"] <= 0.1):
-        return f"距{b['level_name']}（{b['level']}级）{b['parts'][0]['words']}（{b['clause']}）"
+        return f"距{b['level_name']}（{plan.written_level(b['level'])}级）{b['parts'][0]['words']}（{b['clause']}）"
     return None
 
 
@@ -425,7 +504,7 @@ class Facts:
             else:
                 what = labels.get(e["trigger"], e["trigger"])
                 if p.get("level"):
-                    what += f"（{p['level']}级）"
+                    what += f"（{self.plan.written_level(p['level'])}级）"
                 if p.get("reason"):
                     what += f"：{p['reason']}"
             # facts and notes at the time they were learned or happened (获知时间), not when they were typed
@@ -446,12 +525,12 @@ class Facts:
             d = result["deciding"]
             lv = self.plan.level(result["level"])
             quoted = d["text"].rstrip("；;，,。")  # an item of the clause's list, quoted without its list stop
-            out.append(f"依据《{self.plan.title}》{d['clause']}“{quoted}”，现有事实对应{lv.name}（{lv.level}级）。")
+            out.append(f"依据《{self.plan.title}》{d['clause']}“{quoted}”，现有事实对应{lv.name}（{self.plan.written_level(lv.level)}级）。")
         else:
             out.append("现有事实未达到本预案分级标准。")
         if self.snap.level:
             lv = self.plan.level(self.snap.level)
-            out.append(f"已确定响应级别为{lv.level}级（{lv.short}）。")
+            out.append(f"已确定响应级别为{self.plan.written_level(lv.level)}级（{lv.short}）。")
         return "".join(out)
 
     def _unit(self, name: str) -> str:
@@ -634,7 +713,8 @@ def docx_file(d: Draft) -> bytes:
     doc.properties(d.issuer, _date_of(d.date))
     doc.letterhead(d.issuer or "（报告单位）")
     doc.number_line(d.doc_number or d.name, d.signer)
-    doc.title(d.title)
+    layout = page_layout(d)
+    doc.title(d.title, layout.title)
     if d.addressee:
         doc.addressee(d.addressee + "：")
     for style, lead, text in body_paragraphs(d):
@@ -644,11 +724,11 @@ def docx_file(d: Draft) -> bytes:
             doc.field(lead, text)
         else:
             doc.paragraph(text)
-    doc.signature(d.issuer, cn_date(d.date))
+    doc.signature(d.issuer, cn_date(d.date), layout.places, SEAL_LINES)
     doc.note(f"（联系人及联系方式：{d.contact}）" if d.contact else "")
     # the plan and clauses the contents follow are no element of a 公文 (GB/T 9704): on the screen and in the
     # record (the draft keeps them), never on the signed paper
-    doc.copy_to(d.copy_to)
+    doc.edition(*layout.edition)
     return doc.bytes()
 
 

@@ -72,5 +72,5 @@ def test_issue_a_first_report_then_a_progress_report_after_a_level_change(page, 
     page.click("#issue-report")
     page.wait_for_url(re.compile(r"#reports"))
     expect(page.locator("#issued-reports tbody tr")).to_have_count(2)
-    expect(page.locator("#issued-reports")).to_contain_text("关于某化工园区河道污染（虚构）的续报一")
+    expect(page.locator("#issued-reports")).to_contain_text("关于某化工园区河道污染（虚构）情况的报告（续报一）")
     shot(page, "report-issued")

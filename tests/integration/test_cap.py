@@ -73,7 +73,7 @@ def test_the_reports_of_one_incident_are_an_alert_then_updates_then_all_clear(st
     assert get(info + "language") == "zh-CN" and get(info + "category") == "Security"
     assert get(info + "urgency") == "Immediate" and get(info + "severity") == "Severe"     # level II
     assert get(info + "certainty") == "Observed" and get(info + "senderName") == HEADER["issuer"]
-    assert get(info + "headline") == "关于某建筑工地欠薪集体上访的首报"
+    assert get(info + "headline") == "关于某建筑工地欠薪集体上访情况的报告（首报）"
     assert get(info + "event") == store.plans.plan("labor_dispute").short_title         # the kind of event
     assert get(info + "onset") == "2026-12-02T09:00:00+08:00"
     assert get(info + "contact") == HEADER["contact"] and get(info + "area/cap:areaDesc") == "江苏省南通市海门区"

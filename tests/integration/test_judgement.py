@@ -50,7 +50,7 @@ def test_a_progress_report_one_step_from_a_boundary_says_so(app, clock):
     snap = store.get(snap.id)
     progress = documents.draft(snap, store.events(snap.id), plan, "progress", clock.now(), store.plans)
     level = next(s.text for s in progress.sections if s.part == "level")
-    assert "研判：距较大突发环境事件（III级）疏散、转移人数再增加200人" in level and "一(五)3(2)" in level
+    assert "研判：距较大突发环境事件（Ⅲ级）疏散、转移人数再增加200人" in level and "一(五)3(2)" in level
     far = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"evacuated": 100}}, "值班员张三", clock)
     progress = documents.draft(far, store.events(far.id), plan, "progress", clock.now(), store.plans)
     assert "研判" not in next(s.text for s in progress.sections if s.part == "level")      # far from any bound

@@ -67,6 +67,9 @@ def _numbers(client) -> dict[str, tuple[int, int]]:
         "board": (cells("ours-overdue"), cells("others-overdue")),
         "wall": (int(re.search(r'id="wall-overdue">[^<\d]*(\d+)', wall).group(1)),
                  int(re.search(r'id="wall-others-overdue">[^<\d]*(\d+)', wall).group(1))),
+        # red on the wall means something of ours is overdue, nothing else: its count is red exactly when it is not 0
+        "wall red": (int(re.search(r'id="wall-overdue">[^<\d]*(\d+)', wall).group(1))
+                     if 'class="st-overdue" id="wall-overdue"' in wall else 0, None),
         "xlsx": (sum(r[5] or 0 for r in rows), sum(r[6] or 0 for r in rows)),
         "api": (sum(r["counts"]["ours_overdue"] for r in api), sum(r["counts"]["others_overdue"] for r in api)),
     }

@@ -38,7 +38,7 @@ def test_the_labor_first_report_carries_the_place_the_demand_and_the_grading_fac
     snap = intake.open_incident(store, rec["id"], "labor_dispute", {
         "occurred_at": "2026-12-06T08:30", "facts": {"strike": 40, "traffic_blocking": "local"}}, "值班员张三", CLOCK)
     d, f = fields_of(store, snap)
-    assert d.title == "关于海门港新区某工地门口劳资纠纷的首报"          # place and matter, never the caller's words cut
+    assert d.title == "关于海门港新区某工地门口劳资纠纷情况的报告（首报）"          # place and matter, never the caller's words cut
     level = next(s.text for s in d.sections if s.part == "level")   # 2.3(5) quoted without its list stop “…的；”
     assert "2.3(5)“拦截车辆、围堵交通等扰乱交通秩序的”，" in level
     assert f["事发时间、地点"].endswith("地点：海门港新区某工地门口")
@@ -90,5 +90,5 @@ def test_an_untitled_incident_is_named_by_its_plan_s_kind_of_event_once(store):
     snap = incidents.report(store, {"plan": "hazardous_chemicals", "occurred_at": "2026-12-06T08:30",
                                     "reported_at": "2026-12-06T08:40", "facts": {}}, "值班员张三", CLOCK)
     d, _ = fields_of(store, snap)
-    assert d.title == "关于危险化学品事故的首报"                      # never 危险化学品事故事件
+    assert d.title == "关于危险化学品事故情况的报告（首报）"                      # never 危险化学品事故事件
     assert incident_name(snap, store.plans.plan_for(snap.plan)) == "危险化学品事故（12-06 08:30）"

@@ -99,14 +99,17 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
     text = body_text(kept["content"])
     assert text[0] == "海门区应急管理局（测试）"
     assert "签发人：李局长" in text[1]
-    assert "关于某机械厂行车倒塌的首报" in text
+    assert "关于某机械厂行车倒塌情况的报告（首报）" in text
     assert "（二）地点：海门港新区某机械厂二号车间" in text          # the sentence the officer wrote
     assert "（三）信息来源：待核实" in text                          # left blank: printed as not yet verified
     level = next(t for t in text if t.startswith("依据《"))
     assert "2.4" in level and "（IV级）" in level                   # the level with its deciding clause
     assert "（联系人及联系方式：王五 0513-82100000）" in text
     # what the contents follow is on the screen and in the record, not on the signed paper (no 公文 element)
-    assert not any(t.startswith("（本报告内容依据") for t in text) and text[-1] == "（联系人及联系方式：王五 0513-82100000）"
+    assert not any(t.startswith("（本报告内容依据") for t in text)
+    # after the 附注, only the 版记: 抄送 (when there is one), its thin rule, and 印发机关 with 印发日期
+    after = text[text.index("（联系人及联系方式：王五 0513-82100000）") + 1:]
+    assert after[-1].endswith("\t2026年12月2日印发") and all(not t or t.startswith("抄送：") for t in after[:-1])
     assert documents.verify_documents(store, inc) == []
     assert rebuild(store, inc) == store.get(inc)                    # the issue event replays
     # downloaded byte for byte, and the export is logged with who took it
@@ -184,7 +187,7 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
     _h, form = draft_form(officer, inc, "progress")
     issue(officer, inc, form, signer="甲", contact="乙 0513-1")
     titles = [d["title"] for d in store.documents(inc)]
-    assert titles == ["关于某机械厂行车倒塌的首报", "关于某机械厂行车倒塌的续报一", "关于某机械厂行车倒塌的续报二"]
+    assert titles == ["关于某机械厂行车倒塌情况的报告（首报）", "关于某机械厂行车倒塌情况的报告（续报一）", "关于某机械厂行车倒塌情况的报告（续报二）"]
     second = body_text(store.document(store.documents(inc)[1]["id"])["content"])
     assert any("（III级）" in t for t in second)                        # the new level, stated in the 续报
     store.close()
@@ -256,12 +259,12 @@ def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
 def test_a_drill_report_is_marked_in_its_title_and_on_every_page(app, officer):
     inc = report_incident(officer, drill=True)
     _h, form = draft_form(officer, inc, "first")
-    issue(officer, inc, {**form, "title": "关于行车倒塌的首报"}, signer="甲", contact="乙 0513-1")  # 演练 cannot be typed away
+    issue(officer, inc, {**form, "title": "关于行车倒塌情况的报告（首报）"}, signer="甲", contact="乙 0513-1")  # 演练 cannot be typed away
     store = Store(app.config["DATABASE"])
     row = store.documents(inc)[0]
     d = docx.Document(io.BytesIO(store.document(row["id"])["content"]))
     assert row["title"].startswith("【演练】") and row["filename"].startswith("演练-")
-    assert any(p.text == "【演练】关于行车倒塌的首报" for p in d.paragraphs)
+    assert any(p.text == "【演练】关于行车倒塌情况的报告（首报）" for p in d.paragraphs)
     section = d.sections[0]
     assert section.header.paragraphs[0].text == "演练" and section.even_page_header.paragraphs[0].text == "演练"
     store.close()
@@ -283,7 +286,7 @@ def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     pdf = PdfReader(io.BytesIO(r.data))
     assert len(pdf.pages) >= 2
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages)).replace(" ", "").replace("\n", "")
-    for expected in ("关于某机械厂行车倒塌的首报", "签发人：李局长", "（IV级）", "现场正在组织搜救"):
+    for expected in ("关于某机械厂行车倒塌情况的报告（首报）", "签发人：李局长", "（IV级）", "现场正在组织搜救"):
         assert in_pdf_text(expected, text), expected
     # real fonts embedded, no Type 3 bitmaps (what pdffonts would list)
     subtypes = {f.get_object().get("/Subtype") for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
@@ -376,7 +379,7 @@ def test_exports_of_the_timeline_notifications_and_board(app, officer):
     assert isinstance(rows[1][6], datetime) and not any(inc in str(c) for r in rows for c in r)   # times, no ids
     issued = list(wb["书面报告"].iter_rows(values_only=True))
     assert issued[0][:4] == ("标题", "发文字号", "类别", "签发人")
-    assert issued[1][0] == "关于某机械厂行车倒塌的首报" and issued[1][2] == "首报" and issued[1][3] == HEADER["signer"]
+    assert issued[1][0] == "关于某机械厂行车倒塌情况的报告（首报）" and issued[1][2] == "首报" and issued[1][3] == HEADER["signer"]
     board = openpyxl.load_workbook(io.BytesIO(officer.get("/incidents.xlsx").data)).active
     assert [r[0] for r in board.iter_rows(min_row=2, values_only=True)] == ["某机械厂行车倒塌"]
 
@@ -421,7 +424,7 @@ def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
     assert labels == ["紧急事件的处置情况", "劳动者工资偿付情况", "遗留问题"]
     termination = next(s for s in d.sections if s.part == "termination").text
     assert re.search(r"已于.+确认", termination) and "尚未确认" not in termination
-    assert d.title == "关于某建筑工地欠薪集体上访的终报"
+    assert d.title == "关于某建筑工地欠薪集体上访情况的报告（终报）"
     assert "final" not in {o["kind"] for o in documents.offers(store.get(snap.id), plan, clock.now(), store.plans)}
 
 
@@ -618,7 +621,7 @@ def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, of
           copy_to="区应急管理局、海门区公安局")
     store = Store(app.config["DATABASE"])
     text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
-    assert text[-1] == "抄送：区应急管理局、海门区公安局。"
+    assert "抄送：区应急管理局、海门区公安局。" in text and text[-1].endswith("印发")
     add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office (duty room)
     add_user(store, "应急局值班员孙八", "duty_officer", PASSWORD, clock, unit="区应急管理局")
     store.close()
@@ -727,7 +730,7 @@ def test_a_report_downloads_under_its_number_and_title_with_an_ascii_name_beside
         ascii_name = re.search(r'filename="([^"]+)"', header).group(1)
         assert ascii_name.isascii() and ascii_name.startswith("report-first-") and ascii_name.endswith(f".{ext}")
         name = unquote(re.search(r"filename\*=UTF-8''([^;]+)", header).group(1))
-        assert name.endswith(f"关于某机械厂行车倒塌的首报.{ext}") and inc not in name, name
+        assert name.endswith(f"关于某机械厂行车倒塌情况的报告（首报）.{ext}") and inc not in name, name
 
 
 def test_an_issued_reports_file_says_who_made_it_when_in_chinese(app, officer):
@@ -736,6 +739,6 @@ def test_an_issued_reports_file_says_who_made_it_when_in_chinese(app, officer):
     store = Store(app.config["DATABASE"])
     props = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).core_properties
     store.close()
-    assert props.title == "关于某机械厂行车倒塌的首报" and props.author == "海门区人民政府总值班室"
+    assert props.title == "关于某机械厂行车倒塌情况的报告（首报）" and props.author == "海门区人民政府总值班室"
     assert props.language == "zh-CN" and "python-docx" not in (props.last_modified_by + props.comments)
     assert props.created.year == 2026 and props.created.strftime("%m-%d") in ("12-01", "12-02")   # the day, in UTC

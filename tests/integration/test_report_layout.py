@@ -1,0 +1,140 @@
+"""A written report laid out to GB/T 9704-2012, measured where its recipient sees it: on the PDF the console prints
+(positions read back by pdftotext) and in the .docx's XML. The 发文机关标志 35 mm under the 版心's top edge; 28
+characters a line and 22 lines a page; the title in lines broken by meaning, the 文种 whole; no heading at a page's
+foot; the 署名 centred over a 成文日期 four characters in; the 版记 at the foot of the last page."""
+import io
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from emergency.core.clock import FixedClock
+from emergency.services import documents
+from tests.integration.test_reports import draft_form, issue, report_incident
+from tests.conftest import signed_in
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("chromium") is None,
+                                reason="scripts/install-chromium installs Chromium and poppler-utils")
+
+PT_PER_MM = 72 / 25.4
+TOP, BOTTOM = 37 * PT_PER_MM, (297 - 35) * PT_PER_MM          # the 版心's top and bottom edges, from the page's top
+# a long 处置情况 of Chinese characters only (a full line is 28 characters whatever digits do), running across a
+# whole page
+MEASURES = "".join(["现场已设置警戒区域并疏散周边群众，消防救援力量正在组织搜救被困人员，医疗救护人员在现场待命。"] * 30)
+
+
+def _lines(pdf: bytes) -> list[list[tuple[float, float, str]]]:
+    """Each page's lines as (top, bottom, text), top to bottom, as pdftotext reads them."""
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    root = ET.fromstring(re.sub(rb"<!DOCTYPE[^>]*>", b"", out).replace(b'xmlns="http://www.w3.org/1999/xhtml"', b""))
+    pages = []
+    for page in root.iter("page"):
+        pages.append([(float(line.get("yMin")), float(line.get("yMax")), "".join(w.text or "" for w in line.iter("word")))
+                      for line in page.iter("line")])
+    return pages
+
+
+@pytest.fixture
+def clock():
+    return FixedClock("2026-12-02T10:30:00+08:00")
+
+
+@pytest.fixture
+def issued(app):
+    officer = signed_in(app, "值班员张三")
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    assert issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000", measures=MEASURES,
+                 copy_to="区委宣传部、区公安局、区卫健委、区消防救援大队、区交通运输局、区住房城乡建设局、区市场监管局").status_code == 302
+    page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
+    doc = re.search(r"/documents/([^\"/.]+)\.pdf", page).group(1)
+    return officer.get(f"/documents/{doc}.pdf").data, officer.get(f"/documents/{doc}.docx").data
+
+
+def test_the_printed_report_stands_where_gb_t_9704_puts_each_part(issued):
+    pdf, _docx = issued
+    pages = _lines(pdf)
+    assert len(pages) >= 3
+    first = pages[0]
+    letterhead = first[0]
+    assert letterhead[2] == "海门区政府总值班室"
+    assert abs(letterhead[0] - (TOP + 35 * PT_PER_MM)) <= 2 * PT_PER_MM, letterhead      # 7.2.4: 35 mm under the top
+    title = [t for _a, _b, t in first if "情况的报告" in t or t.startswith("关于")]
+    assert title == ["关于某机械厂行车倒塌情况的报告（首报）"]                               # one line, the 文种 whole
+    # a page within the long 处置情况: 22 lines 28.95 pt apart, each full one 28 characters (a page that ends where
+    # a heading keeps with its text, or where a paragraph keeps two lines together, holds 21)
+    bodies = [[line for line in page if not re.fullmatch(r"—\s*\d+\s*—", line[2])] for page in pages]
+    body = max(bodies, key=len)
+    assert len(body) == 22, [t for _a, _b, t in body]
+    pitch = (body[-1][1] - body[0][1]) / 21       # glyph boxes differ by font a little; their mean pitch does not
+    assert abs(pitch - 28.95) < 0.3, pitch
+    full = [t for _a, _b, t in body if re.fullmatch(r"[\u4e00-\u9fff，。、；：]+", t)]
+    assert full and max(len(t) for t in full) == 28 and all(len(t) <= 28 for t in full), full
+    for page in pages[:-1]:                             # a heading (一、…) is never a page's last line
+        last = [t for _a, _b, t in page if not re.fullmatch(r"—\s*\d+\s*—", t)][-1]
+        assert not re.match(r"^[一二三四五六七八九十]+、", last), last
+    last = [line for line in pages[-1] if not re.fullmatch(r"—\s*\d+\s*—", line[2])]
+    foot = sorted(t for top, _b, t in last if abs(top - last[-1][0]) < 2)     # 印发机关 left, 印发日期 right
+    assert foot == ["2026年12月2日印发", "海门区政府总值班室"], foot
+    # the 版记's last line on the 版心's foot: its 14 pt glyphs sit in a 28.95 pt line over the last rule
+    assert BOTTOM - 14 <= last[-1][1] <= BOTTOM, (last[-1], BOTTOM)
+    assert any(t.startswith("抄送：区委宣传部") for _a, _b, t in last)
+
+
+def test_the_word_file_lays_out_the_same_places(issued):
+    _pdf, body = issued
+    d = docx.Document(io.BytesIO(body))
+    paragraphs = d.paragraphs
+    letterhead = paragraphs[0]
+    assert letterhead.text == "海门区政府总值班室"
+    assert abs(letterhead.paragraph_format.space_before.mm - 35) <= 1.5
+    grid = d.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:linePitch")) == str(round(28.95 * 20)) and grid.get(qn("w:type")) == "lines"
+    style = d.styles["Normal"].element.rPr
+    assert style.find(qn("w:spacing")).get(qn("w:val")) == "-5"     # 16 pt less 0.25: 28 characters in 156 mm
+    assert 156 * PT_PER_MM / (16 - 0.25) >= 28 > 156 * PT_PER_MM / 16
+    headings = [p for p in paragraphs if re.match(r"^[一二三四五六七八九十]+、", p.text)]
+    assert headings and all(p.paragraph_format.keep_with_next for p in headings)
+    date = next(p for p in paragraphs if p.text == "2026年12月2日")
+    issuer = paragraphs[paragraphs.index(date) - 1]
+    assert issuer.text == "海门区政府总值班室"
+    places = documents.signature_places(issuer.text, date.text)
+    assert round(date.paragraph_format.right_indent.pt / 16, 2) == 4.0
+    assert round(issuer.paragraph_format.right_indent.pt / 16, 2) == round(places[0], 2)
+    framed = [p for p in paragraphs if p._element.pPr is not None and p._element.pPr.find(qn("w:framePr")) is not None]
+    assert [p.text[:3] for p in framed] == ["抄送：", "", "海门区"]          # 抄送, the thin rule, 印发
+    assert all(p._element.pPr.find(qn("w:framePr")).get(qn("w:yAlign")) == "bottom" for p in framed)
+    assert framed[-1].text.endswith("\t2026年12月2日印发")
+
+
+def test_a_long_title_breaks_by_meaning_and_keeps_its_genre_whole():
+    assert documents.title_lines("关于G40沪陕高速槽罐车液氨泄漏（虚构）情况的报告（续报一）") == [
+        "关于G40沪陕高速槽罐车液氨泄漏（虚构）", "情况的报告（续报一）"]
+    assert documents.title_lines("关于海门港新区液氯槽罐车侧翻泄漏事故情况的报告（首报）") == [
+        "关于海门港新区液氯槽罐车侧翻泄漏事故", "情况的报告（首报）"]
+    assert documents.title_lines("关于某机械厂行车倒塌情况的报告（首报）") == ["关于某机械厂行车倒塌情况的报告（首报）"]
+    for title in ("关于海门港新区某工地门口劳资纠纷及人员聚集堵塞道路交通的群体性事件情况的报告（续报二）",
+                  "关于海门港新区G40沪陕高速公路海门段K1234+500处槽罐车侧翻事故情况的报告（终报）"):
+        lines = documents.title_lines(title)
+        assert "".join(lines) == title and lines[-1].endswith("情况的报告（" + title.rsplit("（", 1)[1])
+        assert all(documents.text_width(line) <= documents.TITLE_CHARS for line in lines)
+        assert not any(a[-1:].isascii() and a[-1:].isalnum() and b[:1].isascii() and b[:1].isalnum()
+                       for a, b in zip(lines, lines[1:], strict=False))          # never inside G40
+
+
+def test_a_report_writes_the_level_as_its_plan_does(app):
+    """The environment and labor plans number their levels Ⅰ–Ⅳ (Roman numeral characters), the work-safety plan
+    I–IV in Latin letters: a report writes its plan's level as the plan writes it."""
+    officer = signed_in(app, "值班员张三")
+    for plan, written in (("environment", "（Ⅳ级）"), ("work_safety", "（IV级）")):
+        inc = report_incident(officer, plan=plan, deaths=1)
+        _h, form = draft_form(officer, inc, "first")
+        assert written in form["level"], (plan, form["level"])
+    from emergency.response.library import library
+    lib = library()
+    assert [lib.plan(p).written_level("IV") for p in ("environment", "labor_dispute", "work_safety",
+                                                       "hazardous_chemicals")] == ["Ⅳ", "Ⅳ", "IV", "IV"]

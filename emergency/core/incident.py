@@ -45,6 +45,9 @@ class IssuedReport(BaseModel):
     at: str
     level: str | None = None          # the level the report stated (a later change offers a 续报)
     casualties: dict[str, int] = Field(default_factory=dict)  # the casualty facts it stated
+    # every fact the plan grades by, as the report stated it (empty for a report issued before this was kept: its
+    # 续报 then compares the casualties alone)
+    facts: dict[str, Any] = Field(default_factory=dict)
     draft_sha256: str | None = None   # the text every rendering is made from (None before)
     pdf_sha256: str | None = None     # the PDF printed once at issue (None: printed on request, not kept)
 

@@ -240,27 +240,57 @@ def casualties(snap: Snapshot, plan: Plan) -> dict[str, int]:
     return {name: int(snap.facts.get(name, 0) or 0) for name in (docs.casualties if docs else [])}
 
 
+def stated_facts(snap: Snapshot, plan: Plan) -> dict[str, Any]:
+    """Every fact the plan grades by that the record holds (a figure, or a yes), as a report states it."""
+    return {f.name: snap.facts[f.name] for f in plan.facts
+            if snap.facts.get(f.name) not in (None, "", 0, False, "none")}   # none: a listed circumstance, absent
+
+
+def _level_change(plan: Plan, was: str | None, now_level: str | None) -> str:
+    """The response level's change since the last report, or nothing when it is the same."""
+    if (now_level or None) == (was or None):
+        return ""
+    before = f"{plan.written_level(was)}级" if was else "未定级"
+    return f"响应级别由{before}调整为{plan.written_level(now_level)}级" if now_level else "响应级别已撤销"
+
+
+def _fact_change(plan: Plan, fact, before: Any, now_value: Any) -> str:
+    """One fact's change since the last report, in words: a figure up or down, a circumstance now so or no longer,
+    a choice from the plan's list or a place as it now is."""
+    label, unit = fact.label, fact.unit or ""
+    if isinstance(now_value, bool) or isinstance(before, bool):
+        return f"新增情形：{label}" if now_value else f"已不再{label}"
+    if isinstance(now_value, (int, float)) and isinstance(before, (int, float)):
+        return f"{label}由{before}{unit}{'增至' if now_value > before else '减至'}{now_value}{unit}"
+    if now_value and plan.vocabulary.kind(fact.name) == "choice":      # a circumstance from the plan's list
+        return f"{label}：{plan.vocabulary.choice_labels()[fact.name].get(now_value, now_value)}"
+    return f"{label}：{now_value}" if now_value else ""                # a place or a name, now known or changed
+
+
 def changes_since_last(snap: Snapshot, plan: Plan) -> str:
     """The first paragraph's sentence on what changed since the last report issued (a 续报 says what is
-    new before anything else): the level and each casualty figure that moved; empty when there was no report."""
+    new before anything else): the level and every fact the plan grades by that moved (a figure up or down, a
+    circumstance now known or no longer so); for a report issued before its facts were kept, the casualties alone.
+    Empty when there was no report."""
     if not snap.reports:
         return ""
     last = snap.reports[-1]
-    changes = []
-    if (snap.effective_level or None) != (last.level or None):
-        was = f"{plan.written_level(last.level)}级" if last.level else "未定级"
-        changes.append(f"响应级别由{was}调整为{plan.written_level(snap.effective_level)}级" if snap.effective_level
-                       else "响应级别已撤销")
-    labels = {f.name: f.label for f in plan.facts}
-    units = {f.name: f.unit or "" for f in plan.facts}
-    for name, now_value in casualties(snap, plan).items():
-        before = last.casualties.get(name, 0)
-        if now_value != before:
-            changes.append(f"{labels.get(name, name)}由{before}{units.get(name, '')}{'增至' if now_value > before else '减至'}"
-                           f"{now_value}{units.get(name, '')}")
+    changes = [_level_change(plan, last.level, snap.effective_level)]
+    facts = {f.name: f for f in plan.facts}
+    if last.facts or not last.casualties:
+        before_all, now_all = last.facts, stated_facts(snap, plan)
+        said = "级别和分级所依据的各项事实"
+    else:
+        before_all, now_all = last.casualties, casualties(snap, plan)
+        said = "级别和伤亡人数"
+    for name in dict.fromkeys([*before_all, *now_all]):
+        before, now_value = before_all.get(name, 0), now_all.get(name, 0)
+        if before != now_value and name in facts:
+            changes.append(_fact_change(plan, facts[name], before, now_value))
+    changes = [c for c in changes if c]
     when = cn_time(last.at)[5:]
     if not changes:
-        return f"自{when}报告以来，级别和伤亡人数未发生变化。"
+        return f"自{when}报告以来，{said}未发生变化。"
     return f"自{when}报告以来，" + "，".join(changes) + "。"
 
 
@@ -804,7 +834,8 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
             raise Refused("首报已签发；更正请另发续报")
         record = {"kind": d.kind, "number": d.number, "title": d.title, "document_id": document_id,
                   "sha256": digest, "draft_sha256": draft_digest, "pdf_sha256": pdf_digest,
-                  "level": current.effective_level, "casualties": casualties(current, plan)}
+                  "level": current.effective_level, "casualties": casualties(current, plan),
+                  "facts": stated_facts(current, plan)}
         stamp = format_time(clock.now())
         snap, event = machine.issue(current, record, actor, stamp)
         rows[:] = [("documents", {"id": document_id, "incident_id": incident_id, "kind": d.kind, "number": d.number,

@@ -449,6 +449,25 @@ def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store,
     assert "supplementary" not in offers and offers["progress"]["due"]
 
 
+def test_a_progress_report_says_every_graded_fact_that_moved_not_only_the_casualties(store, clock):
+    """A labor petition of 120 that grows to 260 and blocks the road: its 续报 opens on the figure and the new
+    circumstance (the plan grades by both), never on 级别和伤亡人数未发生变化."""
+    from emergency.services import incidents as svc
+    snap = svc.report(store, {"plan": "labor_dispute", "title": "某工地工人讨薪", "facts": {"petition": 120},
+                              "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
+    issue_kind(store, snap, "first", clock)
+    clock.advance(minutes=40)
+    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version,
+                   {"facts": {"petition": 260, "traffic_blocking": "local"}}, "值班员张三", clock)
+    d = issue_kind(store, snap, "progress", clock)
+    assert "集体上访、请愿、静坐人数由120人增至260人" in d.opening and "扰乱交通秩序：拦截车辆、围堵交通" in d.opening, d.opening
+    assert "未发生变化" not in d.opening
+    snap = store.get(snap.id)
+    d = documents.draft(snap, store.events(snap.id), store.plans.plan_for(snap.plan, snap.plan_version), "progress",
+                        clock.now(), store.plans, HEADER)
+    assert "级别和分级所依据的各项事实未发生变化" in d.opening, d.opening
+
+
 def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress_fields(store, clock):
     from emergency.services import incidents as svc
     snap = svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "facts": {"deaths": 1},

@@ -567,6 +567,14 @@ class Facts:
         """A body by today's name only (the plan's own name stays on screen, never in a document)."""
         return self.plan.library.agencies.current(name) or name
 
+    def _named(self, name: str) -> str:
+        """A body as a document names it: today's name without the directory's remarks — a note that the name
+        follows today's organisation is dropped, and a duty that passed to another body names that body too
+        (区发改委（工业和信息化职责：区工信局） → 区发改委、区工信局)."""
+        today = self._unit(name)
+        passed = re.findall(r"（[^（）：]*职责：([^（）]+)）", today)
+        return "、".join([NAME_NOTE.sub("", today), *passed])
+
     addressees: set[str] = set()   # the report's 主送: a sentence never tells them they were told
 
     def _told_themselves(self, unit: str, means: str) -> bool:
@@ -617,10 +625,14 @@ class Facts:
         if not level:
             return "尚未启动应急响应，未成立应急工作组。"
         cl = build_checklist(self.plan, level, self.snap.occurred_at, self.snap.reported_at, cause=self.snap.cause)
-        stood_up = {g["id"] for g in cl["groups"]}
+        stood_up = [g for g in self.plan.groups if g.id in {g["id"] for g in cl["groups"]}]
+        if stood_up and all(g.lead == [g.name] for g in stood_up):
+            # the plan lists its member units' duties, not working groups (the labor plan's 4.3): say who takes part
+            units = "、".join(dict.fromkeys(self._named(g.name) for g in stood_up))
+            return f"本预案未设专项工作组，参与处置的成员单位为：{units}。"
         lines = []
-        for g in (g for g in self.plan.groups if g.id in stood_up):
-            named = "、".join(dict.fromkeys(self._unit(u) for u in g.lead))
+        for g in stood_up:
+            named = "、".join(dict.fromkeys(self._named(u) for u in g.lead))
             lines.append(f"{g.name}（牵头单位：{named}）" if named else g.name)
         return "\n".join(lines)
 

@@ -129,3 +129,23 @@ def test_what_the_duty_room_knows_of_others_reports_is_prose_and_it_owes_only_it
 def test_the_opening_says_what_happened_with_its_verb(event, intake, said):
     """"2026年12月7日2时35分，海门港新区液氯槽罐车侧翻泄漏事故。" had no verb."""
     assert documents.happened(event, intake) == said
+
+
+def test_a_labor_report_names_the_member_units_taking_part_by_todays_names(tmp_path):
+    """The labor plan lists its member units' duties (4.3), not working groups: its report says which units take
+    part, by today's names and without the directory's remarks, never each unit as a 组 led by itself."""
+    from emergency.core.clock import FixedClock
+    clock = FixedClock("2026-12-02T10:00:00+08:00")
+    store = Store(str(tmp_path / "l.db"))
+    snap = svc.report(store, {"plan": "labor_dispute", "title": "某工地工人讨薪", "facts": {"petition": 260},
+                              "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
+    level = store.get(snap.id).classified_level
+    snap = svc.act(store, snap.id, "activate", store.get(snap.id).version,
+                   {"level": level, "approved_by": "总指挥"}, "指挥李四", clock)
+    plan = store.plans.plan("labor_dispute")
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    groups = next(s.text for s in d.sections if s.part == "groups")
+    assert groups.startswith("本预案未设专项工作组，参与处置的成员单位为：区人社局"), groups
+    assert "牵头单位" not in groups and "名称以现行机构设置为准" not in groups and "市人力资源和社会保障局" not in groups
+    assert "区发改委、区工信局" in groups
+    store.close()

@@ -44,7 +44,7 @@ def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     store.close()
     pages = {"home": "/", "incident": f"/incidents/{snap.id}", "call-sheet": f"/incidents/{snap.id}/calls",
-             "intake": "/intake", "board": "/incidents"}
+             "intake": "/intake", "board": "/incidents", "directory": "/directory"}
     for name, path in pages.items():
         phone.goto(server.url + path)
         assert overflow(phone) <= 0, f"{name} is wider than the phone"
@@ -58,6 +58,11 @@ def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(
     line = title.evaluate("td => parseFloat(getComputedStyle(td).lineHeight) || 24")
     assert title.evaluate("td => td.getBoundingClientRect().height") < 3 * line, "the title wraps a character a line"
     expect(board.locator("td.ours-overdue")).to_be_visible()
+    # the call sheet and the directory are cards too: no table of theirs scrolls sideways inside itself
+    for path, table in ((pages["call-sheet"], "table.call-sheet"), (pages["directory"], "table#directory")):
+        phone.goto(server.url + path)
+        wide = phone.eval_on_selector_all(table, "ts => ts.filter(t => t.scrollWidth > t.clientWidth + 1).length")
+        assert wide == 0, f"{path}: {table} scrolls sideways"
 
     # the call sheet: each number a tel: link with the number as dialled
     phone.goto(server.url + pages["call-sheet"])

@@ -309,6 +309,15 @@
     }, 0);
   });
 
+  // A table wider than a phone scrolls inside itself: it takes the focus, so a keyboard can scroll it too.
+  function reachableScrolls() {
+    document.querySelectorAll("main table").forEach(function (t) {
+      if (t.scrollWidth > t.clientWidth + 1 && !t.hasAttribute("tabindex")) t.tabIndex = 0;
+    });
+  }
+  reachableScrolls();
+  window.addEventListener("resize", reachableScrolls);
+
   const ds = document.body.dataset;
   if (init === "drill-incident") window.initIncident(ds.tickUrl, ds.incidentUrl, Number(ds.version), 2000);
   if (init === "incident") window.initIncident(null, ds.incidentUrl, Number(ds.version), Number(ds.pollMs || 10000));

@@ -83,6 +83,43 @@ def card_role(plan, role: str) -> Markup:
     return (plan_text(group) if group else Markup("")) + gettext(word)
 
 
+def part_words(part: dict) -> Markup:
+    """What a boundary's criterion lacks (``boundaries._gaps``), in the reader's language: the sentence is the
+    console's, translated through the catalogue; the plan's words in it stay as written, marked Chinese."""
+    z = plan_text
+    kind = part.get("kind")
+    if kind == "count":
+        return Markup(gettext("%(fact)s再增加%(more)s%(unit)s（现为%(current)s%(unit)s，须达到%(target)s%(unit)s）",
+                              fact=z(part["fact"]), more=part["distance"], unit=z(part["unit"]),
+                              current=part["current"], target=part["needed"]))
+    if kind == "amount":
+        return Markup(gettext("%(fact)s达到%(needed)s（现为%(now)s）", fact=z(part["fact"]),
+                              needed=z(part["needed_words"]), now=z(part["current_words"])))
+    if kind == "choice":
+        return Markup(gettext("“%(fact)s”为%(needed)s（现为%(now)s）", fact=z(part["fact"]), needed=z(part["needed"]),
+                              now=z(part["current"])))
+    if kind == "flag":
+        return Markup(gettext("出现“%(fact)s”", fact=z(part["fact"])))
+    if kind == "judgement":
+        return Markup(gettext("须研判：%(text)s", text=z(part["judgement"])))
+    return z(part.get("words", ""))
+
+
+def boundary_words(boundary: dict) -> Markup:
+    """All a boundary's criterion lacks, its parts joined (，且), or that the plan's scope alone reaches it."""
+    if not boundary.get("parts"):
+        return Markup(gettext("属本预案适用范围即达到"))
+    return Markup(gettext("，且")).join(part_words(p) for p in boundary["parts"])
+
+
+def near_sentence(boundary: dict | None) -> Markup:
+    """研判 in one line (距较大事故（III级）：…), in the reader's language."""
+    if not boundary:
+        return Markup("")
+    return Markup(gettext("距%(name)s（%(level)s级）：%(words)s", name=plan_text(boundary["level_name"]),
+                          level=boundary["level"], words=part_words(boundary["parts"][0])))
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=current_language, default_locale="zh", default_domain="messages",
           default_translation_directories="translations")
@@ -91,6 +128,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["card_role"] = card_role
     app.jinja_env.globals["reading"] = reading
     app.jinja_env.globals["js_words"] = js_words
+    app.jinja_env.globals["near_sentence"] = near_sentence
+    app.jinja_env.globals["boundary_words"] = boundary_words
 
 
 __all__ = ["gettext", "lazy_gettext", "current_language", "plan_text", "refusal", "api_refusal", "init_app"]

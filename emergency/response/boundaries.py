@@ -40,23 +40,25 @@ def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]]
         fact = labels + ("之和" if cond.sum is not None and len(names) > 1 else "")
         vocabulary = plan.vocabulary
         if vocabulary.count(names[0]).entered_as:   # a figure entered in another unit (万元): said in it
-            shown = vocabulary.amount(names[0], needed)
-            words = f"{fact}达到{shown}（现为{vocabulary.amount(names[0], current)}）"
+            shown, unit, kind = vocabulary.amount(names[0], needed), "", "amount"
+            now_words = vocabulary.amount(names[0], current)
+            words = f"{fact}达到{shown}（现为{now_words}）"
         else:
             unit = next((f.unit for f in plan.facts if f.name == names[0] and f.unit), "") or ""
-            shown = f"{needed}{unit}"
+            shown, kind, now_words = f"{needed}{unit}", "count", f"{current}{unit}"
             words = f"{fact}再增加{needed - current}{unit}（现为{current}{unit}，须达到{shown}）"
-        return [{"fact": fact, "current": current, "needed": needed, "distance": needed - current,
-                 "qualitative": False, "words": words, "needed_words": shown}]
+        return [{"kind": kind, "fact": fact, "current": current, "needed": needed, "distance": needed - current,
+                 "qualitative": False, "words": words, "needed_words": shown, "current_words": now_words,
+                 "unit": unit}]
     if cond.fact is not None:
         labels = plan.vocabulary.choice_labels().get(cond.fact, {})
         current = getattr(facts, cond.fact)
         needed = "、".join(labels.get(v, v) for v in cond.in_ or [])
-        return [{"fact": _label(plan, cond.fact), "current": labels.get(current, current), "needed": needed,
-                 "distance": None, "qualitative": False,
+        return [{"kind": "choice", "fact": _label(plan, cond.fact), "current": labels.get(current, current),
+                 "needed": needed, "distance": None, "qualitative": False,
                  "words": f"“{_label(plan, cond.fact)}”为{needed}（现为{labels.get(current, current)}）"}]
     if cond.flag is not None:
-        return [{"fact": _label(plan, cond.flag), "current": False, "needed": True, "distance": None,
+        return [{"kind": "flag", "fact": _label(plan, cond.flag), "current": False, "needed": True, "distance": None,
                  "qualitative": False, "words": f"出现“{_label(plan, cond.flag)}”"}]
     if cond.all is not None:
         out = []
@@ -67,8 +69,8 @@ def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]]
             out += gap
         return out
     if cond.judgement:
-        return [{"fact": None, "current": None, "needed": None, "distance": None, "qualitative": True,
-                 "words": f"须研判：{cond.judgement}"}]
+        return [{"kind": "judgement", "fact": None, "current": None, "needed": None, "distance": None,
+                 "qualitative": True, "judgement": cond.judgement, "words": f"须研判：{cond.judgement}"}]
     return None
 
 
@@ -153,7 +155,7 @@ def related_plans(library, plan: Plan, facts: Any, level: str | None,
         other_level = classify(other, facts)["level"]
         levels[pid] = other_level
         out.append({"plan": pid, "plan_title": other.title, "level": other_level,
-                    "headline": headline(other, facts, other_level)})
+                    "headline": headline(other, facts, other_level), "near": headline_boundary(other, facts, other_level)})
     if out:
         now_lead = library.lead_plan(levels)
         for x in ahead:
@@ -166,6 +168,11 @@ def headline(plan: Plan, facts: Any, level: str | None) -> str | None:
     """The nearest figure to a higher level in one line (距较大事故（III级）：死亡人数…再增加1人…), or None: for the wall
     screen and the board, without the consequences' checklists."""
     return _headline(nearest(boundaries(plan, facts, level)))
+
+
+def headline_boundary(plan: Plan, facts: Any, level: str | None) -> dict[str, Any] | None:
+    """The boundary ``headline`` words, as a value a page renders in its reader's language."""
+    return nearest_figure(nearest(boundaries(plan, facts, level)))
 
 
 def nearest_figure(near: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -188,4 +195,5 @@ def assessment(plan: Plan, facts: Any, level: str | None, occurred_at: Any, repo
     ahead = []
     for lv, b in sorted(near.items(), key=lambda kv: LEVEL_RANK[kv[0]]):
         ahead.append({"boundary": b, "consequences": consequences(plan, level, lv, occurred_at, reported_at, now)})
-    return {"plan": plan.id, "level": level, "boundaries": found, "ahead": ahead, "headline": _headline(near)}
+    return {"plan": plan.id, "level": level, "boundaries": found, "ahead": ahead, "headline": _headline(near),
+            "near": nearest_figure(near)}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import yaml
 
-from emergency.response.boundaries import headline
+from emergency.response.boundaries import headline, headline_boundary
 from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify, raise_level
 from emergency.core.clock import Clock, backdated, format_time, month_day_time, parse_time
@@ -485,6 +485,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "classification": result,
         # 研判 in one line: the nearest figure to a higher level than the one the incident follows
         "headline": headline(plan, snap.facts, snap.effective_level or result["level"]),
+        "near": headline_boundary(plan, snap.facts, snap.effective_level or result["level"]),   # the same, as a value
         "level_mismatch": mismatch,
         "sensitive_suggestion": suggestion,
         "version": snap.version,

@@ -30,11 +30,13 @@ def test_the_incident_page_and_the_wall_show_how_near_the_next_level_is(app, clo
     store.close()
     officer = signed_in(app, "值班员张三")
     page = officer.get(f"/incidents/{snap.id}").get_data(as_text=True)
-    panel = re.search(r'<section class="judged" id="judged">.*?</section>', page, re.S).group(0)
+    panel = re.sub(r"<span[^>]*>|</span>", "", re.search(r'<section class="judged" id="judged">.*?</section>', page,
+                                                        re.S).group(0))
     assert "距较大事故（III级）" in panel and "再增加1人" in panel and "1.4(3)" in panel
     assert "江苏省应急管理厅" in panel                                       # what III would add
     wall = officer.get("/wall").get_data(as_text=True)
-    assert re.search(r'class="wall-headline" lang="zh-CN">距较大事故（III级）：死亡人数', wall)
+    wall = re.sub(r"<span[^>]*>|</span>", "", wall)
+    assert re.search(r'class="wall-headline">距较大事故（III级）：死亡人数', wall)
 
 
 def test_a_progress_report_one_step_from_a_boundary_says_so(app, clock):
@@ -55,3 +57,23 @@ def test_a_progress_report_one_step_from_a_boundary_says_so(app, clock):
     progress = documents.draft(far, store.events(far.id), plan, "progress", clock.now(), store.plans)
     assert "研判" not in next(s.text for s in progress.sections if s.part == "level")      # far from any bound
     store.close()
+
+
+def test_the_judgement_line_is_the_readers_language_and_the_same_sentence_as_the_api(app, clock):
+    """研判 is a sentence the console writes: in Chinese the page says what the API says; in English it is
+    translated through the catalogue, only the plan's words (the level's name, the fact) left in Chinese."""
+    store = Store(app.config["DATABASE"])
+    snap = svc.report(store, {"plan": "environment", "facts": {"evacuated": 4800}, "title": "河道油污（虚构）",
+                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
+    store.close()
+    officer = signed_in(app, "值班员张三")
+    said = officer.get(f"/api/incidents/{snap.id}").get_json()["headline"]
+    page = officer.get(f"/incidents/{snap.id}").get_data(as_text=True)
+    shown = re.sub(r"<[^>]+>", "", re.search(r'<p class="headline"><strong>(.*?)</strong>', page).group(1))
+    assert shown == said and said.startswith("距较大突发环境事件（III级）：")
+    officer.get("/lang/en?next=/")
+    english = officer.get(f"/incidents/{snap.id}").get_data(as_text=True)
+    line = re.search(r'<p class="headline"><strong>(.*?)</strong>', english).group(1)
+    assert line.startswith("Nearest higher level, <span lang=\"zh-CN\">较大突发环境事件</span> (level III): ")
+    assert re.sub(r"<[^>]+>", "", line).endswith("200人 more (now 4800人, 5000人 needed)")
+    assert "再增加" not in english and "须达到" not in english

@@ -19,8 +19,19 @@ def _read(path: Path, reader=read_po):
         return reader(f)
 
 
-def _messages(catalog) -> dict[str, str]:
-    return {m.id: m.string for m in catalog if m.id}
+def _messages(catalog) -> dict:
+    """Each message's id and its translation; a plural message's as tuples (its forms)."""
+    return {(tuple(m.id) if isinstance(m.id, (list, tuple)) else m.id):
+            (tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string) for m in catalog if m.id}
+
+
+def _forms(message) -> list[tuple[str, str]]:
+    """(source, translation) for each form of a message: one for a message, each plural form for a plural one
+    (English has two: the singular from the id, the plural from its plural id)."""
+    if isinstance(message.id, (list, tuple)):
+        ids, strings = list(message.id), list(message.string)
+        return [(ids[min(n, len(ids) - 1)], text) for n, text in enumerate(strings)]
+    return [(message.id, message.string)]
 
 
 def test_the_shipped_mo_is_the_compiled_po():
@@ -31,12 +42,12 @@ def test_the_shipped_mo_is_the_compiled_po():
 
 def test_every_message_is_translated_and_keeps_its_placeholders():
     po = _read(CATALOGUE / "messages.po")
-    untranslated = [m.id for m in po if m.id and not m.string]
+    untranslated = [m.id for m in po if m.id and not all(text for _source, text in _forms(m))]
     assert untranslated == []
     for m in po:
-        if m.id:
-            assert sorted(re.findall(r"%\(\w+\)s", m.id)) == sorted(re.findall(r"%\(\w+\)s", m.string)), m.id
-            assert not re.search(r"[\u4e00-\u9fff]", m.string), f"{m.id}: the English has Chinese in it"
+        for source, text in (_forms(m) if m.id else []):
+            assert sorted(re.findall(r"%\(\w+\)s", source)) == sorted(re.findall(r"%\(\w+\)s", text)), m.id
+            assert not re.search(r"[\u4e00-\u9fff]", text), f"{m.id}: the English has Chinese in it"
 
 
 def test_the_catalogue_holds_every_message_in_the_code(tmp_path):

@@ -1,6 +1,6 @@
 """Benchmarks: each prints a ratio against a bare baseline measured in the same run.
 
-    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet | pages | shift-log
+    .venv/bin/python bench/bench.py all          # or: classify | transition | board | rebuild | pg-transition | pg-board | report-docx | directory-import | call-sheet | pages | shift-log | startup
 
 Not tests: the machines are shared and noisy, so nothing here asserts a time. Targets:
 classify throughput ≥ 0.7 of a constant endpoint; a transition with its durable event ≥ 0.5 of
@@ -660,11 +660,51 @@ def bench_shift_log(years: int = 3) -> float:
     return ratio
 
 
+STARTUP = """
+import os, sys, tempfile, time
+t = time.perf_counter()
+sys.path.insert(0, {root!r})
+from webui import create_app
+from emergency.response.library import library
+from emergency.store import init_database
+d = tempfile.mkdtemp()
+init_database(os.path.join(d, "a.db"), library())
+app = create_app({{"DATABASE": os.path.join(d, "a.db"), "SECRET_KEY": "x" * 40, "TESTING": True}})
+assert app.test_client().get("/login").status_code == 200
+print(time.perf_counter() - t)
+"""
+BARE_STARTUP = """
+import time
+t = time.perf_counter()
+from flask import Flask
+app = Flask(__name__)
+app.get("/")(lambda: "ok")
+assert app.test_client().get("/").status_code == 200
+print(time.perf_counter() - t)
+"""
+
+
+def bench_startup(rounds: int = 5) -> float:
+    """A fresh process to the console's first 200 (importing the app, reading the plans, opening a new database),
+    against a bare Flask app's, interleaved in the same run: the median of each."""
+    import statistics
+    import subprocess
+    root = str(Path(__file__).resolve().parent.parent)
+    ours, bare = [], []
+    for _ in range(rounds):
+        for code, out in ((STARTUP.format(root=root), ours), (BARE_STARTUP, bare)):
+            run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            out.append(float(run.stdout.strip().splitlines()[-1]))
+    t, b = statistics.median(ours), statistics.median(bare)
+    print(f"start-up to the first 200: {t:.2f} s, a bare Flask app {b:.2f} s -> {t / b:.1f}x")
+    return t / b
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
            "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood,
            "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth, "pages": bench_pages,
-           "shift-log": bench_shift_log}
+           "shift-log": bench_shift_log, "startup": bench_startup}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]

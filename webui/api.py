@@ -149,10 +149,19 @@ def create_incident():
     return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), (200 if before else 201)
 
 
+API_EVENTS = 200   # the newest events an incident answers with, unless asked for all (?events=all)
+
+
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
+    """The incident as its page shows it, with its newest ``API_EVENTS`` events (``events_total`` says how many
+    there are; ``?events=all`` answers with every one): a poll of a long incident was 2.7 MB."""
     snap = service.get(get_store(), incident_id)
-    return jsonify(shown_view(service.view(get_store(), incident_id, clock_for(snap).now(), current_user.office, snap)))
+    out = service.view(get_store(), incident_id, clock_for(snap).now(), current_user.office, snap)
+    out["events_total"] = len(out["events"])
+    if request.args.get("events") != "all" and len(out["events"]) > API_EVENTS:
+        out["events"] = out["events"][-API_EVENTS:]
+    return jsonify(shown_view(out))
 
 
 @bp.get("/documents/<document_id>/cap")

@@ -86,6 +86,9 @@ def _path(name: str, schema: dict | None = None) -> dict:
 
 
 INCIDENT = _path("incident_id")
+EVENTS = {"name": "events", "in": "query", "required": False,
+          "description": "all: every event of the incident (by default the newest 200; events_total says how many)",
+          "schema": {"type": "string", "enum": ["all"]}}
 
 
 def _ref(name: str) -> dict:
@@ -97,7 +100,8 @@ def _ref(name: str) -> dict:
 INCIDENT_VIEW = {
     "type": "object",
     "description": "One incident as GET /api/incidents/{id} and POST …/events answer (the fields named here; "
-                   "others: state, level, version, allowed_triggers, actions, facts …). GET carries every event; "
+                   "others: state, level, version, allowed_triggers, actions, facts …). GET carries the newest 200 events "
+                   "(every one with ?events=all) and events_total; "
                    "POST …/events answers with the event it wrote (events) and how many there are (events_total).",
     "properties": {
         "office": {"type": ["string", "null"], "description": "the office of the user looking"},
@@ -177,8 +181,9 @@ def openapi_spec(library: PlanLibrary) -> dict:
                 "post": _op("Record a new incident", IncidentRequest, ok="201"),
             },
             "/api/incidents/{incident_id}": {"get": _op("One incident: state, level, version, allowed triggers, "
-                                                        "checklist with status, events", params=[INCIDENT],
-                                                        errors=("404",), answer="IncidentView")},
+                                                        "checklist with status, the newest 200 events",
+                                                        params=[INCIDENT, EVENTS], errors=("404",),
+                                                        answer="IncidentView")},
             "/api/incidents/{incident_id}/events": {"post": _op("Apply a trigger at expected_version", EventRequest,
                                                                 params=[INCIDENT], errors=("404", "409", "422"),
                                                                 answer="IncidentView")},

@@ -45,10 +45,20 @@ def error_path(loc: tuple) -> str:
     return out
 
 
+# libyaml's safe loader where PyYAML was built with it (its wheels are): the same data as the pure-Python one,
+# 7× faster — reading the plans was a quarter of the console's start-up
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def yaml_data(text: str) -> Any:
+    """YAML text as data, safely (no Python objects), by the fast loader."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 def load_yaml_text(text: str, source: Path | str) -> Any:
     """YAML text as data; a syntax error is a PlanFileError naming the source, the line and the column."""
     try:
-        return yaml.safe_load(text)
+        return yaml_data(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from emergency.response.library import PlanLibrary
 from emergency.plans.model import LEVELS, Plan, PlanFileError
+from emergency.plans.model import yaml_data
 
 EVALUATION_YEARS = 3
 # Names that are roles or groups of people rather than bodies with a current name (not "unmapped").
@@ -230,7 +230,7 @@ def _quotes(path: Path, plan: Plan, name: str, sources: Path | None, plans: Plan
     if sources is None or not Path(sources).is_dir():
         return [Finding("warning", name, "", "", "the source texts were not found: quotations not checked "
                                                  "(give --sources DIR)")]
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml_data(path.read_text(encoding="utf-8"))
     texts: dict[str, tuple[str, set[int]]] = {}
     out = []
     for where, clause, text, quoted_from in _quoted(data):

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from collections.abc import Callable
 
-import yaml
 
 from emergency.response.boundaries import headline, headline_boundary
 from emergency.response.checklist import checklist as build_checklist
@@ -31,6 +30,7 @@ from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, repla
 from emergency.plans.model import LEVEL_RANK
 from emergency.store import Store
 from emergency.services.permissions import Actor, IncidentStep, TaskOf, authorize
+from emergency.plans.model import yaml_data
 
 
 def new_incident_id() -> str:
@@ -524,7 +524,7 @@ def _with_blocks(actions: list[dict[str, Any]], blocked: dict[str, list[str]]) -
 
 def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
     """Record the demo incidents of the library's ``demo/incidents.yaml`` (as drills), timed relative to ``clock``."""
-    data = yaml.safe_load((path or store.plans.demo_file).read_text(encoding="utf-8"))
+    data = yaml_data((path or store.plans.demo_file).read_text(encoding="utf-8"))
     at = clock.now()
     out = []
     for item in data["incidents"]:

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from collections.abc import Iterable
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from emergency.core.clock import EARLIEST, LATEST, TZ, format_time, month_day_time, parse_time
@@ -30,6 +29,7 @@ from emergency.core.wording import N_
 from emergency.services import rota
 from emergency.services.permissions import Actor, OfficeThing, Swap, authorize
 from emergency.store.repositories import Roster as RosterRows
+from emergency.plans.model import yaml_data
 
 COLUMNS = ["单位", "日期", "班次", "开始", "结束", "值班员", "值班员电话", "带班领导", "带班领导电话"]
 FIELDS = ["unit", "date", "shift", "start", "end", "officer", "officer_phone", "leader", "leader_phone"]
@@ -301,7 +301,7 @@ def load_demo(store, now: datetime) -> int:
     path = store.plans.demo_file.parent / "roster.yaml"
     if not path.exists():
         return 0
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = yaml_data(path.read_text(encoding="utf-8"))
     shifts = check(demo_rows(spec, now.date()), store.plans)
     replace(store, shifts, "演示", format_time(now))
     return len(shifts)

@@ -24,6 +24,7 @@ from emergency.core.clock import TZ, format_time
 from emergency.core.errors import InputError
 from emergency.core.inputs import validation_refusal
 from emergency.plans.model import first_alias
+from emergency.plans.model import yaml_data
 
 
 class Person(BaseModel):
@@ -120,7 +121,7 @@ class Calendar(BaseModel):
 def load_calendar(path: Path) -> Calendar:
     if not path.exists():
         return Calendar()
-    return Calendar.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return Calendar.model_validate(yaml_data(path.read_text(encoding="utf-8")) or {})
 
 
 def read_pattern(text: str) -> Pattern:
@@ -131,7 +132,7 @@ def read_pattern(text: str) -> Pattern:
     if first_alias(text) is not None:
         raise InputError("pattern", "排班规则文件不能使用 YAML 锚点和别名（& 和 *），请把值写出来")
     try:
-        data = yaml.safe_load(text)
+        data = yaml_data(text)
     except yaml.YAMLError:
         raise InputError("pattern", "排班规则文件不是有效的 YAML") from None
     if not isinstance(data, dict):

@@ -270,3 +270,21 @@ def test_each_body_is_refused_with_the_fields_its_openapi_schema_documents(clien
         assert set(listed) == set(schemas[name]["properties"]), name
         r = client.post(url, json={**good, "occurred_at": "yesterday"})
         assert r.status_code == 422 and r.get_json()["field"] == "occurred_at", name
+
+
+def test_a_long_incident_answers_with_its_newest_events_and_all_of_them_when_asked(client):
+    """An incident of 260 events: GET answers with the newest 200 (events_total says 260, the last one written is
+    last), the 60 older ones' bytes left out; ?events=all answers with every one."""
+    inc = new(client)
+    version = inc["version"]
+    for n in range(259):
+        r = client.post(f"/api/incidents/{inc['id']}/events",
+                        json={"trigger": "add_note", "expected_version": version, "payload": {"note": f"第{n}次核实"}})
+        assert r.status_code == 200, r.json
+        version = r.json["version"]
+    short = client.get(f"/api/incidents/{inc['id']}")
+    whole = client.get(f"/api/incidents/{inc['id']}?events=all")
+    assert short.json["events_total"] == whole.json["events_total"] == 260 == len(whole.json["events"])
+    assert len(short.json["events"]) == 200 and short.json["events"] == whole.json["events"][-200:]
+    assert short.json["events"][-1]["payload"]["note"] == "第258次核实"
+    assert len(whole.data) - len(short.data) > 60 * 100        # each event is over 100 bytes of JSON

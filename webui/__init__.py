@@ -20,6 +20,7 @@ import secrets
 from pathlib import Path
 
 from werkzeug.middleware.proxy_fix import ProxyFix
+from jinja2 import MemcachedBytecodeCache
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -53,8 +54,27 @@ def secret_key_for(database: str) -> str:
     return read_or_create_key(key_dir_for(database) / "secret_key", "EMERGENCY_SECRET_KEY")
 
 
+class _CompiledTemplates:
+    """Compiled templates kept for the process, keyed by Jinja (a template's name and its source's checksum, so an
+    edited template is compiled again): every app the process makes shares them. A server makes one app, but the
+    tests make one for each test, and compiling the home page's templates afresh was most of a test's time."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._code.get(key)
+
+    def set(self, key: str, value: bytes, timeout=None) -> None:
+        self._code[key] = value
+
+
+TEMPLATE_CODE = MemcachedBytecodeCache(_CompiledTemplates(), prefix="emergency/")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": TEMPLATE_CODE}
     app.config.from_mapping(
         DATABASE=str(default_db_path()),
         CLOCK=SystemClock(),

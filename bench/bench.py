@@ -46,6 +46,8 @@ def _serve(db: str, port: int) -> None:
     from waitress import serve
 
     from webui import create_app
+    from webui.access import ROUTE_ACTIONS
+    ROUTE_ACTIONS["bench_constant"] = "plans.read"     # the same gate as classify: signed in by token, may read plans
     app = create_app({"DATABASE": db, "SECRET_KEY": "test-key-not-secret-0123456789abcdef"})
     app.add_url_rule("/api/bench/constant", "bench_constant", lambda: {"level": "III"}, methods=["POST"])
     serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)

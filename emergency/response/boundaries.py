@@ -120,12 +120,20 @@ def nearest(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def consequences(plan: Plan, level: str | None, to_level: str, occurred_at: Any, reported_at: Any,
-                 now: datetime) -> dict[str, Any]:
+                 now: datetime, made: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """What crossing into ``to_level`` sets off, against the checklist of ``level`` (None: nothing yet): the level
     and its colour, each report it adds with its clock time (from the incident's own occurrence and receipt; due
-    already when that time has passed), the approval and the command it calls for."""
-    after = build_checklist(plan, to_level, occurred_at, reported_at)
-    before = build_checklist(plan, level, occurred_at, reported_at) if level else None
+    already when that time has passed), the approval and the command it calls for. ``made``: the checklists already
+    built for these times, by level (an assessment of three levels ahead built the present one three times)."""
+    made = {} if made is None else made
+
+    def at(lv: str) -> dict[str, Any]:
+        if lv not in made:
+            made[lv] = build_checklist(plan, lv, occurred_at, reported_at)
+        return made[lv]
+
+    after = at(to_level)
+    before = at(level) if level else None
     had = {n["id"] for n in before["notifications"]} if before else set()
     stamp = format_time(now)
     added = [{"id": n["id"], "from": n["from"], "to": n["to"], "channel_name": n["channel_name"],
@@ -192,8 +200,9 @@ def assessment(plan: Plan, facts: Any, level: str | None, occurred_at: Any, repo
     consequences; ``headline`` is the nearest figure in one line (距较大（III级）：死亡人数再增加1…)."""
     found = boundaries(plan, facts, level)
     near = nearest(found)
-    ahead = []
+    ahead, made = [], {}
     for lv, b in sorted(near.items(), key=lambda kv: LEVEL_RANK[kv[0]]):
-        ahead.append({"boundary": b, "consequences": consequences(plan, level, lv, occurred_at, reported_at, now)})
+        ahead.append({"boundary": b, "consequences": consequences(plan, level, lv, occurred_at, reported_at, now,
+                                                                  made)})
     return {"plan": plan.id, "level": level, "boundaries": found, "ahead": ahead, "headline": _headline(near),
             "near": nearest_figure(near)}

@@ -5,12 +5,8 @@ import pathlib
 
 import pytest
 
-from emergency.services import directory, incidents as svc
-from emergency.store import Store
-from emergency.services.users import add_user
-
-from ..conftest import PASSWORD
 from .fixtures import login
+from .worlds import tanker_world
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +24,7 @@ def _violations(page) -> list[dict]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_serious_accessibility_violation_on_any_page(browser, server, clock, lang):
-    store = Store(server.app.config["DATABASE"])
-    add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
-    directory.load_demo(store, "2026-11-22T09:00:00+08:00")
-    real = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",
-                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
-    store.close()
-    incident = f"/incidents/{real.id}"
+    incident = tanker_world(server, clock)
     walks = {"值班员张三": ["/", incident, incident + "/calls", "/intake", "/plans/hazardous_chemicals", "/directory",
                        "/roster", "/history", "/statistics", "/drills", "/classify/environment", "/incidents",
                        "/shift", "/warnings/receive", incident + "/reports/new?kind=first"],

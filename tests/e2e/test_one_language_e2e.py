@@ -6,11 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from emergency.services import directory, incidents as svc
+from emergency.services import incidents as svc
 from emergency.store import Store
 from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
+from .worlds import tanker_world
 from .fixtures import shot
 
 pytestmark = pytest.mark.e2e
@@ -25,13 +26,7 @@ def english_on(page) -> list[str]:
 
 
 def test_a_walk_in_chinese_meets_no_english_sentence(page_factory, server, clock):
-    store = Store(server.app.config["DATABASE"])
-    add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
-    directory.load_demo(store, "2026-11-22T09:00:00+08:00")
-    real = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",
-                              "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
-    store.close()
-    incident = f"/incidents/{real.id}"
+    incident = tanker_world(server, clock)
     walks = {
         "值班员张三": ["/", incident, incident + "/calls", "/intake", "/plans/hazardous_chemicals", "/directory",
                   "/roster", "/history", "/drills", "/classify/environment"],

@@ -76,6 +76,7 @@ def _subscribe(client, **form) -> str:
     """The address the roster page shows once after 生成订阅地址, as the user would copy it."""
     import re
     page = client.post("/roster/subscription", data={**form, "csrf_token": client.csrf}).get_data(as_text=True)
+    assert page.count('id="subscription-address"') == 1 and re.search(r"<title>值班表[^<]*</title>", page)
     return re.search(r'<input readonly value="([^"]+)" id="subscription-address"', page).group(1).replace("&amp;", "&")
 
 

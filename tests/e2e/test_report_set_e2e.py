@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from emergency.services import incidents as svc, intake
 from emergency.store import Store
+from emergency.services import documents
+from tests.pdf_layout import gb_t_9704_places
 
 from .fixtures import ARTIFACTS, shot
 
@@ -80,6 +82,8 @@ def check_issued(page, server, store_path: str, incident_id: str, count: int, la
         assert pdf.ok and pdf.body()[:4] == b"%PDF"
         printed, fonts = pdf_text_and_fonts(pdf.body())
         shot_pdf(pdf.body(), f"report-{label}-{row['kind']}")
+        d = documents.stored_draft(row)           # each kind, each office: the places GB/T 9704 gives every report
+        gb_t_9704_places(pdf.body(), d.issuer, f"{documents.cn_date(d.date)}印发")
         assert "Type 3" not in fonts and "TrueType" in fonts, fonts
         assert re.search(r"—\s*1\s*—", printed), "no page number"
         assert last_page_opening(printed) != "海门区政府总值班室", "the 署名 stands alone on the last page"

@@ -5,8 +5,6 @@ foot; the 署名 centred over a 成文日期 four characters in; the 版记 at t
 import io
 import re
 import shutil
-import subprocess
-import xml.etree.ElementTree as ET
 
 import docx
 import pytest
@@ -16,26 +14,14 @@ from emergency.core.clock import FixedClock
 from emergency.services import documents
 from tests.integration.test_reports import draft_form, issue, report_incident
 from tests.conftest import signed_in
+from tests.pdf_layout import BOTTOM, PT_PER_MM, TOP, gb_t_9704_places, page_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("chromium") is None,
                                 reason="scripts/install-chromium installs Chromium and poppler-utils")
 
-PT_PER_MM = 72 / 25.4
-TOP, BOTTOM = 37 * PT_PER_MM, (297 - 35) * PT_PER_MM          # the 版心's top and bottom edges, from the page's top
 # a long 处置情况 of Chinese characters only (a full line is 28 characters whatever digits do), running across a
 # whole page
 MEASURES = "".join(["现场已设置警戒区域并疏散周边群众，消防救援力量正在组织搜救被困人员，医疗救护人员在现场待命。"] * 30)
-
-
-def _lines(pdf: bytes) -> list[list[tuple[float, float, str]]]:
-    """Each page's lines as (top, bottom, text), top to bottom, as pdftotext reads them."""
-    out = subprocess.run(["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
-    root = ET.fromstring(re.sub(rb"<!DOCTYPE[^>]*>", b"", out).replace(b'xmlns="http://www.w3.org/1999/xhtml"', b""))
-    pages = []
-    for page in root.iter("page"):
-        pages.append([(float(line.get("yMin")), float(line.get("yMax")), "".join(w.text or "" for w in line.iter("word")))
-                      for line in page.iter("line")])
-    return pages
 
 
 @pytest.fixture
@@ -57,7 +43,8 @@ def issued(app):
 
 def test_the_printed_report_stands_where_gb_t_9704_puts_each_part(issued):
     pdf, _docx = issued
-    pages = _lines(pdf)
+    gb_t_9704_places(pdf, "海门区政府总值班室", "2026年12月2日印发")
+    pages = page_lines(pdf)
     assert len(pages) >= 3
     first = pages[0]
     letterhead = first[0]
@@ -67,17 +54,13 @@ def test_the_printed_report_stands_where_gb_t_9704_puts_each_part(issued):
     assert title == ["关于某机械厂行车倒塌情况的报告（首报）"]                               # one line, the 文种 whole
     # a page within the long 处置情况: 22 lines 28.95 pt apart, each full one 28 characters (a page that ends where
     # a heading keeps with its text, or where a paragraph keeps two lines together, holds 21)
-    bodies = [[line for line in page if not re.fullmatch(r"—\s*\d+\s*—", line[2])] for page in pages]
-    body = max(bodies, key=len)
+    body = max(pages, key=len)
     assert len(body) == 22, [t for _a, _b, t in body]
     pitch = (body[-1][1] - body[0][1]) / 21       # glyph boxes differ by font a little; their mean pitch does not
     assert abs(pitch - 28.95) < 0.3, pitch
     full = [t for _a, _b, t in body if re.fullmatch(r"[\u4e00-\u9fff，。、；：]+", t)]
     assert full and max(len(t) for t in full) == 28 and all(len(t) <= 28 for t in full), full
-    for page in pages[:-1]:                             # a heading (一、…) is never a page's last line
-        last = [t for _a, _b, t in page if not re.fullmatch(r"—\s*\d+\s*—", t)][-1]
-        assert not re.match(r"^[一二三四五六七八九十]+、", last), last
-    last = [line for line in pages[-1] if not re.fullmatch(r"—\s*\d+\s*—", line[2])]
+    last = pages[-1]
     foot = sorted(t for top, _b, t in last if abs(top - last[-1][0]) < 2)     # 印发机关 left, 印发日期 right
     assert foot == ["2026年12月2日印发", "海门区政府总值班室"], foot
     # the 版记's last line on the 版心's foot: its 14 pt glyphs sit in a 28.95 pt line over the last rule

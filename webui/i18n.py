@@ -22,7 +22,12 @@ JS_WORDS = (N_("剩余"), N_("分钟"), N_("已超时"), N_("事件有新情况�
             N_("（刷新前请先提交或记下正在填写的内容）"), N_("（%(level)s级）"), N_("%(level)s级"), N_("决定级别的条款"),
             N_("另符合"), N_("未达到本预案分级标准"), N_("需指挥人员研判"), N_("说明"), N_("无法连接服务"),
             N_("即将到期"), N_("应急报告提醒"), N_("桌面提醒已开启"), N_("浏览器未允许桌面提醒"),
-            N_("研判：距更高级别"), N_("将新增报告 %(level)s 项"), N_("牵头预案将改变"))
+            N_("研判：距更高级别"), N_("将新增报告 %(level)s 项"), N_("将新增报告 1 项"), N_("牵头预案将改变"),
+            # 研判's sentences, as the pages say them (part_words, near_sentence)
+            N_("%(fact)s再增加%(more)s%(unit)s（现为%(current)s%(unit)s，须达到%(target)s%(unit)s）"),
+            N_("%(fact)s达到%(needed)s（现为%(now)s）"), N_("“%(fact)s”为%(needed)s（现为%(now)s）"),
+            N_("出现“%(fact)s”"), N_("须研判：%(text)s"), N_("，且"), N_("属本预案适用范围即达到"),
+            N_("距%(name)s（%(level)s级）：%(words)s"))
 
 
 def js_words() -> dict[str, str]:

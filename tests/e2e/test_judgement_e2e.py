@@ -22,3 +22,13 @@ def test_the_classify_page_says_how_near_the_next_level_is_as_facts_are_typed(pa
     expect(page.locator("#result-level")).to_contain_text("（III级）")
     expect(page.locator("#boundaries li[data-level=III]")).to_have_count(0)      # III is reached: II is next
     expect(page.locator("#boundaries li[data-level=II]")).to_contain_text("疏散、转移人数再增加5000人")
+
+
+def test_in_english_the_classify_pages_judgement_is_english_with_the_plans_words_in_chinese(page, server):
+    page.goto(server.url + "/lang/en")
+    page.goto(server.url + "/classify/environment")
+    page.fill("#f-evacuated", "4800")
+    iii = page.locator("#boundaries li[data-level=III]")
+    expect(iii).to_contain_text("200人 more (now 4800人, 5000人 needed)")
+    expect(iii).not_to_contain_text("再增加")
+    assert iii.locator('span[lang="zh-CN"]').first.inner_text() == "疏散、转移人数"

@@ -10,6 +10,30 @@
   // The console's words in the reader's language, from the page (webui/i18n.py JS_WORDS); Chinese if absent.
   const WORDS = (function () { const el = document.getElementById("ui-words"); try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; } })();
   function w(zh, level) { const s = WORDS[zh] || zh; return level === undefined ? s : s.replace("%(level)s", level); }
+  // a sentence of the console's with named parts, each already HTML (the plan's words marked zh-CN by the caller)
+  function wf(zh, parts) {
+    let s = escText(WORDS[zh] || zh);
+    Object.keys(parts).forEach(function (k) { s = s.split("%(" + k + ")s").join(parts[k]); });
+    return s;
+  }
+  function escText(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+  function zhSpan(s) { return '<span lang="zh-CN">' + escText(s) + "</span>"; }
+  // what a boundary's criterion lacks, as webui.i18n.part_words says it on the server's pages
+  function partWords(p) {
+    if (p.kind === "count") return wf("%(fact)s再增加%(more)s%(unit)s（现为%(current)s%(unit)s，须达到%(target)s%(unit)s）",
+      {fact: zhSpan(p.fact), more: escText(p.distance), unit: zhSpan(p.unit), current: escText(p.current), target: escText(p.needed)});
+    if (p.kind === "amount") return wf("%(fact)s达到%(needed)s（现为%(now)s）", {fact: zhSpan(p.fact), needed: zhSpan(p.needed_words), now: zhSpan(p.current_words)});
+    if (p.kind === "choice") return wf("“%(fact)s”为%(needed)s（现为%(now)s）", {fact: zhSpan(p.fact), needed: zhSpan(p.needed), now: zhSpan(p.current)});
+    if (p.kind === "flag") return wf("出现“%(fact)s”", {fact: zhSpan(p.fact)});
+    if (p.kind === "judgement") return wf("须研判：%(text)s", {text: zhSpan(p.judgement)});
+    return zhSpan(p.words);
+  }
+  function boundaryWords(b) {
+    return b.parts && b.parts.length ? b.parts.map(partWords).join(escText(w("，且"))) : escText(w("属本预案适用范围即达到"));
+  }
+  function nearSentence(b) {
+    return wf("距%(name)s（%(level)s级）：%(words)s", {name: zhSpan(b.level_name), level: escText(b.level), words: partWords(b.parts[0])});
+  }
   function two(n) { return String(n).padStart(2, "0"); }
   function shanghai(d) { const s = new Date(d.getTime() + 8 * 3600e3); return two(s.getUTCHours()) + ":" + two(s.getUTCMinutes()) + ":" + two(s.getUTCSeconds()); }
   function tick() {
@@ -224,12 +248,12 @@
         h += '<h4 id="boundaries-head">' + esc(w("研判：距更高级别")) + '</h4><ul id="boundaries">' + r.ahead.map(function (a) {
           const b = a.boundary, n = a.consequences.notifications.length;
           return '<li data-level="' + esc(b.level) + '"><span class="badge ' + COLOURS[b.colour] + '">' + esc(w("%(level)s级", b.level)) +
-            '</span> <span lang="zh-CN">' + esc(b.words) + "（" + esc(b.clause) + "）</span>" +
-            (n ? ' <small class="muted">' + esc(w("将新增报告 %(level)s 项", n)) + "</small>" : "") +
+            "</span> " + boundaryWords(b) + '（<span lang="zh-CN">' + esc(b.clause) + "</span>）" +
+            (n ? ' <small class="muted">' + esc(n === 1 ? w("将新增报告 1 项") : w("将新增报告 %(level)s 项", n)) + "</small>" : "") +
             (a.consequences.lead_changes ? ' <small class="lead-change">' + esc(w("牵头预案将改变")) + "</small>" : "") + "</li>";
         }).join("") + "</ul>";
         (r.related || []).forEach(function (x) {
-          if (x.headline) h += '<p class="related-plan" lang="zh-CN">' + esc(x.plan_title) + "：" + esc(x.headline) + "</p>";
+          if (x.near) h += '<p class="related-plan">' + zhSpan(x.plan_title) + "：" + nearSentence(x.near) + "</p>";
         });
       }
       if (r.judgement.length) { h += "<h4>" + esc(w("需指挥人员研判")) + "</h4><ul>" + r.judgement.map(function (j) { return '<li lang="zh-CN">' + esc(j.clause) + " " + esc(j.text) + "</li>"; }).join("") + "</ul>"; }

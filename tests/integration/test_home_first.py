@@ -18,3 +18,4 @@ def test_open_incidents_stand_above_the_plan_review_and_a_drill_is_tagged_as_one
     officer.get("/lang/en?next=/")
     english = officer.get("/").get_data(as_text=True)
     assert '<span class="drill-tag">Drill</span>' in english and '<span class="drill-tag">Drills</span>' not in english
+    assert "<h1>Incidents: duty-room wall screen</h1>" in officer.get("/wall").get_data(as_text=True)   # one sentence

@@ -191,21 +191,25 @@ def _period(args) -> tuple[dict, dict, str]:
     return bounds, errors, span
 
 
+def _statistics():
+    """The statistics the request asks for (its period, real or drill), for the page and every export alike."""
+    bounds, errors, span = _period(request.args)
+    p = timeliness.of_period(get_store(), office(), bounds["from"], bounds["to"], now(), request.args.get("drill") == "1")
+    return p, bounds, errors, span
+
+
 @bp.get("/statistics")
 def statistics():
     """信息报送统计: the office's own reporting items of a period, on time or not, others' accounted for."""
-    bounds, errors, span = _period(request.args)
-    drill = request.args.get("drill") == "1"
-    p = timeliness.of_period(get_store(), office(), bounds["from"], bounds["to"], now(), drill)
+    p, bounds, errors, span = _statistics()
     return render_template("console/statistics.html", p=p, errors=errors, span=span, args=request.args,
                            names=timeliness.OWN_NAMES, by_level=p.by_plan_and_level())
 
 
 @bp.get("/statistics.<fmt>")
 def statistics_export(fmt: str):
-    bounds, _errors, _span = _period(request.args)
-    drill = request.args.get("drill") == "1"
-    p = timeliness.of_period(get_store(), office(), bounds["from"], bounds["to"], now(), drill)
+    p, bounds, _errors, _span = _statistics()
+    drill = p.drill
     name = f"{'演练-' if drill else ''}信息报送统计-{bounds['from'][:10]}至{bounds['to'][:10]}.{fmt}"
     return send(timeliness.tables(p, format_time(now())), name,
                 ascii_name=f"{'drill-' if drill else ''}reporting-{bounds['from'][:10]}-{bounds['to'][:10]}.{fmt}")

@@ -324,13 +324,10 @@ def roster_import():
 def roster_export(fmt: str):
     if fmt not in ("xlsx", "csv", "ics"):
         abort(404)
-    shifts = shown_shifts(roster.load(get_store()))
-    # a calendar of one unit's or one officer's shifts (?unit=, ?officer=), or of all
-    unit, officer = request.args.get("unit", "")[:100], request.args.get("officer", "")[:50]
-    shifts = roster.of(shifts, unit, officer)
-    name = f"值班表{('-' + (officer or unit)) if (officer or unit) else ''}.{fmt}"
+    shifts, stem = _selected(shown_shifts(roster.load(get_store())))
+    name = f"{stem}.{fmt}"
     if fmt == "ics":
-        body = calendars.roster_ics(shifts, calendars.duty_lines(_contacts()), now(), name.removesuffix(".ics"))
+        body = _calendar(shifts, stem)
     else:
         body = roster.xlsx_bytes(shifts) if fmt == "xlsx" else roster.csv_bytes(shifts)
     return send(body, name, audited_as=name + ("" if personal_numbers_shown() else "（不含个人手机）"),
@@ -346,10 +343,20 @@ def roster_subscription(token: str):
     ``?officer=``, as the download), read as the subscriber may read them (an observer's carries no personal
     mobile). The token in the address opens this and nothing else; revoked, it answers 404."""
     since = format_time(now() - timedelta(days=SUBSCRIPTION_DAYS_BACK))
+    shifts, stem = _selected(shown_shifts(roster.load(get_store(), since=since)))
+    return feed(_calendar(shifts, stem), "ics")
+
+
+def _selected(shifts: list[roster.Shift]) -> tuple[list[roster.Shift], str]:
+    """The shifts of the unit and/or person the request names (``?unit=``, ``?officer=``; all when neither), and the
+    name they go by (值班表-海门区政府总值班室)."""
     unit, officer = request.args.get("unit", "")[:100], request.args.get("officer", "")[:50]
-    shifts = roster.of(shown_shifts(roster.load(get_store(), since=since)), unit, officer)
-    name = f"值班表{('-' + (officer or unit)) if (officer or unit) else ''}"
-    return feed(calendars.roster_ics(shifts, calendars.duty_lines(_contacts()), now(), name), "ics")
+    return roster.of(shifts, unit, officer), f"值班表{('-' + (officer or unit)) if (officer or unit) else ''}"
+
+
+def _calendar(shifts: list[roster.Shift], name: str) -> bytes:
+    """The shifts as one iCalendar, each with its unit's 24-hour line."""
+    return calendars.roster_ics(shifts, calendars.duty_lines(_contacts()), now(), name)
 
 
 @bp.post("/roster/subscription")

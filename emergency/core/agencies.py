@@ -6,7 +6,6 @@ Every unit on a checklist is shown by today's name with the plan's own beside it
 from __future__ import annotations
 
 import functools
-
 import re
 
 from pydantic import BaseModel, ConfigDict

@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from emergency.core.clock import TZ
+from emergency.core.wording import char_width
 
 TITLE_FONT, BODY_FONT, KAI_FONT, HEI_FONT, SONG_FONT = "方正小标宋简体", "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体"
 LATIN = "Times New Roman"
@@ -105,7 +106,7 @@ def _wrapped(text: str, first: int, rest: int) -> list[str]:
     """``text`` in lines of at most ``first`` then ``rest`` characters (a Latin letter or digit half of one)."""
     lines, line, width, limit = [], "", 0.0, first
     for ch in text:
-        w = 0.5 if ord(ch) < 0x2E80 else 1.0
+        w = char_width(ch)
         if width + w > limit and line:
             lines.append(line)
             line, width, limit = "", 0.0, rest

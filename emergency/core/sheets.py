@@ -10,6 +10,7 @@ from io import BytesIO, StringIO
 from typing import Any
 
 from emergency.core.clock import TZ as SHANGHAI, minute_text
+from emergency.core.wording import text_width
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,7 +72,7 @@ def shown_width(value: Any) -> int:
         if isinstance(value, kind):
             return len(shown)
     text = "" if value is None else str(value)
-    return max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.splitlines()), default=0)
+    return max((round(text_width(line) * 2) for line in text.splitlines()), default=0)   # in half widths
 
 
 def _header_text(text: str) -> str:

@@ -163,7 +163,7 @@ def related_plans(library, plan: Plan, facts: Any, level: str | None,
         other_level = classify(other, facts)["level"]
         levels[pid] = other_level
         out.append({"plan": pid, "plan_title": other.title, "level": other_level,
-                    "headline": headline(other, facts, other_level), "near": headline_boundary(other, facts, other_level)})
+                    **headline_of(headline_boundary(other, facts, other_level))})
     if out:
         now_lead = library.lead_plan(levels)
         for x in ahead:
@@ -172,26 +172,32 @@ def related_plans(library, plan: Plan, facts: Any, level: str | None,
     return out
 
 
-def headline(plan: Plan, facts: Any, level: str | None) -> str | None:
-    """The nearest figure to a higher level in one line (距较大事故（III级）：死亡人数…再增加1人…), or None: for the wall
-    screen and the board, without the consequences' checklists."""
-    return _headline(nearest(boundaries(plan, facts, level)))
-
-
 def headline_boundary(plan: Plan, facts: Any, level: str | None) -> dict[str, Any] | None:
-    """The boundary ``headline`` words, as a value a page renders in its reader's language."""
+    """The nearest figure to a higher level (``headline_text`` says it in one line), or None: for the wall screen and
+    the board, without the consequences' checklists."""
     return nearest_figure(nearest(boundaries(plan, facts, level)))
+
+
+def headline(plan: Plan, facts: Any, level: str | None) -> str | None:
+    """The nearest figure to a higher level in one line, or None."""
+    return headline_text(headline_boundary(plan, facts, level))
+
+
+def headline_of(figure: dict[str, Any] | None) -> dict[str, Any]:
+    """A view's ``near`` (the boundary) and ``headline`` (its line), from the one boundary."""
+    return {"near": figure, "headline": headline_text(figure)}
+
+
+def headline_text(figure: dict[str, Any] | None) -> str | None:
+    """The nearest figure in one line, as the API says it (距较大事故（III级）：死亡人数…再增加1人…); the pages render
+    the same boundary in their reader's language."""
+    return f"距{figure['level_name']}（{figure['level']}级）：{figure['parts'][0]['words']}" if figure else None
 
 
 def nearest_figure(near: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """Of the nearest boundaries, the nearest that one figure decides (any level; the lower on a tie)."""
     return next((b for b in sorted(near.values(), key=lambda b: (nearness(b), LEVEL_RANK[b["level"]]))
                  if b["distance"] is not None and len(b["parts"]) == 1), None)
-
-
-def _headline(near: dict[str, dict[str, Any]]) -> str | None:
-    figure = nearest_figure(near)
-    return f"距{figure['level_name']}（{figure['level']}级）：{figure['parts'][0]['words']}" if figure else None
 
 
 def assessment(plan: Plan, facts: Any, level: str | None, occurred_at: Any, reported_at: Any,
@@ -204,5 +210,5 @@ def assessment(plan: Plan, facts: Any, level: str | None, occurred_at: Any, repo
     for lv, b in sorted(near.items(), key=lambda kv: LEVEL_RANK[kv[0]]):
         ahead.append({"boundary": b, "consequences": consequences(plan, level, lv, occurred_at, reported_at, now,
                                                                   made)})
-    return {"plan": plan.id, "level": level, "boundaries": found, "ahead": ahead, "headline": _headline(near),
-            "near": nearest_figure(near)}
+    return {"plan": plan.id, "level": level, "boundaries": found, "ahead": ahead,
+            **headline_of(nearest_figure(near))}

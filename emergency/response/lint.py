@@ -28,10 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from emergency.response.library import PlanLibrary
-from emergency.plans.model import LEVELS, Plan, PlanFileError
-from emergency.plans.model import yaml_data
+from emergency.plans.model import LEVELS, Plan, PlanFileError, yaml_data
 
 EVALUATION_YEARS = 3
 # Names that are roles or groups of people rather than bodies with a current name (not "unmapped").

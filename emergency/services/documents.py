@@ -33,7 +33,7 @@ from emergency.services.incidents import OWED, notification_status
 from emergency.core.inputs import clean_text
 from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
 from emergency.plans.model import Plan
-from emergency.core.wording import N_
+from emergency.core.wording import N_, text_width
 from emergency.services.formats import DOCUMENT_TYPES
 
 Kind = Literal["first", "progress", "final", "supplementary"]
@@ -75,11 +75,6 @@ TITLE_CHARS = 20                 # 2号 (22 pt) 小标宋 in the 156 mm 版心: 
 BREAK_AFTER = "）、，"           # a title line may end after these…
 BREAK_BEFORE = "（"              # …or before this
 PLACE_ENDS = "省市区县镇乡村港厂司园路"   # or after a place's or a body's last character (海门港|新区, 某机械厂|行车)
-
-
-def text_width(text: str) -> float:
-    """How many characters wide ``text`` is: a Latin letter or a digit is half a character."""
-    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
 
 
 def title_lines(title: str, per_line: int = TITLE_CHARS) -> list[str]:
@@ -752,7 +747,7 @@ def docx_file(d: Draft) -> bytes:
 
     d = Draft.model_validate(_xml_safe_values(d.model_dump()))  # belt and braces: edits are checked already
     doc = OfficialDocument(drill=d.drill)
-    doc.properties(d.issuer, _date_of(d.date))
+    doc.properties(d.issuer, parse_time(d.date, "date"))   # a draft's date is always the time it was made
     doc.letterhead(d.issuer or "（报告单位）")
     doc.number_line(d.doc_number or d.name, d.signer)
     layout = page_layout(d)
@@ -772,15 +767,6 @@ def docx_file(d: Draft) -> bytes:
     # record (the draft keeps them), never on the signed paper
     doc.edition(*layout.edition)
     return doc.bytes()
-
-
-def _date_of(text: str):
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def basis_line(d: Draft) -> str:

@@ -125,7 +125,7 @@ def drill_report_docx(report: dict[str, Any], items: list[dict[str, Any]], chart
     else:
         doc.paragraph("演练时间线图见系统中本次演练的评估报告页面。")
     for n, inc in enumerate(report["incidents"], 1):
-        doc.heading(f"{numeral(n)}、{inc['title'] or inc['incident_id']}（{inc['plan_title']}）")
+        doc.heading(f"{numeral(n)}、{inc['title'] or '未命名事件'}（{inc['plan_title']}）")   # never its id
         doc.paragraph(f"结束时状态：{inc['state']}；响应级别：{inc['level'] or '未确定'}；事实对应级别："
                       f"{inc['classified_level'] or '未达分级标准'}。")
         if inc["deadlines"]:

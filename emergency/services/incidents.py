@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from collections.abc import Callable
 
-
-from emergency.response.boundaries import headline, headline_boundary
+from emergency.response.boundaries import headline_boundary, headline_of
 from emergency.response.checklist import checklist as build_checklist
 from emergency.response.classify import classify, raise_level
 from emergency.core.clock import Clock, backdated, format_time, month_day_time, parse_time
@@ -27,10 +26,9 @@ from emergency.core.incident import Snapshot
 from emergency.core.inputs import identifier, shown
 from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, replay
-from emergency.plans.model import LEVEL_RANK
+from emergency.plans.model import LEVEL_RANK, yaml_data
 from emergency.store import Store
 from emergency.services.permissions import Actor, IncidentStep, TaskOf, authorize
-from emergency.plans.model import yaml_data
 
 
 def new_incident_id() -> str:
@@ -484,8 +482,7 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "classified_level": snap.classified_level,
         "classification": result,
         # 研判 in one line: the nearest figure to a higher level than the one the incident follows
-        "headline": headline(plan, snap.facts, snap.effective_level or result["level"]),
-        "near": headline_boundary(plan, snap.facts, snap.effective_level or result["level"]),   # the same, as a value
+        **headline_of(headline_boundary(plan, snap.facts, snap.effective_level or result["level"])),
         "level_mismatch": mismatch,
         "sensitive_suggestion": suggestion,
         "version": snap.version,

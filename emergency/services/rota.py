@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from emergency.core.clock import TZ, format_time
 from emergency.core.errors import InputError
 from emergency.core.inputs import validation_refusal
-from emergency.plans.model import first_alias
-from emergency.plans.model import yaml_data
+from emergency.plans.model import first_alias, yaml_data
 
 
 class Person(BaseModel):

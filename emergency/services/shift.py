@@ -139,6 +139,13 @@ def entry_line(entry: dict[str, Any]) -> dict[str, Any]:
                                    and backdated(entry["done_at"], entry["done_recorded_at"]))}
 
 
+def _dealt_with(line: dict[str, Any]) -> str:
+    """Who dealt with a log line and how (its 回电 or 落实), or what it still waits for."""
+    if line.get("done_at"):
+        return f"{line.get('done_by') or ''} {line.get('done_note') or ''}".strip()
+    return "待落实" if line.get("awaits") == "instruction" else "待回电"
+
+
 def log_cells(line: dict[str, Any]) -> list[str]:
     """A log line as every copy of the log prints it (the page's print, .xlsx, .docx): time, kind, what, who, and
     how it was dealt with — each 补记 (written down later than it happened) says when it was written."""
@@ -147,8 +154,7 @@ def log_cells(line: dict[str, Any]) -> list[str]:
     when = short(line["at"]) + (f"（补记，记录于{short(line['recorded_at'])[5:]}）" if line.get("backdated") else "")
     done = ""
     if line.get("awaits"):
-        done = (f"{short(line['done_at'])} {line.get('done_by') or ''} {line.get('done_note') or ''}".strip()
-                if line.get("done_at") else ("待落实" if line["awaits"] == "instruction" else "待回电"))
+        done = f"{short(line['done_at'])} {_dealt_with(line)}".strip() if line.get("done_at") else _dealt_with(line)
         if line.get("done_backdated"):
             done += f"（补记，记录于{short(line['done_recorded_at'])[5:]}）"
     return [when, line["kind_name"], line["text"], line.get("by") or "", done]
@@ -160,8 +166,7 @@ LOG_TABLE_HEAD = ["时间", "补记于", "类别", "内容", "记录人", "办�
 def log_row(line: dict[str, Any]) -> list[Any]:
     """A log line as a table holds it, one fact a column (the .xlsx, .csv and .json): the same facts as
     ``log_cells``, the times as times."""
-    done = (f"{line.get('done_by') or ''} {line.get('done_note') or ''}".strip() if line.get("done_at")
-            else ("待落实" if line.get("awaits") == "instruction" else "待回电") if line.get("awaits") else "")
+    done = _dealt_with(line) if line.get("done_at") or line.get("awaits") else ""
     return [line["at"], line["recorded_at"] if line.get("backdated") else "", line["kind_name"], line["text"],
             line.get("by") or "", done, line.get("done_at") or "",
             line.get("done_recorded_at") if line.get("done_backdated") else ""]

@@ -343,8 +343,7 @@ CALENDAR_DAYS = 365
 def subscribe_calendar(store: Store, name: str, clock: Clock) -> str:
     """A new calendar subscription token for ``name``, the user's earlier one revoked (one address per user: a new
     one is how a lost phone's is shut)."""
-    for old in calendar_subscriptions(store, name, clock):
-        revoke_token(store, old["id"], clock, actor=name)
+    revoke_calendar(store, name, clock)
     return create_token(store, name, clock, CALENDAR_DAYS, actor=name, scope=CALENDAR)
 
 

@@ -14,7 +14,7 @@ from emergency.core.clock import FixedClock
 from emergency.services import documents
 from tests.integration.test_reports import draft_form, issue, report_incident
 from tests.conftest import signed_in
-from tests.pdf_layout import BOTTOM, PT_PER_MM, TOP, gb_t_9704_places, page_lines
+from tests.pdf_layout import PT_PER_MM, gb_t_9704_places, page_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("chromium") is None,
                                 reason="scripts/install-chromium installs Chromium and poppler-utils")
@@ -43,13 +43,11 @@ def issued(app):
 
 def test_the_printed_report_stands_where_gb_t_9704_puts_each_part(issued):
     pdf, _docx = issued
+    # the letterhead 35 mm under the top, the 文种 whole, no heading at a page's foot, the 印发 line on the last foot
     gb_t_9704_places(pdf, "海门区政府总值班室", "2026年12月2日印发")
     pages = page_lines(pdf)
     assert len(pages) >= 3
     first = pages[0]
-    letterhead = first[0]
-    assert letterhead[2] == "海门区政府总值班室"
-    assert abs(letterhead[0] - (TOP + 35 * PT_PER_MM)) <= 2 * PT_PER_MM, letterhead      # 7.2.4: 35 mm under the top
     title = [t for _a, _b, t in first if "情况的报告" in t or t.startswith("关于")]
     assert title == ["关于某机械厂行车倒塌情况的报告（首报）"]                               # one line, the 文种 whole
     # a page within the long 处置情况: 22 lines 28.95 pt apart, each full one 28 characters (a page that ends where
@@ -60,12 +58,7 @@ def test_the_printed_report_stands_where_gb_t_9704_puts_each_part(issued):
     assert abs(pitch - 28.95) < 0.3, pitch
     full = [t for _a, _b, t in body if re.fullmatch(r"[\u4e00-\u9fff，。、；：]+", t)]
     assert full and max(len(t) for t in full) == 28 and all(len(t) <= 28 for t in full), full
-    last = pages[-1]
-    foot = sorted(t for top, _b, t in last if abs(top - last[-1][0]) < 2)     # 印发机关 left, 印发日期 right
-    assert foot == ["2026年12月2日印发", "海门区政府总值班室"], foot
-    # the 版记's last line on the 版心's foot: its 14 pt glyphs sit in a 28.95 pt line over the last rule
-    assert BOTTOM - 14 <= last[-1][1] <= BOTTOM, (last[-1], BOTTOM)
-    assert any(t.startswith("抄送：区委宣传部") for _a, _b, t in last)
+    assert any(t.startswith("抄送：区委宣传部") for _a, _b, t in pages[-1])
 
 
 def test_the_word_file_lays_out_the_same_places(issued):
@@ -78,8 +71,8 @@ def test_the_word_file_lays_out_the_same_places(issued):
     grid = d.sections[0]._sectPr.find(qn("w:docGrid"))
     assert grid.get(qn("w:linePitch")) == str(round(28.95 * 20)) and grid.get(qn("w:type")) == "lines"
     style = d.styles["Normal"].element.rPr
-    assert style.find(qn("w:spacing")).get(qn("w:val")) == "-5"     # 16 pt less 0.25: 28 characters in 156 mm
-    assert 156 * PT_PER_MM / (16 - 0.25) >= 28 > 156 * PT_PER_MM / 16
+    spacing = int(style.find(qn("w:spacing")).get(qn("w:val"))) / 20      # points, on the 3号 (16 pt) body
+    assert int(156 * PT_PER_MM / (16 + spacing)) == 28                       # 28 characters in the 156 mm 版心
     headings = [p for p in paragraphs if re.match(r"^[一二三四五六七八九十]+、", p.text)]
     assert headings and all(p.paragraph_format.keep_with_next for p in headings)
     date = next(p for p in paragraphs if p.text == "2026年12月2日")

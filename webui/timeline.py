@@ -62,6 +62,8 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
                            + (_("已发出") if p.get("ok") else _("发送失败")))
         if e["trigger"] in ("update_facts", "add_note") and p.get("done_at") and backdated(p["done_at"], e["at"]):
             details.append(_("（获知于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " ")))
+        elif e["trigger"] not in RECORD_TRIGGERS and p.get("done_at") and backdated(p["done_at"], e["at"]):
+            details.append(_("（实施于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " ")))
         if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
             details.append(items.get(p["notification"], p["notification"]) + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
         for key, word in DECISION_FIELDS.items():

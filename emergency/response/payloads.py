@@ -162,7 +162,7 @@ class StepPayload(BaseModel):
         done = _since_occurrence(value, "payload.done_at", info)
         now = info.context["now"]
         if done > parse_time(now, "now") + CLAIM_TOLERANCE:
-            raise InputError("payload.done_at", "不能晚于当前时间（%(now)s）：尚未打的电话不能勾选", now=now[:16].replace("T", " "))
+            raise InputError("payload.done_at", "不能晚于当前时间（%(now)s）：尚未发生的事不能记为已完成", now=now[:16].replace("T", " "))
         return format_time(done)
 
     @field_validator(*TEXTS)

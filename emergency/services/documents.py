@@ -31,7 +31,7 @@ from emergency.core.incident import Snapshot
 from emergency.response.duties import task_ref
 from emergency.services.incidents import OWED, notification_status
 from emergency.core.inputs import clean_text
-from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS
+from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS, step_label
 from emergency.plans.model import Plan
 from emergency.core.wording import N_, text_width
 from emergency.services.formats import DOCUMENT_TYPES
@@ -366,6 +366,8 @@ def happened(event: str, intake: dict[str, Any] | None = None) -> str:
 
 # Record steps that are not measures taken: calls and accounts are told in 信息报告情况, a task's 签收/办结 by its 反馈.
 NOT_MEASURES = ("tick_notification", "condition_arose", "record_call", "account_for", "sign_task", "finish_task")
+# Who decided a step, as a report says it after the step's name: 启动应急救援预案（IV级；批准：副区长）
+STEP_PEOPLE = {"approved_by": "批准", "declared_by": "宣布", "issued_by": "发布", "received_by": "接管"}
 
 
 def step_away(plan: Plan, snap: Snapshot) -> str | None:
@@ -504,38 +506,53 @@ class Facts:
         return "；".join(parts) + ("。" if parts else "")
 
     def _step_lines(self, since: str | None) -> list[str]:
-        labels = {t.trigger: t.label for t in self.plan.lifecycle.transitions}
-        lines = []
+        """What was done, one sentence a step in the time order it was done: a step at the time it was taken
+        (``done_at``, 实施时间, when the officer recorded it later), else when it was recorded; a lifecycle step by
+        its plan label as taken from the state it left, with who approved, declared or took over."""
+        dated = []
+        before = None                    # the state each event was taken from (a trigger's label depends on it)
         for e in self.events:
+            source, before = before, e.get("state")
             if since and e["at"] <= since:
                 continue
-            p = e.get("payload") or {}
             if e["trigger"] in (REPORT_TRIGGER, *SERVER_TRIGGERS, *NOT_MEASURES):
                 continue
-            task = next((t for t in self.snap.tasks if t.id == p.get("task_id")), None)
-            if e["trigger"] == "add_note":
-                what = p.get("note", "")
-            elif e["trigger"] in ("assign_task", "hand_over_task"):
-                title = (task_ref(self.plan, p["duty"]) or {}).get("title") if e["trigger"] == "assign_task" \
-                    else self.plan.task(p["task"]).name
-                due = f"，完成时限{cn_time(p['due'])[5:]}" if p.get("due") else ""
-                what = (f"向{p['unit']}下达任务：{title}{due}" if e["trigger"] == "assign_task"
-                        else f"{title}移交{p['unit']}办理{due}")
-            elif e["trigger"] == "report_task" and task is not None:
-                what = f"{task.unit}反馈{task.title}任务情况：{p.get('note', '')}"
-            elif e["trigger"] == "update_facts":
-                what = "经核实，" + "，".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
-                                              for n, v in (p.get("facts") or {}).items())
-            else:
-                what = labels.get(e["trigger"], e["trigger"])
-                if p.get("level"):
-                    what += f"（{self.plan.written_level(p['level'])}级）"
-                if p.get("reason"):
-                    what += f"：{p['reason']}"
-            # facts and notes at the time they were learned or happened (获知时间), not when they were typed
-            at = p.get("done_at") if e["trigger"] in ("update_facts", "add_note") and p.get("done_at") else e["at"]
-            lines.append(f"{cn_time(at)[5:]}，{what}。".replace("。。", "。"))
-        return lines
+            p = e.get("payload") or {}
+            what = self._step_words(e["trigger"], p, source)
+            if what:
+                dated.append((p.get("done_at") or e["at"], what))
+        dated.sort(key=lambda d: d[0])   # stable: steps of one minute keep the order they were recorded in
+        return [f"{cn_time(at)[5:]}，{what}。".replace("。。", "。") for at, what in dated]
+
+    def _step_words(self, trigger: str, p: dict[str, Any], source: str | None) -> str:
+        task = next((t for t in self.snap.tasks if t.id == p.get("task_id")), None)
+        if trigger == "add_note":
+            return p.get("note", "")
+        if trigger in ("assign_task", "hand_over_task"):
+            title = (task_ref(self.plan, p["duty"]) or {}).get("title") if trigger == "assign_task" \
+                else self.plan.task(p["task"]).name
+            due = f"，完成时限{cn_time(p['due'])[5:]}" if p.get("due") else ""
+            return (f"向{p['unit']}下达任务：{title}{due}" if trigger == "assign_task"
+                    else f"{title}移交{p['unit']}办理{due}")
+        if trigger == "report_task":
+            return f"{task.unit}反馈{task.title}任务情况：{p.get('note', '')}" if task is not None else ""
+        if trigger == "update_facts":
+            return "经核实，" + "，".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
+                                          for n, v in (p.get("facts") or {}).items())
+        what = step_label(self.plan, trigger, source)
+        said = [f"{self.plan.written_level(p['level'])}级"] if p.get("level") else []
+        said += [f"{word}：{p[key]}" for key, word in STEP_PEOPLE.items() if p.get(key)]
+        if said:
+            what += f"（{'；'.join(said)}）"
+        if trigger == "confirm_condition" and p.get("condition"):
+            what += "：" + next((c.text for c in self.plan.termination.conditions if c.id == p["condition"]),
+                                "").rstrip("。；")
+        if trigger == "complete_task" and p.get("task"):
+            what += f"：{self.plan.task(p['task']).name}"
+        for key in ("reason", "note"):
+            if p.get(key):
+                what += f"：{p[key]}"
+        return what
 
     def measures(self) -> str:
         return "\n".join(self._step_lines(None))

@@ -149,3 +149,37 @@ def test_a_labor_report_names_the_member_units_taking_part_by_todays_names(tmp_p
     assert "牵头单位" not in groups and "名称以现行机构设置为准" not in groups and "市人力资源和社会保障局" not in groups
     assert "区发改委、区工信局" in groups
     store.close()
+
+
+def test_measures_are_told_in_the_order_they_were_done_at_the_time_they_were_done(tmp_path):
+    """已采取的措施 as a secretary reads it: the steps the officer recorded at 05:20 for what was done in the night
+    stand at the times they were done (实施时间), in that order, each by the plan's name for it with who approved."""
+    clock = FixedClock("2026-12-06T05:20:00+08:00")
+    store = Store(str(tmp_path / "measures.db"))
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻泄漏", "facts": {"deaths": 1},
+                              "occurred_at": "2026-12-06T02:30", "reported_at": "2026-12-06T02:35"}, "值班员张三", clock)
+    for trigger, payload in (("start_first_response", {"done_at": "2026-12-06T02:40"}),
+                             ("add_note", {"note": "消防救援力量已到场", "done_at": "2026-12-06T02:45"}),
+                             ("assess", {"done_at": "2026-12-06T02:50"}),
+                             ("activate", {"level": "IV", "approved_by": "副区长"})):
+        snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥李四", clock)
+    d = documents.draft(store.get(snap.id), store.events(snap.id), store.plans.plan("hazardous_chemicals"), "first",
+                        clock.now(), store.plans, {**HEADER, "office": "海门区政府总值班室"})
+    measures = next(s.text for s in d.sections if s.part == "measures")
+    assert measures.splitlines() == ["12月6日2时40分，开始先期处置。", "12月6日2时45分，消防救援力量已到场。",
+                                     "12月6日2时50分，核实并初步判断。",
+                                     "12月6日5时20分，启动应急救援预案（IV级；批准：副区长）。"]
+
+
+def test_a_step_done_before_it_was_recorded_says_so_on_the_timeline(tmp_path):
+    from webui import create_app
+    from webui.timeline import timeline
+    clock = FixedClock("2026-12-06T05:20:00+08:00")
+    store = Store(str(tmp_path / "later.db"))
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "泄漏", "facts": {"deaths": 1},
+                              "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "start_first_response", snap.version, {"done_at": "2026-12-06T02:40"}, "值班员张三",
+                   clock)
+    with create_app({"DATABASE": str(tmp_path / "later.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock}).test_request_context():
+        lines = timeline(store.plans.plan("hazardous_chemicals"), store.events(snap.id))
+    assert "（实施于 12-06 02:40，补记）" in lines[-1]["details"]

@@ -34,6 +34,11 @@ SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)
 LINE_PITCH = Pt(28.95)
 RED = RGBColor(0xD0, 0x00, 0x00)
 DRILL_MARK = "演练"
+# The named paragraph styles of a 公文 (GB/T 9704 names its elements so): font, size, outline level (None: body text)
+STYLES = {"发文机关标志": (TITLE_FONT, Pt(36), None), "发文字号": (BODY_FONT, SIZE_3, None),
+          "公文标题": (TITLE_FONT, SIZE_2, None), "主送机关": (BODY_FONT, SIZE_3, None), "一级标题": (HEI_FONT, SIZE_3, 0),
+          "署名": (BODY_FONT, SIZE_3, None), "成文日期": (BODY_FONT, SIZE_3, None), "附注": (BODY_FONT, SIZE_3, None),
+          "版记": (BODY_FONT, SIZE_4, None)}
 
 
 def _fonts(run, east_asian: str, size, bold: bool = False, colour: RGBColor | None = None) -> None:
@@ -134,6 +139,7 @@ class OfficialDocument:
         for key, value in (("w:type", "lines"), ("w:linePitch", str(GRID_LINE_PITCH))):
             grid.set(qn(key), value)
         self._body_style()
+        self._styles()
         self.doc.settings.odd_and_even_pages_header_footer = True
         self._page_numbers(section)
         if drill:
@@ -183,6 +189,22 @@ class OfficialDocument:
         fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH
         fmt.space_before = fmt.space_after = Pt(0)
 
+    def _styles(self) -> None:
+        """The 公文's elements as named paragraph styles (STYLES), so a secretary who edits the file in Word sees 一级标题
+        in the navigation pane and can restyle an element at once. Each is based on the body and carries its font;
+        the blocks below apply them and keep their own formatting too (LibreOffice and Word read both alike)."""
+        from docx.enum.style import WD_STYLE_TYPE
+        for name, (east_asian, size, outline) in STYLES.items():
+            style = self.doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = self.doc.styles["Normal"]
+            style.quick_style = True
+            style.font.size = size
+            style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
+            if outline is not None:
+                level = OxmlElement("w:outlineLvl")
+                level.set(qn("w:val"), str(outline))
+                style.element.get_or_add_pPr().append(level)
+
     # ------------------------------------------------------------ page furniture
     @staticmethod
     def _page_field(paragraph) -> None:
@@ -214,8 +236,8 @@ class OfficialDocument:
             self._page_field(p)
 
     # ------------------------------------------------------------ blocks
-    def _para(self, align=None, first_indent=None):
-        p = self.doc.add_paragraph()
+    def _para(self, align=None, first_indent=None, style: str | None = None):
+        p = self.doc.add_paragraph(style=style)
         if align is not None:
             p.alignment = align
         if first_indent is not None:
@@ -225,7 +247,7 @@ class OfficialDocument:
     def letterhead(self, issuer: str) -> None:
         """发文机关标志 (7.2.4): red 小标宋, centred, its top edge 35 mm below the 版心's; the 发文字号 two blank lines
         under it (7.2.5). A 36 pt line at single spacing puts the glyphs' top about 2 mm under the line's."""
-        p = self._para(WD_ALIGN_PARAGRAPH.CENTER)
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER, style="发文机关标志")
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         p.paragraph_format.line_spacing = Pt(40)
         p.paragraph_format.space_before = Mm(35) - Pt(3)
@@ -236,7 +258,7 @@ class OfficialDocument:
     def number_line(self, name: str, signer: str) -> None:
         """发文字号 one character in from the left, 签发人 one in from the right (7.2.5, 7.2.6), and the red separator
         4 mm beneath, as wide as the 版心 (7.2.7): the paragraph has no indents, so its border runs the full width."""
-        p = self._para(first_indent=SIZE_3)
+        p = self._para(first_indent=SIZE_3, style="发文字号")
         p.paragraph_format.tab_stops.add_tab_stop(Mm(156) - SIZE_3, alignment=2)  # 2: right-aligned tab
         _fonts(p.add_run(name), BODY_FONT, SIZE_3)
         _fonts(p.add_run("\t签发人："), BODY_FONT, SIZE_3)
@@ -253,7 +275,7 @@ class OfficialDocument:
     def title(self, text: str, lines: list[str] | None = None) -> None:
         """标题 in 2号小标宋, centred, broken into ``lines`` where given (by meaning: documents.title_lines)."""
         self.doc.core_properties.title = text
-        p = self._para(WD_ALIGN_PARAGRAPH.CENTER)
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER, style="公文标题")
         p.paragraph_format.line_spacing = Pt(35)
         p.paragraph_format.keep_with_next = True
         _snap_off(p)
@@ -265,11 +287,11 @@ class OfficialDocument:
         self._para().paragraph_format.keep_with_next = True
 
     def addressee(self, text: str) -> None:
-        _fonts(self._para().add_run(text), BODY_FONT, SIZE_3)
+        _fonts(self._para(style="主送机关").add_run(text), BODY_FONT, SIZE_3)
 
     def heading(self, text: str) -> None:
         """一、 in 黑体, never the last line of a page: it keeps with what it heads."""
-        p = self._para(first_indent=SIZE_3 * 2)
+        p = self._para(first_indent=SIZE_3 * 2, style="一级标题")
         p.paragraph_format.keep_with_next = True
         _fonts(p.add_run(text), HEI_FONT, SIZE_3)
 
@@ -336,15 +358,15 @@ class OfficialDocument:
             self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
         for _ in range(seal_lines):
             self._para().paragraph_format.keep_with_next = True
-        for text, chars in ((issuer, places[0]), (date, places[1])):
-            p = self._para(WD_ALIGN_PARAGRAPH.RIGHT)
+        for text, chars, style in ((issuer, places[0], "署名"), (date, places[1], "成文日期")):
+            p = self._para(WD_ALIGN_PARAGRAPH.RIGHT, style=style)
             p.paragraph_format.right_indent = Pt(SIZE_3.pt * chars)
             p.paragraph_format.keep_with_next = text == issuer
             _fonts(p.add_run(text), BODY_FONT, SIZE_3)
 
     def note(self, text: str) -> None:
         if text:
-            _fonts(self._para(first_indent=SIZE_3 * 2).add_run(text), BODY_FONT, SIZE_3)
+            _fonts(self._para(first_indent=SIZE_3 * 2, style="附注").add_run(text), BODY_FONT, SIZE_3)
 
     def edition(self, copy_to: str, printer: str, printed: str) -> None:
         """版记 (7.4) at the foot of the last page: its paragraphs in one frame anchored to the bottom of the 版心 (its
@@ -373,7 +395,7 @@ class OfficialDocument:
         _fonts(p.add_run("\t" + printed), BODY_FONT, SIZE_4)
 
     def _edition_paragraph(self, line=LINE_PITCH):
-        p = self._para(first_indent=SIZE_4 if line == LINE_PITCH else Pt(0))
+        p = self._para(first_indent=SIZE_4 if line == LINE_PITCH else Pt(0), style="版记")
         fmt = p.paragraph_format
         fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, line
         fmt.left_indent = fmt.right_indent = Pt(0)

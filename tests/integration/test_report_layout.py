@@ -97,6 +97,12 @@ def test_the_word_file_lays_out_the_same_places(issued):
     assert [p.text[:3] for p in framed] == ["抄送：", "", issuer[:3]]          # 抄送, the thin rule, 印发
     assert all(p._element.pPr.find(qn("w:framePr")).get(qn("w:yAlign")) == "bottom" for p in framed)
     assert framed[-1].text.endswith("\t2026年12月2日印发")
+    # each element a named style of its own, the headings on the outline (Word's navigation pane)
+    styled = {p.style.name for p in paragraphs}
+    assert {"发文机关标志", "发文字号", "公文标题", "一级标题", "署名", "成文日期", "版记"} <= styled
+    assert letterhead.style.name == "发文机关标志" and all(p.style.name == "一级标题" for p in headings)
+    assert d.styles["一级标题"].element.pPr.find(qn("w:outlineLvl")).get(qn("w:val")) == "0"
+    assert {p.style.name for p in framed} == {"版记"} and date.style.name == "成文日期"
 
 
 def test_a_long_title_breaks_by_meaning_and_keeps_its_genre_whole():

@@ -650,7 +650,7 @@ def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, of
     other = signed_in(app, "应急局值班员孙八")
     _html, form = draft_form(other, report_incident(other), "first")
     # not the duty room's lines: the bureau's own — 主送 whom its items report to, 抄送 whom 493号第十条 has it inform
-    assert form["addressee"] != "海门区人民政府" and form["copy_to"] == "公安机关、人力资源社会保障行政部门、工会、人民检察院"
+    assert form["addressee"] != "海门区人民政府" and form["copy_to"] == "海门区公安局、区人社局、区总工会、海门区人民检察院"
     _html, form = draft_form(colleague, report_incident(colleague, plan="environment"), "first")
     assert form["copy_to"] == "" and form["addressee"] != "海门区人民政府"         # another plan: its own lines
 
@@ -695,7 +695,7 @@ def test_a_field_of_several_lines_reads_the_same_in_the_docx_and_the_printed_pag
     (None, "hazardous_chemicals", {"deaths": 2}, "区委、海门区政府", ""),
     # the bureau reports up (493号第十条, 3.6) and informs the four bodies alongside: they are 抄送
     ("区应急管理局", "hazardous_chemicals", {"deaths": 2}, "南通市应急管理局、南通市政府",
-     "公安机关、人力资源社会保障行政部门、工会、人民检察院"),
+     "海门区公安局、区人社局、区总工会、海门区人民检察院"),
     # the duty room has no written item of its own in the labor plan: the officer writes it (remembered after)
     (None, "labor_dispute", {"petition": 120}, "", ""),
 ])

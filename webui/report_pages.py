@@ -97,7 +97,7 @@ def preview(incident_id: str):
         return redirect(back)
     return render_template("reports/print.html", **_page(d), row={}, preview={
                                "form": form, "kind": kind, "version": snap.version, "incident": incident_id,
-                               "digest": reports.preview_digest(d), "back": back},
+                               "digest": reports.preview_digest(d), "back": back, "numbered": bool(_prefix())},
                            unverified=reports.UNVERIFIED)
 
 
@@ -126,9 +126,7 @@ def issue(incident_id: str):
         if previewed != reports.preview_digest(d):
             raise Refused(N_("预览之后报告内容已有变化，请重新预览后再签发"))
         issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
-                               prefix=reports.office_prefix(get_store(), current_user.office,
-                                                            current_app.config["DUTY_ROOM"],
-                                                            current_app.config.get("DOCUMENT_PREFIX", "")))
+                               prefix=_prefix())
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
         flash(_("未签发：事件已更新（你看到的是第%(seen)s版，现在是第%(now)s版），报告已按最新记录重新生成，你填写的文字已保留，请核对后再签发。",
@@ -196,6 +194,12 @@ def document_page(document_id: str):
     row = _document(document_id)
     d = reports.stored_draft(row)
     return render_template("reports/print.html", **_page(d), row=row)
+
+
+def _prefix() -> str:
+    """The 发文字号 prefix of the signed-in user's office ("" where it numbers none)."""
+    return reports.office_prefix(get_store(), current_user.office, current_app.config["DUTY_ROOM"],
+                                 current_app.config.get("DOCUMENT_PREFIX", ""))
 
 
 def _page(d) -> dict:

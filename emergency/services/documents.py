@@ -766,7 +766,7 @@ def docx_file(d: Draft) -> bytes:
     doc = OfficialDocument(drill=d.drill)
     doc.properties(d.issuer, parse_time(d.date, "date"))   # a draft's date is always the time it was made
     doc.letterhead(d.issuer or "（报告单位）")
-    doc.number_line(d.doc_number or d.name, d.signer)
+    doc.number_line(d.doc_number, d.signer)   # an office without a prefix numbers none: the 签发人 alone
     layout = page_layout(d)
     doc.title(d.title, layout.title)
     if d.addressee:

@@ -15,8 +15,10 @@ from playwright.sync_api import expect
 from emergency.services import incidents as svc, intake
 from emergency.store import Store
 from emergency.services import documents
+from emergency.services.users import add_user
 from tests.pdf_layout import gb_t_9704_places
 
+from ..conftest import PASSWORD
 from .fixtures import ARTIFACTS, shot
 
 pytestmark = pytest.mark.e2e
@@ -97,9 +99,15 @@ def check_issued(page, server, store_path: str, incident_id: str, count: int, la
     return out
 
 
-def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafted(page_factory, server, clock):
+BUREAU_USER = "应急局值班员孙八"
+
+
+@pytest.mark.parametrize("issuer", ["指挥李四", BUREAU_USER])     # the duty room's reports, and the bureau's
+def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafted(page_factory, server, clock, issuer):
     path = server.app.config["DATABASE"]
     store = Store(path)
+    if issuer == BUREAU_USER:
+        add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
     leak = intake.record(store, {"source": "110", "reference": "20261122000110", "received_at": "2026-11-22T08:40",
                                  "caller": "王某", "callback": "13900000000", "place": "G40沪陕高速海门段",
                                  "description": "槽罐车侧翻，液氨泄漏，一名司机死亡", "matter": "A033"}, "值班员张三", clock)
@@ -115,7 +123,7 @@ def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafte
         "facts": {"strike": 40, "traffic_blocking": "local"}}, "值班员张三", clock)
     store.close()
 
-    page = page_factory("指挥李四")
+    page = page_factory(issuer)
     for snap, level in ((tanker, "IV"), (blockade, "II")):
         issue_from_the_page(page, server, snap.id, "首报")
         store = Store(path)
@@ -136,9 +144,10 @@ def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafte
         issue_from_the_page(page, server, snap.id, "终报")
     shot(page, "report-set-issued")
 
-    texts = check_issued(page, server, path, tanker.id, 3, "tanker")
+    office = "bureau" if issuer == BUREAU_USER else "room"
+    texts = check_issued(page, server, path, tanker.id, 3, f"tanker-{office}")
     assert "地点：G40沪陕高速海门段" in texts[0] and "据报：槽罐车侧翻，液氨泄漏，一名司机死亡。" in texts[0]
     assert "王某" not in "".join(texts) and "13900000000" not in "".join(texts)
-    labor = check_issued(page, server, path, blockade.id, 3, "labor")
+    labor = check_issued(page, server, path, blockade.id, 3, f"labor-{office}")
     assert "据报：约40名工人讨要拖欠的3个月工资，堵住工地大门。" in labor[0] and "罢工人数：40人。" in labor[0]
     assert "安委办" not in labor[0]          # the tanker's 主送 is remembered for hazardous chemicals, not for labor

@@ -57,6 +57,7 @@ def test_the_printed_report_stands_where_gb_t_9704_puts_each_part(issued):
     issuer, pdf, _docx = issued
     # the letterhead 35 mm under the top, the 文种 whole, no heading at a page's foot, the 印发 line on the last foot
     gb_t_9704_places(pdf, issuer, "2026年12月2日印发")
+    assert "首报" not in page_lines(pdf)[0][1][2]             # the number line never says the kind
     pages = page_lines(pdf)
     assert len(pages) >= 3
     first = pages[0]
@@ -79,6 +80,8 @@ def test_the_word_file_lays_out_the_same_places(issued):
     paragraphs = d.paragraphs
     letterhead = paragraphs[0]
     assert letterhead.text == issuer
+    # the 发文字号 where the office numbers its reports, else nothing before the 签发人 (never the kind, 首报)
+    assert paragraphs[1].text == {"海门区政府总值班室": "海政值〔2026〕1号", "区应急管理局": ""}[issuer] + "\t签发人：张某某"
     assert abs(letterhead.paragraph_format.space_before.mm - 35) <= 1.5
     grid = d.sections[0]._sectPr.find(qn("w:docGrid"))
     assert grid.get(qn("w:linePitch")) == str(round(28.95 * 20)) and grid.get(qn("w:type")) == "lines"

@@ -31,7 +31,7 @@ from emergency.core.incident import Snapshot
 from emergency.response.duties import task_ref
 from emergency.services.incidents import OWED, notification_status
 from emergency.core.inputs import clean_text
-from emergency.response.lifecycle import REPORT_TRIGGER, SERVER_TRIGGERS, step_label
+from emergency.response.lifecycle import ISSUE_TRIGGER, REPORT_TRIGGER, SERVER_TRIGGERS, step_label
 from emergency.plans.model import Plan
 from emergency.core.wording import N_, text_width
 from emergency.services.formats import DOCUMENT_TYPES
@@ -511,9 +511,13 @@ class Facts:
         its plan label as taken from the state it left, with who approved, declared or took over."""
         dated = []
         before = None                    # the state each event was taken from (a trigger's label depends on it)
-        for e in self.events:
+        # since the last report: what the log holds after that report's 签发 (a step taken in the minute of the
+        # 签发 is new to the 续报 when it came after it); a report without its event in the log goes by its time
+        issued = [i for i, e in enumerate(self.events) if e["trigger"] == ISSUE_TRIGGER]
+        after = issued[-1] if since and issued else None
+        for n, e in enumerate(self.events):
             source, before = before, e.get("state")
-            if since and e["at"] <= since:
+            if (n <= after) if after is not None else bool(since and e["at"] <= since):
                 continue
             if e["trigger"] in (REPORT_TRIGGER, *SERVER_TRIGGERS, *NOT_MEASURES):
                 continue

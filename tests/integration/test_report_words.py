@@ -183,3 +183,23 @@ def test_a_step_done_before_it_was_recorded_says_so_on_the_timeline(tmp_path):
     with create_app({"DATABASE": str(tmp_path / "later.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock}).test_request_context():
         lines = timeline(store.plans.plan("hazardous_chemicals"), store.events(snap.id))
     assert "（实施于 12-06 02:40，补记）" in lines[-1]["details"]
+
+
+def test_a_progress_report_tells_what_was_done_after_the_last_report_even_in_its_minute(tmp_path):
+    """The 续报's 处置情况 holds what the log holds after the last report's 签发 — the plan started within the minute
+    of the 首报 included — and nothing told before."""
+    clock = FixedClock("2026-12-06T03:00:00+08:00")
+    store = Store(str(tmp_path / "progress.db"))
+    snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "槽罐车泄漏", "facts": {"deaths": 1},
+                              "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "消防救援力量已到场"}, "值班员张三", clock)
+    plan = store.plans.plan("hazardous_chemicals")
+    first = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+                            {**HEADER, "office": "海门区政府总值班室"})
+    documents.issue(store, snap.id, first, "值班员张三", clock)
+    snap = store.get(snap.id)
+    snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "副区长"}, "指挥李四", clock)
+    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans,
+                        {**HEADER, "office": "海门区政府总值班室"})
+    told = next(s.text for s in d.sections if s.part == "measures")
+    assert told == "12月6日3时00分，启动应急救援预案（IV级；批准：副区长）。"

@@ -47,3 +47,15 @@ def test_the_readme_is_short_and_its_lines_readable():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) < 250
     assert all(len(line) <= 200 for line in lines), [n for n, line in enumerate(lines, 1) if len(line) > 200]
+
+
+ROUND = re.compile(r"第[一二三四五六七八九十]+次研读|\b(first|second|third|fourth|fifth) reading\b", re.I)
+
+
+def test_a_plan_decision_gives_its_reason_never_the_review_round_it_came_from():
+    """A duty officer reads a decision beside its clause for the reason; "（第三次研读）" tells them only when the
+    project wrote it down."""
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()[:80]}" for path in sorted((ROOT / "plans").rglob("*.yaml"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ROUND.search(line)]
+    assert not found, "\n".join(found[:20])
+    assert ROUND.search("（第四次研读）") and ROUND.search("(Third reading.)") and not ROUND.search("the other reading")

@@ -39,52 +39,82 @@ def timeline(plan, events: list[dict], given: list | None = None) -> list[dict]:
     tasks = {t.id: t.name for t in plan.post_incident}
     tasks.update((r["ref"], r["title"]) for r in task_refs(plan))
     tasks.update((t.id, t.title) for t in given or [])
-    items = item_names(plan)
-    conditions = {c.id: c.text for c in plan.termination.conditions}
+    names = {"tasks": tasks, "items": item_names(plan), "conditions": {c.id: c.text for c in plan.termination.conditions}}
     out = []
     before = None                 # the state each event was taken from (its label depends on it)
     for e in events:
         p = e["payload"] or {}
-        details = []
-        if e["trigger"] == "complete_task" and p.get("task"):
-            details.append(tasks.get(p["task"], p["task"]))
-        if e["trigger"] == "confirm_condition" and p.get("condition"):
-            details.append(conditions.get(p["condition"], p["condition"]))
-        if e["trigger"] == "record_call":
-            p = p if may("directory.personal") else masked(p)
-            who = p.get("reached") or p.get("received_by") or ""
-            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("unit"), p.get("number"),
-                                                 _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else "", who) if x))
-            if p.get("done_at"):
-                details.append(_("（称于 %(time)s 完成）", time=p["done_at"][11:16]))
-        if e["trigger"] == "send_message":
-            details.append(f"{items.get(p.get('notification'), p.get('notification', ''))} {p.get('channel', '')} "
-                           + (_("已发出") if p.get("ok") else _("发送失败")))
-        if e["trigger"] in ("update_facts", "add_note") and p.get("done_at") and backdated(p["done_at"], e["at"]):
-            details.append(_("（获知于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " ")))
-        elif e["trigger"] not in RECORD_TRIGGERS and p.get("done_at") and backdated(p["done_at"], e["at"]):
-            details.append(_("（实施于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " ")))
-        if e["trigger"] in ("tick_notification", "condition_arose") and p.get("notification"):
-            details.append(items.get(p["notification"], p["notification"]) + (_("（称于 %(time)s 完成）", time=p['done_at'][11:16]) if p.get("done_at") else ""))
-        for key, word in DECISION_FIELDS.items():
-            if p.get(key) and e["trigger"] not in RECORD_TRIGGERS:
-                details.append(f"{word}：{p[key]}")
-        if e["trigger"] == "account_for":
-            details.append(" ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("recipient"),
-                                                 receipt_words(p)) if x))
-        if e["trigger"] in FOLLOW_UP_TRIGGERS or e["trigger"] in ("hand_over_task", "assign_task"):
-            ref = p.get("task_id") or p.get("task") or p.get("duty")
-            details.append(" ".join(x for x in (tasks.get(ref, ref), p.get("unit"),
-                                                 (_("代记录，告知人：") + p["contact"]) if p.get("contact") else "") if x))
-        for key in ("reason", "note"):
-            if p.get(key):
-                details.append(p[key])
-        if e["trigger"] == "issue_report":
-            details.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
+        details = [*_what_it_names(names, e["trigger"], p), *_when_done(e["trigger"], p, e["at"]),
+                   *_who_and_why(names, e["trigger"], p)]
         out.append({"at": e["at"], "label": label_of(plan, e["trigger"], before, labels), "actor": e["actor"],
                     "state": plan.lifecycle.state(e["state"]).label, "level": e["level"], "details": details})
         before = e["state"]
     return out
+
+
+def _what_it_names(names: dict, trigger: str, p: dict) -> list[str]:
+    """The task, condition, call, message or item an event names, in words."""
+    items = names["items"]
+    if trigger == "complete_task" and p.get("task"):
+        return [names["tasks"].get(p["task"], p["task"])]
+    if trigger == "confirm_condition" and p.get("condition"):
+        return [names["conditions"].get(p["condition"], p["condition"])]
+    if trigger == "record_call":
+        return [_call_words(items, p if may("directory.personal") else masked(p))]
+    if trigger == "send_message":
+        return [f"{items.get(p.get('notification'), p.get('notification', ''))} {p.get('channel', '')} "
+                + (_("已发出") if p.get("ok") else _("发送失败"))]
+    if trigger in ("tick_notification", "condition_arose") and p.get("notification"):
+        return [items.get(p["notification"], p["notification"])
+                + (_("（称于 %(time)s 完成）", time=p["done_at"][11:16]) if p.get("done_at") else "")]
+    return []
+
+
+def _call_words(items: dict, p: dict) -> str:
+    """A call: the item, whom and which number, how it went and who answered or signed."""
+    who = p.get("reached") or p.get("received_by") or ""
+    outcome = _(OUTCOMES[p["outcome"]]) if p.get("outcome") in OUTCOMES else ""
+    return " ".join(x for x in (items.get(p.get("notification"), p.get("notification")), p.get("unit"), p.get("number"),
+                                outcome, who) if x)
+
+
+def _when_done(trigger: str, p: dict, at: str) -> list[str]:
+    """When a call, a tick, a fact or a step was done, where it was recorded later."""
+    if not p.get("done_at"):
+        return []
+    if trigger == "record_call":
+        return [_("（称于 %(time)s 完成）", time=p["done_at"][11:16])]
+    if trigger in ("tick_notification", "condition_arose"):      # said with the item it names
+        return []
+    if not backdated(p["done_at"], at):
+        return []
+    if trigger in ("update_facts", "add_note"):
+        return [_("（获知于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " "))]
+    if trigger not in RECORD_TRIGGERS:
+        return [_("（实施于 %(time)s，补记）", time=p["done_at"][5:16].replace("T", " "))]
+    return []
+
+
+def _who_and_why(names: dict, trigger: str, p: dict) -> list[str]:
+    """Who decided, whose item an account is, the task a follow-up names, the reason or note, a report's digest."""
+    out = [f"{word}：{p[key]}" for key, word in DECISION_FIELDS.items() if p.get(key) and trigger not in RECORD_TRIGGERS]
+    out += _whose(names, trigger, p)
+    out += [p[key] for key in ("reason", "note") if p.get(key)]
+    if trigger == "issue_report":
+        out.append(f"{p.get('title', '')} · SHA-256 {p.get('sha256', '')}")
+    return out
+
+
+def _whose(names: dict, trigger: str, p: dict) -> list[str]:
+    """Whose item an account is for, or the task a task step names, the unit and who told the recorder."""
+    if trigger == "account_for":
+        return [" ".join(x for x in (names["items"].get(p.get("notification"), p.get("notification")),
+                                     p.get("recipient"), receipt_words(p)) if x)]
+    if trigger in FOLLOW_UP_TRIGGERS or trigger in ("hand_over_task", "assign_task"):
+        ref = p.get("task_id") or p.get("task") or p.get("duty")
+        told = (_("代记录，告知人：") + p["contact"]) if p.get("contact") else ""
+        return [" ".join(x for x in (names["tasks"].get(ref, ref), p.get("unit"), told) if x)]
+    return []
 
 
 def decisions(events: list[dict]) -> list[dict]:

@@ -529,34 +529,41 @@ class Facts:
         return [f"{cn_time(at)[5:]}，{what}。".replace("。。", "。") for at, what in dated]
 
     def _step_words(self, trigger: str, p: dict[str, Any], source: str | None) -> str:
-        task = next((t for t in self.snap.tasks if t.id == p.get("task_id")), None)
+        """One step in a report's words: a note, a task or facts learned as the record holds them, a lifecycle step
+        by the plan's label for it."""
+        if trigger in ("add_note", "assign_task", "hand_over_task", "report_task", "update_facts"):
+            return self._record_words(trigger, p)
+        return self._lifecycle_words(trigger, p, source)
+
+    def _record_words(self, trigger: str, p: dict[str, Any]) -> str:
         if trigger == "add_note":
             return p.get("note", "")
-        if trigger in ("assign_task", "hand_over_task"):
-            title = (task_ref(self.plan, p["duty"]) or {}).get("title") if trigger == "assign_task" \
-                else self.plan.task(p["task"]).name
-            due = f"，完成时限{cn_time(p['due'])[5:]}" if p.get("due") else ""
-            return (f"向{p['unit']}下达任务：{title}{due}" if trigger == "assign_task"
-                    else f"{title}移交{p['unit']}办理{due}")
-        if trigger == "report_task":
-            return f"{task.unit}反馈{task.title}任务情况：{p.get('note', '')}" if task is not None else ""
         if trigger == "update_facts":
             return "经核实，" + "，".join(f"{self.labels.get(n, n)}{self._shown(n, v)}"
                                           for n, v in (p.get("facts") or {}).items())
+        if trigger == "report_task":
+            task = next((t for t in self.snap.tasks if t.id == p.get("task_id")), None)
+            return f"{task.unit}反馈{task.title}任务情况：{p.get('note', '')}" if task is not None else ""
+        due = f"，完成时限{cn_time(p['due'])[5:]}" if p.get("due") else ""
+        if trigger == "assign_task":
+            return f"向{p['unit']}下达任务：{(task_ref(self.plan, p['duty']) or {}).get('title')}{due}"
+        return f"{self.plan.task(p['task']).name}移交{p['unit']}办理{due}"
+
+    def _lifecycle_words(self, trigger: str, p: dict[str, Any], source: str | None) -> str:
+        """启动应急救援预案（IV级；批准：副区长）: the label as taken from ``source``, its level and who decided, then
+        what it names (the condition confirmed, the task completed) and its reason or note."""
         what = step_label(self.plan, trigger, source)
         said = [f"{self.plan.written_level(p['level'])}级"] if p.get("level") else []
         said += [f"{word}：{p[key]}" for key, word in STEP_PEOPLE.items() if p.get(key)]
         if said:
             what += f"（{'；'.join(said)}）"
+        named = []
         if trigger == "confirm_condition" and p.get("condition"):
-            what += "：" + next((c.text for c in self.plan.termination.conditions if c.id == p["condition"]),
-                                "").rstrip("。；")
+            named.append(next((c.text for c in self.plan.termination.conditions if c.id == p["condition"]),
+                              "").rstrip("。；"))
         if trigger == "complete_task" and p.get("task"):
-            what += f"：{self.plan.task(p['task']).name}"
-        for key in ("reason", "note"):
-            if p.get(key):
-                what += f"：{p[key]}"
-        return what
+            named.append(self.plan.task(p["task"]).name)
+        return what + "".join(f"：{x}" for x in [*named, p.get("reason"), p.get("note")] if x)
 
     def measures(self) -> str:
         return "\n".join(self._step_lines(None))

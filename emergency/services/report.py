@@ -107,61 +107,78 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
     conditions = [{"id": c.id, "text": c.text, "clause": c.clause, "confirmed": c.id in snap.confirmed_conditions,
                    "by": snap.confirmed_conditions[c.id].by if c.id in snap.confirmed_conditions else None}
                   for c in plan.termination.conditions]
-    findings = []
-    for d in deadlines:
-        if d["verdict"] in ("missed", "late"):
-            what = "未完成" if d["verdict"] == "missed" else ("未立即报告" if d["immediate"] else "超时完成")
-            findings.append({"kind": "deadline", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
-                             "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
-                                     f"超过时限{d['minutes']}分钟（{d['clause']}）",
-                             "notification": d["id"], "minutes": d["minutes"]})
-        if d["verdict"] == "no_limit" and d.get("counted_from") != "condition" and d.get("left") != []:
-            # 及时 (no clock in the text) is still owed: a drill in which it was never made finds it, by name
-            findings.append({"kind": "deadline", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
-                             "notification": d["id"], "minutes": None,
-                             "text": f"{d['from']} → {'、'.join(d.get('left') or d['to'])}（{d['channel_name']}）"
-                                     f"至演练结束未报告（{d['clause']}；预案未规定时限，应及时报告）"})
-        if d["ticked_only"]:
-            findings.append({"kind": "calls", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
-                             "notification": d["id"], "minutes": None,
-                             "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）只勾选完成，无接通或签收的"
-                                     f"呼叫记录（{d['clause']}；演练按呼叫与确认计分）"})
-        elif d["failed_attempts"] and not d["acknowledged_at"]:
-            findings.append({"kind": "calls", "clause": d["clause"], "plan": snap.plan, "incident_id": snap.id,
-                             "notification": d["id"], "minutes": None,
-                             "text": f"{'、'.join(d['to'])}（{d['channel_name']}）呼叫{d['attempts']}次、"
-                                     f"{d['failed_attempts']}次未接通，至演练结束未获确认（{d['clause']}）"})
-    if snap.level is None and snap.classified_level and snap.state not in plan.lifecycle.without_response:
-        findings.append({"kind": "level", "clause": plan.level(snap.classified_level).clause, "plan": snap.plan,
-                         "incident_id": snap.id,
-                         "text": f"演练结束时仍未确定响应级别（事实对应{snap.classified_level}级，{snap.deciding_clause}）"})
-    for r in levels:
-        if r["match"] == "under":
-            findings.append({"kind": "level", "clause": "", "plan": snap.plan, "incident_id": snap.id,
-                             "text": f"{r['at'][11:16]} 响应级别{r['chosen']}级低于事实对应的{r['facts_call_for']}级"})
-            break
-    if snap.state not in plan.lifecycle.response_ended and snap.level:
-        missing = [c for c in conditions if not c["confirmed"]]
-        if missing:
-            findings.append({"kind": "termination", "clause": plan.termination.clause, "plan": snap.plan,
-                             "incident_id": snap.id,
-                             "text": "演练结束时应急终止条件尚未确认：" + "；".join(c["text"] for c in missing)})
-    timed = [d for d in deadlines if d["due"]]
-    untimed = [d for d in deadlines if not d["due"] and d.get("counted_from") != "condition"]
-    scores = {"deadlines": len(timed), "untimed": len(untimed),
-              "untimed_missed": sum(1 for d in untimed if d["verdict"] == "no_limit" and d.get("left") != []),
-              "attempts": sum(d["attempts"] for d in deadlines),
-              "failed_attempts": sum(d["failed_attempts"] for d in deadlines),
-              "acknowledged": sum(1 for d in timed if d["acknowledged_at"]),
-              "acknowledged_in_time": sum(1 for d in timed if d["acknowledged_at"]
-                                          and d["acknowledged_at"] <= d["due"]),
-              "ticked_only": sum(1 for d in deadlines if d["ticked_only"]),
-              "escalated": sum(1 for d in timed if d["escalated"])}
+    findings = [f for d in deadlines for f in _item_findings(snap, d)] + _response_findings(snap, plan, levels,
+                                                                                            conditions)
+    scores = _scores(deadlines)
     return {"incident_id": snap.id, "title": snap.title, "plan": snap.plan, "plan_title": plan.title, "scores": scores,
             "state": plan.lifecycle.state(snap.state).label, "level": snap.level, "classified_level": snap.classified_level,
             "office": office, "deadlines": deadlines, "others": others, "levels": levels, "groups_stood_up": stood_up, "conditions": conditions,
             "termination_mode": plan.termination.mode, "findings": findings, "events": events}
 
+
+def _item_findings(snap: Snapshot, d: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a drill finds of one of the office's items: missed or late, a 及时 item never made, ticked without a
+    call, or called and never acknowledged."""
+    out = []
+    base = {"clause": d["clause"], "plan": snap.plan, "incident_id": snap.id, "notification": d["id"]}
+    if d["verdict"] in ("missed", "late"):
+        what = "未完成" if d["verdict"] == "missed" else ("未立即报告" if d["immediate"] else "超时完成")
+        out.append({"kind": "deadline", **base, "minutes": d["minutes"],
+                    "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）{what}，"
+                            f"超过时限{d['minutes']}分钟（{d['clause']}）"})
+    if d["verdict"] == "no_limit" and d.get("counted_from") != "condition" and d.get("left") != []:
+        # 及时 (no clock in the text) is still owed: a drill in which it was never made finds it, by name
+        out.append({"kind": "deadline", **base, "minutes": None,
+                    "text": f"{d['from']} → {'、'.join(d.get('left') or d['to'])}（{d['channel_name']}）"
+                            f"至演练结束未报告（{d['clause']}；预案未规定时限，应及时报告）"})
+    if d["ticked_only"]:
+        out.append({"kind": "calls", **base, "minutes": None,
+                    "text": f"{d['from']} → {'、'.join(d['to'])}（{d['channel_name']}）只勾选完成，无接通或签收的"
+                            f"呼叫记录（{d['clause']}；演练按呼叫与确认计分）"})
+    elif d["failed_attempts"] and not d["acknowledged_at"]:
+        out.append({"kind": "calls", **base, "minutes": None,
+                    "text": f"{'、'.join(d['to'])}（{d['channel_name']}）呼叫{d['attempts']}次、"
+                            f"{d['failed_attempts']}次未接通，至演练结束未获确认（{d['clause']}）"})
+    return out
+
+
+def _response_findings(snap: Snapshot, plan, levels: list[dict[str, Any]],
+                       conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a drill finds of the response: no level decided, a level below the facts', termination unconfirmed."""
+    out = []
+    base = {"plan": snap.plan, "incident_id": snap.id}
+    if snap.level is None and snap.classified_level and snap.state not in plan.lifecycle.without_response:
+        out.append({"kind": "level", "clause": plan.level(snap.classified_level).clause, **base,
+                    "text": f"演练结束时仍未确定响应级别（事实对应{snap.classified_level}级，{snap.deciding_clause}）"})
+    under = next((r for r in levels if r["match"] == "under"), None)
+    if under:
+        out.append({"kind": "level", "clause": "", **base,
+                    "text": f"{under['at'][11:16]} 响应级别{under['chosen']}级低于事实对应的{under['facts_call_for']}级"})
+    missing = [c for c in conditions if not c["confirmed"]]
+    if snap.state not in plan.lifecycle.response_ended and snap.level and missing:
+        out.append({"kind": "termination", "clause": plan.termination.clause, **base,
+                    "text": "演练结束时应急终止条件尚未确认：" + "；".join(c["text"] for c in missing)})
+    return out
+
+
+def _scores(deadlines: list[dict[str, Any]]) -> dict[str, int]:
+    """The office's items in numbers: timed and untimed, acknowledgements in time; calls, ticks, escalations."""
+    timed = [d for d in deadlines if d["due"]]
+    untimed = [d for d in deadlines if not d["due"] and d.get("counted_from") != "condition"]
+    return {"deadlines": len(timed), "untimed": len(untimed),
+            "untimed_missed": sum(1 for d in untimed if d["verdict"] == "no_limit" and d.get("left") != []),
+            "acknowledged": sum(1 for d in timed if d["acknowledged_at"]), "acknowledged_in_time": _in_time(timed),
+            "escalated": sum(1 for d in timed if d["escalated"]), **_call_scores(deadlines)}
+
+
+def _in_time(timed: list[dict[str, Any]]) -> int:
+    return sum(1 for d in timed if d["acknowledged_at"] and d["acknowledged_at"] <= d["due"])
+
+
+def _call_scores(deadlines: list[dict[str, Any]]) -> dict[str, int]:
+    return {"attempts": sum(d["attempts"] for d in deadlines),
+            "failed_attempts": sum(d["failed_attempts"] for d in deadlines),
+            "ticked_only": sum(1 for d in deadlines if d["ticked_only"])}
 
 def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime,
                  plans: PlanLibrary | None = None, office: str | None = None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import os
 import secrets
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from emergency.core.clock import SystemClock
 from emergency.core.errors import EmergencyError
 from emergency.store import verify_quick
 from emergency.response.library import PlanLibrary, default_plans_dir, library
-from emergency.response.lint import default_sources, lint_all
+from emergency.response.lint import default_sources, lint_all_cached
 from emergency.store import (StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key,
                              shown_location)
 
@@ -207,8 +208,17 @@ def _lint_on_start(app: Flask, plans: PlanLibrary) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _lint_once(sources, today, plans: PlanLibrary):
-    """The checks once per process, library and day (the plans are loaded once per process too)."""
-    return tuple(lint_all(None, sources, today, plans))
+    """The checks once per process, library and day (the plans are loaded once per process too), and across
+    processes in the user's cache (EMERGENCY_CACHE_DIR, else $XDG_CACHE_HOME/emergency or ~/.cache/emergency)
+    while the plans, the texts, the code and the day are the same."""
+    return tuple(lint_all_cached(sources, today, plans, _cache_dir()))
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("EMERGENCY_CACHE_DIR"):
+        return Path(os.environ["EMERGENCY_CACHE_DIR"])
+    home = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home().is_dir() else "")
+    return Path(home) / "emergency" if home else None
 
 
 # What an HTTP refusal says to a person, in the page's language (werkzeug's own words are English): used where the

@@ -80,3 +80,24 @@ def test_each_breakage_is_named(tmp_path, sources_dir, change, words):
 def test_the_cli_exits_0_with_warnings_on_the_plans_as_they_are(sources_dir):
     r = emergency("lint", "--sources", str(sources_dir))
     assert r.returncode == 0 and "0 errors" in r.stdout and "WARNING" in r.stdout
+
+
+def test_a_start_on_the_same_plans_reads_the_checks_back_and_a_changed_plan_is_checked_again(tmp_path, sources_dir):
+    """The console's start keeps the plan checks by what they follow from: the same findings read back, and a
+    misquoted sentence written into a plan afterwards is found at the next start, not hidden by what was kept."""
+    from emergency.response.library import PlanLibrary
+    from emergency.response.lint import lint_all_cached
+    plans_dir = tmp_path / "plans"
+    shutil.copytree(PLANS_DIR, plans_dir)
+    today, cache = datetime.date(2026, 12, 7), tmp_path / "cache"
+    first = lint_all_cached(sources_dir, today, PlanLibrary(plans_dir), cache)
+    assert [f.severity for f in first] == ["warning"] * 4 and len(list(cache.glob("plan-checks-*.json"))) == 1
+    assert lint_all_cached(sources_dir, today, PlanLibrary(plans_dir), cache) == first
+    assert lint_all_cached(sources_dir, today, PlanLibrary(plans_dir), None) == first         # no cache: the same
+    path = plans_dir / "environment.yaml"
+    d = yaml.safe_load(path.read_text(encoding="utf-8"))
+    _misquoted(d)
+    path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    again = lint_all_cached(sources_dir, today, PlanLibrary(plans_dir), cache)
+    assert any(f.severity == "error" and "not found verbatim" in f.message for f in again)
+    assert len(list(cache.glob("plan-checks-*.json"))) == 1                                 # the stale one is gone

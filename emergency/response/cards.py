@@ -66,7 +66,6 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
     known = dict(roles(plan))
     if role not in known:
         raise InputError("role", "须为以下之一：%(allowed)s", allowed=list(known))
-    agencies = plan.library.agencies
     lv = plan.level(level)
     # a rule may name the cards it goes on (``card_roles``; [] for none, e.g. the hops above Nantong, which are
     # the city's and the province's duty and stay on the checklist of a card that must fit one A4 page)
@@ -74,52 +73,80 @@ def card(plan: Plan, level: str, role: str) -> dict[str, Any]:
     out: dict[str, Any] = {"plan": plan.id, "plan_title": plan.title, "level": level, "level_name": lv.name,
                            "colour": lv.colour, "role": role, "role_name": known[role], "actions": [], "calls": [],
                            "report": None, "notes": []}
+    maker = {"duty_officer": _duty_officer, "unit_head": _unit_head, "commander": _commander}.get(role, _group)
+    out.update(maker(plan, level, role, rules))
+    out["notes"] = out["notes"] + _precautions(plan, role)
+    return out
 
-    def calls(selected):
-        return [{"when": _when(r), "from": agencies.display(r.from_), "to": [agencies.display(t) for t in r.to],
-                 "channel": CHANNEL_NAMES[r.channel], "clause": r.clause} for r in selected]
 
+def _calls(plan: Plan, selected: list) -> list[dict[str, Any]]:
+    agencies = plan.library.agencies
+    return [{"when": _when(r), "from": agencies.display(r.from_), "to": [agencies.display(t) for t in r.to],
+             "channel": CHANNEL_NAMES[r.channel], "clause": r.clause} for r in selected]
+
+
+def _first_report(plan: Plan) -> dict[str, Any]:
     initial = plan.reporting.report_kinds[0]
-    if role == "duty_officer":
-        out["actions"] = [{"text": "记录接报时间，核实事件类型、地点、伤亡和影响范围", "clause": initial.clause},
-                          {"text": f"按分级标准初判级别（本卡：{lv.name}）", "clause": lv.clause}]
-        out["actions"] += [{"text": f"报请启动：{a.authority}", "clause": a.clause} for a in plan.activation_for(level)]
-        out["calls"] = calls([r for r in rules if r.counted_from in ("receipt", "condition")])
-        out["report"] = {"name": initial.name, "fields": initial.fields, "clause": initial.clause}
-    elif role == "unit_head":
-        out["actions"] = [{"text": f.text, "clause": f.clause} for f in plan.first_response[:2]]
-        out["calls"] = calls([r for r in rules if r.counted_from == "occurrence"])
-        out["report"] = {"name": initial.name, "fields": initial.fields, "clause": initial.clause}
-    elif role == "commander":
-        out["actions"] = [{"text": "启动：" + a.authority, "clause": a.clause} for a in plan.activation_for(level)]
-        out["actions"] += [{"text": c.structure + "；指挥：" + agencies.display(c.commander), "clause": c.clause}
-                           for c in plan.command_for(level)]
-        out["actions"] += [{"text": s.text, "clause": s.clause} for s in plan.activation_steps]
-        if plan.warning:
-            w = next(x for x in plan.warning.levels if x.level == level)
-            out["actions"].append({"text": f"{w.colour_name}预警：{w.issuer}发布", "clause": w.clause})
-        out["calls"] = calls([r for r in rules if r.counted_from == "receipt" and r.kind == "report"])
-        mode = "符合其一" if plan.termination.mode == "any" else "须全部满足"
-        out["notes"] = [{"text": f"应急终止（{mode}）：" + "；".join(c.text for c in plan.termination.conditions)
-                         + (f"；{plan.termination.approval_by}批准" if plan.termination.requires_approval else ""),
-                         "clause": plan.termination.clause}]
-        out["groups"] = [g.name for g in plan.groups]
-        nxt = next_level_line(plan, level)
-        if nxt:   # 研判: what would raise the response, one line
-            out["notes"].append(nxt)
-        if plan.support:  # one line: the card must stay on one A4 page; the plan page has the full text
-            topics = dict.fromkeys(f"{x.topic}（{x.clause}）" for x in plan.support)
-            out["notes"].append({"text": "应急保障：" + "、".join(topics), "clause": plan.support[0].clause})
-    else:
-        g = next(x for x in plan.groups if f"group:{x.id}" == role)
-        out["actions"] = [{"text": part.strip(), "clause": g.clause} for part in g.duties.split("；") if part.strip()]
-        out["notes"] = [{"text": "牵头：" + "、".join(agencies.display(u) for u in g.lead)
-                         + ("；成员：" + "、".join(agencies.display(u) for u in g.members) if g.members else ""),
-                         "clause": g.clause}]
+    return {"name": initial.name, "fields": initial.fields, "clause": initial.clause}
+
+
+def _duty_officer(plan: Plan, level: str, _role: str, rules: list) -> dict[str, Any]:
+    lv = plan.level(level)
+    actions = [{"text": "记录接报时间，核实事件类型、地点、伤亡和影响范围", "clause": plan.reporting.report_kinds[0].clause},
+               {"text": f"按分级标准初判级别（本卡：{lv.name}）", "clause": lv.clause}]
+    actions += [{"text": f"报请启动：{a.authority}", "clause": a.clause} for a in plan.activation_for(level)]
+    return {"actions": actions, "report": _first_report(plan),
+            "calls": _calls(plan, [r for r in rules if r.counted_from in ("receipt", "condition")])}
+
+
+def _unit_head(plan: Plan, _level: str, _role: str, rules: list) -> dict[str, Any]:
+    return {"actions": [{"text": f.text, "clause": f.clause} for f in plan.first_response[:2]],
+            "calls": _calls(plan, [r for r in rules if r.counted_from == "occurrence"]), "report": _first_report(plan)}
+
+
+def _commander(plan: Plan, level: str, _role: str, rules: list) -> dict[str, Any]:
+    agencies = plan.library.agencies
+    actions = [{"text": "启动：" + a.authority, "clause": a.clause} for a in plan.activation_for(level)]
+    actions += [{"text": c.structure + "；指挥：" + agencies.display(c.commander), "clause": c.clause}
+                for c in plan.command_for(level)]
+    actions += [{"text": s.text, "clause": s.clause} for s in plan.activation_steps]
+    if plan.warning:
+        w = next(x for x in plan.warning.levels if x.level == level)
+        actions.append({"text": f"{w.colour_name}预警：{w.issuer}发布", "clause": w.clause})
+    return {"actions": actions, "notes": _commander_notes(plan, level), "groups": [g.name for g in plan.groups],
+            "calls": _calls(plan, [r for r in rules if r.counted_from == "receipt" and r.kind == "report"])}
+
+
+def _commander_notes(plan: Plan, level: str) -> list[dict[str, Any]]:
+    """应急终止 with its conditions, what would raise the response, and 应急保障 — one line each."""
+    mode = "符合其一" if plan.termination.mode == "any" else "须全部满足"
+    notes = [{"text": f"应急终止（{mode}）：" + "；".join(c.text for c in plan.termination.conditions)
+              + (f"；{plan.termination.approval_by}批准" if plan.termination.requires_approval else ""),
+              "clause": plan.termination.clause}]
+    nxt = next_level_line(plan, level)
+    if nxt:   # 研判: what would raise the response, one line
+        notes.append(nxt)
+    if plan.support:  # one line: the card must stay on one A4 page; the plan page has the full text
+        topics = dict.fromkeys(f"{x.topic}（{x.clause}）" for x in plan.support)
+        notes.append({"text": "应急保障：" + "、".join(topics), "clause": plan.support[0].clause})
+    return notes
+
+
+def _group(plan: Plan, _level: str, role: str, _rules: list) -> dict[str, Any]:
+    agencies = plan.library.agencies
+    g = next(x for x in plan.groups if f"group:{x.id}" == role)
+    return {"actions": [{"text": part.strip(), "clause": g.clause} for part in g.duties.split("；") if part.strip()],
+            "notes": [{"text": "牵头：" + "、".join(agencies.display(u) for u in g.lead)
+                       + ("；成员：" + "、".join(agencies.display(u) for u in g.members) if g.members else ""),
+                       "clause": g.clause}]}
+
+
+def _precautions(plan: Plan, role: str) -> list[dict[str, Any]]:
+    """The plan's safety precautions on a card: one line on the commander's (it is full), the text on a responder's."""
     on_cards = [p for p in plan.precautions if p.on_cards]
     clauses = "、".join(dict.fromkeys(p.clause for p in on_cards))
-    if on_cards and role == "commander":  # one line: the commander's card is full; the responders' cards say it all
-        out["notes"].append({"text": f"安全防护与群众疏散：见预案{clauses}（各工作组处置卡载有全文）", "clause": clauses})
-    elif on_cards and role != "duty_officer":
-        out["notes"].append({"text": "注意：" + "".join(p.text for p in on_cards), "clause": clauses})
-    return out
+    if on_cards and role == "commander":
+        return [{"text": f"安全防护与群众疏散：见预案{clauses}（各工作组处置卡载有全文）", "clause": clauses}]
+    if on_cards and role != "duty_officer":
+        return [{"text": "注意：" + "".join(p.text for p in on_cards), "clause": clauses}]
+    return []

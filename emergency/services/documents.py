@@ -296,36 +296,65 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
     """The report of ``kind`` as the record makes it, for the officer to edit. Refused when it is not offered.
     ``intake``: the report received (接报登记) the incident was opened from, whose place, source and words fill the
     plan's fields for them."""
-    offered = {o["kind"]: o for o in offers(snap, plan, now, plans, (header or {}).get("office"))}
-    if kind not in offered:
-        raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
-                      offered=list(KIND_NAMES.get(k, k) for k in offered) or ["—"])
-    docs = plan.reporting.documents
+    offered = _offered(snap, plan, kind, now, plans, (header or {}).get("office"))
     number = _next_number(snap, kind)
     name = f"{KIND_NAMES[kind]}{numeral(number)}" if kind == "progress" else KIND_NAMES[kind]
-    if kind == "supplementary":  # the time, and the casualties as the plan's own report fields name them
-        used = [plan.reporting.report_kind(d.report_kind) for d in (docs.first, docs.progress, docs.final)]
-        fields = [(k, f) for k in used[:1] for f in k.fields if k.fill.get(f) == "occurred_at"]
-        fields += list({f: (k, f) for k in used for f in k.fields if k.fill.get(f) == "casualties"}.values())[:1]
-        rule = offered["supplementary"]
-        basis = [{"clause": rule["clause"], "text": rule["text"]}]
-    else:
-        doc = getattr(docs, kind)
-        kinds = [plan.reporting.report_kind(k) for k in [doc.report_kind, *doc.also]]
-        fields = [(k, f) for k in kinds for f in k.fields]
-        basis = [{"clause": k.clause, "text": k.text} for k in kinds]
+    fields, basis = _fields_and_basis(plan, kind, offered)
     header = {k: v for k, v in (header or {}).items() if v}
     since = snap.reports[-1].at if snap.reports else None
     facts_text = Facts(snap, plan, events, since, now, plans, header.get("office") or "", intake)
     addressee = header.get("addressee") or _addressee(plan, snap, now, plans, header.get("office"))
     facts_text.addressees = set(re.split(r"[、，,]", addressee)) - {""}   # never told that they were told
-    sections = []
-    for i, (k, field) in enumerate(fields, 1):
-        source = k.fill.get(field)
-        if source in HEADER_SOURCES:
-            continue  # the header lines say it (报告单位、签发人、联系人)
-        sections.append(Section(id=f"field-{i}", part="fields", label=field, clause=k.clause,
-                                text=facts_text.fill(source) if source else ""))
+    sections = _sections(plan, snap, kind, fields, facts_text)
+    event = snap.title or plan.short_title
+    title = f"关于{event}{GENRE.format(name=name)}"     # the 文种 is 报告; 首报/续报一/终报 says which
+    opening = _opening(snap, plan, kind, event, intake)
+    return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
+                 title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
+                 date=format_time(now),
+                 addressee=addressee,
+                 copy_to=header.get("copy_to") or _copy_to(plan, snap, now, plans, header.get("office")),
+                 issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
+                 opening=opening, sections=sections, basis=basis)
+
+
+def _offered(snap: Snapshot, plan: Plan, kind: str, now: datetime, plans, office: str | None) -> dict[str, Any]:
+    """The reports the office may draft now, by kind; refused, naming them, when ``kind`` is not one."""
+    offered = {o["kind"]: o for o in offers(snap, plan, now, plans, office)}
+    if kind not in offered:
+        raise Refused("现在不能起草这种报告（%(kind)s）；可起草：%(offered)s", kind=KIND_NAMES.get(kind, str(kind)[:20]),
+                      offered=list(KIND_NAMES.get(k, k) for k in offered) or ["—"])
+    return offered
+
+
+def _opening(snap: Snapshot, plan: Plan, kind: str, event: str, intake: dict[str, Any] | None) -> str:
+    """When and where what happened, when it was received, what changed since the last report, 现将…如下."""
+    return (f"{cn_time(snap.occurred_at)}，{happened(event, intake)}。"
+            f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
+            + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
+
+
+def _fields_and_basis(plan: Plan, kind: str, offered: dict[str, dict[str, Any]]) -> tuple[list, list[dict[str, str]]]:
+    """The plan's report fields a report of ``kind`` fills, and the clauses it follows. A 补报 has the time and the
+    casualties as the plan's own report fields name them, under the national rule that calls for it."""
+    docs = plan.reporting.documents
+    if kind == "supplementary":
+        used = [plan.reporting.report_kind(d.report_kind) for d in (docs.first, docs.progress, docs.final)]
+        fields = [(k, f) for k in used[:1] for f in k.fields if k.fill.get(f) == "occurred_at"]
+        fields += list({f: (k, f) for k in used for f in k.fields if k.fill.get(f) == "casualties"}.values())[:1]
+        rule = offered["supplementary"]
+        return fields, [{"clause": rule["clause"], "text": rule["text"]}]
+    doc = getattr(docs, kind)
+    kinds = [plan.reporting.report_kind(k) for k in [doc.report_kind, *doc.also]]
+    return [(k, f) for k in kinds for f in k.fields], [{"clause": k.clause, "text": k.text} for k in kinds]
+
+
+def _sections(plan: Plan, snap: Snapshot, kind: str, fields: list, facts_text: Facts) -> list[Section]:
+    """The report's body: the plan's fields as the record fills them (the header lines say 报告单位、签发人、联系人),
+    then level, measures (a 续报: what is new), reports made, groups and, in a 终报, the termination; each bounded."""
+    sections = [Section(id=f"field-{i}", part="fields", label=field, clause=k.clause,
+                        text=facts_text.fill(k.fill[field]) if k.fill.get(field) else "")
+                for i, (k, field) in enumerate(fields, 1) if k.fill.get(field) not in HEADER_SOURCES]
     level_text = facts_text.level()
     near = step_away(plan, snap) if kind == "progress" else None
     if near:   # 研判: a 续报 of an incident one step from a higher level says so
@@ -339,18 +368,7 @@ def draft(snap: Snapshot, events: list[dict[str, Any]], plan: Plan, kind: str, n
         sections.append(Section(id="termination", part="termination", text=facts_text.termination()))
     for section in sections:  # generated or typed, every section is held to the same bound
         section.text = bounded(section.text)
-    event = snap.title or plan.short_title
-    title = f"关于{event}{GENRE.format(name=name)}"     # the 文种 is 报告; 首报/续报一/终报 says which
-    opening = (f"{cn_time(snap.occurred_at)}，{happened(event, intake)}。"
-               f"{cn_time(snap.reported_at)}接报。" + (changes_since_last(snap, plan) if kind != "first" else "")
-               + f"现将有关情况{'续报' if kind == 'progress' else '报告'}如下：")
-    return Draft(incident_id=snap.id, plan=plan.id, plan_title=plan.title, kind=kind, number=number, name=name,
-                 title=("【演练】" if snap.drill else "") + title, drill=snap.drill, version=snap.version,
-                 date=format_time(now),
-                 addressee=addressee,
-                 copy_to=header.get("copy_to") or _copy_to(plan, snap, now, plans, header.get("office")),
-                 issuer=header.get("issuer", ""), signer=header.get("signer", ""), contact=header.get("contact", ""),
-                 opening=opening, sections=sections, basis=basis)
+    return sections
 
 
 def happened(event: str, intake: dict[str, Any] | None = None) -> str:

@@ -190,36 +190,45 @@ def record_lines(window: dict[str, Any], people: set[str], office: str, snaps: l
                  first_actor: dict[str, str]) -> list[dict[str, Any]]:
     """What the office's people did on incidents in the window, from the snapshots (``names``: each incident's
     name; ``first_actor``: who recorded each)."""
-    out = []
+    return [{"at": at, "kind": kind, "kind_name": RECORD_KINDS[kind], "text": f"{names[s.id]}：{text}", "by": by,
+             "incident_id": s.id, "awaits": None}
+            for s in snaps
+            for at, kind, text, by in (*_done_by_people(s, window, people, first_actor), *_task_steps(s, window, office))]
 
-    def line(at, kind, text, by, snap):
-        out.append({"at": at, "kind": kind, "kind_name": RECORD_KINDS[kind], "text": f"{names[snap.id]}：{text}",
-                    "by": by, "incident_id": snap.id, "awaits": None})
 
-    for s in snaps:
-        if _in(s.created_at, window) and first_actor.get(s.id) in people:
-            line(s.created_at, "incident", "登记事件", first_actor[s.id], s)
-        for c in s.calls:
-            if _in(c.at, window) and c.by in people:
-                who = c.reached or c.received_by
-                line(c.at, "call", f"{c.unit} {c.number} {OUTCOMES.get(c.outcome, c.outcome)}".strip()
-                     + (f"（{who}）" if who else ""), c.by, s)
-        for m in s.messages:
-            if _in(m.at, window) and m.by in people:
-                line(m.at, "sent", ("已发送" if m.ok else "发送失败") + f"：{m.text[:60]}", m.by, s)
-        for r in s.reports:
-            if _in(r.at, window) and r.by in people:
-                line(r.at, "report", r.title, r.by, s)
-        for h in s.level_history:
-            if _in(h.at, window) and h.by in people and h.kind == "response":
-                line(h.at, "level", f"{h.from_level or '未定级'} → {h.to_level or '未定级'}", h.by, s)
-        for t in s.tasks:
-            if _in(t.at, window) and t.office == office:
-                line(t.at, "task", f"{t.title} → {t.unit}", t.by, s)
-            for step, word in ((t.signed, "签收"), *((f, "反馈") for f in t.feedback), (t.done, "办结")):
-                if step is not None and _in(step.at, window) and step.office == office:
-                    line(step.at, "task_step", f"{t.title} {word}" + (f"：{step.note}" if step.note else ""), step.by, s)
-    return out
+def _done_by_people(s, window: dict[str, Any], people: set[str], first_actor: dict[str, str]):
+    """The incident's recording and the calls made by ``people`` in the window, then what they sent and decided."""
+    if _in(s.created_at, window) and first_actor.get(s.id) in people:
+        yield s.created_at, "incident", "登记事件", first_actor[s.id]
+    for c in s.calls:
+        if _in(c.at, window) and c.by in people:
+            who = c.reached or c.received_by
+            yield (c.at, "call", f"{c.unit} {c.number} {OUTCOMES.get(c.outcome, c.outcome)}".strip()
+                   + (f"（{who}）" if who else ""), c.by)
+    yield from _sent_and_issued(s, window, people)
+
+
+def _sent_and_issued(s, window: dict[str, Any], people: set[str]):
+    """The messages sent, reports issued and changes of level made by ``people`` in the window."""
+    for m in s.messages:
+        if _in(m.at, window) and m.by in people:
+            yield m.at, "sent", ("已发送" if m.ok else "发送失败") + f"：{m.text[:60]}", m.by
+    for r in s.reports:
+        if _in(r.at, window) and r.by in people:
+            yield r.at, "report", r.title, r.by
+    for h in s.level_history:
+        if _in(h.at, window) and h.by in people and h.kind == "response":
+            yield h.at, "level", f"{h.from_level or '未定级'} → {h.to_level or '未定级'}", h.by
+
+
+def _task_steps(s, window: dict[str, Any], office: str):
+    """The tasks the office gave in the window, and each 签收, 反馈 and 办结 it recorded."""
+    for t in s.tasks:
+        if _in(t.at, window) and t.office == office:
+            yield t.at, "task", f"{t.title} → {t.unit}", t.by
+        for step, word in ((t.signed, "签收"), *((f, "反馈") for f in t.feedback), (t.done, "办结")):
+            if step is not None and _in(step.at, window) and step.office == office:
+                yield step.at, "task_step", f"{t.title} {word}" + (f"：{step.note}" if step.note else ""), step.by
 
 
 def compose_log(lines: list[dict[str, Any]], query: str = "") -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from radon.complexity import cc_visit
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 15
 # functions over the limit today: lower this as they are given one job each; never raise it
-ALLOWED = 37
+ALLOWED = 36
 
 
 def _over_limit() -> list[tuple[int, str]]:

@@ -49,8 +49,10 @@ from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
 from .where import insert_sql, where
 
-# A change that cannot conflict (a note) is worked out again when another writer got in first; this many times
-MERGE_ATTEMPTS = 20
+# A change is worked out before the write lock is taken and written only if nobody got in meanwhile; a change that
+# cannot conflict (a note) is worked out again when another writer got in first, this many times, and then once more
+# under the lock with the incident's chain held, where it cannot lose (a busy incident never starves a writer)
+OPTIMISTIC_ATTEMPTS = 3
 
 # An incident's version and time are those of the head of its chain: a quiet change (a note) writes its
 # event and moves the ledger, and leaves the incident row at the last change that altered the incident. Only an open
@@ -440,7 +442,7 @@ class Store:
                                                                                                   expected_version)
         if current.version != expected_version and not merge:
             raise StaleVersion(expected_version, current.version)
-        for _attempt in range(MERGE_ATTEMPTS):
+        for _attempt in range(OPTIMISTIC_ATTEMPTS):
             seen = current.version  # change() may apply in place
             snap, event, final = change(current)
             if self._commit_change(incident_id, seen, snap, event, final, also):
@@ -450,7 +452,26 @@ class Store:
                 raise StaleVersion(expected_version, current.version)
             # a merge that lost the race, or a change worked out on a copy that was not the stored one: worked out
             # again on what is there now
-        raise refusal("busy")
+        return self._append_holding_the_chain(incident_id, expected_version, change, merge, also)
+
+    def _append_holding_the_chain(self, incident_id: str, expected_version: int,
+                                  change: Callable[[Snapshot], tuple[Snapshot, dict, bool]], merge: bool,
+                                  also: list[tuple[str, dict]]) -> Snapshot:
+        """A change that lost the race every time it was tried (quicker writers — notes — kept getting in while it
+        was worked out) is worked out and written under the write lock with the chain's ledger entry held, so
+        nobody can get in between: it lands, however busy the incident, instead of being refused as busy."""
+        with self.write() as db:
+            self._ledger(incident_chain(incident_id), for_write=True)
+            current = self._load(incident_id)
+            if not merge and current.version != expected_version:
+                raise StaleVersion(expected_version, current.version)
+            seen = current.version
+            snap, event, final = change(current)
+            if not self._write_change(db, incident_id, seen, snap, event, final):
+                raise refusal("busy")   # not reached: the entry is held, so the chain is where it was read
+            for table, row in also:
+                db[table].insert(row)
+        return snap
 
     def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
                        also: list[tuple[str, dict]]) -> bool:

@@ -128,6 +128,42 @@ def test_notes_and_calls_racing_on_one_incident_all_land_and_the_row_holds_every
     store.close()
 
 
+def _in_transaction(store) -> bool:
+    conn = store.db.conn
+    return conn.in_transaction if hasattr(conn, "in_transaction") else conn.info.transaction_status != 0
+
+
+def test_a_call_that_another_writer_beats_every_time_it_is_worked_out_still_lands(store_location):
+    """A busy incident never starves a writer: here a note gets in while the call is worked out, every time it is
+    worked out outside the write lock. The call is then worked out once more holding the incident's chain, and
+    lands — the duty officer is not told 数据库正忙 because colleagues keep adding notes."""
+    clock = FixedClock("2026-11-22T09:00:00+08:00")
+    store, other = Store(store_location), Store(store_location)
+    incident = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50"},
+                          "值班员", clock)
+    beaten = []
+    append = store.append
+
+    def contested(incident_id, expected_version, change, **kw):
+        def worked_out(current):
+            if not _in_transaction(store):      # outside the lock a colleague's note gets in first
+                svc.act(other, incident_id, "add_note", other.get(incident_id).version,
+                        {"note": f"现场情况{len(beaten) + 1}"}, "值班员", clock)
+                beaten.append(current.version)
+            return change(current)
+        return append(incident_id, expected_version, worked_out, **kw)
+    store.append = contested
+    call = {"notification": "III-phone", "outcome": "no_answer", "number": "0513-00010073"}
+    snap = svc.act(store, incident.id, "record_call", incident.version, call, "值班员", clock)
+    assert beaten and len(snap.calls) == 1 and snap.version == incident.version + len(beaten) + 1
+    fresh = Store(store_location)
+    assert [e["trigger"] for e in fresh.events(incident.id)][-len(beaten) - 1:] == ["add_note"] * len(beaten) + [
+        "record_call"]
+    assert fresh.verify() == []
+    for s in (store, other, fresh):
+        s.close()
+
+
 def test_on_postgresql_a_note_waits_for_a_write_that_holds_the_ledger_entry(pg_url):
     """A write the long way (rows beside its event, under the write lock) reads the chain's ledger entry locked: a
     note, which moves that entry without touching the incident row, waits for it instead of slipping in between

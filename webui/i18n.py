@@ -7,8 +7,8 @@ Catalogue upkeep (README, Translations): ``pybabel extract -F babel.cfg -o /tmp/
 """
 from __future__ import annotations
 
-from flask import Flask, has_request_context, session
-from flask_babel import Babel, force_locale, gettext, lazy_gettext
+from flask import Flask, g, has_request_context, session
+from flask_babel import Babel, force_locale, get_translations, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from emergency.response.cards import role_words
@@ -125,9 +125,28 @@ def near_sentence(boundary: dict | None) -> Markup:
                           level=boundary["level"], words=part_words(boundary["parts"][0])))
 
 
+def _catalogue():
+    """The translations a template's words are looked up in: found once per request and language (Flask-Babel finds
+    them again for every word, and the incident page says some 750 words; ``force_locale`` swaps the locale object,
+    so a page rendered in another language finds its own)."""
+    if not g:
+        return get_translations()
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    kept = g.get("_catalogue")
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    found = get_translations()
+    g._catalogue = (getattr(g.get("_flask_babel"), "babel_locale", None), found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=current_language, default_locale="zh", default_domain="messages",
           default_translation_directories="translations")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s), ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n), newstyle=True)
     app.jinja_env.filters["zh"] = plan_text
     app.jinja_env.filters["tel"] = tel
     app.jinja_env.globals["card_role"] = card_role

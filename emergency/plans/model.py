@@ -578,6 +578,17 @@ class Lifecycle(Strict):
     without_response: list[str] = []
     # States at or after the end of the response (应急终止 and after): termination conditions were met.
     response_ended: list[str] = []
+    # who may fire each trigger, gathered from the transitions on first ask (every button on a page asks)
+    _roles_by_trigger: dict[str, frozenset[str]] | None = PrivateAttr(default=None)
+
+    def roles_for(self, trigger: str) -> frozenset[str]:
+        """The roles any transition fired by ``trigger`` names."""
+        if self._roles_by_trigger is None:
+            found: dict[str, set[str]] = {}
+            for t in self.transitions:
+                found.setdefault(t.trigger, set()).update(t.roles)
+            self._roles_by_trigger = {k: frozenset(v) for k, v in found.items()}
+        return self._roles_by_trigger.get(trigger, frozenset())
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -162,7 +162,7 @@ def plan_roles(role: str, trigger: str, drill: bool, plan: Plan) -> bool:
     if (trigger in FOLLOW_UP_TRIGGERS or trigger == REPORT_TRIGGER or trigger in SERVER_TRIGGERS
             or trigger in RECORD_TRIGGERS):
         return role in plan.lifecycle.record_roles
-    return any(role in t.roles for t in plan.lifecycle.transitions if t.trigger == trigger)
+    return role in plan.lifecycle.roles_for(trigger)
 
 
 def _roles_allow(actor: Actor, rule: Action, resource: Any) -> bool:

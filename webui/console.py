@@ -6,27 +6,22 @@ are flashed beside what the user was doing; nothing here raises a 500 on bad inp
 """
 from __future__ import annotations
 
-from datetime import timedelta
 
 from flask_login import current_user
 from flask import (Blueprint, current_app, redirect, render_template, request, session,
                    url_for)
 
-from emergency.response.duties import undated_own_items
 from emergency.services import incidents as service
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError
 from emergency.response import calls
-from emergency.services import board as boards, directory, roster, rota, timeliness
+from emergency.services import board as boards, roster, timeliness
 from emergency.response.calls import OUTCOMES
-from emergency.response.lint import revision_due
 
-from .auth import actor, same_site_referrer
-from .access import may
-from .db import clock_for, get_store, now, plans
+from .auth import same_site_referrer
+from .access import may, who
+from .db import app_clock, clock_for, get_store, now, plans
 from .downloads import send
-from .directory_pages import on_duty_now, plan_units
-from .shift_pages import flag as shift_flag
 from .i18n import current_language, gettext as _
 
 bp = Blueprint("console", __name__)
@@ -90,53 +85,16 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
 
 @bp.get("/")
 def home():
-    real = _board_rows(False)
-    drills = _board_rows(True)
-    # the live picture is real incidents only: drills are counted apart and raise nothing to the real
-    # leader on duty; their reminders sound on the drill board, not here
-    overdue = [(r, n) for r in real for n in r["overdue"]]
-    drill_overdue = boards.totals(drills).ours_overdue
-    escalated = [(r, n) for r in real for n in r.get("escalated", [])]
-    todo, raised_tasks = _task_queue(real)
-    today = now().date()
-    revision = [(p, revision_due(p)) for p in plans().plans.values() if revision_due(p) <= today]
-    grouped = directory.by_unit(directory.load(get_store()))
-    at = now()
-    return render_template("console/home.html", plans=plans().plans.values(), real=real, drills=drills, overdue=overdue,
-                           escalated=escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES, drill_overdue=drill_overdue,
-                           todo=todo, raised_tasks=raised_tasks, office=office(),
-                           revision=revision, directory_gaps=directory.gaps(plan_units(), grouped),
-                           duty=on_duty_now(at), roster_gaps=roster.gaps(roster.load(get_store(), since=format_time(at)), at),
-                           gap_days=roster.GAP_DAYS, shift_flag=shift_flag(), understaffed=_understaffed(at),
-                           undated=len(undated_own_items(plans(), office())) if office() else 0,
-                           fingerprint=_fingerprint(real + drills))
-
-
-def _understaffed(at) -> list[dict]:
-    """The shifts of the next days short of their unit's minimum staffing, flagged as gaps are."""
-    store = get_store()
-    return rota.understaffed(roster.load(store, since=format_time(at)), roster.staffing(store), at,
-                             at + timedelta(days=roster.GAP_DAYS))
-
-
-def _task_queue(real: list[dict]) -> tuple[list, list]:
-    """The office's 待办: open tasks given to it — assigned, or handed over at closing (a closed record
-    keeps them until they are done) — and the open tasks it gave that are overdue (raised to whoever gave them).
-    Real incidents only; a drill's tasks stay on its own incidents."""
-    at = now()
-    views = {r["id"]: r for r in real if r.get("tasks") is not None}
-    for s in service.listed(get_store(), drill=False, open_only="or_follow_up"):
-        if s.id not in views and s.tasks:
-            views[s.id] = service.snapshot_view(s, None, at, plans(), office())
-    todo, raised = [], []
-    for v in views.values():
-        for t in v.get("tasks") or []:
-            if t["done"] is None and t["mine"]:
-                todo.append((v, t))
-            elif t["done"] is None and t["overdue"] and t["by"] == actor():
-                raised.append((v, t))
-    todo.sort(key=lambda p: (p[1]["due"] or "9999"))
-    return todo, raised
+    h = boards.home(get_store(), plans(), who(), app_clock())
+    page_now = now()
+    for row in h.real + h.drills:
+        row["remind"] = _reminders(row, row["at"], page_now)
+    return render_template("console/home.html", plans=plans().plans.values(), real=h.real, drills=h.drills,
+                           overdue=h.overdue, escalated=h.escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES,
+                           drill_overdue=h.drill_totals.ours_overdue, todo=h.todo, raised_tasks=h.raised_tasks,
+                           office=office(), revision=h.revision, directory_gaps=h.directory_gaps, duty=h.duty,
+                           roster_gaps=h.roster_gaps, gap_days=roster.GAP_DAYS, shift_flag=h.unsigned,
+                           understaffed=h.understaffed, undated=h.undated, fingerprint=_fingerprint(h.real + h.drills))
 
 
 def _fingerprint(rows: list[dict]) -> str:
@@ -155,13 +113,13 @@ def board():
 def wall():
     """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
     drill = request.args.get("drill") == "1"
-    rows = _board_rows(drill)
-    # the office's 待办 in one line: tasks given to it still open, how many past their time
-    todo = [] if drill else _task_queue(rows)[0]
-    return render_template("console/wall.html", rows=rows, drill=drill, fingerprint=_fingerprint(rows),
-                           totals=boards.totals(rows),
-                           duty=on_duty_now(now()), todo=todo, todo_overdue=sum(1 for _v, t in todo if t["overdue"]),
-                           shift_flag=None if drill else shift_flag())
+    w = boards.wall(get_store(), plans(), who(), app_clock(), drill)
+    page_now = now()
+    for row in w.rows:
+        row["remind"] = _reminders(row, row["at"], page_now)
+    return render_template("console/wall.html", rows=w.rows, drill=drill, fingerprint=_fingerprint(w.rows),
+                           totals=w.totals, duty=w.duty, todo=w.todo, todo_overdue=w.todo_overdue,
+                           shift_flag=w.unsigned)
 
 
 def date_bounds(args) -> tuple[dict, dict]:

@@ -16,7 +16,6 @@ from flask_login import current_user
 from emergency.services import calendars, callsheet, directory, roster, rota, users
 from emergency.core.clock import format_time
 from emergency.core.errors import EmergencyError, InputError, NotFound
-from emergency.core.numbers import mobile_of
 from emergency.services.incidents import get as get_incident, notification_status
 
 from emergency.services.permissions import Forbidden
@@ -40,10 +39,7 @@ def _contacts():
 
 
 def plan_units() -> list[str]:
-    """Every office the plans name, by today's name — not the roles of an incident (事故单位, 专家 …), which have no
-    standing number."""
-    agencies = plans().agencies
-    return sorted({u for u in directory.known_units(plans()).values() if not agencies.is_role(u)})
+    return directory.plan_units(plans())
 
 
 def incident_roles() -> list[str]:
@@ -213,10 +209,7 @@ def calls_download(incident_id: str, fmt: str):
 
 def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
     """The shifts as this user may see them: an observer sees no personal mobile of the people on duty."""
-    if personal_numbers_shown():
-        return shifts
-    return [s.model_copy(update={k: "" for k in ("officer_phone", "leader_phone")
-                                 if mobile_of(getattr(s, k))}) for s in shifts]
+    return shifts if personal_numbers_shown() else roster.without_mobiles(shifts)
 
 @bp.get("/roster")
 def roster_page(problems=None, status=200, error: EmergencyError | None = None, subscription: str | None = None):

@@ -10,29 +10,23 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 
 from emergency.services import incidents as service
 from emergency.response.diagrams import main_path_chart, state_diagram
-from emergency.response.boundaries import assessment, related_plans
 from emergency.core.clock import SimulatedClock
 from emergency.core.errors import EmergencyError, InputError, NotFound, StaleVersion
 from emergency.services.intake import open_incident as open_from_intake
 from emergency.response import calls
-from emergency.services import directory, documents
-from emergency.services import callsheet, cap, closing
-from emergency.services.callsheet import for_observer
+from emergency.services import closing, incident_page as pages
 from emergency.response.duties import KNOWN_VIA, task_refs
-from emergency.response.lifecycle import ISSUE_TRIGGER
 from emergency.core.step_names import PAYLOAD_FIELDS
-from emergency.services.permissions import Forbidden, IncidentStep
+from emergency.services.permissions import Forbidden
 
-from .access import may, may_report, who
+from .access import may_report, who
 from .auth import actor
 from .db import app_clock, clock_for, get_store, now, plans
 from .call_pages import configured_channels, say_shared
-from .directory_pages import call_lines, on_duty_now
 from .plan_args import plan_or_404
 from .timeline import decisions, label_of, timeline, trigger_labels
 from .i18n import gettext as _, refusal
 
-from .console import office, ours
 
 bp = Blueprint("incidents", __name__)
 
@@ -112,56 +106,29 @@ def _after_recording(incident_id: str) -> str:
 @bp.get("/incidents/<incident_id>")
 def incident_page(incident_id: str):
     try:
-        snap = service.get(get_store(), incident_id)
+        page = pages.incident_page(get_store(), plans(), incident_id, who(), app_clock())
     except NotFound:
         abort(404)
-    clock = clock_for(snap)
-    v = service.view(get_store(), incident_id, clock.now(), office(), snap)
-    if not may("directory.personal"):
-        v = for_observer(v)
-    plan = plans().plan_for(v["plan"], v["plan_version"])
-    group_key = v["event_group"] or v["id"]
-    at = now()
-    group = [service.snapshot_view(s, None, at, plans(), office()) for s in service.listed(get_store(), drill=None, event_group=group_key)
-             if s.id != v["id"]] + [v]
-    lead, lead_basis = _lead_plan(group)
-    group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
-    merged = service.merged_notifications(group) if len(group) > 1 else []
+    v, plan, snap, sheet = page.incident, page.plan, page.snap, page.calls
     draft = session.pop("draft", None)
     if not draft or draft.get("incident") != incident_id:
         draft = None
-
-    def may_fire(trigger: str) -> bool:
-        return may("incident.act", IncidentStep(plan, v["drill"], trigger))
-    v["actions"] = [a for a in v["actions"] if may_fire(a["trigger"])]  # only this role's
-    v["allowed_triggers"] = [tr for tr in v["allowed_triggers"] if may_fire(tr)]
     machine = plans().lifecycle(v["plan"], v["plan_version"])
-    offers = documents.offers(snap, plan, clock.now(), plans(), office())
-    call_sheet = _calls_view(snap, v, plan, clock.now())
-    may_assign = "assign_task" in v["allowed_triggers"]
-    may_follow_up = may_fire("sign_task")
-    store = get_store()
-    for g in group:
-        g.setdefault("plan_short", plans().plan_for(g["plan"], g["plan_version"]).short_title)
-    own_documents = documents.issued(store, incident_id)
-    final_reports = {g["id"] for g in group
-                     if any(d["kind"] == "final" for d in (own_documents if g["id"] == incident_id else
-                                                           documents.issued(store, g["id"])))}
-    still_open = closing.still_open(v, group, final_reports) if "close" in v["allowed_triggers"] else []
-    unit_names = sorted(set(directory.by_unit(directory.load(get_store()))) | {o.unit for o in plan.library.agencies.offices})
-    return render_template("console/incident.html", offers=offers, **call_sheet, documents=own_documents,
-                           still_open=still_open,
-                           group_outside_lead=next((g["outside_lead"] for g in group if g.get("outside_lead")), None),
-                           KNOWN_VIA=KNOWN_VIA, may_assign=may_assign, may_follow_up=may_follow_up, unit_names=unit_names,
-                           task_refs=task_refs(plan),
-                           may_issue=may("report.issue", IncidentStep(plan, v["drill"], ISSUE_TRIGGER)), v=v, plan=plan, group=group, lead=lead, lead_basis=lead_basis,
-                           merged=merged, group_key=group_key, draft=draft, **_timeline_page(plan, v["events"], snap.tasks),
-                           decisions=decisions(v["events"]), other_plan_query=_other_plan_query(v),
-                           own_warning=cap.issued_a_warning(v["events"]),
-                           sim=_sim_info(snap, clock), now_local=clock.now().strftime("%Y-%m-%dT%H:%M"),
-                           judged=_judged(plan, snap, v, clock.now()),
-                           diagram=main_path_chart(machine, v["state"], v["allowed_triggers"]),
-                           full_diagram=state_diagram(machine, v["state"]))
+    return render_template(
+        "console/incident.html", v=v, plan=plan, offers=page.offers, documents=page.documents,
+        still_open=page.still_open, group=page.group, lead=page.lead, lead_basis=page.lead_basis,
+        group_outside_lead=page.outside_lead, merged=page.merged, group_key=v["event_group"] or v["id"],
+        call_lines=sheet.lines, escalated=sheet.escalated, message_texts=sheet.message_texts, messages=sheet.messages,
+        # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one
+        duty=sheet.duty or {"unit": _("演练"), "drill": True}, channels=list(configured_channels()),
+        escalate_minutes=calls.ESCALATE_WITHIN_MINUTES, failures_before_next=calls.FAILURES_BEFORE_NEXT,
+        KNOWN_VIA=KNOWN_VIA, may_assign=page.may_assign, may_follow_up=page.may_follow_up,
+        unit_names=page.unit_names, task_refs=task_refs(plan), may_issue=page.may_issue, draft=draft,
+        **_timeline_page(plan, v["events"], snap.tasks), decisions=decisions(v["events"]),
+        other_plan_query=_other_plan_query(v), own_warning=page.own_warning, sim=_sim_info(snap, page.clock),
+        now_local=page.at.strftime("%Y-%m-%dT%H:%M"), judged=page.judged,
+        diagram=main_path_chart(machine, v["state"], v["allowed_triggers"]),
+        full_diagram=state_diagram(machine, v["state"]))
 
 
 TIMELINE_PAGE = 100  # events on one page of an incident's timeline, newest first (9,331 made 2.8 MB)
@@ -177,40 +144,11 @@ def _timeline_page(plan, events: list[dict], given: list | None = None) -> dict:
             "timeline_pages": pages, "timeline_total": len(events)}
 
 
-def _calls_view(snap, v: dict, plan, at) -> dict:
-    """The incident page's calls: each notification's numbers, attempts and next number (``lines``), the items
-    raised to the commander on duty (``escalated``), who that is now (``duty``), the outbound channels and a
-    first-notice text per notification."""
-    items = (v["checklist"] or {}).get("notifications", [])
-    lines = call_lines(items, [a.model_dump() for a in snap.calls]) if items else []
-    texts = {n["id"]: callsheet.first_notice(v, plan.short_title, n) for n in items}
-    # a drill raises its items to the drill's own stand-in for the leader on duty, never the real one
-    duty = {"unit": _("演练"), "drill": True} if snap.drill else on_duty_now(now())
-    return {"call_lines": lines, "escalated": calls.escalations(ours(items), at), "duty": duty,
-            "channels": list(configured_channels()), "message_texts": texts,
-            "messages": [m.model_dump() for m in snap.messages], "escalate_minutes": calls.ESCALATE_WITHIN_MINUTES,
-            "failures_before_next": calls.FAILURES_BEFORE_NEXT}
-
-
-def _judged(plan, snap, v: dict, at) -> dict:
-    """The incident's 研判: its own plan's boundaries and consequences, and the plans the event could also
-    be recorded under, with which plan would lead past each boundary."""
-    level = snap.effective_level or v["classification"]["level"]
-    judged = assessment(plan, snap.facts, level, snap.occurred_at, snap.reported_at, at)
-    judged["related"] = related_plans(plans(), plan, snap.facts, level, judged["ahead"])
-    return judged
-
-
 def _other_plan_query(v: dict) -> dict:
     """What recording the same event under another plan carries over: title, times, facts and the group."""
     return {"event_group": v["event_group"] or v["id"], "occurred_at": v["occurred_at"][:16],
             "reported_at": v["reported_at"][:16], "title": v["title"], "facts": json.dumps(v["facts"], ensure_ascii=False),
             "drill": "1" if v["drill"] else ""}
-
-
-def _lead_plan(views: list[dict]) -> tuple[str | None, dict | None]:
-    """The lead plan among an event's incidents and the clause that says so (PlanLibrary.lead_with_basis)."""
-    return plans().lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in views})
 
 
 @bp.post("/incidents/<incident_id>/act")

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from emergency.core.clock import Clock, format_time
 from emergency.core.errors import EmergencyError
 from emergency.response import calls
-from emergency.services.incidents import OWED, ours, safe_snapshot_view
+from emergency.response.duties import undated_own_items
+from emergency.response.lint import revision_due
+from emergency.services import callsheet, directory, drill_runs, roster, rota, shift
+from emergency.services.incidents import OWED, listed, ours, safe_snapshot_view, snapshot_view
+from emergency.services.permissions import Actor, allowed
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,106 @@ def rows(store, plans, office: str | None, clock_of: Callable, page_now: datetim
 def totals(board: list[dict[str, Any]]) -> ItemCounts:
     """The counts of every row together (the home page's and the wall's headline numbers)."""
     return ItemCounts(**{k: sum(getattr(r["counts"], k) for r in board) for k in ItemCounts.__dataclass_fields__})
+
+
+# how far before now the board's pages read the roster: the shift on duty and the one before it (a 24-hour shift at
+# most, whose handover may be unsigned), with a day to spare; a three-year roster is not read whole
+ROSTER_LOOKBACK = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Home:
+    """The home page for one office, read once: the real board and the drill board, what of ours is overdue and
+    raised to the leader (real incidents only: drills raise nothing to the real leader on duty), the office's 待办,
+    and what the office should put right before it matters (plans due for revision, units without a number, the
+    roster's gaps and short-staffed shifts, items without a clock, an unsigned handover)."""
+    real: list[dict[str, Any]]
+    drills: list[dict[str, Any]]
+    totals: ItemCounts                  # of the real board
+    drill_totals: ItemCounts
+    overdue: list[tuple[dict[str, Any], dict[str, Any]]]      # (row, item), ours
+    escalated: list[tuple[dict[str, Any], dict[str, Any]]]
+    todo: list[tuple[dict[str, Any], dict[str, Any]]]         # (incident, task) given to the office, still open
+    raised_tasks: list[tuple[dict[str, Any], dict[str, Any]]]  # tasks the looking person gave, open and overdue
+    revision: list[tuple[Any, Any]]     # (plan, the date its evaluation was due)
+    directory_gaps: list[str]
+    duty: dict[str, Any]
+    roster_gaps: list[dict[str, str]]
+    understaffed: list[dict[str, Any]]
+    undated: int
+    unsigned: Any                       # the office's unsigned handover, or None
+
+
+@dataclass(frozen=True)
+class Wall:
+    """The duty room's wall screen: the board's rows and their totals, who is on duty, the office's 待办."""
+    rows: list[dict[str, Any]]
+    totals: ItemCounts
+    duty: dict[str, Any]
+    todo: list[tuple[dict[str, Any], dict[str, Any]]]
+    todo_overdue: int
+    unsigned: Any
+
+
+def clock_of(store, app_clock: Clock) -> Callable:
+    """Each incident's own clock: its drill's simulated one, else the app's."""
+    return lambda snap: drill_runs.clock_for(store, snap, app_clock)
+
+
+def home(store, library, actor: Actor, app_clock: Clock) -> Home:
+    now = app_clock.now()
+    real = rows(store, library, actor.office, clock_of(store, app_clock), now, False)
+    drills = rows(store, library, actor.office, clock_of(store, app_clock), now, True)
+    shifts = _shifts(store, actor, now)
+    todo, raised = task_queue(store, library, real, actor, now)
+    contacts = directory.by_unit(directory.load(store))
+    return Home(
+        real=real, drills=drills, totals=totals(real), drill_totals=totals(drills),
+        overdue=[(r, n) for r in real for n in r["overdue"]], escalated=[(r, n) for r in real for n in r["escalated"]],
+        todo=todo, raised_tasks=raised,
+        revision=[(p, revision_due(p)) for p in library.plans.values() if revision_due(p) <= now.date()],
+        directory_gaps=directory.gaps(directory.plan_units(library), contacts), duty=on_duty(shifts, actor, now),
+        roster_gaps=roster.gaps(shifts, now),
+        understaffed=rota.understaffed(shifts, roster.staffing(store), now, now + timedelta(days=roster.GAP_DAYS)),
+        undated=len(undated_own_items(library, actor.office)) if actor.office else 0,
+        unsigned=shift.unsigned(store, actor.office, shifts, now) if actor.office else None)
+
+
+def wall(store, library, actor: Actor, app_clock: Clock, drill: bool) -> Wall:
+    now = app_clock.now()
+    board = rows(store, library, actor.office, clock_of(store, app_clock), now, drill)
+    shifts = _shifts(store, actor, now)
+    todo = [] if drill else task_queue(store, library, board, actor, now)[0]
+    return Wall(rows=board, totals=totals(board), duty=on_duty(shifts, actor, now), todo=todo,
+                todo_overdue=sum(1 for _v, t in todo if t["overdue"]),
+                unsigned=None if drill or not actor.office else shift.unsigned(store, actor.office, shifts, now))
+
+
+def _shifts(store, actor: Actor, now: datetime) -> list[roster.Shift]:
+    """The roster from the shift before the one on duty onward, as ``actor`` may see it (an observer: no mobiles)."""
+    shifts = roster.load(store, since=format_time(now - ROSTER_LOOKBACK))
+    return shifts if allowed(actor, "directory.personal") else roster.without_mobiles(shifts)
+
+
+def on_duty(shifts: list[roster.Shift], actor: Actor, now: datetime) -> dict[str, Any]:
+    """The looking office's shift now: the 带班领导 its items are raised to."""
+    return {"unit": actor.office, "commander": callsheet.commander_on_duty(shifts, actor.office, now)}
+
+
+def task_queue(store, library, real: list[dict[str, Any]], actor: Actor, now: datetime) -> tuple[list, list]:
+    """The office's 待办: open tasks given to it — assigned, or handed over at closing (a closed record keeps them
+    until they are done) — and the open tasks the looking person gave that are overdue (raised to whoever gave
+    them). Real incidents only; a drill's tasks stay on its own incidents."""
+    views = {r["id"]: r for r in real if r.get("tasks") is not None}
+    for s in listed(store, drill=False, open_only="or_follow_up"):
+        if s.id not in views and s.tasks:
+            views[s.id] = snapshot_view(s, None, now, library, actor.office)
+    todo, raised = [], []
+    for v in views.values():
+        for t in v.get("tasks") or []:
+            if t["done"] is None and t["mine"]:
+                todo.append((v, t))
+            elif t["done"] is None and t["overdue"] and t["by"] == actor.name:
+                raised.append((v, t))
+    todo.sort(key=lambda p: (p[1]["due"] or "9999"))
+    return todo, raised

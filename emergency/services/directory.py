@@ -63,6 +63,12 @@ class ImportRefused(EmergencyError):
                          more=more)
 
 
+def plan_units(plans) -> list[str]:
+    """Every office the plans name, by today's name — not the roles of an incident (事故单位, 专家 …), which have no
+    standing number."""
+    return sorted({u for u in known_units(plans).values() if not plans.agencies.is_role(u)})
+
+
 def known_units(plans) -> dict[str, str]:
     """Every unit the plans name (as recipients, reporters and group units), by today's name: name → today's."""
     agencies = plans.agencies

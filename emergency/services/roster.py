@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from emergency.core.clock import EARLIEST, LATEST, TZ, format_time, month_day_time, parse_time
 from emergency.services.directory import ImportRefused, check_header, known_units, read_rows, text_of
-from emergency.core.numbers import number_problem
+from emergency.core.numbers import mobile_of, number_problem
 from emergency.core.sheets import csv_bytes as safe_csv, workbook_bytes
 from emergency.core.inputs import clean_text
 from emergency.core.errors import EmergencyError, InputError, NotFound, Refused
@@ -270,6 +270,12 @@ def replace(store, shifts: list[Shift], actor: str, at: str) -> list[str]:
 
 def _stored(shifts: list[Shift]) -> list[list[Any]]:
     return [[getattr(s, f) for f in STORED] for s in shifts]
+
+
+def without_mobiles(shifts: list[Shift]) -> list[Shift]:
+    """The shifts as an observer sees them: no personal mobile of the people on duty (a desk line stays)."""
+    return [s.model_copy(update={k: "" for k in ("officer_phone", "leader_phone") if mobile_of(getattr(s, k))})
+            for s in shifts]
 
 
 def load(store, since: str | None = None) -> list[Shift]:

@@ -17,7 +17,7 @@ from emergency.services import documents
 from tests.integration.test_reports import draft_form, issue, report_incident
 from emergency.services.users import add_user
 from emergency.store import Store
-from tests.conftest import PASSWORD, USERS, signed_in
+from tests.conftest import PASSWORD, USERS, app_with_users, signed_in
 from tests.pdf_layout import PT_PER_MM, gb_t_9704_places, page_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("chromium") is None,
@@ -28,17 +28,23 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.whic
 MEASURES = "".join(["现场已设置警戒区域并疏散周边群众，消防救援力量正在组织搜救被困人员，医疗救护人员在现场待命。"] * 30)
 
 
+AT = "2026-12-02T10:30:00+08:00"
+
+
 @pytest.fixture
 def clock():
-    return FixedClock("2026-12-02T10:30:00+08:00")
+    return FixedClock(AT)
 
 
 # the report of the duty room and of the 区应急管理局: one layout, measured for each issuing office
 ISSUERS = {"值班员张三": "海门区政府总值班室", "应急局值班员": "区应急管理局"}
 
 
-@pytest.fixture(params=sorted(ISSUERS))
-def issued(app, clock, request):
+@pytest.fixture(scope="module", params=sorted(ISSUERS))
+def issued(tmp_path_factory, request):
+    """One report issued by each office, printed once (a Chromium print takes seconds) and read by every test."""
+    clock = FixedClock(AT)
+    app = app_with_users(str(tmp_path_factory.mktemp("layout") / "app.db"), clock, TESTING=True)
     if request.param not in USERS:
         store = Store(app.config["DATABASE"])
         add_user(store, request.param, "duty_officer", PASSWORD, clock, unit=ISSUERS[request.param])

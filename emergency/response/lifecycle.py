@@ -14,6 +14,7 @@ next snapshot from a snapshot and an event; ``replay`` rebuilds a snapshot from 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from transitions import Machine
@@ -80,6 +81,14 @@ def step_label(plan: Plan, trigger: str, source: str | None = None) -> str:
     return own or OTHER_STEP_LABELS.get(trigger, trigger)
 
 
+class _Incident:
+    """What a transition moves: an incident's state, for the one step being taken."""
+    __slots__ = ("state",)
+
+    def __init__(self, state: str):
+        self.state = state
+
+
 class Lifecycle:
     """The machine of one plan."""
 
@@ -123,38 +132,30 @@ class Lifecycle:
                                     for t in specs if t.dest)})
         return out
 
-    def machine(self, state: str, reasons: list[str], incident_guards_only: bool = False) -> tuple[Machine, Any]:
-        """A transitions machine (and its model) at ``state`` with the plan's transitions from there, each with
-        its level limit and guards, which append their refusal to ``reasons``. ``auto_transitions`` is off, so no
-        ``to_<state>`` shortcut exists. ``incident_guards_only``: only the guards that read the incident itself
-        (for ``blocked``), not the level or approval the person has yet to type."""
-        class _Model:
-            pass
-
-        model = _Model()
-        transitions = []
-        for t in self.specs:
-            if state not in t.source:
-                continue
-            guards = [g for g in t.conditions if not incident_guards_only or g in INCIDENT_GUARDS]
-            checks = ([] if incident_guards_only else [self._level_guard(t, reasons)]) + [self._guard(g, reasons)
-                                                                                        for g in guards]
-            transitions.append({"trigger": t.trigger, "source": state, "dest": t.dest, "conditions": checks,
-                                "after": [self._actions(t)]})
-        machine = Machine(model=model, states=self.states, transitions=transitions, initial=state,
-                          auto_transitions=False, send_event=True)
-        return machine, model
+    @cached_property
+    def machine(self) -> Machine:
+        """The plan version's machine, built once: every transition of the plan with its level limit and guards (which
+        say why they refuse on the step, ``Step.refusals``) and its actions. It holds no incident: a step moves a
+        model made for it (``_Incident``), so one machine serves every incident of the version and every thread.
+        ``auto_transitions`` is off, so no ``to_<state>`` shortcut exists."""
+        transitions = [{"trigger": t.trigger, "source": list(t.source), "dest": t.dest,
+                        "conditions": [self._level_guard(t), *(self._guard(g) for g in t.conditions)],
+                        "after": [self._actions(t)]} for t in self.specs]
+        return Machine(model=None, states=self.states, transitions=transitions, initial=self.plan.lifecycle.initial,
+                       auto_transitions=False, send_event=True)
 
     def blocked(self, snap: Snapshot) -> dict[str, list[str]]:
         """For each of the plan's steps allowed in the incident's state, why a guard that reads only the incident
-        refuses it now (empty: it may be taken), asked of transitions' own ``may_<trigger>``."""
-        reasons: list[str] = []
-        machine, model = self.machine(snap.state, reasons, incident_guards_only=True)
-        out = {}
-        for trigger in machine.get_triggers(snap.state):
-            reasons.clear()
-            step = Step(plan=self.plan, snap=snap, payload={}, actor="", at="", trigger=trigger)
-            out[trigger] = [] if getattr(model, f"may_{trigger}")(step=step) else list(dict.fromkeys(reasons))
+        refuses it now (empty: it may be taken) — the plan's table read directly, as the machine would decide it
+        (a step may be taken when any of its transitions from the state has every guard pass), without the level
+        or approval the person has yet to type."""
+        out: dict[str, list[str]] = {}
+        for t in self.specs:
+            if snap.state not in t.source or out.get(t.trigger) == []:
+                continue
+            step = Step(plan=self.plan, snap=snap, payload={}, actor="", at="", trigger=t.trigger)
+            reasons = [r for g in t.conditions if g in INCIDENT_GUARDS for r in [GUARDS[g](step)] if r]
+            out[t.trigger] = [] if not reasons else list(dict.fromkeys([*out.get(t.trigger, []), *reasons]))
         return out
 
     def as_data(self) -> dict[str, Any]:
@@ -279,10 +280,9 @@ class Lifecycle:
             self._below_the_facts(snap, clean, candidates[0].label)
         work = snap if in_place else snap.model_copy(deep=True)
         step = Step(plan=self.plan, snap=work, payload=clean, actor=actor, at=stamp, trigger=trigger, office=office)
-        reasons: list[str] = []
-        _machine, model = self.machine(snap.state, reasons)
-        if not model.trigger(trigger, step=step):
-            raise Refused("不能“%(step)s”", list(dict.fromkeys(reasons)), step=candidates[0].label)
+        model = _Incident(snap.state)
+        if not self.machine.events[trigger].trigger(model, step=step):
+            raise Refused("不能“%(step)s”", list(dict.fromkeys(step.refusals)), step=candidates[0].label)
         work.state = model.state
         self._done_by_entering(work, actor, stamp, candidates[0].label)
         return self._finish(work, trigger, clean, actor, stamp)
@@ -435,7 +435,7 @@ class Lifecycle:
         return self.plan.lifecycle.state(state).label
 
     @staticmethod
-    def _level_guard(t: TransitionDef, reasons: list[str]):
+    def _level_guard(t: TransitionDef):
         def check(ev) -> bool:
             if not t.levels:
                 return True
@@ -443,18 +443,18 @@ class Lifecycle:
             level = payload.get("level") if "level" in t.requires else payload.get("warning_level")
             if level in t.levels:
                 return True
-            reasons.append(f"{level}级不适用于“{t.label}”（适用：{'、'.join(t.levels)}级，{t.clause}）")
+            ev.kwargs["step"].refusals.append(f"{level}级不适用于“{t.label}”（适用：{'、'.join(t.levels)}级，{t.clause}）")
             return False
         return check
 
     @staticmethod
-    def _guard(name: str, reasons: list[str]):
+    def _guard(name: str):
         guard = GUARDS[name]
 
         def check(ev) -> bool:
             reason = guard(ev.kwargs["step"])
             if reason:
-                reasons.append(reason)
+                ev.kwargs["step"].refusals.append(reason)
                 return False
             return True
         return check

@@ -9,7 +9,7 @@ Each takes a ``Step``: the plan, the working snapshot, the payload, the actor an
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
 
@@ -26,6 +26,7 @@ class Step:
     at: str              # formatted time of the event
     trigger: str
     office: str | None = None   # the office of who acts (None on replay: a guard that asks whose is lenient there)
+    refusals: list[str] = field(default_factory=list)   # why the step's guards refused it, in the plan's words
 
 
 # ---- guards -----------------------------------------------------------------

@@ -70,6 +70,12 @@ class ThreadedServer:
                 self.server.asyncore.loop(timeout=0.05, map=socket_map, count=1)
         finally:
             self.server.task_dispatcher.shutdown()
+            # A response still waiting in a channel (the favicon a browser stopped reading when its page
+            # closed) holds its file open: the channel's handle_close closes what it has not sent, while
+            # close_all only closes the sockets, and the file was later reported unclosed against
+            # whichever test ran when it was collected.
+            for channel in list(self.server.active_channels.values()):
+                channel.handle_close()
             wasyncore.close_all(socket_map)
 
     def stop(self) -> None:

@@ -17,7 +17,7 @@ from emergency.services import incidents, permissions
 from emergency.services.permissions import Actor, Forbidden, IncidentStep
 
 from .auth import same_site_referrer
-from .db import get_store, plans
+from .db import plans, use
 
 from .i18n import api_refusal, refusal
 
@@ -101,7 +101,7 @@ def incident_or_404(incident_id: str, action: str = "incidents.read", trigger: s
     """The incident and the plan version it runs under, or 404; with an action and its trigger, 403 when the user
     may not take it on this incident (load and check in one step)."""
     try:
-        snap = incidents.get(get_store(), incident_id)
+        snap = use(incidents.get, incident_id)
     except NotFound:
         abort(404)
     plan = plans().plan_for(snap.plan, snap.plan_version)

@@ -13,7 +13,7 @@ from emergency.core.clock import format_time
 from emergency.services import archive, documents, users
 from emergency.core.errors import EmergencyError, InputError
 
-from .db import app_clock, get_store, plans
+from .db import app_clock, plans, use
 from .i18n import gettext as _, lazy_gettext as _l, refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,19 +53,18 @@ def _unit(form) -> str | None:
 @bp.get("/")
 def security():
     """Users, tokens and the newest security events; 403 for every role but administrator."""
-    store = get_store()
-    log = users.security_log(store, limit=300)
+    log = use(users.security_log, limit=300)
     for row in log:
         row["detail"] = json.loads(row["detail"] or "{}")
         row["label"] = KIND_LABELS.get(row["kind"], row["kind"])
-    return render_template("admin/admin.html", users=users.list_users(store), tokens=users.list_tokens(store), log=log,
-                           roles=users.ROLES, locked=users.locked_accounts(store, app_clock().now()), units=units(),
-                           prefixes=_prefixes(store), undated=_undated(), public_key=_public_key(store))
+    return render_template("admin/admin.html", users=use(users.list_users), tokens=use(users.list_tokens), log=log,
+                           roles=users.ROLES, locked=use(users.locked_accounts, app_clock().now()), units=units(),
+                           prefixes=_prefixes(), undated=_undated(), public_key=_public_key())
 
 
-def _public_key(store) -> dict[str, str]:
+def _public_key() -> dict[str, str]:
     """The office's public key (PEM) and its fingerprint, for the auditors who verify an archive."""
-    pem = archive.public_key_pem(archive.signing_key(store))
+    pem = archive.public_key_pem(use(archive.signing_key))
     return {"pem": pem, "fingerprint": archive.fingerprint(pem)}
 
 
@@ -80,7 +79,7 @@ def archive_download():
     if errors or "from" not in bounds or "to" not in bounds:
         flash(_("请填写归档的起止日期（如 2026-11-01 至 2026-11-30）"), "error")
         return redirect(url_for("admin.security") + "#archive")
-    body = archive.build(get_store(), current_user.office, bounds["from"], bounds["to"], app_clock().now())
+    body = use(archive.build, current_user.office, bounds["from"], bounds["to"], app_clock().now())
     return send(body, f"审计归档-{bounds['from'][:10]}至{bounds['to'][:10]}.zip",
                 ascii_name=f"archive-{bounds['from'][:10]}-{bounds['to'][:10]}.zip")
 
@@ -94,19 +93,19 @@ def _undated() -> list[dict]:
     return [{"office": o, "rows": undated_own_items(library, o)} for o in offices]
 
 
-def _prefixes(store) -> list[dict[str, str]]:
+def _prefixes() -> list[dict[str, str]]:
     """Each office that uses the console with its 发文字号 prefix (the duty room's default from the configuration)."""
     duty_room = current_app.config["DUTY_ROOM"]
     offices = list(dict.fromkeys([duty_room] + [o.unit for o in plans().agencies.offices]))
     default = current_app.config.get("DOCUMENT_PREFIX", "")
-    return [{"office": o, "prefix": documents.office_prefix(store, o, duty_room, default)} for o in offices]
+    return [{"office": o, "prefix": use(documents.office_prefix, o, duty_room, default)} for o in offices]
 
 
 @bp.post("/prefixes")
 def set_prefix():
     """An office's 发文字号 prefix (e.g. 海应值): each office numbers its reports in its own sequence."""
     try:
-        documents.set_office_prefix(get_store(), request.form.get("office", ""), request.form.get("prefix", ""),
+        use(documents.set_office_prefix, request.form.get("office", ""), request.form.get("prefix", ""),
                                     current_user.name, format_time(app_clock().now()))
         flash(_("已设置发文字号前缀。"), "ok")
     except EmergencyError as exc:
@@ -117,7 +116,7 @@ def set_prefix():
 @bp.post("/locked/<name>")
 def unlock(name: str):
     """Clear a locked account's failed sign-ins: its user signs in again at once, from anywhere."""
-    users.unlock(get_store(), name[:50], app_clock(), actor=current_user.name)
+    use(users.unlock, name[:50], app_clock(), actor=current_user.name)
     flash(_("已解除锁定：%(name)s", name=name[:50]), "ok")
     return redirect(url_for("admin.security") + "#locked")
 
@@ -129,9 +128,9 @@ def add_user():
     form = request.form
     name = form.get("name", "").strip()
     try:
-        if users.get_user(get_store(), name):
+        if use(users.get_user, name):
             raise InputError("name", _("已有此用户；修改角色或重置密码请在下方该用户一行操作"))
-        users.add_user(get_store(), name, form.get("role", ""), form.get("password", ""), app_clock(),
+        use(users.add_user, name, form.get("role", ""), form.get("password", ""), app_clock(),
                        actor=current_user.name, unit=_unit(form))
         flash(_("已新建用户：%(name)s", name=name), "ok")
     except EmergencyError as exc:
@@ -143,12 +142,12 @@ def add_user():
 def change_user(name: str):
     """Change one user: ``role``, ``unit`` (the office; empty: the duty room), ``password``, or ``disabled`` (1/0). An administrator cannot disable or demote
     themselves (the last one would lock everyone out of the console's management)."""
-    form, store, clock = request.form, get_store(), app_clock()
+    form, clock = request.form, app_clock()
     try:
         changes = {k: form[k] for k in ("role", "password", "disabled") if form.get(k)}
         if "unit" in form:
             changes["unit"] = _unit(form)
-        users.change_user(store, name, changes, clock, actor=current_user.name)
+        use(users.change_user, name, changes, clock, actor=current_user.name)
         flash(_("已修改用户：%(name)s", name=name), "ok")
     except EmergencyError as exc:
         flash(refusal(exc), "error")

@@ -25,7 +25,7 @@ from emergency.services.permissions import Forbidden
 
 from .access import incident_or_404, may, may_report, who
 from .auth import actor
-from .db import app_clock, clock_for, get_store, now, plans as library
+from .db import app_clock, clock_for, now, plans as library, use
 from .i18n import api_refusal
 from .openapi import DrillRequest, EventRequest, openapi_spec
 
@@ -116,9 +116,8 @@ def incidents():
     drill = {"false": False, "true": True, "all": None}.get(drill_arg)
     if drill_arg not in ("false", "true", "all"):
         raise InputError("drill", "须为false、true或all")
-    store = get_store()
     at = now()
-    rows = board.rows(store, library(), current_user.office, clock_for, at, drill,
+    rows = use(board.rows, library(), current_user.office, clock_for, at, drill,
                       open_only=request.args.get("open") == "true")
     return jsonify(shown_view([_listed(r) for r in rows]))
 
@@ -144,9 +143,9 @@ def create_incident():
     check_body(library_models(library())["IncidentRequest"], data)
     key = request.headers.get("Idempotency-Key")
     scoped = service.scoped_idempotency_key(key, actor(), data)
-    before = service.by_idempotency_key(get_store(), scoped) if scoped else None
-    snap = service.report(get_store(), data, actor(), app_clock(), idempotency_key=key)
-    return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), (200 if before else 201)
+    before = use(service.by_idempotency_key, scoped) if scoped else None
+    snap = use(service.report, data, actor(), app_clock(), idempotency_key=key)
+    return jsonify(use(service.view, snap.id, now(), current_user.office, snap)), (200 if before else 201)
 
 
 API_EVENTS = 200   # the newest events an incident answers with, unless asked for all (?events=all)
@@ -156,8 +155,8 @@ API_EVENTS = 200   # the newest events an incident answers with, unless asked fo
 def incident(incident_id: str):
     """The incident as its page shows it, with its newest ``API_EVENTS`` events (``events_total`` says how many
     there are; ``?events=all`` answers with every one): a poll of a long incident was 2.7 MB."""
-    snap = service.get(get_store(), incident_id)
-    out = service.view(get_store(), incident_id, clock_for(snap).now(), current_user.office, snap)
+    snap = use(service.get, incident_id)
+    out = use(service.view, incident_id, clock_for(snap).now(), current_user.office, snap)
     out["events_total"] = len(out["events"])
     if request.args.get("events") != "all" and len(out["events"]) > API_EVENTS:
         out["events"] = out["events"][-API_EVENTS:]
@@ -167,9 +166,9 @@ def incident(incident_id: str):
 @bp.get("/documents/<document_id>/cap")
 def document_cap(document_id: str):
     """An issued report as an OASIS CAP 1.2 message (the same as the incident page's CAP link)."""
-    row = documents.document(get_store(), document_id)
+    row = use(documents.document, document_id)
     snap, plan = incident_or_404(row["incident_id"])
-    body = documents.cap_of(get_store(), row, snap, plan)
+    body = use(documents.cap_of, row, snap, plan)
     return Response(body, mimetype=cap.MEDIA_TYPE)
 
 
@@ -177,7 +176,7 @@ def document_cap(document_id: str):
 def warning_cap(incident_id: str):
     """The district's warning on the incident as a CAP 1.2 message (the same as the incident page's link)."""
     snap, plan = incident_or_404(incident_id)
-    body = documents.warning_cap(get_store(), snap, plan, current_user.office)
+    body = use(documents.warning_cap, snap, plan, current_user.office)
     if body is None:
         raise NotFound("warning", incident_id)
     return Response(body, mimetype=cap.MEDIA_TYPE)
@@ -188,9 +187,9 @@ def receive_warning():
     """A warning from higher government as a CAP 1.2 message (the request's body; ``?plan=`` when the message does
     not name one): recorded as the incident and its 接收上级预警 step; 422 naming what is wrong, nothing written."""
     may_report(True)          # whoever may record at least a drill's; the service decides for the message itself
-    snap = cap_in.receive(get_store(), request.get_data(cache=False)[:cap_in.LARGEST + 1],
+    snap = use(cap_in.receive, request.get_data(cache=False)[:cap_in.LARGEST + 1],
                           request.args.get("plan") or None, who(), app_clock())
-    return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), 201
+    return jsonify(use(service.view, snap.id, now(), current_user.office, snap)), 201
 
 
 def shown_view(view):
@@ -204,21 +203,21 @@ def incident_event(incident_id: str):
     data = json_object()
     refuse_unknown(data, EventRequest.model_fields)
     # the service owns the action: one read, the role checked, the event written, the view from it
-    view = service.perform(get_store(), incident_id, data.get("trigger"), data.get("expected_version"),
+    view = use(service.perform, incident_id, data.get("trigger"), data.get("expected_version"),
                            data.get("payload"), who(), clock_for)
     return jsonify(shown_view(view))
 
 
 @bp.get("/drills")
 def drills():
-    return jsonify([drill_runs.drill_view(d, app_clock()) for d in drill_runs.list_drills(get_store())])
+    return jsonify([drill_runs.drill_view(d, app_clock()) for d in use(drill_runs.list_drills)])
 
 
 @bp.post("/drills")
 def create_drill():
     data = json_object()
     refuse_unknown(data, DrillRequest.model_fields)
-    d = drill_runs.create_drill(get_store(), str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
+    d = use(drill_runs.create_drill, str(data.get("scenario", "")), actor(), app_clock(), seed=data.get("seed"),
                                 start=data.get("start"), boundary=data.get("boundary", False),
                                 at_boundary=data.get("at_boundary", False))
     return jsonify(drill_runs.drill_view(d, app_clock())), 201
@@ -227,14 +226,14 @@ def create_drill():
 @bp.post("/drills/<drill_id>/tick")
 def drill_tick(drill_id: str):
     """Fire what is due on the drill's clock and return the drill (the pages poll this)."""
-    return jsonify(drill_runs.drill_view(drill_runs.advance(get_store(), drill_id, app_clock()), app_clock()))
+    return jsonify(drill_runs.drill_view(use(drill_runs.advance, drill_id, app_clock()), app_clock()))
 
 
 @bp.post("/drills/<drill_id>/control")
 def drill_control(drill_id: str):
     data = json_object()
     refuse_unknown(data, ("action", "speed"))
-    d = drill_runs.control(get_store(), drill_id, str(data.get("action", "")), app_clock(), speed=data.get("speed"))
+    d = use(drill_runs.control, drill_id, str(data.get("action", "")), app_clock(), speed=data.get("speed"))
     return jsonify(drill_runs.drill_view(d, app_clock()))
 
 
@@ -251,12 +250,12 @@ def _intake_view(record: dict) -> dict:
 def create_intake():
     data = json_object()
     may_report(data.get("drill") is True)
-    return jsonify(_intake_view(intake.record(get_store(), data, actor(), app_clock()))), 201
+    return jsonify(_intake_view(use(intake.record, data, actor(), app_clock()))), 201
 
 
 @bp.get("/intake/<intake_id>")
 def get_intake(intake_id: str):
-    return jsonify(_intake_view(intake.get(get_store(), intake_id)))
+    return jsonify(_intake_view(use(intake.get, intake_id)))
 
 
 @bp.post("/intake/<intake_id>/incident")
@@ -265,11 +264,11 @@ def intake_incident(intake_id: str):
     plan_id = data.pop("plan", None)
     if not isinstance(plan_id, str):
         raise InputError("plan", "必须填写")
-    record = intake.get(get_store(), intake_id)
+    record = use(intake.get, intake_id)
     may_report(record["drill"], library().plan(plan_id))
     check_body(library_models(library())["IntakeIncidentRequest"], {**data, "plan": plan_id})
-    snap = intake.open_incident(get_store(), intake_id, plan_id, data, actor(), app_clock())
-    return jsonify(service.view(get_store(), snap.id, now(), current_user.office, snap)), 201
+    snap = use(intake.open_incident, intake_id, plan_id, data, actor(), app_clock())
+    return jsonify(use(service.view, snap.id, now(), current_user.office, snap)), 201
 
 
 @bp.get("/openapi.json")

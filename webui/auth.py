@@ -31,7 +31,7 @@ from emergency.core.clock import format_time
 from emergency.core.roles import ROLES
 from emergency.store import StorageFull
 
-from .db import app_clock, get_store
+from .db import app_clock, use
 from .i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
@@ -87,9 +87,9 @@ def _idle() -> timedelta:
 
 def _session_user():
     """The user of this browser: its server-side session, or a sign-in held in the cookie while the disk was full."""
-    u = users.user_for_session(get_store(), session.get("sid"), app_clock(), _idle())
+    u = use(users.user_for_session, session.get("sid"), app_clock(), _idle())
     if u is None and session.get("unstored"):
-        u = users.user_for_unstored_session(get_store(), session.get("unstored"), app_clock())
+        u = use(users.user_for_unstored_session, session.get("unstored"), app_clock())
     return User(u["name"], u["role"], u.get("unit")) if u else None
 
 
@@ -105,13 +105,13 @@ CALENDAR_ENDPOINT = "directory.roster_subscription"
 @login_manager.request_loader
 def _from_token(req):
     if req.endpoint == CALENDAR_ENDPOINT:   # a phone calendar polling: its token is in the address, nothing else is
-        u = users.user_for_token(get_store(), str((req.view_args or {}).get("token", ""))[:200], app_clock(),
+        u = use(users.user_for_token, str((req.view_args or {}).get("token", ""))[:200], app_clock(),
                                  scope=users.CALENDAR)
         g.token_auth = True
         return User(u["name"], u["role"], u.get("unit")) if u else None
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        u = users.user_for_token(get_store(), header[7:].strip()[:200], app_clock())
+        u = use(users.user_for_token, header[7:].strip()[:200], app_clock())
         if u:
             g.token_auth = True
             return User(u["name"], u["role"], u.get("unit"))
@@ -197,7 +197,7 @@ def audit_export(what: str) -> None:
     """Record that the signed-in user downloaded ``what`` (a security event). On a full disk the download goes on
     and the record is refused with a warning the user sees (reads must work while the disk is full)."""
     try:
-        users.audit(get_store(), "export", app_clock(), actor=current_user.name, subject=current_user.name,
+        use(users.audit, "export", app_clock(), actor=current_user.name, subject=current_user.name,
                     detail={"file": what[:200]}, addr=client_addr())
     except StorageFull:
         current_app.logger.warning("storage full: the download of %s was not recorded in the security log", what[:200])
@@ -210,21 +210,21 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         csrf.protect()
-        store, clock = get_store(), app_clock()
+        clock = app_clock()
         name = request.form.get("name", "")[:50]
-        wait = users.locked_for(store, name, clock.now(), client_addr())
+        wait = use(users.locked_for, name, clock.now(), client_addr())
         if wait:
-            users.audit(store, "sign_in_throttled", clock, subject=name, addr=client_addr())
+            use(users.audit, "sign_in_throttled", clock, subject=name, addr=client_addr())
             body = render_template("auth/login.html", error=_("尝试次数过多，请 %(minutes)s 分钟后再试", minutes=wait // 60 + 1), no_users=False)
             return body, 429, {"Retry-After": str(wait)}
-        u = users.check_password(store, name, request.form.get("password", ""), clock, client_addr())
+        u = use(users.check_password, name, request.form.get("password", ""), clock, client_addr())
         if u:
             lang = session.get("lang")  # the language chosen before signing in stays chosen
             session.clear()
             if lang:
                 session["lang"] = lang
             try:
-                session["sid"] = users.start_session(store, u["name"], clock, client_addr())
+                session["sid"] = use(users.start_session, u["name"], clock, client_addr())
             except StorageFull:  # the disk is full: sign in all the same, for an hour, held in the signed cookie
                 session["unstored"] = {"name": u["name"], "until": format_time(clock.now() + users.UNSTORED_SESSION)}
                 flash(_("存储空间已满：本次登录未能写入数据库，1小时内有效；请立即通知运维人员清理磁盘。"), "error")
@@ -232,13 +232,13 @@ def login():
             login_user(User(u["name"], u["role"], u.get("unit")))
             return redirect(safe_next(request.args.get("next"), url_for("console.home")))
         error, status = _("用户名或密码不正确"), 401
-    return render_template("auth/login.html", error=error, no_users=users.count_users(get_store()) == 0), status
+    return render_template("auth/login.html", error=error, no_users=use(users.count_users) == 0), status
 
 
 @bp.post("/logout")
 def logout():
     try:
-        users.end_session(get_store(), session.get("sid"), app_clock(), client_addr())
+        use(users.end_session, session.get("sid"), app_clock(), client_addr())
     except StorageFull:
         pass  # the cookie is cleared below; the stored session ends with its idle time
     logout_user()
@@ -248,7 +248,7 @@ def logout():
 
 @bp.post("/logout-everywhere")
 def logout_everywhere():
-    users.sign_out_everywhere(get_store(), current_user.name, app_clock(), actor=current_user.name)
+    use(users.sign_out_everywhere, current_user.name, app_clock(), actor=current_user.name)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

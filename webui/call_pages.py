@@ -19,7 +19,7 @@ from emergency.services.permissions import IncidentStep
 
 from .access import authorize, incident_or_404, who
 from .auth import actor
-from .db import clock_for, get_store, plans
+from .db import clock_for, plans, use
 from .i18n import gettext as _, refusal
 
 bp = Blueprint("calls", __name__)
@@ -50,7 +50,7 @@ def record_call(incident_id: str):
         authorize("incident.act", IncidentStep(plan, snap.drill, "record_call"))
         shared: list = []
         try:
-            service.perform(get_store(), incident_id, "record_call", version, payload, who(), clock_for, view=False,
+            use(service.perform, incident_id, "record_call", version, payload, who(), clock_for, view=False,
                             current=snap, shared=shared)
             flash(_("已记录呼叫。"), "ok")
             say_shared(shared)
@@ -94,7 +94,7 @@ def _send(incident_id: str, snap, plan, notification: str, channel: str, text: s
             return
         title = f"{'【演练】' if snap.drill else ''}{snap.title or plan.short_title}"
         ok, answer = outbound.send(channels[channel], title, text)
-        service.record_message(get_store(), incident_id, notification, channel, text, ok, answer, actor(), clock)
+        use(service.record_message, incident_id, notification, channel, text, ok, answer, actor(), clock)
     except EmergencyError as exc:
         flash(refusal(exc), "error")
         return

@@ -20,7 +20,7 @@ from emergency.response.calls import OUTCOMES
 
 from .auth import same_site_referrer
 from .access import may, who
-from .db import app_clock, clock_for, get_store, now, plans
+from .db import app_clock, clock_for, now, plans, use
 from .downloads import send
 from .i18n import current_language, gettext as _
 
@@ -64,7 +64,7 @@ def set_lang(code: str):
 def _board_rows(drill: bool | None):
     """The board's rows for the looking office (``boards.rows``: counts computed once), with the browser's reminders."""
     page_now = now()
-    rows = boards.rows(get_store(), plans(), office(), clock_for, page_now, drill)
+    rows = use(boards.rows, plans(), office(), clock_for, page_now, drill)
     for row in rows:
         row["remind"] = _reminders(row, row["at"], page_now)
     return rows
@@ -85,7 +85,7 @@ def _reminders(row: dict, at, page_now) -> list[dict]:
 
 @bp.get("/")
 def home():
-    h = boards.home(get_store(), plans(), who(), app_clock())
+    h = use(boards.home, plans(), who(), app_clock())
     page_now = now()
     for row in h.real + h.drills:
         row["remind"] = _reminders(row, row["at"], page_now)
@@ -113,7 +113,7 @@ def board():
 def wall():
     """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
     drill = request.args.get("drill") == "1"
-    w = boards.wall(get_store(), plans(), who(), app_clock(), drill)
+    w = use(boards.wall, plans(), who(), app_clock(), drill)
     page_now = now()
     for row in w.rows:
         row["remind"] = _reminders(row, row["at"], page_now)
@@ -152,7 +152,7 @@ def _period(args) -> tuple[dict, dict, str]:
 def _statistics():
     """The statistics the request asks for (its period, real or drill), for the page and every export alike."""
     bounds, errors, span = _period(request.args)
-    p = timeliness.of_period(get_store(), office(), bounds["from"], bounds["to"], now(), request.args.get("drill") == "1")
+    p = use(timeliness.of_period, office(), bounds["from"], bounds["to"], now(), request.args.get("drill") == "1")
     return p, bounds, errors, span
 
 
@@ -181,7 +181,7 @@ def history():
     plan_id = args.get("plan") if args.get("plan") in plans().plans else None
     level = args.get("level") if args.get("level") in ("I", "II", "III", "IV") else None
     closed = {"open": False, "closed": True}.get(args.get("status", ""))
-    rows = service.search(get_store(), since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
+    rows = use(service.search, since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
                               text=args.get("q", "").strip()[:100] or None, drill=args.get("drill") == "1",
                               closed=closed)
     at = now()

@@ -2,12 +2,16 @@
 at teardown; the library and the clock come from the app's configuration (``PLANS_DIR``, ``CLOCK``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask, current_app, g
 
 from emergency.response.library import PlanLibrary
 from emergency.store import Store
 
 PLANS_KEY = "emergency.plans.model"
+T = TypeVar("T")
 
 
 def plans() -> PlanLibrary:
@@ -20,6 +24,13 @@ def get_store() -> Store:
         g.store = Store(current_app.config["DATABASE"], create=False,
                         lock_timeout=float(current_app.config.get("LOCK_TIMEOUT", 5.0)), plans=plans())
     return g.store
+
+
+def use(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``service`` — a use case of ``emergency.services``, which takes the store first — on the request's store.
+    This is the web layer's one way to the data: a view parses, hands a use case its arguments here and renders the
+    answer; it never holds the store, so it cannot read or write around a service."""
+    return service(get_store(), *args, **kwargs)
 
 
 def close_store(_exc=None) -> None:

@@ -21,7 +21,7 @@ from emergency.services.incidents import get as get_incident, notification_statu
 from emergency.services.permissions import Forbidden
 
 from .access import may, who
-from .db import app_clock, clock_for, get_store, now, plans
+from .db import app_clock, clock_for, now, plans, use
 from .downloads import feed, send
 from .i18n import gettext as _, refusal
 from .plan_args import checklist_of_request
@@ -35,7 +35,7 @@ def personal_numbers_shown() -> bool:
 
 def _contacts():
     shown = personal_numbers_shown()
-    return [c if shown else directory.for_observer(c) for c in directory.load(get_store())]
+    return [c if shown else directory.for_observer(c) for c in use(directory.load)]
 
 
 def plan_units() -> list[str]:
@@ -51,7 +51,7 @@ def incident_roles() -> list[str]:
 def _checklist_gaps():
     def checklist_gaps(cl: dict) -> list[str]:
         """The recipients of a checklist's notifications that have no number in the directory."""
-        grouped = directory.by_unit(directory.load(get_store()))
+        grouped = directory.by_unit(use(directory.load))
         agencies = plans().agencies
         return sorted({r["display"] for n in cl.get("notifications", []) for r in n.get("recipients", [])
                        if (r["current"] or r["plan_name"]) not in grouped
@@ -84,7 +84,7 @@ def save_contact():
     contact_id = int(raw) if raw.isdigit() else None
     values = {f: request.form.get(f, "").strip() for f in directory.FIELDS}
     try:
-        c = directory.save_one(get_store(), values, contact_id, current_user.name, format_time(now()))
+        c = use(directory.save_one, values, contact_id, current_user.name, format_time(now()))
     except directory.ImportRefused as exc:
         return page(problems=exc.problems, status=422)
     flash(_("已保存：%(who)s", who=f"{c.unit} {c.name}".strip()), "ok")
@@ -94,7 +94,7 @@ def save_contact():
 @bp.post("/directory/contacts/<int:contact_id>/delete")
 def delete_contact(contact_id: int):
     try:
-        directory.delete_one(get_store(), contact_id, current_user.name, format_time(now()))
+        use(directory.delete_one, contact_id, current_user.name, format_time(now()))
     except directory.ImportRefused as exc:
         return page(problems=exc.problems, status=404)
     flash(_("已删除。"), "ok")
@@ -110,7 +110,7 @@ def import_file():
         contacts = directory.check(directory.read_rows(upload.read(), upload.filename), plans())
     except directory.ImportRefused as exc:
         return page(problems=exc.problems, status=422)
-    directory.replace(get_store(), contacts, current_user.name, app_clock().now().isoformat(timespec="seconds"))
+    use(directory.replace, contacts, current_user.name, app_clock().now().isoformat(timespec="seconds"))
     flash(_("通讯录已导入：%(n)s 行。", n=len(contacts)), "ok")
     return redirect(url_for("directory.page"))
 
@@ -141,7 +141,7 @@ def call_lines(notifications: list[dict], attempts: list[dict]) -> list[dict]:
     duty is read on the app's clock: a drill on a simulated clock still calls the people on duty now."""
     at = now()
     grouped = directory.by_unit(_contacts())
-    shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
+    shifts = shown_shifts(use(roster.load, since=format_time(at)))
     lines = callsheet.lines(notifications, attempts, grouped, shifts, at, personal_numbers_shown(),
                             roles={r.name for r in plans().agencies.roles})
     return lines if personal_numbers_shown() else callsheet.for_observer(lines)
@@ -149,14 +149,14 @@ def call_lines(notifications: list[dict], attempts: list[dict]) -> list[dict]:
 
 def on_duty_now(at) -> dict:
     """The duty room's shift now (its 值班员 and 带班领导) for the top of the call sheet and the home page."""
-    shifts = shown_shifts(roster.load(get_store(), since=format_time(at)))
+    shifts = shown_shifts(use(roster.load, since=format_time(at)))
     return {"unit": duty_room(), "commander": callsheet.commander_on_duty(shifts, duty_room(), at)}
 
 
 def call_sheet(incident_id: str) -> tuple[dict, list[dict]]:
     """The incident and, for each of its notifications, the numbers to dial for each recipient in order."""
     try:
-        snap = get_incident(get_store(), incident_id)
+        snap = use(get_incident, incident_id)
     except NotFound:
         abort(404)
     at = clock_for(snap).now()
@@ -214,10 +214,9 @@ def shown_shifts(shifts: list[roster.Shift]) -> list[roster.Shift]:
 @bp.get("/roster")
 def roster_page(problems=None, status=200, error: EmergencyError | None = None, subscription: str | None = None):
     at = now()
-    store = get_store()
-    shifts = shown_shifts(roster.load(store, since=format_time(at)))
+    shifts = shown_shifts(use(roster.load, since=format_time(at)))
     units = sorted({s.unit for s in shifts})
-    office, staffing = current_user.office, roster.staffing(store)
+    office, staffing = current_user.office, use(roster.staffing)
     return render_template("directory/roster.html", shifts=shifts, units=units, problems=problems,
                            gaps=roster.gaps(shifts, at), columns=roster.COLUMNS, days=roster.GAP_DAYS,
                            on_duty={u: roster.on_duty(shifts, u, at) for u in units}, duty=on_duty_now(at),
@@ -226,10 +225,10 @@ def roster_page(problems=None, status=200, error: EmergencyError | None = None, 
                                                           at + timedelta(days=roster.GAP_DAYS)),
                            staffing=staffing, office=office, error=error,
                            own_shifts=roster.of_unit(shifts, office),
-                           swaps=roster.swaps(store, office), swap_status=roster.SWAP_STATUS,
+                           swaps=use(roster.swaps, office), swap_status=roster.SWAP_STATUS,
                            may_swap=may("swap.request"), may_decide=may("swap.decide"),
                            subscription=subscription,
-                           subscribed=users.calendar_subscriptions(store, current_user.name, app_clock()),
+                           subscribed=use(users.calendar_subscriptions, current_user.name, app_clock()),
                            next_month=(at.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")), status
 
 
@@ -254,7 +253,7 @@ def roster_generate():
             raise InputError("pattern", "请选择排班规则文件（.yaml）")
         pattern = rota.read_pattern(upload.read().decode("utf-8", errors="replace"))
         start_with = _whole(request.form.get("start_with") or "0", "start_with")
-        shifts = roster.replace_month(get_store(), pattern, month, who(), format_time(now()), start_with)
+        shifts = use(roster.replace_month, pattern, month, who(), format_time(now()), start_with)
     except directory.ImportRefused as exc:
         return roster_page(problems=exc.problems, status=422)
     except Forbidden:
@@ -271,7 +270,7 @@ def swap_request():
     form = request.form
     try:
         with_shift = form.get("with_shift_id") or None
-        roster.request_swap(get_store(), who(), _whole(form.get("shift_id") or "", "shift"),
+        use(roster.request_swap, who(), _whole(form.get("shift_id") or "", "shift"),
                             form.get("to_officer", ""),
                             _whole(with_shift, "with_shift") if with_shift else None,
                             form.get("reason", ""), format_time(now()))
@@ -287,7 +286,7 @@ def swap_request():
 def swap_decide(swap_id: int):
     approve = request.form.get("decision") == "approve"
     try:
-        roster.decide_swap(get_store(), who(), swap_id, approve, request.form.get("note", ""), format_time(now()))
+        use(roster.decide_swap, who(), swap_id, approve, request.form.get("note", ""), format_time(now()))
     except (Forbidden, NotFound):
         raise
     except EmergencyError as exc:
@@ -308,7 +307,7 @@ def roster_import():
         shifts = roster.read(upload.read(), upload.filename, plans())
     except directory.ImportRefused as exc:
         return roster_page(problems=exc.problems, status=422)
-    units = roster.replace(get_store(), shifts, current_user.name, format_time(now()))
+    units = use(roster.replace, shifts, current_user.name, format_time(now()))
     flash(_("值班表已导入：%(n)s 个班次（%(units)s）。", n=len(shifts), units="、".join(units)), "ok")
     return redirect(url_for("directory.roster_page"))
 
@@ -317,7 +316,7 @@ def roster_import():
 def roster_export(fmt: str):
     if fmt not in ("xlsx", "csv", "ics"):
         abort(404)
-    shifts, stem = _selected(shown_shifts(roster.load(get_store())))
+    shifts, stem = _selected(shown_shifts(use(roster.load)))
     name = f"{stem}.{fmt}"
     if fmt == "ics":
         body = _calendar(shifts, stem)
@@ -336,7 +335,7 @@ def roster_subscription(token: str):
     ``?officer=``, as the download), read as the subscriber may read them (an observer's carries no personal
     mobile). The token in the address opens this and nothing else; revoked, it answers 404."""
     since = format_time(now() - timedelta(days=SUBSCRIPTION_DAYS_BACK))
-    shifts, stem = _selected(shown_shifts(roster.load(get_store(), since=since)))
+    shifts, stem = _selected(shown_shifts(use(roster.load, since=since)))
     return feed(_calendar(shifts, stem), "ics")
 
 
@@ -357,7 +356,7 @@ def roster_subscribe():
     """A new subscription address for the signed-in user (the old one stops working), shown once on the page: the
     token is kept only as its hash."""
     unit, officer = request.form.get("unit", "").strip()[:100], request.form.get("officer", "").strip()[:50]
-    token = users.subscribe_calendar(get_store(), current_user.name, app_clock())
+    token = use(users.subscribe_calendar, current_user.name, app_clock())
     address = url_for("directory.roster_subscription", token=token, _external=True,
                       **({"unit": unit} if unit else {}), **({"officer": officer} if officer else {}))
     return roster_page(subscription=address)
@@ -366,6 +365,6 @@ def roster_subscribe():
 @bp.post("/roster/subscription/revoke")
 def roster_unsubscribe():
     """Stop the signed-in user's subscription address (a lost phone): the calendar gets 404 from now on."""
-    if users.revoke_calendar(get_store(), current_user.name, app_clock()):
+    if use(users.revoke_calendar, current_user.name, app_clock()):
         flash(_("日历订阅地址已停用，手机日历将不再更新。"), "ok")
     return redirect(url_for("directory.roster_page") + "#calendar-subscription")

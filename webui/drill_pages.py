@@ -17,7 +17,7 @@ from emergency.plans.model import LEVELS, PlanFileError
 from emergency.services.report import drill_report
 
 from .auth import actor as _actor
-from .db import app_clock, get_store, plans
+from .db import app_clock, plans, use
 from .downloads import send
 from .i18n import gettext as _, refusal
 from .pdf import PdfUnavailable, picture
@@ -28,16 +28,15 @@ bp = Blueprint("drills", __name__)
 def drill_or_404(drill_id: str) -> dict:
     """The drill with every step due on its clock fired (a page about a drill shows it as it stands), or 404."""
     try:
-        return drill_runs.advance(get_store(), drill_id, app_clock())
+        return use(drill_runs.advance, drill_id, app_clock())
     except NotFound:
         abort(404)
 
 
 @bp.get("/drills")
 def drills():
-    store = get_store()
-    return render_template("drills/drills.html", scenarios=drill_runs.scenario_library(store),
-                           drills=[drill_runs.drill_view(d, app_clock()) for d in drill_runs.list_drills(store)])
+    return render_template("drills/drills.html", scenarios=use(drill_runs.scenario_library),
+                           drills=[drill_runs.drill_view(d, app_clock()) for d in use(drill_runs.list_drills)])
 
 
 @bp.post("/drills")
@@ -45,7 +44,7 @@ def create():
     form = request.form
     seed = form.get("seed", "").strip()
     try:
-        d = drill_runs.create_drill(get_store(), form.get("scenario", ""), _actor(), app_clock(),
+        d = use(drill_runs.create_drill, form.get("scenario", ""), _actor(), app_clock(),
                                     seed=int(seed) if seed.isdigit() else None, start=form.get("start") or None,
                                     boundary=form.get("boundary") == "on" and seed.isdigit(),
                                     at_boundary=form.get("at_boundary") == "on")
@@ -61,15 +60,15 @@ def create():
 def panel(drill_id: str):
     d = drill_or_404(drill_id)
     view = drill_runs.drill_view(d, app_clock())
-    incidents = service.listed(get_store(), drill=True, drill_id=drill_id)
-    intakes = [r for r in intake.search(get_store(), drill=True) if r["drill_id"] == drill_id]
+    incidents = use(service.listed, drill=True, drill_id=drill_id)
+    intakes = [r for r in use(intake.search, drill=True) if r["drill_id"] == drill_id]
     return render_template("drills/drill.html", d=view, incidents=incidents, intakes=intakes, speeds=drill_runs.SPEEDS)
 
 
 @bp.post("/drills/<drill_id>/control")
 def control(drill_id: str):
     try:
-        drill_runs.control(get_store(), drill_id, request.form.get("action", ""), app_clock(),
+        use(drill_runs.control, drill_id, request.form.get("action", ""), app_clock(),
                            speed=request.form.get("speed"))
     except NotFound:
         abort(404)
@@ -81,17 +80,16 @@ def control(drill_id: str):
 def _report(drill_id: str) -> dict:
     d = drill_or_404(drill_id)
     end = parse_time(d["finished_at"], "finished_at") if d["finished_at"] else drill_runs.drill_clock(d, app_clock()).now()
-    store = get_store()
-    incidents = [(s, service.events(store, s.id)) for s in sorted(service.listed(store, drill=True, drill_id=drill_id),
+    incidents = [(s, use(service.events, s.id)) for s in sorted(use(service.listed, drill=True, drill_id=drill_id),
                                                          key=lambda s: s.created_at)]
-    handovers = shift.handovers(store, current_user.office, drill=True, drill_id=drill_id)
+    handovers = use(shift.handovers, current_user.office, drill=True, drill_id=drill_id)
     return drill_report(d, incidents, end, plans(), current_user.office, handovers)   # for the office reading it
 
 
 @bp.get("/drills/<drill_id>/report")
 def report(drill_id: str):
     rep = _report(drill_id)
-    items = drill_runs.improvements(get_store(), drill_id=drill_id)
+    items = use(drill_runs.improvements, drill_id=drill_id)
     return render_template("drills/report.html", r=rep, items=items, plans=plans().plans)
 
 
@@ -105,7 +103,7 @@ def report_json(drill_id: str):
 @bp.get("/drills/<drill_id>/report.docx")
 def report_docx(drill_id: str):
     rep = _report(drill_id)
-    body = exports.drill_report_docx(rep, drill_runs.improvements(get_store(), drill_id=drill_id), chart_picture(rep))
+    body = exports.drill_report_docx(rep, use(drill_runs.improvements, drill_id=drill_id), chart_picture(rep))
     return send(body, f"演练-{rep['title']}-评估报告.docx", ascii_name=f"after-action-{drill_id}.docx")
 
 
@@ -131,7 +129,7 @@ def chart_picture(rep: dict) -> bytes | None:
 @bp.get("/drills/<drill_id>/improvements.docx")
 def improvements_docx(drill_id: str):
     rep = _report(drill_id)
-    body = exports.improvements_docx(rep, drill_runs.improvements(get_store(), drill_id=drill_id))
+    body = exports.improvements_docx(rep, use(drill_runs.improvements, drill_id=drill_id))
     return send(body, f"演练-{rep['title']}-整改计划.docx", ascii_name=f"improvements-{drill_id}.docx")
 
 
@@ -149,7 +147,7 @@ def add_improvement(drill_id: str):
     if errors or len(finding) > 2000 or len(owner) > 100:
         flash(_("整改事项未保存，请填写：%(fields)s", fields="、".join(errors or ["finding"])), "error")
         return redirect(url_for("drills.report", drill_id=drill_id) + "#findings")
-    drill_runs.add_improvement(get_store(), {"drill_id": drill_id, "incident_id": form.get("incident_id"),
+    use(drill_runs.add_improvement, {"drill_id": drill_id, "incident_id": form.get("incident_id"),
                                    "plan": form.get("plan"), "clause": form.get("clause", "")[:50], "finding": finding,
                                    "owner": owner, "due": due[:10], "status": "open", "created_by": _actor(),
                                    "created_at": format_time(app_clock().now())})
@@ -159,13 +157,13 @@ def add_improvement(drill_id: str):
 
 @bp.get("/improvements")
 def improvements():
-    return render_template("drills/improvements.html", items=drill_runs.improvements(get_store(), open_only=request.args.get("all") != "1"),
+    return render_template("drills/improvements.html", items=use(drill_runs.improvements, open_only=request.args.get("all") != "1"),
                            plans=plans().plans, show_all=request.args.get("all") == "1")
 
 
 @bp.post("/improvements/<int:item_id>/close")
 def close_improvement(item_id: int):
-    drill_runs.close_improvement(get_store(), item_id, _actor(), format_time(app_clock().now()))
+    use(drill_runs.close_improvement, item_id, _actor(), format_time(app_clock().now()))
     return redirect(url_for("drills.improvements"))
 
 
@@ -180,7 +178,7 @@ def scenario_new():
 def scenario_save():
     text = request.form.get("yaml", "")
     try:
-        sc = drill_runs.save_scenario(get_store(), text, _actor(), app_clock())
+        sc = use(drill_runs.save_scenario, text, _actor(), app_clock())
     except (EmergencyError, PlanFileError) as exc:
         return render_template("drills/scenario_new.html", text=text, error=refusal(exc), example=""), 422
     flash(_("情景已保存：%(id)s", id=sc.id), "ok")
@@ -204,10 +202,10 @@ def card_page(plan_id: str, level: str, role: str):
 @bp.get("/coverage")
 def coverage_page():
     """Which parts of each plan drills have exercised in the last 12 and 36 months, and which never."""
-    return render_template("drills/coverage.html", cov=coverage(get_store(), app_clock().now()))
+    return render_template("drills/coverage.html", cov=use(coverage, app_clock().now()))
 
 
 @bp.get("/coverage.xlsx")
 def coverage_download():
     at = app_clock().now()
-    return send(coverage_tables(coverage(get_store(), at), at), "演练覆盖情况.xlsx", ascii_name="drill-coverage.xlsx")
+    return send(coverage_tables(use(coverage, at), at), "演练覆盖情况.xlsx", ascii_name="drill-coverage.xlsx")

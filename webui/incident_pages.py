@@ -21,7 +21,7 @@ from emergency.services.permissions import Forbidden
 
 from .access import may_report, who
 from .auth import actor
-from .db import app_clock, clock_for, get_store, now, plans
+from .db import app_clock, clock_for, now, plans, use
 from .call_pages import configured_channels, say_shared
 from .plan_args import plan_or_404
 from .timeline import decisions, label_of, timeline, trigger_labels
@@ -76,13 +76,13 @@ def create_incident():
     try:
         facts = _facts_from_form(plan, form)
         if form.get("intake_id"):
-            snap = open_from_intake(get_store(), form["intake_id"][:40], plan_id, {
+            snap = use(open_from_intake, form["intake_id"][:40], plan_id, {
                 "facts": facts, "title": form.get("title", "").strip(), "occurred_at": form.get("occurred_at", ""),
                 "cause": form.get("cause") or None, "hot_topic": form.get("hot_topic") == "on",
                 "sensitive": form.get("sensitive") == "on"}, actor(), app_clock())
             flash(_("事件已登记。"), "ok")
             return redirect(_after_recording(snap.id))
-        snap = service.report(get_store(), {
+        snap = use(service.report, {
             "plan": plan_id, "facts": facts, "title": form.get("title", "").strip(),
             "occurred_at": form.get("occurred_at", ""), "reported_at": form.get("reported_at") or form.get("occurred_at", ""),
             "cause": form.get("cause") or None, "drill": form.get("drill") == "on",
@@ -106,7 +106,7 @@ def _after_recording(incident_id: str) -> str:
 @bp.get("/incidents/<incident_id>")
 def incident_page(incident_id: str):
     try:
-        page = pages.incident_page(get_store(), plans(), incident_id, who(), app_clock())
+        page = use(pages.incident_page, plans(), incident_id, who(), app_clock())
     except NotFound:
         abort(404)
     v, plan, snap, sheet = page.incident, page.plan, page.snap, page.calls
@@ -162,7 +162,7 @@ def incident_act(incident_id: str):
         return redirect(url_for("incidents.incident_page", incident_id=incident_id))
     payload = {k: form[k].strip() for k in FORM_FIELDS if form.get(k, "").strip()}
     try:
-        snap = service.get(get_store(), incident_id)            # read once: the form's facts, then the action itself
+        snap = use(service.get, incident_id)            # read once: the form's facts, then the action itself
         snap_plan = plans().plan_for(snap.plan, snap.plan_version)
         if trigger == "update_facts":
             payload = {"facts": _facts_from_form(snap_plan, form)}
@@ -173,13 +173,13 @@ def incident_act(incident_id: str):
         several = _several(snap_plan, trigger, form)
         if several is not None:   # termination's conditions ticked together, post-incident tasks handed over as a table
             done, count = closing.perform_each(
-                lambda iid, trig, ver, pl: service.perform(get_store(), iid, trig, ver, pl, who(), clock_for,
+                lambda iid, trig, ver, pl: use(service.perform, iid, trig, ver, pl, who(), clock_for,
                                                            view=False),
                 incident_id, trigger, version, several)
             flash(_("已执行：%(action)s（%(count)s项）。", action=label, count=count), "ok")
         else:
             shared: list = []
-            done = service.perform(get_store(), incident_id, trigger, version, payload, who(), clock_for, view=False,
+            done = use(service.perform, incident_id, trigger, version, payload, who(), clock_for, view=False,
                                    current=snap, shared=shared)
             flash(_("已执行：%(action)s。", action=label), "ok")
             say_shared(shared)
@@ -247,7 +247,7 @@ def _sim_info(snap, clock) -> dict | None:
 @bp.get("/incidents/<incident_id>/checklist")
 def incident_checklist(incident_id: str):
     try:
-        v = service.view(get_store(), incident_id, now())
+        v = use(service.view, incident_id, now())
     except NotFound:
         abort(404)
     if not v["checklist"]:

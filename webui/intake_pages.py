@@ -15,7 +15,7 @@ from emergency.core.errors import EmergencyError, InputError, NotFound
 from .access import may_report, who
 from .auth import actor
 from .console import date_bounds
-from .db import app_clock, get_store, now, plans
+from .db import app_clock, now, plans, use
 from .i18n import gettext as _, refusal
 
 bp = Blueprint("intake", __name__)
@@ -24,7 +24,7 @@ bp = Blueprint("intake", __name__)
 def _form_page(values: dict | None = None, error: EmergencyError | None = None, status: int = 200):
     bounds, _errors = date_bounds(request.args)
     matter = request.args.get("matter") or None
-    rows = intakes.search(get_store(), since=bounds.get("from"), until=bounds.get("to"), matter=matter,
+    rows = use(intakes.search, since=bounds.get("from"), until=bounds.get("to"), matter=matter,
                                       drill=request.args.get("drill") == "1")
     routing = plans().routing
     names = {m.id: m for m in routing.matters}
@@ -51,7 +51,7 @@ def intake_record():
     values["facts"] = {f: form.get(f"fact-{f}", "").strip() for f in intakes.INTAKE_FACTS}
     data.update(drill=drill, facts={k: v for k, v in values["facts"].items() if v})
     try:
-        record = intakes.record(get_store(), data, actor(), app_clock())
+        record = use(intakes.record, data, actor(), app_clock())
     except EmergencyError as exc:
         return _form_page({**values, "drill": drill}, exc, 422)
     return redirect(url_for("intake.intake_page", intake_id=record["id"]))
@@ -60,7 +60,7 @@ def intake_record():
 @bp.get("/intake/<intake_id>")
 def intake_page(intake_id: str):
     try:
-        record = intakes.get(get_store(), intake_id)
+        record = use(intakes.get, intake_id)
     except NotFound:
         abort(404)
     return render_template("intake/intake_view.html", i=record, r=intakes.routing_view(record["matter"], plans()),
@@ -72,12 +72,12 @@ def intake_page(intake_id: str):
 @bp.post("/intake/<intake_id>/close")
 def intake_close(intake_id: str):
     try:
-        record = intakes.get(get_store(), intake_id)
+        record = use(intakes.get, intake_id)
     except NotFound:
         abort(404)
     may_report(record["drill"])
     try:
-        intakes.close_without_incident(get_store(), intake_id, request.form.get("reason"), actor(), app_clock())
+        use(intakes.close_without_incident, intake_id, request.form.get("reason"), actor(), app_clock())
         flash(_("已记录：本次接报未启动事件。"), "ok")
     except EmergencyError as exc:
         flash(refusal(exc), "error")
@@ -107,7 +107,7 @@ def warning_receive():
     try:
         if not body:
             raise InputError("cap", "请选择收到的CAP预警消息文件（.xml）")
-        snap = cap_in.receive(get_store(), body, request.form.get("plan") or None, who(), app_clock())
+        snap = use(cap_in.receive, body, request.form.get("plan") or None, who(), app_clock())
     except EmergencyError as exc:
         return warning_form(exc, 422)
     flash(_("已接收上级预警，并登记为事件。"), "ok")

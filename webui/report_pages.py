@@ -21,7 +21,7 @@ from emergency.core.wording import N_
 from emergency.response.lifecycle import ISSUE_TRIGGER
 
 from .access import incident_or_404
-from .db import app_clock, clock_for, get_store, plans
+from .db import app_clock, clock_for, plans, use
 from .downloads import send
 from .i18n import gettext as _, refusal
 from .timeline import timeline
@@ -44,7 +44,7 @@ def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
     different bodies), else from its own items (documents.draft). ``office``: the issuing office, whose own items
     alone are 尚需 in the report."""
     kept = session.get("report_header") or {}
-    office = reports.header(get_store(), current_user.office, f"{plan_id}/{kind}") if kind else {}
+    office = use(reports.header, current_user.office, f"{plan_id}/{kind}") if kind else {}
     return {"issuer": kept.get("issuer") or office.get("issuer") or current_app.config.get("ISSUER")
             or current_user.office, "signer": kept.get("signer") or office.get("signer", ""),
             "contact": kept.get("contact") or office.get("contact", ""), "office": current_user.office,
@@ -52,9 +52,8 @@ def _header_defaults(kind: str = "", plan_id: str = "") -> dict[str, str]:
 
 
 def _draft(snap, plan, kind: str):
-    store = get_store()
-    return reports.draft(snap, service_events(store, snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(kind, plan.id),
-                         intake=intake_of(store, snap.id, snap.event_group))
+    return reports.draft(snap, use(service_events, snap.id), plan, kind, clock_for(snap).now(), plans(), _header_defaults(kind, plan.id),
+                         intake=use(intake_of, snap.id, snap.event_group))
 
 
 @bp.get("/incidents/<incident_id>/reports/new")
@@ -125,7 +124,7 @@ def issue(incident_id: str):
             raise Refused(N_("请先预览：签发的是预览所见的成文"))
         if previewed != reports.preview_digest(d):
             raise Refused(N_("预览之后报告内容已有变化，请重新预览后再签发"))
-        issued = reports.issue(get_store(), incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
+        issued = use(reports.issue, incident_id, d, current_user.name, clock_for(snap), render_pdf=_pdf_or_none if current_app.config.get("PRINT_AT_ISSUE", True) else None,
                                prefix=_prefix())
     except StaleVersion as exc:
         session["report_edits"] = {"incident": incident_id, "kind": kind, "form": {k: v[:4000] for k, v in form.items()}}
@@ -138,7 +137,7 @@ def issue(incident_id: str):
         flash(refusal(exc), "error")
         return redirect(back)
     session["report_header"] = {k: d.model_dump()[k] for k in ("issuer", "signer", "contact")}
-    reports.remember_header(get_store(), current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
+    use(reports.remember_header, current_user.office, f"{plan.id}/{d.kind}", d.addressee, d.copy_to, current_user.name,
                                        app_clock().now().isoformat(timespec="seconds"), issuer=d.issuer,
                                        signer=d.signer, contact=d.contact)
     flash(_("已签发：%(name)s（SHA-256 %(sha)s）", name=issued["name"], sha=issued["sha256"][:16] + "…"), "ok")
@@ -152,7 +151,7 @@ def _offered(incident_id: str) -> list[dict]:
 
 def _document(document_id: str) -> dict:
     try:
-        return reports.document(get_store(), document_id)
+        return use(reports.document, document_id)
     except NotFound:
         abort(404)
 
@@ -172,7 +171,7 @@ def document_cap(document_id: str):
     """The issued report as an OASIS CAP 1.2 message, for an emergency platform (``emergency.services.cap``)."""
     row = _document(document_id)
     snap, plan = incident_or_404(row["incident_id"])
-    body = reports.cap_of(get_store(), row, snap, plan)
+    body = use(reports.cap_of, row, snap, plan)
     return send(body, row["filename"].removesuffix(".docx") + ".cap.xml",
                 ascii_name=f"report-{row['kind']}-{row['id']}.cap.xml")
 
@@ -181,7 +180,7 @@ def document_cap(document_id: str):
 def warning_cap(incident_id: str):
     """The district's warning on the incident, as it stands, as a CAP 1.2 message (404 when it issued none)."""
     snap, plan = incident_or_404(incident_id)
-    body = reports.warning_cap(get_store(), snap, plan, current_user.office)
+    body = use(reports.warning_cap, snap, plan, current_user.office)
     if body is None:
         abort(404)
     return send(body, f"{'演练-' if snap.drill else ''}{incident_name(snap, plan)}-预警.cap.xml",
@@ -198,7 +197,7 @@ def document_page(document_id: str):
 
 def _prefix() -> str:
     """The 发文字号 prefix of the signed-in user's office ("" where it numbers none)."""
-    return reports.office_prefix(get_store(), current_user.office, current_app.config["DUTY_ROOM"],
+    return use(reports.office_prefix, current_user.office, current_app.config["DUTY_ROOM"],
                                  current_app.config.get("DOCUMENT_PREFIX", ""))
 
 
@@ -252,7 +251,7 @@ def document_pdf(document_id: str):
                     {"Retry-After": str(RETRY_AFTER_SECONDS)})
         except PdfUnavailable as exc:
             return render_template("error.html", code=503, message=refusal(exc)), 503
-        body = reports.keep_pdf(get_store(), document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
+        body = use(reports.keep_pdf, document_id, body, current_user.get_id() or "", format_time(app_clock().now()))
     return _download(body, row["filename"].removesuffix(".docx") + ".pdf", f"report-{row['kind']}-{row['id']}.pdf")
 
 
@@ -263,7 +262,7 @@ def document_pdf(document_id: str):
 @bp.get("/incidents/<incident_id>/timeline.docx")
 def timeline_docx(incident_id: str):
     snap, plan = incident_or_404(incident_id)
-    body = exports.timeline_docx(snap, plan, timeline(plan, service_events(get_store(), incident_id), snap.tasks))
+    body = exports.timeline_docx(snap, plan, timeline(plan, use(service_events, incident_id), snap.tasks))
     return _download(body, f"{'演练-' if snap.drill else ''}{incident_name(snap, plan)}-时间线.docx",
                      f"{'drill-' if snap.drill else ''}{incident_id}-timeline.docx")
 
@@ -272,7 +271,7 @@ def timeline_docx(incident_id: str):
 def notifications_download(incident_id: str, fmt: str):
     """An incident's reporting items and its issued reports, in any table format."""
     snap, plan = incident_or_404(incident_id)
-    tables = exports.notifications_tables(snap, plan, clock_for(snap).now(), plans(), reports.issued(get_store(), incident_id))
+    tables = exports.notifications_tables(snap, plan, clock_for(snap).now(), plans(), use(reports.issued, incident_id))
     return send(tables, f"{'演练-' if snap.drill else ''}{incident_name(snap, plan)}-报告事项.{fmt}",
                 ascii_name=f"{'drill-' if snap.drill else ''}{incident_id}-notifications.{fmt}")
 
@@ -283,7 +282,7 @@ def board_export(fmt: str):
     from emergency.services import board
     from .console import office
     at = app_clock().now()
-    rows = board.rows(get_store(), plans(), office(), clock_for, at, request.args.get("drill") == "1")
+    rows = use(board.rows, plans(), office(), clock_for, at, request.args.get("drill") == "1")
     stamp = format_time(at)[:16].replace("T", "-").replace(":", "")
     return send(exports.board_tables(rows, plans(), at), f"事件看板-{stamp}.{fmt}",
                 ascii_name=f"incidents-board-{stamp}.{fmt}")

@@ -17,7 +17,7 @@ from emergency.services.permissions import Forbidden, OfficeThing
 from .access import authorize, may, shown, who
 from .auth import audit_export
 from .downloads import send, table_formats
-from .db import app_clock, get_store, now, plans
+from .db import app_clock, now, plans, use
 from .drill_pages import drill_or_404
 from .i18n import gettext as _, refusal
 
@@ -38,7 +38,7 @@ def _shifts(around: datetime | None = None):
     since = format_time(around - ROSTER_LOOKBACK) if around is not None else None
     cache = g.setdefault("rosters", {})
     if since not in cache:
-        cache[since] = roster.load(get_store(), since=since)
+        cache[since] = use(roster.load, since=since)
     return cache[since]
 
 
@@ -69,14 +69,14 @@ def _window():
 
 def _log(window, query: str = ""):
     """The shift's log as this user may see it (an observer: no personal mobile, wherever it was typed)."""
-    return shown(shift.log_of(get_store(), _office(), window, plans(), _duty_room(), query=query))
+    return shown(use(shift.log_of, _office(), window, plans(), _duty_room(), query=query))
 
 
 def flag():
     """The unsigned handover of the signed-in user's office, for the home page and the wall (None: all signed)."""
     if not current_user.is_authenticated or not current_user.office:
         return None
-    return shift.unsigned(get_store(), _office(), _shifts(now()), now())
+    return use(shift.unsigned, _office(), _shifts(now()), now())
 
 
 @bp.get("/shift")
@@ -96,7 +96,7 @@ def log_page(error: EmergencyError | None = None, values: dict | None = None, st
 def add_entry():
     form = {k: request.form.get(k, "") for k in ("kind", "at", "party", "phone", "text", "leader", "due", "callback")}
     try:
-        shift.add_entry(get_store(), who(), form, now())
+        use(shift.add_entry, who(), form, now())
     except EmergencyError as exc:
         return log_page(error=exc, values=form, status=422)
     flash(_("已记入值班日志。"), "ok")
@@ -106,7 +106,7 @@ def add_entry():
 @bp.post("/shift/entries/<int:entry_id>/done")
 def entry_done(entry_id: int):
     try:
-        shift.mark_done(get_store(), who(), entry_id, request.form.get("note", ""), now(), request.form.get("done_at"))
+        use(shift.mark_done, who(), entry_id, request.form.get("note", ""), now(), request.form.get("done_at"))
         flash(_("已登记办理情况。"), "ok")
     except (Forbidden, NotFound):
         raise
@@ -144,35 +144,35 @@ def log_export(fmt: str):
 @bp.get("/shift/handover")
 def handover_page(error: EmergencyError | None = None, status: int = 200):
     """The handover due now: one waiting to be signed for (接班), else the draft of the shift to hand over (交班)."""
-    store, office = get_store(), _office()
-    waiting = shift.handovers(store, office, unsigned=True, limit=1)
+    office = _office()
+    waiting = use(shift.handovers, office, unsigned=True, limit=1)
     if waiting:
         return render_template("shift/handover.html", h=shown(waiting[0]), draft=None, sections=shift.SECTIONS, error=error,
                                may_write=may("shift.write"), office=office), status
     shifts = _shifts()
-    outgoing, incoming = shift.shift_to_hand_over(store, shifts, office, now())
-    recent = shift.handovers(store, office, limit=10)
+    outgoing, incoming = use(shift.shift_to_hand_over, shifts, office, now())
+    recent = use(shift.handovers, office, limit=10)
     done = next((r for r in recent if r["starts_at"] == outgoing["starts_at"]), None)
     if done is not None:   # this shift is handed over already (signed before its end): show it, never a second 交班
         return render_template("shift/handover.html", h=shown(done), draft=None, sections=shift.SECTIONS, error=error,
                                may_write=may("shift.write"), office=office,
                                next_change=outgoing["ends_at"], recent=recent), status
-    draft = shift.draft_handover(store, office, outgoing, incoming, plans(), now(), _duty_room())
+    draft = use(shift.draft_handover, office, outgoing, incoming, plans(), now(), _duty_room())
     return render_template("shift/handover.html", h=None, draft=shown(draft), window=outgoing, sections=shift.SECTIONS,
                            error=error, may_write=may("shift.write"), office=office,
                            action=url_for("shift.sign_out"), recent=recent,
-                           missed=shift.missed(store, office, shifts, now())), status
+                           missed=use(shift.missed, office, shifts, now())), status
 
 
 @bp.post("/shift/handover")
 def sign_out():
-    store, office = get_store(), _office()
-    outgoing, incoming = shift.shift_to_hand_over(store, _shifts(), office, now())
+    office = _office()
+    outgoing, incoming = use(shift.shift_to_hand_over, _shifts(), office, now())
     if request.form.get("window") != outgoing["starts_at"]:
         flash(_("交班的班次已变化，请核对后再签字。"), "error")
         return redirect(url_for("shift.handover_page"))
     try:
-        h = shift.sign_out(store, who(), outgoing, incoming, plans(), request.form.get("remarks", ""), now(),
+        h = use(shift.sign_out, who(), outgoing, incoming, plans(), request.form.get("remarks", ""), now(),
                            _duty_room())
     except Forbidden:
         raise
@@ -184,12 +184,11 @@ def sign_out():
 
 @bp.post("/shift/handover/<handover_id>/sign-in")
 def sign_in(handover_id: str):
-    store = get_store()
     try:
-        h = shift.handover(store, handover_id)
-        at = drill_runs.drill_clock(drill_runs.get_drill(store, h["drill_id"]), app_clock()).now() if h["drill_id"] \
+        h = use(shift.handover, handover_id)
+        at = drill_runs.drill_clock(use(drill_runs.get_drill, h["drill_id"]), app_clock()).now() if h["drill_id"] \
             else now()   # a drill's handover is signed for on the drill's clock
-        shift.sign_in(store, who(), handover_id, request.form.get("remarks", ""), at, plans(), _duty_room(),
+        use(shift.sign_in, who(), handover_id, request.form.get("remarks", ""), at, plans(), _duty_room(),
                       _shifts())
     except NotFound:
         abort(404)
@@ -205,7 +204,7 @@ def sign_in(handover_id: str):
 def _handover_or_404(handover_id: str):
     """A handover of the user's office, or 404 (another office's is not there for it)."""
     try:
-        h = shift.handover(get_store(), handover_id)
+        h = use(shift.handover, handover_id)
     except NotFound:
         abort(404)
     authorize("shift.read", OfficeThing(h["office"]))
@@ -232,16 +231,16 @@ def handover_print(handover_id: str):
 @bp.get("/drills/<drill_id>/handover")
 def drill_handover(drill_id: str, error: EmergencyError | None = None, status: int = 200):
     """The drill's handover at its shift change, made from the drill's record on the drill's clock."""
-    d, store, office = drill_or_404(drill_id), get_store(), _office()
+    d, office = drill_or_404(drill_id), _office()
     windows = drill_runs.shift_windows(d, office)
     if windows is None:
         flash(_("本演练尚未到交接班时间。"), "error")
         return redirect(url_for("drills.panel", drill_id=drill_id))
-    done = shift.handovers(store, office, drill=True, drill_id=drill_id, limit=1)
+    done = use(shift.handovers, office, drill=True, drill_id=drill_id, limit=1)
     if done:
         return redirect(url_for("shift.handover_view", handover_id=done[0]["id"]))
     at = drill_runs.drill_clock(d, app_clock()).now()
-    draft = shift.draft_handover(store, office, *windows, plans(), at, _duty_room(), drill=True, drill_id=drill_id)
+    draft = use(shift.draft_handover, office, *windows, plans(), at, _duty_room(), drill=True, drill_id=drill_id)
     return render_template("shift/handover.html", h=None, draft=shown(draft), window=windows[0], sections=shift.SECTIONS,
                            error=error, may_write=may("shift.write") or may("drills.run"),
                            office=office, action=url_for("shift.drill_sign_out", drill_id=drill_id), drill=d,
@@ -250,13 +249,13 @@ def drill_handover(drill_id: str, error: EmergencyError | None = None, status: i
 
 @bp.post("/drills/<drill_id>/handover")
 def drill_sign_out(drill_id: str):
-    d, store, office = drill_or_404(drill_id), get_store(), _office()
+    d, office = drill_or_404(drill_id), _office()
     windows = drill_runs.shift_windows(d, office)
     if windows is None:
         abort(404)
     at = drill_runs.drill_clock(d, app_clock()).now()
     try:
-        h = shift.sign_out(store, who(), *windows, plans(), request.form.get("remarks", ""), at,
+        h = use(shift.sign_out, who(), *windows, plans(), request.form.get("remarks", ""), at,
                            _duty_room(), drill=True, drill_id=drill_id)
     except Forbidden:
         raise

@@ -18,11 +18,12 @@ def traced(app, monkeypatch):
     """The statements the API's store runs, once the request has its store."""
     seen: list[str] = []
 
-    def store():
-        s = webui.db.get_store()
-        s.db.conn.set_trace_callback(seen.append)
-        return s
-    monkeypatch.setattr(webui.api, "get_store", store)
+    real = webui.api.use
+
+    def use(service, *args, **kwargs):   # the API's own use cases, after the sign-in check has read its token
+        webui.db.get_store().db.conn.set_trace_callback(seen.append)
+        return real(service, *args, **kwargs)
+    monkeypatch.setattr(webui.api, "use", use)
     return seen
 
 

@@ -188,10 +188,9 @@ def test_a_full_disk_is_storage_full_not_internal_error(tmp_path, clock, monkeyp
     with pytest.raises(StorageFull, match="存储空间已满"):
         for _ in range(50):
             svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00", "title": "x" * 200}, "x", clock)
-    import webui.db
-    monkeypatch.setattr(webui.db, "get_store", lambda: store)
     import webui.api
-    monkeypatch.setattr(webui.api, "get_store", lambda: store)
+    # the API's use cases run on the full database (the sign-in check still reads the app's own)
+    monkeypatch.setattr(webui.api, "use", lambda service, *args, **kwargs: service(store, *args, **kwargs))
     r = new(api, title="y" * 200)
     assert r.status_code == 507 and "storage full" in r.json["message"]
 

@@ -12,6 +12,7 @@ from emergency.services import drill_runs, exports, roster, shift
 from emergency.core.clock import format_time, parse_time
 from emergency.core.errors import EmergencyError, NotFound
 
+from emergency.services.handover_model import SECTIONS
 from emergency.services.permissions import Forbidden, OfficeThing
 
 from .access import authorize, may, shown, who
@@ -147,18 +148,18 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     office = _office()
     waiting = use(shift.handovers, office, unsigned=True, limit=1)
     if waiting:
-        return render_template("shift/handover.html", h=shown(waiting[0]), draft=None, sections=shift.SECTIONS, error=error,
+        return render_template("shift/handover.html", h=shown(waiting[0]), draft=None, sections=SECTIONS, error=error,
                                may_write=may("shift.write"), office=office), status
     shifts = _shifts()
     outgoing, incoming = use(shift.shift_to_hand_over, shifts, office, now())
     recent = use(shift.handovers, office, limit=10)
     done = next((r for r in recent if r["starts_at"] == outgoing["starts_at"]), None)
     if done is not None:   # this shift is handed over already (signed before its end): show it, never a second 交班
-        return render_template("shift/handover.html", h=shown(done), draft=None, sections=shift.SECTIONS, error=error,
+        return render_template("shift/handover.html", h=shown(done), draft=None, sections=SECTIONS, error=error,
                                may_write=may("shift.write"), office=office,
                                next_change=outgoing["ends_at"], recent=recent), status
     draft = use(shift.draft_handover, office, outgoing, incoming, plans(), now(), _duty_room())
-    return render_template("shift/handover.html", h=None, draft=shown(draft), window=outgoing, sections=shift.SECTIONS,
+    return render_template("shift/handover.html", h=None, draft=shown(draft), window=outgoing, sections=SECTIONS,
                            error=error, may_write=may("shift.write"), office=office,
                            action=url_for("shift.sign_out"), recent=recent,
                            missed=use(shift.missed, office, shifts, now())), status
@@ -214,7 +215,7 @@ def _handover_or_404(handover_id: str):
 @bp.get("/shift/handover/<handover_id>")
 def handover_view(handover_id: str):
     h = _handover_or_404(handover_id)
-    return render_template("shift/handover.html", h=shown(h), draft=None, sections=shift.SECTIONS, error=None,
+    return render_template("shift/handover.html", h=shown(h), draft=None, sections=SECTIONS, error=None,
                            may_write=may("shift.write") or (h["drill"] and may("drills.run")),
                            office=_office())
 
@@ -222,8 +223,8 @@ def handover_view(handover_id: str):
 @bp.get("/shift/handover/<handover_id>/print")
 def handover_print(handover_id: str):
     h = _handover_or_404(handover_id)
-    audit_export(f"交接班记录（{h['content']['window']}）打印")
-    return render_template("shift/handover_print.html", h=shown(h), sections=shift.SECTIONS, office=_office())
+    audit_export(f"交接班记录（{h['content'].window}）打印")
+    return render_template("shift/handover_print.html", h=shown(h), sections=SECTIONS, office=_office())
 
 
 # ---------------------------------------------------------------- a drill's shift change (a scenario inject)
@@ -241,7 +242,7 @@ def drill_handover(drill_id: str, error: EmergencyError | None = None, status: i
         return redirect(url_for("shift.handover_view", handover_id=done[0]["id"]))
     at = drill_runs.drill_clock(d, app_clock()).now()
     draft = use(shift.draft_handover, office, *windows, plans(), at, _duty_room(), drill=True, drill_id=drill_id)
-    return render_template("shift/handover.html", h=None, draft=shown(draft), window=windows[0], sections=shift.SECTIONS,
+    return render_template("shift/handover.html", h=None, draft=shown(draft), window=windows[0], sections=SECTIONS,
                            error=error, may_write=may("shift.write") or may("drills.run"),
                            office=office, action=url_for("shift.drill_sign_out", drill_id=drill_id), drill=d,
                            recent=[]), status

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import BaseModel
+
 MOBILE = re.compile(r"1\d{10}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(-\d{1,6})?")
 # How a mobile may be written: spaces, hyphens or brackets between digit groups, a +86/0086 prefix.
@@ -52,6 +54,8 @@ def masked_text(value: Any) -> Any:
         return {k: masked_text(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [masked_text(v) for v in value]
+    if isinstance(value, BaseModel):             # a typed view (a handover's content): the same type, masked
+        return type(value).model_validate(masked_text(value.model_dump()))
     return value
 
 

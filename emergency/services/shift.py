@@ -26,6 +26,8 @@ from typing import Any
 from emergency.response.calls import OUTCOMES
 from emergency.core.clock import TZ, backdated, format_time, minute_text, month_day_time, parse_time
 from emergency.core.errors import InputError, NotFound, Refused
+from emergency.services.handover_model import (DueItem, HandoverContent, Instruction, NextItem, Note,
+                                              OpenIncident, OpenTask)
 from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
 from emergency.core.inputs import clean_text
 from emergency.services.intake import SOURCES as INTAKE_SOURCES
@@ -241,61 +243,69 @@ def compose_log(lines: list[dict[str, Any]], query: str = "") -> list[dict[str, 
 # ---------------------------------------------------------------- the handover
 
 def handover_content(window: dict[str, Any], following: dict[str, Any], office: str, views: list[dict[str, Any]],
-                     open_entries: list[dict[str, Any]], open_intakes: list[dict[str, Any]]) -> dict[str, Any]:
+                     open_entries: list[dict[str, Any]], open_intakes: list[dict[str, Any]]) -> HandoverContent:
     """What the outgoing shift hands over, made from the record (``views``: the open incidents and those with
     tasks still open, as the office sees them)."""
-    incidents, due_next, tasks_given, tasks_ours = [], [], [], []
-    until = following["ends_at"]
+    given, ours_open = _open_tasks(views, office)
+    return HandoverContent(
+        window=window_name(window), next_window=window_name(following), incidents=_open_incidents(views),
+        due_next=_due_next(views, following["ends_at"]), tasks_given=given, tasks_ours=ours_open,
+        callbacks=[Note(key=f"entry:{e['id']}", at=e["at"], text=entry_line(e)["text"])
+                   for e in open_entries if e["kind"] != "instruction"],
+        instructions=[Instruction(key=f"entry:{e['id']}", at=e["at"], text=entry_line(e)["text"], due=e.get("due"))
+                      for e in open_entries if e["kind"] == "instruction"],
+        intakes=[Note(key=f"intake:{r['id']}", at=r["received_at"], text=intake_line(r)["text"]) for r in open_intakes])
+
+
+def _waiting(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """An incident's items still owed, most urgent first, whoever owns them."""
+    return [n for n in (view.get("checklist") or {}).get("notifications", []) if n["status"] in OWED]
+
+
+def _open_incidents(views: list[dict[str, Any]]) -> list[OpenIncident]:
+    """The incidents not closed, each with its next owed item."""
+    out = []
     for v in views:
-        items = (v.get("checklist") or {}).get("notifications", [])
-        waiting = [n for n in items if n["status"] in OWED]
-        if not v.get("final"):
-            nxt = waiting[0] if waiting else None
-            incidents.append({"key": f"incident:{v['id']}", "incident_id": v["id"], "name": v["name"],
-                              "state": v["state_label"], "level": v.get("level") or v.get("classified_level") or "",
-                              "next": None if nxt is None else {"to": "、".join(nxt["to"]),
-                                                                "channel": nxt["channel_name"], "due": nxt["due"],
-                                                                "status": nxt["status"],
-                                                                "ours": ours(nxt)}})
-        for n in waiting:
-            if ours(n) and (n["due"] is None or n["due"] < until):
-                due_next.append({"key": f"due:{v['id']}:{n['id']}", "incident_id": v["id"], "name": v["name"],
-                                 "to": "、".join(n["to"]), "channel": n["channel_name"], "due": n["due"],
-                                 "status": n["status"], "clause": n["clause"]})
+        if v.get("final"):
+            continue
+        waiting = _waiting(v)
+        out.append(OpenIncident(key=f"incident:{v['id']}", incident_id=v["id"], name=v["name"], state=v["state_label"],
+                                level=v.get("level") or v.get("classified_level") or "",
+                                next=_next_item(waiting[0]) if waiting else None))
+    return out
+
+
+def _due_next(views: list[dict[str, Any]], until: str) -> list[DueItem]:
+    """The office's own items due before the next shift ends (or due at once), soonest first."""
+    due = [DueItem(key=f"due:{v['id']}:{n['id']}", incident_id=v["id"], name=v["name"], to="、".join(n["to"]),
+                   channel=n["channel_name"], due=n["due"], status=n["status"], clause=n["clause"])
+           for v in views for n in _waiting(v) if ours(n) and (n["due"] is None or n["due"] < until)]
+    return sorted(due, key=lambda n: n.due or "")
+
+
+def _open_tasks(views: list[dict[str, Any]], office: str) -> tuple[list[OpenTask], list[OpenTask]]:
+    """Tasks still open: those the office gave another unit, and those given to it."""
+    given, ours_open = [], []
+    for v in views:
         for t in v.get("tasks") or []:
             if t["done"] is not None:
                 continue
-            item = {"key": f"task:{v['id']}:{t['id']}", "incident_id": v["id"], "name": v["name"], "title": t["title"],
-                    "unit": t["unit"], "status": t["status_name"], "due": t["due"], "overdue": t["overdue"]}
+            item = OpenTask(key=f"task:{v['id']}:{t['id']}", incident_id=v["id"], name=v["name"], title=t["title"],
+                            unit=t["unit"], status=t["status_name"], due=t["due"], overdue=t["overdue"])
             if t["office"] == office and t["unit"] != office:
-                tasks_given.append(item)
+                given.append(item)
             elif t["mine"]:
-                tasks_ours.append(item)
-    callbacks = [{"key": f"entry:{e['id']}", "at": e["at"], "text": entry_line(e)["text"]}
-                 for e in open_entries if e["kind"] != "instruction"]
-    instructions = [{"key": f"entry:{e['id']}", "at": e["at"], "text": entry_line(e)["text"], "due": e.get("due")}
-                    for e in open_entries if e["kind"] == "instruction"]
-    intakes = [{"key": f"intake:{r['id']}", "at": r["received_at"], "text": intake_line(r)["text"]} for r in open_intakes]
-    due_next.sort(key=lambda n: n["due"] or "")
-    return {"window": window_name(window), "next_window": window_name(following), "incidents": incidents,
-            "due_next": due_next, "tasks_given": tasks_given, "tasks_ours": tasks_ours, "callbacks": callbacks,
-            "instructions": instructions, "intakes": intakes}
+                ours_open.append(item)
+    return given, ours_open
 
 
-SECTIONS = [("incidents", N_("未结事件")), ("due_next", N_("下一班到期的本单位报告事项")),
-            ("tasks_given", N_("已移交或下达、待反馈的任务")), ("tasks_ours", N_("交给本单位、尚未办结的任务")),
-            ("callbacks", N_("待回电")), ("instructions", N_("领导批示未落实")), ("intakes", N_("接报待处理"))]
+def _next_item(n: dict[str, Any]) -> NextItem:
+    return NextItem(to="、".join(n["to"]), channel=n["channel_name"], due=n["due"], status=n["status"], ours=ours(n))
 
 
-def keys(content: dict[str, Any]) -> set[str]:
-    return {item["key"] for name, _ in SECTIONS for item in content.get(name, [])}
-
-
-def carried(content: dict[str, Any], open_then: dict[str, Any]) -> dict[str, Any]:
-    """Whether a signed handover carried what was open when it was signed for (a drill's after-action report):
-    the keys open then that the handover did not list."""
-    missing = keys(open_then) - keys(content)
-    return {"carried": not missing, "missing": sorted(missing), "listed": len(keys(content))}
+def _typed(handover: dict[str, Any]) -> dict[str, Any]:
+    """A handover as kept, its content read into the typed value every surface renders."""
+    return {**handover, "content": HandoverContent.model_validate(handover["content"])}
 
 
 # ---------------------------------------------------------------- the service (store at the edges)
@@ -354,7 +364,7 @@ def mark_done(store, actor: Actor, entry_id: int, note: str, now: datetime, done
 
 
 def draft_handover(store, office: str, window: dict[str, Any], following: dict[str, Any], plans, now: datetime,
-                   duty_room: str, drill: bool = False, drill_id: str | None = None) -> dict[str, Any]:
+                   duty_room: str, drill: bool = False, drill_id: str | None = None) -> HandoverContent:
     """The handover as the record makes it now (not yet signed)."""
     views = []
     for s in store.list(drill=drill, drill_id=drill_id, open_only="or_follow_up"):
@@ -401,9 +411,9 @@ def sign_out(store, actor: Actor, window: dict[str, Any], following: dict[str, A
     row = {"id": f"h-{uuid.uuid4().hex[:12]}", "office": office, "shift": window["shift"],
            "starts_at": window["starts_at"], "ends_at": window["ends_at"], "next_ends_at": following["ends_at"],
            "outgoing": actor.name, "outgoing_at": format_time(now), "remarks": clean_text(remarks, "remarks", 2000, True),
-           "content": content, "drill": drill, "drill_id": drill_id}
+           "content": content.as_signed(), "drill": drill, "drill_id": drill_id}
     store.shifts.sign_out(row, _refusal)
-    return store.shifts.handover(row["id"])
+    return _typed(store.shifts.handover(row["id"]))
 
 
 def sign_in(store, actor: Actor, handover_id: str, remarks: str, now: datetime, plans, duty_room: str,
@@ -433,8 +443,8 @@ def sign_in(store, actor: Actor, handover_id: str, remarks: str, now: datetime, 
     open_then = draft_handover(store, office, outgoing, following, plans, now, duty_room, handover["drill"],
                                handover["drill_id"] or None)
     store.shifts.sign_in(handover_id, actor.name, format_time(now), clean_text(remarks, "remarks", 2000, True), _refusal,
-                         {name: open_then[name] for name, _ in SECTIONS})
-    return store.shifts.handover(handover_id)
+                         open_then.sections())
+    return _typed(store.shifts.handover(handover_id))
 
 
 def drill_findings(drill: dict[str, Any], handovers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -448,24 +458,14 @@ def drill_findings(drill: dict[str, Any], handovers: list[dict[str, Any]]) -> li
     if not h["incoming"]:
         return [{"kind": "handover", "plan": None, "clause": "",
                  "text": f"演练中的交接班未完成：{h['outgoing']}已交班签字，无人接班签字。"}]
-    told = carried(h["content"], h["content"].get("open_at_sign_in") or {})
+    content = h["content"]
+    told = content.carried()
     if told["carried"]:
         return [{"kind": "handover_ok", "text": f"交接班列明了接班时未结的全部{told['listed']}项事项"
                                                 f"（{h['outgoing']}交班，{h['incoming']}接班）。"}]
     return [{"kind": "handover", "plan": None, "clause": "", "text": f"交接班漏列了接班时未结的{len(told['missing'])}项事项："
-                                         + "；".join(_item_words(h["content"].get("open_at_sign_in") or {}, k)
+                                         + "；".join(content.open_at_sign_in.words(k)
                                                     for k in told["missing"]) + "。"}]
-
-
-def _item_words(content: dict[str, Any], key: str) -> str:
-    """An item of a handover in words (never its key)."""
-    for name, title in SECTIONS:
-        for item in content.get(name, []):
-            if item["key"] == key:
-                what = item.get("name") or ""
-                detail = item.get("to") or item.get("title") or item.get("text") or item.get("state") or ""
-                return f"{title}：{what}{'，' if what and detail else ''}{detail}"
-    return "一项已不在记录中的事项"
 
 
 def missed(store, office: str, shifts: list[Any], now: datetime) -> str | None:
@@ -481,7 +481,7 @@ def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool =
     offers the same shift, so the flag always leads to what can be signed). None when nothing waits."""
     waiting = store.shifts.handovers(office, drill=drill, unsigned=True, limit=1)
     if waiting:
-        return {"what": "incoming", "handover": waiting[0], "window": waiting[0]["content"]["window"]}
+        return {"what": "incoming", "handover": _typed(waiting[0]), "window": waiting[0]["content"]["window"]}
     due, _following = shift_to_hand_over(store, shifts, office, now, drill)
     if not due["rostered"] or due["ends_at"] > format_time(now):
         return None   # an office is held to the handover of a rostered shift that has ended, never of a guessed one
@@ -492,9 +492,9 @@ def unsigned(store, office: str, shifts: list[Any], now: datetime, drill: bool =
 
 def handovers(store, office: str | None = None, **filters: Any) -> list[dict[str, Any]]:
     """An office's handovers, newest first (unsigned ones, a drill's, a number of them)."""
-    return store.shifts.handovers(office, **filters)
+    return [_typed(h) for h in store.shifts.handovers(office, **filters)]
 
 
 def handover(store, handover_id: str) -> dict[str, Any]:
     """One handover (NotFound when there is none)."""
-    return store.shifts.handover(handover_id)
+    return _typed(store.shifts.handover(handover_id))

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from emergency.services.handover_model import HandoverContent
 from emergency.services import rota, shift
 from emergency.core.clock import parse_time
 from emergency.core.errors import InputError
@@ -75,15 +76,15 @@ DAY = {"shift": "白班", "starts_at": "2026-11-22T08:30:00+08:00", "ends_at": "
                                          (None, True)])
 def test_an_item_of_ours_is_handed_over_when_due_before_the_next_shift_ends(due, listed):
     content = shift.handover_content(NIGHT, DAY, "总值班室", [_view(due)], [], [])
-    assert bool(content["due_next"]) is listed
-    assert content["incidents"][0]["next"]["due"] == due      # the incident's next deadline, whoever owns it
+    assert bool(content.due_next) is listed
+    assert content.incidents[0].next.due == due      # the incident's next deadline, whoever owns it
 
 
 def test_another_partys_item_and_a_closed_incident_are_not_our_handover():
     content = shift.handover_content(NIGHT, DAY, "总值班室", [_view("2026-11-22T09:00:00+08:00", ours=False)], [], [])
-    assert content["due_next"] == [] and len(content["incidents"]) == 1
+    assert content.due_next == [] and len(content.incidents) == 1
     closed = shift.handover_content(NIGHT, DAY, "总值班室", [_view(None, final=True, status="done")], [], [])
-    assert closed["incidents"] == [] and closed["due_next"] == []
+    assert closed.incidents == [] and closed.due_next == []
 
 
 def test_tasks_are_split_into_those_we_gave_and_those_given_to_us():
@@ -93,16 +94,19 @@ def test_tasks_are_split_into_those_we_gave_and_those_given_to_us():
     done = {**given, "id": "t3", "done": {"by": "x"}}
     content = shift.handover_content(NIGHT, DAY, "总值班室", [_view(None, status="done", tasks=[given, ours, done])],
                                      [], [])
-    assert [t["title"] for t in content["tasks_given"]] == ["现场监测"]
-    assert [t["title"] for t in content["tasks_ours"]] == ["汇总信息"]
+    assert [t.title for t in content.tasks_given] == ["现场监测"]
+    assert [t.title for t in content.tasks_ours] == ["汇总信息"]
 
 
 def test_a_handover_that_left_out_an_item_open_when_it_was_signed_for_is_told():
     open_then = shift.handover_content(NIGHT, DAY, "总值班室", [_view("2026-11-22T09:00:00+08:00")], [], [])
     empty = shift.handover_content(NIGHT, DAY, "总值班室", [], [], [])
-    assert shift.carried(open_then, open_then) == {"carried": True, "missing": [], "listed": 2}
-    told = shift.carried(empty, open_then)
+    signed_for = open_then.model_copy(update={"open_at_sign_in": open_then})
+    assert signed_for.carried() == {"carried": True, "missing": [], "listed": 2}
+    told = empty.model_copy(update={"open_at_sign_in": open_then}).carried()
     assert not told["carried"] and told["missing"] == ["due:i1:n1", "incident:i1"]
+    assert empty.model_copy(update={"open_at_sign_in": open_then}).open_at_sign_in.words("due:i1:n1").startswith(
+        "下一班到期的本单位报告事项：")                                  # the missing item in words, never its key
 
 
 def test_an_entry_in_the_future_or_an_instruction_without_its_leader_is_refused():
@@ -171,3 +175,14 @@ def test_a_pattern_with_an_anchor_or_an_unknown_field_is_refused():
         rota.read_pattern("unit: 总值班室\nshifts: []\n")
     assert unknown.value.field.startswith("pattern")
     assert date(2026, 10, 1) == rota.month_bounds("2026-10")[0]
+
+
+def test_a_handover_reads_back_as_it_was_kept_and_one_kept_before_a_field_existed_still_reads():
+    """The content is kept as JSON under the signatures: the typed value gives back the same JSON, and a handover
+    kept without a later field (an incident's level, an item's clause) reads with that field empty."""
+    kept = shift.handover_content(NIGHT, DAY, "总值班室", [_view("2026-11-22T09:00:00+08:00")], [], []).as_signed()
+    assert HandoverContent.model_validate(kept).as_signed() == kept
+    older = {**kept, "incidents": [{k: v for k, v in kept["incidents"][0].items() if k != "level"}],
+             "due_next": [{k: v for k, v in kept["due_next"][0].items() if k != "clause"}]}
+    read = HandoverContent.model_validate(older)
+    assert read.incidents[0].level == "" and read.due_next[0].clause == "" and read.window == kept["window"]

@@ -40,22 +40,27 @@ def lines(notifications: list[dict[str, Any]], attempts: Iterable[dict[str, Any]
         # each recipient of an item is acknowledged on its own (its receipt, or an acknowledging call to it): until
         # then it keeps its numbers, its attempts and its next number, whatever another recipient answered
         receipts = {x["recipient"]: x.get("how") for x in n.get("receipts") or []}
-        recipients = []
-        for r in n["recipients"]:
-            unit = r["current"] or r["plan_name"]
-            role = unit in roles or r["plan_name"] in roles
-            shift = None if role else roster.on_duty(shifts, unit, at)
-            numbers = [] if role else directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
-            names = {unit, r.get("plan_name") or unit, r.get("display") or unit}
-            mine = [a for a in prog["attempts"] if _belongs(a, unit, names, {d["number"] for d in numbers})]
-            acknowledged = (receipts.get(r["plan_name"]) in ACKNOWLEDGED
-                            or any(a.get("acknowledged") for a in mine))
-            recipients.append({"unit": unit, "display": r["display"], "numbers": numbers, "role": role,
-                               "on_duty": shift.model_dump() if shift else None, "attempts": mine,
-                               "acknowledged": acknowledged,
-                               "suggest": calls.next_contact(numbers, mine) if numbers and not acknowledged else None})
+        recipients = [_recipient(r, prog["attempts"], receipts, grouped, shifts, at, personal, roles)
+                      for r in n["recipients"]]
         out.append({**n, "dial": recipients, "calls": prog, "requirement": calls.requirement(n["channel"])})
     return out
+
+
+def _recipient(r: dict[str, Any], attempts: list[dict[str, Any]], receipts: dict[str, Any],
+               grouped: dict[str, dict[str, Any]], shifts: list[roster.Shift], at: datetime, personal: bool,
+               roles: set[str]) -> dict[str, Any]:
+    """One recipient of an item: its numbers in order (none for a role of the incident), who is on duty there, the
+    attempts made to it, whether it is acknowledged, and the number to try now."""
+    unit = r["current"] or r["plan_name"]
+    role = unit in roles or r["plan_name"] in roles
+    shift = None if role else roster.on_duty(shifts, unit, at)
+    numbers = [] if role else directory.numbers_to_dial(unit, grouped, personal, on_duty=shift)
+    names = {unit, r.get("plan_name") or unit, r.get("display") or unit}
+    mine = [a for a in attempts if _belongs(a, unit, names, {d["number"] for d in numbers})]
+    acknowledged = receipts.get(r["plan_name"]) in ACKNOWLEDGED or any(a.get("acknowledged") for a in mine)
+    return {"unit": unit, "display": r["display"], "numbers": numbers, "role": role,
+            "on_duty": shift.model_dump() if shift else None, "attempts": mine, "acknowledged": acknowledged,
+            "suggest": calls.next_contact(numbers, mine) if numbers and not acknowledged else None}
 
 
 def first_notice(incident: dict[str, Any], plan_name: str, notification: dict[str, Any]) -> str:
@@ -97,7 +102,7 @@ def _dial_row(line: dict[str, Any], r: dict[str, Any]) -> list[Any]:
             "；".join(f"{d['who']} {d['number']}" for d in r["numbers"]) or "通讯录无此单位号码",
             "；".join(f"{a['at'][11:16]} {a['number']} {calls.OUTCOMES[a['outcome']]} "
                      f"{a['reached'] or a['received_by']}".strip() for a in r["attempts"]),
-            "已确认" if line["calls"]["acknowledged"] else "", "", "", ""]
+            "已确认" if r["acknowledged"] else "", "", "", ""]   # this recipient's, as the page says it
 
 
 def tables(incident: dict[str, Any], call_lines: list[dict[str, Any]]):

@@ -1,5 +1,7 @@
 """A night without retyping: what the record holds reaches every page, and the pages say what was done as it was
 done (the step's own label, the call sheet in the office's words)."""
+import csv
+import io
 import re
 
 from emergency.core.clock import FixedClock
@@ -116,6 +118,10 @@ def test_each_recipient_keeps_its_numbers_and_next_number_until_it_is_acknowledg
     assert "建议拨打" in second[:second.index("</div>")]
     assert re.search(r'<option value="南通市安委会"[^>]*selected', item)
     assert re.search(r'name="number"[^>]*value="0513-', item)
+    # the printed sheet (any table format: .csv here) says so recipient by recipient, as the page does
+    sheet = signed_in(app, "值班员张三").get(f"/incidents/{snap.id}/calls.csv").get_data(as_text=True)
+    rows = {r[4]: r for r in csv.reader(io.StringIO(sheet.lstrip("\ufeff"))) if len(r) > 7 and r[3] == "5.1"}
+    assert rows["南通市政府"][7] == "已确认" and rows["南通市安委会"][7] == ""
 
 
 def test_an_inject_never_makes_a_participants_step_stale_but_another_officers_change_does():

@@ -127,42 +127,49 @@ class Condition(Strict):
     @model_validator(mode="after")
     def _one_kind(self, info: ValidationInfo):
         vocab = _vocabulary(info)
-        counts, choices, flags = vocab.count_names, vocab.choice_values, vocab.flag_names
         measure = self.sum is not None or self.max_of is not None
         kinds = [measure, self.fact is not None, self.flag is not None, self.all is not None,
                  self.always is not None, self.judgement is not None]
         if sum(kinds) != 1:
             raise ValueError("a condition needs exactly one of sum/max_of, fact, flag, all, always, judgement")
         if measure:
-            if self.sum is not None and self.max_of is not None:
-                raise ValueError("use sum or max_of, not both")
-            for name in self.sum or self.max_of or []:
-                if name not in counts:
-                    raise ValueError(f"{name!r} is not a count fact; counts: {', '.join(counts)}")
-            if self.at_least is None:
-                raise ValueError("a measure needs at_least (以上, inclusive)")
-            if self.below is not None and self.at_most is not None:
-                raise ValueError("use below (以下, exclusive) or at_most (inclusive), not both")
-            top = self.below if self.below is not None else (self.at_most + 1 if self.at_most is not None else None)
-            if top is not None and top <= self.at_least:
-                raise ValueError("the upper bound must be above at_least")
+            self._a_measure(vocab.count_names)
         elif self.at_least is not None or self.below is not None or self.at_most is not None:
             raise ValueError("bounds go with sum or max_of only")
         if self.fact is not None:
-            if self.fact not in choices:
-                raise ValueError(f"{self.fact!r} is not a choice fact; choices: {', '.join(choices)}")
-            if not self.in_:
-                raise ValueError("a choice condition needs `in`")
-            for v in self.in_:
-                if v not in choices[self.fact]:
-                    raise ValueError(f"{v!r} is not a value of {self.fact}; values: {', '.join(choices[self.fact])}")
+            self._a_choice(vocab.choice_values)
         elif self.in_ is not None:
             raise ValueError("`in` goes with `fact`")
-        if self.flag is not None and self.flag not in flags:
-            raise ValueError(f"{self.flag!r} is not a flag fact; flags: {', '.join(flags)}")
+        if self.flag is not None and self.flag not in vocab.flag_names:
+            raise ValueError(f"{self.flag!r} is not a flag fact; flags: {', '.join(vocab.flag_names)}")
         if self.always is False:
             raise ValueError("always must be true when given")
         return self
+
+    def _a_measure(self, counts) -> None:
+        """A sum or a maximum of count facts, with its lower bound and at most one upper bound above it."""
+        if self.sum is not None and self.max_of is not None:
+            raise ValueError("use sum or max_of, not both")
+        for name in self.sum or self.max_of or []:
+            if name not in counts:
+                raise ValueError(f"{name!r} is not a count fact; counts: {', '.join(counts)}")
+        if self.at_least is None:
+            raise ValueError("a measure needs at_least (以上, inclusive)")
+        if self.below is not None and self.at_most is not None:
+            raise ValueError("use below (以下, exclusive) or at_most (inclusive), not both")
+        top = self.below if self.below is not None else (self.at_most + 1 if self.at_most is not None else None)
+        if top is not None and top <= self.at_least:
+            raise ValueError("the upper bound must be above at_least")
+
+    def _a_choice(self, choices) -> None:
+        """A choice fact with the values, each one of the fact's, that meet the condition."""
+        if self.fact not in choices:
+            raise ValueError(f"{self.fact!r} is not a choice fact; choices: {', '.join(choices)}")
+        if not self.in_:
+            raise ValueError("a choice condition needs `in`")
+        for v in self.in_:
+            if v not in choices[self.fact]:
+                raise ValueError(f"{v!r} is not a value of {self.fact}; values: {', '.join(choices[self.fact])}")
 
     def facts_used(self) -> set[str]:
         names = set(self.sum or []) | set(self.max_of or [])
@@ -681,19 +688,32 @@ class Plan(Strict):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo):
+        """The plan holds together: every level graded, commanded and activated; facts declared and known; ids
+        unique; every name a rule gives resolved. Each check raises the sentence the plan's author reads."""
         if [lv.level for lv in self.levels] != list(LEVELS):
             raise ValueError("levels must be I, II, III, IV in that order")
+        self._facts_declared(_vocabulary(info).names)
+        self._ids_unique()
+        self._resolve_bodies()
+        self._names_resolved()
+        self._every_level_covered()
+        return self
+
+    def _facts_declared(self, vocabulary: set[str]) -> None:
         declared = {f.name for f in self.facts}
         for f in declared:
-            if f not in _vocabulary(info).names:
+            if f not in vocabulary:
                 raise ValueError(f"facts: {f!r} is not in the facts vocabulary")
         for c in self.criteria:
             missing = c.when.facts_used() - declared
             if missing:
                 raise ValueError(f"criterion {c.id} uses facts not declared under `facts`: {', '.join(sorted(missing))}")
-        for lv in LEVELS:
-            if not any(c.level == lv for c in self.criteria):
-                raise ValueError(f"level {lv} has no criterion")
+        if self.reporting.documents:
+            missing = set(self.reporting.documents.casualties) - declared
+            if missing:
+                raise ValueError(f"reporting.documents.casualties: facts not declared under `facts`: {', '.join(sorted(missing))}")
+
+    def _ids_unique(self) -> None:
         for name, items in (("criteria", self.criteria), ("reporting.rules", self.reporting.rules),
                             ("groups", self.groups), ("post_incident", self.post_incident),
                             ("termination.conditions", self.termination.conditions)):
@@ -704,23 +724,23 @@ class Plan(Strict):
             causes = [oc.cause for oc in self.onsite_command.by_cause]
             if len(set(causes)) != len(causes):
                 raise ValueError("onsite_command: each cause once")
-        if self.reporting.documents:
-            missing = set(self.reporting.documents.casualties) - declared
-            if missing:
-                raise ValueError(f"reporting.documents.casualties: facts not declared under `facts`: {', '.join(sorted(missing))}")
-        self._resolve_bodies()
+
+    def _names_resolved(self) -> None:
         states = {st.name for st in self.lifecycle.states}
         for r in self.reporting.rules:
             if set(r.done_on_entering) - states:
                 raise ValueError(f"reporting.rules {r.id}: done_on_entering names no state of the lifecycle")
         if self.reporting.hot_topic and self.reporting.hot_topic.rule not in {r.id for r in self.reporting.rules}:
             raise ValueError("reporting.hot_topic.rule names no rule")
+
+    def _every_level_covered(self) -> None:
         for lv in LEVELS:
+            if not any(c.level == lv for c in self.criteria):
+                raise ValueError(f"level {lv} has no criterion")
             if not any(lv in c.levels for c in self.command):
                 raise ValueError(f"command: level {lv} has no command structure")
             if not any(lv in a.levels for a in self.activation):
                 raise ValueError(f"activation: level {lv} has no activation authority")
-        return self
 
     def _resolve_bodies(self) -> None:
         """Who carries out each reporting item (ReportingRule.bodies). A working group that reports acts through the

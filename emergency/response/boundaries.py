@@ -31,25 +31,7 @@ def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]]
     if condition_met(cond, facts):
         return []
     if cond.sum is not None or cond.max_of is not None:
-        names = cond.sum or cond.max_of or []
-        current = measure(cond, facts)
-        if current >= cond.at_least:
-            return None                       # above the range: this criterion is behind the facts, not ahead
-        needed = cond.at_least
-        labels = "、".join(_label(plan, n) for n in names)
-        fact = labels + ("之和" if cond.sum is not None and len(names) > 1 else "")
-        vocabulary = plan.vocabulary
-        if vocabulary.count(names[0]).entered_as:   # a figure entered in another unit (万元): said in it
-            shown, unit, kind = vocabulary.amount(names[0], needed), "", "amount"
-            now_words = vocabulary.amount(names[0], current)
-            words = f"{fact}达到{shown}（现为{now_words}）"
-        else:
-            unit = next((f.unit for f in plan.facts if f.name == names[0] and f.unit), "") or ""
-            shown, kind, now_words = f"{needed}{unit}", "count", f"{current}{unit}"
-            words = f"{fact}再增加{needed - current}{unit}（现为{current}{unit}，须达到{shown}）"
-        return [{"kind": kind, "fact": fact, "current": current, "needed": needed, "distance": needed - current,
-                 "qualitative": False, "words": words, "needed_words": shown, "current_words": now_words,
-                 "unit": unit}]
+        return _measure_gap(plan, cond, facts)
     if cond.fact is not None:
         labels = plan.vocabulary.choice_labels().get(cond.fact, {})
         current = getattr(facts, cond.fact)
@@ -61,17 +43,44 @@ def _gaps(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]]
         return [{"kind": "flag", "fact": _label(plan, cond.flag), "current": False, "needed": True, "distance": None,
                  "qualitative": False, "words": f"出现“{_label(plan, cond.flag)}”"}]
     if cond.all is not None:
-        out = []
-        for part in cond.all:
-            gap = _gaps(plan, part, facts)
-            if gap is None:
-                return None
-            out += gap
-        return out
+        return _all_gaps(plan, cond.all, facts)
     if cond.judgement:
         return [{"kind": "judgement", "fact": None, "current": None, "needed": None, "distance": None,
                  "qualitative": True, "judgement": cond.judgement, "words": f"须研判：{cond.judgement}"}]
     return None
+
+
+def _measure_gap(plan: Plan, cond: Condition, facts: BaseModel) -> list[dict[str, Any]] | None:
+    """How far a figure (or a sum of figures) is below the bound it needs, in the unit it is entered in; None when
+    it is already past the range (this criterion is behind the facts, not ahead)."""
+    names = cond.sum or cond.max_of or []
+    current = measure(cond, facts)
+    if current >= cond.at_least:
+        return None
+    needed = cond.at_least
+    fact = "、".join(_label(plan, n) for n in names) + ("之和" if cond.sum is not None and len(names) > 1 else "")
+    vocabulary = plan.vocabulary
+    if vocabulary.count(names[0]).entered_as:   # a figure entered in another unit (万元): said in it
+        shown, unit, kind = vocabulary.amount(names[0], needed), "", "amount"
+        now_words = vocabulary.amount(names[0], current)
+        words = f"{fact}达到{shown}（现为{now_words}）"
+    else:
+        unit = next((f.unit for f in plan.facts if f.name == names[0] and f.unit), "") or ""
+        shown, kind, now_words = f"{needed}{unit}", "count", f"{current}{unit}"
+        words = f"{fact}再增加{needed - current}{unit}（现为{current}{unit}，须达到{shown}）"
+    return [{"kind": kind, "fact": fact, "current": current, "needed": needed, "distance": needed - current,
+             "qualitative": False, "words": words, "needed_words": shown, "current_words": now_words, "unit": unit}]
+
+
+def _all_gaps(plan: Plan, parts: list[Condition], facts: BaseModel) -> list[dict[str, Any]] | None:
+    """Every part's gaps together; None when any part cannot be met by more of the same facts."""
+    out = []
+    for part in parts:
+        gap = _gaps(plan, part, facts)
+        if gap is None:
+            return None
+        out += gap
+    return out
 
 
 def boundaries(plan: Plan, facts: BaseModel | dict | None, level: str | None) -> list[dict[str, Any]]:
@@ -88,18 +97,25 @@ def boundaries(plan: Plan, facts: BaseModel | dict | None, level: str | None) ->
         gaps = [] if c.when.always else _gaps(plan, c.when, facts)
         if gaps is None or (gaps == [] and not c.when.always):
             continue
-        figures = [g["distance"] for g in gaps if g["distance"] is not None]
-        out.append({"level": c.level, "level_name": plan.level(c.level).name, "colour": plan.level(c.level).colour,
-                    "clause": c.clause, "sentence": c.text, "criterion": c.id,
-                    "fact": "；".join(g["fact"] for g in gaps if g["fact"]) or None,
-                    "current": gaps[0]["current"] if len(gaps) == 1 else None,
-                    "needed": gaps[0]["needed"] if len(gaps) == 1 else None,
-                    "distance": sum(figures) if figures and len(figures) == len(gaps) else None,
-                    "qualitative": any(g["qualitative"] for g in gaps),
-                    "words": "，且".join(g["words"] for g in gaps) if gaps else "属本预案适用范围即达到",
-                    "parts": gaps})
+        out.append(_boundary(plan, c, gaps))
     out.sort(key=lambda b: (LEVEL_RANK[b["level"]], nearness(b)))
     return out
+
+
+def _boundary(plan: Plan, c, gaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """One criterion ahead of the facts with what they lack: one figure's current and needed value when a single
+    part decides, the distance when every part is a figure, in words joined by 且."""
+    figures = [g["distance"] for g in gaps if g["distance"] is not None]
+    single = gaps[0] if len(gaps) == 1 else None
+    return {"level": c.level, "level_name": plan.level(c.level).name, "colour": plan.level(c.level).colour,
+            "clause": c.clause, "sentence": c.text, "criterion": c.id,
+            "fact": "；".join(g["fact"] for g in gaps if g["fact"]) or None,
+            "current": single["current"] if single else None,
+            "needed": single["needed"] if single else None,
+            "distance": sum(figures) if figures and len(figures) == len(gaps) else None,
+            "qualitative": any(g["qualitative"] for g in gaps),
+            "words": "，且".join(g["words"] for g in gaps) if gaps else "属本预案适用范围即达到",
+            "parts": gaps}
 
 
 def nearness(b: dict[str, Any]) -> tuple:
@@ -135,19 +151,25 @@ def consequences(plan: Plan, level: str | None, to_level: str, occurred_at: Any,
     after = at(to_level)
     before = at(level) if level else None
     had = {n["id"] for n in before["notifications"]} if before else set()
-    stamp = format_time(now)
+    added, kept = _reports_added(after["notifications"], had, format_time(now))
+    old_command = {c["structure"] for c in before["command"]} if before else set()
+    old_authorities = {b["authority"] for b in before["activation"]} if before else set()
+    return {"level": to_level, "level_name": after["level_name"], "colour": after["colour"],
+            "notifications": added, "still_owed": kept,
+            "activation": [a for a in after["activation"] if a["authority"] not in old_authorities],
+            "command": [c for c in after["command"] if c["structure"] not in old_command]}
+
+
+def _reports_added(items: list[dict[str, Any]], had: set[str], stamp: str) -> tuple[list, list]:
+    """The reports a higher level adds (due at once when their time has passed already), and those it keeps that
+    are still dated."""
     added = [{"id": n["id"], "from": n["from"], "to": n["to"], "channel_name": n["channel_name"],
               "immediate": n["immediate"], "due": n["due"], "overdue_at_once": bool(n["due"] and n["due"] <= stamp),
               "clause": n["clause"], "national": n.get("national")}
-             for n in after["notifications"] if n["id"] not in had]
-    old_command = {c["structure"] for c in before["command"]} if before else set()
+             for n in items if n["id"] not in had]
     kept = [{"id": n["id"], "to": n["to"], "due": n["due"], "clause": n["clause"]}
-            for n in after["notifications"] if n["id"] in had and n["due"]]
-    return {"level": to_level, "level_name": after["level_name"], "colour": after["colour"],
-            "notifications": added, "still_owed": kept,
-            "activation": [a for a in after["activation"]
-                           if not before or a["authority"] not in {b["authority"] for b in before["activation"]}],
-            "command": [c for c in after["command"] if c["structure"] not in old_command]}
+            for n in items if n["id"] in had and n["due"]]
+    return added, kept
 
 
 def related_plans(library, plan: Plan, facts: Any, level: str | None,

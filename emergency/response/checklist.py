@@ -58,50 +58,76 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
         "hot_topic": hot_topic,
         "notifications": [n.view() for n in (dated if dated is not None else
                                              notifications(plan, level, occurred, reported, hot_topic, condition_times))],
-        "reporting_notes": [{"clause": n.clause, "text": n.text} for n in plan.reporting.notes],
-        "report_kinds": [{"id": k.id, "name": k.name, "fields": k.fields, "clause": k.clause, "text": k.text}
-                         for k in plan.reporting.report_kinds],
-        "command": [{"structure": c.structure, "commander": agencies.display(c.commander),
-                     "under_higher_command": c.under_higher_command, "clause": c.clause, "text": c.text}
-                    for c in plan.command_for(level)],
-        "activation": [{"authority": a.authority, "requests_higher": a.requests_higher,
-                        "local_handling": a.local_handling, "clause": a.clause, "text": a.text}
-                       for a in plan.activation_for(level)],
-        "activation_steps": [{"clause": s.clause, "text": s.text} for s in plan.activation_steps],
-        "first_response": [{"who": f.who, "clause": f.clause, "text": f.text} for f in plan.first_response],
-        "groups": [{"id": g.id, "name": g.name, "lead": _units(agencies, g.lead),
-                    "members": _units(agencies, g.members), "duties": g.duties, "clause": g.clause,
-                    "text": g.text} for g in plan.groups],
-        "groups_clause": plan.groups_clause,
-        "groups_text": plan.groups_text,
-        "measures": [{"clause": m.clause, "text": m.text} for m in plan.measures],
-        "member_duties": [{"unit": agencies.display(m.unit), "clause": m.clause, "text": m.text}
-                          for m in plan.member_duties],
-        "support": [{"topic": x.topic, "clause": x.clause, "text": x.text} for x in plan.support],
-        "precautions": [{"clause": p.clause, "text": p.text} for p in plan.precautions],
-        "protective_equipment": [{"role": p.role, "equipment": p.equipment, "clause": p.clause, "text": p.text}
-                                 for p in plan.protective_equipment],
-        "termination": {"mode": plan.termination.mode, "requires_approval": plan.termination.requires_approval,
-                        "approval_by": plan.termination.approval_by, "declared_by": plan.termination.declared_by,
-                        "clause": plan.termination.clause, "text": plan.termination.text,
-                        "conditions": [{"id": c.id, "clause": c.clause, "text": c.text}
-                                       for c in plan.termination.conditions]},
+        **_reporting(plan),
+        **_command(plan, level, agencies),
+        **_organisation(plan, agencies),
+        "termination": _termination(plan),
         "post_incident": [{"id": t.id, "name": t.name, "owner": t.owner_for(level), "clause": t.clause, "text": t.text,
                            "owner_basis": t.owner_at_basis if level in t.owner_at else None}
                           for t in plan.post_incident],
-        "warning": None,
-        "onsite_command": None,
+        "warning": _warning(plan, level),
+        "onsite_command": _onsite_command(plan, cause, agencies),
     }
-    if plan.warning:
-        w = next(x for x in plan.warning.levels if x.level == level)
-        out["warning"] = {"level": w.level, "colour": w.colour, "colour_name": w.colour_name, "issuer": w.issuer,
-                          "meaning": w.meaning, "clause": w.clause, "text": w.text,
-                          "measures": [{"clause": m.clause, "text": m.text} for m in plan.warning.measures],
-                          "lift": {"clause": plan.warning.lift.clause, "text": plan.warning.lift.text}}
-    if plan.onsite_command is not None:
-        # no cause given: the plan's last entry, its catch-all (environment 二(三)(9) 其他类型)
-        oc = next((c for c in plan.onsite_command.by_cause if c.cause == cause), plan.onsite_command.by_cause[-1])
-        out["onsite_command"] = {"cause": oc.cause, "cause_name": oc.name, "leads": _units(agencies, oc.leads),
-                                 "clause": oc.clause, "text": oc.text,
-                                 "composition": plan.onsite_command.text}
     return out
+
+
+def _reporting(plan: Plan) -> dict[str, Any]:
+    return {"reporting_notes": [{"clause": n.clause, "text": n.text} for n in plan.reporting.notes],
+            "report_kinds": [{"id": k.id, "name": k.name, "fields": k.fields, "clause": k.clause, "text": k.text}
+                             for k in plan.reporting.report_kinds]}
+
+
+def _command(plan: Plan, level: str, agencies: Agencies) -> dict[str, Any]:
+    """Who commands at the level, who activates it and how, and what is done first."""
+    return {"command": [{"structure": c.structure, "commander": agencies.display(c.commander),
+                         "under_higher_command": c.under_higher_command, "clause": c.clause, "text": c.text}
+                        for c in plan.command_for(level)],
+            "activation": [{"authority": a.authority, "requests_higher": a.requests_higher,
+                            "local_handling": a.local_handling, "clause": a.clause, "text": a.text}
+                           for a in plan.activation_for(level)],
+            "activation_steps": [{"clause": s.clause, "text": s.text} for s in plan.activation_steps],
+            "first_response": [{"who": f.who, "clause": f.clause, "text": f.text} for f in plan.first_response]}
+
+
+def _organisation(plan: Plan, agencies: Agencies) -> dict[str, Any]:
+    """The working groups, the measures, each member's duties, support, precautions and protective equipment."""
+    return {"groups": [{"id": g.id, "name": g.name, "lead": _units(agencies, g.lead),
+                        "members": _units(agencies, g.members), "duties": g.duties, "clause": g.clause,
+                        "text": g.text} for g in plan.groups],
+            "groups_clause": plan.groups_clause,
+            "groups_text": plan.groups_text,
+            "measures": [{"clause": m.clause, "text": m.text} for m in plan.measures],
+            "member_duties": [{"unit": agencies.display(m.unit), "clause": m.clause, "text": m.text}
+                              for m in plan.member_duties],
+            "support": [{"topic": x.topic, "clause": x.clause, "text": x.text} for x in plan.support],
+            "precautions": [{"clause": p.clause, "text": p.text} for p in plan.precautions],
+            "protective_equipment": [{"role": p.role, "equipment": p.equipment, "clause": p.clause, "text": p.text}
+                                     for p in plan.protective_equipment]}
+
+
+def _termination(plan: Plan) -> dict[str, Any]:
+    t = plan.termination
+    return {"mode": t.mode, "requires_approval": t.requires_approval, "approval_by": t.approval_by,
+            "declared_by": t.declared_by, "clause": t.clause, "text": t.text,
+            "conditions": [{"id": c.id, "clause": c.clause, "text": c.text} for c in t.conditions]}
+
+
+def _warning(plan: Plan, level: str) -> dict[str, Any] | None:
+    """The warning of the level's colour, with its measures and how it is lifted (a plan with warnings)."""
+    if not plan.warning:
+        return None
+    w = next(x for x in plan.warning.levels if x.level == level)
+    return {"level": w.level, "colour": w.colour, "colour_name": w.colour_name, "issuer": w.issuer,
+            "meaning": w.meaning, "clause": w.clause, "text": w.text,
+            "measures": [{"clause": m.clause, "text": m.text} for m in plan.warning.measures],
+            "lift": {"clause": plan.warning.lift.clause, "text": plan.warning.lift.text}}
+
+
+def _onsite_command(plan: Plan, cause: str | None, agencies: Agencies) -> dict[str, Any] | None:
+    """Who forms the on-site command for the recorded cause; no cause given: the plan's last entry, its catch-all
+    (environment 二(三)(9) 其他类型)."""
+    if plan.onsite_command is None:
+        return None
+    oc = next((c for c in plan.onsite_command.by_cause if c.cause == cause), plan.onsite_command.by_cause[-1])
+    return {"cause": oc.cause, "cause_name": oc.name, "leads": _units(agencies, oc.leads), "clause": oc.clause,
+            "text": oc.text, "composition": plan.onsite_command.text}

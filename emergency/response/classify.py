@@ -58,45 +58,53 @@ def classify(plan: Plan, facts: BaseModel | dict | None) -> dict[str, Any]:
     Raises InputError for bad facts.
     """
     facts = plan.vocabulary.parse(facts)
-    met = [c for c in plan.criteria if not c.when.always and condition_met(c.when, facts)]
-    if not met:  # a plan's floor (环境 一(五)4(5), 危化 1.5) decides only when nothing else is met
-        met = [c for c in plan.criteria if c.when.always]
-    met.sort(key=lambda c: -LEVEL_RANK[c.level])  # stable: keeps the plan's order within a level
+    met = _met(plan, facts)
     deciding = met[0] if met else None
     level = deciding.level if deciding else None
-
-    notes: list[dict[str, str]] = []
-    for c in met:
-        if c.note:
-            notes.append({"clause": c.clause, "note": c.note})
-    used = {f.name for f in plan.facts}
-    unused = [name for name in nonzero(facts) if name not in used]
-    if unused:
-        notes.append({"clause": "", "note": "本预案分级标准不使用以下事实，未计入：" + "、".join(unused)})
-    for n in plan.notes:
-        notes.append({"clause": n.clause, "note": n.note})
-
-    result: dict[str, Any] = {
+    return {
         "plan": plan.id,
         "plan_title": plan.title,
         "level": level,
-        "level_name": plan.level(level).name if level else None,
-        "level_short": plan.level(level).short if level else None,
-        "colour": plan.level(level).colour if level else None,
+        **_level_words(plan, level),
         "deciding": _criterion_view(plan, deciding) if deciding else None,
         "met": [_criterion_view(plan, c) for c in met],
         "judgement": [
             {"id": c.id, "level": c.level, "clause": c.clause, "text": c.text, "question": c.when.judgement}
             for c in plan.criteria if c.when.judgement
         ],
-        "notes": notes,
-        "below_scope": None,
+        "notes": _notes(plan, met, facts),
+        "below_scope": None if level else {"clause": plan.below_scope.clause, "text": plan.below_scope.text,
+                                           "note": plan.below_scope.note},
         "facts": nonzero(facts),
     }
-    if level is None:
-        result["below_scope"] = {"clause": plan.below_scope.clause, "text": plan.below_scope.text,
-                                 "note": plan.below_scope.note}
-    return result
+
+
+def _met(plan: Plan, facts: BaseModel) -> list[Criterion]:
+    """The criteria the facts meet, highest level first, the plan's order kept within a level; a plan's floor
+    (环境 一(五)4(5), 危化 1.5) only when nothing else is met."""
+    met = [c for c in plan.criteria if not c.when.always and condition_met(c.when, facts)]
+    if not met:
+        met = [c for c in plan.criteria if c.when.always]
+    met.sort(key=lambda c: -LEVEL_RANK[c.level])  # stable: keeps the plan's order within a level
+    return met
+
+
+def _level_words(plan: Plan, level: str | None) -> dict[str, Any]:
+    if not level:
+        return {"level_name": None, "level_short": None, "colour": None}
+    lv = plan.level(level)
+    return {"level_name": lv.name, "level_short": lv.short, "colour": lv.colour}
+
+
+def _notes(plan: Plan, met: list[Criterion], facts: BaseModel) -> list[dict[str, str]]:
+    """How an unclear text was read (the criteria met, then the plan's own notes) and the facts the plan does not
+    grade by."""
+    notes = [{"clause": c.clause, "note": c.note} for c in met if c.note]
+    used = {f.name for f in plan.facts}
+    unused = [name for name in nonzero(facts) if name not in used]
+    if unused:
+        notes.append({"clause": "", "note": "本预案分级标准不使用以下事实，未计入：" + "、".join(unused)})
+    return notes + [{"clause": n.clause, "note": n.note} for n in plan.notes]
 
 
 def raise_level(level: str | None, steps: int) -> str | None:

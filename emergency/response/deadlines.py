@@ -117,23 +117,10 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
     base = {"occurrence": occurred, "receipt": reported, "condition": condition_at}[rule.counted_from]
     unit, estimated = None, False
     if rule.counted_from == "receipt" and getattr(rule, "own_receipt", False) and (received or office):
-        known = {o: received[o] for o in owners if received and o in received}
-        if office in known:
-            unit = office
-        elif office not in owners and known:
-            unit = min(known, key=known.get)
+        unit, estimated = _counting_unit(owners, received, office)
         if unit is not None:
-            base = known[unit]
-        estimated = unit is None and office is not None and office not in owners
-    if base is None:
-        due = None
-    elif rule.immediate:
-        due = base
-    elif rule.within_minutes is not None:
-        due = base + timedelta(minutes=rule.within_minutes)
-    else:
-        due = None
-    latest = base + timedelta(minutes=rule.cap_minutes) if (base is not None and rule.cap_minutes) else None
+            base = received[unit]
+    due, latest = _due_and_latest(rule, base)
     return Notification(
         id=rule.id, from_=agencies.display(rule.from_), to=[agencies.display(t) for t in rule.to],
         recipients=[agencies.unit(t) for t in rule.to], channel=rule.channel, channel_name=CHANNEL_NAMES[rule.channel],
@@ -141,13 +128,49 @@ def notification_item(rule: ReportingRule, occurred: datetime, reported: datetim
         counted_from=rule.counted_from, counted_from_name=COUNTED_FROM_NAMES[rule.counted_from],
         counted_from_time=base, condition=rule.condition, kind=rule.kind, clause=rule.clause, text=rule.text,
         decision=rule.decision, decision_en=rule.decision_en, text_en=getattr(rule, "text_en", None),
-        owners=owners,
-        national=national_authority(rule),
-        **({"office": rule.authority} if isinstance(rule, OfficeRule) else {}),
-        **({"example": True} if isinstance(rule, OfficeRule) and rule.example else {}),
-        **({"counted_from_unit": unit} if unit else {}), **({"estimated": True} if estimated else {}),
-        **({"any_recipient": True} if getattr(rule, "any_recipient", False) else {}),
-        **({"informs": True} if getattr(rule, "informs", False) else {}))
+        owners=owners, national=national_authority(rule), **_marks(rule, unit, estimated))
+
+
+def _counting_unit(owners: list[str], received: dict[str, datetime] | None,
+                   office: str | None) -> tuple[str | None, bool]:
+    """Whose receipt an item counted from 接报 counts from: the looking office's own when it is an owner and has
+    received it, else the owner who received it first; ``estimated`` when neither is known to the looking office,
+    another party's item then counting from the incident's receipt."""
+    known = {o: received[o] for o in owners if received and o in received}
+    unit = None
+    if office in known:
+        unit = office
+    elif office not in owners and known:
+        unit = min(known, key=known.get)
+    return unit, unit is None and office is not None and office not in owners
+
+
+def _due_and_latest(rule: ReportingRule, base: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """An item's due time (at once, or within its minutes of ``base``; none without a base or a time limit) and its
+    latest time (the cap, when the text gives one)."""
+    if base is None:
+        return None, None
+    due = base if rule.immediate else base + timedelta(minutes=rule.within_minutes) \
+        if rule.within_minutes is not None else None
+    return due, base + timedelta(minutes=rule.cap_minutes) if rule.cap_minutes else None
+
+
+def _marks(rule: ReportingRule, unit: str | None, estimated: bool) -> dict[str, Any]:
+    """The fields an item carries only when they apply (an office's own rule, its example status, whose receipt it
+    counts from, an estimate, any one recipient enough, an item that only informs)."""
+    out: dict[str, Any] = {}
+    if isinstance(rule, OfficeRule):
+        out["office"] = rule.authority
+        if rule.example:
+            out["example"] = True
+    if unit:
+        out["counted_from_unit"] = unit
+    if estimated:
+        out["estimated"] = True
+    for flag in ("any_recipient", "informs"):
+        if getattr(rule, flag, False):
+            out[flag] = True
+    return out
 
 
 def notifications(plan: Plan, level: str, occurred_at: Any, reported_at: Any, hot_topic: bool = False,

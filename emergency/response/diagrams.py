@@ -9,47 +9,51 @@ from emergency.response.lifecycle import Lifecycle
 from emergency.response.registry import guard_words
 
 
+def _esc(text: str) -> str:
+    return text.replace('"', "'").replace("<", "‹").replace(">", "›")
+
+
 def main_path_chart(machine: Lifecycle, current: str | None = None, allowed: list[str] | tuple = ()) -> str:
     """The main path (plan data ``main_path``) as a top-to-bottom Mermaid flowchart, large and in order:
     each step labelled with the plan's words and its guards with their clauses; the current state
     highlighted and the steps allowed now drawn bold. Side paths are left to ``state_diagram``."""
     main = machine.plan.lifecycle.main_path or machine.states
     labels = {st.name: st.label for st in machine.plan.lifecycle.states}
-
-    def esc(text: str) -> str:
-        return text.replace('"', "'").replace("<", "‹").replace(">", "›")
-
-    lines = ["flowchart TB"]
-    for name in main:
-        lines.append(f'  {name}["{esc(labels[name])}"]')
+    lines = ["flowchart TB"] + [f'  {name}["{_esc(labels[name])}"]' for name in main]
     order = {name: i for i, name in enumerate(main)}
     edges, bold = [], []
     for t in machine.specs:
-        target = t.dest
-        sources = [src for src in t.source if src in order]
-        if target is None:  # stays put: only 升降级 (a level change) is a step of the main path
-            sources = sources if t.trigger == "change_level" else []
-        elif target not in order:
-            continue
-        else:  # one arrow per step, from the latest state before it on the path (the rest: full diagram)
-            forward = [src for src in sources if order[src] < order[target]]
-            sources = forward[-1:] if forward else []
-        for src in sources:
-            words = [t.label] + [guard_words(g, machine.plan, t) for g in t.conditions]
-            if t.levels:
-                words.append("、".join(t.levels) + "级")
+        for src in _main_path_sources(t, order):
             if src == current and t.trigger in allowed:
                 bold.append(len(edges))
-            edges.append(f'  {src} -->|"{"<br>".join(esc(w) for w in words)}"| {target or src}')
+            edges.append(f'  {src} -->|"{"<br>".join(_esc(w) for w in _step_words(machine, t))}"| {t.dest or src}')
     lines += edges
     lines.append("  classDef step font-size:16px")
     lines.append("  class " + ",".join(main) + " step")
     if current in main:
         lines.append("  classDef current fill:#ffe08a,stroke:#b45309,stroke-width:3px,font-weight:bold")
         lines.append(f"  class {current} current")
-    for i in bold:
-        lines.append(f"  linkStyle {i} stroke:#0b4f9c,stroke-width:4px")
+    lines += [f"  linkStyle {i} stroke:#0b4f9c,stroke-width:4px" for i in bold]
     return "\n".join(lines)
+
+
+def _main_path_sources(t, order: dict[str, int]) -> list[str]:
+    """Where a step's arrow starts on the main path: one arrow per step, from the latest state before it on the path
+    (the rest is the full diagram's); a step that stays put is drawn only for 升降级 (a level change)."""
+    sources = [src for src in t.source if src in order]
+    if t.dest is None:
+        return sources if t.trigger == "change_level" else []
+    if t.dest not in order:
+        return []
+    forward = [src for src in sources if order[src] < order[t.dest]]
+    return forward[-1:]
+
+
+def _step_words(machine: Lifecycle, t) -> list[str]:
+    """A step's label, each guard with its clause, and the levels it applies to."""
+    words = [t.label] + [guard_words(g, machine.plan, t) for g in t.conditions]
+    return words + (["、".join(t.levels) + "级"] if t.levels else [])
+
 
 def state_diagram(machine: Lifecycle, current: str | None = None) -> str:
     """A Mermaid state diagram drawn by transitions' GraphMachine from the same data."""

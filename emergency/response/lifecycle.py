@@ -110,27 +110,23 @@ class Lifecycle:
 
     def describe_triggers(self, state: str) -> list[dict[str, Any]]:
         """The allowed triggers with their labels, required fields and clause, for buttons."""
-        out = []
-        for name in self.allowed_triggers(state):
-            if name in RECORD_STEPS:
-                spec = RECORD_STEPS[name]
-                out.append({"trigger": name, "label": spec["label"],
-                            "requires": spec["requires"], "levels": None, "record": True,
-                            "clause": None, "text": None, "dest": [None]})
-                continue
-            specs = [t for t in self.specs if t.trigger == name and state in t.source]
-            levels = None
-            if any(t.levels for t in specs):
-                levels = [lv for lv in LEVELS if any(t.levels and lv in t.levels for t in specs)]
-            out.append({"trigger": name, "label": specs[0].label,
-                        "requires": list(dict.fromkeys(f for t in specs for f in t.requires)),
-                        "levels": levels, "record": False, "clause": specs[0].clause, "text": specs[0].text,
-                        "dest": [t.dest for t in specs], "conditions": sorted({g for t in specs for g in t.conditions}),
-                        # ends or closes the response (asks for confirmation on screen)
-                        "ends": any(t.dest in self.final or (t.dest in self.plan.lifecycle.response_ended
-                                                              and state not in self.plan.lifecycle.response_ended)
-                                    for t in specs if t.dest)})
-        return out
+        return [_record_button(name) if name in RECORD_STEPS else self._step_button(name, state)
+                for name in self.allowed_triggers(state)]
+
+    def _step_button(self, name: str, state: str) -> dict[str, Any]:
+        """A lifecycle step from ``state``: its fields, the levels it applies to, where it leads, its conditions and
+        whether it ends or closes the response (asked to be confirmed on screen)."""
+        specs = [t for t in self.specs if t.trigger == name and state in t.source]
+        return {"trigger": name, "label": specs[0].label,
+                "requires": list(dict.fromkeys(f for t in specs for f in t.requires)),
+                "levels": _levels_of(specs), "record": False, "clause": specs[0].clause, "text": specs[0].text,
+                "dest": [t.dest for t in specs], "conditions": sorted({g for t in specs for g in t.conditions}),
+                "ends": any(self._ends(t.dest, state) for t in specs if t.dest)}
+
+    def _ends(self, dest: str, state: str) -> bool:
+        """Whether going to ``dest`` from ``state`` closes the incident or ends its response."""
+        ended = self.plan.lifecycle.response_ended
+        return dest in self.final or (dest in ended and state not in ended)
 
     @cached_property
     def machine(self) -> Machine:
@@ -250,22 +246,32 @@ class Lifecycle:
             work = snap if in_place else snap.model_copy(deep=True)
             return (self.issue if trigger == ISSUE_TRIGGER else self.record_message)(work, payload, actor, stamp)
         if trigger in RECORD_STEPS:
-            if snap.state in self.final and trigger not in FOLLOW_UP_TRIGGERS:
-                raise Refused("事件已结案（%(state)s），不能再“%(step)s”", state=self._label(snap.state),
-                              step=step_label(self.plan, trigger))
-            if trusted:
-                self._record(snap, trigger, payload, actor, stamp, trusted=True)
-                snap.version += 1
-                snap.updated_at = stamp
-                return snap, {}
-            spec = RECORD_STEPS[trigger]
-            clean = clean_payload(self.plan, snap, trigger, spec["requires"], payload, stamp, spec["label"])
-            if office:
-                clean["office"] = office
-            work = snap if in_place else snap.model_copy(deep=True)
-            self._record(work, trigger, clean, actor, stamp)
-            return self._finish(work, trigger, clean, actor, stamp)
+            return self._record_step(snap, trigger, payload, actor, stamp, in_place, trusted, office)
+        return self._transition(snap, trigger, payload, actor, stamp, in_place, trusted, office)
 
+    def _record_step(self, snap: Snapshot, trigger: str, payload: dict, actor: str, stamp: str, in_place: bool,
+                     trusted: bool, office: str | None) -> tuple[Snapshot, dict]:
+        """A step that records without moving the incident (a call, a tick, a note, a task …); after 结案 only the
+        follow-up steps. Replayed (``trusted``), it is applied as stored, on the snapshot itself."""
+        if snap.state in self.final and trigger not in FOLLOW_UP_TRIGGERS:
+            raise Refused("事件已结案（%(state)s），不能再“%(step)s”", state=self._label(snap.state),
+                          step=step_label(self.plan, trigger))
+        if trusted:
+            self._record(snap, trigger, payload, actor, stamp, trusted=True)
+            snap.version += 1
+            snap.updated_at = stamp
+            return snap, {}
+        spec = RECORD_STEPS[trigger]
+        clean = clean_payload(self.plan, snap, trigger, spec["requires"], payload, stamp, spec["label"])
+        if office:
+            clean["office"] = office
+        work = snap if in_place else snap.model_copy(deep=True)
+        self._record(work, trigger, clean, actor, stamp)
+        return self._finish(work, trigger, clean, actor, stamp)
+
+    def _transition(self, snap: Snapshot, trigger: str, payload: dict, actor: str, stamp: str, in_place: bool,
+                    trusted: bool, office: str | None) -> tuple[Snapshot, dict]:
+        """A step of the plan's lifecycle: from a state it leaves, its payload checked, through the machine's guards."""
         if trigger not in self.triggers:
             raise InputError("trigger", "本预案没有这个操作（%(trigger)s）；可用操作：%(allowed)s", trigger=str(trigger)[:40],
                              allowed=list(step_label(self.plan, t) for t in self.triggers + list(RECORD_TRIGGERS)))
@@ -333,13 +339,7 @@ class Lifecycle:
         """An attempt (``record_call``): kept on the snapshot; the first one that acknowledges completes the item."""
         channel = self.channel_of(work, clean["notification"])
         if not trusted:
-            outcome = clean["outcome"]
-            if outcome == "connected" and not clean.get("reached"):
-                raise InputError("payload.reached", "接通须记录接听人")
-            if outcome in HANDED_OVER and not clean.get("document"):
-                raise InputError("payload.document", "已传真或已送达须记录所送文件")
-            if clean.get("received_by") and outcome not in HANDED_OVER | {"connected"}:
-                raise InputError("payload.received_by", "未接通不能记录签收人")
+            _check_call(clean)
         rule = self.rule_of(work, clean["notification"])
         recipients = recipients_reached(rule, clean.get("unit"), self.plan.library.agencies) if rule else []
         if rule and not recipients and not trusted:
@@ -351,19 +351,10 @@ class Lifecycle:
         work.calls.append((CallAttempt.model_construct if trusted else CallAttempt)(
             notification=clean["notification"], outcome=clean["outcome"], at=at, recorded_at=stamp, by=actor,
             acknowledged=ack, **fields))
-        if not ack:
-            return
-        words = call_receipt(clean)
-        # each recipient separately; a call logged before the item had its recipients named (an
-        # old log replayed) acknowledges every recipient, as it did when it was recorded
-        reached = recipients or (rule.to if rule else [])
-        got = work.receipts.setdefault(clean["notification"], {})
-        for name in reached:   # an acknowledgement stands over another office's account of the same recipient
-            if name not in got or got[name].how not in ACKNOWLEDGED:
-                got[name] = Receipt(how="acknowledged", by=actor, at=at, recorded_at=stamp, note=words,
-                                    office=clean.get("office", ""))
-        if clean["notification"] not in work.notifications and (rule is None or item_state(rule, got) == "done"):
-            work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp, note=words)
+        if ack:
+            # each recipient separately; a call logged before the item had its recipients named (an
+            # old log replayed) acknowledges every recipient, as it did when it was recorded
+            _acknowledged(work, rule, recipients or (rule.to if rule else []), clean, actor, at, stamp)
 
     def _account_for(self, work: Snapshot, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
         """Another party's duty accounted for: what the office knows of it, per recipient. Never
@@ -375,15 +366,7 @@ class Lifecycle:
             if is_ours(rule, agencies, office, work.cause):
                 raise Refused("此项是本单位（%(office)s）的报告责任（%(clause)s），须实际报告并记录接听人或签收人，"
                               "不能以“已获知/已由他方报告/情况不明”代替", office=office, clause=rule.clause)
-            how = clean["how"]
-            if how in ("known", "reported_by") and not clean.get("source"):
-                raise InputError("payload.source", "请写明由谁告知或由谁报告")
-            if how == "known" and clean.get("via") not in KNOWN_VIA:
-                raise InputError("payload.via", "请选择获知途径：%(ways)s", ways=list(KNOWN_VIA))
-            if how == "unknown" and not clean.get("reason"):
-                raise InputError("payload.reason", "情况不明须写明原因")
-            if clean.get("recipient") and clean["recipient"] not in rule.to:
-                raise InputError("payload.recipient", "不是此项的报告对象；报告对象：%(units)s", units=list(rule.to))
+            _check_account(clean, rule)
         got = work.receipts.setdefault(clean["notification"], {})
         names = [clean["recipient"]] if clean.get("recipient") else [t for t in rule.to if t not in got]
         for name in (n for n in names if n not in got or got[n].how not in ACKNOWLEDGED):  # never over a receipt
@@ -394,32 +377,16 @@ class Lifecycle:
     def _task(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
         """Tasks: a post-incident task handed over (移交), a duty assigned (任务下达), and
         a unit's 签收, 反馈 and 办结 — its own, or recorded by another office from a call (``on_behalf``)."""
-        office = clean.get("office", "")
         if trigger in ("hand_over_task", "assign_task"):
-            if trigger == "hand_over_task":
-                item = self.plan.task(clean["task"])
-                if not trusted and (clean["task"] in work.completed_tasks or handed_over(work, clean["task"])):
-                    raise Refused("“%(task)s”已完成或已移交", task=item.name)
-                ref, title, clause, text = item.id, item.name, item.clause, item.text
-            else:
-                found = task_ref(self.plan, clean["duty"])
-                ref, title, clause, text = found["ref"], found["title"], found["clause"], found["text"]
-            work.tasks.append(UnitTask(id=f"t{len(work.tasks) + 1}", kind="handover" if trigger == "hand_over_task"
-                                   else "assignment", ref=ref, title=title, clause=clause, text=text,
-                                   unit=clean["unit"], due=clean["due"], note=clean.get("note", ""), by=actor,
-                                   at=stamp, office=office))
+            work.tasks.append(self._new_task(work, trigger, clean, actor, stamp, trusted))
             return
         task = next((t for t in work.tasks if t.id == clean["task_id"]), None)
         if task is None:
             raise InputError("payload.task_id", "没有这项任务（%(task)s）", task=clean["task_id"])
+        office = clean.get("office", "")
         on_behalf = bool(office) and office != task.unit
         if not trusted:
-            if task.done is not None:
-                raise Refused("任务“%(task)s”已办结", task=task.title)
-            if on_behalf and not clean.get("contact"):
-                raise InputError("payload.contact", "代%(unit)s记录须写明电话告知人（对方姓名）", unit=task.unit)
-            if trigger == "sign_task" and task.signed is not None:
-                raise Refused("任务“%(task)s”已由%(by)s签收", task=task.title, by=task.signed.by)
+            _check_task_step(task, trigger, clean, on_behalf)
         step = TaskStep(by=actor, at=clean.get("done_at") or stamp, recorded_at=stamp, office=office,
                         note=clean.get("note", ""), contact=clean.get("contact", ""), on_behalf=on_behalf)
         if trigger == "sign_task":
@@ -429,6 +396,20 @@ class Lifecycle:
             task.feedback.append(step)
         else:
             task.done = step
+
+    def _new_task(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool) -> UnitTask:
+        """A post-incident task handed over (移交: once, and not one already completed) or a duty assigned (下达)."""
+        if trigger == "hand_over_task":
+            item = self.plan.task(clean["task"])
+            if not trusted and (clean["task"] in work.completed_tasks or handed_over(work, clean["task"])):
+                raise Refused("“%(task)s”已完成或已移交", task=item.name)
+            ref, title, clause, text = item.id, item.name, item.clause, item.text
+        else:
+            found = task_ref(self.plan, clean["duty"])
+            ref, title, clause, text = found["ref"], found["title"], found["clause"], found["text"]
+        return UnitTask(id=f"t{len(work.tasks) + 1}", kind="handover" if trigger == "hand_over_task" else "assignment",
+                        ref=ref, title=title, clause=clause, text=text, unit=clean["unit"], due=clean["due"],
+                        note=clean.get("note", ""), by=actor, at=stamp, office=clean.get("office", ""))
 
     # ------------------------------------------------------------ helpers
     def _label(self, state: str) -> str:
@@ -467,18 +448,8 @@ class Lifecycle:
         return run
 
     def _record(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str, trusted: bool = False) -> None:
-        mark = Mark.model_construct if trusted else Mark  # replay: the stored values were validated when written
         if trigger == "tick_notification":
-            done = work.notifications.get(clean["notification"])
-            if done is not None and not trusted:
-                raise Refused("此项已由%(by)s于%(at)s勾选，勾选不能覆盖；更正请记录情况", by=done.by, at=done.at[11:16])
-            work.notifications[clean["notification"]] = mark(by=actor, at=clean.get("done_at") or stamp,
-                                                              note=clean.get("note"), recorded_at=stamp)
-            rule = self.rule_of(work, clean["notification"])
-            got = work.receipts.setdefault(clean["notification"], {})
-            for name in (rule.to if rule else []):
-                got.setdefault(name, Receipt(how="ticked", by=actor, at=clean.get("done_at") or stamp,
-                                             recorded_at=stamp, note=clean.get("note") or ""))
+            self._tick(work, clean, actor, stamp, trusted)
         elif trigger == "update_facts":
             work.facts = clean["facts"]
             result = classify(self.plan, work.facts)
@@ -494,6 +465,19 @@ class Lifecycle:
             work.condition_times[clean["notification"]] = clean.get("done_at") or stamp
         # add_note changes nothing but the version: the note is the event itself
 
+    def _tick(self, work: Snapshot, clean: dict, actor: str, stamp: str, trusted: bool) -> None:
+        """An item ticked done (once: a tick never covers another), each of its recipients with a receipt 勾选."""
+        mark = Mark.model_construct if trusted else Mark  # replay: the stored values were validated when written
+        done = work.notifications.get(clean["notification"])
+        if done is not None and not trusted:
+            raise Refused("此项已由%(by)s于%(at)s勾选，勾选不能覆盖；更正请记录情况", by=done.by, at=done.at[11:16])
+        at = clean.get("done_at") or stamp
+        work.notifications[clean["notification"]] = mark(by=actor, at=at, note=clean.get("note"), recorded_at=stamp)
+        rule = self.rule_of(work, clean["notification"])
+        got = work.receipts.setdefault(clean["notification"], {})
+        for name in (rule.to if rule else []):
+            got.setdefault(name, Receipt(how="ticked", by=actor, at=at, recorded_at=stamp, note=clean.get("note") or ""))
+
     def _finish(self, work: Snapshot, trigger: str, clean: dict, actor: str, stamp: str) -> tuple[Snapshot, dict]:
         work.version += 1
         work.updated_at = stamp
@@ -504,6 +488,70 @@ class Lifecycle:
         return {"incident_id": snap.id, "seq": snap.version, "trigger": trigger, "payload": payload,
                 "actor": actor, "at": stamp, "state": snap.state, "level": snap.level,
                 "classified_level": snap.classified_level, "version": snap.version}
+
+
+def _levels_of(specs: list[TransitionDef]) -> list[str] | None:
+    """The levels a step applies to, in order (None: any level)."""
+    if not any(t.levels for t in specs):
+        return None
+    return [lv for lv in LEVELS if any(t.levels and lv in t.levels for t in specs)]
+
+
+def _record_button(name: str) -> dict[str, Any]:
+    """A step that records without moving the incident, as a button."""
+    spec = RECORD_STEPS[name]
+    return {"trigger": name, "label": spec["label"], "requires": spec["requires"], "levels": None, "record": True,
+            "clause": None, "text": None, "dest": [None]}
+
+
+def _check_task_step(task: UnitTask, trigger: str, clean: dict, on_behalf: bool) -> None:
+    """A unit's 签收, 反馈 or 办结 as recorded by a person: not on a task already done, signed for once, and one
+    recorded for the unit by another office names who said so on the phone."""
+    if task.done is not None:
+        raise Refused("任务“%(task)s”已办结", task=task.title)
+    if on_behalf and not clean.get("contact"):
+        raise InputError("payload.contact", "代%(unit)s记录须写明电话告知人（对方姓名）", unit=task.unit)
+    if trigger == "sign_task" and task.signed is not None:
+        raise Refused("任务“%(task)s”已由%(by)s签收", task=task.title, by=task.signed.by)
+
+
+def _check_call(clean: dict) -> None:
+    """A call as recorded by a person: connected names who answered, a fax or delivery names the document, and only
+    a call that got through has someone who signed for it."""
+    outcome = clean["outcome"]
+    if outcome == "connected" and not clean.get("reached"):
+        raise InputError("payload.reached", "接通须记录接听人")
+    if outcome in HANDED_OVER and not clean.get("document"):
+        raise InputError("payload.document", "已传真或已送达须记录所送文件")
+    if clean.get("received_by") and outcome not in HANDED_OVER | {"connected"}:
+        raise InputError("payload.received_by", "未接通不能记录签收人")
+
+
+def _acknowledged(work: Snapshot, rule, reached: list[str], clean: dict, actor: str, at: str, stamp: str) -> None:
+    """An acknowledging call: a receipt for each recipient it reached (standing over another office's account of
+    the same recipient), and the item done once every recipient it needs has acknowledged."""
+    words = call_receipt(clean)
+    got = work.receipts.setdefault(clean["notification"], {})
+    for name in reached:
+        if name not in got or got[name].how not in ACKNOWLEDGED:
+            got[name] = Receipt(how="acknowledged", by=actor, at=at, recorded_at=stamp, note=words,
+                                office=clean.get("office", ""))
+    if clean["notification"] not in work.notifications and (rule is None or item_state(rule, got) == "done"):
+        work.notifications[clean["notification"]] = Mark(by=actor, at=at, recorded_at=stamp, note=words)
+
+
+def _check_account(clean: dict, rule) -> None:
+    """Another party's duty accounted for by a person: who told or who reported, by which way it was learned, why
+    it is not known, and a recipient that is one of the item's."""
+    how = clean["how"]
+    if how in ("known", "reported_by") and not clean.get("source"):
+        raise InputError("payload.source", "请写明由谁告知或由谁报告")
+    if how == "known" and clean.get("via") not in KNOWN_VIA:
+        raise InputError("payload.via", "请选择获知途径：%(ways)s", ways=list(KNOWN_VIA))
+    if how == "unknown" and not clean.get("reason"):
+        raise InputError("payload.reason", "情况不明须写明原因")
+    if clean.get("recipient") and clean["recipient"] not in rule.to:
+        raise InputError("payload.recipient", "不是此项的报告对象；报告对象：%(units)s", units=list(rule.to))
 
 
 def replay(events: list[dict], plans) -> Snapshot:

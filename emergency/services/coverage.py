@@ -51,52 +51,62 @@ def _exercised(snap: Snapshot, events: list[dict[str, Any]], plan: Plan) -> set[
 
 def coverage(store, now: datetime) -> dict[str, Any]:
     """The coverage matrix of every plan at ``now`` (real time)."""
-    drills = {d["id"]: d for d in _drill_rows(store)}
-    runs: list[tuple[str, datetime, set]] = []
-    missed: Counter = Counter()
-    last_drill: dict[str, datetime] = {}
-    for snap in store.search(drill=True, closed=None, limit=100_000):
-        events = store.events(snap.id)
-        d = drills.get(snap.drill_id or "")
-        when = parse_time(d["created_at"], "created_at") if d else parse_time(snap.created_at, "created_at")
-        if snap.plan not in store.plans.plans:
-            continue  # a drill under a plan no longer in the library
-        runs.append((snap.plan, when, _exercised(snap, events, store.plans.plan_for(snap.plan, snap.plan_version))))
-        last_drill[snap.plan] = max(last_drill.get(snap.plan, when), when)
-        end = parse_time(events[-1]["at"], "at") if events else parse_time(snap.updated_at, "at")
-        for row in deadline_rows(snap, end, store.plans):
-            if row["verdict"] in ("missed", "late"):
-                missed[(snap.plan, row["id"], row["clause"])] += 1
-    plans = []
-    for plan in store.plans.plans.values():
-        rows = []
-        for item in _items(plan):
-            key = (item["kind"], item["id"])
-            counts = {name: sum(1 for p, when, done in runs if p == plan.id and key in done
-                                and now - when <= timedelta(days=days)) for name, days in WINDOWS.items()}
-            ever = sum(1 for p, _w, done in runs if p == plan.id and key in done)
-            rows.append({**item, **counts, "ever": ever, "never": ever == 0})
-        requirement = None
-        if plan.drills:
-            last = last_drill.get(plan.id)
-            due = None
-            if plan.drills.min_interval_months:
-                due = (last + timedelta(days=round(plan.drills.min_interval_months * 30.44))) if last else None
-            requirement = {"clause": plan.drills.clause, "text": plan.drills.text, "duty_of": plan.drills.duty_of,
-                           "government_duty": plan.drills.government_duty,
-                           "interval_months": plan.drills.min_interval_months,
-                           "last": last.isoformat() if last else None,
-                           "overdue": bool(plan.drills.min_interval_months) and plan.drills.government_duty
-                           and (last is None or (due is not None and due < now)),
-                           "due": due.isoformat() if due else None}
-        plans.append({"plan": plan.id, "title": plan.title, "short_title": plan.short_title, "rows": rows,
-                      "requirement": requirement,
-                      "never": sum(r["never"] for r in rows), "total": len(rows)})
+    runs, missed, last_drill = _runs(store)
+    plans = [_plan_coverage(plan, runs, last_drill.get(plan.id), now) for plan in store.plans.plans.values()]
     labels = {(p["plan"], r["id"]): r["label"] for p in plans for r in p["rows"] if r["kind"] == "报告"}
     titles = {p["plan"]: p["short_title"] for p in plans}
     top_missed = [{"plan": p, "plan_title": titles.get(p, ""), "id": i, "label": labels.get((p, i), ""), "clause": c,
                    "times": n} for (p, i, c), n in missed.most_common(10)]
     return {"plans": plans, "missed": top_missed, "drill_incidents": len(runs)}
+
+
+def _runs(store) -> tuple[list[tuple[str, datetime, set]], Counter, dict[str, datetime]]:
+    """Every drill incident under a plan still in the library: (plan, when its drill was run, what it exercised);
+    the deadlines missed or late, counted per (plan, item, clause); each plan's last drill."""
+    drills = {d["id"]: d for d in _drill_rows(store)}
+    runs: list[tuple[str, datetime, set]] = []
+    missed: Counter = Counter()
+    last_drill: dict[str, datetime] = {}
+    for snap in store.search(drill=True, closed=None, limit=100_000):
+        if snap.plan not in store.plans.plans:
+            continue  # a drill under a plan no longer in the library
+        events = store.events(snap.id)
+        d = drills.get(snap.drill_id or "")
+        when = parse_time(d["created_at"] if d else snap.created_at, "created_at")
+        runs.append((snap.plan, when, _exercised(snap, events, store.plans.plan_for(snap.plan, snap.plan_version))))
+        last_drill[snap.plan] = max(last_drill.get(snap.plan, when), when)
+        end = parse_time(events[-1]["at"], "at") if events else parse_time(snap.updated_at, "at")
+        missed.update((snap.plan, row["id"], row["clause"]) for row in deadline_rows(snap, end, store.plans)
+                      if row["verdict"] in ("missed", "late"))
+    return runs, missed, last_drill
+
+
+def _plan_coverage(plan: Plan, runs: list[tuple[str, datetime, set]], last: datetime | None,
+                   now: datetime) -> dict[str, Any]:
+    """One plan's rows (each part, how often drilled in each window and ever) and its drill requirement."""
+    rows = []
+    for item in _items(plan):
+        key = (item["kind"], item["id"])
+        whens = [when for p, when, done in runs if p == plan.id and key in done]
+        counts = {name: sum(1 for when in whens if now - when <= timedelta(days=days)) for name, days in WINDOWS.items()}
+        rows.append({**item, **counts, "ever": len(whens), "never": not whens})
+    return {"plan": plan.id, "title": plan.title, "short_title": plan.short_title, "rows": rows,
+            "requirement": _requirement(plan, last, now) if plan.drills else None,
+            "never": sum(r["never"] for r in rows), "total": len(rows)}
+
+
+def _requirement(plan: Plan, last: datetime | None, now: datetime) -> dict[str, Any]:
+    """The plan's own drill requirement against the record: the last drill, when the next is due, whether overdue
+    (a government duty with an interval, never drilled or past its due date)."""
+    drills = plan.drills
+    due = last + timedelta(days=round(drills.min_interval_months * 30.44)) if drills.min_interval_months and last \
+        else None
+    return {"clause": drills.clause, "text": drills.text, "duty_of": drills.duty_of,
+            "government_duty": drills.government_duty, "interval_months": drills.min_interval_months,
+            "last": last.isoformat() if last else None,
+            "overdue": bool(drills.min_interval_months) and drills.government_duty
+            and (last is None or (due is not None and due < now)),
+            "due": due.isoformat() if due else None}
 
 
 def _drill_rows(store) -> list[dict[str, Any]]:

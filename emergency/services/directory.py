@@ -211,43 +211,63 @@ def check(rows: list[list[Any]], plans) -> list[Contact]:
         if not any(values):
             continue  # a blank line between units
         row = dict(zip(FIELDS, values, strict=False))
-
-        def bad(field: str, message: str, number: int = number) -> None:  # this row's number, bound now
-            problems.append({"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message})
-
-        for field in ("unit", "name", "position"):
-            try:
-                row[field] = clean_text(row[field], COLUMNS[FIELDS.index(field)], 100)
-            except EmergencyError as exc:
-                bad(field, str(exc))
-        if not row["unit"]:
-            bad("unit", "必须填写")
-        elif row["unit"] not in units:
-            bad("unit", f"“{row['unit']}”不是预案中的单位（见通讯录页的单位列表）")
-        else:
-            row["unit"] = units[row["unit"]]
-        for field in ("office_phone", "fax", "duty_line", "mobile"):
-            value = normalized_number(row[field])
-            row[field] = value
-            problem = number_problem(value, NUMBER_KINDS[field])
-            if problem:
-                bad(field, problem)
-        if row["precedence"]:  # ASCII digits only: "²", "①" or "፩" are digits to str.isdigit but not to int()
-            if not (row["precedence"].isascii() and row["precedence"].isdigit()) or not 1 <= int(row["precedence"]) <= 99:
-                bad("precedence", f"“{row['precedence']}”：须为1（最先拨打）至99的整数")
-        if row["unit"] and not row["name"] and not (row["duty_line"] or row["office_phone"] or row["fax"]):
-            bad("duty_line", "单位行须有号码（24小时值班电话、办公电话或传真）")
-        if row["name"] and not (row["mobile"] or row["office_phone"]):
-            bad("mobile", "联系人须有可拨打的号码（手机或办公电话）")
+        found = _row_problems(row, units)
         key = (row["unit"], row["name"])
         if key in seen:
-            bad("name", f"“{row['name'] or row['unit']}”重复（第{seen[key]}行和第{number}行）")
+            found.append(("name", f"“{row['name'] or row['unit']}”重复（第{seen[key]}行和第{number}行）"))
         seen.setdefault(key, number)
+        problems += [{"row": number, "column": COLUMNS[FIELDS.index(field)], "message": message}
+                     for field, message in found]
         if not problems:
             out.append(Contact(**{**row, "precedence": int(row["precedence"] or 1)}))
     if problems:
         raise ImportRefused(problems)
     return out
+
+
+def _row_problems(row: dict[str, Any], units: dict[str, str]) -> list[tuple[str, str]]:
+    """One row read in place (texts cleaned, the unit by today's name, numbers normalised): what is wrong with it,
+    as (field, message)."""
+    return _texts_and_unit(row, units) + _numbers(row) + _reachable(row)
+
+
+def _texts_and_unit(row: dict[str, Any], units: dict[str, str]) -> list[tuple[str, str]]:
+    found = []
+    for field in ("unit", "name", "position"):
+        try:
+            row[field] = clean_text(row[field], COLUMNS[FIELDS.index(field)], 100)
+        except EmergencyError as exc:
+            found.append((field, str(exc)))
+    if not row["unit"]:
+        found.append(("unit", "必须填写"))
+    elif row["unit"] not in units:
+        found.append(("unit", f"“{row['unit']}”不是预案中的单位（见通讯录页的单位列表）"))
+    else:
+        row["unit"] = units[row["unit"]]
+    return found
+
+
+def _numbers(row: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for field in ("office_phone", "fax", "duty_line", "mobile"):
+        row[field] = normalized_number(row[field])
+        problem = number_problem(row[field], NUMBER_KINDS[field])
+        if problem:
+            found.append((field, problem))
+    precedence = row["precedence"]
+    # ASCII digits only: "²", "①" or "፩" are digits to str.isdigit but not to int()
+    if precedence and not (precedence.isascii() and precedence.isdigit() and 1 <= int(precedence) <= 99):
+        found.append(("precedence", f"“{precedence}”：须为1（最先拨打）至99的整数"))
+    return found
+
+
+def _reachable(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """A unit's row has a line of its own; a person has a number to dial."""
+    if row["unit"] and not row["name"] and not (row["duty_line"] or row["office_phone"] or row["fax"]):
+        return [("duty_line", "单位行须有号码（24小时值班电话、办公电话或传真）")]
+    if row["name"] and not (row["mobile"] or row["office_phone"]):
+        return [("mobile", "联系人须有可拨打的号码（手机或办公电话）")]
+    return []
 
 
 def by_unit(contacts: Iterable[Contact | dict]) -> dict[str, dict[str, Any]]:

@@ -210,20 +210,30 @@ def offers(snap: Snapshot, plan: Plan, now: datetime, plans, office: str | None 
         changed.append(N_("伤亡人数已变化"))
     out = [{"kind": "progress", "name": f"{KIND_NAMES['progress']}{numeral(_next_number(snap, 'progress'))}",
             "due": bool(changed), "reason": "、".join(changed) or N_("报告处置进展")}]
-    # the national 补报: casualties changed since the last report that stated them, within the rule's days
-    rule = next((r for r in plans.national_rules.rules if docs.supplementary and r.id == docs.supplementary.rule),
-                None)
-    # the 补报 is the duty of whoever the national rule names (493号第十三条: the bureau), offered to that office alone
-    theirs = rule is not None and bool(office) and office not in plan.library.agencies.owners_of(rule.bodies(snap.cause))
-    if docs.supplementary and not theirs and casualties(snap, plan) != last.casualties:
-        limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.days_for(snap.facts))
-        if now <= limit:
-            out.append({"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
-                        "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text,
-                        "national": rule.authority})
+    supplementary = _supplementary(snap, plan, now, plans, office) if casualties(snap, plan) != last.casualties \
+        else None
+    if supplementary:
+        out.append(supplementary)
     if snap.state in plan.lifecycle.response_ended and not any(r.kind == "final" for r in snap.reports):
         out.append({"kind": "final", "name": KIND_NAMES["final"], "due": True, "reason": N_("应急响应已结束")})
     return out
+
+
+def _supplementary(snap: Snapshot, plan: Plan, now: datetime, plans, office: str | None) -> dict[str, Any] | None:
+    """The national 补报, once casualties changed since the last report that stated them, within the rule's days —
+    offered only to the office the national rule names (493号第十三条: the bureau)."""
+    docs = plan.reporting.documents
+    if not docs.supplementary:
+        return None
+    rule = next((r for r in plans.national_rules.rules if r.id == docs.supplementary.rule), None)
+    if rule is not None and office and office not in plan.library.agencies.owners_of(rule.bodies(snap.cause)):
+        return None
+    limit = parse_time(snap.occurred_at, "occurred_at") + timedelta(days=docs.supplementary.days_for(snap.facts))
+    if now > limit:
+        return None
+    return {"kind": "supplementary", "name": KIND_NAMES["supplementary"], "due": True,
+            "reason": N_("伤亡人数在国家规定的期限内发生变化"), "clause": rule.clause, "text": rule.text,
+            "national": rule.authority}
 
 
 def _next_number(snap: Snapshot, kind: str) -> int:
@@ -628,38 +638,45 @@ class Facts:
         """信息报告情况 as prose, as the issuing office speaks: what was reported, to whom, when, by
         which means and who received it (each recipient apart); what others reported that we know of (the accounts
         ); then what the office still owes, never to a body already reported to. No ids, no lists."""
-        done, known, owed, reached = [], [], [], set()
+        done, known, reached = [], [], set()
         items = notification_status(self.snap, self.now, self.plans, self.office or None)
         for n in items:
-            owner = "、".join(dict.fromkeys(self._unit(o) for o in n.owners))
-            accounts: dict[tuple, list[str]] = {}   # one sentence per account, however many recipients it covers
-            for r in n.receipts or []:
-                unit = self._unit(r["recipient"])
-                if r["how"] in ("acknowledged", "ticked"):
-                    reached.add(unit)
-                    means = f"（{r['words']}）" if r["how"] == "acknowledged" and r.get("words") else ""
-                    if not self._told_themselves(unit, means):
-                        done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
-                elif r["how"]:
-                    got = self.snap.receipts[n.id][r["recipient"]]
-                    accounts.setdefault((got.how, got.via, got.source, got.reason, got.at), []).append(unit)
-            for (how, via, source, reason, at), units in accounts.items():
-                to = "、".join(units)
-                if how == "known":
-                    known.append(f"{cn_time(at)[5:]}，据{source}{'（' + via + '）' if via else ''}获知，{owner}已向{to}报告。")
-                elif how == "reported_by":
-                    known.append(f"{source}已向{to}报告（{cn_time(at)[5:]}获知）。")
-                else:
-                    known.append(f"{owner}向{to}报告的情况不明：{reason}。")
-        for n in items:
-            if n.status in OWED and n.ours is not False:
-                to = [u for u in dict.fromkeys(self._unit(r["recipient"]) for r in n.receipts or [] if r["how"] is None)
-                      if u not in reached]
-                if to:
-                    how = {"phone": "（电话）", "written": "（书面）"}.get(n.channel, "")
-                    owed.append(f"尚需向{'、'.join(to)}{how}报告。")
+            ours, others = self._reported(n, reached)
+            done += ours
+            known += others
+        owed = [line for n in items if (line := self._still_owed(n, reached))]
         said = list(dict.fromkeys(done)) + list(dict.fromkeys(known)) + list(dict.fromkeys(owed))
         return "\n".join(said) or "截至本报告，尚无信息报告记录。"
+
+    def _reported(self, n, reached: set[str]) -> tuple[list[str], list[str]]:
+        """One item's sentences: each recipient reported to (adding it to ``reached``), never telling a recipient of
+        this report about itself; then what others reported, one sentence per account however many recipients it
+        covers."""
+        done = []
+        owner = "、".join(dict.fromkeys(self._unit(o) for o in n.owners))
+        accounts: dict[tuple, list[str]] = {}
+        for r in n.receipts or []:
+            unit = self._unit(r["recipient"])
+            if r["how"] in ("acknowledged", "ticked"):
+                reached.add(unit)
+                means = f"（{r['words']}）" if r["how"] == "acknowledged" and r.get("words") else ""
+                if not self._told_themselves(unit, means):
+                    done.append(f"{cn_time(r['at'])[5:]}，已向{unit}报告{means}。")
+            elif r["how"]:
+                got = self.snap.receipts[n.id][r["recipient"]]
+                accounts.setdefault((got.how, got.via, got.source, got.reason, got.at), []).append(unit)
+        return done, [_account_sentence(owner, "、".join(units), *key) for key, units in accounts.items()]
+
+    def _still_owed(self, n, reached: set[str]) -> str | None:
+        """What the office still owes on an item of its own, never to a body already reported to."""
+        if n.status not in OWED or n.ours is False:
+            return None
+        to = [u for u in dict.fromkeys(self._unit(r["recipient"]) for r in n.receipts or [] if r["how"] is None)
+              if u not in reached]
+        if not to:
+            return None
+        how = {"phone": "（电话）", "written": "（书面）"}.get(n.channel, "")
+        return f"尚需向{'、'.join(to)}{how}报告。"
 
     def groups(self) -> str:
         level = self.snap.level
@@ -683,6 +700,15 @@ class Facts:
             mark = self.snap.confirmed_conditions.get(c.id)
             lines.append(f"{c.text}：{'已于' + cn_time(mark.at)[5:] + '确认' if mark else '尚未确认'}。")
         return "\n".join(lines)
+
+
+def _account_sentence(owner: str, to: str, how: str, via: str, source: str, reason: str, at: str) -> str:
+    """Another party's report as the office knows of it: learned from someone, reported by someone, or not known."""
+    if how == "known":
+        return f"{cn_time(at)[5:]}，据{source}{'（' + via + '）' if via else ''}获知，{owner}已向{to}报告。"
+    if how == "reported_by":
+        return f"{source}已向{to}报告（{cn_time(at)[5:]}获知）。"
+    return f"{owner}向{to}报告的情况不明：{reason}。"
 
 
 def bounded(text: str, limit: int = TEXT_LIMIT) -> str:

@@ -68,25 +68,12 @@ def incident_page(store, library: PlanLibrary, incident_id: str, actor: Actor, a
     at, now = clock.now(), app_clock.now()
     plan = library.plan_for(snap.plan, snap.plan_version)
     personal = allowed(actor, "directory.personal")
-    v = incidents.view(store, incident_id, at, actor.office, snap)
-    if not personal:
-        v = callsheet.for_observer(v)
-
-    def may_fire(trigger: str) -> bool:
-        return allowed(actor, "incident.act", IncidentStep(plan, snap.drill, trigger))
-    v["actions"] = [a for a in v["actions"] if may_fire(a["trigger"])]
-    v["allowed_triggers"] = [t for t in v["allowed_triggers"] if may_fire(t)]
-
-    group = _group(store, library, v, now, actor.office)
-    lead, lead_basis = library.lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in group})
-    group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
+    may_fire = _may_fire(actor, plan, snap)
+    v = _as_seen(incidents.view(store, incident_id, at, actor.office, snap), personal, may_fire)
+    group, lead, lead_basis = _ordered_group(store, library, v, now, actor.office)
     issued = {g["id"]: documents.issued(store, g["id"]) for g in group}
     final_reports = {i for i, docs in issued.items() if any(d["kind"] == "final" for d in docs)}
-    contacts = directory.load(store)
-    shifts = roster.load(store, since=format_time(now))
-    if not personal:
-        contacts = [directory.for_observer(c) for c in contacts]
-        shifts = roster.without_mobiles(shifts)
+    contacts, shifts = _directory_and_roster(store, now, personal)
     return IncidentPage(
         snap=snap, plan=plan, at=at, clock=clock, incident=v, group=group, lead=lead, lead_basis=lead_basis,
         outside_lead=next((g["outside_lead"] for g in group if g.get("outside_lead")), None),
@@ -100,6 +87,38 @@ def incident_page(store, library: PlanLibrary, incident_id: str, actor: Actor, a
         may_follow_up=may_fire("sign_task"),
         may_issue=allowed(actor, "report.issue", IncidentStep(plan, snap.drill, ISSUE_TRIGGER)), personal=personal,
         allowed_triggers=list(v["allowed_triggers"]))
+
+
+def _may_fire(actor: Actor, plan: Plan, snap: Snapshot):
+    """Whether ``actor`` may fire a trigger of this incident (``permissions``: ``incident.act``)."""
+    return lambda trigger: allowed(actor, "incident.act", IncidentStep(plan, snap.drill, trigger))
+
+
+def _as_seen(v: dict[str, Any], personal: bool, may_fire) -> dict[str, Any]:
+    """The incident's view as the looking person sees it: without personal mobiles for one who may not see them,
+    and offering only the steps they may take."""
+    if not personal:
+        v = callsheet.for_observer(v)
+    v["actions"] = [a for a in v["actions"] if may_fire(a["trigger"])]
+    v["allowed_triggers"] = [t for t in v["allowed_triggers"] if may_fire(t)]
+    return v
+
+
+def _ordered_group(store, library: PlanLibrary, v: dict[str, Any], now: datetime, office: str):
+    """The event's records, the leading plan's first, with the leading plan and why it leads."""
+    group = _group(store, library, v, now, office)
+    lead, lead_basis = library.lead_with_basis({g["plan"]: g["level"] or g["classified_level"] for g in group})
+    group.sort(key=lambda g: (g["plan"] != lead, g["created_at"]))
+    return group, lead, lead_basis
+
+
+def _directory_and_roster(store, now: datetime, personal: bool):
+    """The directory and the roster from now on, without personal mobiles for one who may not see them."""
+    contacts = directory.load(store)
+    shifts = roster.load(store, since=format_time(now))
+    if not personal:
+        return [directory.for_observer(c) for c in contacts], roster.without_mobiles(shifts)
+    return contacts, shifts
 
 
 def _group(store, library: PlanLibrary, v: dict[str, Any], now: datetime, office: str) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from emergency.core.incident import Snapshot
 from emergency.core.inputs import identifier, shown
 from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, replay
-from emergency.plans.model import LEVEL_RANK, yaml_data
+from emergency.plans.model import LEVEL_RANK, Plan, yaml_data
 from emergency.store import Store
 from emergency.services.permissions import Actor, IncidentStep, TaskOf, authorize
 
@@ -377,43 +377,60 @@ def notification_status(snap: Snapshot, now: datetime, plans: PlanLibrary | None
     for it in items:
         mark = snap.notifications.get(it.id)
         got = snap.receipts.get(it.id, {})
-        it.receipts = [{"recipient": t, "display": agencies.display(t), **(
-            {"how": got[t].how, "words": receipt_words(got[t].model_dump()), "by": got[t].by, "at": got[t].at}
-            if t in got else {"how": None})} for t in rules[it.id].to]
-        if office:
-            it.ours = office in it.owners
-        # for its own office, a recipient only accounted for by another office is still to be reported to
-        it.left = [r["display"] for r in it.receipts
-                   if not mark and (r["how"] is None or (it.ours and r["how"] not in ACKNOWLEDGED))]
-        due, latest = it.due, it.latest
+        _receipts(it, rules[it.id].to, got, mark, agencies, office)
         if mark:
-            done_at = parse_time(mark.at, "done_at")
-            it.status, it.done_by, it.done_at = "done", mark.by, done_at
-            it.recorded_at = parse_time(mark.recorded_at or mark.at, "recorded_at")
-            it.late_minutes = _minutes((done_at - due).total_seconds()) if due else None
-            it.backdated = backdated(done_at, it.recorded_at)
-            if it.immediate and due:
-                it.took_minutes = _minutes((done_at - due).total_seconds())
+            _done(it, mark)
         elif item_state(rules[it.id], got, ours=bool(it.ours)) == "accounted":
             it.status = "accounted"
         elif closed:
             it.status = "closed"   # a closed record shows no countdown anywhere
-        elif due is None:
-            it.status = "open"
-        elif it.immediate:
-            # 立即: overdue from its moment until it is ticked (a pending 立即 call must never look calm)
-            if now > due:
-                it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
-                it.past_latest = bool(latest and now > latest)
-            else:
-                it.status, it.elapsed_minutes = "immediate", 0
-        elif now > due:
-            it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
         else:
-            it.status, it.minutes_left = "pending", int((due - now).total_seconds() // 60)
+            _counting(it, now)
     items.sort(key=lambda it: (STATUS_RANK[it.status], not (it.status == "overdue" and it.immediate),
                                it.due is None, it.due or now))
     return items
+
+
+def _receipts(it: Notification, to: list[str], got: dict[str, Any], mark: Any, agencies, office: str | None) -> None:
+    """An item's receipts per recipient, whether it is the looking office's, and the recipients still left: for its
+    own office, a recipient only accounted for by another office is still to be reported to."""
+    it.receipts = [{"recipient": t, "display": agencies.display(t), **(
+        {"how": got[t].how, "words": receipt_words(got[t].model_dump()), "by": got[t].by, "at": got[t].at}
+        if t in got else {"how": None})} for t in to]
+    if office:
+        it.ours = office in it.owners
+    it.left = [r["display"] for r in it.receipts
+               if not mark and (r["how"] is None or (it.ours and r["how"] not in ACKNOWLEDGED))]
+
+
+def _done(it: Notification, mark: Any) -> None:
+    """A ticked item: who ticked it, when it was done and recorded, how late (an immediate item: how long it took)."""
+    done_at = parse_time(mark.at, "done_at")
+    it.status, it.done_by, it.done_at = "done", mark.by, done_at
+    it.recorded_at = parse_time(mark.recorded_at or mark.at, "recorded_at")
+    it.late_minutes = _minutes((done_at - it.due).total_seconds()) if it.due else None
+    it.backdated = backdated(done_at, it.recorded_at)
+    if it.immediate and it.due:
+        it.took_minutes = _minutes((done_at - it.due).total_seconds())
+
+
+def _counting(it: Notification, now: datetime) -> None:
+    """An item still owed, by its clock: open (no time limit, or its condition not arisen), immediate (立即, due this
+    very moment), pending with the minutes left, or overdue by so many minutes."""
+    due = it.due
+    if due is None:
+        it.status = "open"
+    elif it.immediate:
+        # 立即: overdue from its moment until it is ticked (a pending 立即 call must never look calm)
+        if now > due:
+            it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
+            it.past_latest = bool(it.latest and now > it.latest)
+        else:
+            it.status, it.elapsed_minutes = "immediate", 0
+    elif now > due:
+        it.status, it.overdue_minutes = "overdue", _minutes((now - due).total_seconds())
+    else:
+        it.status, it.minutes_left = "pending", int((due - now).total_seconds() // 60)
 
 
 def view(store: Store, incident_id: str, now: datetime, office: str | None = None,
@@ -453,17 +470,9 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
     plan = plans.plan_for(snap.plan, snap.plan_version)
     machine = plans.lifecycle(snap.plan, snap.plan_version)
     result = classify(plan, snap.facts)
-    suggestion = None
-    if plan.response_adjustment and plan.response_adjustment.sensitive_raise and snap.sensitive and result["level"]:
-        sr = plan.response_adjustment.sensitive_raise
-        suggestion = {"level": raise_level(result["level"], sr.steps), "clause": sr.clause, "text": sr.text}
     level = snap.effective_level
     cl = build_checklist(plan, level, snap.occurred_at, snap.reported_at, cause=snap.cause, hot_topic=snap.hot_topic,
                          dated=notification_status(snap, now, plans, office)) if level else None
-    mismatch = None
-    if snap.level and result["level"] and snap.level != result["level"]:
-        mismatch = {"decided": snap.level, "facts_call_for": result["level"],
-                    "direction": "raise" if LEVEL_RANK[result["level"]] > LEVEL_RANK[snap.level] else "lower"}
     return {
         "id": snap.id,
         "plan": snap.plan,
@@ -483,8 +492,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "classification": result,
         # 研判 in one line: the nearest figure to a higher level than the one the incident follows
         **headline_of(headline_boundary(plan, snap.facts, snap.effective_level or result["level"])),
-        "level_mismatch": mismatch,
-        "sensitive_suggestion": suggestion,
+        "level_mismatch": _level_mismatch(snap.level, result["level"]),
+        "sensitive_suggestion": _sensitive_suggestion(plan, snap, result["level"]),
         "version": snap.version,
         "allowed_triggers": machine.allowed_triggers(snap.state),
         "actions": _with_blocks(machine.describe_triggers(snap.state), machine.blocked(snap)),
@@ -502,9 +511,8 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "messages": [m.model_dump() for m in snap.messages],
         "tasks": [task_view(t, now, office) for t in snap.tasks],
         "office": office,
-        "notes": [{"by": e["actor"], "at": e["at"], "note": e["payload"]["note"]}
-                  for e in (events or []) if e["trigger"] == "add_note"],
-        "events": events if events is not None else [],
+        "notes": _notes(events or []),
+        "events": events or [],
         "created_at": snap.created_at,
         "updated_at": snap.updated_at,
         "now": format_time(now),
@@ -512,6 +520,28 @@ def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
         "plan_document": f"{plan.document_number}（{plan.issued_on}）",
         "newer_plan": bool(snap.plan_version) and snap.plan_version != plans.current_version(snap.plan),
     }
+
+
+def _notes(events: list[dict]) -> list[dict[str, Any]]:
+    return [{"by": e["actor"], "at": e["at"], "note": e["payload"]["note"]} for e in events if e["trigger"] == "add_note"]
+
+
+def _sensitive_suggestion(plan: Plan, snap: Snapshot, facts_level: str | None) -> dict[str, Any] | None:
+    """The level the plan suggests for a sensitive incident (raised by its steps), with its clause; None when the
+    plan raises none or the incident is not sensitive."""
+    adjustment = plan.response_adjustment
+    if not (adjustment and adjustment.sensitive_raise and snap.sensitive and facts_level):
+        return None
+    sr = adjustment.sensitive_raise
+    return {"level": raise_level(facts_level, sr.steps), "clause": sr.clause, "text": sr.text}
+
+
+def _level_mismatch(decided: str | None, facts_level: str | None) -> dict[str, Any] | None:
+    """The level decided and the one the facts call for, when they differ, and which way the facts point."""
+    if not (decided and facts_level and decided != facts_level):
+        return None
+    return {"decided": decided, "facts_call_for": facts_level,
+            "direction": "raise" if LEVEL_RANK[facts_level] > LEVEL_RANK[decided] else "lower"}
 
 
 def _with_blocks(actions: list[dict[str, Any]], blocked: dict[str, list[str]]) -> list[dict[str, Any]]:

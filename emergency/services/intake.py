@@ -107,38 +107,14 @@ def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary) -> 
     known = {"source", "reference", "received_at", "caller", "callback", "place", "description", "matter",
              "late_reason", "drill", "facts", "unit_received_at"}
     refuse_unknown(data, sorted(known))
-    source = data.get("source")
-    if not isinstance(source, str) or source not in SOURCES:
-        raise InputError("source", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=choices(SOURCES),
-                         got=shown(source))
-    reference = clean_text(data.get("reference"), "reference", 40)
-    if source in ("12345", "110") and not reference:
-        raise InputError("reference", "%(source)s须填写编号", source=SOURCES[source])
-    if reference and not REFERENCE.fullmatch(reference):
-        raise InputError("reference", "工单号或警情号须为4至32个字母、数字或“-”，例如20231122000123（收到：%(got)s）",
-                         got=shown(reference))
-    received = parse_time(data.get("received_at") or now, "received_at")
-    if received > now + FUTURE_TOLERANCE:
-        raise InputError("received_at", "不能晚于当前时间（%(now)s）", now=format_time(now)[:16].replace("T", " "))
-    late_reason = clean_text(data.get("late_reason"), "late_reason", 500, multiline=True)
-    if now - received > LATE_AFTER and not late_reason:
-        raise InputError("late_reason", "接报时间已超过7天，请写明补录原因")
+    source, reference = _source_and_reference(data)
+    received, late_reason = _received(data, now)
     callback = clean_text(data.get("callback"), "callback", 40)
     if callback and not PHONE.fullmatch(callback.replace(" ", "")):
         raise InputError("callback", "须为手机（以1开头的11位数字）或带区号的固定电话，例如0513-82212345（收到：%(got)s）",
                          got=shown(callback))
     matter = resolve_matter(data.get("matter"), routing)
-    unit_received = None
-    if data.get("unit_received_at"):
-        if source not in UNIT_RECEIVED:
-            raise InputError("unit_received_at", "只有110、12345或报告单位的接报可填写其接报时间")
-        unit_received = parse_time(data["unit_received_at"], "unit_received_at")
-        if unit_received > received:
-            raise InputError("unit_received_at", "%(unit)s的接报时间不能晚于本单位接报时间（%(ours)s）",
-                             unit=UNIT_RECEIVED[source], ours=format_time(received)[:16].replace("T", " "))
-        if received - unit_received > LATE_AFTER:
-            raise InputError("unit_received_at", "%(unit)s的接报时间早于本单位接报7天以上，请核对",
-                             unit=UNIT_RECEIVED[source])
+    unit_received = _unit_received(data.get("unit_received_at"), source, received)
     facts = _intake_facts(data.get("facts"), vocabulary)
     drill = data.get("drill", False)
     if not isinstance(drill, bool):
@@ -149,6 +125,49 @@ def check_intake(data: Any, now: datetime, routing: RoutingList, vocabulary) -> 
             "description": clean_text(data.get("description"), "description", 2000, multiline=True, required=True),
             "matter": matter, "late_reason": late_reason, "drill": drill, "facts": facts,
             "unit_received_at": format_time(unit_received) if unit_received else None}
+
+
+def _source_and_reference(data: dict[str, Any]) -> tuple[str, str]:
+    """Where the report came from, and its 工单号 or 警情号 (required of 12345 and 110)."""
+    source = data.get("source")
+    if not isinstance(source, str) or source not in SOURCES:
+        raise InputError("source", "须为以下之一：%(allowed)s（收到：%(got)s）", allowed=choices(SOURCES),
+                         got=shown(source))
+    reference = clean_text(data.get("reference"), "reference", 40)
+    if source in ("12345", "110") and not reference:
+        raise InputError("reference", "%(source)s须填写编号", source=SOURCES[source])
+    if reference and not REFERENCE.fullmatch(reference):
+        raise InputError("reference", "工单号或警情号须为4至32个字母、数字或“-”，例如20231122000123（收到：%(got)s）",
+                         got=shown(reference))
+    return source, reference
+
+
+def _received(data: dict[str, Any], now: datetime) -> tuple[datetime, str]:
+    """When the office received it (now by default; never in the future), and why it is entered late (required
+    more than 7 days after)."""
+    received = parse_time(data.get("received_at") or now, "received_at")
+    if received > now + FUTURE_TOLERANCE:
+        raise InputError("received_at", "不能晚于当前时间（%(now)s）", now=format_time(now)[:16].replace("T", " "))
+    late_reason = clean_text(data.get("late_reason"), "late_reason", 500, multiline=True)
+    if now - received > LATE_AFTER and not late_reason:
+        raise InputError("late_reason", "接报时间已超过7天，请写明补录原因")
+    return received, late_reason
+
+
+def _unit_received(given: Any, source: str, received: datetime) -> datetime | None:
+    """When 110, 12345 or the reporting unit received it themselves: not after us, and not a week before."""
+    if not given:
+        return None
+    if source not in UNIT_RECEIVED:
+        raise InputError("unit_received_at", "只有110、12345或报告单位的接报可填写其接报时间")
+    unit_received = parse_time(given, "unit_received_at")
+    if unit_received > received:
+        raise InputError("unit_received_at", "%(unit)s的接报时间不能晚于本单位接报时间（%(ours)s）",
+                         unit=UNIT_RECEIVED[source], ours=format_time(received)[:16].replace("T", " "))
+    if received - unit_received > LATE_AFTER:
+        raise InputError("unit_received_at", "%(unit)s的接报时间早于本单位接报7天以上，请核对",
+                         unit=UNIT_RECEIVED[source])
+    return unit_received
 
 
 # Who received the report before us, by source, in words: its own 接报时间 (110's 接警时间) may be given at intake. The

@@ -1,5 +1,5 @@
 """How tangled the code is, measured by radon's cyclomatic complexity over every function and method of the engine
-and the console. Functions over 15 each get one job at a time; this count may only go down (the aim is 10 at most),
+and the console. Functions over 15 each get one job at a time; this count may only go down (10 at most, reached),
 so a new function over the limit fails here, named."""
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from radon.complexity import cc_visit
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 15
 # functions over the limit today: lower this as they are given one job each; never raise it
-ALLOWED = 36
+ALLOWED = 10
 
 
 def _over_limit() -> list[tuple[int, str]]:

@@ -119,14 +119,7 @@ def incidents():
     at = now()
     rows = use(board.rows, library(), current_user.office, clock_for, at, drill,
                       open_only=request.args.get("open") == "true")
-    return jsonify(shown_view([_listed(r) for r in rows]))
-
-
-def _listed(row: dict) -> dict:
-    """A board row as the API lists it: the view, with its counts (each saying whose items) as plain numbers."""
-    out = {k: v for k, v in row.items() if k not in ("at", "counts", "escalated", "owed")}
-    out["counts"] = row["counts"].as_dict()
-    return out
+    return jsonify(shown_view([r.listed() for r in rows]))
 
 
 def _plan_named(data: dict):

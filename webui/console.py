@@ -62,33 +62,13 @@ def set_lang(code: str):
 
 
 def _board_rows(drill: bool | None):
-    """The board's rows for the looking office (``boards.rows``: counts computed once), with the browser's reminders."""
-    page_now = now()
-    rows = use(boards.rows, plans(), office(), clock_for, page_now, drill)
-    for row in rows:
-        row["remind"] = _reminders(row, row["at"], page_now)
-    return rows
-
-
-def _reminders(row: dict, at, page_now) -> list[dict]:
-    """The row's notifications not yet done that have a due time, for the browser's reminders: each due time on
-    the page's clock (a drill's due time is as far from the page's now as from the drill's own)."""
-    out = []
-    for n in row.get("owed") or []:            # the board's own list of what we owe (boards.derive)
-        if n["due"]:
-            due = parse_time(n["due"], "due") - at + page_now
-            title = row.get("title") or row.get("plan_title") or row["id"]
-            out.append({"due": format_time(due), "key": f"{row['id']}:{n['id']}",
-                        "label": f"{'【演练】' if row.get('drill') else ''}{title}：{'、'.join(n['to'])}（{n['channel_name']}）"})
-    return out
+    """The board's rows for the looking office (``boards.rows``: counts and reminders computed once)."""
+    return use(boards.rows, plans(), office(), clock_for, now(), drill)
 
 
 @bp.get("/")
 def home():
     h = use(boards.home, plans(), who(), app_clock())
-    page_now = now()
-    for row in h.real + h.drills:
-        row["remind"] = _reminders(row, row["at"], page_now)
     return render_template("console/home.html", plans=plans().plans.values(), real=h.real, drills=h.drills,
                            overdue=h.overdue, escalated=h.escalated, escalate_minutes=calls.ESCALATE_WITHIN_MINUTES,
                            drill_overdue=h.drill_totals.ours_overdue, todo=h.todo, raised_tasks=h.raised_tasks,
@@ -97,9 +77,10 @@ def home():
                            understaffed=h.understaffed, undated=h.undated, fingerprint=_fingerprint(h.real + h.drills))
 
 
-def _fingerprint(rows: list[dict]) -> str:
+def _fingerprint(rows: list[boards.BoardRow]) -> str:
     """What the page shows, as the board's poller computes it from /api/incidents: sorted id:version."""
-    return ",".join(sorted(f"{r['id']}:{'null' if r.get('version') is None else r['version']}" for r in rows))
+    return ",".join(sorted(f"{r.view['id']}:{'null' if r.view.get('version') is None else r.view['version']}"
+                           for r in rows))
 
 
 @bp.get("/incidents")
@@ -114,9 +95,6 @@ def wall():
     """The duty room's wall screen: large type, no navigation, overdue first, follows changes by itself."""
     drill = request.args.get("drill") == "1"
     w = use(boards.wall, plans(), who(), app_clock(), drill)
-    page_now = now()
-    for row in w.rows:
-        row["remind"] = _reminders(row, row["at"], page_now)
     return render_template("console/wall.html", rows=w.rows, drill=drill, fingerprint=_fingerprint(w.rows),
                            totals=w.totals, duty=w.duty, todo=w.todo, todo_overdue=w.todo_overdue,
                            shift_flag=w.unsigned)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from emergency.core.clock import Clock, format_time
+from emergency.core.clock import Clock, format_time, parse_time
 from emergency.core.errors import EmergencyError
 from emergency.response import calls
 from emergency.response.duties import undated_own_items
@@ -39,45 +39,87 @@ def items_of(view: dict[str, Any]) -> list[dict[str, Any]]:
     return (view.get("checklist") or {}).get("notifications", [])
 
 
-def derive(view: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """The board's fields of one incident's view at ``at`` (its own clock: a drill's simulated one), in place:
-    ``overdue`` (our overdue items), ``others_overdue``, ``next_due`` (our next owed item), ``next_others`` (another
-    party's next owed item), ``owed`` (all of ours still owed, most urgent first), ``escalated`` (ours raised to the leader on duty) and ``counts``."""
+@dataclass(frozen=True)
+class BoardRow:
+    """One incident on the board for the looking office, at the incident's own clock (``at``: a drill's simulated
+    one). The incident's own fields (its title, level, state …) are its view's (``view``) and read through as
+    attributes, so a page writes ``row.title`` as it writes ``row.counts``; what the board derives is typed here.
+
+    ``overdue``: our overdue items; ``others_overdue``: another party's; ``owed``: all of ours still owed, most
+    urgent first; ``next_due``: our next owed item; ``next_others``: another party's next owed item; ``escalated``:
+    ours raised to the leader on duty; ``remind``: our dated items for the browser's reminders, each due on the
+    page's clock."""
+    view: dict[str, Any]
+    at: datetime
+    overdue: list[dict[str, Any]]
+    others_overdue: list[dict[str, Any]]
+    owed: list[dict[str, Any]]
+    next_due: dict[str, Any] | None
+    next_others: dict[str, Any] | None
+    escalated: list[dict[str, Any]]
+    counts: ItemCounts
+    remind: list[dict[str, str]]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "view":          # not set yet (a copy being made): never look it up in itself
+            raise AttributeError(name)
+        try:
+            return self.view[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def listed(self) -> dict[str, Any]:
+        """The row as the API lists it: the view, with what the board derives and its counts as plain numbers."""
+        return {**self.view, "overdue": self.overdue, "others_overdue": self.others_overdue,
+                "next_due": self.next_due, "next_others": self.next_others, "counts": self.counts.as_dict()}
+
+
+def board_row(view: dict[str, Any], at: datetime, page_now: datetime | None = None) -> BoardRow:
+    """The board's row of one incident's view at ``at`` (its own clock); reminders on ``page_now``'s clock."""
     items = items_of(view)
     own = [n for n in items if ours(n)]
     theirs = [n for n in items if not ours(n)]
-    view["overdue"] = [n for n in own if n["status"] == "overdue"]
-    view["others_overdue"] = [n for n in theirs if n["status"] == "overdue"]
-    view["owed"] = [n for n in own if n["status"] in OWED]
-    view["next_due"] = view["owed"][0] if view["owed"] else None
-    view["next_others"] = next((n for n in theirs if n["status"] in OWED), None)
-    view["escalated"] = calls.escalations(own, at) if not view.get("damaged") else []
-    view["counts"] = ItemCounts(ours_overdue=len(view["overdue"]), others_overdue=len(view["others_overdue"]),
-                                ours_owed=len(view["owed"]),
-                                escalated=len(view["escalated"]))
-    return view
+    overdue, owed = _with_status(own, {"overdue"}), _with_status(own, OWED)
+    others_overdue, others_owed = _with_status(theirs, {"overdue"}), _with_status(theirs, OWED)
+    escalated = [] if view.get("damaged") else calls.escalations(own, at)
+    return BoardRow(view=view, at=at, overdue=overdue, others_overdue=others_overdue, owed=owed,
+                    next_due=(owed or [None])[0], next_others=(others_owed or [None])[0], escalated=escalated,
+                    counts=ItemCounts(ours_overdue=len(overdue), others_overdue=len(others_overdue),
+                                      ours_owed=len(owed), escalated=len(escalated)),
+                    remind=_reminders(view, owed, at, page_now or at))
+
+
+def _with_status(items: list[dict[str, Any]], statuses) -> list[dict[str, Any]]:
+    return [n for n in items if n["status"] in statuses]
+
+
+def _reminders(view: dict[str, Any], owed: list[dict[str, Any]], at: datetime, page_now: datetime) -> list[dict]:
+    """Our owed items that have a due time, for the browser's reminders: each due time on the page's clock (a
+    drill's due time is as far from the page's now as from the drill's own)."""
+    title = view.get("title") or view.get("plan_title") or view["id"]
+    tag = "【演练】" if view.get("drill") else ""
+    return [{"due": format_time(parse_time(n["due"], "due") - at + page_now), "key": f"{view['id']}:{n['id']}",
+             "label": f"{tag}{title}：{'、'.join(n['to'])}（{n['channel_name']}）"} for n in owed if n["due"]]
 
 
 def rows(store, plans, office: str | None, clock_of: Callable, page_now: datetime, drill: bool | None,
-         open_only: bool = True) -> list[dict[str, Any]]:
-    """The board's rows for ``office``: one read of the incidents, each viewed on its own clock (``clock_of``), with
-    ``derive``'s fields; rows with our overdue items first, those with an overdue 立即 item first of all."""
+         open_only: bool = True) -> list[BoardRow]:
+    """The board's rows for ``office``: one read of the incidents, each viewed on its own clock (``clock_of``);
+    rows with our overdue items first, those with an overdue 立即 item first of all."""
     out = []
     for s in store.list_rows(drill=drill, open_only=open_only):
         try:
             at = clock_of(s).now() if not isinstance(s, dict) else page_now
         except EmergencyError:
             at = page_now
-        row = derive(safe_snapshot_view(s, at, plans, office), at)
-        row["at"] = at
-        out.append(row)
-    out.sort(key=lambda r: (not r["overdue"], not any(n["immediate"] for n in r["overdue"])))
+        out.append(board_row(safe_snapshot_view(s, at, plans, office), at, page_now))
+    out.sort(key=lambda r: (not r.overdue, not any(n["immediate"] for n in r.overdue)))
     return out
 
 
-def totals(board: list[dict[str, Any]]) -> ItemCounts:
+def totals(board: list[BoardRow]) -> ItemCounts:
     """The counts of every row together (the home page's and the wall's headline numbers)."""
-    return ItemCounts(**{k: sum(getattr(r["counts"], k) for r in board) for k in ItemCounts.__dataclass_fields__})
+    return ItemCounts(**{k: sum(getattr(r.counts, k) for r in board) for k in ItemCounts.__dataclass_fields__})
 
 
 # how far before now the board's pages read the roster: the shift on duty and the one before it (a 24-hour shift at
@@ -91,12 +133,12 @@ class Home:
     raised to the leader (real incidents only: drills raise nothing to the real leader on duty), the office's 待办,
     and what the office should put right before it matters (plans due for revision, units without a number, the
     roster's gaps and short-staffed shifts, items without a clock, an unsigned handover)."""
-    real: list[dict[str, Any]]
-    drills: list[dict[str, Any]]
+    real: list[BoardRow]
+    drills: list[BoardRow]
     totals: ItemCounts                  # of the real board
     drill_totals: ItemCounts
-    overdue: list[tuple[dict[str, Any], dict[str, Any]]]      # (row, item), ours
-    escalated: list[tuple[dict[str, Any], dict[str, Any]]]
+    overdue: list[tuple[BoardRow, dict[str, Any]]]      # (row, item), ours
+    escalated: list[tuple[BoardRow, dict[str, Any]]]
     todo: list[tuple[dict[str, Any], dict[str, Any]]]         # (incident, task) given to the office, still open
     raised_tasks: list[tuple[dict[str, Any], dict[str, Any]]]  # tasks the looking person gave, open and overdue
     revision: list[tuple[Any, Any]]     # (plan, the date its evaluation was due)
@@ -111,7 +153,7 @@ class Home:
 @dataclass(frozen=True)
 class Wall:
     """The duty room's wall screen: the board's rows and their totals, who is on duty, the office's 待办."""
-    rows: list[dict[str, Any]]
+    rows: list[BoardRow]
     totals: ItemCounts
     duty: dict[str, Any]
     todo: list[tuple[dict[str, Any], dict[str, Any]]]
@@ -133,7 +175,7 @@ def home(store, library, actor: Actor, app_clock: Clock) -> Home:
     contacts = directory.by_unit(directory.load(store))
     return Home(
         real=real, drills=drills, totals=totals(real), drill_totals=totals(drills),
-        overdue=[(r, n) for r in real for n in r["overdue"]], escalated=[(r, n) for r in real for n in r["escalated"]],
+        overdue=[(r, n) for r in real for n in r.overdue], escalated=[(r, n) for r in real for n in r.escalated],
         todo=todo, raised_tasks=raised,
         revision=[(p, revision_due(p)) for p in library.plans.values() if revision_due(p) <= now.date()],
         directory_gaps=directory.gaps(directory.plan_units(library), contacts), duty=on_duty(shifts, actor, now),
@@ -164,11 +206,11 @@ def on_duty(shifts: list[roster.Shift], actor: Actor, now: datetime) -> dict[str
     return {"unit": actor.office, "commander": callsheet.commander_on_duty(shifts, actor.office, now)}
 
 
-def task_queue(store, library, real: list[dict[str, Any]], actor: Actor, now: datetime) -> tuple[list, list]:
+def task_queue(store, library, real: list[BoardRow], actor: Actor, now: datetime) -> tuple[list, list]:
     """The office's 待办: open tasks given to it — assigned, or handed over at closing (a closed record keeps them
     until they are done) — and the open tasks the looking person gave that are overdue (raised to whoever gave
     them). Real incidents only; a drill's tasks stay on its own incidents."""
-    views = {r["id"]: r for r in real if r.get("tasks") is not None}
+    views = {r.view["id"]: r.view for r in real if r.view.get("tasks") is not None}
     for s in listed(store, drill=False, open_only="or_follow_up"):
         if s.id not in views and s.tasks:
             views[s.id] = snapshot_view(s, None, now, library, actor.office)

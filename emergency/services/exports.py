@@ -31,19 +31,19 @@ STATUS = {"done": "已完成", "overdue": "已超时", "pending": "未到时限"
 _short = minute_text
 
 
-def board_tables(rows: list[dict[str, Any]], plans, now: datetime) -> Tables:
+def board_tables(rows: list, plans, now: datetime) -> Tables:
     """The board at ``now`` as the board page shows it (``board.rows``: the same rows and counts, for the same
     office): each incident with its plan, level, state, the office's own overdue and next item (its time and to
     whom, one fact a column), and others' overdue. Any table format renders it (``formats``)."""
     out = []
-    for v in rows:
+    for r in rows:
+        v, nxt = r.view, r.next_due
         if v.get("damaged"):
             out.append([v["title"], "", "", "", "", "", "", "", f"无法显示：{v['damaged']}"])
             continue
-        nxt = v.get("next_due")
         out.append([v["title"], plans.plan(v["plan"]).short_title, v.get("level") or "",
-                    v.get("classified_level") or "", v.get("state_label", v.get("state")), v["counts"].ours_overdue,
-                    v["counts"].others_overdue, nxt["due"] if nxt else "", "、".join(nxt["to"]) if nxt else ""])
+                    v.get("classified_level") or "", v.get("state_label", v.get("state")), r.counts.ours_overdue,
+                    r.counts.others_overdue, nxt["due"] if nxt else "", "、".join(nxt["to"]) if nxt else ""])
     return [Table("事件看板", ["事件", "预案", "响应级别", "事实对应级别", "状态", "本单位超时事项数",
                            "他方超时事项数", "本单位下一时限", "下一时限报告对象"], out, made_at=format_time(now))]
 

@@ -125,7 +125,7 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
         if not events:
             continue  # reported by _incident_chains
         try:
-            store._with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
+            store.with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
             rebuilt = replay(events, store.plans).model_dump(mode="json")
             stored = json.loads(snapshot)
             row_version = stored.get("version")

@@ -279,7 +279,7 @@ class PostgresStore(Store):
         stored one is never written from — the write fails and the action reads and tries again."""
         known = self._known(incident_id)
         if known is not None and known[0] == expected_version:
-            return self._with_plan_version(at_head(Snapshot.model_validate_json(known[1]), known[0], known[3]))
+            return self.with_plan_version(at_head(Snapshot.model_validate_json(known[1]), known[0], known[3]))
         return self._load(incident_id)
 
     def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,

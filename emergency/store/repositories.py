@@ -26,7 +26,7 @@ class Store(Protocol):
 
     def write(self) -> Any: ...
 
-    def _insert_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
+    def audit_in_transaction(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
                       at: str) -> None: ...
 
 USER_COLUMNS = ("name", "role", "unit", "disabled", "demo", "created_at", "updated_at")
@@ -66,7 +66,7 @@ class People:
             db["users"].upsert(row, pk="name")
             db["sessions"].delete_where("name = ?", [row["name"]])
             kind, actor, detail, at = audit
-            self.store._insert_audit(kind, actor, row["name"], detail(before) if callable(detail) else detail, None, at)
+            self.store.audit_in_transaction(kind, actor, row["name"], detail(before) if callable(detail) else detail, None, at)
         return before
 
     def change_user(self, name: str, changes: dict[str, Any], audit: tuple) -> None:
@@ -75,7 +75,7 @@ class People:
             db["users"].update(name, changes)
             db["sessions"].delete_where("name = ?", [name])
             kind, actor, detail, at = audit
-            self.store._insert_audit(kind, actor, name, detail, None, at)
+            self.store.audit_in_transaction(kind, actor, name, detail, None, at)
 
     def end_all_sessions(self) -> int:
         """Every session ended (a new session key): how many there were."""
@@ -85,7 +85,7 @@ class People:
     def end_sessions(self, name: str, actor: str, at: str) -> int:
         with self.store.write() as db:
             n = db.execute("DELETE FROM sessions WHERE name = ?", [name]).rowcount
-            self.store._insert_audit("signed_out_everywhere", actor, name, {"sessions": n}, None, at)
+            self.store.audit_in_transaction("signed_out_everywhere", actor, name, {"sessions": n}, None, at)
         return n
 
     # ---- sessions
@@ -107,7 +107,7 @@ class People:
             row = db.execute("SELECT name FROM sessions WHERE sid_hash = ?", [sid_hash]).fetchone()
             db["sessions"].delete_where("sid_hash = ?", [sid_hash])
             if row and audit_at:
-                self.store._insert_audit("sign_out", row[0], row[0], {}, addr, audit_at)
+                self.store.audit_in_transaction("sign_out", row[0], row[0], {}, addr, audit_at)
 
     def touch_session(self, sid_hash: str, at: str) -> None:
         with self.store.write() as db:
@@ -117,7 +117,7 @@ class People:
     def add_token(self, row: dict[str, Any], actor: str, detail: dict[str, Any]) -> None:
         with self.store.write() as db:
             db["tokens"].insert(row)
-            self.store._insert_audit("token_created", actor, row["name"], detail, None, row["created_at"])
+            self.store.audit_in_transaction("token_created", actor, row["name"], detail, None, row["created_at"])
 
     def tokens(self, name: str | None = None) -> list[dict[str, Any]]:
         where = ("name = ?", [name]) if name else (None, None)
@@ -131,7 +131,7 @@ class People:
                 raise NotFound("token", token_id)
             if row["revoked_at"] is None:
                 db["tokens"].update(row["token_hash"], {"revoked_at": at})
-                self.store._insert_audit("token_revoked", actor, row["name"], {"token": token_id}, None, at)
+                self.store.audit_in_transaction("token_revoked", actor, row["name"], {"token": token_id}, None, at)
 
     def token(self, token_hash: str) -> dict[str, Any] | None:
         """A token with its user's role and whether the user is disabled, or None."""
@@ -272,7 +272,7 @@ class Directory:
             if rows:
                 self.store.insert_rows("contacts", [*self.COLUMNS, "updated_by", "updated_at"],
                                        [[*r, actor, at] for r in rows])
-            self.store._insert_audit("directory_imported", actor, None, {"rows": len(rows)}, None, at)
+            self.store.audit_in_transaction("directory_imported", actor, None, {"rows": len(rows)}, None, at)
 
     def save(self, cells: list[Any], contact_id: int | None, actor: str, at: str, refuse) -> None:
         """Add one line (``contact_id`` None) or change one; ``refuse(reason)`` is raised as the caller words it
@@ -290,7 +290,7 @@ class Directory:
             else:
                 db.execute(f"UPDATE contacts SET {', '.join(f'{c} = ?' for c in (*self.COLUMNS, 'updated_by', 'updated_at'))} "
                            "WHERE id = ?", [*cells, actor, at, contact_id])
-            self.store._insert_audit("contact_saved", actor, unit, {"name": name, "id": contact_id}, None, at)
+            self.store.audit_in_transaction("contact_saved", actor, unit, {"name": name, "id": contact_id}, None, at)
 
     def delete(self, contact_id: int, actor: str, at: str, refuse) -> None:
         with self.store.write() as db:
@@ -298,7 +298,7 @@ class Directory:
             if row is None:
                 raise refuse("gone")
             db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
-            self.store._insert_audit("contact_deleted", actor, row[0], {"name": row[1] or "", "id": contact_id}, None, at)
+            self.store.audit_in_transaction("contact_deleted", actor, row[0], {"name": row[1] or "", "id": contact_id}, None, at)
 
 
 class Roster:
@@ -318,7 +318,7 @@ class Roster:
                 db.execute("DELETE FROM roster WHERE unit = ?", [unit])
             self.store.insert_rows("roster", [*self.COLUMNS, "updated_by", "updated_at"],
                                    [[*r, actor, at] for r in rows])
-            self.store._insert_audit("roster_imported", actor, None, {"rows": len(rows), "units": units}, None, at)
+            self.store.audit_in_transaction("roster_imported", actor, None, {"rows": len(rows), "units": units}, None, at)
 
     def rows(self, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
         """The shifts (ending after ``since`` and starting before ``until``, when given), by unit and start, each
@@ -336,7 +336,7 @@ class Roster:
             db.execute("DELETE FROM roster WHERE unit = ? AND starts_at >= ? AND starts_at < ?", [unit, since, until])
             self.store.insert_rows("roster", [*self.COLUMNS, "updated_by", "updated_at"], [[*r, actor, at] for r in rows])
             self._set_staffing(db, unit, staffing, actor, at)
-            self.store._insert_audit("roster_generated", actor, unit,
+            self.store.audit_in_transaction("roster_generated", actor, unit,
                                      {"rows": len(rows), "from": since, "to": until, **staffing}, None, at)
 
     # ------------------------------------------------------------ minimum staffing per shift
@@ -361,7 +361,7 @@ class Roster:
         cols = [c for c in self.SWAP if c not in ("id", "decided_by", "decided_at", "decision_note")]
         with self.store.write() as db:
             swap_id = db.execute(insert_sql("roster_swaps", cols, "id"), [row.get(c) for c in cols]).fetchone()[0]
-            self.store._insert_audit("swap_requested", row["requested_by"], row["unit"],
+            self.store.audit_in_transaction("swap_requested", row["requested_by"], row["unit"],
                                      {"id": swap_id, "from": row["from_officer"], "to": row["to_officer"],
                                       "shift_id": row["shift_id"], "with_shift_id": row.get("with_shift_id")},
                                      None, row["requested_at"])
@@ -396,7 +396,7 @@ class Roster:
                                "WHERE id = ?", [officer, phone, by, at, shift_id])
             db.execute("UPDATE roster_swaps SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
                        "WHERE id = ?", ["approved" if approve else "refused", by, at, note, swap_id])
-            self.store._insert_audit("swap_approved" if approve else "swap_refused", by, row[0],
+            self.store.audit_in_transaction("swap_approved" if approve else "swap_refused", by, row[0],
                                      {"id": swap_id, "note": note}, None, at)
 
 
@@ -438,7 +438,7 @@ class ShiftLog:
         with self.store.write() as db:
             entry_id = db.execute(insert_sql("duty_log", cols, "id"), values).fetchone()[0]
             written = self.digest(self.get(entry_id), "written")
-            self.store._insert_audit("shift_entry", row["recorded_by"], row["office"],
+            self.store.audit_in_transaction("shift_entry", row["recorded_by"], row["office"],
                                      {"id": entry_id, "kind": row["kind"], "at": row["at"], "sha256": written}, None,
                                      row["recorded_at"])
         return self.get(entry_id)
@@ -471,7 +471,7 @@ class ShiftLog:
                 raise refuse("done")
             db.execute("UPDATE duty_log SET done_at = ?, done_by = ?, done_note = ?, done_recorded_at = ? WHERE id = ?",
                        [at, by, note, recorded_at or at, entry_id])
-            self.store._insert_audit("shift_entry_done", by, office, {"id": entry_id, "note": note, "sha256":
+            self.store.audit_in_transaction("shift_entry_done", by, office, {"id": entry_id, "note": note, "sha256":
                                      self.digest(self.get(entry_id), "done")}, None, recorded_at or at)
 
     # ------------------------------------------------------------ 交接班
@@ -505,7 +505,7 @@ class ShiftLog:
             values = [json.dumps(row[c], ensure_ascii=False) if c == "content" else int(row[c]) if c == "drill" else
                       (row.get(c) or "") if c == "drill_id" else row.get(c) for c in cols]
             db.execute(insert_sql("handovers", cols), values)
-            self.store._insert_audit("handover_signed_out", row["outgoing"], row["office"],
+            self.store.audit_in_transaction("handover_signed_out", row["outgoing"], row["office"],
                                      {"id": row["id"], "shift": row["shift"], "starts_at": row["starts_at"],
                                       "sha256": self.digest(self.handover(row["id"]), "signed_out")}, None,
                                      row["outgoing_at"])
@@ -526,5 +526,5 @@ class ShiftLog:
                 content["open_at_sign_in"] = open_then
             db.execute("UPDATE handovers SET incoming = ?, incoming_at = ?, incoming_remarks = ?, content = ? "
                        "WHERE id = ?", [incoming, at, remarks, json.dumps(content, ensure_ascii=False), handover_id])
-            self.store._insert_audit("handover_signed_in", incoming, row[0], {
+            self.store.audit_in_transaction("handover_signed_in", incoming, row[0], {
                 "id": handover_id, "sha256": self.digest(self.handover(handover_id), "signed_in")}, None, at)

@@ -516,9 +516,12 @@ class Store:
                      at: str) -> None:
         """One security event (who did what to whom, from where), chained and keyed like incident events."""
         with self.write():
-            self._insert_audit(kind, actor, subject, detail, addr, at)
+            self.audit_in_transaction(kind, actor, subject, detail, addr, at)
 
-    def _insert_audit(self, kind, actor, subject, detail, addr, at) -> None:
+    def audit_in_transaction(self, kind: str, actor: str | None, subject: str | None, detail: dict | None,
+                             addr: str | None, at: str) -> None:
+        """One security event written inside the write transaction the caller holds (``write()``), so a repository's
+        rows and the event that records them land together or not at all."""
         count, head = self._ledger("audit")
         row = {"seq": count + 1, "at": at, "kind": kind, "actor": actor or "", "subject": subject or "",
                "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True), "addr": addr or "",
@@ -534,8 +537,9 @@ class Store:
         self.db.execute("INSERT INTO plan_versions (plan, version, text, first_used_at) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT (plan, version) DO NOTHING", [plan_id, version, self.plans.current_text(plan_id), at])
 
-    def _with_plan_version(self, snap: Snapshot) -> Snapshot:
-        """Make sure the plan version the incident runs under is loadable (it may be an older file)."""
+    def with_plan_version(self, snap: Snapshot) -> Snapshot:
+        """Make sure the plan version the incident runs under is loadable (it may be an older file): every read of a
+        snapshot passes through here, ``verify`` too."""
         if snap.plan in self.plans.plans and not self.plans.is_known_version(snap.plan, snap.plan_version):
             row = self.db.execute("SELECT text FROM plan_versions WHERE plan = ? AND version = ?",
                                   [snap.plan, snap.plan_version]).fetchone()
@@ -556,7 +560,7 @@ class Store:
             raise NotFound("incident", incident_id)
         snap = at_head(Snapshot.model_validate_json(row[0]), row[1], row[3])
         self._remember(incident_id, row[0], snap.version, row[2] or GENESIS, snap.updated_at)
-        return self._with_plan_version(snap)
+        return self.with_plan_version(snap)
 
     def _remember(self, incident_id: str, snapshot: str, version: int, head: str, at: str) -> None:
         """Keep an incident as read or written — its row's snapshot, and its version, chain head and time at the head
@@ -647,7 +651,7 @@ class Store:
             if prefix:
                 db.execute("INSERT INTO office_prefixes (office, prefix, updated_by, updated_at) VALUES (?, ?, ?, ?)",
                            [office, prefix, by, at])
-            self._insert_audit("document_prefix_set", by, office, {"prefix": prefix or ""}, None, at)
+            self.audit_in_transaction("document_prefix_set", by, office, {"prefix": prefix or ""}, None, at)
 
     def document(self, document_id: str) -> dict[str, Any]:
         """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
@@ -676,7 +680,7 @@ class Store:
                 return bytes(row[0])
             db.execute("INSERT INTO document_pdfs (document_id, pdf, sha256, printed_by, printed_at) "
                        "VALUES (?, ?, ?, ?, ?)", [document_id, pdf, digest, by, at])
-            self._insert_audit("document_pdf_kept", by, document_id, {"sha256": digest}, None, at)
+            self.audit_in_transaction("document_pdf_kept", by, document_id, {"sha256": digest}, None, at)
         return pdf
 
     def anchor(self) -> dict[str, Any]:
@@ -747,7 +751,7 @@ class Store:
         out: list[Snapshot | dict[str, Any]] = []
         for r in self.db.execute(sql, params).fetchall():
             try:
-                out.append(self._with_plan_version(at_head(Snapshot.model_validate_json(r[2]), r[3], r[4])))
+                out.append(self.with_plan_version(at_head(Snapshot.model_validate_json(r[2]), r[3], r[4])))
             except ValueError as exc:
                 out.append({"id": r[0], "title": (r[1] or "")[:200], "damaged": str(exc).splitlines()[0][:200]})
         return out

@@ -5,7 +5,7 @@ import re
 from tests.conftest import ROOT
 from webui.admin import KIND_LABELS
 
-WRITTEN = re.compile(r'_insert_audit\(\s*"(\w+)"(?:\s+if [^"]+ else\s+"(\w+)")?|audit\([^,()]+(?:\(\))?, "(\w+)"')
+WRITTEN = re.compile(r'audit_in_transaction\(\s*"(\w+)"(?:\s+if [^"]+ else\s+"(\w+)")?|audit\([^,()]+(?:\(\))?, "(\w+)"')
 
 
 def test_every_kind_written_has_its_words():

@@ -15,9 +15,9 @@ What differs from SQLite, and why:
   cannot get the lock in ``lock_timeout`` seconds is refused with ``StoreBusy`` (HTTP 503). Readers never wait.
 - **Migrations** are the numbered SQL files in ``emergency/store/sql/postgresql/``, one per SQLite migration
   and named like it, applied in order under the same lock and recorded in ``_schema_migrations``.
-- **The SQL the store writes** uses ``?`` placeholders; ``PgDatabase`` gives it to psycopg as ``%s``
-  and offers the few sqlite-utils table calls the repositories use (insert, get, rows_where, count_where,
-  upsert, update, delete_where), so the store's code is one text for both databases.
+- **The SQL the store writes** uses ``?`` placeholders; ``PgDatabase`` gives it to psycopg as ``%s``. A row in or
+  out (inserted, upserted, changed, deleted, read as a dict) is one statement of ``table``, which both databases
+  read, so the store's code is one text for both.
 """
 from __future__ import annotations
 
@@ -26,14 +26,11 @@ import os
 import threading
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
 from collections.abc import Iterator
 
 import psycopg
 from psycopg import errors as pgerrors
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
-from sqlite_utils.db import NotFoundError
 
 from emergency.core.errors import EmergencyError
 from emergency.core.incident import Snapshot
@@ -113,57 +110,9 @@ def _values(params) -> list:
     return [int(p) if isinstance(p, bool) else p for p in (params or [])]
 
 
-class PgTable:
-    """The sqlite-utils table calls the store and repositories make, on a PostgreSQL table."""
-
-    def __init__(self, db: PgDatabase, name: str):
-        self.db, self.name = db, name
-
-    @property
-    def pk(self) -> str:
-        return self.db.primary_key(self.name)
-
-    def insert(self, row: dict[str, Any]) -> None:
-        cols = list(row)
-        self.db.execute(f"INSERT INTO {self.name} ({quoted(cols)}) "
-                        f"VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
-
-    def upsert(self, row: dict[str, Any], pk: str) -> None:
-        cols = list(row)
-        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c != pk)
-        self.db.execute(f"INSERT INTO {self.name} ({quoted(cols)}) "
-                        f"VALUES ({', '.join('?' for _ in cols)}) ON CONFLICT ({pk}) DO UPDATE SET {sets}",
-                        [row[c] for c in cols])
-
-    def get(self, key: Any) -> dict[str, Any]:
-        rows = self.rows_where(f"{self.pk} = ?", [key])
-        if not rows:
-            raise NotFoundError(f"{self.name}: {key!r}")
-        return rows[0]
-
-    def rows_where(self, where: str | None = None, where_args=None, order_by: str | None = None,
-                   select: str = "*", limit: int | None = None) -> list[dict[str, Any]]:
-        sql = f"SELECT {select} FROM {self.name}" + (f" WHERE {where}" if where else "")
-        sql += (f" ORDER BY {order_by}" if order_by else "") + (f" LIMIT {int(limit)}" if limit is not None else "")
-        with self.db.conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(_sql(sql), _values(where_args)).fetchall()
-
-    def count_where(self, where: str | None = None, where_args=None) -> int:
-        sql = f"SELECT count(*) FROM {self.name}" + (f" WHERE {where}" if where else "")
-        return self.db.execute(sql, where_args).fetchone()[0]
-
-    def update(self, key: Any, changes: dict[str, Any]) -> None:
-        sets = ", ".join(f'"{c}" = ?' for c in changes)
-        self.db.execute(f"UPDATE {self.name} SET {sets} WHERE {self.pk} = ?", [*changes.values(), key])
-
-    def delete_where(self, where: str, where_args=None) -> None:
-        self.db.execute(f"DELETE FROM {self.name} WHERE {where}", where_args)
-
-
 class PgDatabase:
-    """One pooled connection, spoken to like the store speaks to sqlite-utils' ``Database``."""
-
-    _primary_keys: dict[str, str] = {}
+    """One pooled connection, taking the store's SQL with ``?`` placeholders (``db.execute``, as SQLite's connection
+    takes it); the rows in and out are ``table``'s, the same for both stores."""
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
@@ -176,23 +125,9 @@ class PgDatabase:
                 raise refusal("unavailable") from None
             raise
 
-    def __getitem__(self, table: str) -> PgTable:
-        return PgTable(self, table)
-
     def table_names(self) -> list[str]:
         rows = self.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
         return [r[0] for r in rows.fetchall()]
-
-    def primary_key(self, table: str) -> str:
-        """The table's one-column primary key, read from the catalogue (not repeated in Python)."""
-        if table not in self._primary_keys:
-            row = self.execute(
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = ?::regclass AND i.indisprimary", [table]).fetchall()
-            if len(row) != 1:
-                raise EmergencyError(f"{table}: no one-column primary key")
-            self._primary_keys[table] = row[0][0]
-        return self._primary_keys[table]
 
 
 MIGRATIONS_DIR = "sql/postgresql"

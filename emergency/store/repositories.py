@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from sqlite_utils.db import NotFoundError
-
 from ..core.chains import record_digest
 from ..core.errors import NotFound
+from .table import count_rows, delete_rows, insert_row, one_row, select_rows, update_row, upsert_row
 from .where import insert_sql, where
 
 
@@ -42,29 +41,28 @@ class People:
 
     def user(self, name: str) -> dict[str, Any] | None:
         """A user's row (with ``password_hash``), or None."""
-        try:
-            row = self.store.db["users"].get(name)
-        except NotFoundError:
+        row = one_row(self.store.db, "users", "name", name)
+        if row is None:
             return None
         return {**row, "disabled": bool(row.get("disabled")), "demo": bool(row.get("demo"))}
 
     def users(self) -> list[dict[str, Any]]:
         return [{k: (bool(r.get(k)) if k in ("disabled", "demo") else r.get(k)) for k in USER_COLUMNS}
-                for r in self.store.db["users"].rows_where(order_by="name")]
+                for r in select_rows(self.store.db, "users", order_by="name")]
 
     def count_enabled(self) -> int:
-        return self.store.db["users"].count_where("coalesce(disabled, 0) = 0")
+        return count_rows(self.store.db, "users", "coalesce(disabled, 0) = 0")
 
     def demo_names(self) -> list[str]:
-        return [r["name"] for r in self.store.db["users"].rows_where("demo = 1 AND coalesce(disabled, 0) = 0")]
+        return [r["name"] for r in select_rows(self.store.db, "users", "demo = 1 AND coalesce(disabled, 0) = 0")]
 
     def save_user(self, row: dict[str, Any], audit: tuple) -> dict[str, Any] | None:
         """Create or replace a user, end their sessions and record ``audit`` (kind, actor, detail, at) in one
         transaction. Returns the row it replaced, if any."""
         with self.store.write() as db:
             before = self.user(row["name"])
-            db["users"].upsert(row, pk="name")
-            db["sessions"].delete_where("name = ?", [row["name"]])
+            upsert_row(db, "users", row, "name")
+            delete_rows(db, "sessions", "name = ?", [row["name"]])
             kind, actor, detail, at = audit
             self.store.audit_in_transaction(kind, actor, row["name"], detail(before) if callable(detail) else detail, None, at)
         return before
@@ -72,8 +70,8 @@ class People:
     def change_user(self, name: str, changes: dict[str, Any], audit: tuple) -> None:
         """Change a user's columns, end their sessions and record ``audit`` (kind, actor, detail, at)."""
         with self.store.write() as db:
-            db["users"].update(name, changes)
-            db["sessions"].delete_where("name = ?", [name])
+            update_row(db, "users", "name", name, changes)
+            delete_rows(db, "sessions", "name = ?", [name])
             kind, actor, detail, at = audit
             self.store.audit_in_transaction(kind, actor, name, detail, None, at)
 
@@ -91,7 +89,7 @@ class People:
     # ---- sessions
     def add_session(self, row: dict[str, Any]) -> None:
         with self.store.write() as db:
-            db["sessions"].insert(row)
+            insert_row(db, "sessions", row)
 
     def session(self, sid_hash: str) -> dict[str, Any] | None:
         """The session with its user's role and whether the user is disabled, or None."""
@@ -105,32 +103,32 @@ class People:
         """End one session; with ``audit_at``, record the sign-out."""
         with self.store.write() as db:
             row = db.execute("SELECT name FROM sessions WHERE sid_hash = ?", [sid_hash]).fetchone()
-            db["sessions"].delete_where("sid_hash = ?", [sid_hash])
+            delete_rows(db, "sessions", "sid_hash = ?", [sid_hash])
             if row and audit_at:
                 self.store.audit_in_transaction("sign_out", row[0], row[0], {}, addr, audit_at)
 
     def touch_session(self, sid_hash: str, at: str) -> None:
         with self.store.write() as db:
-            db["sessions"].update(sid_hash, {"last_seen": at})
+            update_row(db, "sessions", "sid_hash", sid_hash, {"last_seen": at})
 
     # ---- tokens
     def add_token(self, row: dict[str, Any], actor: str, detail: dict[str, Any]) -> None:
         with self.store.write() as db:
-            db["tokens"].insert(row)
+            insert_row(db, "tokens", row)
             self.store.audit_in_transaction("token_created", actor, row["name"], detail, None, row["created_at"])
 
     def tokens(self, name: str | None = None) -> list[dict[str, Any]]:
         where = ("name = ?", [name]) if name else (None, None)
         return [{k: r.get(k) for k in TOKEN_COLUMNS}
-                for r in self.store.db["tokens"].rows_where(where[0], where[1], order_by="created_at")]
+                for r in select_rows(self.store.db, "tokens", where[0], where[1] or (), order_by="created_at")]
 
     def revoke_token(self, token_id: str, actor: str, at: str) -> None:
         with self.store.write() as db:
-            row = next(db["tokens"].rows_where("id = ?", [token_id]), None)
+            row = one_row(db, "tokens", "id", token_id)
             if row is None:
                 raise NotFound("token", token_id)
             if row["revoked_at"] is None:
-                db["tokens"].update(row["token_hash"], {"revoked_at": at})
+                update_row(db, "tokens", "token_hash", row["token_hash"], {"revoked_at": at})
                 self.store.audit_in_transaction("token_revoked", actor, row["name"], {"token": token_id}, None, at)
 
     def token(self, token_hash: str) -> dict[str, Any] | None:
@@ -145,26 +143,28 @@ class People:
 
     def touch_token(self, token_hash: str, at: str) -> None:
         with self.store.write() as db:
-            db["tokens"].update(token_hash, {"last_used_at": at})
+            update_row(db, "tokens", "token_hash", token_hash, {"last_used_at": at})
 
     # ---- security events
     def failed_sign_ins(self, name: str, since: str) -> list[dict[str, Any]]:
         """The failed sign-ins for ``name`` since ``since`` and since an administrator last unlocked it, oldest
         first: each its time and the address it came from."""
-        unlocked = [r["seq"] for r in self.store.db["audit"].rows_where(
-            "kind = 'account_unlocked' AND subject = ?", [name], order_by="seq desc", limit=1, select="seq")]
-        return [{"at": r["at"], "addr": r["addr"] or ""} for r in self.store.db["audit"].rows_where(
-            "kind = 'sign_in_failed' AND subject = ? AND at >= ? AND seq > ?", [name, since, unlocked[0] if unlocked else 0],
-            order_by="seq", select="at, addr")]
+        unlocked = [r["seq"] for r in select_rows(
+            self.store.db, "audit", "kind = 'account_unlocked' AND subject = ?", [name], order_by="seq desc", limit=1,
+            columns="seq")]
+        return [{"at": r["at"], "addr": r["addr"] or ""} for r in select_rows(
+            self.store.db, "audit", "kind = 'sign_in_failed' AND subject = ? AND at >= ? AND seq > ?",
+            [name, since, unlocked[0] if unlocked else 0], order_by="seq", columns="at, addr")]
 
     def failed_names(self, since: str) -> list[str]:
         """The names with a failed sign-in since ``since`` (those an administrator may find locked)."""
-        return [r["subject"] for r in self.store.db["audit"].rows_where(
-            "kind = 'sign_in_failed' AND at >= ? AND subject IS NOT NULL", [since], select="DISTINCT subject")]
+        return [r["subject"] for r in select_rows(
+            self.store.db, "audit", "kind = 'sign_in_failed' AND at >= ? AND subject IS NOT NULL", [since],
+            columns="DISTINCT subject")]
 
     def security_log(self, limit: int = 500) -> list[dict[str, Any]]:
         return [{k: r[k] for k in AUDIT_COLUMNS}
-                for r in self.store.db["audit"].rows_where(order_by="seq desc", limit=limit)]
+                for r in select_rows(self.store.db, "audit", order_by="seq desc", limit=limit)]
 
 
 class Drills:
@@ -174,31 +174,30 @@ class Drills:
         self.store = store
 
     def scenario_texts(self) -> list[tuple[str, str]]:
-        return [(r["id"], r["yaml"]) for r in self.store.db["scenarios"].rows_where(order_by="id")]
+        return [(r["id"], r["yaml"]) for r in select_rows(self.store.db, "scenarios", order_by="id")]
 
     def save_scenario(self, scenario_id: str, text: str, actor: str, at: str) -> None:
         with self.store.write() as db:
-            db["scenarios"].upsert({"id": scenario_id, "yaml": text, "created_by": actor, "created_at": at}, pk="id")
+            upsert_row(db, "scenarios", {"id": scenario_id, "yaml": text, "created_by": actor, "created_at": at}, "id")
 
     def get(self, drill_id: str) -> dict[str, Any]:
         """The drill's row with its variation and log decoded (the scenario stays JSON). Raises NotFound."""
-        try:
-            row = dict(self.store.db["drills"].get(drill_id))
-        except NotFoundError:
-            raise NotFound("drill", str(drill_id)[:64]) from None
+        row = one_row(self.store.db, "drills", "id", drill_id)
+        if row is None:
+            raise NotFound("drill", str(drill_id)[:64])
         row["variation"] = json.loads(row["variation"]) if row["variation"] else None
         row["log"] = json.loads(row["log"])
         return row
 
     def ids(self) -> list[str]:
-        return [r["id"] for r in self.store.db["drills"].rows_where(order_by="created_at desc", select="id")]
+        return [r["id"] for r in select_rows(self.store.db, "drills", order_by="created_at desc", columns="id")]
 
     def times(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.store.db["drills"].rows_where(select="id, created_at")]
+        return select_rows(self.store.db, "drills", columns="id, created_at")
 
     def insert(self, row: dict[str, Any]) -> None:
         with self.store.write() as db:
-            db["drills"].insert(row)
+            insert_row(db, "drills", row)
 
     def update(self, drill_id: str, version: int, changes: dict[str, Any]) -> bool:
         """Apply ``changes`` if the drill is still at ``version`` (and count a new version). False if it is not."""
@@ -217,9 +216,9 @@ class Drills:
 
     def append_log(self, drill_id: str, entry: dict[str, Any]) -> None:
         with self.store.write() as db:
-            log = json.loads(db["drills"].get(drill_id)["log"])
+            log = json.loads(one_row(db, "drills", "id", drill_id)["log"])
             log.append(entry)
-            db["drills"].update(drill_id, {"log": json.dumps(log, ensure_ascii=False)})
+            update_row(db, "drills", "id", drill_id, {"log": json.dumps(log, ensure_ascii=False)})
 
 
 class Improvements:
@@ -230,7 +229,7 @@ class Improvements:
 
     def add(self, row: dict[str, Any]) -> None:
         with self.store.write() as db:
-            db["improvements"].insert(row)
+            insert_row(db, "improvements", row)
 
     def list(self, drill_id: str | None = None, open_only: bool = False) -> list[dict[str, Any]]:
         where, params = [], []
@@ -239,8 +238,8 @@ class Improvements:
             params.append(drill_id)
         if open_only:
             where.append("status = 'open'")
-        return [dict(r) for r in self.store.db["improvements"].rows_where(
-            " AND ".join(where) or None, params, order_by="status desc, due, id")]
+        return select_rows(self.store.db, "improvements", " AND ".join(where) or None, params,
+                           order_by="status desc, due, id")
 
     def close(self, item_id: int, by: str, at: str) -> None:
         with self.store.write() as db:

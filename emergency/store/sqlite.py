@@ -47,6 +47,7 @@ from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import QUIET_TRIGGERS
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
+from .table import insert_row, quoted  # noqa: F401 - quoted: the store's API (postgres)
 from .where import insert_sql, where
 
 # A change is worked out before the write lock is taken and written only if nobody got in meanwhile; a change that
@@ -178,11 +179,6 @@ def close_pools() -> None:
         sys.modules["emergency.store.postgres"].close_all_pools()
 
 
-def quoted(columns) -> str:
-    """Column names for SQL, each double-quoted (``trigger`` is a keyword in both dialects)."""
-    return ", ".join(f'"{c}"' for c in columns)
-
-
 # The database errors a caller outside the store may meet (the CLI names an unreadable file by them)
 DatabaseError = sqlite3.DatabaseError
 
@@ -202,13 +198,13 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
         raise Refused("目标数据库已有数据（%(tables)s），请指定空数据库", tables=full)
     copied = {}
     with target.write():
-        for table in TABLES:
-            cur = source.db.execute(f"SELECT * FROM {table}")
+        for name in TABLES:
+            cur = source.db.execute(f"SELECT * FROM {name}")
             columns = [d[0] for d in cur.description]
             rows = cur.fetchall()
             if rows:
-                target.insert_rows(table, columns, rows)
-            copied[table] = len(rows)
+                target.insert_rows(name, columns, rows)
+            copied[name] = len(rows)
         target.after_copy()
     return copied
 
@@ -305,9 +301,9 @@ class Store:
     def kind(self) -> str:
         return "sqlite"
 
-    def insert_rows(self, table: str, columns: list[str], rows: list) -> None:
+    def insert_rows(self, name: str, columns: list[str], rows: list) -> None:
         """Insert many rows at once (inside ``write()``)."""
-        self.db.conn.executemany(f"INSERT INTO {table} ({quoted(columns)}) "
+        self.db.conn.executemany(f"INSERT INTO {name} ({quoted(columns)}) "
                                  f"VALUES ({', '.join('?' for _ in columns)})", rows)
 
     def after_copy(self) -> None:
@@ -411,7 +407,7 @@ class Store:
             if snap.plan_version:
                 self._keep_plan_version(snap.plan, snap.plan_version, snap.created_at)
             try:
-                db["incidents"].insert({**self._row(snap, final), "idempotency_key": idempotency_key})
+                insert_row(db, "incidents", {**self._row(snap, final), "idempotency_key": idempotency_key})
             except self.IntegrityError as exc:
                 raise mixed_drill("event_group" if "group" in str(exc) else "drill_id") from None
             self._insert_start(snap.id, snap.created_at)
@@ -469,8 +465,8 @@ class Store:
             snap, event, final = change(current)
             if not self._write_change(db, incident_id, seen, snap, event, final):
                 raise refusal("busy")   # not reached: the entry is held, so the chain is where it was read
-            for table, row in also:
-                db[table].insert(row)
+            for name, row in also:
+                insert_row(db, name, row)
         return snap
 
     def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
@@ -478,8 +474,8 @@ class Store:
         """Write the change in one transaction if the incident is still at version ``seen``; False if it is not."""
         with self.write() as db:
             written = self._write_change(db, incident_id, seen, snap, event, final)
-            for table, row in also if written else ():
-                db[table].insert(row)
+            for name, row in also if written else ():
+                insert_row(db, name, row)
         return written
 
     def _write_change(self, db, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool) -> bool:
@@ -527,7 +523,7 @@ class Store:
                "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True), "addr": addr or "",
                "prev_hash": head}
         row["hash"] = audit_hash(row, self.key)
-        self.db["audit"].insert(row)
+        insert_row(self.db, "audit", row)
         self._advance_ledger("audit", row["seq"], row["hash"])
 
     def _keep_plan_version(self, plan_id: str, version: str, at: str) -> None:
@@ -764,7 +760,7 @@ class Store:
 
     def add_intake(self, row: dict[str, Any]) -> None:
         with self.write() as db:
-            db["intakes"].insert({**row, "drill": int(bool(row.get("drill"))),
+            insert_row(db, "intakes", {**row, "drill": int(bool(row.get("drill"))),
                                   "facts": json.dumps(row.get("facts") or {}, ensure_ascii=False)})
 
     def _intake_row(self, row) -> dict[str, Any]:

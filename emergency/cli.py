@@ -25,7 +25,7 @@ from emergency.response.lint import default_sources, lint_all
 from emergency.core.markdown import checklist_markdown
 from emergency.response.plandiff import as_markdown, as_text, diff_plans
 from emergency.plans.model import PlanFileError
-from emergency.store import (Store, adopt_chain_key, copy_store, default_db_path, is_postgres, key_dir_for,
+from emergency.store import (adopt_chain_key, copy_store, open_store, default_db_path, is_postgres, key_dir_for,
                              private_file, DatabaseError, shown_location, translate_sqlite_error, verify)
 from emergency.services.users import (add_user, audit, create_token, list_tokens, list_users, reset_password,
                                       revoke_token, set_disabled, set_unit, set_role, sign_out_everywhere)
@@ -166,7 +166,7 @@ def _store(db_path: str | None, must_exist: bool = False, plans: PlanLibrary | N
     if must_exist and not is_postgres(path) and not os.path.exists(path):
         _refuse(EmergencyError(f"db: no database at {path}"))
     try:
-        return Store(path, plans=plans)
+        return open_store(path, plans=plans)
     except DatabaseError as exc:
         _refuse(translate_sqlite_error(exc) or EmergencyError(f"db: {exc}"))
     except EmergencyError as exc:
@@ -468,7 +468,7 @@ def verify_cmd(db_path: str | None, anchor_file: str | None, archive_file: str |
         _refuse(EmergencyError(f"db: no database at {path}"))
     anchor = _read_json(anchor_file, "anchor") if anchor_file else None
     try:
-        store = Store(path, create=False, plans=plans)
+        store = open_store(path, create=False, plans=plans)
         broken = verify(store, anchor)
         count = len(store.incident_ids())
     except Exception as exc:  # noqa: BLE001 - any database error: the file or database cannot be read
@@ -561,7 +561,7 @@ def backup_cmd(destination: str, db_path: str | None, plans: PlanLibrary) -> Non
     store = _store(path, plans=plans)
     private_file(destination)
     store.backup_to(destination)
-    broken = verify(Store(destination, create=False, chain_key=store.key, plans=plans))
+    broken = verify(open_store(destination, create=False, chain_key=store.key, plans=plans))
     audit(store, "backup", _clock(), actor="cli", detail={"destination": str(destination)[:200], "broken": len(broken)})
     click.echo(f"backed up {path} to {destination}; {len(broken)} broken chains in the copy")
     sys.exit(1 if broken else 0)

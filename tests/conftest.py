@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from emergency.services import users
 from emergency.core.clock import FixedClock
 from emergency.response.library import library
-from emergency.store import Store, init_database, is_postgres, key_dir_for
+from emergency.store import open_store, init_database, is_postgres, key_dir_for
 from emergency.services.users import add_user, create_token
 from tests.pg import Cluster
 from webui import create_app
@@ -43,7 +43,7 @@ users.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 def add_users(database: str, clock) -> dict[str, str]:
     """Create the test users in ``database``; return an API token for each."""
-    store = Store(database)
+    store = open_store(database)
     try:
         for name, role in USERS.items():
             add_user(store, name, role, PASSWORD, clock)

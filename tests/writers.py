@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from emergency.store import Store
+from emergency.store import open_store
 
 
 def race(location: str, work: Callable[..., None], each: list[tuple]) -> list[str]:
@@ -13,7 +13,7 @@ def race(location: str, work: Callable[..., None], each: list[tuple]) -> list[st
     errors: list[str] = []
 
     def writer(*args) -> None:
-        store = Store(location)
+        store = open_store(location)
         try:
             work(store, *args)
         except Exception as exc:  # noqa: BLE001 - collected and shown by the caller's assertion

@@ -31,8 +31,8 @@ from emergency.core.errors import EmergencyError
 from emergency.store import verify_quick
 from emergency.response.library import PlanLibrary, default_plans_dir, library
 from emergency.response.lint import default_sources, lint_all_cached
-from emergency.store import (StorageFull, Store, StoreBusy, default_db_path, key_dir_for, read_or_create_key,
-                             shown_location)
+from emergency.store import (StorageFull, StoreBusy, default_db_path, key_dir_for, read_or_create_key,
+                             open_store, shown_location)
 
 from . import (access, admin, api, auth, call_pages, console, db, directory_pages, drill_pages, i18n, incident_pages,
                intake_pages, plan_pages, report_pages, shift_pages)
@@ -117,7 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         plans = library(app.config.get("PLANS_DIR") or default_plans_dir(), app.config.get("OFFICE_RULES"))
     except EmergencyError as exc:
         raise ConfigError(f"PLANS_DIR: {exc}") from None
-    store = Store(app.config["DATABASE"], create=False, plans=plans)
+    store = open_store(app.config["DATABASE"], create=False, plans=plans)
     try:
         pending = store.pending_migrations()
         if pending:

@@ -20,7 +20,7 @@ from emergency.services.directory import load_demo as load_demo_directory
 from emergency.services.incidents import listed, load_demo
 from emergency.services.roster import load_demo as load_demo_roster
 from emergency.response.library import PlanLibrary, library
-from emergency.store import Store, close_pools, init_database, shown_location
+from emergency.store import close_pools, init_database, open_store, shown_location
 from emergency.services import users
 from emergency.services.users import add_user, count_users, retire_demo_users
 
@@ -72,7 +72,7 @@ def serve_cmd(host: str, port: int, db_path: str | None, demo: bool, threads: in
     except (ConfigError, EmergencyError) as exc:
         _refuse(exc)
     clock = SystemClock()
-    store = Store(app.config["DATABASE"], create=False, plans=plans)
+    store = open_store(app.config["DATABASE"], create=False, plans=plans)
     try:
         retire_demo_users(store, clock)
         if demo:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g
 
 from emergency.response.library import PlanLibrary
-from emergency.store import Store
+from emergency.store import Store, open_store
 
 PLANS_KEY = "emergency.plans.model"
 T = TypeVar("T")
@@ -21,7 +21,7 @@ def plans() -> PlanLibrary:
 
 def get_store() -> Store:
     if "store" not in g:
-        g.store = Store(current_app.config["DATABASE"], create=False,
+        g.store = open_store(current_app.config["DATABASE"], create=False,
                         lock_timeout=float(current_app.config.get("LOCK_TIMEOUT", 5.0)), plans=plans())
     return g.store
 

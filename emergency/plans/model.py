@@ -267,9 +267,10 @@ class ReportingRule(Sourced):
     def bodies(self, cause: str | None = None) -> list[str]:
         """The bodies the item's 报告单位 names, a working group of its plan as the units that lead it, and the plan's
         相关部门 as the departments that head the scene for the recorded ``cause`` (OnsiteCommand.departments)."""
-        if cause in self._by_cause:
-            return self._by_cause[cause]
-        return self._bodies if self._bodies is not None else parties(self.from_)
+        private = self.__pydantic_private__      # directly, as ``Plan.library`` says why
+        if cause in private["_by_cause"]:
+            return private["_by_cause"][cause]
+        return private["_bodies"] if private["_bodies"] is not None else parties(self.from_)
 
     @model_validator(mode="after")
     def _timing(self):
@@ -760,9 +761,13 @@ class Plan(Strict):
     @property
     def library(self):
         """The ``PlanLibrary`` this plan was loaded from (its vocabulary, agencies, national rules)."""
-        if self._library is None:
+        # read from pydantic's store of private attributes directly: ``self._library`` goes through the model's
+        # __getattr__ after a failed lookup, and 研判 asks a plan for its library some thirty times a classification
+        # (a third of its time went to such lookups)
+        library = self.__pydantic_private__["_library"]
+        if library is None:
             raise RuntimeError(f"plan {self.id} was not loaded through a PlanLibrary")
-        return self._library
+        return library
 
     @property
     def vocabulary(self) -> Vocabulary:

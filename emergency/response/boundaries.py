@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from emergency.response.checklist import checklist as build_checklist
+from emergency.response.checklist import command_parts
+from emergency.response.deadlines import notifications
 from emergency.response.classify import condition_met, measure
 from emergency.core.clock import format_time
 from emergency.plans.model import LEVEL_RANK, Condition, Plan
@@ -136,25 +137,24 @@ def nearest(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def consequences(plan: Plan, level: str | None, to_level: str, occurred_at: Any, reported_at: Any,
-                 now: datetime, made: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """What crossing into ``to_level`` sets off, against the checklist of ``level`` (None: nothing yet): the level
+                 now: datetime, made: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """What crossing into ``to_level`` sets off, against what ``level`` (None: nothing yet) already asks: the level
     and its colour, each report it adds with its clock time (from the incident's own occurrence and receipt; due
-    already when that time has passed), the approval and the command it calls for. ``made``: the checklists already
-    built for these times, by level (an assessment of three levels ahead built the present one three times)."""
+    already when that time has passed), the approval and the command it calls for — the checklist's own parts
+    (``notifications``, ``command_parts``), not whole checklists. ``made``: the dated reports already worked out for
+    these times, by level (an assessment of three levels ahead would date a level's reports three times)."""
     made = {} if made is None else made
-
-    def at(lv: str) -> dict[str, Any]:
-        if lv not in made:
-            made[lv] = build_checklist(plan, lv, occurred_at, reported_at)
-        return made[lv]
-
-    after = at(to_level)
-    before = at(level) if level else None
-    had = {n["id"] for n in before["notifications"]} if before else set()
-    added, kept = _reports_added(after["notifications"], had, format_time(now))
-    old_command = {c["structure"] for c in before["command"]} if before else set()
-    old_authorities = {b["authority"] for b in before["activation"]} if before else set()
-    return {"level": to_level, "level_name": after["level_name"], "colour": after["colour"],
+    if to_level not in made:
+        made[to_level] = [n.view() for n in notifications(plan, to_level, occurred_at, reported_at)]
+    agencies = plan.library.agencies
+    after = command_parts(plan, to_level, agencies)
+    before = command_parts(plan, level, agencies) if level else {"command": [], "activation": []}
+    had = {r.id for r in plan.rules_for(level)} if level else set()
+    added, kept = _reports_added(made[to_level], had, format_time(now))
+    old_command = {c["structure"] for c in before["command"]}
+    old_authorities = {b["authority"] for b in before["activation"]}
+    lv = plan.level(to_level)
+    return {"level": to_level, "level_name": lv.name, "colour": lv.colour,
             "notifications": added, "still_owed": kept,
             "activation": [a for a in after["activation"] if a["authority"] not in old_authorities],
             "command": [c for c in after["command"] if c["structure"] not in old_command]}

@@ -59,7 +59,7 @@ def checklist(plan: Plan, level: Any, occurred_at: Any, reported_at: Any, cause:
         "notifications": [n.view() for n in (dated if dated is not None else
                                              notifications(plan, level, occurred, reported, hot_topic, condition_times))],
         **_reporting(plan),
-        **_command(plan, level, agencies),
+        **command_parts(plan, level, agencies),
         **_organisation(plan, agencies),
         "termination": _termination(plan),
         "post_incident": [{"id": t.id, "name": t.name, "owner": t.owner_for(level), "clause": t.clause, "text": t.text,
@@ -77,8 +77,9 @@ def _reporting(plan: Plan) -> dict[str, Any]:
                              for k in plan.reporting.report_kinds]}
 
 
-def _command(plan: Plan, level: str, agencies: Agencies) -> dict[str, Any]:
-    """Who commands at the level, who activates it and how, and what is done first."""
+def command_parts(plan: Plan, level: str, agencies: Agencies) -> dict[str, Any]:
+    """Who commands at the level, who activates it and how, and what is done first (the checklist's, and what 研判
+    says a higher level would add)."""
     return {"command": [{"structure": c.structure, "commander": agencies.display(c.commander),
                          "under_higher_command": c.under_higher_command, "clause": c.clause, "text": c.text}
                         for c in plan.command_for(level)],

@@ -209,16 +209,6 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     return copied
 
 
-def init_database(path: str | Path, plans: PlanLibrary | None = None) -> list[str]:
-    """Create the database at ``path`` or apply the schema migrations it lacks (``emergency init-db``,
-    ``emergency serve`` on start). Returns the names of the migrations applied."""
-    store = Store(path, create=False, plans=plans)
-    try:
-        return store.migrate()
-    finally:
-        store.close()
-
-
 def is_postgres(location: str | Path) -> bool:
     """A PostgreSQL URL (``postgresql://…``) rather than a SQLite file path."""
     return str(location).startswith(("postgresql://", "postgres://"))
@@ -235,27 +225,14 @@ def shown_location(location: str | Path) -> str:
     return text
 
 
-# How to load each backend that builds on this store, by URL scheme: registered by the package (emergency.store), so
-# this module never imports the module that subclasses it.
-BACKENDS: dict[str, Any] = {}
-
-
 class Store:
-    """One connection's view of the incident log. Open one per thread (the web app: per request).
-
-    ``Store(location)`` is the SQLite store for a file path (the embedded default) and the PostgreSQL
-    store (``emergency.store.postgres``) for a ``postgresql://`` URL: the same interface, the same SQL where the
-    two agree, and the dialect's own transaction, locking and migrations where they do not.
+    """One connection's view of the incident log in a SQLite file (the embedded default). Open one per thread (the
+    web app: per request), through ``emergency.store.open_store``, which picks this store or the PostgreSQL one
+    (``emergency.store.postgres``) by the location: the same interface, the same SQL where the two agree, and the
+    dialect's own transaction, locking and migrations where they do not.
     """
 
     IntegrityError: type[Exception] = sqlite3.IntegrityError
-
-    def __new__(cls, location: str | Path, *args, **kwargs):
-        if cls is Store and is_postgres(location):
-            # the PostgreSQL backend subclasses this store; the package registers how to load it (BACKENDS), so psycopg
-            # is needed only by a PostgreSQL deployment and this module never imports the one built on it
-            return super().__new__(BACKENDS["postgresql"]())
-        return super().__new__(cls)
 
     last_event: dict | None = None   # the event the last append wrote, with its hash (the action's answer)
 

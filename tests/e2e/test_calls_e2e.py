@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import directory
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
@@ -25,7 +25,7 @@ def server_config():
 
 
 def test_roster_calls_reminders_and_the_printed_call_sheet(page_factory, server, clock, tmp_path):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     store.close()

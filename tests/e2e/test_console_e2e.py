@@ -4,7 +4,7 @@ import re
 from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 
 from .fixtures import acknowledge, shot
 
@@ -79,7 +79,7 @@ def test_record_acknowledge_and_change_level(page, server):
 
 
 def test_a_stale_action_from_a_second_page_is_refused(page_factory, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     snap = svc.report(store, {"plan": "work_safety", "facts": {"deaths": 2}, "occurred_at": "2026-11-22T08:00",
                               "reported_at": "2026-11-22T08:10", "title": "起重事故"}, "值班员", clock)
     first, second = page_factory(), page_factory()
@@ -94,7 +94,7 @@ def test_a_stale_action_from_a_second_page_is_refused(page_factory, server, cloc
 
 
 def test_home_board_and_plan_pages(page, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     svc.load_demo(store, clock)
     page.goto(server.url + "/")
     # the demo's incidents are drills: the live overdue box stays calm; the drills' items are the
@@ -133,7 +133,7 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
     anonymous.fill("#password", "wrong-password")
     anonymous.click("#login")
     expect(anonymous.locator(".flash.error")).to_contain_text("用户名或密码不正确")
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00",
                               "reported_at": "2026-11-22T08:10"}, "值班员张三", clock)
     duty = page_factory(user="值班员张三")
@@ -151,7 +151,7 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
 
 def test_one_event_under_two_plans_shows_every_duty_to_report_and_who_leads(page, server, clock):
     """Work safety's 15/30-minute reports and hazardous chemicals' at-once chain together."""
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     event = {"occurred_at": "2026-11-22T08:50", "reported_at": "2026-11-22T08:55", "event_group": "evt-e2e",
              "facts": {"deaths": 12}, "title": "化工厂储罐爆炸"}
     svc.report(store, {**event, "plan": "work_safety"}, "值班员张三", clock)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from emergency.core.clock import FixedClock
 from emergency.services import roster
 from emergency.services.users import add_user
-from emergency.store import Store
+from emergency.store import open_store
 
 from ..conftest import PASSWORD
 from .fixtures import ARTIFACTS, shot
@@ -85,7 +85,7 @@ def clock():
 
 
 def _setup(server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, DAY_OFFICER, "duty_officer", PASSWORD, clock)
     roster.replace(store, roster.check(ROSTER, store.plans), "管理员", "2026-11-20T09:00:00+08:00")
     store.close()

@@ -8,14 +8,14 @@ import textwrap
 import time
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 
 WRITER = textwrap.dedent("""
     import sys
     from emergency.services import incidents as svc
     from emergency.core.clock import FixedClock
-    from emergency.store import Store
-    store = Store(sys.argv[1])
+    from emergency.store import open_store
+    store = open_store(sys.argv[1])
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     i = 0
     while True:
@@ -32,7 +32,7 @@ WRITER = textwrap.dedent("""
 
 def test_sigkill_during_a_burst_loses_nothing_acknowledged(tmp_path):
     db = tmp_path / "crash.db"
-    Store(db).close()
+    open_store(db).close()
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True)
     acked: dict[str, int] = {}
     deadline = time.monotonic() + 60
@@ -46,7 +46,7 @@ def test_sigkill_during_a_burst_loses_nothing_acknowledged(tmp_path):
     proc.stdout.close()
     assert len(acked) >= 6, "the writer did not get going"
 
-    store = Store(db)
+    store = open_store(db)
     ids = store.incident_ids()
     assert set(acked) <= set(ids)
     for iid in ids:

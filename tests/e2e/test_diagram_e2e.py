@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 
 from .fixtures import shot
 
@@ -43,7 +43,7 @@ def test_the_printed_main_path_is_legible_on_a4(browser, server, plan_id):
 
 
 def test_the_incident_diagram_marks_where_we_are_and_what_can_happen_next(page, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:30",
                               "title": "河道油污"}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "assess", snap.version, {}, "指挥李四", clock)

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
@@ -14,7 +14,7 @@ from .test_console_e2e import record
 
 
 def test_import_a_directory_and_print_a_call_sheet(page_factory, server, clock, tmp_path):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
     store.close()
     admin = page_factory(user=None)

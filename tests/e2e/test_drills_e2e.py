@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 import pytest
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 
 from .fixtures import acknowledge, login, shot
 
@@ -100,7 +100,7 @@ def test_the_coverage_page_after_two_drills_marks_exercised_and_never(page, serv
     """In Chromium."""
     from emergency.services import drill_runs as dr
     from emergency.core.clock import FixedClock
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     real = FixedClock("2026-11-22T08:00:00+08:00")
     for scenario in ("hc-tank-leak", "env-river-spill"):
         d = dr.create_drill(store, scenario, "导调王五", real)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 
 from .fixtures import shot
 
@@ -32,7 +32,7 @@ class Actions:
 
 
 def test_the_demo_chemical_case_takes_at_most_eight_actions_from_home_to_print(page, server, clock):
-    svc.load_demo(Store(server.app.config["DATABASE"]), clock)
+    svc.load_demo(open_store(server.app.config["DATABASE"]), clock)
     page.add_init_script("window.print = () => { window.__printed = true; };")
     page.goto(server.url + "/")
     a = Actions(page)

@@ -2,11 +2,11 @@
 from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 
 
 def test_a_tasks_unit_follows_the_group_it_is_for(page_factory, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "occurred_at": "2026-11-22T08:30",
                               "reported_at": "2026-11-22T08:40", "facts": {"deaths": 2}}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "副区长"}, "指挥李四", clock)

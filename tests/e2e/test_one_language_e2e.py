@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
@@ -65,7 +65,7 @@ def test_a_walk_in_chinese_meets_no_english_sentence(page_factory, server, clock
 
 
 def test_with_only_drills_running_the_home_page_counts_no_real_overdue_item(page_factory, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, "环境局值班员吴十", "duty_officer", PASSWORD, clock, unit="海门生态环境局")
     svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "title": "演练：河道油污", "drill": True,
                        "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "导调王五", clock)

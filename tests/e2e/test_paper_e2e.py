@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import directory
-from emergency.store import Store
+from emergency.store import open_store
 from tests.e2e.fixtures import ARTIFACTS, shot
 from tests.conftest import signed_in
 
@@ -21,7 +21,7 @@ SOFFICE = shutil.which("soffice")
 
 def _big_incident(served) -> str:
     """A hazardous-chemicals explosion at level I: the most reporting items a plan gives one incident."""
-    store = Store(served.app.config["DATABASE"])
+    store = open_store(served.app.config["DATABASE"])
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     store.close()
     client = signed_in(served.app, "值班员张三")

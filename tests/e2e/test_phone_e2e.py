@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import directory, incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
@@ -21,7 +21,7 @@ OFFICER = "环境局值班员吴十"     # the environment plan's 第一时间 r
 
 @pytest.fixture
 def phone(browser, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, OFFICER, "duty_officer", PASSWORD, clock, unit="海门生态环境局")
     store.close()
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
@@ -38,7 +38,7 @@ def overflow(page) -> int:
 
 
 def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(phone, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "title": "河道油污（虚构）",
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
@@ -88,7 +88,7 @@ def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(
 
 def test_short_values_keep_to_one_line(browser, server, clock):
     """Point 5: the 方式 column keeps 不限方式 on one line (it wrapped one character a line beside long unit names)."""
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     store.close()

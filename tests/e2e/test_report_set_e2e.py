@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from emergency.services import incidents as svc, intake
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services import documents
 from emergency.services.users import add_user
 from tests.pdf_layout import gb_t_9704_places
@@ -70,7 +70,7 @@ def issue_from_the_page(page, server, incident_id: str, kind_name: str, signer="
 
 def check_issued(page, server, store_path: str, incident_id: str, count: int, label: str) -> list[str]:
     """Each issued document's .docx against its PDF; returns the .docx texts."""
-    store = Store(store_path)
+    store = open_store(store_path)
     rows = store.documents(incident_id)
     store.close()
     assert len(rows) == count
@@ -105,7 +105,7 @@ BUREAU_USER = "应急局值班员孙八"
 @pytest.mark.parametrize("issuer", ["指挥李四", BUREAU_USER])     # the duty room's reports, and the bureau's
 def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafted(page_factory, server, clock, issuer):
     path = server.app.config["DATABASE"]
-    store = Store(path)
+    store = open_store(path)
     if issuer == BUREAU_USER:
         add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
     leak = intake.record(store, {"source": "110", "reference": "20261122000110", "received_at": "2026-11-22T08:40",
@@ -126,13 +126,13 @@ def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafte
     page = page_factory(issuer)
     for snap, level in ((tanker, "IV"), (blockade, "II")):
         issue_from_the_page(page, server, snap.id, "首报")
-        store = Store(path)
+        store = open_store(path)
         current = store.get(snap.id)
         current = svc.act(store, snap.id, "activate", current.version, {"level": level, "approved_by": "区长"},
                           "指挥李四", clock)
         store.close()
         issue_from_the_page(page, server, snap.id, "续报")
-        store = Store(path)
+        store = open_store(path)
         plan = store.plans.plan(snap.plan)
         current = store.get(snap.id)                                   # the 续报's issue moved the record on
         for condition in plan.termination.conditions:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from emergency.services import users
-from emergency.store import Store
+from emergency.store import open_store
 from tests.serving import free_port, wait_for_port
 
 
@@ -24,7 +24,7 @@ def test_demo_accounts_do_not_outlive_their_demo(tmp_path):
         out, err = proc.communicate(timeout=30)
     assert "演示观察员钱某" in out and "演示指挥李某" in out and "演示指挥李某" not in err
     password = next(line.split()[-1] for line in out.splitlines() if "演示值班员张某" in line)
-    store = Store(db)
+    store = open_store(db)
     assert users.check_password(store, "演示值班员张某", password) is not None
     admin = next(line.split()[-1] for line in out.splitlines() if "演示管理员孙某" in line)   # an administrator
     assert users.check_password(store, "演示管理员孙某", admin) is not None

@@ -11,7 +11,7 @@ import urllib.request
 
 from emergency.services import incidents as svc
 from emergency.core.clock import SystemClock
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import add_users
 from tests.serving import serve
@@ -67,7 +67,7 @@ def test_sigkill_of_the_server_loses_no_acknowledged_write(tmp_path):
         proc.kill()
         proc.wait()
     assert len(acked) >= 60, "the burst did not get going; server log: " + log_path.read_text()[-2000:]
-    store = Store(db)
+    store = open_store(db)
     latest: dict[str, int] = {}
     for iid, version in acked:
         latest[iid] = max(version, latest.get(iid, 0))

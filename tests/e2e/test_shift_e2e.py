@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from emergency.services import roster
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 
 from ..conftest import ROOT
 from .fixtures import ARTIFACTS, shot
@@ -32,7 +32,7 @@ def clock():
 
 
 def _roster(server):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     roster.replace(store, roster.check(NIGHT, store.plans), "管理员", "2026-11-20T09:00:00+08:00")
     store.close()
 
@@ -140,7 +140,7 @@ def test_a_month_of_the_roster_is_made_from_a_pattern_and_a_swap_is_approved(pag
     commander.set_input_files("#rota-file", str(ROOT / "plans" / "demo" / "rota.yaml"))
     commander.click("#generate-roster")
     expect(commander.locator(".flash.ok")).to_contain_text("已按排班规则生成 2026-10 值班表")
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     october = store.roster.rows("2026-10-01T00:00:00+08:00", "2026-11-01T00:00:00+08:00")
     store.close()
     assert {r["shift"] for r in october if r["starts_at"].startswith("2026-10-01")} == {"24小时班"}   # 国庆节
@@ -173,7 +173,7 @@ def test_a_busy_nights_handover_still_prints_on_one_a4_page(page_factory, server
     """Nine open incidents and fourteen leaders' instructions: the print sets smaller type, never a second page."""
     from emergency.services import incidents as svc
     _roster(server)
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     for n in range(9):
         svc.report(store, {"plan": "hazardous_chemicals", "title": f"化工园区第{n + 1}处泄漏", "facts": {"poisoned": n + 1},
                            "occurred_at": "2026-11-21T21:00", "reported_at": "2026-11-21T21:10"}, "值班员张三", clock)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
 from emergency.services.users import add_user
-from emergency.store import Store
+from emergency.store import open_store
 
 from ..conftest import PASSWORD
 from .fixtures import shot
@@ -14,7 +14,7 @@ BUREAU_USER = "应急局值班员孙八"
 
 
 def test_the_tanker_on_a_road_seen_by_the_bureau(page_factory, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "occurred_at": "2026-11-22T08:30",
                               "reported_at": "2026-11-22T08:40",

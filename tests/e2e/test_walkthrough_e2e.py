@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from emergency.services import incidents as svc
 from tests.library import PLANS
-from emergency.store import Store
+from emergency.store import open_store
 
 from .fixtures import shot
 
@@ -21,7 +21,7 @@ def server_config():
 
 
 def _incident(server, clock, **kw):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     data = {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:30",
             "reported_at": "2026-11-22T08:40", "title": "河道油污", **kw}
     return store, svc.report(store, data, "值班员张三", clock)

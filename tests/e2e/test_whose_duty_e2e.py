@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from emergency.services import directory, incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 
 from ..conftest import PASSWORD
@@ -53,7 +53,7 @@ def task_step(page, step, note=None):
 
 
 def test_the_tanker_leak_as_the_duty_room_and_as_the_bureau(page_factory, server, clock):
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     store.close()
@@ -134,7 +134,7 @@ def test_a_level_change_keeps_the_faxed_row_and_the_environment_record_closes_wi
     """Points 4 and 5 in Chromium: IV→III keeps the 南通市 row the bureau faxed; the environment record of the same
     event closes with its seven 后期处置 tasks handed over to 海门生态环境局 (others' 立即 items accounted for, not
     called), shows no countdown once closed, and the tasks wait on the receiving unit's home page."""
-    store = Store(server.app.config["DATABASE"])
+    store = open_store(server.app.config["DATABASE"])
     add_user(store, BUREAU_USER, "duty_officer", PASSWORD, clock, unit="区应急管理局")
     add_user(store, "环境局值班员吴十", "duty_officer", PASSWORD, clock, unit="海门生态环境局")
     tanker = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",

@@ -14,7 +14,7 @@ import pytest
 from emergency.services import drill_runs
 from emergency.core.clock import SystemClock, format_time, parse_time
 from emergency.response.drills import timeline
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import add_users
 from tests.serving import serve
@@ -73,7 +73,7 @@ def test_twenty_transitions_across_four_server_processes_apply_exactly_once(stor
             proc.terminate()
             proc.wait(timeout=30)
     assert sorted(results) == [200] + [409] * 19
-    store = Store(db, create=False)
+    store = open_store(db, create=False)
     assert len(store.events(inc["id"])) == 2 and store.get(inc["id"]).version == 2
     assert store.verify() == []
 
@@ -84,7 +84,7 @@ def test_a_drill_polled_by_four_server_processes_fires_each_step_once(store_loca
         monkeypatch.setenv(k, v)
     db = store_location
     tokens = add_users(db, SystemClock())
-    store = Store(db)
+    store = open_store(db)
     drill = drill_runs.create_drill(store, "env-river-spill", "导调王五", SystemClock(),
                                     start="2026-11-22T08:00:00+08:00")
     steps = len(timeline(drill["scenario"]))
@@ -115,7 +115,7 @@ def test_a_drill_polled_by_four_server_processes_fires_each_step_once(store_loca
         for proc, _, _ in servers:
             proc.terminate()
             proc.wait(timeout=30)
-    store = Store(db, create=False)
+    store = open_store(db, create=False)
     row = drill_runs.get_drill(store, drill["id"])
     assert row["fired"] == steps
     assert len(row["log"]) == steps, [e["message"][:30] for e in row["log"]]  # one line per step: none fired twice
@@ -225,7 +225,7 @@ def test_ten_windows_issuing_ten_reports_at_once_on_four_workers_all_succeed_num
         proc.terminate()
         proc.wait(timeout=30)
     assert list(said.values()) == ["已签发"] * 10, (said, log_path.read_text()[-2000:])
-    store = Store(db, create=False)
+    store = open_store(db, create=False)
     numbers = sorted(int(re.search(r"〕(\d+)号", n).group(1))
                      for (n,) in store.db.execute("SELECT doc_number FROM documents").fetchall())
     assert numbers == list(range(1, 11))

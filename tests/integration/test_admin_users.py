@@ -3,13 +3,13 @@ enable), every change in the security log with who made it; nobody else may, and
 themselves out."""
 import re
 
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user, get_user
 from tests.conftest import PASSWORD, signed_in
 
 
 def admin(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
     store.close()
     return signed_in(app, "管理员钱七")
@@ -20,7 +20,7 @@ def flashes(client) -> list[str]:
 
 
 def stored(app, name):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     try:
         return get_user(store, name)
     finally:
@@ -53,7 +53,7 @@ def test_an_administrator_adds_changes_and_disables_a_user(app, clock):
     log = boss.get("/admin/").get_data(as_text=True)
     for word in ("新建用户", "角色变更", "重置密码", "停用用户", "启用用户"):
         assert word in log
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     actors = {r[0] for r in store.db.execute(
         "SELECT actor FROM audit WHERE subject = '值班员孙八' AND kind IN "
         "('user_created', 'role_changed', 'password_reset', 'user_disabled', 'user_enabled')")}

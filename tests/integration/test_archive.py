@@ -8,7 +8,7 @@ import pytest
 
 from emergency.core.clock import FixedClock
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.cli import emergency
 from tests.integration.test_reports import HEADER
 
@@ -20,7 +20,7 @@ def period(tmp_path, monkeypatch):
     """A November with an incident, its 首报 issued, and a shift-log entry; its archive and the public key."""
     monkeypatch.delenv("EMERGENCY_SIGNING_KEY", raising=False)
     db = tmp_path / "t.db"
-    store = Store(str(db))
+    store = open_store(str(db))
     from emergency.services import documents
     snap = svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-20T09:00"}, "值班员张三", CLOCK)
@@ -118,7 +118,7 @@ def test_the_administrator_downloads_it_and_the_page_shows_the_key_that_verifies
     from tests.conftest import PASSWORD, app_with_users, signed_in
     monkeypatch.delenv("EMERGENCY_SIGNING_KEY", raising=False)
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, CLOCK)
     svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "occurred_at": "2026-11-20T09:00"},
                "值班员张三", CLOCK)

@@ -8,7 +8,7 @@ import vobject
 
 from emergency.core.clock import TZ, FixedClock
 from emergency.services import directory, roster
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 
 CLOCK = FixedClock("2026-12-01T09:00:00+08:00")
@@ -35,7 +35,7 @@ def _month(store) -> list[roster.Shift]:
 
 def test_the_roster_reads_back_in_a_calendar_with_its_local_times_across_a_month(tmp_path):
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     shifts = _month(store)
     store.close()
     got = signed_in(app, "指挥李四").get("/roster.ics")
@@ -57,7 +57,7 @@ def test_the_roster_reads_back_in_a_calendar_with_its_local_times_across_a_month
 
 def test_an_observers_vcards_and_calendar_carry_no_personal_mobile(tmp_path):
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _month(store)
     store.close()
     officer = signed_in(app, "指挥李四").get("/directory.vcf")
@@ -85,7 +85,7 @@ def test_a_subscription_address_serves_its_users_calendar_without_a_session_unti
     停用 stops it (404, not a sign-in page); the address opens nothing else, and an API token opens no calendar."""
     from emergency.services import users
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _month(store)
     commander = signed_in(app, "指挥李四")
     first = _subscribe(commander, unit="海门区政府总值班室", officer="示例值班员乙")
@@ -113,7 +113,7 @@ def test_a_subscription_address_serves_its_users_calendar_without_a_session_unti
 
 def test_an_observers_subscription_carries_no_personal_mobile(tmp_path):
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _month(store)
     store.close()
     address = _subscribe(signed_in(app, "观察员赵六"))

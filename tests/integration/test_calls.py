@@ -11,7 +11,7 @@ import pytest
 from emergency.services import directory, report, roster
 from emergency.core.clock import FixedClock
 from emergency.services.incidents import act, notification_status, rebuild
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 from tests.conftest import PASSWORD, app_with_users, as_user, signed_in
 from tests.integration.test_directory import xlsx
@@ -29,7 +29,7 @@ def app(store_location, clock):
     # the environment plan's reports to 海门区政府 (III-phone, first-phone) are the bureau's duty (区有关部门):
     # these users work for 海门生态环境局, whose roster names the leader its items are raised to
     application = app_with_users(store_location, clock, TESTING=True, DUTY_ROOM="海门生态环境局")
-    store = Store(application.config["DATABASE"])
+    store = open_store(application.config["DATABASE"])
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     store.close()
     return application
@@ -74,7 +74,7 @@ def test_an_unanswered_call_does_not_complete_an_item_an_answered_one_does(app, 
     assert [e["trigger"] for e in r.json["events"]] == ["record_call"] and r.json["events_total"] == r.json["version"]
     events = [e for e in c.get(f"/api/incidents/{inc['id']}").json["events"] if e["trigger"] == "record_call"]
     assert len(events) == 2 and all(e["hash"] for e in events)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert rebuild(store, inc["id"]).model_dump() == store.get(inc["id"]).model_dump()
     assert store.verify() == []
     store.close()
@@ -180,7 +180,7 @@ ROSTER = [roster.COLUMNS,
 
 
 def admin(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
     store.close()
     return signed_in(app, "管理员钱七")
@@ -199,7 +199,7 @@ def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     assert "与第2行的班次" in body
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert roster.load(store) == []                                         # nothing half-imported
     store.close()
     assert upload_roster(boss, roster_xlsx(ROSTER)).status_code == 302
@@ -229,7 +229,7 @@ def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
     # the date and the times are date cells (Excel sorts and filters them), and they import back as they are
     assert rows[1][:6] == ["海门生态环境局", datetime(2026, 11, 22), "白班", time(8, 0), time(18, 0), "示例值班员甲"]
     assert upload_roster(boss, exported.data).status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert store.db.execute("SELECT count(*) FROM audit WHERE kind = 'roster_imported'").fetchone()[0] == 2
     assert store.db.execute("SELECT count(*) FROM audit WHERE kind = 'export'").fetchone()[0] >= 1
     store.close()
@@ -244,7 +244,7 @@ def test_a_roster_is_imported_whole_and_names_the_leader_on_duty(app, clock):
 def test_a_roster_file_that_is_not_one_is_refused_whole(app, clock, make, message):
     r = upload_roster(admin(app, clock), make())
     assert r.status_code == 422 and message in r.get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert roster.load(store) == []
     store.close()
 
@@ -257,7 +257,7 @@ def test_an_administrator_edits_one_contact_and_a_bad_number_is_refused(app, clo
     assert r.status_code == 422 and "手机为以1开头的11位数字" in r.get_data(as_text=True)
     r = boss.post("/directory/contacts", data={**values, "mobile": "10000000999"})
     assert r.status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     added = next(c for c in directory.load(store) if c.name == "示例新人")
     assert added.unit == "海门区政府"                                       # the plan's name, stored as today's
     store.close()
@@ -266,7 +266,7 @@ def test_an_administrator_edits_one_contact_and_a_bad_number_is_refused(app, clo
     r = boss.post("/directory/contacts", data={**values, "mobile": "10000000997"})   # a second 示例新人
     assert r.status_code == 422 and "已在通讯录中" in r.get_data(as_text=True)
     assert boss.post(f"/directory/contacts/{added.id}/delete", data={"csrf_token": boss.csrf}).status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert all(c.name != "示例新人" for c in directory.load(store))
     kinds = [r[0] for r in store.db.execute("SELECT kind FROM audit WHERE kind LIKE 'contact_%' ORDER BY seq")]
     assert kinds == ["contact_saved", "contact_saved", "contact_deleted"]
@@ -276,7 +276,7 @@ def test_an_administrator_edits_one_contact_and_a_bad_number_is_refused(app, clo
 
 
 def test_the_after_action_report_scores_attempts_not_ticks(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     from emergency.services.incidents import report as record
     snap = record(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50",
                           "reported_at": "2026-11-22T08:55", "drill": True, "title": "演练"}, "导调王五", clock)
@@ -315,7 +315,7 @@ def test_the_call_sheet_download_lists_attempts(app):
 
 
 def test_the_demo_roster_is_fictitious_and_covers_the_next_seven_days(tmp_path, clock):
-    store = Store(str(tmp_path / "d.db"))
+    store = open_store(str(tmp_path / "d.db"))
     assert roster.load_demo(store, clock.now()) > 0
     shifts = roster.load(store)
     assert roster.gaps(shifts, clock.now()) == []
@@ -345,7 +345,7 @@ def test_the_board_carries_each_due_item_for_the_reminders_on_the_pages_clock(ap
 
 def test_a_message_is_recorded_for_a_national_rules_item_and_refused_for_an_unknown_one(app, clock):
     from emergency.services.incidents import record_message, report as record
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = record(store, {"plan": "work_safety", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:50",
                           "reported_at": "2026-11-22T08:55"}, "值班员张三", clock)
     assert snap.classified_level == "IV"

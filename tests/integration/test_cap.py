@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from emergency.services import documents, incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import signed_in
 from tests.integration.test_reports import HEADER, app, clock, officer, with_first_report  # noqa: F401
 
@@ -41,7 +41,7 @@ def _cap(store, document_id):
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store(str(tmp_path / "cap.db"))
+    s = open_store(str(tmp_path / "cap.db"))
     yield s
     s.close()
 
@@ -106,7 +106,7 @@ def test_the_message_says_what_the_report_says(store, clock):  # noqa: F811
 def test_the_incident_page_and_the_api_give_the_same_message(app, officer):  # noqa: F811
     inc = with_first_report(app, officer)
     page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     (doc,) = store.documents(inc)
     store.close()
     assert f"/documents/{doc['id']}.cap.xml" in page

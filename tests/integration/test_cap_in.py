@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 from emergency.core.clock import FixedClock
 
@@ -46,7 +46,7 @@ def _post(client, body, plan=None):
 
 
 def _incidents(app, drill=False):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     try:
         return store.list(drill=drill)
     finally:

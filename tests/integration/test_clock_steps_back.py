@@ -1,12 +1,12 @@
 """A machine's clock set back an hour in the night: the next action is recorded at the incident's latest event's time,
 never before it (the chain's times keep their order), and the officer is told to check the system time."""
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import signed_in
 
 
 def _incident(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     clock.advance(minutes=30)
     snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "现场已封控"}, "值班员张三", clock)
@@ -15,7 +15,7 @@ def _incident(app, clock):
 
 
 def _times(app, incident_id):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     try:
         return [e["at"] for e in store.events(incident_id)]
     finally:

@@ -4,7 +4,7 @@ import re
 
 from emergency.core.clock import FixedClock
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -30,7 +30,7 @@ def test_three_termination_conditions_are_confirmed_with_one_submit(tmp_path):
     """Hazardous chemicals 3.10 "事故现场得以控制，环境符合有关标准，导致次生、衍生事故隐患消除后" — all three, one
     click: each is its own event on the timeline, and 批准现场应急结束 is open at once."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     tanker, _spill = _tanker(store)
     store.close()
     commander = signed_in(app, "指挥李四")
@@ -43,7 +43,7 @@ def test_three_termination_conditions_are_confirmed_with_one_submit(tmp_path):
         "condition": ["scene_controlled", "environment_meets_standards", "secondary_hazards_removed"]},
         follow_redirects=True).get_data(as_text=True)
     assert any(f.startswith("已执行：") and f.endswith("（3项）。") for f in _flashes(page)), _flashes(page)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = store.get(tanker.id)
     assert set(snap.confirmed_conditions) == {"scene_controlled", "environment_meets_standards",
                                               "secondary_hazards_removed"}
@@ -55,14 +55,14 @@ def test_three_termination_conditions_are_confirmed_with_one_submit(tmp_path):
 
 def test_none_ticked_is_refused_naming_the_field(tmp_path):
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     tanker, _spill = _tanker(store)
     store.close()
     commander = signed_in(app, "指挥李四")
     page = commander.post(f"/incidents/{tanker.id}/act", data={
         "trigger": "confirm_condition", "expected_version": tanker.version, "csrf_token": commander.csrf,
         "condition": []}, follow_redirects=True).get_data(as_text=True)
-    assert Store(app.config["DATABASE"]).get(tanker.id).version == tanker.version
+    assert open_store(app.config["DATABASE"]).get(tanker.id).version == tanker.version
     assert not any(f.startswith("已执行") for f in _flashes(page))
 
 
@@ -77,7 +77,7 @@ def test_seven_post_incident_tasks_are_handed_over_as_one_table_with_one_due_tim
     """Environment 五: seven 后期处置 tasks, one table, one 统一完成时限, one submit (it took 37 actions one by one);
     the unit is filled from the task's owner, and a row's own due time wins over the table's."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _tanker_snap, spill = _tanker(store)
     spill = _to_post_incident(store, spill)
     plan = store.plans.plan("environment")
@@ -96,7 +96,7 @@ def test_seven_post_incident_tasks_are_handed_over_as_one_table_with_one_due_tim
     form.update({f"unit-{t}": "海门生态环境局" for t in tasks})
     page = commander.post(f"/incidents/{spill.id}/act", data=form, follow_redirects=True).get_data(as_text=True)
     assert any("（7项）" in f for f in _flashes(page)), _flashes(page)
-    snap = Store(app.config["DATABASE"]).get(spill.id)
+    snap = open_store(app.config["DATABASE"]).get(spill.id)
     assert [t.ref for t in snap.tasks] == tasks and {t.unit for t in snap.tasks} == {"海门生态环境局"}
     assert snap.tasks[1].due.startswith("2026-12-31T17:00") and snap.tasks[0].due.startswith("2027-01-31T17:00")
     assert 'id="hand-over-table"' not in page
@@ -104,7 +104,7 @@ def test_seven_post_incident_tasks_are_handed_over_as_one_table_with_one_due_tim
 
 def test_a_row_without_a_due_time_is_refused_by_name_before_any_is_handed_over(tmp_path):
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _t, spill = _tanker(store)
     spill = _to_post_incident(store, spill)
     tasks = [t.id for t in store.plans.plan("environment").post_incident]
@@ -114,16 +114,16 @@ def test_a_row_without_a_due_time_is_refused_by_name_before_any_is_handed_over(t
             "task": tasks[:2], f"due-{tasks[0]}": "2027-01-31T17:00", f"unit-{tasks[0]}": "海门生态环境局",
             f"unit-{tasks[1]}": "海门生态环境局"}
     page = commander.post(f"/incidents/{spill.id}/act", data=form, follow_redirects=True).get_data(as_text=True)
-    second = Store(app.config["DATABASE"]).plans.plan("environment").post_incident[1].name
+    second = open_store(app.config["DATABASE"]).plans.plan("environment").post_incident[1].name
     assert f"“{second}”的完成时限须填写（或填写统一完成时限）" in " ".join(_flashes(page)), _flashes(page)
-    assert Store(app.config["DATABASE"]).get(spill.id).tasks == []
+    assert open_store(app.config["DATABASE"]).get(spill.id).tasks == []
 
 
 def test_before_closing_the_page_lists_what_is_still_open_ours_others_and_the_linked_record(tmp_path):
     """结案 of the environment record: the tanker record of the same event has no 终报 and is not closed, a task handed
     over is not signed for, and another party's item is unacknowledged — each listed beside the button."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _t, spill = _tanker(store)
     spill = _to_post_incident(store, spill)
     for t in store.plans.plan("environment").post_incident:

@@ -3,7 +3,7 @@ roles of an incident (事故单位, 专家 …) listed as such, never as numbers
 import re
 
 from emergency.services import directory
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import signed_in
 from tests.library import PLANS
 
@@ -16,7 +16,7 @@ def test_the_favicon_is_served_to_anyone(app):
 
 
 def _directory(app):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")
     store.close()
 

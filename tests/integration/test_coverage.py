@@ -4,7 +4,7 @@ from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.services import formats
 from emergency.services.coverage import coverage, coverage_tables
-from emergency.store import Store
+from emergency.store import open_store
 
 
 def _two_drills(store):
@@ -26,7 +26,7 @@ def _two_drills(store):
 
 
 def test_exercised_and_never_exercised_parts_after_two_drills():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = _two_drills(store)
     cov = {p["plan"]: p for p in coverage(store, real.now())["plans"]}
     hc = {(r["kind"], r["id"]): r for r in cov["hazardous_chemicals"]["rows"]}
@@ -52,7 +52,7 @@ def test_the_matrix_exports_as_xlsx_with_formulas_kept_as_text():
     from io import BytesIO
 
     from openpyxl import load_workbook
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = _two_drills(store)
     wb = load_workbook(BytesIO(formats.render(coverage_tables(coverage(store, real.now()), real.now()), "xlsx")))
     short = {p.id: p.short_title for p in store.plans.plans.values()}

@@ -10,7 +10,7 @@ import pytest
 
 from emergency.services import directory
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 from tests.library import PLANS
 
@@ -53,7 +53,7 @@ def app(store_location, clock):
 def admin_client(app, clock):
     from emergency.services.users import add_user
     from tests.conftest import PASSWORD
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "管理员钱七", "administrator", PASSWORD, clock)
     store.close()
     return signed_in(app, "管理员钱七")
@@ -69,7 +69,7 @@ def test_an_import_is_checked_whole_and_stored_by_todays_names(app, clock):
     admin = admin_client(app, clock)
     r = upload(admin, xlsx(GOOD), "通讯录.xlsx")
     assert r.status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     grouped = directory.by_unit(directory.load(store))
     # 市政府 (the 2018 plans' name) is today's 海门区政府; people in the order to try them
     assert [p.name for p in grouped["海门区政府"]["people"]] == ["示例李二", "示例张一", "示例王三"]
@@ -97,7 +97,7 @@ def test_a_bad_row_is_refused_with_its_row_and_column_and_nothing_is_written(app
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert f"<td>{len(GOOD) + 1}</td><td lang=\"zh-CN\">{column}</td>" in page and words in page
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert directory.load(store) == []                                   # nothing half-imported
     store.close()
 
@@ -135,7 +135,7 @@ def test_csv_round_trip_and_observers_never_see_personal_mobiles(app, clock):
     assert "1000000000" not in observer.get("/directory.xlsx").data.decode("latin-1")
     assert upload(observer, again, "x.xlsx").status_code == 403
     assert upload(signed_in(app, "指挥李四"), again, "x.xlsx").status_code == 403    # only an administrator imports
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     exports = [r[0] for r in store.db.execute("SELECT actor FROM audit WHERE kind = 'export' ORDER BY seq").fetchall()]
     assert exports == ["管理员钱七", "管理员钱七", "观察员赵六", "观察员赵六"]
     store.close()
@@ -182,7 +182,7 @@ def test_the_home_page_lists_plan_units_without_a_number(app, clock):
 
 
 def test_the_demo_directory_covers_every_unit_with_fictitious_numbers(tmp_path, clock):
-    store = Store(str(tmp_path / "d.db"))
+    store = open_store(str(tmp_path / "d.db"))
     assert directory.load_demo(store, "2026-12-02T10:30:00+08:00") > 0
     grouped = directory.by_unit(directory.load(store))
     assert directory.gaps(set(directory.known_units(store.plans).values()), grouped) == []

@@ -10,7 +10,7 @@ from emergency.core.clock import FixedClock
 from emergency.core.errors import Refused
 from emergency.services import documents
 from emergency.services import incidents as svc
-from emergency.store import Store, init_database
+from emergency.store import open_store, init_database
 from tests.writers import race
 
 pytestmark = pytest.mark.both_stores
@@ -25,7 +25,7 @@ def location(store_location):
 
 
 def _incidents(location, n):
-    store = Store(location)
+    store = open_store(location)
     try:
         return [svc.report(store, {"plan": "work_safety", "title": f"某厂事故{i}", "facts": {"deaths": 1},
                                    "occurred_at": "2026-12-02T10:05"}, "值班员张三", CLOCK).id for i in range(n)]
@@ -41,7 +41,7 @@ def _first_report(store, incident_id, prefix="海政值", render_pdf=None):
 
 
 def _numbers(location):
-    store = Store(location)
+    store = open_store(location)
     try:
         rows = store.db.execute("SELECT doc_number FROM documents").fetchall()
         return sorted(int(re.search(r"〕(\d+)号", r[0]).group(1)) for r in rows)
@@ -63,7 +63,7 @@ def test_ten_reports_issued_at_once_get_ten_numbers_without_a_gap(location):
 
 def test_a_failed_print_keeps_its_number_for_the_retry(location):
     first, second = _incidents(location, 2)
-    store = Store(location)
+    store = open_store(location)
     try:
         def broken(_draft):
             raise Refused("打印失败")
@@ -79,7 +79,7 @@ def test_a_failed_print_keeps_its_number_for_the_retry(location):
 
 def test_each_office_numbers_under_its_own_prefix(location):
     ids = _incidents(location, 3)
-    store = Store(location)
+    store = open_store(location)
     try:
         documents.set_office_prefix(store, "区应急管理局", "海应值", "管理员", "2026-12-02T10:00:00+08:00")
         with pytest.raises(Refused, match="已由另一单位使用"):

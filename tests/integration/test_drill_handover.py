@@ -3,13 +3,13 @@ for it on that clock, and the after-action report says whether the handover carr
 import re
 
 from emergency.services import drill_runs as dr
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import signed_in
 
 
 def _drill_at_the_shift_change(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     drill = dr.create_drill(store, "hc-night-handover", "导调王五", clock)
     dr.control(store, drill["id"], "start", clock)
     dr.control(store, drill["id"], "speed", clock, speed=60)
@@ -48,7 +48,7 @@ def test_an_item_opened_after_the_handover_was_signed_out_is_reported_as_left_ou
     handover_id = signed.headers["Location"].rsplit("/", 1)[1]
     outgoing.post("/shift/entries", data={"csrf_token": outgoing.csrf, "kind": "instruction", "leader": "区长",
                                           "text": "真实批示，不属演练"})   # a real entry is not the drill's
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     store.shifts.add({"office": "海门区政府总值班室", "at": "2026-03-16T08:31:00+08:00", "kind": "instruction",
                       "text": "演练：请核实下风向居民疏散", "leader": "区长", "drill": True, "drill_id": drill["id"],
                       "recorded_by": "值班员张三", "recorded_at": "2026-03-16T08:31:00+08:00"})

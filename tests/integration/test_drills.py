@@ -8,7 +8,7 @@ from emergency.plans.model import PlanFileError
 from tests.library import PLANS
 from emergency.services.report import drill_report
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.refusals import refused
 
 
@@ -97,7 +97,7 @@ def test_a_bad_scenario_is_refused_naming_where(text, path):
 
 
 def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadline():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = FixedClock("2026-11-22T10:00:00+08:00")
     drill = dr.create_drill(store, "hc-tank-leak", "导调", real)
     drill = dr.control(store, drill["id"], "start", real)
@@ -134,7 +134,7 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
 
 
 def test_drills_stay_out_of_the_real_board():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = FixedClock("2026-11-22T10:00:00+08:00")
     drill = dr.create_drill(store, "ld-wage-petition", "导调", real, seed=5)
     dr.control(store, drill["id"], "start", real)
@@ -145,7 +145,7 @@ def test_drills_stay_out_of_the_real_board():
 
 
 def test_a_controller_can_write_a_scenario_and_run_it():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = FixedClock("2026-11-22T10:00:00+08:00")
     text = ("id: my-drill\ntitle: 自编情景\nduration: 20\nincidents:\n"
             "  - {key: a, plan: labor_dispute, title: 欠薪上访, at: 0, facts: {petition: 12}}\n"
@@ -158,7 +158,7 @@ def test_a_controller_can_write_a_scenario_and_run_it():
 
 def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
     from emergency.services.report import incident_report
-    store = Store(":memory:")
+    store = open_store(":memory:")
     clock = FixedClock("2026-11-22T08:20:00+08:00")
     snap = svc.report(store, {"plan": "environment", "facts": {"drinking_water_interrupted": "township"},
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "drill": True},
@@ -172,7 +172,7 @@ def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
 
 def test_a_drill_warns_when_it_reaches_its_planned_length():
     from emergency.core.clock import FixedClock
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = FixedClock("2026-11-22T09:00:00+08:00")
     drill = dr.create_drill(store, "hc-tank-leak", "导调", real)
     dr.control(store, drill["id"], "start", real)
@@ -186,7 +186,7 @@ def test_a_drill_warns_when_it_reaches_its_planned_length():
 
 
 def test_start_takes_a_speed_and_speed_is_refused_with_other_actions():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = FixedClock("2026-11-22T09:00:00+08:00")
     drill = dr.create_drill(store, "hc-tank-leak", "导调", real)
     drill = dr.control(store, drill["id"], "start", real, speed=30)
@@ -219,7 +219,7 @@ def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_sv
 
     from emergency.services import exports
     from tests.conftest import signed_in
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     drill = running_drill(store, clock, seconds=7)
     drill = dr.control(store, drill["id"], "finish", clock)
     incidents = store.list(drill=True, drill_id=drill["id"])
@@ -242,7 +242,7 @@ def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
     import re
 
     from tests.conftest import signed_in
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     drill = running_drill(store, clock, seconds=5)
     snap = store.list(drill=True, drill_id=drill["id"])[0]
     store.close()
@@ -267,7 +267,7 @@ def test_a_drill_at_the_boundary_says_which_boundary_and_injects_the_step(app, c
     """The first incident is placed one step below its nearest boundary and the step is injected;
     the drill says which boundary and which step, and the incident's facts cross it when the inject fires."""
     from emergency.response.classify import classify
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock, at_boundary=True)
     step = drill["variation"]["boundary_step"]
     plan = store.plans.plan("hazardous_chemicals")
@@ -291,7 +291,7 @@ def signed_in_page(app, path: str) -> str:
 
 def test_every_library_scenario_can_be_drilled_one_step_below_a_boundary(app, clock):
     from emergency.response.classify import classify
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     for scenario_id in sorted(dr.scenario_library(store)):
         drill = dr.create_drill(store, scenario_id, "导调王五", clock, at_boundary=True)
         step = drill["variation"]["boundary_step"]
@@ -308,7 +308,7 @@ def test_a_drill_in_which_the_duty_room_did_nothing_finds_each_of_its_missed_ite
     it made no call scored "有时限的报告 0 项" and one finding. Each own item never made is now a finding by name,
     and the scores count the untimed items and how many were never made."""
     from emergency.services.report import incident_report
-    store = Store(":memory:")
+    store = open_store(":memory:")
     clock = FixedClock("2026-11-22T04:00:00+08:00")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 4}, "title": "液氯槽罐车侧翻",
                               "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40", "drill": True},

@@ -4,12 +4,12 @@ the drill's stand-in."""
 import re
 
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import signed_in
 
 
 def _drill_incident(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     # a work-safety accident of level III: 市政府、市安委办 → 南通市 at once (5.1), the duty room's own item
     snap = svc.report(store, {"plan": "work_safety", "title": "演练：厂房坍塌", "drill": True,
                               "facts": {"deaths": 3}, "occurred_at": "2026-11-22T07:00"}, "导调王五", clock)

@@ -12,7 +12,7 @@ from emergency.core.clock import FixedClock
 from emergency.response.library import PlanLibrary
 from emergency.response.lint import lint_overlays
 from emergency.core.markdown import checklist_markdown
-from emergency.store import Store
+from emergency.store import open_store
 from tests.library import PLANS, status_views
 
 PLANS_DIR = Path(PLANS.directory)
@@ -25,7 +25,7 @@ def clock():
 
 
 def test_the_nantong_row_survives_iv_to_iii_with_its_clock_and_its_acknowledgement(tmp_path, clock):
-    store = Store(str(tmp_path / "t.db"))
+    store = open_store(str(tmp_path / "t.db"))
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "槽罐车泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-22T02:30", "reported_at": "2026-11-22T02:40"}, "值班员", clock)
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "副区长"}, "指挥", clock)
@@ -41,7 +41,7 @@ def test_the_nantong_row_survives_iv_to_iii_with_its_clock_and_its_acknowledgeme
 @pytest.mark.parametrize("kind, days", [("fire", 7), ("leak", 30)])
 def test_the_493_supplement_window_is_seven_days_for_a_fire_to_the_minute(tmp_path, kind, days):
     clock = FixedClock("2026-12-02T10:00:00+08:00")
-    store = Store(str(tmp_path / "s.db"))
+    store = open_store(str(tmp_path / "s.db"))
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "仓库起火", "occurred_at": "2026-12-02T09:00",
                               "facts": {"poisoned": 2, "accident_kind": kind}}, "值班员张三", clock)
     plan = store.plans.plan("hazardous_chemicals")
@@ -86,12 +86,12 @@ def test_an_office_rule_is_listed_marked_as_the_offices_and_pinned_to_the_incide
     assert plans.current_version("environment") == PLANS.current_version("environment")
 
     db = str(tmp_path / "o.db")
-    store = Store(db, plans=plans)
+    store = open_store(db, plans=plans)
     snap = svc.report(store, {"plan": "labor_dispute", "title": "讨薪", "facts": {"strike": 120},
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员", clock)
     store.close()
     emptied = _library_with(tmp_path, "source: 本单位规定\nrules: []\n")        # the office withdraws its rule
-    store = Store(db, plans=emptied)
+    store = open_store(db, plans=emptied)
     kept = store.get(snap.id)
     assert "office-test-labor-written" in {n["id"] for n in status_views(kept, clock.now(), emptied)}
     later = svc.report(store, {"plan": "labor_dispute", "title": "讨薪二", "facts": {"strike": 120},

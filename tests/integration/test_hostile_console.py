@@ -5,7 +5,7 @@ import pytest
 
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import PASSWORD, add_users, new_app
 
@@ -22,7 +22,7 @@ def client(tmp_path):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     c.post("/login", data={"name": "指挥李四", "password": PASSWORD, "csrf_token": token})
     c.csrf = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/").get_data(as_text=True)).group(1)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     c.incident = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "x", clock).id
     return c
 

@@ -6,7 +6,7 @@ import pytest
 from emergency.services import incidents as svc
 from emergency.core.chains import GENESIS, ledger_mac, mac
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.store.migrations import MigrationRefused
 from tests.writers import race
 
@@ -44,7 +44,7 @@ def _as_before_m013(store) -> None:
 
 
 def test_an_older_database_is_adopted_into_one_chain_per_incident(store_location):
-    store = Store(store_location)
+    store = open_store(store_location)
     ids = _record(store)
     _as_before_m013(store)
     assert store.pending_migrations() == ["m013_incident_chains"]
@@ -61,7 +61,7 @@ def test_an_older_database_is_adopted_into_one_chain_per_incident(store_location
 
 
 def test_a_broken_database_wide_chain_stops_the_upgrade(store_location):
-    store = Store(store_location)
+    store = open_store(store_location)
     ids = _record(store)
     _as_before_m013(store)
     store.db.execute("DELETE FROM events WHERE incident_id = ? AND seq = 2", [ids[1]])   # the last event, gone
@@ -72,7 +72,7 @@ def test_a_broken_database_wide_chain_stops_the_upgrade(store_location):
 
 
 def test_two_incidents_written_in_turn_each_extend_only_their_own_chain(store_location):
-    store = Store(store_location)
+    store = open_store(store_location)
     a, b = _record(store)
     before = store.anchor()
     snap = store.get(a)
@@ -90,7 +90,7 @@ def test_notes_racing_on_one_incident_and_on_others_all_land_and_every_chain_hol
     all incidents); every chain verifies afterwards."""
     import threading
 
-    setup = Store(store_location)
+    setup = open_store(store_location)
     shared, own_a = _record(setup)
     own_b = svc.report(setup, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员", CLOCK).id
     setup.close()
@@ -102,7 +102,7 @@ def test_notes_racing_on_one_incident_and_on_others_all_land_and_every_chain_hol
                     {"note": f"{threading.get_ident()}-{i}"}, "值班员", CLOCK)
     errors = race(store_location, notes, [(i, 15) for i in (shared, shared, own_a, own_b)])
     assert errors == []
-    store = Store(store_location)
+    store = open_store(store_location)
     counts = {i: len(store.events(i)) for i in (shared, own_a, own_b)}
     assert counts == {shared: 2 + 30, own_a: 2 + 15, own_b: 1 + 15}
     assert store.verify() == []

@@ -6,7 +6,7 @@ from emergency.services import intake
 from tests.library import PLANS, PLANS_DIR, status_views
 from emergency.core.clock import FixedClock
 from emergency.core.errors import InputError
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import add_users, as_user, new_app
 
@@ -55,7 +55,7 @@ def clock():
 
 @pytest.fixture
 def store():
-    return Store(":memory:")
+    return open_store(":memory:")
 
 
 def _matter(sub):
@@ -167,7 +167,7 @@ def test_the_api_records_an_intake_and_opens_an_incident_from_it(tmp_path, clock
 def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
     """The first report arrives as an intake; the participants choose the plan."""
     from emergency.services import drill_runs as dr
-    store = Store(":memory:")
+    store = open_store(":memory:")
     real = FixedClock("2026-11-23T09:00:00+08:00")
     drill = dr.create_drill(store, "hc-110-alarm", "导调", real)
     dr.control(store, drill["id"], "start", real)

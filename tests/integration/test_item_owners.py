@@ -11,7 +11,7 @@ from emergency.core.errors import Refused
 from emergency.response.lint import OUR_COMMAND, SCENE, named_parties
 from emergency.services import incidents as svc
 from emergency.services.incidents import notification_status
-from emergency.store import Store
+from emergency.store import open_store
 from tests.library import PLANS
 
 ROOM, BUREAU, HR, ECO = "海门区政府总值班室", "区应急管理局", "区人社局", "海门生态环境局"
@@ -25,7 +25,7 @@ def _ours(snap, office):
 
 
 def _record(plan, level=None, **extra):
-    store = Store(":memory:")
+    store = open_store(":memory:")
     snap = svc.report(store, {"plan": plan, "title": "测试事件", "occurred_at": "2026-11-22T08:30",
                               "reported_at": "2026-11-22T08:40", **extra}, "值班员张三", CLOCK)
     if level:
@@ -251,7 +251,7 @@ def test_the_duty_rooms_undated_items_are_listed_and_an_office_rule_takes_one_of
     assert ("hazardous_chemicals", "onsite-to-command") in {(i["plan"], i["id"]) for i in undated_own_items(PLANS, BUREAU)}
     demo = PlanLibrary(PLANS.directory, Path(PLANS.directory) / "demo" / "office_rules.yaml")
     assert ("hazardous_chemicals", "office-to-leaders") not in {(i["plan"], i["id"]) for i in undated_own_items(demo, ROOM)}
-    store = Store(":memory:", plans=demo)
+    store = open_store(":memory:", plans=demo)
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
     rule = {n.id: n for n in notification_status(snap, CLOCK.now(), demo, ROOM)}["example-duty-room-written"]
@@ -273,7 +273,7 @@ def test_the_admin_page_lists_them_and_the_home_page_says_so_once(tmp_path):
     home = signed_in(app, "值班员张三").get("/").get_data(as_text=True)
     assert home.count('id="undated-note"') == 1 and "原文未规定时限" in home
     from emergency.services.users import add_user
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "管理员周九", "administrator", "test-password-不是默认", CLOCK)
     store.close()
     admin = signed_in(app, "管理员周九").get("/admin/").get_data(as_text=True)

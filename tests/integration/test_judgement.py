@@ -3,7 +3,7 @@ panel, the wall screen's line and a 续报 one step from a boundary say how near
 import re
 
 from emergency.services import documents, incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import signed_in
 
 FIELDS = {"level", "clause", "sentence", "fact", "current", "needed", "distance", "qualitative"}
@@ -24,7 +24,7 @@ def test_the_classification_json_names_each_boundary_and_the_openapi_describes_i
 
 
 def test_the_incident_page_and_the_wall_show_how_near_the_next_level_is(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 2}, "title": "槽罐车泄漏（虚构）",
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     store.close()
@@ -40,7 +40,7 @@ def test_the_incident_page_and_the_wall_show_how_near_the_next_level_is(app, clo
 
 
 def test_a_progress_report_one_step_from_a_boundary_says_so(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"evacuated": 4800}, "title": "化工园区泄漏致疏散（虚构）",
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "已疏散周边居民"}, "值班员张三", clock)
@@ -62,7 +62,7 @@ def test_a_progress_report_one_step_from_a_boundary_says_so(app, clock):
 def test_the_judgement_line_is_the_readers_language_and_the_same_sentence_as_the_api(app, clock):
     """研判 is a sentence the console writes: in Chinese the page says what the API says; in English it is
     translated through the catalogue, only the plan's words (the level's name, the fact) left in Chinese."""
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"evacuated": 4800}, "title": "河道油污（虚构）",
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     store.close()

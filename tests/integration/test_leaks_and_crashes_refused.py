@@ -10,7 +10,7 @@ import pytest
 
 from emergency.services import directory, roster
 from emergency.services.directory import ImportRefused
-from emergency.store import Store
+from emergency.store import open_store
 from tests.cli import emergency
 from tests.conftest import as_user, signed_in
 from tests.library import PLANS
@@ -49,7 +49,7 @@ def test_an_observer_never_sees_a_mobile_however_it_was_written(app, client):
         version = r.json["version"]
     stored = {c["number"] for c in r.json["calls"]}
     assert stored == {"13800138000", "13900139000"}  # normalised when stored
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     directory.replace(store, directory.check([directory.COLUMNS,
                                               ["海门区政府", "", "", "", "", "", "0513-82100000", ""],
                                               ["海门区政府", "示例甲", "值班员", "0513-82100003", "", "", "139-0013-9000", 1]],
@@ -251,7 +251,7 @@ def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_firs
     from emergency.services import incidents as svc
     from emergency.core.clock import FixedClock
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store = Store(str(tmp_path / "long.db"))
+    store = open_store(str(tmp_path / "long.db"))
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-22T08:00"}, "值班员", clock)
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "指挥", clock)

@@ -8,7 +8,7 @@ from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.cli import main
 from emergency.store.postgres import migration_files
-from emergency.store import Store, TABLES
+from emergency.store import open_store, TABLES
 
 from tests.conftest import add_users
 
@@ -23,13 +23,13 @@ def test_sqlite_to_postgresql_copies_every_row_verifies_and_refuses_a_full_targe
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     db = str(tmp_path / "district.db")
     add_users(db, clock)
-    source = Store(db)
+    source = open_store(db)
     demo = svc.load_demo(source, clock)
     svc.act(source, demo[0].id, "add_note", demo[0].version, {"note": "迁移前的记录"}, "值班员", clock)
     result = runner.invoke(main, ["migrate-store", "--from", f"sqlite:///{db}", "--to", pg_url])
     assert result.exit_code == 0, result.output
     assert "0 broken chains on the target" in result.output
-    target = Store(pg_url, create=False)  # its chain key is the source's, adopted by migrate-store
+    target = open_store(pg_url, create=False)  # its chain key is the source's, adopted by migrate-store
     assert target.key == source.key
     for table in TABLES:
         assert _rows(target, table) == _rows(source, table), table
@@ -44,12 +44,12 @@ def test_sqlite_to_postgresql_copies_every_row_verifies_and_refuses_a_full_targe
 
 def test_postgresql_back_to_sqlite(tmp_path, pg_url, runner):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    source = Store(pg_url)
+    source = open_store(pg_url)
     svc.load_demo(source, clock)
     back = str(tmp_path / "back.db")
     result = runner.invoke(main, ["migrate-store", "--from", pg_url, "--to", back])
     assert result.exit_code == 0, result.output
-    target = Store(back, create=False)
+    target = open_store(back, create=False)
     assert target.key == source.key
     for table in TABLES:
         assert _rows(target, table) == _rows(source, table), table
@@ -62,7 +62,7 @@ def test_a_missing_source_is_refused_with_exit_2(tmp_path, runner):
 
 def test_both_stores_have_the_same_migrations_and_the_same_columns(tmp_path, pg_url):
     """Each schema change is one step on each store, named alike, giving the same tables and columns."""
-    lite, pg = Store(str(tmp_path / "s.db")), Store(pg_url)
+    lite, pg = open_store(str(tmp_path / "s.db")), open_store(pg_url)
     assert lite.applied_migrations() == pg.applied_migrations() == [name for name, _ in migration_files()]
     for table in TABLES:
         lite_cols = [r[1] for r in lite.db.execute(f"PRAGMA table_info({table})").fetchall()]
@@ -73,7 +73,7 @@ def test_both_stores_have_the_same_migrations_and_the_same_columns(tmp_path, pg_
 
 
 def test_the_store_itself_refuses_mixing_drills_and_real_incidents_on_postgresql(pg_url):
-    store = Store(pg_url)
+    store = open_store(pg_url)
     with pytest.raises(Exception) as refused:
         store.db.execute("INSERT INTO incidents (id, plan, drill, drill_id, state, version) "
                          "VALUES ('x', 'environment', 0, 'drl-1', 'reported', 1)")
@@ -132,7 +132,7 @@ def test_both_stores_have_the_same_types_not_nulls_indexes_and_guards(tmp_path, 
     each column's type family and NOT NULL, each index's columns and uniqueness, and every guard the database
     itself enforces, by the refusal it raises (SQLite has a trigger per guard and event; PostgreSQL one trigger
     function per table, fired on several events, and TRUNCATE, which SQLite does not have)."""
-    lite, pg = Store(str(tmp_path / "s.db")), Store(pg_url)
+    lite, pg = open_store(str(tmp_path / "s.db")), open_store(pg_url)
     try:
         lite_cols, lite_idx, lite_trg = _sqlite_schema(lite)
         pg_cols, pg_idx, pg_trg = _postgres_schema(pg)

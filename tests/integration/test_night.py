@@ -6,7 +6,7 @@ import re
 
 from emergency.core.clock import FixedClock
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -16,7 +16,7 @@ def test_the_page_says_the_step_it_took_from_the_state_it_was_taken_in(tmp_path)
     """Environment 四(五): under the higher command the button is 记录省、市政府宣布应急终止, and so is what the page
     says was done (it flashed 区政府宣布应急终止, the IV transition's label)."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 10},
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
     snap = svc.act(store, snap.id, "request_higher_response", snap.version, {"level": "II"}, "指挥李四", CLOCK)
@@ -33,7 +33,7 @@ def test_the_page_says_the_step_it_took_from_the_state_it_was_taken_in(tmp_path)
 def test_an_item_recorded_as_not_known_is_never_shown_as_done(tmp_path):
     """情况不明 is recorded, not accomplished: no green ✓ beside it (only acknowledged or reported items get one)."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "储罐泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
     snap = svc.act(store, snap.id, "account_for", snap.version,
@@ -50,7 +50,7 @@ def test_activating_below_the_level_the_facts_call_for_asks_for_the_reason_and_k
     """Activating at IV while the facts say III (3 deaths, hazardous chemicals 1.4(3)) is a decision someone owns."""
     import pytest
     from emergency.core.errors import InputError
-    store = Store(":memory:")
+    store = open_store(":memory:")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 3},
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
     assert snap.classified_level == "III"
@@ -72,7 +72,7 @@ def test_facts_take_the_time_they_were_learned_in_the_report_and_on_the_timeline
     from emergency.services import documents
     clock = FixedClock("2026-11-22T02:45:00+08:00")
     app = app_with_users(str(tmp_path / "t.db"), clock, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
                               "occurred_at": "2026-11-22T02:30", "reported_at": "2026-11-22T02:40"}, "值班员张三", clock)
     store.close()
@@ -81,7 +81,7 @@ def test_facts_take_the_time_they_were_learned_in_the_report_and_on_the_timeline
     form = {"trigger": "update_facts", "expected_version": snap.version, "csrf_token": officer.csrf,
             "deaths": "3", "done_at": "2026-11-22T04:10"}
     officer.post(f"/incidents/{snap.id}/act", data=form)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = store.get(snap.id)
     assert snap.facts["deaths"] == 3
     plan = store.plans.plan("hazardous_chemicals")
@@ -102,7 +102,7 @@ def test_each_recipient_keeps_its_numbers_and_next_number_until_it_is_acknowledg
     its suggested number and is the one the form calls next (the checklist and the call form agree)."""
     from emergency.services import directory
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     directory.load_demo(store, "2026-11-22T08:00:00+08:00")
     snap = svc.report(store, {"plan": "work_safety", "title": "机械厂爆炸", "facts": {"deaths": 3},
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
@@ -129,7 +129,7 @@ def test_an_inject_never_makes_a_participants_step_stale_but_another_officers_ch
     they saw; the step is checked again on the new version and taken. Another officer's change still refuses it."""
     import pytest
     from emergency.core.errors import StaleVersion
-    store = Store(":memory:")
+    store = open_store(":memory:")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "【演练】储罐泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
     seen = snap.version
@@ -151,7 +151,7 @@ def test_an_intake_is_typed_once_its_figures_and_title_reach_the_classify_page(t
     from emergency.services.intake import matter_text
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
     officer = signed_in(app, "值班员张三")
-    matter = matter_text(Store(app.config["DATABASE"]).plans.routing.matter("A033"))
+    matter = matter_text(open_store(app.config["DATABASE"]).plans.routing.matter("A033"))
     page = officer.get("/intake").get_data(as_text=True)
     assert f'<option value="{matter}"' in page and 'value="A033"' not in page
     response = officer.post("/intake", data={
@@ -175,7 +175,7 @@ def test_facts_entered_on_one_record_of_an_event_reach_its_other_record(tmp_path
     """The tanker under hazardous chemicals and environment: the 04:10 facts typed once on the chemicals record reach
     the environment record at the same 获知时间, re-classified under its own plan, its level change offered, not made."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     tanker = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
                                 "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40"}, "值班员张三", CLOCK)
     spill = svc.report(store, {"plan": "environment", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2, "evacuated": 300},
@@ -187,7 +187,7 @@ def test_facts_entered_on_one_record_of_an_event_reach_its_other_record(tmp_path
     page = officer.post(f"/incidents/{tanker.id}/act", data={
         "trigger": "update_facts", "expected_version": tanker.version, "csrf_token": officer.csrf,
         "deaths": "4", "poisoned": "12", "done_at": "2026-11-22T04:10"}, follow_redirects=True).get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     other = store.get(spill.id)
     assert other.facts["deaths"] == 4 and other.facts["evacuated"] == 300   # what only environment grades by stays
     assert other.level == "IV" and other.classified_level == "III"          # offered, never changed behind its back
@@ -208,7 +208,7 @@ def test_one_call_to_nantong_reports_the_event_for_both_of_its_records(tmp_path)
     recorded on both records, so neither shows the 南通市政府 recipient as still owed. Another recipient (南通市安委会)
     stays owed: only the unit the call reached counts."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     blast = svc.report(store, {"plan": "work_safety", "title": "化工厂爆炸", "facts": {"deaths": 4},
                                "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", CLOCK)
     spill = svc.report(store, {"plan": "environment", "title": "化工厂爆炸", "facts": {"deaths": 4},
@@ -223,7 +223,7 @@ def test_one_call_to_nantong_reports_the_event_for_both_of_its_records(tmp_path)
         follow_redirects=True).get_data(as_text=True)
     flashes = " ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
     assert "同一事件在工矿企业安全生产事故预案下的记录中报南通市政府的事项，已按本次呼叫同时记录。" in flashes, flashes
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     other = store.get(blast.id)
     assert "南通市政府" in other.receipts["city-to-nantong"] and "南通市安委会" not in other.receipts["city-to-nantong"]
     call = other.calls[-1]
@@ -234,7 +234,7 @@ def test_others_items_are_accounted_for_together_with_one_submit(tmp_path):
     """The tanker's items of 110, the scene and the bureau: the duty room learned of them all from 110's transfer.
     One form records 已获知 for every ticked item (it took three actions per item, one item at a time)."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻", "facts": {"deaths": 2},
                               "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40"}, "值班员张三", CLOCK)
     store.close()
@@ -252,7 +252,7 @@ def test_others_items_are_accounted_for_together_with_one_submit(tmp_path):
         "notification": ticked, "how": "known", "via": "平台", "source": "110指挥中心王警官"},
         follow_redirects=True).get_data(as_text=True)
     assert any(f"（{len(ticked)}项）" in f for f in re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
-    got = Store(app.config["DATABASE"]).get(snap.id).receipts
+    got = open_store(app.config["DATABASE"]).get(snap.id).receipts
     assert all(got[n] and all(r.how == "known" and r.source == "110指挥中心王警官" for r in got[n].values())
                for n in ticked)
 
@@ -261,7 +261,7 @@ def test_a_tanker_on_a_road_recorded_under_two_plans_names_the_road_plan_as_lead
     """Hazardous chemicals 8.2 "发生道路交通事故涉及危险化学品时，以相应预案为主，本预案为辅": on the linked cards
     of the same event neither of our plans is tagged 主预案; the road-traffic plan (not held here) leads, ours assist."""
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     tanker = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻",
                                 "facts": {"deaths": 2, "accident_setting": "road"},
                                 "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40"}, "值班员张三", CLOCK)

@@ -10,7 +10,7 @@ from emergency.services import incidents as svc
 from emergency.services.permissions import Actor, Forbidden
 import webui.api
 import webui.db
-from emergency.store import Store
+from emergency.store import open_store
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def note(client, token, incident_id, version):
 
 
 def test_a_note_is_one_read_one_transaction_and_four_statements(app, clock, traced):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     store.close()
     r = note(app.test_client(), app.config["TEST_TOKENS"]["值班员张三"], snap.id, snap.version)
@@ -46,7 +46,7 @@ def test_a_note_is_one_read_one_transaction_and_four_statements(app, clock, trac
 
 
 def test_the_answer_to_an_action_does_not_grow_with_the_incident(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     for i in range(300):
         snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"第{i}条"}, "值班员张三", clock)
@@ -54,7 +54,7 @@ def test_the_answer_to_an_action_does_not_grow_with_the_incident(app, clock):
     r = note(app.test_client(), app.config["TEST_TOKENS"]["值班员张三"], snap.id, snap.version)
     said = r.get_json()
     assert [e["trigger"] for e in said["events"]] == ["add_note"] and said["events_total"] == 302
-    reader = Store(app.config["DATABASE"])
+    reader = open_store(app.config["DATABASE"])
     timeline = json.dumps(reader.events(snap.id), ensure_ascii=False).encode()
     reader.close()
     # the answer carries the one new event, never the 302 of the timeline it was once sent whole with
@@ -62,7 +62,7 @@ def test_the_answer_to_an_action_does_not_grow_with_the_incident(app, clock):
 
 
 def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     with pytest.raises(Forbidden, match="观察员无权执行"):
         svc.perform(store, snap.id, "add_note", 1, {"note": "x"}, Actor("观察员赵六", "observer"),
@@ -75,7 +75,7 @@ def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
 
 def test_reading_an_incident_reads_its_snapshot_once(app, clock, traced):
     """The incident's clock (a drill's, or the app's) and its view are made from one read."""
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     store.close()
     r = app.test_client().get(f"/api/incidents/{snap.id}",

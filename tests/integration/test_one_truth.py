@@ -13,7 +13,7 @@ from emergency.core.clock import FixedClock
 from emergency.services import incidents as svc, users
 from emergency.services.incidents import notification_status
 from emergency.services.users import add_user
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import PASSWORD, app_with_users, signed_in
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -80,7 +80,7 @@ def _numbers(client) -> dict[str, tuple[int, int]]:
 def test_every_surface_shows_the_same_counts_for_every_office(specs):
     with tempfile.TemporaryDirectory() as tmp:
         app = app_with_users(str(Path(tmp) / "t.db"), CLOCK, TESTING=True)
-        store = Store(app.config["DATABASE"])
+        store = open_store(app.config["DATABASE"])
         for name, unit in OFFICES.items():
             if name != "值班员张三":
                 add_user(store, name, "duty_officer", PASSWORD, CLOCK, unit=unit)
@@ -108,7 +108,7 @@ def test_the_call_form_and_the_checklist_agree_on_every_recipient(specs):
     """Each recipient of each item: acknowledged on the call form exactly when the checklist's receipts say so."""
     from emergency.response.duties import ACKNOWLEDGED
     from emergency.services import callsheet
-    store = Store(":memory:")
+    store = open_store(":memory:")
     for spec in specs:
         _record(store, spec)
     for snap in store.list(drill=False):
@@ -130,7 +130,7 @@ def test_the_board_downloads_in_every_table_format_with_the_same_rows(tmp_path):
     from emergency.core.sheets import shown_text
     from emergency.services import formats
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _record(store, {"plan": "hazardous_chemicals", "size": 30, "minutes_ago": 120, "receipts": []})
     store.close()
     client = signed_in(app, "值班员张三")
@@ -161,7 +161,7 @@ def test_a_new_table_format_is_one_module(tmp_path, monkeypatch):
                                    '.encode("utf-8")\n', encoding="utf-8")
     monkeypatch.setattr(formats, "__path__", [*formats.__path__, str(folder)])
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _record(store, {"plan": "hazardous_chemicals", "size": 30, "minutes_ago": 120, "receipts": []})
     incident = store.list(drill=False)[0].id
     store.close()
@@ -171,7 +171,7 @@ def test_a_new_table_format_is_one_module(tmp_path, monkeypatch):
         got = client.get(url)
         assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/tab-separated-values"), url
         assert "\t" in got.get_data(as_text=True).splitlines()[0], url
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     exported = [e["detail"] for e in users.security_log(store) if e["kind"] == "export"]
     store.close()
     assert any(".tsv" in d for d in exported), exported

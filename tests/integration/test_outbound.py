@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 from tests.serving import free_port, loopback_http
 
@@ -91,7 +91,7 @@ def test_messages_go_out_by_mail_and_webhook_and_every_send_is_an_event(tmp_path
     html = duty.get(url).get_data(as_text=True)
     assert "消息未能通过“短信网关”发出" in html
     iid = url.rsplit("/", 1)[-1]
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     events = store.events(iid)
     sent = [e["payload"] for e in events if e["trigger"] == "send_message"]
     assert [(m["channel"], m["ok"]) for m in sent] == [("邮件", True), ("钉钉值班群", True), ("短信网关", False)]
@@ -115,7 +115,7 @@ def test_an_unknown_channel_or_empty_text_is_refused_and_nothing_is_sent(tmp_pat
     send(duty, url, "邮件", text="   ")
     assert "发送消息须填写短信或群消息内容" in duty.get(url).get_data(as_text=True)
     assert mailbox.messages == []
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert [e for e in store.events(url.rsplit("/", 1)[-1]) if e["trigger"] == "send_message"] == []
     store.close()
 

@@ -18,7 +18,7 @@ from emergency.services import directory, drill_runs, intake, roster, shift
 from emergency.services import incidents as svc
 from emergency.services.permissions import ACTIONS, PLAN, Actor
 from emergency.services.users import add_user, create_token
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import PASSWORD, app_with_users
 from tests.library import PLANS
 from webui.access import ROUTE_ACTIONS
@@ -48,7 +48,7 @@ def world(tmp_path_factory):
     on: an incident, an intake, a drill, the duty room's log entry, handover and swap."""
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     app = app_with_users(str(tmp_path_factory.mktemp("perm") / "perm.db"), clock, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     tokens = {}
     for role in ROLES:
         for key, unit in OFFICES.items():
@@ -302,7 +302,7 @@ def test_an_observer_meets_no_personal_mobile_on_any_page_or_export(world, offic
 # ---------------------------------------------------------------- the findings, through the pages and the API
 
 def _token(app, name, role, unit, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     try:
         add_user(store, name, role, PASSWORD, clock, unit=unit)
         return create_token(store, name, clock)
@@ -346,7 +346,7 @@ def test_a_third_office_cannot_finish_a_task_given_to_the_bureau(app, clock):
 
 
 def test_nobody_approves_a_swap_of_his_own(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     roster.replace(store, roster.check([roster.COLUMNS,
                                         [DUTY_ROOM, "2026-12-05", "白班", "08:30", "17:30", "指挥李四", "10000020001", "", ""],
                                         [DUTY_ROOM, "2026-12-06", "白班", "08:30", "17:30", "示例值班员乙", "10000020002", "", ""]],
@@ -356,14 +356,14 @@ def test_nobody_approves_a_swap_of_his_own(app, clock):
     commander = _as(app, app.config["TEST_TOKENS"]["指挥李四"])
     assert commander.post("/roster/swaps", data={"shift_id": rows["指挥李四"], "to_officer": "示例值班员乙",
                                                  "with_shift_id": rows["示例值班员乙"], "reason": "家中有事"}).status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     swap_id = store.roster.swaps(DUTY_ROOM)[0]["id"]
     store.close()
     mine = commander.post(f"/roster/swaps/{swap_id}/decide", data={"decision": "approve"})
     assert mine.status_code == 403 and "不是换班当事人" in mine.get_data(as_text=True)
     other = _as(app, _token(app, "指挥周某", "commander", None, clock))
     assert other.post(f"/roster/swaps/{swap_id}/decide", data={"decision": "approve"}).status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert store.roster.swaps(DUTY_ROOM)[0]["status"] == "approved"
     store.close()
 
@@ -371,7 +371,7 @@ def test_nobody_approves_a_swap_of_his_own(app, clock):
 def test_a_handover_is_signed_by_the_ending_crew_and_taken_over_by_the_next_within_four_hours(tmp_path):
     clock = FixedClock("2026-11-22T08:20:00+08:00")
     app = app_with_users(str(tmp_path / "crew.db"), clock, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     roster.replace(store, roster.check([roster.COLUMNS,
                                         [DUTY_ROOM, "2026-11-21", "夜班", "17:30", "08:30", "值班员张三", "10000020001", "", ""],
                                         [DUTY_ROOM, "2026-11-22", "白班", "08:30", "17:30", "示例值班员丙", "10000020003",
@@ -394,7 +394,7 @@ def test_a_handover_is_signed_by_the_ending_crew_and_taken_over_by_the_next_with
     clock.advance(minutes=-2)              # 12:29: still within the time the page offers it
     incoming.post(f"/shift/handover/{handover_id}/sign-in")
     assert "指挥李四" in incoming.get(f"/shift/handover/{handover_id}").get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert store.shifts.handover(handover_id)["incoming"] == "指挥李四"
     store.close()
 
@@ -432,7 +432,7 @@ def test_a_swap_asked_before_the_month_was_made_again_is_refused_not_applied_to_
     approving it after the roster changed under it is refused, leaving the new roster as it is."""
     rows = [roster.COLUMNS, [DUTY_ROOM, "2026-12-05", "白班", "08:30", "17:30", "值班员张三", "10000020001", "", ""],
             [DUTY_ROOM, "2026-12-06", "白班", "08:30", "17:30", "示例值班员乙", "10000020002", "", ""]]
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     roster.replace(store, roster.check(rows, store.plans), "管理员", "2026-11-20T09:00:00+08:00")
     ids = {r["officer"]: r["id"] for r in store.roster.rows()}
     officer = Actor("值班员张三", "duty_officer", DUTY_ROOM)

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from emergency.core.clock import FixedClock
-from emergency.store import Store, StoreBusy
+from emergency.store import open_store, StoreBusy
 from tests.conftest import app_with_users, as_user
 
 
@@ -21,7 +21,7 @@ def test_a_dropped_connection_is_replaced_and_one_lost_mid_request_is_a_503(pg_u
     assert c.get("/api/incidents").status_code == 200
     _kill_backends(pg_url)
     assert c.get("/api/incidents").status_code == 200            # the pool handed out a checked connection
-    store = Store(pg_url)
+    store = open_store(pg_url)
     try:
         _kill_backends(pg_url)
         with pytest.raises(StoreBusy, match="数据库连接中断"):

@@ -7,7 +7,7 @@ from emergency.core.markdown import checklist_markdown
 from emergency.core.clock import FixedClock
 from emergency.core.errors import Refused
 from tests.library import PLANS, status_views
-from emergency.store import Store
+from emergency.store import open_store
 from tests.refusals import refused
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -19,7 +19,7 @@ def _cl(plan, level):
 
 # ---- point 2: two plans on one event keep every plan's clocks
 def test_one_event_under_work_safety_and_hazardous_chemicals_keeps_both_plans_clocks():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     event = {"occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "event_group": "evt-ws-hc",
              "facts": {"deaths": 12}}
     ws = svc.report(store, {**event, "plan": "work_safety"}, "值班员", CLOCK)
@@ -44,7 +44,7 @@ def test_one_event_under_work_safety_and_hazardous_chemicals_keeps_both_plans_cl
 
 
 def test_the_same_recipient_and_channel_is_kept_once_with_the_earliest_due_time():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     event = {"occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "event_group": "evt-dup",
              "facts": {"deaths": 4}}
     views = [svc.snapshot_view(svc.report(store, {**event, "plan": p}, "值班员", CLOCK), None, CLOCK.now())
@@ -92,7 +92,7 @@ def test_national_rules_are_on_accident_checklists_marked_with_their_article():
 
 
 def test_a_supplementary_report_is_dated_when_casualties_change():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     snap = svc.report(store, {"plan": "work_safety", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00",
                               "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
     later = FixedClock("2026-11-30T10:00:00+08:00")
@@ -110,7 +110,7 @@ def test_environment_warning_measures_include_the_special_groups():
 
 # ---- point 8: environment cross-district, province, survey, assessment form, who declares the end
 def test_environment_cross_district_items_are_dated_when_the_crossing_is_recorded():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     snap = svc.report(store, {"plan": "environment", "facts": {"cross_boundary": "county"},
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员",
                       FixedClock("2026-11-22T08:12:00+08:00"))
@@ -151,7 +151,7 @@ def test_hazardous_chemicals_lists_all_twenty_member_units_and_its_groups_as_wri
 
 def test_hazardous_chemicals_information_is_released_only_when_the_command_head_approves():
     m = PLANS.lifecycle("hazardous_chemicals")
-    store = Store(":memory:")
+    store = open_store(":memory:")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"},
                       "值班员", CLOCK)
     snap, _ = m.apply(snap, "activate", {"level": "IV", "approved_by": "总指挥"}, "指挥", CLOCK.now())
@@ -177,7 +177,7 @@ def test_support_is_encoded_for_the_three_plans_that_have_it_and_on_the_commande
 
 # moved from tests/unit/test_lifecycle.py: it writes to a database
 def test_closing_waits_for_a_linked_plans_incident_still_at_receipt():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     ev = {"occurred_at": "2026-11-22T08:00", "event_group": "evt-close", "facts": {"deaths": 1}}
     env = svc.report(store, {**ev, "plan": "environment"}, "x", CLOCK)
     svc.report(store, {**ev, "plan": "hazardous_chemicals"}, "x", CLOCK)

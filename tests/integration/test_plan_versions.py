@@ -7,7 +7,7 @@ import pytest
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.response.library import PlanLibrary
-from emergency.store import Store
+from emergency.store import open_store
 from tests.library import PLANS_DIR, status_views
 
 CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
@@ -27,7 +27,7 @@ def _phone_due(snap, plans):
 def test_an_incident_keeps_its_plan_version_after_the_plan_file_changes(plans_dir, tmp_path):
     d = plans_dir
     first = PlanLibrary(d)  # the console as started before the edit
-    store = Store(tmp_path / "v.db", plans=first)
+    store = open_store(tmp_path / "v.db", plans=first)
     before = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",
                                 "reported_at": "2026-11-22T08:10"}, "值班员", CLOCK)
     old_version = before.plan_version
@@ -39,7 +39,7 @@ def test_an_incident_keeps_its_plan_version_after_the_plan_file_changes(plans_di
     (d / "environment.yaml").write_text(edited, encoding="utf-8")
     later = PlanLibrary(d)  # a restart: the old version is known only from the database
     assert later.current_version("environment") != old_version
-    store = Store(tmp_path / "v.db", plans=later)
+    store = open_store(tmp_path / "v.db", plans=later)
     kept = store.get(before.id)
     assert kept.plan_version == old_version and _phone_due(kept, later).endswith("08:30:00+08:00")
     view = svc.snapshot_view(kept, None, CLOCK.now(), later)

@@ -7,7 +7,7 @@ import pytest
 from emergency.core.clock import FixedClock
 from emergency.core.errors import StaleVersion
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.writers import race
 
 pytestmark = pytest.mark.both_stores
@@ -32,13 +32,13 @@ def _activated_then_noted(store, clock):
 
 def test_notes_leave_the_row_and_every_read_sees_the_incident_at_its_last_event(store_location):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store = Store(store_location)
+    store = open_store(store_location)
     snap = _activated_then_noted(store, clock)
     assert (snap.version, snap.updated_at) == (5, "2026-11-22T09:50:00+08:00")
     assert _row(store, snap.id) == (2, "2026-11-22T09:05:00+08:00", "activated")   # the activation's row, untouched
     store.close()
 
-    store = Store(store_location)   # a fresh process's view: nothing kept from the writes
+    store = open_store(store_location)   # a fresh process's view: nothing kept from the writes
     seen = {"get": store.get(snap.id), "list": store.list(open_only=True)[0], "search": store.search()[0],
             "touched": store.touched("2026-11-22T09:10:00+08:00", "2026-11-22T10:00:00+08:00")[0]}
     for how, s in seen.items():
@@ -51,7 +51,7 @@ def test_notes_leave_the_row_and_every_read_sees_the_incident_at_its_last_event(
 
 def test_a_change_after_notes_writes_the_row_at_its_version(store_location):
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store = Store(store_location)
+    store = open_store(store_location)
     snap = _activated_then_noted(store, clock)
     clock.advance(minutes=5)
     snap = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"deaths": 2}}, "值班员", clock)
@@ -65,7 +65,7 @@ def test_a_change_after_notes_writes_the_row_at_its_version(store_location):
 def test_a_shift_sees_an_incident_whose_only_activity_in_it_was_a_note(store_location):
     """The shift log reads the incidents changed since the shift began: a note is a change."""
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store = Store(store_location)
+    store = open_store(store_location)
     quiet = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
     clock.advance(minutes=30)
     other = svc.report(store, {"plan": "labor_dispute", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
@@ -82,7 +82,7 @@ def test_a_row_put_back_under_later_notes_is_found(store_location):
     """The row rolled back to before the activation, the notes after it left in place: the events rebuild an
     activated incident, the row says reported — the integrity check names the incident."""
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store = Store(store_location)
+    store = open_store(store_location)
     first = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:40"},
                        "值班员", clock)
     clock.advance(minutes=5)
@@ -104,7 +104,7 @@ def test_notes_and_calls_racing_on_one_incident_all_land_and_the_row_holds_every
     PostgreSQL every other call is written the long way, under the write lock with the ledger entry's row locked.
     Every write lands, the chain verifies, and the row holds all fifteen calls: no note wrote over a call."""
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    setup = Store(store_location)
+    setup = open_store(store_location)
     incident = svc.report(setup, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50"},
                           "值班员", clock).id
     setup.close()
@@ -119,7 +119,7 @@ def test_notes_and_calls_racing_on_one_incident_all_land_and_the_row_holds_every
     errors = race(store_location, write, [("add_note", {"note": "现场已封控"}), ("add_note", {"note": "下游取水口已关闭"}),
                                           ("record_call", call)])
     assert errors == []
-    store = Store(store_location)
+    store = open_store(store_location)
     snap = store.get(incident)
     assert (snap.version, len(store.events(incident)), len(snap.calls)) == (46, 46, 15)
     row = store.db.execute("SELECT snapshot FROM incidents WHERE id = ?", [incident]).fetchone()[0]
@@ -138,7 +138,7 @@ def test_a_call_that_another_writer_beats_every_time_it_is_worked_out_still_land
     worked out outside the write lock. The call is then worked out once more holding the incident's chain, and
     lands — the duty officer is not told 数据库正忙 because colleagues keep adding notes."""
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store, other = Store(store_location), Store(store_location)
+    store, other = open_store(store_location), open_store(store_location)
     incident = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50"},
                           "值班员", clock)
     beaten = []
@@ -156,7 +156,7 @@ def test_a_call_that_another_writer_beats_every_time_it_is_worked_out_still_land
     call = {"notification": "III-phone", "outcome": "no_answer", "number": "0513-00010073"}
     snap = svc.act(store, incident.id, "record_call", incident.version, call, "值班员", clock)
     assert beaten and len(snap.calls) == 1 and snap.version == incident.version + len(beaten) + 1
-    fresh = Store(store_location)
+    fresh = open_store(store_location)
     assert [e["trigger"] for e in fresh.events(incident.id)][-len(beaten) - 1:] == ["add_note"] * len(beaten) + [
         "record_call"]
     assert fresh.verify() == []
@@ -174,7 +174,7 @@ def test_on_postgresql_a_note_waits_for_a_write_that_holds_the_ledger_entry(pg_u
     from emergency.core.chains import incident_chain
 
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    holder, noter = Store(pg_url), Store(pg_url)
+    holder, noter = open_store(pg_url), open_store(pg_url)
     snap = svc.report(holder, {"plan": "environment", "occurred_at": "2026-11-22T08:50"}, "值班员", clock)
     noter.get(snap.id)
     done = []
@@ -199,7 +199,7 @@ def test_a_quiet_change_that_leaves_the_incident_closed_writes_its_row(store_loc
     behind its chain: a note-like change written with the incident final (no plan offers one; the store's own
     contract) rewrites the row."""
     clock = FixedClock("2026-11-22T09:00:00+08:00")
-    store = Store(store_location)
+    store = open_store(store_location)
     snap = svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
 
     def closing_note(current):

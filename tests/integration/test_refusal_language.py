@@ -87,8 +87,8 @@ def test_the_api_answers_a_refusal_with_its_field_in_english_and_in_chinese(api,
 
 def test_a_refused_call_reads_chinese_on_the_chinese_page_and_english_on_the_english_one(app, clock):
     from emergency.services import incidents as svc
-    from emergency.store import Store
-    store = Store(app.config["DATABASE"])
+    from emergency.store import open_store
+    store = open_store(app.config["DATABASE"])
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:00",
                               "reported_at": "2026-11-22T08:10"}, "值班员张三", clock)
     store.close()

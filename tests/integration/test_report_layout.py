@@ -16,7 +16,7 @@ from emergency.core.clock import FixedClock
 from emergency.services import documents
 from tests.integration.test_reports import draft_form, issue, report_incident
 from emergency.services.users import add_user
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import PASSWORD, USERS, app_with_users, signed_in
 from tests.pdf_layout import PT_PER_MM, gb_t_9704_places, page_lines
 
@@ -46,7 +46,7 @@ def issued(tmp_path_factory, request):
     clock = FixedClock(AT)
     app = app_with_users(str(tmp_path_factory.mktemp("layout") / "app.db"), clock, TESTING=True)
     if request.param not in USERS:
-        store = Store(app.config["DATABASE"])
+        store = open_store(app.config["DATABASE"])
         add_user(store, request.param, "duty_officer", PASSWORD, clock, unit=ISSUERS[request.param])
         store.close()
     officer = signed_in(app, request.param)

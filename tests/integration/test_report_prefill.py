@@ -7,7 +7,7 @@ import pytest
 from emergency.services import documents, intake
 from emergency.core.clock import FixedClock
 from emergency.services.incidents import incident_name
-from emergency.store import Store
+from emergency.store import open_store
 from tests.library import PLANS
 
 CLOCK = FixedClock("2026-12-06T09:00:00+08:00")
@@ -22,7 +22,7 @@ def fields_of(store, snap, kind="first"):
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store(str(tmp_path / "r.db"))
+    s = open_store(str(tmp_path / "r.db"))
     yield s
     s.close()
 

@@ -9,7 +9,7 @@ import pytest
 from emergency.services import documents
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 
 FORBIDDEN = [(re.compile(r"[A-Za-z_]{3,}"), "an id or English"), (re.compile(r"[\[\]'{}]"), "list or dict syntax"),
              (re.compile("（原文："), "the plan's old name"), (re.compile("None"), "a Python None")]
@@ -25,7 +25,7 @@ def _docx_text(content: bytes) -> str:
 @pytest.fixture
 def record(tmp_path):
     clock = FixedClock("2026-12-06T02:40:00+08:00")
-    store = Store(str(tmp_path / "words.db"))
+    store = open_store(str(tmp_path / "words.db"))
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "槽罐车泄漏", "facts": {"deaths": 1, "poisoned": 3},
                               "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
     clock.advance(minutes=5)
@@ -136,7 +136,7 @@ def test_a_labor_report_names_the_member_units_taking_part_by_todays_names(tmp_p
     part, by today's names and without the directory's remarks, never each unit as a 组 led by itself."""
     from emergency.core.clock import FixedClock
     clock = FixedClock("2026-12-02T10:00:00+08:00")
-    store = Store(str(tmp_path / "l.db"))
+    store = open_store(str(tmp_path / "l.db"))
     snap = svc.report(store, {"plan": "labor_dispute", "title": "某工地工人讨薪", "facts": {"petition": 260},
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     level = store.get(snap.id).classified_level
@@ -155,7 +155,7 @@ def test_measures_are_told_in_the_order_they_were_done_at_the_time_they_were_don
     """已采取的措施 as a secretary reads it: the steps the officer recorded at 05:20 for what was done in the night
     stand at the times they were done (实施时间), in that order, each by the plan's name for it with who approved."""
     clock = FixedClock("2026-12-06T05:20:00+08:00")
-    store = Store(str(tmp_path / "measures.db"))
+    store = open_store(str(tmp_path / "measures.db"))
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "液氯槽罐车侧翻泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-06T02:30", "reported_at": "2026-12-06T02:35"}, "值班员张三", clock)
     for trigger, payload in (("start_first_response", {"done_at": "2026-12-06T02:40"}),
@@ -175,7 +175,7 @@ def test_a_step_done_before_it_was_recorded_says_so_on_the_timeline(tmp_path):
     from webui import create_app
     from webui.timeline import timeline
     clock = FixedClock("2026-12-06T05:20:00+08:00")
-    store = Store(str(tmp_path / "later.db"))
+    store = open_store(str(tmp_path / "later.db"))
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "start_first_response", snap.version, {"done_at": "2026-12-06T02:40"}, "值班员张三",
@@ -189,7 +189,7 @@ def test_a_progress_report_tells_what_was_done_after_the_last_report_even_in_its
     """The 续报's 处置情况 holds what the log holds after the last report's 签发 — the plan started within the minute
     of the 首报 included — and nothing told before."""
     clock = FixedClock("2026-12-06T03:00:00+08:00")
-    store = Store(str(tmp_path / "progress.db"))
+    store = open_store(str(tmp_path / "progress.db"))
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "槽罐车泄漏", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "消防救援力量已到场"}, "值班员张三", clock)

@@ -14,7 +14,7 @@ from docx.shared import Pt
 from emergency.services import documents, exports
 from emergency.core.clock import FixedClock
 from emergency.services.incidents import rebuild
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 from tests.conftest import PASSWORD, app_with_users, signed_in
 from tests.refusals import refused
@@ -90,7 +90,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
     r = issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000", **{"field-2": "海门港新区某机械厂二号车间"})
     assert r.status_code == 302
     page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     [row] = store.documents(inc)
     assert row["sha256"] in page and row["kind"] == "first"
     event = store.events(inc)[-1]
@@ -121,7 +121,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
 
 def test_the_docx_is_in_the_gbt_9704_layout(app, officer):
     inc = with_first_report(app, officer, signer="李局长", contact="王五 0513-82100000")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     d = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"]))
     s = d.sections[0]
     def mm(*lengths):  # Word keeps twentieths of a point: compare to a tenth of a millimetre
@@ -153,7 +153,7 @@ def test_two_windows_issue_the_first_report_once(app, officer, clock):
     r = issue(other, inc, form2, signer="丙", contact="丁 0513-2")
     page = other.get(r.headers["Location"]).get_data(as_text=True)
     assert "未签发" in page and 'data-report-kind="first"' not in page  # back on the incident: the 首报 is out
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert [d["kind"] for d in store.documents(inc)] == ["first"]
     assert sum(1 for e in store.events(inc) if e["trigger"] == "issue_report") == 1
     store.close()
@@ -165,7 +165,7 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
     assert 'data-report-kind="first"' not in page and 'data-report-kind="progress"' in page
     assert "建议报送" not in page                                      # nothing changed: offered, not called for
     clock.advance(minutes=20)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     r = officer.post(f"/api/incidents/{inc}/events", json={"trigger": "update_facts", "expected_version": store.get(inc).version,
                                                          "payload": {"facts": {"deaths": 3}}},
                      headers={"X-CSRFToken": officer.csrf})
@@ -207,7 +207,7 @@ def test_characters_that_break_xml_are_refused_naming_the_field(app, officer, fi
     r = issue(officer, inc, {**form, "signer": "甲", "contact": "乙 0513-1"}, **{field: value})
     page = officer.get(r.headers["Location"]).get_data(as_text=True)
     assert "不得含控制字符" in page and {"title": "标题：", "signer": "签发人："}.get(field, "地点") in page
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert store.documents(inc) == []
     store.close()
 
@@ -224,7 +224,7 @@ def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
     observer = signed_in(app, "观察员赵六")
     assert observer.get(f"/incidents/{inc}/reports/new?kind=progress").status_code == 403
     assert observer.post(f"/incidents/{inc}/reports", data={"kind": "progress", "csrf_token": observer.csrf}).status_code == 403
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     doc = store.documents(inc)[0]["id"]
     assert observer.get(f"/documents/{doc}.docx").status_code == 200
     store.close()
@@ -233,7 +233,7 @@ def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
 @pytest.mark.both_stores
 def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
     inc = with_first_report(app, officer, signer="甲", contact="乙 0513-1")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     for sql in ("UPDATE documents SET content = ?", "DELETE FROM documents WHERE content <> ?"):
         with pytest.raises(Exception, match="cannot be changed or removed"):
             with store.write() as db:
@@ -260,7 +260,7 @@ def test_a_drill_report_is_marked_in_its_title_and_on_every_page(app, officer):
     inc = report_incident(officer, drill=True)
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, {**form, "title": "关于行车倒塌情况的报告（首报）"}, signer="甲", contact="乙 0513-1")  # 演练 cannot be typed away
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     row = store.documents(inc)[0]
     d = docx.Document(io.BytesIO(store.document(row["id"])["content"]))
     assert row["title"].startswith("【演练】") and row["filename"].startswith("演练-")
@@ -278,7 +278,7 @@ def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     _h, form = draft_form(officer, inc, "first")
     long_text = "现场正在组织搜救，" * 120                                # long enough for a second page
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000", **{"field-2": long_text})
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     doc = store.documents(inc)[0]["id"]
     assert store.document(doc)["pdf"] is not None                      # kept beside the .docx
     r = officer.get(f"/documents/{doc}.pdf")
@@ -303,7 +303,7 @@ def test_a_drill_pdf_carries_its_mark_in_the_top_margin_of_every_page_never_over
     inc = report_incident(officer, drill=True)
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="甲", contact="乙 0513-1", **{"field-2": "现场正在组织搜救，" * 120})
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     pdf = PdfReader(io.BytesIO(store.document(store.documents(inc)[0]["id"])["pdf"]))
     store.close()
     top_margin = float(pdf.pages[0].mediabox.height) - 37 / 25.4 * 72      # GB/T 9704: the text starts 37 mm down
@@ -328,7 +328,7 @@ def test_the_pdf_refusal_names_what_is_missing(app, officer):
     issue, is refused naming what is missing, and the Word file downloads."""
     app.config["CHROMIUM"] = "/nonexistent/chromium"
     inc = with_first_report(app, officer)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     doc = store.documents(inc)[0]["id"]
     r = officer.get(f"/documents/{doc}.pdf")
     assert r.status_code == 503 and "chromium" in r.get_data(as_text=True).lower()
@@ -345,7 +345,7 @@ def test_a_pdf_printed_after_issue_is_kept_once_and_hashed(app, officer, monkeyp
     inc = with_first_report(app, officer)
     prints = iter([b"%PDF-1.4 first print", b"%PDF-1.4 second print"])
     monkeypatch.setattr(report_pages, "print_pdf", lambda _html, _exe: next(prints))
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     doc = store.documents(inc)[0]["id"]
     first, again = officer.get(f"/documents/{doc}.pdf"), officer.get(f"/documents/{doc}.pdf")
     assert first.status_code == again.status_code == 200
@@ -391,7 +391,7 @@ HEADER = {"issuer": "海门区人民政府总值班室", "signer": "甲", "conta
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store(str(tmp_path / "r.db"))
+    s = open_store(str(tmp_path / "r.db"))
     yield s
     s.close()
 
@@ -534,7 +534,7 @@ def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchang
 
 def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked_drill(app, clock):
     from emergency.services import drill_runs as dr
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
     dr.control(store, drill["id"], "start", clock)
     dr.control(store, drill["id"], "speed", clock, speed=60)
@@ -575,7 +575,7 @@ def test_the_after_action_reports_word_file_carries_the_pages_time_line_as_a_pic
     """The Word report carries the chart the page draws, photographed from the page's own markup: a PNG the width of
     the type area, its caption under it saying what each mark means; the page keeps its chart as drawn markup."""
     from emergency.services import drill_runs as dr
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     drill = dr.create_drill(store, "hc-tank-leak", "导调王五", clock)
     dr.control(store, drill["id"], "start", clock)
     dr.control(store, drill["id"], "speed", clock, speed=60)
@@ -614,7 +614,7 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
     digest = re.search(r'name="previewed" value="([0-9a-f]{64})"', html).group(1)
     changed = issue(officer, inc, {**form, "previewed": digest}, signer="王某某")  # edited after the preview
     assert "预览之后报告内容已有变化" in officer.get(changed.headers["Location"]).get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     assert store.documents(inc) == []
     store.close()
     back = issue(officer, inc, {**form, "previewed": digest, "back": "1"})           # 返回修改 keeps what was typed
@@ -623,7 +623,7 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
     assert "请先预览" in officer.get(unseen.headers["Location"]).get_data(as_text=True)
     done = issue(officer, inc, {**form, "previewed": digest})
     assert "已签发" in officer.get(done.headers["Location"]).get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
     store.close()
     assert not any(p.startswith(("（本报告内容依据《", "5.1：")) for p in text)
@@ -638,7 +638,7 @@ def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, of
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000", addressee="海门区人民政府",
           copy_to="区应急管理局、海门区公安局")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
     assert "抄送：区应急管理局、海门区公安局。" in text and text[-1].endswith("印发")
     add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office (duty room)
@@ -660,7 +660,7 @@ def test_the_signature_keeps_with_the_last_line_of_the_body_in_the_word_file(app
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     paragraphs = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs
     store.close()
     signature = next(i for i, p in enumerate(paragraphs) if p.text == "海门区应急管理局（测试）" and i > 5)
@@ -677,7 +677,7 @@ def test_a_field_of_several_lines_reads_the_same_in_the_docx_and_the_printed_pag
     _html, form = draft_form(officer, inc, "first")
     assert issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000",
                  **{"field-2": "海门港新区某机械厂\n二号车间东侧\n行车轨道下方"}).status_code == 302
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     [row] = store.documents(inc)
     words = body_text(store.document(row["id"])["content"])
     printed = officer.get(f"/documents/{row['id']}").get_data(as_text=True)
@@ -704,7 +704,7 @@ def test_a_draft_is_addressed_from_the_issuing_offices_own_items(app, clock, uni
     a bracket no 主送 carries. Now: the bodies the issuing office itself reports to, without notes."""
     name = "值班员张三"
     if unit:
-        store = Store(app.config["DATABASE"])
+        store = open_store(app.config["DATABASE"])
         name = "应急局值班员孙八"
         add_user(store, name, "duty_officer", PASSWORD, clock, unit=unit)
         store.close()
@@ -720,7 +720,7 @@ def test_the_signer_and_contact_are_remembered_for_the_office_not_one_browser(ap
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office, another browser
     snap = store.get(inc)
     from emergency.services import incidents as svc
@@ -738,7 +738,7 @@ def test_a_report_downloads_under_its_number_and_title_with_an_ascii_name_beside
     inc = report_incident(officer)
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     [row] = store.documents(inc)
     store.close()
     for ext in ("docx", "pdf"):
@@ -755,7 +755,7 @@ def test_a_report_downloads_under_its_number_and_title_with_an_ascii_name_beside
 def test_an_issued_reports_file_says_who_made_it_when_in_chinese(app, officer):
     """The .docx's own properties are the report's, not python-docx's (its author, a 2013 date, en-US)."""
     inc = with_first_report(app, officer, issuer="海门区人民政府总值班室")
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     props = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).core_properties
     store.close()
     assert props.title == "关于某机械厂行车倒塌情况的报告（首报）" and props.author == "海门区人民政府总值班室"

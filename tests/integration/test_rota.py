@@ -7,7 +7,7 @@ import pytest
 
 from emergency.core.errors import InputError
 
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import ROOT, signed_in
 
@@ -21,7 +21,7 @@ def _generate(client, month="2026-10", pattern=PATTERN, start_with="0"):
 
 
 def _rows(app, since, until):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     try:
         return store.roster.rows(since, until)
     finally:
@@ -110,7 +110,7 @@ def test_a_swap_asked_by_an_officer_is_approved_by_the_leader_and_changes_both_s
     assert after[theirs["id"]]["officer"] == "示例值班员甲" and after[theirs["id"]]["officer_phone"] == "10000020001"
     again = commander.post(f"/roster/swaps/{swap_id}/decide", data={"csrf_token": commander.csrf, "decision": "approve"})
     assert "该换班申请已处理" in commander.get(again.headers["Location"]).get_data(as_text=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     kinds = [r[0] for r in store.db.execute("SELECT kind FROM audit WHERE kind LIKE 'swap%' ORDER BY seq")]
     store.close()
     assert kinds == ["swap_requested", "swap_approved"]
@@ -128,7 +128,7 @@ def test_a_swap_for_a_shift_the_other_officer_does_not_hold_is_refused(app):
 
 
 def _swap_id(app) -> int:
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     try:
         return store.roster.swaps()[0]["id"]
     finally:

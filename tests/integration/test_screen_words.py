@@ -9,7 +9,7 @@ from emergency.services import directory, drill_runs, intake, roster, users
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from tests.library import PLANS
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import add_users, new_app
 from tests.integration.security.conftest import sign_in
@@ -42,7 +42,7 @@ def site(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("words") / "w.db")
     app = new_app({"DATABASE": db, "SECRET_KEY": "k" * 32, "CLOCK": clock})
     add_users(db, clock)
-    store = Store(db)
+    store = open_store(db)
     demo = svc.load_demo(store, clock)
     directory.load_demo(store, "2026-11-22T09:00:00+08:00")   # the call sheets and call forms with numbers
     roster.load_demo(store, clock.now())                       # and the people on duty
@@ -122,7 +122,7 @@ def test_every_page_in_english_shows_chinese_only_as_marked_plan_text(site):
     app = site[0].application
     clock = app.config["CLOCK"]
     with app.app_context():
-        store = Store(app.config["DATABASE"])
+        store = open_store(app.config["DATABASE"])
         users.add_user(store, "管理员孙七", "administrator", "admin-password-long", clock)
         ready = drill_runs.create_drill(store, "env-river-spill", "导调王五", clock)
         done = drill_runs.create_drill(store, "hc-110-alarm", "导调王五", clock, seed=7)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from emergency.services import roster
 from emergency.core.clock import FixedClock
-from emergency.store import Store
+from emergency.store import open_store
 
 from tests.conftest import app_with_users, signed_in
 
@@ -28,7 +28,7 @@ def night(tmp_path):
     """A console at 23:00 of a night shift (17:30–08:30), the duty room's roster imported."""
     clock = FixedClock("2026-11-21T23:00:00+08:00")
     app = app_with_users(str(tmp_path / "night.db"), clock, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     roster.replace(store, roster.check(NIGHT, store.plans), "管理员", "2026-11-20T09:00:00+08:00")
     store.close()
     return app, clock
@@ -131,7 +131,7 @@ def test_a_night_shift_is_handed_over_at_0830_with_its_open_items_and_signed_for
     assert 'id="handover-flag"' not in incoming.get("/").get_data(as_text=True)
     wall = incoming.get("/wall").get_data(as_text=True)
     assert 'id="handover-flag"' not in wall
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     kinds = [r[0] for r in store.db.execute("SELECT kind FROM audit WHERE kind LIKE 'handover%' ORDER BY seq")]
     store.close()
     assert kinds == ["handover_signed_out", "handover_signed_in"]   # both signatures are chained events

@@ -6,7 +6,7 @@ import pytest
 from emergency.core.clock import FixedClock
 from emergency.services import shift
 from emergency.services.permissions import Actor
-from emergency.store import Store, init_database
+from emergency.store import open_store, init_database
 
 pytestmark = pytest.mark.both_stores
 ROOM = "海门区政府总值班室"
@@ -16,7 +16,7 @@ CLOCK = FixedClock("2026-11-22T09:00:00+08:00")
 @pytest.fixture
 def signed(store_location):
     init_database(store_location)
-    store = Store(store_location)
+    store = open_store(store_location)
     out, incoming = Actor("值班员张三", "duty_officer", ROOM), Actor("指挥李四", "commander", ROOM)
     entry = shift.add_entry(store, out, {"kind": "instruction", "leader": "区长", "text": "连夜核查化工园区"}, CLOCK.now())
     window = shift.window_at([], ROOM, CLOCK.now())
@@ -77,7 +77,7 @@ def test_a_pdf_printed_after_issue_is_kept_once_unchangeable_and_hashed(store_lo
     from emergency.services import documents
     from emergency.services import incidents as svc
     init_database(store_location)
-    store = Store(store_location)
+    store = open_store(store_location)
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-22T08:40"}, "甲", CLOCK)
     plan = store.plans.plan_for(snap.plan, snap.plan_version)

@@ -6,7 +6,7 @@ import pytest
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.core.errors import Refused, StaleVersion
-from emergency.store import Store
+from emergency.store import open_store
 
 pytestmark = pytest.mark.both_stores  # the store is what is tested: SQLite and PostgreSQL
 
@@ -28,7 +28,7 @@ def new(store, clock, plan="environment", **kw):
 
 
 def test_database_is_created_with_its_tables_and_sqlite_in_wal_mode(db_path):
-    store = Store(db_path)
+    store = open_store(db_path)
     if store.kind == "sqlite":
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {"incidents", "events", "ledger", "audit", "intakes", "plan_versions", "documents", "contacts", "roster"} <= set(store.db.table_names())
@@ -36,7 +36,7 @@ def test_database_is_created_with_its_tables_and_sqlite_in_wal_mode(db_path):
 
 
 def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock):
-    store = Store(db_path)
+    store = open_store(db_path)
     snap = new(store, clock)
     for trigger, payload in [("start_first_response", {}), ("activate", {"level": "IV", "approved_by": "区长"}),
                              ("tick_notification", {"notification": "first-phone"}),
@@ -52,7 +52,7 @@ def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock)
 
 
 def test_stale_version_is_refused_and_writes_nothing(db_path, clock):
-    store = Store(db_path)
+    store = open_store(db_path)
     snap = new(store, clock)
     svc.act(store, snap.id, "assess", 1, {}, "甲", clock)
     with pytest.raises(StaleVersion, match="您依据的是第1版，现为第2版"):
@@ -61,7 +61,7 @@ def test_stale_version_is_refused_and_writes_nothing(db_path, clock):
 
 
 def test_a_refused_trigger_writes_no_event(db_path, clock):
-    store = Store(db_path)
+    store = open_store(db_path)
     snap = new(store, clock)
     with pytest.raises(Refused):
         svc.act(store, snap.id, "terminate", 1, {"declared_by": "x"}, "甲", clock)
@@ -73,7 +73,7 @@ def _twenty_at_once(db_path, incident_id, trigger, payload, clock) -> list[str]:
     results, barrier = [], threading.Barrier(20, timeout=60)
 
     def operator(i):
-        store = Store(db_path, create=False)
+        store = open_store(db_path, create=False)
         barrier.wait()
         try:
             svc.act(store, incident_id, trigger, 1, payload(i), f"op{i}", clock)
@@ -92,24 +92,24 @@ def _twenty_at_once(db_path, incident_id, trigger, payload, clock) -> list[str]:
 
 
 def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_path, clock):
-    snap = new(Store(db_path), clock)
+    snap = new(open_store(db_path), clock)
     results = _twenty_at_once(db_path, snap.id, "start_first_response", lambda i: {}, clock)
     assert results.count("ok") == 1 and results.count("409") == 19
-    store = Store(db_path)
+    store = open_store(db_path)
     assert len(store.events(snap.id)) == 2
     assert store.get(snap.id).version == 2
 
 
 def test_twenty_simultaneous_notes_are_all_kept(db_path, clock):
-    snap = new(Store(db_path), clock)
+    snap = new(open_store(db_path), clock)
     results = _twenty_at_once(db_path, snap.id, "add_note", lambda i: {"note": f"operator {i}"}, clock)
     assert results.count("ok") == 20
-    store = Store(db_path)
+    store = open_store(db_path)
     assert len(store.events(snap.id)) == 21 and store.verify() == []
 
 
 def test_drills_are_never_listed_among_real_incidents(db_path, clock):
-    store = Store(db_path)
+    store = open_store(db_path)
     real = new(store, clock)
     drill = new(store, clock, drill=True, drill_id="d1")
     assert [s.id for s in store.list()] == [real.id]
@@ -122,7 +122,7 @@ def test_drills_are_never_listed_among_real_incidents(db_path, clock):
 def test_notes_and_ticks_are_merged_onto_a_newer_version_but_state_changes_are_not(db_path, clock):
     """A note or tick never conflicts with someone else's change; a level change may."""
     from emergency.core.errors import StaleVersion
-    store = Store(db_path)
+    store = open_store(db_path)
     snap = new(store, clock)
     seen = snap.version
     snap = svc.act(store, snap.id, "assess", seen, {}, "指挥", clock)             # someone else moved it on

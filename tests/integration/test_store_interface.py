@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 
-from emergency.store import IncidentLog, Store
+from emergency.store import IncidentLog, Store, open_store
 from emergency.store.interface import IncidentLog as Declared
 from emergency.store.postgres import PostgresStore
 from emergency.store.refusals import REFUSALS, refusal
@@ -28,7 +28,7 @@ def test_each_store_has_the_declared_method_with_its_parameters(backend, method)
 
 @pytest.mark.both_stores
 def test_an_open_store_is_an_incident_log(store_location):
-    store = Store(store_location)
+    store = open_store(store_location)
     try:
         assert isinstance(store, IncidentLog)
     finally:

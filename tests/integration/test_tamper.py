@@ -9,7 +9,7 @@ import sqlite3
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.core.chains import event_hash, mac
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 from tests.conftest import PASSWORD, new_app
 from tests.cli import emergency
@@ -17,7 +17,7 @@ from tests.cli import emergency
 
 def make(tmp_path):
     path = tmp_path / "chain.db"
-    store = Store(path)
+    store = open_store(path)
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     snap = svc.report(store, {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00"},
                       "值班员", clock)
@@ -140,7 +140,7 @@ def test_a_published_anchor_shows_a_rollback(tmp_path):
     # roll the whole database back to a copy taken before the last event: every chain and the ledger
     # of the copy are consistent, but the published anchor is not in it
     before = tmp_path / "before.db"
-    store2 = Store(before)
+    store2 = open_store(before)
     svc.report(store2, {"plan": "environment", "facts": {}, "occurred_at": "2026-11-22T08:00"}, "值班员",
                FixedClock("2026-11-22T09:00"))
     r = run_verify(before, "--anchor", str(anchor_file))
@@ -179,7 +179,7 @@ def test_backup_while_running_copies_a_verified_database_readable_by_its_owner_o
     dest = tmp_path / "copy.db"
     r = emergency("backup", str(dest), "--db", str(path))
     assert r.returncode == 0, r.stderr
-    assert Store(dest).get(snap.id) == store.get(snap.id)
+    assert open_store(dest).get(snap.id) == store.get(snap.id)
     assert oct(os.stat(dest).st_mode & 0o777) == "0o600"
     kinds = [row[0] for row in sqlite3.connect(path).execute("SELECT kind FROM audit")]
     assert "backup" in kinds

@@ -7,7 +7,7 @@ import pytest
 from emergency.core.clock import FixedClock
 from emergency.core.errors import EmergencyError
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from tests.fakes import FakeIncidentLog
 from tests.library import PLANS
 
@@ -50,7 +50,7 @@ def _run(store) -> dict:
 
 
 def test_the_fake_and_the_store_answer_one_sequence_alike(store_location):
-    store = Store(store_location, plans=PLANS)
+    store = open_store(store_location, plans=PLANS)
     try:
         real = _run(store)
     finally:

@@ -10,7 +10,7 @@ import openpyxl
 from emergency.core.clock import FixedClock, parse_time
 from emergency.services import incidents as svc, timeliness
 from emergency.services.incidents import notification_status
-from emergency.store import Store
+from emergency.store import open_store
 from tests.conftest import app_with_users, signed_in
 
 OFFICE = "区应急管理局"
@@ -73,7 +73,7 @@ def _count_from_events(store) -> dict[str, int]:
 
 
 def test_a_months_statistics_are_the_count_the_events_give(tmp_path):
-    store = Store(str(tmp_path / "t.db"))
+    store = open_store(str(tmp_path / "t.db"))
     _month(store)
     expected = _count_from_events(store)
     p = timeliness.of_period(store, OFFICE, "2026-11-01T00:00:00+08:00", "2026-11-30T23:59:59+08:00", NOW.now())
@@ -87,7 +87,7 @@ def test_a_months_statistics_are_the_count_the_events_give(tmp_path):
 
 def test_the_page_and_the_workbook_show_the_same_figures_each_linked_to_its_rows(tmp_path):
     app = app_with_users(str(tmp_path / "t.db"), NOW, TESTING=True)
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     _month(store)
     expected = _count_from_events(store)
     from emergency.services.users import add_user

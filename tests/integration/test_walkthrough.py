@@ -7,12 +7,12 @@ import pytest
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.core.errors import Refused
-from emergency.store import Store
+from emergency.store import open_store
 from tests.refusals import refused
 
 
 def test_chemical_plant_explosion_then_river_pollution(tmp_path):
-    store = Store(tmp_path / "walk.db")
+    store = open_store(tmp_path / "walk.db")
     clock = FixedClock("2026-11-22T14:10:00+08:00")
     event = {"occurred_at": "2026-11-22T14:00", "reported_at": "2026-11-22T14:06", "event_group": "evt-1",
              "title": "某化工厂爆炸"}

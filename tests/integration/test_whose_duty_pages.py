@@ -1,12 +1,12 @@
 """Whose duty it is, on the pages that are not the incident page: the wall screen carries the office's 待办 in one line."""
 from emergency.services import incidents as svc
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 from tests.conftest import PASSWORD, signed_in
 
 
 def test_the_wall_screen_counts_the_offices_open_tasks_and_those_past_their_time(app, clock):
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"])
     add_user(store, "应急局值班员孙八", "duty_officer", PASSWORD, clock, unit="区应急管理局")
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 1}, "title": "槽罐车泄漏（虚构）",
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员张三", clock)

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from emergency.store import Store
+from emergency.store import open_store
 from emergency.services.users import add_user
 
 from tests.conftest import PASSWORD, app_with_users, new_app  # noqa: F401 - new_app is imported from here by the suite
@@ -15,7 +15,7 @@ KEY = "security-suite-key-0123456789abcdef"
 def app(tmp_path, clock):
     """The shared app with this suite's key, a loose sign-in limit, and an administrator besides."""
     application = app_with_users(str(tmp_path / "sec.db"), clock, SECRET_KEY=KEY, LOGIN_RATE_LIMIT="1000 per minute")
-    store = Store(application.config["DATABASE"])
+    store = open_store(application.config["DATABASE"])
     add_user(store, "管理员甲", "administrator", PASSWORD, clock)
     store.close()
     return application
@@ -23,7 +23,7 @@ def app(tmp_path, clock):
 
 @pytest.fixture
 def store(app):
-    s = Store(app.config["DATABASE"])
+    s = open_store(app.config["DATABASE"])
     yield s
     s.close()
 

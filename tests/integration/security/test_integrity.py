@@ -10,7 +10,7 @@ import pytest
 
 from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
-from emergency.store import StorageFull, Store
+from emergency.store import StorageFull, open_store
 
 from .conftest import csrf_of, new_app
 from tests.refusals import refused
@@ -181,7 +181,7 @@ def test_a_write_that_cannot_get_the_lock_answers_503_and_reads_go_on(tmp_path, 
 
 
 def test_a_full_disk_is_storage_full_not_internal_error(tmp_path, clock, monkeypatch, app, api):
-    store = Store(tmp_path / "full.db")
+    store = open_store(tmp_path / "full.db")
     svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "x", clock)
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL, as on a full disk
@@ -238,7 +238,7 @@ def test_improvement_items_need_a_drill_that_exists(signed_in, store):
 
 
 def test_engine_refuses_a_real_incident_on_a_drill_clock():
-    store = Store(":memory:")
+    store = open_store(":memory:")
     with refused("drill_id"):
         svc.report(store, {"plan": "environment", "occurred_at": "2026-11-22T08:00", "drill_id": "drl-1"}, "x",
                    FixedClock("2026-11-22T09:00"))
@@ -246,11 +246,11 @@ def test_engine_refuses_a_real_incident_on_a_drill_clock():
 
 def test_concurrent_identical_creates_make_one_incident(tmp_path, clock):
     path = tmp_path / "race.db"
-    Store(path).close()
+    open_store(path).close()
     ids, errors = [], []
 
     def go():
-        s = Store(path)
+        s = open_store(path)
         try:
             ids.append(svc.report(s, {"plan": "environment", "occurred_at": "2026-11-22T08:00"}, "x", clock,
                                   idempotency_key="same-call").id)

@@ -17,6 +17,34 @@ from tests.pg import Cluster
 from webui import create_app
 
 
+def _remember_werkzeug_url_builders() -> None:
+    """Every test makes its own app, and werkzeug compiles each of the app's 111 routes into two URL builders from
+    Python ASTs (about 40 ms an app, a third of making one). A builder is a pure function of the route's text, its
+    parts, its defaults and whether unknown arguments are appended — the routed app itself is passed to it when
+    it runs — so the builders compiled for the first app are the ones every later app would compile, and are kept.
+    Only for werkzeug 3, whose builder this key describes whole; another version compiles as it always did."""
+    import functools
+    from importlib.metadata import version
+
+    from werkzeug.routing.rules import Rule
+    if not version("werkzeug").startswith("3."):
+        return
+    compiled = Rule._compile_builder
+
+    @functools.wraps(compiled)
+    def remembered(self, append_unknown: bool = True):
+        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+        builder = _BUILDERS.get(key)
+        if builder is None:
+            builder = _BUILDERS[key] = compiled(self, append_unknown)
+        return builder
+    Rule._compile_builder = remembered
+
+
+_BUILDERS: dict = {}
+_remember_werkzeug_url_builders()
+
+
 # Real-Chromium fixtures (browser, server, page…), used by tests/e2e.
 pytest_plugins = ["tests.e2e.fixtures"]
 

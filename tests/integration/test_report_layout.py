@@ -20,8 +20,10 @@ from emergency.store import open_store
 from tests.conftest import PASSWORD, USERS, app_with_users, signed_in
 from tests.pdf_layout import PT_PER_MM, gb_t_9704_places, page_lines
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("chromium") is None,
-                                reason="scripts/install-chromium installs Chromium and poppler-utils")
+# Chromium prints each report and LibreOffice reads its Word file (processes): the e2e tier, as the tiers say
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("chromium") is None,
+                                 reason="scripts/install-chromium installs Chromium and poppler-utils")]
 
 # a long 处置情况 of Chinese characters only (a full line is 28 characters whatever digits do), running across a
 # whole page

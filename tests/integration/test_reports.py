@@ -571,6 +571,7 @@ def test_a_drills_after_action_report_and_improvement_plan_are_word_files_marked
     store.close()
 
 
+@pytest.mark.e2e  # Chromium photographs the chart
 def test_the_after_action_reports_word_file_carries_the_pages_time_line_as_a_picture(app, clock):
     """The Word report carries the chart the page draws, photographed from the page's own markup: a PNG the width of
     the type area, its caption under it saying what each mark means; the page keeps its chart as drawn markup."""

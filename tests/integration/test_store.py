@@ -7,6 +7,7 @@ from emergency.services import incidents as svc
 from emergency.core.clock import FixedClock
 from emergency.core.errors import Refused, StaleVersion
 from emergency.store import open_store
+from tests.library import A_RESPONSE
 
 pytestmark = pytest.mark.both_stores  # the store is what is tested: SQLite and PostgreSQL
 
@@ -38,12 +39,7 @@ def test_database_is_created_with_its_tables_and_sqlite_in_wal_mode(db_path):
 def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock):
     store = open_store(db_path)
     snap = new(store, clock)
-    for trigger, payload in [("start_first_response", {}), ("activate", {"level": "IV", "approved_by": "区长"}),
-                             ("tick_notification", {"notification": "first-phone"}),
-                             ("update_facts", {"facts": {"evacuated": 6000}}),
-                             ("change_level", {"level": "III", "reason": "疏散人数达5000人以上"}),
-                             ("confirm_condition", {"condition": "controlled"}),
-                             ("terminate", {"declared_by": "海门区政府"})]:
+    for trigger, payload in A_RESPONSE:
         clock.advance(minutes=3)
         snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥", clock)
     assert snap.version == 8
@@ -117,19 +113,3 @@ def test_drills_are_never_listed_among_real_incidents(db_path, clock):
     assert {s.id for s in store.list(drill=None)} == {real.id, drill.id}
     assert store.get(drill.id).drill is True
     assert store.db.execute("SELECT drill FROM incidents WHERE id = ?", [drill.id]).fetchone()[0] == 1
-
-
-def test_notes_and_ticks_are_merged_onto_a_newer_version_but_state_changes_are_not(db_path, clock):
-    """A note or tick never conflicts with someone else's change; a level change may."""
-    from emergency.core.errors import StaleVersion
-    store = open_store(db_path)
-    snap = new(store, clock)
-    seen = snap.version
-    snap = svc.act(store, snap.id, "assess", seen, {}, "指挥", clock)             # someone else moved it on
-    noted = svc.act(store, snap.id, "add_note", seen, {"note": "现场已封控"}, "值班员", clock)
-    assert noted.version == seen + 2 and noted.state == "assessing"
-    ticked = svc.act(store, snap.id, "tick_notification", seen, {"notification": "first-phone"}, "值班员", clock)
-    assert "first-phone" in ticked.notifications
-    with pytest.raises(StaleVersion):
-        svc.act(store, snap.id, "activate", seen, {"level": "IV", "approved_by": "区长"}, "指挥", clock)
-    assert svc.rebuild(store, snap.id) == store.get(snap.id)

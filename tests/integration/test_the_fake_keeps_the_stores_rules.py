@@ -39,7 +39,7 @@ def _run(store) -> dict:
     attempt(real.id, "terminate", 3, {"declared_by": "x"}, "指挥")             # not from this state
     clock.advance(minutes=5)
     attempt(real.id, "activate", 3, {"level": "IV", "approved_by": "区长"}, "指挥")
-    attempt(real.id, "tick_notification", 4, {"notification": "first-phone"}, "值班员")
+    attempt(real.id, "tick_notification", 3, {"notification": "first-phone"}, "值班员")  # merged onto version 4
     names = {real.id: "real", drill.id: "drill"}
     return {"again": names[again.id], "refusals": refusals,
             "real": store.get(real.id).model_dump(exclude={"id"}),
@@ -57,3 +57,4 @@ def test_the_fake_and_the_store_answer_one_sequence_alike(store_location):
         store.close()
     assert _run(FakeIncidentLog(PLANS)) == real
     assert len(real["refusals"]) == 2 and real["real"]["version"] == 5 and real["rebuilt"]
+    assert "first-phone" in real["real"]["notifications"] and real["real"]["state"] != "assessing"

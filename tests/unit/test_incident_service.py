@@ -9,7 +9,7 @@ from emergency.core.errors import InputError, NotFound, Refused, StaleVersion
 from emergency.services import incidents as svc
 from emergency.services.permissions import Actor, Forbidden
 from tests.fakes import FakeIncidentLog
-from tests.library import PLANS
+from tests.library import A_RESPONSE, PLANS
 
 REPORT = {"plan": "environment", "facts": {"deaths": 1}, "occurred_at": "2026-11-22T08:00",
           "reported_at": "2026-11-22T08:10"}
@@ -27,12 +27,7 @@ def store():
 
 def test_an_incident_rebuilt_from_its_events_alone_is_the_one_kept(store, clock):
     snap = svc.report(store, REPORT, "值班员", clock)
-    for trigger, payload in [("start_first_response", {}), ("activate", {"level": "IV", "approved_by": "区长"}),
-                             ("tick_notification", {"notification": "first-phone"}),
-                             ("update_facts", {"facts": {"evacuated": 6000}}),
-                             ("change_level", {"level": "III", "reason": "疏散人数达5000人以上"}),
-                             ("confirm_condition", {"condition": "controlled"}),
-                             ("terminate", {"declared_by": "海门区政府"})]:
+    for trigger, payload in A_RESPONSE:
         clock.advance(minutes=3)
         snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥", clock)
     assert (snap.version, snap.level, len(store.events(snap.id))) == (8, "III", 8)

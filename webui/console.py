@@ -162,6 +162,5 @@ def history():
     rows = use(service.search, since=bounds.get("from"), until=bounds.get("to"), plan=plan_id, level=level,
                               text=args.get("q", "").strip()[:100] or None, drill=args.get("drill") == "1",
                               closed=closed)
-    at = now()
-    views = [service.safe_snapshot_view(s, at, plans()) for s in rows]
-    return render_template("console/history.html", rows=views, args=args, errors=errors)
+    return render_template("console/history.html", rows=[service.listing(s, plans()) for s in rows], args=args,
+                           errors=errors)

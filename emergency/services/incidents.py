@@ -456,6 +456,20 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
             "state": None, "level": None, "classified_level": None, "drill": None, "version": None}
 
 
+def listing(snap: Snapshot, plans: PlanLibrary) -> dict[str, Any]:
+    """An incident as a list of incidents shows it (the history page): what it is and where it stands — its name,
+    plan, state and levels — without its checklist, its clocks or its 研判, which a list of two hundred incidents
+    does not show and each cost a whole view; a row that cannot be read is a damaged row, as on the board."""
+    try:
+        plan = plans.plan_for(snap.plan, snap.plan_version)
+        return {"id": snap.id, "plan": snap.plan, "title": snap.title, "name": incident_name(snap, plan),
+                "drill": snap.drill, "state": snap.state, "state_label": plan.lifecycle.state(snap.state).label,
+                "final": snap.state in plans.lifecycle(snap.plan, snap.plan_version).final, "level": snap.level,
+                "classified_level": snap.classified_level, "occurred_at": snap.occurred_at, "version": snap.version}
+    except (EmergencyError, ValueError, KeyError) as exc:
+        return safe_snapshot_view({"id": snap.id, "title": snap.title, "damaged": str(exc)[:200]}, None)
+
+
 def incident_name(snap: Snapshot, plan) -> str:
     """What a person calls the incident: its title, else the plan's kind of event and when it occurred — never its
     id."""

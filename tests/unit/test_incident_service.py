@@ -122,3 +122,16 @@ def test_one_action_end_to_end_answers_with_the_event_it_wrote_and_is_refused_to
 def test_a_step_on_an_incident_that_is_not_there_is_not_found(store, clock):
     with pytest.raises(NotFound):
         svc.act(store, "no-such-incident", "assess", 1, {}, "甲", clock)
+
+
+def test_the_history_lists_each_incident_as_its_own_page_would_say_it(store, clock):
+    """The history page lists incidents without building each one's checklist and 研判; every field it shows is
+    the full view's, so the list and the incident page never disagree."""
+    snap = svc.report(store, {**REPORT, "title": ""}, "值班员", clock)
+    for trigger, payload in A_RESPONSE[:3]:
+        snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥", clock)
+    drill = svc.report(store, {**REPORT, "drill": True, "drill_id": "d1", "title": "储罐泄漏"}, "值班员", clock)
+    for s in (store.get(snap.id), store.get(drill.id)):
+        listed, full = svc.listing(s, PLANS), svc.snapshot_view(s, None, clock.now(), PLANS)
+        assert listed == {k: full[k] for k in listed}
+    assert svc.listing(store.get(snap.id), PLANS)["name"].startswith("突发环境事件")   # no title: the kind and time

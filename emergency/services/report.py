@@ -8,7 +8,7 @@ turn into improvement items, each linked to the clause it concerns.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from emergency.response import calls
 from emergency.response.checklist import checklist as build_checklist
@@ -19,6 +19,75 @@ from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import step_label
 from emergency.plans.model import LEVEL_RANK
 from emergency.services.shift import drill_findings
+
+
+class Finding(TypedDict, total=False):
+    """What the drill found, in words a controller turns into an improvement item, with the clause it concerns."""
+    kind: str              # deadline, calls, level, termination, handover (a problem) or handover_ok (said, not one)
+    text: str
+    clause: str
+    plan: str | None
+    incident_id: str
+    notification: str
+    minutes: int | None
+
+
+class LevelRow(TypedDict):
+    """The level decided against the level the facts called for, after an event that changed either."""
+    at: str
+    trigger: str
+    label: str
+    actor: str
+    chosen: str | None
+    facts_call_for: str | None
+    match: str | None      # match, under, over, or None when one of them is not known
+
+
+# Another party's item, with how the drill's officers accounted for each recipient (``from``, a keyword, is its
+# 报告单位 as every other view names it: hence the functional form)
+OthersItem = TypedDict("OthersItem", {"id": str, "from": str, "to": list[str], "channel_name": str, "clause": str,
+                                      "accounted": bool, "recipients": list[dict[str, str]]})
+
+
+class IncidentReport(TypedDict):
+    """One incident of a drill as the after-action report judges it at the drill's end. ``deadlines``: the office's
+    own items, each its notification's view with ``verdict``, ``minutes`` and how it was called (``call_score``)."""
+    incident_id: str
+    title: str
+    plan: str
+    plan_title: str
+    scores: dict[str, int]
+    state: str
+    level: str | None
+    classified_level: str | None
+    office: str | None
+    deadlines: list[dict[str, Any]]
+    others: list[OthersItem]
+    levels: list[LevelRow]
+    groups_stood_up: list[str]
+    conditions: list[dict[str, Any]]
+    termination_mode: str
+    findings: list[Finding]
+    events: list[dict[str, Any]]
+
+
+class DrillReport(TypedDict):
+    """A drill's after-action report (应急演练评估报告): the page, its Word file and the improvement items read these
+    fields and no others (tests/integration/test_drills.py holds the report to them)."""
+    drill_id: str
+    title: str
+    office: str | None
+    scenario_id: str
+    seed: int | None
+    variation: Any
+    start: str
+    end: str
+    minutes: int
+    incidents: list[IncidentReport]
+    log: list[dict[str, Any]]
+    handover: list[Finding]
+    findings: list[Finding]
+    chart: dict[str, Any]
 
 
 def call_score(snap: Snapshot, notification: str, due: str | None, end: datetime) -> dict[str, Any]:
@@ -65,7 +134,7 @@ def deadline_rows(snap: Snapshot, end: datetime, plans: PlanLibrary,
     return rows
 
 
-def _level_rows(events: list[dict[str, Any]], plan) -> list[dict[str, Any]]:
+def _level_rows(events: list[dict[str, Any]], plan) -> list[LevelRow]:
     """The level decided against the level the facts called for, at the first event and at each event after which
     either changed (a call or a note that changes neither adds no row), each step by its name."""
     rows, last = [], None
@@ -82,7 +151,7 @@ def _level_rows(events: list[dict[str, Any]], plan) -> list[dict[str, Any]]:
     return rows
 
 
-def accounted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def accounted_rows(rows: list[dict[str, Any]]) -> list[OthersItem]:
     """Another party's items as the after-action report lists them: who reports to whom, and for each
     recipient how the drill's officers accounted for it (已获知、已由××报告、情况不明) or that nothing was recorded."""
     return [{"id": r["id"], "from": r["from"], "to": r["to"], "channel_name": r["channel_name"], "clause": r["clause"],
@@ -92,7 +161,7 @@ def accounted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
-                    plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
+                    plans: PlanLibrary | None = None, office: str | None = None) -> IncidentReport:
     """One incident of a drill judged at ``end``. ``office``: the office the drill trains — only its own
     items are scored and make findings; another party's are listed with how they were accounted for."""
     plans = plans or library()
@@ -116,7 +185,7 @@ def incident_report(snap: Snapshot, events: list[dict[str, Any]], end: datetime,
             "termination_mode": plan.termination.mode, "findings": findings, "events": events}
 
 
-def _item_findings(snap: Snapshot, d: dict[str, Any]) -> list[dict[str, Any]]:
+def _item_findings(snap: Snapshot, d: dict[str, Any]) -> list[Finding]:
     """What a drill finds of one of the office's items: missed or late, a 及时 item never made, ticked without a
     call, or called and never acknowledged."""
     out = []
@@ -142,8 +211,8 @@ def _item_findings(snap: Snapshot, d: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _response_findings(snap: Snapshot, plan, levels: list[dict[str, Any]],
-                       conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _response_findings(snap: Snapshot, plan, levels: list[LevelRow],
+                       conditions: list[dict[str, Any]]) -> list[Finding]:
     """What a drill finds of the response: no level decided, a level below the facts', termination unconfirmed."""
     out = []
     base = {"plan": snap.plan, "incident_id": snap.id}
@@ -182,7 +251,7 @@ def _call_scores(deadlines: list[dict[str, Any]]) -> dict[str, int]:
 
 def drill_report(drill: dict[str, Any], incidents: list[tuple[Snapshot, list[dict]]], end: datetime,
                  plans: PlanLibrary | None = None, office: str | None = None,
-                 handovers: list[dict[str, Any]] = ()) -> dict[str, Any]:
+                 handovers: list[dict[str, Any]] = ()) -> DrillReport:
     """The after-action report of a drill at ``end`` (its finish time on the simulated clock), scoring the items of
     ``office`` (the office the drill trains) and listing how others' were accounted for; with a shift change, whether
     the office's handover (``handovers``) was signed both ways and carried what was open."""

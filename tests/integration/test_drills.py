@@ -6,7 +6,7 @@ from emergency.core.clock import FixedClock, parse_time
 from emergency.response.drills import Scenario, _bounds, parse_scenario_yaml, variant
 from emergency.plans.model import PlanFileError
 from tests.library import PLANS
-from emergency.services.report import drill_report
+from emergency.services.report import DrillReport, Finding, IncidentReport, LevelRow, OthersItem, drill_report
 from emergency.services import incidents as svc
 from emergency.store import open_store
 from tests.refusals import refused
@@ -131,6 +131,13 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
     assert rows["police-circulation"]["verdict"] == "missed" and rows["police-circulation"]["minutes"] == 7  # due 02:30
     assert any("海门区公安局" in f["text"] and "7分钟" in f["text"] for f in rep["findings"])
     assert any("仍未确定响应级别（事实对应IV级" in f["text"] for f in rep["findings"])
+    # the report holds the fields its contract names, no more and no fewer (the page, its Word file and the
+    # improvement items read these)
+    assert set(rep) == set(DrillReport.__annotations__)
+    assert all(set(inc) == set(IncidentReport.__annotations__) for inc in rep["incidents"])
+    assert all(set(o) == set(OthersItem.__annotations__) for inc in rep["incidents"] for o in inc["others"])
+    assert all(set(f) <= set(Finding.__annotations__) for f in rep["findings"])
+    assert all(set(r) == set(LevelRow.__annotations__) for inc in rep["incidents"] for r in inc["levels"])
 
 
 def test_drills_stay_out_of_the_real_board():

@@ -63,6 +63,11 @@ def test_on_a_phone_every_page_fits_the_numbers_dial_and_the_banner_is_one_line(
         phone.goto(server.url + path)
         wide = phone.eval_on_selector_all(table, "ts => ts.filter(t => t.scrollWidth > t.clientWidth + 1).length")
         assert wide == 0, f"{path}: {table} scrolls sideways"
+    # each card of the directory says whose it is: a person's card names the unit as the unit's own card does
+    phone.goto(server.url + pages["directory"])
+    units = phone.eval_on_selector_all("table#directory tbody tr", "rs => rs.map(r => r.cells[0].innerText.trim())")
+    assert len(units) > 100 and all(units), "a directory card on the phone does not name its unit"
+    assert len(set(units[:40])) < 40                       # the people under a unit name it on their cards too
 
     # the call sheet: each number a tel: link with the number as dialled
     phone.goto(server.url + pages["call-sheet"])

@@ -183,10 +183,9 @@ def test_a_level_not_yet_decided_reads_as_the_facts_level_on_every_list(app, clo
     """The board, the history and the wall say a record's level the same way: the level decided as its badge, and
     for one not decided yet the level its facts call for beside a blank badge — the history once showed
     较大（III级） for a record the board showed undecided."""
-    import re
     store = open_store(app.config["DATABASE"])
-    undecided = svc.report(store, {"plan": "environment", "title": "河道油污染", "facts": {"deaths": 3},
-                                   "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
+    svc.report(store, {"plan": "environment", "title": "河道油污染", "facts": {"deaths": 3},
+                       "occurred_at": "2026-11-22T08:00"}, "值班员张三", clock)
     decided = svc.report(store, {"plan": "work_safety", "title": "机械厂爆炸", "facts": {"deaths": 1},
                                  "occurred_at": "2026-11-22T08:10"}, "值班员张三", clock)
     for trigger, payload in (("start_first_response", {}), ("activate", {"level": "IV", "approved_by": "区长"})):
@@ -195,9 +194,12 @@ def test_a_level_not_yet_decided_reads_as_the_facts_level_on_every_list(app, clo
     officer = signed_in(app, "值班员张三")
     for path in ("/incidents", "/history", "/wall"):
         page = officer.get(path).get_data(as_text=True)
-        def row(title):
-            tail = page[page.index(title):]
-            return re.sub(r"<[^>]+>", "", tail[:tail.index("</tr>")])
-        assert "事实：III级" in row("河道油污染") and "较大（III级）" not in row("河道油污染"), path
-        assert ("一般（IV级）" if path != "/wall" else "IV级") in row("机械厂爆炸"), path
-        assert "事实：" not in row("机械厂爆炸"), path
+        undecided_row, decided_row = (_row_text(page, "河道油污染"), _row_text(page, "机械厂爆炸"))
+        assert "事实：III级" in undecided_row and "较大（III级）" not in undecided_row, path
+        assert ("一般（IV级）" if path != "/wall" else "IV级") in decided_row and "事实：" not in decided_row, path
+
+
+def _row_text(page: str, title: str) -> str:
+    """The text of the table row that names ``title``, without its tags."""
+    tail = page[page.index(title):]
+    return re.sub(r"<[^>]+>", "", tail[:tail.index("</tr>")])

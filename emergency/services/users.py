@@ -12,7 +12,7 @@ user, changing a role or a password, or "sign out everywhere" deletes all of the
 a copied cookie stops working at once. Sessions idle longer than the idle limit expire. Tokens
 have an expiry, a last-used time and can be revoked.
 
-Every change here and every sign-in is a security event in the audit chain (``Store.append_audit``).
+Every change here and every sign-in is a security event in the audit chain (``store.audit``).
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def _check_password(password: Any) -> str:
 def audit(store: Store, kind: str, clock: Clock, actor: str | None = None, subject: str | None = None,
           detail: dict | None = None, addr: str | None = None) -> None:
     """Record a security event (user_created, sign_in_failed, token_revoked, export, backup…)."""
-    store.append_audit(kind, plain(actor), plain(subject), detail, addr, format_time(clock.now()))
+    store.audit.append(kind, plain(actor), plain(subject), detail, addr, format_time(clock.now()))
 
 
 def _require_user(store: Store, name: str) -> dict[str, Any]:
@@ -190,7 +190,7 @@ FIRST_DELAY = timedelta(seconds=30)  # an address's wait after its first failure
 
 def recent_failures(store: Store, name: str, now: datetime) -> list[dict[str, Any]]:
     """The failed sign-ins for ``name`` in the throttling window (and since its last unlock), oldest first."""
-    return store.people.failed_sign_ins(name, format_time(now - FAILED_WINDOW))
+    return store.audit.failed_sign_ins(name, format_time(now - FAILED_WINDOW))
 
 
 def locked_for(store: Store, name: str, now: datetime, addr: str | None = None) -> int:
@@ -215,7 +215,7 @@ def locked_accounts(store: Store, now: datetime) -> list[dict[str, Any]]:
     """The accounts locked now (five failures in the window since their last unlock), for the administrator:
     each with its failures and the addresses they came from."""
     out = []
-    for name in sorted(store.people.failed_names(format_time(now - FAILED_WINDOW))):
+    for name in sorted(store.audit.failed_names(format_time(now - FAILED_WINDOW))):
         fails = recent_failures(store, name, now)
         if len(fails) >= FAILED_LIMIT:
             out.append({"name": name, "failures": len(fails), "last": fails[-1]["at"],
@@ -385,4 +385,4 @@ def user_for_token(store: Store, token: str, clock: Clock, scope: str | None = N
 
 
 def security_log(store: Store, limit: int = 500) -> list[dict[str, Any]]:
-    return store.people.security_log(limit)
+    return store.audit.log(limit)

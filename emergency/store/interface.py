@@ -15,13 +15,14 @@ if TYPE_CHECKING:
     from emergency.core.errors import EmergencyError
     from emergency.core.incident import Snapshot
     from emergency.response.library import PlanLibrary
-    from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
+    from .repositories import Audit, Directory, Drills, Improvements, People, Roster, ShiftLog
 
 
 @runtime_checkable
 class IncidentLog(Protocol):
     plans: PlanLibrary
     people: People
+    audit: Audit
     drills: Drills
     improvements: Improvements
     directory: Directory
@@ -79,5 +80,3 @@ class IncidentLog(Protocol):
     def report_header(self, office: str, kind: str) -> dict[str, str]: ...
     def remember_report_header(self, office: str, kind: str, addressee: str, copy_to: str, by: str,
                                at: str, issuer: str = "", signer: str = "", contact: str = "") -> None: ...
-    def append_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None,
-                     addr: str | None, at: str) -> None: ...

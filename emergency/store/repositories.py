@@ -34,7 +34,7 @@ AUDIT_COLUMNS = ("seq", "at", "kind", "actor", "subject", "detail", "addr")
 
 
 class People:
-    """Users, their server-side sessions and API tokens (hashes only), and security events."""
+    """Users, their server-side sessions and API tokens (hashes only); their security events are ``Audit``'s."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -145,7 +145,22 @@ class People:
         with self.store.write() as db:
             update_row(db, "tokens", "token_hash", token_hash, {"last_used_at": at})
 
-    # ---- security events
+
+
+class Audit:
+    """The security log (审计): who did what to whom, from where — each event chained and keyed like incident
+    events, written in the transaction of what it records (``Store.audit_in_transaction``) or on its own
+    (``append``); and what the sign-in checks and the administrator read of it."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def append(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
+               at: str) -> None:
+        """One security event on its own, in its own transaction."""
+        with self.store.write():
+            self.store.audit_in_transaction(kind, actor, subject, detail, addr, at)
+
     def failed_sign_ins(self, name: str, since: str) -> list[dict[str, Any]]:
         """The failed sign-ins for ``name`` since ``since`` and since an administrator last unlocked it, oldest
         first: each its time and the address it came from."""
@@ -162,7 +177,7 @@ class People:
             self.store.db, "audit", "kind = 'sign_in_failed' AND at >= ? AND subject IS NOT NULL", [since],
             columns="DISTINCT subject")]
 
-    def security_log(self, limit: int = 500) -> list[dict[str, Any]]:
+    def log(self, limit: int = 500) -> list[dict[str, Any]]:
         return [{k: r[k] for k in AUDIT_COLUMNS}
                 for r in select_rows(self.store.db, "audit", order_by="seq desc", limit=limit)]
 

@@ -46,7 +46,7 @@ from .refusals import CorruptDatabase, StorageFull, StoreBusy, mixed_drill, refu
 from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import QUIET_TRIGGERS
 from .migrations import migrate as apply_migrations, migrations
-from .repositories import Directory, Drills, Improvements, People, Roster, ShiftLog
+from .repositories import Audit, Directory, Drills, Improvements, People, Roster, ShiftLog
 from .table import insert_row, quoted  # noqa: F401 - quoted: the store's API (postgres)
 from .where import insert_sql, where
 
@@ -243,6 +243,7 @@ class Store:
         # incident started under, and makes an older one loadable again when the incident is read.
         self.plans = plans or library()
         self.people, self.drills, self.improvements = People(self), Drills(self), Improvements(self)
+        self.audit = Audit(self)
         self.directory, self.roster, self.shifts = Directory(self), Roster(self), ShiftLog(self)
         self.lock_timeout = lock_timeout
         self.db = self._open()
@@ -484,12 +485,6 @@ class Store:
         finally:
             src.close()
             dst.close()
-
-    def append_audit(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
-                     at: str) -> None:
-        """One security event (who did what to whom, from where), chained and keyed like incident events."""
-        with self.write():
-            self.audit_in_transaction(kind, actor, subject, detail, addr, at)
 
     def audit_in_transaction(self, kind: str, actor: str | None, subject: str | None, detail: dict | None,
                              addr: str | None, at: str) -> None:

@@ -15,7 +15,7 @@ METHODS = [name for name, value in vars(Declared).items() if callable(value) and
 
 
 def test_the_interface_names_what_the_service_uses():
-    assert {"create", "append", "get", "events", "write", "add_intake", "append_audit"} <= set(METHODS)
+    assert {"create", "append", "get", "events", "write", "add_intake"} <= set(METHODS)
 
 
 @pytest.mark.parametrize("backend", [Store, PostgresStore], ids=["sqlite", "postgresql"])

@@ -66,8 +66,8 @@ def contents(store, office: str, since: str, until: str) -> tuple[dict[str, byte
         incidents.append({"snapshot": snap.model_dump(mode="json"), "events": events})
         if events:
             heads[snap.id] = {"seq": events[-1]["seq"], "hash": events[-1]["hash"]}
-        for doc in store.documents(snap.id):
-            row = store.document(doc["id"])
+        for doc in store.documents.issued(snap.id):
+            row = store.documents.get(doc["id"])
             stem = f"documents/{doc['id']}"
             files[f"{stem}.docx"] = row["content"]
             if row["pdf"] is not None:

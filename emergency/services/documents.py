@@ -857,7 +857,7 @@ def document_number(store, prefix: str, d: Draft, year: int, actor: str, at: str
     an issue of it is tried again, so no two documents share a number and none is skipped. Drills are numbered apart
     (…号（演练）), so an exercise never takes a real document's number."""
     stem = f"{prefix}〔{year}〕"
-    return store.reserve_document_number(stem, d.drill, (d.incident_id, d.kind, d.number),
+    return store.documents.reserve_number(stem, d.drill, (d.incident_id, d.kind, d.number),
                                          lambda seq: f"{stem}{seq}号" + ("（演练）" if d.drill else ""), actor, at)
 
 
@@ -865,7 +865,7 @@ def office_prefix(store, office: str, duty_room: str, default: str) -> str:
     """The 发文字号 prefix of ``office``: the one its administrator set, else (for the instance's duty room alone)
     the configured default (``EMERGENCY_DOCUMENT_PREFIX``); another office without one issues unnumbered rather
     than in the duty room's sequence."""
-    return store.office_prefixes().get(office) or (default if office == duty_room else "")
+    return store.documents.prefixes().get(office) or (default if office == duty_room else "")
 
 
 def set_office_prefix(store, office: str, prefix: str, actor: str, at: str) -> None:
@@ -874,7 +874,7 @@ def set_office_prefix(store, office: str, prefix: str, actor: str, at: str) -> N
     prefix = clean_text(prefix, "number_prefix", 20)
     if prefix and not re.fullmatch(r"[\u4e00-\u9fff]{1,12}", prefix):
         raise InputError("number_prefix", "须为1至12个汉字")
-    store.set_office_prefix(office, prefix or None, actor, at,
+    store.documents.set_prefix(office, prefix or None, actor, at,
                             lambda: Refused("发文字号前缀“%(prefix)s”已由另一单位使用", prefix=prefix))
 
 
@@ -935,29 +935,29 @@ def stored_draft(row: dict[str, Any]) -> Draft:
 
 def issued(store, incident_id: str) -> list[dict[str, Any]]:
     """An incident's issued reports, oldest first, without their files."""
-    return store.documents(incident_id)
+    return store.documents.issued(incident_id)
 
 
 def document(store, document_id: str) -> dict[str, Any]:
     """One issued report with its file and the draft it was made from (NotFound when there is none)."""
-    return store.document(document_id)
+    return store.documents.get(document_id)
 
 
 def keep_pdf(store, document_id: str, pdf: bytes, by: str, at: str) -> bytes:
     """Keep the PDF printed for a report issued without one (its digest in the audit chain); the kept one when
     another request printed it first."""
-    return store.keep_pdf(document_id, pdf, by, at)
+    return store.documents.keep_pdf(document_id, pdf, by, at)
 
 
 def header(store, office: str, kind: str) -> dict[str, str]:
     """What the office last addressed and signed a report of this kind with (主送、抄送、签发人、联系人)."""
-    return store.report_header(office, kind)
+    return store.documents.header(office, kind)
 
 
 def remember_header(store, office: str, kind: str, addressee: str, copy_to: str, by: str, at: str,
                     **header: str) -> None:
     """Remember, for the office's next report of this kind, whom it was addressed to and who signed it."""
-    store.remember_report_header(office, kind, addressee, copy_to, by, at, **header)
+    store.documents.remember_header(office, kind, addressee, copy_to, by, at, **header)
 
 
 def cap_of(store, row: dict[str, Any], snap, plan) -> bytes:

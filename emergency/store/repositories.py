@@ -7,6 +7,7 @@ change and its audit row are written together or not at all.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, Protocol
 
@@ -180,6 +181,117 @@ class Audit:
     def log(self, limit: int = 500) -> list[dict[str, Any]]:
         return [{k: r[k] for k in AUDIT_COLUMNS}
                 for r in select_rows(self.store.db, "audit", order_by="seq desc", limit=limit)]
+
+
+class Documents:
+    """Issued reports (首报、续报、终报) as issued: their rows, the 发文字号 reserved for each, each office's prefix, the
+    PDF printed late, and the header lines (主送, 抄送, 签发人 …) each office last used, per kind."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def issued(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's issued documents, oldest first, without their content (with the draft they were made from:
+        who signed them)."""
+        rows = self.store.db.execute("SELECT id, incident_id, kind, number, title, filename, sha256, size, drill, issued_by, "
+                               "issued_at, event_seq, draft FROM documents WHERE incident_id = ? "
+                               "ORDER BY issued_at, event_seq", [incident_id]).fetchall()
+        keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "size", "drill", "issued_by",
+                "issued_at", "event_seq", "draft")
+        return [dict(zip(keys, r, strict=False)) for r in rows]
+
+    def reserve_number(self, stem: str, drill: bool, report: tuple[str, str, int], number_of, by: str,
+                       at: str) -> str:
+        """The 发文字号 of one report — ``report`` is (incident, kind, 续报 n) — under ``stem`` (海应值〔2026〕): the
+        one reserved for it before, else the next of the stem's sequence (drills' apart), reserved now in a short
+        transaction of its own. ``number_of(seq)`` words it. Numbers issued before reservations existed count."""
+        incident_id, kind, report_number = report
+        with self.store.write() as db:
+            row = db.execute("SELECT number FROM document_reservations r WHERE incident_id = ? AND kind = ? "
+                             "AND report_number = ? AND stem = ? AND drill = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM documents d WHERE d.doc_number = r.number) ORDER BY seq LIMIT 1",
+                             [incident_id, kind, report_number, stem, int(drill)]).fetchone()
+            if row:
+                return row[0]
+            reserved = db.execute("SELECT coalesce(max(seq), 0) FROM document_reservations WHERE stem = ? AND drill = ?",
+                                  [stem, int(drill)]).fetchone()[0]
+            issued = db.execute("SELECT count(*) FROM documents WHERE doc_number LIKE ? AND drill = ?",
+                                [stem + "%", int(drill)]).fetchone()[0]
+            seq = max(reserved, issued) + 1
+            number = number_of(seq)
+            db.execute("INSERT INTO document_reservations (number, stem, drill, seq, incident_id, kind, report_number, "
+                       "reserved_by, reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [number, stem, int(drill), seq, incident_id, kind, report_number, by, at])
+            return number
+
+    def prefixes(self) -> dict[str, str]:
+        """Each office's 发文字号 prefix as its administrator set it."""
+        return dict(self.store.db.execute("SELECT office, prefix FROM office_prefixes").fetchall())
+
+    def set_prefix(self, office: str, prefix: str | None, by: str, at: str, refuse) -> None:
+        """Set (or, with ``prefix`` None, clear) an office's prefix, with its audit row; ``refuse()`` words the refusal
+        when another office numbers under it already (one sequence is one office's)."""
+        with self.store.write() as db:
+            if prefix and db.execute("SELECT 1 FROM office_prefixes WHERE prefix = ? AND office != ?",
+                                     [prefix, office]).fetchone():
+                raise refuse()
+            db.execute("DELETE FROM office_prefixes WHERE office = ?", [office])
+            if prefix:
+                db.execute("INSERT INTO office_prefixes (office, prefix, updated_by, updated_at) VALUES (?, ?, ?, ?)",
+                           [office, prefix, by, at])
+            self.store.audit_in_transaction("document_prefix_set", by, office, {"prefix": prefix or ""}, None, at)
+
+    def get(self, document_id: str) -> dict[str, Any]:
+        """One issued document with its content (bytes) and the draft it was made from (JSON text)."""
+        keys = ("id", "incident_id", "kind", "number", "title", "filename", "sha256", "content", "draft", "drill",
+                "issued_by", "issued_at", "event_seq", "pdf", "pdf_sha256")
+        columns = ", ".join(f"d.{k}" for k in keys[:-2]) + ", coalesce(d.pdf, p.pdf), coalesce(d.pdf_sha256, p.sha256)"
+        row = self.store.db.execute(f"SELECT {columns} FROM documents d LEFT JOIN document_pdfs p ON p.document_id = d.id "
+                              "WHERE d.id = ?", [document_id]).fetchone()
+        if not row:
+            raise NotFound("document", document_id)
+        out = dict(zip(keys, row, strict=True))
+        out["content"] = bytes(out["content"])
+        out["pdf"] = bytes(out["pdf"]) if out["pdf"] is not None else None
+        return out
+
+    def keep_pdf(self, document_id: str, pdf: bytes, by: str, at: str) -> bytes:
+        """Keep the PDF printed late for a document issued without one, its SHA-256 into the audit chain, and return
+        the PDF now kept: this one, or the one another request kept first (so every download serves the same bytes)."""
+        digest = hashlib.sha256(pdf).hexdigest()
+        with self.store.write() as db:
+            row = db.execute("SELECT coalesce(d.pdf, p.pdf) FROM documents d LEFT JOIN document_pdfs p "
+                             "ON p.document_id = d.id WHERE d.id = ?", [document_id]).fetchone()
+            if row is None:
+                raise NotFound("document", document_id)
+            if row[0] is not None:
+                return bytes(row[0])
+            db.execute("INSERT INTO document_pdfs (document_id, pdf, sha256, printed_by, printed_at) "
+                       "VALUES (?, ?, ?, ?, ?)", [document_id, pdf, digest, by, at])
+            self.store.audit_in_transaction("document_pdf_kept", by, document_id, {"sha256": digest}, None, at)
+        return pdf
+
+    def header(self, office: str, kind: str) -> dict[str, str]:
+        """The header lines ``office`` last used for a report of ``kind`` (主送, 抄送, 报告单位, 签发人, 联系人; {} before
+        its first); the 报告单位, 签发人 and 联系人 of its latest report of any kind when this kind has none yet."""
+        cols = ("addressee", "copy_to", "issuer", "signer", "contact")
+        row = self.store.db.execute(f"SELECT {', '.join(cols)} FROM report_headers WHERE office = ? AND kind = ?",
+                              [office, kind]).fetchone()
+        out = {k: v for k, v in zip(cols, row, strict=True) if v} if row else {}
+        latest = self.store.db.execute("SELECT issuer, signer, contact FROM report_headers WHERE office = ? "
+                                 "ORDER BY updated_at DESC LIMIT 1", [office]).fetchone()
+        for k, v in zip(("issuer", "signer", "contact"), latest or (), strict=False):
+            if v and not out.get(k):
+                out[k] = v
+        return out
+
+    def remember_header(self, office: str, kind: str, addressee: str, copy_to: str, by: str, at: str,
+                        issuer: str = "", signer: str = "", contact: str = "") -> None:
+        with self.store.write() as db:
+            db.execute("DELETE FROM report_headers WHERE office = ? AND kind = ?", [office, kind])
+            db.execute("INSERT INTO report_headers (office, kind, addressee, copy_to, updated_by, updated_at, issuer, "
+                       "signer, contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [office, kind, addressee, copy_to, by, at, issuer, signer, contact])
 
 
 class Drills:

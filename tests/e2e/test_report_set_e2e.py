@@ -71,7 +71,7 @@ def issue_from_the_page(page, server, incident_id: str, kind_name: str, signer="
 def check_issued(page, server, store_path: str, incident_id: str, count: int, label: str) -> list[str]:
     """Each issued document's .docx against its PDF; returns the .docx texts."""
     store = open_store(store_path)
-    rows = store.documents(incident_id)
+    rows = store.documents.issued(incident_id)
     store.close()
     assert len(rows) == count
     out = []

@@ -33,7 +33,7 @@ def _issue(store, snap, kind, sim):
 
 
 def _cap(store, document_id):
-    row = store.document(document_id)
+    row = store.documents.get(document_id)
     snap = store.get(row["incident_id"])
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
     return _read(documents.cap_of(store, row, snap, plan))
@@ -97,7 +97,7 @@ def test_a_drills_messages_are_exercises_never_actual(store, clock):  # noqa: F8
 
 def test_the_message_says_what_the_report_says(store, clock):  # noqa: F811
     first, _progress, _final = _labor_night(store, clock)
-    row = store.document(first)
+    row = store.documents.get(first)
     _root, get = _cap(store, first)
     said = [f"{lead}{text}" for _s, lead, text in documents.body_paragraphs(documents.stored_draft(row))]
     assert get("cap:info/cap:description").split("\n") == said            # line for line, as the .docx and PDF
@@ -107,7 +107,7 @@ def test_the_incident_page_and_the_api_give_the_same_message(app, officer):  # n
     inc = with_first_report(app, officer)
     page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
     store = open_store(app.config["DATABASE"])
-    (doc,) = store.documents(inc)
+    (doc,) = store.documents.issued(inc)
     store.close()
     assert f"/documents/{doc['id']}.cap.xml" in page
     from_page = officer.get(f"/documents/{doc['id']}.cap.xml")

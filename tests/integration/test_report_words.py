@@ -45,7 +45,7 @@ def test_an_issued_first_report_reads_as_a_government_document(record):
     plan = store.plans.plan("hazardous_chemicals")
     d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, snap.id, d, "值班员张三", clock)
-    text = _docx_text(store.document(issued["document_id"])["content"])
+    text = _docx_text(store.documents.get(issued["document_id"])["content"])
     for pattern, what in FORBIDDEN:
         found = pattern.search(text)
         assert found is None, f"{what} in the issued report: …{text[max(0, found.start() - 30):found.end() + 30]}…"
@@ -87,7 +87,7 @@ def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
     for kind in ("first", "progress"):
         d = documents.draft(store.get(snap.id), store.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
         issued = documents.issue(store, snap.id, d, "值班员张三", clock, prefix="海应值")
-        row = store.document(issued["document_id"])
+        row = store.documents.get(issued["document_id"])
         numbers.append(documents.stored_draft(row).doc_number)
         assert numbers[-1] in _docx_text(row["content"])                   # on the number line of the file
     assert numbers == ["海应值〔2026〕1号", "海应值〔2026〕2号"]
@@ -95,7 +95,7 @@ def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
                                "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
     d = documents.draft(drill, store.events(drill.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, drill.id, d, "值班员张三", clock, prefix="海应值")
-    assert documents.stored_draft(store.document(issued["document_id"])).doc_number == "海应值〔2026〕1号（演练）"
+    assert documents.stored_draft(store.documents.get(issued["document_id"])).doc_number == "海应值〔2026〕1号（演练）"
 
 
 def test_what_the_duty_room_knows_of_others_reports_is_prose_and_it_owes_only_its_own(record):

@@ -91,11 +91,11 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
     assert r.status_code == 302
     page = officer.get(f"/incidents/{inc}").get_data(as_text=True)
     store = open_store(app.config["DATABASE"])
-    [row] = store.documents(inc)
+    [row] = store.documents.issued(inc)
     assert row["sha256"] in page and row["kind"] == "first"
     event = store.events(inc)[-1]
     assert event["trigger"] == "issue_report" and event["payload"]["sha256"] == row["sha256"]
-    kept = store.document(row["id"])
+    kept = store.documents.get(row["id"])
     text = body_text(kept["content"])
     assert text[0] == "海门区应急管理局（测试）"
     assert "签发人：李局长" in text[1]
@@ -122,7 +122,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
 def test_the_docx_is_in_the_gbt_9704_layout(app, officer):
     inc = with_first_report(app, officer, signer="李局长", contact="王五 0513-82100000")
     store = open_store(app.config["DATABASE"])
-    d = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"]))
+    d = docx.Document(io.BytesIO(store.documents.get(store.documents.issued(inc)[0]["id"])["content"]))
     s = d.sections[0]
     def mm(*lengths):  # Word keeps twentieths of a point: compare to a tenth of a millimetre
         return tuple(round(x.mm, 1) for x in lengths)
@@ -154,7 +154,7 @@ def test_two_windows_issue_the_first_report_once(app, officer, clock):
     page = other.get(r.headers["Location"]).get_data(as_text=True)
     assert "未签发" in page and 'data-report-kind="first"' not in page  # back on the incident: the 首报 is out
     store = open_store(app.config["DATABASE"])
-    assert [d["kind"] for d in store.documents(inc)] == ["first"]
+    assert [d["kind"] for d in store.documents.issued(inc)] == ["first"]
     assert sum(1 for e in store.events(inc) if e["trigger"] == "issue_report") == 1
     store.close()
 
@@ -186,9 +186,9 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
     issue(officer, inc, form, signer="甲", contact="乙 0513-1")
     _h, form = draft_form(officer, inc, "progress")
     issue(officer, inc, form, signer="甲", contact="乙 0513-1")
-    titles = [d["title"] for d in store.documents(inc)]
+    titles = [d["title"] for d in store.documents.issued(inc)]
     assert titles == ["关于某机械厂行车倒塌情况的报告（首报）", "关于某机械厂行车倒塌情况的报告（续报一）", "关于某机械厂行车倒塌情况的报告（续报二）"]
-    second = body_text(store.document(store.documents(inc)[1]["id"])["content"])
+    second = body_text(store.documents.get(store.documents.issued(inc)[1]["id"])["content"])
     assert any("（III级）" in t for t in second)                        # the new level, stated in the 续报
     store.close()
 
@@ -208,7 +208,7 @@ def test_characters_that_break_xml_are_refused_naming_the_field(app, officer, fi
     page = officer.get(r.headers["Location"]).get_data(as_text=True)
     assert "不得含控制字符" in page and {"title": "标题：", "signer": "签发人："}.get(field, "地点") in page
     store = open_store(app.config["DATABASE"])
-    assert store.documents(inc) == []
+    assert store.documents.issued(inc) == []
     store.close()
 
 
@@ -225,7 +225,7 @@ def test_an_observer_reads_reports_but_does_not_issue_them(app, officer):
     assert observer.get(f"/incidents/{inc}/reports/new?kind=progress").status_code == 403
     assert observer.post(f"/incidents/{inc}/reports", data={"kind": "progress", "csrf_token": observer.csrf}).status_code == 403
     store = open_store(app.config["DATABASE"])
-    doc = store.documents(inc)[0]["id"]
+    doc = store.documents.issued(inc)[0]["id"]
     assert observer.get(f"/documents/{doc}.docx").status_code == 200
     store.close()
 
@@ -239,7 +239,7 @@ def test_an_issued_document_cannot_be_changed_or_removed(app, officer):
             with store.write() as db:
                 db.execute(sql, [b"forged"])
     # inserting the same id again (SQLite's INSERT OR REPLACE, PostgreSQL's upsert) and TRUNCATE
-    doc = store.documents(inc)[0]["id"]
+    doc = store.documents.issued(inc)[0]["id"]
     columns = "id, incident_id, kind, sha256, content, draft, issued_at"
     replace = (f"INSERT OR REPLACE INTO documents ({columns}) VALUES (?, ?, 'first', 'x', ?, '{{}}', 'x')"
                if store.kind == "sqlite" else
@@ -261,8 +261,8 @@ def test_a_drill_report_is_marked_in_its_title_and_on_every_page(app, officer):
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, {**form, "title": "关于行车倒塌情况的报告（首报）"}, signer="甲", contact="乙 0513-1")  # 演练 cannot be typed away
     store = open_store(app.config["DATABASE"])
-    row = store.documents(inc)[0]
-    d = docx.Document(io.BytesIO(store.document(row["id"])["content"]))
+    row = store.documents.issued(inc)[0]
+    d = docx.Document(io.BytesIO(store.documents.get(row["id"])["content"]))
     assert row["title"].startswith("【演练】") and row["filename"].startswith("演练-")
     assert any(p.text == "【演练】关于行车倒塌情况的报告（首报）" for p in d.paragraphs)
     section = d.sections[0]
@@ -279,10 +279,10 @@ def test_the_pdf_is_printed_by_chromium_with_the_same_text(app, officer):
     long_text = "现场正在组织搜救，" * 120                                # long enough for a second page
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000", **{"field-2": long_text})
     store = open_store(app.config["DATABASE"])
-    doc = store.documents(inc)[0]["id"]
-    assert store.document(doc)["pdf"] is not None                      # kept beside the .docx
+    doc = store.documents.issued(inc)[0]["id"]
+    assert store.documents.get(doc)["pdf"] is not None                      # kept beside the .docx
     r = officer.get(f"/documents/{doc}.pdf")
-    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == store.document(doc)["pdf"]
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data == store.documents.get(doc)["pdf"]
     pdf = PdfReader(io.BytesIO(r.data))
     assert len(pdf.pages) >= 2
     text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pdf.pages)).replace(" ", "").replace("\n", "")
@@ -304,7 +304,7 @@ def test_a_drill_pdf_carries_its_mark_in_the_top_margin_of_every_page_never_over
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="甲", contact="乙 0513-1", **{"field-2": "现场正在组织搜救，" * 120})
     store = open_store(app.config["DATABASE"])
-    pdf = PdfReader(io.BytesIO(store.document(store.documents(inc)[0]["id"])["pdf"]))
+    pdf = PdfReader(io.BytesIO(store.documents.get(store.documents.issued(inc)[0]["id"])["pdf"]))
     store.close()
     top_margin = float(pdf.pages[0].mediabox.height) - 37 / 25.4 * 72      # GB/T 9704: the text starts 37 mm down
     assert len(pdf.pages) >= 2
@@ -329,7 +329,7 @@ def test_the_pdf_refusal_names_what_is_missing(app, officer):
     app.config["CHROMIUM"] = "/nonexistent/chromium"
     inc = with_first_report(app, officer)
     store = open_store(app.config["DATABASE"])
-    doc = store.documents(inc)[0]["id"]
+    doc = store.documents.issued(inc)[0]["id"]
     r = officer.get(f"/documents/{doc}.pdf")
     assert r.status_code == 503 and "chromium" in r.get_data(as_text=True).lower()
     assert officer.get(f"/documents/{doc}.docx").status_code == 200
@@ -346,10 +346,10 @@ def test_a_pdf_printed_after_issue_is_kept_once_and_hashed(app, officer, monkeyp
     prints = iter([b"%PDF-1.4 first print", b"%PDF-1.4 second print"])
     monkeypatch.setattr(report_pages, "print_pdf", lambda _html, _exe: next(prints))
     store = open_store(app.config["DATABASE"])
-    doc = store.documents(inc)[0]["id"]
+    doc = store.documents.issued(inc)[0]["id"]
     first, again = officer.get(f"/documents/{doc}.pdf"), officer.get(f"/documents/{doc}.pdf")
     assert first.status_code == again.status_code == 200
-    assert first.data == again.data == b"%PDF-1.4 first print" == store.document(doc)["pdf"]
+    assert first.data == again.data == b"%PDF-1.4 first print" == store.documents.get(doc)["pdf"]
     assert store.verify() == []
     kept = store.db.execute("SELECT detail FROM audit WHERE kind = 'document_pdf_kept' AND subject = ?",
                             [doc]).fetchall()
@@ -520,7 +520,7 @@ def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchang
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
     d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, snap.id, d, "值班员张三", clock, render_pdf=lambda _d: b"%PDF-1.4 the issued print")
-    row = store.document(issued["document_id"])
+    row = store.documents.get(issued["document_id"])
     assert row["pdf"] == b"%PDF-1.4 the issued print" and store.verify() == []
     store.db.execute("DROP TRIGGER documents_never_update")
     forged = row["draft"].replace("河道污染", "无事发生")
@@ -616,7 +616,7 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
     changed = issue(officer, inc, {**form, "previewed": digest}, signer="王某某")  # edited after the preview
     assert "预览之后报告内容已有变化" in officer.get(changed.headers["Location"]).get_data(as_text=True)
     store = open_store(app.config["DATABASE"])
-    assert store.documents(inc) == []
+    assert store.documents.issued(inc) == []
     store.close()
     back = issue(officer, inc, {**form, "previewed": digest, "back": "1"})           # 返回修改 keeps what was typed
     assert 'value="张某某"' in officer.get(back.headers["Location"]).get_data(as_text=True)
@@ -625,7 +625,7 @@ def test_the_preview_is_the_page_issued_and_a_change_after_it_is_refused(app, of
     done = issue(officer, inc, {**form, "previewed": digest})
     assert "已签发" in officer.get(done.headers["Location"]).get_data(as_text=True)
     store = open_store(app.config["DATABASE"])
-    text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
+    text = [p.text for p in docx.Document(io.BytesIO(store.documents.get(store.documents.issued(inc)[0]["id"])["content"])).paragraphs]
     store.close()
     assert not any(p.startswith(("（本报告内容依据《", "5.1：")) for p in text)
 
@@ -640,7 +640,7 @@ def test_the_addressee_and_copy_lines_are_remembered_per_office_and_kind(app, of
     issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000", addressee="海门区人民政府",
           copy_to="区应急管理局、海门区公安局")
     store = open_store(app.config["DATABASE"])
-    text = [p.text for p in docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs]
+    text = [p.text for p in docx.Document(io.BytesIO(store.documents.get(store.documents.issued(inc)[0]["id"])["content"])).paragraphs]
     assert "抄送：区应急管理局、海门区公安局。" in text and text[-1].endswith("印发")
     add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office (duty room)
     add_user(store, "应急局值班员孙八", "duty_officer", PASSWORD, clock, unit="区应急管理局")
@@ -662,7 +662,7 @@ def test_the_signature_keeps_with_the_last_line_of_the_body_in_the_word_file(app
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="张某某", contact="李某 0513-00000000")
     store = open_store(app.config["DATABASE"])
-    paragraphs = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).paragraphs
+    paragraphs = docx.Document(io.BytesIO(store.documents.get(store.documents.issued(inc)[0]["id"])["content"])).paragraphs
     store.close()
     signature = next(i for i, p in enumerate(paragraphs) if p.text == "海门区应急管理局（测试）" and i > 5)
     last_body = max(i for i in range(signature) if paragraphs[i].text.strip())
@@ -679,8 +679,8 @@ def test_a_field_of_several_lines_reads_the_same_in_the_docx_and_the_printed_pag
     assert issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000",
                  **{"field-2": "海门港新区某机械厂\n二号车间东侧\n行车轨道下方"}).status_code == 302
     store = open_store(app.config["DATABASE"])
-    [row] = store.documents(inc)
-    words = body_text(store.document(row["id"])["content"])
+    [row] = store.documents.issued(inc)
+    words = body_text(store.documents.get(row["id"])["content"])
     printed = officer.get(f"/documents/{row['id']}").get_data(as_text=True)
     paragraphs = [html_lib.unescape(re_lib.sub(r"<[^>]+>", "", p)).strip()
                   for p in re_lib.findall(r"<p[^>]*>(.*?)</p>", printed, re_lib.S)]
@@ -740,7 +740,7 @@ def test_a_report_downloads_under_its_number_and_title_with_an_ascii_name_beside
     _h, form = draft_form(officer, inc, "first")
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
     store = open_store(app.config["DATABASE"])
-    [row] = store.documents(inc)
+    [row] = store.documents.issued(inc)
     store.close()
     for ext in ("docx", "pdf"):
         got = officer.get(f"/documents/{row['id']}.{ext}")
@@ -757,7 +757,7 @@ def test_an_issued_reports_file_says_who_made_it_when_in_chinese(app, officer):
     """The .docx's own properties are the report's, not python-docx's (its author, a 2013 date, en-US)."""
     inc = with_first_report(app, officer, issuer="海门区人民政府总值班室")
     store = open_store(app.config["DATABASE"])
-    props = docx.Document(io.BytesIO(store.document(store.documents(inc)[0]["id"])["content"])).core_properties
+    props = docx.Document(io.BytesIO(store.documents.get(store.documents.issued(inc)[0]["id"])["content"])).core_properties
     store.close()
     assert props.title == "关于某机械厂行车倒塌情况的报告（首报）" and props.author == "海门区人民政府总值班室"
     assert props.language == "zh-CN" and "python-docx" not in (props.last_modified_by + props.comments)

@@ -84,10 +84,10 @@ def test_a_pdf_printed_after_issue_is_kept_once_unchangeable_and_hashed(store_lo
     header = {"issuer": "海门区人民政府总值班室", "signer": "甲", "contact": "乙 0513-1"}
     d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
     doc = documents.issue(store, snap.id, d, "值班员张三", CLOCK, render_pdf=lambda _d: None)["document_id"]
-    assert store.document(doc)["pdf"] is None
-    assert store.keep_pdf(doc, b"%PDF-1.4 first", "值班员张三", "2026-11-22T09:05:00+08:00") == b"%PDF-1.4 first"
-    assert store.keep_pdf(doc, b"%PDF-1.4 second", "值班员李四", "2026-11-22T09:06:00+08:00") == b"%PDF-1.4 first"
-    assert store.document(doc)["pdf"] == b"%PDF-1.4 first" and store.verify() == []
+    assert store.documents.get(doc)["pdf"] is None
+    assert store.documents.keep_pdf(doc, b"%PDF-1.4 first", "值班员张三", "2026-11-22T09:05:00+08:00") == b"%PDF-1.4 first"
+    assert store.documents.keep_pdf(doc, b"%PDF-1.4 second", "值班员李四", "2026-11-22T09:06:00+08:00") == b"%PDF-1.4 first"
+    assert store.documents.get(doc)["pdf"] == b"%PDF-1.4 first" and store.verify() == []
     _refused(store, "UPDATE document_pdfs SET pdf = ? WHERE document_id = ?", [b"%PDF-1.4 forged", doc])
     _refused(store, "DELETE FROM document_pdfs WHERE document_id = ?", [doc])
     with store.write() as db:

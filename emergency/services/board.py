@@ -18,7 +18,7 @@ from emergency.response import calls
 from emergency.response.duties import undated_own_items
 from emergency.response.lint import revision_due
 from emergency.services import callsheet, directory, drill_runs, roster, rota, shift
-from emergency.services.incidents import OWED, listed, ours, safe_snapshot_view, snapshot_view
+from emergency.services.incidents import OWED, items_of, listed, ours, safe_snapshot_view, snapshot_view
 from emergency.services.permissions import Actor, allowed
 
 
@@ -32,11 +32,6 @@ class ItemCounts:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def items_of(view: dict[str, Any]) -> list[dict[str, Any]]:
-    """A view's dated notifications, most urgent first (as ``notification_status`` orders them)."""
-    return (view.get("checklist") or {}).get("notifications", [])
 
 
 @dataclass(frozen=True)
@@ -96,7 +91,7 @@ def _with_status(items: list[dict[str, Any]], statuses) -> list[dict[str, Any]]:
 def _reminders(view: dict[str, Any], owed: list[dict[str, Any]], at: datetime, page_now: datetime) -> list[dict]:
     """Our owed items that have a due time, for the browser's reminders: each due time on the page's clock (a
     drill's due time is as far from the page's now as from the drill's own)."""
-    title = view.get("title") or view.get("plan_title") or view["id"]
+    title = view.get("name") or view.get("title") or ""     # what a person calls it (incident_name), never its id
     tag = "【演练】" if view.get("drill") else ""
     return [{"due": format_time(parse_time(n["due"], "due") - at + page_now), "key": f"{view['id']}:{n['id']}",
              "label": f"{tag}{title}：{'、'.join(n['to'])}（{n['channel_name']}）"} for n in owed if n["due"]]

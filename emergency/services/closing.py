@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emergency.core.errors import EmergencyError, InputError
+from emergency.services.incidents import items_of
 
 # a notification's status that leaves nothing owed
 SETTLED = frozenset({"done", "accounted"})
@@ -35,7 +36,7 @@ def still_open(v: dict[str, Any], linked: list[dict[str, Any]], final_reports: s
 def _open_items(v: dict[str, Any]) -> list[OpenItem]:
     """Reporting items neither done nor accounted for (a duty whose condition has not arisen is not yet owed)."""
     out = []
-    for n in (v.get("checklist") or {}).get("notifications", []):
+    for n in items_of(v):
         if n.get("status") in SETTLED or n.get("status") == "open" and n.get("counted_from") == "condition":
             continue
         left = "、".join(n.get("left") or n.get("to") or [])

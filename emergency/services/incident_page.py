@@ -134,7 +134,7 @@ def _group(store, library: PlanLibrary, v: dict[str, Any], now: datetime, office
 def _calls(snap: Snapshot, v: dict[str, Any], plan: Plan, library: PlanLibrary, contacts, shifts, at: datetime,
            now: datetime, office: str, personal: bool) -> CallSheet:
     """Who is on duty is read on the app's clock: a drill on a simulated clock still calls the people on duty now."""
-    items = (v["checklist"] or {}).get("notifications", [])
+    items = incidents.items_of(v)
     lines = callsheet.lines(items, [a.model_dump() for a in snap.calls], directory.by_unit(contacts), shifts, now,
                             personal, roles={r.name for r in library.agencies.roles}) if items else []
     if not personal:

@@ -586,6 +586,12 @@ STATUS_RANK = {"overdue": 0, "immediate": 1, "pending": 2, "open": 3, "closed": 
 OWED = frozenset({"overdue", "immediate", "pending"})
 
 
+def items_of(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """A view's dated notifications, most urgent first (as ``notification_status`` orders them); none without a
+    level or when the record is damaged."""
+    return (view.get("checklist") or {}).get("notifications", [])
+
+
 def ours(item: dict[str, Any]) -> bool:
     """A notification the looking office owes: its own (``ours``), or any when no office looks (``ours`` unset)."""
     return item.get("ours") is not False
@@ -600,7 +606,7 @@ def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     merged: dict[tuple, dict[str, Any]] = {}
     for v in views:
-        for n in (v.get("checklist") or {}).get("notifications", []):
+        for n in items_of(v):
             recipients = frozenset((r["current"] or r["plan_name"]) for r in n["recipients"])
             key = (recipients, n["channel"])
             source = {"incident_id": v["id"], "plan": v["plan"], "plan_title": v.get("plan_title"), "id": n["id"],

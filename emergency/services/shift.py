@@ -28,7 +28,7 @@ from emergency.core.clock import TZ, backdated, format_time, minute_text, month_
 from emergency.core.errors import InputError, NotFound, Refused
 from emergency.services.handover_model import (DueItem, HandoverContent, Instruction, NextItem, Note,
                                               OpenIncident, OpenTask)
-from emergency.services.incidents import OWED, incident_name, ours, snapshot_view
+from emergency.services.incidents import OWED, incident_name, items_of, ours, snapshot_view
 from emergency.core.inputs import clean_text
 from emergency.services.intake import SOURCES as INTAKE_SOURCES
 from emergency.services.permissions import Actor, Crew, OfficeThing, authorize
@@ -259,7 +259,7 @@ def handover_content(window: dict[str, Any], following: dict[str, Any], office: 
 
 def _waiting(view: dict[str, Any]) -> list[dict[str, Any]]:
     """An incident's items still owed, most urgent first, whoever owns them."""
-    return [n for n in (view.get("checklist") or {}).get("notifications", []) if n["status"] in OWED]
+    return [n for n in items_of(view) if n["status"] in OWED]
 
 
 def _open_incidents(views: list[dict[str, Any]]) -> list[OpenIncident]:

@@ -36,7 +36,8 @@ from emergency.core.errors import EmergencyError
 from emergency.core.incident import Snapshot
 from .migrations import adopt_incident_chains
 from .refusals import refusal
-from .sqlite import Store, at_head, quoted, shown_location
+from .sqlite import Store, at_head, shown_location
+from .table import quoted
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
 WRITE_LOCK = 0x454D4552

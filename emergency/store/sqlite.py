@@ -46,7 +46,7 @@ from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import QUIET_TRIGGERS
 from .migrations import migrate as apply_migrations, migrations
 from .repositories import Audit, Directory, Documents, Drills, Improvements, People, Roster, ShiftLog
-from .table import insert_row, quoted  # noqa: F401 - quoted: the store's API (postgres)
+from .table import insert_row, quoted
 from .where import insert_sql, where
 
 # A change is worked out before the write lock is taken and written only if nobody got in meanwhile; a change that

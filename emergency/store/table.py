@@ -18,7 +18,7 @@ def quoted(columns) -> str:
 
 
 def select_rows(db, table: str, where: str | None = None, params: list | tuple = (), order_by: str | None = None,
-           columns: str = "*", limit: int | None = None) -> list[dict[str, Any]]:
+                columns: str = "*", limit: int | None = None) -> list[dict[str, Any]]:
     """The rows of ``table`` matching ``where`` (with ``params``), as dicts of column → value."""
     sql = f"SELECT {columns} FROM {table}" + (f" WHERE {where}" if where else "")
     sql += (f" ORDER BY {order_by}" if order_by else "") + (f" LIMIT {int(limit)}" if limit is not None else "")

@@ -17,7 +17,7 @@ def _item(i, status, ours=True, due="2026-11-22T09:10:00+08:00", immediate=False
 
 
 def _view(*items):
-    return {"id": "i1", "title": "储罐泄漏", "drill": True, "checklist": {"notifications": list(items)}}
+    return {"id": "i1", "title": "储罐泄漏", "name": "储罐泄漏", "drill": True, "checklist": {"notifications": list(items)}}
 
 
 def test_a_row_counts_ours_and_others_apart_and_says_our_next_item():
@@ -34,6 +34,8 @@ def test_a_drills_reminders_fall_due_on_the_pages_clock():
     row = board_row(_view(_item("b", "pending", due="2026-11-22T09:30:00+08:00")), AT, PAGE)
     assert [parse_time(m["due"], "due") for m in row.remind] == [PAGE + timedelta(minutes=30)]
     assert row.remind[0]["label"].startswith("【演练】储罐泄漏：南通市政府")
+    untitled = {**_view(_item("b", "pending")), "title": "", "name": "危险化学品事故（11-22 08:26）"}
+    assert board_row(untitled, AT, PAGE).remind[0]["label"].startswith("【演练】危险化学品事故（11-22 08:26）：")  # never its id
 
 
 def test_the_api_lists_the_view_with_the_boards_fields_and_plain_counts():

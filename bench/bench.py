@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emergency.services import incidents as svc  # noqa: E402
 from emergency.core.clock import FixedClock  # noqa: E402
-from emergency.store import Store, open_store  # noqa: E402
+from emergency.store import open_store  # noqa: E402
+from emergency.store.incidents import Incidents  # noqa: E402
 from emergency.services.users import add_user, create_token  # noqa: E402
 from tests.serving import free_port, wait_for_port  # noqa: E402
 
@@ -147,7 +148,7 @@ def _board_db(path: str, incidents: int, open_incidents: int, events: int) -> No
     rows = []
     for i in range(incidents - open_incidents):
         snap = template[i % len(template)].model_copy(update={"id": f"old-{i:06d}", "updated_at": "2025-01-01T00:00:00+08:00"})
-        rows.append({**Store._row(snap, True), "closed": 1})
+        rows.append({**Incidents._row(snap, True), "closed": 1})
     store.db["incidents"].insert_all(rows, batch_size=1000)
     per = max(1, events // incidents)
     ids = [s.id for s in template] + [r["id"] for r in rows]
@@ -211,7 +212,7 @@ def bench_rebuild(n: int = 1000) -> float:
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "区长"}, "b", CLOCK)
     for i in range(n - 2):
         snap = svc.act(store, snap.id, "add_note", snap.version, {"note": f"n{i}"}, "b", CLOCK)
-    assert svc.rebuild(store, snap.id) == store.get(snap.id)
+    assert svc.rebuild(store, snap.id) == store.incidents.get(snap.id)
     t_rebuild = best(lambda: svc.rebuild(store, snap.id), 9)
     t_bare = best(lambda: store.db.execute("SELECT * FROM events WHERE incident_id = ? ORDER BY seq",
                                            [snap.id]).fetchall(), 9)
@@ -298,10 +299,10 @@ def _pg_board_db(url: str, incidents: int, open_incidents: int, events: int) -> 
                  "labor_dispute": {"petition": 45}}[plan]
         template.append(svc.report(store, {"plan": plan, "facts": facts, "occurred_at": "2026-11-22T08:00",
                                            "reported_at": "2026-11-22T08:10"}, "bench", CLOCK))
-    rows = [{**Store._row(template[i % len(template)].model_copy(
+    rows = [{**Incidents._row(template[i % len(template)].model_copy(
         update={"id": f"old-{i:06d}", "updated_at": "2025-01-01T00:00:00+08:00"}), True), "closed": 1}
         for i in range(incidents - open_incidents)]
-    columns = list(Store._row(template[0], True))
+    columns = list(Incidents._row(template[0], True))
     with store.db.conn.cursor() as cur:
         with cur.copy(f"COPY incidents ({', '.join(columns)}) FROM STDIN") as copy:
             for r in rows:
@@ -356,8 +357,8 @@ def bench_report_docx(n: int = 200) -> float:
     header = {"issuer": "基准单位", "signer": "甲", "contact": "乙 0513-1"}
 
     def build():
-        s = store.get(snap.id)
-        d = documents.draft(s, store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
+        s = store.incidents.get(snap.id)
+        d = documents.draft(s, store.incidents.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
         return documents.docx_file(d), d
 
     content, d = build()
@@ -466,10 +467,10 @@ def bench_pdf_flood(clients: int = 16, seconds: float = 15.0) -> float:
                               "occurred_at": "2026-11-22T08:00"}, "b", CLOCK)
     plan = store.plans.plan("environment")
     header = {"issuer": "基准单位", "signer": "甲", "contact": "乙 0513-1"}
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
     kept = documents.issue(store, snap.id, d, "b", CLOCK, render_pdf=lambda _d: print_pdf(
         "<html><head><meta charset='utf-8'></head><body><p>基准报告</p></body></html>"))["document_id"]
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", CLOCK.now(), store.plans, header)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "progress", CLOCK.now(), store.plans, header)
     legacy = documents.issue(store, snap.id, d, "b", CLOCK)["document_id"]
     store.close()
     port = free_port()
@@ -581,7 +582,7 @@ def bench_note_growth(events: int = 10_000) -> float:
                 snap.version = size
                 db.execute("UPDATE incidents SET version = ?, snapshot = ? WHERE id = ?",
                            [size, snap.model_dump_json(), snap.id])
-                store._advance_ledger(f"incident:{snap.id}", size, f"h{size}")   # the chain ends where the fill did
+                store.advance_ledger(f"incident:{snap.id}", size, f"h{size}")   # the chain ends where the fill did
             ids[size] = snap.id
         store.close()
         client = app.test_client()

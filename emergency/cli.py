@@ -470,7 +470,7 @@ def verify_cmd(db_path: str | None, anchor_file: str | None, archive_file: str |
     try:
         store = open_store(path, create=False, plans=plans)
         broken = verify(store, anchor)
-        count = len(store.incident_ids())
+        count = len(store.incidents.incident_ids())
     except Exception as exc:  # noqa: BLE001 - any database error: the file or database cannot be read
         if not isinstance(exc, (DatabaseError, EmergencyError)) and "psycopg" not in type(exc).__module__:
             raise

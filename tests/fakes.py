@@ -1,5 +1,5 @@
-"""An incident log held in memory: what the incident use cases (``emergency.services.incidents``) ask of a store,
-so their tests run in the unit tier without a database.
+"""A unit of work held in memory: what the incident use cases (``emergency.services.incidents``) ask of a store —
+its plans and its incident repository — so their tests run in the unit tier without a database.
 
 It keeps the store's rules a use case relies on, and no more: one event per change, numbered from 1, each chained
 onto the one before by the same keyed hash; a change at a version that is no longer the incident's refused as
@@ -21,9 +21,18 @@ from emergency.core.incident import Snapshot
 KEY = b"fake-incident-log"
 
 
-class FakeIncidentLog:
+class FakeUnitOfWork:
+    """The store's place for the use cases: its plan library and the repositories it hands out."""
+
     def __init__(self, plans):
         self.plans = plans
+        self.incidents = FakeIncidents()
+
+
+class FakeIncidents:
+    """``emergency.store.interface.IncidentRepository`` in memory."""
+
+    def __init__(self):
         self._rows: dict[str, dict[str, Any]] = {}       # id → {"snapshot": JSON, "final": bool, "key": str | None}
         self._events: dict[str, list[dict[str, Any]]] = {}
         self.last_event: dict[str, Any] | None = None
@@ -102,3 +111,6 @@ class FakeIncidentLog:
 
 def _json(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+    def with_plan_version(self, snap: Snapshot) -> Snapshot:
+        return snap   # the fake keeps no older plan file: every incident runs under the plan in force

@@ -58,11 +58,11 @@ def _json(value: Any) -> bytes:
 def contents(store, office: str, since: str, until: str) -> tuple[dict[str, bytes], dict[str, Any]]:
     """The period's files by name (the record as JSON, the lists as .xlsx, the issued files as issued), and each
     incident's chain head (for the manifest)."""
-    snaps = store.search(since=since, until=until, drill=None, closed=None, limit=100_000)
+    snaps = store.incidents.search(since=since, until=until, drill=None, closed=None, limit=100_000)
     files: dict[str, bytes] = {}
     incidents, heads, issued = [], {}, []
     for snap in sorted(snaps, key=lambda s: s.occurred_at):
-        events = store.events(snap.id)
+        events = store.incidents.events(snap.id)
         incidents.append({"snapshot": snap.model_dump(mode="json"), "events": events})
         if events:
             heads[snap.id] = {"seq": events[-1]["seq"], "hash": events[-1]["hash"]}

@@ -102,7 +102,7 @@ def rows(store, plans, office: str | None, clock_of: Callable, page_now: datetim
     """The board's rows for ``office``: one read of the incidents, each viewed on its own clock (``clock_of``);
     rows with our overdue items first, those with an overdue 立即 item first of all."""
     out = []
-    for s in store.list_rows(drill=drill, open_only=open_only):
+    for s in store.incidents.list_rows(drill=drill, open_only=open_only):
         try:
             at = clock_of(s).now() if not isinstance(s, dict) else page_now
         except EmergencyError:

@@ -67,10 +67,10 @@ def _runs(store) -> tuple[list[tuple[str, datetime, set]], Counter, dict[str, da
     runs: list[tuple[str, datetime, set]] = []
     missed: Counter = Counter()
     last_drill: dict[str, datetime] = {}
-    for snap in store.search(drill=True, closed=None, limit=100_000):
+    for snap in store.incidents.search(drill=True, closed=None, limit=100_000):
         if snap.plan not in store.plans.plans:
             continue  # a drill under a plan no longer in the library
-        events = store.events(snap.id)
+        events = store.incidents.events(snap.id)
         d = drills.get(snap.drill_id or "")
         when = parse_time(d["created_at"] if d else snap.created_at, "created_at")
         runs.append((snap.plan, when, _exercised(snap, events, store.plans.plan_for(snap.plan, snap.plan_version))))

@@ -916,7 +916,7 @@ def issue(store, incident_id: str, d: Draft, actor: str, clock: Clock,
                                   "issued_by": actor, "issued_at": stamp, "event_seq": snap.version})]
         return snap, event, False
 
-    store.append(incident_id, d.version, change, also=rows)  # StaleVersion when it moved on
+    store.incidents.append(incident_id, d.version, change, also=rows)  # StaleVersion when it moved on
     return {"document_id": document_id, "sha256": digest, "name": d.name, "filename": d.filename,
             "size": len(content)}
 
@@ -979,4 +979,4 @@ def warning_cap(store, snap, plan, issuer: str) -> bytes | None:
     district issued none."""
     from emergency.services import cap
 
-    return cap.warning_message(store.plans.cap, snap, plan, store.events(snap.id), issuer)
+    return cap.warning_message(store.plans.cap, snap, plan, store.incidents.events(snap.id), issuer)

@@ -19,13 +19,13 @@ from emergency.response.drills import (Scenario, parse_scenario_yaml, timeline, 
 from emergency.core.wording import N_
 from emergency.core.errors import InputError, NotFound, Refused, StaleVersion
 from emergency.core.incident import Snapshot
-from emergency.store import Store
+from emergency.store import UnitOfWork
 
 CONTROLLER = "导调"
 SPEEDS = (1, 5, 10, 30, 60)
 
 
-def scenario_library(store: Store) -> dict[str, Scenario]:
+def scenario_library(store: UnitOfWork) -> dict[str, Scenario]:
     """The scenario files plus the scenarios controllers wrote in the browser."""
     out = dict(store.plans.scenarios)
     for scenario_id, text in store.drills.scenario_texts():
@@ -33,7 +33,7 @@ def scenario_library(store: Store) -> dict[str, Scenario]:
     return out
 
 
-def save_scenario(store: Store, text: str, actor: str, clock: Clock) -> Scenario:
+def save_scenario(store: UnitOfWork, text: str, actor: str, clock: Clock) -> Scenario:
     """Validate a scenario written in the browser and keep it. Raises PlanFileError naming the problem."""
     if len(text) > 100_000:
         raise InputError("yaml", "太长（最多100,000个字符）")
@@ -44,17 +44,17 @@ def save_scenario(store: Store, text: str, actor: str, clock: Clock) -> Scenario
     return sc
 
 
-def _row(store: Store, drill_id: str) -> dict[str, Any]:
+def _row(store: UnitOfWork, drill_id: str) -> dict[str, Any]:
     d = store.drills.get(drill_id)
     d["scenario"] = Scenario.model_validate_json(d["scenario"], context={"plans": store.plans})
     return d
 
 
-def get_drill(store: Store, drill_id: str) -> dict[str, Any]:
+def get_drill(store: UnitOfWork, drill_id: str) -> dict[str, Any]:
     return _row(store, drill_id)
 
 
-def list_drills(store: Store) -> list[dict[str, Any]]:
+def list_drills(store: UnitOfWork) -> list[dict[str, Any]]:
     return [_row(store, i) for i in store.drills.ids()]
 
 
@@ -67,7 +67,7 @@ def drill_clock(drill: dict[str, Any], real: Clock) -> SimulatedClock:
 DRILL_STATUS = {"ready": N_("待开始"), "running": N_("进行中"), "paused": N_("已暂停"), "finished": N_("已结束")}
 
 
-def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: int | None = None,
+def create_drill(store: UnitOfWork, scenario_id: str, actor: str, real: Clock, seed: int | None = None,
                  start: str | None = None, boundary: bool = False, at_boundary: bool = False) -> dict[str, Any]:
     """A new drill (ready, not running) from a scenario, optionally as a seeded variant (``boundary``:
     figures may jump to any of the plan's level bounds, not only next to their own), and optionally placed one
@@ -102,13 +102,13 @@ def create_drill(store: Store, scenario_id: str, actor: str, real: Clock, seed: 
     return _row(store, drill_id)
 
 
-def _update(store: Store, drill: dict[str, Any], **changes) -> dict[str, Any]:
+def _update(store: UnitOfWork, drill: dict[str, Any], **changes) -> dict[str, Any]:
     if not store.drills.update(drill["id"], drill["version"], changes):
         raise Refused("演练状态已被他人改变，请刷新")
     return _row(store, drill["id"])
 
 
-def control(store: Store, drill_id: str, action: str, real: Clock, speed: Any = None) -> dict[str, Any]:
+def control(store: UnitOfWork, drill_id: str, action: str, real: Clock, speed: Any = None) -> dict[str, Any]:
     """Start | pause | resume | speed | finish. Fires what is due before each change.
 
     ``speed`` goes with ``start`` (start at that speed) or ``speed``; with any other action it is refused.
@@ -158,7 +158,7 @@ def _speed(speed: Any) -> float:
     return value
 
 
-def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:
+def advance(store: UnitOfWork, drill_id: str, real: Clock) -> dict[str, Any]:
     """Fire every step that is due on the drill's clock, each stamped with its scheduled time."""
     drill = _row(store, drill_id)
     if drill["status"] in ("ready",):
@@ -180,7 +180,7 @@ def advance(store: Store, drill_id: str, real: Clock) -> dict[str, Any]:
     return drill
 
 
-def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime) -> None:
+def _open(store: UnitOfWork, drill: dict[str, Any], inc: dict[str, Any], at: datetime) -> None:
     variation = drill["variation"] or {}
     clock = FixedClock(at)
     if inc.get("intake"):  # the report arrives as an intake: the participants choose the plan
@@ -202,18 +202,18 @@ def _open(store: Store, drill: dict[str, Any], inc: dict[str, Any], at: datetime
     _log(store, drill["id"], at, f"T+{inc['at']}：接报“{inc['title']}”（{inc['plan']}）", inc["key"])
 
 
-def _raises_when_sensitive(store: Store, plan_id: str) -> bool:
+def _raises_when_sensitive(store: UnitOfWork, plan_id: str) -> bool:
     adjustment = store.plans.plan(plan_id).response_adjustment
     return bool(adjustment and adjustment.sensitive_raise)
 
 
-def _key_to_id(store: Store, drill: dict[str, Any], key: str) -> str | None:
+def _key_to_id(store: UnitOfWork, drill: dict[str, Any], key: str) -> str | None:
     sc: Scenario = drill["scenario"]
     title = next(i.title for i in sc.incidents + [j.open for j in sc.injects if j.open] if i.key == key)
-    return next((s.id for s in store.list(drill=True, drill_id=drill["id"]) if s.title == f"【演练】{title}"), None)
+    return next((s.id for s in store.incidents.list(drill=True, drill_id=drill["id"]) if s.title == f"【演练】{title}"), None)
 
 
-def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetime) -> None:
+def _fire(store: UnitOfWork, drill: dict[str, Any], step: dict[str, Any], at: datetime) -> None:
     if step["kind"] == "incident":
         _open(store, drill, step["incident"], at)
         return
@@ -224,7 +224,7 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
         iid = _key_to_id(store, drill, inj["incident"])
         if iid is not None:
             for _ in range(5):  # a participant may be acting at the same moment: retry on a stale version
-                snap = store.get(iid)
+                snap = store.incidents.get(iid)
                 if snap.state in store.plans.lifecycle(snap.plan, snap.plan_version).final:
                     break
                 try:
@@ -236,7 +236,7 @@ def _fire(store: Store, drill: dict[str, Any], step: dict[str, Any], at: datetim
     _log(store, drill["id"], at, inj["message"], inj.get("incident"), shift_change=bool(inj.get("shift_change")))
 
 
-def _log(store: Store, drill_id: str, at: datetime, message: str, key: str | None, shift_change: bool = False) -> None:
+def _log(store: UnitOfWork, drill_id: str, at: datetime, message: str, key: str | None, shift_change: bool = False) -> None:
     entry = {"at": format_time(at), "message": message, "incident": key}
     if shift_change:
         entry["shift_change"] = True
@@ -282,7 +282,7 @@ def drill_view(drill: dict[str, Any], real: Clock) -> dict[str, Any]:
     }
 
 
-def clock_for(store: Store, snap: Snapshot, real: Clock) -> Clock:
+def clock_for(store: UnitOfWork, snap: Snapshot, real: Clock) -> Clock:
     """The clock an incident lives on: its drill's simulated clock, else ``real``.
 
     A real incident always runs on the real clock, whatever it names; a drill incident whose drill

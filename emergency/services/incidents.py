@@ -27,7 +27,7 @@ from emergency.core.inputs import identifier, shown
 from emergency.response.library import PlanLibrary, library
 from emergency.response.lifecycle import FOLLOW_UP_TRIGGERS, RECORD_STEPS, replay
 from emergency.plans.model import LEVEL_RANK, Plan, yaml_data
-from emergency.store import Store
+from emergency.store import UnitOfWork
 from emergency.services.permissions import Actor, IncidentStep, TaskOf, authorize
 
 
@@ -56,7 +56,7 @@ def scoped_idempotency_key(key: str | None, actor: str, data: dict) -> str | Non
     return f"k-{digest}"
 
 
-def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None,
+def report(store: UnitOfWork, data: dict, actor: str, clock: Clock, idempotency_key: str | None = None,
            scoped: bool = True) -> Snapshot:
     """Record a new incident (接报). ``data``: plan, facts, occurred_at, reported_at, drill, cause…
 
@@ -69,18 +69,18 @@ def report(store: Store, data: dict, actor: str, clock: Clock, idempotency_key: 
     """
     key = scoped_idempotency_key(idempotency_key, actor, data) if scoped else identifier(idempotency_key, "idempotency_key")
     if key:
-        existing = store.find_by_idempotency_key(key)
+        existing = store.incidents.find_by_idempotency_key(key)
         if existing:
-            return store.get(existing)
+            return store.incidents.get(existing)
     machine = store.plans.lifecycle(_plan_id(data, store.plans))
     snap, event = machine.start(new_incident_id(), data, actor, clock.now())
     if snap.event_group:
         _check_group(store, snap)
-    return store.create(snap, event, final=snap.state in machine.final, idempotency_key=key)
+    return store.incidents.create(snap, event, final=snap.state in machine.final, idempotency_key=key)
 
 
-def _check_group(store: Store, snap: Snapshot) -> None:
-    for _id, drill, drill_id in store.group_members(snap.event_group):  # a new key starts a new group
+def _check_group(store: UnitOfWork, snap: Snapshot) -> None:
+    for _id, drill, drill_id in store.incidents.group_members(snap.event_group):  # a new key starts a new group
         if drill != snap.drill or (drill_id or None) != (snap.drill_id or None):
             raise InputError("event_group", "演练与真实事件不得混合：演练事件只能并入本演练的事件")
 
@@ -107,7 +107,7 @@ def clock_behind(snap: Snapshot, clock: Clock) -> int:
     return max(1, math.ceil(gap / 60)) if gap > 0 else 0
 
 
-def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
+def act(store: UnitOfWork, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: str,
         clock: Clock, office: str | None = None, current: Snapshot | None = None) -> Snapshot:
     """Apply a trigger to an incident at ``expected_version``; one transaction, one event. ``office``: the office of
     who acts, recorded in the event: it decides whether an item is theirs to report or to account for,
@@ -129,26 +129,26 @@ def act(store: Store, incident_id: str, trigger: Any, expected_version: Any, pay
         return snap, event, snap.state in machine.final
 
     try:
-        return store.append(incident_id, expected_version, change, merge=trigger in MERGEABLE, current=current)
+        return store.incidents.append(incident_id, expected_version, change, merge=trigger in MERGEABLE, current=current)
     except StaleVersion as stale:
         if not _only_injects_since(store, incident_id, expected_version):
             raise
         # what came in between was the drill's own injects: no person decided anything, so the step is checked again
         # against the incident as it is now (its guards and the state included) rather than refused as stale
-        return store.append(incident_id, stale.current, change, merge=False)
+        return store.incidents.append(incident_id, stale.current, change, merge=False)
 
 
 # The name a drill's injects are recorded under (drill_runs): a scenario's, never a person's (a user name holds no brackets).
 INJECTED_BY = "导调（注入）"
 
 
-def _only_injects_since(store: Store, incident_id: str, version: int) -> bool:
+def _only_injects_since(store: UnitOfWork, incident_id: str, version: int) -> bool:
     """Whether every event after ``version`` is a drill's inject (new facts from the scenario, no person's change)."""
-    later = [e for e in store.events(incident_id) if e["seq"] > version]
+    later = [e for e in store.incidents.events(incident_id) if e["seq"] > version]
     return bool(later) and all(e["actor"] == INJECTED_BY for e in later)
 
 
-def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
+def perform(store: UnitOfWork, incident_id: str, trigger: Any, expected_version: Any, payload: Any, actor: Actor,
             clock_of: Callable[[Snapshot], Clock], view: bool = True,
             current: Snapshot | None = None, shared: list | None = None) -> dict[str, Any] | Snapshot:
     """One action, end to end: read the incident once, check the actor's role may fire ``trigger`` on
@@ -157,7 +157,7 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
     ``events_total``: how many there are; the whole timeline is read apart, page by page). ``view`` False answers
     with the snapshot (a page that redirects after the action); ``current``: the incident the caller just read.
     New facts reach the event's linked records (``share_facts``); ``shared`` collects which, for the page to say."""
-    current = current if current is not None and current.id == incident_id else store.get(incident_id)
+    current = current if current is not None and current.id == incident_id else store.incidents.get(incident_id)
     plan = store.plans.plan_for(current.plan, current.plan_version)
     if isinstance(trigger, str) and trigger:
         authorize(actor, "incident.act", IncidentStep(plan, current.drill, trigger))
@@ -167,7 +167,7 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
     clock = clock_of(current)
     snap = act(store, incident_id, trigger, expected_version, payload, actor.name, clock, actor.office,
                current=current)
-    written = store.last_event
+    written = store.incidents.last_event
     linked = (share_facts(store, snap, payload, actor, clock_of) if trigger == "update_facts" else
               share_call(store, snap, payload, actor, clock_of) if trigger == "record_call" else [])
     if shared is not None:
@@ -180,7 +180,7 @@ def perform(store: Store, incident_id: str, trigger: Any, expected_version: Any,
     return out
 
 
-def share_call(store: Store, snap: Snapshot, payload: dict, actor: Actor,
+def share_call(store: UnitOfWork, snap: Snapshot, payload: dict, actor: Actor,
                clock_of: Callable[[Snapshot], Clock]) -> list[dict[str, Any]]:
     """What both plans ask once is done once: a call that reported the event to a recipient (acknowledged, by a
     channel that counts) is the same report for the event's other records. Where another open record of the same
@@ -212,17 +212,17 @@ def share_call(store: Store, snap: Snapshot, payload: dict, actor: Actor,
     return out
 
 
-def _linked_open(store: Store, snap: Snapshot) -> list[Snapshot]:
+def _linked_open(store: UnitOfWork, snap: Snapshot) -> list[Snapshot]:
     """The event's other records still open, of the same kind (a drill's with a drill's)."""
     out = []
-    for other in store.list(drill=None, event_group=snap.event_group or snap.id):
+    for other in store.incidents.list(drill=None, event_group=snap.event_group or snap.id):
         other_plan = store.plans.plan_for(other.plan, other.plan_version)
         if other.id != snap.id and not other_plan.lifecycle.state(other.state).final and other.drill == snap.drill:
             out.append(other)
     return out
 
 
-def _same_call_items(store: Store, other: Snapshot, payload: dict, reached: set[str], office: str | None,
+def _same_call_items(store: UnitOfWork, other: Snapshot, payload: dict, reached: set[str], office: str | None,
                      clock_of: Callable[[Snapshot], Clock]) -> list[tuple[str, str | None]]:
     """``other``'s open items of ``office``'s own that the same call reports: (item, the recipient it reached when
     the item has several, else None)."""
@@ -240,7 +240,7 @@ def _same_call_items(store: Store, other: Snapshot, payload: dict, reached: set[
     return out
 
 
-def share_facts(store: Store, snap: Snapshot, payload: dict, actor: Actor,
+def share_facts(store: UnitOfWork, snap: Snapshot, payload: dict, actor: Actor,
                 clock_of: Callable[[Snapshot], Clock]) -> list[dict[str, Any]]:
     """One event, one set of facts: facts entered on one record reach every open linked record of the same event (its
     other plans), each re-classified under its own plan — its level is never changed here (the page offers the
@@ -289,7 +289,7 @@ def task_view(task, now: datetime, office: str | None = None) -> dict[str, Any]:
     return out
 
 
-def record_message(store: Store, incident_id: str, notification: str, channel: str, text: str, ok: bool,
+def record_message(store: UnitOfWork, incident_id: str, notification: str, channel: str, text: str, ok: bool,
                    response: str, actor: str, clock: Clock) -> Snapshot:
     """Record a message sent (or not) through an outbound channel for one of the incident's notifications: one
     ``send_message`` event carrying the channel's name, the text and its answer (merged onto the latest
@@ -302,23 +302,23 @@ def record_message(store: Store, incident_id: str, notification: str, channel: s
         snap, event = machine.record_message(current, record, actor, format_time(stamp(current, clock)))
         return snap, event, False
 
-    current = store.get(incident_id)
-    return store.append(incident_id, current.version, change, merge=True)
+    current = store.incidents.get(incident_id)
+    return store.incidents.append(incident_id, current.version, change, merge=True)
 
 
-def _check_group_before_closing(store: Store, snap: Snapshot) -> None:
+def _check_group_before_closing(store: UnitOfWork, snap: Snapshot) -> None:
     """结案 is refused while a linked plan's incident of the same event is still only at 接报."""
     group = snap.event_group or snap.id
-    for other in store.list(drill=None, event_group=group):
+    for other in store.incidents.list(drill=None, event_group=group):
         other_plan = store.plans.plan_for(other.plan, other.plan_version)
         if other.id != snap.id and other.state == other_plan.lifecycle.initial:
             raise Refused("同一事件在%(plan)s预案下的记录（%(title)s）仍停留在接报，请先处置或关闭该记录再结案",
                           plan=other_plan.short_title, title=other.title or other_plan.short_title)
 
 
-def rebuild(store: Store, incident_id: str) -> Snapshot:
+def rebuild(store: UnitOfWork, incident_id: str) -> Snapshot:
     """The incident as its events alone make it."""
-    events = store.events(incident_id)
+    events = store.incidents.events(incident_id)
     if not events:
         raise NotFound("incident", incident_id)
     return replay(events, store.plans)
@@ -433,13 +433,13 @@ def _counting(it: Notification, now: datetime) -> None:
         it.status, it.minutes_left = "pending", int((due - now).total_seconds() // 60)
 
 
-def view(store: Store, incident_id: str, now: datetime, office: str | None = None,
+def view(store: UnitOfWork, incident_id: str, now: datetime, office: str | None = None,
          snap: Snapshot | None = None) -> dict[str, Any]:
     """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom;
     ``snap``: the incident as the caller has just read or written it, else it is read here — once)."""
-    snap = snap if snap is not None and snap.id == incident_id else store.get(incident_id)
-    out = snapshot_view(snap, store.events(incident_id), now, store.plans, office)
-    out["chain_head"] = store.chain_head(incident_id)
+    snap = snap if snap is not None and snap.id == incident_id else store.incidents.get(incident_id)
+    out = snapshot_view(snap, store.incidents.events(incident_id), now, store.plans, office)
+    out["chain_head"] = store.incidents.chain_head(incident_id)
     return out
 
 
@@ -563,7 +563,7 @@ def _with_blocks(actions: list[dict[str, Any]], blocked: dict[str, list[str]]) -
     return [{**a, "blocked": blocked.get(a["trigger"], [])} for a in actions]
 
 
-def load_demo(store: Store, clock: Clock, path=None) -> list[Snapshot]:
+def load_demo(store: UnitOfWork, clock: Clock, path=None) -> list[Snapshot]:
     """Record the demo incidents of the library's ``demo/incidents.yaml`` (as drills), timed relative to ``clock``."""
     data = yaml_data((path or store.plans.demo_file).read_text(encoding="utf-8"))
     at = clock.now()
@@ -632,26 +632,26 @@ def merged_notifications(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- reading the record (the pages' one door to it)
 
-def get(store: Store, incident_id: str) -> Snapshot:
+def get(store: UnitOfWork, incident_id: str) -> Snapshot:
     """One incident as it stands (NotFound when there is none)."""
-    return store.get(incident_id)
+    return store.incidents.get(incident_id)
 
 
-def events(store: Store, incident_id: str) -> list[dict[str, Any]]:
+def events(store: UnitOfWork, incident_id: str) -> list[dict[str, Any]]:
     """An incident's events, oldest first (its timeline's source)."""
-    return store.events(incident_id)
+    return store.incidents.events(incident_id)
 
 
-def listed(store: Store, **filters: Any) -> list[Snapshot]:
+def listed(store: UnitOfWork, **filters: Any) -> list[Snapshot]:
     """Incidents by the store's filters (drill, open_only, event_group, drill_id)."""
-    return store.list(**filters)
+    return store.incidents.list(**filters)
 
 
-def search(store: Store, **filters: Any) -> list[Snapshot]:
+def search(store: UnitOfWork, **filters: Any) -> list[Snapshot]:
     """Incidents by time, plan, level and words (the history page's search)."""
-    return store.search(**filters)
+    return store.incidents.search(**filters)
 
 
-def by_idempotency_key(store: Store, key: str) -> str | None:
+def by_idempotency_key(store: UnitOfWork, key: str) -> str | None:
     """The incident an earlier request with this key recorded, if any (a repeated request records nothing new)."""
-    return store.find_by_idempotency_key(key)
+    return store.incidents.find_by_idempotency_key(key)

@@ -209,17 +209,17 @@ def record(store, data: Any, actor: str, clock, drill_id: str | None = None,
     row = {**clean, "id": new_intake_id(), "drill_id": drill_id, "recorded_by": actor,
            "recorded_at": format_time(clock.now()), "status": "open", "incident_id": None, "plan": None,
            "closed_reason": None, "closed_by": None, "closed_at": None, "drill_title": drill_title}
-    store.add_intake(row)
-    return store.get_intake(row["id"])
+    store.intakes.add(row)
+    return store.intakes.get(row["id"])
 
 
 def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, clock,
                   idempotency_key: str | None = None):
     """Record an incident from an intake: its receipt time becomes the incident's ``reported_at``."""
-    intake = store.get_intake(intake_id)
+    intake = store.intakes.get(intake_id)
     store.plans.plan(plan_id)
     if intake["status"] == "incident" and intake["incident_id"]:
-        return store.get(intake["incident_id"])
+        return store.incidents.get(intake["incident_id"])
     data = {**data, "plan": plan_id, "reported_at": intake["received_at"], "drill": intake["drill"]}
     if not data.get("title"):
         data["title"] = title_for(intake, store.plans.routing)
@@ -234,30 +234,30 @@ def open_incident(store, intake_id: str, plan_id: str, data: dict, actor: str, c
         snap = service.report(store, data, actor, clock, idempotency_key=idempotency_key)
     else:  # one incident per intake, whoever opens it
         snap = service.report(store, data, actor, clock, idempotency_key=f"intake-{intake_id}", scoped=False)
-    store.update_intake(intake_id, "open", status="incident", incident_id=snap.id, plan=plan_id)
+    store.intakes.update(intake_id, "open", status="incident", incident_id=snap.id, plan=plan_id)
     return snap
 
 
 def close_without_incident(store, intake_id: str, reason: Any, actor: str, clock) -> dict[str, Any]:
     """Keep an intake that opened no incident, with the reason (e.g. 转12345办理，非突发事件)."""
     why = clean_text(reason, "reason", 500, multiline=True, required=True)
-    store.update_intake(intake_id, "open", status="no_incident", closed_reason=why, closed_by=actor,
+    store.intakes.update(intake_id, "open", status="no_incident", closed_reason=why, closed_by=actor,
                         closed_at=format_time(clock.now()))
-    return store.get_intake(intake_id)
+    return store.intakes.get(intake_id)
 
 
 # ---------------------------------------------------------------- reading the intakes (the pages' one door to them)
 
 def get(store, intake_id: str) -> dict[str, Any]:
     """One intake record (NotFound when there is none)."""
-    return store.get_intake(intake_id)
+    return store.intakes.get(intake_id)
 
 
 def search(store, **filters: Any) -> list[dict[str, Any]]:
     """Intake records by time, matter, words and drill."""
-    return store.search_intakes(**filters)
+    return store.intakes.search(**filters)
 
 
 def of_incident(store, incident_id: str, event_group: str | None = None) -> dict[str, Any] | None:
     """The intake an incident (or its event) was opened from, if any."""
-    return store.intake_of(incident_id, event_group)
+    return store.intakes.of(incident_id, event_group)

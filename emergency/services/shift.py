@@ -329,12 +329,12 @@ def log_of(store, office: str, window: dict[str, Any], plans, duty_room: str, dr
     """The shift's log: the room's entries and what the record holds of its people in the window."""
     people = office_people(store, office, duty_room)
     lines = [entry_line(e) for e in store.shifts.entries(office, window["starts_at"], window["ends_at"], drill)]
-    for row in store.search_intakes(since=window["starts_at"], until=window["ends_at"], drill=drill, limit=1000):
+    for row in store.intakes.search(since=window["starts_at"], until=window["ends_at"], drill=drill, limit=1000):
         if row["recorded_by"] in people and row["received_at"] < window["ends_at"]:
             lines.append(intake_line(row))
-    snaps = store.touched(window["starts_at"], window["ends_at"], drill, drill_id)
+    snaps = store.incidents.touched(window["starts_at"], window["ends_at"], drill, drill_id)
     names = {s.id: incident_name(s, plans.plan(s.plan)) for s in snaps}
-    first = store.first_actors([s.id for s in snaps if _in(s.created_at, window)])
+    first = store.incidents.first_actors([s.id for s in snaps if _in(s.created_at, window)])
     lines += record_lines(window, people, office, snaps, names, first)
     return compose_log(lines, query)
 
@@ -345,7 +345,7 @@ def add_entry(store, actor: Actor, form: dict[str, Any], now: datetime, drill: b
     office = actor.office
     authorize(actor, "shift.write", OfficeThing(office))
     entry = check_entry(form, now)
-    if entry["incident_id"] and not store.exists(entry["incident_id"]):
+    if entry["incident_id"] and not store.incidents.exists(entry["incident_id"]):
         raise NotFound("incident", entry["incident_id"])
     return store.shifts.add({**entry, "office": office, "drill": drill, "drill_id": drill_id, "recorded_by": actor.name,
                              "recorded_at": format_time(now)})
@@ -367,11 +367,11 @@ def draft_handover(store, office: str, window: dict[str, Any], following: dict[s
                    duty_room: str, drill: bool = False, drill_id: str | None = None) -> HandoverContent:
     """The handover as the record makes it now (not yet signed)."""
     views = []
-    for s in store.list(drill=drill, drill_id=drill_id, open_only="or_follow_up"):
+    for s in store.incidents.list(drill=drill, drill_id=drill_id, open_only="or_follow_up"):
         views.append(snapshot_view(s, None, now, plans, office))
     open_entries = store.shifts.entries(office, drill=drill, open_only=True)
     people = office_people(store, office, duty_room)
-    intakes = [r for r in store.search_intakes(drill=drill, limit=1000)
+    intakes = [r for r in store.intakes.search(drill=drill, limit=1000)
                if r["status"] == "open" and r["recorded_by"] in people]
     return handover_content(window, following, office, views, open_entries, intakes)
 

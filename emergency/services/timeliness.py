@@ -133,5 +133,5 @@ def tables(p: Period, made_at: str):
 
 def of_period(store, office: str, since: str, until: str, now: datetime, drill: bool = False) -> Period:
     """The period read from the store: every incident that occurred in it, closed ones too."""
-    snaps = store.search(since=since, until=until, drill=drill, closed=None, limit=100_000)
+    snaps = store.incidents.search(since=since, until=until, drill=drill, closed=None, limit=100_000)
     return period(snaps, office, since, until, now, store.plans, drill)

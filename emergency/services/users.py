@@ -30,7 +30,7 @@ from emergency.core.clock import Clock, format_time, parse_time
 from emergency.core.errors import InputError, NotFound, choices
 from emergency.core.inputs import clean_text, plain
 from emergency.core.roles import ROLES
-from emergency.store import StorageFull, Store
+from emergency.store import StorageFull, UnitOfWork
 
 # Sign-in throttling per account, counted in the database so every worker sees it.
 FAILED_LIMIT = 5
@@ -78,13 +78,13 @@ def _check_password(password: Any) -> str:
     return password
 
 
-def audit(store: Store, kind: str, clock: Clock, actor: str | None = None, subject: str | None = None,
+def audit(store: UnitOfWork, kind: str, clock: Clock, actor: str | None = None, subject: str | None = None,
           detail: dict | None = None, addr: str | None = None) -> None:
     """Record a security event (user_created, sign_in_failed, token_revoked, export, backup…)."""
     store.audit.append(kind, plain(actor), plain(subject), detail, addr, format_time(clock.now()))
 
 
-def _require_user(store: Store, name: str) -> dict[str, Any]:
+def _require_user(store: UnitOfWork, name: str) -> dict[str, Any]:
     user = store.people.user(name)
     if user is None:
         raise NotFound("user", name)
@@ -99,7 +99,7 @@ def _check_unit(unit: Any) -> str | None:
     return clean_text(unit, "unit", 100, required=True)
 
 
-def add_user(store: Store, name: str, role: str, password: str, clock: Clock, actor: str = "cli",
+def add_user(store: UnitOfWork, name: str, role: str, password: str, clock: Clock, actor: str = "cli",
              demo: bool = False, unit: str | None = None) -> None:
     """Create a user, or reset an existing user's role, office and password (which signs them out everywhere).
     ``unit``: the office the user works for (None: the instance's duty room).
@@ -120,7 +120,7 @@ def add_user(store: Store, name: str, role: str, password: str, clock: Clock, ac
                            ("user_updated" if existed else "user_created", actor, detail, stamp))
 
 
-def set_role(store: Store, name: str, role: str, clock: Clock, actor: str = "cli") -> None:
+def set_role(store: UnitOfWork, name: str, role: str, clock: Clock, actor: str = "cli") -> None:
     """Change a user's role; their sessions end (they sign in again under the new role)."""
     _check_role(role)
     old = _require_user(store, name)
@@ -129,7 +129,7 @@ def set_role(store: Store, name: str, role: str, clock: Clock, actor: str = "cli
                              ("role_changed", actor, {"from": old["role"], "to": role}, stamp))
 
 
-def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str = "cli") -> None:
+def set_unit(store: UnitOfWork, name: str, unit: str | None, clock: Clock, actor: str = "cli") -> None:
     """Move a user to another office; their sessions end, so every page they see speaks for the new one."""
     unit = _check_unit(unit)
     old = _require_user(store, name)
@@ -138,7 +138,7 @@ def set_unit(store: Store, name: str, unit: str | None, clock: Clock, actor: str
                              ("unit_changed", actor, {"from": old.get("unit") or "", "to": unit or ""}, stamp))
 
 
-def change_user(store: Store, name: str, changes: dict[str, str | None], clock: Clock, actor: str) -> None:
+def change_user(store: UnitOfWork, name: str, changes: dict[str, str | None], clock: Clock, actor: str) -> None:
     """The administrator's page changes one user: ``role``, ``password``, ``disabled`` ("1"/"0") and, when ``unit`` is
     among the changes, the office (None: the duty room). An administrator cannot disable or demote themselves (the last one would lock everyone out
     of the console's management): refused naming the user."""
@@ -154,7 +154,7 @@ def change_user(store: Store, name: str, changes: dict[str, str | None], clock: 
         set_disabled(store, name, changes["disabled"] == "1", clock, actor=actor)
 
 
-def reset_password(store: Store, name: str, password: str, clock: Clock, actor: str = "cli") -> None:
+def reset_password(store: UnitOfWork, name: str, password: str, clock: Clock, actor: str = "cli") -> None:
     _check_password(password)
     _require_user(store, name)
     stamp = format_time(clock.now())
@@ -162,7 +162,7 @@ def reset_password(store: Store, name: str, password: str, clock: Clock, actor: 
                              ("password_reset", actor, {}, stamp))
 
 
-def set_disabled(store: Store, name: str, disabled: bool, clock: Clock, actor: str = "cli") -> None:
+def set_disabled(store: UnitOfWork, name: str, disabled: bool, clock: Clock, actor: str = "cli") -> None:
     """Disable (or enable) a user: a disabled user's sessions and tokens stop working at once."""
     _require_user(store, name)
     stamp = format_time(clock.now())
@@ -170,13 +170,13 @@ def set_disabled(store: Store, name: str, disabled: bool, clock: Clock, actor: s
                              ("user_disabled" if disabled else "user_enabled", actor, {}, stamp))
 
 
-def sign_out_everywhere(store: Store, name: str, clock: Clock, actor: str = "cli") -> int:
+def sign_out_everywhere(store: UnitOfWork, name: str, clock: Clock, actor: str = "cli") -> int:
     """End every session of a user. Returns how many there were."""
     _require_user(store, name)
     return store.people.end_sessions(name, actor, format_time(clock.now()))
 
 
-def retire_demo_users(store: Store, clock: Clock) -> list[str]:
+def retire_demo_users(store: UnitOfWork, clock: Clock) -> list[str]:
     """Disable the accounts a ``--demo`` start made (each start makes new ones; none outlives its demo)."""
     names = store.people.demo_names()
     for name in names:
@@ -188,12 +188,12 @@ def retire_demo_users(store: Store, clock: Clock) -> list[str]:
 FIRST_DELAY = timedelta(seconds=30)  # an address's wait after its first failure on a locked account; it doubles
 
 
-def recent_failures(store: Store, name: str, now: datetime) -> list[dict[str, Any]]:
+def recent_failures(store: UnitOfWork, name: str, now: datetime) -> list[dict[str, Any]]:
     """The failed sign-ins for ``name`` in the throttling window (and since its last unlock), oldest first."""
     return store.audit.failed_sign_ins(name, format_time(now - FAILED_WINDOW))
 
 
-def locked_for(store: Store, name: str, now: datetime, addr: str | None = None) -> int:
+def locked_for(store: UnitOfWork, name: str, now: datetime, addr: str | None = None) -> int:
     """Seconds until a sign-in to ``name`` from ``addr`` may be tried (0: now).
 
     Five failures in 15 minutes lock the account, but not against everyone (anyone could lock the
@@ -211,7 +211,7 @@ def locked_for(store: Store, name: str, now: datetime, addr: str | None = None) 
     return max(0, math.ceil((until - now).total_seconds()))
 
 
-def locked_accounts(store: Store, now: datetime) -> list[dict[str, Any]]:
+def locked_accounts(store: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
     """The accounts locked now (five failures in the window since their last unlock), for the administrator:
     each with its failures and the addresses they came from."""
     out = []
@@ -223,12 +223,12 @@ def locked_accounts(store: Store, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def unlock(store: Store, name: str, clock: Clock, actor: str) -> None:
+def unlock(store: UnitOfWork, name: str, clock: Clock, actor: str) -> None:
     """Clear a locked account's failures (a security event); the user signs in again at once."""
     audit(store, "account_unlocked", clock, actor=actor, subject=name)
 
 
-def check_password(store: Store, name: str, password: str, clock: Clock | None = None,
+def check_password(store: UnitOfWork, name: str, password: str, clock: Clock | None = None,
                    addr: str | None = None) -> dict[str, Any] | None:
     """The user when the password is right and the account enabled, else None (same answer for an unknown name).
 
@@ -244,7 +244,7 @@ def check_password(store: Store, name: str, password: str, clock: Clock | None =
     return {"name": user["name"], "role": user["role"], "unit": user.get("unit")} if ok else None
 
 
-def start_session(store: Store, name: str, clock: Clock, addr: str | None = None) -> str:
+def start_session(store: UnitOfWork, name: str, clock: Clock, addr: str | None = None) -> str:
     """A new server-side session; returns its id (kept only in the signed cookie)."""
     sid = secrets.token_urlsafe(32)
     stamp = format_time(clock.now())
@@ -253,12 +253,12 @@ def start_session(store: Store, name: str, clock: Clock, addr: str | None = None
     return sid
 
 
-def end_session(store: Store, sid: str | None, clock: Clock, addr: str | None = None) -> None:
+def end_session(store: UnitOfWork, sid: str | None, clock: Clock, addr: str | None = None) -> None:
     if sid:
         store.people.drop_session(_sha(sid), format_time(clock.now()), addr)
 
 
-def user_for_session(store: Store, sid: str | None, clock: Clock, idle: timedelta) -> dict[str, Any] | None:
+def user_for_session(store: UnitOfWork, sid: str | None, clock: Clock, idle: timedelta) -> dict[str, Any] | None:
     """The user of a live session, or None (unknown, revoked, idle too long, or the user disabled).
 
     Refreshes ``last_seen`` at most once a minute.
@@ -289,7 +289,7 @@ def _bookkeeping(write) -> bool:
         return False
 
 
-def user_for_unstored_session(store: Store, held: Any, clock: Clock) -> dict[str, Any] | None:
+def user_for_unstored_session(store: UnitOfWork, held: Any, clock: Clock) -> dict[str, Any] | None:
     """The user of a sign-in made while the disk was full (its session could not be stored): held in the signed
     cookie (``{"name", "until"}``) for at most UNSTORED_SESSION, while the user exists and is enabled."""
     if not isinstance(held, dict) or not isinstance(held.get("name"), str) or not isinstance(held.get("until"), str):
@@ -303,21 +303,21 @@ def user_for_unstored_session(store: Store, held: Any, clock: Clock) -> dict[str
     return {"name": user["name"], "role": user["role"], "unit": user.get("unit")} if user and not user["disabled"] else None
 
 
-def get_user(store: Store, name: str) -> dict[str, Any] | None:
+def get_user(store: UnitOfWork, name: str) -> dict[str, Any] | None:
     user = store.people.user(name)
     return {"name": user["name"], "role": user["role"], "unit": user.get("unit"), "disabled": user["disabled"]} if user else None
 
 
-def list_users(store: Store) -> list[dict[str, Any]]:
+def list_users(store: UnitOfWork) -> list[dict[str, Any]]:
     return store.people.users()
 
 
-def count_users(store: Store) -> int:
+def count_users(store: UnitOfWork) -> int:
     return store.people.count_enabled()
 
 
 # ------------------------------------------------------------------ tokens
-def create_token(store: Store, name: str, clock: Clock, days: int = DEFAULT_TOKEN_DAYS, actor: str = "cli",
+def create_token(store: UnitOfWork, name: str, clock: Clock, days: int = DEFAULT_TOKEN_DAYS, actor: str = "cli",
                  scope: str | None = None) -> str:
     """A new token for a user, valid for ``days``; printed once, stored only as its hash. ``scope`` None: an API
     token; ``CALENDAR``: a calendar subscription, which opens its user's roster calendar and nothing else."""
@@ -340,21 +340,21 @@ CALENDAR = "calendar"
 CALENDAR_DAYS = 365
 
 
-def subscribe_calendar(store: Store, name: str, clock: Clock) -> str:
+def subscribe_calendar(store: UnitOfWork, name: str, clock: Clock) -> str:
     """A new calendar subscription token for ``name``, the user's earlier one revoked (one address per user: a new
     one is how a lost phone's is shut)."""
     revoke_calendar(store, name, clock)
     return create_token(store, name, clock, CALENDAR_DAYS, actor=name, scope=CALENDAR)
 
 
-def calendar_subscriptions(store: Store, name: str, clock: Clock) -> list[dict[str, Any]]:
+def calendar_subscriptions(store: UnitOfWork, name: str, clock: Clock) -> list[dict[str, Any]]:
     """The user's live calendar subscriptions (at most one, but an administrator's list shows any)."""
     now = clock.now()
     return [t for t in store.people.tokens(name) if t.get("scope") == CALENDAR and t["revoked_at"] is None
             and t["expires_at"] and parse_time(t["expires_at"], "expires_at") > now]
 
 
-def revoke_calendar(store: Store, name: str, clock: Clock) -> int:
+def revoke_calendar(store: UnitOfWork, name: str, clock: Clock) -> int:
     """Revoke the user's calendar subscriptions; how many there were."""
     live = calendar_subscriptions(store, name, clock)
     for t in live:
@@ -362,15 +362,15 @@ def revoke_calendar(store: Store, name: str, clock: Clock) -> int:
     return len(live)
 
 
-def list_tokens(store: Store, name: str | None = None) -> list[dict[str, Any]]:
+def list_tokens(store: UnitOfWork, name: str | None = None) -> list[dict[str, Any]]:
     return store.people.tokens(name)
 
 
-def revoke_token(store: Store, token_id: str, clock: Clock, actor: str = "cli") -> None:
+def revoke_token(store: UnitOfWork, token_id: str, clock: Clock, actor: str = "cli") -> None:
     store.people.revoke_token(token_id, actor, format_time(clock.now()))
 
 
-def user_for_token(store: Store, token: str, clock: Clock, scope: str | None = None) -> dict[str, Any] | None:
+def user_for_token(store: UnitOfWork, token: str, clock: Clock, scope: str | None = None) -> dict[str, Any] | None:
     """The user of a valid token of ``scope`` (not revoked, not expired, user enabled), recording its last use (per
     minute). A calendar subscription is no API token, and an API token opens no calendar address."""
     row = store.people.token(_sha(token))
@@ -384,5 +384,5 @@ def user_for_token(store: Store, token: str, clock: Clock, scope: str | None = N
     return {"name": row["name"], "role": row["role"], "unit": row.get("unit")}
 
 
-def security_log(store: Store, limit: int = 500) -> list[dict[str, Any]]:
+def security_log(store: UnitOfWork, limit: int = 500) -> list[dict[str, Any]]:
     return store.audit.log(limit)

@@ -1,10 +1,12 @@
 """The store package: every SQL statement of the service, and nothing else.
 
-- ``interface`` — ``IncidentLog``, the ``Protocol`` the engine and the console speak to;
+- ``interface`` — ``UnitOfWork``, the ``Protocol`` the engine and the console speak to: a connection, its write
+  transaction and the repositories it hands out (``incidents``, ``intakes``, people, audit, documents, …);
 - ``open_store(location)`` — the store for a location: ``sqlite`` (``Store``, the embedded default) for a file
   path, ``postgres`` (the same interface on PostgreSQL, psycopg imported only then) for a ``postgresql://`` URL;
-- ``repositories`` — the table groups beside the incident log (people and sessions, drills,
-  improvements, directory, roster);
+- ``incidents`` — the incident repository (incidents, their chained events, the plan versions they run under);
+- ``repositories`` — the other table groups (intakes, people and sessions, the security log, issued documents,
+  drills, improvements, directory, roster, shifts);
 - ``migrations`` (SQLite) and ``sql/postgresql/`` (PostgreSQL) — the schema, step by step;
 - ``integrity`` — reading the chains back (``emergency verify``);
 - ``refusals`` — the one table of database failures a person may meet.
@@ -20,7 +22,7 @@ from .sqlite import (INTAKE_STATUS_WORDS, TABLES, DatabaseError, Store, adopt_ch
                                     copy_store, default_db_path, is_postgres, key_dir_for, private_file,
                                     quoted, read_or_create_key, shown_location, translate_sqlite_error)
 from .integrity import issued_documents, verify, verify_quick
-from .interface import IncidentLog
+from .interface import IncidentRepository, IntakeRepository, UnitOfWork
 
 
 def open_store(location: str | Path, **options) -> Store:
@@ -42,7 +44,7 @@ def init_database(location: str | Path, plans=None) -> list[str]:
     finally:
         store.close()
 
-__all__ = ["INTAKE_STATUS_WORDS", "TABLES", "CorruptDatabase", "DatabaseError", "IncidentLog", "StorageFull", "Store", "StoreBusy",
+__all__ = ["INTAKE_STATUS_WORDS", "TABLES", "CorruptDatabase", "DatabaseError", "IncidentRepository", "IntakeRepository", "StorageFull", "Store", "StoreBusy",
            "adopt_chain_key", "close_pools", "copy_store", "default_db_path", "init_database", "is_postgres",
            "issued_documents", "key_dir_for", "open_store", "private_file", "quoted", "read_or_create_key", "shown_location",
-           "translate_sqlite_error", "verify", "verify_quick"]
+           "translate_sqlite_error", "UnitOfWork", "verify", "verify_quick"]

@@ -25,7 +25,7 @@ from emergency.core.errors import NotFound
 from emergency.core.incident import Snapshot
 from emergency.response.lifecycle import replay
 
-from .interface import IncidentLog as Store   # what verify reads: the store's interface, never its class
+from .interface import UnitOfWork as Store   # what verify reads: the store's interface, never its class
 
 
 def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -44,7 +44,7 @@ def verify(store: Store, anchor: dict[str, Any] | None = None) -> list[dict[str,
 
 def _incident_chains(store: Store) -> list[dict[str, Any]]:
     broken = []
-    known = set(store.incident_ids())
+    known = set(store.incidents.incident_ids())
     ids = [r[0] for r in store.db.execute("SELECT DISTINCT incident_id FROM events ORDER BY incident_id").fetchall()]
     for incident_id in ids:
         if incident_id not in known:
@@ -91,7 +91,7 @@ def _starts_chain(store: Store) -> list[dict[str, Any]]:
         head = h
         started.add(incident_id)
     out = _ledger_problems(store, "starts", count, head)
-    known = set(store.incident_ids())
+    known = set(store.incidents.incident_ids())
     out += [{"incident_id": i, "seq": None, "chain": "starts",
              "problem": "an incident recorded in the chain of starts is no longer in the log (it was deleted)"}
             for i in sorted(started - known)]
@@ -121,11 +121,11 @@ def _snapshots(store: Store) -> list[dict[str, Any]]:
     broken = []
     for incident_id, snapshot, state, level, version in store.db.execute(
             "SELECT id, snapshot, state, level, version FROM incidents ORDER BY id").fetchall():
-        events = store.events(incident_id)
+        events = store.incidents.events(incident_id)
         if not events:
             continue  # reported by _incident_chains
         try:
-            store.with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
+            store.incidents.with_plan_version(Snapshot.model_validate_json(snapshot))  # an older plan file it runs under
             rebuilt = replay(events, store.plans).model_dump(mode="json")
             stored = json.loads(snapshot)
             row_version = stored.get("version")

@@ -36,7 +36,8 @@ from emergency.core.errors import EmergencyError
 from emergency.core.incident import Snapshot
 from .migrations import adopt_incident_chains
 from .refusals import refusal
-from .sqlite import Store, at_head, shown_location
+from .incidents import Incidents, at_head
+from .sqlite import Store, shown_location
 from .table import quoted
 
 # The advisory lock every write transaction takes (an arbitrary constant: "EMER" in ASCII).
@@ -95,7 +96,7 @@ def _sql(sql: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _change_sql(cols: tuple[str, ...], quiet: bool) -> str:
-    """The one statement of a change (see ``PostgresStore._commit_change``): the ledger entry moved on from where it
+    """The one statement of a change (see ``PgIncidents._commit_change``): the ledger entry moved on from where it
     was read, then the event inserted and — unless the change is quiet — the incident row rewritten, each only if the
     entry moved."""
     incident = "" if quiet else (
@@ -141,10 +142,74 @@ def migration_files() -> list[tuple[str, str]]:
     return [(p.name[:-4], p.read_text(encoding="utf-8")) for p in files]
 
 
+class PgIncidents(Incidents):
+    """The incidents of a PostgreSQL store: a change written in one statement, without the database-wide lock, from
+    the incident as this process last read or wrote it (see the module's description)."""
+
+    def _remember(self, incident_id: str, snapshot: str, version: int, head: str, at: str) -> None:
+        with _latest_lock:
+            _latest.pop((self.store.path, incident_id), None)
+            _latest[(self.store.path, incident_id)] = (version, snapshot, head, at)
+            while len(_latest) > LATEST_KEPT:
+                _latest.pop(next(iter(_latest)))
+
+    def _known(self, incident_id: str) -> tuple[int, str, str, str] | None:
+        with _latest_lock:
+            return _latest.get((self.store.path, incident_id))
+
+    def _forget(self, incident_id: str) -> None:
+        with _latest_lock:
+            _latest.pop((self.store.path, incident_id), None)
+
+    def _current(self, incident_id: str, expected_version: int) -> Snapshot:
+        """The incident at ``expected_version`` as this process last read or wrote it, without a read: the write is
+        conditional on the chain's count and head (an HMAC over the whole history), so a snapshot that is not the
+        stored one is never written from — the write fails and the action reads and tries again."""
+        known = self._known(incident_id)
+        if known is not None and known[0] == expected_version:
+            return self.with_plan_version(at_head(Snapshot.model_validate_json(known[1]), known[0], known[3]))
+        return self._load(incident_id)
+
+    def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
+                       also: list[tuple[str, dict]]) -> bool:
+        """A change without rows beside it is one statement in its own transaction: the chain's ledger
+        entry moved on only from the count and head this process read (its row lock orders two writers of one
+        incident), then — only if it moved — the event inserted and, unless the change is quiet (a note), the
+        incident row rewritten. No database-wide lock: writes to two incidents never wait for each other."""
+        known = self._known(incident_id)
+        if also or known is None or known[0] != seen:
+            return self._commit_the_long_way(incident_id, seen, snap, event, final, also)
+        _version, stored, head, _at = known
+        row, (chain, n, tail, tag) = self._chained(event, seen, head)
+        quiet = self._quiet(event, final)
+        params = []
+        if not quiet:
+            stored = snap.model_dump_json()
+            params = [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at, int(final),
+                      int(bool(snap.open_tasks())), stored, incident_id]
+        try:
+            written = self.store.db.execute(_change_sql(tuple(row), quiet),
+                                      [n, tail, tag, chain, seen, head, *params, *row.values()]).fetchone()[0]
+        except psycopg.Error as exc:
+            raise self.store.translate_error(exc) or exc from None
+        if written:
+            self._remember(incident_id, stored, snap.version, tail, snap.updated_at)
+        else:  # another writer got in first, or the chain is not where this process saw it: read and try again
+            self._forget(incident_id)
+        return bool(written)
+
+    def _commit_the_long_way(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
+                             also: list[tuple[str, dict]]) -> bool:
+        """Under the write lock, the chain's head read inside the transaction (rows written beside the event)."""
+        self._forget(incident_id)
+        return super()._commit_change(incident_id, seen, snap, event, final, also)
+
+
 class PostgresStore(Store):
     """The incident log in a PostgreSQL database; see the module's description."""
 
     IntegrityError = psycopg.IntegrityError
+    INCIDENTS = PgIncidents
 
     def _open(self) -> PgDatabase:
         self._pool = pool_for(self.path)
@@ -193,64 +258,6 @@ class PostgresStore(Store):
                 yield self.db
         except psycopg.Error as exc:
             raise self.translate_error(exc) or exc from None
-
-    def _remember(self, incident_id: str, snapshot: str, version: int, head: str, at: str) -> None:
-        with _latest_lock:
-            _latest.pop((self.path, incident_id), None)
-            _latest[(self.path, incident_id)] = (version, snapshot, head, at)
-            while len(_latest) > LATEST_KEPT:
-                _latest.pop(next(iter(_latest)))
-
-    def _known(self, incident_id: str) -> tuple[int, str, str, str] | None:
-        with _latest_lock:
-            return _latest.get((self.path, incident_id))
-
-    def _forget(self, incident_id: str) -> None:
-        with _latest_lock:
-            _latest.pop((self.path, incident_id), None)
-
-    def _current(self, incident_id: str, expected_version: int) -> Snapshot:
-        """The incident at ``expected_version`` as this process last read or wrote it, without a read: the write is
-        conditional on the chain's count and head (an HMAC over the whole history), so a snapshot that is not the
-        stored one is never written from — the write fails and the action reads and tries again."""
-        known = self._known(incident_id)
-        if known is not None and known[0] == expected_version:
-            return self.with_plan_version(at_head(Snapshot.model_validate_json(known[1]), known[0], known[3]))
-        return self._load(incident_id)
-
-    def _commit_change(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
-                       also: list[tuple[str, dict]]) -> bool:
-        """A change without rows beside it is one statement in its own transaction: the chain's ledger
-        entry moved on only from the count and head this process read (its row lock orders two writers of one
-        incident), then — only if it moved — the event inserted and, unless the change is quiet (a note), the
-        incident row rewritten. No database-wide lock: writes to two incidents never wait for each other."""
-        known = self._known(incident_id)
-        if also or known is None or known[0] != seen:
-            return self._commit_the_long_way(incident_id, seen, snap, event, final, also)
-        _version, stored, head, _at = known
-        row, (chain, n, tail, tag) = self._chained(event, seen, head)
-        quiet = self._quiet(event, final)
-        params = []
-        if not quiet:
-            stored = snap.model_dump_json()
-            params = [snap.state, snap.level, snap.classified_level, snap.version, snap.updated_at, int(final),
-                      int(bool(snap.open_tasks())), stored, incident_id]
-        try:
-            written = self.db.execute(_change_sql(tuple(row), quiet),
-                                      [n, tail, tag, chain, seen, head, *params, *row.values()]).fetchone()[0]
-        except psycopg.Error as exc:
-            raise self.translate_error(exc) or exc from None
-        if written:
-            self._remember(incident_id, stored, snap.version, tail, snap.updated_at)
-        else:  # another writer got in first, or the chain is not where this process saw it: read and try again
-            self._forget(incident_id)
-        return bool(written)
-
-    def _commit_the_long_way(self, incident_id: str, seen: int, snap: Snapshot, event: dict, final: bool,
-                             also: list[tuple[str, dict]]) -> bool:
-        """Under the write lock, the chain's head read inside the transaction (rows written beside the event)."""
-        self._forget(incident_id)
-        return super()._commit_change(incident_id, seen, snap, event, final, also)
 
     def translate_error(self, exc: Exception) -> EmergencyError | None:
         """The refusal a person should see for a PostgreSQL error (from the one table), or None when it is a bug."""

@@ -12,7 +12,8 @@ import json
 from typing import Any, Protocol
 
 from ..core.chains import record_digest
-from ..core.errors import NotFound
+from ..core.errors import NotFound, Refused
+from ..core.wording import N_
 from .table import count_rows, delete_rows, insert_row, one_row, select_rows, update_row, upsert_row
 from .where import insert_sql, where
 
@@ -28,6 +29,9 @@ class Store(Protocol):
 
     def audit_in_transaction(self, kind: str, actor: str | None, subject: str | None, detail: dict | None, addr: str | None,
                       at: str) -> None: ...
+
+# an intake's status in words, for the refusal when two windows act on one report
+INTAKE_STATUS_WORDS = {"open": N_("待处理"), "incident": N_("已立事件"), "no_incident": N_("不立事件")}
 
 USER_COLUMNS = ("name", "role", "unit", "disabled", "demo", "created_at", "updated_at")
 TOKEN_COLUMNS = ("id", "name", "created_at", "expires_at", "last_used_at", "revoked_at", "scope")
@@ -654,3 +658,58 @@ class ShiftLog:
                        "WHERE id = ?", [incoming, at, remarks, json.dumps(content, ensure_ascii=False), handover_id])
             self.store.audit_in_transaction("handover_signed_in", incoming, row[0], {
                 "id": handover_id, "sha256": self.digest(self.handover(handover_id), "signed_in")}, None, at)
+
+
+class Intakes:
+    """The reports received (接报登记) from 12345, 110 and the duty telephone, and what became of each."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    INTAKE_COLUMNS = ("id", "source", "reference", "received_at", "caller", "callback", "place", "description",
+                      "matter", "late_reason", "drill", "drill_id", "recorded_by", "recorded_at", "status",
+                      "incident_id", "plan", "closed_reason", "closed_by", "closed_at", "drill_title", "facts",
+                      "unit_received_at")
+
+    def add(self, row: dict[str, Any]) -> None:
+        with self.store.write() as db:
+            insert_row(db, "intakes", {**row, "drill": int(bool(row.get("drill"))),
+                                  "facts": json.dumps(row.get("facts") or {}, ensure_ascii=False)})
+
+    def _row(self, row) -> dict[str, Any]:
+        out = dict(zip(self.INTAKE_COLUMNS, row, strict=False))
+        return {**out, "drill": bool(out["drill"]), "facts": json.loads(out["facts"] or "{}")}
+
+    def get(self, intake_id: str) -> dict[str, Any]:
+        row = self.store.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE id = ?",
+                              [intake_id]).fetchone()
+        if row is None:
+            raise NotFound("intake", str(intake_id)[:40])
+        return self._row(row)
+
+    def of(self, incident_id: str, event_group: str | None = None) -> dict[str, Any] | None:
+        """The report received (接报登记) an incident was opened from — or, for an event recorded under several
+        plans, the one any of its records was opened from — else None."""
+        row = self.store.db.execute(
+            f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes WHERE incident_id = ? OR incident_id IN "
+            "(SELECT id FROM incidents WHERE event_group = ?) ORDER BY received_at, id LIMIT 1",
+            [incident_id, event_group or incident_id]).fetchone()
+        return self._row(row) if row else None
+
+    def update(self, intake_id: str, expected_status: str, **changes) -> None:
+        """Change an intake that is still ``expected_status`` (so two windows cannot both act on it)."""
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        with self.store.write() as db:
+            cur = db.execute(f"UPDATE intakes SET {sets} WHERE id = ? AND status = ?",
+                             [*changes.values(), intake_id, expected_status])
+            if cur.rowcount != 1:
+                current = self.get(intake_id)["status"]
+                raise Refused("该接报已处理（%(status)s），请刷新", status=INTAKE_STATUS_WORDS.get(current, current))
+
+    def search(self, since: str | None = None, until: str | None = None, matter: str | None = None,
+                       drill: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        clause, params = where(("drill = ?", bool(drill)), ("received_at >= ?", since), ("received_at <= ?", until),
+                               ("matter = ?", matter))
+        rows = self.store.db.execute(f"SELECT {', '.join(self.INTAKE_COLUMNS)} FROM intakes{clause} "
+                               "ORDER BY received_at DESC, id LIMIT ?", params + [limit]).fetchall()
+        return [self._row(r) for r in rows]

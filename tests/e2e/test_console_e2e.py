@@ -90,7 +90,7 @@ def test_a_stale_action_from_a_second_page_is_refused(page_factory, server, cloc
     second.locator("form.action[data-trigger=start_first_response] button").click()
     expect(second.locator(".flash.error")).to_contain_text("事件已被他人更新")
     expect(second.locator("#state")).to_contain_text("辨识评估")  # the page now shows the other person's change
-    assert len(store.events(snap.id)) == 2
+    assert len(store.incidents.events(snap.id)) == 2
 
 
 def test_home_board_and_plan_pages(page, server, clock):
@@ -146,7 +146,7 @@ def test_signing_in_is_required_and_a_duty_officer_cannot_change_the_level(page_
         add('expected_version', '1'); add('level', 'IV'); add('approved_by', '区长');
         document.body.appendChild(f); f.submit(); }""", f"/incidents/{snap.id}/act")
     expect(duty.locator("body")).to_contain_text("值班员无权执行“启动Ⅳ级响应（区政府主要领导批准）”")
-    assert store.get(snap.id).version == 1
+    assert store.incidents.get(snap.id).version == 1
 
 
 def test_one_event_under_two_plans_shows_every_duty_to_report_and_who_leads(page, server, clock):

@@ -47,10 +47,10 @@ def test_sigkill_during_a_burst_loses_nothing_acknowledged(tmp_path):
     assert len(acked) >= 6, "the writer did not get going"
 
     store = open_store(db)
-    ids = store.incident_ids()
+    ids = store.incidents.incident_ids()
     assert set(acked) <= set(ids)
     for iid in ids:
-        stored = store.get(iid)
+        stored = store.incidents.get(iid)
         assert svc.rebuild(store, iid) == stored
-        assert len(store.events(iid)) == stored.version
+        assert len(store.incidents.events(iid)) == stored.version
         assert stored.version >= acked.get(iid, 0)

@@ -107,7 +107,7 @@ def test_the_coverage_page_after_two_drills_marks_exercised_and_never(page, serv
         dr.control(store, d["id"], "start", real)
         real.advance(minutes=1)
         dr.advance(store, d["id"], real)
-    (inc,) = [s for s in store.list(drill=True) if s.plan == "hazardous_chemicals"]
+    (inc,) = [s for s in store.incidents.list(drill=True) if s.plan == "hazardous_chemicals"]
     svc.act(store, inc.id, "tick_notification", inc.version, {"notification": "site-to-110"}, "值班员", real)
     page.goto(server.url + "/coverage")
     hc = page.locator("section[data-plan=hazardous_chemicals]")

@@ -127,14 +127,14 @@ def test_the_tanker_leak_and_the_labor_blockade_each_get_three_reports_as_drafte
     for snap, level in ((tanker, "IV"), (blockade, "II")):
         issue_from_the_page(page, server, snap.id, "首报")
         store = open_store(path)
-        current = store.get(snap.id)
+        current = store.incidents.get(snap.id)
         current = svc.act(store, snap.id, "activate", current.version, {"level": level, "approved_by": "区长"},
                           "指挥李四", clock)
         store.close()
         issue_from_the_page(page, server, snap.id, "续报")
         store = open_store(path)
         plan = store.plans.plan(snap.plan)
-        current = store.get(snap.id)                                   # the 续报's issue moved the record on
+        current = store.incidents.get(snap.id)                                   # the 续报's issue moved the record on
         for condition in plan.termination.conditions:
             current = svc.act(store, snap.id, "confirm_condition", current.version, {"condition": condition.id},
                               "指挥李四", clock)

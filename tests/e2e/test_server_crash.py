@@ -72,8 +72,8 @@ def test_sigkill_of_the_server_loses_no_acknowledged_write(tmp_path):
     for iid, version in acked:
         latest[iid] = max(version, latest.get(iid, 0))
     for iid, version in latest.items():
-        stored = store.get(iid)
+        stored = store.incidents.get(iid)
         assert stored.version >= version, f"{iid}: acknowledged version {version}, stored {stored.version}"
-        assert len(store.events(iid)) == stored.version
+        assert len(store.incidents.events(iid)) == stored.version
         assert svc.rebuild(store, iid) == stored
     assert store.verify() == []

@@ -74,7 +74,7 @@ def test_twenty_transitions_across_four_server_processes_apply_exactly_once(stor
             proc.wait(timeout=30)
     assert sorted(results) == [200] + [409] * 19
     store = open_store(db, create=False)
-    assert len(store.events(inc["id"])) == 2 and store.get(inc["id"]).version == 2
+    assert len(store.incidents.events(inc["id"])) == 2 and store.incidents.get(inc["id"]).version == 2
     assert store.verify() == []
 
 
@@ -119,7 +119,7 @@ def test_a_drill_polled_by_four_server_processes_fires_each_step_once(store_loca
     row = drill_runs.get_drill(store, drill["id"])
     assert row["fired"] == steps
     assert len(row["log"]) == steps, [e["message"][:30] for e in row["log"]]  # one line per step: none fired twice
-    titles = [s.title for s in store.list(drill=True, drill_id=drill["id"])]
+    titles = [s.title for s in store.incidents.list(drill=True, drill_id=drill["id"])]
     assert len(titles) == len(set(titles)), titles  # no incident opened twice
     assert store.verify() == []
 

@@ -25,7 +25,7 @@ def period(tmp_path, monkeypatch):
     snap = svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "facts": {"deaths": 1},
                               "occurred_at": "2026-11-20T09:00"}, "值班员张三", CLOCK)
     plan = store.plans.plan("work_safety")
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", CLOCK.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", CLOCK.now(), store.plans, HEADER)
     documents.issue(store, snap.id, d, "值班员张三", CLOCK)
     key = store.key
     store.close()

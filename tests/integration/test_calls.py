@@ -75,7 +75,7 @@ def test_an_unanswered_call_does_not_complete_an_item_an_answered_one_does(app, 
     events = [e for e in c.get(f"/api/incidents/{inc['id']}").json["events"] if e["trigger"] == "record_call"]
     assert len(events) == 2 and all(e["hash"] for e in events)
     store = open_store(app.config["DATABASE"])
-    assert rebuild(store, inc["id"]).model_dump() == store.get(inc["id"]).model_dump()
+    assert rebuild(store, inc["id"]).model_dump() == store.incidents.get(inc["id"]).model_dump()
     assert store.verify() == []
     store.close()
 
@@ -288,7 +288,7 @@ def test_the_after_action_report_scores_attempts_not_ticks(app, clock):
                "值班员张三", clock)
     snap = act(store, snap.id, "tick_notification", snap.version, {"notification": "III-written"}, "值班员张三", clock)
     clock.advance(minutes=30)
-    r = report.incident_report(snap, store.events(snap.id), clock.now(), PLANS)
+    r = report.incident_report(snap, store.incidents.events(snap.id), clock.now(), PLANS)
     phone = next(d for d in r["deadlines"] if d["id"] == "III-phone")
     assert (phone["attempts"], phone["failed_attempts"], phone["acknowledged_at"]) == (2, 1, "2026-11-22T09:16:00+08:00")
     assert phone["escalated"] is True and phone["verdict"] == "met"
@@ -353,5 +353,5 @@ def test_a_message_is_recorded_for_a_national_rules_item_and_refused_for_an_unkn
     assert [(m.notification, m.ok) for m in snap.messages] == [("nat-493-10-city", True)]
     with refused("notification"):
         record_message(store, snap.id, "nope", "邮件", "x", True, "sent", "值班员张三", clock)
-    assert len(store.events(snap.id)) == 2
+    assert len(store.incidents.events(snap.id)) == 2
     store.close()

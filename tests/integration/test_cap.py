@@ -28,13 +28,13 @@ def _read(body: bytes):
 
 def _issue(store, snap, kind, sim):
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, kind, sim.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, kind, sim.now(), store.plans, HEADER)
     return documents.issue(store, snap.id, d, "值班员张三", sim)["document_id"]
 
 
 def _cap(store, document_id):
     row = store.documents.get(document_id)
-    snap = store.get(row["incident_id"])
+    snap = store.incidents.get(row["incident_id"])
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
     return _read(documents.cap_of(store, row, snap, plan))
 
@@ -53,8 +53,8 @@ def _labor_night(store, sim, drill=False):
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "II", "approved_by": "市长"}, "指挥李四", sim)
     first = _issue(store, snap, "first", sim)
     sim.advance(minutes=40)
-    progress = _issue(store, store.get(snap.id), "progress", sim)
-    snap = store.get(snap.id)
+    progress = _issue(store, store.incidents.get(snap.id), "progress", sim)
+    snap = store.incidents.get(snap.id)
     for c in store.plans.plan("labor_dispute").termination.conditions:
         snap = svc.act(store, snap.id, "confirm_condition", snap.version, {"condition": c.id}, "指挥李四", sim)
     snap = svc.act(store, snap.id, "terminate", snap.version, {"declared_by": "总指挥", "approved_by": "市长"},

@@ -48,7 +48,7 @@ def _post(client, body, plan=None):
 def _incidents(app, drill=False):
     store = open_store(app.config["DATABASE"])
     try:
-        return store.list(drill=drill)
+        return store.incidents.list(drill=drill)
     finally:
         store.close()
 

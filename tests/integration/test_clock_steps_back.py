@@ -17,7 +17,7 @@ def _incident(app, clock):
 def _times(app, incident_id):
     store = open_store(app.config["DATABASE"])
     try:
-        return [e["at"] for e in store.events(incident_id)]
+        return [e["at"] for e in store.incidents.events(incident_id)]
     finally:
         store.close()
 

@@ -44,7 +44,7 @@ def test_three_termination_conditions_are_confirmed_with_one_submit(tmp_path):
         follow_redirects=True).get_data(as_text=True)
     assert any(f.startswith("已执行：") and f.endswith("（3项）。") for f in _flashes(page)), _flashes(page)
     store = open_store(app.config["DATABASE"])
-    snap = store.get(tanker.id)
+    snap = store.incidents.get(tanker.id)
     assert set(snap.confirmed_conditions) == {"scene_controlled", "environment_meets_standards",
                                               "secondary_hazards_removed"}
     assert snap.version == tanker.version + 3           # three events: each condition its own decision on the record
@@ -62,7 +62,7 @@ def test_none_ticked_is_refused_naming_the_field(tmp_path):
     page = commander.post(f"/incidents/{tanker.id}/act", data={
         "trigger": "confirm_condition", "expected_version": tanker.version, "csrf_token": commander.csrf,
         "condition": []}, follow_redirects=True).get_data(as_text=True)
-    assert open_store(app.config["DATABASE"]).get(tanker.id).version == tanker.version
+    assert open_store(app.config["DATABASE"]).incidents.get(tanker.id).version == tanker.version
     assert not any(f.startswith("已执行") for f in _flashes(page))
 
 
@@ -96,7 +96,7 @@ def test_seven_post_incident_tasks_are_handed_over_as_one_table_with_one_due_tim
     form.update({f"unit-{t}": "海门生态环境局" for t in tasks})
     page = commander.post(f"/incidents/{spill.id}/act", data=form, follow_redirects=True).get_data(as_text=True)
     assert any("（7项）" in f for f in _flashes(page)), _flashes(page)
-    snap = open_store(app.config["DATABASE"]).get(spill.id)
+    snap = open_store(app.config["DATABASE"]).incidents.get(spill.id)
     assert [t.ref for t in snap.tasks] == tasks and {t.unit for t in snap.tasks} == {"海门生态环境局"}
     assert snap.tasks[1].due.startswith("2026-12-31T17:00") and snap.tasks[0].due.startswith("2027-01-31T17:00")
     assert 'id="hand-over-table"' not in page
@@ -116,7 +116,7 @@ def test_a_row_without_a_due_time_is_refused_by_name_before_any_is_handed_over(t
     page = commander.post(f"/incidents/{spill.id}/act", data=form, follow_redirects=True).get_data(as_text=True)
     second = open_store(app.config["DATABASE"]).plans.plan("environment").post_incident[1].name
     assert f"“{second}”的完成时限须填写（或填写统一完成时限）" in " ".join(_flashes(page)), _flashes(page)
-    assert open_store(app.config["DATABASE"]).get(spill.id).tasks == []
+    assert open_store(app.config["DATABASE"]).incidents.get(spill.id).tasks == []
 
 
 def test_before_closing_the_page_lists_what_is_still_open_ours_others_and_the_linked_record(tmp_path):

@@ -13,7 +13,7 @@ def _two_drills(store):
     dr.control(store, first["id"], "start", real)
     real.advance(minutes=1)
     dr.advance(store, first["id"], real)
-    (inc,) = store.list(drill=True, drill_id=first["id"])
+    (inc,) = store.incidents.list(drill=True, drill_id=first["id"])
     sim = dr.drill_clock(dr.get_drill(store, first["id"]), real)
     inc = svc.act(store, inc.id, "tick_notification", inc.version, {"notification": "site-to-110"}, "值班员", sim)
     inc = svc.act(store, inc.id, "activate", inc.version, {"level": "IV", "approved_by": "总指挥"}, "指挥", sim)

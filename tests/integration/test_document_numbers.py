@@ -34,9 +34,9 @@ def _incidents(location, n):
 
 
 def _first_report(store, incident_id, prefix="海政值", render_pdf=None):
-    snap = store.get(incident_id)
+    snap = store.incidents.get(incident_id)
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
-    d = documents.draft(snap, store.events(incident_id), plan, "first", CLOCK.now(), store.plans, HEADER)
+    d = documents.draft(snap, store.incidents.events(incident_id), plan, "first", CLOCK.now(), store.plans, HEADER)
     return documents.issue(store, incident_id, d, "值班员张三", CLOCK, render_pdf=render_pdf, prefix=prefix)
 
 

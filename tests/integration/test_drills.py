@@ -104,7 +104,7 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
     drill = dr.control(store, drill["id"], "speed", real, speed=60)
     real.advance(seconds=3)                      # 3 simulated minutes
     drill = dr.advance(store, drill["id"], real)
-    (inc,) = store.list(drill=True, drill_id=drill["id"])
+    (inc,) = store.incidents.list(drill=True, drill_id=drill["id"])
     assert inc.title == "【演练】某化工企业储罐区苯泄漏起火" and inc.reported_at == "2026-03-14T02:30:00+08:00"
     assert inc.occurred_at == "2026-03-14T02:26:00+08:00"
     sim = dr.drill_clock(drill, real)
@@ -113,7 +113,7 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
     assert inc.notifications["site-to-110"].at == "2026-03-14T02:33:00+08:00"
     real.advance(seconds=4)                      # T+7: the T+5 inject has fired
     drill = dr.advance(store, drill["id"], real)
-    assert store.get(inc.id).facts == {"poisoned": 12, "deaths": 1}
+    assert store.incidents.get(inc.id).facts == {"poisoned": 12, "deaths": 1}
     assert drill["log"][-1]["message"].startswith("T+5")
     dr.control(store, drill["id"], "pause", real)
     real.advance(seconds=30)                     # paused: the drill clock stands still
@@ -121,7 +121,7 @@ def test_drill_fires_injects_on_its_clock_and_the_report_names_the_missed_deadli
     assert dr.drill_clock(drill, real).now() == parse_time("2026-03-14T02:37", "t")
     drill = dr.control(store, drill["id"], "finish", real)
     end = parse_time(drill["finished_at"], "end")
-    rep = drill_report(drill, [(s, store.events(s.id)) for s in store.list(drill=True, drill_id=drill["id"])], end)
+    rep = drill_report(drill, [(s, store.incidents.events(s.id)) for s in store.incidents.list(drill=True, drill_id=drill["id"])], end)
     rows = {d["id"]: d for d in rep["incidents"][0]["deadlines"]}
     # 立即, due 02:26 and ticked 02:33: flagged as a late at-once report
     assert rows["site-to-110"]["verdict"] == "late" and rows["site-to-110"]["minutes"] == 7
@@ -147,8 +147,8 @@ def test_drills_stay_out_of_the_real_board():
     dr.control(store, drill["id"], "start", real)
     real.advance(seconds=1)
     dr.advance(store, drill["id"], real)
-    assert store.list() == []
-    assert len(store.list(drill=True)) == 1
+    assert store.incidents.list() == []
+    assert len(store.incidents.list(drill=True)) == 1
 
 
 def test_a_controller_can_write_a_scenario_and_run_it():
@@ -170,7 +170,7 @@ def test_a_deadline_not_yet_due_when_the_drill_ends_is_not_reported_as_missed():
     snap = svc.report(store, {"plan": "environment", "facts": {"drinking_water_interrupted": "township"},
                               "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10", "drill": True},
                       "导调", clock)
-    rows = {d["id"]: d for d in incident_report(snap, store.events(snap.id), clock.now())["deadlines"]}
+    rows = {d["id"]: d for d in incident_report(snap, store.incidents.events(snap.id), clock.now())["deadlines"]}
     # 四(一)1 较大: phone within 30 min of 事发 (08:30), written within 1 hour (09:00); the drill ends at 08:20
     assert (rows["III-phone"]["verdict"], rows["III-phone"]["minutes"]) == ("not_due", 10)
     assert (rows["III-written"]["verdict"], rows["III-written"]["minutes"]) == ("not_due", 40)
@@ -229,8 +229,8 @@ def test_the_after_action_chart_draws_a_mark_for_each_event_and_its_words_are_sv
     store = open_store(app.config["DATABASE"])
     drill = running_drill(store, clock, seconds=7)
     drill = dr.control(store, drill["id"], "finish", clock)
-    incidents = store.list(drill=True, drill_id=drill["id"])
-    events = sum(len(store.events(s.id)) for s in incidents)
+    incidents = store.incidents.list(drill=True, drill_id=drill["id"])
+    events = sum(len(store.incidents.events(s.id)) for s in incidents)
     store.close()
     page = signed_in(app, "导调王五").get(f"/drills/{drill['id']}/report").get_data(as_text=True)
     svg = re.search(r"<svg class=\"chart\".*?</svg>", page, re.S).group(0)
@@ -251,7 +251,7 @@ def test_the_after_action_level_table_is_timed_on_the_drills_clock(app, clock):
     from tests.conftest import signed_in
     store = open_store(app.config["DATABASE"])
     drill = running_drill(store, clock, seconds=5)
-    snap = store.list(drill=True, drill_id=drill["id"])[0]
+    snap = store.incidents.list(drill=True, drill_id=drill["id"])[0]
     store.close()
     commander = signed_in(app, "指挥李四")
     r = commander.post(f"/api/incidents/{snap.id}/events", headers={"X-CSRFToken": commander.csrf}, json={
@@ -320,7 +320,7 @@ def test_a_drill_in_which_the_duty_room_did_nothing_finds_each_of_its_missed_ite
     snap = svc.report(store, {"plan": "hazardous_chemicals", "facts": {"deaths": 4}, "title": "液氯槽罐车侧翻",
                               "occurred_at": "2026-11-22T02:35", "reported_at": "2026-11-22T02:40", "drill": True},
                       "导调", clock)
-    rep = incident_report(snap, store.events(snap.id), clock.now(), office="海门区政府总值班室")
+    rep = incident_report(snap, store.incidents.events(snap.id), clock.now(), office="海门区政府总值班室")
     missed = [f for f in rep["findings"] if f["kind"] == "deadline"]
     own = [d for d in rep["deadlines"] if not d["due"] and d["counted_from"] != "condition"]
     assert own and {f["notification"] for f in missed} >= {d["id"] for d in own}
@@ -331,6 +331,6 @@ def test_a_drill_in_which_the_duty_room_did_nothing_finds_each_of_its_missed_ite
     snap = svc.act(store, snap.id, "record_call", snap.version, {"notification": "office-to-leaders", "unit": "区委",
                                                                  "outcome": "connected", "reached": "值班秘书"},
                    "值班员张三", clock, "海门区政府总值班室")
-    rep = incident_report(snap, store.events(snap.id), clock.now(), office="海门区政府总值班室")
+    rep = incident_report(snap, store.incidents.events(snap.id), clock.now(), office="海门区政府总值班室")
     leaders = next(f for f in rep["findings"] if f.get("notification") == "office-to-leaders")
     assert "区委" not in leaders["text"].split("→")[1] and "海门区政府" in leaders["text"]

@@ -45,11 +45,11 @@ def test_the_493_supplement_window_is_seven_days_for_a_fire_to_the_minute(tmp_pa
     snap = svc.report(store, {"plan": "hazardous_chemicals", "title": "仓库起火", "occurred_at": "2026-12-02T09:00",
                               "facts": {"poisoned": 2, "accident_kind": kind}}, "值班员张三", clock)
     plan = store.plans.plan("hazardous_chemicals")
-    draft = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+    draft = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans,
                             {"issuer": "区应急管理局", "signer": "甲", "contact": "乙"})
     documents.issue(store, snap.id, draft, "值班员张三", clock)
     clock.advance(days=days, hours=-1)                         # exactly `days` days after 09:00 on 12-02
-    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"deaths": 1}}, "值班员张三",
+    snap = svc.act(store, snap.id, "update_facts", store.incidents.get(snap.id).version, {"facts": {"deaths": 1}}, "值班员张三",
                    clock)
     assert "supplementary" in {o["kind"] for o in documents.offers(snap, plan, clock.now(), store.plans)}
     clock.advance(minutes=1)
@@ -92,7 +92,7 @@ def test_an_office_rule_is_listed_marked_as_the_offices_and_pinned_to_the_incide
     store.close()
     emptied = _library_with(tmp_path, "source: 本单位规定\nrules: []\n")        # the office withdraws its rule
     store = open_store(db, plans=emptied)
-    kept = store.get(snap.id)
+    kept = store.incidents.get(snap.id)
     assert "office-test-labor-written" in {n["id"] for n in status_views(kept, clock.now(), emptied)}
     later = svc.report(store, {"plan": "labor_dispute", "title": "讨薪二", "facts": {"strike": 120},
                                "occurred_at": "2026-11-22T08:00", "reported_at": "2026-11-22T08:10"}, "值班员", clock)

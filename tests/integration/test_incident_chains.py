@@ -54,7 +54,7 @@ def test_an_older_database_is_adopted_into_one_chain_per_incident(store_location
     assert set(anchor["incidents"]) == set(ids) and anchor["starts"]["count"] == 2
     assert all(a["count"] == 2 for a in anchor["incidents"].values())
     assert store.db.execute("SELECT count(*) FROM ledger WHERE chain = 'events'").fetchone()[0] == 0
-    snap = store.get(ids[0])
+    snap = store.incidents.get(ids[0])
     svc.act(store, snap.id, "add_note", snap.version, {"note": "升级后续记"}, "值班员", CLOCK)
     assert store.verify() == [] and store.anchor()["incidents"][ids[0]]["count"] == 3
     store.close()
@@ -75,7 +75,7 @@ def test_two_incidents_written_in_turn_each_extend_only_their_own_chain(store_lo
     store = open_store(store_location)
     a, b = _record(store)
     before = store.anchor()
-    snap = store.get(a)
+    snap = store.incidents.get(a)
     svc.act(store, a, "add_note", snap.version, {"note": "一"}, "值班员", CLOCK)
     after = store.anchor()
     assert after["incidents"][b] == before["incidents"][b] and after["starts"] == before["starts"]
@@ -97,13 +97,13 @@ def test_notes_racing_on_one_incident_and_on_others_all_land_and_every_chain_hol
 
     def notes(store, incident_id: str, n: int) -> None:
         for i in range(n):
-            snap = store.get(incident_id)
+            snap = store.incidents.get(incident_id)
             svc.act(store, incident_id, "add_note", snap.version - 1 if i % 2 else snap.version,
                     {"note": f"{threading.get_ident()}-{i}"}, "值班员", CLOCK)
     errors = race(store_location, notes, [(i, 15) for i in (shared, shared, own_a, own_b)])
     assert errors == []
     store = open_store(store_location)
-    counts = {i: len(store.events(i)) for i in (shared, own_a, own_b)}
+    counts = {i: len(store.incidents.events(i)) for i in (shared, own_a, own_b)}
     assert counts == {shared: 2 + 30, own_a: 2 + 15, own_b: 1 + 15}
     assert store.verify() == []
     store.close()

@@ -98,11 +98,11 @@ def test_an_incident_from_an_intake_counts_its_deadlines_from_the_call(store, cl
     items = {n["id"]: n for n in status_views(snap, clock.now())}
     receipt = [n for n in items.values() if n["counted_from"] == "receipt" and n["due"]]
     assert receipt and all(n["counted_from_time"] == "2026-11-23T02:55:00+08:00" for n in receipt)
-    assert store.get_intake(rec["id"])["incident_id"] == snap.id
+    assert store.intakes.get(rec["id"])["incident_id"] == snap.id
     # opened twice (a second window): the same incident, no second one
     again = intake.open_incident(store, rec["id"], "hazardous_chemicals",
                                  {"facts": {}, "occurred_at": "2026-11-23T02:40"}, "值班员", clock)
-    assert again.id == snap.id and len(store.list(drill=None)) == 1
+    assert again.id == snap.id and len(store.incidents.list(drill=None)) == 1
 
 
 def test_moving_the_receipt_time_moves_the_deadlines(store, clock):
@@ -133,17 +133,17 @@ def test_bad_intakes_are_refused_by_field_and_nothing_is_kept(store, clock, data
     with pytest.raises(InputError) as exc:
         intake.record(store, {**base, **data}, "值班员", clock)
     assert exc.value.field == field
-    assert store.search_intakes() == []
+    assert store.intakes.search() == []
 
 
 def test_a_late_intake_is_kept_with_its_reason_and_one_that_opened_nothing_is_searchable(store, clock):
     rec = intake.record(store, {"source": "public", "received_at": "2026-11-10T09:00", "late_reason": "纸质记录补登",
                                 "matter": _matter("生产噪音"), "description": "夜间工厂噪音"}, "值班员", clock)
     intake.close_without_incident(store, rec["id"], "非突发事件，已转12345办理", "值班员", clock)
-    found = store.search_intakes(since="2026-11-10T00:00:00+08:00", until="2026-11-10T23:59:59+08:00",
+    found = store.intakes.search(since="2026-11-10T00:00:00+08:00", until="2026-11-10T23:59:59+08:00",
                                  matter=_matter("生产噪音"))
     assert [(r["id"], r["status"], r["closed_reason"]) for r in found] == [(rec["id"], "no_incident", "非突发事件，已转12345办理")]
-    assert store.search_intakes(matter=_matter("河流污染")) == []
+    assert store.intakes.search(matter=_matter("河流污染")) == []
 
 
 def test_the_api_records_an_intake_and_opens_an_incident_from_it(tmp_path, clock):
@@ -172,16 +172,16 @@ def test_a_drill_can_start_with_a_110_alarm_as_an_intake(clock):
     drill = dr.create_drill(store, "hc-110-alarm", "导调", real)
     dr.control(store, drill["id"], "start", real)
     drill = dr.advance(store, drill["id"], real)
-    (rec,) = store.search_intakes(drill=True)
+    (rec,) = store.intakes.search(drill=True)
     assert rec["drill_id"] == drill["id"] and rec["received_at"] == "2026-06-10T22:15:00+08:00"
-    assert store.list(drill=True, drill_id=drill["id"]) == []            # no incident until someone opens one
+    assert store.incidents.list(drill=True, drill_id=drill["id"]) == []            # no incident until someone opens one
     assert "110警情接报" in drill["log"][-1]["message"]
     snap = intake.open_incident(store, rec["id"], "hazardous_chemicals", {"facts": {"poisoned": 2},
                                 "occurred_at": "2026-06-10T22:05"}, "值班员", FixedClock("2026-06-10T22:16"))
     assert snap.drill and snap.drill_id == drill["id"] and snap.reported_at == "2026-06-10T22:15:00+08:00"
     real.advance(minutes=9)                                              # T+9: the T+8 inject reaches that incident
     dr.advance(store, drill["id"], real)
-    assert store.get(snap.id).facts["poisoned"] == 14
+    assert store.incidents.get(snap.id).facts["poisoned"] == 14
 
 
 def test_a_scenario_naming_a_matter_off_the_list_is_refused():

@@ -45,16 +45,16 @@ def test_a_progress_report_one_step_from_a_boundary_says_so(app, clock):
                               "occurred_at": "2026-11-22T08:30", "reported_at": "2026-11-22T08:40"}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "已疏散周边居民"}, "值班员张三", clock)
     plan = store.plans.plan(snap.plan)
-    first = documents.draft(snap, store.events(snap.id), plan, "first", clock.now(), store.plans)
+    first = documents.draft(snap, store.incidents.events(snap.id), plan, "first", clock.now(), store.plans)
     documents.issue(store, snap.id, documents.edited(first, {"issuer": "海门区政府总值班室", "signer": "张某",
                                                              "contact": "李某 0513-00000000"}),
                     "值班员张三", clock)
-    snap = store.get(snap.id)
-    progress = documents.draft(snap, store.events(snap.id), plan, "progress", clock.now(), store.plans)
+    snap = store.incidents.get(snap.id)
+    progress = documents.draft(snap, store.incidents.events(snap.id), plan, "progress", clock.now(), store.plans)
     level = next(s.text for s in progress.sections if s.part == "level")
     assert "研判：距较大突发环境事件（Ⅲ级）疏散、转移人数再增加200人" in level and "一(五)3(2)" in level
     far = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"evacuated": 100}}, "值班员张三", clock)
-    progress = documents.draft(far, store.events(far.id), plan, "progress", clock.now(), store.plans)
+    progress = documents.draft(far, store.incidents.events(far.id), plan, "progress", clock.now(), store.plans)
     assert "研判" not in next(s.text for s in progress.sections if s.part == "level")      # far from any bound
     store.close()
 

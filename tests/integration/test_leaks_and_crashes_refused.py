@@ -259,7 +259,7 @@ def test_the_systems_own_draft_of_a_long_record_can_be_issued_and_keeps_its_firs
         snap = svc.act(store, snap.id, "add_note", snap.version,
                        {"note": f"第{i:03d}条：现场继续处置，监测数据正常，无新增伤亡。"}, "值班员", clock)
     plan = store.plans.plan("environment")
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans,
                         {"issuer": "区应急管理局", "signer": "甲", "contact": "乙 0513-1"})
     assert all(len(s.text) <= documents.TEXT_LIMIT for s in d.sections)
     measures = next(s for s in d.sections if s.part == "measures").text

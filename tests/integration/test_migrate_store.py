@@ -34,10 +34,10 @@ def test_sqlite_to_postgresql_copies_every_row_verifies_and_refuses_a_full_targe
     for table in TABLES:
         assert _rows(target, table) == _rows(source, table), table
     assert target.verify() == []
-    assert svc.rebuild(target, demo[0].id) == target.get(demo[0].id)
+    assert svc.rebuild(target, demo[0].id) == target.incidents.get(demo[0].id)
     # the copy is a working store: a new event continues both chains
-    snap = svc.act(target, demo[0].id, "add_note", target.get(demo[0].id).version, {"note": "迁移后"}, "值班员", clock)
-    assert target.verify() == [] and snap.version == source.get(demo[0].id).version + 1
+    snap = svc.act(target, demo[0].id, "add_note", target.incidents.get(demo[0].id).version, {"note": "迁移后"}, "值班员", clock)
+    assert target.verify() == [] and snap.version == source.incidents.get(demo[0].id).version + 1
     again = runner.invoke(main, ["migrate-store", "--from", db, "--to", pg_url])
     assert again.exit_code == 2 and "目标数据库已有数据" in again.output
 

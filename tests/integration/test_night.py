@@ -63,7 +63,7 @@ def test_activating_below_the_level_the_facts_call_for_asks_for_the_reason_and_k
     other = svc.act(store, other.id, "activate", other.version,
                     {"level": "IV", "approved_by": "副区长", "reason": "死亡人数待核实，先按一般启动"}, "指挥李四", CLOCK)
     assert other.level == "IV"
-    assert store.events(other.id)[-1]["payload"]["reason"] == "死亡人数待核实，先按一般启动"
+    assert store.incidents.events(other.id)[-1]["payload"]["reason"] == "死亡人数待核实，先按一般启动"
 
 
 def test_facts_take_the_time_they_were_learned_in_the_report_and_on_the_timeline(tmp_path):
@@ -82,10 +82,10 @@ def test_facts_take_the_time_they_were_learned_in_the_report_and_on_the_timeline
             "deaths": "3", "done_at": "2026-11-22T04:10"}
     officer.post(f"/incidents/{snap.id}/act", data=form)
     store = open_store(app.config["DATABASE"])
-    snap = store.get(snap.id)
+    snap = store.incidents.get(snap.id)
     assert snap.facts["deaths"] == 3
     plan = store.plans.plan("hazardous_chemicals")
-    d = documents.draft(snap, store.events(snap.id), plan, "first", clock.now(), store.plans,
+    d = documents.draft(snap, store.incidents.events(snap.id), plan, "first", clock.now(), store.plans,
                         {"issuer": "海门区人民政府总值班室", "signer": "甲", "contact": "乙 0513-1"})
     text = "\n".join(s.text for s in d.sections)
     assert "11月22日4时10分，经核实" in text and "5时29分，经核实" not in text
@@ -188,10 +188,10 @@ def test_facts_entered_on_one_record_of_an_event_reach_its_other_record(tmp_path
         "trigger": "update_facts", "expected_version": tanker.version, "csrf_token": officer.csrf,
         "deaths": "4", "poisoned": "12", "done_at": "2026-11-22T04:10"}, follow_redirects=True).get_data(as_text=True)
     store = open_store(app.config["DATABASE"])
-    other = store.get(spill.id)
+    other = store.incidents.get(spill.id)
     assert other.facts["deaths"] == 4 and other.facts["evacuated"] == 300   # what only environment grades by stays
     assert other.level == "IV" and other.classified_level == "III"          # offered, never changed behind its back
-    last = store.events(spill.id)[-1]
+    last = store.incidents.events(spill.id)[-1]
     assert (last["trigger"], last["actor"], last["payload"]["done_at"][:16]) == ("update_facts", "值班员张三",
                                                                                  "2026-11-22T04:10")
     flashes = " ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
@@ -224,7 +224,7 @@ def test_one_call_to_nantong_reports_the_event_for_both_of_its_records(tmp_path)
     flashes = " ".join(re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
     assert "同一事件在工矿企业安全生产事故预案下的记录中报南通市政府的事项，已按本次呼叫同时记录。" in flashes, flashes
     store = open_store(app.config["DATABASE"])
-    other = store.get(blast.id)
+    other = store.incidents.get(blast.id)
     assert "南通市政府" in other.receipts["city-to-nantong"] and "南通市安委会" not in other.receipts["city-to-nantong"]
     call = other.calls[-1]
     assert (call.reached, call.notification) == ("周敏", "city-to-nantong")
@@ -252,7 +252,7 @@ def test_others_items_are_accounted_for_together_with_one_submit(tmp_path):
         "notification": ticked, "how": "known", "via": "平台", "source": "110指挥中心王警官"},
         follow_redirects=True).get_data(as_text=True)
     assert any(f"（{len(ticked)}项）" in f for f in re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', page))
-    got = open_store(app.config["DATABASE"]).get(snap.id).receipts
+    got = open_store(app.config["DATABASE"]).incidents.get(snap.id).receipts
     assert all(got[n] and all(r.how == "known" and r.source == "110指挥中心王警官" for r in got[n].values())
                for n in ticked)
 

@@ -55,7 +55,7 @@ def test_the_answer_to_an_action_does_not_grow_with_the_incident(app, clock):
     said = r.get_json()
     assert [e["trigger"] for e in said["events"]] == ["add_note"] and said["events_total"] == 302
     reader = open_store(app.config["DATABASE"])
-    timeline = json.dumps(reader.events(snap.id), ensure_ascii=False).encode()
+    timeline = json.dumps(reader.incidents.events(snap.id), ensure_ascii=False).encode()
     reader.close()
     # the answer carries the one new event, never the 302 of the timeline it was once sent whole with
     assert said["chain_head"] == said["events"][0]["hash"] and len(r.data) < len(timeline) / 2
@@ -67,7 +67,7 @@ def test_a_role_that_may_not_is_refused_by_the_service(app, clock):
     with pytest.raises(Forbidden, match="观察员无权执行"):
         svc.perform(store, snap.id, "add_note", 1, {"note": "x"}, Actor("观察员赵六", "observer"),
                     lambda s: clock)
-    assert store.get(snap.id).version == 1                     # nothing written
+    assert store.incidents.get(snap.id).version == 1                     # nothing written
     store.close()
     r = note(app.test_client(), app.config["TEST_TOKENS"]["观察员赵六"], snap.id, 1)
     assert r.status_code == 403 and r.get_json()["message_zh"].startswith("观察员无权执行")

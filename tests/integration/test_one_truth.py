@@ -49,7 +49,7 @@ def _record(store, spec) -> None:
             snap = svc.act(store, snap.id, "record_call" if item.ours else "account_for", snap.version, step,
                            "值班员张三", CLOCK, office)
         except Exception:   # a step the engine refuses (e.g. a role without a number) is simply not taken
-            snap = store.get(snap.id)
+            snap = store.incidents.get(snap.id)
 
 
 def _numbers(client) -> dict[str, tuple[int, int]]:
@@ -88,7 +88,7 @@ def test_every_surface_shows_the_same_counts_for_every_office(specs):
             _record(store, spec)
         truth = {}
         for office in OFFICES.values():
-            views = [svc.snapshot_view(s, None, CLOCK.now(), store.plans, office) for s in store.list(drill=False)]
+            views = [svc.snapshot_view(s, None, CLOCK.now(), store.plans, office) for s in store.incidents.list(drill=False)]
             own = sum(1 for v in views for n in (v["checklist"] or {}).get("notifications", [])
                       if n["ours"] and n["status"] == "overdue")
             theirs = sum(1 for v in views for n in (v["checklist"] or {}).get("notifications", [])
@@ -111,7 +111,7 @@ def test_the_call_form_and_the_checklist_agree_on_every_recipient(specs):
     store = open_store(":memory:")
     for spec in specs:
         _record(store, spec)
-    for snap in store.list(drill=False):
+    for snap in store.incidents.list(drill=False):
         for office in OFFICES.values():
             items = [n.view() for n in notification_status(snap, CLOCK.now(), store.plans, office)]
             lines = callsheet.lines(items, [a.model_dump() for a in snap.calls], {}, [], CLOCK.now(), True)
@@ -163,7 +163,7 @@ def test_a_new_table_format_is_one_module(tmp_path, monkeypatch):
     app = app_with_users(str(tmp_path / "t.db"), CLOCK, TESTING=True)
     store = open_store(app.config["DATABASE"])
     _record(store, {"plan": "hazardous_chemicals", "size": 30, "minutes_ago": 120, "receipts": []})
-    incident = store.list(drill=False)[0].id
+    incident = store.incidents.list(drill=False)[0].id
     store.close()
     client = signed_in(app, "值班员张三")
     for url in ("/incidents.tsv", f"/incidents/{incident}/notifications.tsv", f"/incidents/{incident}/calls.tsv",

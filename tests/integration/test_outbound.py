@@ -92,7 +92,7 @@ def test_messages_go_out_by_mail_and_webhook_and_every_send_is_an_event(tmp_path
     assert "消息未能通过“短信网关”发出" in html
     iid = url.rsplit("/", 1)[-1]
     store = open_store(app.config["DATABASE"])
-    events = store.events(iid)
+    events = store.incidents.events(iid)
     sent = [e["payload"] for e in events if e["trigger"] == "send_message"]
     assert [(m["channel"], m["ok"]) for m in sent] == [("邮件", True), ("钉钉值班群", True), ("短信网关", False)]
     assert sent[2]["response"]                                              # why it failed is kept
@@ -116,7 +116,7 @@ def test_an_unknown_channel_or_empty_text_is_refused_and_nothing_is_sent(tmp_pat
     assert "发送消息须填写短信或群消息内容" in duty.get(url).get_data(as_text=True)
     assert mailbox.messages == []
     store = open_store(app.config["DATABASE"])
-    assert [e for e in store.events(url.rsplit("/", 1)[-1]) if e["trigger"] == "send_message"] == []
+    assert [e for e in store.incidents.events(url.rsplit("/", 1)[-1]) if e["trigger"] == "send_message"] == []
     store.close()
 
 

@@ -25,6 +25,6 @@ def test_a_dropped_connection_is_replaced_and_one_lost_mid_request_is_a_503(pg_u
     try:
         _kill_backends(pg_url)
         with pytest.raises(StoreBusy, match="数据库连接中断"):
-            store.list(drill=None)
+            store.incidents.list(drill=None)
     finally:
         store.close()

@@ -40,7 +40,7 @@ def test_an_incident_keeps_its_plan_version_after_the_plan_file_changes(plans_di
     later = PlanLibrary(d)  # a restart: the old version is known only from the database
     assert later.current_version("environment") != old_version
     store = open_store(tmp_path / "v.db", plans=later)
-    kept = store.get(before.id)
+    kept = store.incidents.get(before.id)
     assert kept.plan_version == old_version and _phone_due(kept, later).endswith("08:30:00+08:00")
     view = svc.snapshot_view(kept, None, CLOCK.now(), later)
     assert view["newer_plan"] is True

@@ -39,12 +39,12 @@ def test_notes_leave_the_row_and_every_read_sees_the_incident_at_its_last_event(
     store.close()
 
     store = open_store(store_location)   # a fresh process's view: nothing kept from the writes
-    seen = {"get": store.get(snap.id), "list": store.list(open_only=True)[0], "search": store.search()[0],
-            "touched": store.touched("2026-11-22T09:10:00+08:00", "2026-11-22T10:00:00+08:00")[0]}
+    seen = {"get": store.incidents.get(snap.id), "list": store.incidents.list(open_only=True)[0], "search": store.incidents.search()[0],
+            "touched": store.incidents.touched("2026-11-22T09:10:00+08:00", "2026-11-22T10:00:00+08:00")[0]}
     for how, s in seen.items():
         assert (s.id, s.version, s.updated_at, s.state, s.level) == (
             snap.id, 5, "2026-11-22T09:50:00+08:00", "activated", "IV"), how
-    assert store.get(snap.id) == snap
+    assert store.incidents.get(snap.id) == snap
     assert store.verify() == []
     store.close()
 
@@ -58,7 +58,7 @@ def test_a_change_after_notes_writes_the_row_at_its_version(store_location):
     assert _row(store, snap.id) == (6, "2026-11-22T09:55:00+08:00", "activated")
     with pytest.raises(StaleVersion):   # a note's version counts: a change worked out at 5 is stale
         svc.act(store, snap.id, "change_level", 5, {"level": "III", "approved_by": "区长"}, "指挥", clock)
-    assert store.get(snap.id).facts == {"deaths": 2} and store.verify() == []
+    assert store.incidents.get(snap.id).facts == {"deaths": 2} and store.verify() == []
     store.close()
 
 
@@ -71,10 +71,10 @@ def test_a_shift_sees_an_incident_whose_only_activity_in_it_was_a_note(store_loc
     other = svc.report(store, {"plan": "labor_dispute", "occurred_at": "2026-11-22T08:40"}, "值班员", clock)
     clock.advance(hours=10)                                                    # 19:30, in the night shift
     svc.act(store, quiet.id, "add_note", quiet.version, {"note": "夜间复查无异常"}, "值班员", clock)
-    night = store.touched("2026-11-22T17:30:00+08:00", "2026-11-23T08:30:00+08:00")
+    night = store.incidents.touched("2026-11-22T17:30:00+08:00", "2026-11-23T08:30:00+08:00")
     assert [s.id for s in night] == [quiet.id]
     # and the board lists it first: its last event is the newest
-    assert [s.id for s in store.list(open_only=True)] == [quiet.id, other.id]
+    assert [s.id for s in store.incidents.list(open_only=True)] == [quiet.id, other.id]
     store.close()
 
 
@@ -111,17 +111,17 @@ def test_notes_and_calls_racing_on_one_incident_all_land_and_the_row_holds_every
 
     def write(store, trigger: str, payload: dict) -> None:
         for i in range(15):
-            snap = store.get(incident)
+            snap = store.incidents.get(incident)
             if i % 2 and hasattr(store, "_forget"):
-                store._forget(incident)          # nothing kept: the long way
+                store.incidents._forget(incident)          # nothing kept: the long way
             svc.act(store, incident, trigger, snap.version, payload, "值班员", clock)
     call = {"notification": "III-phone", "outcome": "no_answer", "number": "0513-00010073"}
     errors = race(store_location, write, [("add_note", {"note": "现场已封控"}), ("add_note", {"note": "下游取水口已关闭"}),
                                           ("record_call", call)])
     assert errors == []
     store = open_store(store_location)
-    snap = store.get(incident)
-    assert (snap.version, len(store.events(incident)), len(snap.calls)) == (46, 46, 15)
+    snap = store.incidents.get(incident)
+    assert (snap.version, len(store.incidents.events(incident)), len(snap.calls)) == (46, 46, 15)
     row = store.db.execute("SELECT snapshot FROM incidents WHERE id = ?", [incident]).fetchone()[0]
     assert row.count('"outcome":"no_answer"') == 15
     assert store.verify() == []
@@ -142,22 +142,22 @@ def test_a_call_that_another_writer_beats_every_time_it_is_worked_out_still_land
     incident = svc.report(store, {"plan": "environment", "facts": {"deaths": 3}, "occurred_at": "2026-11-22T08:50"},
                           "值班员", clock)
     beaten = []
-    append = store.append
+    append = store.incidents.append
 
     def contested(incident_id, expected_version, change, **kw):
         def worked_out(current):
             if not _in_transaction(store):      # outside the lock a colleague's note gets in first
-                svc.act(other, incident_id, "add_note", other.get(incident_id).version,
+                svc.act(other, incident_id, "add_note", other.incidents.get(incident_id).version,
                         {"note": f"现场情况{len(beaten) + 1}"}, "值班员", clock)
                 beaten.append(current.version)
             return change(current)
         return append(incident_id, expected_version, worked_out, **kw)
-    store.append = contested
+    store.incidents.append = contested
     call = {"notification": "III-phone", "outcome": "no_answer", "number": "0513-00010073"}
     snap = svc.act(store, incident.id, "record_call", incident.version, call, "值班员", clock)
     assert beaten and len(snap.calls) == 1 and snap.version == incident.version + len(beaten) + 1
     fresh = open_store(store_location)
-    assert [e["trigger"] for e in fresh.events(incident.id)][-len(beaten) - 1:] == ["add_note"] * len(beaten) + [
+    assert [e["trigger"] for e in fresh.incidents.events(incident.id)][-len(beaten) - 1:] == ["add_note"] * len(beaten) + [
         "record_call"]
     assert fresh.verify() == []
     for s in (store, other, fresh):
@@ -176,10 +176,10 @@ def test_on_postgresql_a_note_waits_for_a_write_that_holds_the_ledger_entry(pg_u
     clock = FixedClock("2026-11-22T09:00:00+08:00")
     holder, noter = open_store(pg_url), open_store(pg_url)
     snap = svc.report(holder, {"plan": "environment", "occurred_at": "2026-11-22T08:50"}, "值班员", clock)
-    noter.get(snap.id)
+    noter.incidents.get(snap.id)
     done = []
     with holder.write():
-        assert holder._ledger(incident_chain(snap.id), for_write=True)[0] == 1
+        assert holder.ledger(incident_chain(snap.id), for_write=True)[0] == 1
         note = threading.Thread(target=lambda: done.append(
             svc.act(noter, snap.id, "add_note", 1, {"note": "现场已封控"}, "值班员", clock).version))
         note.start()
@@ -207,7 +207,7 @@ def test_a_quiet_change_that_leaves_the_incident_closed_writes_its_row(store_loc
         return current, {"incident_id": current.id, "seq": current.version, "trigger": "add_note",
                          "payload": {"note": "已结案"}, "actor": "值班员", "at": current.updated_at,
                          "state": "closed", "level": None, "classified_level": None, "version": current.version}, True
-    store.append(snap.id, 1, closing_note)
+    store.incidents.append(snap.id, 1, closing_note)
     assert _row(store, snap.id) == (2, "2026-11-22T09:30:00+08:00", "closed")
-    assert [(s.version, s.updated_at) for s in store.list()] == [(2, "2026-11-22T09:30:00+08:00")]
+    assert [(s.version, s.updated_at) for s in store.incidents.list()] == [(2, "2026-11-22T09:30:00+08:00")]
     store.close()

@@ -15,8 +15,8 @@ CLOCK = FixedClock("2026-12-06T09:00:00+08:00")
 
 def fields_of(store, snap, kind="first"):
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
-    d = documents.draft(snap, store.events(snap.id), plan, kind, CLOCK.now(), store.plans,
-                        intake=store.intake_of(snap.id, snap.event_group))
+    d = documents.draft(snap, store.incidents.events(snap.id), plan, kind, CLOCK.now(), store.plans,
+                        intake=store.intakes.of(snap.id, snap.event_group))
     return d, {s.label: s.text for s in d.sections if s.part == "fields"}
 
 

@@ -43,7 +43,7 @@ def record(tmp_path):
 def test_an_issued_first_report_reads_as_a_government_document(record):
     store, snap, clock = record
     plan = store.plans.plan("hazardous_chemicals")
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, snap.id, d, "值班员张三", clock)
     text = _docx_text(store.documents.get(issued["document_id"])["content"])
     for pattern, what in FORBIDDEN:
@@ -59,7 +59,7 @@ def test_an_issued_first_report_reads_as_a_government_document(record):
     groups = next(s.text for s in d.sections if s.part == "groups")
     assert "牵头单位：区应急管理局" in groups
     # addressed to the bureau, the report never tells the bureau it was reported to (by name or by who answered)
-    to_bureau = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans,
+    to_bureau = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "progress", clock.now(), store.plans,
                                 {**HEADER, "addressee": "区应急管理局、海门区安委办"})
     reported = next(s.text for s in to_bureau.sections if s.part == "notifications")
     assert "已向区应急管理局" not in reported and "已向海门区安委办" not in reported and "签收人钱七" in reported
@@ -68,14 +68,14 @@ def test_an_issued_first_report_reads_as_a_government_document(record):
 def test_a_progress_report_opens_with_what_changed_since_the_last_report(record):
     store, snap, clock = record
     plan = store.plans.plan("hazardous_chemicals")
-    first = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    first = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
     assert "以来" not in first.opening
     documents.issue(store, snap.id, first, "值班员张三", clock)
     clock.advance(minutes=30)
-    snap = store.get(snap.id)
+    snap = store.incidents.get(snap.id)
     snap = svc.act(store, snap.id, "update_facts", snap.version, {"facts": {"deaths": 3}}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "change_level", snap.version, {"level": "III", "reason": "死亡3人"}, "指挥李四", clock)
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "progress", clock.now(), store.plans, HEADER)
     assert "响应级别由IV级调整为III级" in d.opening and "死亡人数由2人增至3人" in d.opening
     assert d.opening.index("以来") < d.opening.index("续报如下")
 
@@ -85,7 +85,7 @@ def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
     plan = store.plans.plan("hazardous_chemicals")
     numbers = []
     for kind in ("first", "progress"):
-        d = documents.draft(store.get(snap.id), store.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
+        d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
         issued = documents.issue(store, snap.id, d, "值班员张三", clock, prefix="海应值")
         row = store.documents.get(issued["document_id"])
         numbers.append(documents.stored_draft(row).doc_number)
@@ -93,7 +93,7 @@ def test_reports_are_numbered_per_office_and_year_and_drills_apart(record):
     assert numbers == ["海应值〔2026〕1号", "海应值〔2026〕2号"]
     drill = svc.report(store, {"plan": "hazardous_chemicals", "title": "演练", "drill": True, "facts": {"deaths": 1},
                                "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
-    d = documents.draft(drill, store.events(drill.id), plan, "first", clock.now(), store.plans, HEADER)
+    d = documents.draft(drill, store.incidents.events(drill.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, drill.id, d, "值班员张三", clock, prefix="海应值")
     assert documents.stored_draft(store.documents.get(issued["document_id"])).doc_number == "海应值〔2026〕1号（演练）"
 
@@ -108,7 +108,7 @@ def test_what_the_duty_room_knows_of_others_reports_is_prose_and_it_owes_only_it
     snap = svc.act(store, snap.id, "assign_task", snap.version, {"duty": "group:coordination", "unit": "区应急管理局",
                                                                   "due": "2026-12-06T06:00"}, "指挥李四", clock)
     plan = store.plans.plan("hazardous_chemicals")
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans,
                         {**HEADER, "office": "海门区政府总值班室"})
     text = "\n".join(s.text for s in d.sections)
     for pattern, what in FORBIDDEN:
@@ -139,11 +139,11 @@ def test_a_labor_report_names_the_member_units_taking_part_by_todays_names(tmp_p
     store = open_store(str(tmp_path / "l.db"))
     snap = svc.report(store, {"plan": "labor_dispute", "title": "某工地工人讨薪", "facts": {"petition": 260},
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
-    level = store.get(snap.id).classified_level
-    snap = svc.act(store, snap.id, "activate", store.get(snap.id).version,
+    level = store.incidents.get(snap.id).classified_level
+    snap = svc.act(store, snap.id, "activate", store.incidents.get(snap.id).version,
                    {"level": level, "approved_by": "总指挥"}, "指挥李四", clock)
     plan = store.plans.plan("labor_dispute")
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
     groups = next(s.text for s in d.sections if s.part == "groups")
     assert groups.startswith("本预案未设专项工作组，参与处置的成员单位为：区人社局"), groups
     assert "牵头单位" not in groups and "名称以现行机构设置为准" not in groups and "市人力资源和社会保障局" not in groups
@@ -163,7 +163,7 @@ def test_measures_are_told_in_the_order_they_were_done_at_the_time_they_were_don
                              ("assess", {"done_at": "2026-12-06T02:50"}),
                              ("activate", {"level": "IV", "approved_by": "副区长"})):
         snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥李四", clock)
-    d = documents.draft(store.get(snap.id), store.events(snap.id), store.plans.plan("hazardous_chemicals"), "first",
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), store.plans.plan("hazardous_chemicals"), "first",
                         clock.now(), store.plans, {**HEADER, "office": "海门区政府总值班室"})
     measures = next(s.text for s in d.sections if s.part == "measures")
     assert measures.splitlines() == ["12月6日2时40分，开始先期处置。", "12月6日2时45分，消防救援力量已到场。",
@@ -181,7 +181,7 @@ def test_a_step_done_before_it_was_recorded_says_so_on_the_timeline(tmp_path):
     snap = svc.act(store, snap.id, "start_first_response", snap.version, {"done_at": "2026-12-06T02:40"}, "值班员张三",
                    clock)
     with create_app({"DATABASE": str(tmp_path / "later.db"), "SECRET_KEY": "k" * 32, "CLOCK": clock}).test_request_context():
-        lines = timeline(store.plans.plan("hazardous_chemicals"), store.events(snap.id))
+        lines = timeline(store.plans.plan("hazardous_chemicals"), store.incidents.events(snap.id))
     assert "（实施于 12-06 02:40，补记）" in lines[-1]["details"]
 
 
@@ -194,12 +194,12 @@ def test_a_progress_report_tells_what_was_done_after_the_last_report_even_in_its
                               "occurred_at": "2026-12-06T02:30"}, "值班员张三", clock)
     snap = svc.act(store, snap.id, "add_note", snap.version, {"note": "消防救援力量已到场"}, "值班员张三", clock)
     plan = store.plans.plan("hazardous_chemicals")
-    first = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans,
+    first = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans,
                             {**HEADER, "office": "海门区政府总值班室"})
     documents.issue(store, snap.id, first, "值班员张三", clock)
-    snap = store.get(snap.id)
+    snap = store.incidents.get(snap.id)
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "IV", "approved_by": "副区长"}, "指挥李四", clock)
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "progress", clock.now(), store.plans,
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "progress", clock.now(), store.plans,
                         {**HEADER, "office": "海门区政府总值班室"})
     told = next(s.text for s in d.sections if s.part == "measures")
     assert told == "12月6日3时00分，启动应急救援预案（IV级；批准：副区长）。"

@@ -93,7 +93,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
     store = open_store(app.config["DATABASE"])
     [row] = store.documents.issued(inc)
     assert row["sha256"] in page and row["kind"] == "first"
-    event = store.events(inc)[-1]
+    event = store.incidents.events(inc)[-1]
     assert event["trigger"] == "issue_report" and event["payload"]["sha256"] == row["sha256"]
     kept = store.documents.get(row["id"])
     text = body_text(kept["content"])
@@ -111,7 +111,7 @@ def test_first_report_carries_the_plans_fields_level_and_clause_and_the_officers
     after = text[text.index("（联系人及联系方式：王五 0513-82100000）") + 1:]
     assert after[-1].endswith("\t2026年12月2日印发") and all(not t or t.startswith("抄送：") for t in after[:-1])
     assert documents.verify_documents(store, inc) == []
-    assert rebuild(store, inc) == store.get(inc)                    # the issue event replays
+    assert rebuild(store, inc) == store.incidents.get(inc)                    # the issue event replays
     # downloaded byte for byte, and the export is logged with who took it
     r = officer.get(f"/documents/{row['id']}.docx")
     assert r.data == kept["content"] and "attachment" in r.headers["Content-Disposition"]
@@ -155,7 +155,7 @@ def test_two_windows_issue_the_first_report_once(app, officer, clock):
     assert "未签发" in page and 'data-report-kind="first"' not in page  # back on the incident: the 首报 is out
     store = open_store(app.config["DATABASE"])
     assert [d["kind"] for d in store.documents.issued(inc)] == ["first"]
-    assert sum(1 for e in store.events(inc) if e["trigger"] == "issue_report") == 1
+    assert sum(1 for e in store.incidents.events(inc) if e["trigger"] == "issue_report") == 1
     store.close()
 
 
@@ -166,17 +166,17 @@ def test_a_level_change_offers_a_numbered_progress_report_and_the_493_supplement
     assert "建议报送" not in page                                      # nothing changed: offered, not called for
     clock.advance(minutes=20)
     store = open_store(app.config["DATABASE"])
-    r = officer.post(f"/api/incidents/{inc}/events", json={"trigger": "update_facts", "expected_version": store.get(inc).version,
+    r = officer.post(f"/api/incidents/{inc}/events", json={"trigger": "update_facts", "expected_version": store.incidents.get(inc).version,
                                                          "payload": {"facts": {"deaths": 3}}},
                      headers={"X-CSRFToken": officer.csrf})
     assert r.status_code == 200, r.json
-    offers = {o["kind"]: o for o in documents.offers(store.get(inc), store.plans.plan("work_safety"), clock.now(), store.plans)}
+    offers = {o["kind"]: o for o in documents.offers(store.incidents.get(inc), store.plans.plan("work_safety"), clock.now(), store.plans)}
     assert offers["progress"]["due"] and offers["progress"]["name"] == "续报一"
     assert "级别已变化" in offers["progress"]["reason"] and "伤亡人数已变化" in offers["progress"]["reason"]
     assert offers["supplementary"]["clause"] == "493号第十三条"
     # the 补报 is the 区应急管理局's (493号第十三条, by the national rule): offered to it, never to the duty room
     for office, offered in (("区应急管理局", True), ("海门区政府总值班室", False)):
-        kinds = {o["kind"] for o in documents.offers(store.get(inc), store.plans.plan("work_safety"), clock.now(),
+        kinds = {o["kind"] for o in documents.offers(store.incidents.get(inc), store.plans.plan("work_safety"), clock.now(),
                                                      store.plans, office)}
         assert ("supplementary" in kinds) is offered, office
     assert 'data-report-kind="supplementary"' not in officer.get(f"/incidents/{inc}").get_data(as_text=True)
@@ -398,7 +398,7 @@ def store(tmp_path):
 
 def issue_kind(store, snap, kind, clock):
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, kind, clock.now(), store.plans, HEADER)
     documents.issue(store, snap.id, d, "值班员张三", clock)
     return d
 
@@ -411,7 +411,7 @@ def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
     assert snap.classified_level == "II"
     snap = svc.act(store, snap.id, "activate", snap.version, {"level": "II", "approved_by": "市长"}, "指挥李四", clock)
     issue_kind(store, snap, "first", clock)
-    snap = store.get(snap.id)
+    snap = store.incidents.get(snap.id)
     assert "final" not in {o["kind"] for o in documents.offers(snap, plan, clock.now(), store.plans)}
     for c in plan.termination.conditions:
         snap = svc.act(store, snap.id, "confirm_condition", snap.version, {"condition": c.id}, "指挥李四", clock)
@@ -425,7 +425,7 @@ def test_a_final_report_is_offered_once_the_response_has_ended(store, clock):
     termination = next(s for s in d.sections if s.part == "termination").text
     assert re.search(r"已于.+确认", termination) and "尚未确认" not in termination
     assert d.title == "关于某建筑工地欠薪集体上访情况的报告（终报）"
-    assert "final" not in {o["kind"] for o in documents.offers(store.get(snap.id), plan, clock.now(), store.plans)}
+    assert "final" not in {o["kind"] for o in documents.offers(store.incidents.get(snap.id), plan, clock.now(), store.plans)}
 
 
 def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store, clock):
@@ -434,15 +434,15 @@ def test_the_493_supplement_reports_the_changed_casualties_within_30_days(store,
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     plan = store.plans.plan("hazardous_chemicals")
     issue_kind(store, snap, "first", clock)
-    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"deaths": 1}}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "update_facts", store.incidents.get(snap.id).version, {"facts": {"deaths": 1}}, "值班员张三", clock)
     d = issue_kind(store, snap, "supplementary", clock)
     casualty = next(s for s in d.sections if s.label and "伤亡人数" in s.label)
     assert "死亡人数1人" in casualty.text and "中毒人数4人" in casualty.text
     assert d.basis[0]["clause"] == "493号第十三条"
-    assert "supplementary" not in {o["kind"] for o in documents.offers(store.get(snap.id), plan, clock.now(), store.plans)}
+    assert "supplementary" not in {o["kind"] for o in documents.offers(store.incidents.get(snap.id), plan, clock.now(), store.plans)}
     clock.advance(days=29, hours=22, minutes=30)                     # exactly 30 days after 09:00 on 12-02
     assert clock.now().isoformat() == "2027-01-01T09:00:00+08:00"
-    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"deaths": 2}}, "值班员张三", clock)
+    snap = svc.act(store, snap.id, "update_facts", store.incidents.get(snap.id).version, {"facts": {"deaths": 2}}, "值班员张三", clock)
     assert "supplementary" in {o["kind"] for o in documents.offers(snap, plan, clock.now(), store.plans)}
     clock.advance(minutes=1)                                         # one minute later the national rule no longer asks
     offers = {o["kind"]: o for o in documents.offers(snap, plan, clock.now(), store.plans)}
@@ -457,13 +457,13 @@ def test_a_progress_report_says_every_graded_fact_that_moved_not_only_the_casual
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     issue_kind(store, snap, "first", clock)
     clock.advance(minutes=40)
-    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version,
+    snap = svc.act(store, snap.id, "update_facts", store.incidents.get(snap.id).version,
                    {"facts": {"petition": 260, "traffic_blocking": "local"}}, "值班员张三", clock)
     d = issue_kind(store, snap, "progress", clock)
     assert "集体上访、请愿、静坐人数由120人增至260人" in d.opening and "扰乱交通秩序：拦截车辆、围堵交通" in d.opening, d.opening
     assert "未发生变化" not in d.opening
-    snap = store.get(snap.id)
-    d = documents.draft(snap, store.events(snap.id), store.plans.plan_for(snap.plan, snap.plan_version), "progress",
+    snap = store.incidents.get(snap.id)
+    d = documents.draft(snap, store.incidents.events(snap.id), store.plans.plan_for(snap.plan, snap.plan_version), "progress",
                         clock.now(), store.plans, HEADER)
     assert "级别和分级所依据的各项事实未发生变化" in d.opening, d.opening
 
@@ -473,7 +473,7 @@ def test_a_work_safety_supplement_carries_the_casualties_from_the_plans_progress
     snap = svc.report(store, {"plan": "work_safety", "title": "某机械厂行车倒塌", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-02T09:00"}, "值班员张三", clock)
     issue_kind(store, snap, "first", clock)
-    snap = svc.act(store, snap.id, "update_facts", store.get(snap.id).version, {"facts": {"serious_injuries": 4}}, "甲", clock)
+    snap = svc.act(store, snap.id, "update_facts", store.incidents.get(snap.id).version, {"facts": {"serious_injuries": 4}}, "甲", clock)
     d = issue_kind(store, snap, "supplementary", clock)
     assert [(s.label, s.clause) for s in d.sections if s.part == "fields"] == [("时间", "5.1"), ("事故中人员伤亡、财产损失信息", "5.4(6)")]
     assert "重伤人数4人" in d.sections[1].text
@@ -518,7 +518,7 @@ def test_verify_names_a_document_whose_text_or_pdf_was_replaced_under_an_unchang
     snap = svc.report(store, {"plan": "environment", "title": "河道污染", "facts": {"deaths": 1},
                               "occurred_at": "2026-12-02T09:00"}, "甲", clock)
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", clock.now(), store.plans, HEADER)
     issued = documents.issue(store, snap.id, d, "值班员张三", clock, render_pdf=lambda _d: b"%PDF-1.4 the issued print")
     row = store.documents.get(issued["document_id"])
     assert row["pdf"] == b"%PDF-1.4 the issued print" and store.verify() == []
@@ -723,7 +723,7 @@ def test_the_signer_and_contact_are_remembered_for_the_office_not_one_browser(ap
     issue(officer, inc, form, signer="李局长", contact="王五 0513-82100000")
     store = open_store(app.config["DATABASE"])
     add_user(store, "值班员周九", "duty_officer", PASSWORD, clock)                       # the same office, another browser
-    snap = store.get(inc)
+    snap = store.incidents.get(inc)
     from emergency.services import incidents as svc
     svc.act(store, inc, "update_facts", snap.version, {"facts": {"deaths": 2, "serious_injuries": 2}}, "值班员张三", clock)
     store.close()

@@ -82,7 +82,7 @@ def test_a_pdf_printed_after_issue_is_kept_once_unchangeable_and_hashed(store_lo
                               "occurred_at": "2026-11-22T08:40"}, "甲", CLOCK)
     plan = store.plans.plan_for(snap.plan, snap.plan_version)
     header = {"issuer": "海门区人民政府总值班室", "signer": "甲", "contact": "乙 0513-1"}
-    d = documents.draft(store.get(snap.id), store.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
+    d = documents.draft(store.incidents.get(snap.id), store.incidents.events(snap.id), plan, "first", CLOCK.now(), store.plans, header)
     doc = documents.issue(store, snap.id, d, "值班员张三", CLOCK, render_pdf=lambda _d: None)["document_id"]
     assert store.documents.get(doc)["pdf"] is None
     assert store.documents.keep_pdf(doc, b"%PDF-1.4 first", "值班员张三", "2026-11-22T09:05:00+08:00") == b"%PDF-1.4 first"

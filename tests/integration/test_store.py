@@ -43,8 +43,8 @@ def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock)
         clock.advance(minutes=3)
         snap = svc.act(store, snap.id, trigger, snap.version, payload, "指挥", clock)
     assert snap.version == 8
-    assert len(store.events(snap.id)) == 8
-    assert svc.rebuild(store, snap.id) == store.get(snap.id)
+    assert len(store.incidents.events(snap.id)) == 8
+    assert svc.rebuild(store, snap.id) == store.incidents.get(snap.id)
 
 
 def test_stale_version_is_refused_and_writes_nothing(db_path, clock):
@@ -53,7 +53,7 @@ def test_stale_version_is_refused_and_writes_nothing(db_path, clock):
     svc.act(store, snap.id, "assess", 1, {}, "甲", clock)
     with pytest.raises(StaleVersion, match="您依据的是第1版，现为第2版"):
         svc.act(store, snap.id, "start_first_response", 1, {}, "乙", clock)
-    assert len(store.events(snap.id)) == 2
+    assert len(store.incidents.events(snap.id)) == 2
 
 
 def test_a_refused_trigger_writes_no_event(db_path, clock):
@@ -61,7 +61,7 @@ def test_a_refused_trigger_writes_no_event(db_path, clock):
     snap = new(store, clock)
     with pytest.raises(Refused):
         svc.act(store, snap.id, "terminate", 1, {"declared_by": "x"}, "甲", clock)
-    assert store.get(snap.id).version == 1 and len(store.events(snap.id)) == 1
+    assert store.incidents.get(snap.id).version == 1 and len(store.incidents.events(snap.id)) == 1
 
 
 def _twenty_at_once(db_path, incident_id, trigger, payload, clock) -> list[str]:
@@ -92,8 +92,8 @@ def test_twenty_simultaneous_transitions_with_one_version_apply_exactly_once(db_
     results = _twenty_at_once(db_path, snap.id, "start_first_response", lambda i: {}, clock)
     assert results.count("ok") == 1 and results.count("409") == 19
     store = open_store(db_path)
-    assert len(store.events(snap.id)) == 2
-    assert store.get(snap.id).version == 2
+    assert len(store.incidents.events(snap.id)) == 2
+    assert store.incidents.get(snap.id).version == 2
 
 
 def test_twenty_simultaneous_notes_are_all_kept(db_path, clock):
@@ -101,15 +101,15 @@ def test_twenty_simultaneous_notes_are_all_kept(db_path, clock):
     results = _twenty_at_once(db_path, snap.id, "add_note", lambda i: {"note": f"operator {i}"}, clock)
     assert results.count("ok") == 20
     store = open_store(db_path)
-    assert len(store.events(snap.id)) == 21 and store.verify() == []
+    assert len(store.incidents.events(snap.id)) == 21 and store.verify() == []
 
 
 def test_drills_are_never_listed_among_real_incidents(db_path, clock):
     store = open_store(db_path)
     real = new(store, clock)
     drill = new(store, clock, drill=True, drill_id="d1")
-    assert [s.id for s in store.list()] == [real.id]
-    assert [s.id for s in store.list(drill=True)] == [drill.id]
-    assert {s.id for s in store.list(drill=None)} == {real.id, drill.id}
-    assert store.get(drill.id).drill is True
+    assert [s.id for s in store.incidents.list()] == [real.id]
+    assert [s.id for s in store.incidents.list(drill=True)] == [drill.id]
+    assert {s.id for s in store.incidents.list(drill=None)} == {real.id, drill.id}
+    assert store.incidents.get(drill.id).drill is True
     assert store.db.execute("SELECT drill FROM incidents WHERE id = ?", [drill.id]).fetchone()[0] == 1

@@ -1,36 +1,63 @@
-"""The store package's seam: both databases answer the one ``IncidentLog`` interface, with the
-same parameters, and the refusals a person meets come from one table."""
+"""The store package's seam: both databases answer the one ``UnitOfWork`` interface, and hand out incident and
+intake repositories answering theirs, with the same parameters; the refusals a person meets come from one table."""
 import inspect
 
 import pytest
 
-from emergency.store import IncidentLog, Store, open_store
-from emergency.store.interface import IncidentLog as Declared
-from emergency.store.postgres import PostgresStore
+from emergency.store import IncidentRepository, IntakeRepository, Store, UnitOfWork, open_store
+from emergency.store.incidents import Incidents
+from emergency.store.interface import IncidentRepository as DeclaredIncidents, UnitOfWork as Declared
+from emergency.store.postgres import PgIncidents, PostgresStore
+from emergency.store.repositories import Intakes
+from tests.fakes import FakeIncidents
 from emergency.store.refusals import REFUSALS, refusal
 
 pytestmark = pytest.mark.integration
 
-METHODS = [name for name, value in vars(Declared).items() if callable(value) and not name.startswith("_")]
+def _methods(protocol) -> list[str]:
+    return [name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_")]
 
 
-def test_the_interface_names_what_the_service_uses():
-    assert {"create", "append", "get", "events", "write", "add_intake"} <= set(METHODS)
+def test_the_interfaces_name_what_the_service_uses():
+    assert {"write", "migrate", "backup_to"} <= set(_methods(Declared))
+    assert {"create", "append", "get", "events"} <= set(_methods(DeclaredIncidents))
+    assert not {"create", "append", "get", "events"} & set(_methods(Declared))   # incidents are the repository's
+
+
+def _same_parameters(protocol, cls, only_those_it_has: bool = False):
+    for method in _methods(protocol):
+        if only_those_it_has and not hasattr(cls, method):
+            continue
+        declared = list(inspect.signature(getattr(protocol, method)).parameters)
+        assert list(inspect.signature(getattr(cls, method)).parameters) == declared, f"{cls.__name__}.{method}"
 
 
 @pytest.mark.parametrize("backend", [Store, PostgresStore], ids=["sqlite", "postgresql"])
-@pytest.mark.parametrize("method", METHODS)
-def test_each_store_has_the_declared_method_with_its_parameters(backend, method):
-    declared = list(inspect.signature(getattr(Declared, method)).parameters)
-    actual = list(inspect.signature(getattr(backend, method)).parameters)
-    assert actual == declared, f"{backend.__name__}.{method}"
+def test_each_store_has_the_declared_methods_with_their_parameters(backend):
+    _same_parameters(Declared, backend)
+
+
+@pytest.mark.parametrize("repository", [Incidents, PgIncidents], ids=["sqlite", "postgresql"])
+def test_each_incident_repository_has_the_declared_methods(repository):
+    _same_parameters(DeclaredIncidents, repository)
+
+
+def test_the_fake_answers_what_it_has_as_the_repositories_do():
+    """The fake holds what the use cases ask (not the shift log's windows): that, with the stores' parameters."""
+    _same_parameters(DeclaredIncidents, FakeIncidents, only_those_it_has=True)
+
+
+def test_the_intake_repository_has_the_declared_methods():
+    _same_parameters(IntakeRepository, Intakes)
 
 
 @pytest.mark.both_stores
-def test_an_open_store_is_an_incident_log(store_location):
+def test_an_open_store_is_a_unit_of_work_handing_out_the_repositories(store_location):
     store = open_store(store_location)
     try:
-        assert isinstance(store, IncidentLog)
+        assert isinstance(store, UnitOfWork)
+        assert isinstance(store.incidents, IncidentRepository) and isinstance(store.intakes, IntakeRepository)
+        assert store.incidents.store is store and store.intakes.store is store
     finally:
         store.close()
 

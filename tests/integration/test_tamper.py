@@ -38,7 +38,7 @@ def test_an_untouched_log_verifies(tmp_path):
     assert store.verify() == []
     r = run_verify(path)
     assert r.returncode == 0 and "2 incidents checked, 0 broken chains" in r.stdout
-    assert svc.view(store, snap.id, FixedClock("2026-11-22T09:00").now())["chain_head"] == store.events(snap.id)[-1]["hash"]
+    assert svc.view(store, snap.id, FixedClock("2026-11-22T09:00").now())["chain_head"] == store.incidents.events(snap.id)[-1]["hash"]
 
 
 def test_a_changed_event_is_named(tmp_path):
@@ -179,7 +179,7 @@ def test_backup_while_running_copies_a_verified_database_readable_by_its_owner_o
     dest = tmp_path / "copy.db"
     r = emergency("backup", str(dest), "--db", str(path))
     assert r.returncode == 0, r.stderr
-    assert open_store(dest).get(snap.id) == store.get(snap.id)
+    assert open_store(dest).incidents.get(snap.id) == store.incidents.get(snap.id)
     assert oct(os.stat(dest).st_mode & 0o777) == "0o600"
     kinds = [row[0] for row in sqlite3.connect(path).execute("SELECT kind FROM audit")]
     assert "backup" in kinds

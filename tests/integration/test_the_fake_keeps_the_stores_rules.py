@@ -8,7 +8,7 @@ from emergency.core.clock import FixedClock
 from emergency.core.errors import EmergencyError
 from emergency.services import incidents as svc
 from emergency.store import open_store
-from tests.fakes import FakeIncidentLog
+from tests.fakes import FakeUnitOfWork
 from tests.library import PLANS
 
 pytestmark = pytest.mark.both_stores
@@ -42,11 +42,11 @@ def _run(store) -> dict:
     attempt(real.id, "tick_notification", 3, {"notification": "first-phone"}, "值班员")  # merged onto version 4
     names = {real.id: "real", drill.id: "drill"}
     return {"again": names[again.id], "refusals": refusals,
-            "real": store.get(real.id).model_dump(exclude={"id"}),
-            "events": [{k: v for k, v in e.items() if k not in ("incident_id", "hash")} for e in store.events(real.id)],
-            "rebuilt": svc.rebuild(store, real.id) == store.get(real.id),
-            "listed": [names[s.id] for s in store.list()], "drills": [names[s.id] for s in store.list(drill=True)],
-            "open": sorted(names[s.id] for s in store.list(drill=None, open_only=True))}
+            "real": store.incidents.get(real.id).model_dump(exclude={"id"}),
+            "events": [{k: v for k, v in e.items() if k not in ("incident_id", "hash")} for e in store.incidents.events(real.id)],
+            "rebuilt": svc.rebuild(store, real.id) == store.incidents.get(real.id),
+            "listed": [names[s.id] for s in store.incidents.list()], "drills": [names[s.id] for s in store.incidents.list(drill=True)],
+            "open": sorted(names[s.id] for s in store.incidents.list(drill=None, open_only=True))}
 
 
 def test_the_fake_and_the_store_answer_one_sequence_alike(store_location):
@@ -55,6 +55,6 @@ def test_the_fake_and_the_store_answer_one_sequence_alike(store_location):
         real = _run(store)
     finally:
         store.close()
-    assert _run(FakeIncidentLog(PLANS)) == real
+    assert _run(FakeUnitOfWork(PLANS)) == real
     assert len(real["refusals"]) == 2 and real["real"]["version"] == 5 and real["rebuilt"]
     assert "first-phone" in real["real"]["notifications"] and real["real"]["state"] != "assessing"

@@ -46,9 +46,9 @@ def _count_from_events(store) -> dict[str, int]:
     """The oracle: from each incident's events — its first event's due times (the checklist it was recorded with)
     and its acknowledged calls — on time, late (and by how much) and never, without the statistics code."""
     out = {"on_time": 0, "late": 0, "missed": 0, "late_minutes": 0}
-    for snap in store.search(since="2026-11-01T00:00:00+08:00", until="2026-11-30T23:59:59+08:00", limit=1000):
-        events = store.events(snap.id)
-        first = store.get(snap.id)
+    for snap in store.incidents.search(since="2026-11-01T00:00:00+08:00", until="2026-11-30T23:59:59+08:00", limit=1000):
+        events = store.incidents.events(snap.id)
+        first = store.incidents.get(snap.id)
         dues = {n["id"]: (n["due"], n["to"]) for n in (
             i.view() for i in notification_status(first, parse_time(events[0]["at"], "at"), store.plans, OFFICE))
             if n.get("ours") and n["due"]}

@@ -39,7 +39,7 @@ def test_chemical_plant_explosion_then_river_pollution(tmp_path):
                              "facts": {"drinking_water_interrupted": "township"}, "cause": "production_safety"},
                      "值班员", clock)
     assert env.classified_level == "III"
-    group = store.list(event_group="evt-1")
+    group = store.incidents.list(event_group="evt-1")
     assert {s.plan for s in group} == {"work_safety", "hazardous_chemicals", "environment"}
     v = svc.view(store, env.id, clock.now())
     phone = next(n for n in v["checklist"]["notifications"] if n["id"] == "III-phone")
@@ -71,4 +71,4 @@ def test_chemical_plant_explosion_then_river_pollution(tmp_path):
     assert "complete_task" in v["allowed_triggers"]
 
     for s in group:
-        assert svc.rebuild(store, s.id) == store.get(s.id)
+        assert svc.rebuild(store, s.id) == store.incidents.get(s.id)

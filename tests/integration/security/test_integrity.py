@@ -80,7 +80,7 @@ def test_a_retried_create_with_the_same_key_makes_one_incident(api, store):
                      headers={"Idempotency-Key": "call-0800-001"})
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json["id"] == again.json["id"]
-    assert len(store.list(drill=None)) == 1
+    assert len(store.incidents.list(drill=None)) == 1
 
 
 def test_the_console_form_carries_its_own_idempotency_key(signed_in, store):
@@ -91,7 +91,7 @@ def test_the_console_form_carries_its_own_idempotency_key(signed_in, store):
             "csrf_token": csrf_of(c, "/")}
     a, b = c.post("/incidents", data=form), c.post("/incidents", data=form)
     assert a.headers["Location"] == b.headers["Location"]
-    assert len(store.list(drill=None)) == 1
+    assert len(store.incidents.list(drill=None)) == 1
 
 
 # ---------------------------------------------------------------- 3. drills never mix

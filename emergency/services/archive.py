@@ -16,17 +16,17 @@ import json
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from emergency.core.clock import format_time
 from emergency.core.errors import InputError
 from emergency.services import formats
 from emergency.services.formats import Table
 from emergency.store.sqlite import key_dir_for, read_or_create_key
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 LARGEST = 2 * 1024 ** 3          # an archive read for verification: no zip bomb past this many bytes unpacked
@@ -35,12 +35,17 @@ LARGEST = 2 * 1024 ** 3          # an archive read for verification: no zip bomb
 def signing_key(store) -> Ed25519PrivateKey:
     """The office's signing key: ``EMERGENCY_SIGNING_KEY`` (64 hex digits), else ``signing_key`` beside the
     database's other keys, made on first use (mode 600)."""
+    # cryptography is imported when an archive is signed or checked, not at the console's start (30 ms)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     seed = read_or_create_key(key_dir_for(store.path) / "signing_key", "EMERGENCY_SIGNING_KEY", 32)
     return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed))
 
 
 def public_key_pem(key: Ed25519PrivateKey) -> str:
     """The public half, as PEM: what the administrator's page shows and prints for the auditors."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_key().public_bytes(serialization.Encoding.PEM,
                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
@@ -108,6 +113,9 @@ def build(store, office: str, since: str, until: str, now: datetime) -> bytes:
 
 
 def _public_key(pem: bytes) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = serialization.load_pem_public_key(pem)
     except ValueError:
@@ -120,6 +128,8 @@ def _public_key(pem: bytes) -> Ed25519PublicKey:
 def verify(archive: bytes, public_pem: bytes) -> list[str]:
     """What is wrong with ``archive`` under the public key (empty: intact): a bad signature, a file changed, a
     file left out, a file added. Raises InputError when it is not an archive or the key is not a key."""
+    from cryptography.exceptions import InvalidSignature
+
     key = _public_key(public_pem)
     try:
         z = zipfile.ZipFile(io.BytesIO(archive))

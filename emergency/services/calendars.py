@@ -11,9 +11,6 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-import icalendar
-import vobject
-
 from emergency.core.clock import TZ
 from emergency.services.directory import Contact
 from emergency.services.roster import Shift
@@ -31,6 +28,8 @@ def roster_ics(shifts: Iterable[Shift], duty_lines: dict[str, str], made_at: dat
     """The shifts as one calendar: each an event from its start to its end in Asia/Shanghai (a VTIMEZONE is
     included), titled with the unit, the shift and who is on duty; its description names the 带班领导 and the
     numbers to call (``duty_lines``: each unit's 24-hour line)."""
+    import icalendar   # imported when a calendar is asked for, not at the console's start (60 ms)
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODUCT)
     cal.add("version", "2.0")
@@ -68,6 +67,8 @@ def duty_lines(contacts: Iterable[Contact]) -> dict[str, str]:
 def contacts_vcf(contacts: Iterable[Contact]) -> bytes:
     """The directory as vCards: a unit's own line (its 24-hour duty line, office phone and fax) and each person
     (name, position, unit, numbers). A number left empty — an observer's masked mobile — is left out."""
+    import vobject   # as icalendar: when the cards are asked for
+
     cards = []
     for c in contacts:
         card = vobject.vCard()

@@ -3,19 +3,27 @@
 An issued report is printed once, when it is issued, and the PDF is kept beside the .docx (it is as immutable as
 the file, and its hash is in the issue event); a download serves the kept bytes. Printing is still bounded,
 because a report issued before that, or whose print failed, is printed on request (sixteen PDF
-downloads in flight stalled the service):
+downloads in flight stalled the service).
 
-- at most ``MAX_PRINTS`` prints at once in a process; a request that would wait longer than ``QUEUE_SECONDS``
-  is answered 503 with ``Retry-After`` (``PrintBusy``);
-- Chromium runs locked down: no script runs (the page's policy), every request sent to a proxy where nothing listens (loopback
-  included), host names resolved to nothing, its own throw-away profile, the page's own Content-Security-Policy
-  refusing anything but its inline styles and data: fonts and images, and a hard timeout after which the whole
-  process group is killed.
+**One Chromium kept warm** (``WarmChromium``): each process starts one headless Chromium at its first print, through
+Playwright, and prints every later page on it, one at a time, so that 签发 costs a print and not a browser's start
+(a cold start was most of it). It runs locked down: JavaScript off, the page served to it under a name of its own
+and every other request aborted before it leaves (so a frame of a local file or an image from a server on this
+machine is never fetched), every request that could leave sent to a proxy where nothing listens, host names
+resolved to nothing, its own throw-away profile, the page's own Content-Security-Policy refusing anything but its
+inline styles and data: fonts and images. In front of it a bounded queue: a print that cannot join it within
+``QUEUE_SECONDS`` is answered 503 with ``Retry-After`` (``PrintBusy``); one that takes longer than
+``TIMEOUT_SECONDS`` has its Chromium killed (every process of its profile) and started again for the next page.
+
+Without Playwright (a deployment that left it out) each page is printed by a Chromium of its own, as before: at
+most ``MAX_PRINTS`` at once, the same flags, the same timeout, the whole process group killed after it.
 """
 from __future__ import annotations
 
+import atexit
 import io
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -35,7 +43,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
                "frame-src 'none'; form-action 'none'; base-uri 'none'")
 TIMEOUT_SECONDS = 30
-MAX_PRINTS = 2
+MAX_PRINTS = 2      # a Chromium of its own per page (without Playwright): at most this many at once
+QUEUED = 4          # pages waiting for the warm Chromium, beyond the one it prints
 QUEUE_SECONDS = 0.2  # a request does not hold a server thread waiting for a print: it is told to come back
 RETRY_AFTER_SECONDS = 10
 _slots = threading.BoundedSemaphore(MAX_PRINTS)
@@ -58,7 +67,7 @@ def with_policy(html: str) -> str:
 def print_pdf(html: str, chromium: str = "/usr/bin/chromium") -> bytes:
     """The page ``html`` printed to A4 by Chromium. Raises PrintBusy when every slot stays taken, PdfUnavailable
     when Chromium is missing, fails or runs out of time."""
-    return _bounded(chromium, with_policy(html), "report.pdf", lambda out: [f"--print-to-pdf={out}"])
+    return _bounded(chromium, with_policy(html), "report.pdf", lambda out: [f"--print-to-pdf={out}"], {"kind": "pdf"})
 
 
 def page_count(pdf: bytes) -> int:
@@ -78,14 +87,17 @@ def picture(html: str, width: int, height: int, chromium: str = "/usr/bin/chromi
     markup the page shows."""
     return _bounded(chromium, with_policy(html), "picture.png",
                     lambda out: [f"--screenshot={out}", f"--window-size={width},{height}", "--hide-scrollbars",
-                                 "--force-device-scale-factor=2"])
+                                 "--force-device-scale-factor=2"], {"kind": "png", "width": width, "height": height})
 
 
-def _bounded(chromium: str, html: str, name: str, output_flags) -> bytes:
+def _bounded(chromium: str, html: str, name: str, output_flags, job: dict | None = None) -> bytes:
     exe = chromium if os.path.isabs(chromium) else shutil.which(chromium)
     if not exe or not os.access(exe, os.X_OK):
         raise PdfUnavailable(f"PDF needs Chromium at {chromium} (apt-get install chromium; or set EMERGENCY_CHROMIUM); "
                              "the Word file can be downloaded meanwhile")
+    warm = warm_chromium(exe) if job is not None else None
+    if warm is not None:
+        return warm.run({**job, "html": html})
     if not _slots.acquire(timeout=QUEUE_SECONDS):
         raise PrintBusy("the PDF printer is busy; try again in a few seconds (the Word file can be downloaded now)")
     try:
@@ -119,3 +131,155 @@ def _run(exe: str, html: str, name: str, output_flags) -> bytes:
         if not out.is_file() or out.stat().st_size == 0:
             raise PdfUnavailable("Chromium did not print the PDF; the Word file can be downloaded meanwhile")
         return out.read_bytes()
+
+
+# ---------------------------------------------------------------- one Chromium kept warm
+
+PAGE_URL = "http://report.print.invalid/"   # the name the page is served under (.invalid resolves nowhere)
+PRINT_WINDOW = {"width": 1280, "height": 720}
+_warm: dict[str, WarmChromium] = {}
+_warm_lock = threading.Lock()
+
+
+def warm_chromium(exe: str) -> WarmChromium | None:
+    """This process's warm Chromium at ``exe`` (started at its first page), or None without Playwright."""
+    try:
+        import playwright.sync_api  # noqa: F401 - only to know it is there
+    except ImportError:
+        return None
+    with _warm_lock:
+        if exe not in _warm:
+            _warm[exe] = WarmChromium(exe)
+        return _warm[exe]
+
+
+class WarmChromium:
+    """One headless Chromium, driven by Playwright from a thread of its own, printing the pages of a bounded queue
+    one at a time (see the module's description)."""
+
+    def __init__(self, exe: str):
+        self.exe = exe
+        self.jobs: queue.Queue = queue.Queue(maxsize=QUEUED)
+        self.profile: str | None = None
+        self.starts = 0      # how many times a Chromium was started (once, unless one misbehaved)
+        self._html: str | None = None
+        self._playwright = None
+        self._thread = threading.Thread(target=self._work, name="warm-chromium", daemon=True)
+        self._thread.start()
+
+    def run(self, job: dict) -> bytes:
+        """The page of ``job`` (``kind`` pdf or png, ``html``, a png's ``width`` and ``height``) printed."""
+        job = {**job, "done": threading.Event(), "abandoned": False}
+        try:
+            self.jobs.put(job, timeout=QUEUE_SECONDS)
+        except queue.Full:
+            raise PrintBusy("the PDF printer is busy; try again in a few seconds (the Word file can be downloaded "
+                            "now)") from None
+        if not job["done"].wait(TIMEOUT_SECONDS):
+            job["abandoned"] = True
+            self.kill()   # the page hangs: its Chromium goes, and the next page starts a new one
+            raise PdfUnavailable("Chromium did not print the PDF in time; the Word file can be downloaded meanwhile")
+        if "error" in job:
+            raise PdfUnavailable(f"Chromium did not print the PDF ({job['error']}); the Word file can be downloaded "
+                                 "meanwhile")
+        return job["result"]
+
+    def kill(self) -> None:
+        """Every process of this Chromium's profile killed at once (the browser and its helpers)."""
+        profile = self.profile
+        if not profile:
+            return
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if f"--user-data-dir={profile}".encode() in f.read():
+                        os.kill(int(entry), signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                continue
+
+    # ------------------------------------------------------------ the thread that owns the browser
+    def _work(self) -> None:
+        context = None
+        while (job := self.jobs.get()) is not None:
+            if not job["abandoned"]:
+                context = self._attempt(job, context)
+                job["done"].set()
+        self._stop(context)
+        if self._playwright is not None:
+            self._playwright.stop()
+
+    def _attempt(self, job: dict, context):
+        """``job`` printed on ``context``, started when there is none, and once more when the one there died since
+        the last page; returns the Chromium to keep (none after a page killed for taking too long)."""
+        for _attempt in (1, 2):
+            try:
+                context = context or self._start()
+                job["result"] = self._print(context, job)
+                job.pop("error", None)
+                break
+            except Exception as exc:  # noqa: BLE001 - a browser that failed is closed and started again
+                job["error"] = type(exc).__name__
+                context = self._stop(context)
+                if job["abandoned"]:
+                    break
+        return self._stop(context) if job["abandoned"] else context
+
+    def _start(self):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = self._playwright or sync_playwright().start()
+        self.profile = tempfile.mkdtemp(prefix="emergency-chromium-")
+        self.starts += 1
+        context = self._playwright.chromium.launch_persistent_context(
+            self.profile, executable_path=self.exe, headless=True, java_script_enabled=False, offline=True,
+            device_scale_factor=2, accept_downloads=False, timeout=TIMEOUT_SECONDS * 1000,
+            args=[f for f in FLAGS if f not in ("--headless", "--no-pdf-header-footer")])
+        context.route("**/*", self._serve)
+        return context
+
+    def _serve(self, route) -> None:
+        """The page itself, under its own name; any other request is aborted before it leaves."""
+        if route.request.url == PAGE_URL and self._html is not None:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=self._html)
+        else:
+            route.abort()
+
+    def _print(self, context, job: dict) -> bytes:
+        # one tab, kept with the browser: each page replaces the last one's document (a new tab cost 60–120 ms)
+        page = context.pages[0] if context.pages else context.new_page()
+        self._html = job["html"]   # one page at a time: what ``_serve`` answers while this one loads
+        try:
+            # a picture is of its own size; a print lays out on the page size its CSS says, from the usual window
+            page.set_viewport_size({"width": job["width"], "height": job["height"]} if job["kind"] == "png"
+                                   else PRINT_WINDOW)
+            page.goto(PAGE_URL, wait_until="load", timeout=TIMEOUT_SECONDS * 1000)
+            if job["kind"] == "png":
+                return page.screenshot(type="png", timeout=TIMEOUT_SECONDS * 1000)
+            return page.pdf(prefer_css_page_size=True, display_header_footer=False)
+        finally:
+            self._html = None
+
+    def _stop(self, context) -> None:
+        if context is not None:
+            try:
+                context.close()
+            except Exception:  # noqa: BLE001 - it may be dead already
+                pass
+        self.kill()
+        if self.profile:
+            shutil.rmtree(self.profile, ignore_errors=True)
+            self.profile = None
+        return None
+
+    def close(self) -> None:
+        """Stop the thread and its Chromium (at exit)."""
+        self.jobs.put(None)
+        self._thread.join(timeout=TIMEOUT_SECONDS)
+
+
+@atexit.register
+def _close_warm() -> None:
+    for warm in list(_warm.values()):
+        warm.close()

@@ -703,15 +703,61 @@ def bench_startup(rounds: int = 5) -> float:
     return t / b
 
 
+def bench_sign(reports: int = 5) -> float:
+    """签发 through the pages (the preview's digest, the number reserved, the .docx built, the PDF printed twice so its
+    版记 stands at the foot of the last page, all kept) against a cold Chromium printing a one-line page, interleaved,
+    medians. Target: ≤ 0.5."""
+    import re
+    import statistics
+    from tests.integration.test_reports import draft_form, issue, report_incident
+    from tests.conftest import signed_in, app_with_users
+    from webui import pdf
+    tmp = tempfile.mkdtemp()
+    app = app_with_users(os.path.join(tmp, "s.db"), FixedClock("2026-12-02T11:00:00+08:00"), TESTING=True,
+                         PRINT_AT_ISSUE=True)   # the day the helpers report their incident
+    officer = signed_in(app, "值班员张三")
+    inc = report_incident(officer)
+    _h, form = draft_form(officer, inc, "first")
+    assert issue(officer, inc, form, signer="甲", contact="乙 0513-1").status_code == 302   # Chromium warmed up
+    one_line = pdf.with_policy('<html><head><meta charset="utf-8"></head><body><p>一行</p></body></html>')
+    signs, colds = [], []
+    for _ in range(reports):
+        _h, form = draft_form(officer, inc, "progress")
+        body = {**form, "signer": "甲", "contact": "乙 0513-1", "csrf_token": officer.csrf}
+        preview = officer.post(f"/incidents/{inc}/reports/preview", data=body).get_data(as_text=True)
+        body["previewed"] = re.search(r'name="previewed" value="([^"]+)"', preview).group(1)
+        t = time.perf_counter()   # the click on 签发, after the preview was read
+        assert officer.post(f"/incidents/{inc}/reports", data=body).status_code == 302
+        signs.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        pdf._run("/usr/bin/chromium", one_line, "report.pdf", lambda out: [f"--print-to-pdf={out}"])
+        colds.append(time.perf_counter() - t)
+    sign, cold = statistics.median(signs), statistics.median(colds)
+    print(f"sign: 签发 of a 续报 through the pages {sign:.2f} s, a cold Chromium printing a one-line page {cold:.2f} s "
+          f"-> {sign / cold:.2f} (target ≤ 0.5)")
+    return sign / cold
+
+
+def bench_district(scale: float | None = None) -> dict:
+    """A district's database after one year and after three, built through the service, and each page timed on it
+    against a route of the same bytes and its own SQL (``bench/district.py``). ``bench.py district 0.1``: a tenth."""
+    import district   # bench/district.py, beside this file
+    return district.run(scale if scale is not None else float(os.environ.get("DISTRICT_SCALE", "1")))
+
+
 BENCHES = {"classify": bench_classify, "transition": bench_transition, "board": bench_board, "rebuild": bench_rebuild,
            "pg-transition": bench_pg_transition, "pg-board": bench_pg_board, "report-docx": bench_report_docx,
            "directory-import": bench_directory_import, "call-sheet": bench_call_sheet, "pdf-flood": bench_pdf_flood,
            "xlsx-bomb": bench_xlsx_bomb, "note-growth": bench_note_growth, "pages": bench_pages,
-           "shift-log": bench_shift_log, "startup": bench_startup}
+           "shift-log": bench_shift_log, "startup": bench_startup, "district": bench_district,
+           "sign": bench_sign}
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["all"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
+    if which[:1] == ["district"] and len(which) == 2:   # bench.py district SCALE
+        bench_district(float(which[1]))
+        sys.exit(0)
     for name in (BENCHES if which == ["all"] else which):
         BENCHES[name]()

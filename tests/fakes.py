@@ -78,8 +78,10 @@ class FakeIncidents:
     def exists(self, incident_id: str) -> bool:
         return incident_id in self._rows
 
-    def events(self, incident_id: str) -> list[dict[str, Any]]:
-        return [{k: v for k, v in e.items() if k != "prev_hash"} for e in self._events.get(incident_id, [])]
+    def events(self, incident_id: str, newest: int | None = None, before: int | None = None) -> list[dict[str, Any]]:
+        kept = [{k: v for k, v in e.items() if k != "prev_hash"} for e in self._events.get(incident_id, [])
+                if before is None or e["seq"] < before]
+        return kept if newest is None else kept[-newest:] if newest else []
 
     def chain_head(self, incident_id: str) -> str | None:
         chain = self._events.get(incident_id)

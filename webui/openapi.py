@@ -89,6 +89,9 @@ INCIDENT = _path("incident_id")
 EVENTS = {"name": "events", "in": "query", "required": False,
           "description": "all: every event of the incident (by default the newest 200; events_total says how many)",
           "schema": {"type": "string", "enum": ["all"]}}
+BEFORE = {"name": "before", "in": "query", "required": False,
+          "description": "an event number: the page of the 200 events before it (events_next links to it)",
+          "schema": {"type": "integer", "minimum": 1}}
 
 
 def _ref(name: str) -> dict:
@@ -101,10 +104,14 @@ INCIDENT_VIEW = {
     "type": "object",
     "description": "One incident as GET /api/incidents/{id} and POST …/events answer (the fields named here; "
                    "others: state, level, version, allowed_triggers, actions, facts …). GET carries the newest 200 events "
-                   "(every one with ?events=all) and events_total; "
+                   "(every one with ?events=all; ?before=N the 200 before event N), events_total and events_next "
+                   "(the page before, or null); "
                    "POST …/events answers with the event it wrote (events) and how many there are (events_total).",
     "properties": {
         "office": {"type": ["string", "null"], "description": "the office of the user looking"},
+        "events_total": {"type": "integer", "description": "how many events the incident has"},
+        "events_next": {"type": ["string", "null"],
+                        "description": "GET: the URL of the page of events before these, null on the first page"},
         "checklist": {"type": ["object", "null"], "properties": {
             "notifications": {"type": "array", "items": _ref("NotificationStatus")}}},
         "tasks": {"type": "array", "items": _ref("TaskView")},
@@ -182,7 +189,7 @@ def openapi_spec(library: PlanLibrary) -> dict:
             },
             "/api/incidents/{incident_id}": {"get": _op("One incident: state, level, version, allowed triggers, "
                                                         "checklist with status, the newest 200 events",
-                                                        params=[INCIDENT, EVENTS], errors=("404",),
+                                                        params=[INCIDENT, EVENTS, BEFORE], errors=("404", "422"),
                                                         answer="IncidentView")},
             "/api/incidents/{incident_id}/events": {"post": _op("Apply a trigger at expected_version", EventRequest,
                                                                 params=[INCIDENT], errors=("404", "409", "422"),

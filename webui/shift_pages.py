@@ -150,7 +150,7 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
     if waiting:
         return render_template("shift/handover.html", h=shown(waiting[0]), draft=None, sections=SECTIONS, error=error,
                                may_write=may("shift.write"), office=office), status
-    shifts = _shifts()
+    shifts = _shifts(now())   # the shift now, the one before it and the next: never the three-year roster
     outgoing, incoming = use(shift.shift_to_hand_over, shifts, office, now())
     recent = use(shift.handovers, office, limit=10)
     done = next((r for r in recent if r["starts_at"] == outgoing["starts_at"]), None)
@@ -168,7 +168,7 @@ def handover_page(error: EmergencyError | None = None, status: int = 200):
 @bp.post("/shift/handover")
 def sign_out():
     office = _office()
-    outgoing, incoming = use(shift.shift_to_hand_over, _shifts(), office, now())
+    outgoing, incoming = use(shift.shift_to_hand_over, _shifts(now()), office, now())
     if request.form.get("window") != outgoing["starts_at"]:
         flash(_("交班的班次已变化，请核对后再签字。"), "error")
         return redirect(url_for("shift.handover_page"))
@@ -190,7 +190,7 @@ def sign_in(handover_id: str):
         at = drill_runs.drill_clock(use(drill_runs.get_drill, h["drill_id"]), app_clock()).now() if h["drill_id"] \
             else now()   # a drill's handover is signed for on the drill's clock
         use(shift.sign_in, who(), handover_id, request.form.get("remarks", ""), at, plans(), _duty_room(),
-                      _shifts())
+                      _shifts(at))
     except NotFound:
         abort(404)
     except Forbidden:

@@ -34,7 +34,7 @@ EXTRACT_KEYWORDS = ("_l", "N_", "InputError:2", "Refused:1", "EmergencyError:1",
 # The Chinese name of each field a refusal names (the English refusal names the field by its key). A field not
 # listed is named by the last part of its key's label, else shown as it is.
 FIELD_NAMES = {
-    "": N_("请求"), "body": N_("请求"), "payload": N_("操作内容"), "trigger": N_("操作"), "expected_version": N_("版本"),
+    "": N_("请求"), "body": N_("请求"), "payload": N_("操作内容"), "trigger": N_("操作"), "expected_version": N_("版本"), "before": N_("事件序号"),
     "plan": N_("预案"), "plan version": N_("预案版本"), "title": N_("标题"), "facts": N_("事实"),
     "occurred_at": N_("事发时间"), "reported_at": N_("接报时间"), "received_at": N_("接报时间"), "at": N_("时间"),
     "drill": N_("演练标记"), "drill_id": N_("所属演练"), "hot_topic": N_("社会关注"), "sensitive": N_("敏感"),

@@ -18,7 +18,7 @@ from emergency.response import calls
 from emergency.response.duties import undated_own_items
 from emergency.response.lint import revision_due
 from emergency.services import callsheet, directory, drill_runs, roster, rota, shift
-from emergency.services.incidents import OWED, items_of, listed, ours, safe_snapshot_view, snapshot_view
+from emergency.services.incidents import OWED, items_of, listed, ours, kept_view, safe_snapshot_view
 from emergency.services.permissions import Actor, allowed
 
 
@@ -208,7 +208,7 @@ def task_queue(store, library, real: list[BoardRow], actor: Actor, now: datetime
     views = {r.view["id"]: r.view for r in real if r.view.get("tasks") is not None}
     for s in listed(store, drill=False, open_only="or_follow_up"):
         if s.id not in views and s.tasks:
-            views[s.id] = snapshot_view(s, None, now, library, actor.office)
+            views[s.id] = kept_view(s, now, library, actor.office)
     todo, raised = [], []
     for v in views.values():
         for t in v.get("tasks") or []:

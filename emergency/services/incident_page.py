@@ -124,7 +124,7 @@ def _directory_and_roster(store, now: datetime, personal: bool):
 def _group(store, library: PlanLibrary, v: dict[str, Any], now: datetime, office: str) -> list[dict[str, Any]]:
     """The event's records under every plan (this one's view among them), each with its plan's short title."""
     key = v["event_group"] or v["id"]
-    group = [incidents.snapshot_view(s, None, now, library, office)
+    group = [incidents.kept_view(s, now, library, office)
              for s in incidents.listed(store, drill=None, event_group=key) if s.id != v["id"]] + [v]
     for g in group:
         g.setdefault("plan_short", library.plan_for(g["plan"], g["plan_version"]).short_title)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 
 import math
 import secrets
+import threading
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 from collections.abc import Callable
@@ -434,13 +437,56 @@ def _counting(it: Notification, now: datetime) -> None:
 
 
 def view(store: UnitOfWork, incident_id: str, now: datetime, office: str | None = None,
-         snap: Snapshot | None = None) -> dict[str, Any]:
+         snap: Snapshot | None = None, newest: int | None = None, before: int | None = None) -> dict[str, Any]:
     """Everything the incident page and ``GET /api/incidents/<id>`` show (``office``: for whom;
-    ``snap``: the incident as the caller has just read or written it, else it is read here — once)."""
+    ``snap``: the incident as the caller has just read or written it, else it is read here — once). With
+    ``newest``, its timeline and notes are of the last that many events (before event number ``before``, when
+    given) — a page of a long incident — and ``events_total`` says how many it has."""
     snap = snap if snap is not None and snap.id == incident_id else store.incidents.get(incident_id)
-    out = snapshot_view(snap, store.incidents.events(incident_id), now, store.plans, office)
+    out = snapshot_view(snap, store.incidents.events(incident_id, newest, before), now, store.plans, office)
     out["chain_head"] = store.incidents.chain_head(incident_id)
+    out["events_total"] = snap.version   # an incident's version is the number of its events (its chain's count)
     return out
+
+
+# A list's view of an incident, computed once a minute and kept: what the board, home, the wall, the 交接班 and a group's
+# other records show of each incident, without building its checklist, clocks and 研判 again on every request.
+#
+# A view is of the incident as stored and of a minute (``snapshot_view`` reads the clock to the minute, so
+# every surface of that minute says the same): the same incident — its whole stored snapshot, version and all —
+# looked at by the same office in the same minute under the same plans is the same view. The board is polled every
+# ten seconds by every open browser, so all but the first look of a minute read the kept one.
+#
+# A view is kept as ``marshal`` bytes (a view is JSON's types only) and handed out as a fresh copy each time: no page
+# can change what another is shown, and a copy costs a fifth of building the view (measured on a district's
+# incident: 0.35 ms against 1.9 ms).
+
+# How many views are kept (a view is 10–50 KB): the open incidents of a district looked at by its few offices.
+KEPT = 512
+_kept: OrderedDict[tuple, bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+def kept_view(snap: Snapshot, now: datetime, plans: PlanLibrary | None = None,
+              office: str | None = None) -> dict[str, Any]:
+    """``snapshot_view(snap, None, now, plans, office)``, built at most once a minute for the same stored incident."""
+    plans = plans or library()
+    minute = on_the_minute(now)
+    # the whole snapshot in the key: a change to the incident (a note moves its version) is a new view
+    key = (snap.model_dump_json(), minute, office, plans)
+    with _lock:
+        held = _kept.get(key)
+        if held is not None:
+            _kept.move_to_end(key)
+    if held is not None:
+        return marshal.loads(held)
+    view = snapshot_view(snap, None, minute, plans, office)
+    held = marshal.dumps(view)
+    with _lock:
+        _kept[key] = held
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return view
 
 
 def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: PlanLibrary | None = None,
@@ -449,7 +495,7 @@ def safe_snapshot_view(row: Snapshot | dict[str, Any], now: datetime, plans: Pla
     (id, title, reason) — one bad row never takes the board down for everyone."""
     if isinstance(row, Snapshot):
         try:
-            return snapshot_view(row, None, now, plans, office)
+            return kept_view(row, now, plans, office)
         except (EmergencyError, ValueError, OverflowError, KeyError) as exc:
             row = {"id": row.id, "title": row.title, "damaged": str(exc)[:200]}
     return {"id": row["id"], "title": row["title"], "damaged": row["damaged"], "plan": None, "checklist": None,
@@ -476,10 +522,18 @@ def incident_name(snap: Snapshot, plan) -> str:
     return snap.title or f"{plan.short_title}（{month_day_time(snap.occurred_at)}）"
 
 
+def on_the_minute(now: datetime) -> datetime:
+    """The minute ``now`` falls in: what a view is of (deadlines are read and said to the minute)."""
+    return now.replace(second=0, microsecond=0)
+
+
 def snapshot_view(snap: Snapshot, events: list[dict] | None, now: datetime,
                   plans: PlanLibrary | None = None, office: str | None = None) -> dict[str, Any]:
     """What the pages and the API show of one incident (``events``: its timeline, when wanted; ``office``: the
-    office looking, which marks each notification ``ours`` or another party's)."""
+    office looking, which marks each notification ``ours`` or another party's), as of the minute ``now`` falls in:
+    every surface of one minute says the same of it, and a list's view of it can be kept for that minute
+    (``kept_views``)."""
+    now = on_the_minute(now)
     plans = plans or library()
     plan = plans.plan_for(snap.plan, snap.plan_version)
     machine = plans.lifecycle(snap.plan, snap.plan_version)

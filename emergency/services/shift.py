@@ -28,7 +28,7 @@ from emergency.core.clock import TZ, backdated, format_time, minute_text, month_
 from emergency.core.errors import InputError, NotFound, Refused
 from emergency.services.handover_model import (DueItem, HandoverContent, Instruction, NextItem, Note,
                                               OpenIncident, OpenTask)
-from emergency.services.incidents import OWED, incident_name, items_of, ours, snapshot_view
+from emergency.services.incidents import OWED, incident_name, items_of, ours, kept_view
 from emergency.core.inputs import clean_text
 from emergency.services.intake import SOURCES as INTAKE_SOURCES
 from emergency.services.permissions import Actor, Crew, OfficeThing, authorize
@@ -368,7 +368,7 @@ def draft_handover(store, office: str, window: dict[str, Any], following: dict[s
     """The handover as the record makes it now (not yet signed)."""
     views = []
     for s in store.incidents.list(drill=drill, drill_id=drill_id, open_only="or_follow_up"):
-        views.append(snapshot_view(s, None, now, plans, office))
+        views.append(kept_view(s, now, plans, office))
     open_entries = store.shifts.entries(office, drill=drill, open_only=True)
     people = office_people(store, office, duty_room)
     intakes = [r for r in store.intakes.search(drill=drill, limit=1000)

@@ -254,9 +254,17 @@ class Incidents:
                                [group, group]).fetchall()
         return [(r[0], bool(r[1]), r[2]) for r in rows]
 
-    def events(self, incident_id: str) -> list[dict[str, Any]]:
-        rows = self.store.db.execute(f"SELECT {', '.join(self.EVENT_KEYS)} FROM events WHERE incident_id = ? ORDER BY seq",
-                               [incident_id]).fetchall()
+    def events(self, incident_id: str, newest: int | None = None, before: int | None = None) -> list[dict[str, Any]]:
+        """The incident's events in order; with ``newest``, only the last that many (of those before event number
+        ``before``, when given): one page of a long incident is read, not the whole of it."""
+        sql = f"SELECT {', '.join(self.EVENT_KEYS)} FROM events WHERE incident_id = ?"
+        params: list[Any] = [incident_id]
+        if before is not None:
+            sql, params = sql + " AND seq < ?", params + [before]
+        if newest is None:
+            rows = self.store.db.execute(sql + " ORDER BY seq", params).fetchall()
+        else:
+            rows = self.store.db.execute(sql + " ORDER BY seq DESC LIMIT ?", params + [newest]).fetchall()[::-1]
         keys, loads = self.EVENT_KEYS, json.loads
         out = []
         for r in rows:

@@ -288,3 +288,16 @@ def test_a_long_incident_answers_with_its_newest_events_and_all_of_them_when_ask
     assert len(short.json["events"]) == 200 and short.json["events"] == whole.json["events"][-200:]
     assert short.json["events"][-1]["payload"]["note"] == "第258次核实"
     assert len(whole.data) - len(short.data) > 60 * 100        # each event is over 100 bytes of JSON
+    # the page before: the 60 older events, then no page before them; the notes are those of the events answered
+    older = client.get(short.json["events_next"])
+    assert older.json["events"] == whole.json["events"][:60] and older.json["events_next"] is None
+    assert whole.json["events_next"] is None
+    assert [n["note"] for n in short.json["notes"]] == [f"第{n}次核实" for n in range(59, 259)]
+    assert len(older.json["notes"]) == 59 and len(whole.json["notes"]) == 259
+
+
+@pytest.mark.parametrize("before", ["0", "-3", "x", "1e3", "99999999999999999999"])
+def test_a_page_before_something_not_an_event_number_is_refused_naming_the_field(client, before):
+    inc = new(client)
+    r = client.get(f"/api/incidents/{inc['id']}?before={before}")
+    assert r.status_code == 422 and r.get_json()["field"] == "before"

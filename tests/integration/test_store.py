@@ -33,7 +33,7 @@ def test_database_is_created_with_its_tables_and_sqlite_in_wal_mode(db_path):
     if store.kind == "sqlite":
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {"incidents", "events", "ledger", "audit", "intakes", "plan_versions", "documents", "contacts", "roster"} <= set(store.db.table_names())
-    assert store.pending_migrations() == [] and store.applied_migrations()[-1] == "m017_calendar_subscriptions"
+    assert store.pending_migrations() == [] and store.applied_migrations()[-1] == "m018_history_by_occurrence"
 
 
 def test_state_rebuilt_from_events_alone_equals_the_stored_state(db_path, clock):

@@ -245,6 +245,32 @@ def measure(app, d: District, traced: TracedSQL, repeat: int) -> dict[str, dict[
     return out
 
 
+def call_growth(app, d: District, repeat: int) -> tuple[float, float]:
+    """A call recorded through the API on the district's longest incident and on one just reported, interleaved:
+    the medians (s). What a write costs should not grow with what the incident has behind it."""
+    store = open_store(d.location)
+    try:
+        token = {"Authorization": f"Bearer {create_token(store, '值班员张三', app.config['CLOCK'])}"}
+        fresh = svc.report(store, {"plan": "environment", "facts": FACTS, "occurred_at":
+                                   app.config["CLOCK"].now().isoformat()}, "值班员张三", app.config["CLOCK"]).id
+    finally:
+        store.close()
+    client = app.test_client()
+    versions = {d.big: None, fresh: None}
+    times: dict[str, list[float]] = {d.big: [], fresh: []}
+    for incident_id in versions:
+        versions[incident_id] = client.get(f"/api/incidents/{incident_id}", headers=token).get_json()["version"]
+    for _ in range(repeat):
+        for incident_id in versions:
+            t = time.perf_counter()
+            r = client.post(f"/api/incidents/{incident_id}/events", headers=token, json={
+                "trigger": "record_call", "expected_version": versions[incident_id], "payload": CALL})
+            times[incident_id].append(time.perf_counter() - t)
+            assert r.status_code == 200, r.get_data(as_text=True)[:300]
+            versions[incident_id] = r.get_json()["version"]
+    return statistics.median(times[d.big]), statistics.median(times[fresh])
+
+
 def run(scale: float = 1.0, repeat: int = 7) -> dict[str, dict[str, float]]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.conftest import app_with_users
@@ -260,6 +286,7 @@ def run(scale: float = 1.0, repeat: int = 7) -> dict[str, dict[str, float]]:
     built += d.fill_year(2) + d.fill_year(3)
     clock._at = FIRST_DAY + timedelta(days=3 * 365, hours=-1)
     third = measure(app, d, traced, repeat)
+    big, fresh = call_growth(app, d, repeat * 3)
     store = open_store(location)
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     incidents = store.db.execute("SELECT count(*) FROM incidents").fetchone()[0]
@@ -269,4 +296,6 @@ def run(scale: float = 1.0, repeat: int = 7) -> dict[str, dict[str, float]]:
     for name, m in third.items():
         print(f"district {name}: {m['ms']:.0f} ms median, {m['bytes']:.0f}× a route of the same bytes, "
               f"{m['sql']:.0f}× its own SQL, 3y/1y {m['ms'] / first[name]['ms']:.2f} ({m['size'] / 1024:.0f} KB)")
+    print(f"district a call on the {d.sizes['big']:,}-event incident: {big * 1e3:.1f} ms median, on a new incident "
+          f"{fresh * 1e3:.1f} ms: {big / fresh:.2f}× (target ≤ 1.2)")
     return third

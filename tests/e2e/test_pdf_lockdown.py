@@ -24,19 +24,25 @@ def _text(body: bytes) -> str:
     return unicodedata.normalize("NFKC", "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages))
 
 
-def test_a_hostile_page_reads_no_local_file_and_reaches_no_server(listener, tmp_path):
-    port, hits = listener
+def _hostile(port: int, tmp_path) -> str:
+    """A report page carrying a frame of a local file, a frame, an image and a stylesheet from a server on this
+    machine, and a script."""
     secret = tmp_path / "secret.txt"
     secret.write_text("LOCAL-FILE-SECRET", encoding="utf-8")
-    html = (f'<html><head><meta charset="utf-8"></head><body><p>报告正文</p>'
-            f'<iframe src="{secret.as_uri()}"></iframe><iframe src="http://127.0.0.1:{port}/frame"></iframe>'
-            f'<img src="http://127.0.0.1:{port}/img"><link rel="stylesheet" href="http://127.0.0.1:{port}/css">'
+    return (f'<html><head><meta charset="utf-8"><link rel="stylesheet" href="http://127.0.0.1:{port}/css"></head>'
+            f'<body><p>报告正文</p><iframe src="{secret.as_uri()}"></iframe>'
+            f'<iframe src="http://127.0.0.1:{port}/frame"></iframe><img src="http://127.0.0.1:{port}/img">'
             f'<script>document.body.insertAdjacentText("beforeend", "SCRIPT-RAN")</script></body></html>')
-    body = pdf.print_pdf(html)
-    text = _text(body)
-    assert "报告正文" in text
-    assert "LOCAL-FILE-SECRET" not in text and "SECRET-FROM-LOOPBACK" not in text and "SCRIPT-RAN" not in text
-    assert hits == []
+
+
+def _kept_to_itself(text: str, hits: list) -> None:
+    assert "报告正文" in text and "SCRIPT-RAN" not in text and "LOCAL-FILE-SECRET" not in text
+    assert "SECRET-FROM-LOOPBACK" not in text and hits == []
+
+
+def test_a_hostile_page_reads_no_local_file_and_reaches_no_server(listener, tmp_path):
+    port, hits = listener
+    _kept_to_itself(_text(pdf.print_pdf(_hostile(port, tmp_path))), hits)
 
 
 def _page(text: str) -> str:
@@ -105,12 +111,5 @@ def test_the_warm_chromium_alone_runs_no_script_and_sends_no_request(listener, t
     """The page's own policy left out: the browser itself (JavaScript off, every request but the page aborted)
     still keeps the page to what it carries."""
     port, hits = listener
-    secret = tmp_path / "secret.txt"
-    secret.write_text("LOCAL-FILE-SECRET", encoding="utf-8")
-    html = (f'<html><head><meta charset="utf-8"><link rel="stylesheet" href="http://127.0.0.1:{port}/css"></head>'
-            f'<body><p>报告正文</p><iframe src="{secret.as_uri()}"></iframe>'
-            f'<iframe src="http://127.0.0.1:{port}/frame"></iframe><img src="http://127.0.0.1:{port}/img">'
-            f'<script>document.body.insertAdjacentText("beforeend", "SCRIPT-RAN")</script></body></html>')
-    text = _text(pdf.warm_chromium("/usr/bin/chromium").run({"kind": "pdf", "html": html}))
-    assert "报告正文" in text and "SCRIPT-RAN" not in text and "LOCAL-FILE-SECRET" not in text
-    assert "SECRET-FROM-LOOPBACK" not in text and hits == []
+    _kept_to_itself(_text(pdf.warm_chromium("/usr/bin/chromium").run({"kind": "pdf", "html": _hostile(port, tmp_path)})),
+                    hits)

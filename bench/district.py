@@ -94,9 +94,11 @@ class District:
             clock.advance(minutes=2)
             return svc.act(store, snap.id, trigger, snap.version, payload, "指挥李四", clock)
 
-        for _call in range(3):
+        # a call for every four notes, at least three: the long incident's officers called as often as they wrote
+        calls = max(3, events // 5)
+        for _call in range(calls):
             snap = act("record_call", CALL, snap)
-        for n in range(max(0, events - 20)):   # the walk and its closing take 20 events
+        for n in range(max(0, events - 20 - calls)):   # the walk and its closing take 20 events
             snap = act("add_note", {"note": f"现场情况第{n + 1}条"}, snap)
         if not keep_open:
             snap = self._walk_to_closed(store, snap, act)

@@ -83,6 +83,9 @@ class FakeIncidents:
                 if before is None or e["seq"] < before]
         return kept if newest is None else kept[-newest:] if newest else []
 
+    def trigger_count(self, incident_id: str, trigger: str, from_seq: int = 1) -> int:
+        return sum(1 for e in self._events.get(incident_id, []) if e["trigger"] == trigger and e["seq"] >= from_seq)
+
     def chain_head(self, incident_id: str) -> str | None:
         chain = self._events.get(incident_id)
         return chain[-1]["hash"] if chain else None

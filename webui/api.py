@@ -148,7 +148,8 @@ API_EVENTS = 200   # the newest events an incident answers with, unless asked fo
 def incident(incident_id: str):
     """The incident as its page shows it, with a page of its events: the newest ``API_EVENTS`` (``?before=N``: the
     ``API_EVENTS`` before event number N; ``events_next`` links to the page before this one, ``events_total`` says
-    how many there are; ``?events=all`` answers with every one). Its notes are those of the events answered. Only
+    how many there are; ``?events=all`` answers with every one). Its notes and call attempts are those of the
+    events answered (``calls_total``: how many attempts there are). Only
     the page is read: a poll of a long incident was 2.7 MB, and 111 ms on a district's 5,000-event incident."""
     every = request.args.get("events") == "all"
     before = None if every else _event_number(request.args.get("before"))

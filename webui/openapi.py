@@ -110,6 +110,8 @@ INCIDENT_VIEW = {
     "properties": {
         "office": {"type": ["string", "null"], "description": "the office of the user looking"},
         "events_total": {"type": "integer", "description": "how many events the incident has"},
+        "calls_total": {"type": "integer", "description": "how many call attempts it has (calls: those of the events "
+                                                         "answered)"},
         "events_next": {"type": ["string", "null"],
                         "description": "GET: the URL of the page of events before these, null on the first page"},
         "checklist": {"type": ["object", "null"], "properties": {

@@ -443,10 +443,22 @@ def view(store: UnitOfWork, incident_id: str, now: datetime, office: str | None 
     ``newest``, its timeline and notes are of the last that many events (before event number ``before``, when
     given) — a page of a long incident — and ``events_total`` says how many it has."""
     snap = snap if snap is not None and snap.id == incident_id else store.incidents.get(incident_id)
-    out = snapshot_view(snap, store.incidents.events(incident_id, newest, before), now, store.plans, office)
+    events = store.incidents.events(incident_id, newest, before)
+    out = snapshot_view(snap, events, now, store.plans, office)
     out["chain_head"] = store.incidents.chain_head(incident_id)
     out["events_total"] = snap.version   # an incident's version is the number of its events (its chain's count)
+    out["calls_total"] = len(out["calls"])
+    if newest is not None:
+        out["calls"] = _calls_of(store, incident_id, out["calls"], events, before)
     return out
+
+
+def _calls_of(store: UnitOfWork, incident_id: str, calls: list, events: list[dict], before: int | None) -> list:
+    """The call attempts recorded by ``events`` (a page of the incident's events): each 记录呼叫 step adds one
+    attempt, in order, so they are the attempts after those of the earlier steps and before those of the later."""
+    here = sum(1 for e in events if e["trigger"] == "record_call")
+    later = store.incidents.trigger_count(incident_id, "record_call", before) if before is not None else 0
+    return calls[max(0, len(calls) - later - here):len(calls) - later]
 
 
 # A list's view of an incident, computed once a minute and kept: what the board, home, the wall, the 交接班 and a group's

@@ -273,6 +273,11 @@ class Incidents:
             out.append(ev)
         return out
 
+    def trigger_count(self, incident_id: str, trigger: str, from_seq: int = 1) -> int:
+        """How many of the incident's events from number ``from_seq`` on are ``trigger`` steps."""
+        return self.store.db.execute("SELECT count(*) FROM events WHERE incident_id = ? AND trigger = ? AND seq >= ?",
+                                     [incident_id, trigger, from_seq]).fetchone()[0]
+
     def chain_head(self, incident_id: str) -> str | None:
         row = self.store.db.execute("SELECT hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
                               [incident_id]).fetchone()

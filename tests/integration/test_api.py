@@ -301,3 +301,29 @@ def test_a_page_before_something_not_an_event_number_is_refused_naming_the_field
     inc = new(client)
     r = client.get(f"/api/incidents/{inc['id']}?before={before}")
     assert r.status_code == 422 and r.get_json()["field"] == "before"
+
+
+def test_a_page_of_events_carries_the_call_attempts_those_events_recorded(client):
+    """A call attempt is recorded by its own 记录呼叫 step: a page of events carries those steps' attempts, in order,
+    and calls_total says how many there are (a long incident's answer does not carry every call it ever made)."""
+    inc = new(client)
+    item = inc["checklist"]["notifications"][0]
+    version, numbers = inc["version"], []
+    for n in range(230):
+        trigger, payload = (("record_call", {"notification": item["id"], "unit": item["to"][0],
+                                             "number": f"0513-{n:08d}", "outcome": "no_answer"}) if n % 3 == 0 else
+                            ("add_note", {"note": f"第{n}次核实"}))
+        r = client.post(f"/api/incidents/{inc['id']}/events",
+                        json={"trigger": trigger, "expected_version": version, "payload": payload})
+        assert r.status_code == 200, r.json
+        version = r.json["version"]
+        numbers += [payload["number"]] if trigger == "record_call" else []
+    pages, url = [], f"/api/incidents/{inc['id']}"
+    while url:
+        page = client.get(url).json
+        pages.insert(0, [c["number"] for c in page["calls"]])
+        assert [e["payload"]["number"] for e in page["events"] if e["trigger"] == "record_call"] == pages[0]
+        assert page["calls_total"] == len(numbers)
+        url = page["events_next"]
+    assert sum(pages, []) == numbers and len(pages) == 2
+    assert [c["number"] for c in client.get(f"/api/incidents/{inc['id']}?events=all").json["calls"]] == numbers

@@ -644,14 +644,9 @@ def bench_shift_log(years: int = 3) -> float:
     tmp = tempfile.mkdtemp()
     app = app_with_users(os.path.join(tmp, "s.db"), CLOCK, TESTING=True)
     store = open_store(app.config["DATABASE"])
-    first = datetime(2026, 11, 22, 8, 30, tzinfo=TZ) - timedelta(days=365 * years)
-    shifts = []
-    for day in range(365 * years + 30):
-        start = first + timedelta(days=day)
-        shifts += [roster.Shift(unit="海门区政府总值班室", shift="白班", starts_at=start.isoformat(),
-                                ends_at=(start + timedelta(hours=9)).isoformat(), officer="示例甲", leader="示例乙"),
-                   roster.Shift(unit="海门区政府总值班室", shift="夜班", starts_at=(start + timedelta(hours=9)).isoformat(),
-                                ends_at=(start + timedelta(hours=24)).isoformat(), officer="示例丙", leader="示例乙")]
+    import district   # bench/district.py: the same roster, a day and a night shift every day
+    shifts = district.day_and_night(datetime(2026, 11, 22, 8, 30, tzinfo=TZ) - timedelta(days=365 * years),
+                                    365 * years + 30)
     roster.replace(store, shifts, "bench", "2026-11-22T09:00:00+08:00")
     store.close()
     client = signed_in(app, "值班员张三")

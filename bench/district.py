@@ -79,7 +79,7 @@ class District:
                 directory.replace(store, _contacts(self.sizes["contacts"]), "bench", begin.isoformat())
             self.small = self.left_open[-1]
             # the roster from the first day to a month past this year (a duty room plans its next month)
-            roster.replace(store, _shifts(FIRST_DAY, 365 * year + 30), "bench", begin.isoformat())
+            roster.replace(store, day_and_night(FIRST_DAY, 365 * year + 30), "bench", begin.isoformat())
             self._log(store, begin, self.sizes["log"] // YEARS)
         finally:
             store.close()
@@ -143,7 +143,8 @@ def _contacts(n: int) -> list:
             for i in range(n)]
 
 
-def _shifts(begin: datetime, days: int) -> list:
+def day_and_night(begin: datetime, days: int) -> list:
+    """The duty room's roster from ``begin``: a day shift (9 hours) and a night shift (15) every day."""
     out = []
     for day in range(days):
         start = begin + timedelta(days=day)

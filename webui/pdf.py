@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import logging
 import os
 import queue
 import shutil
@@ -30,6 +31,11 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+
+from emergency.core.errors import EmergencyError
+from emergency.core.wording import N_
+
+log = logging.getLogger(__name__)
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pdf-header-footer",
@@ -48,9 +54,14 @@ QUEUED = 4          # pages waiting for the warm Chromium, beyond the one it pri
 QUEUE_SECONDS = 0.2  # a request does not hold a server thread waiting for a print: it is told to come back
 RETRY_AFTER_SECONDS = 10
 _slots = threading.BoundedSemaphore(MAX_PRINTS)
+# What a person reads when no PDF comes (the error page, in the reader's language: the catalogue has the English)
+BUSY = N_("PDF打印繁忙，请几秒后再试（Word文件现在即可下载）")
+LATE = N_("PDF未能按时生成，可先下载Word文件")
+FAILED = N_("PDF未能生成，可先下载Word文件")
+MISSING = N_("生成PDF需要Chromium（%(path)s：请安装chromium或设置EMERGENCY_CHROMIUM），可先下载Word文件")
 
 
-class PdfUnavailable(Exception):
+class PdfUnavailable(EmergencyError):
     """Chromium is missing or failed: the .docx is still there; the message says what to install or check."""
 
 
@@ -90,16 +101,17 @@ def picture(html: str, width: int, height: int, chromium: str = "/usr/bin/chromi
                                  "--force-device-scale-factor=2"], {"kind": "png", "width": width, "height": height})
 
 
-def _bounded(chromium: str, html: str, name: str, output_flags, job: dict | None = None) -> bytes:
+def _bounded(chromium: str, html: str, name: str, output_flags, job: dict) -> bytes:
+    """``html`` printed as ``job`` says on the warm Chromium, or, without Playwright, by a Chromium of its own
+    (writing ``name`` with ``output_flags``), within the bounds of the module's description."""
     exe = chromium if os.path.isabs(chromium) else shutil.which(chromium)
     if not exe or not os.access(exe, os.X_OK):
-        raise PdfUnavailable(f"PDF needs Chromium at {chromium} (apt-get install chromium; or set EMERGENCY_CHROMIUM); "
-                             "the Word file can be downloaded meanwhile")
-    warm = warm_chromium(exe) if job is not None else None
+        raise PdfUnavailable(MISSING, path=chromium)
+    warm = warm_chromium(exe)
     if warm is not None:
         return warm.run({**job, "html": html})
     if not _slots.acquire(timeout=QUEUE_SECONDS):
-        raise PrintBusy("the PDF printer is busy; try again in a few seconds (the Word file can be downloaded now)")
+        raise PrintBusy(BUSY)
     try:
         return _run(exe, html, name, output_flags)
     finally:
@@ -115,13 +127,12 @@ def _run(exe: str, html: str, name: str, output_flags) -> bytes:
                                      page.as_uri()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
         except OSError as exc:
-            raise PdfUnavailable(f"Chromium did not start ({type(exc).__name__}); the Word file can be downloaded "
-                                 "meanwhile") from None
+            log.warning("Chromium did not start: %s", type(exc).__name__)
+            raise PdfUnavailable(FAILED) from None
         try:
             proc.wait(timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
-            raise PdfUnavailable("Chromium did not print the PDF in time; the Word file can be downloaded "
-                                 "meanwhile") from None
+            raise PdfUnavailable(LATE) from None
         finally:
             try:  # Chromium's own helper processes go with it, whatever happened
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -129,7 +140,7 @@ def _run(exe: str, html: str, name: str, output_flags) -> bytes:
                 pass
             proc.wait()
         if not out.is_file() or out.stat().st_size == 0:
-            raise PdfUnavailable("Chromium did not print the PDF; the Word file can be downloaded meanwhile")
+            raise PdfUnavailable(FAILED)
         return out.read_bytes()
 
 
@@ -173,15 +184,14 @@ class WarmChromium:
         try:
             self.jobs.put(job, timeout=QUEUE_SECONDS)
         except queue.Full:
-            raise PrintBusy("the PDF printer is busy; try again in a few seconds (the Word file can be downloaded "
-                            "now)") from None
+            raise PrintBusy(BUSY) from None
         if not job["done"].wait(TIMEOUT_SECONDS):
             job["abandoned"] = True
             self.kill()   # the page hangs: its Chromium goes, and the next page starts a new one
-            raise PdfUnavailable("Chromium did not print the PDF in time; the Word file can be downloaded meanwhile")
+            raise PdfUnavailable(LATE)
         if "error" in job:
-            raise PdfUnavailable(f"Chromium did not print the PDF ({job['error']}); the Word file can be downloaded "
-                                 "meanwhile")
+            log.warning("the warm Chromium did not print the page: %s", job["error"])
+            raise PdfUnavailable(FAILED)
         return job["result"]
 
     def kill(self) -> None:

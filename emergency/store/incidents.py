@@ -20,7 +20,7 @@ from .table import insert_row
 from .where import insert_sql, where
 
 if TYPE_CHECKING:
-    from .repositories import Store
+    from .interface import UnitOfWork as Store
 
 # A change is worked out before the write lock is taken and written only if nobody got in meanwhile; a change that
 # cannot conflict (a note) is worked out again when another writer got in first, this many times, and then once more
@@ -79,11 +79,10 @@ class Incidents:
         """Insert the event onto its incident's chain, which ends at ``count``, ``head`` (a new incident's is empty),
         and move the chain's ledger entry (one chain per incident, no database-wide chain for writers to
         queue on)."""
-        row, (chain, n, tail, tag) = self._chained(event, count, head)
+        row, (chain, n, tail, _tag) = self._chained(event, count, head)
         # one plain INSERT (sqlite-utils' insert reads the schema and wraps a savepoint: five statements more)
         self.store.db.execute(insert_sql("events", list(row)), list(row.values()))
-        self.store.db.execute("INSERT INTO ledger (chain, count, head, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE "
-                        "SET count = excluded.count, head = excluded.head, mac = excluded.mac", [chain, n, tail, tag])
+        self.store.advance_ledger(chain, n, tail)
 
     def _insert_start(self, incident_id: str, at: str) -> None:
         """Chain the incident's start (``incident_starts``): a whole incident deleted, ledger entry and all, shows."""
@@ -91,7 +90,7 @@ class Incidents:
         entry = {"seq": count + 1, "incident_id": incident_id, "at": at, "prev_hash": head}
         entry["hash"] = start_hash(entry, self.store.key)
         self.store.db.execute("INSERT INTO incident_starts (seq, incident_id, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
-                        [entry["seq"], incident_id, at, head, entry["hash"]])
+                              [entry["seq"], incident_id, at, head, entry["hash"]])
         self.store.advance_ledger("starts", entry["seq"], entry["hash"])
 
     def find_by_idempotency_key(self, key: str) -> str | None:
@@ -207,7 +206,8 @@ class Incidents:
         if version != self.store.plans.current_version(plan_id):
             return  # only the file in force can be started under; an older one is kept already
         self.store.db.execute("INSERT INTO plan_versions (plan, version, text, first_used_at) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (plan, version) DO NOTHING", [plan_id, version, self.store.plans.current_text(plan_id), at])
+                              "ON CONFLICT (plan, version) DO NOTHING",
+                              [plan_id, version, self.store.plans.current_text(plan_id), at])
 
     def with_plan_version(self, snap: Snapshot) -> Snapshot:
         """Make sure the plan version the incident runs under is loadable (it may be an older file): every read of a

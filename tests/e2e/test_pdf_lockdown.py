@@ -98,8 +98,9 @@ def test_prints_beyond_the_queue_are_refused_as_busy(monkeypatch):
         deadline = time.monotonic() + 10
         while not warm.jobs.full() and time.monotonic() < deadline:
             time.sleep(0.01)
-        with pytest.raises(pdf.PrintBusy):
+        with pytest.raises(pdf.PrintBusy) as busy:
             warm.run({"kind": "pdf", "html": "y"})
+        assert str(busy.value) == "PDF打印繁忙，请几秒后再试（Word文件现在即可下载）"   # the page's words, in Chinese
     finally:
         release.set()
         for t in waiting:

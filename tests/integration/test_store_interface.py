@@ -44,6 +44,7 @@ def test_each_incident_repository_has_the_declared_methods(repository):
 
 def test_the_fake_answers_what_it_has_as_the_repositories_do():
     """The fake holds what the use cases ask (not the shift log's windows): that, with the stores' parameters."""
+    assert {"create", "append", "get", "events", "list", "trigger_count"} <= set(vars(FakeIncidents))
     _same_parameters(DeclaredIncidents, FakeIncidents, only_those_it_has=True)
 
 
